@@ -1,0 +1,3 @@
+from mmaudit.cli import main
+
+main()
