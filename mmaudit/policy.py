@@ -1,0 +1,223 @@
+"""Routing policies: the YAML schema, its validation, and a starter policy.
+
+A policy says where each call would go: tiers of models (the first model primary, the rest its
+fallback chain), routes matched first-to-last on call attributes, what to do when the
+categoriser is unsure, an optional cascade, failover under outages and logged errors, A/B
+splits and an exact-repeat response cache. `simulate.py` turns a validated `Policy` into SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mmaudit.config import load_model
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}$")
+ATTRIBUTES = ("task", "complexity", "model", "provider", "operation", "status")
+TAG_PREFIX = "tags."
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _check_name(value: str, what: str) -> str:
+    if not NAME.match(value):
+        raise ValueError(f"{what} {value!r} must be letters, digits and _.:/@- (at most 128)")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tier(_Strict):
+    models: Annotated[list[str], Field(min_length=1, max_length=20)]
+    max_latency_ms: Annotated[float, Field(gt=0, le=3_600_000)] | None = None
+    min_quality: Annotated[float, Field(ge=0, le=1)] | None = None
+
+    @field_validator("models")
+    @classmethod
+    def _models(cls, models: list[str]) -> list[str]:
+        for m in models:
+            _check_name(m, "model")
+        if len(set(models)) != len(models):
+            raise ValueError("a model is listed twice: a fallback chain cannot revisit a model")
+        return models
+
+
+class Route(_Strict):
+    """`when` matches every listed attribute (values are alternatives); exactly one target."""
+
+    when: dict[str, Annotated[list[str], Field(min_length=1, max_length=1000)]] | None = None
+    tier: str | None = None
+    model: str | None = None
+    default: str | None = None  # a tier name, or `keep`
+
+    @field_validator("when")
+    @classmethod
+    def _keys(cls, when: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+        for key, values in (when or {}).items():
+            if key.startswith(TAG_PREFIX):
+                _check_name(key[len(TAG_PREFIX):], "tag name")
+            elif key not in ATTRIBUTES:
+                raise ValueError(f"cannot match on {key!r}: use one of {', '.join(ATTRIBUTES)} or tags.NAME")
+            for v in values:
+                if not isinstance(v, str) or len(v) > 500:
+                    raise ValueError(f"{key}: match values must be strings of at most 500 characters")
+        return when
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Route:
+        if self.default is not None:
+            if self.when or self.tier or self.model:
+                raise ValueError("a `default` route takes no `when`, `tier` or `model`")
+            return self
+        if not self.when:
+            raise ValueError("a route needs `when` (or is a `default` route)")
+        if (self.tier is None) == (self.model is None):
+            raise ValueError("a route sends calls to exactly one of `tier` or `model`")
+        if self.model is not None:
+            _check_name(self.model, "model")
+        return self
+
+    @property
+    def is_compliance(self) -> bool:
+        """Routes on a data class are compliance rules: a fallback never breaks them."""
+        return bool(self.when) and any(k == "tags.data_class" for k in self.when or {})
+
+
+class Uncertain(_Strict):
+    below_confidence: Annotated[float, Field(ge=0, le=1)]
+    action: Literal["up_one_tier"] = "up_one_tier"
+
+
+class Cascade(_Strict):
+    from_: str = Field(alias="from")
+    to: str
+    escalate_rate: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
+    from_quality: bool = False
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Cascade:
+        if (self.escalate_rate is None) == (not self.from_quality):
+            raise ValueError("give `escalate_rate` (with a `default`) or `from_quality: true`, not both")
+        if self.escalate_rate is not None and "default" not in self.escalate_rate:
+            raise ValueError("escalate_rate needs a `default` rate")
+        return self
+
+
+class Outage(_Strict):
+    provider: str
+    start: datetime
+    hours: Annotated[float, Field(gt=0, le=24 * 366)]
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, start: datetime) -> datetime:
+        if start.tzinfo is None:
+            raise ValueError("give the time zone, e.g. 2025-06-10T00:00:00Z")
+        return start
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(hours=self.hours)
+
+
+class Failover(_Strict):
+    use_logged_errors: bool = False
+    outages: Annotated[list[Outage], Field(max_length=1000)] = []
+
+
+class ABSplit(_Strict):
+    tier: str
+    model: str
+    share: Annotated[float, Field(gt=0, le=1)]
+
+
+class Cache(_Strict):
+    exact_repeat_within: str
+
+    @field_validator("exact_repeat_within")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        match = _DURATION.match(value)
+        if not match or float(match.group(1)) <= 0 or float(match.group(1)) * _UNITS[match.group(2)] > 366 * 86400:
+            raise ValueError("a duration like 30s, 15m, 1h or 2d (at most a year)")
+        return value
+
+    @property
+    def seconds(self) -> float:
+        match = _DURATION.match(self.exact_repeat_within)
+        assert match
+        return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+class Policy(_Strict):
+    version: Literal[1]
+    name: str
+    description: str | None = None
+    tiers: Annotated[dict[str, Tier], Field(min_length=1, max_length=50)]
+    routes: Annotated[list[Route], Field(min_length=1, max_length=500)]
+    uncertain: Uncertain | None = None
+    cascade: Cascade | None = None
+    failover: Failover = Failover()
+    ab: Annotated[list[ABSplit], Field(max_length=50)] = []
+    cache: Cache | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        return _check_name(name, "policy name")
+
+    @field_validator("tiers")
+    @classmethod
+    def _tier_names(cls, tiers: dict[str, Tier]) -> dict[str, Tier]:
+        for name in tiers:
+            _check_name(name, "tier name")
+            if name == "keep":
+                raise ValueError("`keep` is reserved (default: keep leaves calls on their logged model)")
+        return tiers
+
+    @model_validator(mode="after")
+    def _references(self) -> Policy:
+        tiers = set(self.tiers)
+        defaults = [i for i, r in enumerate(self.routes) if r.default is not None]
+        if defaults != [len(self.routes) - 1]:
+            raise ValueError("routes: the last route, and only the last, must be `default: TIER` or `default: keep`")
+        for i, route in enumerate(self.routes):
+            target = route.tier if route.tier is not None else route.default
+            if target is not None and target not in tiers and not (route.default == "keep"):
+                raise ValueError(f"routes.{i}: unknown tier {target!r} (tiers: {', '.join(self.tiers)})")
+        if self.cascade:
+            for field_name, tier in (("from", self.cascade.from_), ("to", self.cascade.to)):
+                if tier not in tiers:
+                    raise ValueError(f"cascade.{field_name}: unknown tier {tier!r}")
+            if self.cascade.from_ == self.cascade.to:
+                raise ValueError("cascade: `from` and `to` must be different tiers")
+        for i, split in enumerate(self.ab):
+            if split.tier not in tiers:
+                raise ValueError(f"ab.{i}: unknown tier {split.tier!r}")
+            _check_name(split.model, "model")
+        for tier in tiers:
+            if sum(s.share for s in self.ab if s.tier == tier) > 1:
+                raise ValueError(f"ab: shares for tier {tier!r} add up to more than 1")
+        return self
+
+    def tier_order(self) -> list[str]:
+        """Tiers in the order written: `up_one_tier` moves a call to the next one."""
+        return list(self.tiers)
+
+    def models(self) -> set[str]:
+        names = {m for t in self.tiers.values() for m in t.models}
+        names |= {r.model for r in self.routes if r.model}
+        names |= {s.model for s in self.ab}
+        return names
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file (errors name the file, key path, expected and found)."""
+    return load_model(Policy, path)

@@ -1,0 +1,415 @@
+"""The replay engine: a validated policy becomes a handful of set-based SQL steps over `calls`.
+
+    _sim_base    the calls of the period, with the index of the first matching route
+    _sim_routed  tier after the uncertainty rule, A/B variant, the fallback chain to try
+    _sim_cand    every (call, attempt, chain position, model) with its availability
+    _sim_pick    the first available model per call and attempt ('main', 'escalation')
+    _sim_out     per call: final model, scaled tokens, cost, latency, quality, flags
+
+Everything the user wrote (match values, model names, tag names) reaches SQL as bound
+parameters or rows of small tables; identifiers in the SQL text are our own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from mmaudit.errors import ConfigError
+from mmaudit.policy import Policy, Route
+from mmaudit.pricing.sql import cost_sql, rate_window_sql
+from mmaudit.simulate.result import ModelUse, SimulationResult, TaskUse, TierUse
+
+MONEY = "DECIMAL(38, 12)"
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    since: datetime | None = None
+    until: datetime | None = None
+    baseline: str = "actual"  # or "model:NAME"
+    seed: str = "mmaudit"
+
+
+# --------------------------------------------------------------------------- policy -> tables
+
+
+def _frac(column: str) -> str:
+    """A deterministic fraction in [0, 1) from a text: the first 32 bits of its md5."""
+    return f"(CAST(('0x' || left(md5({column}), 8)) AS BIGINT) / 4294967296.0)"
+
+
+def _route_case(routes: list[Route]) -> tuple[str, list[Any]]:
+    """CASE giving the index of the first route whose `when` matches (the default otherwise)."""
+    arms, params = [], []
+    for idx, route in enumerate(routes[:-1]):
+        conds = []
+        for key, values in (route.when or {}).items():
+            marks = ", ".join("?" for _ in values)
+            if key.startswith("tags."):
+                conds.append(f"c.tags[?] IN ({marks})")
+                params.append(key[len("tags."):])
+            elif key == "model":
+                conds.append(f"(c.model IN ({marks}) OR c.model_key IN ({marks}))")
+                params.extend(values)
+            elif key == "task":
+                conds.append(f"coalesce(c.task, 'other') IN ({marks})")
+            else:  # complexity, provider, operation, status: validated names from policy.ATTRIBUTES
+                conds.append(f"c.{key} IN ({marks})")
+            params.extend(values)
+        arms.append(f"WHEN {' AND '.join(conds)} THEN {idx}")
+    return f"CASE {' '.join(arms)} ELSE {len(routes) - 1} END", params
+
+
+def _resolve(con: duckdb.DuckDBPyConnection, names: set[str], source: str) -> dict[str, str]:
+    """Policy model names -> price keys; a name with no price is a config error, never $0."""
+    resolved: dict[str, str] = {}
+    for name in sorted(names):
+        key = con.execute("SELECT mm_model_key(?)", [name]).fetchall()[0][0]
+        if key is None:
+            raise ConfigError(f"{source}: model {name!r} has no price in the price tables (see `mmaudit prices list`)")
+        resolved[name] = key
+    return resolved
+
+
+def _load_tables(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str]) -> None:
+    order = policy.tier_order()
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_tiers (tier_idx INTEGER, name VARCHAR, max_latency_ms DOUBLE, min_quality DOUBLE)")
+    con.executemany("INSERT INTO _sim_tiers VALUES (?, ?, ?, ?)",
+                    [[i, n, policy.tiers[n].max_latency_ms, policy.tiers[n].min_quality] for i, n in enumerate(order)])
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_routes (idx INTEGER, tier_idx INTEGER, model_key VARCHAR, keep BOOLEAN, compliance BOOLEAN)")
+    rows = []
+    for idx, r in enumerate(policy.routes):
+        tier = r.tier if r.tier is not None else (r.default if r.default != "keep" else None)
+        rows.append([idx, order.index(tier) if tier else None, keys[r.model] if r.model else None,
+                     r.default == "keep", r.is_compliance])
+    con.executemany("INSERT INTO _sim_routes VALUES (?, ?, ?, ?, ?)", rows)
+    chains: list[list[Any]] = []
+    for i, name in enumerate(order):
+        chains += [[f"tier:{i}", pos, keys[m]] for pos, m in enumerate(policy.tiers[name].models)]
+    for r in policy.routes:
+        if r.model:
+            chains.append([f"model:{keys[r.model]}", 0, keys[r.model]])
+    ab_rows, cumulative = [], {}
+    for split in policy.ab:
+        i = order.index(split.tier)
+        lo = cumulative.get(i, 0.0)
+        cumulative[i] = lo + split.share
+        ab_rows.append([i, keys[split.model], lo, lo + split.share])
+        variant = [keys[split.model]] + [keys[m] for m in policy.tiers[split.tier].models if keys[m] != keys[split.model]]
+        chains += [[f"ab:{i}:{keys[split.model]}", pos, k] for pos, k in enumerate(variant)]
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_chain (chain VARCHAR, pos INTEGER, model_key VARCHAR)")
+    con.executemany("INSERT INTO _sim_chain VALUES (?, ?, ?)", [list(c) for c in {tuple(c) for c in chains}])
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_ab (tier_idx INTEGER, model_key VARCHAR, lo DOUBLE, hi DOUBLE)")
+    if ab_rows:
+        con.executemany("INSERT INTO _sim_ab VALUES (?, ?, ?, ?)", ab_rows)
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_outages (provider VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ)")
+    if policy.failover.outages:
+        con.executemany("INSERT INTO _sim_outages VALUES (lower(?), ?, ?)",
+                        [[o.provider, o.start, o.end] for o in policy.failover.outages])
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_esc (task VARCHAR, rate DOUBLE)")
+    if policy.cascade and policy.cascade.escalate_rate:
+        con.executemany("INSERT INTO _sim_esc VALUES (?, ?)", [list(kv) for kv in policy.cascade.escalate_rate.items()])
+
+
+# --------------------------------------------------------------------------- the steps
+
+
+def _base(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> None:
+    case, params = _route_case(policy.routes)
+    salt = hashlib.sha256(f"{options.seed}".encode()).hexdigest()[:8]
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _sim_base AS
+        SELECT c.call_id, c.ts, lower(c.provider) AS logged_provider, c.model, c.model_key AS logged_key,
+               coalesce(c.task, 'other') AS task, coalesce(c.category_confidence, 0.0) AS confidence,
+               c.tags, c.status, c.error_type, c.is_batch, c.latency_ms, c.prompt_hash,
+               coalesce(c.input_tokens, 0) AS input_tokens, coalesce(c.cached_input_tokens, 0) AS cached_tokens,
+               coalesce(c.cache_write_tokens, 0) AS cache_write_tokens, coalesce(c.output_tokens, 0) AS output_tokens,
+               (coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0) AS no_tokens,
+               c.cost_usd AS actual_cost,
+               {case} AS route_idx,
+               {_frac("c.call_id || ':ab:' || ?")} AS ab_u,
+               {_frac("c.call_id || ':cascade:' || ?")} AS cascade_u
+        FROM calls c
+        WHERE (CAST(? AS TIMESTAMPTZ) IS NULL OR c.ts >= ?) AND (CAST(? AS TIMESTAMPTZ) IS NULL OR c.ts < ?)""",
+        [*params, salt, salt, options.since, options.since, options.until, options.until],
+    )
+
+
+def _routed(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+    threshold = policy.uncertain.below_confidence if policy.uncertain else -1.0
+    top = len(policy.tiers) - 1
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _sim_routed AS
+        WITH t AS (
+            SELECT b.*, r.keep, r.compliance, r.model_key AS route_model, r.tier_idx AS routed_tier,
+                   CASE WHEN r.tier_idx IS NOT NULL AND b.confidence < ? THEN least(r.tier_idx + 1, ?)
+                        ELSE r.tier_idx END AS tier_idx
+            FROM _sim_base b JOIN _sim_routes r ON r.idx = b.route_idx)
+        SELECT t.*, (t.tier_idx IS DISTINCT FROM t.routed_tier) AS moved_up,
+               CASE WHEN t.keep THEN 'keep'
+                    WHEN t.route_model IS NOT NULL THEN 'model:' || t.route_model
+                    WHEN a.model_key IS NOT NULL THEN 'ab:' || a.tier_idx || ':' || a.model_key
+                    ELSE 'tier:' || t.tier_idx END AS chain
+        FROM t LEFT JOIN _sim_ab a ON a.tier_idx = t.tier_idx AND t.ab_u >= a.lo AND t.ab_u < a.hi""",
+        [threshold, top],
+    )
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+    cascade = policy.cascade
+    order = policy.tier_order()
+    from_idx = order.index(cascade.from_) if cascade else -1
+    to_idx = order.index(cascade.to) if cascade else -1
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _sim_cand AS
+        WITH c AS (
+            SELECT r.call_id, 'main' AS attempt, ch.pos, ch.model_key FROM _sim_routed r
+            JOIN _sim_chain ch ON ch.chain = r.chain WHERE NOT (r.compliance AND ch.pos > 0)
+            UNION ALL
+            SELECT call_id, 'main', 0, logged_key FROM _sim_routed WHERE chain = 'keep'
+            UNION ALL
+            SELECT r.call_id, 'escalation', ch.pos, ch.model_key FROM _sim_routed r
+            JOIN _sim_chain ch ON ch.chain = 'tier:' || ? WHERE r.tier_idx = ? AND NOT r.keep AND r.route_model IS NULL)
+        SELECT c.*, NOT (
+                 EXISTS (SELECT 1 FROM _sim_outages o WHERE o.provider = lower(mi.provider)
+                         AND r.ts >= o.start_ts AND r.ts < o.end_ts)
+                 OR (? AND r.status = 'error' AND r.error_type IN ('rate_limit', 'server')
+                     AND lower(mi.provider) = r.logged_provider)) AS available
+        FROM c JOIN _sim_routed r USING (call_id) LEFT JOIN model_info mi ON mi.model_key = c.model_key""",
+        [to_idx, from_idx, policy.failover.use_logged_errors],
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _sim_pick AS
+        SELECT call_id, attempt, min(pos) FILTER (WHERE available) AS pos FROM _sim_cand GROUP BY ALL"""
+    )
+
+
+def _tokens(prefix: str, ratio: str) -> str:
+    cols = ("input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens")
+    return ", ".join(f"CAST(round(r.{c} * {ratio}) AS BIGINT) AS {prefix}{c}" for c in cols)
+
+
+def _outcome(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+    cascade = policy.cascade
+    from_idx = policy.tier_order().index(cascade.from_) if cascade else -1
+    to_idx = policy.tier_order().index(cascade.to) if cascade else -1
+    from_quality = bool(cascade and cascade.from_quality)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _sim_dec AS
+        SELECT r.*, m.pos AS final_pos, cm.model_key AS final_key, (m.pos IS NULL) AS failed,
+               ce.model_key AS esc_key,
+               coalesce(qt.score, qd.score) AS main_quality, coalesce(eqt.score, eqd.score) AS esc_quality,
+               coalesce(mi_t.token_ratio, 1.0) / coalesce(mi_s.token_ratio, 1.0) AS ratio,
+               coalesce(mi_e.token_ratio, 1.0) / coalesce(mi_s.token_ratio, 1.0) AS esc_ratio,
+               mi_t.data_classes AS final_classes
+        FROM _sim_routed r
+        JOIN _sim_pick m ON m.call_id = r.call_id AND m.attempt = 'main'
+        LEFT JOIN _sim_cand cm ON cm.call_id = r.call_id AND cm.attempt = 'main' AND cm.pos = m.pos
+        LEFT JOIN _sim_pick e ON e.call_id = r.call_id AND e.attempt = 'escalation'
+        LEFT JOIN _sim_cand ce ON ce.call_id = r.call_id AND ce.attempt = 'escalation' AND ce.pos = e.pos
+        LEFT JOIN model_info mi_t ON mi_t.model_key = cm.model_key
+        LEFT JOIN model_info mi_s ON mi_s.model_key = r.logged_key
+        LEFT JOIN model_info mi_e ON mi_e.model_key = ce.model_key
+        LEFT JOIN model_quality qt ON qt.model_key = cm.model_key AND qt.task = r.task
+        LEFT JOIN model_quality qd ON qd.model_key = cm.model_key AND qd.task = 'default'
+        LEFT JOIN model_quality eqt ON eqt.model_key = ce.model_key AND eqt.task = r.task
+        LEFT JOIN model_quality eqd ON eqd.model_key = ce.model_key AND eqd.task = 'default'"""
+    )
+    escalate_rate = ("(1 - coalesce(d.main_quality, 1))" if from_quality
+                     else "coalesce((SELECT rate FROM _sim_esc x WHERE x.task = d.task), (SELECT rate FROM _sim_esc WHERE task = 'default'), 0)")
+    window = policy.cache.seconds if policy.cache else None
+    main_cost = cost_sql("pm", "d.m_input_tokens", "d.m_cached_tokens", "d.m_cache_write_tokens", "d.m_output_tokens", "d.is_batch")
+    esc_cost = cost_sql("pe", "d.e_input_tokens", "d.e_cached_tokens", "d.e_cache_write_tokens", "d.e_output_tokens", "d.is_batch")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _sim_out AS
+        WITH d0 AS (
+            SELECT r.*, {_tokens("m_", "r.ratio")}, {_tokens("e_", "r.esc_ratio")},
+                   lag(r.ts) OVER (PARTITION BY r.prompt_hash ORDER BY r.ts, r.call_id) AS prev_same_prompt
+            FROM _sim_dec r),
+        d AS (
+            SELECT *,
+                   (NOT failed AND tier_idx = ? AND esc_key IS NOT NULL AND route_model IS NULL AND NOT keep) AS cascaded,
+                   (CAST(? AS DOUBLE) IS NOT NULL AND prompt_hash IS NOT NULL AND prev_same_prompt IS NOT NULL
+                    AND epoch(ts) - epoch(prev_same_prompt) <= CAST(? AS DOUBLE)) AS cache_hit
+            FROM d0)
+        SELECT d.*,
+               (d.cascaded AND d.cascade_u < {escalate_rate}) AS escalated,
+               CASE WHEN d.failed THEN 0 ELSE {main_cost} END AS main_cost,
+               CASE WHEN d.cascaded AND d.cascade_u < {escalate_rate} THEN {esc_cost} ELSE 0 END AS esc_cost,
+               CASE WHEN d.failed THEN NULL
+                    WHEN mi.ttft_ms IS NOT NULL AND mi.output_tokens_per_s > 0
+                         THEN mi.ttft_ms + d.m_output_tokens * 1000.0 / mi.output_tokens_per_s
+                    WHEN d.final_key = d.logged_key THEN d.latency_ms END AS main_latency,
+               CASE WHEN me.ttft_ms IS NOT NULL AND me.output_tokens_per_s > 0
+                    THEN me.ttft_ms + d.e_output_tokens * 1000.0 / me.output_tokens_per_s END AS esc_latency,
+               pm.model_key IS NOT NULL OR d.failed AS priced
+        FROM d
+        LEFT JOIN price_rates pm ON pm.model_key = d.final_key AND {rate_window_sql("pm", "d.ts")}
+        LEFT JOIN price_rates pe ON pe.model_key = d.esc_key AND {rate_window_sql("pe", "d.ts")}
+        LEFT JOIN model_info mi ON mi.model_key = d.final_key
+        LEFT JOIN model_info me ON me.model_key = d.esc_key""",
+        [from_idx, window, window],
+    )
+    del to_idx
+
+
+def _baseline_sql(options: SimulationOptions, con: duckdb.DuckDBPyConnection) -> tuple[str, str, list[Any]]:
+    """(JOIN clause, cost expression) for the baseline of each call in _sim_out `o`."""
+    if options.baseline == "actual":
+        return "", "CASE WHEN o.no_tokens THEN coalesce(o.actual_cost, 0) ELSE o.actual_cost END", []
+    if not options.baseline.startswith("model:"):
+        raise ConfigError(f"--baseline must be `actual` or `model:NAME`, not {options.baseline!r}")
+    key = _resolve(con, {options.baseline[len("model:"):]}, "--baseline")[options.baseline[len("model:"):]]
+    join = (f"LEFT JOIN model_info bmi ON bmi.model_key = ? LEFT JOIN model_info smi ON smi.model_key = o.logged_key "
+            f"LEFT JOIN price_rates pb ON pb.model_key = ? AND {rate_window_sql('pb', 'o.ts')}")
+    ratio = "coalesce(bmi.token_ratio, 1.0) / coalesce(smi.token_ratio, 1.0)"
+    toks = [f"CAST(round(o.{c} * {ratio}) AS BIGINT)" for c in ("input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens")]
+    return join, cost_sql("pb", *toks, "o.is_batch"), [key, key]
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> SimulationResult:
+    join, baseline_cost, params = _baseline_sql(options, con)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _sim_final AS
+        SELECT o.*, CAST({baseline_cost} AS {MONEY}) AS baseline_cost,
+               CAST(CASE WHEN o.cache_hit THEN 0 ELSE o.main_cost + o.esc_cost END AS {MONEY}) AS projected_cost,
+               CASE WHEN o.cache_hit THEN 0 WHEN o.escalated THEN o.main_latency + o.esc_latency ELSE o.main_latency END AS projected_latency,
+               CASE WHEN o.escalated THEN o.esc_quality ELSE o.main_quality END AS answer_quality,
+               CASE WHEN o.escalated THEN ? ELSE o.tier_idx END AS answer_tier
+        FROM _sim_out o {join}""",
+        [policy.tier_order().index(policy.cascade.to) if policy.cascade else -1, *params],
+    )
+    s = _one(con, f"""
+        SELECT count(*) AS calls,
+               count(*) FILTER (WHERE baseline_cost IS NOT NULL AND priced) AS compared,
+               sum(baseline_cost) FILTER (WHERE baseline_cost IS NOT NULL AND priced) AS baseline_cost,
+               sum(projected_cost) FILTER (WHERE baseline_cost IS NOT NULL AND priced) AS projected_cost,
+               count(*) FILTER (WHERE status = 'ok') AS baseline_ok,
+               count(*) FILTER (WHERE escalated) AS escalations,
+               count(*) FILTER (WHERE NOT failed AND final_pos > 0) AS fallbacks,
+               count(*) FILTER (WHERE failed) AS failed,
+               count(*) FILTER (WHERE cache_hit) AS cache_hits,
+               coalesce(sum(main_cost + esc_cost) FILTER (WHERE cache_hit), 0) AS cache_savings,
+               count(*) FILTER (WHERE answer_quality < t.min_quality) AS quality_risk,
+               count(*) FILTER (WHERE t.min_quality IS NOT NULL AND answer_quality IS NULL AND NOT failed) AS quality_unknown,
+               count(*) FILTER (WHERE (compliance AND failed)
+                   OR (tags['data_class'] IS NOT NULL AND len(coalesce(final_classes, [])) > 0
+                       AND NOT list_contains(final_classes, tags['data_class']))) AS violations,
+               count(*) FILTER (WHERE moved_up) AS moved_up
+        FROM _sim_final f LEFT JOIN _sim_tiers t ON t.tier_idx = f.answer_tier""")
+    fixed = _fixed_cost(con)
+    calls = s["calls"] or 0
+    baseline = s["baseline_cost"] or Decimal(0)
+    projected = (s["projected_cost"] or Decimal(0)) + fixed
+    savings = baseline - projected
+    ok = calls - s["failed"]
+    return SimulationResult(
+        policy=policy.name, calls=calls, compared_calls=s["compared"], unpriced_calls=calls - s["compared"],
+        baseline=options.baseline, baseline_cost_usd=baseline, projected_cost_usd=projected, savings_usd=savings,
+        savings_pct=float(savings / baseline * 100) if baseline else None,
+        baseline_cost_per_successful_response_usd=baseline / s["baseline_ok"] if s["baseline_ok"] else None,
+        cost_per_successful_response_usd=projected / ok if ok else None,
+        fixed_cost_usd=fixed, escalations=s["escalations"], escalation_rate=_rate(s["escalations"], calls),
+        fallbacks=s["fallbacks"], fallback_rate=_rate(s["fallbacks"], calls), failed_calls=s["failed"],
+        cache_hits=s["cache_hits"], cache_savings_usd=Decimal(s["cache_savings"]),
+        quality_risk_calls=s["quality_risk"], quality_unknown_calls=s["quality_unknown"],
+        compliance_violations=s["violations"], uncertain_moved_up=s["moved_up"],
+        tiers=_tiers(con, calls), models=_models(con, calls), tasks=_tasks(con),
+        assumptions=_assumptions(con, policy, options),
+    )
+
+
+def _fixed_cost(con: duckdb.DuckDBPyConnection) -> Decimal:
+    """Self-hosted models: their monthly fixed cost for each calendar month the policy uses them."""
+    value = _one(con, """
+        SELECT coalesce(sum(mi.fixed_monthly_usd), 0) AS fixed FROM (
+            SELECT DISTINCT final_key, date_trunc('month', ts AT TIME ZONE 'UTC') AS month
+            FROM _sim_final WHERE final_key IS NOT NULL AND NOT failed) u
+        JOIN model_info mi ON mi.model_key = u.final_key WHERE mi.fixed_monthly_usd IS NOT NULL""")["fixed"]
+    return Decimal(value)
+
+
+def _tiers(con: duckdb.DuckDBPyConnection, calls: int) -> list[TierUse]:
+    rows = _all(con, """
+        SELECT coalesce(t.name, CASE WHEN f.keep THEN 'keep (logged model)' ELSE 'model route' END) AS name,
+               count(*) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd,
+               coalesce(sum(m_input_tokens + m_output_tokens), 0) AS tokens, min(coalesce(t.tier_idx, 999)) AS o
+        FROM _sim_final f LEFT JOIN _sim_tiers t ON t.tier_idx = f.tier_idx GROUP BY 1 ORDER BY o, name""")
+    return [TierUse(r["name"], r["calls"], _rate(r["calls"], calls), r["cost_usd"], int(r["tokens"])) for r in rows]
+
+
+def _models(con: duckdb.DuckDBPyConnection, calls: int) -> list[ModelUse]:
+    rows = _all(con, """
+        SELECT coalesce(final_key, CASE WHEN failed THEN '(failed)' ELSE '(unpriced)' END) AS model,
+               count(*) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd
+        FROM _sim_final GROUP BY 1 ORDER BY calls DESC, model""")
+    return [ModelUse(r["model"], r["calls"], _rate(r["calls"], calls), r["cost_usd"]) for r in rows]
+
+
+def _tasks(con: duckdb.DuckDBPyConnection) -> list[TaskUse]:
+    rows = _all(con, """
+        SELECT f.task, count(*) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd,
+               quantile_cont(projected_latency, 0.5) AS p50, quantile_cont(projected_latency, 0.95) AS p95,
+               count(*) FILTER (WHERE projected_latency > t.max_latency_ms) AS over
+        FROM _sim_final f LEFT JOIN _sim_tiers t ON t.tier_idx = f.answer_tier
+        GROUP BY f.task ORDER BY calls DESC, f.task""")
+    return [TaskUse(r["task"], r["calls"], r["cost_usd"], r["p50"], r["p95"], r["over"]) for r in rows]
+
+
+def _assumptions(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> list[str]:
+    tables = _one(con, """SELECT min(pm.effective_from) AS first, max(pm.effective_from) AS last, count(DISTINCT pm.table_name) AS n
+        FROM _sim_final d JOIN price_rates pm ON pm.model_key = d.final_key AND """ + rate_window_sql("pm", "d.ts"))
+    notes = [
+        f"Prices: the table in effect at each call's time ({tables['n']} table(s), effective {tables['first']} to {tables['last']}).",
+        f"Baseline: {'the logged calls at their own models’ prices' if options.baseline == 'actual' else options.baseline}; "
+        "calls without a baseline or projected price are left out of both sums (unpriced_calls).",
+        "Token counts move with the call, scaled by the models' token_ratio (tokens per cl100k token) from the price table.",
+        "Failed logged calls carry no tokens, so rerouting them adds no cost; cached-input share moves with the call.",
+        "Latency: projected as ttft_ms + output_tokens / output_tokens_per_s from the price table.",
+        "Quality: the price table's per-task quality scores against each tier's min_quality.",
+        "Calls without a categoriser confidence count as confidence 0 (unsure).",
+    ]
+    if policy.cascade:
+        rate = "1 - quality of the cheap model" if policy.cascade.from_quality else ", ".join(
+            f"{k} {v:.0%}" for k, v in (policy.cascade.escalate_rate or {}).items())
+        notes.append(f"Cascade {policy.cascade.from_} -> {policy.cascade.to}: escalation rate {rate}; an escalated call pays both attempts and adds both latencies.")
+    if policy.ab:
+        notes.append("A/B shares and escalations are picked by a seeded hash of call_id: two runs agree.")
+    if policy.cache:
+        notes.append(f"Cache: an identical prompt within {policy.cache.exact_repeat_within} of the previous one is a hit (no cost, no model call).")
+    return notes
+
+
+def _rate(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _all(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> dict[str, Any]:
+    return _all(con, sql, params)[0]
+
+
+def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions = SimulationOptions(),
+               source: str = "policy") -> SimulationResult:
+    """Replay the stored calls against `policy`. Needs pricing registered on `con`."""
+    keys = _resolve(con, policy.models(), source)
+    _load_tables(con, policy, keys)
+    _base(con, policy, options)
+    _routed(con, policy)
+    _candidates(con, policy)
+    _outcome(con, policy)
+    return _summarise(con, policy, options)
