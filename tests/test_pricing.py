@@ -403,3 +403,55 @@ def test_import_litellm(tmp_path, con):
     catalog = load_catalog([out], include_bundled=False)
     add(con, "c", "gemini/gemini-2.0-flash", "2030-01-01 00:00:00+00", inp=1_000_000, out=1_000_000)
     assert priced(con, catalog)["c"] == ("gemini-gemini-2.0-flash", D("0.5"))  # 0.10 + 0.40
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_cli_prices_commands(tmp_path):
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    runner = CliRunner()
+    db = tmp_path / "p.duckdb"
+    con = connect(db)
+    add(con, "a", "us.anthropic.claude-3-5-sonnet-20241022-v2:0", "2025-03-01 00:00:00+00", inp=1000, out=1000,
+        logged=D("0.05"))
+    add(con, "b", "mystery-model", "2025-03-01 00:00:00+00", inp=7, out=3)
+    con.close()
+
+    result = runner.invoke(app, ["prices", "reprice", "--db", str(db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["unknown"] == 1
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT cost_usd FROM calls WHERE call_id = 'a'").fetchall()[0][0] == D("0.018")
+    con.close()
+
+    unknown = json.loads(runner.invoke(app, ["prices", "unknown", "--db", str(db), "-f", "json"]).stdout)
+    assert [(u["model"], u["calls"], u["input_tokens"]) for u in unknown["unknown_models"]] == [("mystery-model", 1, 7)]
+
+    rec = runner.invoke(app, ["prices", "reconcile", "--db", str(db), "--check", "-f", "json"])
+    assert rec.exit_code == 1 and json.loads(rec.stdout)["models"][0]["mismatched_calls"] == 1
+
+    shown = runner.invoke(app, ["prices", "show", "anthropic/claude-3.5-sonnet", "-f", "json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["model_key"] == "claude-3-5-sonnet"
+    missing = runner.invoke(app, ["prices", "show", "mystery-model"])
+    assert missing.exit_code == 2 and "no price for model" in missing.output
+
+    bad = write_table(tmp_path / "bad.yaml", {"m1": {"provider": "x", "input": -2, "output": 1}})
+    invalid = runner.invoke(app, ["prices", "validate", str(bad)])
+    assert invalid.exit_code == 2 and "bad.yaml: models.m1.input" in invalid.output and "Traceback" not in invalid.output
+    good = write_table(tmp_path / "good.yaml", {"m1": {"provider": "x", "input": 2, "output": 1}})
+    assert runner.invoke(app, ["prices", "validate", str(good)]).exit_code == 0
+
+    listed = json.loads(runner.invoke(app, ["prices", "list", "--at", "2024-09-01", "-f", "json"]).stdout)
+    gpt4o = next(m for m in listed["models"] if m["model_key"] == "gpt-4o")
+    assert gpt4o["input"] == 5 and all(m["model_key"] != "deepseek-r1" for m in listed["models"])
+
+    src = tmp_path / "litellm.json"
+    src.write_text(json.dumps({"gpt-4o": {"litellm_provider": "openai", "mode": "chat",
+                                          "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}}))
+    out = tmp_path / "imported.yaml"
+    imported = runner.invoke(app, ["prices", "import-litellm", str(src), "--out", str(out), "--effective-from", "2025-01-01"])
+    assert imported.exit_code == 0, imported.output
+    assert runner.invoke(app, ["prices", "validate", str(out)]).exit_code == 0

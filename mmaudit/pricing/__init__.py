@@ -13,6 +13,7 @@ from mmaudit.pricing.sql import (
     fixed_costs,
     price_notes,
     priced_calls_sql,
+    pricing_enricher,
     rate_window_sql,
     reconcile,
     register_prices,
@@ -23,6 +24,6 @@ from mmaudit.pricing.sql import (
 __all__ = [
     "BUNDLED_DIR", "DATA_CLASSES", "TASKS", "LoadedTable", "ModelPrice", "PriceCatalog", "PriceEntry",
     "PriceTable", "apply_prices", "cost_sql", "effective_cost_sql", "fixed_costs", "import_litellm",
-    "load_catalog", "load_table", "price_notes", "priced_calls_sql", "rate_window_sql", "reconcile",
+    "load_catalog", "load_table", "price_notes", "priced_calls_sql", "pricing_enricher", "rate_window_sql", "reconcile",
     "register_prices", "resolve_models", "unknown_models",
 ]

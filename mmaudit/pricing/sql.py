@@ -368,3 +368,12 @@ def fixed_costs(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list[di
         FROM {t} c JOIN model_info i ON i.model_key = c.model_key
         WHERE i.fixed_monthly_usd IS NOT NULL
         GROUP BY c.model_key, i.fixed_monthly_usd ORDER BY c.model_key""")
+
+
+def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]
+    """An ingest enricher `fn(con, table)` pricing each staged file with one loaded catalog."""
+
+    def enrich(con: duckdb.DuckDBPyConnection, table: str) -> None:
+        apply_prices(con, table, catalog)
+
+    return enrich
