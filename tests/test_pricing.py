@@ -70,7 +70,7 @@ def test_bundled_tables_load_and_cover_required_models(bundled):
         "nova-pro", "mistral-large", "mistral-small", "text-embedding-3-small",
         "text-embedding-3-large", "titan-embed-text-v2",
     }
-    assert required <= set(bundled.keys())
+    assert required <= set(bundled.model_keys())
     assert all(t.table.source and t.table.currency == "USD" for t in bundled.tables)
 
 

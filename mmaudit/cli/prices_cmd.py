@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import duckdb
 import typer
@@ -31,7 +31,7 @@ from mmaudit.render import Column, OutputFormat, Report, Table
 app = typer.Typer(help="Price tables: list, show, validate, import, reconcile and reprice.", no_args_is_help=True)
 
 PricesOption = Annotated[
-    Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) or directories (YAML); beat bundled ones.")
+    list[Path] | None, typer.Option("--prices", help="Extra price table(s) or directories (YAML); beat bundled ones.")
 ]
 RATE_COLUMNS = [
     Column("input", "Input $/1M"), Column("output", "Output $/1M"), Column("cached_input", "Cached $/1M"),
@@ -66,7 +66,7 @@ def _at(catalog: PriceCatalog, key: str, day: date | None) -> Any:
 @app.command("list")
 def list_prices(
     prices: PricesOption = None,
-    at: Annotated[Optional[str], typer.Option("--at", help="Prices in force on this date (YYYY-MM-DD); default: newest.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Prices in force on this date (YYYY-MM-DD); default: newest.")] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
@@ -80,7 +80,7 @@ def list_prices(
         day = _parse_day(at)
         catalog = load_catalog(prices)
         rows = []
-        for key in catalog.keys():
+        for key in catalog.model_keys():
             entry = _at(catalog, key, day)
             if entry is None:
                 continue
@@ -195,8 +195,8 @@ def unknown(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: Ou
 @app.command("import-litellm")
 def import_litellm_cmd(
     file: Annotated[Path, typer.Argument(help="LiteLLM model_prices_and_context_window.json")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the YAML table here (default: stdout).")] = None,
-    effective_from: Annotated[Optional[str], typer.Option("--effective-from", help="Date the prices apply from (default: today).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the YAML table here (default: stdout).")] = None,
+    effective_from: Annotated[str | None, typer.Option("--effective-from", help="Date the prices apply from (default: today).")] = None,
 ) -> None:
     """Convert LiteLLM's price map into a mmaudit price table (YAML).
 

@@ -3,7 +3,14 @@
 See docs/pricing.md for the table format, the resolution order and the cost formula.
 """
 
-from mmaudit.pricing.catalog import BUNDLED_DIR, LoadedTable, PriceCatalog, PriceEntry, load_catalog, load_table
+from mmaudit.pricing.catalog import (
+    BUNDLED_DIR,
+    LoadedTable,
+    PriceCatalog,
+    PriceEntry,
+    load_catalog,
+    load_table,
+)
 from mmaudit.pricing.litellm import import_litellm
 from mmaudit.pricing.schema import DATA_CLASSES, TASKS, ModelPrice, PriceTable
 from mmaudit.pricing.sql import (

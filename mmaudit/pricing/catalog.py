@@ -48,7 +48,7 @@ class PriceCatalog:
     history: dict[str, list[PriceEntry]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
 
-    def keys(self) -> list[str]:
+    def model_keys(self) -> list[str]:
         return sorted(self.history)
 
     def latest(self, key: str) -> PriceEntry:

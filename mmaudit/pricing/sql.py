@@ -9,7 +9,7 @@ SQL only multiplies (a DuckDB DECIMAL division can silently become DOUBLE).
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -80,7 +80,7 @@ def per_token(per_million: Decimal | None) -> Decimal | None:
 
 
 def _utc_midnight(day: Any) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _base_rates(entry: PriceEntry) -> dict[str, Any]:
@@ -141,7 +141,7 @@ def rate_rows(catalog: PriceCatalog, fine_tuned: bool = False) -> list[dict[str,
     """Rows of `price_rates` (or `price_rates_ft`) for the whole catalog."""
     rates_of = _ft_rates if fine_tuned else _base_rates
     rows: list[dict[str, Any]] = []
-    for key in catalog.keys():
+    for key in catalog.model_keys():
         rows.extend(_window_rows(catalog.history[key], rates_of))
     return rows
 
@@ -174,7 +174,7 @@ def _register_info(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> Non
     )
     con.execute("CREATE OR REPLACE TEMP TABLE model_quality (model_key VARCHAR, task VARCHAR, score DOUBLE)")
     info_rows, quality_rows = [], []
-    for key in catalog.keys():
+    for key in catalog.model_keys():
         latency = catalog.info(key, "latency")
         info_rows.append([
             key, catalog.latest(key).price.provider, catalog.info(key, "mode"),
