@@ -23,6 +23,7 @@ from mmaudit.pricing import (
     import_litellm,
     load_catalog,
     price_notes,
+    rate_window_sql,
     reconcile,
     register_prices,
     unknown_models,
@@ -216,10 +217,24 @@ def test_alias(con, bundled):
     ("mistral-small-latest", "mistral-small"),
     ("o1-preview-2024-09-12", "o1"),
     ("  Text-Embedding-3-Small ", "text-embedding-3-small"),
+    ("gpt-4o-mini-2024-07-18.ft-0123abcd", "gpt-4o-mini"),
 ])
 def test_resolution_of_real_looking_ids(con, bundled, logged, key):
     register_prices(con, bundled)
     assert con.execute("SELECT mm_model_key(?)", [logged]).fetchall()[0][0] == key
+
+
+def test_exactly_one_rate_row_applies_at_any_time(con, bundled):
+    register_prices(con, bundled)
+    counts = con.execute(f"""
+        SELECT k.model_key, t.ts, count(r.model_key) AS n
+        FROM (SELECT DISTINCT model_key FROM price_rates) k
+        CROSS JOIN (VALUES (NULL::TIMESTAMPTZ), (TIMESTAMPTZ '2023-01-01 00:00:00+00'),
+                           (TIMESTAMPTZ '2024-10-01 23:59:59+00'), (TIMESTAMPTZ '2024-10-02 00:00:00+00'),
+                           (TIMESTAMPTZ '2025-02-08 20:00:00+00'), (TIMESTAMPTZ '2030-01-01 00:00:00+00')) t(ts)
+        LEFT JOIN price_rates r ON r.model_key = k.model_key AND {rate_window_sql('r', 't.ts')}
+        GROUP BY ALL HAVING count(r.model_key) <> 1""").fetchall()
+    assert counts == []
 
 
 def test_bedrock_arn_and_openrouter_slug_are_priced(con, bundled):
