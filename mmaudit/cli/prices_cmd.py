@@ -1,0 +1,276 @@
+"""`mmaudit prices ...`: inspect, validate, import and re-apply price tables."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import duckdb
+import typer
+import yaml
+
+from mmaudit import store
+from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, stderr, user_errors
+from mmaudit.config import validate
+from mmaudit.errors import InputError
+from mmaudit.pricing import (
+    PriceCatalog,
+    PriceTable,
+    apply_prices,
+    fixed_costs,
+    import_litellm,
+    load_catalog,
+    price_notes,
+    reconcile,
+    register_prices,
+    unknown_models,
+)
+from mmaudit.render import Column, OutputFormat, Report, Table
+
+app = typer.Typer(help="Price tables: list, show, validate, import, reconcile and reprice.", no_args_is_help=True)
+
+PricesOption = Annotated[
+    list[Path] | None, typer.Option("--prices", help="Extra price table(s) or directories (YAML); beat bundled ones.")
+]
+RATE_COLUMNS = [
+    Column("input", "Input $/1M"), Column("output", "Output $/1M"), Column("cached_input", "Cached $/1M"),
+    Column("cache_write", "Cache write $/1M"), Column("batch_discount", "Batch disc."), Column("long_context", "Long ctx >"),
+]
+_RATE_KEYS = ("input", "output", "cached_input", "cache_write", "batch_discount", "fixed_monthly_usd")
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """Rates as exact plain decimals for tables ($0.01875 must not print as 0.019)."""
+    return {k: (format(v.normalize(), "f") if k in _RATE_KEYS and v is not None else v) for k, v in row.items()}
+
+
+def _rates(price: Any) -> dict[str, Any]:
+    lc = price.long_context
+    return {
+        "input": price.input, "output": price.output,
+        "cached_input": price.cached_input if price.cached_input is not None else price.input,
+        "cache_write": price.cache_write if price.cache_write is not None else price.input,
+        "batch_discount": price.batch_discount,
+        "long_context": f"{lc.threshold:,}: ${lc.input}/${lc.output}" if lc else None,
+        "fixed_monthly_usd": price.fixed_monthly_usd,
+    }
+
+
+def _at(catalog: PriceCatalog, key: str, day: date | None) -> Any:
+    """The entry in force on `day` (newest if None); None if the model had no price yet."""
+    valid = [e for e in catalog.history[key] if day is None or e.effective_from <= day]
+    return valid[-1] if valid else None
+
+
+@app.command("list")
+def list_prices(
+    prices: PricesOption = None,
+    at: Annotated[str | None, typer.Option("--at", help="Prices in force on this date (YYYY-MM-DD); default: newest.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """List every priced model with its rates (USD per 1M tokens).
+
+    Example:
+
+      mmaudit prices list --at 2024-09-01 --format markdown
+    """
+    with user_errors():
+        day = _parse_day(at)
+        catalog = load_catalog(prices)
+        rows = []
+        for key in catalog.model_keys():
+            entry = _at(catalog, key, day)
+            if entry is None:
+                continue
+            rows.append({"model_key": key, "provider": entry.price.provider, **_rates(entry.price),
+                         "effective_from": entry.effective_from, "table": entry.table.name})
+    columns = [Column("model_key", "Model"), Column("provider", "Provider"), *RATE_COLUMNS,
+               Column("fixed_monthly_usd", "Fixed $/month"), Column("effective_from", "From")]
+    notes = ["Self-hosted models (fixed_monthly_usd) cost 0 per call; see `prices show`."]
+    table = Table("Prices (USD per 1M tokens)", columns, [_shown(r) for r in rows], notes=notes)
+    emit(Report([table], {"at": day, "models": rows}), fmt, out)
+
+
+def _parse_day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--at: expected a date YYYY-MM-DD, found {text!r}") from None
+
+
+def _resolve(catalog: PriceCatalog, model: str) -> str:
+    con = duckdb.connect(":memory:")
+    try:
+        register_prices(con, catalog)
+        key = con.execute("SELECT mm_model_key(?)", [model]).fetchall()[0][0]
+    finally:
+        con.close()
+    if key is None:
+        raise InputError(f"no price for model {model!r}: add an alias or a price table (see docs/pricing.md)")
+    return key
+
+
+@app.command("show")
+def show(
+    model: Annotated[str, typer.Argument(help="A model key, alias or logged id (e.g. a Bedrock ARN).")],
+    prices: PricesOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Show one model's price history and metadata; the id is resolved like logged ids.
+
+    Example:
+
+      mmaudit prices show us.anthropic.claude-3-5-sonnet-20241022-v2:0
+    """
+    with user_errors():
+        catalog = load_catalog(prices)
+        key = _resolve(catalog, model)
+    history = [{"effective_from": e.effective_from, "table": e.table.name, **_rates(e.price), "source": e.table.table.source}
+               for e in catalog.history[key]]
+    info = {attr: catalog.info(key, attr) for attr in
+            ("provider", "mode", "context_window", "tokenizer", "token_ratio", "data_classes", "quality", "latency", "fine_tuned", "notes")}
+    info["aliases"] = sorted(a for a, k in catalog.aliases.items() if k == key and a != key)
+    info_rows = [{"field": k, "value": _text(v)} for k, v in info.items() if v not in (None, [], {})]
+    tables = [
+        Table(f"{key}: price history", [Column("effective_from", "From"), *RATE_COLUMNS, Column("table", "Table")],
+              [_shown(h) for h in history]),
+        Table(f"{key}: metadata", [Column("field", "Field"), Column("value", "Value")], info_rows),
+    ]
+    data = {"model": model, "model_key": key, "history": history,
+            "info": {k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in info.items()}}
+    emit(Report(tables, data), fmt)
+
+
+def _text(value: Any) -> str:
+    if hasattr(value, "model_dump"):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+@app.command("validate")
+def validate_cmd(
+    files: Annotated[list[Path], typer.Argument(help="Price table file(s) or directories to check.")],
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Check price tables (fields, prices, aliases, clashes with the bundled tables); exit 2 if invalid.
+
+    Example:
+
+      mmaudit prices validate my-prices.yaml
+    """
+    with user_errors():
+        catalog = load_catalog(files)
+    rows = [{"path": t.path, "effective_from": t.table.effective_from, "models": len(t.table.models)}
+            for t in catalog.tables if t.origin == "user"]
+    columns = [Column("path", "File"), Column("effective_from", "Effective from"), Column("models", "Models", "int")]
+    emit(Report([Table("Valid price tables", columns, rows)], {"valid": True, "tables": rows}), fmt)
+
+
+@app.command("unknown")
+def unknown(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: OutOption = None) -> None:
+    """Models in the store with no price (model_key NULL): their calls and tokens.
+
+    Example:
+
+      mmaudit prices unknown --db audit.duckdb
+    """
+    with user_errors():
+        con = store.connect(db, read_only=True)
+        rows = unknown_models(con)
+        con.close()
+    columns = [Column("model", "Model"), Column("calls", "Calls", "int"), Column("input_tokens", "Input tokens", "int"),
+               Column("output_tokens", "Output tokens", "int"), Column("first_seen", "First seen"), Column("last_seen", "Last seen")]
+    notes = ["Their cost is unknown (NULL), not $0. Add an alias or a table, then `mmaudit prices reprice`."] if rows else []
+    emit(Report([Table("Models without a price", columns, rows, notes=notes)], {"unknown_models": rows}), fmt, out)
+
+
+@app.command("import-litellm")
+def import_litellm_cmd(
+    file: Annotated[Path, typer.Argument(help="LiteLLM model_prices_and_context_window.json")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the YAML table here (default: stdout).")] = None,
+    effective_from: Annotated[str | None, typer.Option("--effective-from", help="Date the prices apply from (default: today).")] = None,
+) -> None:
+    """Convert LiteLLM's price map into a mmaudit price table (YAML).
+
+    Example:
+
+      mmaudit prices import-litellm model_prices_and_context_window.json --out pricing-litellm.yaml
+    """
+    with user_errors():
+        doc = import_litellm(file, _parse_day(effective_from))
+        validate(PriceTable, doc, str(file))
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    stderr.print(f"wrote {out}: {len(doc['models'])} models")
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    tolerance: Annotated[float, typer.Option("--tolerance", help="Relative difference allowed per call.")] = 0.05,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when any call mismatches.")] = False,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Compare the cost logs carry with the calculated cost, per model.
+
+    Example:
+
+      mmaudit prices reconcile --tolerance 0.02 --check
+    """
+    with user_errors():
+        if tolerance < 0:
+            raise InputError(f"--tolerance: expected a number >= 0, found {tolerance}")
+        con = store.connect(db, read_only=True)
+        rows = reconcile(con, tolerance)
+        con.close()
+    columns = [Column("model", "Model"), Column("model_key", "Key"), Column("calls", "Calls", "int"),
+               Column("logged_usd", "Logged", "usd"), Column("calculated_usd", "Calculated", "usd"),
+               Column("diff_usd", "Diff", "usd"), Column("rel_diff", "Diff %", "share"),
+               Column("mismatched_calls", "Mismatched", "int")]
+    notes = [f"A call mismatches when |calculated - logged| > {tolerance:.1%} of logged."]
+    emit(Report([Table("Logged vs calculated cost", columns, rows, notes=notes)], {"tolerance": tolerance, "models": rows}), fmt, out)
+    if check and any(r["mismatched_calls"] for r in rows):
+        raise typer.Exit(1)
+
+
+@app.command("reprice")
+def reprice(prices: PricesOption = None, db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Recompute model_key and cost_usd for every stored call (e.g. after adding a table).
+
+    Example:
+
+      mmaudit prices reprice --prices my-prices.yaml
+    """
+    with user_errors():
+        catalog = load_catalog(prices)
+        con = store.connect(db)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = apply_prices(con, "calls", catalog)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        notes_counts = price_notes(con)
+        fixed = fixed_costs(con)
+        con.close()
+    rows = [{"rows": counts["rows"], "priced": counts["priced"], "unknown": counts["unknown"], **notes_counts}]
+    columns = [Column("rows", "Calls", "int"), Column("priced", "Priced", "int"), Column("unknown", "Unknown", "int"),
+               Column("before_table_start", "Before table start", "int"), Column("undated", "Undated", "int")]
+    notes = []
+    if counts["unknown"]:
+        notes.append("Unknown models have cost NULL: see `mmaudit prices unknown`.")
+    notes.extend(f"{f['model_key']}: fixed cost ${f['fixed_usd']:,.2f} ({f['months']} months), not in per-call cost" for f in fixed)
+    emit(Report([Table("Repriced", columns, rows, notes=notes)], {**counts, "notes": notes_counts, "fixed_costs": fixed}), fmt)

@@ -1,0 +1,36 @@
+"""Pricing: versioned price tables, logged-model resolution and exact cost in SQL.
+
+See docs/pricing.md for the table format, the resolution order and the cost formula.
+"""
+
+from mmaudit.pricing.catalog import (
+    BUNDLED_DIR,
+    LoadedTable,
+    PriceCatalog,
+    PriceEntry,
+    load_catalog,
+    load_table,
+)
+from mmaudit.pricing.litellm import import_litellm
+from mmaudit.pricing.schema import DATA_CLASSES, TASKS, ModelPrice, PriceTable
+from mmaudit.pricing.sql import (
+    apply_prices,
+    cost_sql,
+    effective_cost_sql,
+    fixed_costs,
+    price_notes,
+    priced_calls_sql,
+    pricing_enricher,
+    rate_window_sql,
+    reconcile,
+    register_prices,
+    resolve_models,
+    unknown_models,
+)
+
+__all__ = [
+    "BUNDLED_DIR", "DATA_CLASSES", "TASKS", "LoadedTable", "ModelPrice", "PriceCatalog", "PriceEntry",
+    "PriceTable", "apply_prices", "cost_sql", "effective_cost_sql", "fixed_costs", "import_litellm",
+    "load_catalog", "load_table", "price_notes", "priced_calls_sql", "pricing_enricher", "rate_window_sql", "reconcile",
+    "register_prices", "resolve_models", "unknown_models",
+]

@@ -1,0 +1,133 @@
+"""The price-table file format, as pydantic models.
+
+Every model forbids unknown fields so a typo (`cache_read:` for `cached_input:`) is an error
+naming the file, model and field instead of a price silently left out. Prices are USD per one
+million tokens, kept as `Decimal` end to end: a float would round $0.075 before it reaches SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+TASKS = (
+    "classification", "extraction", "summarization", "translation", "qa", "chat",
+    "writing", "code", "reasoning", "embedding", "vision", "other",
+)
+DATA_CLASSES = ("public", "internal", "confidential", "restricted")
+MAX_RATE_PLACES = 6  # per 1M tokens; /1e6 per token must fit DECIMAL(38,12) exactly
+
+ModelKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
+Task = Literal[
+    "default", "classification", "extraction", "summarization", "translation", "qa", "chat",
+    "writing", "code", "reasoning", "embedding", "vision", "other",
+]
+DataClass = Literal["public", "internal", "confidential", "restricted"]
+Score = Annotated[float, Field(ge=0, le=1)]
+
+
+def _check_places(value: Decimal | None) -> Decimal | None:
+    """Refuse prices finer than 1e-6 USD per 1M tokens: they would round once per token."""
+    if value is None:
+        return None
+    if value < 0:
+        raise ValueError("must be >= 0 (USD per 1M tokens)")
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_RATE_PLACES:
+        raise ValueError(f"at most {MAX_RATE_PLACES} decimal places (USD per 1M tokens)")
+    return value
+
+
+Price = Annotated[Decimal, AfterValidator(_check_places)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LongContext(_Strict):
+    """Rates for the WHOLE request once input_tokens exceeds `threshold` (Anthropic, Gemini)."""
+
+    threshold: int = Field(gt=0)
+    input: Price
+    output: Price
+    cached_input: Price | None = None
+    cache_write: Price | None = None
+
+
+
+class FineTuned(_Strict):
+    """Rates for fine-tunes of this base model (`ft:<base>:org::id`)."""
+
+    input: Price
+    output: Price
+    cached_input: Price | None = None
+
+
+
+class Latency(_Strict):
+    ttft_ms: float = Field(ge=0)
+    output_tokens_per_s: float = Field(gt=0)
+
+
+class ModelPrice(_Strict):
+    """One model in one price table."""
+
+    provider: str = Field(min_length=1)
+    aliases: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = []
+    input: Price | None = None
+    output: Price | None = None
+    cached_input: Price | None = None
+    cache_write: Price | None = None
+    batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
+    long_context: LongContext | None = None
+    fine_tuned: FineTuned | None = None
+    fixed_monthly_usd: Decimal | None = Field(default=None, ge=0)
+    context_window: int | None = Field(default=None, gt=0)
+    latency: Latency | None = None
+    quality: dict[Task, Score] = {}
+    data_classes: list[DataClass] = []
+    tokenizer: str | None = None
+    token_ratio: float | None = Field(default=None, gt=0)
+    mode: Literal["chat", "completion", "embedding", "reasoning"] | None = None
+    notes: str | None = None
+
+
+    @model_validator(mode="after")
+    def _priced(self) -> ModelPrice:
+        """A model needs per-token prices or a fixed monthly cost: never an implicit $0."""
+        if self.fixed_monthly_usd is None and (self.input is None or self.output is None):
+            raise ValueError("input and output prices are required (or fixed_monthly_usd for self-hosted)")
+        if self.fixed_monthly_usd is not None and (self.input or self.output):
+            raise ValueError("a fixed_monthly_usd model must not also have per-token prices")
+        self._check_long_context()
+        return self
+
+    def _check_long_context(self) -> None:
+        lc = self.long_context
+        if lc is None:
+            return
+        if self.cached_input is not None and lc.cached_input is None:
+            raise ValueError("long_context.cached_input is required when cached_input is set")
+        if self.cache_write is not None and lc.cache_write is None:
+            raise ValueError("long_context.cache_write is required when cache_write is set")
+
+
+class PriceTable(_Strict):
+    """One price-table file: a full or partial snapshot effective from a date."""
+
+    effective_from: date
+    source: str = Field(min_length=1)
+    currency: Literal["USD"]
+    notes: str | None = None
+    models: dict[ModelKey, ModelPrice] = Field(min_length=1)

@@ -1,0 +1,472 @@
+"""Pricing: every expected cost below is worked out by hand in the comment beside it.
+
+Rates are USD per 1M tokens, so a cost is sum(tokens x rate) / 1,000,000. Costs come back from
+DuckDB as DECIMAL(38,12) and are compared as exact Decimals, never floats.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mmaudit.errors import ConfigError
+from mmaudit.pricing import (
+    PriceTable,
+    apply_prices,
+    cost_sql,
+    effective_cost_sql,
+    fixed_costs,
+    import_litellm,
+    load_catalog,
+    price_notes,
+    rate_window_sql,
+    reconcile,
+    register_prices,
+    unknown_models,
+)
+from mmaudit.store import connect
+
+D = Decimal
+
+
+@pytest.fixture(scope="module")
+def bundled():
+    return load_catalog()
+
+
+@pytest.fixture()
+def con():
+    connection = connect(":memory:")
+    yield connection
+    connection.close()
+
+
+def add(con, call_id, model, ts, inp=0, cached=0, cw=0, out=0, *, batch=False, status="ok", logged=None):
+    con.execute(
+        "INSERT INTO calls (call_id, ts, model, input_tokens, cached_input_tokens, cache_write_tokens,"
+        " output_tokens, status, is_batch, logged_cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [call_id, ts, model, inp, cached, cw, out, status, batch, logged],
+    )
+
+
+def priced(con, catalog, table="calls"):
+    apply_prices(con, table, catalog)
+    rows = con.execute(f"SELECT call_id, model_key, cost_usd FROM {table}").fetchall()
+    return {call_id: (key, cost) for call_id, key, cost in rows}
+
+
+# ---------------------------------------------------------------- bundled tables: real prices
+
+def test_bundled_tables_load_and_cover_required_models(bundled):
+    required = {
+        "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o1", "o1-mini", "o3",
+        "o3-mini", "o4-mini", "claude-3-5-sonnet", "claude-3-7-sonnet", "claude-sonnet-4",
+        "claude-3-5-haiku", "claude-3-haiku", "claude-opus-4", "gemini-1.5-flash", "gemini-1.5-pro",
+        "gemini-2.0-flash", "gemini-2.5-flash", "gemini-2.5-pro", "deepseek-v3", "deepseek-r1",
+        "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-70b-selfhosted", "nova-micro", "nova-lite",
+        "nova-pro", "mistral-large", "mistral-small", "text-embedding-3-small",
+        "text-embedding-3-large", "titan-embed-text-v2",
+    }
+    assert required <= set(bundled.model_keys())
+    assert all(t.table.source and t.table.currency == "USD" for t in bundled.tables)
+
+
+@pytest.mark.parametrize("key, inp, out", [
+    ("gpt-4o", "2.5", "10"), ("gpt-4o-mini", "0.15", "0.6"), ("claude-3-5-sonnet", "3", "15"),
+    ("claude-3-5-haiku", "0.8", "4"), ("deepseek-r1", "0.55", "2.19"),
+])
+def test_current_anchor_prices(bundled, key, inp, out):
+    price = bundled.latest(key).price
+    assert (price.input, price.output) == (D(inp), D(out))
+
+
+def test_plain_call(con, bundled):
+    add(con, "a", "gpt-4o-mini", "2025-03-01 12:00:00+00", inp=1000, out=500)
+    # 1000 x 0.15 + 500 x 0.60 = 150 + 300 = 450 / 1e6 = 0.00045
+    assert priced(con, bundled)["a"] == ("gpt-4o-mini", D("0.00045"))
+
+
+def test_cached_input_openai_semantics(con, bundled):
+    # OpenAI: prompt_tokens=10000 includes cached_tokens=4000 -> stored as-is.
+    add(con, "a", "gpt-4o", "2025-03-01 00:00:00+00", inp=10000, cached=4000, out=1000)
+    # 6000 x 2.50 + 4000 x 1.25 + 1000 x 10 = 15000 + 5000 + 10000 = 30000 / 1e6 = 0.03
+    assert priced(con, bundled)["a"][1] == D("0.03")
+
+
+def test_cached_and_cache_write_anthropic_semantics(con, bundled):
+    # Anthropic usage: input_tokens=2000 (uncached), cache_read=3000, cache_creation=1000.
+    # Canonical input_tokens includes reads and writes: 2000 + 3000 + 1000 = 6000.
+    add(con, "a", "claude-3-5-sonnet-20241022", "2025-03-01 00:00:00+00", inp=6000, cached=3000, cw=1000, out=500)
+    # 2000 x 3 + 3000 x 0.30 + 1000 x 3.75 + 500 x 15 = 6000 + 900 + 3750 + 7500 = 18150 -> 0.01815
+    assert priced(con, bundled)["a"] == ("claude-3-5-sonnet", D("0.01815"))
+
+
+def test_batch_discount(con, bundled):
+    add(con, "b", "claude-3-5-haiku-20241022", "2025-03-01 00:00:00+00", inp=1_000_000, out=100_000, batch=True)
+    add(con, "n", "claude-3-5-haiku-20241022", "2025-03-01 00:00:00+00", inp=1_000_000, out=100_000)
+    costs = priced(con, bundled)
+    # 1e6 x 0.80 + 1e5 x 4 = 800000 + 400000 = 1.2 USD; batch: x (1 - 0.5) = 0.6
+    assert costs["n"][1] == D("1.2")
+    assert costs["b"][1] == D("0.6")
+
+
+def test_long_context_prices_the_whole_request(con, bundled):
+    add(con, "long", "claude-sonnet-4-20250514", "2025-09-01 00:00:00+00", inp=250_000, cached=50_000, out=10_000)
+    add(con, "edge", "claude-sonnet-4-20250514", "2025-09-01 00:00:00+00", inp=200_000, cached=50_000, out=10_000)
+    costs = priced(con, bundled)
+    # > 200K: all at long rates: 200000 x 6 + 50000 x 0.60 + 10000 x 22.50
+    #   = 1,200,000 + 30,000 + 225,000 = 1,455,000 / 1e6 = 1.455
+    assert costs["long"][1] == D("1.455")
+    # exactly 200K is not above: 150000 x 3 + 50000 x 0.30 + 10000 x 15 = 450000 + 15000 + 150000 -> 0.615
+    assert costs["edge"][1] == D("0.615")
+
+
+def test_gemini_long_context_threshold_128k(con, bundled):
+    add(con, "g", "gemini-1.5-pro-002", "2025-03-01 00:00:00+00", inp=130_000, out=1_000)
+    # 130000 > 128000: 130000 x 2.50 + 1000 x 10 = 325000 + 10000 = 335000 -> 0.335
+    assert priced(con, bundled)["g"][1] == D("0.335")
+
+
+def test_price_change_gpt4o_before_and_after(con, bundled):
+    add(con, "before", "gpt-4o", "2024-09-15 00:00:00+00", inp=1000, out=1000)
+    add(con, "after", "gpt-4o", "2024-11-15 00:00:00+00", inp=1000, out=1000)
+    add(con, "boundary", "gpt-4o", "2024-10-02 00:00:00+00", inp=1000, out=1000)
+    costs = priced(con, bundled)
+    assert costs["before"][1] == D("0.02")     # 1000 x 5 + 1000 x 15 = 20000 / 1e6
+    assert costs["after"][1] == D("0.0125")    # 1000 x 2.50 + 1000 x 10 = 12500 / 1e6
+    assert costs["boundary"][1] == D("0.0125")  # effective_from is inclusive, 00:00 UTC
+
+
+def test_dated_snapshot_keeps_its_own_price(con, bundled):
+    add(con, "old", "gpt-4o-2024-05-13", "2025-03-01 00:00:00+00", inp=1000, out=1000)
+    add(con, "new", "gpt-4o-2024-08-06", "2024-08-20 00:00:00+00", inp=1000, out=1000)
+    costs = priced(con, bundled)
+    assert costs["old"] == ("gpt-4o-2024-05-13", D("0.02"))    # still $5/$15
+    assert costs["new"] == ("gpt-4o-2024-08-06", D("0.0125"))  # $2.50/$10 from launch
+
+
+def test_claude_haiku_35_price_cut(con, bundled):
+    add(con, "launch", "claude-3-5-haiku-20241022", "2024-11-20 00:00:00+00", inp=1_000_000, out=1_000_000)
+    add(con, "cut", "claude-3-5-haiku-20241022", "2025-01-10 00:00:00+00", inp=1_000_000, out=1_000_000)
+    costs = priced(con, bundled)
+    assert costs["launch"][1] == D("6")  # 1 + 5
+    assert costs["cut"][1] == D("4.8")   # 0.80 + 4
+
+
+def test_deepseek_v3_promotion_then_standard(con, bundled):
+    add(con, "promo", "deepseek-chat", "2025-01-15 00:00:00+00", inp=1_000_000, out=1_000_000)
+    add(con, "std", "deepseek-chat", "2025-03-01 00:00:00+00", inp=1_000_000, cached=400_000, out=1_000_000)
+    costs = priced(con, bundled)
+    assert costs["promo"][1] == D("0.42")  # 0.14 + 0.28
+    # 600000 x 0.27 + 400000 x 0.07 + 1e6 x 1.10 = 162000 + 28000 + 1100000 = 1290000 -> 1.29
+    assert costs["std"][1] == D("1.29")
+
+
+def test_call_before_every_table_uses_earliest_and_is_flagged(con, bundled):
+    add(con, "early", "gpt-4o", "2024-01-01 00:00:00+00", inp=1000, out=1000)
+    assert priced(con, bundled)["early"][1] == D("0.02")  # earliest gpt-4o table: $5/$15
+    assert price_notes(con) == {"before_table_start": 1}
+
+
+def test_undated_call_uses_newest_table_and_is_flagged(con, bundled):
+    add(con, "u", "gpt-4o", None, inp=1000, out=1000)
+    assert priced(con, bundled)["u"][1] == D("0.0125")  # newest gpt-4o table: $2.50/$10
+    assert price_notes(con) == {"undated": 1}
+
+
+def test_alias(con, bundled):
+    add(con, "a", "deepseek-reasoner", "2025-03-01 00:00:00+00", inp=1_000_000, cached=200_000, out=100_000)
+    # 800000 x 0.55 + 200000 x 0.14 + 100000 x 2.19 = 440000 + 28000 + 219000 = 687000 -> 0.687
+    assert priced(con, bundled)["a"] == ("deepseek-r1", D("0.687"))
+
+
+@pytest.mark.parametrize("logged, key", [
+    ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0", "claude-3-5-sonnet"),
+    ("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0", "claude-3-haiku"),
+    ("us.anthropic.claude-3-5-sonnet-20241022-v2:0", "claude-3-5-sonnet"),
+    ("eu.anthropic.claude-3-7-sonnet-20250219-v1:0", "claude-3-7-sonnet"),
+    ("apac.amazon.nova-pro-v1:0", "nova-pro"),
+    ("global.anthropic.claude-sonnet-4-20250514-v1:0", "claude-sonnet-4"),
+    ("bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", "claude-3-5-haiku"),
+    ("meta.llama3-1-70b-instruct-v1:0", "llama-3.1-70b"),
+    ("us.meta.llama3-1-8b-instruct-v1:0", "llama-3.1-8b"),
+    ("mistral.mistral-large-2407-v1:0", "mistral-large"),
+    ("amazon.titan-embed-text-v2:0", "titan-embed-text-v2"),
+    ("anthropic/claude-3.5-sonnet", "claude-3-5-sonnet"),
+    ("anthropic/claude-3.7-sonnet:thinking", "claude-3-7-sonnet"),
+    ("openrouter/openai/gpt-4o-mini", "gpt-4o-mini"),
+    ("meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo", "llama-3.1-70b"),
+    ("deepseek/deepseek-chat", "deepseek-v3"),
+    ("openai/gpt-4o", "gpt-4o"),
+    ("azure/gpt-4o-mini", "gpt-4o-mini"),
+    ("GPT-4o-2024-11-20", "gpt-4o"),
+    ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
+    ("o3-mini-2025-01-31", "o3-mini"),
+    ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano"),
+    ("claude-3-5-sonnet@20240620", "claude-3-5-sonnet"),
+    ("claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet"),
+    ("claude-3-5-haiku-latest", "claude-3-5-haiku"),
+    ("claude-opus-4-20250514", "claude-opus-4"),
+    ("gemini-1.5-pro-002", "gemini-1.5-pro"),
+    ("models/gemini-2.0-flash-001", "gemini-2.0-flash"),
+    ("vertex_ai/gemini-2.5-pro", "gemini-2.5-pro"),
+    ("mistral-small-latest", "mistral-small"),
+    ("o1-preview-2024-09-12", "o1"),
+    ("  Text-Embedding-3-Small ", "text-embedding-3-small"),
+    ("gpt-4o-mini-2024-07-18.ft-0123abcd", "gpt-4o-mini"),
+])
+def test_resolution_of_real_looking_ids(con, bundled, logged, key):
+    register_prices(con, bundled)
+    assert con.execute("SELECT mm_model_key(?)", [logged]).fetchall()[0][0] == key
+
+
+def test_exactly_one_rate_row_applies_at_any_time(con, bundled):
+    register_prices(con, bundled)
+    counts = con.execute(f"""
+        SELECT k.model_key, t.ts, count(r.model_key) AS n
+        FROM (SELECT DISTINCT model_key FROM price_rates) k
+        CROSS JOIN (VALUES (NULL::TIMESTAMPTZ), (TIMESTAMPTZ '2023-01-01 00:00:00+00'),
+                           (TIMESTAMPTZ '2024-10-01 23:59:59+00'), (TIMESTAMPTZ '2024-10-02 00:00:00+00'),
+                           (TIMESTAMPTZ '2025-02-08 20:00:00+00'), (TIMESTAMPTZ '2030-01-01 00:00:00+00')) t(ts)
+        LEFT JOIN price_rates r ON r.model_key = k.model_key AND {rate_window_sql('r', 't.ts')}
+        GROUP BY ALL HAVING count(r.model_key) <> 1""").fetchall()
+    assert counts == []
+
+
+def test_bedrock_arn_and_openrouter_slug_are_priced(con, bundled):
+    arn = "arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0"
+    add(con, "arn", arn, "2025-03-01 00:00:00+00", inp=1000, out=1000)
+    add(con, "slug", "anthropic/claude-3.5-sonnet", "2025-03-01 00:00:00+00", inp=1000, out=1000)
+    costs = priced(con, bundled)
+    # 1000 x 3 + 1000 x 15 = 18000 / 1e6 = 0.018
+    assert costs["arn"] == costs["slug"] == ("claude-3-5-sonnet", D("0.018"))
+
+
+def test_fine_tune_priced_at_fine_tuned_rate(con, bundled):
+    add(con, "ft", "ft:gpt-4o-mini-2024-07-18:acme::9abcDEF", "2025-03-01 00:00:00+00", inp=1000, out=1000)
+    add(con, "ft4o", "ft:gpt-4o-2024-08-06:acme:support:9xyz", "2025-03-01 00:00:00+00", inp=1000, cached=0, out=1000)
+    add(con, "noft", "ft:o3-mini-2025-01-31:acme::x1", "2025-03-01 00:00:00+00", inp=1000, out=1000)
+    costs = priced(con, bundled)
+    assert costs["ft"] == ("gpt-4o-mini", D("0.0015"))       # 1000 x 0.30 + 1000 x 1.20 = 1500 / 1e6
+    assert costs["ft4o"] == ("gpt-4o-2024-08-06", D("0.01875"))  # 1000 x 3.75 + 1000 x 15 = 18750 / 1e6
+    assert costs["noft"] == (None, None)  # no fine-tune rates for o3-mini: unknown, never base price
+
+
+def test_unknown_model_is_null_never_zero(con, bundled):
+    add(con, "x", "my-secret-model-v7", "2025-03-01 00:00:00+00", inp=1000, out=1000)
+    add(con, "y", "my-secret-model-v7", "2025-03-02 00:00:00+00", inp=10, out=5)
+    add(con, "z", None, "2025-03-02 00:00:00+00", inp=1, out=1)
+    costs = priced(con, bundled)
+    assert costs["x"] == (None, None)
+    unknown = unknown_models(con)
+    assert [(u["model"], u["calls"], u["input_tokens"], u["output_tokens"]) for u in unknown] == [
+        ("my-secret-model-v7", 2, 1010, 1005), ("(none)", 1, 1, 1)]
+    assert con.execute("SELECT sum(cost_usd) FROM calls").fetchall()[0][0] is None
+
+
+def test_failed_call_with_zero_tokens_costs_zero(con, bundled):
+    add(con, "err", "gpt-4o", "2025-03-01 00:00:00+00", status="error")
+    assert priced(con, bundled)["err"] == ("gpt-4o", D("0"))
+
+
+def test_self_hosted_is_zero_per_call_with_separate_fixed_cost(con, bundled):
+    add(con, "s1", "llama-3.1-70b-selfhosted", "2025-03-01 00:00:00+00", inp=5000, out=5000)
+    add(con, "s2", "llama-3.1-70b-selfhosted", "2025-03-20 00:00:00+00", inp=5000, out=5000)
+    add(con, "s3", "llama-3.1-70b-local", "2025-04-02 00:00:00+00", inp=5000, out=5000)
+    costs = priced(con, bundled)
+    assert {c for _, c in costs.values()} == {D("0")}
+    (fixed,) = fixed_costs(con)
+    # 2 calendar months (March, April) x 7300 = 14600
+    assert (fixed["model_key"], fixed["months"], fixed["fixed_usd"]) == ("llama-3.1-70b-selfhosted", 2, D("14600"))
+
+
+def test_apply_prices_on_a_staging_table_and_is_idempotent(con, bundled):
+    con.execute("CREATE TEMP TABLE staging AS SELECT * FROM calls LIMIT 0")
+    add(con, "c", "gpt-4o", "2025-03-01 00:00:00+00", inp=1000, out=1000)
+    con.execute("INSERT INTO staging SELECT * FROM calls")
+    first = priced(con, bundled, "staging")
+    assert priced(con, bundled, "staging") == first == {"c": ("gpt-4o", D("0.0125"))}
+    with pytest.raises(ValueError):
+        apply_prices(con, "calls; DROP TABLE calls", bundled)
+
+
+def test_cost_sql_prices_hypothetical_rows_with_the_same_formula(con, bundled):
+    register_prices(con, bundled)
+    expr = cost_sql("r", "h.inp", "h.cached", "h.cw", "h.out", "h.batch")
+    rows = con.execute(f"""
+        SELECT h.k, {expr} FROM (VALUES ('gpt-4.1', 10000, 2000, 0, 1000, false),
+                                        ('gpt-4.1', 10000, 2000, 0, 1000, true)) h(k, inp, cached, cw, out, batch)
+        JOIN price_rates r ON r.model_key = h.k AND r.is_latest ORDER BY h.batch""").fetchall()
+    # 8000 x 2 + 2000 x 0.50 + 1000 x 8 = 16000 + 1000 + 8000 = 25000 -> 0.025; batch -> 0.0125
+    assert [cost for _, cost in rows] == [D("0.025"), D("0.0125")]
+    assert con.execute(f"SELECT typeof({expr}) FROM (SELECT 1 AS inp, 0 AS cached, 0 AS cw, 1 AS out, false AS batch) h,"
+                       " price_rates r LIMIT 1").fetchall()[0][0] == "DECIMAL(38,12)"
+
+
+def test_model_info_and_quality_tables(con, bundled):
+    register_prices(con, bundled)
+    info = con.execute("SELECT provider, tokenizer, context_window, data_classes FROM model_info"
+                       " WHERE model_key = 'gpt-4o'").fetchall()[0]
+    assert info == ("openai", "o200k", 128000, ["public", "internal", "confidential"])
+    assert con.execute("SELECT score FROM model_quality WHERE model_key = 'o3' AND task = 'reasoning'").fetchall()[0][0] > 0.9
+
+
+def test_reconcile_and_effective_cost(con, bundled):
+    add(con, "ok", "gpt-4o", "2025-03-01 00:00:00+00", inp=1000, out=1000, logged=D("0.0125"))
+    add(con, "bad", "gpt-4o", "2025-03-01 00:00:00+00", inp=1000, out=1000, logged=D("0.02"))
+    priced(con, bundled)
+    (row,) = reconcile(con, 0.05)
+    assert (row["calls"], row["mismatched_calls"], row["logged_usd"], row["calculated_usd"]) == (2, 1, D("0.0325"), D("0.025"))
+    assert effective_cost_sql("auto") == "coalesce(logged_cost_usd, cost_usd)"
+    assert effective_cost_sql("calculate") == "cost_usd"
+    with pytest.raises(ValueError):
+        effective_cost_sql("cheapest")
+
+
+# ---------------------------------------------------------------- user tables and validation
+
+def write_table(path: Path, models: dict, effective_from="2025-01-01") -> Path:
+    doc = {"effective_from": effective_from, "source": "test", "currency": "USD", "models": models}
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
+
+
+def test_user_table_overrides_bundled_on_same_key_and_date(tmp_path, con):
+    user = write_table(tmp_path / "mine.yaml", {"gpt-4o": {"provider": "openai", "input": 2, "output": 8}}, "2024-10-02")
+    catalog = load_catalog([user])
+    add(con, "c", "gpt-4o", "2025-03-01 00:00:00+00", inp=1000, out=1000)
+    assert priced(con, catalog)["c"][1] == D("0.01")  # 1000 x 2 + 1000 x 8 = 10000 / 1e6
+
+
+def test_bad_field_names_file_model_and_field(tmp_path):
+    path = write_table(tmp_path / "bad.yaml", {"m1": {"provider": "x", "input": 1, "output": 2, "cache_read": 0.1}})
+    with pytest.raises(ConfigError) as err:
+        load_catalog([path], include_bundled=False)
+    text = str(err.value)
+    assert "bad.yaml" in text and "models.m1.cache_read" in text and "Extra inputs" in text
+
+
+def test_negative_price_names_file_model_and_field(tmp_path):
+    path = write_table(tmp_path / "neg.yaml", {"m1": {"provider": "x", "input": -1, "output": 2}})
+    with pytest.raises(ConfigError) as err:
+        load_catalog([path], include_bundled=False)
+    assert "neg.yaml" in str(err.value) and "models.m1.input" in str(err.value) and "-1" in str(err.value)
+
+
+def test_missing_price_is_an_error(tmp_path):
+    path = write_table(tmp_path / "miss.yaml", {"m1": {"provider": "x", "input": 1}})
+    with pytest.raises(ConfigError, match=r"miss\.yaml: models\.m1: .*input and output prices are required"):
+        load_catalog([path], include_bundled=False)
+
+
+def test_bad_key_is_an_error(tmp_path):
+    path = write_table(tmp_path / "key.yaml", {"Bad Key!": {"provider": "x", "input": 1, "output": 1}})
+    with pytest.raises(ConfigError, match=r"key\.yaml: models\.Bad Key!"):
+        load_catalog([path], include_bundled=False)
+
+
+def test_duplicate_alias_names_both_models(tmp_path):
+    path = write_table(tmp_path / "dup.yaml", {
+        "m1": {"provider": "x", "input": 1, "output": 1, "aliases": ["shared-name"]},
+        "m2": {"provider": "x", "input": 2, "output": 2, "aliases": ["Shared-Name"]},
+    })
+    with pytest.raises(ConfigError) as err:
+        load_catalog([path], include_bundled=False)
+    text = str(err.value)
+    assert "dup.yaml" in text and "models.m2.aliases" in text and "'m1'" in text and "shared-name" in text
+
+
+def test_too_precise_price_is_refused(tmp_path):
+    path = write_table(tmp_path / "fine.yaml", {"m1": {"provider": "x", "input": 0.0000001, "output": 1}})
+    with pytest.raises(ConfigError, match=r"models\.m1\.input.*decimal places"):
+        load_catalog([path], include_bundled=False)
+
+
+# ---------------------------------------------------------------- LiteLLM import
+
+def test_import_litellm(tmp_path, con):
+    source = tmp_path / "model_prices_and_context_window.json"
+    source.write_text(json.dumps({
+        "sample_spec": {"input_cost_per_token": 0.0, "mode": "chat"},
+        "claude-sonnet-4-20250514": {
+            "litellm_provider": "anthropic", "mode": "chat", "max_input_tokens": 1000000,
+            "input_cost_per_token": 3e-06, "output_cost_per_token": 1.5e-05,
+            "cache_read_input_token_cost": 3e-07, "cache_creation_input_token_cost": 3.75e-06,
+            "input_cost_per_token_above_200k_tokens": 6e-06, "output_cost_per_token_above_200k_tokens": 2.25e-05,
+            "cache_read_input_token_cost_above_200k_tokens": 6e-07,
+            "cache_creation_input_token_cost_above_200k_tokens": 7.5e-06,
+            "input_cost_per_token_batches": 1.5e-06, "output_cost_per_token_batches": 7.5e-06},
+        "gemini/gemini-2.0-flash": {"litellm_provider": "gemini", "mode": "chat",
+                                    "input_cost_per_token": 1e-07, "output_cost_per_token": 4e-07},
+        "dall-e-3": {"litellm_provider": "openai", "mode": "image_generation", "output_cost_per_image": 0.04},
+    }), encoding="utf-8")
+    doc = import_litellm(source)
+    table = PriceTable.model_validate(doc)
+    sonnet = table.models["claude-sonnet-4-20250514"]
+    assert (sonnet.input, sonnet.output, sonnet.cached_input, sonnet.cache_write) == (D("3"), D("15"), D("0.3"), D("3.75"))
+    assert sonnet.batch_discount == D("0.5") and sonnet.long_context.threshold == 200000
+    assert sonnet.long_context.output == D("22.5") and sonnet.context_window == 1000000
+    assert table.models["gemini-gemini-2.0-flash"].aliases == ["gemini/gemini-2.0-flash"]
+    assert "dall-e-3" not in table.models
+
+    out = tmp_path / "imported.yaml"
+    out.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    catalog = load_catalog([out], include_bundled=False)
+    add(con, "c", "gemini/gemini-2.0-flash", "2030-01-01 00:00:00+00", inp=1_000_000, out=1_000_000)
+    assert priced(con, catalog)["c"] == ("gemini-gemini-2.0-flash", D("0.5"))  # 0.10 + 0.40
+
+
+# ---------------------------------------------------------------- CLI
+
+def test_cli_prices_commands(tmp_path):
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    runner = CliRunner()
+    db = tmp_path / "p.duckdb"
+    con = connect(db)
+    add(con, "a", "us.anthropic.claude-3-5-sonnet-20241022-v2:0", "2025-03-01 00:00:00+00", inp=1000, out=1000,
+        logged=D("0.05"))
+    add(con, "b", "mystery-model", "2025-03-01 00:00:00+00", inp=7, out=3)
+    con.close()
+
+    result = runner.invoke(app, ["prices", "reprice", "--db", str(db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["unknown"] == 1
+    con = connect(db, read_only=True)
+    assert con.execute("SELECT cost_usd FROM calls WHERE call_id = 'a'").fetchall()[0][0] == D("0.018")
+    con.close()
+
+    unknown = json.loads(runner.invoke(app, ["prices", "unknown", "--db", str(db), "-f", "json"]).stdout)
+    assert [(u["model"], u["calls"], u["input_tokens"]) for u in unknown["unknown_models"]] == [("mystery-model", 1, 7)]
+
+    rec = runner.invoke(app, ["prices", "reconcile", "--db", str(db), "--check", "-f", "json"])
+    assert rec.exit_code == 1 and json.loads(rec.stdout)["models"][0]["mismatched_calls"] == 1
+
+    shown = runner.invoke(app, ["prices", "show", "anthropic/claude-3.5-sonnet", "-f", "json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["model_key"] == "claude-3-5-sonnet"
+    missing = runner.invoke(app, ["prices", "show", "mystery-model"])
+    assert missing.exit_code == 2 and "no price for model" in missing.output
+
+    bad = write_table(tmp_path / "bad.yaml", {"m1": {"provider": "x", "input": -2, "output": 1}})
+    invalid = runner.invoke(app, ["prices", "validate", str(bad)])
+    assert invalid.exit_code == 2 and "bad.yaml: models.m1.input" in invalid.output and "Traceback" not in invalid.output
+    good = write_table(tmp_path / "good.yaml", {"m1": {"provider": "x", "input": 2, "output": 1}})
+    assert runner.invoke(app, ["prices", "validate", str(good)]).exit_code == 0
+
+    listed = json.loads(runner.invoke(app, ["prices", "list", "--at", "2024-09-01", "-f", "json"]).stdout)
+    gpt4o = next(m for m in listed["models"] if m["model_key"] == "gpt-4o")
+    assert gpt4o["input"] == 5 and all(m["model_key"] != "deepseek-r1" for m in listed["models"])
+
+    src = tmp_path / "litellm.json"
+    src.write_text(json.dumps({"gpt-4o": {"litellm_provider": "openai", "mode": "chat",
+                                          "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}}))
+    out = tmp_path / "imported.yaml"
+    imported = runner.invoke(app, ["prices", "import-litellm", str(src), "--out", str(out), "--effective-from", "2025-01-01"])
+    assert imported.exit_code == 0, imported.output
+    assert runner.invoke(app, ["prices", "validate", str(out)]).exit_code == 0
