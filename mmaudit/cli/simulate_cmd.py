@@ -1,0 +1,109 @@
+"""`mmaudit simulate` and `mmaudit policy`: replay stored calls against routing policies."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mmaudit import store
+from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, stderr, user_errors
+from mmaudit.errors import InputError
+from mmaudit.formats import macros
+from mmaudit.period import parse_period
+from mmaudit.policy import load_policy, starter_policy
+from mmaudit.pricing import load_catalog, register_prices
+from mmaudit.render import OutputFormat, markdown
+from mmaudit.simulate import SimulationOptions, parse_gate, run_policy
+from mmaudit.simulate.report import simulation_report
+
+policy_app = typer.Typer(help="Validate routing policies or write a starter one.", no_args_is_help=True)
+
+
+def simulate(
+    policy: Annotated[list[Path], typer.Option("--policy", "-p", help="Policy YAML; repeat to compare side by side.")],
+    db: DbOption = None,
+    prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML).")] = None,
+    period: Annotated[Optional[str], typer.Option(help="2025-Q3, 2025-06 or 2025.")] = None,
+    since: Annotated[Optional[str], typer.Option(help="First day (UTC), e.g. 2025-07-01.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Day after the last (UTC).")] = None,
+    baseline: Annotated[str, typer.Option(help="`actual` (logged calls at their prices) or `model:NAME`.")] = "actual",
+    fail_if: Annotated[
+        Optional[list[str]], typer.Option("--fail-if", help='Gate on the last policy, e.g. "savings_pct < 30"; exit 1 when true.')
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Replay the stored calls against routing policies and report projected cost and risk.
+
+    Examples:
+
+      mmaudit simulate --policy policies/tiers.yaml
+
+      mmaudit simulate -p policies/single.yaml -p policies/tiers.yaml --period 2025-Q2 --format markdown
+
+      mmaudit simulate -p proposed.yaml --fail-if "savings_pct < 30" --fail-if "quality_risk_calls > 0"
+    """
+    with user_errors():
+        gates = [parse_gate(g) for g in fail_if or []]
+        window = parse_period(period, since, until)
+        policies = [(load_policy(p), str(p)) for p in policy]
+        con = store.connect(db, read_only=True)
+        macros.install(con)
+        register_prices(con, load_catalog(list(prices or [])))
+        options = SimulationOptions(since=window.since, until=window.until, baseline=baseline)
+        results = [run_policy(con, pol, options, source) for pol, source in policies]
+        con.close()
+    report = simulation_report(results, window.label)
+    emit(report, fmt, out)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as fh:
+            fh.write(markdown(report) + "\n")
+    failed = [g for g in gates if g.fails(report.data if len(results) == 1 else report.data["policies"][-1])]
+    for gate in failed:
+        stderr.print(f"[bold red]gate failed:[/bold red] {gate.text} (policy {results[-1].policy})", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@policy_app.command("validate")
+def validate(files: Annotated[list[Path], typer.Argument(help="Policy YAML files.")]) -> None:
+    """Check policy files against the schema; errors name the file, key path, expected and found.
+
+    Example:
+
+      mmaudit policy validate policies/tiers.yaml
+    """
+    with user_errors():
+        for path in files:
+            pol = load_policy(path)
+            typer.echo(f"{path}: ok ({pol.name}: {len(pol.tiers)} tiers, {len(pol.routes)} routes)")
+
+
+@policy_app.command("init")
+def init(
+    db: DbOption = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+) -> None:
+    """Write a commented starter policy built from the models found in the database.
+
+    Example:
+
+      mmaudit policy init --out policies/mine.yaml
+    """
+    with user_errors():
+        con = store.connect(db, read_only=True)
+        macros.install(con)
+        register_prices(con, load_catalog())
+        text = starter_policy(con)
+        con.close()
+        if out is not None:
+            if out.exists():
+                raise InputError(f"{out} exists: not overwriting it")
+            out.write_text(text, encoding="utf-8")
+            stderr.print(f"wrote {out}")
+        else:
+            typer.echo(text, nl=False)

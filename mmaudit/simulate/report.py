@@ -1,0 +1,64 @@
+"""Simulation results as a `Report`: a comparison table, then utilisation and per-task tables."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from mmaudit.render import Column, Report, Table
+from mmaudit.simulate.result import SimulationResult
+
+COMPARISON = [
+    Column("policy", "Policy"),
+    Column("calls", "Calls", "int"),
+    Column("baseline_cost_usd", "Baseline", "usd"),
+    Column("projected_cost_usd", "Projected", "usd"),
+    Column("savings_usd", "Savings", "usd"),
+    Column("savings_pct", "Savings %", "pct"),
+    Column("cost_per_successful_response_usd", "Cost/success", "usd"),
+    Column("escalation_rate", "Escalated", "share"),
+    Column("fallback_rate", "Fallback", "share"),
+    Column("failed_calls", "Failed", "int"),
+    Column("cache_hits", "Cache hits", "int"),
+    Column("quality_risk_calls", "Below quality", "int"),
+    Column("compliance_violations", "Compliance", "int"),
+]
+TIERS = [Column("name", "Tier"), Column("calls", "Calls", "int"), Column("calls_share", "Share", "share"),
+         Column("tokens", "Tokens", "int"), Column("cost_usd", "Cost", "usd")]
+MODELS = [Column("model", "Model"), Column("calls", "Calls", "int"), Column("calls_share", "Share", "share"),
+          Column("cost_usd", "Cost", "usd")]
+TASKS = [Column("task", "Task"), Column("calls", "Calls", "int"), Column("cost_usd", "Cost", "usd"),
+         Column("p50_latency_ms", "P50 latency", "ms"), Column("p95_latency_ms", "P95 latency", "ms"),
+         Column("over_latency_budget_calls", "Over budget", "int")]
+
+
+def _json(result: SimulationResult) -> dict[str, Any]:
+    data = asdict(result)
+    data["savings_pct"] = round(result.savings_pct, 4) if result.savings_pct is not None else None
+    return data
+
+
+def simulation_report(results: list[SimulationResult], period_label: str) -> Report:
+    rows = [asdict(r) for r in results]
+    tables = [Table(f"Routing simulation — {period_label}", COMPARISON, rows)]
+    for r in results:
+        tables.append(Table(f"Tier utilisation — {r.policy}", TIERS, [asdict(t) for t in r.tiers]))
+        tables.append(Table(f"Models — {r.policy}", MODELS, [asdict(m) for m in r.models]))
+        tables.append(Table(f"By task — {r.policy}", TASKS, [asdict(t) for t in r.tasks]))
+    notes = []
+    for r in results:
+        extra = []
+        if r.unpriced_calls:
+            extra.append(f"{r.unpriced_calls:,} unpriced call(s) left out of both sums")
+        if r.fixed_cost_usd:
+            extra.append(f"includes ${r.fixed_cost_usd:,.2f} fixed self-hosted cost")
+        if r.uncertain_moved_up:
+            extra.append(f"{r.uncertain_moved_up:,} call(s) moved up a tier for low confidence")
+        if extra:
+            notes.append(f"{r.policy}: " + "; ".join(extra))
+    notes.append("Assumptions:")
+    for assumption in dict.fromkeys(a for r in results for a in r.assumptions):
+        notes.append(f"  - {assumption}")
+    data: dict[str, Any] = _json(results[0]) if len(results) == 1 else {"policies": [_json(r) for r in results]}
+    data["period"] = period_label
+    return Report(tables, data, notes)
