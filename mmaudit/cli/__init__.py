@@ -1,0 +1,43 @@
+"""The `mmaudit` command line: a thin Typer layer over the library.
+
+Each command parses its options, calls one library function, renders the result and sets the
+exit code: 0 ok, 1 a finding or a failed gate, 2 a usage or input error.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from mmaudit import __version__
+from mmaudit.cli import generate_cmd, ingest_cmd, usage_cmd
+
+app = typer.Typer(
+    name="mmaudit",
+    help="Audit LLM API usage from your logs and simulate multi-model routing policies.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+app.command("ingest")(ingest_cmd.ingest)
+app.command("calls")(usage_cmd.calls)
+app.command("formats")(usage_cmd.formats)
+app.command("generate")(generate_cmd.generate)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mmaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Audit LLM API usage from your logs and simulate multi-model routing policies."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,56 @@
+"""What every command shares: the --db and --format options, error handling, output."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from mmaudit.errors import MmauditError
+from mmaudit.render import OutputFormat, Report, render
+
+DbOption = Annotated[
+    Optional[Path],
+    typer.Option("--db", envvar="MMAUDIT_DB", help="DuckDB file to use [default: ./mmaudit.duckdb].", show_default=False),
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="Output format: table, markdown, json or csv."),
+]
+OutOption = Annotated[
+    Optional[Path], typer.Option("--out", "-o", help="Write the output to this file instead of stdout.")
+]
+
+# Piped output is read in files and CI logs: give tables room instead of Rich's 80-column default.
+stdout = Console() if sys.stdout.isatty() else Console(width=160)
+stderr = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn MmauditError into a one-line message on stderr and its exit code (no traceback)."""
+    try:
+        yield
+    except MmauditError as exc:
+        stderr.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def emit(report: Report, fmt: OutputFormat, out: Path | None = None) -> None:
+    """Render to stdout, or to `out` as plain text (a Rich table file gets no colour codes)."""
+    if out is None:
+        render(report, fmt, stdout)
+        return
+    with open(out, "w", encoding="utf-8") as fh:
+        render(report, fmt, Console(file=fh, width=120, color_system=None, force_terminal=False))
+    stderr.print(f"wrote {out}")
+
+
+def quiet(fmt: OutputFormat) -> bool:
+    """Progress and chatter go to stderr, and not at all when stdout carries machine output."""
+    return fmt is not OutputFormat.table or not sys.stderr.isatty()

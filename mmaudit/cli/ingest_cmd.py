@@ -1,0 +1,91 @@
+"""`mmaudit ingest`: load log files into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from mmaudit import store
+from mmaudit.cli.common import DbOption, FormatOption, emit, quiet, stderr, user_errors
+from mmaudit.enrich import enrichers
+from mmaudit.ingest import FileResult, IngestOptions, IngestResult, discover, ingest_paths
+from mmaudit.render import Column, OutputFormat, Report, Table
+
+COLUMNS = [
+    Column("path", "File"),
+    Column("log_format", "Format"),
+    Column("records", "Records", "int"),
+    Column("loaded", "Loaded", "int"),
+    Column("duplicates", "Duplicates", "int"),
+    Column("quarantined", "Quarantined", "int"),
+    Column("estimated", "Tokens estimated", "int"),
+    Column("status", "Status"),
+]
+
+
+def _display(path: str) -> str:
+    """A path relative to the working directory when it is under it (shorter in tables)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def ingest_report(result: IngestResult) -> Report:
+    rows = [{**vars(f), "path": _display(f.path)} for f in result.files]
+    total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "quarantined", "estimated")}}
+    notes = [f"{f.path}: {f.message}" for f in result.files if f.message]
+    if total["quarantined"]:
+        notes.append("Quarantined records are in the `quarantine` table (file, line, reason, raw text).")
+    data = {"files": rows, "total": {k: v for k, v in total.items() if k != "path"}}
+    return Report([Table("Ingest", COLUMNS, rows, total, notes)], data)
+
+
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Log files, directories or globs (.jsonl, .json, .gz, .zst).")],
+    db: DbOption = None,
+    log_format: Annotated[
+        Optional[str], typer.Option("--log-format", help="Force a log format instead of detecting it (see `mmaudit formats`).")
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Load nothing of a file that has any bad record; exit 1.")] = False,
+    redact_text: Annotated[
+        bool, typer.Option("--redact-text", help="Store no prompt or response text, only hashes and derived features.")
+    ] = False,
+    prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML).")] = None,
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="Categorisation rules (YAML) extending the defaults.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Load LLM API call logs into the DuckDB store, one transaction per file.
+
+    Each file's format is detected (OpenAI, Anthropic, canonical JSONL, ...). Broken lines go to the
+    `quarantine` table with file, line and reason; the good lines still load. Re-ingesting a file
+    adds nothing twice.
+
+    Examples:
+
+      mmaudit ingest sample_logs/
+
+      mmaudit ingest 'logs/**/*.jsonl.gz' --db audit.duckdb --format json
+    """
+    with user_errors():
+        files = discover(paths)
+        con = store.connect(db)
+        options = IngestOptions(log_format=log_format, strict=strict, redact_text=redact_text,
+                                enrichers=enrichers(prices=prices, rules=rules, db=db))
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=stderr, disable=quiet(fmt) or len(files) < 2, transient=True) as progress:
+            task = progress.add_task("ingesting", total=len(files))
+
+            def advance(done: FileResult) -> None:
+                progress.update(task, advance=1, description=Path(done.path).name)
+
+            result = ingest_paths(con, [str(f) for f in files], options, on_file=advance)
+        con.close()
+    emit(ingest_report(result), fmt)
+    if result.failed:
+        raise typer.Exit(2)
+    if result.rejected or (strict and result.total("quarantined")):
+        raise typer.Exit(1)

@@ -1,0 +1,28 @@
+"""Log-format adapters, one small declarative module each, and the registry detection uses.
+
+Order matters only for ties: when two formats recognise the same share of a file's records,
+the one listed first wins. Specific formats come before generic ones.
+"""
+
+from __future__ import annotations
+
+from mmaudit.errors import InputError
+from mmaudit.formats import anthropic_messages, canonical, openai_chat
+from mmaudit.formats.base import LogFormat
+
+FORMATS: tuple[LogFormat, ...] = (
+    openai_chat.FORMAT,
+    anthropic_messages.FORMAT,
+    canonical.FORMAT,
+)
+
+
+def by_name(name: str) -> LogFormat:
+    for fmt in FORMATS:
+        if fmt.name == name:
+            return fmt
+    known = ", ".join(f.name for f in FORMATS)
+    raise InputError(f"unknown log format {name!r}; known formats: {known}")
+
+
+__all__ = ["FORMATS", "LogFormat", "by_name"]

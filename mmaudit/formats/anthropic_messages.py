@@ -1,0 +1,111 @@
+"""Anthropic Messages: `message` bodies, `{"type": "error"}` bodies, and {request, response|error}
+pairs.
+
+Anthropic's `usage.input_tokens` EXCLUDES the prompt cache: canonical input is
+input_tokens + cache_read_input_tokens + cache_creation_input_tokens.
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+
+_BODY = {
+    "id": "VARCHAR",
+    "type": "VARCHAR",
+    "model": "VARCHAR",
+    "content": "JSON",
+    "stop_reason": "VARCHAR",
+    "usage": {
+        "input_tokens": "VARCHAR",
+        "output_tokens": "VARCHAR",
+        "cache_creation_input_tokens": "VARCHAR",
+        "cache_read_input_tokens": "VARCHAR",
+    },
+    "error": {"type": "VARCHAR", "message": "VARCHAR", "error": {"type": "VARCHAR", "message": "VARCHAR"}},
+    "request_id": "VARCHAR",
+}
+_REQUEST = {
+    "model": "VARCHAR",
+    "system": "JSON",
+    "messages": "JSON",
+    "tools": "JSON",
+    "metadata": "JSON",
+}
+_WRAPPER = {
+    "timestamp": "VARCHAR",
+    "created_at": "VARCHAR",
+    "status_code": "VARCHAR",
+    "http_status": "VARCHAR",
+    "latency_ms": "VARCHAR",
+    "duration_ms": "VARCHAR",
+    "ttft_ms": "VARCHAR",
+    "provider": "VARCHAR",
+    "metadata": "JSON",
+    "tags": "JSON",
+    "cost_usd": "VARCHAR",
+}
+
+
+def body(path: str) -> str:
+    return f"coalesce(r.response.{path}, r.{path})"
+
+
+_ERR_TYPE = "coalesce(r.error.error.type, r.error.type)"
+_FAILED = f"(r.type = 'error' OR r.error.type IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
+_HTTP = (
+    "coalesce(mm_int(coalesce(r.status_code, r.http_status)), "
+    f"CASE {_ERR_TYPE} WHEN 'rate_limit_error' THEN 429 WHEN 'overloaded_error' THEN 529 "
+    "WHEN 'api_error' THEN 500 WHEN 'invalid_request_error' THEN 400 WHEN 'authentication_error' THEN 401 "
+    "WHEN 'permission_error' THEN 403 WHEN 'not_found_error' THEN 404 WHEN 'request_too_large' THEN 413 END)"
+)
+_MSGS = "r.request.messages"
+_IN = f"mm_int({body('usage.input_tokens')})"
+_READ = f"coalesce(mm_int({body('usage.cache_read_input_tokens')}), 0)"
+_WRITE = f"coalesce(mm_int({body('usage.cache_creation_input_tokens')}), 0)"
+
+FORMAT = LogFormat(
+    name="anthropic-messages",
+    description="Anthropic Messages: message bodies, error bodies, {request, response|error} pairs",
+    structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
+    detect=(
+        "(r.type IN ('message', 'error') OR r.response.type = 'message' "
+        "OR (r.error.type IS NOT NULL AND (regexp_matches(coalesce(r.request.model, ''), 'claude') "
+        "OR regexp_matches(r.error.type, '_error$'))))"
+    ),
+    detect_hint="`type: \"message\"` or `type: \"error\"` (bare or under `response`)",
+    columns={
+        "call_id": f"coalesce({body('id')}, {body('request_id')})",
+        "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
+        "provider": "coalesce(r.provider, 'anthropic')",
+        "model": f"coalesce({body('model')}, r.request.model)",
+        "input_tokens": f"{_IN} + {_READ} + {_WRITE}",
+        "cached_input_tokens": _READ,
+        "cache_write_tokens": _WRITE,
+        "output_tokens": f"mm_int({body('usage.output_tokens')})",
+        "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
+        "ttft_ms": "mm_num(r.ttft_ms)",
+        "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, {_ERR_TYPE}), 'unknown') END",
+        "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
+        "logged_cost_usd": "TRY_CAST(r.cost_usd AS DECIMAL(38, 12))",
+        "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), mm_tags(r.tags))",
+        "system_prompt": "mm_content_text(r.request.system)",
+        "user_prompt": f"mm_last_user({_MSGS})",
+        "response_text": f"mm_content_text({body('content')})",
+        "prompt_chars": f"length(concat_ws(chr(10), mm_content_text(r.request.system), mm_all_text({_MSGS})))",
+        "n_messages": f"json_array_length({_MSGS})",
+        "n_tools": "coalesce(json_array_length(r.request.tools), 0)",
+        "has_image": f"mm_has_image({_MSGS})",
+    },
+    numbers=(
+        "usage.input_tokens",
+        "usage.output_tokens",
+        "usage.cache_read_input_tokens",
+        "usage.cache_creation_input_tokens",
+        "response.usage.input_tokens",
+        "response.usage.output_tokens",
+    ),
+    times=("timestamp",),
+    prompt_text=f"nullif(concat_ws(chr(10), mm_content_text(r.request.system), mm_all_text({_MSGS})), '')",
+    output_text=f"mm_content_text({body('content')})",
+)

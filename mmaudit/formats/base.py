@@ -1,0 +1,137 @@
+"""What a log-format adapter declares, and the SQL built from that declaration.
+
+An adapter is data: the JSON structure it reads (every leaf VARCHAR or JSON, parsed once per line
+with DuckDB's `from_json`), a SQL predicate that recognises its records, and one SQL expression
+per canonical column over the parsed struct `r`. The ingest pipeline runs the generated SQL over
+whole files; adapters never see a row in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mmaudit.schema import CANONICAL_COLUMNS, DERIVED_COLUMNS
+
+# Values every adapter gets unless it says otherwise.
+COLUMN_DEFAULTS: dict[str, str] = {
+    "call_id": "NULL",
+    "ts": "NULL",
+    "provider": "mm_provider_from_model(model)",
+    "model": "NULL",
+    "operation": "'chat'",
+    "input_tokens": "NULL",
+    "cached_input_tokens": "0",
+    "cache_write_tokens": "0",
+    "output_tokens": "NULL",
+    "reasoning_tokens": "0",
+    "tokens_estimated": "false",
+    "latency_ms": "NULL",
+    "ttft_ms": "NULL",
+    "status": "'ok'",
+    "error_type": "NULL",
+    "http_status": "NULL",
+    "is_batch": "false",
+    "logged_cost_usd": "NULL",
+    "tags": "NULL",
+    "prompt_hash": "NULL",
+    "system_prompt": "NULL",
+    "user_prompt": "NULL",
+    "response_text": "NULL",
+    "prompt_chars": "NULL",
+    "n_messages": "NULL",
+    "n_tools": "NULL",
+    "has_image": "false",
+    "response_format": "NULL",
+}
+
+# The two columns that other defaults may refer to are projected in an inner query.
+_INNER = ("model",)
+
+
+@dataclass(frozen=True)
+class LogFormat:
+    """A declarative log-format adapter.
+
+    name:        the id used by `--log-format` and stored in `calls.source_format`.
+    description: one line for `mmaudit formats`.
+    structure:   the JSON structure read from each record (leaves "VARCHAR" or "JSON").
+    detect:      SQL predicate over `r` that is true for this format's records.
+    detect_hint: what `detect` looks for, said to the user when detection fails.
+    columns:     canonical column -> SQL expression over `r` (and `line`, the raw text).
+    numbers:     struct paths (e.g. "usage.prompt_tokens") that must be counts when present;
+                 a record where one is not gets quarantined with the value in the reason.
+    times:       struct paths that must be timestamps when present.
+    prompt_text: SQL for the whole prompt text (used for token estimation and hashing).
+    """
+
+    name: str
+    description: str
+    structure: Mapping[str, Any]
+    detect: str
+    detect_hint: str
+    columns: Mapping[str, str]
+    numbers: tuple[str, ...] = ()
+    times: tuple[str, ...] = ()
+    prompt_text: str = "NULL"
+    output_text: str = "NULL"
+    extra_fields: tuple[str, ...] = field(default=())
+
+    def structure_json(self) -> str:
+        return json.dumps(self.structure)
+
+    def fields_read(self) -> list[str]:
+        """Dotted paths of every leaf this format reads (for `mmaudit formats`)."""
+        return _leaf_paths(self.structure, "") + list(self.extra_fields)
+
+    def projection_sql(self, parsed: str) -> str:
+        """SELECT of the canonical columns (+ source_line and transient text) from `parsed`.
+
+        `parsed` is a relation with columns line_no, line, r (the struct). Only rows where
+        `detect` holds are projected.
+        """
+        cols = {**COLUMN_DEFAULTS, **self.columns}
+        inner = ", ".join(f"{cols[c]} AS {c}" for c in _INNER)
+        outer = ",\n  ".join(
+            f"CAST({cols[c]} AS {t}) AS {c}" if c not in _INNER else c
+            for c, t in CANONICAL_COLUMNS.items()
+        )
+        derived = ", ".join(f"NULL::{t} AS {c}" for c, t in DERIVED_COLUMNS.items())
+        return (
+            f"SELECT line_no AS source_line,\n  {outer},\n  {derived}, NULL::VARCHAR AS source_file,\n"
+            f"  {self.prompt_text} AS _prompt_text, {self.output_text} AS _output_text,\n"
+            f"  line AS _line, '{self.name}' AS source_format\n"
+            f"FROM (SELECT *, {inner} FROM {parsed} WHERE {self.detect})"
+        )
+
+    def checks_sql(self, parsed: str) -> str:
+        """SELECT line_no, reason for every detected record with a value that cannot load."""
+        reasons = [
+            f"CASE WHEN mm_bad_int(r.{p}) THEN '{p} is ' || r.{p} || ', not a token count' END"
+            for p in self.numbers
+        ] + [
+            f"CASE WHEN mm_bad_ts(r.{p}) THEN '{p} is ' || r.{p} || ', not a timestamp' END"
+            for p in self.times
+        ]
+        if not reasons:
+            return f"SELECT NULL::BIGINT AS line_no, NULL::VARCHAR AS reason FROM {parsed} WHERE false"
+        joined = ", ".join(reasons)
+        return (
+            f"SELECT line_no, array_to_string(list_filter([{joined}], lambda x: x IS NOT NULL), '; ') AS reason "
+            f"FROM {parsed} WHERE {self.detect} AND (" + " OR ".join(
+                [f"mm_bad_int(r.{p})" for p in self.numbers] + [f"mm_bad_ts(r.{p})" for p in self.times]
+            ) + ")"
+        )
+
+
+def _leaf_paths(structure: Mapping[str, Any], prefix: str) -> list[str]:
+    paths: list[str] = []
+    for key, value in structure.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            paths.extend(_leaf_paths(value, path + "."))
+        else:
+            paths.append(path)
+    return paths

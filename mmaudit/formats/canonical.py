@@ -1,0 +1,49 @@
+"""mmaudit's own canonical JSONL: one object per call, keys named as the `calls` columns."""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+from mmaudit.schema import CANONICAL_COLUMNS
+
+_NUMBERS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
+
+FORMAT = LogFormat(
+    name="canonical",
+    description="mmaudit canonical JSONL: the `calls` columns as keys (what `mmaudit generate` writes)",
+    structure={c: ("JSON" if c == "tags" else "VARCHAR") for c in CANONICAL_COLUMNS},
+    detect="r.call_id IS NOT NULL AND r.status IS NOT NULL",
+    detect_hint="top-level `call_id` and `status` keys",
+    columns={
+        "call_id": "r.call_id",
+        "ts": "mm_ts(r.ts)",
+        "provider": "coalesce(r.provider, mm_provider_from_model(model))",
+        "model": "r.model",
+        "operation": "coalesce(r.operation, 'chat')",
+        **{c: f"coalesce(mm_int(r.{c}), 0)" for c in _NUMBERS[1:3] + _NUMBERS[4:]},
+        "input_tokens": "mm_int(r.input_tokens)",
+        "output_tokens": "mm_int(r.output_tokens)",
+        "tokens_estimated": "coalesce(mm_bool(r.tokens_estimated), false)",
+        "latency_ms": "mm_num(r.latency_ms)",
+        "ttft_ms": "mm_num(r.ttft_ms)",
+        "status": "CASE WHEN lower(r.status) IN ('error', 'failed', 'failure') THEN 'error' ELSE 'ok' END",
+        "error_type": "CASE WHEN lower(r.status) IN ('error', 'failed', 'failure') "
+        "THEN coalesce(r.error_type, mm_error_type(mm_int(r.http_status)::INTEGER, NULL), 'unknown') END",
+        "http_status": "mm_int(r.http_status)",
+        "is_batch": "coalesce(mm_bool(r.is_batch), false)",
+        "logged_cost_usd": "TRY_CAST(r.logged_cost_usd AS DECIMAL(38, 12))",
+        "tags": "mm_tags(r.tags)",
+        "prompt_hash": "r.prompt_hash",
+        "system_prompt": "r.system_prompt",
+        "user_prompt": "r.user_prompt",
+        "response_text": "r.response_text",
+        "prompt_chars": "coalesce(mm_int(r.prompt_chars), length(coalesce(r.system_prompt, '') || coalesce(r.user_prompt, '')))",
+        "n_messages": "mm_int(r.n_messages)",
+        "n_tools": "mm_int(r.n_tools)",
+        "has_image": "coalesce(mm_bool(r.has_image), false)",
+        "response_format": "r.response_format",
+    },
+    numbers=_NUMBERS + ("http_status",),
+    times=("ts",),
+    prompt_text="nullif(concat_ws(chr(10), r.system_prompt, r.user_prompt), '')",
+    output_text="r.response_text",
+)

@@ -1,0 +1,99 @@
+"""SQL macros shared by the log-format adapters.
+
+Adapters read every JSON leaf as VARCHAR (so a token count logged as "12" or 12.0 still loads)
+and convert it with these macros. They are created as TEMP macros on the ingest connection.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+MACROS: tuple[str, ...] = (
+    # A non-negative whole count, or NULL when absent or not a number ("NaN", "abc", -3).
+    """CREATE OR REPLACE TEMP MACRO mm_int(x) AS (
+        CASE WHEN isfinite(TRY_CAST(x AS DOUBLE)) AND TRY_CAST(x AS DOUBLE) >= 0
+             THEN TRY_CAST(round(TRY_CAST(x AS DOUBLE)) AS BIGINT) END)""",
+    "CREATE OR REPLACE TEMP MACRO mm_bad_int(x) AS (x IS NOT NULL AND mm_int(x) IS NULL)",
+    """CREATE OR REPLACE TEMP MACRO mm_num(x) AS (
+        CASE WHEN isfinite(TRY_CAST(x AS DOUBLE)) THEN TRY_CAST(x AS DOUBLE) END)""",
+    # Epoch seconds, milliseconds, micro- or nanoseconds, or an ISO-8601 string (UTC when no zone).
+    """CREATE OR REPLACE TEMP MACRO mm_ts(x) AS (
+        CASE
+          WHEN x IS NULL OR trim(x) = '' THEN NULL
+          WHEN regexp_full_match(trim(x), '[0-9]+(\\.[0-9]+)?') THEN
+            CASE WHEN TRY_CAST(x AS DOUBLE) < 1e11 THEN to_timestamp(TRY_CAST(x AS DOUBLE))
+                 WHEN TRY_CAST(x AS DOUBLE) < 1e14 THEN to_timestamp(TRY_CAST(x AS DOUBLE) / 1e3)
+                 WHEN TRY_CAST(x AS DOUBLE) < 1e17 THEN to_timestamp(TRY_CAST(x AS DOUBLE) / 1e6)
+                 ELSE to_timestamp(TRY_CAST(x AS DOUBLE) / 1e9) END
+          ELSE TRY_CAST(x AS TIMESTAMPTZ)
+        END)""",
+    "CREATE OR REPLACE TEMP MACRO mm_bad_ts(x) AS (x IS NOT NULL AND trim(x) <> '' AND mm_ts(x) IS NULL)",
+    "CREATE OR REPLACE TEMP MACRO mm_bool(x) AS (lower(x) IN ('true', '1', 'yes'))",
+    # Text of a message `content`: a string, or a list of parts with `text`.
+    """CREATE OR REPLACE TEMP MACRO mm_content_text(c) AS (
+        CASE json_type(c)
+          WHEN 'VARCHAR' THEN json_extract_string(c, '$')
+          WHEN 'ARRAY' THEN nullif(array_to_string(json_extract_string(c, '$[*].text'), chr(10)), '')
+        END)""",
+    """CREATE OR REPLACE TEMP MACRO mm_role_text(msgs, roles) AS (
+        nullif(array_to_string(list_transform(
+            list_filter(json_extract(msgs, '$[*]'), lambda m: json_extract_string(m, '$.role') IN roles),
+            lambda m: mm_content_text(json_extract(m, '$.content'))), chr(10)), ''))""",
+    """CREATE OR REPLACE TEMP MACRO mm_last_user(msgs) AS (
+        mm_content_text(json_extract(
+            list_filter(json_extract(msgs, '$[*]'), lambda m: json_extract_string(m, '$.role') = 'user')[-1],
+            '$.content')))""",
+    """CREATE OR REPLACE TEMP MACRO mm_all_text(msgs) AS (
+        array_to_string(list_transform(json_extract(msgs, '$[*]'),
+            lambda m: mm_content_text(json_extract(m, '$.content'))), chr(10)))""",
+    """CREATE OR REPLACE TEMP MACRO mm_has_image(msgs) AS (
+        coalesce(regexp_matches(CAST(msgs AS VARCHAR),
+            '"type"\\s*:\\s*"(image_url|image|input_image)"'), false))""",
+    """CREATE OR REPLACE TEMP MACRO mm_prompt_hash(sys_text, all_text) AS (
+        CASE WHEN sys_text IS NOT NULL OR all_text IS NOT NULL THEN md5(lower(regexp_replace(
+            trim(coalesce(sys_text, '') || chr(10) || coalesce(all_text, '')), '\\s+', ' ', 'g'))) END)""",
+    # A JSON object of metadata as a string map (nested values kept as JSON text).
+    """CREATE OR REPLACE TEMP MACRO mm_tags(j) AS (
+        CASE WHEN json_type(j) = 'OBJECT' THEN json_transform(j, '"MAP(VARCHAR, VARCHAR)"') END)""",
+    """CREATE OR REPLACE TEMP MACRO mm_merge_tags(a, b) AS (
+        CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a ELSE map_concat(a, b) END)""",
+    # The canonical error classes, from an HTTP status and any provider code/type text.
+    """CREATE OR REPLACE TEMP MACRO mm_error_type(http, code) AS (
+        CASE
+          WHEN http = 429 OR regexp_matches(lower(coalesce(code, '')),
+               'rate_limit|ratelimit|throttl|resource_exhausted|too_many_requests|quota') THEN 'rate_limit'
+          WHEN http IN (408, 504) OR regexp_matches(lower(coalesce(code, '')),
+               'timeout|timed_out|deadline_exceeded') THEN 'timeout'
+          WHEN http >= 500 OR regexp_matches(lower(coalesce(code, '')),
+               'overloaded|server_error|internal|unavailable|api_error|bad_gateway') THEN 'server'
+          WHEN regexp_matches(lower(coalesce(code, '')), 'content_filter|content_policy|safety|moderation')
+               THEN 'content_filter'
+          WHEN regexp_matches(lower(coalesce(code, '')), 'context_length|too_long|too_many_tokens')
+               THEN 'context_length'
+          WHEN http IN (401, 403) OR regexp_matches(lower(coalesce(code, '')),
+               'auth|permission|api_key|forbidden') THEN 'auth'
+          WHEN http >= 400 OR code IS NOT NULL THEN 'client'
+        END)""",
+    # Best guess of the provider from a model id, for logs that do not say.
+    """CREATE OR REPLACE TEMP MACRO mm_provider_from_model(m) AS (
+        CASE
+          WHEN m IS NULL THEN NULL
+          WHEN regexp_matches(lower(m), '^arn:aws|^(us|eu|apac|global)\\.|^(amazon|meta|cohere|ai21)\\.|nova|titan')
+               THEN 'aws-bedrock'
+          WHEN regexp_matches(lower(m), '^azure/') THEN 'azure'
+          WHEN regexp_matches(lower(m), 'claude') THEN 'anthropic'
+          WHEN regexp_matches(lower(m), 'gemini|gemma|palm') THEN 'google'
+          WHEN regexp_matches(lower(m), 'deepseek') THEN 'deepseek'
+          WHEN regexp_matches(lower(m), 'mistral|mixtral|codestral|ministral|pixtral') THEN 'mistral'
+          WHEN regexp_matches(lower(m), '(^|/)(gpt|o1|o3|o4|chatgpt|text-embedding|davinci|babbage|whisper|dall-e|tts)')
+               THEN 'openai'
+          WHEN regexp_matches(lower(m), 'llama') THEN 'meta'
+          ELSE 'unknown'
+        END)""",
+)
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the macros on this connection (idempotent)."""
+    for sql in MACROS:
+        con.execute(sql)

@@ -1,0 +1,108 @@
+"""OpenAI Chat Completions: bare `chat.completion` bodies, bare `{"error": ...}` bodies, and
+`{request, response | error}` pairs as gateways and SDK wrappers log them.
+
+`usage.prompt_tokens` already includes `prompt_tokens_details.cached_tokens`, and
+`completion_tokens` already includes `completion_tokens_details.reasoning_tokens`.
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+
+_BODY = {
+    "id": "VARCHAR",
+    "object": "VARCHAR",
+    "created": "VARCHAR",
+    "model": "VARCHAR",
+    "service_tier": "VARCHAR",
+    "choices": "JSON",
+    "usage": {
+        "prompt_tokens": "VARCHAR",
+        "completion_tokens": "VARCHAR",
+        "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
+        "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
+    },
+}
+_ERROR = {"message": "VARCHAR", "type": "VARCHAR", "code": "VARCHAR"}
+_REQUEST = {
+    "model": "VARCHAR",
+    "messages": "JSON",
+    "tools": "JSON",
+    "functions": "JSON",
+    "response_format": {"type": "VARCHAR"},
+    "metadata": "JSON",
+    "user": "VARCHAR",
+}
+_WRAPPER = {
+    "request_id": "VARCHAR",
+    "timestamp": "VARCHAR",
+    "created_at": "VARCHAR",
+    "status_code": "VARCHAR",
+    "http_status": "VARCHAR",
+    "latency_ms": "VARCHAR",
+    "duration_ms": "VARCHAR",
+    "ttft_ms": "VARCHAR",
+    "provider": "VARCHAR",
+    "metadata": "JSON",
+    "tags": "JSON",
+    "cost_usd": "VARCHAR",
+}
+
+
+def body(path: str) -> str:
+    """A body field, whether the record is a bare body or a pair with `response`."""
+    return f"coalesce(r.response.{path}, r.{path})"
+
+
+_HTTP = "coalesce(mm_int(coalesce(r.status_code, r.http_status)), CASE WHEN mm_error_type(NULL, r.error.code || ' ' || r.error.type) = 'rate_limit' THEN 429 END)"
+_FAILED = "(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
+_MSGS = "r.request.messages"
+
+FORMAT = LogFormat(
+    name="openai-chat",
+    description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
+    structure={**_BODY, "response": _BODY, "error": _ERROR, "request": _REQUEST, **_WRAPPER},
+    detect=(
+        "(r.object = 'chat.completion' OR r.response.object = 'chat.completion' "
+        "OR ((r.error.message IS NOT NULL OR r.error.code IS NOT NULL) AND r.object IS NULL "
+        "AND NOT regexp_matches(coalesce(r.request.model, ''), 'claude') "
+        "AND NOT regexp_matches(coalesce(r.error.type, ''), '_error$')))"
+    ),
+    detect_hint="`object: \"chat.completion\"` (bare or under `response`), or an `error` object with `message`/`code`",
+    columns={
+        "call_id": f"coalesce({body('id')}, r.request_id)",
+        "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",
+        "provider": "coalesce(r.provider, CASE WHEN mm_provider_from_model(model) IN ('unknown', 'azure') "
+        "THEN mm_provider_from_model(model) ELSE 'openai' END)",
+        "model": f"coalesce({body('model')}, r.request.model)",
+        "input_tokens": f"mm_int({body('usage.prompt_tokens')})",
+        "cached_input_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cached_tokens')}), 0)",
+        "cache_write_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), 0)",
+        "output_tokens": f"mm_int({body('usage.completion_tokens')})",
+        "reasoning_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)",
+        "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
+        "ttft_ms": "mm_num(r.ttft_ms)",
+        "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, r.error.code || ' ' || r.error.type), 'unknown') END",
+        "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
+        "logged_cost_usd": "TRY_CAST(r.cost_usd AS DECIMAL(38, 12))",
+        "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), mm_tags(r.tags))",
+        "system_prompt": f"mm_role_text({_MSGS}, ['system', 'developer'])",
+        "user_prompt": f"mm_last_user({_MSGS})",
+        "response_text": f"json_extract_string({body('choices')}, '$[0].message.content')",
+        "prompt_chars": f"length(mm_all_text({_MSGS}))",
+        "n_messages": f"json_array_length({_MSGS})",
+        "n_tools": "coalesce(json_array_length(r.request.tools), json_array_length(r.request.functions), 0)",
+        "has_image": f"mm_has_image({_MSGS})",
+        "response_format": "r.request.response_format.type",
+    },
+    numbers=(
+        "usage.prompt_tokens",
+        "usage.completion_tokens",
+        "response.usage.prompt_tokens",
+        "response.usage.completion_tokens",
+    ),
+    times=("timestamp",),
+    prompt_text=f"mm_all_text({_MSGS})",
+    output_text=f"json_extract_string({body('choices')}, '$[0].message.content')",
+)

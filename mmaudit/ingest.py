@@ -1,0 +1,420 @@
+"""Loading log files into the `calls` table.
+
+Per file, all set-based in DuckDB:
+  read raw lines (keeping line numbers) -> split valid JSON objects from broken lines ->
+  detect the format from a sample -> parse every record once with `from_json` -> project into
+  the canonical columns -> quarantine records with unusable values -> estimate missing token
+  counts -> enrich (categorise, price) -> in ONE transaction: insert the calls not already
+  stored, the quarantined lines, and the file's ledger row.
+
+An interrupted run therefore leaves the database as it was before that file, and a re-run adds
+only what is missing.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from mmaudit import tokens
+from mmaudit.errors import InputError
+from mmaudit.formats import FORMATS, LogFormat, by_name, macros
+from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS, TOKEN_COLUMNS
+
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
+COMPRESSED_SUFFIXES = ("", ".gz", ".zst")
+DETECT_SAMPLE = 500
+RAW_KEEP_CHARS = 65536
+MAX_LINE_BYTES = 1 << 30
+
+Enricher = Callable[[duckdb.DuckDBPyConnection, str], None]
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    path: str
+    log_format: str | None = None
+    records: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    estimated: int = 0
+    status: str = "loaded"  # loaded | rejected (strict) | failed
+    message: str | None = None
+
+
+@dataclass
+class IngestResult:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def rejected(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "rejected"]
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    log_format: str | None = None
+    strict: bool = False
+    redact_text: bool = False
+    enrichers: Sequence[Enricher] = ()
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def _is_log_file(path: Path) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(s + c) for s in LOG_SUFFIXES for c in COMPRESSED_SUFFIXES)
+
+
+def discover(paths: Iterable[str]) -> list[Path]:
+    """Files named, found under directories (recursively, log suffixes only) or matched by globs.
+
+    A name that matches nothing is an InputError: a typo must not look like an empty log.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        candidates = [Path(p) for p in sorted(glob.glob(raw, recursive=True))] if glob.has_magic(raw) else [Path(raw)]
+        if not candidates:
+            raise InputError(f"{raw}: no file matches this pattern")
+        for path in candidates:
+            if path.is_dir():
+                found.extend(_walk(path))
+            elif path.is_file():
+                found.append(path)
+            elif not path.exists():
+                raise InputError(f"{path}: no such file or directory")
+            else:
+                raise InputError(f"{path}: not a regular file")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return unique
+
+
+def _walk(root: Path) -> list[Path]:
+    files = []
+    for dirpath, _dirs, names in os.walk(root, followlinks=False):
+        for name in sorted(names):
+            path = Path(dirpath, name)
+            if _is_log_file(path) and path.is_file():
+                files.append(path)
+    return sorted(files)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _is_json_array(path: Path) -> bool:
+    name = path.name.lower()
+    if not (name.endswith(".json") or name.endswith(".json.gz") or name.endswith(".json.zst")):
+        return False
+    if name.endswith(".zst"):
+        import zstandard
+
+        with open(path, "rb") as fh:
+            head = zstandard.ZstdDecompressor().stream_reader(fh).read(4096)
+    elif name.endswith(".gz"):
+        with gzip.open(path, "rb") as fh:
+            head = fh.read(4096)
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+
+
+_READ_LINES = """
+    SELECT row_number() OVER () AS line_no, line
+    FROM read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
+                  header = false, auto_detect = false, strict_mode = false,
+                  max_line_size = %d, compression = 'auto' %s)
+"""
+
+
+def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Create temp table _raw(line_no, line) with the file's lines and their 1-based numbers."""
+    con.execute("DROP TABLE IF EXISTS _raw")
+    if _is_json_array(path):
+        con.execute(
+            "CREATE TEMP TABLE _raw AS SELECT row_number() OVER () AS line_no, json::VARCHAR AS line "
+            "FROM read_json_objects(?, format = 'array')",
+            [str(path)],
+        )
+        return
+    try:
+        con.execute(f"CREATE TEMP TABLE _raw AS {_READ_LINES % (MAX_LINE_BYTES, '')}", [str(path)])
+    except duckdb.InvalidInputException as exc:
+        if "unicode" not in str(exc).lower() and "encod" not in str(exc).lower():
+            raise
+        _read_lines_with_rejects(con, path)
+
+
+def _read_lines_with_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Fallback for files with invalid UTF-8: good lines keep their numbers, bad ones are marked.
+
+    DuckDB skips rejected lines and records their numbers, so the n-th good line is the n-th
+    line number that was not rejected.
+    """
+    extra = ", ignore_errors = true, store_rejects = true, rejects_table = '_rej', rejects_scan = '_rej_scan'"
+    con.execute(f"CREATE TEMP TABLE _good AS {_READ_LINES % (MAX_LINE_BYTES, extra)}", [str(path)])
+    con.execute("CREATE TEMP TABLE _bad AS SELECT DISTINCT line AS line_no FROM _rej")
+    con.execute(
+        """
+        CREATE TEMP TABLE _raw AS
+        WITH numbers AS (
+            SELECT n AS line_no, row_number() OVER (ORDER BY n) AS k
+            FROM range(1, (SELECT count(*) FROM _good) + (SELECT count(*) FROM _bad) + 1) t(n)
+            WHERE n NOT IN (SELECT line_no FROM _bad))
+        SELECT numbers.line_no, _good.line FROM _good JOIN numbers ON numbers.k = _good.line_no
+        UNION ALL
+        SELECT line_no, '\x00invalid-utf8' FROM _bad
+        """
+    )
+    for table in ("_good", "_bad", "_rej", "_rej_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def detect_format(con: duckdb.DuckDBPyConnection, path: Path) -> LogFormat:
+    """The format that recognises the most records of a sample of the file (ties: registry order)."""
+    sample_size = con.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM _raw WHERE json_valid(line) LIMIT {DETECT_SAMPLE})"
+    ).fetchall()[0][0]
+    if sample_size == 0:
+        raise InputError(f"{path}: no valid JSON records to detect a log format from")
+    scores: list[tuple[int, LogFormat]] = []
+    for fmt in FORMATS:
+        hits = con.execute(
+            f"SELECT count(*) FROM (SELECT from_json(line, ?) AS r FROM "
+            f"(SELECT line FROM _raw WHERE json_valid(line) LIMIT {DETECT_SAMPLE})) WHERE {fmt.detect}",
+            [fmt.structure_json()],
+        ).fetchall()[0][0]
+        scores.append((hits, fmt))
+    best_hits, best = max(scores, key=lambda s: s[0])  # max keeps the first of equal scores
+    if best_hits == 0:
+        tried = "; ".join(f"{fmt.name}: none has {fmt.detect_hint}" for _, fmt in scores)
+        raise InputError(
+            f"{path}: cannot tell the log format of the first {sample_size} records. "
+            f"Considered {tried}. Use --log-format to force one."
+        )
+    return best
+
+
+# --------------------------------------------------------------------------- one file
+
+_EXCLUDED = "'\x00invalid-utf8'"
+
+
+def _stage(con: duckdb.DuckDBPyConnection, primary: LogFormat, forced: bool) -> None:
+    """Build _staged (canonical rows) and _quarantined (line_no, reason, format) from _raw."""
+    con.execute("DROP TABLE IF EXISTS _quarantined")
+    con.execute(
+        f"""
+        CREATE TEMP TABLE _quarantined AS
+        SELECT line_no, CASE
+            WHEN line = {_EXCLUDED} THEN 'line is not valid UTF-8 text'
+            WHEN NOT json_valid(line) AND line_no = (SELECT max(line_no) FROM _raw)
+                 AND starts_with(ltrim(line), '{{') THEN 'last line is cut short (incomplete JSON)'
+            WHEN NOT json_valid(line) THEN 'not valid JSON'
+            ELSE 'a JSON ' || lower(json_type(line)) || ', not an object'
+          END AS reason, NULL::VARCHAR AS source_format
+        FROM _raw
+        WHERE line IS NOT NULL AND trim(line) <> ''
+          AND (line = {_EXCLUDED} OR NOT json_valid(line) OR json_type(line) <> 'OBJECT')
+        """
+    )
+    con.execute("DROP TABLE IF EXISTS _pending")
+    con.execute(
+        f"""CREATE TEMP TABLE _pending AS SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw
+        WHERE line IS NOT NULL AND trim(line) <> '' AND line <> {_EXCLUDED}
+          AND json_valid(line) AND json_type(line) = 'OBJECT'"""
+    )
+    con.execute("DROP TABLE IF EXISTS _staged")
+    candidates = [primary] if forced else [primary] + [f for f in FORMATS if f is not primary]
+    for i, fmt in enumerate(candidates):
+        _stage_format(con, fmt, first=(i == 0))
+    con.execute(
+        "INSERT INTO _quarantined SELECT line_no, ?, NULL FROM _pending",
+        [f"not a {primary.name} record: expected {primary.detect_hint}"],
+    )
+
+
+def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, *, first: bool) -> None:
+    """Parse the still-pending lines as `fmt`; move its records to _staged or _quarantined."""
+    con.execute("DROP TABLE IF EXISTS _parsed")
+    con.execute(
+        "CREATE TEMP TABLE _parsed AS SELECT line_no, line, from_json(line, ?) AS r FROM _pending",
+        [fmt.structure_json()],
+    )
+    con.execute(
+        f"INSERT INTO _quarantined SELECT line_no, reason, '{fmt.name}' FROM ({fmt.checks_sql('_parsed')})"
+    )
+    con.execute("DELETE FROM _parsed WHERE line_no IN (SELECT line_no FROM _quarantined)")
+    verb = "CREATE TEMP TABLE _staged AS" if first else "INSERT INTO _staged"
+    con.execute(f"{verb} {fmt.projection_sql('_parsed')}")
+    con.execute(
+        "DELETE FROM _pending WHERE line_no IN (SELECT source_line FROM _staged) "
+        "OR line_no IN (SELECT line_no FROM _quarantined)"
+    )
+
+
+def _finish_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Defaults that hold for every format: ids for records without one, zero tokens on errors."""
+    zero_on_error = ", ".join(
+        f"CASE WHEN status = 'error' THEN coalesce({c}, 0) ELSE {c} END AS {c}" for c in TOKEN_COLUMNS
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _staged AS
+        SELECT * REPLACE (
+            coalesce(call_id, 'h-' || md5(_line) || '-' || row_number() OVER (PARTITION BY md5(_line) ORDER BY source_line)) AS call_id,
+            coalesce(prompt_hash, mm_prompt_hash(NULL, _prompt_text)) AS prompt_hash,
+            {zero_on_error}),
+            row_number() OVER (ORDER BY source_line) AS _rid
+        FROM _staged
+        """
+    )
+
+
+def _estimate_tokens(con: duckdb.DuckDBPyConnection) -> int:
+    """Count tokens with tiktoken for successful records that have text but no usage counts."""
+    need = con.sql(
+        """SELECT _rid, model, _prompt_text, _output_text FROM _staged
+        WHERE status = 'ok' AND ((input_tokens IS NULL AND _prompt_text IS NOT NULL)
+                              OR (output_tokens IS NULL AND _output_text IS NOT NULL))"""
+    ).to_arrow_table()
+    if need.num_rows == 0:
+        return 0
+    counts_in = tokens.count_tokens(need.column("_prompt_text").to_pylist())
+    counts_out = tokens.count_tokens(need.column("_output_text").to_pylist())
+    con.register("_est", pa.table({"rid": need.column("_rid"), "n_in": counts_in, "n_out": counts_out}))
+    con.execute(
+        """UPDATE _staged SET
+            input_tokens = coalesce(input_tokens, e.n_in),
+            output_tokens = coalesce(output_tokens, e.n_out),
+            tokens_estimated = true
+        FROM _est AS e WHERE _staged._rid = e.rid"""
+    )
+    con.unregister("_est")
+    return need.num_rows
+
+
+def _redact(con: duckdb.DuckDBPyConnection) -> None:
+    sets = ", ".join(f"{c} = NULL" for c in (*TEXT_COLUMNS, "_prompt_text", "_output_text", "_line"))
+    con.execute(f"UPDATE _staged SET {sets}")
+
+
+_STORED = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "task", "complexity", "category_confidence", "category_source", *LINEAGE_COLUMNS]
+
+
+def _commit(con: duckdb.DuckDBPyConnection, path: Path, result: FileResult, options: IngestOptions) -> None:
+    """Insert what is new, in one transaction, and fill in the counts of `result`."""
+    source = str(path)
+    cols = ", ".join(_STORED)
+    raw_col = "NULL" if options.redact_text else f"left(r.line, {RAW_KEEP_CHARS})"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _new AS
+            SELECT * FROM _staged s
+            WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id)
+            QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1"""
+        )
+        con.execute(f"INSERT INTO calls ({cols}) SELECT {cols} FROM _new")
+        con.execute(
+            f"""INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
+            SELECT ?, q.line_no, q.source_format, q.reason, {raw_col}, md5(coalesce(r.line, ''))
+            FROM _quarantined q LEFT JOIN _raw r USING (line_no)
+            WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source_file = ?
+                              AND x.source_line = q.line_no AND x.raw_hash = md5(coalesce(r.line, '')))""",
+            [source, source],
+        )
+        result.loaded = con.execute("SELECT count(*) FROM _new").fetchall()[0][0]
+        staged = con.execute("SELECT count(*) FROM _staged").fetchall()[0][0]
+        result.duplicates = staged - result.loaded
+        con.execute(
+            "INSERT INTO ingested_files (source_file, source_format, size_bytes, records, loaded, duplicates, quarantined) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [source, result.log_format, path.stat().st_size, result.records, result.loaded, result.duplicates, result.quarantined],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions) -> FileResult:
+    """Load one file; problems with the file itself become a failed FileResult, not an exception."""
+    result = FileResult(path=str(path))
+    try:
+        _read_lines(con, path)
+        forced = options.log_format is not None
+        fmt = by_name(options.log_format) if forced else detect_format(con, path)
+        result.log_format = fmt.name
+        result.records = con.execute("SELECT count(*) FROM _raw WHERE line IS NOT NULL AND trim(line) <> ''").fetchall()[0][0]
+        _stage(con, fmt, forced)
+        _finish_staged(con)
+        result.quarantined = con.execute("SELECT count(*) FROM _quarantined").fetchall()[0][0]
+        if options.strict and result.quarantined:
+            result.status = "rejected"
+            result.message = f"{result.quarantined} record(s) could not be loaded; --strict loads nothing of this file"
+            return result
+        result.estimated = _estimate_tokens(con)
+        for enrich in options.enrichers:
+            enrich(con, "_staged")
+        if options.redact_text:
+            _redact(con)
+        con.execute("UPDATE _staged SET source_file = ?", [str(path)])
+        _commit(con, path, result, options)
+    except InputError as exc:
+        result.status, result.message = "failed", str(exc)
+    except (duckdb.IOException, duckdb.InvalidInputException, OSError, EOFError) as exc:
+        result.status, result.message = "failed", f"{path}: cannot read: {_first_line(exc)}"
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Session settings and macros the ingest SQL relies on."""
+    con.execute("SET TimeZone = 'UTC'")
+    macros.install(con)
+
+
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Iterable[str],
+    options: IngestOptions = IngestOptions(),
+    on_file: Callable[[FileResult], None] | None = None,
+) -> IngestResult:
+    """Discover and load every file; one transaction per file."""
+    files = discover(paths)
+    if not files:
+        raise InputError("no log files found in " + ", ".join(paths))
+    prepare(con)
+    result = IngestResult()
+    for path in files:
+        file_result = ingest_file(con, path, options)
+        result.files.append(file_result)
+        if on_file:
+            on_file(file_result)
+    return result

@@ -1,0 +1,63 @@
+"""The canonical columns every log format maps into, with their SQL types.
+
+This mirrors the `calls` table of migration 0001 (minus what pricing and categorisation derive)
+and is the one list the ingest projection and the canonical JSONL format are built from.
+"""
+
+from __future__ import annotations
+
+# column -> DuckDB type, in `calls` order
+CANONICAL_COLUMNS: dict[str, str] = {
+    "call_id": "VARCHAR",
+    "ts": "TIMESTAMPTZ",
+    "provider": "VARCHAR",
+    "model": "VARCHAR",
+    "operation": "VARCHAR",
+    "input_tokens": "BIGINT",
+    "cached_input_tokens": "BIGINT",
+    "cache_write_tokens": "BIGINT",
+    "output_tokens": "BIGINT",
+    "reasoning_tokens": "BIGINT",
+    "tokens_estimated": "BOOLEAN",
+    "latency_ms": "DOUBLE",
+    "ttft_ms": "DOUBLE",
+    "status": "VARCHAR",
+    "error_type": "VARCHAR",
+    "http_status": "INTEGER",
+    "is_batch": "BOOLEAN",
+    "logged_cost_usd": "DECIMAL(38, 12)",
+    "tags": "MAP(VARCHAR, VARCHAR)",
+    "prompt_hash": "VARCHAR",
+    "system_prompt": "VARCHAR",
+    "user_prompt": "VARCHAR",
+    "response_text": "VARCHAR",
+    "prompt_chars": "BIGINT",
+    "n_messages": "INTEGER",
+    "n_tools": "INTEGER",
+    "has_image": "BOOLEAN",
+    "response_format": "VARCHAR",
+}
+
+DERIVED_COLUMNS: dict[str, str] = {
+    "model_key": "VARCHAR",
+    "cost_usd": "DECIMAL(38, 12)",
+    "task": "VARCHAR",
+    "complexity": "VARCHAR",
+    "category_confidence": "DOUBLE",
+    "category_source": "VARCHAR",
+}
+
+LINEAGE_COLUMNS: dict[str, str] = {
+    "source_file": "VARCHAR",
+    "source_line": "BIGINT",
+    "source_format": "VARCHAR",
+}
+
+TEXT_COLUMNS = ("system_prompt", "user_prompt", "response_text")
+TOKEN_COLUMNS = (
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+)

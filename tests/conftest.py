@@ -1,0 +1,53 @@
+"""Shared helpers: write log records to files, ingest them, read `calls` back as dicts."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mmaudit import store
+from mmaudit.ingest import IngestOptions, IngestResult, ingest_paths
+
+
+def write_jsonl(path: Path, records: list[Any]) -> Path:
+    """Records are dicts (dumped as JSON) or str (written as the raw line)."""
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    data = "\n".join(lines) + "\n"
+    if path.suffix == ".gz":
+        with gzip.open(path, "wt", encoding="utf-8") as fh:
+            fh.write(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+def rows(con, sql: str = "SELECT * FROM calls ORDER BY source_line", params: list | None = None) -> list[dict]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+class Loaded:
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.con = store.connect(db)
+
+    def ingest(self, *paths: Path, **options: Any) -> IngestResult:
+        return ingest_paths(self.con, [str(p) for p in paths], IngestOptions(**options))
+
+    def calls(self) -> list[dict]:
+        return rows(self.con)
+
+    def quarantine(self) -> list[dict]:
+        return rows(self.con, "SELECT * FROM quarantine ORDER BY source_file, source_line")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Loaded:
+    loaded = Loaded(tmp_path / "test.duckdb")
+    yield loaded
+    loaded.con.close()

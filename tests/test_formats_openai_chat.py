@@ -1,0 +1,104 @@
+"""OpenAI Chat Completions records, mapped column by column."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from tests.conftest import write_jsonl
+
+BODY = {
+    "id": "chatcmpl-abc",
+    "object": "chat.completion",
+    "created": 1718000000,
+    "model": "gpt-4o-2024-08-06",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "billing"}, "finish_reason": "stop"}],
+    "usage": {
+        "prompt_tokens": 1200,
+        "completion_tokens": 300,
+        "total_tokens": 1500,
+        "prompt_tokens_details": {"cached_tokens": 1024},
+        "completion_tokens_details": {"reasoning_tokens": 0},
+    },
+}
+PAIR = {
+    "timestamp": "2025-05-02T10:00:00Z",
+    "latency_ms": 2150,
+    "status_code": 200,
+    "request": {
+        "model": "o3-mini",
+        "messages": [
+            {"role": "developer", "content": "You are a careful analyst."},
+            {"role": "user", "content": "First question"},
+            {"role": "assistant", "content": "First answer"},
+            {"role": "user", "content": [{"type": "text", "text": "Look at this"},
+                                         {"type": "image_url", "image_url": {"url": "data:..."}}]},
+        ],
+        "tools": [{"type": "function", "function": {"name": "lookup"}}],
+        "response_format": {"type": "json_schema"},
+        "metadata": {"team": "search", "data_class": "internal"},
+    },
+    "response": {
+        "id": "chatcmpl-pair",
+        "object": "chat.completion",
+        "created": 1746180000,
+        "model": "o3-mini-2025-01-31",
+        "choices": [{"message": {"role": "assistant", "content": "{\"ok\": true}"}}],
+        "usage": {"prompt_tokens": 500, "completion_tokens": 900,
+                  "completion_tokens_details": {"reasoning_tokens": 640}},
+    },
+}
+ERROR_PAIR = {
+    "timestamp": "2025-05-02T10:01:00Z",
+    "status_code": 429,
+    "request": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]},
+    "error": {"message": "Rate limit reached for gpt-4o", "type": "requests", "code": "rate_limit_exceeded"},
+}
+BARE_ERROR = {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}
+SERVER_ERROR = {"error": {"message": "The server had an error", "type": "server_error", "code": None}, "status_code": 500}
+
+
+def test_bare_body_maps_every_column(db, tmp_path):
+    db.ingest(write_jsonl(tmp_path / "chat.jsonl", [BODY]))
+    (row,) = db.calls()
+    assert row["call_id"] == "chatcmpl-abc"
+    assert row["ts"] == datetime(2024, 6, 10, 6, 13, 20, tzinfo=timezone.utc)
+    assert (row["provider"], row["model"], row["operation"]) == ("openai", "gpt-4o-2024-08-06", "chat")
+    # prompt_tokens already includes the cached part: input stays 1200, of which 1024 cached
+    assert (row["input_tokens"], row["cached_input_tokens"], row["cache_write_tokens"]) == (1200, 1024, 0)
+    assert (row["output_tokens"], row["reasoning_tokens"], row["tokens_estimated"]) == (300, 0, False)
+    assert (row["status"], row["error_type"], row["http_status"]) == ("ok", None, 200)
+    assert row["is_batch"] is False and row["logged_cost_usd"] is None
+    assert row["response_text"] == "billing"
+    assert row["source_format"] == "openai-chat" and row["source_line"] == 1
+    assert row["source_file"].endswith("chat.jsonl")
+
+
+def test_request_response_pair(db, tmp_path):
+    db.ingest(write_jsonl(tmp_path / "pair.jsonl", [PAIR]))
+    (row,) = db.calls()
+    assert row["call_id"] == "chatcmpl-pair"
+    assert row["ts"] == datetime(2025, 5, 2, 10, 0, tzinfo=timezone.utc)  # the wrapper's request time
+    assert row["model"] == "o3-mini-2025-01-31"  # the served snapshot, not the requested alias
+    assert (row["input_tokens"], row["output_tokens"], row["reasoning_tokens"]) == (500, 900, 640)
+    assert row["latency_ms"] == 2150.0
+    assert row["tags"] == {"team": "search", "data_class": "internal"}
+    assert row["system_prompt"] == "You are a careful analyst."
+    assert row["user_prompt"] == "Look at this"
+    assert (row["n_messages"], row["n_tools"], row["has_image"]) == (4, 1, True)
+    assert row["response_format"] == "json_schema"
+    assert row["prompt_chars"] == len("You are a careful analyst.\nFirst question\nFirst answer\nLook at this")
+    assert row["prompt_hash"] is not None
+
+
+def test_failed_calls_are_calls_not_quarantine(db, tmp_path):
+    result = db.ingest(write_jsonl(tmp_path / "errors.jsonl", [ERROR_PAIR, BARE_ERROR, BARE_ERROR, SERVER_ERROR]))
+    assert result.files[0].quarantined == 0
+    calls = db.calls()
+    assert len(calls) == 4  # two identical bare errors are two failed calls
+    pair, bare1, bare2, server = calls
+    assert (pair["status"], pair["error_type"], pair["http_status"], pair["model"]) == ("error", "rate_limit", 429, "gpt-4o")
+    assert (pair["input_tokens"], pair["output_tokens"]) == (0, 0)
+    assert bare1["model"] is None and bare1["ts"] is None
+    assert (bare1["status"], bare1["error_type"], bare1["http_status"]) == ("error", "rate_limit", 429)
+    assert bare1["call_id"] != bare2["call_id"]
+    assert (server["error_type"], server["http_status"]) == ("server", 500)
