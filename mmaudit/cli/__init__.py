@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from mmaudit import __version__
-from mmaudit.cli import generate_cmd, ingest_cmd, prices_cmd, simulate_cmd, usage_cmd
+from mmaudit.cli import categorize_cmd, generate_cmd, ingest_cmd, prices_cmd, simulate_cmd, usage_cmd
 
 app = typer.Typer(
     name="mmaudit",
@@ -25,6 +25,7 @@ app.command("calls")(usage_cmd.calls)
 app.command("formats")(usage_cmd.formats)
 app.command("generate")(generate_cmd.generate)
 app.add_typer(prices_cmd.app, name="prices")
+app.add_typer(categorize_cmd.app, name="categorize")
 app.command("simulate")(simulate_cmd.simulate)
 app.add_typer(simulate_cmd.policy_app, name="policy")
 

@@ -1,0 +1,112 @@
+"""Labelled example files (JSONL) loaded into a DuckDB table shaped like the calls feature columns.
+
+The evaluation set, training corpora and `mmaudit categorize train` input all use this format, one
+JSON object per line:
+  {"system": str?, "messages": [{"role", "content"}]? | "user": str?, "task": str, "complexity": str?,
+   "operation"?, "has_image"?, "n_tools"?, "response_format"?, "output_tokens"?, "reasoning_tokens"?,
+   "input_tokens"?, "tags"? {str: str}}
+Loading through the same columns that ingest fills means evaluation exercises the real SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from mmaudit.errors import InputError
+
+FEATURE_DDL = """
+CREATE OR REPLACE TABLE {table} (
+    example_id INTEGER, label_task VARCHAR, label_complexity VARCHAR,
+    operation VARCHAR, tags MAP(VARCHAR, VARCHAR), system_prompt VARCHAR, user_prompt VARCHAR,
+    response_text VARCHAR, prompt_chars BIGINT, n_messages INTEGER, n_tools INTEGER, has_image BOOLEAN,
+    response_format VARCHAR, input_tokens BIGINT, output_tokens BIGINT, reasoning_tokens BIGINT,
+    task VARCHAR, complexity VARCHAR, category_confidence DOUBLE, category_source VARCHAR
+)"""
+
+
+def eval_set_path() -> Path:
+    """The labelled evaluation set shipped with the package."""
+    return Path(str(resources.files("mmaudit.categorise").joinpath("data/eval_set.jsonl")))
+
+
+def _content_text(content: Any) -> str:
+    """Message content as text: OpenAI-style content parts keep their text parts only."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def example_row(obj: dict[str, Any], index: int) -> dict[str, Any]:
+    """One labelled example as a row of calls feature columns (what ingest would derive)."""
+    messages = obj.get("messages") or [{"role": "user", "content": obj.get("user", "")}]
+    system = obj.get("system")
+    texts = [_content_text(m.get("content")) for m in messages]
+    users = [t for m, t in zip(messages, texts) if m.get("role") == "user"]
+    has_image = obj.get("has_image") or any(
+        isinstance(m.get("content"), list) and any(p.get("type") in ("image_url", "image") for p in m["content"])
+        for m in messages
+    )
+    return {
+        "example_id": index,
+        "label_task": obj.get("task"),
+        "label_complexity": obj.get("complexity"),
+        "operation": obj.get("operation", "chat"),
+        "tags": obj.get("tags"),
+        "system_prompt": system,
+        "user_prompt": users[-1] if users else None,
+        "response_text": obj.get("response"),
+        "prompt_chars": len(system or "") + sum(len(t) for t in texts),
+        "n_messages": len(messages) + (1 if system else 0),
+        "n_tools": obj.get("n_tools", 0),
+        "has_image": bool(has_image),
+        "response_format": obj.get("response_format"),
+        "input_tokens": obj.get("input_tokens"),
+        "output_tokens": obj.get("output_tokens"),
+        "reasoning_tokens": obj.get("reasoning_tokens", 0),
+    }
+
+
+def read_examples(path: Path) -> list[dict[str, Any]]:
+    """Parse a labelled JSONL file; a bad line is an InputError naming file and line."""
+    rows = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not valid JSON: {exc}") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("task"), str):
+            raise InputError(f"{path}:{number}: expected an object with a string 'task'")
+        rows.append(example_row(obj, number))
+    if not rows:
+        raise InputError(f"{path}: no labelled examples")
+    return rows
+
+
+def load_examples(con: duckdb.DuckDBPyConnection, path: Path, table: str = "examples") -> int:
+    """Create `table` from a labelled JSONL file; returns the number of examples."""
+    rows = read_examples(path)
+    frame = pd.DataFrame(rows)
+    frame["tags"] = frame["tags"].map(lambda t: {str(k): str(v) for k, v in t.items()} if isinstance(t, dict) else None)
+    con.execute(FEATURE_DDL.format(table=table))
+    con.register("_examples_df", frame)
+    try:
+        con.execute(
+            f"INSERT INTO {table} BY NAME SELECT * REPLACE (tags::MAP(VARCHAR, VARCHAR) AS tags) FROM _examples_df"
+        )
+    finally:
+        con.unregister("_examples_df")
+    return len(rows)

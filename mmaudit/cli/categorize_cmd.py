@@ -1,0 +1,116 @@
+"""`mmaudit categorize`: re-run categorisation over stored calls, train a model, evaluate the rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mmaudit import store
+from mmaudit.categorise import apply_categories, load_rules
+from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, user_errors
+from mmaudit.render import Column, OutputFormat, Report, Table
+
+app = typer.Typer(help="Categorise calls by task and complexity; train and evaluate the categoriser.")
+
+RulesOption = Annotated[
+    Optional[Path], typer.Option("--rules", help="Rules YAML merged over the defaults (add tasks, cues, thresholds).")
+]
+ModelOption = Annotated[
+    bool, typer.Option("--model/--no-model", help="Use the trained model beside the database if there is one.")
+]
+
+
+def _model_beside(db_path: Path, use: bool):  # type: ignore[no-untyped-def]
+    """The trained model stored beside the database, when asked for and present."""
+    from mmaudit.categorise.model import load_model, model_path_for
+
+    path = model_path_for(db_path)
+    return load_model(path) if use and path.exists() else None
+
+
+def _counts(con) -> list[dict]:  # type: ignore[no-untyped-def]
+    rows = con.execute(
+        "SELECT task, count(*) FILTER (complexity = 'simple'), count(*) FILTER (complexity = 'moderate'),"
+        " count(*) FILTER (complexity = 'complex'), count(*), avg(category_confidence) FROM calls"
+        " GROUP BY task ORDER BY count(*) DESC, task"
+    ).fetchall()
+    keys = ["task", "simple", "moderate", "complex", "calls", "confidence"]
+    return [dict(zip(keys, r)) for r in rows]
+
+
+@app.callback(invoke_without_command=True)
+def categorize(
+    ctx: typer.Context,
+    rules: RulesOption = None,
+    db: DbOption = None,
+    model: ModelOption = True,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Re-run categorisation over the stored calls and print counts by task x complexity.
+
+    Example:
+
+      mmaudit categorize --rules my_rules.yaml --db audit.duckdb
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    with user_errors():
+        loaded = load_rules(rules)
+        db_path = store.resolve_db_path(db)
+        con = store.connect(db)
+        try:
+            apply_categories(con, "calls", loaded, _model_beside(db_path, model))
+            rows = _counts(con)
+        finally:
+            con.close()
+    columns = [Column("task", "Task"), Column("simple", "Simple", "int"), Column("moderate", "Moderate", "int"),
+               Column("complex", "Complex", "int"), Column("calls", "Calls", "int"),
+               Column("confidence", "Avg confidence", "float")]
+    emit(Report([Table("Calls by task and complexity", columns, rows)], {"tasks": rows}), fmt, out)
+
+
+@app.command("train")
+def train_cmd(
+    labelled: Annotated[Path, typer.Argument(help="Labelled JSONL (same format as the evaluation set).")],
+    db: DbOption = None,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Train a TF-IDF + logistic regression model, store it beside the database, print CV accuracy.
+
+    Needs scikit-learn: pip install 'mmaudit[train]'.
+    """
+    with user_errors():
+        from mmaudit.categorise.model import model_path_for, train
+
+        report = train(labelled, model_path_for(store.resolve_db_path(db)), folds=folds)
+    rows = [{"true": lab, **{p: v for p, v in zip(report.labels, row)}} for lab, row in zip(report.labels, report.confusion)]
+    columns = [Column("true", "True \\ predicted")] + [Column(lab, lab, "int") for lab in report.labels]
+    table = Table("Confusion matrix (cross-validated)", columns, rows)
+    notes = [f"{report.folds}-fold CV accuracy: {report.cv_accuracy:.1%} on {report.n} examples", f"model: {report.path}"]
+    emit(Report([table], {"cv_accuracy": report.cv_accuracy, "n": report.n, "labels": report.labels,
+                          "confusion": report.confusion, "model": str(report.path)}, notes), fmt)
+
+
+@app.command("eval")
+def eval_cmd(
+    rules: RulesOption = None,
+    labelled: Annotated[Optional[Path], typer.Option("--set", help="Labelled JSONL [default: bundled eval set].")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Measure the rules on the labelled evaluation set: per-task precision/recall and accuracies."""
+    with user_errors():
+        from mmaudit.categorise.evaluate import evaluate
+
+        report = evaluate(load_rules(rules), None, labelled)
+    rows = [{"task": s.task, "support": s.support, "precision": s.precision, "recall": s.recall} for s in report.per_task]
+    columns = [Column("task", "Task"), Column("support", "Support", "int"),
+               Column("precision", "Precision", "float"), Column("recall", "Recall", "float")]
+    notes = [f"task accuracy: {report.task_accuracy:.1%}", f"complexity accuracy: {report.complexity_accuracy:.1%}",
+             f"examples: {report.n}"]
+    emit(Report([Table("Categoriser evaluation", columns, rows)],
+                {"task_accuracy": report.task_accuracy, "complexity_accuracy": report.complexity_accuracy,
+                 "n": report.n, "per_task": rows}, notes), fmt)

@@ -1,0 +1,167 @@
+"""Categorisation: signals in order, typical prompts per task, user rules, errors, model, eval, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from mmaudit.categorise import apply_categories, load_rules
+from mmaudit.categorise.dataset import FEATURE_DDL
+from mmaudit.errors import ConfigError
+
+COLS = ["operation", "tags", "system_prompt", "user_prompt", "n_messages", "n_tools", "has_image",
+        "response_format", "output_tokens", "reasoning_tokens"]
+
+
+def categorise(rows: list[dict], rules_path: Path | None = None, model=None) -> list[tuple]:
+    """Put rows in a calls-shaped table, categorise them set-based, return (task, complexity, conf, source)."""
+    con = duckdb.connect()
+    con.execute(FEATURE_DDL.format(table="calls_stage"))
+    for i, row in enumerate(rows):
+        values = [row.get(c) for c in COLS]
+        con.execute(f"INSERT INTO calls_stage (example_id, {', '.join(COLS)}) VALUES (?, {', '.join('?' * len(COLS))})",
+                    [i, *values])
+    apply_categories(con, "calls_stage", load_rules(rules_path), model)
+    return con.execute("SELECT task, complexity, category_confidence, category_source FROM calls_stage ORDER BY example_id").fetchall()
+
+
+def task_of(user: str, **kw) -> str:
+    return categorise([{"user_prompt": user, **kw}])[0][0]
+
+
+def test_metadata_tags_win_with_full_confidence():
+    (task, cx, conf, source), = categorise([{"user_prompt": "Translate to German: hello",
+                                              "tags": {"task": "Summarise", "complexity": "complex"}}])
+    assert (task, cx, conf, source) == ("summarization", "complex", 1.0, "metadata")
+
+
+def test_operation_and_image_decide_embedding_and_vision():
+    rows = categorise([{"operation": "embedding", "user_prompt": "classify this"},
+                       {"has_image": True, "user_prompt": "what is this?"}])
+    assert [(r[0], r[3]) for r in rows] == [("embedding", "operation"), ("vision", "operation")]
+    assert rows[0][1] == "simple"
+
+
+def test_route_tag_maps_to_task():
+    (task, _, conf, source), = categorise([{"user_prompt": "blah", "tags": {"route": "/v1/classify-ticket"}}])
+    assert (task, source) == ("classification", "tag") and conf == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "kw", "expected"),
+    [
+        ("Ticket: 'refund not received'. Respond with one label from: billing, tech, sales.", {}, "classification"),
+        ('Give me {"name": null, "iban": null} filled from: Pay Jo Bloggs, GB29NWBK60161331926819', {}, "extraction"),
+        ("Here are the minutes of the board meeting. Give me the key takeaways.", {}, "summarization"),
+        ("Translate into Spanish: the store opens at nine", {}, "translation"),
+        ("who invented the telephone", {}, "qa"),
+        ("hey there, how are you doing today", {}, "chat"),
+        ("Write a LinkedIn post announcing our seed round, upbeat tone", {}, "writing"),
+        ("```python\nprint(x\n```\nSyntaxError: '(' was never closed", {}, "code"),
+        ("If a bus leaves at 9 and drives 150 km at 60 km/h, how long until it arrives?", {}, "reasoning"),
+    ],
+)
+def test_typical_prompts(prompt: str, kw: dict, expected: str):
+    assert task_of(prompt, **kw) == expected
+
+
+def test_complexity_scales_with_length_instructions_and_reasoning():
+    short = {"user_prompt": "capital of Peru?", "output_tokens": 3}
+    big = {"system_prompt": "1. Must cite.\n2. Never guess.\n3. Ensure tables.\n4. Include risks.\n",
+           "user_prompt": "Plan a migration step by step with trade-offs. " + "context " * 3000,
+           "output_tokens": 2000, "reasoning_tokens": 9000}
+    (s, *_), (b, *_) = [(r[1],) for r in categorise([short, big])]
+    assert (s, b) == ("simple", "complex")
+
+
+def test_user_rules_add_task_and_change_threshold(tmp_path: Path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "tasks:\n  moderation:\n    description: policy check\n    cues:\n"
+        "      - {keywords: [policy violation, moderate this], weight: 5}\n"
+        "complexity:\n  thresholds: {moderate: 0.0, complex: 100}\n"
+    )
+    (task, cx, _, source), = categorise([{"user_prompt": "Please moderate this comment for policy violation"}], rules)
+    assert (task, cx, source) == ("moderation", "moderate", "rules")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("tasks:\n  code:\n    cues:\n      - {pattern: '(?<=x)y', weight: 1}\n", "tasks.code.cues.0.pattern"),
+        ("complexity:\n  thresholds: {moderate: 5, complex: 1}\n", "complexity.thresholds"),
+        ("tasks:\n  code:\n    cues:\n      - {weight: 1}\n", "tasks.code.cues.0"),
+        ("tag_mappings:\n  - {tag: route, pattern: x, task: nosuch}\n", "nosuch"),
+        ("scoring:\n  min_score: lots\n", "scoring.min_score"),
+    ],
+)
+def test_invalid_rules_name_file_and_key(tmp_path: Path, text: str, needle: str):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_rules(path)
+    assert str(path) in str(err.value) and needle in str(err.value)
+
+
+def test_user_text_is_never_sql(tmp_path: Path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("tasks:\n  other:\n    cues:\n      - {keywords: [\"'); DROP TABLE calls_stage; --\"], weight: 9}\n")
+    rows = categorise([{"user_prompt": "'); DROP TABLE calls_stage; --"}], rules)
+    assert rows[0][0] == "other"
+
+
+def _write_labelled(path: Path) -> None:
+    lines = []
+    for i in range(8):
+        lines.append({"user": f"quack quack duck pond number {i}", "task": "reasoning", "complexity": "simple"})
+        lines.append({"user": f"meow purr whiskers cat {i}", "task": "writing", "complexity": "simple"})
+    path.write_text("\n".join(json.dumps(x) for x in lines))
+
+
+def test_train_and_use_model(tmp_path: Path):
+    pytest.importorskip("sklearn")
+    from mmaudit.categorise.model import load_model, train
+
+    data, out = tmp_path / "labels.jsonl", tmp_path / "mmaudit.categoriser.joblib"
+    _write_labelled(data)
+    report = train(data, out, folds=4)
+    assert report.cv_accuracy > 0.9 and report.labels == ["reasoning", "writing"]
+    assert sum(map(sum, report.confusion)) == 16
+    rows = categorise([{"user_prompt": "the duck swims in the pond quack"}], model=load_model(out))
+    assert rows[0][0] == "reasoning" and rows[0][3] == "model"
+
+
+def test_eval_command_prints_accuracy(capsys):
+    from mmaudit.categorise.evaluate import main
+
+    main([])
+    printed = capsys.readouterr().out
+    assert "task accuracy:" in printed and "complexity accuracy:" in printed and "translation" in printed
+
+
+def test_eval_set_is_large_and_labelled():
+    from mmaudit.categorise.dataset import eval_set_path, read_examples
+
+    rows = read_examples(eval_set_path())
+    rules = load_rules()
+    assert len(rows) >= 300 and {r["label_task"] for r in rows} <= set(rules.task_names)
+
+
+def test_cli_categorize_over_stored_calls(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from mmaudit import store
+    from mmaudit.cli import app
+
+    db = tmp_path / "a.duckdb"
+    con = store.connect(db)
+    con.execute("INSERT INTO calls (call_id, status, operation, user_prompt) VALUES "
+                "('1', 'ok', 'chat', 'Translate to French: good night'), ('2', 'ok', 'embedding', 'x')")
+    con.close()
+    result = CliRunner().invoke(app, ["categorize", "--db", str(db), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    tasks = {r["task"]: r["calls"] for r in json.loads(result.output)["tasks"]}
+    assert tasks == {"translation": 1, "embedding": 1}
