@@ -63,6 +63,8 @@ def _route_case(routes: list[Route]) -> tuple[str, list[Any]]:
                 conds.append(f"c.{key} IN ({marks})")
             params.extend(values)
         arms.append(f"WHEN {' AND '.join(conds)} THEN {idx}")
+    if not arms:
+        return "0", params
     return f"CASE {' '.join(arms)} ELSE {len(routes) - 1} END", params
 
 

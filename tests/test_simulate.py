@@ -1,0 +1,329 @@
+"""The replay engine, figure by figure against hand calculations.
+
+A test price table with round numbers (USD per 1M tokens):
+    cheap   (provider pa)  in 1   out 2    ttft 100 ms, 1,000 tok/s, quality default 0.90
+    cheap2  (provider pb)  in 2   out 4    ttft 200 ms, 1,000 tok/s, quality default 0.88
+    strong  (provider pb)  in 10  out 20   ttft 500 ms,   500 tok/s, quality default 0.95
+    deep    (provider pc)  in 50  out 100  ttft 2000 ms,  100 tok/s, quality default 0.99
+    local   (provider self) fixed 1000 USD a month, data_classes [restricted]
+Every logged call is on `strong` with 1,000,000 input and 100,000 output tokens, so its
+baseline cost is 10 + 2 = 12 USD; on cheap it costs 1 + 0.2 = 1.2; on cheap2 2 + 0.4 = 2.4;
+on deep 50 + 10 = 60.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from mmaudit import store
+from mmaudit.cli import app
+from mmaudit.config import validate
+from mmaudit.enrich import categorise_enricher
+from mmaudit.errors import ConfigError
+from mmaudit.formats import macros
+from mmaudit.ingest import IngestOptions, ingest_paths
+from mmaudit.policy import Policy
+from mmaudit.pricing import load_catalog, pricing_enricher, register_prices
+from mmaudit.simulate import SimulationOptions, run_policy
+from tests.conftest import write_jsonl
+
+PRICES = """
+effective_from: 2024-01-01
+source: test table
+currency: USD
+models:
+  cheap:  {provider: pa, input: 1, output: 2, latency: {ttft_ms: 100, output_tokens_per_s: 1000}, quality: {default: 0.90}}
+  cheap2: {provider: pb, input: 2, output: 4, latency: {ttft_ms: 200, output_tokens_per_s: 1000}, quality: {default: 0.88}}
+  strong: {provider: pb, input: 10, output: 20, latency: {ttft_ms: 500, output_tokens_per_s: 500}, quality: {default: 0.95, reasoning: 0.93}}
+  deep:   {provider: pc, input: 50, output: 100, latency: {ttft_ms: 2000, output_tokens_per_s: 100}, quality: {default: 0.99}}
+  local:  {provider: self, fixed_monthly_usd: 1000, data_classes: [restricted], quality: {default: 0.8}}
+"""
+TIERS = {"fast": {"models": ["cheap", "cheap2"]}, "general": {"models": ["strong"]}, "deep": {"models": ["deep"]}}
+
+
+def call(i: int, task: str = "chat", complexity: str = "moderate", ts: str = "2025-06-10T06:00:00Z", **extra) -> dict:
+    tags = {"task": task, "complexity": complexity, **extra.pop("tags", {})}
+    return {"call_id": f"c{i:04d}", "ts": ts, "provider": "pb", "model": "strong", "status": "ok",
+            "input_tokens": 1_000_000, "output_tokens": 100_000, "tags": tags, **extra}
+
+
+@pytest.fixture
+def prices(tmp_path: Path) -> Path:
+    path = tmp_path / "prices.yaml"
+    path.write_text(PRICES)
+    return path
+
+
+def load(tmp_path: Path, prices: Path, records: list[dict]):
+    """Ingest canonical records priced with the test table; return a connection ready to simulate."""
+    catalog = load_catalog([prices], include_bundled=False)
+    con = store.connect(tmp_path / "sim.duckdb")
+    steps = [categorise_enricher(None, tmp_path / "sim.duckdb"), pricing_enricher(catalog)]
+    ingest_paths(con, [str(write_jsonl(tmp_path / "calls.jsonl", records))], IngestOptions(enrichers=steps))
+    macros.install(con)
+    register_prices(con, catalog)
+    return con
+
+
+def policy(**fields) -> Policy:
+    doc = {"version": 1, "name": "test", "tiers": TIERS, "routes": [{"default": "general"}], **fields}
+    return validate(Policy, doc, "test-policy")
+
+
+def simulate(con, pol: Policy, **options):
+    return run_policy(con, pol, SimulationOptions(**options))
+
+
+def test_task_and_complexity_routes(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1, "classification", "simple"), call(2, "chat", "moderate"),
+                                  call(3, "reasoning", "complex")])
+    pol = policy(routes=[{"when": {"task": ["classification"], "complexity": ["simple"]}, "tier": "fast"},
+                         {"when": {"complexity": ["complex"]}, "tier": "deep"},
+                         {"default": "general"}])
+    r = simulate(con, pol)
+    # baseline 3 x 12 = 36; projected cheap 1.2 + strong 12 + deep 60 = 73.2
+    assert r.baseline_cost_usd == Decimal("36")
+    assert r.projected_cost_usd == Decimal("73.2")
+    assert r.savings_usd == Decimal("-37.2")
+    assert r.savings_pct == pytest.approx(-103.3333, abs=1e-3)
+    assert {t.name: t.calls for t in r.tiers} == {"fast": 1, "general": 1, "deep": 1}
+    assert {m.model: m.calls for m in r.models} == {"cheap": 1, "strong": 1, "deep": 1}
+    # cost per successful response: 73.2 / 3
+    assert r.cost_per_successful_response_usd == Decimal("24.4")
+
+
+def test_uncertain_calls_go_up_one_tier(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1, "classification", "simple"), call(2, "classification", "simple")])
+    con.execute("UPDATE calls SET category_confidence = 0.5, category_source = 'rules' WHERE call_id = 'c0002'")
+    pol = policy(routes=[{"when": {"task": ["classification"]}, "tier": "fast"}, {"default": "general"}],
+                 uncertain={"below_confidence": 0.6, "action": "up_one_tier"})
+    r = simulate(con, pol)
+    # c1 stays on fast (1.2), c2 (confidence 0.5) moves to general (12)
+    assert r.projected_cost_usd == Decimal("13.2")
+    assert r.uncertain_moved_up == 1
+
+
+def test_cascade_cost_and_latency(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1, "reasoning", "simple"), call(2, "chat", "simple")])
+    pol = policy(routes=[{"default": "fast"}],
+                 cascade={"from": "fast", "to": "general", "escalate_rate": {"default": 0.0, "reasoning": 1.0}})
+    r = simulate(con, pol)
+    # reasoning call escalates for sure: cheap 1.2 + strong 12; chat call stays cheap 1.2 -> 14.4
+    assert r.projected_cost_usd == Decimal("14.4")
+    assert (r.escalations, r.escalation_rate) == (1, 0.5)
+    lat = {t.task: t.p50_latency_ms for t in r.tasks}
+    # cheap: 100 + 100,000 / 1,000 tok/s = 100,100 ms; escalated adds strong 500 + 100,000/500 s = 200,500
+    assert lat["chat"] == pytest.approx(100_100)
+    assert lat["reasoning"] == pytest.approx(100_100 + 200_500)
+
+
+def test_escalation_is_a_deterministic_hash_of_call_id(tmp_path, prices):
+    records = [call(i, "chat", "simple") for i in range(400)]
+    con = load(tmp_path, prices, records)
+    pol = policy(routes=[{"default": "fast"}],
+                 cascade={"from": "fast", "to": "general", "escalate_rate": {"default": 0.25}})
+    first, second = simulate(con, pol), simulate(con, pol)
+    salt = hashlib.sha256(b"mmaudit").hexdigest()[:8]
+    expected = sum(int(hashlib.md5(f"{r['call_id']}:cascade:{salt}".encode()).hexdigest()[:8], 16) / 2**32 < 0.25
+                   for r in records)
+    assert first.escalations == second.escalations == expected
+    assert 70 <= expected <= 130  # about a quarter of 400
+
+
+def test_outage_absorbed_by_the_chain_and_one_it_cannot_absorb(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1, ts="2025-06-10T06:00:00Z"), call(2, ts="2025-06-10T20:00:00Z")])
+    pol = policy(routes=[{"default": "fast"}],
+                 failover={"outages": [{"provider": "pa", "start": "2025-06-10T00:00:00Z", "hours": 12}]})
+    r = simulate(con, pol)
+    # c1 in the pa outage falls back to cheap2 (2.4); c2 after it stays on cheap (1.2)
+    assert r.projected_cost_usd == Decimal("3.6")
+    assert (r.fallbacks, r.failed_calls) == (1, 0)
+    both = policy(routes=[{"default": "fast"}],
+                  failover={"outages": [{"provider": "pa", "start": "2025-06-10T00:00:00Z", "hours": 12},
+                                        {"provider": "pb", "start": "2025-06-10T00:00:00Z", "hours": 12}]})
+    r = simulate(con, both)
+    assert (r.failed_calls, r.fallbacks) == (1, 0)
+    assert r.projected_cost_usd == Decimal("1.2")  # the failed call costs nothing
+    assert r.cost_per_successful_response_usd == Decimal("1.2")
+
+
+def test_logged_errors_on_the_target_provider_fall_back(tmp_path, prices):
+    failed = {**call(1), "status": "error", "http_status": 429, "input_tokens": 0, "output_tokens": 0}
+    con = load(tmp_path, prices, [failed])
+    pol = policy(tiers={"general": {"models": ["strong", "deep"]}}, routes=[{"default": "general"}],
+                 failover={"use_logged_errors": True})
+    r = simulate(con, pol)
+    # the 429 was on pb (strong's provider): the replay moves it to deep; no tokens logged, so no cost
+    assert r.fallbacks == 1 and r.projected_cost_usd == Decimal("0")
+    assert [m.model for m in r.models] == ["deep"]
+
+
+def test_ab_share(tmp_path, prices):
+    records = [call(i) for i in range(500)]
+    con = load(tmp_path, prices, records)
+    pol = policy(ab=[{"tier": "general", "model": "cheap", "share": 0.2}])
+    r = simulate(con, pol)
+    salt = hashlib.sha256(b"mmaudit").hexdigest()[:8]
+    expected = sum(int(hashlib.md5(f"{x['call_id']}:ab:{salt}".encode()).hexdigest()[:8], 16) / 2**32 < 0.2
+                   for x in records)
+    assert {m.model: m.calls for m in r.models}["cheap"] == expected
+    assert r.projected_cost_usd == Decimal("1.2") * expected + Decimal("12") * (500 - expected)
+
+
+def test_cache_hits_within_the_window(tmp_path, prices):
+    same = {"user_prompt": "What is our refund policy?"}
+    con = load(tmp_path, prices, [call(1, ts="2025-06-10T06:00:00Z", **same),
+                                  call(2, ts="2025-06-10T06:30:00Z", **same),
+                                  call(3, ts="2025-06-10T09:00:00Z", **same)])
+    r = simulate(con, policy(cache={"exact_repeat_within": "1h"}))
+    # c2 repeats c1 within 1 h: a hit; c3 comes 2.5 h after c2: a miss
+    assert r.cache_hits == 1
+    assert r.cache_savings_usd == Decimal("12")
+    assert r.projected_cost_usd == Decimal("24")
+
+
+def test_compliance_route_is_never_broken_by_a_fallback(tmp_path, prices):
+    restricted = {"tags": {"data_class": "restricted"}}
+    con = load(tmp_path, prices, [call(1, **restricted), call(2, ts="2025-07-01T00:00:00Z", **restricted),
+                                  call(3)])
+    pol = policy(routes=[{"when": {"tags.data_class": ["restricted"]}, "model": "local"}, {"default": "general"}],
+                 failover={"outages": [{"provider": "self", "start": "2025-06-10T00:00:00Z", "hours": 12}]})
+    r = simulate(con, pol)
+    # c1: local is down and the rule forbids a fallback -> failed and reported; c2 runs on local
+    assert (r.failed_calls, r.compliance_violations, r.fallbacks) == (1, 1, 0)
+    # c2 on local: 0 per call + 1,000 fixed for July; c3 on strong 12
+    assert r.fixed_cost_usd == Decimal("1000")
+    assert r.projected_cost_usd == Decimal("1012")
+
+
+def test_data_class_sent_to_an_unapproved_model_is_a_violation(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1, tags={"data_class": "restricted"})])
+    r = simulate(con, policy())  # everything to strong, which is not approved for restricted data
+    assert r.compliance_violations == 0  # strong lists no data_classes: nothing to check against
+    con.execute("CREATE OR REPLACE TEMP TABLE model_info AS SELECT * REPLACE "
+                "(CASE WHEN model_key = 'strong' THEN ['public'] ELSE data_classes END AS data_classes) FROM model_info")
+    assert simulate(con, policy()).compliance_violations == 1
+
+
+def test_quality_risk_against_the_tier_bar(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1), call(2, "reasoning")])
+    tiers = {**TIERS, "general": {"models": ["strong"], "min_quality": 0.94}}
+    r = simulate(con, policy(tiers=tiers))
+    # strong scores 0.95 by default but 0.93 on reasoning: one call below the 0.94 bar
+    assert r.quality_risk_calls == 1
+
+
+def test_baseline_on_one_model(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1), call(2)])
+    r = simulate(con, policy(routes=[{"default": "fast"}]), baseline="model:deep")
+    assert r.baseline_cost_usd == Decimal("120") and r.projected_cost_usd == Decimal("2.4")
+
+
+def test_default_keep_reproduces_the_baseline(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1), call(2, "code"), {**call(3), "model": "cheap", "provider": "pa"}])
+    r = simulate(con, policy(routes=[{"default": "keep"}]))
+    assert r.projected_cost_usd == r.baseline_cost_usd == Decimal("25.2")
+    assert r.savings_usd == 0
+
+
+def test_policy_model_without_a_price_is_an_error(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1)])
+    with pytest.raises(ConfigError, match="no-such-model"):
+        simulate(con, policy(tiers={"general": {"models": ["no-such-model"]}}))
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _write_policy(path: Path, **fields) -> Path:
+    doc = {"version": 1, "name": path.stem, "tiers": TIERS, "routes": [{"default": "general"}], **fields}
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _cli_db(tmp_path: Path, prices: Path) -> Path:
+    db = tmp_path / "cli.duckdb"
+    log = write_jsonl(tmp_path / "log.jsonl", [call(1, "classification", "simple"), call(2)])
+    assert CliRunner().invoke(app, ["ingest", str(log), "--db", str(db), "--prices", str(prices)]).exit_code == 0
+    return db
+
+
+def test_cli_two_policies_side_by_side_and_price_override(tmp_path, prices):
+    db = _cli_db(tmp_path, prices)
+    old = _write_policy(tmp_path / "old.yaml")
+    new = _write_policy(tmp_path / "new.yaml", routes=[{"when": {"task": ["classification"]}, "tier": "fast"},
+                                                        {"default": "general"}])
+    result = CliRunner().invoke(app, ["simulate", "--db", str(db), "--prices", str(prices),
+                                      "-p", str(old), "-p", str(new), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    old_r, new_r = data["policies"]
+    assert (old_r["policy"], old_r["projected_cost_usd"], old_r["savings_pct"]) == ("old", 24.0, 0.0)
+    # new: 1.2 + 12 = 13.2 -> savings 10.8 of 24 = 45%
+    assert (new_r["projected_cost_usd"], new_r["savings_usd"], new_r["savings_pct"]) == (13.2, 10.8, 45.0)
+    assert new_r["tiers"][0] == {"name": "fast", "calls": 1, "calls_share": 0.5, "cost_usd": 1.2, "tokens": 1_100_000}
+    for key in ("escalation_rate", "fallback_rate", "failed_calls", "quality_risk_calls", "compliance_violations",
+                "baseline_cost_usd", "calls"):
+        assert key in new_r
+    # a price table where strong costs double doubles the projection for the strong call
+    dearer = tmp_path / "dearer.yaml"
+    dearer.write_text(PRICES.replace("strong: {provider: pb, input: 10, output: 20", "strong: {provider: pb, input: 20, output: 40")
+                      .replace("2024-01-01", "2024-02-01"))
+    result = CliRunner().invoke(app, ["simulate", "--db", str(db), "--prices", str(prices), "--prices", str(dearer),
+                                      "-p", str(new), "--format", "json"])
+    assert json.loads(result.stdout)["projected_cost_usd"] == 1.2 + 24
+
+
+def test_cli_fail_if_gates(tmp_path, prices, monkeypatch):
+    db = _cli_db(tmp_path, prices)
+    new = _write_policy(tmp_path / "new.yaml", routes=[{"when": {"task": ["classification"]}, "tier": "fast"},
+                                                        {"default": "general"}])
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    base = ["simulate", "--db", str(db), "--prices", str(prices), "-p", str(new)]
+    passed = CliRunner().invoke(app, [*base, "--fail-if", "savings_pct < 30"])
+    assert passed.exit_code == 0, passed.output
+    failed = CliRunner().invoke(app, [*base, "--fail-if", "savings_pct < 50", "--fail-if", "failed_calls > 0"])
+    assert failed.exit_code == 1 and "gate failed: savings_pct < 50" in failed.output
+    assert "failed_calls > 0" not in failed.output.split("gate failed")[-1]
+    bad = CliRunner().invoke(app, [*base, "--fail-if", "savings > 3"])
+    assert bad.exit_code == 2 and "unknown metric" in bad.output
+    assert "| Policy |" in summary.read_text()
+
+
+def test_bundled_policies_validate_and_run_on_sample_logs(tmp_path):
+    db = tmp_path / "sample.duckdb"
+    root = Path(__file__).resolve().parents[1]
+    assert CliRunner().invoke(app, ["ingest", str(root / "sample_logs"), "--db", str(db)]).exit_code == 0
+    names = ["tiers", "task-based", "cascade", "single"]
+    args = ["simulate", "--db", str(db), "--format", "json"]
+    for name in names:
+        args += ["-p", str(root / "policies" / f"{name}.yaml")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    policies = json.loads(result.stdout)["policies"]
+    assert [p["policy"] for p in policies] == ["three-tiers", "task-based", "cascade", "single-gpt-4o"]
+    assert all(p["calls"] == 3000 for p in policies)
+
+
+def test_policy_validate_errors_name_the_key_path(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(textwrap.dedent("""
+        version: 1
+        name: bad
+        tiers:
+          fast: {models: [cheap], min_quality: 1.5}
+        routes:
+          - default: fast
+    """))
+    result = CliRunner().invoke(app, ["policy", "validate", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.yaml: tiers.fast.min_quality" in result.output and "1.5" in result.output
