@@ -64,7 +64,9 @@ def format_value(value: Any, kind: Kind) -> str:
         return f"{int(value):,}"
     if kind == "usd":
         amount = Decimal(value)
-        return f"${amount:,.2f}" if abs(amount) >= Decimal("0.01") or amount == 0 else f"${amount:,.6f}"
+        sign = "-" if amount < 0 else ""
+        digits = ",.2f" if abs(amount) >= Decimal("0.01") or amount == 0 else ",.6f"
+        return f"{sign}${abs(amount):{digits}}"
     if kind == "pct":
         return f"{float(value):,.1f}%"
     if kind == "share":
@@ -99,8 +101,9 @@ def _right(kind: Kind) -> bool:
 def rich_table(table: Table) -> RichTable:
     out = RichTable(title=table.title, box=box.SIMPLE_HEAVY, title_justify="left", show_footer=False)
     for col in table.columns:
+        widest = max([len(str(row.get(col.key) or "")) for row in table.rows] + [len(col.header)])
         out.add_column(col.header, justify="right" if _right(col.kind) else "left", no_wrap=_right(col.kind),
-                       min_width=len(col.header) if _right(col.kind) else min(len(col.header), 12))
+                       min_width=len(col.header) if _right(col.kind) else min(widest, 28))
     for row in table.rows:
         out.add_row(*(format_value(row.get(c.key), c.kind) for c in table.columns))
     if table.total is not None:

@@ -368,10 +368,8 @@ def _tasks(con: duckdb.DuckDBPyConnection) -> list[TaskUse]:
 
 
 def _assumptions(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> list[str]:
-    tables = _one(con, """SELECT min(pm.effective_from) AS first, max(pm.effective_from) AS last, count(DISTINCT pm.table_name) AS n
-        FROM _sim_final d JOIN price_rates pm ON pm.model_key = d.final_key AND """ + rate_window_sql("pm", "d.ts"))
     notes = [
-        f"Prices: the table in effect at each call's time ({tables['n']} table(s), effective {tables['first']} to {tables['last']}).",
+        "Prices: for every call, the price table in effect at its time (see `mmaudit prices show MODEL`).",
         f"Baseline: {'the logged calls at their own models’ prices' if options.baseline == 'actual' else options.baseline}; "
         "calls without a baseline or projected price are left out of both sums (unpriced_calls).",
         "Token counts move with the call, scaled by the models' token_ratio (tokens per cl100k token) from the price table.",

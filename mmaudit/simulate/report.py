@@ -15,13 +15,21 @@ COMPARISON = [
     Column("projected_cost_usd", "Projected", "usd"),
     Column("savings_usd", "Savings", "usd"),
     Column("savings_pct", "Savings %", "pct"),
-    Column("cost_per_successful_response_usd", "Cost/success", "usd"),
     Column("escalation_rate", "Escalated", "share"),
     Column("fallback_rate", "Fallback", "share"),
     Column("failed_calls", "Failed", "int"),
-    Column("cache_hits", "Cache hits", "int"),
     Column("quality_risk_calls", "Below quality", "int"),
     Column("compliance_violations", "Compliance", "int"),
+]
+COSTS = [
+    Column("policy", "Policy"),
+    Column("baseline_cost_per_successful_response_usd", "Baseline cost/success", "usd"),
+    Column("cost_per_successful_response_usd", "Projected cost/success", "usd"),
+    Column("fixed_cost_usd", "Fixed (self-hosted)", "usd"),
+    Column("cache_hits", "Cache hits", "int"),
+    Column("cache_savings_usd", "Cache savings", "usd"),
+    Column("uncertain_moved_up", "Moved up (unsure)", "int"),
+    Column("unpriced_calls", "Unpriced", "int"),
 ]
 TIERS = [Column("name", "Tier"), Column("calls", "Calls", "int"), Column("calls_share", "Share", "share"),
          Column("tokens", "Tokens", "int"), Column("cost_usd", "Cost", "usd")]
@@ -40,23 +48,14 @@ def _json(result: SimulationResult) -> dict[str, Any]:
 
 def simulation_report(results: list[SimulationResult], period_label: str) -> Report:
     rows = [asdict(r) for r in results]
-    tables = [Table(f"Routing simulation — {period_label}", COMPARISON, rows)]
+    tables = [Table(f"Routing simulation — {period_label}", COMPARISON, rows),
+              Table("Cost per successful response, fixed costs and cache", COSTS, rows)]
     for r in results:
         tables.append(Table(f"Tier utilisation — {r.policy}", TIERS, [asdict(t) for t in r.tiers]))
         tables.append(Table(f"Models — {r.policy}", MODELS, [asdict(m) for m in r.models]))
         tables.append(Table(f"By task — {r.policy}", TASKS, [asdict(t) for t in r.tasks]))
-    notes = []
-    for r in results:
-        extra = []
-        if r.unpriced_calls:
-            extra.append(f"{r.unpriced_calls:,} unpriced call(s) left out of both sums")
-        if r.fixed_cost_usd:
-            extra.append(f"includes ${r.fixed_cost_usd:,.2f} fixed self-hosted cost")
-        if r.uncertain_moved_up:
-            extra.append(f"{r.uncertain_moved_up:,} call(s) moved up a tier for low confidence")
-        if extra:
-            notes.append(f"{r.policy}: " + "; ".join(extra))
-    notes.append("Assumptions:")
+    notes = ["Projected cost includes the fixed monthly cost of self-hosted models for each month they serve calls.",
+             "Assumptions:"]
     for assumption in dict.fromkeys(a for r in results for a in r.assumptions):
         notes.append(f"  - {assumption}")
     data: dict[str, Any] = _json(results[0]) if len(results) == 1 else {"policies": [_json(r) for r in results]}
