@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from mmaudit import __version__
-from mmaudit.cli import generate_cmd, ingest_cmd, usage_cmd
+from mmaudit.cli import generate_cmd, ingest_cmd, report_cmd, usage_cmd
 
 app = typer.Typer(
     name="mmaudit",
@@ -24,6 +24,7 @@ app.command("ingest")(ingest_cmd.ingest)
 app.command("calls")(usage_cmd.calls)
 app.command("formats")(usage_cmd.formats)
 app.command("generate")(generate_cmd.generate)
+app.command("report")(report_cmd.report)
 
 
 def _version(value: bool) -> None:
