@@ -9,7 +9,8 @@ from __future__ import annotations
 import typer
 
 from mmaudit import __version__
-from mmaudit.cli import generate_cmd, ingest_cmd, report_cmd, usage_cmd
+from mmaudit.cli import generate_cmd, ingest_cmd, usage_cmd
+from mmaudit.cli import audit_cmd, export_cmd, report_cmd
 
 app = typer.Typer(
     name="mmaudit",
@@ -25,6 +26,8 @@ app.command("calls")(usage_cmd.calls)
 app.command("formats")(usage_cmd.formats)
 app.command("generate")(generate_cmd.generate)
 app.command("report")(report_cmd.report)
+app.command("audit")(audit_cmd.audit)
+app.command("export")(export_cmd.export)
 
 
 def _version(value: bool) -> None:
