@@ -275,3 +275,17 @@ def test_cli_input_errors_exit_2(tmp_path, con):
         done = subprocess.run([sys.executable, "-m", "mmaudit", "report", "--db", db, *args],
                               capture_output=True, text=True)
         assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_compare_without_a_period_spans_the_stored_days(con):
+    data = build_report(con, ReportOptions(compare_previous=True)).data
+    # stored calls run 2025-06-10 .. 2025-07-03: 24 days; the previous 24 days hold no calls
+    assert data["period"]["start"] == datetime(2025, 6, 10, tzinfo=UTC)
+    assert data["period"]["end_exclusive"] == datetime(2025, 7, 4, tzinfo=UTC)
+    assert data["compare_previous"]["total"]["previous_calls"] == 0 and data["compare_previous"]["total"]["calls"] == 7
+
+
+def test_csv_has_every_table(con):
+    text = render_to_string(build_report(con, july(by=parse_dimensions("tier"))), OutputFormat.csv)
+    assert "# Spend and volume by tier" in text and "tier,calls,successful_calls" in text
+    assert "premium,2,1,1000,0,500,0.300000" in text

@@ -29,6 +29,8 @@ _SHARE_COLUMNS = [
     Column("cost_usd", "Cost (USD)", "usd"), Column("spend_share", "% spend", "share"),
 ]
 
+TIER_ORDER = ("budget", "standard", "premium", "unassigned", "unpriced")  # cheapest at the bottom of a stack
+
 _MONTHLY_TIER_SQL = """
 SELECT strftime(ts_utc, '%Y-%m') AS month, tier, sum(cost_usd) AS cost_usd
 FROM scoped WHERE ts IS NOT NULL GROUP BY ALL ORDER BY month, tier"""
@@ -58,7 +60,7 @@ def utilisation_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section
 
 def _monthly_chart(monthly: list[dict[str, Any]]) -> Chart:
     months = sorted({r["month"] for r in monthly})
-    tiers = sorted({r["tier"] for r in monthly})
+    tiers = sorted({r["tier"] for r in monthly}, key=lambda t: (TIER_ORDER.index(t) if t in TIER_ORDER else 0, t))
     cost = {(r["month"], r["tier"]): float(r["cost_usd"] or 0) for r in monthly}
     series = {t: [cost.get((m, t), 0.0) for m in months] for t in tiers}
     return Chart("Spend per month by tier (USD)", "stacked_columns", months, series, "usd")
