@@ -18,7 +18,13 @@ from mmaudit.cli import app
 from mmaudit.errors import InputError
 from mmaudit.render import OutputFormat, render_to_string
 from mmaudit.render_html import html_document
-from mmaudit.report import ReportOptions, build_report, parse_dimensions, parse_period, resolve_period
+from mmaudit.report import (
+    ReportOptions,
+    build_report,
+    parse_dimensions,
+    parse_period,
+    resolve_period,
+)
 from mmaudit.report.scope import Scope
 from mmaudit.report.spend import aggregate
 

@@ -7,9 +7,17 @@ from typing import Annotated, Optional
 import typer
 
 from mmaudit import store
-from mmaudit.audit import AuditOptions, audit as run_audit
+from mmaudit.audit import AuditOptions
+from mmaudit.audit import audit as run_audit
 from mmaudit.cli.common import DbOption, OutOption, stderr, user_errors
-from mmaudit.cli.report_cmd import PeriodOption, PolicyOption, ReportFormatOption, SinceOption, UntilOption, emit_any
+from mmaudit.cli.report_cmd import (
+    PeriodOption,
+    PolicyOption,
+    ReportFormatOption,
+    SinceOption,
+    UntilOption,
+    emit_any,
+)
 from mmaudit.errors import InputError
 from mmaudit.render_html import ReportFormat
 from mmaudit.report import read_policy_tiers, resolve_period

@@ -12,7 +12,14 @@ from mmaudit.cli.common import DbOption, OutOption, emit, stderr, user_errors
 from mmaudit.errors import InputError
 from mmaudit.render import OutputFormat, Report
 from mmaudit.render_html import ReportFormat, html_document
-from mmaudit.report import ReportOptions, build_report, bucket_dimension, parse_dimensions, read_policy_tiers, resolve_period
+from mmaudit.report import (
+    ReportOptions,
+    bucket_dimension,
+    build_report,
+    parse_dimensions,
+    read_policy_tiers,
+    resolve_period,
+)
 from mmaudit.report.quality import DEFAULT_THRESHOLD
 
 ReportFormatOption = Annotated[

@@ -9,5 +9,15 @@ from mmaudit.report.period import Period, parse_period, resolve_period
 from mmaudit.report.scope import DIMENSIONS, Scope, bucket_dimension, parse_dimensions
 from mmaudit.report.tiers import read_policy_tiers
 
-__all__ = ["DIMENSIONS", "Period", "ReportOptions", "Scope", "build_report", "bucket_dimension",
-           "parse_dimensions", "parse_period", "read_policy_tiers", "resolve_period"]
+__all__ = [
+           "DIMENSIONS",
+           "Period",
+           "ReportOptions",
+           "Scope",
+           "bucket_dimension",
+           "build_report",
+           "parse_dimensions",
+           "parse_period",
+           "read_policy_tiers",
+           "resolve_period",
+]
