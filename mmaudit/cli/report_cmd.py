@@ -34,7 +34,15 @@ PolicyOption = Annotated[
 
 
 def emit_any(report: Report, fmt: ReportFormat, out: Path | None) -> None:
-    """Like `common.emit`, plus html (one self-contained page)."""
+    """Like `common.emit`, plus html; an unwritable --out is a one-line error (exit 2)."""
+    with user_errors():
+        try:
+            _emit(report, fmt, out)
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def _emit(report: Report, fmt: ReportFormat, out: Path | None) -> None:
     if fmt is not ReportFormat.html:
         emit(report, OutputFormat(fmt.value), out)
         return
