@@ -9,7 +9,17 @@ from __future__ import annotations
 import typer
 
 from mmaudit import __version__
-from mmaudit.cli import categorize_cmd, generate_cmd, ingest_cmd, prices_cmd, simulate_cmd, usage_cmd
+from mmaudit.cli import (
+    audit_cmd,
+    categorize_cmd,
+    export_cmd,
+    generate_cmd,
+    ingest_cmd,
+    prices_cmd,
+    report_cmd,
+    simulate_cmd,
+    usage_cmd,
+)
 
 app = typer.Typer(
     name="mmaudit",
@@ -28,6 +38,9 @@ app.add_typer(prices_cmd.app, name="prices")
 app.add_typer(categorize_cmd.app, name="categorize")
 app.command("simulate")(simulate_cmd.simulate)
 app.add_typer(simulate_cmd.policy_app, name="policy")
+app.command("report")(report_cmd.report)
+app.command("audit")(audit_cmd.audit)
+app.command("export")(export_cmd.export)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,132 @@
+"""`mmaudit audit`: where the spend goes by task x complexity x model, and the headline finding.
+
+Headline: the share of calls, and of spend, where a simple or moderate call was served by a
+premium-tier model — the traffic a cheaper model could most likely have handled. Calls without a
+task or complexity are shown as 'uncategorised' and counted in the headline; a call whose
+complexity is unknown never counts as simple/moderate. Tiers come from `mmaudit.report.tiers` (policy file or observed price level).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from mmaudit.errors import InputError
+from mmaudit.render import Column, Table, format_value
+from mmaudit.render_html import Chart, ChartedReport
+from mmaudit.report.build import period_data
+from mmaudit.report.period import Period
+from mmaudit.report.scope import Scope, fetch
+from mmaudit.report.tiers import tier_source
+
+SIMPLE_LEVELS = ("simple", "moderate")
+PRICE_LEVEL_TIERS = ("budget", "standard", "premium", "unpriced")
+
+_FLAG = "complexity IN ('simple', 'moderate') AND list_contains(?::VARCHAR[], tier)"
+
+_BREAKDOWN_SQL = f"""
+SELECT coalesce(task, 'uncategorised') AS task, coalesce(complexity, 'uncategorised') AS complexity,
+       coalesce(model, '(none)') AS model, tier,
+       count(*) AS calls,
+       coalesce(sum(input_tokens), 0) AS input_tokens,
+       coalesce(sum(output_tokens), 0) AS output_tokens,
+       sum(cost_usd) AS cost_usd,
+       bool_or({_FLAG}) AS premium_simple_or_moderate
+FROM scoped GROUP BY ALL ORDER BY cost_usd DESC NULLS LAST, calls DESC, task, complexity, model"""
+
+_HEADLINE_SQL = f"""
+SELECT count(*) AS calls,
+       coalesce(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)), 0) AS tokens,
+       sum(cost_usd) AS cost_usd,
+       count(*) FILTER (WHERE {_FLAG}) AS premium_simple_or_moderate_calls,
+       sum(cost_usd) FILTER (WHERE {_FLAG}) AS premium_simple_or_moderate_cost_usd,
+       count(*) FILTER (WHERE task IS NULL) AS uncategorised_calls,
+       count(*) FILTER (WHERE task IS NULL AND list_contains(?::VARCHAR[], tier)) AS uncategorised_premium_calls
+FROM scoped"""
+
+
+@dataclass
+class AuditOptions:
+    period: Period = field(default_factory=lambda: Period(None, None, "all"))
+    tiers: dict[str, str] | None = None
+    premium_tiers: tuple[str, ...] = ("premium",)
+
+
+def check_premium_tiers(options: AuditOptions) -> None:
+    """A premium tier name that no model can have would make the share silently 0: refuse it."""
+    known = set(options.tiers.values()) if options.tiers is not None else set(PRICE_LEVEL_TIERS)
+    unknown = [t for t in options.premium_tiers if t not in known]
+    if unknown:
+        raise InputError(f"--premium-tier {', '.join(unknown)}: not a tier (known: {', '.join(sorted(known))})")
+
+
+def headline(con: duckdb.DuckDBPyConnection, scope: Scope, premium: list[str]) -> dict[str, Any]:
+    row = fetch(con, *scope.sql(_HEADLINE_SQL, [premium, premium, premium]))[0]
+    row["premium_simple_or_moderate_call_share"] = (
+        row["premium_simple_or_moderate_calls"] / row["calls"] if row["calls"] else None)
+    flagged, total = row["premium_simple_or_moderate_cost_usd"], row["cost_usd"]
+    row["premium_simple_or_moderate_spend_share"] = (
+        float(Decimal(flagged or 0) / Decimal(total)) if total else None)
+    return row
+
+
+_HEADLINE_LINES: list[tuple[str, str, Any]] = [
+    ("calls", "Calls", "int"), ("cost_usd", "Cost (USD)", "usd"),
+    ("premium_simple_or_moderate_calls", "Simple/moderate calls on premium", "int"),
+    ("premium_simple_or_moderate_call_share", "  share of calls", "share"),
+    ("premium_simple_or_moderate_cost_usd", "  their cost (USD)", "usd"),
+    ("premium_simple_or_moderate_spend_share", "  share of spend", "share"),
+    ("uncategorised_calls", "Uncategorised calls", "int"),
+    ("uncategorised_premium_calls", "  of them on premium", "int"),
+]
+
+BREAKDOWN_COLUMNS = [
+    Column("task", "Task"), Column("complexity", "Complexity"), Column("model", "Model"), Column("tier", "Tier"),
+    Column("calls", "Calls", "int"), Column("input_tokens", "Input tok", "int"),
+    Column("output_tokens", "Output tok", "int"), Column("cost_usd", "Cost (USD)", "usd"),
+]
+
+
+def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedReport:
+    """The breakdown table and the premium-for-simple headline for one period."""
+    check_premium_tiers(options)
+    scope = Scope(options.period.start, options.period.end, options.tiers)
+    premium = list(options.premium_tiers)
+    head = headline(con, scope, premium)
+    rows = fetch(con, *scope.sql(_BREAKDOWN_SQL, [premium]))
+    total = {"task": "Total", **{k: head[k] for k in ("calls", "cost_usd")},
+             "input_tokens": sum(r["input_tokens"] for r in rows), "output_tokens": sum(r["output_tokens"] for r in rows)}
+    finding = _finding(head, premium)
+    tables = [
+        Table(f"Audit — {options.period.describe()}", [Column("kpi", "Finding"), Column("value", "Value")],
+              [{"kpi": label, "value": format_value(head.get(k), kind)} for k, label, kind in _HEADLINE_LINES],
+              notes=[finding]),
+        Table("Calls, tokens and cost by task x complexity x model", BREAKDOWN_COLUMNS, rows, total),
+    ]
+    data = {"period": period_data(options.period), "tier_rule": tier_source(options.tiers),
+            "premium_tiers": premium, "simple_levels": list(SIMPLE_LEVELS), "headline": head,
+            "finding": finding, "breakdown": rows, "total": total}
+    chart = Chart("Spend by task and complexity (USD)", "stacked_columns", *_task_series(rows), unit="usd")
+    return ChartedReport(tables=tables, data=data, notes=[tier_source(options.tiers)],
+                         title=f"mmaudit audit — {options.period.describe()}", charts=[chart])
+
+
+def _finding(head: dict[str, Any], premium: list[str]) -> str:
+    share = format_value(head["premium_simple_or_moderate_call_share"], "share")
+    spend = format_value(head["premium_simple_or_moderate_spend_share"], "share")
+    cost = format_value(head["premium_simple_or_moderate_cost_usd"], "usd")
+    return (f"{share} of calls and {spend} of spend ({cost}) were simple or moderate calls served by a "
+            f"{'/'.join(premium)}-tier model")
+
+
+def _task_series(rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, list[float]]]:
+    """Cost per task, stacked by complexity (a regrouping of the breakdown rows for the chart)."""
+    tasks = sorted({r["task"] for r in rows})
+    levels = sorted({r["complexity"] for r in rows})
+    cost: dict[tuple[str, str], float] = {}
+    for r in rows:
+        cost[(r["task"], r["complexity"])] = cost.get((r["task"], r["complexity"]), 0.0) + float(r["cost_usd"] or 0)
+    return tasks, {lvl: [cost.get((t, lvl), 0.0) for t in tasks] for lvl in levels}

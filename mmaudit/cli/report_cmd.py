@@ -1,0 +1,96 @@
+"""`mmaudit report`: spend, KPIs, reliability and quality drift for a period (thin layer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from mmaudit import store
+from mmaudit.cli.common import DbOption, OutOption, emit, stderr, user_errors
+from mmaudit.errors import InputError
+from mmaudit.render import OutputFormat, Report
+from mmaudit.render_html import ReportFormat, html_document
+from mmaudit.report import (
+    ReportOptions,
+    bucket_dimension,
+    build_report,
+    parse_dimensions,
+    read_policy_tiers,
+    resolve_period,
+)
+from mmaudit.report.quality import DEFAULT_THRESHOLD
+
+ReportFormatOption = Annotated[
+    ReportFormat, typer.Option("--format", "-f", help="Output format: table, markdown, json, csv or html.")
+]
+PeriodOption = Annotated[Optional[str], typer.Option("--period", help="2025, 2025-Q3, 2025-07 or 2025-07-15 (UTC).")]
+SinceOption = Annotated[Optional[str], typer.Option("--since", help="First day (YYYY-MM-DD, UTC), inclusive.")]
+UntilOption = Annotated[Optional[str], typer.Option("--until", help="Last day (YYYY-MM-DD, UTC), inclusive.")]
+PolicyOption = Annotated[
+    Optional[Path], typer.Option("--policy", help="Policy YAML whose tiers: mapping assigns models to tiers.")
+]
+
+
+def emit_any(report: Report, fmt: ReportFormat, out: Path | None) -> None:
+    """Like `common.emit`, plus html; an unwritable --out is a one-line error (exit 2)."""
+    with user_errors():
+        try:
+            _emit(report, fmt, out)
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def _emit(report: Report, fmt: ReportFormat, out: Path | None) -> None:
+    if fmt is not ReportFormat.html:
+        emit(report, OutputFormat(fmt.value), out)
+        return
+    page = html_document(report)
+    if out is None:
+        typer.echo(page, nl=False)
+        return
+    out.write_text(page, encoding="utf-8")
+    stderr.print(f"wrote {out}")
+
+
+def parse_compare(compare: str | None) -> bool:
+    if compare is None:
+        return False
+    if compare != "previous":
+        raise InputError(f"--compare {compare!r}: only 'previous' is supported")
+    return True
+
+
+def report(
+    db: DbOption = None,
+    fmt: ReportFormatOption = ReportFormat.table,
+    out: OutOption = None,
+    period: PeriodOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    by: Annotated[str, typer.Option("--by", help="Comma-separated: provider, model, model_key, operation, task, "
+                                                 "complexity, tier, status, tag:NAME.")] = "provider,model",
+    every: Annotated[Optional[str], typer.Option("--every", help="Also split spend by day, week or month.")] = None,
+    compare: Annotated[Optional[str], typer.Option("--compare", help="'previous': change vs the previous period.")] = None,
+    policy: PolicyOption = None,
+    drift_threshold: Annotated[float, typer.Option("--drift-threshold", help="Flag a weekly mean score drop above this.")] = DEFAULT_THRESHOLD,
+) -> None:
+    """Report spend, KPIs, utilisation, reliability and quality drift for a period.
+
+    Example:
+
+      mmaudit report --period 2025-Q3 --by model,tag:team --compare previous --format html --out q3.html
+    """
+    with user_errors():
+        options = ReportOptions(
+            period=resolve_period(period, since, until), by=parse_dimensions(by),
+            every=bucket_dimension(every) if every else None, compare_previous=parse_compare(compare),
+            tiers=read_policy_tiers(policy) if policy else None, drift_threshold=drift_threshold,
+        )
+        con = store.connect(db, read_only=True)
+        try:
+            result = build_report(con, options)
+        finally:
+            con.close()
+    emit_any(result, fmt, out)

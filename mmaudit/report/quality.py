@@ -1,0 +1,52 @@
+"""Quality drift: mean logged score per model per week, flagged when it drops week over week.
+
+A call's score is `tags['score']`, else `tags['quality']`, when it parses as a number. A week
+(ISO, Monday start, UTC) is flagged when its mean is lower than the model's previous scored week
+by more than the threshold (absolute, in score units: 0.05 on a 0..1 scale). Weeks without scores
+are skipped, so "previous" means the previous week that had scores.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from mmaudit.render import Column, Table
+from mmaudit.report.scope import Scope, fetch
+from mmaudit.report.section import Section
+
+DEFAULT_THRESHOLD = 0.05
+
+_WEEKLY_SQL = """,
+scored AS (
+    SELECT coalesce(model, '(none)') AS model, CAST(date_trunc('week', ts_utc) AS DATE) AS week,
+           TRY_CAST(coalesce(tags['score'], tags['quality']) AS DOUBLE) AS score
+    FROM scoped WHERE ts IS NOT NULL
+),
+weekly AS (
+    SELECT model, week, count(score) AS scored_calls, avg(score) AS mean_score
+    FROM scored WHERE score IS NOT NULL AND isfinite(score) GROUP BY ALL
+)
+SELECT model, week, scored_calls, mean_score,
+       lag(mean_score) OVER (PARTITION BY model ORDER BY week) AS previous_mean_score,
+       lag(mean_score) OVER (PARTITION BY model ORDER BY week) - mean_score AS drop,
+       coalesce(lag(mean_score) OVER (PARTITION BY model ORDER BY week) - mean_score > ?, false) AS flagged
+FROM weekly ORDER BY model, week"""
+
+COLUMNS = [
+    Column("model", "Model"), Column("week", "Week"), Column("scored_calls", "Scored", "int"),
+    Column("previous_mean_score", "Prev mean", "float"), Column("mean_score", "Mean", "float"),
+    Column("drop", "Drop", "float"),
+]
+
+
+def quality_section(con: duckdb.DuckDBPyConnection, scope: Scope, threshold: float = DEFAULT_THRESHOLD) -> Section:
+    cte, params = scope.cte()
+    weeks = fetch(con, cte + _WEEKLY_SQL, [*params, threshold])
+    flagged = [w for w in weeks if w["flagged"]]
+    data = {"threshold": threshold, "has_scores": bool(weeks), "flagged_weeks": flagged, "weekly": weeks}
+    if not weeks:
+        return Section("quality", data, notes=["Quality drift: no scores in the logs (tags score/quality)"])
+    note = (f"{len(flagged)} week(s) where a model's mean score fell by more than {threshold:g}"
+            f" from its previous scored week ({len(weeks)} model-weeks scored)")
+    table = Table("Quality drift (flagged weeks)", COLUMNS, flagged, notes=[note])
+    return Section("quality", data, [table])

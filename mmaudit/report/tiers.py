@@ -1,0 +1,71 @@
+"""Model tiers: from a policy file's `tiers:` mapping, else from each model's observed price level.
+
+The price level is the blended USD per 1M tokens the data itself shows for a model,
+sum(cost_usd) / sum(input_tokens + output_tokens) over all its priced calls (every stored call,
+not only the reported period, so a model keeps its tier across periods): `budget` below $1,
+`standard` below $5, `premium` from $5. A model with no priced call is `unpriced`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mmaudit.config import read_yaml
+from mmaudit.errors import ConfigError
+
+BUDGET_BELOW_USD = 1
+STANDARD_BELOW_USD = 5
+
+PRICE_LEVEL_TIERS_SQL = f"""
+tier_map AS (
+    SELECT model AS tier_model,
+           CASE WHEN sum(input_tokens + output_tokens) IS NULL OR sum(input_tokens + output_tokens) = 0 THEN 'unpriced'
+                WHEN CAST(sum(cost_usd) AS DOUBLE) * 1e6 / sum(input_tokens + output_tokens) < {BUDGET_BELOW_USD} THEN 'budget'
+                WHEN CAST(sum(cost_usd) AS DOUBLE) * 1e6 / sum(input_tokens + output_tokens) < {STANDARD_BELOW_USD} THEN 'standard'
+                ELSE 'premium' END AS tier
+    FROM calls WHERE cost_usd IS NOT NULL AND model IS NOT NULL
+    GROUP BY model
+)"""
+
+POLICY_TIERS_SQL = """
+tier_map AS (
+    SELECT unnest(?::VARCHAR[]) AS tier_model, unnest(?::VARCHAR[]) AS tier
+)"""
+
+
+def read_policy_tiers(path: str | Path) -> dict[str, str]:
+    """model -> tier from `tiers: {name: {models: [...]}}` (or `{name: [...]}`); first listing wins.
+
+    Deliberately tolerant: the rest of the policy file is not this module's business.
+    """
+    doc = read_yaml(path)
+    tiers = doc.get("tiers") if isinstance(doc, dict) else None
+    if not isinstance(tiers, dict) or not tiers:
+        raise ConfigError(f"{path}: tiers: expected a mapping of tier name to models")
+    mapping: dict[str, str] = {}
+    for tier, spec in tiers.items():
+        for model in _models_of(path, str(tier), spec):
+            mapping.setdefault(model, str(tier))
+    return mapping
+
+
+def _models_of(path: str | Path, tier: str, spec: Any) -> list[str]:
+    models = spec.get("models") if isinstance(spec, dict) else spec
+    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
+        raise ConfigError(f"{path}: tiers.{tier}.models: expected a list of model names (found {models!r})")
+    return models
+
+
+def tier_cte(mapping: dict[str, str] | None) -> tuple[str, list[Any]]:
+    """The `tier_map(tier_model, tier)` CTE and its parameters (policy names are bound, never pasted)."""
+    if mapping is None:
+        return PRICE_LEVEL_TIERS_SQL, []
+    return POLICY_TIERS_SQL, [list(mapping), list(mapping.values())]
+
+
+def tier_source(mapping: dict[str, str] | None) -> str:
+    if mapping is None:
+        return (f"tiers from each model's observed price (USD per 1M tokens): budget < ${BUDGET_BELOW_USD}, "
+                f"standard < ${STANDARD_BELOW_USD}, premium >= ${STANDARD_BELOW_USD}")
+    return "tiers from the policy file's tiers mapping (models not listed: unassigned)"

@@ -1,0 +1,99 @@
+"""`mmaudit audit`: the premium-for-simple headline against a hand calculation, and the CI gate."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from typer.testing import CliRunner
+
+from mmaudit import store
+from mmaudit.audit import AuditOptions, audit
+from mmaudit.cli import app
+from mmaudit.errors import InputError
+from mmaudit.render import OutputFormat, render_to_string
+from mmaudit.render_html import html_document
+from mmaudit.report import parse_period
+from tests.test_report import at, insert_calls
+
+runner = CliRunner()
+D = Decimal
+
+# P is premium by price level: 1.00 USD / 100,000 tokens = $10 per 1M; S is budget: $0.10 per 1M.
+ROWS = [
+    dict(ts=at(1), model="P", task="chat", complexity="simple", input_tokens=50_000, cost_usd=D("0.50")),
+    dict(ts=at(2), model="P", task="code", complexity="moderate", input_tokens=30_000, cost_usd=D("0.30")),
+    dict(ts=at(3), model="P", task="code", complexity="complex", input_tokens=20_000, cost_usd=D("0.20")),
+    dict(ts=at(4), model="S", task="chat", complexity="simple", input_tokens=100_000, cost_usd=D("0.01")),
+    dict(ts=at(5), model="P", input_tokens=0, cost_usd=D("0")),  # uncategorised, on premium
+]
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "a.duckdb"
+    con = store.connect(path)
+    insert_calls(con, ROWS)
+    con.close()
+    return path
+
+
+def run(db, **kwargs):
+    con = store.connect(db, read_only=True)
+    try:
+        return audit(con, AuditOptions(parse_period("2025-07"), **kwargs))
+    finally:
+        con.close()
+
+
+def test_premium_share_by_hand(db):
+    head = run(db).data["headline"]
+    # simple/moderate on premium: rows 1 and 2 -> 2 of 5 calls = 40 %
+    assert head["premium_simple_or_moderate_calls"] == 2
+    assert head["premium_simple_or_moderate_call_share"] == pytest.approx(0.4)
+    # their cost 0.50 + 0.30 = 0.80 of 1.01 total -> 79.2079 %
+    assert head["premium_simple_or_moderate_cost_usd"] == D("0.80") and head["cost_usd"] == D("1.01")
+    assert head["premium_simple_or_moderate_spend_share"] == pytest.approx(0.80 / 1.01)
+    assert head["uncategorised_calls"] == 1 and head["uncategorised_premium_calls"] == 1
+
+
+def test_breakdown_by_task_complexity_model(db):
+    data = run(db).data
+    keyed = {(r["task"], r["complexity"], r["model"]): r for r in data["breakdown"]}
+    assert keyed[("chat", "simple", "P")]["tier"] == "premium" and keyed[("chat", "simple", "S")]["tier"] == "budget"
+    assert keyed[("uncategorised", "uncategorised", "P")]["calls"] == 1
+    assert data["total"]["calls"] == 5 and data["total"]["input_tokens"] == 200_000
+
+
+def test_premium_tier_from_policy_and_unknown_tier(db, tmp_path):
+    # With S declared premium too: rows 1, 2 and 4 -> 3 of 5 calls
+    head = run(db, tiers={"P": "top", "S": "top"}, premium_tiers=("top",)).data["headline"]
+    assert head["premium_simple_or_moderate_calls"] == 3
+    with pytest.raises(InputError):
+        run(db, premium_tiers=("gold",))
+
+
+def test_renderers_show_the_headline(db):
+    report = run(db)
+    data = json.loads(render_to_string(report, OutputFormat.json))
+    assert data["headline"]["premium_simple_or_moderate_call_share"] == 0.4
+    for text in (render_to_string(report, OutputFormat.markdown), html_document(report)):
+        assert "40.0%" in text and "79.2%" in text and "$0.80" in text and "uncategorised" in text
+
+
+def test_cli_gate_exit_codes(db):
+    ok = runner.invoke(app, ["audit", "--db", str(db), "--format", "json", "--fail-if-premium-share", "0.5"])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["headline"]["premium_simple_or_moderate_calls"] == 2
+    failed = runner.invoke(app, ["audit", "--db", str(db), "--fail-if-premium-share", "30%"])
+    assert failed.exit_code == 1 and "Audit" in failed.stdout
+    plain = runner.invoke(app, ["audit", "--db", str(db), "--period", "2025-07"])
+    assert plain.exit_code == 0 and "Simple/moderate calls on premium" in plain.stdout
+
+
+def test_cli_bad_gate_exits_2(db):
+    done = subprocess.run([sys.executable, "-m", "mmaudit", "audit", "--db", str(db), "--fail-if-premium-share", "1.5"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == "" and "between 0 and 1" in done.stderr

@@ -1,0 +1,297 @@
+"""`mmaudit report`: KPIs against hand calculations on a few INSERTed calls, renderers, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from mmaudit import store
+from mmaudit.cli import app
+from mmaudit.errors import InputError
+from mmaudit.render import OutputFormat, render_to_string
+from mmaudit.render_html import html_document
+from mmaudit.report import (
+    ReportOptions,
+    build_report,
+    parse_dimensions,
+    parse_period,
+    resolve_period,
+)
+from mmaudit.report.scope import Scope
+from mmaudit.report.spend import aggregate
+
+runner = CliRunner()
+D = Decimal
+
+
+def insert_calls(con, rows: list[dict[str, Any]]) -> None:
+    """INSERT calls with pricing and categorisation columns filled directly (built elsewhere)."""
+    for i, row in enumerate(rows):
+        row = {"call_id": f"c{i}", "status": "ok", "provider": "openai", "input_tokens": 0,
+               "output_tokens": 0, "cached_input_tokens": 0, **row}
+        cols = list(row)
+        con.execute(f"INSERT INTO calls ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+                    [row[c] for c in cols])
+
+
+def at(day: int, minute: int = 0, month: int = 7) -> datetime:
+    return datetime(2025, month, day, 10, 0, tzinfo=UTC) + timedelta(minutes=minute)
+
+
+# July 2025. Model A is premium by price level: 0.30 USD / 1,500 tokens = $200 per 1M.
+# Model B is budget: (0.0015 + 0.00005) USD / 3,100 tokens = $0.50 per 1M. C has no price.
+JULY = [
+    dict(ts=at(1), model="A", task="chat", complexity="simple", input_tokens=1000, output_tokens=500,
+         cost_usd=D("0.30"), latency_ms=100),
+    dict(ts=at(1, 1), model="A", task="chat", complexity="simple", status="error", error_type="rate_limit",
+         http_status=429, cost_usd=D("0"), latency_ms=50),
+    dict(ts=at(2), provider="anthropic", model="B", task="code", complexity="complex", input_tokens=2000,
+         output_tokens=1000, cost_usd=D("0.0015"), latency_ms=300),
+    dict(ts=at(2, 5), provider="anthropic", model="B", task="code", complexity="complex", status="error",
+         error_type="server", http_status=500, input_tokens=100, cost_usd=D("0.00005")),
+    dict(ts=at(3), provider="google", model="C", input_tokens=500, output_tokens=500, latency_ms=700),
+]
+# June 2025: two calls on A costing 0.10 each.
+JUNE = [dict(ts=at(d, month=6), model="A", task="chat", complexity="simple", input_tokens=500,
+             output_tokens=0, cost_usd=D("0.10"), latency_ms=100) for d in (10, 11)]
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = store.connect(tmp_path / "r.duckdb")
+    insert_calls(connection, JULY + JUNE)
+    yield connection
+    connection.close()
+
+
+def july(**kwargs: Any) -> ReportOptions:
+    return ReportOptions(period=parse_period("2025-07"), **kwargs)
+
+
+def test_cost_per_successful_response_counts_failed_calls_in_the_numerator(con):
+    data = build_report(con, july()).data["summary"]
+    # cost of ALL July calls: 0.30 + 0 + 0.0015 + 0.00005 (+ C unpriced) = 0.30155
+    assert data["cost_usd"] == D("0.30155")
+    assert data["calls"] == 5 and data["successful_calls"] == 3 and data["failed_calls"] == 2
+    # 0.30155 / 3 successful calls (not / 5 calls) = 0.100516666666...
+    assert data["cost_per_successful_response_usd"] == D("0.100516666667")
+    # C had 1,000 tokens and no price: counted, never $0
+    assert data["unpriced_calls"] == 1 and data["unpriced_tokens"] == 1000
+    assert data["error_rate"] == pytest.approx(2 / 5) and data["rate_limit_rate"] == pytest.approx(1 / 5)
+
+
+def test_p95_latency_on_a_known_distribution(tmp_path):
+    con = store.connect(tmp_path / "p.duckdb")
+    # latencies 1..100 ms on successful calls, plus a slow failed call that must be ignored
+    insert_calls(con, [dict(ts=at(1, i), model="A", task="code", latency_ms=i) for i in range(1, 101)]
+                 + [dict(ts=at(2), model="A", task="code", status="error", latency_ms=10_000)])
+    tasks = build_report(con, july()).data["tasks"]
+    con.close()
+    code = next(t for t in tasks if t["task"] == "code")
+    # quantile_cont: position 0.95 * (100 - 1) = 94.05 -> 95 + 0.05 * (96 - 95) = 95.05; median 50.5
+    assert code["p95_latency_ms"] == pytest.approx(95.05) and code["p50_latency_ms"] == pytest.approx(50.5)
+
+
+def test_latency_by_task_and_uncategorised(con):
+    tasks = {t["task"]: t for t in build_report(con, july()).data["tasks"]}
+    assert set(tasks) == {"chat", "code", "uncategorised"}
+    # chat: one successful call (100 ms); the failed 50 ms call is excluded from percentiles
+    assert tasks["chat"]["p50_latency_ms"] == 100 and tasks["chat"]["p95_latency_ms"] == 100
+    # chat: cost 0.30 (+0 failed) / 1 successful
+    assert tasks["chat"]["cost_per_successful_response_usd"] == D("0.3")
+
+
+def test_period_over_period_change(con):
+    data = build_report(con, july(compare_previous=True, by=parse_dimensions("model"))).data["compare_previous"]
+    total = data["total"]
+    # July 0.30155 vs June 0.20: +0.10155 USD, +50.775 %; calls 5 vs 2: +150 %
+    assert total["cost_usd"] == D("0.30155") and total["previous_cost_usd"] == D("0.20")
+    assert total["cost_change_usd"] == D("0.10155")
+    assert total["cost_change_pct"] == pytest.approx(50.775)
+    assert total["calls_change_pct"] == pytest.approx(150.0)
+    a = next(r for r in data["rows"] if r["model"] == "A")
+    # A: July 0.30 vs June 0.20 -> +50 %
+    assert a["cost_change_pct"] == pytest.approx(50.0) and a["previous_calls"] == 2
+
+
+def test_previous_period_rules():
+    q3 = parse_period("2025-Q3").previous()
+    assert q3.start == datetime(2025, 4, 1, tzinfo=UTC) and q3.end == datetime(2025, 7, 1, tzinfo=UTC)
+    custom = resolve_period(since="2025-07-01", until="2025-07-10").previous()
+    # 10 days [07-01, 07-11) -> the 10 days before: [06-21, 07-01)
+    assert custom.start == datetime(2025, 6, 21, tzinfo=UTC) and custom.end == datetime(2025, 7, 1, tzinfo=UTC)
+    assert parse_period("2025-01").previous().start == datetime(2024, 12, 1, tzinfo=UTC)
+    with pytest.raises(InputError):
+        parse_period("2025-13")
+    with pytest.raises(InputError):
+        resolve_period("2025", since="2025-01-01")
+
+
+def test_spend_by_dimensions_and_tag_is_bound(con):
+    con.execute("UPDATE calls SET tags = MAP {'team': 'search'} WHERE model = 'A'")
+    scope = Scope(parse_period("2025-07").start, parse_period("2025-07").end)
+    rows = aggregate(con, scope, parse_dimensions("tag:team,tier"))
+    by = {(r["tag:team"], r["tier"]): r for r in rows}
+    assert by[("search", "premium")]["calls"] == 2 and by[("search", "premium")]["cost_usd"] == D("0.30")
+    assert by[("(none)", "budget")]["input_tokens"] == 2100 and by[("(none)", "unpriced")]["cost_usd"] is None
+    # a tag name is data, never SQL: a quote in it is just an unknown tag
+    assert aggregate(con, scope, parse_dimensions("tag:x') OR 1=1 --"))[0]["tag:x') OR 1=1 --"] == "(none)"
+    with pytest.raises(InputError):
+        parse_dimensions("model;DROP TABLE calls")
+
+
+def test_utilisation_shares_and_tiers(con):
+    data = build_report(con, july()).data["utilisation"]
+    tiers = {r["tier"]: r for r in data["by_tier"]}
+    # calls: premium A 2/5, budget B 2/5, unpriced C 1/5; spend: A 0.30 / 0.30155
+    assert tiers["premium"]["call_share"] == pytest.approx(0.4)
+    assert tiers["premium"]["spend_share"] == pytest.approx(0.30 / 0.30155)
+    # tokens: A 1,500, B 3,100, C 1,000 of 5,600
+    assert tiers["budget"]["token_share"] == pytest.approx(3100 / 5600)
+    assert {r["month"] for r in data["spend_by_month_and_tier"]} == {"2025-07"}
+
+
+def test_policy_tiers(con, tmp_path):
+    from mmaudit.report import read_policy_tiers
+    policy = tmp_path / "p.yaml"
+    policy.write_text("tiers:\n  cheap:\n    models: [B, C]\n  top:\n    models: [A]\nrules: []\n")
+    data = build_report(con, july(tiers=read_policy_tiers(policy))).data["utilisation"]
+    assert {r["tier"]: r["calls"] for r in data["by_tier"]} == {"top": 2, "cheap": 3}
+
+
+def test_errors_and_429_rates(con):
+    errors = build_report(con, july()).data["errors"]
+    by_provider = {r["provider"]: r for r in errors["by_provider"]}
+    assert by_provider["openai"]["error_rate"] == 0.5 and by_provider["openai"]["rate_limit_rate"] == 0.5
+    assert by_provider["anthropic"]["rate_limited_calls"] == 0 and by_provider["google"]["errors"] == 0
+
+
+def test_longest_error_stretch(tmp_path):
+    con = store.connect(tmp_path / "s.duckdb")
+    # openai: ok, err, err, ok, err, err, err, ok  -> longest run 3, minutes 4..6
+    pattern = ["ok", "error", "error", "ok", "error", "error", "error", "ok"]
+    insert_calls(con, [dict(ts=at(5, m), model="A", status=s) for m, s in enumerate(pattern)]
+                 + [dict(ts=at(6), provider="anthropic", model="B")])
+    rel = build_report(con, july()).data["reliability"]
+    con.close()
+    openai = next(p for p in rel["providers"] if p["provider"] == "openai")
+    assert openai["longest_error_stretch_calls"] == 3
+    assert openai["longest_error_stretch_start"] == at(5, 4) and openai["longest_error_stretch_end"] == at(5, 6)
+    assert openai["availability"] == pytest.approx(3 / 8)
+    anthropic = next(p for p in rel["providers"] if p["provider"] == "anthropic")
+    assert anthropic["longest_error_stretch_calls"] == 0 and anthropic["availability"] == 1
+    days = {(d["provider"], d["day"].isoformat()): d["availability"] for d in rel["availability_by_day"]}
+    assert days[("openai", "2025-07-05")] == pytest.approx(3 / 8)
+
+
+def test_observed_fallbacks(tmp_path):
+    con = store.connect(tmp_path / "f.duckdb")
+    insert_calls(con, [
+        dict(ts=at(1, 0), model="A", status="error", prompt_hash="h1"),
+        dict(ts=at(1, 0) + timedelta(seconds=30), model="B", prompt_hash="h1"),  # within 60 s: fallback A -> B
+        dict(ts=at(1, 5), model="A", status="error", prompt_hash="h2"),
+        dict(ts=at(1, 7), model="B", prompt_hash="h2"),  # 2 minutes later: not a fallback
+        dict(ts=at(1, 9), model="A", status="error", prompt_hash="h3"),
+        dict(ts=at(1, 9) + timedelta(seconds=5), model="A", prompt_hash="h3"),  # same model: a retry
+        dict(ts=at(1, 12), model="B", tags={"retry_of": "c0"}),
+    ])
+    data = build_report(con, july()).data["fallbacks"]
+    con.close()
+    assert data["inferred_fallbacks"] == 1 and data["pairs"] == [{"from_model": "A", "to_model": "B", "fallbacks": 1}]
+    assert data["tagged_fallbacks"] == 1
+
+
+def test_cache_savings_with_and_without_price_rates(con):
+    con.execute("UPDATE calls SET cached_input_tokens = 400, model_key = 'a' WHERE model = 'A' AND status = 'ok'")
+    without = build_report(con, july()).data["cache"]
+    assert without["savings_computed"] is False and without["cached_input_tokens"] == 400  # July only; June is out of the period
+    con.execute("CREATE TEMP TABLE price_rates (model_key VARCHAR, input_per_token DECIMAL(38,12), "
+                "cached_input_per_token DECIMAL(38,12))")
+    con.execute("INSERT INTO price_rates VALUES ('a', 0.00001, 0.0000025)")
+    with_rates = build_report(con, july()).data["cache"]
+    # 400 cached tokens x (0.00001 - 0.0000025) = 0.003 USD saved in July
+    assert with_rates["savings_computed"] is True and with_rates["cache_savings_usd"] == D("0.003")
+
+
+def test_quality_drift_flags_a_drop(tmp_path):
+    con = store.connect(tmp_path / "q.duckdb")
+    # week of 2025-06-30: scores 0.9, 0.8 -> 0.85; week of 2025-07-07: 0.7 -> drop 0.15 > 0.05
+    # week of 2025-07-14: 0.68 -> drop 0.02, not flagged
+    insert_calls(con, [dict(ts=at(1), model="A", tags={"score": "0.9"}), dict(ts=at(2), model="A", tags={"quality": "0.8"}),
+                       dict(ts=at(8), model="A", tags={"score": "0.7"}), dict(ts=at(15), model="A", tags={"score": "0.68"}),
+                       dict(ts=at(16), model="A", tags={"score": "n/a"})])
+    data = build_report(con, july()).data["quality"]
+    con.close()
+    assert [w["week"].isoformat() for w in data["flagged_weeks"]] == ["2025-07-07"]
+    assert data["flagged_weeks"][0]["drop"] == pytest.approx(0.15)
+    assert len(data["weekly"]) == 3
+
+
+def test_markdown_and_html_show_the_json_figures(con):
+    report = build_report(con, july(compare_previous=True))
+    data = json.loads(render_to_string(report, OutputFormat.json))
+    md = render_to_string(report, OutputFormat.markdown)
+    page = html_document(report)
+    summary = data["summary"]
+    assert summary["cost_usd"] == 0.30155 and summary["cost_per_successful_response_usd"] == 0.100517
+    for text in (md, page):
+        assert "$0.30" in text  # cost_usd, 2 decimals
+        assert "$0.10" in text  # cost per successful response
+        assert "| Cost per successful response | $0.10 |" in md
+        assert "5" in text and "300 ms" in text  # calls; code P95 latency (one call at 300 ms)
+        assert "+50.8%" in text or "50.8%" in text  # cost change vs June
+    assert page.startswith("<!doctype html>") and "<svg" in page and "<script" not in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_html_escapes_user_text(con):
+    con.execute("UPDATE calls SET model = '<img src=x onerror=alert(1)>' WHERE model = 'C'")
+    page = html_document(build_report(con, july()))
+    assert "<img" not in page and "&lt;img src=x" in page
+
+
+def test_cli_json_is_pure(tmp_path, con):
+    db = tmp_path / "r.duckdb"
+    con.close()
+    result = runner.invoke(app, ["report", "--db", str(db), "--period", "2025-07", "--format", "json",
+                                 "--compare", "previous", "--by", "model,tier", "--every", "week"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["summary"]["successful_calls"] == 3 and data["spend"]["every"] == "week"
+    out = tmp_path / "r.html"
+    done = runner.invoke(app, ["report", "--db", str(db), "--format", "html", "--out", str(out)])
+    assert done.exit_code == 0 and out.read_text().startswith("<!doctype html>")
+    table = runner.invoke(app, ["report", "--db", str(db), "--period", "2025-07"])
+    assert table.exit_code == 0 and "Total" in table.stdout and "$0.30" in table.stdout
+
+
+def test_cli_input_errors_exit_2(tmp_path, con):
+    db = str(tmp_path / "r.duckdb")
+    con.close()
+    for args in (["--by", "nope"], ["--period", "Q5"], ["--compare", "last"], ["--every", "hour"],
+                 ["--policy", str(tmp_path / "missing.yaml")]):
+        done = subprocess.run([sys.executable, "-m", "mmaudit", "report", "--db", db, *args],
+                              capture_output=True, text=True)
+        assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_compare_without_a_period_spans_the_stored_days(con):
+    data = build_report(con, ReportOptions(compare_previous=True)).data
+    # stored calls run 2025-06-10 .. 2025-07-03: 24 days; the previous 24 days hold no calls
+    assert data["period"]["start"] == datetime(2025, 6, 10, tzinfo=UTC)
+    assert data["period"]["end_exclusive"] == datetime(2025, 7, 4, tzinfo=UTC)
+    assert data["compare_previous"]["total"]["previous_calls"] == 0 and data["compare_previous"]["total"]["calls"] == 7
+
+
+def test_csv_has_every_table(con):
+    text = render_to_string(build_report(con, july(by=parse_dimensions("tier"))), OutputFormat.csv)
+    assert "# Spend and volume by tier" in text and "tier,calls,successful_calls" in text
+    assert "premium,2,1,1000,0,500,0.300000" in text
