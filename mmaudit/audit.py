@@ -18,7 +18,7 @@ from mmaudit.errors import InputError
 from mmaudit.render import Column, Table, format_value
 from mmaudit.render_html import Chart, ChartedReport
 from mmaudit.report.build import period_data
-from mmaudit.report.period import Period
+from mmaudit.period import Period
 from mmaudit.report.scope import Scope, fetch
 from mmaudit.report.tiers import tier_source
 

@@ -162,7 +162,8 @@ def test_utilisation_shares_and_tiers(con):
 def test_policy_tiers(con, tmp_path):
     from mmaudit.report import read_policy_tiers
     policy = tmp_path / "p.yaml"
-    policy.write_text("tiers:\n  cheap:\n    models: [B, C]\n  top:\n    models: [A]\nrules: []\n")
+    policy.write_text("version: 1\nname: p\ntiers:\n  cheap:\n    models: [B, C]\n  top:\n    models: [A]\n"
+                      "routes:\n  - default: top\n")
     data = build_report(con, july(tiers=read_policy_tiers(policy))).data["utilisation"]
     assert {r["tier"]: r["calls"] for r in data["by_tier"]} == {"top": 2, "cheap": 3}
 

@@ -12,7 +12,7 @@ from mmaudit import store
 from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, stderr, user_errors
 from mmaudit.errors import InputError
 from mmaudit.formats import macros
-from mmaudit.period import parse_period
+from mmaudit.period import resolve_period
 from mmaudit.policy import load_policy, starter_policy
 from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import OutputFormat, markdown
@@ -26,9 +26,9 @@ def simulate(
     policy: Annotated[list[Path], typer.Option("--policy", "-p", help="Policy YAML; repeat to compare side by side.")],
     db: DbOption = None,
     prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML).")] = None,
-    period: Annotated[Optional[str], typer.Option(help="2025-Q3, 2025-06 or 2025.")] = None,
+    period: Annotated[Optional[str], typer.Option(help="2025, 2025-Q3, 2025-06 or 2025-06-10 (UTC).")] = None,
     since: Annotated[Optional[str], typer.Option(help="First day (UTC), e.g. 2025-07-01.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Day after the last (UTC).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Last day, included (UTC).")] = None,
     baseline: Annotated[str, typer.Option(help="`actual` (logged calls at their prices) or `model:NAME`.")] = "actual",
     fail_if: Annotated[
         Optional[list[str]], typer.Option("--fail-if", help='Gate on the last policy, e.g. "savings_pct < 30"; exit 1 when true.')
@@ -48,15 +48,15 @@ def simulate(
     """
     with user_errors():
         gates = [parse_gate(g) for g in fail_if or []]
-        window = parse_period(period, since, until)
+        window = resolve_period(period, since, until)
         policies = [(load_policy(p), str(p)) for p in policy]
         con = store.connect(db, read_only=True)
         macros.install(con)
         register_prices(con, load_catalog(list(prices or [])))
-        options = SimulationOptions(since=window.since, until=window.until, baseline=baseline)
+        options = SimulationOptions(since=window.start, until=window.end, baseline=baseline)
         results = [run_policy(con, pol, options, source) for pol, source in policies]
         con.close()
-    report = simulation_report(results, window.label)
+    report = simulation_report(results, window.describe())
     emit(report, fmt, out)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

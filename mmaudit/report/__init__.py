@@ -5,7 +5,7 @@ One module per concern: `period` (which calls), `scope` (the shared CTE and `--b
 """
 
 from mmaudit.report.build import ReportOptions, build_report
-from mmaudit.report.period import Period, parse_period, resolve_period
+from mmaudit.period import Period, parse_period, resolve_period
 from mmaudit.report.scope import DIMENSIONS, Scope, bucket_dimension, parse_dimensions
 from mmaudit.report.tiers import read_policy_tiers
 

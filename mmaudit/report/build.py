@@ -12,7 +12,7 @@ from mmaudit.render_html import ChartedReport
 from mmaudit.report.cache import cache_section
 from mmaudit.report.fallbacks import fallbacks_section
 from mmaudit.report.kpis import by_task_section, errors_section, summary_section
-from mmaudit.report.period import Period
+from mmaudit.period import Period
 from mmaudit.report.quality import DEFAULT_THRESHOLD, quality_section
 from mmaudit.report.reliability import reliability_section
 from mmaudit.report.scope import Dimension, Scope

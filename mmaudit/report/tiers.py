@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mmaudit.config import read_yaml
-from mmaudit.errors import ConfigError
+from mmaudit.policy import load_policy
 
 BUDGET_BELOW_USD = 1
 STANDARD_BELOW_USD = 5
@@ -35,26 +34,13 @@ tier_map AS (
 
 
 def read_policy_tiers(path: str | Path) -> dict[str, str]:
-    """model -> tier from `tiers: {name: {models: [...]}}` (or `{name: [...]}`); first listing wins.
-
-    Deliberately tolerant: the rest of the policy file is not this module's business.
-    """
-    doc = read_yaml(path)
-    tiers = doc.get("tiers") if isinstance(doc, dict) else None
-    if not isinstance(tiers, dict) or not tiers:
-        raise ConfigError(f"{path}: tiers: expected a mapping of tier name to models")
+    """model -> tier from a validated policy file's `tiers`; the first listing of a model wins."""
+    policy = load_policy(path)
     mapping: dict[str, str] = {}
-    for tier, spec in tiers.items():
-        for model in _models_of(path, str(tier), spec):
-            mapping.setdefault(model, str(tier))
+    for tier, spec in policy.tiers.items():
+        for model in spec.models:
+            mapping.setdefault(model, tier)
     return mapping
-
-
-def _models_of(path: str | Path, tier: str, spec: Any) -> list[str]:
-    models = spec.get("models") if isinstance(spec, dict) else spec
-    if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-        raise ConfigError(f"{path}: tiers.{tier}.models: expected a list of model names (found {models!r})")
-    return models
 
 
 def tier_cte(mapping: dict[str, str] | None) -> tuple[str, list[Any]]:
