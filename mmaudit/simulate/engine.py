@@ -119,150 +119,159 @@ def _load_tables(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str,
         con.executemany("INSERT INTO _sim_esc VALUES (?, ?)", [list(kv) for kv in policy.cascade.escalate_rate.items()])
 
 
-# --------------------------------------------------------------------------- the steps
+# --------------------------------------------------------------------------- the replay, one pass
+
+_TOKENS = ("input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens")
 
 
-def _base(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> None:
-    case, params = _route_case(policy.routes)
-    salt = hashlib.sha256(f"{options.seed}".encode()).hexdigest()[:8]
+def _chains(con: duckdb.DuckDBPyConnection) -> None:
+    """Each chain as two lists (model keys, their providers), so a call picks its model per row."""
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _sim_base AS
-        SELECT c.call_id, c.ts, lower(c.provider) AS logged_provider, c.model, c.model_key AS logged_key,
+        """CREATE OR REPLACE TEMP TABLE _sim_chains AS
+        SELECT c.chain, list(c.model_key ORDER BY c.pos) AS keys,
+               list(lower(coalesce(mi.provider, '')) ORDER BY c.pos) AS providers
+        FROM _sim_chain c LEFT JOIN model_info mi USING (model_key) GROUP BY c.chain"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _sim_quality AS
+        SELECT k.model_key, t.task, coalesce(q.score, d.score) AS score
+        FROM (SELECT DISTINCT model_key FROM model_info) k
+        CROSS JOIN (SELECT DISTINCT task FROM model_quality UNION SELECT 'other') t
+        LEFT JOIN model_quality q ON q.model_key = k.model_key AND q.task = t.task
+        LEFT JOIN model_quality d ON d.model_key = k.model_key AND d.task = 'default'"""
+    )
+
+
+def _availability(policy: Policy, keys_col: str, providers_col: str) -> str:
+    """SQL list of booleans: is each model of the chain available for this call?"""
+    down = []
+    if policy.failover.outages:
+        down.append("len(list_filter(o.outages, lambda x: x.provider = p AND b.ts >= x.start_ts AND b.ts < x.end_ts)) > 0")
+    if policy.failover.use_logged_errors:
+        down.append("(b.status = 'error' AND b.error_type IN ('rate_limit', 'server') AND p = b.logged_provider)")
+    if not down:
+        return f"list_transform({providers_col}, lambda p: true)"
+    return f"list_transform({providers_col}, lambda p: NOT ({' OR '.join(down)}))"
+
+
+def _decisions_sql(policy: Policy, options: SimulationOptions) -> tuple[str, list[Any]]:
+    """Per call: routed tier, chain, chosen model (or failure), escalation model, cascade flags."""
+    case, params = _route_case(policy.routes)
+    salt = hashlib.sha256(options.seed.encode()).hexdigest()[:8]
+    threshold = policy.uncertain.below_confidence if policy.uncertain else -1.0
+    order = policy.tier_order()
+    from_idx = order.index(policy.cascade.from_) if policy.cascade else -1
+    to_idx = order.index(policy.cascade.to) if policy.cascade else -1
+    main_keys = "CASE WHEN r.keep THEN [r.logged_key] WHEN r.compliance THEN ch.keys[1:1] ELSE ch.keys END"
+    main_providers = ("CASE WHEN r.keep THEN [lower(coalesce(lk.provider, r.logged_provider))] "
+                      "WHEN r.compliance THEN ch.providers[1:1] ELSE ch.providers END")
+    sql = f"""
+    WITH o AS (SELECT coalesce(list({{'provider': provider, 'start_ts': start_ts, 'end_ts': end_ts}}), []) AS outages
+               FROM _sim_outages),
+    b0 AS (
+        SELECT c.call_id, c.ts, lower(c.provider) AS logged_provider, c.model_key AS logged_key,
                coalesce(c.task, 'other') AS task, coalesce(c.category_confidence, 0.0) AS confidence,
-               c.tags, c.status, c.error_type, c.is_batch, c.latency_ms, c.prompt_hash,
+               c.tags['data_class'] AS data_class, c.status, c.error_type, c.is_batch, c.latency_ms, c.prompt_hash,
                coalesce(c.input_tokens, 0) AS input_tokens, coalesce(c.cached_input_tokens, 0) AS cached_tokens,
                coalesce(c.cache_write_tokens, 0) AS cache_write_tokens, coalesce(c.output_tokens, 0) AS output_tokens,
-               (coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0) AS no_tokens,
-               c.cost_usd AS actual_cost,
-               {case} AS route_idx,
-               {_frac("c.call_id || ':ab:' || ?")} AS ab_u,
-               {_frac("c.call_id || ':cascade:' || ?")} AS cascade_u
+               c.cost_usd AS actual_cost, {case} AS route_idx,
+               {_frac("c.call_id || ':ab:' || ?")} AS ab_u, {_frac("c.call_id || ':cascade:' || ?")} AS cascade_u
         FROM calls c
-        WHERE (CAST(? AS TIMESTAMPTZ) IS NULL OR c.ts >= ?) AND (CAST(? AS TIMESTAMPTZ) IS NULL OR c.ts < ?)""",
-        [*params, salt, salt, options.since, options.since, options.until, options.until],
-    )
+        WHERE (CAST(? AS TIMESTAMPTZ) IS NULL OR c.ts >= ?) AND (CAST(? AS TIMESTAMPTZ) IS NULL OR c.ts < ?)),
+    b AS (
+        SELECT b0.*, rt.keep, rt.compliance, rt.model_key AS route_model, rt.tier_idx AS routed_tier,
+               CASE WHEN rt.tier_idx IS NOT NULL AND b0.confidence < ? THEN least(rt.tier_idx + 1, ?)
+                    ELSE rt.tier_idx END AS tier_idx
+        FROM b0 JOIN _sim_routes rt ON rt.idx = b0.route_idx),
+    r AS (
+        SELECT b.*, CASE WHEN b.keep THEN 'keep' WHEN b.route_model IS NOT NULL THEN 'model:' || b.route_model
+                         WHEN a.model_key IS NOT NULL THEN 'ab:' || a.tier_idx || ':' || a.model_key
+                         ELSE 'tier:' || b.tier_idx END AS chain
+        FROM b LEFT JOIN _sim_ab a ON a.tier_idx = b.tier_idx AND b.ab_u >= a.lo AND b.ab_u < a.hi),
+    k AS (
+        SELECT r.*, {main_keys} AS keys, {main_providers} AS providers
+        FROM r LEFT JOIN _sim_chains ch ON ch.chain = r.chain LEFT JOIN model_info lk ON lk.model_key = r.logged_key),
+    picked AS (
+        SELECT b.*, list_position({_availability(policy, "b.keys", "b.providers")}, true) AS main_idx,
+               list_position({_availability(policy, "e.keys", "e.providers")}, true) AS esc_idx, e.keys AS esc_keys
+        FROM k b CROSS JOIN o LEFT JOIN _sim_chains e ON e.chain = 'tier:' || ?)
+    SELECT * EXCLUDE (keys, providers, esc_keys),
+           main_idx IS NULL AS failed, keys[main_idx] AS final_key, coalesce(main_idx, 1) > 1 AS fell_back,
+           (main_idx IS NOT NULL AND tier_idx = ? AND NOT keep AND route_model IS NULL AND esc_idx IS NOT NULL) AS cascaded,
+           CASE WHEN tier_idx = ? THEN esc_keys[esc_idx] END AS esc_key,
+           tier_idx IS DISTINCT FROM routed_tier AS moved_up
+    FROM picked"""
+    return sql, [*params, salt, salt, options.since, options.since, options.until, options.until,
+                 threshold, len(order) - 1, to_idx, from_idx, from_idx]
 
 
-def _routed(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
-    threshold = policy.uncertain.below_confidence if policy.uncertain else -1.0
-    top = len(policy.tiers) - 1
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _sim_routed AS
-        WITH t AS (
-            SELECT b.*, r.keep, r.compliance, r.model_key AS route_model, r.tier_idx AS routed_tier,
-                   CASE WHEN r.tier_idx IS NOT NULL AND b.confidence < ? THEN least(r.tier_idx + 1, ?)
-                        ELSE r.tier_idx END AS tier_idx
-            FROM _sim_base b JOIN _sim_routes r ON r.idx = b.route_idx)
-        SELECT t.*, (t.tier_idx IS DISTINCT FROM t.routed_tier) AS moved_up,
-               CASE WHEN t.keep THEN 'keep'
-                    WHEN t.route_model IS NOT NULL THEN 'model:' || t.route_model
-                    WHEN a.model_key IS NOT NULL THEN 'ab:' || a.tier_idx || ':' || a.model_key
-                    ELSE 'tier:' || t.tier_idx END AS chain
-        FROM t LEFT JOIN _sim_ab a ON a.tier_idx = t.tier_idx AND t.ab_u >= a.lo AND t.ab_u < a.hi""",
-        [threshold, top],
-    )
+def _scaled(prefix: str, ratio: str) -> str:
+    return ", ".join(f"CAST(round(d.{c} * {ratio}) AS BIGINT) AS {prefix}{c}" for c in _TOKENS)
 
 
-def _candidates(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
+def _replay(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> None:
+    """Materialise _sim_final: one narrow row per call with every figure the summaries need."""
+    decisions, params = _decisions_sql(policy, options)
     cascade = policy.cascade
-    order = policy.tier_order()
-    from_idx = order.index(cascade.from_) if cascade else -1
-    to_idx = order.index(cascade.to) if cascade else -1
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _sim_cand AS
-        WITH c AS (
-            SELECT r.call_id, 'main' AS attempt, ch.pos, ch.model_key FROM _sim_routed r
-            JOIN _sim_chain ch ON ch.chain = r.chain WHERE NOT (r.compliance AND ch.pos > 0)
-            UNION ALL
-            SELECT call_id, 'main', 0, logged_key FROM _sim_routed WHERE chain = 'keep'
-            UNION ALL
-            SELECT r.call_id, 'escalation', ch.pos, ch.model_key FROM _sim_routed r
-            JOIN _sim_chain ch ON ch.chain = 'tier:' || ? WHERE r.tier_idx = ? AND NOT r.keep AND r.route_model IS NULL)
-        SELECT c.*, NOT (
-                 EXISTS (SELECT 1 FROM _sim_outages o WHERE o.provider = lower(mi.provider)
-                         AND r.ts >= o.start_ts AND r.ts < o.end_ts)
-                 OR (? AND r.status = 'error' AND r.error_type IN ('rate_limit', 'server')
-                     AND lower(mi.provider) = r.logged_provider)) AS available
-        FROM c JOIN _sim_routed r USING (call_id) LEFT JOIN model_info mi ON mi.model_key = c.model_key""",
-        [to_idx, from_idx, policy.failover.use_logged_errors],
-    )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _sim_pick AS
-        SELECT call_id, attempt, min(pos) FILTER (WHERE available) AS pos FROM _sim_cand GROUP BY ALL"""
-    )
-
-
-def _tokens(prefix: str, ratio: str) -> str:
-    cols = ("input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens")
-    return ", ".join(f"CAST(round(r.{c} * {ratio}) AS BIGINT) AS {prefix}{c}" for c in cols)
-
-
-def _outcome(con: duckdb.DuckDBPyConnection, policy: Policy) -> None:
-    cascade = policy.cascade
-    from_idx = policy.tier_order().index(cascade.from_) if cascade else -1
     to_idx = policy.tier_order().index(cascade.to) if cascade else -1
-    from_quality = bool(cascade and cascade.from_quality)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _sim_dec AS
-        SELECT r.*, m.pos AS final_pos, cm.model_key AS final_key, (m.pos IS NULL) AS failed,
-               ce.model_key AS esc_key,
-               coalesce(qt.score, qd.score) AS main_quality, coalesce(eqt.score, eqd.score) AS esc_quality,
-               coalesce(mi_t.token_ratio, 1.0) / coalesce(mi_s.token_ratio, 1.0) AS ratio,
-               coalesce(mi_e.token_ratio, 1.0) / coalesce(mi_s.token_ratio, 1.0) AS esc_ratio,
-               mi_t.data_classes AS final_classes
-        FROM _sim_routed r
-        JOIN _sim_pick m ON m.call_id = r.call_id AND m.attempt = 'main'
-        LEFT JOIN _sim_cand cm ON cm.call_id = r.call_id AND cm.attempt = 'main' AND cm.pos = m.pos
-        LEFT JOIN _sim_pick e ON e.call_id = r.call_id AND e.attempt = 'escalation'
-        LEFT JOIN _sim_cand ce ON ce.call_id = r.call_id AND ce.attempt = 'escalation' AND ce.pos = e.pos
-        LEFT JOIN model_info mi_t ON mi_t.model_key = cm.model_key
-        LEFT JOIN model_info mi_s ON mi_s.model_key = r.logged_key
-        LEFT JOIN model_info mi_e ON mi_e.model_key = ce.model_key
-        LEFT JOIN model_quality qt ON qt.model_key = cm.model_key AND qt.task = r.task
-        LEFT JOIN model_quality qd ON qd.model_key = cm.model_key AND qd.task = 'default'
-        LEFT JOIN model_quality eqt ON eqt.model_key = ce.model_key AND eqt.task = r.task
-        LEFT JOIN model_quality eqd ON eqd.model_key = ce.model_key AND eqd.task = 'default'"""
-    )
-    escalate_rate = ("(1 - coalesce(d.main_quality, 1))" if from_quality
-                     else "coalesce((SELECT rate FROM _sim_esc x WHERE x.task = d.task), (SELECT rate FROM _sim_esc WHERE task = 'default'), 0)")
+    if cascade and cascade.from_quality:
+        rate = "(1 - coalesce(qm.score, 1))"
+    else:
+        rate = "coalesce(et.rate, ed.rate, 0)"
     window = policy.cache.seconds if policy.cache else None
-    main_cost = cost_sql("pm", "d.m_input_tokens", "d.m_cached_tokens", "d.m_cache_write_tokens", "d.m_output_tokens", "d.is_batch")
-    esc_cost = cost_sql("pe", "d.e_input_tokens", "d.e_cached_tokens", "d.e_cache_write_tokens", "d.e_output_tokens", "d.is_batch")
+    cache_hit = ("(d.prompt_hash IS NOT NULL AND epoch(d.ts) - epoch(lag(d.ts) OVER "
+                 "(PARTITION BY d.prompt_hash ORDER BY d.ts, d.call_id)) <= ?)") if window else "false"
+    main_cost = cost_sql("pm", *(f"s.m_{c}" for c in _TOKENS), "s.is_batch")
+    esc_cost = cost_sql("pe", *(f"s.e_{c}" for c in _TOKENS), "s.is_batch")
+    baseline_join, baseline_cost, baseline_params = _baseline_sql(options, con)
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _sim_out AS
-        WITH d0 AS (
-            SELECT r.*, {_tokens("m_", "r.ratio")}, {_tokens("e_", "r.esc_ratio")},
-                   lag(r.ts) OVER (PARTITION BY r.prompt_hash ORDER BY r.ts, r.call_id) AS prev_same_prompt
-            FROM _sim_dec r),
-        d AS (
-            SELECT *,
-                   (NOT failed AND tier_idx = ? AND esc_key IS NOT NULL AND route_model IS NULL AND NOT keep) AS cascaded,
-                   (CAST(? AS DOUBLE) IS NOT NULL AND prompt_hash IS NOT NULL AND prev_same_prompt IS NOT NULL
-                    AND epoch(ts) - epoch(prev_same_prompt) <= CAST(? AS DOUBLE)) AS cache_hit
-            FROM d0)
-        SELECT d.*,
-               (d.cascaded AND d.cascade_u < {escalate_rate}) AS escalated,
-               CASE WHEN d.failed THEN 0 ELSE {main_cost} END AS main_cost,
-               CASE WHEN d.cascaded AND d.cascade_u < {escalate_rate} THEN {esc_cost} ELSE 0 END AS esc_cost,
-               CASE WHEN d.failed THEN NULL
-                    WHEN mi.ttft_ms IS NOT NULL AND mi.output_tokens_per_s > 0
-                         THEN mi.ttft_ms + d.m_output_tokens * 1000.0 / mi.output_tokens_per_s
-                    WHEN d.final_key = d.logged_key THEN d.latency_ms END AS main_latency,
-               CASE WHEN me.ttft_ms IS NOT NULL AND me.output_tokens_per_s > 0
-                    THEN me.ttft_ms + d.e_output_tokens * 1000.0 / me.output_tokens_per_s END AS esc_latency,
-               pm.model_key IS NOT NULL OR d.failed AS priced
-        FROM d
-        LEFT JOIN price_rates pm ON pm.model_key = d.final_key AND {rate_window_sql("pm", "d.ts")}
-        LEFT JOIN price_rates pe ON pe.model_key = d.esc_key AND {rate_window_sql("pe", "d.ts")}
-        LEFT JOIN model_info mi ON mi.model_key = d.final_key
-        LEFT JOIN model_info me ON me.model_key = d.esc_key""",
-        [from_idx, window, window],
+        f"""CREATE OR REPLACE TEMP TABLE _sim_final AS
+        WITH d AS ({decisions}),
+        s AS (
+            SELECT d.*, {_scaled("m_", "coalesce(mt.token_ratio, 1.0) / coalesce(ms.token_ratio, 1.0)")},
+                   {_scaled("e_", "coalesce(me.token_ratio, 1.0) / coalesce(ms.token_ratio, 1.0)")},
+                   {cache_hit} AS cache_hit,
+                   d.cascaded AND d.cascade_u < {rate} AS escalated,
+                   qm.score AS main_quality, qe.score AS esc_quality, mt.data_classes AS final_classes,
+                   mt.ttft_ms AS m_ttft, mt.output_tokens_per_s AS m_tps, me.ttft_ms AS e_ttft, me.output_tokens_per_s AS e_tps
+            FROM d
+            LEFT JOIN model_info mt ON mt.model_key = d.final_key
+            LEFT JOIN model_info ms ON ms.model_key = d.logged_key
+            LEFT JOIN model_info me ON me.model_key = d.esc_key
+            LEFT JOIN _sim_quality qm ON qm.model_key = d.final_key AND qm.task = d.task
+            LEFT JOIN _sim_quality qe ON qe.model_key = d.esc_key AND qe.task = d.task
+            LEFT JOIN _sim_esc et ON et.task = d.task
+            LEFT JOIN (SELECT rate FROM _sim_esc WHERE task = 'default') ed ON true),
+        p AS (
+            SELECT s.call_id, s.ts, s.task, s.tier_idx, s.keep, s.route_model, s.compliance, s.failed, s.fell_back,
+                   s.escalated, s.cache_hit, s.moved_up, s.final_key, s.logged_key, s.status, s.data_class,
+                   s.final_classes, s.input_tokens, s.cached_tokens, s.cache_write_tokens, s.output_tokens,
+                   s.is_batch, s.actual_cost, s.m_input_tokens + s.m_output_tokens AS m_tokens,
+                   (s.input_tokens + s.output_tokens = 0) AS no_tokens,
+                   CASE WHEN s.escalated THEN s.esc_quality ELSE s.main_quality END AS answer_quality,
+                   CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
+                   CASE WHEN s.failed THEN 0 ELSE {main_cost} END
+                     + CASE WHEN s.escalated THEN {esc_cost} ELSE 0 END AS model_cost,
+                   (pm.model_key IS NOT NULL OR s.failed) AS priced,
+                   CASE WHEN s.failed THEN NULL
+                        WHEN s.m_ttft IS NOT NULL AND s.m_tps > 0 THEN s.m_ttft + s.m_output_tokens * 1000.0 / s.m_tps
+                        WHEN s.final_key = s.logged_key THEN s.latency_ms END
+                     + CASE WHEN s.escalated THEN coalesce(s.e_ttft + s.e_output_tokens * 1000.0 / nullif(s.e_tps, 0), 0)
+                            ELSE 0 END AS model_latency
+            FROM s
+            LEFT JOIN price_rates pm ON pm.model_key = s.final_key AND {rate_window_sql("pm", "s.ts")}
+            LEFT JOIN price_rates pe ON pe.model_key = s.esc_key AND {rate_window_sql("pe", "s.ts")})
+        SELECT o.* EXCLUDE (input_tokens, cached_tokens, cache_write_tokens, output_tokens, actual_cost, is_batch),
+               CAST({baseline_cost} AS {MONEY}) AS baseline_cost,
+               CAST(CASE WHEN o.cache_hit THEN 0 ELSE o.model_cost END AS {MONEY}) AS projected_cost,
+               CASE WHEN o.cache_hit THEN 0 ELSE o.model_latency END AS projected_latency
+        FROM p o {baseline_join}""",
+        [*params, *([window] if window else []), *baseline_params],
     )
-    del to_idx
 
 
 def _baseline_sql(options: SimulationOptions, con: duckdb.DuckDBPyConnection) -> tuple[str, str, list[Any]]:
-    """(JOIN clause, cost expression) for the baseline of each call in _sim_out `o`."""
+    """(JOIN clause, cost expression, parameters) for the baseline cost of each call `o`."""
     if options.baseline == "actual":
         return "", "CASE WHEN o.no_tokens THEN coalesce(o.actual_cost, 0) ELSE o.actual_cost END", []
     if not options.baseline.startswith("model:"):
@@ -279,17 +288,6 @@ def _baseline_sql(options: SimulationOptions, con: duckdb.DuckDBPyConnection) ->
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> SimulationResult:
-    join, baseline_cost, params = _baseline_sql(options, con)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _sim_final AS
-        SELECT o.*, CAST({baseline_cost} AS {MONEY}) AS baseline_cost,
-               CAST(CASE WHEN o.cache_hit THEN 0 ELSE o.main_cost + o.esc_cost END AS {MONEY}) AS projected_cost,
-               CASE WHEN o.cache_hit THEN 0 WHEN o.escalated THEN o.main_latency + o.esc_latency ELSE o.main_latency END AS projected_latency,
-               CASE WHEN o.escalated THEN o.esc_quality ELSE o.main_quality END AS answer_quality,
-               CASE WHEN o.escalated THEN ? ELSE o.tier_idx END AS answer_tier
-        FROM _sim_out o {join}""",
-        [policy.tier_order().index(policy.cascade.to) if policy.cascade else -1, *params],
-    )
     s = _one(con, f"""
         SELECT count(*) AS calls,
                count(*) FILTER (WHERE baseline_cost IS NOT NULL AND priced) AS compared,
@@ -297,15 +295,15 @@ def _summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
                sum(projected_cost) FILTER (WHERE baseline_cost IS NOT NULL AND priced) AS projected_cost,
                count(*) FILTER (WHERE status = 'ok') AS baseline_ok,
                count(*) FILTER (WHERE escalated) AS escalations,
-               count(*) FILTER (WHERE NOT failed AND final_pos > 0) AS fallbacks,
+               count(*) FILTER (WHERE NOT failed AND fell_back) AS fallbacks,
                count(*) FILTER (WHERE failed) AS failed,
                count(*) FILTER (WHERE cache_hit) AS cache_hits,
-               coalesce(sum(main_cost + esc_cost) FILTER (WHERE cache_hit), 0) AS cache_savings,
+               coalesce(sum(model_cost) FILTER (WHERE cache_hit), 0) AS cache_savings,
                count(*) FILTER (WHERE answer_quality < t.min_quality) AS quality_risk,
                count(*) FILTER (WHERE t.min_quality IS NOT NULL AND answer_quality IS NULL AND NOT failed) AS quality_unknown,
                count(*) FILTER (WHERE (compliance AND failed)
-                   OR (tags['data_class'] IS NOT NULL AND len(coalesce(final_classes, [])) > 0
-                       AND NOT list_contains(final_classes, tags['data_class']))) AS violations,
+                   OR (data_class IS NOT NULL AND len(coalesce(final_classes, [])) > 0
+                       AND NOT list_contains(final_classes, data_class))) AS violations,
                count(*) FILTER (WHERE moved_up) AS moved_up
         FROM _sim_final f LEFT JOIN _sim_tiers t ON t.tier_idx = f.answer_tier""")
     fixed = _fixed_cost(con)
@@ -344,7 +342,7 @@ def _tiers(con: duckdb.DuckDBPyConnection, calls: int) -> list[TierUse]:
     rows = _all(con, """
         SELECT coalesce(t.name, CASE WHEN f.keep THEN 'keep (logged model)' ELSE 'model route' END) AS name,
                count(*) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd,
-               coalesce(sum(m_input_tokens + m_output_tokens), 0) AS tokens, min(coalesce(t.tier_idx, 999)) AS o
+               coalesce(sum(m_tokens), 0) AS tokens, min(coalesce(t.tier_idx, 999)) AS o
         FROM _sim_final f LEFT JOIN _sim_tiers t ON t.tier_idx = f.tier_idx GROUP BY 1 ORDER BY o, name""")
     return [TierUse(r["name"], r["calls"], _rate(r["calls"], calls), r["cost_usd"], int(r["tokens"])) for r in rows]
 
@@ -408,8 +406,6 @@ def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     """Replay the stored calls against `policy`. Needs pricing registered on `con`."""
     keys = _resolve(con, policy.models(), source)
     _load_tables(con, policy, keys)
-    _base(con, policy, options)
-    _routed(con, policy)
-    _candidates(con, policy)
-    _outcome(con, policy)
+    _chains(con)
+    _replay(con, policy, options)
     return _summarise(con, policy, options)

@@ -1,0 +1,219 @@
+"""mmaudit performance benchmark: ingest and simulate against DuckDB's floor and a per-line loop.
+
+    python benchmarks/run.py                       # 100k, 1M and 10M calls (needs ~12 GB of disk)
+    python benchmarks/run.py --sizes 20000         # the small run CI does
+    python benchmarks/run.py --sizes 100000,1000000 --json results.json
+
+For each size it generates OpenAI-format JSONL with mmaudit's own seeded generator (kept in
+--work between runs), then measures, each step in a fresh process so peak memory is its own:
+  floor        DuckDB read_json of the file into a table, no transformation
+  ingest       `mmaudit ingest` of the same file (categorisation and pricing included)
+  simulate_1   the bundled tiers.yaml over the stored calls
+  simulate_3   tiers.yaml, task-based.yaml and cascade.yaml side by side
+  loop         the what-if a user would write without mmaudit: json.loads per line, a routing
+               decision and a price from a dict (only for --loop-sizes)
+and prints wall time, calls per second, peak RSS and the ratios ingest/floor and loop/simulate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICIES = ROOT / "mmaudit" / "data" / "policies"
+
+
+# --------------------------------------------------------------------------- workers (child processes)
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def work_floor(path: str, db: str) -> dict[str, Any]:
+    import duckdb
+
+    con = duckdb.connect(db)
+    start = time.perf_counter()
+    con.execute("CREATE TABLE raw AS SELECT * FROM read_json(?, format = 'newline_delimited')", [path])
+    seconds = time.perf_counter() - start
+    rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    return {"seconds": seconds, "rows": rows}
+
+
+def work_ingest(path: str, db: str) -> dict[str, Any]:
+    from mmaudit import store
+    from mmaudit.enrich import enrichers
+    from mmaudit.ingest import IngestOptions, ingest_paths
+
+    start = time.perf_counter()
+    con = store.connect(db)
+    result = ingest_paths(con, [path], IngestOptions(enrichers=enrichers(db=Path(db))))
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rows": result.total("loaded"), "quarantined": result.total("quarantined")}
+
+
+def work_simulate(db: str, policies: str) -> dict[str, Any]:
+    from mmaudit import store
+    from mmaudit.formats import macros
+    from mmaudit.policy import load_policy
+    from mmaudit.pricing import load_catalog, register_prices
+    from mmaudit.simulate import run_policy
+
+    start = time.perf_counter()
+    con = store.connect(db, read_only=True)
+    macros.install(con)
+    register_prices(con, load_catalog())
+    loaded = [load_policy(p) for p in policies.split(",")]
+    setup = time.perf_counter() - start
+    results = [run_policy(con, p) for p in loaded]
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "setup_seconds": setup, "rows": results[0].calls,
+            "projected_cost_usd": [str(r.projected_cost_usd) for r in results]}
+
+
+# The per-line what-if: what a user writes with json.loads and a price dict (USD per 1M tokens).
+_LOOP_PRICES = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.0), "o1": (15.0, 60.0),
+                "llama-3.1-70b-selfhosted": (0.0, 0.0)}
+
+
+def work_loop(path: str) -> dict[str, Any]:
+    start = time.perf_counter()
+    total, rows = 0.0, 0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            rows += 1
+            usage = (rec.get("response") or {}).get("usage") or {}
+            tokens_in, tokens_out = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+            reasoning = (usage.get("completion_tokens_details") or {}).get("reasoning_tokens", 0)
+            meta = (rec.get("request") or {}).get("metadata") or {}
+            if meta.get("data_class") == "restricted":
+                model = "llama-3.1-70b-selfhosted"
+            elif reasoning:
+                model = "o1"
+            elif tokens_out < 60 and tokens_in < 2000:
+                model = "gpt-4o-mini"
+            else:
+                model = "gpt-4o"
+            price_in, price_out = _LOOP_PRICES[model]
+            total += tokens_in * price_in / 1e6 + tokens_out * price_out / 1e6
+    return {"seconds": time.perf_counter() - start, "rows": rows, "projected_cost_usd": round(total, 2)}
+
+
+WORKERS = {"floor": work_floor, "ingest": work_ingest, "simulate": work_simulate, "loop": work_loop}
+
+
+def _worker(step: str, args: list[str]) -> None:
+    result = WORKERS[step](*args)
+    result["peak_mb"] = _peak_mb()
+    print(json.dumps(result))
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _run(step: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    wall = time.perf_counter()
+    done = subprocess.run([sys.executable, __file__, "--worker", step, *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"{step} failed:\n{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["wall_seconds"] = time.perf_counter() - wall
+    return result
+
+
+def _generate(work: Path, size: int) -> Path:
+    path = work / f"openai-{size}.jsonl"
+    if not path.exists():
+        from mmaudit.generate import generate
+
+        start = time.perf_counter()
+        generate(path.with_suffix(".tmp"), size, seed=11, log_format="openai-chat")
+        path.with_suffix(".tmp").rename(path)
+        print(f"generated {size:,} calls in {time.perf_counter() - start:.1f}s -> {path}", file=sys.stderr)
+    return path
+
+
+def bench_size(work: Path, size: int, with_loop: bool, memory_limit: str) -> dict[str, Any]:
+    path = _generate(work, size)
+    env = {"MMAUDIT_MEMORY_LIMIT": memory_limit}
+    floor_db, db = work / f"floor-{size}.duckdb", work / f"mmaudit-{size}.duckdb"
+    for f in (floor_db, db):
+        f.unlink(missing_ok=True)
+        Path(f"{f}.wal").unlink(missing_ok=True)
+    out: dict[str, Any] = {"size": size, "file_mb": path.stat().st_size / 1e6}
+    out["floor"] = _run("floor", str(path), str(floor_db), env=env)
+    out["ingest"] = _run("ingest", str(path), str(db), env=env)
+    tiers = str(POLICIES / "tiers.yaml")
+    three = ",".join(str(POLICIES / p) for p in ("tiers.yaml", "task-based.yaml", "cascade.yaml"))
+    out["simulate_1"] = _run("simulate", str(db), tiers, env=env)
+    out["simulate_3"] = _run("simulate", str(db), three, env=env)
+    if with_loop:
+        out["loop"] = _run("loop", str(path))
+    rows = out["ingest"]["rows"]
+    out["ingest_calls_per_s"] = rows / out["ingest"]["seconds"]
+    out["ingest_over_floor"] = out["ingest"]["seconds"] / out["floor"]["seconds"]
+    out["simulate_1_calls_per_s"] = rows / out["simulate_1"]["seconds"]
+    if with_loop:
+        out["loop_over_simulate_1"] = out["loop"]["seconds"] / out["simulate_1"]["seconds"]
+        out["ingest_over_loop"] = out["ingest"]["seconds"] / out["loop"]["seconds"]
+    floor_db.unlink(missing_ok=True)
+    return out
+
+
+def _table(results: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="mmaudit benchmark", title_justify="left")
+    for header in ("calls", "step", "seconds", "calls/s", "peak MB", "ratio"):
+        table.add_column(header, justify="right" if header != "step" else "left")
+    for r in results:
+        ratios = {"ingest": f"{r['ingest_over_floor']:.2f}x floor", "loop": f"{r.get('loop_over_simulate_1', 0):.0f}x simulate"}
+        for step in ("floor", "ingest", "simulate_1", "simulate_3", "loop"):
+            if step not in r:
+                continue
+            s = r[step]
+            table.add_row(f"{r['size']:,}", step, f"{s['seconds']:.2f}", f"{s['rows'] / s['seconds']:,.0f}",
+                          f"{s['peak_mb']:,.0f}", ratios.get(step, ""))
+    Console(stderr=True).print(table)
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--worker":
+        sys.path.insert(0, str(ROOT))
+        _worker(sys.argv[2], sys.argv[3:])
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000,1000000,10000000", help="comma-separated call counts")
+    parser.add_argument("--loop-sizes", default="100000,1000000", help="sizes that also run the per-line loop")
+    parser.add_argument("--work", type=Path, default=Path("benchmarks/.work"), help="where generated files live")
+    parser.add_argument("--memory-limit", default="1500MB", help="DuckDB memory_limit for ingest and simulate")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    args.work.mkdir(parents=True, exist_ok=True)
+    loop_sizes = {int(s) for s in args.loop_sizes.split(",") if s}
+    results = [bench_size(args.work, int(s), int(s) in loop_sizes, args.memory_limit) for s in args.sizes.split(",")]
+    report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+              "results": results}
+    _table(results)
+    text = json.dumps(report, indent=2, default=str)
+    if args.json:
+        args.json.write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
