@@ -21,6 +21,7 @@ COLUMNS = [
     Column("loaded", "Loaded", "int"),
     Column("duplicates", "Duplicates", "int"),
     Column("quarantined", "Quarantined", "int"),
+    Column("skipped", "Skipped (not calls)", "int"),
     Column("estimated", "Tokens estimated", "int"),
     Column("status", "Status"),
 ]
@@ -36,7 +37,7 @@ def _display(path: str) -> str:
 
 def ingest_report(result: IngestResult) -> Report:
     rows = [{**vars(f), "path": _display(f.path)} for f in result.files]
-    total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "quarantined", "estimated")}}
+    total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "quarantined", "skipped", "estimated")}}
     notes = [f"{f.path}: {f.message}" for f in result.files if f.message]
     if total["quarantined"]:
         notes.append("Quarantined records are in the `quarantine` table (file, line, reason, raw text).")

@@ -7,11 +7,12 @@ the one listed first wins. Specific formats come before generic ones.
 from __future__ import annotations
 
 from mmaudit.errors import InputError
-from mmaudit.formats import anthropic_messages, canonical, openai_chat
+from mmaudit.formats import anthropic_messages, canonical, openai_chat, openai_responses
 from mmaudit.formats.base import LogFormat
 
 FORMATS: tuple[LogFormat, ...] = (
     openai_chat.FORMAT,
+    openai_responses.FORMAT,
     anthropic_messages.FORMAT,
     canonical.FORMAT,
 )
