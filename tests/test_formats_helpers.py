@@ -45,7 +45,7 @@ def assert_calls(rows: list[dict], expected: list[dict]) -> None:
 
 def test_assert_calls_names_the_column() -> None:
     row = {c: None for c in CANONICAL_COLUMNS} | NO_TEXT | {"call_id": "x", "status": "ok"}
-    want = {c: None for c in CANONICAL_COLUMNS} | {"call_id": "x", "status": "error"}
+    want = {c: None for c in CANONICAL_COLUMNS} | NO_TEXT | {"call_id": "x", "status": "error"}
     try:
         assert_calls([row], [want])
     except AssertionError as exc:
