@@ -7,10 +7,21 @@ the one listed first wins. Specific formats come before generic ones.
 from __future__ import annotations
 
 from mmaudit.errors import InputError
-from mmaudit.formats import anthropic_messages, canonical, openai_chat, openai_responses
+from mmaudit.formats import (
+    anthropic_batch,
+    anthropic_messages,
+    canonical,
+    openai_batch,
+    openai_chat,
+    openai_responses,
+)
 from mmaudit.formats.base import LogFormat
 
 FORMATS: tuple[LogFormat, ...] = (
+    openai_batch.FORMAT,
+    openai_batch.INPUT_FILE,
+    anthropic_batch.FORMAT,
+    anthropic_batch.INPUT_FILE,
     openai_chat.FORMAT,
     openai_responses.FORMAT,
     anthropic_messages.FORMAT,
