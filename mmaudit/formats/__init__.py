@@ -10,7 +10,9 @@ from mmaudit.errors import InputError
 from mmaudit.formats import (
     anthropic_batch,
     anthropic_messages,
+    bedrock,
     canonical,
+    gemini,
     openai_batch,
     openai_chat,
     openai_responses,
@@ -22,6 +24,8 @@ FORMATS: tuple[LogFormat, ...] = (
     openai_batch.INPUT_FILE,
     anthropic_batch.FORMAT,
     anthropic_batch.INPUT_FILE,
+    bedrock.FORMAT,
+    gemini.FORMAT,
     openai_chat.FORMAT,
     openai_responses.FORMAT,
     anthropic_messages.FORMAT,
