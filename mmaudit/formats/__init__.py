@@ -13,9 +13,13 @@ from mmaudit.formats import (
     bedrock,
     canonical,
     gemini,
+    helicone,
+    langfuse,
+    litellm,
     openai_batch,
     openai_chat,
     openai_responses,
+    openrouter,
 )
 from mmaudit.formats.base import LogFormat
 
@@ -26,6 +30,10 @@ FORMATS: tuple[LogFormat, ...] = (
     anthropic_batch.INPUT_FILE,
     bedrock.FORMAT,
     gemini.FORMAT,
+    openrouter.FORMAT,
+    litellm.FORMAT,
+    langfuse.FORMAT,
+    helicone.FORMAT,
     openai_chat.FORMAT,
     openai_responses.FORMAT,
     anthropic_messages.FORMAT,
