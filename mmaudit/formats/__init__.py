@@ -12,6 +12,7 @@ from mmaudit.formats import (
     anthropic_messages,
     bedrock,
     canonical,
+    claude_code,
     gemini,
     helicone,
     langfuse,
@@ -20,6 +21,7 @@ from mmaudit.formats import (
     openai_chat,
     openai_responses,
     openrouter,
+    otel_genai,
 )
 from mmaudit.formats.base import LogFormat
 
@@ -34,6 +36,8 @@ FORMATS: tuple[LogFormat, ...] = (
     litellm.FORMAT,
     langfuse.FORMAT,
     helicone.FORMAT,
+    otel_genai.FORMAT,
+    claude_code.FORMAT,
     openai_chat.FORMAT,
     openai_responses.FORMAT,
     anthropic_messages.FORMAT,
