@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mmaudit import store
 from mmaudit.cli.common import DbOption, FormatOption, emit, quiet, stderr, user_errors
 from mmaudit.enrich import enrichers
+from mmaudit.errors import InputError
+from mmaudit.formats.mapping import load_mapping
 from mmaudit.ingest import FileResult, IngestOptions, IngestResult, discover, ingest_paths
 from mmaudit.render import Column, OutputFormat, Report, Table
 
@@ -54,6 +56,11 @@ def ingest(
     log_format: Annotated[
         Optional[str], typer.Option("--log-format", help="Force a log format instead of detecting it (see `mmaudit formats`).")
     ] = None,
+    mapping: Annotated[
+        Optional[Path],
+        typer.Option("--mapping", help="A YAML mapping of canonical columns to JSON paths for a custom log format "
+                     "(see mmaudit/formats/mappings/ for examples); forces that format."),
+    ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Load nothing of a file that has any bad record; exit 1.")] = False,
     redact_text: Annotated[
         bool, typer.Option("--redact-text", help="Store no prompt or response text, only hashes and derived features.")
@@ -75,9 +82,12 @@ def ingest(
       mmaudit ingest 'logs/**/*.jsonl.gz' --db audit.duckdb --format json
     """
     with user_errors():
+        if mapping is not None and log_format is not None:
+            raise InputError("use either --mapping or --log-format, not both")
+        custom = load_mapping(mapping) if mapping is not None else None
         files = discover(paths)
         con = store.connect(db)
-        options = IngestOptions(log_format=log_format, strict=strict, redact_text=redact_text,
+        options = IngestOptions(log_format=log_format, custom_format=custom, strict=strict, redact_text=redact_text,
                                 enrichers=enrichers(prices=prices, rules=rules, db=db))
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=stderr, disable=quiet(fmt) or len(files) < 2, transient=True) as progress:
