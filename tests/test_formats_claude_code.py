@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import assert_calls
@@ -50,15 +50,15 @@ def test_claude_code_session_every_column(db, tmp_path):
     tags = {"session": "sess-1", "client_version": "1.0.83"}
     assert_calls(db.calls(), [
         # 4 uncached + 15000 cache reads + 2000 cache writes
-        {**BASE, "call_id": "cc:msg_01A:req_011", "ts": datetime(2025, 5, 2, 10, 0, 5, tzinfo=timezone.utc),
+        {**BASE, "call_id": "cc:msg_01A:req_011", "ts": datetime(2025, 5, 2, 10, 0, 5, tzinfo=UTC),
          "model": "claude-sonnet-4-20250514", "input_tokens": 17004, "cached_input_tokens": 15000,
          "cache_write_tokens": 2000, "output_tokens": 350, "status": "ok", "error_type": None, "http_status": 200,
          "logged_cost_usd": None, "tags": tags},
-        {**BASE, "call_id": "cc:msg_01B:req_012", "ts": datetime(2025, 5, 2, 10, 0, 9, tzinfo=timezone.utc),
+        {**BASE, "call_id": "cc:msg_01B:req_012", "ts": datetime(2025, 5, 2, 10, 0, 9, tzinfo=UTC),
          "model": "claude-3-5-haiku-20241022", "input_tokens": 10, "cached_input_tokens": 0, "cache_write_tokens": 0,
          "output_tokens": 5, "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.0123,
          "tags": {**tags, "sidechain": "true"}, "response_text": "Done."},
-        {**BASE, "call_id": "cc:4f1c:", "ts": datetime(2025, 5, 2, 10, 0, 20, tzinfo=timezone.utc), "model": None,
+        {**BASE, "call_id": "cc:4f1c:", "ts": datetime(2025, 5, 2, 10, 0, 20, tzinfo=UTC), "model": None,
          "input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0, "status": "error",
          "error_type": "server", "http_status": 529, "logged_cost_usd": None, "tags": tags},
     ])

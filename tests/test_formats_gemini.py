@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import ANY, assert_calls
@@ -37,11 +37,11 @@ def test_gemini_every_column(db, tmp_path):
     rows = db.calls()
     assert_calls(rows, [
         # promptTokenCount already includes the cached 4096; output = 80 candidates + 1200 thoughts
-        {**BASE, "call_id": "gem-1", "ts": datetime(2025, 5, 2, 10, 0, 0, 250000, tzinfo=timezone.utc),
+        {**BASE, "call_id": "gem-1", "ts": datetime(2025, 5, 2, 10, 0, 0, 250000, tzinfo=UTC),
          "model": "gemini-2.5-pro", "input_tokens": 5000, "cached_input_tokens": 4096, "output_tokens": 1280,
          "reasoning_tokens": 1200, "latency_ms": None, "status": "ok", "error_type": None, "http_status": 200,
          "response_text": "Plan B is cheaper."},
-        {**BASE, "call_id": "gem-2", "ts": datetime(2025, 5, 2, 10, 5, tzinfo=timezone.utc),
+        {**BASE, "call_id": "gem-2", "ts": datetime(2025, 5, 2, 10, 5, tzinfo=UTC),
          "model": "gemini-2.0-flash-001", "input_tokens": 12, "cached_input_tokens": 0, "output_tokens": 1,
          "reasoning_tokens": 0, "latency_ms": 950.0, "status": "ok", "error_type": None, "http_status": 200,
          "system_prompt": "Classify.", "user_prompt": "Refund my order", "response_text": "billing",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import assert_calls
@@ -36,21 +36,21 @@ def test_langfuse_every_column(db, tmp_path):
     assert (file.log_format, file.quarantined, file.skipped, file.loaded) == ("langfuse", 0, 1, 4)
     assert_calls(db.calls(), [
         # 100 uncached + 6000 cache reads + 400 cache writes
-        {**BASE, "call_id": "obs-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=timezone.utc), "provider": "anthropic",
+        {**BASE, "call_id": "obs-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC), "provider": "anthropic",
          "model": "claude-3-7-sonnet-20250219", "input_tokens": 6500, "cached_input_tokens": 6000,
          "cache_write_tokens": 400, "output_tokens": 250, "reasoning_tokens": 0, "latency_ms": 2500.0,
          "ttft_ms": 300.0, "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.00675,
          "tags": {"score.helpfulness": "0.9", "score": "0.9", "trace_id": "tr-1", "team": "support"}},
         # reasoning sits outside `output`: 300 + 900
-        {**BASE, "call_id": "obs-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=timezone.utc), "provider": "openai",
+        {**BASE, "call_id": "obs-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC), "provider": "openai",
          "model": "o3-mini", "input_tokens": 1524, "cached_input_tokens": 1024, "output_tokens": 1200,
          "reasoning_tokens": 900, "latency_ms": 5000.0, "ttft_ms": None, "status": "ok", "error_type": None,
          "http_status": 200, "logged_cost_usd": 0.0091, "tags": {"trace_id": "tr-2"}},
-        {**BASE, "call_id": "obs-4", "ts": datetime(2025, 5, 2, 10, 2, tzinfo=timezone.utc), "provider": "openai",
+        {**BASE, "call_id": "obs-4", "ts": datetime(2025, 5, 2, 10, 2, tzinfo=UTC), "provider": "openai",
          "model": "gpt-4o", "input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0,
          "latency_ms": None, "ttft_ms": None, "status": "error", "error_type": "rate_limit", "http_status": 429,
          "logged_cost_usd": None, "tags": {"trace_id": "tr-3"}},
-        {**BASE, "call_id": "obs-5", "ts": datetime(2025, 5, 2, 10, 3, tzinfo=timezone.utc), "provider": "openai",
+        {**BASE, "call_id": "obs-5", "ts": datetime(2025, 5, 2, 10, 3, tzinfo=UTC), "provider": "openai",
          "model": "gpt-4o-mini", "input_tokens": 40, "cached_input_tokens": 0, "output_tokens": 10,
          "reasoning_tokens": 0, "latency_ms": 1000.0, "ttft_ms": None, "status": "ok", "error_type": None,
          "http_status": 200, "logged_cost_usd": 0.00002, "tags": {"trace_id": "tr-4"}},

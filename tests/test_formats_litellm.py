@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import assert_calls
@@ -49,7 +49,7 @@ def test_litellm_every_column(db, tmp_path):
     assert result.files[0].log_format == "litellm" and result.files[0].quarantined == 0
     assert_calls(db.calls(), [
         # prompt_tokens already folds in the 4000 cache reads and 1000 writes
-        {**BASE, "call_id": "litellm-call-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=timezone.utc),
+        {**BASE, "call_id": "litellm-call-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC),
          "provider": "anthropic", "model": "claude-3-5-sonnet-20241022", "input_tokens": 5050,
          "cached_input_tokens": 4000, "cache_write_tokens": 1000, "output_tokens": 120, "reasoning_tokens": 0,
          "latency_ms": 3500.0, "ttft_ms": 400.0, "status": "ok", "error_type": None, "http_status": 200,
@@ -57,24 +57,24 @@ def test_litellm_every_column(db, tmp_path):
          "tags": {"team": "search", "user": "u-1", "end_user": "cust-9", "request_tags": "app:search,env:prod",
                   "model_group": "smart"}},
         # LiteLLM's own response cache answered: a success, no provider tokens, zero spend
-        {**BASE, "call_id": "litellm-call-2", "ts": datetime(2025, 5, 2, 10, 0, 10, tzinfo=timezone.utc),
+        {**BASE, "call_id": "litellm-call-2", "ts": datetime(2025, 5, 2, 10, 0, 10, tzinfo=UTC),
          "provider": "anthropic", "model": "claude-3-5-sonnet-20241022", "input_tokens": 0,
          "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0,
          "latency_ms": 20.0, "ttft_ms": None, "status": "ok", "error_type": None, "http_status": 200,
          "logged_cost_usd": 0.0,
          "tags": {"team": "search", "user": "u-1", "model_group": "smart", "cache_hit": "true",
                   "cached_response_tokens": "5050+120"}},
-        {**BASE, "call_id": "litellm-call-3", "ts": datetime(2025, 5, 2, 10, 0, 20, tzinfo=timezone.utc),
+        {**BASE, "call_id": "litellm-call-3", "ts": datetime(2025, 5, 2, 10, 0, 20, tzinfo=UTC),
          "provider": "aws-bedrock", "model": "anthropic.claude-3-haiku-20240307-v1:0", "input_tokens": 0,
          "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0,
          "latency_ms": 800.0, "ttft_ms": None, "status": "error", "error_type": "rate_limit", "http_status": 429,
          "logged_cost_usd": 0.0, "tags": {"model_group": "cheap"}},
-        {**BASE, "call_id": "chatcmpl-spend-1", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=timezone.utc),
+        {**BASE, "call_id": "chatcmpl-spend-1", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC),
          "provider": "openai", "model": "gpt-4o-mini", "input_tokens": 1500, "cached_input_tokens": 1024,
          "cache_write_tokens": 0, "output_tokens": 200, "reasoning_tokens": 0, "latency_ms": 2250.0, "ttft_ms": None,
          "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.00042,
          "tags": {"team": "team-b", "user": "u-2", "end_user": "", "request_tags": "batch-job", "model_group": "default"}},
-        {**BASE, "call_id": "chatcmpl-spend-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=timezone.utc),
+        {**BASE, "call_id": "chatcmpl-spend-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC),
          "provider": "openai", "model": "gpt-4o-mini", "input_tokens": 0, "cached_input_tokens": 0,
          "cache_write_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0, "latency_ms": 2250.0, "ttft_ms": None,
          "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.0,

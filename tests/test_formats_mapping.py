@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -40,12 +40,12 @@ def test_inhouse_gateway_mapping(db, tmp_path):
     assert (file.log_format, file.loaded, file.quarantined) == ("inhouse-gateway", 2, 0)
     assert_calls(db.calls(), [
         # input logged without the cache: 30 + 2000 + 100
-        {**NONE, "call_id": "gw-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=timezone.utc), "provider": "anthropic",
+        {**NONE, "call_id": "gw-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC), "provider": "anthropic",
          "model": "claude-3-5-haiku-20241022", "input_tokens": 2130, "cached_input_tokens": 2000,
          "cache_write_tokens": 100, "output_tokens": 40, "reasoning_tokens": 0, "latency_ms": 1250.0, "ttft_ms": 200.0,
          "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.0025,
          "tags": {"team": "search", "app": "qa"}},
-        {**NONE, "call_id": "gw-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=timezone.utc), "provider": "openai",
+        {**NONE, "call_id": "gw-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC), "provider": "openai",
          "model": "gpt-4o", "input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0,
          "reasoning_tokens": 0, "latency_ms": 50.0, "ttft_ms": None, "status": "error", "error_type": "rate_limit",
          "http_status": 429, "logged_cost_usd": None, "tags": {"team": "search"}},
@@ -63,12 +63,12 @@ def test_portkey_like_mapping_through_the_cli(tmp_path):
 
     con = store.connect(db)
     assert_calls(rows(con), [
-        {**NONE, "call_id": "pk-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=timezone.utc), "provider": "openai",
+        {**NONE, "call_id": "pk-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC), "provider": "openai",
          "model": "gpt-4o-mini", "input_tokens": 1200, "cached_input_tokens": 1024, "cache_write_tokens": 0,
          "output_tokens": 80, "reasoning_tokens": 0, "latency_ms": 900.0, "ttft_ms": None, "status": "ok",
          "error_type": None, "http_status": 200, "logged_cost_usd": 0.00023,
          "tags": {"trace_id": "tr-9", "environment": "prod", "user": "u-3"}},
-        {**NONE, "call_id": "pk-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=timezone.utc), "provider": "anthropic",
+        {**NONE, "call_id": "pk-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC), "provider": "anthropic",
          "model": "claude-3-7-sonnet-20250219", "input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0,
          "output_tokens": 0, "reasoning_tokens": 0, "latency_ms": 30000.0, "ttft_ms": None, "status": "error",
          "error_type": "timeout", "http_status": 504, "logged_cost_usd": 0.0, "tags": {"trace_id": "tr-10"}},

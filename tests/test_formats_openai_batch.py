@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import assert_calls
@@ -31,7 +31,7 @@ def test_batch_output_every_column(db, tmp_path):
     result = db.ingest(write_jsonl(tmp_path / "batch_output.jsonl", [OK, EMBED, QUOTA, EXPIRED]))
     assert result.files[0].log_format == "openai-batch" and result.files[0].quarantined == 0
     assert_calls(db.calls(), [
-        {**BASE, "call_id": "batch_req_1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=timezone.utc), "provider": "openai",
+        {**BASE, "call_id": "batch_req_1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC), "provider": "openai",
          "model": "gpt-4o-mini-2024-07-18", "operation": "chat", "input_tokens": 1500, "cached_input_tokens": 1280,
          "output_tokens": 3, "reasoning_tokens": 0, "status": "ok", "error_type": None, "http_status": 200,
          "tags": {"custom_id": "task-1"}, "response_text": "positive"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import assert_calls
@@ -30,15 +30,15 @@ def test_openrouter_every_column(db, tmp_path):
     assert result.files[0].log_format == "openrouter" and result.files[0].quarantined == 0
     rows = db.calls()
     assert_calls(rows, [
-        {**BASE, "call_id": "gen-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=timezone.utc), "provider": "anthropic",
+        {**BASE, "call_id": "gen-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC), "provider": "anthropic",
          "model": "anthropic/claude-3.5-sonnet", "input_tokens": 1180, "cached_input_tokens": 900,
          "output_tokens": 231, "reasoning_tokens": 0, "latency_ms": 2100.0, "status": "ok", "error_type": None,
          "http_status": 200, "logged_cost_usd": 0.00123, "tags": {"gateway": "openrouter", "finish_reason": "stop"}},
-        {**BASE, "call_id": "gen-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=timezone.utc), "provider": "openai",
+        {**BASE, "call_id": "gen-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC), "provider": "openai",
          "model": "openai/o3-mini", "input_tokens": 52, "cached_input_tokens": 0, "output_tokens": 820,
          "reasoning_tokens": 640, "latency_ms": 5000.0, "status": "ok", "error_type": None, "http_status": 200,
          "logged_cost_usd": 0.0037, "tags": {"gateway": "openrouter", "finish_reason": "stop"}},
-        {**BASE, "call_id": "gen-3", "ts": datetime(2025, 5, 2, 10, 2, tzinfo=timezone.utc), "provider": "together",
+        {**BASE, "call_id": "gen-3", "ts": datetime(2025, 5, 2, 10, 2, tzinfo=UTC), "provider": "together",
          "model": "meta-llama/llama-3.1-8b-instruct", "input_tokens": 80, "cached_input_tokens": 0,
          "output_tokens": 20, "reasoning_tokens": 0, "latency_ms": None, "status": "ok", "error_type": None,
          "http_status": 200, "logged_cost_usd": 0.000002, "tags": {"gateway": "openrouter"}},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import assert_calls
@@ -61,18 +61,18 @@ def test_otel_spans_every_column(db, tmp_path):
     assert (file.log_format, file.records, file.loaded, file.quarantined, file.skipped) == ("otel-genai", 2, 3, 0, 1)
     rows = sorted(db.calls(), key=lambda r: r["ts"])
     assert_calls(rows, [
-        {**BASE, "call_id": f"{TRACE}:c1", "ts": datetime(2025, 5, 2, 10, 0, 0, 500000, tzinfo=timezone.utc),
+        {**BASE, "call_id": f"{TRACE}:c1", "ts": datetime(2025, 5, 2, 10, 0, 0, 500000, tzinfo=UTC),
          "provider": "openai", "model": "gpt-4o-2024-08-06", "input_tokens": 2000, "cached_input_tokens": 1024,
          "cache_write_tokens": 0, "output_tokens": 300, "reasoning_tokens": 0, "latency_ms": 1500.0, "status": "ok",
          "error_type": None, "http_status": 200,
          "tags": {"trace_id": TRACE, "span_name": "chat gpt-4o", "conversation_id": "conv-7"}},
         # older attribute names; input_tokens already includes the 1000 cache writes
-        {**BASE, "call_id": f"{TRACE}:c2", "ts": datetime(2025, 5, 2, 10, 0, 3, tzinfo=timezone.utc),
+        {**BASE, "call_id": f"{TRACE}:c2", "ts": datetime(2025, 5, 2, 10, 0, 3, tzinfo=UTC),
          "provider": "anthropic", "model": "claude-3-7-sonnet-20250219", "input_tokens": 1200,
          "cached_input_tokens": 0, "cache_write_tokens": 1000, "output_tokens": 900, "reasoning_tokens": 600,
          "latency_ms": 4250.0, "status": "ok", "error_type": None, "http_status": 200,
          "tags": {"trace_id": TRACE, "span_name": "chat claude"}},
-        {**BASE, "call_id": f"{TRACE}:c3", "ts": datetime(2025, 5, 2, 10, 0, 8, tzinfo=timezone.utc),
+        {**BASE, "call_id": f"{TRACE}:c3", "ts": datetime(2025, 5, 2, 10, 0, 8, tzinfo=UTC),
          "provider": "openai", "model": "gpt-4o", "input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0,
          "output_tokens": 0, "reasoning_tokens": 0, "latency_ms": 100.0, "status": "error", "error_type": "rate_limit",
          "http_status": 429, "tags": {"trace_id": TRACE, "span_name": "chat gpt-4o"}},

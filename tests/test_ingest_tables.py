@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import duckdb
 
 from tests.test_formats_helpers import assert_calls
@@ -25,9 +27,9 @@ EXPECTED = [
 
 
 def _with_ts(expected):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return [{**e, "ts": datetime(2025, 5, 2, 10, i, tzinfo=timezone.utc)} for i, e in enumerate(expected)]
+    return [{**e, "ts": datetime(2025, 5, 2, 10, i, tzinfo=UTC)} for i, e in enumerate(expected)]
 
 
 def test_csv_with_canonical_columns(db, tmp_path):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -64,7 +64,7 @@ class Source(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     path: str | None = None
-    const: Union[bool, int, float, str, None] = None
+    const: bool | int | float | str | None = None
     unit: str | None = None
 
     @field_validator("path")
@@ -80,7 +80,7 @@ class Source(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _one_of(self) -> "Source":
+    def _one_of(self) -> Source:
         if (self.path is None) == (self.const is None):
             raise ValueError("exactly one of `path` or `const`")
         return self
@@ -129,7 +129,7 @@ class Mapping(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _units(self) -> "Mapping":
+    def _units(self) -> Mapping:
         for column, source in self.columns.items():
             allowed = UNITS.get(column, ())
             if source.unit is not None and source.unit not in allowed:
