@@ -28,7 +28,8 @@ from mmaudit.errors import InputError
 from mmaudit.formats import FORMATS, LogFormat, by_name, macros
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS, TOKEN_COLUMNS
 
-LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log")
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv")
+TABLE_SUFFIXES = (".parquet",)
 COMPRESSED_SUFFIXES = ("", ".gz", ".zst")
 DETECT_SAMPLE = 500
 RAW_KEEP_CHARS = 65536
@@ -47,6 +48,7 @@ class FileResult:
     loaded: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    skipped: int = 0  # records of the format that are not calls (e.g. a session's user turns)
     estimated: int = 0
     status: str = "loaded"  # loaded | rejected (strict) | failed
     message: str | None = None
@@ -71,6 +73,7 @@ class IngestResult:
 @dataclass(frozen=True)
 class IngestOptions:
     log_format: str | None = None
+    custom_format: LogFormat | None = None  # a mapping-built format; forced when set
     strict: bool = False
     redact_text: bool = False
     enrichers: Sequence[Enricher] = ()
@@ -81,7 +84,7 @@ class IngestOptions:
 
 def _is_log_file(path: Path) -> bool:
     name = path.name.lower()
-    return any(name.endswith(s + c) for s in LOG_SUFFIXES for c in COMPRESSED_SUFFIXES)
+    return any(name.endswith(s + c) for s in LOG_SUFFIXES for c in COMPRESSED_SUFFIXES) or name.endswith(TABLE_SUFFIXES)
 
 
 def discover(paths: Iterable[str]) -> list[Path]:
@@ -138,6 +141,20 @@ def _is_json_array(path: Path) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
+def _table_reader(path: Path) -> str | None:
+    """The DuckDB table function for a CSV or Parquet file (None for line-oriented logs).
+
+    CSV is read all-VARCHAR: adapters convert values themselves (so "NaN" gets quarantined
+    with a reason instead of failing the whole file).
+    """
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "read_parquet(?)"
+    if any(name.endswith(".csv" + c) for c in COMPRESSED_SUFFIXES):
+        return "read_csv(?, header = true, all_varchar = true, compression = 'auto')"
+    return None
+
+
 _READ_LINES = """
     SELECT row_number() OVER () AS line_no, line
     FROM read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
@@ -149,6 +166,16 @@ _READ_LINES = """
 def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Create temp table _raw(line_no, line) with the file's lines and their 1-based numbers."""
     con.execute("DROP TABLE IF EXISTS _raw")
+    table_reader = _table_reader(path)
+    if table_reader:
+        # Each row becomes a JSON object line, so detection, adapters and quarantine work the
+        # same as for JSONL; source_line is the 1-based data row number.
+        con.execute(
+            f"CREATE TEMP TABLE _raw AS SELECT row_number() OVER () AS line_no, to_json(t)::VARCHAR AS line "
+            f"FROM {table_reader} t",
+            [str(path)],
+        )
+        return
     if _is_json_array(path):
         con.execute(
             "CREATE TEMP TABLE _raw AS SELECT row_number() OVER () AS line_no, json::VARCHAR AS line "
@@ -193,7 +220,11 @@ def _read_lines_with_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None
 
 
 def detect_format(con: duckdb.DuckDBPyConnection, path: Path) -> LogFormat:
-    """The format that recognises the most records of a sample of the file (ties: registry order)."""
+    """The format that recognises the most records of a sample of the file (ties: registry order).
+
+    A format with `refuse` set (a file that is recognisably not a call log) fails the file
+    with its message.
+    """
     sample_size = con.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM _raw WHERE json_valid(line) LIMIT {DETECT_SAMPLE})"
     ).fetchall()[0][0]
@@ -214,6 +245,8 @@ def detect_format(con: duckdb.DuckDBPyConnection, path: Path) -> LogFormat:
             f"{path}: cannot tell the log format of the first {sample_size} records. "
             f"Considered {tried}. Use --log-format to force one."
         )
+    if best.refuse:
+        raise InputError(f"{path}: {best.refuse}")
     return best
 
 
@@ -247,7 +280,8 @@ def _stage(con: duckdb.DuckDBPyConnection, primary: LogFormat, forced: bool) -> 
           AND json_valid(line) AND json_type(line) = 'OBJECT'"""
     )
     con.execute("DROP TABLE IF EXISTS _staged")
-    candidates = [primary] if forced else [primary] + [f for f in FORMATS if f is not primary]
+    con.execute("CREATE OR REPLACE TEMP TABLE _skipped (line_no BIGINT)")
+    candidates = [primary] if forced else [primary] + [f for f in FORMATS if f is not primary and not f.refuse]
     for i, fmt in enumerate(candidates):
         _stage_format(con, fmt, first=(i == 0))
     con.execute(
@@ -269,8 +303,13 @@ def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, *, first: bool
     con.execute("DELETE FROM _parsed WHERE line_no IN (SELECT line_no FROM _quarantined)")
     verb = "CREATE TEMP TABLE _staged AS" if first else "INSERT INTO _staged"
     con.execute(f"{verb} {fmt.projection_sql('_parsed')}")
+    # Detected lines that yielded no call (skipped, or exploded into no kept item) are skipped.
     con.execute(
-        "DELETE FROM _pending WHERE line_no IN (SELECT source_line FROM _staged) "
+        f"INSERT INTO _skipped SELECT line_no FROM _parsed WHERE ({fmt.detect}) "
+        "AND line_no NOT IN (SELECT source_line FROM _staged)"
+    )
+    con.execute(
+        f"DELETE FROM _pending WHERE line_no IN (SELECT line_no FROM _parsed WHERE {fmt.detect}) "
         "OR line_no IN (SELECT line_no FROM _quarantined)"
     )
 
@@ -365,13 +404,16 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptio
     result = FileResult(path=str(path))
     try:
         _read_lines(con, path)
-        forced = options.log_format is not None
-        fmt = by_name(options.log_format) if forced else detect_format(con, path)
+        forced = options.log_format is not None or options.custom_format is not None
+        fmt = options.custom_format or (by_name(options.log_format) if options.log_format else detect_format(con, path))
+        if fmt.refuse:
+            raise InputError(f"{path}: {fmt.refuse}")
         result.log_format = fmt.name
         result.records = con.execute("SELECT count(*) FROM _raw WHERE line IS NOT NULL AND trim(line) <> ''").fetchall()[0][0]
         _stage(con, fmt, forced)
         _finish_staged(con)
         result.quarantined = con.execute("SELECT count(*) FROM _quarantined").fetchall()[0][0]
+        result.skipped = con.execute("SELECT count(DISTINCT line_no) FROM _skipped").fetchall()[0][0]
         if options.strict and result.quarantined:
             result.status = "rejected"
             result.message = f"{result.quarantined} record(s) could not be loaded; --strict loads nothing of this file"

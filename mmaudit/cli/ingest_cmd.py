@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from mmaudit import store
 from mmaudit.cli.common import DbOption, FormatOption, emit, quiet, stderr, user_errors
 from mmaudit.enrich import enrichers
+from mmaudit.errors import InputError
+from mmaudit.formats.mapping import load_mapping
 from mmaudit.ingest import FileResult, IngestOptions, IngestResult, discover, ingest_paths
 from mmaudit.render import Column, OutputFormat, Report, Table
 
@@ -21,6 +23,7 @@ COLUMNS = [
     Column("loaded", "Loaded", "int"),
     Column("duplicates", "Duplicates", "int"),
     Column("quarantined", "Quarantined", "int"),
+    Column("skipped", "Skipped (not calls)", "int"),
     Column("estimated", "Tokens estimated", "int"),
     Column("status", "Status"),
 ]
@@ -38,6 +41,9 @@ def ingest_report(result: IngestResult) -> Report:
     rows = [{**vars(f), "path": _display(f.path)} for f in result.files]
     total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "quarantined", "estimated")}}
     notes = [f"{f.path}: {f.message}" for f in result.files if f.message]
+    if result.total("skipped"):
+        notes.append(f"{result.total('skipped')} record(s) skipped: they belong to the format but are not calls "
+                     "(e.g. session user turns, agent or tool spans).")
     if total["quarantined"]:
         notes.append("Quarantined records are in the `quarantine` table (file, line, reason, raw text).")
     data = {"files": rows, "total": {k: v for k, v in total.items() if k != "path"}}
@@ -49,6 +55,11 @@ def ingest(
     db: DbOption = None,
     log_format: Annotated[
         Optional[str], typer.Option("--log-format", help="Force a log format instead of detecting it (see `mmaudit formats`).")
+    ] = None,
+    mapping: Annotated[
+        Optional[Path],
+        typer.Option("--mapping", help="A YAML mapping of canonical columns to JSON paths for a custom log format "
+                     "(see mmaudit/formats/mappings/ for examples); forces that format."),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Load nothing of a file that has any bad record; exit 1.")] = False,
     redact_text: Annotated[
@@ -71,9 +82,12 @@ def ingest(
       mmaudit ingest 'logs/**/*.jsonl.gz' --db audit.duckdb --format json
     """
     with user_errors():
+        if mapping is not None and log_format is not None:
+            raise InputError("use either --mapping or --log-format, not both")
+        custom = load_mapping(mapping) if mapping is not None else None
         files = discover(paths)
         con = store.connect(db)
-        options = IngestOptions(log_format=log_format, strict=strict, redact_text=redact_text,
+        options = IngestOptions(log_format=log_format, custom_format=custom, strict=strict, redact_text=redact_text,
                                 enrichers=enrichers(prices=prices, rules=rules, db=db))
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=stderr, disable=quiet(fmt) or len(files) < 2, transient=True) as progress:

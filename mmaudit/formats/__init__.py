@@ -7,11 +7,39 @@ the one listed first wins. Specific formats come before generic ones.
 from __future__ import annotations
 
 from mmaudit.errors import InputError
-from mmaudit.formats import anthropic_messages, canonical, openai_chat
+from mmaudit.formats import (
+    anthropic_batch,
+    anthropic_messages,
+    bedrock,
+    canonical,
+    claude_code,
+    gemini,
+    helicone,
+    langfuse,
+    litellm,
+    openai_batch,
+    openai_chat,
+    openai_responses,
+    openrouter,
+    otel_genai,
+)
 from mmaudit.formats.base import LogFormat
 
 FORMATS: tuple[LogFormat, ...] = (
+    openai_batch.FORMAT,
+    openai_batch.INPUT_FILE,
+    anthropic_batch.FORMAT,
+    anthropic_batch.INPUT_FILE,
+    bedrock.FORMAT,
+    gemini.FORMAT,
+    openrouter.FORMAT,
+    litellm.FORMAT,
+    langfuse.FORMAT,
+    helicone.FORMAT,
+    otel_genai.FORMAT,
+    claude_code.FORMAT,
     openai_chat.FORMAT,
+    openai_responses.FORMAT,
     anthropic_messages.FORMAT,
     canonical.FORMAT,
 )

@@ -65,6 +65,16 @@ class LogFormat:
                  a record where one is not gets quarantined with the value in the reason.
     times:       struct paths that must be timestamps when present.
     prompt_text: SQL for the whole prompt text (used for token estimation and hashing).
+    skip:        SQL predicate over `r` for records of this format that are not calls (a
+                 session log's user turns, summaries): counted as skipped, neither loaded nor
+                 quarantined.
+    explode:     for formats where one line holds MANY calls (OTLP span batches): SQL over the
+                 line's `r` giving a LIST of JSON items; each item is parsed with `item_structure`
+                 and becomes the `r` that `columns`, `numbers` and `times` refer to. A detected
+                 line that yields no item passing `keep` is skipped.
+    keep:        SQL predicate over an exploded item `r`: which items are calls.
+    refuse:      set for files that are recognisably NOT call logs (a batch INPUT file): ingest
+                 fails with this message instead of loading or quarantining every line.
     """
 
     name: str
@@ -78,13 +88,34 @@ class LogFormat:
     prompt_text: str = "NULL"
     output_text: str = "NULL"
     extra_fields: tuple[str, ...] = field(default=())
+    skip: str = "false"
+    explode: str | None = None
+    item_structure: Mapping[str, Any] | None = None
+    keep: str = "true"
+    refuse: str | None = None
 
     def structure_json(self) -> str:
         return json.dumps(self.structure)
 
     def fields_read(self) -> list[str]:
         """Dotted paths of every leaf this format reads (for `mmaudit formats`)."""
-        return _leaf_paths(self.structure, "") + list(self.extra_fields)
+        items = _leaf_paths(self.item_structure, "[].") if self.item_structure else []
+        return _leaf_paths(self.structure, "") + items + list(self.extra_fields)
+
+    def records_sql(self, parsed: str) -> str:
+        """(line_no, line, r) of the records that are calls: detected, not skipped, exploded.
+
+        Without `explode` this is one record per line; with it, one per item, all sharing the
+        line's number (so quarantine and lineage still point at the line).
+        """
+        lines = f"SELECT line_no, line, r FROM {parsed} WHERE ({self.detect}) AND NOT coalesce({self.skip}, false)"
+        if self.explode is None:
+            return lines
+        item = json.dumps(self.item_structure or {}).replace("'", "''")
+        return (
+            f"SELECT line_no, line, r FROM (SELECT line_no, line, from_json(_item, '{item}') AS r "
+            f"FROM (SELECT line_no, line, unnest({self.explode}) AS _item FROM ({lines}))) WHERE {self.keep}"
+        )
 
     def projection_sql(self, parsed: str) -> str:
         """SELECT of the canonical columns (+ source_line and transient text) from `parsed`.
@@ -103,7 +134,7 @@ class LogFormat:
             f"SELECT line_no AS source_line,\n  {outer},\n  {derived}, NULL::VARCHAR AS source_file,\n"
             f"  {self.prompt_text} AS _prompt_text, {self.output_text} AS _output_text,\n"
             f"  line AS _line, '{self.name}' AS source_format\n"
-            f"FROM (SELECT *, {inner} FROM {parsed} WHERE {self.detect})"
+            f"FROM (SELECT *, {inner} FROM ({self.records_sql(parsed)}))"
         )
 
     def checks_sql(self, parsed: str) -> str:
@@ -118,11 +149,11 @@ class LogFormat:
         if not reasons:
             return f"SELECT NULL::BIGINT AS line_no, NULL::VARCHAR AS reason FROM {parsed} WHERE false"
         joined = ", ".join(reasons)
+        bad = " OR ".join([f"mm_bad_int(r.{p})" for p in self.numbers] + [f"mm_bad_ts(r.{p})" for p in self.times])
         return (
+            "SELECT line_no, string_agg(DISTINCT reason, '; ') AS reason FROM ("
             f"SELECT line_no, array_to_string(list_filter([{joined}], lambda x: x IS NOT NULL), '; ') AS reason "
-            f"FROM {parsed} WHERE {self.detect} AND (" + " OR ".join(
-                [f"mm_bad_int(r.{p})" for p in self.numbers] + [f"mm_bad_ts(r.{p})" for p in self.times]
-            ) + ")"
+            f"FROM ({self.records_sql(parsed)}) WHERE {bad}) GROUP BY line_no"
         )
 
 

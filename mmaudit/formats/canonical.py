@@ -31,7 +31,9 @@ FORMAT = LogFormat(
         "http_status": "mm_int(r.http_status)",
         "is_batch": "coalesce(mm_bool(r.is_batch), false)",
         "logged_cost_usd": "TRY_CAST(r.logged_cost_usd AS DECIMAL(38, 12))",
-        "tags": "mm_tags(r.tags)",
+        # an object, or (CSV/Parquet columns) a string holding a JSON object
+        "tags": "mm_tags(CASE WHEN json_type(r.tags) = 'VARCHAR' AND json_valid(json_extract_string(r.tags, '$')) "
+        "THEN json(json_extract_string(r.tags, '$')) ELSE r.tags END)",
         "prompt_hash": "r.prompt_hash",
         "system_prompt": "r.system_prompt",
         "user_prompt": "r.user_prompt",

@@ -74,6 +74,20 @@ MACROS: tuple[str, ...] = (
                'auth|permission|api_key|forbidden') THEN 'auth'
           WHEN http >= 400 OR code IS NOT NULL THEN 'client'
         END)""",
+    # A gateway's provider label (LiteLLM `custom_llm_provider`, Helicone `provider`, OpenRouter
+    # `provider_name`) in mmaudit's provider names; the model decides when there is no label.
+    """CREATE OR REPLACE TEMP MACRO mm_provider_name(p, m) AS (
+        CASE
+          WHEN p IS NULL OR trim(p) = '' THEN mm_provider_from_model(m)
+          WHEN regexp_matches(lower(p), 'bedrock|^aws|amazon') THEN 'aws-bedrock'
+          WHEN regexp_matches(lower(p), 'azure') THEN 'azure'
+          WHEN regexp_matches(lower(p), 'vertex|gemini|google') THEN 'google'
+          WHEN regexp_matches(lower(p), 'anthropic') THEN 'anthropic'
+          WHEN regexp_matches(lower(p), 'openai') THEN 'openai'
+          WHEN regexp_matches(lower(p), 'mistral') THEN 'mistral'
+          WHEN regexp_matches(lower(p), 'deepseek') THEN 'deepseek'
+          ELSE regexp_replace(lower(trim(p)), '[^a-z0-9]+', '-', 'g')
+        END)""",
     # Best guess of the provider from a model id, for logs that do not say.
     """CREATE OR REPLACE TEMP MACRO mm_provider_from_model(m) AS (
         CASE

@@ -23,7 +23,7 @@ _BODY = {
         "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
     },
 }
-_ERROR = {"message": "VARCHAR", "type": "VARCHAR", "code": "VARCHAR"}
+_ERROR = {"message": "VARCHAR", "type": "VARCHAR", "code": "VARCHAR", "status": "VARCHAR"}
 _REQUEST = {
     "model": "VARCHAR",
     "messages": "JSON",
@@ -66,6 +66,8 @@ FORMAT = LogFormat(
         "(r.object = 'chat.completion' OR r.response.object = 'chat.completion' "
         "OR ((r.error.message IS NOT NULL OR r.error.code IS NOT NULL) AND r.object IS NULL "
         "AND NOT regexp_matches(coalesce(r.request.model, ''), 'claude') "
+        "AND r.error.status IS NULL "  # google.rpc errors (gemini) carry a status; OpenAI's never do
+        "AND NOT regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]') "  # OpenRouter's codes are HTTP numbers
         "AND NOT regexp_matches(coalesce(r.error.type, ''), '_error$')))"
     ),
     detect_hint="`object: \"chat.completion\"` (bare or under `response`), or an `error` object with `message`/`code`",

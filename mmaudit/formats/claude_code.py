@@ -1,0 +1,85 @@
+"""Claude Code session logs (`~/.claude/projects/<project>/<session>.jsonl`).
+
+Every line of a session belongs to the format, but only assistant lines with `message.usage`
+are API calls; user turns, summaries, system lines and file-history snapshots are `skip`ped
+(counted, neither loaded nor quarantined). One streamed response is written on SEVERAL lines
+(one per content block) repeating the same `message.id` / `requestId` and usage: call_id is
+built from both ids, so the repeats are counted as duplicates by the pipeline and the call is
+loaded once. Duplicates are therefore expected for this format.
+
+`usage.input_tokens` excludes the cache (Anthropic semantics): reads and writes are added back.
+Lines with model `<synthetic>` or `isApiErrorMessage` are failed calls (API errors Claude Code
+wrote into the transcript): model NULL, classified from the error text. `costUSD` (older
+versions) is the logged cost.
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+
+_STRUCTURE = {
+    "type": "VARCHAR",
+    "uuid": "VARCHAR",
+    "leafUuid": "VARCHAR",
+    "sessionId": "VARCHAR",
+    "requestId": "VARCHAR",
+    "timestamp": "VARCHAR",
+    "version": "VARCHAR",
+    "isSidechain": "VARCHAR",
+    "isApiErrorMessage": "VARCHAR",
+    "costUSD": "VARCHAR",
+    "message": {
+        "id": "VARCHAR",
+        "model": "VARCHAR",
+        "content": "JSON",
+        "usage": {
+            "input_tokens": "VARCHAR",
+            "output_tokens": "VARCHAR",
+            "cache_creation_input_tokens": "VARCHAR",
+            "cache_read_input_tokens": "VARCHAR",
+        },
+    },
+}
+
+_U = "r.message.usage"
+_READ = f"coalesce(mm_int({_U}.cache_read_input_tokens), 0)"
+_WRITE = f"coalesce(mm_int({_U}.cache_creation_input_tokens), 0)"
+_FAILED = "coalesce(r.message.model = '<synthetic>' OR mm_bool(r.isApiErrorMessage), false)"
+_TEXT = "mm_content_text(r.message.content)"
+_HTTP = f"TRY_CAST(nullif(regexp_extract(coalesce({_TEXT}, ''), 'API Error:?\\s*([45][0-9][0-9])', 1), '') AS INTEGER)"
+
+FORMAT = LogFormat(
+    name="claude-code",
+    description="Claude Code session JSONL (~/.claude/projects): one call per distinct message.id + requestId",
+    structure=_STRUCTURE,
+    detect=(
+        "((r.sessionId IS NOT NULL AND r.uuid IS NOT NULL) OR (r.type = 'summary' AND r.leafUuid IS NOT NULL) "
+        "OR r.type = 'file-history-snapshot')"
+    ),
+    detect_hint="`sessionId` and `uuid` (session lines) or `type: summary` with `leafUuid`",
+    skip=f"({_U}.input_tokens IS NULL AND {_U}.output_tokens IS NULL AND NOT {_FAILED})",
+    columns={
+        "call_id": "CASE WHEN r.message.id IS NULL AND r.requestId IS NULL THEN 'cc:' || r.uuid "
+        "ELSE 'cc:' || coalesce(r.message.id, '') || ':' || coalesce(r.requestId, '') END",
+        "ts": "mm_ts(r.timestamp)",
+        "provider": "'anthropic'",
+        "model": "nullif(r.message.model, '<synthetic>')",
+        "input_tokens": f"mm_int({_U}.input_tokens) + {_READ} + {_WRITE}",
+        "cached_input_tokens": _READ,
+        "cache_write_tokens": _WRITE,
+        "output_tokens": f"mm_int({_U}.output_tokens)",
+        "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, {_TEXT}), 'unknown') END",
+        "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
+        "logged_cost_usd": "TRY_CAST(r.costUSD AS DECIMAL(38, 12))",
+        "tags": (
+            "map_from_entries(list_filter([{'key': 'session', 'value': r.sessionId}, "
+            "{'key': 'sidechain', 'value': CASE WHEN mm_bool(r.isSidechain) THEN 'true' END}, "
+            "{'key': 'client_version', 'value': r.version}], lambda e: e.value IS NOT NULL))"
+        ),
+        "response_text": f"CASE WHEN NOT {_FAILED} THEN {_TEXT} END",
+    },
+    numbers=("message.usage.input_tokens", "message.usage.output_tokens",
+             "message.usage.cache_creation_input_tokens", "message.usage.cache_read_input_tokens"),
+    times=("timestamp",),
+)

@@ -1,0 +1,112 @@
+"""Google Gemini API / Vertex AI `GenerateContentResponse` bodies (camelCase, as on the wire),
+`{request, response}` pairs, and google.rpc error bodies `{"error": {code, message, status}}`.
+
+`usageMetadata.promptTokenCount` already includes `cachedContentTokenCount`. The thinking
+tokens (`thoughtsTokenCount`) are NOT inside `candidatesTokenCount` (totalTokenCount =
+prompt + candidates + toolUsePrompt + thoughts), so canonical output = candidates + thoughts with
+reasoning = thoughts, and canonical input = prompt + toolUsePrompt.
+
+Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `error.status`
+(RESOURCE_EXHAUSTED, UNAVAILABLE, ...), which OpenAI errors never carry.
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+
+_BODY = {
+    "responseId": "VARCHAR",
+    "modelVersion": "VARCHAR",
+    "createTime": "VARCHAR",
+    "candidates": "JSON",
+    "usageMetadata": {
+        "promptTokenCount": "VARCHAR",
+        "candidatesTokenCount": "VARCHAR",
+        "cachedContentTokenCount": "VARCHAR",
+        "thoughtsTokenCount": "VARCHAR",
+        "toolUsePromptTokenCount": "VARCHAR",
+    },
+    "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR"},
+}
+_REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts": "JSON"}, "tools": "JSON"}
+_WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "ttft_ms": "VARCHAR", "provider": "VARCHAR",
+            "labels": "JSON", "tags": "JSON"}
+
+RPC_STATUSES = (
+    "RESOURCE_EXHAUSTED", "UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "INVALID_ARGUMENT",
+    "FAILED_PRECONDITION", "PERMISSION_DENIED", "UNAUTHENTICATED", "NOT_FOUND", "CANCELLED",
+    "ABORTED", "UNKNOWN", "UNIMPLEMENTED", "OUT_OF_RANGE", "ALREADY_EXISTS", "DATA_LOSS",
+)
+
+
+def body(path: str) -> str:
+    """A response field, bare or under `response`."""
+    return f"coalesce(r.response.{path}, r.{path})"
+
+
+_U = "usageMetadata"
+_THOUGHTS = f"coalesce(mm_int({body(_U + '.thoughtsTokenCount')}), 0)"
+_TOOL_PROMPT = f"coalesce(mm_int({body(_U + '.toolUsePromptTokenCount')}), 0)"
+_ERR = body("error")
+_FAILED = f"({_ERR}.status IS NOT NULL OR {_ERR}.code IS NOT NULL)"
+_STATUS_LIST = ", ".join(f"'{s}'" for s in RPC_STATUSES)
+_HTTP = (
+    f"coalesce(mm_int({_ERR}.code), CASE {_ERR}.status WHEN 'RESOURCE_EXHAUSTED' THEN 429 WHEN 'UNAVAILABLE' THEN 503 "
+    "WHEN 'INTERNAL' THEN 500 WHEN 'DEADLINE_EXCEEDED' THEN 504 WHEN 'INVALID_ARGUMENT' THEN 400 "
+    "WHEN 'PERMISSION_DENIED' THEN 403 WHEN 'UNAUTHENTICATED' THEN 401 WHEN 'NOT_FOUND' THEN 404 END)"
+)
+_CONTENTS = "r.request.contents"
+# Gemini messages are {role, parts: [{text}]}; their text is the parts' text.
+_ALL = f"nullif(array_to_string(json_extract_string({_CONTENTS}, '$[*].parts[*].text'), chr(10)), '')"
+_USER = (
+    f"nullif(array_to_string(json_extract_string(list_filter(json_extract({_CONTENTS}, '$[*]'), "
+    "lambda m: coalesce(json_extract_string(m, '$.role'), 'user') = 'user')[-1], '$.parts[*].text'), chr(10)), '')"
+)
+_SYSTEM = "nullif(array_to_string(json_extract_string(r.request.systemInstruction.parts, '$[*].text'), chr(10)), '')"
+_TEXT = (
+    f"nullif(array_to_string(list_transform(list_filter(json_extract({body('candidates')}, '$[0].content.parts[*]'), "
+    "lambda p: NOT coalesce(json_extract(p, '$.thought')::BOOLEAN, false)), "
+    "lambda p: json_extract_string(p, '$.text')), ''), '')"
+)
+
+FORMAT = LogFormat(
+    name="gemini",
+    description="Google Gemini / Vertex AI GenerateContentResponse bodies, {request, response} pairs, google.rpc error bodies",
+    structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
+    detect=(
+        f"({body('usageMetadata.promptTokenCount')} IS NOT NULL OR {body('modelVersion')} IS NOT NULL "
+        f"OR {body('candidates')} IS NOT NULL OR {_ERR}.status IN ({_STATUS_LIST}))"
+    ),
+    detect_hint="`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), or an `error` with a google.rpc `status`",
+    columns={
+        "call_id": body("responseId"),
+        "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({body('createTime')}))",
+        "provider": "coalesce(r.provider, 'google')",
+        "model": f"coalesce({body('modelVersion')}, regexp_replace(r.request.model, '^models/', ''))",
+        "input_tokens": f"mm_int({body(_U + '.promptTokenCount')}) + {_TOOL_PROMPT}",
+        "cached_input_tokens": f"coalesce(mm_int({body(_U + '.cachedContentTokenCount')}), 0)",
+        "output_tokens": (
+            f"CASE WHEN {body(_U + '.promptTokenCount')} IS NOT NULL OR {body(_U + '.candidatesTokenCount')} IS NOT NULL "
+            f"THEN coalesce(mm_int({body(_U + '.candidatesTokenCount')}), 0) + {_THOUGHTS} END"
+        ),
+        "reasoning_tokens": _THOUGHTS,
+        "latency_ms": "mm_num(r.latency_ms)",
+        "ttft_ms": "mm_num(r.ttft_ms)",
+        "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR}.status), 'unknown') END",
+        "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
+        "tags": "mm_merge_tags(mm_tags(r.labels), mm_tags(r.tags))",
+        "system_prompt": _SYSTEM,
+        "user_prompt": _USER,
+        "response_text": _TEXT,
+        "prompt_chars": f"length(nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), ''))",
+        "n_messages": f"json_array_length({_CONTENTS})",
+        "n_tools": f"CASE WHEN {_CONTENTS} IS NOT NULL THEN coalesce(json_array_length(r.request.tools), 0) END",
+        "has_image": f"coalesce(regexp_matches(CAST({_CONTENTS} AS VARCHAR), '\"(inlineData|fileData|inline_data|file_data)\"'), false)",
+    },
+    numbers=tuple(f"{p}usageMetadata.{k}" for p in ("", "response.") for k in
+                  ("promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount")),
+    times=("createTime", "response.createTime", "timestamp"),
+    prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), '')",
+    output_text=_TEXT,
+)

@@ -1,0 +1,101 @@
+"""Langfuse observations export: the public API's camelCase shape (`usageDetails`,
+`costDetails`, `totalCost`) and the blob/S3 export's snake_case shape (`provided_model_name`,
+`usage_details`, `total_cost`). Only `type: GENERATION` observations are model calls; spans and
+events of the same export are skipped (counted, not quarantined).
+
+`usageDetails.input` is the UNCACHED part: cache keys vary by SDK/integration
+(`input_cached_tokens`, `cache_read_input_tokens`, `input_cache_read`; writes
+`cache_creation_input_tokens`, `input_cache_creation`) and are added back. Reasoning
+(`output_reasoning_tokens`) is kept outside `output`, so canonical output = output + reasoning.
+`level: ERROR` is a failed call (an HTTP status in `statusMessage` classifies it). Scores attached
+to the observation become tags (`score.<name>`, and `score` for the first one).
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+
+_USAGE = {k: "VARCHAR" for k in (
+    "input", "output", "input_cached_tokens", "cache_read_input_tokens", "input_cache_read",
+    "cache_creation_input_tokens", "input_cache_creation", "output_reasoning_tokens", "output_reasoning",
+)}
+_STRUCTURE = {
+    "id": "VARCHAR", "type": "VARCHAR", "name": "VARCHAR", "level": "VARCHAR",
+    "traceId": "VARCHAR", "startTime": "VARCHAR", "endTime": "VARCHAR", "completionStartTime": "VARCHAR",
+    "model": "VARCHAR", "statusMessage": "VARCHAR", "usageDetails": _USAGE,
+    "usage": {"input": "VARCHAR", "output": "VARCHAR"},
+    "costDetails": {"total": "VARCHAR"}, "totalCost": "VARCHAR", "calculatedTotalCost": "VARCHAR",
+    "trace_id": "VARCHAR", "start_time": "VARCHAR", "end_time": "VARCHAR", "completion_start_time": "VARCHAR",
+    "provided_model_name": "VARCHAR", "status_message": "VARCHAR", "usage_details": _USAGE,
+    "cost_details": {"total": "VARCHAR"}, "total_cost": "VARCHAR",
+    "metadata": "JSON", "scores": "JSON", "input": "JSON", "output": "JSON",
+}
+
+
+def either(camel: str, snake: str) -> str:
+    """A field of the API shape or of the blob-export shape."""
+    return f"coalesce(r.{camel}, r.{snake})"
+
+
+def usage(key: str) -> str:
+    return f"mm_int(coalesce(r.usageDetails.{key}, r.usage_details.{key}))"
+
+
+_READ = f"coalesce({usage('input_cached_tokens')}, {usage('cache_read_input_tokens')}, {usage('input_cache_read')}, 0)"
+_WRITE = f"coalesce({usage('cache_creation_input_tokens')}, {usage('input_cache_creation')}, 0)"
+_REASONING = f"coalesce({usage('output_reasoning_tokens')}, {usage('output_reasoning')}, 0)"
+_T0 = f"mm_ts({either('startTime', 'start_time')})"
+_MSG = either("statusMessage", "status_message")
+_FAILED = "(upper(coalesce(r.level, '')) = 'ERROR')"
+_HTTP = f"TRY_CAST(nullif(regexp_extract(coalesce({_MSG}, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
+_SCORES = (
+    "list_transform(json_extract(r.scores, '$[*]'), lambda s: {'key': 'score.' || json_extract_string(s, '$.name'), "
+    "'value': coalesce(json_extract_string(s, '$.stringValue'), json_extract_string(s, '$.value'))})"
+)
+_FIRST_SCORE = "json_extract_string(r.scores, '$[0].value')"
+_TAGS = (
+    f"mm_merge_tags(map_from_entries(list_filter(list_concat({_SCORES}, "
+    f"[{{'key': 'score', 'value': {_FIRST_SCORE}}}, {{'key': 'trace_id', 'value': {either('traceId', 'trace_id')}}}]), "
+    "lambda e: e.value IS NOT NULL AND e.key IS NOT NULL)), "
+    "map_from_entries(list_filter(map_entries(mm_tags(r.metadata)), lambda e: e.key IN ('team', 'user', 'user_id', 'environment', 'app'))))"
+)
+
+
+def _ms_since_start(expr: str) -> str:
+    return f"CASE WHEN mm_ts({expr}) >= {_T0} THEN (epoch_ms(mm_ts({expr})) - epoch_ms({_T0}))::DOUBLE END"
+
+
+FORMAT = LogFormat(
+    name="langfuse",
+    description="Langfuse observations export (API camelCase and blob-export snake_case); GENERATIONs are calls",
+    structure=_STRUCTURE,
+    detect=(
+        "(r.type IN ('GENERATION', 'SPAN', 'EVENT', 'AGENT', 'TOOL', 'CHAIN', 'RETRIEVER', 'EMBEDDING', 'EVALUATOR', 'GUARDRAIL') "
+        "AND coalesce(r.traceId, r.trace_id) IS NOT NULL)"
+    ),
+    detect_hint="`type` (GENERATION, SPAN, ...) with `traceId`/`trace_id`",
+    skip="r.type NOT IN ('GENERATION', 'EMBEDDING')",
+    columns={
+        "call_id": "r.id",
+        "ts": _T0,
+        "model": either("model", "provided_model_name"),
+        "operation": "CASE WHEN r.type = 'EMBEDDING' THEN 'embedding' ELSE 'chat' END",
+        "input_tokens": f"coalesce({usage('input')}, mm_int(r.usage.input)) + {_READ} + {_WRITE}",
+        "cached_input_tokens": _READ,
+        "cache_write_tokens": _WRITE,
+        "output_tokens": f"coalesce({usage('output')}, mm_int(r.usage.output)) + {_REASONING}",
+        "reasoning_tokens": _REASONING,
+        "latency_ms": _ms_since_start(either("endTime", "end_time")),
+        "ttft_ms": _ms_since_start(either("completionStartTime", "completion_start_time")),
+        "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, {_MSG}), 'unknown') END",
+        "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
+        "logged_cost_usd": (
+            "TRY_CAST(coalesce(r.costDetails.total, r.cost_details.total, r.totalCost, r.total_cost, "
+            "r.calculatedTotalCost) AS DECIMAL(38, 12))"
+        ),
+        "tags": _TAGS,
+    },
+    numbers=tuple(f"{u}.{k}" for u in ("usageDetails", "usage_details") for k in ("input", "output")),
+    times=("startTime", "start_time"),
+)

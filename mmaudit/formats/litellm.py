@@ -1,0 +1,129 @@
+"""LiteLLM proxy logs: the StandardLoggingPayload (callbacks, `id` + `response_cost`) and
+LiteLLM_SpendLogs rows exported as JSON (`request_id` + `spend`).
+
+LiteLLM's `prompt_tokens` already folds the prompt cache in, so it maps straight to canonical
+input; the provider's cache reads/writes and reasoning tokens are read from
+`metadata.usage_object`. `cache_hit` is LiteLLM's OWN response cache (no provider call was
+made): such a record is a success with zero tokens and zero spend, marked tags['cache_hit'] =
+'true' (the counts of the cached response are kept in tags['cached_response_tokens']).
+`request_tags` (joined with ','), team and user go to tags. `status: failure` is a failed call,
+classified from `error_information.error_code` / `error_class`.
+`metadata` and `request_tags` may be JSON or JSON-in-a-string (SpendLogs exports); both work.
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+
+_STRUCTURE = {
+    "id": "VARCHAR",
+    "request_id": "VARCHAR",
+    "call_type": "VARCHAR",
+    "status": "VARCHAR",
+    "custom_llm_provider": "VARCHAR",
+    "model": "VARCHAR",
+    "model_group": "VARCHAR",
+    "prompt_tokens": "VARCHAR",
+    "completion_tokens": "VARCHAR",
+    "startTime": "VARCHAR",
+    "endTime": "VARCHAR",
+    "completionStartTime": "VARCHAR",
+    "stream": "VARCHAR",
+    "response_cost": "VARCHAR",
+    "spend": "VARCHAR",
+    "cache_hit": "VARCHAR",
+    "request_tags": "JSON",
+    "end_user": "VARCHAR",
+    "user": "VARCHAR",
+    "team_id": "VARCHAR",
+    "metadata": "JSON",
+    "error_information": "JSON",
+}
+
+
+def _json_or_string(expr: str) -> str:
+    """JSON as logged, or parsed from a JSON string (SpendLogs exports stringify columns)."""
+    return (
+        f"CASE WHEN json_type({expr}) = 'VARCHAR' AND json_valid(json_extract_string({expr}, '$')) "
+        f"THEN json(json_extract_string({expr}, '$')) ELSE {expr} END"
+    )
+
+
+_META = _json_or_string("r.metadata")
+_ERRINFO = f"coalesce({_json_or_string('r.error_information')}, json_extract({_META}, '$.error_information'))"
+_TAGS = _json_or_string("r.request_tags")
+
+
+def meta(path: str) -> str:
+    """A string under `metadata` (JSON path without the leading `$.`)."""
+    return f"json_extract_string({_META}, '$.{path}')"
+
+
+_HIT = "coalesce(lower(r.cache_hit) IN ('true', '1'), false)"
+_FAILED = "(lower(coalesce(r.status, '')) IN ('failure', 'error', 'failed'))"
+_CODE = f"mm_int(json_extract_string({_ERRINFO}, '$.error_code'))"
+_CLASS = f"json_extract_string({_ERRINFO}, '$.error_class')"
+_USAGE = "usage_object"
+_T0 = "mm_ts(r.startTime)"
+
+
+def _ms_since_start(expr: str) -> str:
+    return f"CASE WHEN mm_ts({expr}) >= {_T0} THEN (epoch_ms(mm_ts({expr})) - epoch_ms({_T0}))::DOUBLE END"
+
+
+def _entry(key: str, value: str) -> str:
+    return f"{{'key': '{key}', 'value': {value}}}"
+
+
+_TAG_ENTRIES = [
+    _entry("team", f"coalesce({meta('user_api_key_team_alias')}, r.team_id, {meta('user_api_key_team_id')})"),
+    _entry("user", f"coalesce(r.user, {meta('user_api_key_user_id')})"),
+    _entry("end_user", f"coalesce(r.end_user, {meta('user_api_key_end_user_id')})"),
+    _entry("request_tags", f"nullif(array_to_string(json_extract_string({_TAGS}, '$[*]'), ','), '')"),
+    _entry("model_group", "r.model_group"),
+    _entry("cache_hit", f"CASE WHEN {_HIT} THEN 'true' END"),
+    _entry("cached_response_tokens", f"CASE WHEN {_HIT} THEN coalesce(r.prompt_tokens, '0') || '+' || coalesce(r.completion_tokens, '0') END"),
+]
+_TAGS_SQL = f"map_from_entries(list_filter([{', '.join(_TAG_ENTRIES)}], lambda e: e.value IS NOT NULL))"
+
+
+def _tokens(expr: str) -> str:
+    """Zero on LiteLLM response-cache hits: no provider was called, nothing was billed."""
+    return f"CASE WHEN {_HIT} THEN 0 ELSE {expr} END"
+
+
+FORMAT = LogFormat(
+    name="litellm",
+    description="LiteLLM proxy: StandardLoggingPayload and LiteLLM_SpendLogs rows (JSON)",
+    structure=_STRUCTURE,
+    detect=(
+        "(r.call_type IS NOT NULL AND (r.spend IS NOT NULL OR r.response_cost IS NOT NULL "
+        "OR r.custom_llm_provider IS NOT NULL OR r.model_group IS NOT NULL))"
+    ),
+    detect_hint="`call_type` with `spend`, `response_cost`, `custom_llm_provider` or `model_group`",
+    columns={
+        "call_id": "coalesce(r.request_id, r.id)",
+        "ts": _T0,
+        "provider": "mm_provider_name(r.custom_llm_provider, model)",
+        "model": "r.model",
+        "operation": "CASE WHEN regexp_matches(lower(coalesce(r.call_type, '')), 'embed') THEN 'embedding' "
+        "WHEN regexp_matches(lower(coalesce(r.call_type, '')), '^a?text_completion') THEN 'completion' ELSE 'chat' END",
+        "input_tokens": _tokens("mm_int(r.prompt_tokens)"),
+        "cached_input_tokens": _tokens(
+            f"coalesce(mm_int(coalesce({meta(_USAGE + '.prompt_tokens_details.cached_tokens')}, "
+            f"{meta(_USAGE + '.cache_read_input_tokens')})), 0)"
+        ),
+        "cache_write_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.cache_creation_input_tokens')}), 0)"),
+        "output_tokens": _tokens("mm_int(r.completion_tokens)"),
+        "reasoning_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.completion_tokens_details.reasoning_tokens')}), 0)"),
+        "latency_ms": _ms_since_start("r.endTime"),
+        "ttft_ms": f"CASE WHEN mm_bool(r.stream) THEN {_ms_since_start('r.completionStartTime')} END",
+        "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_CODE}::INTEGER, {_CLASS}), 'unknown') END",
+        "http_status": f"CASE WHEN {_FAILED} THEN {_CODE} ELSE 200 END",
+        "logged_cost_usd": f"CASE WHEN {_HIT} THEN 0 ELSE TRY_CAST(coalesce(r.spend, r.response_cost) AS DECIMAL(38, 12)) END",
+        "tags": _TAGS_SQL,
+    },
+    numbers=("prompt_tokens", "completion_tokens"),
+    times=("startTime", "endTime"),
+)

@@ -1,0 +1,104 @@
+"""OpenAI Responses API: `response` objects (bare, under `response` as in streaming
+`response.completed` events, or in `{request, response}` pairs).
+
+`usage.input_tokens` already includes `input_tokens_details.cached_tokens` and
+`usage.output_tokens` already includes `output_tokens_details.reasoning_tokens`, so they map
+straight through. `status: failed` is a failed call (`error{code, message}`, `usage` often null);
+`incomplete` (max_output_tokens, content_filter) is a billed call that returned: status ok, with
+the reason kept in tags['incomplete_reason'].
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+
+_BODY = {
+    "id": "VARCHAR",
+    "object": "VARCHAR",
+    "created_at": "VARCHAR",
+    "completed_at": "VARCHAR",
+    "model": "VARCHAR",
+    "status": "VARCHAR",
+    "service_tier": "VARCHAR",
+    "instructions": "JSON",
+    "output": "JSON",
+    "tools": "JSON",
+    "metadata": "JSON",
+    "error": {"code": "VARCHAR", "message": "VARCHAR"},
+    "incomplete_details": {"reason": "VARCHAR"},
+    "usage": {
+        "input_tokens": "VARCHAR",
+        "output_tokens": "VARCHAR",
+        "input_tokens_details": {"cached_tokens": "VARCHAR"},
+        "output_tokens_details": {"reasoning_tokens": "VARCHAR"},
+    },
+}
+_REQUEST = {"model": "VARCHAR", "input": "JSON", "instructions": "JSON", "tools": "JSON", "metadata": "JSON"}
+_WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "status_code": "VARCHAR", "type": "VARCHAR"}
+
+
+def body(path: str) -> str:
+    """A response field, bare or under `response`."""
+    return f"coalesce(r.response.{path}, r.{path})"
+
+
+_FAILED = f"({body('status')} = 'failed' OR {body('error.code')} IS NOT NULL OR coalesce(mm_int(r.status_code), 0) >= 400)"
+_CODE = body("error.code")
+_ERR = f"coalesce(mm_error_type(mm_int(r.status_code)::INTEGER, {_CODE}), 'server')"
+_HTTP = (
+    f"coalesce(mm_int(r.status_code), CASE {_ERR} WHEN 'rate_limit' THEN 429 WHEN 'server' THEN 500 "
+    "WHEN 'timeout' THEN 504 WHEN 'auth' THEN 401 END)"
+)
+_INPUT = "r.request.input"
+_SYSTEM = f"mm_content_text(coalesce(r.request.instructions, {body('instructions')}))"
+_USER = f"CASE WHEN json_type({_INPUT}) = 'VARCHAR' THEN json_extract_string({_INPUT}, '$') ELSE mm_last_user({_INPUT}) END"
+_ALL = f"CASE WHEN json_type({_INPUT}) = 'VARCHAR' THEN json_extract_string({_INPUT}, '$') ELSE mm_all_text({_INPUT}) END"
+_OUT = (
+    f"nullif(array_to_string(json_extract_string({body('output')}, "
+    "'$[*].content[*].text'), chr(10)), '')"
+)
+_CREATED = f"mm_num({body('created_at')})"
+_DONE = f"mm_num({body('completed_at')})"
+
+FORMAT = LogFormat(
+    name="openai-responses",
+    description="OpenAI Responses API: `response` objects (bare, in response.completed events, or {request, response} pairs)",
+    structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
+    detect="(r.object = 'response' OR r.response.object = 'response')",
+    detect_hint='`object: "response"` (bare or under `response`)',
+    columns={
+        "call_id": body("id"),
+        "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({body('created_at')}))",
+        "provider": "CASE WHEN mm_provider_from_model(model) = 'azure' THEN 'azure' ELSE 'openai' END",
+        "model": f"coalesce({body('model')}, r.request.model)",
+        "input_tokens": f"mm_int({body('usage.input_tokens')})",
+        "cached_input_tokens": f"coalesce(mm_int({body('usage.input_tokens_details.cached_tokens')}), 0)",
+        "output_tokens": f"mm_int({body('usage.output_tokens')})",
+        "reasoning_tokens": f"coalesce(mm_int({body('usage.output_tokens_details.reasoning_tokens')}), 0)",
+        "latency_ms": f"coalesce(mm_num(r.latency_ms), CASE WHEN {_DONE} >= {_CREATED} THEN ({_DONE} - {_CREATED}) * 1000 END)",
+        "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_FAILED} THEN {_ERR} END",
+        "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce(mm_int(r.status_code), 200) END",
+        "tags": (
+            f"mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags({body('metadata')})), "
+            f"CASE WHEN {body('incomplete_details.reason')} IS NOT NULL "
+            f"THEN MAP {{'incomplete_reason': {body('incomplete_details.reason')}}} END)"
+        ),
+        "system_prompt": _SYSTEM,
+        "user_prompt": _USER,
+        "response_text": _OUT,
+        "prompt_chars": f"length(nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), ''))",
+        "n_messages": f"CASE WHEN json_type({_INPUT}) = 'ARRAY' THEN json_array_length({_INPUT}) WHEN {_INPUT} IS NOT NULL THEN 1 END",
+        "n_tools": f"coalesce(json_array_length(coalesce(r.request.tools, {body('tools')})), 0)",
+        "has_image": f"mm_has_image({_INPUT})",
+    },
+    numbers=(
+        "usage.input_tokens",
+        "usage.output_tokens",
+        "response.usage.input_tokens",
+        "response.usage.output_tokens",
+    ),
+    times=("created_at", "response.created_at", "timestamp"),
+    prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), '')",
+    output_text=_OUT,
+)

@@ -1,0 +1,71 @@
+"""Claude Code sessions: repeated message lines count once; user turns are skipped, not bad."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.conftest import write_jsonl
+from tests.test_formats_helpers import assert_calls
+
+COMMON = {"parentUuid": None, "isSidechain": False, "userType": "external", "cwd": "/repo",
+          "sessionId": "sess-1", "version": "1.0.83", "gitBranch": "main"}
+USER = {**COMMON, "type": "user", "uuid": "u1", "timestamp": "2025-05-02T10:00:00.000Z",
+        "message": {"role": "user", "content": "fix the failing test"}}
+USAGE = {"input_tokens": 4, "cache_creation_input_tokens": 2000, "cache_read_input_tokens": 15000,
+         "output_tokens": 350, "service_tier": "standard"}
+
+
+def assistant(uuid, block, ts="2025-05-02T10:00:05.000Z", **extra):
+    return {**COMMON, "type": "assistant", "uuid": uuid, "timestamp": ts, "requestId": "req_011",
+            "message": {"id": "msg_01A", "type": "message", "role": "assistant", "model": "claude-sonnet-4-20250514",
+                        "content": [block], "stop_reason": None, "usage": USAGE}, **extra}
+
+
+THINK = assistant("a1", {"type": "thinking", "thinking": "Let me look"})
+TEXT = assistant("a2", {"type": "text", "text": "Looking at the test."})
+TOOL = assistant("a3", {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {}})
+TOOL_RESULT = {**COMMON, "type": "user", "uuid": "u2", "timestamp": "2025-05-02T10:00:06Z",
+               "message": {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}]}}
+SECOND = {**COMMON, "type": "assistant", "uuid": "a4", "timestamp": "2025-05-02T10:00:09Z", "requestId": "req_012",
+          "isSidechain": True, "costUSD": 0.0123,
+          "message": {"id": "msg_01B", "model": "claude-3-5-haiku-20241022", "content": [{"type": "text", "text": "Done."}],
+                      "usage": {"input_tokens": 10, "output_tokens": 5}}}
+API_ERROR = {**COMMON, "type": "assistant", "uuid": "a5", "timestamp": "2025-05-02T10:00:20Z", "isApiErrorMessage": True,
+             "message": {"id": "4f1c", "model": "<synthetic>", "role": "assistant",
+                         "content": [{"type": "text", "text": 'API Error: 529 {"type":"error","error":{"type":"overloaded_error"}}'}],
+                         "usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
+                                   "cache_read_input_tokens": 0}}}
+SUMMARY = {"type": "summary", "summary": "Fixing tests", "leafUuid": "a4"}
+
+BASE = {"provider": "anthropic", "operation": "chat", "reasoning_tokens": 0, "latency_ms": None, "ttft_ms": None,
+        "is_batch": False}
+
+
+def test_claude_code_session_every_column(db, tmp_path):
+    lines = [SUMMARY, USER, THINK, TEXT, TOOL, TOOL_RESULT, SECOND, API_ERROR]
+    (file,) = db.ingest(write_jsonl(tmp_path / "sess-1.jsonl", lines)).files
+    # 3 lines of msg_01A are one call (2 duplicates); summary + 2 user lines skipped, none quarantined
+    assert (file.log_format, file.records, file.loaded, file.duplicates, file.skipped, file.quarantined) == (
+        "claude-code", 8, 3, 2, 3, 0)
+    tags = {"session": "sess-1", "client_version": "1.0.83"}
+    assert_calls(db.calls(), [
+        # 4 uncached + 15000 cache reads + 2000 cache writes
+        {**BASE, "call_id": "cc:msg_01A:req_011", "ts": datetime(2025, 5, 2, 10, 0, 5, tzinfo=UTC),
+         "model": "claude-sonnet-4-20250514", "input_tokens": 17004, "cached_input_tokens": 15000,
+         "cache_write_tokens": 2000, "output_tokens": 350, "status": "ok", "error_type": None, "http_status": 200,
+         "logged_cost_usd": None, "tags": tags},
+        {**BASE, "call_id": "cc:msg_01B:req_012", "ts": datetime(2025, 5, 2, 10, 0, 9, tzinfo=UTC),
+         "model": "claude-3-5-haiku-20241022", "input_tokens": 10, "cached_input_tokens": 0, "cache_write_tokens": 0,
+         "output_tokens": 5, "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.0123,
+         "tags": {**tags, "sidechain": "true"}, "response_text": "Done."},
+        {**BASE, "call_id": "cc:4f1c:", "ts": datetime(2025, 5, 2, 10, 0, 20, tzinfo=UTC), "model": None,
+         "input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0, "status": "error",
+         "error_type": "server", "http_status": 529, "logged_cost_usd": None, "tags": tags},
+    ])
+
+
+def test_reingesting_a_grown_session_adds_only_new_calls(db, tmp_path):
+    path = tmp_path / "sess.jsonl"
+    db.ingest(write_jsonl(path, [USER, THINK, TEXT]))
+    second = db.ingest(write_jsonl(path, [USER, THINK, TEXT, TOOL, SECOND])).files[0]
+    assert (second.loaded, second.duplicates, second.skipped) == (1, 3, 1)

@@ -1,0 +1,43 @@
+"""Helicone exports: prompt_tokens is uncached, cache reads and writes are added back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.conftest import write_jsonl
+from tests.test_formats_helpers import assert_calls
+
+OK = {"request_id": "hc-1", "request_created_at": "2025-05-02T10:00:00Z", "response_created_at": "2025-05-02T10:00:01.2Z",
+      "response_status": 200, "delay_ms": 1200, "time_to_first_token": 180, "provider": "ANTHROPIC",
+      "model": "claude-3-5-haiku-20241022", "prompt_tokens": 30, "prompt_cache_read_tokens": 2048,
+      "prompt_cache_write_tokens": 512, "completion_tokens": 90, "cost": 0.00191, "request_user_id": "u-5",
+      "request_properties": {"Helicone-Property-App": "chatbot", "team": "growth"}}
+REASONING = {"request_id": "hc-2", "request_created_at": "2025-05-02T10:01:00Z", "response_status": 200,
+             "delay_ms": 4000, "time_to_first_token": None, "provider": "OPENAI", "model": "o4-mini",
+             "prompt_tokens": 700, "prompt_cache_read_tokens": 0, "prompt_cache_write_tokens": 0,
+             "completion_tokens": 1500, "reasoning_tokens": 1280, "cost": 0.0074, "request_properties": {}}
+FAILED = {"request_id": "hc-3", "request_created_at": "2025-05-02T10:02:00Z", "response_status": 529,
+          "delay_ms": 300, "provider": "ANTHROPIC", "model": "claude-sonnet-4-20250514", "prompt_tokens": 0,
+          "completion_tokens": 0, "cost": 0, "request_properties": None}
+
+BASE = {"operation": "chat", "is_batch": False}
+
+
+def test_helicone_every_column(db, tmp_path):
+    result = db.ingest(write_jsonl(tmp_path / "helicone.jsonl", [OK, REASONING, FAILED]))
+    assert result.files[0].log_format == "helicone" and result.files[0].quarantined == 0
+    assert_calls(db.calls(), [
+        {**BASE, "call_id": "hc-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC), "provider": "anthropic",
+         "model": "claude-3-5-haiku-20241022", "input_tokens": 2590, "cached_input_tokens": 2048,
+         "cache_write_tokens": 512, "output_tokens": 90, "reasoning_tokens": 0, "latency_ms": 1200.0, "ttft_ms": 180.0,
+         "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.00191,
+         "tags": {"Helicone-Property-App": "chatbot", "team": "growth", "user": "u-5"}},
+        {**BASE, "call_id": "hc-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC), "provider": "openai",
+         "model": "o4-mini", "input_tokens": 700, "cached_input_tokens": 0, "cache_write_tokens": 0,
+         "output_tokens": 1500, "reasoning_tokens": 1280, "latency_ms": 4000.0, "ttft_ms": None, "status": "ok",
+         "error_type": None, "http_status": 200, "logged_cost_usd": 0.0074, "tags": {}},
+        {**BASE, "call_id": "hc-3", "ts": datetime(2025, 5, 2, 10, 2, tzinfo=UTC), "provider": "anthropic",
+         "model": "claude-sonnet-4-20250514", "input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0,
+         "output_tokens": 0, "reasoning_tokens": 0, "latency_ms": 300.0, "ttft_ms": None, "status": "error",
+         "error_type": "server", "http_status": 529, "logged_cost_usd": 0.0, "tags": None},
+    ])

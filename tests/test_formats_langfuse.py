@@ -1,0 +1,57 @@
+"""Langfuse observations: usageDetails.input is uncached; only GENERATIONs are calls."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.conftest import write_jsonl
+from tests.test_formats_helpers import assert_calls
+
+API = {"id": "obs-1", "traceId": "tr-1", "type": "GENERATION", "name": "answer", "level": "DEFAULT",
+       "startTime": "2025-05-02T10:00:00.000Z", "endTime": "2025-05-02T10:00:02.500Z",
+       "completionStartTime": "2025-05-02T10:00:00.300Z", "model": "claude-3-7-sonnet-20250219",
+       "usageDetails": {"input": 100, "cache_read_input_tokens": 6000, "cache_creation_input_tokens": 400,
+                        "output": 250, "total": 6750},
+       "costDetails": {"input": 0.003, "output": 0.00375, "total": 0.00675},
+       "metadata": {"team": "support", "irrelevant": "x"},
+       "scores": [{"name": "helpfulness", "value": 0.9}]}
+REASONING = {"id": "obs-2", "traceId": "tr-2", "type": "GENERATION", "level": "DEFAULT",
+             "startTime": "2025-05-02T10:01:00Z", "endTime": "2025-05-02T10:01:05Z", "model": "o3-mini",
+             "usageDetails": {"input": 500, "input_cached_tokens": 1024, "output": 300, "output_reasoning_tokens": 900},
+             "totalCost": 0.0091}
+SPAN = {"id": "obs-3", "traceId": "tr-2", "type": "SPAN", "name": "retrieve", "startTime": "2025-05-02T10:01:00Z"}
+ERROR = {"id": "obs-4", "traceId": "tr-3", "type": "GENERATION", "level": "ERROR",
+         "statusMessage": "Error code: 429 - rate limit exceeded", "startTime": "2025-05-02T10:02:00Z",
+         "model": "gpt-4o", "usageDetails": {}}
+BLOB = {"id": "obs-5", "trace_id": "tr-4", "type": "GENERATION", "level": "DEFAULT",
+        "start_time": "2025-05-02 10:03:00", "end_time": "2025-05-02 10:03:01", "provided_model_name": "gpt-4o-mini",
+        "usage_details": {"input": 40, "output": 10}, "cost_details": {"total": 0.00002}, "total_cost": 0.00002}
+
+BASE = {"operation": "chat", "is_batch": False, "cache_write_tokens": 0}
+
+
+def test_langfuse_every_column(db, tmp_path):
+    result = db.ingest(write_jsonl(tmp_path / "observations.jsonl", [API, REASONING, SPAN, ERROR, BLOB]))
+    (file,) = result.files
+    assert (file.log_format, file.quarantined, file.skipped, file.loaded) == ("langfuse", 0, 1, 4)
+    assert_calls(db.calls(), [
+        # 100 uncached + 6000 cache reads + 400 cache writes
+        {**BASE, "call_id": "obs-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC), "provider": "anthropic",
+         "model": "claude-3-7-sonnet-20250219", "input_tokens": 6500, "cached_input_tokens": 6000,
+         "cache_write_tokens": 400, "output_tokens": 250, "reasoning_tokens": 0, "latency_ms": 2500.0,
+         "ttft_ms": 300.0, "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.00675,
+         "tags": {"score.helpfulness": "0.9", "score": "0.9", "trace_id": "tr-1", "team": "support"}},
+        # reasoning sits outside `output`: 300 + 900
+        {**BASE, "call_id": "obs-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC), "provider": "openai",
+         "model": "o3-mini", "input_tokens": 1524, "cached_input_tokens": 1024, "output_tokens": 1200,
+         "reasoning_tokens": 900, "latency_ms": 5000.0, "ttft_ms": None, "status": "ok", "error_type": None,
+         "http_status": 200, "logged_cost_usd": 0.0091, "tags": {"trace_id": "tr-2"}},
+        {**BASE, "call_id": "obs-4", "ts": datetime(2025, 5, 2, 10, 2, tzinfo=UTC), "provider": "openai",
+         "model": "gpt-4o", "input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0,
+         "latency_ms": None, "ttft_ms": None, "status": "error", "error_type": "rate_limit", "http_status": 429,
+         "logged_cost_usd": None, "tags": {"trace_id": "tr-3"}},
+        {**BASE, "call_id": "obs-5", "ts": datetime(2025, 5, 2, 10, 3, tzinfo=UTC), "provider": "openai",
+         "model": "gpt-4o-mini", "input_tokens": 40, "cached_input_tokens": 0, "output_tokens": 10,
+         "reasoning_tokens": 0, "latency_ms": 1000.0, "ttft_ms": None, "status": "ok", "error_type": None,
+         "http_status": 200, "logged_cost_usd": 0.00002, "tags": {"trace_id": "tr-4"}},
+    ])

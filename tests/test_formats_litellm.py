@@ -1,0 +1,83 @@
+"""LiteLLM StandardLoggingPayload and SpendLogs rows; LiteLLM response-cache hits cost nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from tests.conftest import write_jsonl
+from tests.test_formats_helpers import assert_calls
+
+PAYLOAD = {
+    "id": "litellm-call-1", "trace_id": "t-1", "call_type": "acompletion", "stream": True, "status": "success",
+    "custom_llm_provider": "anthropic", "model": "claude-3-5-sonnet-20241022", "model_group": "smart",
+    "prompt_tokens": 5050, "completion_tokens": 120, "total_tokens": 5170,
+    "startTime": 1746180000.0, "endTime": 1746180003.5, "completionStartTime": 1746180000.4,
+    "response_cost": 0.0123, "cache_hit": None, "request_tags": ["app:search", "env:prod"], "end_user": "cust-9",
+    "metadata": {"user_api_key_team_alias": "search", "user_api_key_user_id": "u-1",
+                 "usage_object": {"prompt_tokens": 5050, "completion_tokens": 120,
+                                  "cache_read_input_tokens": 4000, "cache_creation_input_tokens": 1000,
+                                  "prompt_tokens_details": {"cached_tokens": 4000}}},
+    "error_information": None,
+}
+CACHE_HIT = {**PAYLOAD, "id": "litellm-call-2", "stream": False, "cache_hit": True, "response_cost": 0.0,
+             "startTime": 1746180010.0, "endTime": 1746180010.02, "completionStartTime": 1746180010.02,
+             "request_tags": [], "end_user": None}
+FAILURE = {"id": "litellm-call-3", "call_type": "acompletion", "stream": False, "status": "failure",
+           "custom_llm_provider": "bedrock", "model": "anthropic.claude-3-haiku-20240307-v1:0", "model_group": "cheap",
+           "prompt_tokens": 0, "completion_tokens": 0, "startTime": 1746180020.0, "endTime": 1746180020.8,
+           "response_cost": 0.0, "cache_hit": None, "request_tags": [], "metadata": {},
+           "error_information": {"error_code": "429", "error_class": "RateLimitError", "llm_provider": "bedrock"}}
+SPEND_ROW = {"request_id": "chatcmpl-spend-1", "call_type": "acompletion", "api_key": "hashed", "spend": 0.00042,
+             "total_tokens": 1700, "prompt_tokens": 1500, "completion_tokens": 200,
+             "startTime": "2025-05-02T10:01:00Z", "endTime": "2025-05-02T10:01:02.250Z",
+             "completionStartTime": "2025-05-02T10:01:02.250Z", "model": "gpt-4o-mini",
+             "model_group": "default", "custom_llm_provider": "openai", "user": "u-2", "team_id": "team-b",
+             "end_user": "", "cache_hit": "False", "status": "success",
+             "request_tags": json.dumps(["batch-job"]),
+             "metadata": json.dumps({"usage_object": {"prompt_tokens": 1500, "completion_tokens": 200,
+                                                      "prompt_tokens_details": {"cached_tokens": 1024},
+                                                      "completion_tokens_details": {"reasoning_tokens": 0}}})}
+SPEND_HIT = {**SPEND_ROW, "request_id": "chatcmpl-spend-2", "cache_hit": "True", "spend": 0.0,
+             "request_tags": "[]", "metadata": "{}"}
+
+BASE = {"operation": "chat", "is_batch": False}
+
+
+def test_litellm_every_column(db, tmp_path):
+    result = db.ingest(write_jsonl(tmp_path / "litellm.jsonl", [PAYLOAD, CACHE_HIT, FAILURE, SPEND_ROW, SPEND_HIT]))
+    assert result.files[0].log_format == "litellm" and result.files[0].quarantined == 0
+    assert_calls(db.calls(), [
+        # prompt_tokens already folds in the 4000 cache reads and 1000 writes
+        {**BASE, "call_id": "litellm-call-1", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC),
+         "provider": "anthropic", "model": "claude-3-5-sonnet-20241022", "input_tokens": 5050,
+         "cached_input_tokens": 4000, "cache_write_tokens": 1000, "output_tokens": 120, "reasoning_tokens": 0,
+         "latency_ms": 3500.0, "ttft_ms": 400.0, "status": "ok", "error_type": None, "http_status": 200,
+         "logged_cost_usd": 0.0123,
+         "tags": {"team": "search", "user": "u-1", "end_user": "cust-9", "request_tags": "app:search,env:prod",
+                  "model_group": "smart"}},
+        # LiteLLM's own response cache answered: a success, no provider tokens, zero spend
+        {**BASE, "call_id": "litellm-call-2", "ts": datetime(2025, 5, 2, 10, 0, 10, tzinfo=UTC),
+         "provider": "anthropic", "model": "claude-3-5-sonnet-20241022", "input_tokens": 0,
+         "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0,
+         "latency_ms": 20.0, "ttft_ms": None, "status": "ok", "error_type": None, "http_status": 200,
+         "logged_cost_usd": 0.0,
+         "tags": {"team": "search", "user": "u-1", "model_group": "smart", "cache_hit": "true",
+                  "cached_response_tokens": "5050+120"}},
+        {**BASE, "call_id": "litellm-call-3", "ts": datetime(2025, 5, 2, 10, 0, 20, tzinfo=UTC),
+         "provider": "aws-bedrock", "model": "anthropic.claude-3-haiku-20240307-v1:0", "input_tokens": 0,
+         "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0,
+         "latency_ms": 800.0, "ttft_ms": None, "status": "error", "error_type": "rate_limit", "http_status": 429,
+         "logged_cost_usd": 0.0, "tags": {"model_group": "cheap"}},
+        {**BASE, "call_id": "chatcmpl-spend-1", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC),
+         "provider": "openai", "model": "gpt-4o-mini", "input_tokens": 1500, "cached_input_tokens": 1024,
+         "cache_write_tokens": 0, "output_tokens": 200, "reasoning_tokens": 0, "latency_ms": 2250.0, "ttft_ms": None,
+         "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.00042,
+         "tags": {"team": "team-b", "user": "u-2", "end_user": "", "request_tags": "batch-job", "model_group": "default"}},
+        {**BASE, "call_id": "chatcmpl-spend-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC),
+         "provider": "openai", "model": "gpt-4o-mini", "input_tokens": 0, "cached_input_tokens": 0,
+         "cache_write_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0, "latency_ms": 2250.0, "ttft_ms": None,
+         "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.0,
+         "tags": {"team": "team-b", "user": "u-2", "end_user": "", "model_group": "default", "cache_hit": "true",
+                  "cached_response_tokens": "1500+200"}},
+    ])

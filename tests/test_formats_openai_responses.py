@@ -1,0 +1,72 @@
+"""OpenAI Responses API objects: cached and reasoning tokens are already inside the totals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.conftest import write_jsonl
+from tests.test_formats_helpers import ANY, assert_calls
+
+COMPLETED = {
+    "id": "resp_01", "object": "response", "created_at": 1746180000, "completed_at": 1746180004,
+    "model": "o4-mini-2025-04-16", "status": "completed", "error": None, "incomplete_details": None,
+    "instructions": "Answer briefly.",
+    "output": [
+        {"type": "reasoning", "id": "rs_1", "summary": []},
+        {"type": "message", "id": "msg_1", "role": "assistant",
+         "content": [{"type": "output_text", "text": "Paris.", "annotations": []}]},
+    ],
+    "usage": {"input_tokens": 2000, "input_tokens_details": {"cached_tokens": 1536},
+              "output_tokens": 700, "output_tokens_details": {"reasoning_tokens": 640}, "total_tokens": 2700},
+    "metadata": {"team": "geo"},
+}
+STREAM_EVENT = {"type": "response.completed", "sequence_number": 12, "response": {
+    "id": "resp_02", "object": "response", "created_at": 1746180060, "model": "gpt-4.1-2025-04-14",
+    "status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"},
+    "output": [], "usage": {"input_tokens": 30, "input_tokens_details": {"cached_tokens": 0},
+                             "output_tokens": 16, "output_tokens_details": {"reasoning_tokens": 0}}}}
+FAILED = {"id": "resp_03", "object": "response", "created_at": 1746180120, "model": "o3-2025-04-16",
+          "status": "failed", "usage": None, "output": [],
+          "error": {"code": "rate_limit_exceeded", "message": "Rate limit reached"}}
+SERVER = {"id": "resp_04", "object": "response", "created_at": 1746180180, "model": "gpt-4.1",
+          "status": "failed", "usage": None, "error": {"code": "server_error", "message": "oops"}}
+
+BASE = {"operation": "chat", "cache_write_tokens": 0, "ttft_ms": None, "is_batch": False, "logged_cost_usd": None}
+
+
+def test_responses_every_column(db, tmp_path):
+    result = db.ingest(write_jsonl(tmp_path / "resp.jsonl", [COMPLETED, STREAM_EVENT, FAILED, SERVER]))
+    assert result.files[0].log_format == "openai-responses" and result.files[0].quarantined == 0
+    assert_calls(db.calls(), [
+        {**BASE, "call_id": "resp_01", "ts": datetime(2025, 5, 2, 10, 0, tzinfo=UTC),
+         "provider": "openai", "model": "o4-mini-2025-04-16",
+         # input_tokens already includes the 1536 cached; output already includes the 640 reasoning
+         "input_tokens": 2000, "cached_input_tokens": 1536, "output_tokens": 700, "reasoning_tokens": 640,
+         "latency_ms": 4000.0, "status": "ok", "error_type": None, "http_status": 200,
+         "tags": {"team": "geo"}, "system_prompt": "Answer briefly.", "response_text": "Paris.",
+         "prompt_hash": ANY, "prompt_chars": len("Answer briefly."), "n_tools": 0},
+        {**BASE, "call_id": "resp_02", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC),
+         "provider": "openai", "model": "gpt-4.1-2025-04-14", "input_tokens": 30, "cached_input_tokens": 0,
+         "output_tokens": 16, "reasoning_tokens": 0, "latency_ms": None, "status": "ok", "error_type": None,
+         "http_status": 200, "tags": {"incomplete_reason": "max_output_tokens"}, "n_tools": 0},
+        {**BASE, "call_id": "resp_03", "ts": datetime(2025, 5, 2, 10, 2, tzinfo=UTC),
+         "provider": "openai", "model": "o3-2025-04-16", "input_tokens": 0, "cached_input_tokens": 0,
+         "output_tokens": 0, "reasoning_tokens": 0, "latency_ms": None, "status": "error",
+         "error_type": "rate_limit", "http_status": 429, "tags": None, "n_tools": 0},
+        {**BASE, "call_id": "resp_04", "ts": datetime(2025, 5, 2, 10, 3, tzinfo=UTC),
+         "provider": "openai", "model": "gpt-4.1", "input_tokens": 0, "cached_input_tokens": 0,
+         "output_tokens": 0, "reasoning_tokens": 0, "latency_ms": None, "status": "error",
+         "error_type": "server", "http_status": 500, "tags": None, "n_tools": 0},
+    ])
+
+
+def test_request_response_pair_reads_the_prompt(db, tmp_path):
+    pair = {"timestamp": "2025-05-02T09:59:59Z", "latency_ms": 812,
+            "request": {"model": "o4-mini", "input": [{"role": "user", "content": "Capital of France?"}],
+                        "tools": [{"type": "web_search"}]},
+            "response": COMPLETED}
+    db.ingest(write_jsonl(tmp_path / "pair.jsonl", [pair]))
+    (row,) = db.calls()
+    assert row["ts"] == datetime(2025, 5, 2, 9, 59, 59, tzinfo=UTC)
+    assert (row["latency_ms"], row["user_prompt"], row["n_messages"], row["n_tools"]) == (812.0, "Capital of France?", 1, 1)
+    assert row["prompt_chars"] == len("Answer briefly.\nCapital of France?")
