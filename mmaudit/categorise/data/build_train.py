@@ -1,6 +1,7 @@
 """Build the categoriser training corpus (`train_set.jsonl`) reproducibly.
 
-    python -m mmaudit.categorise.data.build_train            # writes data/train_set.jsonl
+    python mmaudit/categorise/data/build_train.py            # writes data/train_set.jsonl
+    python mmaudit/categorise/data/build_train.py --model    # ... and retrains data/categoriser.joblib
 
 The corpus = the 112 hand-written examples of `train_handwritten.jsonl` + generated examples. The
 generator composes, with a fixed seed, task templates (system prompts that define the job, user
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from pathlib import Path
 
 SEED = 20240605
@@ -1458,6 +1460,11 @@ def main() -> None:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} examples ({len(handwritten)} hand-written + {len(generated)} generated) to {HERE / 'train_set.jsonl'}")
+    if "--model" in sys.argv[1:]:
+        from mmaudit.categorise.model import train
+
+        report = train(HERE / "train_set.jsonl", HERE / "categoriser.joblib", folds=5)
+        print(report.render())
 
 
 if __name__ == "__main__":
