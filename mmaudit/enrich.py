@@ -18,7 +18,8 @@ from mmaudit.store import resolve_db_path
 
 
 def categorise_enricher(rules_path: Path | None, db: Path | None) -> Enricher:
-    """Rules (defaults + the user's file), plus a model trained for this database if there is one."""
+    """Rules (defaults + the user's file), plus a model trained for this database if there is one,
+    else the model bundled with the package when scikit-learn is installed (`default_model()`)."""
     rules = load_rules(rules_path)
     from mmaudit.categorise.model import model_path_for
 
@@ -28,6 +29,10 @@ def categorise_enricher(rules_path: Path | None, db: Path | None) -> Enricher:
         from mmaudit.categorise import load_model
 
         model = load_model(model_file)
+    else:
+        from mmaudit.categorise import default_model
+
+        model = default_model()
 
     def enrich(con: duckdb.DuckDBPyConnection, table: str) -> None:
         apply_categories(con, table, rules, model)

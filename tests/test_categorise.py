@@ -165,3 +165,67 @@ def test_cli_categorize_over_stored_calls(tmp_path: Path):
     assert result.exit_code == 0, result.output
     tasks = {r["task"]: r["calls"] for r in json.loads(result.output)["tasks"]}
     assert tasks == {"translation": 1, "embedding": 1}
+
+
+def test_non_ascii_keywords_match_without_word_boundaries(tmp_path: Path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("tasks:\n  other:\n    cues:\n      - {keywords: [要約, résumé], weight: 9}\n")
+    rows = categorise([{"user_prompt": "この記事を要約して"}, {"user_prompt": "un résumé, vite"}], rules)
+    assert [r[0] for r in rows] == ["other", "other"]
+
+
+def test_instruction_field_ignores_the_middle_of_a_pasted_document(tmp_path: Path):
+    rules = tmp_path / "r.yaml"
+    rules.write_text("tasks:\n  other:\n    cues:\n      - {keywords: [zebra], field: instruction, weight: 9}\n")
+    middle = "filler " * 200 + "zebra " + "filler " * 200
+    rows = categorise([{"user_prompt": middle}, {"user_prompt": "zebra " + middle}], rules)
+    assert rows[0][0] != "other" and rows[1][0] == "other"
+
+
+def test_default_model_is_none_without_sklearn(monkeypatch):
+    import importlib.util
+
+    import mmaudit.categorise as cat
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a))
+    cat.default_model.cache_clear()
+    try:
+        assert cat.default_model() is None
+        assert "scikit-learn is not installed" in (cat.default_model_note() or "")
+    finally:
+        cat.default_model.cache_clear()
+
+
+def test_bundled_model_is_used_by_ingest_enricher(tmp_path: Path):
+    pytest.importorskip("sklearn")
+    from mmaudit.categorise import default_model
+    from mmaudit.categorise.model import bundled_model_path
+
+    assert bundled_model_path().exists() and bundled_model_path().stat().st_size < 5_000_000
+    model = default_model()
+    assert model is not None
+    labels, conf = model.predict(["Output exactly one of: billing, tech, sales", "Translate into German: good morning"])
+    assert list(labels) == ["classification", "translation"] and (conf > 0).all()
+    rows = categorise([{"user_prompt": "You are a ticket router. Reply with one label: billing | tech | sales.\nmy card was charged twice"}],
+                      model=model)
+    assert rows[0][0] == "classification"
+    import inspect
+
+    from mmaudit.enrich import categorise_enricher
+
+    enrich = categorise_enricher(None, tmp_path / "fresh.duckdb")  # no model trained beside this db
+    assert inspect.getclosurevars(enrich).nonlocals["model"] is model
+
+
+def test_training_corpus_is_large_and_covers_text_tasks():
+    from importlib import resources
+
+    from mmaudit.categorise.dataset import read_examples
+
+    path = Path(str(resources.files("mmaudit.categorise").joinpath("data/train_set.jsonl")))
+    rows = read_examples(path)
+    tasks = {r["label_task"] for r in rows}
+    assert len(rows) >= 1000
+    assert {"classification", "extraction", "summarization", "translation", "qa", "chat", "writing", "code", "reasoning"} <= tasks
+    assert {r["label_complexity"] for r in rows} == {"simple", "moderate", "complex"}

@@ -1,11 +1,15 @@
 """Categorisation of calls into a task taxonomy and a complexity level.
 
-Public API: `load_rules`, `apply_categories`, `train`, `load_model`, `evaluate` (see
-docs/categorisation.md). scikit-learn is only needed for `train` and for applying a trained model.
+Public API: `load_rules`, `apply_categories`, `default_model`, `train`, `load_model`, `evaluate` (see
+docs/categorisation.md). scikit-learn is only needed for `train` and for applying a trained model:
+`default_model()` returns the bundled model when scikit-learn is installed, else None.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from mmaudit.categorise.apply import apply_categories
@@ -21,6 +25,8 @@ __all__ = [
     "TrainReport",
     "TrainedModel",
     "apply_categories",
+    "default_model",
+    "default_model_note",
     "evaluate",
     "load_model",
     "load_rules",
@@ -45,3 +51,39 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(f"mmaudit.categorise.{_LAZY[name]}")
         return getattr(module, name)
     raise AttributeError(name)
+
+
+_NOTE: list[str] = []
+
+
+@functools.lru_cache(maxsize=1)
+def default_model() -> "TrainedModel | None":
+    """The TF-IDF + logistic-regression model bundled with the package (trained on
+    `data/train_set.jsonl`), or None - with the reason in `default_model_note()` - when scikit-learn
+    is not installed (`pip install 'mmaudit[train]'`) or the file cannot be loaded by this
+    scikit-learn version. Loaded once, lazily; the rules alone are used when it is None.
+    """
+    if importlib.util.find_spec("sklearn") is None:
+        _NOTE[:] = ["categoriser model skipped: scikit-learn is not installed (pip install 'mmaudit[train]'); rules only"]
+        return None
+    from mmaudit.categorise.model import bundled_model_path, load_model
+
+    path = bundled_model_path()
+    if not path.exists():
+        _NOTE[:] = [f"categoriser model skipped: {path} is missing; rules only"]
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # InconsistentVersionWarning: checked by predicting below
+            model = load_model(path)
+            model.predict(["smoke test"])
+    except Exception as exc:  # an incompatible scikit-learn version must not break ingest
+        _NOTE[:] = [f"categoriser model skipped: cannot load {path.name} ({type(exc).__name__}: {exc}); rules only"]
+        return None
+    _NOTE[:] = []
+    return model
+
+
+def default_model_note() -> str | None:
+    """Why `default_model()` returned None (after calling it), else None."""
+    return _NOTE[0] if _NOTE else None

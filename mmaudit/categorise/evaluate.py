@@ -1,6 +1,7 @@
 """Measure a rule set (and optionally a model) against the labelled evaluation set.
 
-Run `python -m mmaudit.categorise.evaluate [--rules FILE] [--model FILE] [--set FILE]`. The set is
+Run `python -m mmaudit.categorise.evaluate [--rules FILE] [--model FILE | --no-model] [--set FILE]`
+(default: the bundled model when scikit-learn is installed, as ingest does). The set is
 loaded into a DuckDB table with the calls feature columns and categorised by the real
 `apply_categories`, so the figures describe exactly what ingest does.
 """
@@ -93,16 +94,26 @@ def evaluate(rules: Rules, model: "TrainedModel | None" = None, path: Path | Non
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rules", type=Path, help="user rules file merged over the defaults")
-    parser.add_argument("--model", type=Path, help="a trained model file (needs scikit-learn)")
+    parser.add_argument("--model", type=Path, help="a trained model file (default: the bundled one; needs scikit-learn)")
+    parser.add_argument("--no-model", action="store_true", help="rules only")
     parser.add_argument("--set", type=Path, help="labelled JSONL (default: the bundled eval set)")
     parser.add_argument("--errors", action="store_true", help="list misclassified examples")
     args = parser.parse_args(argv)
     model = None
-    if args.model:
+    if args.model and not args.no_model:
         from mmaudit.categorise.model import load_model
 
         model = load_model(args.model)
+        mode = f"rules + model {args.model}"
+    elif not args.no_model:
+        from mmaudit.categorise import default_model, default_model_note
+
+        model = default_model()
+        mode = "rules + bundled model" if model is not None else f"rules only ({default_model_note()})"
+    else:
+        mode = "rules only"
     report = evaluate(load_rules(args.rules), model, args.set)
+    print(f"mode: {mode}")
     print(report.render())
     if args.errors:
         for line, expected, got in report.errors:

@@ -22,6 +22,7 @@ from mmaudit.categorise.sql import model_text_sql, quote_table
 from mmaudit.errors import InputError, MmauditError
 
 MODEL_FILENAME = "mmaudit.categoriser.joblib"
+BUNDLED_MODEL_NAME = "data/categoriser.joblib"
 BATCH_ROWS = 8192
 FORMAT_VERSION = 1
 
@@ -38,6 +39,13 @@ def _sklearn(module: str) -> Any:
         raise MissingExtraError(
             "training or using a categoriser model needs scikit-learn: pip install 'mmaudit[train]'"
         ) from None
+
+
+def bundled_model_path() -> Path:
+    """The model trained on `data/train_set.jsonl` and shipped with the package."""
+    from importlib import resources
+
+    return Path(str(resources.files("mmaudit.categorise").joinpath(BUNDLED_MODEL_NAME)))
 
 
 def model_path_for(db_path: Path) -> Path:
@@ -147,7 +155,9 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5) -> TrainReport:
     fitted = _pipeline().fit(texts, labels)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"format": FORMAT_VERSION, "pipeline": fitted, "labels": classes}, out)
+    sklearn = _sklearn("sklearn")
+    joblib.dump({"format": FORMAT_VERSION, "pipeline": fitted, "labels": classes, "sklearn": sklearn.__version__},
+                out, compress=3)
     return TrainReport(len(labels), k, accuracy, classes, confusion, out)
 
 

@@ -36,7 +36,7 @@ NumericFeature = Literal[
     "response_chars",
 ]
 StringFeature = Literal["operation", "response_format", "has_image"]
-TextField = Literal["prompt", "system", "user", "response"]
+TextField = Literal["prompt", "instruction", "system", "user", "response"]
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 

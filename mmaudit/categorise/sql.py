@@ -18,6 +18,10 @@ from mmaudit.categorise.rules import Cue, Rules
 # pasted document, and scanning 100 kB documents with ~150 regexes would dominate the run time.
 SCAN_HEAD_CHARS = 6000
 SCAN_TAIL_CHARS = 2000
+# The `instruction` field: the system prompt plus the start and end of the user message, where
+# requests are phrased; the middle of a pasted document (numbers, questions, names) is left out.
+INSTRUCTION_HEAD_CHARS = 400
+INSTRUCTION_TAIL_CHARS = 300
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _RE2_SPECIAL = set("\\.^$|?*+()[]{}")
 
@@ -55,8 +59,9 @@ def keywords_regex(keywords: list[str]) -> str:
     parts = []
     for kw in keywords:
         body = r"\s+".join(escape_re2(w) for w in kw.split())
-        left = r"\b" if re.match(r"\w", kw[0]) else ""
-        right = r"\b" if re.match(r"\w", kw[-1]) else ""
+        # RE2's \b is ASCII-only: a boundary next to é or 要 never matches, so only ASCII edges get one.
+        left = r"\b" if re.match(r"[A-Za-z0-9_]", kw[0]) else ""
+        right = r"\b" if re.match(r"[A-Za-z0-9_]", kw[-1]) else ""
         parts.append(f"{left}{body}{right}")
     return "(?i)(?:" + "|".join(parts) + ")"
 
@@ -69,12 +74,17 @@ def feature_columns(src: str = "t") -> str:
         f"CASE WHEN length({user}) > {SCAN_HEAD_CHARS + SCAN_TAIL_CHARS} "
         f"THEN left({user}, {SCAN_HEAD_CHARS}) || chr(10) || right({user}, {SCAN_TAIL_CHARS}) ELSE {user} END"
     )
+    instruction = (
+        f"CASE WHEN length({user}) > {INSTRUCTION_HEAD_CHARS + INSTRUCTION_TAIL_CHARS} "
+        f"THEN left({user}, {INSTRUCTION_HEAD_CHARS}) || chr(10) || right({user}, {INSTRUCTION_TAIL_CHARS}) ELSE {user} END"
+    )
     return ",\n".join(
         [
             f"{src}.rowid AS rid",
             f"{system} AS f_system",
             f"{scan} AS f_user",
             f"{system} || chr(10) || {scan} AS f_prompt",
+            f"{system} || chr(10) || {instruction} AS f_instruction",
             f"left(coalesce({src}.response_text, ''), {SCAN_HEAD_CHARS}) AS f_response",
             f"coalesce({src}.prompt_chars, length({system}) + length({user})) AS prompt_chars",
             f"length({system}) AS system_chars",

@@ -18,16 +18,20 @@ RulesOption = Annotated[
     Optional[Path], typer.Option("--rules", help="Rules YAML merged over the defaults (add tasks, cues, thresholds).")
 ]
 ModelOption = Annotated[
-    bool, typer.Option("--model/--no-model", help="Use the trained model beside the database if there is one.")
+    bool, typer.Option("--model/--no-model", help="Use the model trained beside the database, else the bundled one (needs scikit-learn).")
 ]
 
 
 def _model_beside(db_path: Path, use: bool):  # type: ignore[no-untyped-def]
-    """The trained model stored beside the database, when asked for and present."""
+    """The trained model stored beside the database if present, else the bundled default model
+    (None without scikit-learn); None when --no-model."""
+    from mmaudit.categorise import default_model
     from mmaudit.categorise.model import load_model, model_path_for
 
+    if not use:
+        return None
     path = model_path_for(db_path)
-    return load_model(path) if use and path.exists() else None
+    return load_model(path) if path.exists() else default_model()
 
 
 def _counts(con) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -98,19 +102,23 @@ def train_cmd(
 @app.command("eval")
 def eval_cmd(
     rules: RulesOption = None,
+    model: ModelOption = True,
     labelled: Annotated[Optional[Path], typer.Option("--set", help="Labelled JSONL [default: bundled eval set].")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Measure the rules on the labelled evaluation set: per-task precision/recall and accuracies."""
     with user_errors():
+        from mmaudit.categorise import default_model, default_model_note
         from mmaudit.categorise.evaluate import evaluate
 
-        report = evaluate(load_rules(rules), None, labelled)
+        trained = default_model() if model else None
+        report = evaluate(load_rules(rules), trained, labelled)
     rows = [{"task": s.task, "support": s.support, "precision": s.precision, "recall": s.recall} for s in report.per_task]
     columns = [Column("task", "Task"), Column("support", "Support", "int"),
                Column("precision", "Precision", "float"), Column("recall", "Recall", "float")]
     notes = [f"task accuracy: {report.task_accuracy:.1%}", f"complexity accuracy: {report.complexity_accuracy:.1%}",
-             f"examples: {report.n}"]
+             f"examples: {report.n}",
+             "mode: rules + bundled model" if trained is not None else f"mode: rules only{' (' + default_model_note() + ')' if model and default_model_note() else ''}"]
     emit(Report([Table("Categoriser evaluation", columns, rows)],
                 {"task_accuracy": report.task_accuracy, "complexity_accuracy": report.complexity_accuracy,
                  "n": report.n, "per_task": rows}, notes), fmt)
