@@ -311,7 +311,7 @@ def test_bundled_policies_validate_and_run_on_sample_logs(tmp_path):
     assert result.exit_code == 0, result.output
     policies = json.loads(result.stdout)["policies"]
     assert [p["policy"] for p in policies] == ["three-tiers", "task-based", "cascade", "single-gpt-4o"]
-    assert all(p["calls"] == 3000 for p in policies)
+    assert len({p["calls"] for p in policies}) == 1 and policies[0]["calls"] >= 3000
 
 
 def test_policy_validate_errors_name_the_key_path(tmp_path):
