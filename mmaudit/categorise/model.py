@@ -88,28 +88,34 @@ class TrainedModel:
         return np.asarray(self.pipeline.classes_)[best], proba.max(axis=1)
 
     def apply(self, con: duckdb.DuckDBPyConnection, table: str, min_confidence: float) -> None:
-        """Overwrite rule-scored (not metadata/operation/tag) answers where the model is confident."""
+        """Overwrite rule-scored (not metadata/operation/tag) answers where the model is confident.
+
+        Production traffic repeats its prompts (templates, shared system prompts), so the model
+        sees each DISTINCT text once and the answers are joined back to every call that sent it.
+        """
         qt = quote_table(table)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _model_inputs AS SELECT t.rowid AS rid, md5({model_text_sql('t')}) AS h,"
+            f" {model_text_sql('t')} AS text FROM {qt} AS t WHERE t.category_source IN ('rules', 'default')"
+        )
         reader = con.sql(
-            f"SELECT t.rowid AS rid, {model_text_sql('t')} AS text FROM {qt} AS t"
-            " WHERE t.category_source IN ('rules', 'default')"
+            "SELECT h, any_value(text) AS text FROM _model_inputs GROUP BY h"
         ).to_arrow_reader(BATCH_ROWS)
         parts = []
         for batch in reader:
             labels, conf = self.predict(batch.column("text").to_pylist())
             keep = conf >= min_confidence
-            parts.append(pa.table({"rid": batch.column("rid").to_numpy()[keep], "task": labels[keep], "conf": conf[keep]}))
-        if not parts:
-            return
-        predictions = pa.concat_tables(parts)
-        con.register("_model_predictions", predictions)
-        try:
-            con.execute(
-                f"UPDATE {qt} AS u SET task = p.task, category_confidence = p.conf, category_source = 'model'"
-                " FROM _model_predictions AS p WHERE u.rowid = p.rid"
-            )
-        finally:
-            con.unregister("_model_predictions")
+            parts.append(pa.table({"h": batch.column("h").filter(pa.array(keep)), "task": labels[keep], "conf": conf[keep]}))
+        if parts:
+            con.register("_model_predictions", pa.concat_tables(parts))
+            try:
+                con.execute(
+                    f"UPDATE {qt} AS u SET task = p.task, category_confidence = p.conf, category_source = 'model'"
+                    " FROM _model_inputs AS i JOIN _model_predictions AS p ON p.h = i.h WHERE u.rowid = i.rid"
+                )
+            finally:
+                con.unregister("_model_predictions")
+        con.execute("DROP TABLE IF EXISTS _model_inputs")
 
 
 def _pipeline() -> Any:
