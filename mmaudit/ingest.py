@@ -24,8 +24,10 @@ import duckdb
 import pyarrow as pa
 
 from mmaudit import tokens
+from mmaudit.conflicts import count_conflicting_ids
 from mmaudit.errors import InputError
 from mmaudit.formats import FORMATS, LogFormat, by_name, macros
+from mmaudit.integrity import check_complete, explain_read_error
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS, TOKEN_COLUMNS
 
 LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv")
@@ -50,7 +52,8 @@ class FileResult:
     quarantined: int = 0
     skipped: int = 0  # records of the format that are not calls (e.g. a session's user turns)
     estimated: int = 0
-    status: str = "loaded"  # loaded | rejected (strict) | failed
+    conflicting_ids: int = 0  # duplicate ids whose later records differ (see mmaudit/conflicts.py)
+    status: str = "loaded"  # loaded | empty | rejected (strict) | failed
     message: str | None = None
 
 
@@ -102,6 +105,8 @@ def discover(paths: Iterable[str]) -> list[Path]:
                 found.extend(_walk(path))
             elif path.is_file():
                 found.append(path)
+            elif path.is_symlink():
+                raise InputError(f"{path}: a symbolic link that is broken or loops; nothing to read")
             elif not path.exists():
                 raise InputError(f"{path}: no such file or directory")
             else:
@@ -266,7 +271,8 @@ def _stage(con: duckdb.DuckDBPyConnection, primary: LogFormat, forced: bool) -> 
             WHEN NOT json_valid(line) AND line_no = (SELECT max(line_no) FROM _raw)
                  AND starts_with(ltrim(line), '{{') THEN 'last line is cut short (incomplete JSON)'
             WHEN NOT json_valid(line) THEN 'not valid JSON'
-            ELSE 'a JSON ' || lower(json_type(line)) || ', not an object'
+            ELSE 'a JSON ' || CASE WHEN json_type(line) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN 'number'
+                WHEN json_type(line) = 'VARCHAR' THEN 'string' ELSE lower(json_type(line)) END || ', not an object'
           END AS reason, NULL::VARCHAR AS source_format
         FROM _raw
         WHERE line IS NOT NULL AND trim(line) <> ''
@@ -403,7 +409,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptio
     """Load one file; problems with the file itself become a failed FileResult, not an exception."""
     result = FileResult(path=str(path))
     try:
+        check_complete(path)
         _read_lines(con, path)
+        if not con.execute("SELECT count(*) FROM (SELECT 1 FROM _raw WHERE trim(line) <> '' LIMIT 1)").fetchall()[0][0]:
+            result.status, result.message = "empty", "empty file: nothing to load"
+            return result
         forced = options.log_format is not None or options.custom_format is not None
         fmt = options.custom_format or (by_name(options.log_format) if options.log_format else detect_format(con, path))
         if fmt.refuse:
@@ -424,11 +434,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptio
         if options.redact_text:
             _redact(con)
         con.execute("UPDATE _staged SET source_file = ?", [str(path)])
+        result.conflicting_ids = count_conflicting_ids(con)
         _commit(con, path, result, options)
     except InputError as exc:
         result.status, result.message = "failed", str(exc)
     except (duckdb.IOException, duckdb.InvalidInputException, OSError, EOFError) as exc:
-        result.status, result.message = "failed", f"{path}: cannot read: {_first_line(exc)}"
+        result.status, result.message = "failed", explain_read_error(path, _first_line(exc))
     return result
 
 

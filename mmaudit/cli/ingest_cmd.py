@@ -40,10 +40,14 @@ def _display(path: str) -> str:
 def ingest_report(result: IngestResult) -> Report:
     rows = [{**vars(f), "path": _display(f.path)} for f in result.files]
     total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "quarantined", "estimated")}}
-    notes = [f"{f.path}: {f.message}" for f in result.files if f.message]
+    notes = [f.message if f.message.startswith(f.path) else f"{f.path}: {f.message}" for f in result.files if f.message]
     if result.total("skipped"):
         notes.append(f"{result.total('skipped')} record(s) skipped: they belong to the format but are not calls "
                      "(e.g. session user turns, agent or tool spans).")
+    conflicting = result.total("conflicting_ids")
+    if conflicting:
+        notes.append(f"{conflicting} duplicate id(s) with different content: the first record of each id is kept, "
+                     "the later ones are counted as duplicates (see docs/calls.md).")
     if total["quarantined"]:
         notes.append("Quarantined records are in the `quarantine` table (file, line, reason, raw text).")
     data = {"files": rows, "total": {k: v for k, v in total.items() if k != "path"}}

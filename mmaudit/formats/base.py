@@ -143,7 +143,7 @@ class LogFormat:
             f"CASE WHEN mm_bad_int(r.{p}) THEN '{p} is ' || r.{p} || ', not a token count' END"
             for p in self.numbers
         ] + [
-            f"CASE WHEN mm_bad_ts(r.{p}) THEN '{p} is ' || r.{p} || ', not a timestamp' END"
+            f"CASE WHEN mm_bad_ts(r.{p}) THEN '{p} is ' || r.{p} || ', not a timestamp (ISO 8601 or epoch s/ms, years 1970-2199)' END"
             for p in self.times
         ]
         if not reasons:

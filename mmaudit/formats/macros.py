@@ -16,8 +16,12 @@ MACROS: tuple[str, ...] = (
     "CREATE OR REPLACE TEMP MACRO mm_bad_int(x) AS (x IS NOT NULL AND mm_int(x) IS NULL)",
     """CREATE OR REPLACE TEMP MACRO mm_num(x) AS (
         CASE WHEN isfinite(TRY_CAST(x AS DOUBLE)) THEN TRY_CAST(x AS DOUBLE) END)""",
+    # A time outside 1970..2199 is not a real API call's time (year 99999, a ms value read as
+    # seconds): NULL, so `mm_bad_ts` quarantines it instead of loading a date nothing can print.
+    """CREATE OR REPLACE TEMP MACRO mm_ts_plausible(t) AS (
+        CASE WHEN t >= TIMESTAMPTZ '1970-01-01 00:00:00+00' AND t < TIMESTAMPTZ '2200-01-01 00:00:00+00' THEN t END)""",
     # Epoch seconds, milliseconds, micro- or nanoseconds, or an ISO-8601 string (UTC when no zone).
-    """CREATE OR REPLACE TEMP MACRO mm_ts(x) AS (
+    """CREATE OR REPLACE TEMP MACRO mm_ts(x) AS (mm_ts_plausible(
         CASE
           WHEN x IS NULL OR trim(x) = '' THEN NULL
           WHEN regexp_full_match(trim(x), '[0-9]+(\\.[0-9]+)?') THEN
@@ -26,7 +30,7 @@ MACROS: tuple[str, ...] = (
                  WHEN TRY_CAST(x AS DOUBLE) < 1e17 THEN to_timestamp(TRY_CAST(x AS DOUBLE) / 1e6)
                  ELSE to_timestamp(TRY_CAST(x AS DOUBLE) / 1e9) END
           ELSE TRY_CAST(x AS TIMESTAMPTZ)
-        END)""",
+        END))""",
     "CREATE OR REPLACE TEMP MACRO mm_bad_ts(x) AS (x IS NOT NULL AND trim(x) <> '' AND mm_ts(x) IS NULL)",
     "CREATE OR REPLACE TEMP MACRO mm_bool(x) AS (lower(x) IN ('true', '1', 'yes'))",
     # Text of a message `content`: a string, or a list of parts with `text`.
