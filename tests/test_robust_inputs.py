@@ -1,0 +1,295 @@
+"""Bad inputs: every file here is generated in code. Good records load, bad ones are quarantined
+with a reason a person understands, the exit code and summary say so, and nothing crashes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import zstandard
+from typer.testing import CliRunner
+
+from mmaudit.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def rec(i: int | str, **kw: Any) -> dict[str, Any]:
+    """A valid canonical record; keyword arguments override or add fields."""
+    base = {"call_id": f"c{i}", "ts": "2025-05-01T10:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
+            "input_tokens": 100, "output_tokens": 20, "status": "ok", "user_prompt": "hello"}
+    return {**base, **kw}
+
+
+def lines(*records: Any) -> str:
+    return "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records)
+
+
+def ingest(db: Path, *args: str) -> tuple[int, dict[str, Any] | None, str]:
+    """Run `mmaudit ingest ... --format json` in process: exit code, parsed JSON, all output."""
+    result = runner.invoke(app, ["ingest", *args, "--db", str(db), "--format", "json"])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    data = json.loads(result.stdout) if result.stdout.strip().startswith("{") else None
+    return result.exit_code, data, result.output
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def reasons(db: Path) -> dict[int, str]:
+    return dict(query(db, "SELECT source_line, reason FROM quarantine ORDER BY source_line"))
+
+
+def call_ids(db: Path) -> list[str]:
+    return [r[0] for r in query(db, "SELECT call_id FROM calls ORDER BY source_file, source_line")]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "robust.duckdb"
+
+
+def test_truncated_last_line_is_quarantined_as_cut_short(tmp_path, db):
+    text = lines(rec(1), rec(2)) + json.dumps(rec(3))[:40]  # no newline: the writer died mid-record
+    code, data, _ = ingest(db, str(_write(tmp_path / "t.jsonl", text)))
+    assert code == 0 and data["total"]["loaded"] == 2 and data["total"]["quarantined"] == 1
+    assert reasons(db) == {3: "last line is cut short (incomplete JSON)"}
+
+
+def test_invalid_json_and_non_objects_get_plain_reasons(tmp_path, db):
+    text = lines(rec(1), "{not json", "[1, 2]", "42", '"text"', "true", rec(2))
+    code, data, _ = ingest(db, str(_write(tmp_path / "i.jsonl", text)))
+    assert code == 0 and data["total"]["loaded"] == 2
+    assert reasons(db) == {2: "not valid JSON", 3: "a JSON array, not an object", 4: "a JSON number, not an object",
+                           5: "a JSON string, not an object", 6: "a JSON boolean, not an object"}
+
+
+def test_invalid_utf8_is_quarantined_and_neighbours_load(tmp_path, db):
+    raw = lines(rec(1)).encode() + b'{"call_id": "bad\xff\xfe", "status": "ok"}\n' + lines(rec(2)).encode()
+    code, data, _ = ingest(db, str(_write(tmp_path / "u.jsonl", raw)))
+    assert code == 0 and call_ids(db) == ["c1", "c2"]
+    assert reasons(db) == {2: "line is not valid UTF-8 text"}
+
+
+def test_bom_and_crlf_load_cleanly(tmp_path, db):
+    bom = _write(tmp_path / "bom.jsonl", ("\ufeff" + lines(rec(1), rec(2))).encode())
+    crlf = _write(tmp_path / "crlf.jsonl", lines(rec(3), rec(4)).replace("\n", "\r\n").encode())
+    code, data, _ = ingest(db, str(bom), str(crlf))
+    assert code == 0 and data["total"] == {**data["total"], "loaded": 4, "quarantined": 0}
+    assert call_ids(db) == ["c1", "c2", "c3", "c4"]  # no BOM or \r left in any value
+    assert query(db, "SELECT count(*) FROM calls WHERE user_prompt <> 'hello' OR model <> 'gpt-4o-mini'") == [(0,)]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n   \n"])
+def test_empty_file_loads_nothing_and_is_not_an_error(tmp_path, db, text):
+    code, data, _ = ingest(db, str(_write(tmp_path / "empty.jsonl", text)))
+    assert code == 0
+    assert data["files"][0]["status"] == "empty" and data["total"]["records"] == 0
+
+
+def test_50mb_single_line_valid_loads_and_invalid_is_quarantined(tmp_path, db):
+    huge = "x" * (50 * 1024 * 1024)
+    text = lines(rec(1), rec(2, user_prompt=huge)) + '{"call_id": "c3", "status": "ok", "user_prompt": "' + huge + "\n"
+    text += lines(rec(4))
+    code, data, _ = ingest(db, str(_write(tmp_path / "big.jsonl", text)))
+    assert code == 0 and call_ids(db) == ["c1", "c2", "c4"]
+    assert query(db, "SELECT prompt_chars FROM calls WHERE call_id = 'c2'") == [(len(huge),)]
+    assert query(db, "SELECT source_line, reason, length(raw) FROM quarantine") == [(3, "not valid JSON", 65536)]
+
+
+def test_deeply_nested_json_does_not_crash(tmp_path, db):
+    depth = 10_000
+    text = lines(rec(1), "[" * depth + "]" * depth, '{"a":' * depth + "1" + "}" * depth,
+                 json.dumps(rec(3))[:-1] + ', "metadata": ' + '{"a":' * depth + "1" + "}" * depth + "}", rec(2))
+    code, data, _ = ingest(db, str(_write(tmp_path / "deep.jsonl", text)))
+    assert code == 0
+    assert {"c1", "c2"} <= set(call_ids(db))
+    assert data["total"]["loaded"] + data["total"]["quarantined"] == 5
+    assert reasons(db)[2] == "a JSON array, not an object"
+    assert "not a canonical record" in reasons(db)[3]
+
+
+TOKEN_VALUES: list[tuple[Any, int | None, str | None]] = [  # (logged input_tokens, stored, quarantine reason)
+    ("12", 12, None),
+    (12.0, 12, None),
+    ("1e3", 1000, None),
+    (0, 0, None),
+    ("NaN", None, "input_tokens is NaN, not a token count"),
+    ("Infinity", None, "input_tokens is Infinity, not a token count"),
+    (-5, None, "input_tokens is -5, not a token count"),
+    (True, None, "input_tokens is true, not a token count"),
+    ([1], None, "input_tokens is [1], not a token count"),
+    ({"n": 1}, None, 'input_tokens is {"n":1}, not a token count'),
+    (10**30, None, "input_tokens is 1000000000000000000000000000000, not a token count"),
+    ("twelve", None, "input_tokens is twelve, not a token count"),
+]
+
+
+def test_token_counts_of_the_wrong_type(tmp_path, db):
+    """One file, one record per value: numbers as text load, anything else is quarantined by name."""
+    path = _write(tmp_path / "types.jsonl", lines(*(rec(i, input_tokens=v) for i, (v, _, _) in enumerate(TOKEN_VALUES))))
+    code, data, _ = ingest(db, str(path))
+    assert code == 0
+    stored = dict(query(db, "SELECT call_id, input_tokens FROM calls"))
+    assert stored == {f"c{i}": n for i, (_, n, why) in enumerate(TOKEN_VALUES) if why is None}
+    assert reasons(db) == {i + 1: why for i, (_, _, why) in enumerate(TOKEN_VALUES) if why is not None}
+    assert data["total"]["quarantined"] == sum(why is not None for _, _, why in TOKEN_VALUES)
+
+
+def test_null_token_count_is_estimated_from_the_text(tmp_path, db):
+    code, data, _ = ingest(db, str(_write(tmp_path / "n.jsonl", lines(rec(1, input_tokens=None)))))
+    assert code == 0 and data["total"]["estimated"] == 1
+    assert query(db, "SELECT input_tokens > 0, tokens_estimated FROM calls") == [(True, True)]
+
+
+def test_missing_required_fields_are_quarantined_with_what_was_expected(tmp_path, db):
+    text = lines(rec(1), {"call_id": "c2", "model": "gpt-4o"}, {"status": "ok", "model": "gpt-4o"}, rec(4))
+    code, data, _ = ingest(db, str(_write(tmp_path / "m.jsonl", text)))
+    assert code == 0 and call_ids(db) == ["c1", "c4"]
+    expected = "not a canonical record: expected top-level `call_id` and `status` keys"
+    assert reasons(db) == {2: expected, 3: expected}
+
+
+GOOD_TIMES = ["2025-05-01T10:00:00Z", "2025-05-01T10:00:00", "2025-05-01 10:00:00", "2025-05-01T12:00:00+02:00",
+              "2025-05-01T10:00:00.000Z", 1746093600, 1746093600000, "1746093600", 1746093600.0]
+BAD_TIMES = ["2025-13-45", "2025-02-30", "99999-01-01T00:00:00Z", "0000-01-01", "yesterday", -5, 1e30, "1e30"]
+
+
+def test_timestamps_in_every_common_shape_mean_the_same_instant(tmp_path, db):
+    path = _write(tmp_path / "ts.jsonl", lines(*(rec(i, ts=t) for i, t in enumerate(GOOD_TIMES))))
+    code, data, _ = ingest(db, str(path))
+    assert code == 0 and data["total"]["loaded"] == len(GOOD_TIMES)
+    assert query(db, "SELECT DISTINCT epoch(ts) FROM calls") == [(1746093600.0,)]
+
+
+def test_impossible_timestamps_are_quarantined_with_the_value(tmp_path, db):
+    path = _write(tmp_path / "badts.jsonl", lines(rec("ok"), *(rec(i, ts=t) for i, t in enumerate(BAD_TIMES))))
+    code, data, _ = ingest(db, str(path))
+    assert code == 0 and call_ids(db) == ["cok"] and data["total"]["quarantined"] == len(BAD_TIMES)
+    for line, reason in reasons(db).items():
+        assert reason.startswith("ts is ") and "not a timestamp" in reason, (line, reason)
+    assert "99999-01-01T00:00:00Z" in reasons(db)[4]
+    # `calls` would fail to print a year-99999 date: what is stored must be printable
+    assert runner.invoke(app, ["calls", "--db", str(db)]).exit_code == 0
+
+
+def test_unknown_model_loads_unpriced_and_is_listed(tmp_path, db):
+    code, _, _ = ingest(db, str(_write(tmp_path / "u.jsonl", lines(rec(1, model="totally-new-model-9"), rec(2)))))
+    assert code == 0
+    assert query(db, "SELECT model_key, cost_usd FROM calls WHERE call_id = 'c1'") == [(None, None)]
+    listed = runner.invoke(app, ["prices", "unknown", "--db", str(db), "--format", "json"])
+    assert listed.exit_code == 0
+    assert [m["model"] for m in json.loads(listed.stdout)["unknown_models"]] == ["totally-new-model-9"]
+
+
+def test_duplicate_ids_with_different_content_keep_the_first_and_are_reported(tmp_path, db):
+    text = lines(rec(1), rec(1, input_tokens=999), rec(1), rec(2))
+    code, data, output = ingest(db, str(_write(tmp_path / "d.jsonl", text)))
+    assert code == 0
+    assert (data["total"]["loaded"], data["total"]["duplicates"], data["files"][0]["conflicting_ids"]) == (2, 2, 1)
+    assert query(db, "SELECT input_tokens FROM calls WHERE call_id = 'c1'") == [(100,)]
+    table = runner.invoke(app, ["ingest", str(tmp_path / "d.jsonl"), "--db", str(db)])
+    assert "duplicate id(s) with different content" in table.output
+    # across runs: the stored record is kept, the changed one is reported, nothing is added
+    code, data, _ = ingest(db, str(_write(tmp_path / "later.jsonl", lines(rec(2, output_tokens=7)))))
+    assert (data["total"]["loaded"], data["files"][0]["conflicting_ids"]) == (0, 1)
+    assert query(db, "SELECT output_tokens FROM calls WHERE call_id = 'c2'") == [(20,)]
+
+
+def test_identical_repeats_are_plain_duplicates(tmp_path, db):
+    path = _write(tmp_path / "same.jsonl", lines(rec(1), rec(1)))
+    ingest(db, str(path))
+    code, data, _ = ingest(db, str(path))
+    assert code == 0 and data["files"][0]["conflicting_ids"] == 0 and data["total"]["duplicates"] == 2
+
+
+def test_mixed_formats_in_one_file(tmp_path, db):
+    chat = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1746093600, "model": "gpt-4o",
+            "choices": [{"message": {"role": "assistant", "content": "hi"}}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 1}}
+    code, data, _ = ingest(db, str(_write(tmp_path / "mixed.jsonl", lines(rec(1), chat, rec(2)))))
+    assert code == 0 and data["total"]["loaded"] == 3
+    assert sorted(r[0] for r in query(db, "SELECT DISTINCT source_format FROM calls")) == ["canonical", "openai-chat"]
+
+
+def test_directory_with_other_files_and_a_symlink_loop(tmp_path, db):
+    root = tmp_path / "logs"
+    (root / "sub").mkdir(parents=True)
+    _write(root / "a.jsonl", lines(rec(1)))
+    _write(root / "sub" / "b.jsonl.gz", gzip.compress(lines(rec(2)).encode()))
+    _write(root / "README.md", "# not a log")
+    _write(root / "image.png", b"\x89PNG\r\n\x1a\n")
+    os.symlink("..", root / "sub" / "up")  # a directory loop
+    os.symlink("loop.jsonl", root / "loop.jsonl")  # a file that points at itself
+    code, data, _ = ingest(db, str(root))
+    assert code == 0 and sorted(call_ids(db)) == ["c1", "c2"] and len(data["files"]) == 2
+
+
+def test_a_symlink_loop_named_directly_is_a_clear_error(tmp_path, db):
+    os.symlink("self.jsonl", tmp_path / "self.jsonl")
+    code, _, output = ingest(db, str(tmp_path / "self.jsonl"))
+    assert code == 2 and "symbolic link that is broken or loops" in output
+
+
+@pytest.mark.parametrize("suffix", [".jsonl.gz", ".jsonl.zst"])
+def test_compressed_file_cut_short_fails_alone(tmp_path, db, suffix):
+    payload = lines(*(rec(i) for i in range(5000))).encode()
+    packed = gzip.compress(payload) if suffix.endswith(".gz") else zstandard.ZstdCompressor().compress(payload)
+    cut = _write(tmp_path / f"cut{suffix}", packed[: len(packed) // 2])
+    good = _write(tmp_path / "good.jsonl", lines(rec("g")))
+    code, data, output = ingest(db, str(cut), str(good))
+    assert code == 2
+    assert call_ids(db) == ["cg"]  # the cut file loads nothing, the other file loads
+    failed = next(f for f in data["files"] if f["status"] == "failed")
+    assert "cut short" in failed["message"]
+
+
+def test_strict_loads_nothing_of_a_file_with_a_bad_record(tmp_path, db):
+    bad = _write(tmp_path / "bad.jsonl", lines(rec(1), rec(2, input_tokens="NaN")))
+    good = _write(tmp_path / "good.jsonl", lines(rec(3)))
+    code, data, _ = ingest(db, str(bad), str(good), "--strict")
+    assert code == 1
+    assert call_ids(db) == ["c3"]
+    assert [f["status"] for f in data["files"]] == ["rejected", "loaded"]
+    assert query(db, "SELECT count(*) FROM quarantine") == [(0,)]
+
+
+def test_whole_corpus_in_a_subprocess_never_prints_a_traceback(tmp_path, db):
+    """The real CLI over a directory of every kind of bad file: exit 2 (a cut gzip), the rest loads."""
+    root = tmp_path / "corpus"
+    root.mkdir()
+    _write(root / "trunc.jsonl", lines(rec(1)) + '{"call_id": "c')
+    _write(root / "utf8.jsonl", b'{"x": "\xff"}\n' + lines(rec(2)).encode())
+    _write(root / "types.jsonl", lines(rec(3, input_tokens="NaN"), rec(4, ts="2025-13-45"), rec(5)))
+    _write(root / "deep.jsonl", "[" * 10_000 + "]" * 10_000 + "\n" + lines(rec(6)))
+    _write(root / "empty.jsonl", "")
+    _write(root / "cut.jsonl.gz", gzip.compress(lines(*(rec(100 + i) for i in range(2000))).encode())[:300])
+    _write(root / "noise.txt", "hello")
+    proc = subprocess.run([sys.executable, "-m", "mmaudit", "ingest", str(root), "--db", str(db)],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    assert proc.returncode == 2 and "cut short" in proc.stdout + proc.stderr
+    assert sorted(call_ids(db)) == ["c1", "c2", "c5", "c6"]
+    assert query(db, "SELECT count(*) FROM quarantine") == [(5,)]
+
+
+def _write(path: Path, data: str | bytes) -> Path:
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8", newline="")
+    return path
