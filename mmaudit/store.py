@@ -78,17 +78,25 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
         raise InputError(f"database {path} does not exist: run `mmaudit ingest` first")
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    old_umask = os.umask(0o077)  # a new database (and its WAL) is readable by its owner only
+    old_umask = os.umask(0o077)  # a new database is readable by its owner only
     try:
         con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
+    except BaseException as exc:
+        os.umask(old_umask)
+        if not isinstance(exc, duckdb.Error):
+            raise
         if "lock" in str(exc).lower():
             raise DatabaseBusyError(
                 f"database {path} is busy: another mmaudit process is writing to it; retry when it finishes"
             ) from exc
         raise InputError(f"cannot open database {path}: {exc}") from exc
-    finally:
+    if read_only:
         os.umask(old_umask)
+    else:
+        # DuckDB creates the WAL (<db>.wal, which holds fresh rows with their prompt text) and its
+        # spill directory at the first write, long after connect: a writing process keeps the
+        # owner-only umask for its lifetime so those are owner-only too.
+        os.umask(old_umask | 0o077)
     _configure(con)
     if not read_only:
         _apply_migrations(con)

@@ -6,13 +6,16 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
+import duckdb
 import typer
 from rich.console import Console
 
 from mmaudit.errors import MmauditError
 from mmaudit.render import OutputFormat, Report, render
+
+INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
 
 DbOption = Annotated[
     Optional[Path],
@@ -39,6 +42,22 @@ def user_errors() -> Iterator[None]:
     except MmauditError as exc:
         stderr.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
+    except (KeyboardInterrupt, duckdb.InterruptException) as exc:
+        _interrupted(exc)
+    except RuntimeError as exc:  # DuckDB reports a query stopped by Ctrl-C as a bare RuntimeError
+        if "interrupted" not in str(exc).lower():
+            raise
+        _interrupted(exc)
+
+
+def _interrupted(exc: BaseException) -> NoReturn:
+    """Ctrl-C: say what state the database is in (each file loads in one transaction), exit 130."""
+    stderr.print(
+        "[bold red]interrupted:[/bold red] stopped before finishing; a file being loaded was rolled back "
+        "(files finished before are kept). Run the command again to complete it.",
+        highlight=False, markup=True, soft_wrap=True,
+    )
+    raise typer.Exit(INTERRUPTED) from None
 
 
 def emit(report: Report, fmt: OutputFormat, out: Path | None = None) -> None:

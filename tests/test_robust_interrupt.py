@@ -1,0 +1,109 @@
+"""An ingest killed mid-file (SIGKILL, SIGINT) leaves all of that file or none of it, the database
+opens, and a re-run completes it without duplicates. Real subprocesses on a generated log."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CALLS = 30_000
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def mmaudit(*args: str) -> list[str]:
+    return [sys.executable, "-m", "mmaudit", *args]
+
+
+@dataclass(frozen=True)
+class BigLog:
+    path: Path
+    records: int
+    seconds: float  # how long a full ingest takes on this machine
+
+
+@pytest.fixture(scope="module")
+def big_log(tmp_path_factory: pytest.TempPathFactory) -> BigLog:
+    """A generated openai-chat log and the time one full ingest of it takes (to aim the signals)."""
+    root = tmp_path_factory.mktemp("interrupt")
+    log = root / "big.jsonl"
+    subprocess.run(mmaudit("generate", str(log), "--calls", str(CALLS), "--log-format", "openai-chat"),
+                   cwd=REPO, env=ENV, check=True, capture_output=True, timeout=300)
+    records = sum(1 for line in log.open("rb") if line.strip())
+    started = time.monotonic()
+    subprocess.run(mmaudit("ingest", str(log), "--db", str(root / "reference.duckdb")),
+                   cwd=REPO, env=ENV, check=True, capture_output=True, timeout=600)
+    return BigLog(log, records, time.monotonic() - started)
+
+
+def counts(db: Path) -> tuple[int, int, int]:
+    """(calls, distinct call ids, ledger rows); a writable open replays any WAL left behind."""
+    con = duckdb.connect(str(db))
+    try:
+        calls, ids = con.execute("SELECT count(*), count(DISTINCT call_id) FROM calls").fetchall()[0]
+        ledger = con.execute("SELECT count(*) FROM ingested_files").fetchall()[0][0]
+        return calls, ids, ledger
+    finally:
+        con.close()
+
+
+def interrupt(log: BigLog, db: Path, sig: signal.Signals, fraction: float) -> subprocess.CompletedProcess | None:
+    """Start an ingest, send `sig` after `fraction` of a full run; None if it finished first."""
+    proc = subprocess.Popen(mmaudit("ingest", str(log.path), "--db", str(db)), cwd=REPO, env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + fraction * log.seconds
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    if proc.poll() is not None:
+        proc.communicate()
+        return None
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def interrupted_run(log: BigLog, db: Path, sig: signal.Signals, fraction: float) -> subprocess.CompletedProcess:
+    """Interrupt a run, aiming earlier each time it finishes before the signal; skip only then."""
+    for attempt in range(3):
+        for leftover in db.parent.glob(db.name + "*"):
+            leftover.unlink()
+        done = interrupt(log, db, sig, fraction / (2**attempt))
+        if done is not None:
+            return done
+    pytest.skip("the ingest finished before the signal three times")
+
+
+def assert_all_or_nothing_then_rerun_completes(log: BigLog, db: Path) -> None:
+    calls, ids, ledger = counts(db)
+    assert (calls, ledger) in {(0, 0), (log.records, 1)}, "a half file was left behind"
+    assert calls == ids
+    rerun = subprocess.run(mmaudit("ingest", str(log.path), "--db", str(db), "--format", "json"),
+                           cwd=REPO, env=ENV, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0 and "Traceback" not in rerun.stderr
+    assert counts(db)[:2] == (log.records, log.records)  # complete, and nothing twice
+    reader = subprocess.run(mmaudit("calls", "--db", str(db), "--format", "json"), cwd=REPO, env=ENV,
+                            capture_output=True, text=True, timeout=300)
+    assert reader.returncode == 0 and "Traceback" not in reader.stderr
+
+
+@pytest.mark.parametrize("fraction", [0.4, 0.85])
+def test_sigkill_mid_file_leaves_all_or_nothing(big_log, tmp_path, fraction):
+    done = interrupted_run(big_log, tmp_path / "killed.duckdb", signal.SIGKILL, fraction)
+    assert done.returncode == -signal.SIGKILL
+    assert_all_or_nothing_then_rerun_completes(big_log, tmp_path / "killed.duckdb")
+
+
+def test_sigint_mid_file_rolls_back_with_a_message(big_log, tmp_path):
+    db = tmp_path / "interrupted.duckdb"
+    done = interrupted_run(big_log, db, signal.SIGINT, 0.6)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 130 and "interrupted" in done.stderr
+    assert_all_or_nothing_then_rerun_completes(big_log, db)
