@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from mmaudit.errors import DatabaseBusyError, InputError
 
 DEFAULT_DB = "mmaudit.duckdb"
 ENV_DB = "MMAUDIT_DB"
+ENV_BUSY_TIMEOUT = "MMAUDIT_BUSY_TIMEOUT"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -68,6 +70,36 @@ def _configure(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("SET memory_limit = ?", [memory])
 
 
+def _is_lock_error(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and "lock" in str(exc).lower()
+
+
+def busy_message(path: Path, detail: str) -> str:
+    """Who holds the file, from DuckDB's lock error ("Conflicting lock is held in ... (PID n)")."""
+    pid = re.search(r"\(PID (\d+)\)", detail)
+    who = f"another process (PID {pid.group(1)})" if pid else "another process"
+    # DuckDB adds the read-only hint only when the holder is a reader (readers share the file)
+    doing = "is reading it" if "read-only mode" in detail else "is writing to it"
+    return (f"database {path} is busy: {who} {doing}; retry when it finishes "
+            f"(or set {ENV_BUSY_TIMEOUT}=SECONDS to wait)")
+
+
+def _open_waiting(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, retrying a lock conflict for up to $MMAUDIT_BUSY_TIMEOUT seconds (default 0)."""
+    try:
+        wait = max(0.0, float(os.environ.get(ENV_BUSY_TIMEOUT) or 0))
+    except ValueError:
+        raise InputError(f"{ENV_BUSY_TIMEOUT} must be a number of seconds") from None
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
 def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the store, creating it (owner-only permissions) and migrating it when writable.
 
@@ -80,15 +112,13 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
         path.parent.mkdir(parents=True, exist_ok=True)
     old_umask = os.umask(0o077)  # a new database is readable by its owner only
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        con = _open_waiting(path, read_only)
     except BaseException as exc:
         os.umask(old_umask)
         if not isinstance(exc, duckdb.Error):
             raise
-        if "lock" in str(exc).lower():
-            raise DatabaseBusyError(
-                f"database {path} is busy: another mmaudit process is writing to it; retry when it finishes"
-            ) from exc
+        if _is_lock_error(exc):
+            raise DatabaseBusyError(busy_message(path, str(exc))) from exc
         raise InputError(f"cannot open database {path}: {exc}") from exc
     if read_only:
         os.umask(old_umask)
