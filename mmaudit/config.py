@@ -7,6 +7,7 @@ so an anchor bomb cannot expand, then a pydantic model. A validation failure bec
 
 from __future__ import annotations
 
+import reprlib
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,10 +20,28 @@ M = TypeVar("M", bound=BaseModel)
 
 MAX_ALIASES = 100
 MAX_CONFIG_BYTES = 10 * 1024 * 1024
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _bounded_repr() -> reprlib.Repr:
+    """A repr that stops early: a bad value may be huge (or an anchor bomb)."""
+    short = reprlib.Repr()
+    short.maxlevel, short.maxlist, short.maxdict, short.maxstring, short.maxother = 3, 6, 6, 60, 60
+    return short
+
+
+_FOUND = _bounded_repr()
 
 
 class _GuardedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses documents with more than MAX_ALIASES alias references."""
+    """SafeLoader that refuses anchor bombs and duplicate keys.
+
+    Counting aliases alone is not enough: 9 anchors of 9 aliases each (81 < MAX_ALIASES) already
+    expand to 9**9 values, and printing one in an error message takes minutes. So the size the
+    document WOULD have once expanded is computed on the node graph (shared nodes counted once
+    per use, memoised) and capped. A key given twice is refused too: YAML keeps the last one
+    silently, so `version` or a tier could be overridden by a line the reader never sees.
+    """
 
     def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
         if self.check_event(yaml.AliasEvent):
@@ -30,6 +49,47 @@ class _GuardedLoader(yaml.SafeLoader):
             if self._aliases > MAX_ALIASES:
                 raise yaml.YAMLError(f"more than {MAX_ALIASES} YAML aliases (anchor expansion refused)")
         return super().compose_node(parent, index)
+
+    def construct_document(self, node):  # type: ignore[no-untyped-def]
+        if _expanded_size(node, {}, set()) > MAX_EXPANDED_NODES:
+            raise yaml.YAMLError(f"expands to more than {MAX_EXPANDED_NODES:,} values through anchors "
+                                 "(anchor expansion refused)")
+        return super().construct_document(node)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    if key_node.value in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
+                    seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], active: set[int]) -> int:
+    """How many values `node` stands for once every alias is expanded (cycles refused)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in active:
+        raise yaml.YAMLError("a YAML anchor refers to itself (recursive structure refused)")
+    active.add(key)
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    else:
+        children = []
+    size = 1
+    for child in children:
+        size += _expanded_size(child, memo, active)
+        if size > MAX_EXPANDED_NODES:
+            break
+    active.discard(key)
+    memo[key] = size
+    return size
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -55,10 +115,11 @@ def describe_validation_error(source: str, exc: ValidationError) -> str:
     for err in exc.errors():
         loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
         found = err.get("input")
-        found_text = "nothing" if err["type"] == "missing" else repr(found)
+        found_text = "nothing" if err["type"] == "missing" else _FOUND.repr(found)  # bounded, never the whole value
         if len(found_text) > 80:
             found_text = found_text[:77] + "..."
-        lines.append(f"{source}: {loc}: {err['msg']} (found {found_text})")
+        msg = err["msg"] if len(err["msg"]) <= 300 else err["msg"][:297] + "..."  # messages may quote the value
+        lines.append(f"{source}: {loc}: {msg} (found {found_text})")
     return "\n".join(lines)
 
 

@@ -97,7 +97,9 @@ def discover(paths: Iterable[str]) -> list[Path]:
     """
     found: list[Path] = []
     for raw in paths:
-        candidates = [Path(p) for p in sorted(glob.glob(raw, recursive=True))] if glob.has_magic(raw) else [Path(raw)]
+        # a name that exists is taken literally (`logs[2025].jsonl` is a file, not a pattern)
+        literal = not glob.has_magic(raw) or os.path.lexists(raw)
+        candidates = [Path(raw)] if literal else [Path(p) for p in sorted(glob.glob(raw, recursive=True))]
         if not candidates:
             raise InputError(f"{raw}: no file matches this pattern")
         for path in candidates:

@@ -107,6 +107,8 @@ class Cascade(_Strict):
             raise ValueError("give `escalate_rate` (with a `default`) or `from_quality: true`, not both")
         if self.escalate_rate is not None and "default" not in self.escalate_rate:
             raise ValueError("escalate_rate needs a `default` rate")
+        for task in self.escalate_rate or {}:
+            _check_name(task, "escalate_rate task")
         return self
 
 

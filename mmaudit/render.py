@@ -18,6 +18,7 @@ from typing import Any, Literal
 from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 Kind = Literal["text", "int", "usd", "pct", "ms", "float", "share"]
 
@@ -99,18 +100,20 @@ def _right(kind: Kind) -> bool:
 
 
 def rich_table(table: Table) -> RichTable:
-    out = RichTable(title=table.title, box=box.SIMPLE_HEAVY, title_justify="left", show_footer=False)
+    """Cells, titles and notes are Text, not markup: they carry log values (a model logged as
+    `[/x]` would otherwise crash rendering, or `[bold]` restyle the table)."""
+    out = RichTable(title=Text(table.title), box=box.SIMPLE_HEAVY, title_justify="left", show_footer=False)
     for col in table.columns:
         widest = max([len(str(row.get(col.key) or "")) for row in table.rows] + [len(col.header)])
         out.add_column(col.header, justify="right" if _right(col.kind) else "left", no_wrap=_right(col.kind),
                        min_width=len(col.header) if _right(col.kind) else min(widest, 28))
     for row in table.rows:
-        out.add_row(*(format_value(row.get(c.key), c.kind) for c in table.columns))
+        out.add_row(*(Text(format_value(row.get(c.key), c.kind)) for c in table.columns))
     if table.total is not None:
         out.add_section()
-        out.add_row(*(format_value(table.total.get(c.key), c.kind) for c in table.columns), style="bold")
+        out.add_row(*(Text(format_value(table.total.get(c.key), c.kind)) for c in table.columns), style="bold")
     if table.notes:
-        out.caption = "\n".join(table.notes)
+        out.caption = Text("\n".join(table.notes))
         out.caption_justify = "left"
     return out
 
@@ -172,7 +175,7 @@ def render(report: Report, fmt: OutputFormat, console: Console) -> None:
         for table in report.tables:
             console.print(rich_table(table))
         for note in report.notes:
-            console.print(f"[dim]{note}[/dim]")
+            console.print(Text(note, style="dim"))
         return
     text = {OutputFormat.markdown: markdown, OutputFormat.json: json_text, OutputFormat.csv: csv_text}[fmt](report)
     console.file.write(text)

@@ -41,7 +41,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN or infinite weights/thresholds would turn every score into NaN: refuse them
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Cue(_Strict):
@@ -207,9 +208,13 @@ def _regex_error(con: duckdb.DuckDBPyConnection, pattern: str) -> str | None:
 def iter_patterns(rules: Rules) -> list[tuple[str, str]]:
     """(key path, regex) for every user-writable regex in the rules."""
     found = [(f"tag_mappings.{i}.pattern", m.pattern) for i, m in enumerate(rules.tag_mappings)]
-    for task, rule in rules.tasks.items():
-        found += [(f"tasks.{task}.cues.{i}.pattern", c.pattern) for i, c in enumerate(rule.cues) if c.pattern]
-    found += [(f"complexity.cues.{i}.pattern", c.pattern) for i, c in enumerate(rules.complexity.cues) if c.pattern]
+    from mmaudit.categorise.sql import keywords_regex
+
+    cues = [(f"tasks.{task}.cues.{i}", c) for task, rule in rules.tasks.items() for i, c in enumerate(rule.cues)]
+    cues += [(f"complexity.cues.{i}", c) for i, c in enumerate(rules.complexity.cues)]
+    found += [(f"{where}.pattern", c.pattern) for where, c in cues if c.pattern]
+    # keywords become one regex too: a huge list can exceed RE2's size limit
+    found += [(f"{where}.keywords", keywords_regex(c.keywords)) for where, c in cues if c.keywords]
     return found
 
 
@@ -221,8 +226,9 @@ def check_regexes(rules: Rules, source: str) -> None:
         for where, pattern in iter_patterns(rules):
             error = _regex_error(con, pattern)
             if error:
+                shown = pattern if len(pattern) <= 120 else pattern[:117] + "..."
                 problems.append(
-                    f"{source}: {where}: expected an RE2 regular expression, found {pattern!r} ({error})"
+                    f"{source}: {where}: expected an RE2 regular expression, found {shown!r} ({error})"
                 )
     finally:
         con.close()

@@ -11,6 +11,7 @@ from typing import Annotated, NoReturn, Optional
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mmaudit.errors import MmauditError
 from mmaudit.render import OutputFormat, Report, render
@@ -40,7 +41,8 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except MmauditError as exc:
-        stderr.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True, soft_wrap=True)
+        # the message quotes user text (paths, config values): escape it, `[/x]` must not be markup
+        stderr.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except (KeyboardInterrupt, duckdb.InterruptException) as exc:
         _interrupted(exc)

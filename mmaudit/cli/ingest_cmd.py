@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mmaudit import store
@@ -90,18 +92,18 @@ def ingest(
             raise InputError("use either --mapping or --log-format, not both")
         custom = load_mapping(mapping) if mapping is not None else None
         files = discover(paths)
-        con = store.connect(db)
+        # configs (price tables, rules) are validated before the database is created or locked
         options = IngestOptions(log_format=log_format, custom_format=custom, strict=strict, redact_text=redact_text,
                                 enrichers=enrichers(prices=prices, rules=rules, db=db))
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        con = store.connect(db)
+        with contextlib.closing(con), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=stderr, disable=quiet(fmt) or len(files) < 2, transient=True) as progress:
             task = progress.add_task("ingesting", total=len(files))
 
             def advance(done: FileResult) -> None:
-                progress.update(task, advance=1, description=Path(done.path).name)
+                progress.update(task, advance=1, description=escape(Path(done.path).name))
 
             result = ingest_paths(con, [str(f) for f in files], options, on_file=advance)
-        con.close()
     emit(ingest_report(result), fmt)
     if result.failed:
         raise typer.Exit(2)

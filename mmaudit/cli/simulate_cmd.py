@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from mmaudit import store
 from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, stderr, user_errors
@@ -64,7 +65,7 @@ def simulate(
             fh.write(markdown(report) + "\n")
     failed = [g for g in gates if g.fails(report.data if len(results) == 1 else report.data["policies"][-1])]
     for gate in failed:
-        stderr.print(f"[bold red]gate failed:[/bold red] {gate.text} (policy {results[-1].policy})", highlight=False)
+        stderr.print(f"[bold red]gate failed:[/bold red] {escape(gate.text)} (policy {results[-1].policy})", highlight=False)
     if failed:
         raise typer.Exit(1)
 

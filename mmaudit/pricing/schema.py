@@ -26,6 +26,8 @@ TASKS = (
 )
 DATA_CLASSES = ("public", "internal", "confidential", "restricted")
 MAX_RATE_PLACES = 6  # per 1M tokens; /1e6 per token must fit DECIMAL(38,12) exactly
+MAX_RATE = Decimal(1_000_000)  # USD per 1M tokens: far above any real price, and fits DECIMAL(38,12)
+MAX_TOKENS = 100_000_000  # a context window or threshold above this is a typo (and overflows SQL ints)
 
 ModelKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
 Task = Literal[
@@ -42,6 +44,8 @@ def _check_places(value: Decimal | None) -> Decimal | None:
         return None
     if value < 0:
         raise ValueError("must be >= 0 (USD per 1M tokens)")
+    if value > MAX_RATE:
+        raise ValueError(f"must be at most {MAX_RATE:,} (USD per 1M tokens)")
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_RATE_PLACES:
         raise ValueError(f"at most {MAX_RATE_PLACES} decimal places (USD per 1M tokens)")
@@ -58,7 +62,7 @@ class _Strict(BaseModel):
 class LongContext(_Strict):
     """Rates for the WHOLE request once input_tokens exceeds `threshold` (Anthropic, Gemini)."""
 
-    threshold: int = Field(gt=0)
+    threshold: int = Field(gt=0, le=MAX_TOKENS)
     input: Price
     output: Price
     cached_input: Price | None = None
@@ -76,14 +80,14 @@ class FineTuned(_Strict):
 
 
 class Latency(_Strict):
-    ttft_ms: float = Field(ge=0)
-    output_tokens_per_s: float = Field(gt=0)
+    ttft_ms: float = Field(ge=0, le=3_600_000)
+    output_tokens_per_s: float = Field(gt=0, le=10_000_000)
 
 
 class ModelPrice(_Strict):
     """One model in one price table."""
 
-    provider: str = Field(min_length=1)
+    provider: str = Field(min_length=1, max_length=100)
     aliases: list[Annotated[str, StringConstraints(min_length=1, max_length=300)]] = []
     input: Price | None = None
     output: Price | None = None
@@ -92,13 +96,13 @@ class ModelPrice(_Strict):
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
     long_context: LongContext | None = None
     fine_tuned: FineTuned | None = None
-    fixed_monthly_usd: Decimal | None = Field(default=None, ge=0)
-    context_window: int | None = Field(default=None, gt=0)
+    fixed_monthly_usd: Decimal | None = Field(default=None, ge=0, le=1_000_000_000)
+    context_window: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     latency: Latency | None = None
     quality: dict[Task, Score] = {}
     data_classes: list[DataClass] = []
     tokenizer: str | None = None
-    token_ratio: float | None = Field(default=None, gt=0)
+    token_ratio: float | None = Field(default=None, gt=0, le=100)
     mode: Literal["chat", "completion", "embedding", "reasoning"] | None = None
     notes: str | None = None
 
