@@ -16,6 +16,7 @@ from mmaudit.cli import (
     generate_cmd,
     ingest_cmd,
     prices_cmd,
+    purge_cmd,
     report_cmd,
     simulate_cmd,
     usage_cmd,
@@ -41,6 +42,7 @@ app.add_typer(simulate_cmd.policy_app, name="policy")
 app.command("report")(report_cmd.report)
 app.command("audit")(audit_cmd.audit)
 app.command("export")(export_cmd.export)
+app.command("purge")(purge_cmd.purge)
 
 
 def _version(value: bool) -> None:
