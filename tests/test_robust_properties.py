@@ -1,0 +1,180 @@
+"""Property-based: random valid canonical records survive ingest -> `calls` -> Parquet export and
+`calls --format json` with every token count and cost unchanged (costs recomputed here, in Python,
+with Decimal, straight from the bundled YAML tables), and a keep-everything policy costs exactly
+the baseline."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from mmaudit import store
+from mmaudit.cli import app
+from mmaudit.enrich import enrichers
+from mmaudit.ingest import IngestOptions, ingest_paths
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = REPO / "mmaudit" / "data" / "pricing"
+MILLION = Decimal(1_000_000)
+runner = CliRunner()
+
+
+def _tables() -> list[tuple[date, dict[str, Any]]]:
+    """(effective_from, models) of every bundled table, read with plain YAML (not mmaudit's loader)."""
+    out = []
+    for path in sorted(BUNDLED.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        out.append((date.fromisoformat(str(doc["effective_from"])), doc["models"]))
+    return out
+
+
+TABLES = _tables()
+MODELS = sorted({key for _, models in TABLES for key, m in models.items() if "fixed_monthly_usd" not in m})
+
+
+def price_for(model: str, ts: datetime) -> dict[str, Any]:
+    """The table entry in force at `ts`: latest effective_from <= ts, else the earliest (docs/pricing.md)."""
+    listed = sorted((eff, models[model]) for eff, models in TABLES if model in models)
+    in_force = [entry for eff, entry in listed if datetime.combine(eff, datetime.min.time(), timezone.utc) <= ts]
+    return in_force[-1] if in_force else listed[0][1]
+
+
+def expected_cost(rec: dict[str, Any]) -> Decimal:
+    """docs/pricing.md's formula, independently: whole request at long-context rates past the threshold."""
+    entry = price_for(rec["model"], parse_ts(rec["ts"]))
+    rates = entry
+    lc = entry.get("long_context")
+    if lc and rec["input_tokens"] > lc["threshold"]:
+        rates = {**lc, "cached_input": lc.get("cached_input"), "cache_write": lc.get("cache_write")}
+
+    def rate(name: str) -> Decimal:
+        value = rates.get(name)
+        return Decimal(str(rates["input"] if value is None else value)) / MILLION
+
+    cached, write = rec["cached_input_tokens"], rec["cache_write_tokens"]
+    uncached = max(rec["input_tokens"] - cached - write, 0)
+    return (uncached * rate("input") + cached * rate("cached_input") + write * rate("cache_write")
+            + rec["output_tokens"] * rate("output"))
+
+
+def parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@st.composite
+def records(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """1-25 valid canonical calls with distinct ids."""
+    n = draw(st.integers(1, 25))
+    out = []
+    for i in range(n):
+        inp = draw(st.one_of(st.just(0), st.integers(0, 5_000), st.integers(0, 2_000_000)))
+        cached = draw(st.integers(0, inp))
+        write = draw(st.integers(0, inp - cached))
+        out_tokens = draw(st.one_of(st.just(0), st.integers(0, 200_000)))
+        moment = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(
+            seconds=draw(st.integers(0, 3 * 365 * 86400 - 1)))
+        tags = draw(st.dictionaries(st.sampled_from(["team", "app", "env", "user"]),
+                                    st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8), max_size=3))
+        out.append({"call_id": f"p{i}", "ts": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "model": draw(st.sampled_from(MODELS)),
+                    "status": "ok", "input_tokens": inp, "cached_input_tokens": cached, "cache_write_tokens": write,
+                    "output_tokens": out_tokens, "reasoning_tokens": draw(st.integers(0, out_tokens)), "tags": tags})
+    return out
+
+
+ENRICHERS = enrichers()  # categoriser and price catalog loaded once for every example
+TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
+FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def load(root: Path, recs: list[dict[str, Any]]) -> Path:
+    log = root / "calls.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in recs), encoding="utf-8")
+    db = root / "prop.duckdb"
+    con = store.connect(db)
+    try:
+        result = ingest_paths(con, [str(log)], IngestOptions(enrichers=ENRICHERS))
+    finally:
+        con.close()
+    assert result.total("loaded") == len(recs) and result.total("quarantined") == 0
+    return db
+
+
+def stored(db_or_parquet: str, source: str) -> dict[str, tuple]:
+    con = duckdb.connect(db_or_parquet if source == "calls" else ":memory:", read_only=source == "calls")
+    try:
+        cols = ", ".join(TOKENS)
+        rows = con.execute(f"SELECT call_id, {cols}, cost_usd, epoch(ts), tags FROM {source}").fetchall()
+        return {r[0]: r[1:] for r in rows}
+    finally:
+        con.close()
+
+
+@FAST
+@given(recs=records())
+def test_tokens_and_costs_survive_ingest_and_export(recs):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        db = load(root, recs)
+        exported = root / "parquet"
+        result = runner.invoke(app, ["export", "--to", "parquet", str(exported), "--db", str(db), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        in_db = stored(str(db), "calls")
+        in_parquet = stored("", f"read_parquet('{exported}/**/*.parquet', hive_partitioning = true)")
+        assert in_parquet == in_db
+        for rec in recs:
+            row = in_db[rec["call_id"]]
+            assert row[:5] == tuple(rec[c] for c in TOKENS)
+            assert row[5] == expected_cost(rec), rec
+            assert row[6] == parse_ts(rec["ts"]).timestamp()
+            assert (row[7] or {}) == rec["tags"]
+
+        result = runner.invoke(app, ["calls", "--db", str(db), "--format", "json"])
+        assert result.exit_code == 0
+        data = json.loads(result.stdout)
+        by_model: dict[str, list[dict[str, Any]]] = {}
+        for rec in recs:
+            by_model.setdefault(rec["model"], []).append(rec)
+        for entry in data["models"]:
+            mine = by_model[entry["model"]]
+            assert entry["calls"] == len(mine)
+            assert entry["input_tokens"] == sum(r["input_tokens"] for r in mine)
+            assert entry["output_tokens"] == sum(r["output_tokens"] for r in mine)
+            want = sum((expected_cost(r) for r in mine), Decimal(0)).quantize(Decimal("0.000001"))
+            assert Decimal(str(entry["cost_usd"])) == want
+
+
+KEEP_POLICY = """version: 1
+name: keep-all
+tiers:
+  only: {models: [gpt-4o-mini]}
+routes:
+  - default: keep
+"""
+
+
+@FAST
+@given(recs=records())
+def test_keep_policy_reproduces_the_baseline_exactly(recs):
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        db = load(root, recs)
+        policy = root / "keep.yaml"
+        policy.write_text(KEEP_POLICY, encoding="utf-8")
+        result = runner.invoke(app, ["simulate", "--policy", str(policy), "--db", str(db), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert data["projected_cost_usd"] == data["baseline_cost_usd"]
+        assert data["savings_usd"] == 0 and data["savings_pct"] in (0, None)
+        want = sum((expected_cost(r) for r in recs), Decimal(0)).quantize(Decimal("0.000001"))
+        assert Decimal(str(data["baseline_cost_usd"])) == want
+        assert data["fallbacks"] == 0 and data["failed_calls"] == 0 and data["unpriced_calls"] == 0
