@@ -118,10 +118,12 @@ TEAMS = [("support", "helpdesk"), ("growth", "copywriter"), ("platform", "devtoo
 
 
 class _Gen:
-    def __init__(self, seed: int, calls: int) -> None:
+    def __init__(self, seed: int, calls: int, only_format: str | None = None) -> None:
         self.rnd = random.Random(seed)
         self.calls = calls
-        self.weights = [m[3] for m in MODELS]
+        # One format for everything (benchmarks): only the models that format really carries.
+        self.models = [m for m in MODELS if only_format in (None, "canonical", m[2])]
+        self.weights = [m[3] for m in self.models]
 
     def records(self) -> Iterator[tuple[str, dict[str, Any]]]:
         span = DAYS * 86400
@@ -131,7 +133,7 @@ class _Gen:
 
     def one(self, i: int, ts: datetime) -> tuple[str, dict[str, Any]]:
         rnd = self.rnd
-        model, provider, fmt, _w, speed, ttft = rnd.choices(MODELS, self.weights)[0]
+        model, provider, fmt, _w, speed, ttft = rnd.choices(self.models, self.weights)[0]
         team, app = rnd.choice(TEAMS)
         tags = {"team": team, "app": app, "environment": "prod" if rnd.random() < 0.9 else "staging"}
         if team == "data" and rnd.random() < 0.3:
@@ -264,14 +266,12 @@ def generate(out: Path, calls: int, seed: int = 7, log_format: str | None = None
     """Write `calls` records. With `log_format`, all of them as that format into the file `out`;
     without, each model in its natural format into files under the directory `out`.
     Returns records written per file."""
-    gen = _Gen(seed, calls)
+    gen = _Gen(seed, calls, log_format)
     counts: dict[str, int] = {}
     if log_format:
         writer = WRITERS[log_format]
         with _open(out) as fh:
             for _fmt, rec in gen.records():
-                if rec.get("embedding") and log_format != "canonical":
-                    continue
                 fh.write(json.dumps(writer(rec), separators=(",", ":")) + "\n")
                 counts[str(out)] = counts.get(str(out), 0) + 1
         return counts
