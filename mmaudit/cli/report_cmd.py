@@ -8,7 +8,16 @@ from typing import Annotated, Optional
 import typer
 
 from mmaudit import store
-from mmaudit.cli.common import DbOption, OutOption, emit, stderr, user_errors
+from mmaudit.cli.common import (
+    DbOption,
+    OutOption,
+    PeriodOption,
+    SinceOption,
+    UntilOption,
+    emit,
+    stderr,
+    user_errors,
+)
 from mmaudit.errors import InputError
 from mmaudit.render import OutputFormat, Report
 from mmaudit.render_html import ReportFormat, html_document
@@ -25,9 +34,6 @@ from mmaudit.report.quality import DEFAULT_THRESHOLD
 ReportFormatOption = Annotated[
     ReportFormat, typer.Option("--format", "-f", help="Output format: table, markdown, json, csv or html.")
 ]
-PeriodOption = Annotated[Optional[str], typer.Option("--period", help="2025, 2025-Q3, 2025-07 or 2025-07-15 (UTC).")]
-SinceOption = Annotated[Optional[str], typer.Option("--since", help="First day (YYYY-MM-DD, UTC), inclusive.")]
-UntilOption = Annotated[Optional[str], typer.Option("--until", help="Last day (YYYY-MM-DD, UTC), inclusive.")]
 PolicyOption = Annotated[
     Optional[Path], typer.Option("--policy", help="Policy YAML whose tiers: mapping assigns models to tiers.")
 ]
