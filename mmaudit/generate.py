@@ -20,8 +20,9 @@ from typing import IO, Any
 
 START = datetime(2025, 4, 1, tzinfo=timezone.utc)
 DAYS = 91  # 2025-Q2
-OUTAGE_START = datetime(2025, 6, 10, 2, tzinfo=timezone.utc)  # an OpenAI incident in the logs
-OUTAGE_HOURS = 5
+OUTAGE_START = datetime(2025, 6, 10, 0, tzinfo=timezone.utc)  # an OpenAI incident in the logs
+OUTAGE_HOURS = 12
+RETRY_SHARE = 0.6  # failed calls the app retries at once on another model (observed fallbacks)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,13 @@ MODELS = [
     ("deepseek-reasoner", "deepseek", "canonical", 3, 40, 2500),
     ("text-embedding-3-small", "openai", "canonical", 8, 0, 80),
 ]
+# The fallback each app configured for a model: another provider's model of the same class.
+FALLBACKS = {
+    "gpt-4o-2024-08-06": "claude-3-5-sonnet-20241022", "gpt-4o-mini-2024-07-18": "claude-3-5-haiku-20241022",
+    "o1-2024-12-17": "deepseek-reasoner", "claude-3-5-sonnet-20241022": "gpt-4o-2024-08-06",
+    "claude-3-5-haiku-20241022": "gpt-4o-mini-2024-07-18", "gemini-2.0-flash": "gpt-4o-mini-2024-07-18",
+    "deepseek-reasoner": "o1-2024-12-17",
+}
 TEAMS = [("support", "helpdesk"), ("growth", "copywriter"), ("platform", "devtools"), ("data", "analytics")]
 
 
@@ -127,9 +135,28 @@ class _Gen:
 
     def records(self) -> Iterator[tuple[str, dict[str, Any]]]:
         span = DAYS * 86400
+        retry: tuple[str, dict[str, Any]] | None = None
         for i in range(self.calls):
+            if retry is not None:
+                yield retry
+                retry = None
+                continue
             ts = START + timedelta(seconds=int(span * i / max(self.calls, 1)) + self.rnd.randint(0, 59))
-            yield self.one(i, ts)
+            fmt, rec = self.one(i, ts)
+            yield fmt, rec
+            if rec.get("error") and self.rnd.random() < RETRY_SHARE:
+                retry = self._retry(i + 1, rec)
+
+    def _retry(self, i: int, failed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The same prompt a few seconds later on another model, as apps with a fallback do."""
+        others = [m for m in self.models if m[0] != failed["model"] and not m[0].startswith("text-embedding")]
+        preferred = [m for m in others if m[0] == FALLBACKS.get(failed["model"])]
+        model, provider, fmt, _w, speed, ttft = (preferred or others)[0]
+        out = failed["output_tokens"]
+        latency = ttft + (out / speed * 1000 if speed else 0)
+        ts = failed["ts"] + timedelta(seconds=self.rnd.randint(2, 30))
+        return fmt, {**failed, "i": i, "ts": ts, "model": model, "provider": provider, "error": None,
+                     "latency": round(latency), "ttft": ttft}
 
     def one(self, i: int, ts: datetime) -> tuple[str, dict[str, Any]]:
         rnd = self.rnd

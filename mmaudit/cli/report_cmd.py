@@ -19,6 +19,7 @@ from mmaudit.cli.common import (
     user_errors,
 )
 from mmaudit.errors import InputError
+from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import OutputFormat, Report
 from mmaudit.render_html import ReportFormat, html_document
 from mmaudit.report import (
@@ -81,6 +82,7 @@ def report(
     compare: Annotated[Optional[str], typer.Option("--compare", help="'previous': change vs the previous period.")] = None,
     policy: PolicyOption = None,
     drift_threshold: Annotated[float, typer.Option("--drift-threshold", help="Flag a weekly mean score drop above this.")] = DEFAULT_THRESHOLD,
+    prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML) for cache savings.")] = None,
 ) -> None:
     """Report spend, KPIs, utilisation, reliability and quality drift for a period.
 
@@ -96,6 +98,8 @@ def report(
         )
         con = store.connect(db, read_only=True)
         try:
+            # price_rates lets the cache section value cached tokens at each model's prices
+            register_prices(con, load_catalog(list(prices or [])))
             result = build_report(con, options)
         finally:
             con.close()
