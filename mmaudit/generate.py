@@ -20,8 +20,9 @@ from typing import IO, Any
 
 START = datetime(2025, 4, 1, tzinfo=timezone.utc)
 DAYS = 91  # 2025-Q2
-OUTAGE_START = datetime(2025, 6, 10, 2, tzinfo=timezone.utc)  # an OpenAI incident in the logs
-OUTAGE_HOURS = 5
+OUTAGE_START = datetime(2025, 6, 10, 0, tzinfo=timezone.utc)  # an OpenAI incident in the logs
+OUTAGE_HOURS = 12
+RETRY_SHARE = 0.6  # failed calls the app retries at once on another model (observed fallbacks)
 
 
 @dataclass(frozen=True)
@@ -114,24 +115,52 @@ MODELS = [
     ("deepseek-reasoner", "deepseek", "canonical", 3, 40, 2500),
     ("text-embedding-3-small", "openai", "canonical", 8, 0, 80),
 ]
+# The fallback each app configured for a model: another provider's model of the same class.
+FALLBACKS = {
+    "gpt-4o-2024-08-06": "claude-3-5-sonnet-20241022", "gpt-4o-mini-2024-07-18": "claude-3-5-haiku-20241022",
+    "o1-2024-12-17": "deepseek-reasoner", "claude-3-5-sonnet-20241022": "gpt-4o-2024-08-06",
+    "claude-3-5-haiku-20241022": "gpt-4o-mini-2024-07-18", "gemini-2.0-flash": "gpt-4o-mini-2024-07-18",
+    "deepseek-reasoner": "o1-2024-12-17",
+}
 TEAMS = [("support", "helpdesk"), ("growth", "copywriter"), ("platform", "devtools"), ("data", "analytics")]
 
 
 class _Gen:
-    def __init__(self, seed: int, calls: int) -> None:
+    def __init__(self, seed: int, calls: int, only_format: str | None = None) -> None:
         self.rnd = random.Random(seed)
         self.calls = calls
-        self.weights = [m[3] for m in MODELS]
+        # One format for everything (benchmarks): only the models that format really carries.
+        self.models = [m for m in MODELS if only_format in (None, "canonical", m[2])]
+        self.weights = [m[3] for m in self.models]
 
     def records(self) -> Iterator[tuple[str, dict[str, Any]]]:
         span = DAYS * 86400
+        retry: tuple[str, dict[str, Any]] | None = None
         for i in range(self.calls):
+            if retry is not None:
+                yield retry
+                retry = None
+                continue
             ts = START + timedelta(seconds=int(span * i / max(self.calls, 1)) + self.rnd.randint(0, 59))
-            yield self.one(i, ts)
+            fmt, rec = self.one(i, ts)
+            yield fmt, rec
+            if rec.get("error") and self.rnd.random() < RETRY_SHARE:
+                retry = self._retry(i + 1, rec)
+
+    def _retry(self, i: int, failed: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The same prompt a few seconds later on another model, as apps with a fallback do."""
+        others = [m for m in self.models if m[0] != failed["model"] and not m[0].startswith("text-embedding")]
+        preferred = [m for m in others if m[0] == FALLBACKS.get(failed["model"])]
+        model, provider, fmt, _w, speed, ttft = (preferred or others)[0]
+        out = failed["output_tokens"]
+        latency = ttft + (out / speed * 1000 if speed else 0)
+        ts = failed["ts"] + timedelta(seconds=self.rnd.randint(2, 30))
+        return fmt, {**failed, "i": i, "ts": ts, "model": model, "provider": provider, "error": None,
+                     "latency": round(latency), "ttft": ttft}
 
     def one(self, i: int, ts: datetime) -> tuple[str, dict[str, Any]]:
         rnd = self.rnd
-        model, provider, fmt, _w, speed, ttft = rnd.choices(MODELS, self.weights)[0]
+        model, provider, fmt, _w, speed, ttft = rnd.choices(self.models, self.weights)[0]
         team, app = rnd.choice(TEAMS)
         tags = {"team": team, "app": app, "environment": "prod" if rnd.random() < 0.9 else "staging"}
         if team == "data" and rnd.random() < 0.3:
@@ -264,14 +293,12 @@ def generate(out: Path, calls: int, seed: int = 7, log_format: str | None = None
     """Write `calls` records. With `log_format`, all of them as that format into the file `out`;
     without, each model in its natural format into files under the directory `out`.
     Returns records written per file."""
-    gen = _Gen(seed, calls)
+    gen = _Gen(seed, calls, log_format)
     counts: dict[str, int] = {}
     if log_format:
         writer = WRITERS[log_format]
         with _open(out) as fh:
             for _fmt, rec in gen.records():
-                if rec.get("embedding") and log_format != "canonical":
-                    continue
                 fh.write(json.dumps(writer(rec), separators=(",", ":")) + "\n")
                 counts[str(out)] = counts.get(str(out), 0) + 1
         return counts

@@ -28,7 +28,7 @@ from mmaudit.conflicts import count_conflicting_ids
 from mmaudit.errors import InputError
 from mmaudit.formats import FORMATS, LogFormat, by_name, macros
 from mmaudit.integrity import check_complete, explain_read_error
-from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS, TOKEN_COLUMNS
+from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
 LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv")
 TABLE_SUFFIXES = (".parquet",)
@@ -262,12 +262,18 @@ def detect_format(con: duckdb.DuckDBPyConnection, path: Path) -> LogFormat:
 _EXCLUDED = "'\x00invalid-utf8'"
 
 
+_OBJECT = "json_valid(line) AND starts_with(ltrim(line, chr(65279) || ' ' || chr(9)), '{')"
+
+
 def _stage(con: duckdb.DuckDBPyConnection, primary: LogFormat, forced: bool) -> None:
-    """Build _staged (canonical rows) and _quarantined (line_no, reason, format) from _raw."""
-    con.execute("DROP TABLE IF EXISTS _quarantined")
+    """Build _staged (canonical rows), _quarantined (line_no, reason, format) and _skipped.
+
+    The usual file is all one format: its lines are parsed once, straight from _raw. Only the
+    lines the primary format does not recognise are parsed again, format by format.
+    """
     con.execute(
         f"""
-        CREATE TEMP TABLE _quarantined AS
+        CREATE OR REPLACE TEMP TABLE _quarantined AS
         SELECT line_no, CASE
             WHEN line = {_EXCLUDED} THEN 'line is not valid UTF-8 text'
             WHEN NOT json_valid(line) AND line_no = (SELECT max(line_no) FROM _raw)
@@ -277,73 +283,60 @@ def _stage(con: duckdb.DuckDBPyConnection, primary: LogFormat, forced: bool) -> 
                 WHEN json_type(line) = 'VARCHAR' THEN 'string' ELSE lower(json_type(line)) END || ', not an object'
           END AS reason, NULL::VARCHAR AS source_format
         FROM _raw
-        WHERE line IS NOT NULL AND trim(line) <> ''
-          AND (line = {_EXCLUDED} OR NOT json_valid(line) OR json_type(line) <> 'OBJECT')
+        WHERE line IS NOT NULL AND trim(line) <> '' AND NOT ({_OBJECT})
         """
     )
-    con.execute("DROP TABLE IF EXISTS _pending")
-    con.execute(
-        f"""CREATE TEMP TABLE _pending AS SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw
-        WHERE line IS NOT NULL AND trim(line) <> '' AND line <> {_EXCLUDED}
-          AND json_valid(line) AND json_type(line) = 'OBJECT'"""
-    )
-    con.execute("DROP TABLE IF EXISTS _staged")
     con.execute("CREATE OR REPLACE TEMP TABLE _skipped (line_no BIGINT)")
-    candidates = [primary] if forced else [primary] + [f for f in FORMATS if f is not primary and not f.refuse]
-    for i, fmt in enumerate(candidates):
-        _stage_format(con, fmt, first=(i == 0))
+    source = f"(SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw WHERE line <> {_EXCLUDED} AND {_OBJECT})"
+    _stage_format(con, primary, source, first=True)
+    leftover = con.execute("SELECT count(*) FROM _pending").fetchall()[0][0]
+    for fmt in [] if forced or not leftover else [f for f in FORMATS if f is not primary and not f.refuse]:
+        _stage_format(con, fmt, "_pending", first=False)
     con.execute(
         "INSERT INTO _quarantined SELECT line_no, ?, NULL FROM _pending",
         [f"not a {primary.name} record: expected {primary.detect_hint}"],
     )
 
 
-def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, *, first: bool) -> None:
-    """Parse the still-pending lines as `fmt`; move its records to _staged or _quarantined."""
-    con.execute("DROP TABLE IF EXISTS _parsed")
+def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *, first: bool) -> None:
+    """Parse `source` lines as `fmt`: records to _staged, bad values to _quarantined, lines that
+    are the format's but not calls to _skipped, and lines it does not recognise to _pending."""
     con.execute(
-        "CREATE TEMP TABLE _parsed AS SELECT line_no, line, from_json(line, ?) AS r FROM _pending",
+        f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT line_no, line, from_json(line, ?) AS r FROM {source}",
         [fmt.structure_json()],
     )
-    con.execute(
-        f"INSERT INTO _quarantined SELECT line_no, reason, '{fmt.name}' FROM ({fmt.checks_sql('_parsed')})"
-    )
-    con.execute("DELETE FROM _parsed WHERE line_no IN (SELECT line_no FROM _quarantined)")
-    verb = "CREATE TEMP TABLE _staged AS" if first else "INSERT INTO _staged"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _pending AS SELECT line_no, line FROM _parsed WHERE NOT coalesce({fmt.detect}, false)")
+    bad = con.execute(f"SELECT count(*) FROM ({fmt.checks_sql('_parsed')})").fetchall()[0][0] if fmt.numbers or fmt.times else 0
+    if bad:
+        con.execute(f"INSERT INTO _quarantined SELECT line_no, reason, '{fmt.name}' FROM ({fmt.checks_sql('_parsed')})")
+        con.execute("DELETE FROM _parsed WHERE line_no IN (SELECT line_no FROM _quarantined)")
+    verb = "CREATE OR REPLACE TEMP TABLE _staged AS" if first else "INSERT INTO _staged"
     con.execute(f"{verb} {fmt.projection_sql('_parsed')}")
-    # Detected lines that yielded no call (skipped, or exploded into no kept item) are skipped.
-    con.execute(
-        f"INSERT INTO _skipped SELECT line_no FROM _parsed WHERE ({fmt.detect}) "
-        "AND line_no NOT IN (SELECT source_line FROM _staged)"
-    )
-    con.execute(
-        f"DELETE FROM _pending WHERE line_no IN (SELECT line_no FROM _parsed WHERE {fmt.detect}) "
-        "OR line_no IN (SELECT line_no FROM _quarantined)"
-    )
+    if fmt.skip != "false" or fmt.explode is not None:
+        # Detected lines that yielded no call (skipped, or exploded into no kept item) are skipped.
+        con.execute(
+            f"INSERT INTO _skipped SELECT line_no FROM _parsed WHERE ({fmt.detect}) "
+            "AND line_no NOT IN (SELECT source_line FROM _staged)"
+        )
 
 
 def _finish_staged(con: duckdb.DuckDBPyConnection) -> None:
-    """Defaults that hold for every format: ids for records without one, zero tokens on errors."""
-    zero_on_error = ", ".join(
-        f"CASE WHEN status = 'error' THEN coalesce({c}, 0) ELSE {c} END AS {c}" for c in TOKEN_COLUMNS
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _staged AS
-        SELECT * REPLACE (
-            coalesce(call_id, 'h-' || md5(_line) || '-' || row_number() OVER (PARTITION BY md5(_line) ORDER BY source_line)) AS call_id,
-            coalesce(prompt_hash, mm_prompt_hash(NULL, _prompt_text)) AS prompt_hash,
-            {zero_on_error}),
-            row_number() OVER (ORDER BY source_line) AS _rid
-        FROM _staged
-        """
-    )
+    """Stable ids for records the log gave none: the line's hash and its occurrence number, so
+    identical error lines stay distinct calls and a re-read of the same file finds the same ids."""
+    missing = con.execute("SELECT count(*) FROM _staged WHERE call_id IS NULL").fetchall()[0][0]
+    if missing:
+        con.execute(
+            """UPDATE _staged SET call_id = x.id FROM (
+                SELECT s.rowid AS rid, 'h-' || md5(r.line) || '-' || row_number() OVER (PARTITION BY md5(r.line) ORDER BY s.source_line, s.rowid) AS id
+                FROM _staged s JOIN _raw r ON r.line_no = s.source_line WHERE s.call_id IS NULL) x
+            WHERE _staged.rowid = x.rid"""
+        )
 
 
 def _estimate_tokens(con: duckdb.DuckDBPyConnection) -> int:
     """Count tokens with tiktoken for successful records that have text but no usage counts."""
     need = con.sql(
-        """SELECT _rid, model, _prompt_text, _output_text FROM _staged
+        """SELECT rowid AS rid, model, _prompt_text, _output_text FROM _staged
         WHERE status = 'ok' AND ((input_tokens IS NULL AND _prompt_text IS NOT NULL)
                               OR (output_tokens IS NULL AND _output_text IS NOT NULL))"""
     ).to_arrow_table()
@@ -351,24 +344,28 @@ def _estimate_tokens(con: duckdb.DuckDBPyConnection) -> int:
         return 0
     counts_in = tokens.count_tokens(need.column("_prompt_text").to_pylist())
     counts_out = tokens.count_tokens(need.column("_output_text").to_pylist())
-    con.register("_est", pa.table({"rid": need.column("_rid"), "n_in": counts_in, "n_out": counts_out}))
+    con.register("_est", pa.table({"rid": need.column("rid"), "n_in": counts_in, "n_out": counts_out}))
     con.execute(
         """UPDATE _staged SET
             input_tokens = coalesce(input_tokens, e.n_in),
             output_tokens = coalesce(output_tokens, e.n_out),
             tokens_estimated = true
-        FROM _est AS e WHERE _staged._rid = e.rid"""
+        FROM _est AS e WHERE _staged.rowid = e.rid"""
     )
     con.unregister("_est")
     return need.num_rows
 
 
 def _redact(con: duckdb.DuckDBPyConnection) -> None:
-    sets = ", ".join(f"{c} = NULL" for c in (*TEXT_COLUMNS, "_prompt_text", "_output_text", "_line"))
+    sets = ", ".join(f"{c} = NULL" for c in (*TEXT_COLUMNS, "_prompt_text", "_output_text"))
     con.execute(f"UPDATE _staged SET {sets}")
 
 
 _STORED = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "task", "complexity", "category_confidence", "category_source", *LINEAGE_COLUMNS]
+
+
+def _has_repeated_ids(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT count(*) > count(DISTINCT call_id) FROM _staged").fetchall()[0][0]
 
 
 def _commit(con: duckdb.DuckDBPyConnection, path: Path, result: FileResult, options: IngestOptions) -> None:
@@ -378,13 +375,12 @@ def _commit(con: duckdb.DuckDBPyConnection, path: Path, result: FileResult, opti
     raw_col = "NULL" if options.redact_text else f"left(r.line, {RAW_KEEP_CHARS})"
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _new AS
-            SELECT * FROM _staged s
-            WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id)
-            QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1"""
-        )
-        con.execute(f"INSERT INTO calls ({cols}) SELECT {cols} FROM _new")
+        first_of_id = ("QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1"
+                       if _has_repeated_ids(con) else "")
+        result.loaded = con.execute(
+            f"""INSERT INTO calls ({cols}) SELECT {cols} FROM _staged s
+            WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id) {first_of_id}"""
+        ).fetchall()[0][0]
         con.execute(
             f"""INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
             SELECT ?, q.line_no, q.source_format, q.reason, {raw_col}, md5(coalesce(r.line, ''))
@@ -393,7 +389,6 @@ def _commit(con: duckdb.DuckDBPyConnection, path: Path, result: FileResult, opti
                               AND x.source_line = q.line_no AND x.raw_hash = md5(coalesce(r.line, '')))""",
             [source, source],
         )
-        result.loaded = con.execute("SELECT count(*) FROM _new").fetchall()[0][0]
         staged = con.execute("SELECT count(*) FROM _staged").fetchall()[0][0]
         result.duplicates = staged - result.loaded
         con.execute(

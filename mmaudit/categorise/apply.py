@@ -1,4 +1,4 @@
-"""Running categorisation over a table of calls: the rules UPDATE, the optional model, complexity."""
+"""Running categorisation over a table of calls: the rules, the optional model, complexity."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from mmaudit.categorise.plan import build_plan
 from mmaudit.categorise.rules import Rules
-from mmaudit.categorise.sql import complexity_update_sql, task_update_sql
 
 if TYPE_CHECKING:
     from mmaudit.categorise.model import TrainedModel
@@ -21,14 +21,23 @@ def apply_categories(
 ) -> None:
     """Set task, complexity, category_confidence and category_source on every row of `table`.
 
-    Set-based: one UPDATE for the task (by the rules), then, with a model, batched predictions
-    overwrite rule/default answers where the model is confident enough, then one UPDATE for the
-    complexity (it depends on the final task). Only the calls feature columns are read, so ingest
-    can call this on a staging table before --redact-text drops the text.
+    Set-based (see `plan.py`): text cues are evaluated once per distinct text into temp tables, one
+    query per row computes the task and the complexity score, then one UPDATE writes them. With a
+    model, the task is written first, batched predictions overwrite rule/default answers where the
+    model is confident enough, and a second UPDATE sets the complexity (its bias follows the final
+    task). Only the calls feature columns are read, so ingest can call this on a staging table
+    before --redact-text drops the text.
     """
-    sql, params = task_update_sql(table, rules)
-    con.execute(sql, params)
-    if model is not None:
-        model.apply(con, table, min_confidence=rules.model.min_confidence)
-    sql, params = complexity_update_sql(table, rules)
-    con.execute(sql, params)
+    plan = build_plan(table, rules)
+    try:
+        for sql, params in plan.prepare:
+            con.execute(sql, params)
+        if model is None:
+            con.execute(*plan.update_all)
+        else:
+            con.execute(*plan.update_task)
+            model.apply(con, table, min_confidence=rules.model.min_confidence)
+            con.execute(*plan.update_complexity)
+    finally:
+        for sql in plan.cleanup:
+            con.execute(sql)

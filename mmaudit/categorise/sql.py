@@ -1,5 +1,9 @@
 """SQL generation: the validated rules become CASE / regexp_matches / weighted sums.
 
+`task_update_sql` and `complexity_update_sql` state the semantics directly (every regex on every
+row); they are the reference the tests compare against. `apply_categories` runs the equivalent,
+much faster plan of `plan.py` (text cues once per distinct text), which reuses the helpers here.
+
 Nothing a user wrote is ever pasted into SQL text: every pattern, keyword, weight, task name and
 tag key travels as a bound parameter (`$n`), collected in order by `Params`. Only identifiers that
 we produce ourselves (column aliases `s0`, `s1`...) and the caller's internal table name (checked
@@ -167,6 +171,8 @@ def tag_mapping_sql(rules: Rules, p: Params, what: str) -> str:
 def task_update_sql(table: str, rules: Rules) -> tuple[str, list[Any]]:
     """One UPDATE that sets task, category_confidence and category_source by the signal order:
     metadata tag > operation > image input > endpoint/app/route tags > text/shape cues > fallback.
+
+    Reference semantics (tests): `plan.build_plan` computes the same answers faster.
     """
     p = Params()
     qt = quote_table(table)
@@ -219,7 +225,9 @@ FROM d WHERE u.rowid = d.rid"""
 
 def complexity_update_sql(table: str, rules: Rules) -> tuple[str, list[Any]]:
     """One UPDATE that sets complexity from tags['complexity'] when valid, else the cue score plus
-    the per-task bias cut at the thresholds. Runs after the task is final (rules or model)."""
+    the per-task bias cut at the thresholds. Runs after the task is final (rules or model).
+
+    Reference semantics (tests): `plan.build_plan` computes the same answers faster."""
     p = Params()
     qt = quote_table(table)
     features = feature_columns("t")

@@ -9,15 +9,16 @@ import typer
 from mmaudit import store
 from mmaudit.audit import AuditOptions
 from mmaudit.audit import audit as run_audit
-from mmaudit.cli.common import DbOption, OutOption, stderr, user_errors
-from mmaudit.cli.report_cmd import (
+from mmaudit.cli.common import (
+    DbOption,
+    OutOption,
     PeriodOption,
-    PolicyOption,
-    ReportFormatOption,
     SinceOption,
     UntilOption,
-    emit_any,
+    stderr,
+    user_errors,
 )
+from mmaudit.cli.report_cmd import PolicyOption, ReportFormatOption, emit_any
 from mmaudit.errors import InputError
 from mmaudit.render_html import ReportFormat
 from mmaudit.report import read_policy_tiers, resolve_period

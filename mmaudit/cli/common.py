@@ -26,6 +26,9 @@ FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="Output format: table, markdown, json or csv."),
 ]
+PeriodOption = Annotated[Optional[str], typer.Option("--period", help="2025, 2025-Q3, 2025-07 or 2025-07-15 (UTC).")]
+SinceOption = Annotated[Optional[str], typer.Option("--since", help="First day (YYYY-MM-DD, UTC), inclusive.")]
+UntilOption = Annotated[Optional[str], typer.Option("--until", help="Last day (YYYY-MM-DD, UTC), inclusive.")]
 OutOption = Annotated[
     Optional[Path], typer.Option("--out", "-o", help="Write the output to this file instead of stdout.")
 ]

@@ -9,7 +9,8 @@ import typer
 
 from mmaudit.cli.common import FormatOption, emit, user_errors
 from mmaudit.errors import InputError
-from mmaudit.generate import WRITERS, generate as generate_logs
+from mmaudit.generate import WRITERS
+from mmaudit.generate import generate as generate_logs
 from mmaudit.render import Column, OutputFormat, Report, Table
 
 

@@ -8,8 +8,18 @@ from typing import Annotated, Optional
 import typer
 
 from mmaudit import store
-from mmaudit.cli.common import DbOption, OutOption, emit, stderr, user_errors
+from mmaudit.cli.common import (
+    DbOption,
+    OutOption,
+    PeriodOption,
+    SinceOption,
+    UntilOption,
+    emit,
+    stderr,
+    user_errors,
+)
 from mmaudit.errors import InputError
+from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import OutputFormat, Report
 from mmaudit.render_html import ReportFormat, html_document
 from mmaudit.report import (
@@ -25,9 +35,6 @@ from mmaudit.report.quality import DEFAULT_THRESHOLD
 ReportFormatOption = Annotated[
     ReportFormat, typer.Option("--format", "-f", help="Output format: table, markdown, json, csv or html.")
 ]
-PeriodOption = Annotated[Optional[str], typer.Option("--period", help="2025, 2025-Q3, 2025-07 or 2025-07-15 (UTC).")]
-SinceOption = Annotated[Optional[str], typer.Option("--since", help="First day (YYYY-MM-DD, UTC), inclusive.")]
-UntilOption = Annotated[Optional[str], typer.Option("--until", help="Last day (YYYY-MM-DD, UTC), inclusive.")]
 PolicyOption = Annotated[
     Optional[Path], typer.Option("--policy", help="Policy YAML whose tiers: mapping assigns models to tiers.")
 ]
@@ -75,6 +82,7 @@ def report(
     compare: Annotated[Optional[str], typer.Option("--compare", help="'previous': change vs the previous period.")] = None,
     policy: PolicyOption = None,
     drift_threshold: Annotated[float, typer.Option("--drift-threshold", help="Flag a weekly mean score drop above this.")] = DEFAULT_THRESHOLD,
+    prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML) for cache savings.")] = None,
 ) -> None:
     """Report spend, KPIs, utilisation, reliability and quality drift for a period.
 
@@ -90,6 +98,8 @@ def report(
         )
         con = store.connect(db, read_only=True)
         try:
+            # price_rates lets the cache section value cached tokens at each model's prices
+            register_prices(con, load_catalog(list(prices or [])))
             result = build_report(con, options)
         finally:
             con.close()

@@ -10,7 +10,17 @@ import typer
 from rich.markup import escape
 
 from mmaudit import store
-from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, stderr, user_errors
+from mmaudit.cli.common import (
+    DbOption,
+    FormatOption,
+    OutOption,
+    PeriodOption,
+    SinceOption,
+    UntilOption,
+    emit,
+    stderr,
+    user_errors,
+)
 from mmaudit.errors import InputError
 from mmaudit.formats import macros
 from mmaudit.period import resolve_period
@@ -27,9 +37,9 @@ def simulate(
     policy: Annotated[list[Path], typer.Option("--policy", "-p", help="Policy YAML; repeat to compare side by side.")],
     db: DbOption = None,
     prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML).")] = None,
-    period: Annotated[Optional[str], typer.Option(help="2025, 2025-Q3, 2025-06 or 2025-06-10 (UTC).")] = None,
-    since: Annotated[Optional[str], typer.Option(help="First day (UTC), e.g. 2025-07-01.")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Last day, included (UTC).")] = None,
+    period: PeriodOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     baseline: Annotated[str, typer.Option(help="`actual` (logged calls at their prices) or `model:NAME`.")] = "actual",
     fail_if: Annotated[
         Optional[list[str]], typer.Option("--fail-if", help='Gate on the last policy, e.g. "savings_pct < 30"; exit 1 when true.')

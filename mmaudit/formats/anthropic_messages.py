@@ -8,6 +8,7 @@ input_tokens + cache_read_input_tokens + cache_creation_input_tokens.
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.pairs import PAIR_WRAPPER, body
 
 _BODY = {
     "id": "VARCHAR",
@@ -31,27 +32,11 @@ _REQUEST = {
     "tools": "JSON",
     "metadata": "JSON",
 }
-_WRAPPER = {
-    "timestamp": "VARCHAR",
-    "created_at": "VARCHAR",
-    "status_code": "VARCHAR",
-    "http_status": "VARCHAR",
-    "latency_ms": "VARCHAR",
-    "duration_ms": "VARCHAR",
-    "ttft_ms": "VARCHAR",
-    "provider": "VARCHAR",
-    "metadata": "JSON",
-    "tags": "JSON",
-    "cost_usd": "VARCHAR",
-}
 
-
-def body(path: str) -> str:
-    return f"coalesce(r.response.{path}, r.{path})"
 
 
 _ERR_TYPE = "coalesce(r.error.error.type, r.error.type)"
-_FAILED = f"(r.type = 'error' OR r.error.type IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
+_FAILED = "(r.type = 'error' OR r.error.type IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
 _HTTP = (
     "coalesce(mm_int(coalesce(r.status_code, r.http_status)), "
     f"CASE {_ERR_TYPE} WHEN 'rate_limit_error' THEN 429 WHEN 'overloaded_error' THEN 529 "
@@ -66,7 +51,7 @@ _WRITE = f"coalesce(mm_int({body('usage.cache_creation_input_tokens')}), 0)"
 FORMAT = LogFormat(
     name="anthropic-messages",
     description="Anthropic Messages: message bodies, error bodies, {request, response|error} pairs",
-    structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
+    structure={**_BODY, "response": _BODY, "request": _REQUEST, **PAIR_WRAPPER},
     detect=(
         "(r.type IN ('message', 'error') OR r.response.type = 'message' "
         "OR (r.error.type IS NOT NULL AND (regexp_matches(coalesce(r.request.model, ''), 'claude') "

@@ -47,8 +47,9 @@ COLUMN_DEFAULTS: dict[str, str] = {
     "response_format": "NULL",
 }
 
-# The two columns that other defaults may refer to are projected in an inner query.
-_INNER = ("model",)
+# Columns that other expressions refer to (provider defaults to a guess from the model; every
+# token count is zero on a failed call) are projected once, in an inner query.
+_INNER = ("model", "status")
 
 
 @dataclass(frozen=True)
@@ -125,15 +126,12 @@ class LogFormat:
         """
         cols = {**COLUMN_DEFAULTS, **self.columns}
         inner = ", ".join(f"{cols[c]} AS {c}" for c in _INNER)
-        outer = ",\n  ".join(
-            f"CAST({cols[c]} AS {t}) AS {c}" if c not in _INNER else c
-            for c, t in CANONICAL_COLUMNS.items()
-        )
+        outer = ",\n  ".join(_column_sql(c, t, cols, self.prompt_text) for c, t in CANONICAL_COLUMNS.items())
         derived = ", ".join(f"NULL::{t} AS {c}" for c, t in DERIVED_COLUMNS.items())
         return (
             f"SELECT line_no AS source_line,\n  {outer},\n  {derived}, NULL::VARCHAR AS source_file,\n"
             f"  {self.prompt_text} AS _prompt_text, {self.output_text} AS _output_text,\n"
-            f"  line AS _line, '{self.name}' AS source_format\n"
+            f"  '{self.name}' AS source_format\n"
             f"FROM (SELECT *, {inner} FROM ({self.records_sql(parsed)}))"
         )
 
@@ -155,6 +153,23 @@ class LogFormat:
             f"SELECT line_no, array_to_string(list_filter([{joined}], lambda x: x IS NOT NULL), '; ') AS reason "
             f"FROM ({self.records_sql(parsed)}) WHERE {bad}) GROUP BY line_no"
         )
+
+
+_TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
+
+
+def _column_sql(column: str, sql_type: str, cols: Mapping[str, str], prompt_text: str) -> str:
+    """One canonical column: the adapter's expression cast to its type, plus the rules that hold
+    for every format (a failed call has zero tokens unless the log says otherwise; the prompt
+    hash is the normalised prompt's md5 unless the log carries one)."""
+    if column in _INNER:
+        return column
+    expr = f"CAST({cols[column]} AS {sql_type})"
+    if column in _TOKEN_COLUMNS:
+        expr = f"CASE WHEN status = 'error' THEN coalesce({expr}, 0) ELSE {expr} END"
+    elif column == "prompt_hash":
+        expr = f"coalesce({expr}, mm_prompt_hash(NULL, {prompt_text}))"
+    return f"{expr} AS {column}"
 
 
 def _leaf_paths(structure: Mapping[str, Any], prefix: str) -> list[str]:

@@ -13,6 +13,7 @@ Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `err
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.pairs import body
 
 _BODY = {
     "responseId": "VARCHAR",
@@ -38,10 +39,6 @@ RPC_STATUSES = (
     "ABORTED", "UNKNOWN", "UNIMPLEMENTED", "OUT_OF_RANGE", "ALREADY_EXISTS", "DATA_LOSS",
 )
 
-
-def body(path: str) -> str:
-    """A response field, bare or under `response`."""
-    return f"coalesce(r.response.{path}, r.{path})"
 
 
 _U = "usageMetadata"

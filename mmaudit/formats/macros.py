@@ -39,17 +39,17 @@ MACROS: tuple[str, ...] = (
           WHEN 'VARCHAR' THEN json_extract_string(c, '$')
           WHEN 'ARRAY' THEN nullif(array_to_string(json_extract_string(c, '$[*].text'), chr(10)), '')
         END)""",
+    # A chat `messages` array parsed once into typed {role, content} structs (NULL if not an array).
+    """CREATE OR REPLACE TEMP MACRO mm_msgs(msgs) AS (
+        from_json(msgs, '[{"role": "VARCHAR", "content": "JSON"}]'))""",
     """CREATE OR REPLACE TEMP MACRO mm_role_text(msgs, roles) AS (
         nullif(array_to_string(list_transform(
-            list_filter(json_extract(msgs, '$[*]'), lambda m: json_extract_string(m, '$.role') IN roles),
-            lambda m: mm_content_text(json_extract(m, '$.content'))), chr(10)), ''))""",
+            list_filter(mm_msgs(msgs), lambda m: m.role IN roles),
+            lambda m: mm_content_text(m.content)), chr(10)), ''))""",
     """CREATE OR REPLACE TEMP MACRO mm_last_user(msgs) AS (
-        mm_content_text(json_extract(
-            list_filter(json_extract(msgs, '$[*]'), lambda m: json_extract_string(m, '$.role') = 'user')[-1],
-            '$.content')))""",
+        mm_content_text(list_filter(mm_msgs(msgs), lambda m: m.role = 'user')[-1].content))""",
     """CREATE OR REPLACE TEMP MACRO mm_all_text(msgs) AS (
-        array_to_string(list_transform(json_extract(msgs, '$[*]'),
-            lambda m: mm_content_text(json_extract(m, '$.content'))), chr(10)))""",
+        array_to_string(list_transform(mm_msgs(msgs), lambda m: mm_content_text(m.content)), chr(10)))""",
     """CREATE OR REPLACE TEMP MACRO mm_has_image(msgs) AS (
         coalesce(regexp_matches(CAST(msgs AS VARCHAR),
             '"type"\\s*:\\s*"(image_url|image|input_image)"'), false))""",

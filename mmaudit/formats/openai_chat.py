@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.pairs import PAIR_WRAPPER, body
 
 _BODY = {
     "id": "VARCHAR",
@@ -33,25 +34,7 @@ _REQUEST = {
     "metadata": "JSON",
     "user": "VARCHAR",
 }
-_WRAPPER = {
-    "request_id": "VARCHAR",
-    "timestamp": "VARCHAR",
-    "created_at": "VARCHAR",
-    "status_code": "VARCHAR",
-    "http_status": "VARCHAR",
-    "latency_ms": "VARCHAR",
-    "duration_ms": "VARCHAR",
-    "ttft_ms": "VARCHAR",
-    "provider": "VARCHAR",
-    "metadata": "JSON",
-    "tags": "JSON",
-    "cost_usd": "VARCHAR",
-}
 
-
-def body(path: str) -> str:
-    """A body field, whether the record is a bare body or a pair with `response`."""
-    return f"coalesce(r.response.{path}, r.{path})"
 
 
 _HTTP = "coalesce(mm_int(coalesce(r.status_code, r.http_status)), CASE WHEN mm_error_type(NULL, r.error.code || ' ' || r.error.type) = 'rate_limit' THEN 429 END)"
@@ -61,7 +44,7 @@ _MSGS = "r.request.messages"
 FORMAT = LogFormat(
     name="openai-chat",
     description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
-    structure={**_BODY, "response": _BODY, "error": _ERROR, "request": _REQUEST, **_WRAPPER},
+    structure={**_BODY, "response": _BODY, "error": _ERROR, "request": _REQUEST, **PAIR_WRAPPER},
     detect=(
         "(r.object = 'chat.completion' OR r.response.object = 'chat.completion' "
         "OR ((r.error.message IS NOT NULL OR r.error.code IS NOT NULL) AND r.object IS NULL "

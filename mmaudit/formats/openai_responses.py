@@ -11,6 +11,7 @@ the reason kept in tags['incomplete_reason'].
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.pairs import body
 
 _BODY = {
     "id": "VARCHAR",
@@ -36,10 +37,6 @@ _BODY = {
 _REQUEST = {"model": "VARCHAR", "input": "JSON", "instructions": "JSON", "tools": "JSON", "metadata": "JSON"}
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "status_code": "VARCHAR", "type": "VARCHAR"}
 
-
-def body(path: str) -> str:
-    """A response field, bare or under `response`."""
-    return f"coalesce(r.response.{path}, r.{path})"
 
 
 _FAILED = f"({body('status')} = 'failed' OR {body('error.code')} IS NOT NULL OR coalesce(mm_int(r.status_code), 0) >= 400)"

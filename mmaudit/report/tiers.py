@@ -2,8 +2,10 @@
 
 The price level is the blended USD per 1M tokens the data itself shows for a model,
 sum(cost_usd) / sum(input_tokens + output_tokens) over all its priced calls (every stored call,
-not only the reported period, so a model keeps its tier across periods): `budget` below $1,
-`standard` below $5, `premium` from $5. A model with no priced call is `unpriced`.
+not only the reported period, so a model keeps its tier across periods): `budget` below $0.60,
+`standard` below $2, `premium` from $2. On typical input-heavy traffic that puts GPT-4o, Claude
+Sonnet and the o-series in `premium`, GPT-4o mini and Gemini Flash in `budget`, Claude Haiku
+and DeepSeek in `standard`. A model with no priced call is `unpriced`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import Any
 
 from mmaudit.policy import load_policy
 
-BUDGET_BELOW_USD = 1
-STANDARD_BELOW_USD = 5
+BUDGET_BELOW_USD = 0.6
+STANDARD_BELOW_USD = 2
 
 PRICE_LEVEL_TIERS_SQL = f"""
 tier_map AS (

@@ -26,6 +26,8 @@ from mmaudit.pricing.sql import cost_sql, rate_window_sql
 from mmaudit.simulate.result import ModelUse, SimulationResult, TaskUse, TierUse
 
 MONEY = "DECIMAL(38, 12)"
+MODEL_CHAIN = 1000
+AB_CHAIN = 2000
 
 
 @dataclass(frozen=True)
@@ -91,23 +93,25 @@ def _load_tables(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str,
         rows.append([idx, order.index(tier) if tier else None, keys[r.model] if r.model else None,
                      r.default == "keep", r.is_compliance])
     con.executemany("INSERT INTO _sim_routes VALUES (?, ?, ?, ?, ?)", rows)
+    # Chains get integer ids: a tier's is its index, a model route's MODEL_CHAIN + its route index,
+    # an A/B variant's AB_CHAIN + its split index.
     chains: list[list[Any]] = []
     for i, name in enumerate(order):
-        chains += [[f"tier:{i}", pos, keys[m]] for pos, m in enumerate(policy.tiers[name].models)]
-    for r in policy.routes:
+        chains += [[i, pos, keys[m]] for pos, m in enumerate(policy.tiers[name].models)]
+    for idx, r in enumerate(policy.routes):
         if r.model:
-            chains.append([f"model:{keys[r.model]}", 0, keys[r.model]])
+            chains.append([MODEL_CHAIN + idx, 0, keys[r.model]])
     ab_rows, cumulative = [], {}
-    for split in policy.ab:
+    for j, split in enumerate(policy.ab):
         i = order.index(split.tier)
         lo = cumulative.get(i, 0.0)
         cumulative[i] = lo + split.share
-        ab_rows.append([i, keys[split.model], lo, lo + split.share])
+        ab_rows.append([i, AB_CHAIN + j, lo, lo + split.share])
         variant = [keys[split.model]] + [keys[m] for m in policy.tiers[split.tier].models if keys[m] != keys[split.model]]
-        chains += [[f"ab:{i}:{keys[split.model]}", pos, k] for pos, k in enumerate(variant)]
-    con.execute("CREATE OR REPLACE TEMP TABLE _sim_chain (chain VARCHAR, pos INTEGER, model_key VARCHAR)")
-    con.executemany("INSERT INTO _sim_chain VALUES (?, ?, ?)", [list(c) for c in {tuple(c) for c in chains}])
-    con.execute("CREATE OR REPLACE TEMP TABLE _sim_ab (tier_idx INTEGER, model_key VARCHAR, lo DOUBLE, hi DOUBLE)")
+        chains += [[AB_CHAIN + j, pos, k] for pos, k in enumerate(variant)]
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_chain (chain INTEGER, pos INTEGER, model_key VARCHAR)")
+    con.executemany("INSERT INTO _sim_chain VALUES (?, ?, ?)", chains)
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_ab (tier_idx INTEGER, chain INTEGER, lo DOUBLE, hi DOUBLE)")
     if ab_rows:
         con.executemany("INSERT INTO _sim_ab VALUES (?, ?, ?, ?)", ab_rows)
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_outages (provider VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ)")
@@ -129,7 +133,8 @@ def _chains(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _sim_chains AS
         SELECT c.chain, list(c.model_key ORDER BY c.pos) AS keys,
-               list(lower(coalesce(mi.provider, '')) ORDER BY c.pos) AS providers
+               list(lower(coalesce(mi.provider, '')) ORDER BY c.pos) AS providers,
+               arg_min(c.model_key, c.pos) AS first_key
         FROM _sim_chain c LEFT JOIN model_info mi USING (model_key) GROUP BY c.chain"""
     )
     con.execute(
@@ -142,7 +147,20 @@ def _chains(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _availability(policy: Policy, keys_col: str, providers_col: str) -> str:
+def _risk(policy: Policy) -> str:
+    """SQL true for calls that may find a model unavailable (inside an outage window, or failed
+    in the logs); every other call simply gets the first model of its chain."""
+    terms = []
+    if policy.failover.outages:
+        lo = min(o.start for o in policy.failover.outages).isoformat()
+        hi = max(o.end for o in policy.failover.outages).isoformat()
+        terms.append(f"(b.ts >= TIMESTAMPTZ '{lo}' AND b.ts < TIMESTAMPTZ '{hi}')")  # our own validated datetimes
+    if policy.failover.use_logged_errors:
+        terms.append("(b.status = 'error' AND b.error_type IN ('rate_limit', 'server'))")
+    return " OR ".join(terms) or "false"
+
+
+def _availability(policy: Policy, providers_col: str) -> str:
     """SQL list of booleans: is each model of the chain available for this call?"""
     down = []
     if policy.failover.outages:
@@ -154,10 +172,17 @@ def _availability(policy: Policy, keys_col: str, providers_col: str) -> str:
     return f"list_transform({providers_col}, lambda p: NOT ({' OR '.join(down)}))"
 
 
+def _pick(policy: Policy, keys: str, providers: str) -> str:
+    """Index (1-based) of the first available model of a chain; NULL when none is."""
+    return f"CASE WHEN NOT ({_risk(policy)}) THEN 1 ELSE list_position({_availability(policy, providers)}, true) END"
+
+
 def _decisions_sql(policy: Policy, options: SimulationOptions) -> tuple[str, list[Any]]:
     """Per call: routed tier, chain, chosen model (or failure), escalation model, cascade flags."""
     case, params = _route_case(policy.routes)
-    salt = hashlib.sha256(options.seed.encode()).hexdigest()[:8]
+    salt = hashlib.sha256(options.seed.encode()).hexdigest()[:8]  # hex digits: safe as a literal
+    ab_u = _frac(f"c.call_id || ':ab:{salt}'") if policy.ab else "NULL::DOUBLE"
+    cascade_u = _frac(f"c.call_id || ':cascade:{salt}'") if policy.cascade else "NULL::DOUBLE"
     threshold = policy.uncertain.below_confidence if policy.uncertain else -1.0
     order = policy.tier_order()
     from_idx = order.index(policy.cascade.from_) if policy.cascade else -1
@@ -175,7 +200,7 @@ def _decisions_sql(policy: Policy, options: SimulationOptions) -> tuple[str, lis
                coalesce(c.input_tokens, 0) AS input_tokens, coalesce(c.cached_input_tokens, 0) AS cached_tokens,
                coalesce(c.cache_write_tokens, 0) AS cache_write_tokens, coalesce(c.output_tokens, 0) AS output_tokens,
                c.cost_usd AS actual_cost, {case} AS route_idx,
-               {_frac("c.call_id || ':ab:' || ?")} AS ab_u, {_frac("c.call_id || ':cascade:' || ?")} AS cascade_u
+               {ab_u} AS ab_u, {cascade_u} AS cascade_u
         FROM calls c
         WHERE (CAST(? AS TIMESTAMPTZ) IS NULL OR c.ts >= ?) AND (CAST(? AS TIMESTAMPTZ) IS NULL OR c.ts < ?)),
     b AS (
@@ -184,24 +209,23 @@ def _decisions_sql(policy: Policy, options: SimulationOptions) -> tuple[str, lis
                     ELSE rt.tier_idx END AS tier_idx
         FROM b0 JOIN _sim_routes rt ON rt.idx = b0.route_idx),
     r AS (
-        SELECT b.*, CASE WHEN b.keep THEN 'keep' WHEN b.route_model IS NOT NULL THEN 'model:' || b.route_model
-                         WHEN a.model_key IS NOT NULL THEN 'ab:' || a.tier_idx || ':' || a.model_key
-                         ELSE 'tier:' || b.tier_idx END AS chain
+        SELECT b.*, CASE WHEN b.keep THEN NULL WHEN b.route_model IS NOT NULL THEN {MODEL_CHAIN} + b.route_idx
+                         WHEN a.chain IS NOT NULL THEN a.chain ELSE b.tier_idx END AS chain
         FROM b LEFT JOIN _sim_ab a ON a.tier_idx = b.tier_idx AND b.ab_u >= a.lo AND b.ab_u < a.hi),
     k AS (
         SELECT r.*, {main_keys} AS keys, {main_providers} AS providers
         FROM r LEFT JOIN _sim_chains ch ON ch.chain = r.chain LEFT JOIN model_info lk ON lk.model_key = r.logged_key),
     picked AS (
-        SELECT b.*, list_position({_availability(policy, "b.keys", "b.providers")}, true) AS main_idx,
-               list_position({_availability(policy, "e.keys", "e.providers")}, true) AS esc_idx, e.keys AS esc_keys
-        FROM k b CROSS JOIN o LEFT JOIN _sim_chains e ON e.chain = 'tier:' || ?)
+        SELECT b.*, {_pick(policy, "b.keys", "b.providers")} AS main_idx,
+               {_pick(policy, "e.keys", "e.providers")} AS esc_idx, e.keys AS esc_keys
+        FROM k b CROSS JOIN o LEFT JOIN _sim_chains e ON e.chain = ?)
     SELECT * EXCLUDE (keys, providers, esc_keys),
            main_idx IS NULL AS failed, keys[main_idx] AS final_key, coalesce(main_idx, 1) > 1 AS fell_back,
            (main_idx IS NOT NULL AND tier_idx = ? AND NOT keep AND route_model IS NULL AND esc_idx IS NOT NULL) AS cascaded,
            CASE WHEN tier_idx = ? THEN esc_keys[esc_idx] END AS esc_key,
            tier_idx IS DISTINCT FROM routed_tier AS moved_up
     FROM picked"""
-    return sql, [*params, salt, salt, options.since, options.since, options.until, options.until,
+    return sql, [*params, options.since, options.since, options.until, options.until,
                  threshold, len(order) - 1, to_idx, from_idx, from_idx]
 
 
