@@ -132,7 +132,8 @@ def test_escalation_is_a_deterministic_hash_of_call_id(tmp_path, prices):
                  cascade={"from": "fast", "to": "general", "escalate_rate": {"default": 0.25}})
     first, second = simulate(con, pol), simulate(con, pol)
     salt = hashlib.sha256(b"mmaudit").hexdigest()[:8]
-    expected = sum(int(hashlib.md5(f"{r['call_id']}:cascade:{salt}".encode()).hexdigest()[:8], 16) / 2**32 < 0.25
+    # the cascade fraction is hex digits 9-16 of md5(call_id:salt)
+    expected = sum(int(hashlib.md5(f"{r['call_id']}:{salt}".encode()).hexdigest()[8:16], 16) / 2**32 < 0.25
                    for r in records)
     assert first.escalations == second.escalations == expected
     assert 70 <= expected <= 130  # about a quarter of 400
@@ -172,7 +173,8 @@ def test_ab_share(tmp_path, prices):
     pol = policy(ab=[{"tier": "general", "model": "cheap", "share": 0.2}])
     r = simulate(con, pol)
     salt = hashlib.sha256(b"mmaudit").hexdigest()[:8]
-    expected = sum(int(hashlib.md5(f"{x['call_id']}:ab:{salt}".encode()).hexdigest()[:8], 16) / 2**32 < 0.2
+    # the A/B fraction is hex digits 1-8 of md5(call_id:salt)
+    expected = sum(int(hashlib.md5(f"{x['call_id']}:{salt}".encode()).hexdigest()[:8], 16) / 2**32 < 0.2
                    for x in records)
     assert {m.model: m.calls for m in r.models}["cheap"] == expected
     assert r.projected_cost_usd == Decimal("1.2") * expected + Decimal("12") * (500 - expected)

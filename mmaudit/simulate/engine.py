@@ -41,11 +41,6 @@ class SimulationOptions:
 # --------------------------------------------------------------------------- policy -> tables
 
 
-def _frac(column: str) -> str:
-    """A deterministic fraction in [0, 1) from a text: the first 32 bits of its md5."""
-    return f"(CAST(('0x' || left(md5({column}), 8)) AS BIGINT) / 4294967296.0)"
-
-
 def _route_case(routes: list[Route]) -> tuple[str, list[Any]]:
     """CASE giving the index of the first route whose `when` matches (the default otherwise)."""
     arms, params = [], []
@@ -172,27 +167,37 @@ def _availability(policy: Policy, providers_col: str) -> str:
     return f"list_transform({providers_col}, lambda p: NOT ({' OR '.join(down)}))"
 
 
-def _pick(policy: Policy, keys: str, providers: str) -> str:
-    """Index (1-based) of the first available model of a chain; NULL when none is."""
-    return f"CASE WHEN NOT ({_risk(policy)}) THEN 1 ELSE list_position({_availability(policy, providers)}, true) END"
+def _fractions(policy: Policy, salt: str) -> tuple[str, str]:
+    """SQL for the A/B and cascade fractions: two 32-bit slices of one md5 of the call id."""
+    if not (policy.ab or policy.cascade):
+        return "NULL::DOUBLE", "NULL::DOUBLE"
+    digest = f"md5(c.call_id || ':{salt}')"  # salt: our own hex digits, safe as a literal
+    ab = f"(CAST(('0x' || substr({digest}, 1, 8)) AS BIGINT) / 4294967296.0)" if policy.ab else "NULL::DOUBLE"
+    cascade = f"(CAST(('0x' || substr({digest}, 9, 8)) AS BIGINT) / 4294967296.0)" if policy.cascade else "NULL::DOUBLE"
+    return ab, cascade
 
 
 def _decisions_sql(policy: Policy, options: SimulationOptions) -> tuple[str, list[Any]]:
-    """Per call: routed tier, chain, chosen model (or failure), escalation model, cascade flags."""
+    """Per call: routed tier, chain, chosen model (or failure), escalation model, cascade flags.
+
+    Most calls meet no outage and no logged error: they take the first model of their chain
+    (`safe`). Only the others (`risky`) carry their chain's lists and test each model.
+    """
     case, params = _route_case(policy.routes)
-    salt = hashlib.sha256(options.seed.encode()).hexdigest()[:8]  # hex digits: safe as a literal
-    ab_u = _frac(f"c.call_id || ':ab:{salt}'") if policy.ab else "NULL::DOUBLE"
-    cascade_u = _frac(f"c.call_id || ':cascade:{salt}'") if policy.cascade else "NULL::DOUBLE"
+    salt = hashlib.sha256(options.seed.encode()).hexdigest()[:8]
+    ab_u, cascade_u = _fractions(policy, salt)
     threshold = policy.uncertain.below_confidence if policy.uncertain else -1.0
     order = policy.tier_order()
     from_idx = order.index(policy.cascade.from_) if policy.cascade else -1
     to_idx = order.index(policy.cascade.to) if policy.cascade else -1
-    main_keys = "CASE WHEN r.keep THEN [r.logged_key] WHEN r.compliance THEN ch.keys[1:1] ELSE ch.keys END"
-    main_providers = ("CASE WHEN r.keep THEN [lower(coalesce(lk.provider, r.logged_provider))] "
-                      "WHEN r.compliance THEN ch.providers[1:1] ELSE ch.providers END")
+    main_keys = "CASE WHEN k.keep THEN [k.logged_key] WHEN k.compliance THEN ch.keys[1:1] ELSE ch.keys END"
+    main_providers = ("CASE WHEN k.keep THEN [lower(coalesce(lk.provider, k.logged_provider))] "
+                      "WHEN k.compliance THEN ch.providers[1:1] ELSE ch.providers END")
     sql = f"""
     WITH o AS (SELECT coalesce(list({{'provider': provider, 'start_ts': start_ts, 'end_ts': end_ts}}), []) AS outages
                FROM _sim_outages),
+    e AS (SELECT any_value(keys) AS esc_keys, any_value(providers) AS esc_providers, any_value(first_key) AS esc_first
+          FROM _sim_chains WHERE chain = ?),
     b0 AS (
         SELECT c.call_id, c.ts, lower(c.provider) AS logged_provider, c.model_key AS logged_key,
                coalesce(c.task, 'other') AS task, coalesce(c.category_confidence, 0.0) AS confidence,
@@ -213,20 +218,33 @@ def _decisions_sql(policy: Policy, options: SimulationOptions) -> tuple[str, lis
                          WHEN a.chain IS NOT NULL THEN a.chain ELSE b.tier_idx END AS chain
         FROM b LEFT JOIN _sim_ab a ON a.tier_idx = b.tier_idx AND b.ab_u >= a.lo AND b.ab_u < a.hi),
     k AS (
-        SELECT r.*, {main_keys} AS keys, {main_providers} AS providers
-        FROM r LEFT JOIN _sim_chains ch ON ch.chain = r.chain LEFT JOIN model_info lk ON lk.model_key = r.logged_key),
-    picked AS (
-        SELECT b.*, {_pick(policy, "b.keys", "b.providers")} AS main_idx,
-               {_pick(policy, "e.keys", "e.providers")} AS esc_idx, e.keys AS esc_keys
-        FROM k b CROSS JOIN o LEFT JOIN _sim_chains e ON e.chain = ?)
-    SELECT * EXCLUDE (keys, providers, esc_keys),
-           main_idx IS NULL AS failed, keys[main_idx] AS final_key, coalesce(main_idx, 1) > 1 AS fell_back,
+        SELECT r.*, CASE WHEN r.keep THEN r.logged_key ELSE ch.first_key END AS first_key,
+               coalesce({_risk(policy).replace("b.", "r.")}, false) AS risky
+        FROM r LEFT JOIN _sim_chains ch ON ch.chain = r.chain),
+    safe AS (
+        SELECT k.* EXCLUDE (first_key), 1 AS main_idx, k.first_key AS final_key,
+               CASE WHEN e.esc_first IS NOT NULL THEN 1 END AS esc_idx, e.esc_first AS esc_pick
+        FROM k CROSS JOIN e WHERE NOT k.risky),
+    risky_lists AS (
+        SELECT k.* EXCLUDE (first_key), {main_keys} AS keys, {main_providers} AS providers
+        FROM k LEFT JOIN _sim_chains ch ON ch.chain = k.chain LEFT JOIN model_info lk ON lk.model_key = k.logged_key
+        WHERE k.risky),
+    risky_idx AS (
+        SELECT b.*, list_position({_availability(policy, "b.providers")}, true) AS main_idx,
+               list_position({_availability(policy, "e.esc_providers")}, true) AS esc_idx, e.esc_keys
+        FROM risky_lists b CROSS JOIN e CROSS JOIN o),
+    risky AS (
+        SELECT * EXCLUDE (keys, providers, esc_keys), keys[main_idx] AS final_key, esc_keys[esc_idx] AS esc_pick
+        FROM risky_idx),
+    picked AS (SELECT * FROM safe UNION ALL BY NAME SELECT * FROM risky)
+    SELECT * EXCLUDE (esc_pick),
+           main_idx IS NULL AS failed, coalesce(main_idx, 1) > 1 AS fell_back,
            (main_idx IS NOT NULL AND tier_idx = ? AND NOT keep AND route_model IS NULL AND esc_idx IS NOT NULL) AS cascaded,
-           CASE WHEN tier_idx = ? THEN esc_keys[esc_idx] END AS esc_key,
+           CASE WHEN tier_idx = ? THEN esc_pick END AS esc_key,
            tier_idx IS DISTINCT FROM routed_tier AS moved_up
     FROM picked"""
-    return sql, [*params, options.since, options.since, options.until, options.until,
-                 threshold, len(order) - 1, to_idx, from_idx, from_idx]
+    return sql, [to_idx, *params, options.since, options.since, options.until, options.until,
+                 threshold, len(order) - 1, from_idx, from_idx]
 
 
 def _scaled(prefix: str, ratio: str) -> str:
@@ -312,7 +330,7 @@ def _baseline_sql(options: SimulationOptions, con: duckdb.DuckDBPyConnection) ->
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> SimulationResult:
-    s = _one(con, f"""
+    s = _one(con, """
         SELECT count(*) AS calls,
                count(*) FILTER (WHERE baseline_cost IS NOT NULL AND priced) AS compared,
                sum(baseline_cost) FILTER (WHERE baseline_cost IS NOT NULL AND priced) AS baseline_cost,
@@ -390,10 +408,11 @@ def _tasks(con: duckdb.DuckDBPyConnection) -> list[TaskUse]:
 
 
 def _assumptions(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> list[str]:
+    baseline = "the logged calls at their own models’ prices" if options.baseline == "actual" else options.baseline
     notes = [
         "Prices: for every call, the price table in effect at its time (see `mmaudit prices show MODEL`).",
-        f"Baseline: {'the logged calls at their own models’ prices' if options.baseline == 'actual' else options.baseline}; "
-        "calls without a baseline or projected price are left out of both sums (unpriced_calls).",
+        (f"Baseline: {baseline}; calls without a baseline or projected price are left out of both sums "
+         "(unpriced_calls)."),
         "Token counts move with the call, scaled by the models' token_ratio (tokens per cl100k token) from the price table.",
         "Failed logged calls carry no tokens, so rerouting them adds no cost; cached-input share moves with the call.",
         "Latency: projected as ttft_ms + output_tokens / output_tokens_per_s from the price table.",
