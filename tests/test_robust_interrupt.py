@@ -80,6 +80,9 @@ def interrupt(log: BigLog, db: Path, sig: signal.Signals, fraction: float) -> su
         return None
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=120)
+    if "Ingest" in out:
+        # The summary was printed: the run had finished and the signal met the exiting interpreter.
+        return None
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
