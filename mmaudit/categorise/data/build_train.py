@@ -532,6 +532,10 @@ def add(task: str, cx: str, user: str | None = None, system: str | None = None, 
     if out is not None:
         ex["output_tokens"] = out
     ex.update({k: v for k, v in kw.items() if v})
+    # Template family = the generator and the call site that composed it; `dev_split.py` holds whole
+    # families out, so the dev figure measures generalisation to unseen templates.
+    caller = sys._getframe(1)
+    ex["family"] = f"{caller.f_code.co_name}:{caller.f_lineno}"
     OUT.append(ex)
 
 
