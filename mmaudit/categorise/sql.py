@@ -272,11 +272,11 @@ def model_text_sql(src: str = "t", version: int = 2) -> str:
         " || CASE WHEN {s}.has_image THEN ' zzimage' ELSE '' END"
     ).format(s=src)
     if version >= 2:
+        out = f"{src}.output_tokens"
         shape += (
-            " || ' zzrule_' || coalesce({s}.task, 'none') || ' zzsrc_' || coalesce({s}.category_source, 'none')"
-            " || ' zzrconf' || floor(coalesce({s}.category_confidence, 0) * 5)::INTEGER::VARCHAR"
-            " || ' zzout' || CASE WHEN coalesce({s}.output_tokens, 0) < 1 THEN 'na' WHEN {s}.output_tokens < 10 THEN '0'"
-            " WHEN {s}.output_tokens < 40 THEN '1' WHEN {s}.output_tokens < 150 THEN '2'"
-            " WHEN {s}.output_tokens < 500 THEN '3' ELSE '4' END"
-        ).format(s=src)
+            f" || ' zzrule_' || coalesce({src}.task, 'none') || ' zzsrc_' || coalesce({src}.category_source, 'none')"
+            f" || ' zzrconf' || floor(coalesce({src}.category_confidence, 0) * 5)::INTEGER::VARCHAR"
+            f" || ' zzout' || CASE WHEN coalesce({out}, 0) < 1 THEN 'na' WHEN {out} < 10 THEN '0'"
+            f" WHEN {out} < 40 THEN '1' WHEN {out} < 150 THEN '2' WHEN {out} < 500 THEN '3' ELSE '4' END"
+        )
     return f"({system} || chr(10) || {scan} || {shape})"

@@ -1,9 +1,11 @@
 """Build the categoriser training corpus (`train_set.jsonl`) reproducibly.
 
-    python mmaudit/categorise/data/build_train.py            # writes data/train_set.jsonl
-    python mmaudit/categorise/data/build_train.py --model    # ... and retrains data/categoriser.joblib
+    python -m mmaudit.categorise.data.build_train            # writes data/train_set.jsonl
+    python -m mmaudit.categorise.data.build_train --model    # ... and retrains data/categoriser.joblib
+    python -m mmaudit.categorise.data.dev_eval               # the honest dev figure (families held out)
 
-The corpus = the 112 hand-written examples of `train_handwritten.jsonl` + generated examples. The
+The corpus = the hand-written examples of `train_handwritten.jsonl` (sample weight 3) + generated
+examples, each tagged with its template `family` (generator and call site) for the dev split. The
 generator composes, with a fixed seed, task templates (system prompts that define the job, user
 instructions, JSON-schema demands, multi-turn histories, RAG contexts, tool offers, pasted
 documents, non-English instructions, typos) with slot fillers (tickets, reviews, emails, articles,
@@ -536,7 +538,7 @@ def add(task: str, cx: str, user: str | None = None, system: str | None = None, 
     # Template family = the generator and the call site that composed it; `dev_split.py` holds whole
     # families out, so the dev figure measures generalisation to unseen templates.
     caller = sys._getframe(1)
-    ex["family"] = f"{caller.f_code.co_name}:{caller.f_lineno}"
+    ex["family"] = f"{caller.f_code.co_name}:{caller.f_lineno - caller.f_code.co_firstlineno}"  # stable across edits elsewhere
     OUT.append(ex)
 
 
