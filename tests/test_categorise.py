@@ -134,6 +134,50 @@ def test_train_and_use_model(tmp_path: Path):
     assert rows[0][0] == "reasoning" and rows[0][3] == "model"
 
 
+def test_model_text_carries_the_rules_answer(tmp_path: Path):
+    from mmaudit.categorise.model import labelled_texts
+
+    data = tmp_path / "l.jsonl"
+    data.write_text("\n".join(json.dumps(x) for x in [
+        {"user": "Translate into Spanish: the store opens at nine", "task": "translation", "output_tokens": 12},
+        {"user": "zzz qqq", "task": "other", "weight": 3, "family": "gen:1"},
+    ]))
+    got = labelled_texts(data)
+    assert "zzrule_translation zzsrc_rules" in got.texts[0] and "zzout1" in got.texts[0]
+    assert "zzsrc_default" in got.texts[1]
+    assert got.weights == [1.0, 3.0] and got.families == [None, "gen:1"]
+
+
+def test_cv_holds_whole_template_families_out(tmp_path: Path):
+    pytest.importorskip("sklearn")
+    from mmaudit.categorise.model import Labelled, cv_splits
+
+    families = [f"f{i % 7}" for i in range(42)]
+    data = Labelled([f"text {i}" for i in range(42)], ["a", "b"] * 21, [1.0] * 42, families)
+    k, splits = cv_splits(data, 5)
+    assert k == 5
+    for fit, dev in splits:
+        assert not {families[i] for i in fit} & {families[i] for i in dev}
+
+
+def test_version_1_models_still_load_and_apply(tmp_path: Path):
+    pytest.importorskip("sklearn")
+    import joblib
+
+    from mmaudit.categorise.model import load_model, train
+
+    data, out = tmp_path / "labels.jsonl", tmp_path / "m.joblib"
+    _write_labelled(data)
+    train(data, out, folds=2)
+    blob = joblib.load(out)
+    blob["format"] = 1
+    joblib.dump(blob, out)
+    model = load_model(out)
+    assert model.text_version == 1
+    rows = categorise([{"user_prompt": "the duck swims in the pond quack"}], model=model)
+    assert rows[0][0] == "reasoning"
+
+
 def test_eval_command_prints_accuracy(capsys):
     from mmaudit.categorise.evaluate import main
 

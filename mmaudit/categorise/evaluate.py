@@ -48,6 +48,7 @@ class EvalReport:
     complexity_accuracy: float
     per_task: list[TaskScore]
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, expected, got)
+    complexity_errors: list[int] = field(default_factory=list)  # example ids (line numbers)
 
     def render(self) -> str:
         """Plain-text table for the terminal and the docs."""
@@ -86,7 +87,10 @@ def evaluate(rules: Rules, model: "TrainedModel | None" = None, path: Path | Non
         errors = con.execute(
             "SELECT example_id, label_task, task FROM examples WHERE task <> label_task ORDER BY example_id"
         ).fetchall()
-        return EvalReport(n, task_ok / n, cx_ok / n, _scores(con), errors)
+        cx_errors = [r[0] for r in con.execute(
+            "SELECT example_id FROM examples WHERE complexity IS DISTINCT FROM label_complexity ORDER BY example_id"
+        ).fetchall()]
+        return EvalReport(n, task_ok / n, cx_ok / n, _scores(con), errors, cx_errors)
     finally:
         con.close()
 

@@ -9,6 +9,7 @@ file executes pickle code, so only load model files you (or your team) trained.
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ import numpy as np
 import pyarrow as pa
 
 from mmaudit.categorise.dataset import load_examples
+from mmaudit.categorise.rules import Rules, load_rules
 from mmaudit.categorise.sql import model_text_sql, quote_table
 from mmaudit.errors import InputError, MmauditError
 
 MODEL_FILENAME = "mmaudit.categoriser.joblib"
 BUNDLED_MODEL_NAME = "data/categoriser.joblib"
 BATCH_ROWS = 8192
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the model text includes the rules' answer (stacking); 1 still loads
 
 
 class MissingExtraError(MmauditError):
@@ -77,9 +79,10 @@ class TrainReport:
 class TrainedModel:
     """A fitted pipeline plus the label set; applies itself to a calls table in batches."""
 
-    def __init__(self, pipeline: Any, labels: list[str]):
+    def __init__(self, pipeline: Any, labels: list[str], text_version: int = FORMAT_VERSION):
         self.pipeline = pipeline
         self.labels = labels
+        self.text_version = text_version  # which `model_text_sql` the pipeline was trained on
 
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Best label and its probability for each text: ONE predict_proba call for the batch."""
@@ -94,9 +97,10 @@ class TrainedModel:
         sees each DISTINCT text once and the answers are joined back to every call that sent it.
         """
         qt = quote_table(table)
+        text = model_text_sql("t", self.text_version)
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _model_inputs AS SELECT t.rowid AS rid, md5({model_text_sql('t')}) AS h,"
-            f" {model_text_sql('t')} AS text FROM {qt} AS t WHERE t.category_source IN ('rules', 'default')"
+            f"CREATE OR REPLACE TEMP TABLE _model_inputs AS SELECT t.rowid AS rid, md5({text}) AS h,"
+            f" {text} AS text FROM {qt} AS t WHERE t.category_source IN ('rules', 'default')"
         )
         reader = con.sql(
             "SELECT h, any_value(text) AS text FROM _model_inputs GROUP BY h"
@@ -132,33 +136,96 @@ def _pipeline() -> Any:
     return pipeline.Pipeline([("features", features), ("lr", linear.LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced"))])
 
 
-def labelled_texts(path: Path) -> tuple[list[str], list[str]]:
-    """(model text, task label) for each example, built by the same SQL as inference."""
+@dataclass
+class Labelled:
+    """Model texts with their labels, plus the optional `weight` and template `family` of each line."""
+
+    texts: list[str]
+    labels: list[str]
+    weights: list[float]
+    families: list[str | None]
+
+
+def _line_extras(path: Path) -> tuple[list[float], list[str | None]]:
+    """`weight` (default 1) and `family` of each non-empty line, in file order (as example_id)."""
+    weights: list[float] = []
+    families: list[str | None] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            obj = json.loads(line)
+            weights.append(float(obj.get("weight", 1.0)))
+            families.append(obj.get("family"))
+    return weights, families
+
+
+def labelled_texts(path: Path, rules: Rules | None = None) -> Labelled:
+    """Model text and task label of each example, built by the same SQL as inference: the rules
+    (default rules unless given) categorise the examples first, as `apply_categories` does before
+    the model runs, so the model text carries the rules' answer."""
+    from mmaudit.categorise.plan import build_plan
+
+    rules = rules or load_rules()
     con = duckdb.connect()
     try:
         load_examples(con, path)
+        plan = build_plan("examples", rules)
+        try:
+            for sql, params in plan.prepare:
+                con.execute(sql, params)
+            con.execute(*plan.update_task)
+        finally:
+            for sql in plan.cleanup:
+                con.execute(sql)
         rows = con.execute(f"SELECT {model_text_sql('t')}, t.label_task FROM examples AS t ORDER BY example_id").fetchall()
     finally:
         con.close()
-    return [r[0] for r in rows], [r[1] for r in rows]
+    weights, families = _line_extras(path)
+    return Labelled([r[0] for r in rows], [r[1] for r in rows], weights, families)
 
 
-def train(labelled_jsonl: Path, out: Path, folds: int = 5) -> TrainReport:
-    """Fit on all examples, report k-fold CV accuracy and confusion matrix, save to `out`."""
-    joblib = _sklearn("joblib")
+def fit_pipeline(texts: list[str], labels: list[str], weights: list[float] | None = None) -> Any:
+    """A fitted pipeline (deterministic: liblinear-free lbfgs, no random state involved)."""
+    pipe = _pipeline()
+    return pipe.fit(texts, labels, lr__sample_weight=None if weights is None else np.asarray(weights, dtype=float))
+
+
+def cv_splits(data: Labelled, folds: int) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """k-fold splits; when the lines carry a `family` (template), whole families are held out
+    (GroupKFold), so the CV figure measures generalisation to unseen templates."""
     selection = _sklearn("sklearn.model_selection")
-    metrics = _sklearn("sklearn.metrics")
-    texts, labels = labelled_texts(labelled_jsonl)
+    labels = data.labels
     classes = sorted(set(labels))
-    if len(classes) < 2:
-        raise InputError(f"{labelled_jsonl}: need examples of at least two tasks")
+    if any(f is not None for f in data.families):
+        groups = [f if f is not None else f"line{i}" for i, f in enumerate(data.families)]
+        k = max(2, min(folds, len(set(groups))))
+        return k, list(selection.GroupKFold(n_splits=k).split(data.texts, labels, groups))
     smallest = min(labels.count(c) for c in classes)
     k = max(2, min(folds, smallest))
     cv = selection.StratifiedKFold(n_splits=k, shuffle=True, random_state=0) if smallest >= 2 else selection.KFold(k, shuffle=True, random_state=0)
-    predicted = selection.cross_val_predict(_pipeline(), texts, labels, cv=cv)
-    accuracy = float(np.mean(np.asarray(predicted) == np.asarray(labels)))
-    confusion = metrics.confusion_matrix(labels, predicted, labels=classes).tolist()
-    fitted = _pipeline().fit(texts, labels)
+    return k, list(cv.split(data.texts, labels))
+
+
+def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None = None) -> TrainReport:
+    """Fit on all examples, report k-fold CV accuracy and confusion matrix, save to `out`.
+
+    Optional per-line `weight` (sample weight) and `family` (template id: CV holds whole families
+    out) are honoured. The model text includes the answer of `rules` (default rules if None)."""
+    joblib = _sklearn("joblib")
+    metrics = _sklearn("sklearn.metrics")
+    data = labelled_texts(labelled_jsonl, rules)
+    texts, labels = data.texts, data.labels
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        raise InputError(f"{labelled_jsonl}: need examples of at least two tasks")
+    k, splits = cv_splits(data, folds)
+    predicted = np.empty(len(labels), dtype=object)
+    w = np.asarray(data.weights)
+    for fit_idx, test_idx in splits:
+        model = fit_pipeline([texts[i] for i in fit_idx], [labels[i] for i in fit_idx], list(w[fit_idx]))
+        predicted[test_idx] = model.predict([texts[i] for i in test_idx])
+    accuracy = float(np.mean(predicted == np.asarray(labels, dtype=object)))
+    confusion = metrics.confusion_matrix(labels, list(predicted), labels=classes).tolist()
+    fitted = fit_pipeline(texts, labels, data.weights)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     sklearn = _sklearn("sklearn")
@@ -174,6 +241,6 @@ def load_model(path: Path) -> TrainedModel:
         blob = joblib.load(path)
     except FileNotFoundError:
         raise InputError(f"{path}: model file not found; run `mmaudit categorize train` first") from None
-    if not isinstance(blob, dict) or blob.get("format") != FORMAT_VERSION:
+    if not isinstance(blob, dict) or blob.get("format") not in (1, FORMAT_VERSION):
         raise InputError(f"{path}: not a categoriser model written by this version of mmaudit")
-    return TrainedModel(blob["pipeline"], blob["labels"])
+    return TrainedModel(blob["pipeline"], blob["labels"], text_version=blob["format"])

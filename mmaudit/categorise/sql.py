@@ -249,10 +249,15 @@ FROM c WHERE u.rowid = c.rid"""
     return sql, p.values
 
 
-def model_text_sql(src: str = "t") -> str:
+def model_text_sql(src: str = "t", version: int = 2) -> str:
     """The text a trained model sees: scanned prompt plus shape tokens (turns, tools, format, image).
 
-    Training and inference both build it with this expression so the features cannot drift apart.
+    Version 2 (stacking) adds the rules' answer as tokens: the task they chose, the source
+    (`rules`, or `default` when no cue reached min_score), the confidence in fifths and the output
+    length bucket, so the model learns when to trust the rules and when the text says otherwise. It
+    reads `task`, `category_source` and `category_confidence`, so it must be built after the rules'
+    task update (as `apply_categories` and `model.labelled_texts` do). Training and inference both
+    build it with this expression so the features cannot drift apart.
     """
     user = f"coalesce({src}.user_prompt, '')"
     system = f"coalesce({src}.system_prompt, '')"
@@ -266,4 +271,12 @@ def model_text_sql(src: str = "t") -> str:
         " || ' zzfmt' || coalesce({s}.response_format, 'none')"
         " || CASE WHEN {s}.has_image THEN ' zzimage' ELSE '' END"
     ).format(s=src)
+    if version >= 2:
+        out = f"{src}.output_tokens"
+        shape += (
+            f" || ' zzrule_' || coalesce({src}.task, 'none') || ' zzsrc_' || coalesce({src}.category_source, 'none')"
+            f" || ' zzrconf' || floor(coalesce({src}.category_confidence, 0) * 5)::INTEGER::VARCHAR"
+            f" || ' zzout' || CASE WHEN coalesce({out}, 0) < 1 THEN 'na' WHEN {out} < 10 THEN '0'"
+            f" WHEN {out} < 40 THEN '1' WHEN {out} < 150 THEN '2' WHEN {out} < 500 THEN '3' ELSE '4' END"
+        )
     return f"({system} || chr(10) || {scan} || {shape})"

@@ -1,9 +1,11 @@
 """Build the categoriser training corpus (`train_set.jsonl`) reproducibly.
 
-    python mmaudit/categorise/data/build_train.py            # writes data/train_set.jsonl
-    python mmaudit/categorise/data/build_train.py --model    # ... and retrains data/categoriser.joblib
+    python -m mmaudit.categorise.data.build_train            # writes data/train_set.jsonl
+    python -m mmaudit.categorise.data.build_train --model    # ... and retrains data/categoriser.joblib
+    python -m mmaudit.categorise.data.dev_eval               # the honest dev figure (families held out)
 
-The corpus = the 112 hand-written examples of `train_handwritten.jsonl` + generated examples. The
+The corpus = the hand-written examples of `train_handwritten.jsonl` (sample weight 3) + generated
+examples, each tagged with its template `family` (generator and call site) for the dev split. The
 generator composes, with a fixed seed, task templates (system prompts that define the job, user
 instructions, JSON-schema demands, multi-turn histories, RAG contexts, tool offers, pasted
 documents, non-English instructions, typos) with slot fillers (tickets, reviews, emails, articles,
@@ -25,6 +27,7 @@ import sys
 from pathlib import Path
 
 SEED = 20240605
+HANDWRITTEN_WEIGHT = 3
 HERE = Path(__file__).resolve().parent
 R = random.Random(SEED)
 
@@ -532,6 +535,10 @@ def add(task: str, cx: str, user: str | None = None, system: str | None = None, 
     if out is not None:
         ex["output_tokens"] = out
     ex.update({k: v for k, v in kw.items() if v})
+    # Template family = the generator and the call site that composed it; `dev_split.py` holds whole
+    # families out, so the dev figure measures generalisation to unseen templates.
+    caller = sys._getframe(1)
+    ex["family"] = f"{caller.f_code.co_name}:{caller.f_lineno - caller.f_code.co_firstlineno}"  # stable across edits elsewhere
     OUT.append(ex)
 
 
@@ -1454,6 +1461,8 @@ def build() -> list[dict]:
 
 def main() -> None:
     handwritten = [json.loads(line) for line in (HERE / "train_handwritten.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    for row in handwritten:  # realistic, untemplated: they count 3x in the model's fit (chosen on the dev split)
+        row["weight"] = HANDWRITTEN_WEIGHT
     generated = build()
     rows = handwritten + generated
     with open(HERE / "train_set.jsonl", "w", encoding="utf-8") as fh:
