@@ -73,6 +73,9 @@ def ingest(
     ] = False,
     prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML).")] = None,
     rules: Annotated[Optional[Path], typer.Option("--rules", help="Categorisation rules (YAML) extending the defaults.")] = None,
+    no_model: Annotated[
+        bool, typer.Option("--no-model", help="Categorise with the rules alone (faster on traffic with few repeated prompts).")
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Load LLM API call logs into the DuckDB store, one transaction per file.
@@ -94,7 +97,7 @@ def ingest(
         files = discover(paths)
         # configs (price tables, rules) are validated before the database is created or locked
         options = IngestOptions(log_format=log_format, custom_format=custom, strict=strict, redact_text=redact_text,
-                                enrichers=enrichers(prices=prices, rules=rules, db=db))
+                                enrichers=enrichers(prices=prices, rules=rules, db=db, use_model=not no_model))
         con = store.connect(db)
         with contextlib.closing(con), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=stderr, disable=quiet(fmt) or len(files) < 2, transient=True) as progress:
