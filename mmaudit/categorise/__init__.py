@@ -60,11 +60,11 @@ _NOTE: list[str] = []
 def default_model() -> "TrainedModel | None":
     """The TF-IDF + logistic-regression model bundled with the package (trained on
     `data/train_set.jsonl`), or None - with the reason in `default_model_note()` - when scikit-learn
-    is not installed (`pip install 'mmaudit[train]'`) or the file cannot be loaded by this
+    is not installed (`pip install 'scikit-learn>=1.9,<1.10'`) or the file cannot be loaded by this
     scikit-learn version. Loaded once, lazily; the rules alone are used when it is None.
     """
     if importlib.util.find_spec("sklearn") is None:
-        _NOTE[:] = ["categoriser model skipped: scikit-learn is not installed (pip install 'mmaudit[train]'); rules only"]
+        _NOTE[:] = ["categoriser model skipped: scikit-learn is not installed (pip install 'scikit-learn>=1.9,<1.10'); rules only"]
         return None
     from mmaudit.categorise.model import bundled_model_path, load_model
 

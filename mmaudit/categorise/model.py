@@ -39,7 +39,7 @@ def _sklearn(module: str) -> Any:
         return importlib.import_module(module)
     except ImportError:
         raise MissingExtraError(
-            "training or using a categoriser model needs scikit-learn: pip install 'mmaudit[train]'"
+            "training or using a categoriser model needs scikit-learn: pip install 'scikit-learn>=1.9,<1.10'"
         ) from None
 
 

@@ -85,7 +85,7 @@ def train_cmd(
 ) -> None:
     """Train a TF-IDF + logistic regression model, store it beside the database, print CV accuracy.
 
-    Needs scikit-learn: pip install 'mmaudit[train]'.
+    Needs scikit-learn: pip install 'scikit-learn>=1.9,<1.10'.
     """
     with user_errors():
         from mmaudit.categorise.model import model_path_for, train
