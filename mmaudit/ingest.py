@@ -35,7 +35,10 @@ TABLE_SUFFIXES = (".parquet",)
 COMPRESSED_SUFFIXES = ("", ".gz", ".zst")
 DETECT_SAMPLE = 500
 RAW_KEEP_CHARS = 65536
-MAX_LINE_BYTES = 1 << 30
+# The longest line a log may have. DuckDB sizes its read buffer from this (a multiple of it,
+# capped by the file size), so a huge value makes it try to hold a whole multi-GB file in one block.
+MAX_LINE_BYTES = 128 << 20
+READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES
 
 Enricher = Callable[[duckdb.DuckDBPyConnection, str], None]
 
@@ -166,7 +169,7 @@ _READ_LINES = """
     SELECT row_number() OVER () AS line_no, line
     FROM read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
                   header = false, auto_detect = false, strict_mode = false,
-                  max_line_size = %d, compression = 'auto' %s)
+                  max_line_size = %d, buffer_size = %d, compression = 'auto' %s)
 """
 
 
@@ -191,7 +194,7 @@ def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
         return
     try:
-        con.execute(f"CREATE TEMP TABLE _raw AS {_READ_LINES % (MAX_LINE_BYTES, '')}", [str(path)])
+        con.execute(f"CREATE TEMP TABLE _raw AS {_READ_LINES % (MAX_LINE_BYTES, READ_BUFFER_BYTES, '')}", [str(path)])
     except duckdb.InvalidInputException as exc:
         if "unicode" not in str(exc).lower() and "encod" not in str(exc).lower():
             raise
@@ -205,7 +208,7 @@ def _read_lines_with_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None
     line number that was not rejected.
     """
     extra = ", ignore_errors = true, store_rejects = true, rejects_table = '_rej', rejects_scan = '_rej_scan'"
-    con.execute(f"CREATE TEMP TABLE _good AS {_READ_LINES % (MAX_LINE_BYTES, extra)}", [str(path)])
+    con.execute(f"CREATE TEMP TABLE _good AS {_READ_LINES % (MAX_LINE_BYTES, READ_BUFFER_BYTES, extra)}", [str(path)])
     con.execute("CREATE TEMP TABLE _bad AS SELECT DISTINCT line AS line_no FROM _rej")
     con.execute(
         """
