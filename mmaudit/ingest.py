@@ -174,7 +174,19 @@ _READ_LINES = """
 
 
 def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Create temp table _raw(line_no, line) with the file's lines and their 1-based numbers."""
+    """Create temp table _raw(line_no, line) with the file's lines and their 1-based numbers.
+
+    Line numbers come from reading in file order; once they are in `_raw`, nothing later needs
+    order, and dropping it is what lets DuckDB stream a multi-GB file within its memory limit.
+    """
+    con.execute("SET preserve_insertion_order = true")
+    try:
+        _read_lines_in_order(con, path)
+    finally:
+        con.execute("SET preserve_insertion_order = false")
+
+
+def _read_lines_in_order(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     con.execute("DROP TABLE IF EXISTS _raw")
     table_reader = _table_reader(path)
     if table_reader:
