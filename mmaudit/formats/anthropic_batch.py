@@ -12,6 +12,7 @@ A batch REQUEST file (`custom_id, params`) is recognised by `INPUT_FILE` and ref
 
 from __future__ import annotations
 
+from mmaudit.formats.anthropic_messages import USAGE
 from mmaudit.formats.base import LogFormat
 
 _MESSAGE = {
@@ -19,12 +20,7 @@ _MESSAGE = {
     "type": "VARCHAR",
     "model": "VARCHAR",
     "content": "JSON",
-    "usage": {
-        "input_tokens": "VARCHAR",
-        "output_tokens": "VARCHAR",
-        "cache_creation_input_tokens": "VARCHAR",
-        "cache_read_input_tokens": "VARCHAR",
-    },
+    "usage": USAGE,
 }
 _ERROR = {"type": "VARCHAR", "message": "VARCHAR", "error": {"type": "VARCHAR", "message": "VARCHAR"}}
 _STRUCTURE = {"custom_id": "VARCHAR", "result": {"type": "VARCHAR", "message": _MESSAGE, "error": _ERROR}}

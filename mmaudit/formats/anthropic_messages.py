@@ -10,18 +10,21 @@ from __future__ import annotations
 from mmaudit.formats.base import LogFormat
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 
+# Anthropic's usage block, as every Anthropic-shaped log carries it (cache outside input_tokens).
+USAGE = {
+    "input_tokens": "VARCHAR",
+    "output_tokens": "VARCHAR",
+    "cache_creation_input_tokens": "VARCHAR",
+    "cache_read_input_tokens": "VARCHAR",
+}
+
 _BODY = {
     "id": "VARCHAR",
     "type": "VARCHAR",
     "model": "VARCHAR",
     "content": "JSON",
     "stop_reason": "VARCHAR",
-    "usage": {
-        "input_tokens": "VARCHAR",
-        "output_tokens": "VARCHAR",
-        "cache_creation_input_tokens": "VARCHAR",
-        "cache_read_input_tokens": "VARCHAR",
-    },
+    "usage": USAGE,
     "error": {"type": "VARCHAR", "message": "VARCHAR", "error": {"type": "VARCHAR", "message": "VARCHAR"}},
     "request_id": "VARCHAR",
 }

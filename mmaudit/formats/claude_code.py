@@ -15,6 +15,7 @@ versions) is the logged cost.
 
 from __future__ import annotations
 
+from mmaudit.formats.anthropic_messages import USAGE
 from mmaudit.formats.base import LogFormat
 
 _STRUCTURE = {
@@ -32,12 +33,7 @@ _STRUCTURE = {
         "id": "VARCHAR",
         "model": "VARCHAR",
         "content": "JSON",
-        "usage": {
-            "input_tokens": "VARCHAR",
-            "output_tokens": "VARCHAR",
-            "cache_creation_input_tokens": "VARCHAR",
-            "cache_read_input_tokens": "VARCHAR",
-        },
+        "usage": USAGE,
     },
 }
 
