@@ -12,6 +12,7 @@ import re
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -131,3 +132,10 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
     if not read_only:
         _apply_migrations(con)
     return con
+
+
+def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Run one query and return its rows as dicts keyed by column name (for result objects)."""
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -7,6 +7,7 @@ from typing import Any
 import duckdb
 
 from mmaudit.render import Column, Report, Table
+from mmaudit.store import fetch_dicts
 
 _SUMMARY_SQL = """
 SELECT provider, coalesce(model, '(none logged)') AS model,
@@ -37,15 +38,9 @@ COLUMNS = [
 ]
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
 def usage_summary(con: duckdb.DuckDBPyConnection) -> Report:
     """Calls, errors, tokens and cost per provider and model, with a total row."""
-    rows = _rows(con, _SUMMARY_SQL)
+    rows = fetch_dicts(con, _SUMMARY_SQL)
     total: dict[str, Any] = {"provider": "Total", "model": ""}
     for col in COLUMNS[2:]:
         values = [r[col.key] for r in rows if r[col.key] is not None]

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from mmaudit.pricing.catalog import PriceCatalog, PriceEntry
+from mmaudit.store import fetch_dicts
 
 MONEY = "DECIMAL(38, 12)"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
@@ -315,16 +316,10 @@ def effective_cost_sql(mode: str, logged: str = "logged_cost_usd", calculated: s
     return expressions[mode]
 
 
-def _dicts(con: duckdb.DuckDBPyConnection, query: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cursor = con.execute(query, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def unknown_models(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list[dict[str, Any]]:
     """Logged models with no price (model_key NULL): how many calls and tokens they carry."""
     t = check_ident(table)
-    return _dicts(con, f"""
+    return fetch_dicts(con, f"""
         SELECT coalesce(model, '(none)') AS model, count(*) AS calls,
                coalesce(sum(input_tokens), 0) AS input_tokens,
                coalesce(sum(output_tokens), 0) AS output_tokens,
@@ -339,7 +334,7 @@ def reconcile(con: duckdb.DuckDBPyConnection, tolerance: float = 0.05, table: st
     rounding in the log does not count). The ratio is a DOUBLE: it is a rate, not money.
     """
     t = check_ident(table)
-    return _dicts(con, f"""
+    return fetch_dicts(con, f"""
         SELECT model, model_key, count(*) AS calls,
                sum(logged_cost_usd) AS logged_usd, sum(cost_usd) AS calculated_usd,
                sum(cost_usd) - sum(logged_cost_usd) AS diff_usd,
@@ -359,7 +354,7 @@ def fixed_costs(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list[di
     Their per-call cost_usd is 0 (the marginal cost); this is the separate fixed cost line.
     """
     t = check_ident(table)
-    return _dicts(con, f"""
+    return fetch_dicts(con, f"""
         SELECT c.model_key, count(*) AS calls,
                count(DISTINCT date_trunc('month', timezone('UTC', c.ts))) AS months,
                i.fixed_monthly_usd,

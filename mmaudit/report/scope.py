@@ -14,6 +14,7 @@ import duckdb
 
 from mmaudit.errors import InputError
 from mmaudit.report.tiers import tier_cte
+from mmaudit.store import fetch_dicts
 
 # name -> SQL over the `scoped` CTE. The only expressions a `--by` value can select.
 DIMENSIONS: dict[str, str] = {
@@ -129,6 +130,4 @@ def name_dims(rows: list[dict[str, Any]], dims: list[Dimension]) -> list[dict[st
 
 def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     """Run one query and return its rows as dicts keyed by column name."""
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return fetch_dicts(con, sql, params)

@@ -24,6 +24,7 @@ from mmaudit.errors import ConfigError
 from mmaudit.policy import Policy, Route
 from mmaudit.pricing.sql import cost_sql, rate_window_sql
 from mmaudit.simulate.result import ModelUse, SimulationResult, TaskUse, TierUse
+from mmaudit.store import fetch_dicts
 
 MONEY = "DECIMAL(38, 12)"
 MODEL_CHAIN = 1000
@@ -381,7 +382,7 @@ def _fixed_cost(con: duckdb.DuckDBPyConnection) -> Decimal:
 
 
 def _tiers(con: duckdb.DuckDBPyConnection, calls: int) -> list[TierUse]:
-    rows = _all(con, """
+    rows = fetch_dicts(con, """
         SELECT coalesce(t.name, CASE WHEN f.keep THEN 'keep (logged model)' ELSE 'model route' END) AS name,
                count(*) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd,
                coalesce(sum(m_tokens), 0) AS tokens, min(coalesce(t.tier_idx, 999)) AS o
@@ -390,7 +391,7 @@ def _tiers(con: duckdb.DuckDBPyConnection, calls: int) -> list[TierUse]:
 
 
 def _models(con: duckdb.DuckDBPyConnection, calls: int) -> list[ModelUse]:
-    rows = _all(con, """
+    rows = fetch_dicts(con, """
         SELECT coalesce(final_key, CASE WHEN failed THEN '(failed)' ELSE '(unpriced)' END) AS model,
                count(*) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd
         FROM _sim_final GROUP BY 1 ORDER BY calls DESC, model""")
@@ -398,7 +399,7 @@ def _models(con: duckdb.DuckDBPyConnection, calls: int) -> list[ModelUse]:
 
 
 def _tasks(con: duckdb.DuckDBPyConnection) -> list[TaskUse]:
-    rows = _all(con, """
+    rows = fetch_dicts(con, """
         SELECT f.task, count(*) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd,
                quantile_cont(projected_latency, 0.5) AS p50, quantile_cont(projected_latency, 0.95) AS p95,
                count(*) FILTER (WHERE projected_latency > t.max_latency_ms) AS over
@@ -434,14 +435,8 @@ def _rate(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-def _all(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> dict[str, Any]:
-    return _all(con, sql, params)[0]
+    return fetch_dicts(con, sql, params)[0]
 
 
 def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions = SimulationOptions(),
