@@ -28,7 +28,7 @@ from mmaudit.conflicts import count_conflicting_ids
 from mmaudit.errors import InputError
 from mmaudit.formats import FORMATS, LogFormat, by_name, macros
 from mmaudit.integrity import check_complete, explain_read_error
-from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
+from mmaudit.schema import CALL_HASH_SQL, CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
 LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv")
 TABLE_SUFFIXES = (".parquet",)
@@ -393,7 +393,7 @@ def _commit(con: duckdb.DuckDBPyConnection, path: Path, result: FileResult, opti
         first_of_id = ("QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1"
                        if _has_repeated_ids(con) else "")
         result.loaded = con.execute(
-            f"""INSERT INTO calls ({cols}) SELECT {cols} FROM _staged s
+            f"""INSERT INTO calls ({cols}, call_hash) SELECT {cols}, {CALL_HASH_SQL.format(id="s.call_id")} FROM _staged s
             WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id) {first_of_id}"""
         ).fetchall()[0][0]
         con.execute(

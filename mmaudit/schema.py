@@ -61,3 +61,8 @@ TOKEN_COLUMNS = (
     "output_tokens",
     "reasoning_tokens",
 )
+
+
+# The stored 64-bit hash of a call id (column `call_hash`, migration 0002): bytes 0-7 of
+# md5(call_id), little-endian. Replays slice it into A/B and cascade fractions.
+CALL_HASH_SQL = "CAST(md5_number({id}) & 18446744073709551615 AS UBIGINT)"

@@ -73,6 +73,11 @@ def load(tmp_path: Path, prices: Path, records: list[dict]):
     return con
 
 
+def _md5_le(text: str) -> int:
+    """The call hash of docs/simulate.md: bytes 0-7 of md5, little-endian."""
+    return int.from_bytes(hashlib.md5(text.encode()).digest()[:8], "little")
+
+
 def policy(**fields) -> Policy:
     doc = {"version": 1, "name": "test", "tiers": TIERS, "routes": [{"default": "general"}], **fields}
     return validate(Policy, doc, "test-policy")
@@ -131,9 +136,8 @@ def test_escalation_is_a_deterministic_hash_of_call_id(tmp_path, prices):
     pol = policy(routes=[{"default": "fast"}],
                  cascade={"from": "fast", "to": "general", "escalate_rate": {"default": 0.25}})
     first, second = simulate(con, pol), simulate(con, pol)
-    salt = hashlib.sha256(b"mmaudit").hexdigest()[:8]
-    # the cascade fraction is hex digits 9-16 of md5(call_id:salt)
-    expected = sum(int(hashlib.md5(f"{r['call_id']}:{salt}".encode()).hexdigest()[8:16], 16) / 2**32 < 0.25
+    # the cascade fraction is bits 32-63 of the call hash (docs/simulate.md)
+    expected = sum((_md5_le(r["call_id"]) >> 32) / 2**32 < 0.25
                    for r in records)
     assert first.escalations == second.escalations == expected
     assert 70 <= expected <= 130  # about a quarter of 400
@@ -172,12 +176,26 @@ def test_ab_share(tmp_path, prices):
     con = load(tmp_path, prices, records)
     pol = policy(ab=[{"tier": "general", "model": "cheap", "share": 0.2}])
     r = simulate(con, pol)
-    salt = hashlib.sha256(b"mmaudit").hexdigest()[:8]
-    # the A/B fraction is hex digits 1-8 of md5(call_id:salt)
-    expected = sum(int(hashlib.md5(f"{x['call_id']}:{salt}".encode()).hexdigest()[:8], 16) / 2**32 < 0.2
+    # the A/B fraction is bits 0-31 of the call hash (docs/simulate.md)
+    expected = sum((_md5_le(x["call_id"]) & 0xFFFFFFFF) / 2**32 < 0.2
                    for x in records)
     assert {m.model: m.calls for m in r.models}["cheap"] == expected
     assert r.projected_cost_usd == Decimal("1.2") * expected + Decimal("12") * (500 - expected)
+
+
+def test_ab_share_with_another_seed_and_without_stored_hashes(tmp_path, prices):
+    records = [call(i) for i in range(400)]
+    con = load(tmp_path, prices, records)
+    pol = policy(ab=[{"tier": "general", "model": "cheap", "share": 0.3}])
+    salt = hashlib.sha256(b"q3-review").hexdigest()[:8]
+    r = run_policy(con, pol, SimulationOptions(seed="q3-review"))
+    # another seed hashes call_id:salt per call (docs/simulate.md)
+    expected = sum((_md5_le(f"{x['call_id']}:{salt}") & 0xFFFFFFFF) / 2**32 < 0.3 for x in records)
+    assert {m.model: m.calls for m in r.models}["cheap"] == expected
+    # rows without a stored call_hash (written by other tools) get the same split as with one
+    before = {m.model: m.calls for m in run_policy(con, pol).models}
+    con.execute("UPDATE calls SET call_hash = NULL")
+    assert {m.model: m.calls for m in run_policy(con, pol).models} == before
 
 
 def test_cache_hits_within_the_window(tmp_path, prices):

@@ -219,11 +219,28 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     r = check_ident(rate)
     inp, cr, cw, out = (f"coalesce({x}, 0)" for x in (input_tokens, cached, cache_write, output))
     long = f"({r}.lc_threshold IS NOT NULL AND {inp} > {r}.lc_threshold)"
+    return _priced(r, f"greatest({inp} - {cr} - {cw}, 0)", cr, cw, out, long, is_batch)
 
+
+def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str) -> str:
+    """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
+
+    The formula is linear in the token counts once the rate row, the batch flag and the
+    long-context choice are fixed, so the sum of per-call costs equals the cost of the sums.
+    Columns `{prefix}unc` (uncached input, floored at 0 per call), `{prefix}cr`, `{prefix}cw`
+    and `{prefix}out` hold the sums; `long_input` is the group's input when every call of it is
+    above the model's lowest long-context threshold (else NULL).
+    """
+    r = check_ident(rate)
+    unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
+    long = f"({r}.lc_threshold IS NOT NULL AND coalesce({long_input} > {r}.lc_threshold, false))"
+    return _priced(r, unc, cr, cw, out, long, is_batch)
+
+
+def _priced(r: str, uncached: str, cr: str, cw: str, out: str, long: str, is_batch: str) -> str:
     def pick(part: str) -> str:
         return f"(CASE WHEN {long} THEN {r}.lc_{part}_rate ELSE {r}.{part}_rate END)"
 
-    uncached = f"greatest({inp} - {cr} - {cw}, 0)"
     total = (f"{uncached} * {pick('input')} + {cr} * {pick('cached_input')}"
              f" + {cw} * {pick('cache_write')} + {out} * {pick('output')}")
     factor = f"(CASE WHEN coalesce({is_batch}, false) THEN {r}.batch_factor ELSE 1 END)"

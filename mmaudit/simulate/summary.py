@@ -1,0 +1,145 @@
+"""From the priced groups of a replay (_sim_final, _sim_latency) to a `SimulationResult`.
+
+Every figure is a sum over groups (calls are counted by each group's `n`), so these queries
+read thousands of rows, not millions. Latency percentiles come from the exact histogram of
+per-call latencies (`_sim_latency`) with the same interpolation as `quantile_cont`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from mmaudit.policy import Policy
+from mmaudit.simulate.decide import SimulationOptions
+from mmaudit.simulate.result import ModelUse, SimulationResult, TaskUse, TierUse
+from mmaudit.store import fetch_dicts
+
+
+def summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> SimulationResult:
+    s = _one(con, """
+        SELECT coalesce(sum(n), 0) AS calls,
+               coalesce(sum(n) FILTER (WHERE baseline_cost IS NOT NULL AND priced), 0) AS compared,
+               sum(baseline_cost) FILTER (WHERE baseline_cost IS NOT NULL AND priced) AS baseline_cost,
+               sum(projected_cost) FILTER (WHERE baseline_cost IS NOT NULL AND priced) AS projected_cost,
+               coalesce(sum(n) FILTER (WHERE ok), 0) AS baseline_ok,
+               coalesce(sum(n) FILTER (WHERE escalated), 0) AS escalations,
+               coalesce(sum(n) FILTER (WHERE NOT failed AND fell_back), 0) AS fallbacks,
+               coalesce(sum(n) FILTER (WHERE failed), 0) AS failed,
+               coalesce(sum(n) FILTER (WHERE cache_hit), 0) AS cache_hits,
+               coalesce(sum(model_cost) FILTER (WHERE cache_hit), 0) AS cache_savings,
+               coalesce(sum(n) FILTER (WHERE q.score < t.min_quality), 0) AS quality_risk,
+               coalesce(sum(n) FILTER (WHERE t.min_quality IS NOT NULL AND q.score IS NULL AND NOT failed), 0)
+                   AS quality_unknown,
+               coalesce(sum(n) FILTER (WHERE (compliance AND failed)
+                   OR (data_class IS NOT NULL AND len(coalesce(mi.data_classes, [])) > 0
+                       AND NOT list_contains(mi.data_classes, data_class))), 0) AS violations,
+               coalesce(sum(n) FILTER (WHERE moved_up), 0) AS moved_up
+        FROM _sim_final f
+        LEFT JOIN _sim_tiers t ON t.tier_idx = f.answer_tier
+        LEFT JOIN _sim_quality q ON q.model_key = CASE WHEN f.escalated THEN f.esc_key ELSE f.final_key END
+                                AND q.task = f.task
+        LEFT JOIN model_info mi ON mi.model_key = f.final_key""")
+    fixed = _fixed_cost(con)
+    calls = int(s["calls"])
+    baseline = s["baseline_cost"] or Decimal(0)
+    projected = (s["projected_cost"] or Decimal(0)) + fixed
+    savings = baseline - projected
+    failed = int(s["failed"])
+    ok = calls - failed
+    baseline_ok = int(s["baseline_ok"])
+    return SimulationResult(
+        policy=policy.name, calls=calls, compared_calls=int(s["compared"]), unpriced_calls=calls - int(s["compared"]),
+        baseline=options.baseline, baseline_cost_usd=baseline, projected_cost_usd=projected, savings_usd=savings,
+        savings_pct=float(savings / baseline * 100) if baseline else None,
+        baseline_cost_per_successful_response_usd=baseline / baseline_ok if baseline_ok else None,
+        cost_per_successful_response_usd=projected / ok if ok else None,
+        fixed_cost_usd=fixed, escalations=int(s["escalations"]), escalation_rate=_rate(s["escalations"], calls),
+        fallbacks=int(s["fallbacks"]), fallback_rate=_rate(s["fallbacks"], calls), failed_calls=failed,
+        cache_hits=int(s["cache_hits"]), cache_savings_usd=Decimal(s["cache_savings"]),
+        quality_risk_calls=int(s["quality_risk"]), quality_unknown_calls=int(s["quality_unknown"]),
+        compliance_violations=int(s["violations"]), uncertain_moved_up=int(s["moved_up"]),
+        tiers=_tiers(con, calls), models=_models(con, calls), tasks=_tasks(con),
+        assumptions=_assumptions(policy, options),
+    )
+
+
+def _fixed_cost(con: duckdb.DuckDBPyConnection) -> Decimal:
+    """Self-hosted models: their monthly fixed cost for each calendar month the policy uses them."""
+    value = _one(con, """
+        SELECT coalesce(sum(mi.fixed_monthly_usd), 0) AS fixed FROM (
+            SELECT DISTINCT final_key, date_trunc('month', to_timestamp(day * 86400) AT TIME ZONE 'UTC') AS month
+            FROM _sim_final WHERE final_key IS NOT NULL AND NOT failed) u
+        JOIN model_info mi ON mi.model_key = u.final_key WHERE mi.fixed_monthly_usd IS NOT NULL""")["fixed"]
+    return Decimal(value)
+
+
+def _tiers(con: duckdb.DuckDBPyConnection, calls: int) -> list[TierUse]:
+    rows = fetch_dicts(con, """
+        SELECT coalesce(t.name, CASE WHEN f.keep THEN 'keep (logged model)' ELSE 'model route' END) AS name,
+               sum(n) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd,
+               coalesce(sum(m_in + m_out), 0) AS tokens, min(coalesce(t.tier_idx, 999)) AS o
+        FROM _sim_final f LEFT JOIN _sim_tiers t ON t.tier_idx = f.tier_idx GROUP BY 1 ORDER BY o, name""")
+    return [TierUse(r["name"], int(r["calls"]), _rate(r["calls"], calls), r["cost_usd"], int(r["tokens"])) for r in rows]
+
+
+def _models(con: duckdb.DuckDBPyConnection, calls: int) -> list[ModelUse]:
+    rows = fetch_dicts(con, """
+        SELECT coalesce(final_key, CASE WHEN failed THEN '(failed)' ELSE '(unpriced)' END) AS model,
+               sum(n) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd
+        FROM _sim_final GROUP BY 1 ORDER BY calls DESC, model""")
+    return [ModelUse(r["model"], int(r["calls"]), _rate(r["calls"], calls), r["cost_usd"]) for r in rows]
+
+
+# quantile_cont over a histogram: the values at ranks floor(p*(n-1)) and ceil(p*(n-1)) (0-based),
+# interpolated by the fractional part.
+_PERCENTILES = """
+    WITH h AS (SELECT task, latency, sum(n) OVER (PARTITION BY task ORDER BY latency) AS upto FROM _sim_latency),
+    q AS (SELECT task, p, p * (sum(n) - 1) AS pos FROM _sim_latency, (VALUES (0.5), (0.95)) v(p) GROUP BY task, p),
+    ends AS (SELECT q.task, q.p, q.pos, min(h.latency) FILTER (WHERE h.upto > floor(q.pos)) AS lo,
+                    min(h.latency) FILTER (WHERE h.upto > ceil(q.pos)) AS hi
+             FROM q JOIN h USING (task) GROUP BY q.task, q.p, q.pos)
+    SELECT task, p, lo + (pos - floor(pos)) * (hi - lo) AS value FROM ends"""
+
+
+def _tasks(con: duckdb.DuckDBPyConnection) -> list[TaskUse]:
+    pct: dict[tuple[str, float], float] = {(r["task"], float(r["p"])): r["value"] for r in fetch_dicts(con, _PERCENTILES)}
+    rows = fetch_dicts(con, """
+        SELECT task, sum(n) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd,
+               coalesce(sum(n) FILTER (WHERE over_budget), 0) AS over
+        FROM _sim_final GROUP BY task ORDER BY calls DESC, task""")
+    return [TaskUse(r["task"], int(r["calls"]), r["cost_usd"], pct.get((r["task"], 0.5)), pct.get((r["task"], 0.95)),
+                    int(r["over"])) for r in rows]
+
+
+def _assumptions(policy: Policy, options: SimulationOptions) -> list[str]:
+    baseline = "the logged calls at their own models’ prices" if options.baseline == "actual" else options.baseline
+    notes = [
+        "Prices: for every call, the price table in effect at its time (see `mmaudit prices show MODEL`).",
+        (f"Baseline: {baseline}; calls without a baseline or projected price are left out of both sums "
+         "(unpriced_calls)."),
+        "Token counts move with the call, scaled by the models' token_ratio (tokens per cl100k token) from the price table.",
+        "Failed logged calls carry no tokens, so rerouting them adds no cost; cached-input share moves with the call.",
+        "Latency: projected as ttft_ms + output_tokens / output_tokens_per_s from the price table.",
+        "Quality: the price table's per-task quality scores against each tier's min_quality.",
+        "Calls without a categoriser confidence count as confidence 0 (unsure).",
+    ]
+    if policy.cascade:
+        rate = "1 - quality of the cheap model" if policy.cascade.from_quality else ", ".join(
+            f"{k} {v:.0%}" for k, v in (policy.cascade.escalate_rate or {}).items())
+        notes.append(f"Cascade {policy.cascade.from_} -> {policy.cascade.to}: escalation rate {rate}; an escalated call pays both attempts and adds both latencies.")
+    if policy.ab:
+        notes.append("A/B shares and escalations are picked by a seeded hash of call_id: two runs agree.")
+    if policy.cache:
+        notes.append(f"Cache: an identical prompt within {policy.cache.exact_repeat_within} of the previous one is a hit (no cost, no model call).")
+    return notes
+
+
+def _rate(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> dict[str, Any]:
+    return fetch_dicts(con, sql, params)[0]
