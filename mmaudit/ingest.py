@@ -29,6 +29,7 @@ from mmaudit.conflicts import count_conflicting_ids
 from mmaudit.errors import InputError
 from mmaudit.formats import FORMATS, LogFormat, by_name, macros
 from mmaudit.integrity import (
+    CHUNK,
     Prefix,
     cut_short_nothing_readable,
     explain_read_error,
@@ -226,6 +227,9 @@ def _read_cut_lines(con: duckdb.DuckDBPyConnection, path: Path) -> int:
                              "cut short cannot be read record by record; nothing of it was loaded")
         if prefix.complete == 0:
             raise cut_short_nothing_readable(path)
+        if _table_reader(plain) and _odd_quotes(plain, prefix.complete):
+            raise InputError(f"{path}: the compressed data ends early (the file was cut short?) inside a quoted "
+                             "CSV field, so its last rows cannot be told apart; nothing of it was loaded")
         tail = _tail_text(plain, prefix)
         os.truncate(plain, prefix.complete)
         try:
@@ -238,6 +242,19 @@ def _read_cut_lines(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     con.execute("INSERT INTO _raw VALUES (?, ?)", [cut, tail])
     con.execute("INSERT INTO _cut VALUES (?)", [cut])
     return cut
+
+
+def _odd_quotes(plain: Path, size: int) -> bool:
+    """Whether the first `size` bytes of a CSV end inside a quoted field (escaped quotes come in pairs).
+
+    DuckDB reads an unclosed quote at the end of a file as text, so a row cut inside a multi-line
+    field would load as if whole.
+    """
+    count = 0
+    with open(plain, "rb") as fh:
+        while size > 0 and (chunk := fh.read(min(CHUNK, size))):
+            count, size = count + chunk.count(b'"'), size - len(chunk)
+    return count % 2 == 1
 
 
 def _tail_text(plain: Path, prefix: Prefix) -> str:

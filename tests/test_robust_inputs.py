@@ -84,7 +84,7 @@ def test_invalid_json_and_non_objects_get_plain_reasons(tmp_path, db):
 
 def test_invalid_utf8_is_quarantined_and_neighbours_load(tmp_path, db):
     raw = lines(rec(1)).encode() + b'{"call_id": "bad\xff\xfe", "status": "ok"}\n' + lines(rec(2)).encode()
-    code, data, _ = ingest(db, str(_write(tmp_path / "u.jsonl", raw)))
+    code, _, _ = ingest(db, str(_write(tmp_path / "u.jsonl", raw)))
     assert code == 0 and call_ids(db) == ["c1", "c2"]
     assert reasons(db) == {2: "line is not valid UTF-8 text"}
 
@@ -109,7 +109,7 @@ def test_50mb_single_line_valid_loads_and_invalid_is_quarantined(tmp_path, db):
     huge = "x" * (50 * 1024 * 1024)
     text = lines(rec(1), rec(2, user_prompt=huge)) + '{"call_id": "c3", "status": "ok", "user_prompt": "' + huge + "\n"
     text += lines(rec(4))
-    code, data, _ = ingest(db, str(_write(tmp_path / "big.jsonl", text)))
+    code, _, _ = ingest(db, str(_write(tmp_path / "big.jsonl", text)))
     assert code == 0 and call_ids(db) == ["c1", "c2", "c4"]
     assert query(db, "SELECT prompt_chars FROM calls WHERE call_id = 'c2'") == [(len(huge),)]
     assert query(db, "SELECT source_line, reason, length(raw) FROM quarantine") == [(3, "not valid JSON", 65536)]
@@ -162,7 +162,7 @@ def test_null_token_count_is_estimated_from_the_text(tmp_path, db):
 
 def test_missing_required_fields_are_quarantined_with_what_was_expected(tmp_path, db):
     text = lines(rec(1), {"call_id": "c2", "model": "gpt-4o"}, {"status": "ok", "model": "gpt-4o"}, rec(4))
-    code, data, _ = ingest(db, str(_write(tmp_path / "m.jsonl", text)))
+    code, _, _ = ingest(db, str(_write(tmp_path / "m.jsonl", text)))
     assert code == 0 and call_ids(db) == ["c1", "c4"]
     expected = "not a canonical record: expected top-level `call_id` and `status` keys"
     assert reasons(db) == {2: expected, 3: expected}
@@ -202,7 +202,7 @@ def test_unknown_model_loads_unpriced_and_is_listed(tmp_path, db):
 
 def test_duplicate_ids_with_different_content_keep_the_first_and_are_reported(tmp_path, db):
     text = lines(rec(1), rec(1, input_tokens=999), rec(1), rec(2))
-    code, data, output = ingest(db, str(_write(tmp_path / "d.jsonl", text)))
+    code, data, _ = ingest(db, str(_write(tmp_path / "d.jsonl", text)))
     assert code == 0
     assert (data["total"]["loaded"], data["total"]["duplicates"], data["files"][0]["conflicting_ids"]) == (2, 2, 1)
     assert query(db, "SELECT input_tokens FROM calls WHERE call_id = 'c1'") == [(100,)]
@@ -364,6 +364,16 @@ def test_csv_cut_short_loads_the_rows_before_the_cut(tmp_path, db):
     assert data["files"][0]["status"] == "partial"
 
 
+def test_csv_cut_inside_a_quoted_multiline_field_is_a_clear_failure(tmp_path, db):
+    """DuckDB would read the unclosed quote as text and load the cut row as if whole."""
+    header = "call_id,ts,provider,model,input_tokens,output_tokens,status,user_prompt\n"
+    row = 'c1,2025-05-01T10:00:00Z,openai,gpt-4o-mini,100,20,ok,"say ""hi""\nthen stop"\n'
+    cut = _write(tmp_path / "calls.csv.gz", _cut(".gz", header + row + row.replace("c1", "c2").split("then")[0]))
+    code, data, _ = ingest(db, str(cut))
+    assert code == 2 and call_ids(db) == []
+    assert "inside a quoted CSV field" in data["files"][0]["message"]
+
+
 def test_json_array_cut_short_is_a_clear_failure(tmp_path, db):
     array = "[\n" + ",\n".join(json.dumps(rec(i)) for i in range(3)) + "\n]\n"
     cut = _write(tmp_path / "calls.json.gz", _cut(".gz", array[:150]))
@@ -435,7 +445,7 @@ def test_whole_corpus_in_a_subprocess_never_prints_a_traceback(tmp_path, db):
     _write(root / "header.jsonl.zst", _compress(".zst", lines(rec(200)).encode())[:3])
     _write(root / "noise.txt", "hello")
     proc = subprocess.run([sys.executable, "-m", "mmaudit", "ingest", str(root), "--db", str(db)],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
     assert proc.returncode == 2 and "cut short" in proc.stdout + proc.stderr
     assert "partial" in proc.stdout and "failed" in proc.stdout
