@@ -16,6 +16,7 @@ from __future__ import annotations
 import glob
 import gzip
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,14 @@ from mmaudit import tokens
 from mmaudit.conflicts import count_conflicting_ids
 from mmaudit.errors import InputError
 from mmaudit.formats import FORMATS, LogFormat, by_name, macros
-from mmaudit.integrity import check_complete, explain_read_error
+from mmaudit.integrity import (
+    CHUNK,
+    Prefix,
+    cut_short_nothing_readable,
+    explain_read_error,
+    is_cut_short,
+    write_readable_prefix,
+)
 from mmaudit.schema import CALL_HASH_SQL, CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
 LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv")
@@ -39,6 +47,7 @@ RAW_KEEP_CHARS = 65536
 # capped by the file size), so a huge value makes it try to hold a whole multi-GB file in one block.
 MAX_LINE_BYTES = 128 << 20
 READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES
+CUT_REASON = "the compressed file ends early (cut short): this line and everything after it is missing"
 
 Enricher = Callable[[duckdb.DuckDBPyConnection, str], None]
 
@@ -56,7 +65,7 @@ class FileResult:
     skipped: int = 0  # records of the format that are not calls (e.g. a session's user turns)
     estimated: int = 0
     conflicting_ids: int = 0  # duplicate ids whose later records differ (see mmaudit/conflicts.py)
-    status: str = "loaded"  # loaded | empty | rejected (strict) | failed
+    status: str = "loaded"  # loaded | partial (loaded, but the file is cut short) | empty | rejected (strict) | failed
     message: str | None = None
 
 
@@ -71,6 +80,10 @@ class IngestResult:
     @property
     def rejected(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "rejected"]
+
+    @property
+    def partial(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "partial"]
 
     def total(self, name: str) -> int:
         return sum(getattr(f, name) for f in self.files)
@@ -135,7 +148,7 @@ def _walk(root: Path) -> list[Path]:
 
 def _is_json_array(path: Path) -> bool:
     name = path.name.lower()
-    if not (name.endswith(".json") or name.endswith(".json.gz") or name.endswith(".json.zst")):
+    if not name.endswith((".json", ".json.gz", ".json.zst")):
         return False
     if name.endswith(".zst"):
         import zstandard
@@ -173,17 +186,82 @@ _READ_LINES = """
 """
 
 
-def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Create temp table _raw(line_no, line) with the file's lines and their 1-based numbers.
+def _read_lines(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """Create temp table _raw(line_no, line) with the file's lines and their 1-based numbers, and
+    _cut(line_no) with the line at which a compressed file cut short ends (empty when it does not);
+    return that line number, or None.
 
     Line numbers come from reading in file order; once they are in `_raw`, nothing later needs
     order, and dropping it is what lets DuckDB stream a multi-GB file within its memory limit.
+    A compressed file is decoded once up front to tell whole, cut short and corrupt apart: DuckDB
+    alone cannot (see mmaudit/integrity.py).
     """
+    con.execute("CREATE OR REPLACE TEMP TABLE _cut (line_no BIGINT)")
     con.execute("SET preserve_insertion_order = true")
     try:
+        if is_cut_short(path):  # raises InputError for corrupt or not-compressed data
+            return _read_cut_lines(con, path)
         _read_lines_in_order(con, path)
+        return None
     finally:
         con.execute("SET preserve_insertion_order = false")
+
+
+def _read_cut_lines(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """_raw for a compressed file cut short: its complete lines, then the cut line; returns the latter's number.
+
+    The readable part is decoded, streaming, into a temporary directory (owner-only, under $TMPDIR,
+    deleted on return, error or Ctrl-C) under the file's own name less .gz/.zst, so the usual readers
+    take it for the same kind of log and number its lines as they would the whole file's. That file
+    ends at the last newline: the partial line never reaches the CSV parser or the invalid-UTF-8
+    fallback (a cut can split a character); it is added as the cut line with the text it has. A file
+    cut exactly at a line's end still gets a cut line, empty, so the quarantine shows the file is
+    incomplete.
+    """
+    with tempfile.TemporaryDirectory(prefix="mmaudit-cut-") as tmp:
+        plain = Path(tmp, path.name[: path.name.rfind(".")])
+        with open(plain, "wb") as out:
+            prefix = write_readable_prefix(path, out)
+        if _is_json_array(plain):
+            raise InputError(f"{path}: the compressed data ends early (the file was cut short?) and a JSON array "
+                             "cut short cannot be read record by record; nothing of it was loaded")
+        if prefix.complete == 0:
+            raise cut_short_nothing_readable(path)
+        if _table_reader(plain) and _odd_quotes(plain, prefix.complete):
+            raise InputError(f"{path}: the compressed data ends early (the file was cut short?) inside a quoted "
+                             "CSV field, so its last rows cannot be told apart; nothing of it was loaded")
+        tail = _tail_text(plain, prefix)
+        os.truncate(plain, prefix.complete)
+        try:
+            _read_lines_in_order(con, plain)
+        except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+            raise InputError(explain_read_error(path, _first_line(exc).replace(str(plain), str(path)))) from None
+    if not con.execute("SELECT count(*) FROM (SELECT 1 FROM _raw WHERE trim(line) <> '' LIMIT 1)").fetchall()[0][0]:
+        raise cut_short_nothing_readable(path)
+    cut = con.execute("SELECT coalesce(max(line_no), 0) + 1 FROM _raw").fetchall()[0][0]
+    con.execute("INSERT INTO _raw VALUES (?, ?)", [cut, tail])
+    con.execute("INSERT INTO _cut VALUES (?)", [cut])
+    return cut
+
+
+def _odd_quotes(plain: Path, size: int) -> bool:
+    """Whether the first `size` bytes of a CSV end inside a quoted field (escaped quotes come in pairs).
+
+    DuckDB reads an unclosed quote at the end of a file as text, so a row cut inside a multi-line
+    field would load as if whole.
+    """
+    count = 0
+    with open(plain, "rb") as fh:
+        while size > 0 and (chunk := fh.read(min(CHUNK, size))):
+            count, size = count + chunk.count(b'"'), size - len(chunk)
+    return count % 2 == 1
+
+
+def _tail_text(plain: Path, prefix: Prefix) -> str:
+    """The partial line after the last newline, as much of it as the quarantine keeps."""
+    with open(plain, "rb") as fh:
+        fh.seek(prefix.complete)
+        return fh.read(min(prefix.size - prefix.complete, 4 * RAW_KEEP_CHARS)).decode("utf-8", errors="replace")
 
 
 def _read_lines_in_order(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -277,6 +355,8 @@ def detect_format(con: duckdb.DuckDBPyConnection, path: Path) -> LogFormat:
 _EXCLUDED = "'\x00invalid-utf8'"
 
 
+# the line where a compressed file cut short ends (0, no line, when it is whole): see _read_lines
+_CUT_LINE = "coalesce((SELECT max(line_no) FROM _cut), 0)"
 _OBJECT = "json_valid(line) AND starts_with(ltrim(line, chr(65279) || ' ' || chr(9)), '{')"
 
 
@@ -284,12 +364,14 @@ def _stage(con: duckdb.DuckDBPyConnection, primary: LogFormat, forced: bool) -> 
     """Build _staged (canonical rows), _quarantined (line_no, reason, format) and _skipped.
 
     The usual file is all one format: its lines are parsed once, straight from _raw. Only the
-    lines the primary format does not recognise are parsed again, format by format.
+    lines the primary format does not recognise are parsed again, format by format. The line where
+    a compressed file is cut short (_cut) is quarantined whatever it holds, even nothing.
     """
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _quarantined AS
         SELECT line_no, CASE
+            WHEN line_no = {_CUT_LINE} THEN ?
             WHEN line = {_EXCLUDED} THEN 'line is not valid UTF-8 text'
             WHEN NOT json_valid(line) AND line_no = (SELECT max(line_no) FROM _raw)
                  AND starts_with(ltrim(line), '{{') THEN 'last line is cut short (incomplete JSON)'
@@ -298,11 +380,13 @@ def _stage(con: duckdb.DuckDBPyConnection, primary: LogFormat, forced: bool) -> 
                 WHEN json_type(line) = 'VARCHAR' THEN 'string' ELSE lower(json_type(line)) END || ', not an object'
           END AS reason, NULL::VARCHAR AS source_format
         FROM _raw
-        WHERE line IS NOT NULL AND trim(line) <> '' AND NOT ({_OBJECT})
-        """
+        WHERE (line IS NOT NULL AND trim(line) <> '' AND NOT ({_OBJECT})) OR line_no = {_CUT_LINE}
+        """,
+        [CUT_REASON],
     )
     con.execute("CREATE OR REPLACE TEMP TABLE _skipped (line_no BIGINT)")
-    source = f"(SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw WHERE line <> {_EXCLUDED} AND {_OBJECT})"
+    source = (f"(SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw WHERE line <> {_EXCLUDED} AND {_OBJECT} "
+              f"AND line_no <> {_CUT_LINE})")
     _stage_format(con, primary, source, first=True)
     leftover = con.execute("SELECT count(*) FROM _pending").fetchall()[0][0]
     for fmt in [] if forced or not leftover else [f for f in FORMATS if f is not primary and not f.refuse]:
@@ -421,8 +505,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptio
     """Load one file; problems with the file itself become a failed FileResult, not an exception."""
     result = FileResult(path=str(path))
     try:
-        check_complete(path)
-        _read_lines(con, path)
+        cut_line = _read_lines(con, path)
         if not con.execute("SELECT count(*) FROM (SELECT 1 FROM _raw WHERE trim(line) <> '' LIMIT 1)").fetchall()[0][0]:
             result.status, result.message = "empty", "empty file: nothing to load"
             return result
@@ -439,6 +522,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptio
         if options.strict and result.quarantined:
             result.status = "rejected"
             result.message = f"{result.quarantined} record(s) could not be loaded; --strict loads nothing of this file"
+            if cut_line is not None:
+                result.message = f"the compressed file ends early (cut short) at line {cut_line}; " + result.message
             return result
         result.estimated = _estimate_tokens(con)
         for enrich in options.enrichers:
@@ -448,11 +533,20 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptio
         con.execute("UPDATE _staged SET source_file = ?", [str(path)])
         result.conflicting_ids = count_conflicting_ids(con)
         _commit(con, path, result, options)
+        if cut_line is not None:
+            result.status, result.message = "partial", _partial_message(result, cut_line)
     except InputError as exc:
         result.status, result.message = "failed", str(exc)
     except (duckdb.IOException, duckdb.InvalidInputException, OSError, EOFError) as exc:
         result.status, result.message = "failed", explain_read_error(path, _first_line(exc))
     return result
+
+
+def _partial_message(result: FileResult, cut_line: int) -> str:
+    """Status 'partial' says the data is known to be incomplete; this says how much of it is there."""
+    duplicates = f" ({result.duplicates} duplicate(s) not loaded again)" if result.duplicates else ""
+    return (f"the compressed file ends early (cut short): {result.loaded} record(s) loaded{duplicates} from the "
+            f"{cut_line - 1} line(s) before the cut; line {cut_line} and the rest of the file are missing")
 
 
 def _first_line(exc: BaseException) -> str:

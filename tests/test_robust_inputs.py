@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,8 @@ import pytest
 import zstandard
 from typer.testing import CliRunner
 
+from mmaudit import ingest as ingest_module
+from mmaudit import store
 from mmaudit.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,10 +46,10 @@ def ingest(db: Path, *args: str) -> tuple[int, dict[str, Any] | None, str]:
     return result.exit_code, data, result.output
 
 
-def query(db: Path, sql: str) -> list[tuple]:
+def query(db: Path, sql: str, params: list[Any] | None = None) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
 
@@ -80,7 +84,7 @@ def test_invalid_json_and_non_objects_get_plain_reasons(tmp_path, db):
 
 def test_invalid_utf8_is_quarantined_and_neighbours_load(tmp_path, db):
     raw = lines(rec(1)).encode() + b'{"call_id": "bad\xff\xfe", "status": "ok"}\n' + lines(rec(2)).encode()
-    code, data, _ = ingest(db, str(_write(tmp_path / "u.jsonl", raw)))
+    code, _, _ = ingest(db, str(_write(tmp_path / "u.jsonl", raw)))
     assert code == 0 and call_ids(db) == ["c1", "c2"]
     assert reasons(db) == {2: "line is not valid UTF-8 text"}
 
@@ -105,7 +109,7 @@ def test_50mb_single_line_valid_loads_and_invalid_is_quarantined(tmp_path, db):
     huge = "x" * (50 * 1024 * 1024)
     text = lines(rec(1), rec(2, user_prompt=huge)) + '{"call_id": "c3", "status": "ok", "user_prompt": "' + huge + "\n"
     text += lines(rec(4))
-    code, data, _ = ingest(db, str(_write(tmp_path / "big.jsonl", text)))
+    code, _, _ = ingest(db, str(_write(tmp_path / "big.jsonl", text)))
     assert code == 0 and call_ids(db) == ["c1", "c2", "c4"]
     assert query(db, "SELECT prompt_chars FROM calls WHERE call_id = 'c2'") == [(len(huge),)]
     assert query(db, "SELECT source_line, reason, length(raw) FROM quarantine") == [(3, "not valid JSON", 65536)]
@@ -158,7 +162,7 @@ def test_null_token_count_is_estimated_from_the_text(tmp_path, db):
 
 def test_missing_required_fields_are_quarantined_with_what_was_expected(tmp_path, db):
     text = lines(rec(1), {"call_id": "c2", "model": "gpt-4o"}, {"status": "ok", "model": "gpt-4o"}, rec(4))
-    code, data, _ = ingest(db, str(_write(tmp_path / "m.jsonl", text)))
+    code, _, _ = ingest(db, str(_write(tmp_path / "m.jsonl", text)))
     assert code == 0 and call_ids(db) == ["c1", "c4"]
     expected = "not a canonical record: expected top-level `call_id` and `status` keys"
     assert reasons(db) == {2: expected, 3: expected}
@@ -198,7 +202,7 @@ def test_unknown_model_loads_unpriced_and_is_listed(tmp_path, db):
 
 def test_duplicate_ids_with_different_content_keep_the_first_and_are_reported(tmp_path, db):
     text = lines(rec(1), rec(1, input_tokens=999), rec(1), rec(2))
-    code, data, output = ingest(db, str(_write(tmp_path / "d.jsonl", text)))
+    code, data, _ = ingest(db, str(_write(tmp_path / "d.jsonl", text)))
     assert code == 0
     assert (data["total"]["loaded"], data["total"]["duplicates"], data["files"][0]["conflicting_ids"]) == (2, 2, 1)
     assert query(db, "SELECT input_tokens FROM calls WHERE call_id = 'c1'") == [(100,)]
@@ -245,17 +249,176 @@ def test_a_symlink_loop_named_directly_is_a_clear_error(tmp_path, db):
     assert code == 2 and "symbolic link that is broken or loops" in output
 
 
-@pytest.mark.parametrize("suffix", [".jsonl.gz", ".jsonl.zst"])
-def test_compressed_file_cut_short_fails_alone(tmp_path, db, suffix):
-    payload = lines(*(rec(i) for i in range(5000))).encode()
-    packed = gzip.compress(payload) if suffix.endswith(".gz") else zstandard.ZstdCompressor().compress(payload)
+CUT = "the compressed file ends early (cut short): this line and everything after it is missing"
+COMPRESSED = [".jsonl.gz", ".jsonl.zst"]
+
+
+def _compress(suffix: str, data: bytes) -> bytes:
+    return gzip.compress(data) if suffix.endswith(".gz") else zstandard.ZstdCompressor().compress(data)
+
+
+def _cut(suffix: str, readable: str) -> bytes:
+    """A compressed file cut in transit whose readable part is exactly `readable`: two gzip members
+    (zstd frames), the first whole, the second flushed at the cut and ending there, unfinished."""
+    first, second = readable[: len(readable) // 2].encode(), readable[len(readable) // 2:].encode()
+    if suffix.endswith(".gz"):
+        member = zlib.compressobj(wbits=31)
+        flushed = member.compress(second) + member.flush(zlib.Z_SYNC_FLUSH)
+    else:
+        frame = zstandard.ZstdCompressor().compressobj()
+        flushed = frame.compress(second) + frame.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+    return _compress(suffix, first) + flushed
+
+
+def _status(data: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(f for f in data["files"] if Path(f["path"]).name == name)
+
+
+@pytest.mark.parametrize("suffix", COMPRESSED)
+def test_compressed_file_cut_short_loads_the_records_before_the_cut(tmp_path, db, suffix):
+    """Cut at an arbitrary byte: every record before the cut loads, the cut is quarantined, exit 1."""
+    packed = _compress(suffix, lines(*(rec(i) for i in range(5000))).encode())
     cut = _write(tmp_path / f"cut{suffix}", packed[: len(packed) // 2])
     good = _write(tmp_path / "good.jsonl", lines(rec("g")))
-    code, data, output = ingest(db, str(cut), str(good))
-    assert code == 2
-    assert call_ids(db) == ["cg"]  # the cut file loads nothing, the other file loads
-    failed = next(f for f in data["files"] if f["status"] == "failed")
-    assert "cut short" in failed["message"]
+    code, data, _ = ingest(db, str(cut), str(good))
+    assert code == 1
+    loaded = query(db, "SELECT call_id FROM calls WHERE source_file = ? ORDER BY source_line", [str(cut)])
+    assert 1000 < len(loaded) < 5000 and [r[0] for r in loaded] == [f"c{i}" for i in range(len(loaded))]
+    assert "cg" in call_ids(db)  # the other file loads
+    assert reasons(db) == {len(loaded) + 1: CUT}
+    file = _status(data, cut.name)
+    assert (file["status"], file["loaded"], file["quarantined"]) == ("partial", len(loaded), 1)
+    assert "cut short" in file["message"] and "the rest of the file are missing" in file["message"]
+    assert _status(data, "good.jsonl")["status"] == "loaded"
+
+
+@pytest.mark.parametrize("suffix", COMPRESSED)
+def test_cut_mid_line_quarantines_the_partial_line_with_its_text(tmp_path, db, suffix):
+    partial = json.dumps(rec(4))[:30]
+    cut = _write(tmp_path / f"cut{suffix}", _cut(suffix, lines(rec(1), rec(2), rec(3)) + partial))
+    good = _write(tmp_path / "good.jsonl", lines(rec("g")))
+    code, data, _ = ingest(db, str(cut), str(good))
+    assert code == 1
+    assert call_ids(db) == ["c1", "c2", "c3", "cg"]
+    assert query(db, "SELECT source_line, reason, raw FROM quarantine") == [(4, CUT, partial)]
+    file = _status(data, cut.name)
+    assert (file["status"], file["records"], file["loaded"], file["quarantined"]) == ("partial", 4, 3, 1)
+    assert "3 record(s) loaded" in file["message"] and "line 4 and the rest of the file are missing" in file["message"]
+
+
+@pytest.mark.parametrize("suffix", COMPRESSED)
+def test_cut_at_a_line_boundary_still_records_the_cut(tmp_path, db, suffix):
+    cut = _write(tmp_path / f"cut{suffix}", _cut(suffix, lines(rec(1), rec(2))))
+    code, data, _ = ingest(db, str(cut))
+    assert code == 1 and call_ids(db) == ["c1", "c2"]
+    assert query(db, "SELECT source_line, reason, raw FROM quarantine") == [(3, CUT, "")]
+    assert data["files"][0]["status"] == "partial" and data["total"]["quarantined"] == 1
+
+
+@pytest.mark.parametrize("suffix", COMPRESSED)
+def test_cut_inside_the_header_is_a_failed_file(tmp_path, db, suffix):
+    packed = _compress(suffix, lines(rec(1), rec(2)).encode())
+    cut = _write(tmp_path / f"cut{suffix}", packed[:5 if suffix.endswith(".gz") else 3])
+    good = _write(tmp_path / "good.jsonl", lines(rec("g")))
+    code, data, _ = ingest(db, str(cut), str(good))
+    assert code == 2 and call_ids(db) == ["cg"] and query(db, "SELECT count(*) FROM quarantine") == [(0,)]
+    file = _status(data, cut.name)
+    assert file["status"] == "failed"
+    assert "cut short" in file["message"] and "nothing of it was loaded" in file["message"]
+
+
+def test_cut_before_the_first_complete_line_is_a_failed_file(tmp_path, db):
+    cut = _write(tmp_path / "cut.jsonl.gz", _cut(".gz", json.dumps(rec(1))[:30]))
+    code, data, _ = ingest(db, str(cut))
+    assert code == 2 and call_ids(db) == []
+    assert "before its first complete line" in data["files"][0]["message"]
+
+
+@pytest.mark.parametrize("suffix", COMPRESSED)
+def test_reingesting_a_cut_file_adds_nothing(tmp_path, db, suffix):
+    cut = _write(tmp_path / f"cut{suffix}", _cut(suffix, lines(rec(1), rec(2), rec(3)) + '{"call_id": "c4'))
+    ingest(db, str(cut))
+    code, data, _ = ingest(db, str(cut))
+    assert code == 1 and data["files"][0]["status"] == "partial"
+    assert (data["total"]["loaded"], data["total"]["duplicates"]) == (0, 3)
+    assert call_ids(db) == ["c1", "c2", "c3"]
+    assert query(db, "SELECT source_line, reason FROM quarantine") == [(4, CUT)]
+
+
+def test_strict_loads_nothing_of_a_cut_file(tmp_path, db):
+    cut = _write(tmp_path / "cut.jsonl.zst", _cut(".zst", lines(rec(1), rec(2)) + '{"call'))
+    good = _write(tmp_path / "good.jsonl", lines(rec("g")))
+    code, data, _ = ingest(db, str(cut), str(good), "--strict")
+    assert code == 1 and call_ids(db) == ["cg"] and query(db, "SELECT count(*) FROM quarantine") == [(0,)]
+    file = _status(data, cut.name)
+    assert file["status"] == "rejected" and "cut short" in file["message"] and "--strict" in file["message"]
+
+
+def test_csv_cut_short_loads_the_rows_before_the_cut(tmp_path, db):
+    header = "call_id,ts,provider,model,input_tokens,output_tokens,status\n"
+    rows = "".join(f"c{i},2025-05-01T10:00:00Z,openai,gpt-4o-mini,100,20,ok\n" for i in range(1, 4))
+    cut = _write(tmp_path / "calls.csv.gz", _cut(".gz", header + rows + "c4,2025-05-01T1"))
+    code, data, _ = ingest(db, str(cut))
+    assert code == 1 and call_ids(db) == ["c1", "c2", "c3"]
+    assert query(db, "SELECT source_line, reason, raw FROM quarantine") == [(4, CUT, "c4,2025-05-01T1")]
+    assert data["files"][0]["status"] == "partial"
+
+
+def test_csv_cut_inside_a_quoted_multiline_field_is_a_clear_failure(tmp_path, db):
+    """DuckDB would read the unclosed quote as text and load the cut row as if whole."""
+    header = "call_id,ts,provider,model,input_tokens,output_tokens,status,user_prompt\n"
+    row = 'c1,2025-05-01T10:00:00Z,openai,gpt-4o-mini,100,20,ok,"say ""hi""\nthen stop"\n'
+    cut = _write(tmp_path / "calls.csv.gz", _cut(".gz", header + row + row.replace("c1", "c2").split("then")[0]))
+    code, data, _ = ingest(db, str(cut))
+    assert code == 2 and call_ids(db) == []
+    assert "inside a quoted CSV field" in data["files"][0]["message"]
+
+
+def test_json_array_cut_short_is_a_clear_failure(tmp_path, db):
+    array = "[\n" + ",\n".join(json.dumps(rec(i)) for i in range(3)) + "\n]\n"
+    cut = _write(tmp_path / "calls.json.gz", _cut(".gz", array[:150]))
+    code, data, _ = ingest(db, str(cut))
+    assert code == 2 and call_ids(db) == []
+    assert "JSON array cut short" in data["files"][0]["message"]
+
+
+def test_damaged_compressed_data_is_not_taken_for_a_cut(tmp_path, db):
+    """Corrupt data (a wrong checksum, which DuckDB alone does not check), trailing garbage and a
+    .gz that is not gzip fail with what is wrong, and load nothing; exit 2."""
+    packed = gzip.compress(lines(rec(1), rec(2)).encode())
+    files = {"crc.jsonl.gz": packed[:-8] + bytes(4) + packed[-4:],
+             "frame.jsonl.zst": zstandard.ZstdCompressor(write_checksum=True).compress(lines(rec(3)).encode())[:-4] + bytes(4),
+             "trailing.jsonl.gz": packed + b"junk",
+             "plain.jsonl.gz": lines(rec(4)).encode()}
+    code, data, _ = ingest(db, *(str(_write(tmp_path / name, raw)) for name, raw in files.items()))
+    assert code == 2 and call_ids(db) == [] and query(db, "SELECT count(*) FROM quarantine") == [(0,)]
+    messages = {Path(f["path"]).name: f["message"] for f in data["files"] if f["status"] == "failed"}
+    assert "gzip data is corrupt" in messages["crc.jsonl.gz"]
+    assert "zstd data is corrupt" in messages["frame.jsonl.zst"]
+    assert "trailing garbage" in messages["trailing.jsonl.gz"]
+    assert "named .gz but is not gzip data" in messages["plain.jsonl.gz"]
+    assert all("nothing of it was loaded" in m for m in messages.values())
+
+
+def test_the_decompressed_copy_is_deleted_even_on_ctrl_c(tmp_path, db, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    cut = _write(tmp_path / "cut.jsonl.gz", _cut(".gz", lines(rec(1), rec(2))))
+    assert ingest(db, str(cut))[0] == 1 and list(scratch.iterdir()) == []
+
+    def interrupted(*_args: Any) -> None:
+        assert len(list(scratch.iterdir())) == 1  # the copy exists while it is read ...
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest_module, "_read_lines_in_order", interrupted)
+    con = store.connect(tmp_path / "other.duckdb")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ingest_module.ingest_file(con, cut, ingest_module.IngestOptions())
+    finally:
+        con.close()
+    assert list(scratch.iterdir()) == []  # ... and is gone after Ctrl-C
 
 
 def test_strict_loads_nothing_of_a_file_with_a_bad_record(tmp_path, db):
@@ -269,7 +432,8 @@ def test_strict_loads_nothing_of_a_file_with_a_bad_record(tmp_path, db):
 
 
 def test_whole_corpus_in_a_subprocess_never_prints_a_traceback(tmp_path, db):
-    """The real CLI over a directory of every kind of bad file: exit 2 (a cut gzip), the rest loads."""
+    """The real CLI over a directory of every kind of bad file: a gzip cut short loads what it has,
+    a zstd cut inside its header fails (exit 2), the rest loads."""
     root = tmp_path / "corpus"
     root.mkdir()
     _write(root / "trunc.jsonl", lines(rec(1)) + '{"call_id": "c')
@@ -277,14 +441,17 @@ def test_whole_corpus_in_a_subprocess_never_prints_a_traceback(tmp_path, db):
     _write(root / "types.jsonl", lines(rec(3, input_tokens="NaN"), rec(4, ts="2025-13-45"), rec(5)))
     _write(root / "deep.jsonl", "[" * 10_000 + "]" * 10_000 + "\n" + lines(rec(6)))
     _write(root / "empty.jsonl", "")
-    _write(root / "cut.jsonl.gz", gzip.compress(lines(*(rec(100 + i) for i in range(2000))).encode())[:300])
+    _write(root / "cut.jsonl.gz", _cut(".gz", lines(rec(100), rec(101)) + '{"call_id": "c10'))
+    _write(root / "header.jsonl.zst", _compress(".zst", lines(rec(200)).encode())[:3])
     _write(root / "noise.txt", "hello")
     proc = subprocess.run([sys.executable, "-m", "mmaudit", "ingest", str(root), "--db", str(db)],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
     assert proc.returncode == 2 and "cut short" in proc.stdout + proc.stderr
-    assert sorted(call_ids(db)) == ["c1", "c2", "c5", "c6"]
-    assert query(db, "SELECT count(*) FROM quarantine") == [(5,)]
+    assert "partial" in proc.stdout and "failed" in proc.stdout
+    assert sorted(call_ids(db)) == ["c1", "c100", "c101", "c2", "c5", "c6"]
+    assert query(db, "SELECT count(*) FROM quarantine") == [(6,)]
+    assert query(db, "SELECT count(*) FROM quarantine WHERE reason = ?", [CUT]) == [(1,)]
 
 
 def _write(path: Path, data: str | bytes) -> Path:
