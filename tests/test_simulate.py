@@ -95,7 +95,7 @@ def test_task_and_complexity_routes(tmp_path, prices):
                          {"default": "general"}])
     r = simulate(con, pol)
     # baseline 3 x 12 = 36; projected cheap 1.2 + strong 12 + deep 60 = 73.2
-    assert r.baseline_cost_usd == Decimal("36")
+    assert r.baseline_cost_usd == Decimal(36)
     assert r.projected_cost_usd == Decimal("73.2")
     assert r.savings_usd == Decimal("-37.2")
     assert r.savings_pct == pytest.approx(-103.3333, abs=1e-3)
@@ -167,7 +167,7 @@ def test_logged_errors_on_the_target_provider_fall_back(tmp_path, prices):
                  failover={"use_logged_errors": True})
     r = simulate(con, pol)
     # the 429 was on pb (strong's provider): the replay moves it to deep; no tokens logged, so no cost
-    assert r.fallbacks == 1 and r.projected_cost_usd == Decimal("0")
+    assert r.fallbacks == 1 and r.projected_cost_usd == Decimal(0)
     assert [m.model for m in r.models] == ["deep"]
 
 
@@ -180,7 +180,7 @@ def test_ab_share(tmp_path, prices):
     expected = sum((_md5_le(x["call_id"]) & 0xFFFFFFFF) / 2**32 < 0.2
                    for x in records)
     assert {m.model: m.calls for m in r.models}["cheap"] == expected
-    assert r.projected_cost_usd == Decimal("1.2") * expected + Decimal("12") * (500 - expected)
+    assert r.projected_cost_usd == Decimal("1.2") * expected + Decimal(12) * (500 - expected)
 
 
 def test_ab_share_with_another_seed_and_without_stored_hashes(tmp_path, prices):
@@ -206,8 +206,8 @@ def test_cache_hits_within_the_window(tmp_path, prices):
     r = simulate(con, policy(cache={"exact_repeat_within": "1h"}))
     # c2 repeats c1 within 1 h: a hit; c3 comes 2.5 h after c2: a miss
     assert r.cache_hits == 1
-    assert r.cache_savings_usd == Decimal("12")
-    assert r.projected_cost_usd == Decimal("24")
+    assert r.cache_savings_usd == Decimal(12)
+    assert r.projected_cost_usd == Decimal(24)
 
 
 def test_compliance_route_is_never_broken_by_a_fallback(tmp_path, prices):
@@ -220,8 +220,8 @@ def test_compliance_route_is_never_broken_by_a_fallback(tmp_path, prices):
     # c1: local is down and the rule forbids a fallback -> failed and reported; c2 runs on local
     assert (r.failed_calls, r.compliance_violations, r.fallbacks) == (1, 1, 0)
     # c2 on local: 0 per call + 1,000 fixed for July; c3 on strong 12
-    assert r.fixed_cost_usd == Decimal("1000")
-    assert r.projected_cost_usd == Decimal("1012")
+    assert r.fixed_cost_usd == Decimal(1000)
+    assert r.projected_cost_usd == Decimal(1012)
 
 
 def test_data_class_sent_to_an_unapproved_model_is_a_violation(tmp_path, prices):
@@ -244,7 +244,7 @@ def test_quality_risk_against_the_tier_bar(tmp_path, prices):
 def test_baseline_on_one_model(tmp_path, prices):
     con = load(tmp_path, prices, [call(1), call(2)])
     r = simulate(con, policy(routes=[{"default": "fast"}]), baseline="model:deep")
-    assert r.baseline_cost_usd == Decimal("120") and r.projected_cost_usd == Decimal("2.4")
+    assert r.baseline_cost_usd == Decimal(120) and r.projected_cost_usd == Decimal("2.4")
 
 
 def test_default_keep_reproduces_the_baseline(tmp_path, prices):
@@ -347,3 +347,38 @@ def test_policy_validate_errors_name_the_key_path(tmp_path):
     result = CliRunner().invoke(app, ["policy", "validate", str(bad)])
     assert result.exit_code == 2
     assert "bad.yaml: tiers.fast.min_quality" in result.output and "1.5" in result.output
+
+
+def test_long_context_calls_keep_their_own_rates_when_rerouted(tmp_path):
+    """Classes group calls by day and route, but a call above a model's long-context threshold
+    must still be priced at that model's long-context rates, and the others at normal rates."""
+    path = tmp_path / "lc.yaml"
+    path.write_text(PRICES + "  longy: {provider: pa, input: 1, output: 2,"
+                             " long_context: {threshold: 200000, input: 4, output: 8}}\n")
+    records = [call(1, input_tokens=300_000, output_tokens=1_000), call(2, input_tokens=100_000, output_tokens=1_000)]
+    con = load(tmp_path, path, records)
+    r = simulate(con, policy(tiers={"general": {"models": ["longy"]}}))
+    # c1: 300k > 200k, whole request at 4/8 per 1M: 1.2 + 0.008; c2: 0.1 + 0.002
+    assert r.projected_cost_usd == Decimal("1.208") + Decimal("0.102")
+
+
+def test_latency_percentiles_from_a_sample_above_the_limit(tmp_path, prices, monkeypatch):
+    """Above LATENCY_SAMPLE calls, percentiles and over-budget counts come from a seeded sample;
+    costs and counts still cover every call."""
+    from mmaudit.simulate import engine
+
+    records = [call(i, output_tokens=1_000 * (1 + i % 100)) for i in range(2_000)]
+    con = load(tmp_path, prices, records)
+    pol = policy(tiers={**TIERS, "general": {"models": ["strong"], "max_latency_ms": 100_000}})
+    exact = simulate(con, pol)
+    monkeypatch.setattr(engine, "LATENCY_SAMPLE", 500)
+    sampled = simulate(con, pol)
+    assert (sampled.calls, sampled.projected_cost_usd) == (exact.calls, exact.projected_cost_usd) == (2_000, Decimal(22020))
+    # each call: 10 USD input + out x 20 USD/1M, out 1k..100k evenly (mean 50.5k): 11.01 USD
+    # strong: 500 ms + out / 500 tok/s; out is 1k..100k evenly, so p50 ~ 101.5 s and half are over 100 s
+    e, s = exact.tasks[0], sampled.tasks[0]
+    assert e.p50_latency_ms == pytest.approx(101_500, rel=0.01)
+    assert s.p50_latency_ms == pytest.approx(e.p50_latency_ms, rel=0.1)
+    assert s.p95_latency_ms == pytest.approx(e.p95_latency_ms, rel=0.1)
+    assert s.over_latency_budget_calls == pytest.approx(e.over_latency_budget_calls, rel=0.15)
+    assert simulate(con, pol).tasks[0] == s  # the sample is seeded: two runs agree

@@ -1,137 +1,169 @@
-"""The replay: a validated policy becomes three set-based steps over `calls`.
+"""The replay: a validated policy becomes a few set-based steps over `calls`.
 
-    decide     per call: the model the policy picks, fallbacks, cascade, cache (decide.py)
-    aggregate  per call only integer work (tokens scaled to the new model, latency), then
-               GROUP BY everything a figure depends on: day, task, tier, model, flags.
-               _sim_groups holds one row per group with summed tokens; _sim_latency holds
-               (task, latency, calls) so percentiles stay exact
-    price      the groups, not the calls: cost is linear in tokens for a given rate row, and
-               rate rows change at midnight UTC, so pricing a day's summed tokens equals the
-               sum of per-call prices (long-context calls keep their own group)
+    classify   one scan folds the calls into classes that every decision treats alike, summing
+               their tokens and logged cost (decide.source_sql)
+    decide     route, fail over and cascade each class (decide.decisions_sql)
+    measure    move each class's tokens to its new model (scaled by the tokenizers' ratio),
+               then GROUP BY what the figures break down by -> _sim_groups
+    price      the groups: cost is linear in tokens for a given rate row, rate rows change at
+               midnight UTC, and calls that may be charged long-context rates keep their exact
+               input in their class, so pricing summed tokens equals summing per-call prices
+    latency    percentiles need each call's own latency: the same steps over single calls, all
+               of them up to LATENCY_SAMPLE calls, above that a seeded sample of about that many
 
-Money is DECIMAL throughout; the only per-call arithmetic is on integers and doubles, which is
-what keeps ten million calls to seconds.
+Money is DECIMAL throughout. Per call there is only one scan with integer and string work;
+everything after it reads classes, which is what keeps ten million calls to seconds.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import duckdb
 
 from mmaudit.errors import ConfigError
 from mmaudit.policy import Policy
 from mmaudit.pricing.sql import MONEY, cost_from_sums_sql, rate_window_sql
-from mmaudit.simulate.decide import SimulationOptions, decisions_sql
+from mmaudit.simulate.decide import (
+    Cuts,
+    SimulationOptions,
+    decisions_sql,
+    hits_sql,
+    sample_table_sql,
+    source_sql,
+)
 from mmaudit.simulate.result import SimulationResult
 from mmaudit.simulate.summary import summarise
 from mmaudit.simulate.tables import load_chains, load_tables, resolve_models
 
-_TOKENS = ("input_tokens", "cached_tokens", "cache_write_tokens", "output_tokens")
+LATENCY_SAMPLE = 250_000
+_TOKENS = ("tin", "tcr", "tcw", "tout", "tunc")
 _PARTS = ("in", "cr", "cw", "out", "unc")  # input, cached, cache write, output, uncached input
-
-
-def _scaled(prefix: str, ratio: str, when: str = "true") -> str:
-    """Token counts moved to another model (scaled by the tokenizers' ratio, rounded per call),
-    plus the uncached input the cost formula uses; zeros where `when` is false."""
-    cols = [f"CASE WHEN {when} THEN CAST(round(s.{c} * {ratio}) AS BIGINT) ELSE 0 END AS {prefix}{p}"
-            for c, p in zip(_TOKENS, _PARTS)]
-    unc = f"greatest({prefix}in - {prefix}cr - {prefix}cw, 0) AS {prefix}unc"
-    return ", ".join(cols), unc
-
-
-def _long_context(prefix: str) -> str:
-    """The input tokens of a call above its model's lowest long-context threshold (else NULL):
-    such calls are grouped by their exact input so the price step can pick long-context rates."""
-    return f"CASE WHEN u.{prefix}in > u.{prefix}lc_min THEN u.{prefix}in END AS {prefix}lc"
 
 
 def _models_table(con: duckdb.DuckDBPyConnection) -> None:
     """model_info plus each model's lowest long-context threshold, for one join per role."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _sim_models AS
-        SELECT mi.model_key, mi.token_ratio, mi.ttft_ms, mi.output_tokens_per_s, lc.lc_min
+        SELECT mi.model_key, coalesce(mi.token_ratio, 1.0) AS token_ratio, mi.ttft_ms, mi.output_tokens_per_s, lc.lc_min
         FROM model_info mi
         LEFT JOIN (SELECT model_key, min(lc_threshold) AS lc_min FROM price_rates GROUP BY model_key) lc USING (model_key)"""
     )
 
 
-def _per_call_sql(policy: Policy, options: SimulationOptions, base_key: str | None,
-                  has_call_hash: bool = True) -> tuple[str, list]:
-    """SQL of one narrow row per call: the group dimensions and the summable measures."""
-    decisions, params = decisions_sql(policy, options, has_call_hash)
+def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str]) -> Cuts:
+    """Every value a call's fractions and input tokens are compared with under this policy."""
+    ab = [r[0] for r in con.execute("SELECT lo FROM _sim_ab UNION SELECT hi FROM _sim_ab").fetchall()]
+    if policy.cascade and policy.cascade.from_quality:
+        marks = ", ".join("?" for _ in keys)
+        escalation = [r[0] for r in con.execute(
+            f"SELECT DISTINCT 1 - coalesce(score, 1) FROM _sim_quality WHERE model_key IN ({marks})",
+            list(keys.values())).fetchall()]
+    else:
+        escalation = [r[0] for r in con.execute("SELECT DISTINCT rate FROM _sim_esc").fetchall()]
+    lc_min, widest = con.execute(
+        "SELECT (SELECT min(lc_threshold) FROM price_rates), max(token_ratio) / min(token_ratio) FROM _sim_models"
+    ).fetchall()[0]
+    long_input = int(lc_min / widest) if lc_min is not None else None
+    return Cuts(ab=ab, escalation=escalation, long_input=long_input)
+
+
+def _scaled(prefix: str, ratio: str, when: str = "true") -> str:
+    """A class's summed tokens moved to another model (scaled by the tokenizers' ratio);
+    zeros where `when` is false."""
+    return ", ".join(f"CASE WHEN {when} THEN CAST(round(s.{t} * {ratio}) AS BIGINT) ELSE 0 END AS {prefix}{p}"
+                     for t, p in zip(_TOKENS, _PARTS))
+
+
+def _long(prefix: str, ratio: str, model: str) -> str:
+    """The class's (identical) per-call input on the new model when it is above that model's
+    lowest long-context threshold, else NULL: the price step picks long-context rates from it."""
+    scaled = f"CAST(round(s.long_input * {ratio}) AS BIGINT)"
+    return f"CASE WHEN {scaled} > {model}.lc_min THEN {scaled} END AS {prefix}lc"
+
+
+def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
+    """Per decided class: escalation, tokens on the new models, and (for single calls) latency."""
     cascade = policy.cascade
     to_idx = policy.tier_order().index(cascade.to) if cascade else -1
     rate = "(1 - coalesce(qm.score, 1))" if cascade and cascade.from_quality else "coalesce(et.rate, ed.rate, 0)"
-    main_cols, main_unc = _scaled("m_", "coalesce(mt.token_ratio, 1.0) / coalesce(ms.token_ratio, 1.0)")
-    esc_cols, esc_unc = _scaled("e_", "coalesce(me.token_ratio, 1.0) / coalesce(ms.token_ratio, 1.0)", "s.escalated")
-    base_cols, base_unc = _scaled("b_", "coalesce(mb.token_ratio, 1.0) / coalesce(ms.token_ratio, 1.0)",
-                                  "true" if base_key else "false")
-    sql = f"""
+    m_ratio, e_ratio, b_ratio = (f"{m}.token_ratio / coalesce(ms.token_ratio, 1.0)" for m in ("mt", "me", "mb"))
+    return f"""
     WITH d AS ({decisions}),
     s AS (
-        SELECT d.*, d.cascaded AND d.cascade_u < {rate} AS escalated
+        SELECT d.*, d.cascaded AND d.esc_cut < {rate} AS escalated
         FROM d
         LEFT JOIN _sim_quality qm ON qm.model_key = d.final_key AND qm.task = d.task
         LEFT JOIN _sim_esc et ON et.task = d.task
-        LEFT JOIN (SELECT rate FROM _sim_esc WHERE task = 'default') ed ON true),
-    t AS (
-        SELECT s.*, {main_cols}, {esc_cols}, {base_cols},
-               mt.ttft_ms AS m_ttft, mt.output_tokens_per_s AS m_tps, me.ttft_ms AS e_ttft, me.output_tokens_per_s AS e_tps,
-               mt.lc_min AS m_lc_min, me.lc_min AS e_lc_min, mb.lc_min AS b_lc_min
-        FROM s
-        LEFT JOIN _sim_models mt ON mt.model_key = s.final_key
-        LEFT JOIN _sim_models ms ON ms.model_key = s.logged_key
-        LEFT JOIN _sim_models me ON me.model_key = s.esc_key
-        LEFT JOIN _sim_models mb ON mb.model_key = ?),
-    u AS (
-        SELECT t.*, {main_unc}, {esc_unc}, {base_unc},
-               CASE WHEN t.cache_hit THEN 0 ELSE
-                   (CASE WHEN t.failed THEN NULL
-                         WHEN t.m_ttft IS NOT NULL AND t.m_tps > 0 THEN t.m_ttft + t.m_out * 1000.0 / t.m_tps
-                         WHEN t.final_key = t.logged_key THEN t.latency_ms END)
-                   + CASE WHEN t.escalated THEN coalesce(t.e_ttft + t.e_out * 1000.0 / nullif(t.e_tps, 0), 0) ELSE 0 END
-               END AS latency
-        FROM t)
-    SELECT u.day, u.task, u.tier_idx, CASE WHEN u.escalated THEN {to_idx} ELSE u.tier_idx END AS answer_tier,
-           u.keep, u.route_model IS NOT NULL AS model_route, u.compliance, u.failed, u.fell_back, u.escalated,
-           u.cache_hit, u.moved_up, u.final_key, CASE WHEN u.escalated THEN u.esc_key END AS esc_key,
-           u.status = 'ok' AS ok, u.data_class, u.is_batch,
-           (u.actual_cost IS NOT NULL OR u.input_tokens + u.output_tokens = 0) AS baseline_known,
-           {", ".join(_long_context(x) for x in ("m_", "e_", "b_"))},
-           u.latency, u.latency > tt.max_latency_ms AS over_budget,
-           CASE WHEN u.input_tokens + u.output_tokens = 0 THEN coalesce(u.actual_cost, 0) ELSE u.actual_cost END AS actual,
-           {", ".join(f"u.{x}{p}" for x in ("m_", "e_", "b_") for p in _PARTS)}
-    FROM u LEFT JOIN _sim_tiers tt ON tt.tier_idx = CASE WHEN u.escalated THEN {to_idx} ELSE u.tier_idx END"""
-    return sql, [*params, base_key]
+        LEFT JOIN (SELECT rate FROM _sim_esc WHERE task = 'default') ed ON true)
+    SELECT s.day, s.task, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
+           s.keep, s.route_model IS NOT NULL AS model_route, s.compliance, s.failed, s.fell_back, s.escalated,
+           s.cache_hit, s.moved_up, s.final_key, CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
+           s.ok, s.data_class, s.is_batch, s.baseline_known, s.n, s.actual,
+           {_scaled("m_", f"coalesce({m_ratio}, 1.0)")},
+           {_scaled("e_", f"coalesce({e_ratio}, 1.0)", "s.escalated")},
+           {_scaled("b_", f"coalesce({b_ratio}, 1.0)", "true" if base_key else "false")},
+           {_long("m_", f"coalesce({m_ratio}, 1.0)", "mt")},
+           CASE WHEN s.escalated THEN {_long("e_", f"coalesce({e_ratio}, 1.0)", "me").removesuffix(" AS e_lc")} END AS e_lc,
+           {_long("b_", f"coalesce({b_ratio}, 1.0)", "mb")},
+           CASE WHEN s.cache_hit THEN 0 ELSE
+               (CASE WHEN s.failed THEN NULL
+                     WHEN mt.ttft_ms IS NOT NULL AND mt.output_tokens_per_s > 0
+                          THEN mt.ttft_ms + round(s.tout * coalesce({m_ratio}, 1.0)) * 1000.0 / mt.output_tokens_per_s
+                     WHEN s.final_key = s.logged_key THEN s.latency_ms END)
+               + CASE WHEN s.escalated
+                      THEN coalesce(me.ttft_ms + round(s.tout * coalesce({e_ratio}, 1.0)) * 1000.0 / nullif(me.output_tokens_per_s, 0), 0)
+                      ELSE 0 END
+           END AS latency
+    FROM s
+    LEFT JOIN _sim_models mt ON mt.model_key = s.final_key
+    LEFT JOIN _sim_models ms ON ms.model_key = s.logged_key
+    LEFT JOIN _sim_models me ON me.model_key = s.esc_key
+    LEFT JOIN _sim_models mb ON mb.model_key = ?"""
 
 
 _DIMENSIONS = ("day", "task", "tier_idx", "answer_tier", "keep", "model_route", "compliance", "failed", "fell_back",
                "escalated", "cache_hit", "moved_up", "final_key", "esc_key", "ok", "data_class", "is_batch",
-               "baseline_known", "m_lc", "e_lc", "b_lc", "over_budget")
+               "baseline_known", "m_lc", "e_lc", "b_lc")
 
 
-def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions) -> str | None:
-    """_sim_groups (one row per combination of the dimensions) and _sim_latency, in one scan.
+def _replay_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_hash: bool, base_key: str | None,
+                per_call: bool = False, table: str = "calls") -> tuple[str, list[Any]]:
+    source, source_params = source_sql(policy, options, cuts, has_call_hash, per_call, table)
+    decisions, params = decisions_sql(policy, source, source_params)
+    return _measures_sql(policy, decisions, base_key), [*params, base_key]
 
-    Each group keeps a histogram of its calls' latencies, so percentiles stay exact without a
-    second pass over the calls (GROUPING SETS would materialise every per-call row)."""
-    base_key = _baseline_key(options, con)
-    per_call, params = _per_call_sql(policy, options, base_key, _has_call_hash(con))
+
+def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, cuts: Cuts,
+               base_key: str | None) -> None:
+    """_sim_groups: the replayed classes summed by everything the figures break down by."""
+    replay, params = _replay_sql(policy, options, cuts, _has_call_hash(con), base_key)
     dims = ", ".join(_DIMENSIONS)
     sums = ", ".join(f"sum({x}{p}) AS {x}{p}" for x in ("m_", "e_", "b_") for p in _PARTS)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _sim_groups AS
-        SELECT {dims}, count(*) AS n, sum(actual) AS actual, {sums}, list(latency) FILTER (WHERE latency IS NOT NULL) AS latencies
-        FROM ({per_call}) GROUP BY {dims}""",
+        SELECT {dims}, sum(n) AS n, sum(actual) AS actual, {sums} FROM ({replay}) GROUP BY {dims}""",
         params,
     )
-    # the per-task latency histogram, from each group's list of latencies
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _sim_latency AS
-        SELECT task, latency, count(*) AS n
-        FROM (SELECT task, unnest(latencies) AS latency FROM _sim_groups) GROUP BY task, latency"""
-    )
-    con.execute("ALTER TABLE _sim_groups DROP COLUMN latencies")
-    return base_key
+
+
+def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, cuts: Cuts,
+             calls: int) -> None:
+    """_sim_latency (task, latency, calls) and _sim_over (task, over budget, calls looked at),
+    from every call when there are at most LATENCY_SAMPLE, else from a seeded sample."""
+    below = None if calls <= LATENCY_SAMPLE else int(LATENCY_SAMPLE / calls * 2**64)
+    has_call_hash = _has_call_hash(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sample AS {sample_table_sql(options, has_call_hash, below)}")
+    replay, params = _replay_sql(policy, options, cuts, has_call_hash, None, True, "_sim_sample")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sampled AS SELECT task, answer_tier, latency FROM ({replay})",
+                params)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _sim_latency AS
+        SELECT task, latency, count(*) AS n FROM _sim_sampled WHERE latency IS NOT NULL GROUP BY task, latency""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _sim_over AS
+        SELECT s.task, count(*) FILTER (WHERE s.latency > t.max_latency_ms) AS over, count(*) AS looked_at
+        FROM _sim_sampled s LEFT JOIN _sim_tiers t ON t.tier_idx = s.answer_tier GROUP BY s.task""")
+    con.execute("DROP TABLE _sim_sampled")
+    con.execute("DROP TABLE _sim_sample")
 
 
 def _price(con: duckdb.DuckDBPyConnection, base_key: str | None) -> None:
@@ -180,9 +212,17 @@ def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
                source: str = "policy") -> SimulationResult:
     """Replay the stored calls against `policy`. Needs pricing registered on `con`."""
     keys = resolve_models(con, policy.models(), source)
+    base_key = _baseline_key(options, con)
     load_tables(con, policy, keys)
     load_chains(con)
     _models_table(con)
-    base_key = _aggregate(con, policy, options)
+    cuts = _cuts(con, policy, keys)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_hits AS {hits_sql(policy, options, _has_call_hash(con))}")
+    _aggregate(con, policy, options, cuts, base_key)
+    calls = int(con.execute("SELECT coalesce(sum(n), 0) FROM _sim_groups").fetchall()[0][0])
+    _latency(con, policy, options, cuts, calls)
     _price(con, base_key)
     return summarise(con, policy, options)
+
+
+__all__ = ["SimulationOptions", "run_policy"]

@@ -1,8 +1,9 @@
-"""From the priced groups of a replay (_sim_final, _sim_latency) to a `SimulationResult`.
+"""From the priced groups of a replay (_sim_final, _sim_latency, _sim_over) to a `SimulationResult`.
 
 Every figure is a sum over groups (calls are counted by each group's `n`), so these queries
-read thousands of rows, not millions. Latency percentiles come from the exact histogram of
-per-call latencies (`_sim_latency`) with the same interpolation as `quantile_cont`.
+read thousands of rows, not millions. Latency percentiles come from the histogram of per-call
+latencies (`_sim_latency`: every call, or a seeded sample above engine.LATENCY_SAMPLE calls)
+with the same interpolation as `quantile_cont`.
 """
 
 from __future__ import annotations
@@ -106,10 +107,12 @@ _PERCENTILES = """
 
 def _tasks(con: duckdb.DuckDBPyConnection) -> list[TaskUse]:
     pct: dict[tuple[str, float], float] = {(r["task"], float(r["p"])): r["value"] for r in fetch_dicts(con, _PERCENTILES)}
+    # over-budget calls: counted on the calls the latency step looked at, scaled to all of them
     rows = fetch_dicts(con, """
-        SELECT task, sum(n) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd,
-               coalesce(sum(n) FILTER (WHERE over_budget), 0) AS over
-        FROM _sim_final GROUP BY task ORDER BY calls DESC, task""")
+        SELECT f.task, f.calls, f.cost_usd,
+               coalesce(round(o.over * f.calls / nullif(o.looked_at, 0)), 0) AS over
+        FROM (SELECT task, sum(n) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd FROM _sim_final GROUP BY task) f
+        LEFT JOIN _sim_over o USING (task) ORDER BY f.calls DESC, f.task""")
     return [TaskUse(r["task"], int(r["calls"]), r["cost_usd"], pct.get((r["task"], 0.5)), pct.get((r["task"], 0.95)),
                     int(r["over"])) for r in rows]
 
