@@ -106,8 +106,9 @@ def _down_sql(policy: Policy) -> str:
 def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_hash: bool,
                per_call: bool = False, table: str = "calls") -> tuple[str, list[Any]]:
     """The classes of calls of the period, or with `per_call` one row per call of `table` (the
-    calls, or a sample of them made by `sample_table_sql`): single calls keep their own output
-    tokens and logged latency, which latency percentiles need.
+    calls, or a sample of them made by `sample_table_sql`, which carries each call's hash `h`
+    and `cache_hit`): single calls keep their own output tokens and logged latency, which
+    latency percentiles need.
     """
     case, params = route_case(policy.routes)
     hashed = _hash_sql(options, has_call_hash)
@@ -134,7 +135,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                CASE WHEN coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 THEN coalesce(c.cost_usd, 0)
                     ELSE c.cost_usd END AS actual,
                c.latency_ms
-        FROM (SELECT c.*, {"c.rowid AS call_rowid, " if table == "calls" else ""}{hashed} AS h
+        FROM (SELECT c.*{", c.rowid AS call_rowid, " + hashed + " AS h" if table == "calls" else ""}
               FROM {table} c WHERE {period_sql(options)}) c
         {join} CROSS JOIN o"""
     dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_batch, cache_hit, "
@@ -152,17 +153,20 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
     return sql, [threshold, *params]
 
 
-SAMPLED_COLUMNS = ("call_id", "ts", "provider", "model", "model_key", "task", "complexity", "operation", "status",
+SAMPLED_COLUMNS = ("ts", "provider", "model", "model_key", "task", "complexity", "operation", "status",
                    "error_type", "tags", "category_confidence", "is_batch", "cost_usd", "input_tokens",
-                   "cached_input_tokens", "cache_write_tokens", "output_tokens", "latency_ms", "prompt_hash")
+                   "cached_input_tokens", "cache_write_tokens", "output_tokens", "latency_ms")
 
 
-def sample_table_sql(options: SimulationOptions, has_call_hash: bool, below: int | None) -> str:
+def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: bool, below: int | None) -> str:
     """The calls of the period whose hash(call hash) is below `below` (all when None), with the
     columns a replay reads and whether each is a cache hit (`_sim_hits`)."""
-    cols = ", ".join(f"c.{x}" for x in (*SAMPLED_COLUMNS, *(("call_hash",) if has_call_hash else ())))
-    sample = "" if below is None else f"AND hash({_hash_sql(options, has_call_hash)}) < {int(below)}"
-    return (f"SELECT {cols}, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
+    uses_tags = any(key.startswith("tags.") for route in policy.routes for key in (route.when or {}))
+    cols = ", ".join(f"c.{x}" if x != "tags" or uses_tags else "NULL::MAP(VARCHAR, VARCHAR) AS tags"
+                     for x in SAMPLED_COLUMNS)  # tags only matter here for routes on them
+    hashed = _hash_sql(options, has_call_hash)
+    sample = "" if below is None else f"AND hash({hashed}) < {int(below)}"
+    return (f"SELECT {cols}, {hashed} AS h, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 
 
@@ -191,7 +195,7 @@ def decisions_sql(policy: Policy, source: str, source_params: list[Any]) -> tupl
     b AS (
         SELECT s.*, rt.keep, rt.compliance, rt.model_key AS route_model, rt.tier_idx AS routed_tier,
                CASE WHEN rt.tier_idx IS NOT NULL AND s.unsure THEN least(rt.tier_idx + 1, ?) ELSE rt.tier_idx END AS tier_idx
-        FROM src s JOIN _sim_routes rt ON rt.idx = s.route_idx),
+        FROM src s LEFT JOIN _sim_routes rt ON rt.idx = s.route_idx),  -- every route_idx has a row; LEFT dodges duckdb#24807
     r AS (
         SELECT b.*, CASE WHEN b.keep THEN NULL WHEN b.route_model IS NOT NULL THEN {MODEL_CHAIN} + b.route_idx
                          WHEN a.chain IS NOT NULL THEN a.chain ELSE b.tier_idx END AS chain

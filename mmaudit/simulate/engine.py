@@ -36,7 +36,7 @@ from mmaudit.simulate.result import SimulationResult
 from mmaudit.simulate.summary import summarise
 from mmaudit.simulate.tables import load_chains, load_tables, resolve_models
 
-LATENCY_SAMPLE = 250_000
+LATENCY_SAMPLE = 100_000
 _TOKENS = ("tin", "tcr", "tcw", "tout", "tunc")
 _PARTS = ("in", "cr", "cw", "out", "unc")  # input, cached, cache write, output, uncached input
 
@@ -153,7 +153,7 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
     from every call when there are at most LATENCY_SAMPLE, else from a seeded sample."""
     below = None if calls <= LATENCY_SAMPLE else int(LATENCY_SAMPLE / calls * 2**64)
     has_call_hash = _has_call_hash(con)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sample AS {sample_table_sql(options, has_call_hash, below)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sample AS {sample_table_sql(policy, options, has_call_hash, below)}")
     replay, params = _replay_sql(policy, options, cuts, has_call_hash, None, True, "_sim_sample")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sampled AS SELECT task, answer_tier, latency FROM ({replay})",
                 params)

@@ -73,7 +73,7 @@ def _fixed_cost(con: duckdb.DuckDBPyConnection) -> Decimal:
         SELECT coalesce(sum(mi.fixed_monthly_usd), 0) AS fixed FROM (
             SELECT DISTINCT final_key, date_trunc('month', to_timestamp(day * 86400) AT TIME ZONE 'UTC') AS month
             FROM _sim_final WHERE final_key IS NOT NULL AND NOT failed) u
-        JOIN model_info mi ON mi.model_key = u.final_key WHERE mi.fixed_monthly_usd IS NOT NULL""")["fixed"]
+        LEFT JOIN model_info mi ON mi.model_key = u.final_key WHERE mi.fixed_monthly_usd IS NOT NULL""")["fixed"]
     return Decimal(value)
 
 
@@ -101,7 +101,7 @@ _PERCENTILES = """
     q AS (SELECT task, p, p * (sum(n) - 1) AS pos FROM _sim_latency, (VALUES (0.5), (0.95)) v(p) GROUP BY task, p),
     ends AS (SELECT q.task, q.p, q.pos, min(h.latency) FILTER (WHERE h.upto > floor(q.pos)) AS lo,
                     min(h.latency) FILTER (WHERE h.upto > ceil(q.pos)) AS hi
-             FROM q JOIN h USING (task) GROUP BY q.task, q.p, q.pos)
+             FROM q LEFT JOIN h USING (task) GROUP BY q.task, q.p, q.pos)
     SELECT task, p, lo + (pos - floor(pos)) * (hi - lo) AS value FROM ends"""
 
 
