@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Sequence
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -45,30 +44,54 @@ def _plain(vec: Any) -> bool:
 
 
 class _WordNgrams:
-    """Word n-grams (token_pattern, ngram_range (1, 2)) of each document, looked up per document."""
+    """Word 1-2-grams: one dict lookup per token (its id among the vocabulary's tokens), then the
+    unigram and bigram indices of the whole batch are looked up with numpy."""
 
     def __init__(self, vec: Any):
-        self.vocabulary: dict[str, int] = vec.vocabulary_
         self.findall = re.compile(vec.token_pattern).findall
-        self.bigrams = vec.ngram_range[1] == 2
+        self.token_id: dict[str, int] = {}
+        grams = sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])
+        for gram, _idx in grams:
+            for tok in gram.split(" "):
+                self.token_id.setdefault(tok, len(self.token_id))
+        size = len(self.token_id)
+        self.unigram = np.full(size + 1, -1, dtype=np.int64)  # last slot: unknown token (-1)
+        keys, values = [], []
+        for gram, idx in grams:
+            toks = gram.split(" ")
+            if len(toks) == 1:
+                self.unigram[self.token_id[gram]] = idx
+            else:
+                keys.append(self.token_id[toks[0]] * size + self.token_id[toks[1]])
+                values.append(idx)
+        order = np.argsort(np.asarray(keys, dtype=np.int64))
+        self.bigram_keys = np.asarray(keys, dtype=np.int64)[order]
+        self.bigram_idx = np.asarray(values, dtype=np.int64)[order]
+        self.bigrams = len(keys) > 0  # ngram_range (1, 2) with bigrams kept by max_features
+        self.size = size
 
-    def ids(self, docs: Sequence[str]) -> tuple[list[int], list[int]]:
-        """Flat vocabulary indices (-1 when out of vocabulary) and how many belong to each document."""
-        get = self.vocabulary.get
+    def counts(self, docs: Sequence[str], n_features: int) -> sparse.csr_matrix:
+        get = self.token_id.get
         flat: list[int] = []
         lens: list[int] = []
         for doc in docs:
             toks = self.findall(doc)
-            ids = [get(t, -1) for t in toks]
-            if self.bigrams:
-                ids += [get(a + " " + b, -1) for a, b in pairwise(toks)]
-            flat += ids
-            lens.append(len(ids))
-        return flat, lens
-
-    def counts(self, docs: Sequence[str], n_features: int) -> sparse.csr_matrix:
-        flat, lens = self.ids(docs)
-        return _count_matrix(np.asarray(flat, dtype=np.int64), np.asarray(lens, dtype=np.int64), n_features)
+            flat += [get(t, -1) for t in toks]
+            lens.append(len(toks))
+        tids = np.asarray(flat, dtype=np.int64)
+        n_toks = np.asarray(lens, dtype=np.int64)
+        rows = np.repeat(np.arange(len(lens), dtype=np.int64), n_toks)
+        cols = [self.unigram[tids]]  # tid -1 reads the last slot: -1
+        row_parts = [rows]
+        if self.bigrams and len(tids) > 1:
+            same_doc = rows[1:] == rows[:-1]
+            a, b = tids[:-1][same_doc], tids[1:][same_doc]
+            key = np.where((a >= 0) & (b >= 0), a * self.size + b, -1)
+            pos = np.minimum(np.searchsorted(self.bigram_keys, key), len(self.bigram_keys) - 1)
+            found = (key >= 0) & (self.bigram_keys[pos] == key)
+            cols.append(np.where(found, self.bigram_idx[pos], -1))
+            row_parts.append(rows[:-1][same_doc])
+        return _count_matrix(np.concatenate(row_parts), np.concatenate(cols), len(lens), n_features)
 
 
 class _CharWbNgrams:
@@ -129,24 +152,29 @@ class _CharWbNgrams:
         first = np.cumsum(per_word) - per_word
         cols = feats[np.repeat(starts - first, per_word) + np.arange(total, dtype=np.int64)] if total else feats[:0]
         # n-grams per document = the sum over its words (cumulative sums at document ends)
-        ends = np.concatenate([[0], np.cumsum(per_word)])[np.cumsum(np.asarray(lens, dtype=np.int64))]
-        doc_lens = np.diff(np.concatenate([[0], ends]))
+        word_rows = np.repeat(np.arange(len(lens), dtype=np.int64), np.asarray(lens, dtype=np.int64))
         del ptr, feats  # release the buffers so the memo arrays can grow again
-        return _count_matrix(cols, doc_lens, n_features)
+        return _count_matrix(np.repeat(word_rows, per_word), cols, len(lens), n_features)
 
 
-def _count_matrix(cols: np.ndarray, lens: np.ndarray, n_features: int) -> sparse.csr_matrix:
-    """Counts per (document, feature) as float64 CSR with summed duplicates and sorted indices,
-    dropping out-of-vocabulary (-1) entries: what `CountVectorizer.transform` returns."""
-    rows = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+def _count_matrix(rows: np.ndarray, cols: np.ndarray, n_docs: int, n_features: int) -> sparse.csr_matrix:
+    """Counts per (document, feature) as float64 CSR with sorted column indices, out-of-vocabulary
+    (-1) entries dropped: what `CountVectorizer.transform` returns. One sort of row-major keys
+    (int32 when they fit: numpy's SIMD sort) instead of scipy's per-row sort of COO duplicates."""
     keep = cols >= 0
-    rows, cols = rows[keep], cols[keep]
-    x = sparse.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, cols)), shape=(len(lens), n_features))
-    x.sum_duplicates()
-    x.sort_indices()
-    if x.indices.dtype != np.int32 and x.nnz <= np.iinfo(np.int32).max:
-        x.indices, x.indptr = x.indices.astype(np.int32), x.indptr.astype(np.int32)
-    return x
+    key_type = np.int32 if n_docs * n_features < np.iinfo(np.int32).max else np.int64
+    keys = (rows[keep] * n_features + cols[keep]).astype(key_type)
+    keys.sort()
+    if len(keys):
+        starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        counts = np.diff(np.append(starts, len(keys))).astype(np.float64)
+        unique = keys[starts].astype(np.int64)
+    else:
+        counts, unique = np.zeros(0, dtype=np.float64), np.zeros(0, dtype=np.int64)
+    index_type = np.int32 if len(unique) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(n_docs + 1, dtype=index_type)
+    np.cumsum(np.bincount(unique // n_features, minlength=n_docs), out=indptr[1:])
+    return sparse.csr_matrix((counts, (unique % n_features).astype(index_type), indptr), shape=(n_docs, n_features))
 
 
 class FastFeatures:
