@@ -120,13 +120,20 @@ class TrainedModel:
         if parts:
             con.register("_model_predictions", pa.concat_tables(parts))
             try:
+                # Resolve the answer of each row first, then UPDATE by rowid alone: DuckDB runs an
+                # UPDATE ... FROM over a two-table join about 6x slower than over one keyed table.
                 con.execute(
-                    f"UPDATE {qt} AS u SET task = p.task, category_confidence = p.conf, category_source = 'model'"
-                    " FROM _model_inputs AS i JOIN _model_predictions AS p ON p.h = i.h WHERE u.rowid = i.rid"
+                    "CREATE OR REPLACE TEMP TABLE _model_answers AS SELECT i.rid, p.task, p.conf"
+                    " FROM _model_inputs AS i JOIN _model_predictions AS p ON p.h = i.h"
                 )
             finally:
                 con.unregister("_model_predictions")
+            con.execute(
+                f"UPDATE {qt} AS u SET task = a.task, category_confidence = a.conf, category_source = 'model'"
+                " FROM _model_answers AS a WHERE u.rowid = a.rid"
+            )
         con.execute("DROP TABLE IF EXISTS _model_inputs")
+        con.execute("DROP TABLE IF EXISTS _model_answers")
 
 
 def _fast_features(pipeline: Any) -> Any:
