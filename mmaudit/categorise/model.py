@@ -83,10 +83,17 @@ class TrainedModel:
         self.pipeline = pipeline
         self.labels = labels
         self.text_version = text_version  # which `model_text_sql` the pipeline was trained on
+        self._fast = _fast_features(pipeline)
 
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Best label and its probability for each text: ONE predict_proba call for the batch."""
-        proba = self.pipeline.predict_proba(texts)
+        """Best label and its probability for each text: ONE predict_proba call for the batch.
+
+        The TF-IDF features come from `features.FastFeatures` (the identical matrix, several times
+        faster) when the pipeline is the usual features + classifier pair."""
+        if self._fast is None:
+            proba = self.pipeline.predict_proba(texts)
+        else:
+            proba = self.pipeline.steps[-1][1].predict_proba(self._fast.transform(texts))
         best = proba.argmax(axis=1)
         return np.asarray(self.pipeline.classes_)[best], proba.max(axis=1)
 
@@ -113,13 +120,31 @@ class TrainedModel:
         if parts:
             con.register("_model_predictions", pa.concat_tables(parts))
             try:
+                # Resolve the answer of each row first, then UPDATE by rowid alone: DuckDB runs an
+                # UPDATE ... FROM over a two-table join about 6x slower than over one keyed table.
                 con.execute(
-                    f"UPDATE {qt} AS u SET task = p.task, category_confidence = p.conf, category_source = 'model'"
-                    " FROM _model_inputs AS i JOIN _model_predictions AS p ON p.h = i.h WHERE u.rowid = i.rid"
+                    "CREATE OR REPLACE TEMP TABLE _model_answers AS SELECT i.rid, p.task, p.conf"
+                    " FROM _model_inputs AS i JOIN _model_predictions AS p ON p.h = i.h"
                 )
             finally:
                 con.unregister("_model_predictions")
+            con.execute(
+                f"UPDATE {qt} AS u SET task = a.task, category_confidence = a.conf, category_source = 'model'"
+                " FROM _model_answers AS a WHERE u.rowid = a.rid"
+            )
         con.execute("DROP TABLE IF EXISTS _model_inputs")
+        con.execute("DROP TABLE IF EXISTS _model_answers")
+
+
+def _fast_features(pipeline: Any) -> Any:
+    """`FastFeatures` for a two-step (FeatureUnion, classifier) pipeline, else None (sklearn path)."""
+    steps = getattr(pipeline, "steps", None)
+    if not steps or len(steps) != 2 or type(steps[0][1]).__name__ != "FeatureUnion":
+        return None
+    from mmaudit.categorise.features import FastFeatures
+
+    fast = FastFeatures(steps[0][1])
+    return fast if fast.exact else None
 
 
 def _pipeline() -> Any:

@@ -1,0 +1,81 @@
+"""`FastFeatures` must give scikit-learn's exact TF-IDF matrix (and so the same probabilities)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn")
+
+from mmaudit.categorise import features
+from mmaudit.categorise.features import FastFeatures
+from mmaudit.categorise.model import bundled_model_path, labelled_texts, load_model
+from mmaudit.generate import TEMPLATES
+
+EDGE_CASES = [
+    "", " ", "a", "I", "x y", "ΣΟΦΙΑΣ ΟΔΟΣ", "naïve café  déjà-vu\u00a0ok", "tab\tsep\r\nlines\u2028more",
+    "URL https://example.com/a?b=c&d=e#frag", "emoji 🙂🙂 and 日本語のテキスト", "ﬁle ligature ß STRASSE İstanbul",
+    "repeat " * 300, "x" * 5000, "\x00nul\x1fsep\x1c", "zzrule_qa zzsrc_rules zzrconf4 zzout1",
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(bundled_model_path())
+
+
+def _texts() -> list[str]:
+    from mmaudit.categorise.dataset import eval_set_path
+
+    rnd = random.Random(0)
+    generated = [f"{p.system or ''}\n{p.user} zzturns1 zzfmt" for t in TEMPLATES for p in [t.fill(rnd)] * 3]
+    corpus = labelled_texts(eval_set_path()).texts + labelled_texts(eval_set_path().with_name("train_set.jsonl")).texts
+    return corpus + generated + EDGE_CASES
+
+
+def _assert_same(a, b) -> None:
+    assert type(a) is type(b) and a.shape == b.shape
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert a.indices.dtype == b.indices.dtype and a.data.dtype == b.data.dtype
+    assert np.array_equal(a.data, b.data)  # bit-identical floats, not merely close
+
+
+def test_fast_features_equal_sklearn_bit_for_bit(model):
+    union = model.pipeline.steps[0][1]
+    fast = FastFeatures(union)
+    assert fast.exact
+    texts = _texts()
+    for start in range(0, len(texts), 700):  # several batches: the word memo carries over
+        batch = texts[start:start + 700]
+        _assert_same(fast.transform(batch), union.transform(batch))
+
+
+def test_probabilities_unchanged(model):
+    texts = _texts()
+    expected = model.pipeline.predict_proba(texts)
+    labels, conf = model.predict(texts)
+    assert np.array_equal(conf, expected.max(axis=1))
+    assert list(labels) == list(np.asarray(model.pipeline.classes_)[expected.argmax(axis=1)])
+
+
+def test_memo_reset_keeps_results(model, monkeypatch):
+    monkeypatch.setattr(features, "WORD_MEMO_LIMIT", 5)
+    union = model.pipeline.steps[0][1]
+    fast = FastFeatures(union)
+    texts = EDGE_CASES * 3
+    for start in range(0, len(texts), 4):
+        batch = texts[start:start + 4]
+        _assert_same(fast.transform(batch), union.transform(batch))
+
+
+def test_unsupported_vectoriser_falls_back(model):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    texts = ["alpha beta", "Gamma delta gamma"]
+    union = FeatureUnion([("w", TfidfVectorizer(stop_words=["beta"])), ("c", TfidfVectorizer(analyzer="char"))]).fit(texts)
+    fast = FastFeatures(union)
+    assert not fast.exact
+    _assert_same(fast.transform(texts), union.transform(texts))
