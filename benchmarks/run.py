@@ -5,7 +5,9 @@
     python benchmarks/run.py --sizes 100000,1000000 --json results.json
 
 For each size it generates OpenAI-format JSONL with mmaudit's own seeded generator (kept in
---work between runs), then measures, each step in a fresh process so peak memory is its own:
+--work between runs): mostly distinct prompts, and prompt and answer text on --text-share of the
+calls (default 0.3; the others log usage only, as metadata-only loggers do). Then it measures,
+each step in a fresh process so peak memory is its own:
   floor        DuckDB read_json of the file into a table, no transformation
   ingest       `mmaudit ingest` of the same file (categorisation and pricing included)
   simulate_1   the bundled tiers.yaml over the stored calls
@@ -133,26 +135,26 @@ def _run(step: str, *args: str, env: dict[str, str] | None = None) -> dict[str, 
     return result
 
 
-def _generate(work: Path, size: int) -> Path:
-    path = work / f"openai-{size}.jsonl"
+def _generate(work: Path, size: int, text_share: float) -> Path:
+    path = work / f"openai-{size}-text{round(text_share * 100)}.jsonl"
     if not path.exists():
         from mmaudit.generate import generate
 
         start = time.perf_counter()
-        generate(path.with_suffix(".tmp"), size, seed=11, log_format="openai-chat")
+        generate(path.with_suffix(".tmp"), size, seed=11, log_format="openai-chat", text_share=text_share)
         path.with_suffix(".tmp").rename(path)
         print(f"generated {size:,} calls in {time.perf_counter() - start:.1f}s -> {path}", file=sys.stderr)
     return path
 
 
-def bench_size(work: Path, size: int, with_loop: bool, memory_limit: str) -> dict[str, Any]:
-    path = _generate(work, size)
+def bench_size(work: Path, size: int, with_loop: bool, memory_limit: str, text_share: float) -> dict[str, Any]:
+    path = _generate(work, size, text_share)
     env = {"MMAUDIT_MEMORY_LIMIT": memory_limit}
     floor_db, db = work / f"floor-{size}.duckdb", work / f"mmaudit-{size}.duckdb"
     for f in (floor_db, db):
         f.unlink(missing_ok=True)
         Path(f"{f}.wal").unlink(missing_ok=True)
-    out: dict[str, Any] = {"size": size, "file_mb": path.stat().st_size / 1e6}
+    out: dict[str, Any] = {"size": size, "file_mb": path.stat().st_size / 1e6, "text_share": text_share}
     out["floor"] = _run("floor", str(path), str(floor_db), env=env)
     out["ingest"] = _run("ingest", str(path), str(db), env=env)
     tiers = str(POLICIES / "tiers.yaml")
@@ -200,12 +202,15 @@ def main() -> None:
     parser.add_argument("--loop-sizes", default="100000,1000000", help="sizes that also run the per-line loop")
     parser.add_argument("--work", type=Path, default=Path("benchmarks/.work"), help="where generated files live")
     parser.add_argument("--memory-limit", default="1500MB", help="DuckDB memory_limit for ingest and simulate")
+    parser.add_argument("--text-share", type=float, default=0.3,
+                        help="share of calls whose log carries prompt and answer text (the rest: usage only)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     args.work.mkdir(parents=True, exist_ok=True)
     loop_sizes = {int(s) for s in args.loop_sizes.split(",") if s}
-    results = [bench_size(args.work, int(s), int(s) in loop_sizes, args.memory_limit) for s in args.sizes.split(",")]
+    results = [bench_size(args.work, int(s), int(s) in loop_sizes, args.memory_limit, args.text_share)
+               for s in args.sizes.split(",")]
     report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
               "results": results}
     _table(results)

@@ -480,6 +480,25 @@ def canonical(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 WRITERS = {"openai-chat": openai_chat, "anthropic-messages": anthropic_messages, "canonical": canonical}
+
+
+def without_text(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as a metadata-only logger writes it: usage and status kept, no prompt or
+    answer text (many teams log no bodies; OpenTelemetry records none by default)."""
+    out = dict(record)
+    for key in ("system_prompt", "user_prompt", "response_text"):  # canonical
+        out.pop(key, None)
+    if isinstance(out.get("request"), dict):
+        out["request"] = {k: v for k, v in out["request"].items() if k not in ("messages", "system")}
+    response = out.get("response")
+    if isinstance(response, dict):
+        response = dict(response)
+        if "choices" in response:  # OpenAI
+            response["choices"] = [{**c, "message": {"role": "assistant", "content": None}} for c in response["choices"]]
+        if "content" in response:  # Anthropic
+            response["content"] = []
+        out["response"] = response
+    return out
 FILE_NAMES = {"openai-chat": "openai_chat.jsonl", "anthropic-messages": "anthropic_messages.jsonl",
               "canonical": "canonical.jsonl.gz"}
 
@@ -490,24 +509,33 @@ def _open(path: Path) -> IO[str]:
     return open(path, "w", encoding="utf-8")
 
 
-def generate(out: Path, calls: int, seed: int = 7, log_format: str | None = None) -> dict[str, int]:
+def generate(out: Path, calls: int, seed: int = 7, log_format: str | None = None, text_share: float = 1.0) -> dict[str, int]:
     """Write `calls` records. With `log_format`, all of them as that format into the file `out`;
     without, each model in its natural format into files under the directory `out`.
+    `text_share` of the records keep their prompt and answer text, the rest are metadata-only
+    (picked by their own seeded draw, so every other field is the same whatever the share).
     Returns records written per file."""
     gen = _Gen(seed, calls, log_format)
+    keep_text = random.Random(f"{seed}:text")
     counts: dict[str, int] = {}
+
+    def write(fh: Any, fmt: str, rec: dict[str, Any]) -> None:
+        record = WRITERS[fmt](rec)
+        if text_share < 1.0 and keep_text.random() >= text_share:
+            record = without_text(record)
+        fh.write(json.dumps(record, separators=(",", ":")) + "\n")
+
     if log_format:
-        writer = WRITERS[log_format]
         with _open(out) as fh:
             for _fmt, rec in gen.records():
-                fh.write(json.dumps(writer(rec), separators=(",", ":")) + "\n")
+                write(fh, log_format, rec)
                 counts[str(out)] = counts.get(str(out), 0) + 1
         return counts
     out.mkdir(parents=True, exist_ok=True)
     handles = {fmt: _open(out / name) for fmt, name in FILE_NAMES.items()}
     try:
         for fmt, rec in gen.records():
-            handles[fmt].write(json.dumps(WRITERS[fmt](rec), separators=(",", ":")) + "\n")
+            write(handles[fmt], fmt, rec)
             counts[FILE_NAMES[fmt]] = counts.get(FILE_NAMES[fmt], 0) + 1
     finally:
         for fh in handles.values():

@@ -48,3 +48,17 @@ def test_same_seed_same_bytes_other_seed_other_prompts(tmp_path):
     generate(c, 2000, seed=6, log_format="openai-chat")
     assert a.read_bytes() == b.read_bytes()
     assert _prompts(a) != _prompts(c)
+
+
+def test_text_share_makes_the_rest_metadata_only_and_changes_nothing_else(tmp_path):
+    full, part = tmp_path / "full.jsonl", tmp_path / "part.jsonl"
+    generate(full, 2_000, seed=5, log_format="openai-chat")
+    generate(part, 2_000, seed=5, log_format="openai-chat", text_share=0.3)
+    a = [json.loads(x) for x in full.read_text(encoding="utf-8").splitlines()]
+    b = [json.loads(x) for x in part.read_text(encoding="utf-8").splitlines()]
+    with_text = sum("messages" in r["request"] for r in b)
+    assert 0.25 * 2_000 < with_text < 0.35 * 2_000
+    for x, y in zip(a, b, strict=True):
+        assert x["timestamp"] == y["timestamp"] and x.get("response", {}).get("usage") == y.get("response", {}).get("usage")
+        if "messages" not in y["request"]:
+            assert all(c["message"]["content"] is None for c in y.get("response", {}).get("choices", []))
