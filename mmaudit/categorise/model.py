@@ -113,10 +113,14 @@ class TrainedModel:
             "SELECT h, any_value(text) AS text FROM _model_inputs GROUP BY h"
         ).to_arrow_reader(BATCH_ROWS)
         parts = []
-        for batch in reader:
-            labels, conf = self.predict(batch.column("text").to_pylist())
-            keep = conf >= min_confidence
-            parts.append(pa.table({"h": batch.column("h").filter(pa.array(keep)), "task": labels[keep], "conf": conf[keep]}))
+        try:
+            for batch in reader:
+                labels, conf = self.predict(batch.column("text").to_pylist())
+                keep = conf >= min_confidence
+                parts.append(pa.table({"h": batch.column("h").filter(pa.array(keep)), "task": labels[keep],
+                                       "conf": conf[keep]}))
+        finally:
+            reader.close()  # an interrupted loop must not leave the result open for the cleanup queries
         if parts:
             con.register("_model_predictions", pa.concat_tables(parts))
             try:
