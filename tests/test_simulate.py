@@ -382,3 +382,5 @@ def test_latency_percentiles_from_a_sample_above_the_limit(tmp_path, prices, mon
     assert s.p95_latency_ms == pytest.approx(e.p95_latency_ms, rel=0.1)
     assert s.over_latency_budget_calls == pytest.approx(e.over_latency_budget_calls, rel=0.15)
     assert simulate(con, pol).tasks[0] == s  # the sample is seeded: two runs agree
+    assert any("sample of" in note for note in sampled.assumptions)
+    assert not any("sample of" in note for note in exact.assumptions)

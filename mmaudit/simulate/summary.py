@@ -63,7 +63,7 @@ def summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulatio
         quality_risk_calls=int(s["quality_risk"]), quality_unknown_calls=int(s["quality_unknown"]),
         compliance_violations=int(s["violations"]), uncertain_moved_up=int(s["moved_up"]),
         tiers=_tiers(con, calls), models=_models(con, calls), tasks=_tasks(con),
-        assumptions=_assumptions(policy, options),
+        assumptions=_assumptions(policy, options) + _sample_note(con, calls),
     )
 
 
@@ -138,6 +138,14 @@ def _assumptions(policy: Policy, options: SimulationOptions) -> list[str]:
     if policy.cache:
         notes.append(f"Cache: an identical prompt within {policy.cache.exact_repeat_within} of the previous one is a hit (no cost, no model call).")
     return notes
+
+
+def _sample_note(con: duckdb.DuckDBPyConnection, calls: int) -> list[str]:
+    looked_at = int(_one(con, "SELECT coalesce(sum(looked_at), 0) AS n FROM _sim_over")["n"])
+    if looked_at >= calls:
+        return []
+    return [f"Latency percentiles and over-budget counts: from a seeded sample of {looked_at:,} of the {calls:,} calls "
+            "(costs and every other count cover all calls)."]
 
 
 def _rate(part: int, whole: int) -> float:
