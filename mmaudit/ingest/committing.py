@@ -1,0 +1,86 @@
+"""Storing a file's staged chunks in ONE transaction, on a cursor of its own.
+
+An interrupted run therefore leaves the database as it was before that file, and a re-run adds
+only what is missing. DuckDB writes large uncommitted appends to the database file as it goes,
+so the transaction does not hold the file's rows in memory.
+
+Duplicates: a call whose id is already stored (from an earlier run, or from an earlier chunk of
+this file, which this transaction sees) is not stored again; within a chunk the first record of
+an id (by line) wins. So the first record of an id in the file wins, however it is chunked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from mmaudit.conflicts import conflicting_ids_sql
+from mmaudit.ingest.staging import STORED_COLUMNS
+
+
+class FileWriter:
+    """The file's transaction: `add` each chunk, then `commit` with the ledger row, or `abort`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+        self.path = path
+        self._cur = con.cursor()
+        self._open = True
+        self._cur.execute("BEGIN TRANSACTION")
+        self._cur.execute("CREATE TEMP TABLE _conflicting (call_id VARCHAR)")
+
+    def add(self, calls: pa.Table, quarantine: pa.Table | None, repeated_ids: bool) -> int:
+        """Store a chunk's new calls and quarantined lines; returns how many calls were new."""
+        cur = self._cur
+        cur.register("_chunk_calls", calls)
+        try:
+            cur.execute(f"INSERT INTO _conflicting {conflicting_ids_sql('_chunk_calls')}")
+            cols = ", ".join(STORED_COLUMNS)
+            first_of_id = "QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1" if repeated_ids else ""
+            loaded = cur.execute(
+                f"""INSERT INTO calls ({cols}) SELECT {cols} FROM _chunk_calls s
+                WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id) {first_of_id}"""
+            ).fetchall()[0][0]
+        finally:
+            cur.unregister("_chunk_calls")
+        if quarantine is not None and quarantine.num_rows:
+            self._add_quarantine(quarantine)
+        return loaded
+
+    def _add_quarantine(self, quarantine: pa.Table) -> None:
+        source = str(self.path)
+        self._cur.register("_chunk_quarantine", quarantine)
+        try:
+            self._cur.execute(
+                """INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
+                SELECT ?, q.line_no, q.source_format, q.reason, q.raw, q.raw_hash FROM _chunk_quarantine q
+                WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source_file = ?
+                                  AND x.source_line = q.line_no AND x.raw_hash = q.raw_hash)""",
+                [source, source],
+            )
+        finally:
+            self._cur.unregister("_chunk_quarantine")
+
+    def commit(self, log_format: str | None, records: int, loaded: int, duplicates: int, quarantined: int) -> int:
+        """Write the ledger row and commit; returns the file's count of conflicting ids."""
+        conflicting = self._cur.execute("SELECT count(DISTINCT call_id) FROM _conflicting").fetchall()[0][0]
+        self._cur.execute("DROP TABLE _conflicting")
+        self._cur.execute(
+            "INSERT INTO ingested_files (source_file, source_format, size_bytes, records, loaded, duplicates, quarantined) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [str(self.path), log_format, self.path.stat().st_size, records, loaded, duplicates, quarantined],
+        )
+        self._cur.execute("COMMIT")
+        self._open = False
+        return conflicting
+
+    def abort(self) -> None:
+        """Roll back whatever this file stored (idempotent; also after a failed commit)."""
+        if self._open:
+            self._open = False
+            try:
+                self._cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # a failed COMMIT has already ended the transaction
+        self._cur.close()

@@ -1,0 +1,168 @@
+"""One ingest run: discover the files, then per file read -> detect -> stage -> store, chunk by chunk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from mmaudit.errors import InputError
+from mmaudit.formats import LogFormat, by_name, macros
+from mmaudit.ingest.committing import FileWriter
+from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
+from mmaudit.ingest.discovery import discover
+from mmaudit.ingest.reading import LineReader, NeedsRejectsReader
+from mmaudit.ingest.staging import (
+    IdOccurrences,
+    calls_rows,
+    drop_staging,
+    estimate_tokens,
+    quarantine_rows,
+    stage_chunk,
+)
+from mmaudit.integrity import check_complete, explain_read_error
+
+Enricher = Callable[[duckdb.DuckDBPyConnection, str], None]
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    path: str
+    log_format: str | None = None
+    records: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    skipped: int = 0  # records of the format that are not calls (e.g. a session's user turns)
+    estimated: int = 0
+    conflicting_ids: int = 0  # duplicate ids whose later records differ (see mmaudit/conflicts.py)
+    status: str = "loaded"  # loaded | empty | rejected (strict) | failed
+    message: str | None = None
+
+
+@dataclass
+class IngestResult:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def rejected(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "rejected"]
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    log_format: str | None = None
+    custom_format: LogFormat | None = None  # a mapping-built format; forced when set
+    strict: bool = False
+    redact_text: bool = False
+    enrichers: Sequence[Enricher] = ()
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions) -> FileResult:
+    """Load one file; problems with the file itself become a failed FileResult, not an exception.
+
+    A file found to hold invalid UTF-8 while streaming is rolled back and read again with the
+    rejects-aware reader (its bad lines quarantined, the others keeping their numbers).
+    """
+    try:
+        check_complete(path)
+        try:
+            return _ingest(con, path, options, fallback=False)
+        except NeedsRejectsReader:
+            return _ingest(con, path, options, fallback=True)
+    except InputError as exc:
+        return FileResult(path=str(path), status="failed", message=str(exc))
+    except (duckdb.IOException, duckdb.InvalidInputException, OSError, EOFError) as exc:
+        return FileResult(path=str(path), status="failed", message=explain_read_error(path, _first_line(exc)))
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions, *, fallback: bool) -> FileResult:
+    result = FileResult(path=str(path))
+    reader = LineReader(con, path, fallback=fallback)
+    try:
+        if not reader.has_records():
+            result.status, result.message = "empty", "empty file: nothing to load"
+            return result
+        forced = options.log_format is not None or options.custom_format is not None
+        fmt = options.custom_format or (by_name(options.log_format) if options.log_format
+                                        else detect_format(con, path, reader.sample(DETECT_SAMPLE)))
+        if fmt.refuse:
+            raise InputError(f"{path}: {fmt.refuse}")
+        result.log_format = fmt.name
+        _load(con, reader, fmt, forced, options, result)
+        return result
+    finally:
+        reader.close()
+        drop_staging(con)
+
+
+def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, fmt: LogFormat, forced: bool,
+          options: IngestOptions, result: FileResult) -> None:
+    """Stage and store every chunk in the file's one transaction (none of it under a strict
+    rejection: the rest of the file is still staged so the counts are the whole file's)."""
+    writer = FileWriter(con, reader.path)
+    try:
+        ids = IdOccurrences(con)
+        for chunk in reader.chunks():
+            stats = stage_chunk(con, chunk, fmt, forced, ids)
+            result.records += stats.records
+            result.quarantined += stats.quarantined
+            result.skipped += stats.skipped
+            if options.strict and result.quarantined:
+                continue
+            result.estimated += estimate_tokens(con)
+            for enrich in options.enrichers:
+                enrich(con, "_staged")
+            quarantine = quarantine_rows(con, options.redact_text) if stats.quarantined else None
+            loaded = writer.add(calls_rows(con, str(reader.path), options.redact_text), quarantine, stats.repeated_ids)
+            result.loaded += loaded
+            result.duplicates += stats.staged - loaded
+        if options.strict and result.quarantined:
+            result.status = "rejected"
+            result.message = f"{result.quarantined} record(s) could not be loaded; --strict loads nothing of this file"
+            return
+        result.conflicting_ids = writer.commit(result.log_format, result.records, result.loaded,
+                                               result.duplicates, result.quarantined)
+    finally:
+        writer.abort()
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Session settings and macros the ingest SQL relies on."""
+    con.execute("SET TimeZone = 'UTC'")
+    macros.install(con)
+
+
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Iterable[str],
+    options: IngestOptions = IngestOptions(),
+    on_file: Callable[[FileResult], None] | None = None,
+) -> IngestResult:
+    """Discover and load every file; one transaction per file."""
+    files = discover(paths)
+    if not files:
+        raise InputError("no log files found in " + ", ".join(paths))
+    prepare(con)
+    result = IngestResult()
+    for path in files:
+        file_result = ingest_file(con, path, options)
+        result.files.append(file_result)
+        if on_file:
+            on_file(file_result)
+    return result
