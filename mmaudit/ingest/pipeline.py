@@ -13,7 +13,7 @@ from mmaudit.formats import LogFormat, by_name, macros
 from mmaudit.ingest.committing import FileWriter
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
 from mmaudit.ingest.discovery import discover
-from mmaudit.ingest.reading import LineReader, NeedsRejectsReader
+from mmaudit.ingest.reading import LineReader, ReadAgain, ReadMode
 from mmaudit.ingest.staging import (
     IdOccurrences,
     calls_rows,
@@ -72,24 +72,26 @@ class IngestOptions:
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions) -> FileResult:
     """Load one file; problems with the file itself become a failed FileResult, not an exception.
 
-    A file found to hold invalid UTF-8 while streaming is rolled back and read again with the
-    rejects-aware reader (its bad lines quarantined, the others keeping their numbers).
+    A file found while streaming to hold invalid UTF-8, or a very long line, is rolled back and
+    read again in the ReadMode it needs (each mode is tried at most once: modes only escalate).
     """
     try:
         check_complete(path)
-        try:
-            return _ingest(con, path, options, fallback=False)
-        except NeedsRejectsReader:
-            return _ingest(con, path, options, fallback=True)
+        mode = ReadMode()
+        while True:
+            try:
+                return _ingest(con, path, options, mode)
+            except ReadAgain as again:
+                mode = again.mode
     except InputError as exc:
         return FileResult(path=str(path), status="failed", message=str(exc))
     except (duckdb.IOException, duckdb.InvalidInputException, OSError, EOFError) as exc:
         return FileResult(path=str(path), status="failed", message=explain_read_error(path, _first_line(exc)))
 
 
-def _ingest(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions, *, fallback: bool) -> FileResult:
+def _ingest(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions, mode: ReadMode) -> FileResult:
     result = FileResult(path=str(path))
-    reader = LineReader(con, path, fallback=fallback)
+    reader = LineReader(con, path, mode)
     try:
         if not reader.has_records():
             result.status, result.message = "empty", "empty file: nothing to load"

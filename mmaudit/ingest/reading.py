@@ -8,7 +8,8 @@ file's 1-based line numbers however the file is cut into chunks.
 
 A file with invalid UTF-8 cannot be streamed (DuckDB stops at the first bad byte); it is read
 again whole by `_read_lines_with_rejects`, which marks the bad lines and keeps the good lines'
-numbers, into a temp table of the reader's cursor (DuckDB spills it to disk when large).
+numbers, into a temp table of the reader's cursor (DuckDB spills it to disk when large). A file
+with a line longer than USUAL_LINE_BYTES is read again with the larger buffers it needs.
 """
 
 from __future__ import annotations
@@ -24,21 +25,36 @@ import pyarrow as pa
 
 from mmaudit.ingest.discovery import COMPRESSED_SUFFIXES
 
-# The longest line a log may have. DuckDB sizes its read buffer from this (a multiple of it,
-# capped by the file size), so a huge value makes it try to hold a whole multi-GB file in one block.
+# The longest line a log may have. DuckDB sizes its read buffers from this (two of twice it are
+# held while streaming), so lines are first read with a small limit, and only a file that has a
+# longer line is read again with the large one.
 MAX_LINE_BYTES = 128 << 20
 READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES
+USUAL_LINE_BYTES = 8 << 20
 # A chunk is cut at whichever comes first; both keep a chunk's staging tables well inside the
 # memory limit while leaving each query enough rows to use every thread.
-CHUNK_BYTES = 96 << 20
+CHUNK_BYTES = 64 << 20
 CHUNK_LINES = 250_000
 _BATCH_ROWS = 2048
 # What a line that is not valid UTF-8 reads as (it is quarantined with its own reason).
 INVALID_UTF8 = "\x00invalid-utf8"
 
 
-class NeedsRejectsReader(Exception):
-    """The file has invalid UTF-8: it must be read again with `fallback=True`."""
+@dataclass(frozen=True)
+class ReadMode:
+    """How to read a file: `rejects` for files with invalid UTF-8 (read whole with
+    `_read_lines_with_rejects`), `long_lines` for files with a line over USUAL_LINE_BYTES."""
+
+    rejects: bool = False
+    long_lines: bool = False
+
+
+class ReadAgain(Exception):
+    """The file must be read again from the start, in `mode` (nothing of it may be kept)."""
+
+    def __init__(self, mode: ReadMode, reason: str):
+        super().__init__(reason)
+        self.mode = mode
 
 
 @dataclass(frozen=True)
@@ -99,8 +115,8 @@ _STREAM_LINES = """
 """
 
 
-def _lines_sql(path: Path) -> str:
-    """SELECT line: the file's records in file order, one JSON text (or broken line) each."""
+def _records_sql(path: Path) -> str | None:
+    """SELECT line over a CSV, Parquet or JSON-array file (None for line-oriented logs)."""
     table_reader = _table_reader(path)
     if table_reader:
         # Each row becomes a JSON object line, so detection, adapters and quarantine work the
@@ -108,7 +124,7 @@ def _lines_sql(path: Path) -> str:
         return f"SELECT to_json(t)::VARCHAR AS line FROM {table_reader} t"
     if _is_json_array(path):
         return "SELECT json::VARCHAR AS line FROM read_json_objects(?, format = 'array')"
-    return _STREAM_LINES % (MAX_LINE_BYTES, READ_BUFFER_BYTES)
+    return None
 
 
 def _read_lines_with_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -138,86 +154,97 @@ def _read_lines_with_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None
 
 
 def is_encoding_error(exc: BaseException) -> bool:
-    """DuckDB's complaint about bytes that are not UTF-8 (the cue to use the rejects reader)."""
+    """DuckDB's complaint about bytes that are not UTF-8 (the cue to use the rejects reader).
+
+    Raised while streaming, DuckDB errors reach Python through Arrow as OSError with the same text.
+    """
     text = str(exc).lower()
-    return isinstance(exc, duckdb.InvalidInputException) and ("unicode" in text or "encod" in text)
+    return "invalid input error" in text and ("unicode" in text or "encod" in text)
+
+
+def _is_line_size_error(exc: BaseException) -> bool:
+    """A line longer than the read buffers (DuckDB says it either way, depending on where it is)."""
+    text = str(exc).lower()
+    return "maximum line size" in text or "does not support a full read" in text
 
 
 class LineReader:
     """The numbered lines of one file, from a cursor of its own (see the module docstring).
 
-    fallback: read the whole file with `_read_lines_with_rejects` first (files with invalid
-    UTF-8); otherwise stream it, raising NeedsRejectsReader if it turns out to need that.
+    Streaming may find that the file needs another ReadMode (invalid UTF-8, a very long line):
+    it then raises ReadAgain, and the caller discards what it did with the file and starts over.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, fallback: bool = False):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, mode: ReadMode = ReadMode()):
         self.path = path
+        self.mode = mode
+        self._records_sql = _records_sql(path)
         self._cur = con.cursor()
         # Line numbers are the stream's order; a query planned with this on keeps it.
         self._cur.execute("SET preserve_insertion_order = true")
-        self._numbered = fallback
-        if fallback:
+        if mode.rejects:
             _read_lines_with_rejects(self._cur, path)
 
     def close(self) -> None:
         self._cur.close()
 
     def _relation(self, select: str, suffix: str = "") -> duckdb.DuckDBPyRelation:
-        if self._numbered:
+        if self.mode.rejects:
             return self._cur.sql(f"SELECT {select} FROM _raw {suffix}")
-        params = [str(self.path)] if "?" in (sql := _lines_sql(self.path)) else []
+        max_line = MAX_LINE_BYTES if self.mode.long_lines else USUAL_LINE_BYTES
+        sql = self._records_sql or _STREAM_LINES % (max_line, 2 * max_line)
+        params = [str(self.path)] if "?" in sql else []
         return self._cur.sql(f"SELECT {select} FROM ({sql}) {suffix}", params=params)
 
     def _fetch(self, relation: duckdb.DuckDBPyRelation) -> Iterator[pa.RecordBatch]:
         try:
-            yield from relation.to_arrow_reader(_BATCH_ROWS)
-        except duckdb.InvalidInputException as exc:
-            if is_encoding_error(exc) and not self._numbered:
-                raise NeedsRejectsReader(str(exc)) from exc
+            for batch in relation.to_arrow_reader(_BATCH_ROWS):
+                if batch.num_rows:
+                    yield batch
+        except (duckdb.Error, OSError) as exc:  # streaming errors reach Python via Arrow as OSError
+            if self._records_sql is None and not self.mode.rejects and is_encoding_error(exc):
+                raise ReadAgain(ReadMode(rejects=True, long_lines=True), str(exc)) from exc
+            if self._records_sql is None and not self.mode.long_lines and _is_line_size_error(exc):
+                raise ReadAgain(ReadMode(long_lines=True), str(exc)) from exc
             raise
 
     def has_records(self) -> bool:
         """Whether any line is not blank (stops at the first one)."""
-        order = "ORDER BY line_no" if self._numbered else ""
+        order = "ORDER BY line_no" if self.mode.rejects else ""
         rel = self._relation("1", f"WHERE line IS NOT NULL AND trim(line) <> '' {order} LIMIT 1")
         return any(batch.num_rows for batch in self._fetch(rel))
 
     def sample(self, size: int) -> pa.Table:
         """The first `size` lines that are valid JSON (column `line`), for format detection."""
-        order = "ORDER BY line_no" if self._numbered else ""
+        order = "ORDER BY line_no" if self.mode.rejects else ""
         rel = self._relation("line", f"WHERE json_valid(line) {order} LIMIT {int(size)}")
         batches = list(self._fetch(rel))
         return pa.Table.from_batches(batches) if batches else pa.table({"line": pa.array([], pa.string())})
 
-    def chunks(self, max_bytes: int = CHUNK_BYTES, max_lines: int = CHUNK_LINES) -> Iterator[Chunk]:
-        """Consecutive chunks of numbered lines; each knows whether it is the file's last."""
-        pending: pa.Table | None = None
-        for table in self._cut(max_bytes, max_lines):
-            if pending is not None:
-                yield Chunk(pending, last=False)
-            pending = table
-        if pending is not None:
-            yield Chunk(pending, last=True)
-
-    def _cut(self, max_bytes: int, max_lines: int) -> Iterator[pa.Table]:
-        rel = self._relation("line_no, line", "ORDER BY line_no") if self._numbered else self._relation("line")
+    def chunks(self, max_bytes: int | None = None, max_lines: int | None = None) -> Iterator[Chunk]:
+        """Consecutive chunks of numbered lines (at most CHUNK_BYTES / CHUNK_LINES, give or take
+        a batch). A full chunk is handed out only once the next batch has arrived, so the one
+        handed out when the stream ends knows it is the last."""
+        max_bytes = CHUNK_BYTES if max_bytes is None else max_bytes
+        max_lines = CHUNK_LINES if max_lines is None else max_lines
+        rel = self._relation("line_no, line", "ORDER BY line_no") if self.mode.rejects else self._relation("line")
         batches: list[pa.RecordBatch] = []
         size = rows = 0
         next_no = 1
         for batch in self._fetch(rel):
+            if batches and (size >= max_bytes or rows >= max_lines):
+                yield Chunk(self._numbered(batches, next_no), last=False)
+                next_no += rows
+                batches, size, rows = [], 0, 0
             batches.append(batch)
             size += batch.nbytes
             rows += batch.num_rows
-            if size >= max_bytes or rows >= max_lines:
-                yield self._numbered_table(batches, next_no)
-                next_no += rows
-                batches, size, rows = [], 0, 0
-        if rows:
-            yield self._numbered_table(batches, next_no)
+        if batches:
+            yield Chunk(self._numbered(batches, next_no), last=True)
 
-    def _numbered_table(self, batches: list[pa.RecordBatch], first: int) -> pa.Table:
+    def _numbered(self, batches: list[pa.RecordBatch], first: int) -> pa.Table:
         table = pa.Table.from_batches(batches)
-        if self._numbered:
+        if self.mode.rejects:
             return table
         numbers = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
         return pa.table({"line_no": numbers, "line": table.column("line")})
