@@ -14,10 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from mmaudit.conflicts import conflicting_ids_sql
-from mmaudit.ingest.staging import STORED_COLUMNS
+from mmaudit.ingest.staging import STORED_COLUMNS, ChunkFiles
 
 
 class FileWriter:
@@ -30,37 +29,32 @@ class FileWriter:
         self._cur.execute("BEGIN TRANSACTION")
         self._cur.execute("CREATE TEMP TABLE _conflicting (call_id VARCHAR)")
 
-    def add(self, calls: pa.Table, quarantine: pa.Table | None, repeated_ids: bool) -> int:
-        """Store a chunk's new calls and quarantined lines; returns how many calls were new."""
+    def add(self, files: ChunkFiles, repeated_ids: bool) -> int:
+        """Store a chunk's new calls and quarantined lines (from its files); returns how many calls were new."""
         cur = self._cur
-        cur.register("_chunk_calls", calls)
-        try:
-            cur.execute(f"INSERT INTO _conflicting {conflicting_ids_sql('_chunk_calls')}")
-            cols = ", ".join(STORED_COLUMNS)
-            first_of_id = "QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1" if repeated_ids else ""
-            loaded = cur.execute(
-                f"""INSERT INTO calls ({cols}) SELECT {cols} FROM _chunk_calls s
-                WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id) {first_of_id}"""
-            ).fetchall()[0][0]
-        finally:
-            cur.unregister("_chunk_calls")
-        if quarantine is not None and quarantine.num_rows:
-            self._add_quarantine(quarantine)
+        chunk = "(SELECT *, ?::VARCHAR AS source_file FROM read_parquet(?))"
+        params = [str(self.path), str(files.calls)]
+        cur.execute(f"INSERT INTO _conflicting {conflicting_ids_sql(chunk)}", params)
+        cols = ", ".join(STORED_COLUMNS)
+        first_of_id = "QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1" if repeated_ids else ""
+        loaded = cur.execute(
+            f"""INSERT INTO calls ({cols}) SELECT {cols} FROM {chunk} s
+            WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id) {first_of_id}""",
+            params,
+        ).fetchall()[0][0]
+        if files.quarantine is not None:
+            self._add_quarantine(files.quarantine)
         return loaded
 
-    def _add_quarantine(self, quarantine: pa.Table) -> None:
+    def _add_quarantine(self, quarantine: Path) -> None:
         source = str(self.path)
-        self._cur.register("_chunk_quarantine", quarantine)
-        try:
-            self._cur.execute(
-                """INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
-                SELECT ?, q.line_no, q.source_format, q.reason, q.raw, q.raw_hash FROM _chunk_quarantine q
-                WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source_file = ?
-                                  AND x.source_line = q.line_no AND x.raw_hash = q.raw_hash)""",
-                [source, source],
-            )
-        finally:
-            self._cur.unregister("_chunk_quarantine")
+        self._cur.execute(
+            """INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
+            SELECT ?, q.line_no, q.source_format, q.reason, q.raw, q.raw_hash FROM read_parquet(?) q
+            WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source_file = ?
+                              AND x.source_line = q.line_no AND x.raw_hash = q.raw_hash)""",
+            [source, str(quarantine), source],
+        )
 
     def commit(self, log_format: str | None, records: int, loaded: int, duplicates: int, quarantined: int) -> int:
         """Write the ledger row and commit; returns the file's count of conflicting ids."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +18,10 @@ from mmaudit.ingest.discovery import discover
 from mmaudit.ingest.reading import LineReader, ReadAgain, ReadMode
 from mmaudit.ingest.staging import (
     IdOccurrences,
-    calls_rows,
     drop_staging,
     estimate_tokens,
-    quarantine_rows,
     stage_chunk,
+    write_chunk,
 )
 from mmaudit.integrity import check_complete, explain_read_error
 
@@ -114,6 +115,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, fmt: LogFormat, fo
     """Stage and store every chunk in the file's one transaction (none of it under a strict
     rejection: the rest of the file is still staged so the counts are the whole file's)."""
     writer = FileWriter(con, reader.path)
+    scratch = Path(tempfile.mkdtemp(prefix="mmaudit-ingest-"))  # owner-only; holds one chunk at a time
     try:
         ids = IdOccurrences(con)
         for chunk in reader.chunks():
@@ -126,8 +128,11 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, fmt: LogFormat, fo
             result.estimated += estimate_tokens(con)
             for enrich in options.enrichers:
                 enrich(con, "_staged")
-            quarantine = quarantine_rows(con, options.redact_text) if stats.quarantined else None
-            loaded = writer.add(calls_rows(con, str(reader.path), options.redact_text), quarantine, stats.repeated_ids)
+            files = write_chunk(con, scratch, options.redact_text, quarantined=stats.quarantined > 0)
+            try:
+                loaded = writer.add(files, stats.repeated_ids)
+            finally:
+                files.remove()
             result.loaded += loaded
             result.duplicates += stats.staged - loaded
         if options.strict and result.quarantined:
@@ -138,6 +143,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, fmt: LogFormat, fo
                                                result.duplicates, result.quarantined)
     finally:
         writer.abort()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ transaction would hold the whole file in memory again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -170,26 +171,44 @@ def estimate_tokens(con: duckdb.DuckDBPyConnection) -> int:
     return need.num_rows
 
 
-def calls_rows(con: duckdb.DuckDBPyConnection, source_file: str, redact_text: bool) -> pa.Table:
-    """The chunk's staged calls as stored: lineage filled in, text dropped under --redact-text."""
-    cols = []
-    for c in STORED_COLUMNS:
-        if c == "source_file":
-            cols.append("$source::VARCHAR AS source_file")
-        elif redact_text and c in TEXT_COLUMNS:
-            cols.append(f"NULL::VARCHAR AS {c}")
-        else:
-            cols.append(c)
-    return con.sql(f"SELECT {', '.join(cols)} FROM _staged", params={"source": source_file}).to_arrow_table()
+def write_chunk(con: duckdb.DuckDBPyConnection, folder: Path, redact_text: bool, quarantined: bool) -> ChunkFiles:
+    """Write the chunk's calls and quarantined lines as stored (text dropped under --redact-text)
+    to Parquet files in `folder`, for the writer to insert from.
+
+    Why files and not Arrow: DuckDB keeps every row a transaction appended from an Arrow scan in
+    memory until it commits, so a multi-GB file's rows would all be held; appended from a
+    Parquet scan, they go to the database file as they come.
+    """
+    cols = ", ".join(f"NULL::VARCHAR AS {c}" if redact_text and c in TEXT_COLUMNS else c
+                     for c in STORED_COLUMNS if c != "source_file")
+    files = ChunkFiles(folder / "calls.parquet", folder / "quarantine.parquet" if quarantined else None)
+    con.execute(f"COPY (SELECT {cols} FROM _staged) TO {_literal(files.calls)} {_PARQUET}")
+    if files.quarantine is not None:
+        raw = "NULL::VARCHAR" if redact_text else f"left(r.line, {RAW_KEEP_CHARS})"
+        con.execute(
+            f"""COPY (SELECT q.line_no, q.source_format, q.reason, {raw} AS raw, md5(coalesce(r.line, '')) AS raw_hash
+            FROM _quarantined q LEFT JOIN _raw r USING (line_no)) TO {_literal(files.quarantine)} {_PARQUET}"""
+        )
+    return files
 
 
-def quarantine_rows(con: duckdb.DuckDBPyConnection, redact_text: bool) -> pa.Table:
-    """The chunk's quarantined lines with their text (cut at RAW_KEEP_CHARS; none when redacting)."""
-    raw = "NULL::VARCHAR" if redact_text else f"left(r.line, {RAW_KEEP_CHARS})"
-    return con.sql(
-        f"""SELECT q.line_no, q.source_format, q.reason, {raw} AS raw, md5(coalesce(r.line, '')) AS raw_hash
-        FROM _quarantined q LEFT JOIN _raw r USING (line_no)"""
-    ).to_arrow_table()
+@dataclass(frozen=True)
+class ChunkFiles:
+    calls: Path
+    quarantine: Path | None
+
+    def remove(self) -> None:
+        for path in (self.calls, self.quarantine):
+            if path is not None:
+                path.unlink(missing_ok=True)
+
+
+_PARQUET = "(FORMAT parquet, COMPRESSION lz4_raw)"
+
+
+def _literal(path: Path) -> str:
+    """A path of our own scratch folder as a SQL string literal (COPY TO takes no parameter)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
