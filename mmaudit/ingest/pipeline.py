@@ -136,6 +136,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, fmt: LogFormat, fo
             result.loaded += loaded
             result.duplicates += stats.staged - loaded
         if options.strict and result.quarantined:
+            result.loaded = result.duplicates = result.estimated = 0  # what earlier chunks stored is rolled back
             result.status = "rejected"
             result.message = f"{result.quarantined} record(s) could not be loaded; --strict loads nothing of this file"
             return
