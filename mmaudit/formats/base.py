@@ -9,6 +9,7 @@ whole files; adapters never see a row in Python.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +98,12 @@ class LogFormat:
 
     def structure_json(self) -> str:
         return json.dumps(self.structure)
+
+    def reads_line(self) -> bool:
+        """Whether any of the format's SQL reads `line`, the raw text (most read only `r`)."""
+        sql = [*self.columns.values(), self.detect, self.prompt_text, self.output_text, self.skip, self.keep,
+               self.explode or ""]
+        return any(re.search(r"(?<![\w.])line\b", part) for part in sql)
 
     def fields_read(self) -> list[str]:
         """Dotted paths of every leaf this format reads (for `mmaudit formats`)."""

@@ -100,11 +100,18 @@ def _quarantine_non_objects(con: duckdb.DuckDBPyConnection, last_line_no: int) -
 def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *, first: bool) -> None:
     """Parse `source` lines as `fmt`: records to _staged, bad values to _quarantined, lines that
     are the format's but not calls to _skipped, and lines it does not recognise to _pending."""
+    # The first pass reads the whole chunk: copying every line into _parsed is dear, so it is
+    # left out unless the format reads it; lines it does not recognise are taken from the chunk.
+    keep_line = not first or fmt.reads_line()
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT line_no, line, from_json(line, ?) AS r FROM {source}",
+        f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT line_no, {'line' if keep_line else 'NULL::VARCHAR AS line'}, "
+        f"from_json(line, ?) AS r FROM {source}",
         [fmt.structure_json()],
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _pending AS SELECT line_no, line FROM _parsed WHERE NOT coalesce({fmt.detect}, false)")
+    unrecognised = f"SELECT line_no FROM _parsed WHERE NOT coalesce({fmt.detect}, false)"
+    pending = (f"SELECT line_no, line FROM _parsed WHERE NOT coalesce({fmt.detect}, false)" if keep_line else
+               f"SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw WHERE line_no IN ({unrecognised})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _pending AS {pending}")
     bad = con.execute(f"SELECT count(*) FROM ({fmt.checks_sql('_parsed')})").fetchall()[0][0] if fmt.numbers or fmt.times else 0
     if bad:
         con.execute(f"INSERT INTO _quarantined SELECT line_no, reason, '{fmt.name}' FROM ({fmt.checks_sql('_parsed')})")
