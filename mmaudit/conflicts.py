@@ -26,15 +26,23 @@ def _fingerprint(alias: str) -> str:
     return f"md5(concat_ws('|', {parts}))"
 
 
-def count_conflicting_ids(con: duckdb.DuckDBPyConnection, staged: str = "_staged") -> int:
-    """Ids in `staged` seen with different content within it or against the `calls` table."""
+def conflicting_ids_sql(staged: str = "_staged") -> str:
+    """SELECT call_id of the ids in `staged` seen with different content within it or against
+    the `calls` table (each id once).
+
+    Ingest runs it per chunk before storing the chunk: `calls` then holds the first record of
+    every id from earlier chunks, so the union over chunks is the file's set of conflicting ids.
+    """
     excluded = ", ".join(f"'{name}'" for name in EXPECTED_REPEATS)
-    return con.execute(
-        f"""
+    return f"""
         WITH s AS (SELECT call_id, {_fingerprint('t')} AS fp FROM {staged} t
                    WHERE t.source_format NOT IN ({excluded})),
         within AS (SELECT call_id FROM s GROUP BY call_id HAVING count(DISTINCT fp) > 1),
         across AS (SELECT s.call_id FROM s JOIN calls c USING (call_id) WHERE s.fp <> {_fingerprint('c')})
-        SELECT count(*) FROM (SELECT call_id FROM within UNION SELECT call_id FROM across)
+        SELECT call_id FROM within UNION SELECT call_id FROM across
         """
-    ).fetchall()[0][0]
+
+
+def count_conflicting_ids(con: duckdb.DuckDBPyConnection, staged: str = "_staged") -> int:
+    """Ids in `staged` seen with different content within it or against the `calls` table."""
+    return con.execute(f"SELECT count(*) FROM ({conflicting_ids_sql(staged)})").fetchall()[0][0]

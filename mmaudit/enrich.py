@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from mmaudit.categorise import apply_categories, load_rules
+from mmaudit.categorise.plan import Plan, build_plan
 from mmaudit.ingest import Enricher
 from mmaudit.pricing import load_catalog, pricing_enricher
 from mmaudit.store import resolve_db_path
@@ -42,9 +43,11 @@ def categorise_enricher(rules_path: Path | None, db: Path | None, use_model: boo
     rules' text cues a little more."""
     rules = load_rules(rules_path)
     model = _model_for(db) if use_model else None
+    plans: dict[str, Plan] = {}  # ingest categorises each chunk of a file: the SQL is built once
 
     def enrich(con: duckdb.DuckDBPyConnection, table: str) -> None:
-        apply_categories(con, table, rules, model)
+        plan = plans.get(table) or plans.setdefault(table, build_plan(table, rules))
+        apply_categories(con, table, rules, model, plan)
 
     return enrich
 

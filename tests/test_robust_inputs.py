@@ -19,6 +19,7 @@ import zstandard
 from typer.testing import CliRunner
 
 from mmaudit import ingest as ingest_module
+from mmaudit.ingest import pipeline
 from mmaudit import store
 from mmaudit.cli import app
 
@@ -411,7 +412,7 @@ def test_the_decompressed_copy_is_deleted_even_on_ctrl_c(tmp_path, db, monkeypat
         assert len(list(scratch.iterdir())) == 1  # the copy exists while it is read ...
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ingest_module, "_read_lines_in_order", interrupted)
+    monkeypatch.setattr(pipeline, "_ingest_in_modes", interrupted)
     con = store.connect(tmp_path / "other.duckdb")
     try:
         with pytest.raises(KeyboardInterrupt):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from mmaudit.categorise.plan import build_plan
+from mmaudit.categorise.plan import Plan, build_plan
 from mmaudit.categorise.rules import Rules
 
 if TYPE_CHECKING:
@@ -17,7 +17,8 @@ def apply_categories(
     con: duckdb.DuckDBPyConnection,
     table: str,
     rules: Rules,
-    model: "TrainedModel | None" = None,
+    model: TrainedModel | None = None,
+    plan: Plan | None = None,
 ) -> None:
     """Set task, complexity, category_confidence and category_source on every row of `table`.
 
@@ -26,9 +27,10 @@ def apply_categories(
     model, the task is written first, batched predictions overwrite rule/default answers where the
     model is confident enough, and a second UPDATE sets the complexity (its bias follows the final
     task). Only the calls feature columns are read, so ingest can call this on a staging table
-    before --redact-text drops the text.
+    before --redact-text drops the text. `plan` is `build_plan(table, rules)`, for a caller that
+    categorises the same table many times (ingest, once per chunk) and builds it once.
     """
-    plan = build_plan(table, rules)
+    plan = plan or build_plan(table, rules)
     try:
         for sql, params in plan.prepare:
             con.execute(sql, params)

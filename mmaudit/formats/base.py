@@ -9,6 +9,7 @@ whole files; adapters never see a row in Python.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +99,12 @@ class LogFormat:
     def structure_json(self) -> str:
         return json.dumps(self.structure)
 
+    def reads_line(self) -> bool:
+        """Whether any of the format's SQL reads `line`, the raw text (most read only `r`)."""
+        sql = [*self.columns.values(), self.detect, self.prompt_text, self.output_text, self.skip, self.keep,
+               self.explode or ""]
+        return any(re.search(r"(?<![\w.])line\b", part) for part in sql)
+
     def fields_read(self) -> list[str]:
         """Dotted paths of every leaf this format reads (for `mmaudit formats`)."""
         items = _leaf_paths(self.item_structure, "[].") if self.item_structure else []
@@ -126,7 +133,7 @@ class LogFormat:
         """
         cols = {**COLUMN_DEFAULTS, **self.columns}
         inner = ", ".join(f"{cols[c]} AS {c}" for c in _INNER)
-        outer = ",\n  ".join(_column_sql(c, t, cols, self.prompt_text) for c, t in CANONICAL_COLUMNS.items())
+        outer = ",\n  ".join(_column_sql(c, t, cols) for c, t in CANONICAL_COLUMNS.items())
         derived = ", ".join(f"NULL::{t} AS {c}" for c, t in DERIVED_COLUMNS.items())
         return (
             f"SELECT line_no AS source_line,\n  {outer},\n  {derived}, NULL::VARCHAR AS source_file,\n"
@@ -158,18 +165,29 @@ class LogFormat:
 _TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
 
 
-def _column_sql(column: str, sql_type: str, cols: Mapping[str, str], prompt_text: str) -> str:
+def _column_sql(column: str, sql_type: str, cols: Mapping[str, str]) -> str:
     """One canonical column: the adapter's expression cast to its type, plus the rules that hold
-    for every format (a failed call has zero tokens unless the log says otherwise; the prompt
-    hash is the normalised prompt's md5 unless the log carries one)."""
+    for every format (a failed call has zero tokens unless the log says otherwise). The prompt
+    hash, the normalised prompt's md5 unless the log carries one, is `prompt_hash_sql`'s."""
     if column in _INNER:
         return column
     expr = f"CAST({cols[column]} AS {sql_type})"
     if column in _TOKEN_COLUMNS:
         expr = f"CASE WHEN status = 'error' THEN coalesce({expr}, 0) ELSE {expr} END"
-    elif column == "prompt_hash":
-        expr = f"coalesce({expr}, mm_prompt_hash(NULL, {prompt_text}))"
     return f"{expr} AS {column}"
+
+
+def prompt_hash_sql(table: str) -> str:
+    """UPDATE giving every row of `table` without a logged prompt hash the normalised prompt's md5.
+
+    Run after the projection, over DISTINCT prompt texts: traffic repeats its prompts (templates,
+    shared system prompts), and the normalisation (a regexp over the whole text) is the dearest
+    expression of the projection.
+    """
+    return f"""UPDATE {table} SET prompt_hash = h.hash
+        FROM (SELECT text, mm_prompt_hash(NULL, text) AS hash FROM (
+              SELECT DISTINCT _prompt_text AS text FROM {table} WHERE prompt_hash IS NULL AND _prompt_text IS NOT NULL)) h
+        WHERE {table}.prompt_hash IS NULL AND {table}._prompt_text = h.text"""
 
 
 def _leaf_paths(structure: Mapping[str, Any], prefix: str) -> list[str]:

@@ -9,6 +9,7 @@ SQL only multiplies (a DuckDB DECIMAL division can silently become DOUBLE).
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -199,6 +200,7 @@ def register_prices(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> No
     model_info, model_quality. Macros: mm_model_candidates(m), mm_is_fine_tune(m),
     mm_model_key(m) (the base model key a logged id resolves to, NULL if none).
     """
+    con.execute(f"DROP TABLE IF EXISTS {_REGISTERED}")  # whichever catalog was there is gone
     _register_rates(con, catalog)
     _register_info(con, catalog)
     con.execute("CREATE OR REPLACE TEMP TABLE model_aliases (alias VARCHAR PRIMARY KEY, model_key VARCHAR NOT NULL)")
@@ -307,10 +309,7 @@ def apply_prices(con: duckdb.DuckDBPyConnection, table: str, catalog: PriceCatal
     """
     t = check_ident(table)
     register_prices(con, catalog)
-    resolve_models(con, t)
-    con.execute(f"""
-        UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost
-        FROM ({priced_calls_sql(t)}) p WHERE {t}.rowid = p.rid""")
+    _price_table(con, t)
     rows, priced = con.execute(f"SELECT count(*), count(model_key) FROM {t}").fetchall()[0]
     return {"rows": rows, "priced": priced, "unknown": rows - priced}
 
@@ -382,10 +381,36 @@ def fixed_costs(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list[di
         GROUP BY c.model_key, i.fixed_monthly_usd ORDER BY c.model_key""")
 
 
+def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
+    """Set model_key and cost_usd on every row of `t` from the registered catalog."""
+    resolve_models(con, t)
+    con.execute(f"""
+        UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost
+        FROM ({priced_calls_sql(t)}) p WHERE {t}.rowid = p.rid""")
+
+
 def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]
-    """An ingest enricher `fn(con, table)` pricing each staged file with one loaded catalog."""
+    """An ingest enricher `fn(con, table)` pricing each staged chunk with one loaded catalog.
+
+    Ingest calls it once per chunk: the catalog's tables are registered on the connection the
+    first time only (a marker table names the enricher; any other registration drops it).
+    """
+    token = uuid.uuid4().hex
 
     def enrich(con: duckdb.DuckDBPyConnection, table: str) -> None:
-        apply_prices(con, table, catalog)
+        if not _registered_by(con, token):
+            register_prices(con, catalog)
+            con.execute(f"CREATE TEMP TABLE {_REGISTERED} AS SELECT ? AS token", [token])
+        _price_table(con, check_ident(table))
 
     return enrich
+
+
+_REGISTERED = "_mm_prices_registered_by"
+
+
+def _registered_by(con: duckdb.DuckDBPyConnection, token: str) -> bool:
+    """Whether the catalog tables on `con` are the ones the enricher with `token` registered."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_REGISTERED]).fetchall()[0][0]
+    return bool(found) and con.execute(f"SELECT any_value(token) = ? FROM {_REGISTERED}", [token]).fetchall()[0][0]

@@ -1,0 +1,93 @@
+"""Storing a file's staged chunks in ONE transaction, on a cursor of its own.
+
+An interrupted run therefore leaves the database as it was before that file, and a re-run adds
+only what is missing. DuckDB writes large uncommitted appends to the database file as it goes,
+so the transaction does not hold the file's rows in memory.
+
+Duplicates: a call whose id is already stored (from an earlier run, or from an earlier chunk of
+this file, which this transaction sees) is not stored again; within a chunk the first record of
+an id (by line) wins. So the first record of an id in the file wins, however it is chunked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from mmaudit.conflicts import conflicting_ids_sql
+from mmaudit.ingest.staging import STORED_COLUMNS, ChunkFiles
+from mmaudit.schema import CALL_HASH_SQL
+
+
+class FileWriter:
+    """The file's transaction: `add` each chunk, then `commit` with the ledger row, or `abort`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+        self.path = path
+        self._cur = con.cursor()
+        self._open = True
+        self._cur.execute("BEGIN TRANSACTION")
+        self._cur.execute("CREATE TEMP TABLE _conflicting (call_id VARCHAR)")
+
+    def add(self, files: ChunkFiles, repeated_ids: bool) -> int:
+        """Store a chunk's new calls and quarantined lines (from its files); returns how many calls were new."""
+        cur = self._cur
+        chunk = "(SELECT *, ?::VARCHAR AS source_file FROM read_parquet(?))"
+        params = [str(self.path), str(files.calls)]
+        cur.execute(f"INSERT INTO _conflicting {conflicting_ids_sql(chunk)}", params)
+        cols = ", ".join(STORED_COLUMNS)
+        first_of_id = "QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1" if repeated_ids else ""
+        loaded = cur.execute(
+            f"""INSERT INTO calls ({cols}, call_hash) SELECT {cols}, {CALL_HASH_SQL.format(id="s.call_id")} FROM {chunk} s
+            WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id) {first_of_id}""",
+            params,
+        ).fetchall()[0][0]
+        if files.quarantine is not None:
+            self._add_quarantine(files.quarantine)
+        return loaded
+
+    def _add_quarantine(self, quarantine: Path) -> None:
+        source = str(self.path)
+        self._cur.execute(
+            """INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
+            SELECT ?, q.line_no, q.source_format, q.reason, q.raw, q.raw_hash FROM read_parquet(?) q
+            WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source_file = ?
+                              AND x.source_line = q.line_no AND x.raw_hash = q.raw_hash)""",
+            [source, str(quarantine), source],
+        )
+
+    def add_cut(self, line_no: int, text: str, reason: str, keep_text: bool) -> None:
+        """Quarantine the line where a compressed file cut short ends (`text`: what there is of it;
+        not stored with --redact-text, only its hash, as for every quarantined line)."""
+        source = str(self.path)
+        self._cur.execute(
+            """INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
+            SELECT ?, ?, NULL, ?, ?, md5(?)
+            WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source_file = ? AND x.source_line = ?
+                              AND x.raw_hash = md5(?))""",
+            [source, line_no, reason, text if keep_text else None, text, source, line_no, text],
+        )
+
+    def commit(self, log_format: str | None, records: int, loaded: int, duplicates: int, quarantined: int) -> int:
+        """Write the ledger row and commit; returns the file's count of conflicting ids."""
+        conflicting = self._cur.execute("SELECT count(DISTINCT call_id) FROM _conflicting").fetchall()[0][0]
+        self._cur.execute("DROP TABLE _conflicting")
+        self._cur.execute(
+            "INSERT INTO ingested_files (source_file, source_format, size_bytes, records, loaded, duplicates, quarantined) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [str(self.path), log_format, self.path.stat().st_size, records, loaded, duplicates, quarantined],
+        )
+        self._cur.execute("COMMIT")
+        self._open = False
+        return conflicting
+
+    def abort(self) -> None:
+        """Roll back whatever this file stored (idempotent; also after a failed commit)."""
+        if self._open:
+            self._open = False
+            try:
+                self._cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # a failed COMMIT has already ended the transaction
+        self._cur.close()

@@ -1,0 +1,56 @@
+"""Which files an ingest run reads: paths named, directories walked, globs expanded."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from mmaudit.errors import InputError
+
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv")
+TABLE_SUFFIXES = (".parquet",)
+COMPRESSED_SUFFIXES = ("", ".gz", ".zst")
+
+
+def _is_log_file(path: Path) -> bool:
+    name = path.name.lower()
+    return any(name.endswith(s + c) for s in LOG_SUFFIXES for c in COMPRESSED_SUFFIXES) or name.endswith(TABLE_SUFFIXES)
+
+
+def discover(paths: Iterable[str]) -> list[Path]:
+    """Files named, found under directories (recursively, log suffixes only) or matched by globs.
+
+    A name that matches nothing is an InputError: a typo must not look like an empty log.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        # a name that exists is taken literally (`logs[2025].jsonl` is a file, not a pattern)
+        literal = not glob.has_magic(raw) or os.path.lexists(raw)
+        candidates = [Path(raw)] if literal else [Path(p) for p in sorted(glob.glob(raw, recursive=True))]
+        if not candidates:
+            raise InputError(f"{raw}: no file matches this pattern")
+        for path in candidates:
+            if path.is_dir():
+                found.extend(_walk(path))
+            elif path.is_file():
+                found.append(path)
+            elif path.is_symlink():
+                raise InputError(f"{path}: a symbolic link that is broken or loops; nothing to read")
+            elif not path.exists():
+                raise InputError(f"{path}: no such file or directory")
+            else:
+                raise InputError(f"{path}: not a regular file")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return unique
+
+
+def _walk(root: Path) -> list[Path]:
+    files = []
+    for dirpath, _dirs, names in os.walk(root, followlinks=False):
+        for name in sorted(names):
+            path = Path(dirpath, name)
+            if _is_log_file(path) and path.is_file():
+                files.append(path)
+    return sorted(files)

@@ -1,0 +1,210 @@
+"""One ingest run: discover the files, then per file read -> detect -> stage -> store, chunk by chunk."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from mmaudit.errors import InputError
+from mmaudit.formats import LogFormat, by_name, macros
+from mmaudit.ingest.committing import FileWriter
+from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_part
+from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
+from mmaudit.ingest.discovery import discover
+from mmaudit.ingest.reading import LineReader, ReadAgain, ReadMode
+from mmaudit.ingest.staging import (
+    IdOccurrences,
+    drop_staging,
+    estimate_tokens,
+    stage_chunk,
+    write_chunk,
+)
+from mmaudit.integrity import explain_read_error, is_cut_short
+
+Enricher = Callable[[duckdb.DuckDBPyConnection, str], None]
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    path: str
+    log_format: str | None = None
+    records: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    skipped: int = 0  # records of the format that are not calls (e.g. a session's user turns)
+    estimated: int = 0
+    conflicting_ids: int = 0  # duplicate ids whose later records differ (see mmaudit/conflicts.py)
+    status: str = "loaded"  # loaded | partial (loaded, but the file is cut short) | empty | rejected (strict) | failed
+    message: str | None = None
+
+
+@dataclass
+class IngestResult:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    @property
+    def rejected(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "rejected"]
+
+    @property
+    def partial(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "partial"]
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    log_format: str | None = None
+    custom_format: LogFormat | None = None  # a mapping-built format; forced when set
+    strict: bool = False
+    redact_text: bool = False
+    enrichers: Sequence[Enricher] = ()
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions) -> FileResult:
+    """Load one file; problems with the file itself become a failed FileResult, not an exception.
+
+    A file found while streaming to hold invalid UTF-8, or a very long line, is rolled back and
+    read again in the ReadMode it needs (each mode is tried at most once: modes only escalate).
+    A compressed file cut short loads its complete lines and quarantines the cut (see cut.py).
+    """
+    read_from = path
+    try:
+        if not is_cut_short(path):  # raises InputError for corrupt or not-compressed data
+            return _ingest_in_modes(con, path, path, options, None)
+        with readable_part(path) as cut:
+            read_from = cut.plain
+            return _ingest_in_modes(con, cut.plain, path, options, cut)
+    except InputError as exc:
+        return FileResult(path=str(path), status="failed", message=str(exc))
+    except duckdb.OutOfMemoryException as exc:
+        return FileResult(path=str(path), status="failed", message=(
+            f"{path}: not enough memory to load this file under DuckDB's memory limit ({_first_line(exc)}); "
+            "nothing of it was loaded. Raise MMAUDIT_MEMORY_LIMIT (e.g. 4GB) and run again."))
+    except (duckdb.IOException, duckdb.InvalidInputException, OSError, EOFError) as exc:
+        error = _first_line(exc).replace(str(read_from), str(path))
+        return FileResult(path=str(path), status="failed", message=explain_read_error(path, error))
+
+
+def _ingest_in_modes(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options: IngestOptions,
+                     cut: CutFile | None) -> FileResult:
+    mode = ReadMode()
+    while True:
+        try:
+            return _ingest(con, read_from, path, options, mode, cut)
+        except ReadAgain as again:
+            mode = again.mode
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options: IngestOptions, mode: ReadMode,
+            cut: CutFile | None) -> FileResult:
+    """Ingest the lines of `read_from` as the file `path` (they differ for a file cut short)."""
+    result = FileResult(path=str(path))
+    reader = LineReader(con, read_from, mode)
+    try:
+        if not reader.has_records():
+            result.status, result.message = "empty", "empty file: nothing to load"
+            return result
+        forced = options.log_format is not None or options.custom_format is not None
+        fmt = options.custom_format or (by_name(options.log_format) if options.log_format
+                                        else detect_format(con, path, reader.sample(DETECT_SAMPLE)))
+        if fmt.refuse:
+            raise InputError(f"{path}: {fmt.refuse}")
+        result.log_format = fmt.name
+        _load(con, reader, path, fmt, forced, options, result, cut)
+        return result
+    finally:
+        reader.close()
+        drop_staging(con)
+
+
+def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: LogFormat, forced: bool,
+          options: IngestOptions, result: FileResult, cut: CutFile | None) -> None:
+    """Stage and store every chunk in the file's one transaction (none of it under a strict
+    rejection: the rest of the file is still staged so the counts are the whole file's)."""
+    writer = FileWriter(con, path)
+    last_line = 0
+    scratch = Path(tempfile.mkdtemp(prefix="mmaudit-ingest-"))  # owner-only; holds one chunk at a time
+    try:
+        ids = IdOccurrences(con)
+        for chunk in reader.chunks():
+            last_line = max(last_line, chunk.last_line_no)
+            stats = stage_chunk(con, chunk, fmt, forced, ids)
+            result.records += stats.records
+            result.quarantined += stats.quarantined
+            result.skipped += stats.skipped
+            if options.strict and result.quarantined:
+                continue
+            result.estimated += estimate_tokens(con)
+            for enrich in options.enrichers:
+                enrich(con, "_staged")
+            files = write_chunk(con, scratch, options.redact_text, quarantined=stats.quarantined > 0)
+            try:
+                loaded = writer.add(files, stats.repeated_ids)
+            finally:
+                files.remove()
+            result.loaded += loaded
+            result.duplicates += stats.staged - loaded
+        cut_line = last_line + 1
+        if cut is not None:
+            result.records += 1
+            result.quarantined += 1
+            writer.add_cut(cut_line, cut.tail, CUT_REASON, keep_text=not options.redact_text)
+        if options.strict and result.quarantined:
+            result.loaded = result.duplicates = result.estimated = 0  # what earlier chunks stored is rolled back
+            result.status = "rejected"
+            result.message = f"{result.quarantined} record(s) could not be loaded; --strict loads nothing of this file"
+            if cut is not None:
+                result.message = f"the compressed file ends early (cut short) at line {cut_line}; " + result.message
+            return
+        result.conflicting_ids = writer.commit(result.log_format, result.records, result.loaded,
+                                               result.duplicates, result.quarantined)
+        if cut is not None:
+            result.status, result.message = "partial", partial_message(result.loaded, result.duplicates, cut_line)
+    finally:
+        writer.abort()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Session settings and macros the ingest SQL relies on."""
+    con.execute("SET TimeZone = 'UTC'")
+    macros.install(con)
+
+
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Iterable[str],
+    options: IngestOptions = IngestOptions(),
+    on_file: Callable[[FileResult], None] | None = None,
+) -> IngestResult:
+    """Discover and load every file; one transaction per file."""
+    files = discover(paths)
+    if not files:
+        raise InputError("no log files found in " + ", ".join(paths))
+    prepare(con)
+    result = IngestResult()
+    for path in files:
+        file_result = ingest_file(con, path, options)
+        result.files.append(file_result)
+        if on_file:
+            on_file(file_result)
+    return result

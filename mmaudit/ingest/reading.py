@@ -1,0 +1,250 @@
+"""Reading a log file as numbered lines, in file order, a bounded chunk at a time.
+
+A file is never held whole: DuckDB streams its lines (JSONL, or CSV/Parquet rows and JSON-array
+items turned into JSON object lines) as Arrow batches on a cursor of its own, so the stream stays
+open while the caller stages and stores each chunk on its connection. Line numbers are counted
+here, in the order the stream delivers (insertion order is preserved for it), so they are the
+file's 1-based line numbers however the file is cut into chunks.
+
+A file with invalid UTF-8 cannot be streamed (DuckDB stops at the first bad byte); it is read
+again whole by `_read_lines_with_rejects`, which marks the bad lines and keeps the good lines'
+numbers, into a temp table of the reader's cursor (DuckDB spills it to disk when large). A file
+with a line longer than USUAL_LINE_BYTES is read again with the larger buffers it needs.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from mmaudit.ingest.discovery import COMPRESSED_SUFFIXES
+
+# The longest line a log may have. DuckDB sizes its read buffers from this (two of twice it are
+# held while streaming), so lines are first read with a small limit, and only a file that has a
+# longer line is read again with the large one.
+MAX_LINE_BYTES = 128 << 20
+READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES
+USUAL_LINE_BYTES = 8 << 20
+# A chunk is cut at whichever comes first; both keep a chunk's staging tables well inside the
+# memory limit while leaving each query enough rows to use every thread.
+CHUNK_BYTES = 64 << 20
+CHUNK_LINES = 250_000
+_BATCH_ROWS = 2048
+# What a line that is not valid UTF-8 reads as (it is quarantined with its own reason).
+INVALID_UTF8 = "\x00invalid-utf8"
+
+
+@dataclass(frozen=True)
+class ReadMode:
+    """How to read a file: `rejects` for files with invalid UTF-8 (read whole with
+    `_read_lines_with_rejects`), `long_lines` for files with a line over USUAL_LINE_BYTES."""
+
+    rejects: bool = False
+    long_lines: bool = False
+
+
+class ReadAgain(Exception):
+    """The file must be read again from the start, in `mode` (nothing of it may be kept)."""
+
+    def __init__(self, mode: ReadMode, reason: str):
+        super().__init__(reason)
+        self.mode = mode
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive lines of a file: `lines` has columns line_no (1-based) and line."""
+
+    lines: pa.Table
+    last: bool  # the file's last chunk: its last line is the file's last line
+
+    @property
+    def last_line_no(self) -> int:
+        return int(self.lines.column("line_no")[-1].as_py()) if self.lines.num_rows else 0
+
+
+def _is_json_array(path: Path) -> bool:
+    name = path.name.lower()
+    if not name.endswith((".json", ".json.gz", ".json.zst")):
+        return False
+    if name.endswith(".zst"):
+        import zstandard
+
+        with open(path, "rb") as fh:
+            head = zstandard.ZstdDecompressor().stream_reader(fh).read(4096)
+    elif name.endswith(".gz"):
+        with gzip.open(path, "rb") as fh:
+            head = fh.read(4096)
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+
+
+def _table_reader(path: Path) -> str | None:
+    """The DuckDB table function for a CSV or Parquet file (None for line-oriented logs).
+
+    CSV is read all-VARCHAR: adapters convert values themselves (so "NaN" gets quarantined
+    with a reason instead of failing the whole file).
+    """
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        return "read_parquet(?)"
+    if any(name.endswith(".csv" + c) for c in COMPRESSED_SUFFIXES):
+        return "read_csv(?, header = true, all_varchar = true, compression = 'auto')"
+    return None
+
+
+_READ_LINES = """
+    SELECT row_number() OVER () AS line_no, line
+    FROM read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
+                  header = false, auto_detect = false, strict_mode = false,
+                  max_line_size = %d, buffer_size = %d, compression = 'auto' %s)
+"""
+_STREAM_LINES = """
+    SELECT line
+    FROM read_csv(?, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '',
+                  header = false, auto_detect = false, strict_mode = false,
+                  max_line_size = %d, buffer_size = %d, compression = 'auto')
+"""
+
+
+def _records_sql(path: Path) -> str | None:
+    """SELECT line over a CSV, Parquet or JSON-array file (None for line-oriented logs)."""
+    table_reader = _table_reader(path)
+    if table_reader:
+        # Each row becomes a JSON object line, so detection, adapters and quarantine work the
+        # same as for JSONL; its number is the 1-based data row number.
+        return f"SELECT to_json(t)::VARCHAR AS line FROM {table_reader} t"
+    if _is_json_array(path):
+        return "SELECT json::VARCHAR AS line FROM read_json_objects(?, format = 'array')"
+    return None
+
+
+def _read_lines_with_rejects(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Fallback for files with invalid UTF-8: good lines keep their numbers, bad ones are marked.
+
+    DuckDB skips rejected lines and records their numbers, so the n-th good line is the n-th
+    line number that was not rejected.
+    """
+    extra = ", ignore_errors = true, store_rejects = true, rejects_table = '_rej', rejects_scan = '_rej_scan'"
+    con.execute("DROP TABLE IF EXISTS _raw")
+    con.execute(f"CREATE TEMP TABLE _good AS {_READ_LINES % (MAX_LINE_BYTES, READ_BUFFER_BYTES, extra)}", [str(path)])
+    con.execute("CREATE TEMP TABLE _bad AS SELECT DISTINCT line AS line_no FROM _rej")
+    con.execute(
+        """
+        CREATE TEMP TABLE _raw AS
+        WITH numbers AS (
+            SELECT n AS line_no, row_number() OVER (ORDER BY n) AS k
+            FROM range(1, (SELECT count(*) FROM _good) + (SELECT count(*) FROM _bad) + 1) t(n)
+            WHERE n NOT IN (SELECT line_no FROM _bad))
+        SELECT numbers.line_no, _good.line FROM _good JOIN numbers ON numbers.k = _good.line_no
+        UNION ALL
+        SELECT line_no, '\x00invalid-utf8' FROM _bad
+        """
+    )
+    for table in ("_good", "_bad", "_rej", "_rej_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def is_encoding_error(exc: BaseException) -> bool:
+    """DuckDB's complaint about bytes that are not UTF-8 (the cue to use the rejects reader).
+
+    Raised while streaming, DuckDB errors reach Python through Arrow as OSError with the same text.
+    """
+    text = str(exc).lower()
+    return "invalid input error" in text and ("unicode" in text or "encod" in text)
+
+
+def _is_line_size_error(exc: BaseException) -> bool:
+    """A line longer than the read buffers (DuckDB says it either way, depending on where it is)."""
+    text = str(exc).lower()
+    return "maximum line size" in text or "does not support a full read" in text
+
+
+class LineReader:
+    """The numbered lines of one file, from a cursor of its own (see the module docstring).
+
+    Streaming may find that the file needs another ReadMode (invalid UTF-8, a very long line):
+    it then raises ReadAgain, and the caller discards what it did with the file and starts over.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, mode: ReadMode = ReadMode()):
+        self.path = path
+        self.mode = mode
+        self._records_sql = _records_sql(path)
+        self._cur = con.cursor()
+        # Line numbers are the stream's order; a query planned with this on keeps it.
+        self._cur.execute("SET preserve_insertion_order = true")
+        if mode.rejects:
+            _read_lines_with_rejects(self._cur, path)
+
+    def close(self) -> None:
+        self._cur.close()
+
+    def _relation(self, select: str, suffix: str = "") -> duckdb.DuckDBPyRelation:
+        if self.mode.rejects:
+            return self._cur.sql(f"SELECT {select} FROM _raw {suffix}")
+        max_line = MAX_LINE_BYTES if self.mode.long_lines else USUAL_LINE_BYTES
+        sql = self._records_sql or _STREAM_LINES % (max_line, 2 * max_line)
+        params = [str(self.path)] if "?" in sql else []
+        return self._cur.sql(f"SELECT {select} FROM ({sql}) {suffix}", params=params)
+
+    def _fetch(self, relation: duckdb.DuckDBPyRelation) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in relation.to_arrow_reader(_BATCH_ROWS):
+                if batch.num_rows:
+                    yield batch
+        except (duckdb.Error, OSError) as exc:  # streaming errors reach Python via Arrow as OSError
+            if self._records_sql is None and not self.mode.rejects and is_encoding_error(exc):
+                raise ReadAgain(ReadMode(rejects=True, long_lines=True), str(exc)) from exc
+            if self._records_sql is None and not self.mode.long_lines and _is_line_size_error(exc):
+                raise ReadAgain(ReadMode(long_lines=True), str(exc)) from exc
+            raise
+
+    def has_records(self) -> bool:
+        """Whether any line is not blank (stops at the first one)."""
+        order = "ORDER BY line_no" if self.mode.rejects else ""
+        rel = self._relation("1", f"WHERE line IS NOT NULL AND trim(line) <> '' {order} LIMIT 1")
+        return any(batch.num_rows for batch in self._fetch(rel))
+
+    def sample(self, size: int) -> pa.Table:
+        """The first `size` lines that are valid JSON (column `line`), for format detection."""
+        order = "ORDER BY line_no" if self.mode.rejects else ""
+        rel = self._relation("line", f"WHERE json_valid(line) {order} LIMIT {int(size)}")
+        batches = list(self._fetch(rel))
+        return pa.Table.from_batches(batches) if batches else pa.table({"line": pa.array([], pa.string())})
+
+    def chunks(self, max_bytes: int | None = None, max_lines: int | None = None) -> Iterator[Chunk]:
+        """Consecutive chunks of numbered lines (at most CHUNK_BYTES / CHUNK_LINES, give or take
+        a batch). A full chunk is handed out only once the next batch has arrived, so the one
+        handed out when the stream ends knows it is the last."""
+        max_bytes = CHUNK_BYTES if max_bytes is None else max_bytes
+        max_lines = CHUNK_LINES if max_lines is None else max_lines
+        rel = self._relation("line_no, line", "ORDER BY line_no") if self.mode.rejects else self._relation("line")
+        batches: list[pa.RecordBatch] = []
+        size = rows = 0
+        next_no = 1
+        for batch in self._fetch(rel):
+            if batches and (size >= max_bytes or rows >= max_lines):
+                yield Chunk(self._numbered(batches, next_no), last=False)
+                next_no += rows
+                batches, size, rows = [], 0, 0
+            batches.append(batch)
+            size += batch.nbytes
+            rows += batch.num_rows
+        if batches:
+            yield Chunk(self._numbered(batches, next_no), last=True)
+
+    def _numbered(self, batches: list[pa.RecordBatch], first: int) -> pa.Table:
+        table = pa.Table.from_batches(batches)
+        if self.mode.rejects:
+            return table
+        numbers = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
+        return pa.table({"line_no": numbers, "line": table.column("line")})

@@ -1,0 +1,229 @@
+"""Staging one chunk of a file on the caller's connection, outside the file's transaction.
+
+Per chunk, all set-based: split valid JSON objects from broken lines -> parse every record once
+with `from_json` -> project into the canonical columns -> quarantine records with unusable
+values -> give id-less records stable ids -> estimate missing token counts -> enrich (categorise,
+price). The result leaves as Arrow tables (`chunk_rows`) for the writer, which stores them in the
+file's one transaction.
+
+Staging runs in autocommit on purpose: DuckDB keeps every temp table replaced inside a
+transaction until that transaction ends (it could be rolled back), so staging inside the file's
+transaction would hold the whole file in memory again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from mmaudit import tokens
+from mmaudit.formats import FORMATS, LogFormat
+from mmaudit.formats.base import prompt_hash_sql
+from mmaudit.ingest.reading import INVALID_UTF8, Chunk
+from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
+
+RAW_KEEP_CHARS = 65536
+STORED_COLUMNS = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "task", "complexity", "category_confidence",
+                  "category_source", *LINEAGE_COLUMNS]
+_STAGING_TABLES = ("_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_seen")
+
+_EXCLUDED = f"'{INVALID_UTF8}'"
+_OBJECT = "json_valid(line) AND starts_with(ltrim(line, chr(65279) || ' ' || chr(9)), '{')"
+# A valid JSON line is never blank, so `trim` (slow on long lines) only runs on the invalid ones.
+_NOT_BLANK = "line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
+
+
+@dataclass(frozen=True)
+class ChunkStats:
+    records: int  # non-blank lines
+    quarantined: int
+    skipped: int
+    staged: int  # canonical rows (a line may yield several, or none)
+    repeated_ids: bool  # some call_id occurs more than once among the staged rows
+
+
+def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat, forced: bool,
+                ids: IdOccurrences) -> ChunkStats:
+    """Build _staged (canonical rows), _quarantined (line_no, reason, format) and _skipped.
+
+    The usual file is all one format: its lines are parsed once, straight from the chunk. Only
+    the lines the primary format does not recognise are parsed again, format by format.
+    """
+    con.register("_raw", chunk.lines)
+    _quarantine_non_objects(con, chunk.last_line_no if chunk.last else -1)
+    con.execute("CREATE OR REPLACE TEMP TABLE _skipped (line_no BIGINT)")
+    source = f"(SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw WHERE line <> {_EXCLUDED} AND {_OBJECT})"
+    _stage_format(con, primary, source, first=True)
+    leftover = con.execute("SELECT count(*) FROM _pending").fetchall()[0][0]
+    for fmt in [] if forced or not leftover else [f for f in FORMATS if f is not primary and not f.refuse]:
+        _stage_format(con, fmt, "_pending", first=False)
+    if leftover:
+        con.execute(
+            "INSERT INTO _quarantined SELECT line_no, ?, NULL FROM _pending",
+            [f"not a {primary.name} record: expected {primary.detect_hint}"],
+        )
+    con.execute(prompt_hash_sql("_staged"))
+    ids.assign(con)
+    records, quarantined, skipped, staged, distinct = con.execute(
+        f"""SELECT (SELECT count(*) FROM _raw WHERE {_NOT_BLANK}), (SELECT count(*) FROM _quarantined),
+                   (SELECT count(DISTINCT line_no) FROM _skipped), count(*), count(DISTINCT call_id)
+            FROM _staged"""
+    ).fetchall()[0]
+    return ChunkStats(records, quarantined, skipped, staged, staged > distinct)
+
+
+def _quarantine_non_objects(con: duckdb.DuckDBPyConnection, last_line_no: int) -> None:
+    """_quarantined := the chunk's lines that are not JSON objects, each with its reason.
+
+    The CASE makes DuckDB test the cheap JSON check first: `trim` of every (long) line is slow."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _quarantined AS
+        SELECT line_no, CASE
+            WHEN line = {_EXCLUDED} THEN 'line is not valid UTF-8 text'
+            WHEN NOT json_valid(line) AND line_no = $last
+                 AND starts_with(ltrim(line), '{{') THEN 'last line is cut short (incomplete JSON)'
+            WHEN NOT json_valid(line) THEN 'not valid JSON'
+            ELSE 'a JSON ' || CASE WHEN json_type(line) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN 'number'
+                WHEN json_type(line) = 'VARCHAR' THEN 'string' ELSE lower(json_type(line)) END || ', not an object'
+          END AS reason, NULL::VARCHAR AS source_format
+        FROM _raw
+        WHERE CASE WHEN {_OBJECT} THEN false ELSE line IS NOT NULL AND trim(line) <> '' END
+        """,
+        {"last": last_line_no},
+    )
+
+
+def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *, first: bool) -> None:
+    """Parse `source` lines as `fmt`: records to _staged, bad values to _quarantined, lines that
+    are the format's but not calls to _skipped, and lines it does not recognise to _pending."""
+    # The first pass reads the whole chunk: copying every line into _parsed is dear, so it is
+    # left out unless the format reads it; lines it does not recognise are taken from the chunk.
+    keep_line = not first or fmt.reads_line()
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT line_no, {'line' if keep_line else 'NULL::VARCHAR AS line'}, "
+        f"from_json(line, ?) AS r FROM {source}",
+        [fmt.structure_json()],
+    )
+    unrecognised = f"SELECT line_no FROM _parsed WHERE NOT coalesce({fmt.detect}, false)"
+    pending = (f"SELECT line_no, line FROM _parsed WHERE NOT coalesce({fmt.detect}, false)" if keep_line else
+               f"SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw WHERE line_no IN ({unrecognised})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _pending AS {pending}")
+    bad = con.execute(f"SELECT count(*) FROM ({fmt.checks_sql('_parsed')})").fetchall()[0][0] if fmt.numbers or fmt.times else 0
+    if bad:
+        con.execute(f"INSERT INTO _quarantined SELECT line_no, reason, '{fmt.name}' FROM ({fmt.checks_sql('_parsed')})")
+        con.execute("DELETE FROM _parsed WHERE line_no IN (SELECT line_no FROM _quarantined)")
+    verb = "CREATE OR REPLACE TEMP TABLE _staged AS" if first else "INSERT INTO _staged"
+    con.execute(f"{verb} {fmt.projection_sql('_parsed')}")
+    if fmt.skip != "false" or fmt.explode is not None:
+        # Detected lines that yielded no call (skipped, or exploded into no kept item) are skipped.
+        con.execute(
+            f"INSERT INTO _skipped SELECT line_no FROM _parsed WHERE ({fmt.detect}) "
+            "AND line_no NOT IN (SELECT source_line FROM _staged)"
+        )
+
+
+class IdOccurrences:
+    """Stable ids for records the log gave none: the line's hash and its occurrence number in the
+    file, so identical error lines stay distinct calls and a re-read of the same file finds the
+    same ids. Occurrences are counted across chunks in a temp table of (hash, count) per chunk."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        con.execute("CREATE OR REPLACE TEMP TABLE _noid_seen (h VARCHAR, n BIGINT)")
+
+    def assign(self, con: duckdb.DuckDBPyConnection) -> None:
+        missing = con.execute("SELECT count(*) FROM _staged WHERE call_id IS NULL").fetchall()[0][0]
+        if not missing:
+            return
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _noid AS
+            SELECT s.rowid AS rid, md5(r.line) AS h,
+                   row_number() OVER (PARTITION BY md5(r.line) ORDER BY s.source_line, s.rowid) AS k
+            FROM _staged s JOIN _raw r ON r.line_no = s.source_line WHERE s.call_id IS NULL"""
+        )
+        con.execute(
+            """UPDATE _staged SET call_id = 'h-' || x.h || '-' || CAST(x.k + coalesce(p.n, 0) AS BIGINT)
+            FROM _noid x LEFT JOIN (SELECT h, sum(n) AS n FROM _noid_seen WHERE h IN (SELECT h FROM _noid) GROUP BY h) p
+                 ON p.h = x.h
+            WHERE _staged.rowid = x.rid"""
+        )
+        con.execute("INSERT INTO _noid_seen SELECT h, count(*) FROM _noid GROUP BY h")
+
+
+def estimate_tokens(con: duckdb.DuckDBPyConnection) -> int:
+    """Count tokens with tiktoken for successful records that have text but no usage counts."""
+    need = con.sql(
+        """SELECT rowid AS rid, model, _prompt_text, _output_text FROM _staged
+        WHERE status = 'ok' AND ((input_tokens IS NULL AND _prompt_text IS NOT NULL)
+                              OR (output_tokens IS NULL AND _output_text IS NOT NULL))"""
+    ).to_arrow_table()
+    if need.num_rows == 0:
+        return 0
+    counts_in = tokens.count_tokens(need.column("_prompt_text").to_pylist())
+    counts_out = tokens.count_tokens(need.column("_output_text").to_pylist())
+    con.register("_est", pa.table({"rid": need.column("rid"), "n_in": counts_in, "n_out": counts_out}))
+    try:
+        con.execute(
+            """UPDATE _staged SET
+                input_tokens = coalesce(input_tokens, e.n_in),
+                output_tokens = coalesce(output_tokens, e.n_out),
+                tokens_estimated = true
+            FROM _est AS e WHERE _staged.rowid = e.rid"""
+        )
+    finally:
+        con.unregister("_est")
+    return need.num_rows
+
+
+def write_chunk(con: duckdb.DuckDBPyConnection, folder: Path, redact_text: bool, quarantined: bool) -> ChunkFiles:
+    """Write the chunk's calls and quarantined lines as stored (text dropped under --redact-text)
+    to Parquet files in `folder`, for the writer to insert from.
+
+    Why files and not Arrow: DuckDB keeps every row a transaction appended from an Arrow scan in
+    memory until it commits, so a multi-GB file's rows would all be held; appended from a
+    Parquet scan, they go to the database file as they come.
+    """
+    cols = ", ".join(f"NULL::VARCHAR AS {c}" if redact_text and c in TEXT_COLUMNS else c
+                     for c in STORED_COLUMNS if c != "source_file")
+    files = ChunkFiles(folder / "calls.parquet", folder / "quarantine.parquet" if quarantined else None)
+    con.execute(f"COPY (SELECT {cols} FROM _staged) TO {_literal(files.calls)} {_PARQUET}")
+    if files.quarantine is not None:
+        raw = "NULL::VARCHAR" if redact_text else f"left(r.line, {RAW_KEEP_CHARS})"
+        con.execute(
+            f"""COPY (SELECT q.line_no, q.source_format, q.reason, {raw} AS raw, md5(coalesce(r.line, '')) AS raw_hash
+            FROM _quarantined q LEFT JOIN _raw r USING (line_no)) TO {_literal(files.quarantine)} {_PARQUET}"""
+        )
+    return files
+
+
+@dataclass(frozen=True)
+class ChunkFiles:
+    calls: Path
+    quarantine: Path | None
+
+    def remove(self) -> None:
+        for path in (self.calls, self.quarantine):
+            if path is not None:
+                path.unlink(missing_ok=True)
+
+
+_PARQUET = "(FORMAT parquet, COMPRESSION lz4_raw)"
+
+
+def _literal(path: Path) -> str:
+    """A path of our own scratch folder as a SQL string literal (COPY TO takes no parameter)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Free the staging tables of the last chunk (the connection stays usable for other work)."""
+    for table in _STAGING_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    for view in ("_raw", "_est"):
+        try:
+            con.unregister(view)
+        except duckdb.Error:
+            pass
