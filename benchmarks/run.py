@@ -14,6 +14,8 @@ each step in a fresh process so peak memory is its own:
   simulate_3   tiers.yaml, task-based.yaml and cascade.yaml side by side
   loop         the what-if a user would write without mmaudit: json.loads per line, a routing
                decision and a price from a dict (only for --loop-sizes)
+  tokens       tiktoken counting as ingest does it for logs without usage (texts/s, tokens/s;
+               only for --loop-sizes)
 and prints wall time, calls per second, peak RSS and the ratios ingest/floor and loop/simulate.
 """
 
@@ -83,6 +85,22 @@ def work_simulate(db: str, policies: str) -> dict[str, Any]:
             "projected_cost_usd": [str(r.projected_cost_usd) for r in results]}
 
 
+def work_tokens(path: str) -> dict[str, Any]:
+    """Token counting as ingest does it for logs without usage counts (tiktoken, offline,
+    batched, one thread per core), over the prompt and answer texts of up to 200k calls."""
+    import duckdb
+
+    from mmaudit import tokens
+
+    texts = [r[0] for r in duckdb.sql(
+        "SELECT t FROM (SELECT unnest(list_transform(request.messages, lambda m: m.content)) AS t "
+        "FROM read_json(?, format = 'newline_delimited') LIMIT 200000) WHERE t IS NOT NULL", params=[path]).fetchall()]
+    start = time.perf_counter()
+    counts = tokens.count_tokens(texts)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rows": len(texts), "tokens": sum(counts), "tokens_per_s": sum(counts) / seconds}
+
+
 # The per-line what-if: what a user writes with json.loads and a price dict (USD per 1M tokens).
 _LOOP_PRICES = {"gpt-4o-mini": (0.15, 0.60), "gpt-4o": (2.50, 10.0), "o1": (15.0, 60.0),
                 "llama-3.1-70b-selfhosted": (0.0, 0.0)}
@@ -112,7 +130,8 @@ def work_loop(path: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "rows": rows, "projected_cost_usd": round(total, 2)}
 
 
-WORKERS = {"floor": work_floor, "ingest": work_ingest, "simulate": work_simulate, "loop": work_loop}
+WORKERS = {"floor": work_floor, "ingest": work_ingest, "simulate": work_simulate, "loop": work_loop,
+           "tokens": work_tokens}
 
 
 def _worker(step: str, args: list[str]) -> None:
@@ -163,6 +182,7 @@ def bench_size(work: Path, size: int, with_loop: bool, memory_limit: str, text_s
     out["simulate_3"] = _run("simulate", str(db), three, env=env)
     if with_loop:
         out["loop"] = _run("loop", str(path))
+        out["tokens"] = _run("tokens", str(path))
     rows = out["ingest"]["rows"]
     out["ingest_calls_per_s"] = rows / out["ingest"]["seconds"]
     out["ingest_over_floor"] = out["ingest"]["seconds"] / out["floor"]["seconds"]
@@ -183,7 +203,9 @@ def _table(results: list[dict[str, Any]]) -> None:
         table.add_column(header, justify="right" if header != "step" else "left")
     for r in results:
         ratios = {"ingest": f"{r['ingest_over_floor']:.2f}x floor", "loop": f"{r.get('loop_over_simulate_1', 0):.0f}x simulate"}
-        for step in ("floor", "ingest", "simulate_1", "simulate_3", "loop"):
+        if "tokens" in r:
+            ratios["tokens"] = f"{r['tokens']['tokens_per_s']:,.0f} tokens/s"
+        for step in ("floor", "ingest", "simulate_1", "simulate_3", "loop", "tokens"):
             if step not in r:
                 continue
             s = r[step]
