@@ -190,16 +190,10 @@ SLOTS: dict[str, Callable[[random.Random], Slots]] = {
 
 
 @dataclass(frozen=True)
-class Template:
+class Template(Prompt):
     """A prompt with `{slot}` fields; `slots` names the SLOTS groups that fill them. The wording
     fixes the task and complexity, the slots only vary content (literal braces are doubled)."""
 
-    task: str
-    complexity: str
-    system: str | None
-    user: str
-    answer: str
-    out_tokens: tuple[int, int]
     slots: tuple[str, ...] = ()
 
     def fill(self, r: random.Random) -> Prompt:
