@@ -135,9 +135,9 @@ def _replay_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call
 
 
 def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, cuts: Cuts,
-               base_key: str | None) -> None:
+               has_call_hash: bool, base_key: str | None) -> None:
     """_sim_groups: the replayed classes summed by everything the figures break down by."""
-    replay, params = _replay_sql(policy, options, cuts, _has_call_hash(con), base_key)
+    replay, params = _replay_sql(policy, options, cuts, has_call_hash, base_key)
     dims = ", ".join(_DIMENSIONS)
     sums = ", ".join(f"sum({x}{p}) AS {x}{p}" for x in ("m_", "e_", "b_") for p in _PARTS)
     con.execute(
@@ -148,11 +148,10 @@ def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
 
 
 def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, cuts: Cuts,
-             calls: int) -> None:
+             has_call_hash: bool, calls: int) -> None:
     """_sim_latency (task, latency, calls) and _sim_over (task, over budget, calls looked at),
     from every call when there are at most LATENCY_SAMPLE, else from a seeded sample."""
     below = None if calls <= LATENCY_SAMPLE else int(LATENCY_SAMPLE / calls * 2**64)
-    has_call_hash = _has_call_hash(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sample AS {sample_table_sql(policy, options, has_call_hash, below)}")
     replay, params = _replay_sql(policy, options, cuts, has_call_hash, None, True, "_sim_sample")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sampled AS SELECT task, answer_tier, latency FROM ({replay})",
@@ -217,10 +216,11 @@ def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     load_chains(con)
     _models_table(con)
     cuts = _cuts(con, policy, keys)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_hits AS {hits_sql(policy, options, _has_call_hash(con))}")
-    _aggregate(con, policy, options, cuts, base_key)
+    has_call_hash = _has_call_hash(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_hits AS {hits_sql(policy, options, has_call_hash)}")
+    _aggregate(con, policy, options, cuts, has_call_hash, base_key)
     calls = int(con.execute("SELECT coalesce(sum(n), 0) FROM _sim_groups").fetchall()[0][0])
-    _latency(con, policy, options, cuts, calls)
+    _latency(con, policy, options, cuts, has_call_hash, calls)
     _price(con, base_key)
     return summarise(con, policy, options)
 
