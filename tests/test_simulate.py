@@ -384,3 +384,23 @@ def test_latency_percentiles_from_a_sample_above_the_limit(tmp_path, prices, mon
     assert simulate(con, pol).tasks[0] == s  # the sample is seeded: two runs agree
     assert any("sample of" in note for note in sampled.assumptions)
     assert not any("sample of" in note for note in exact.assumptions)
+
+
+def test_cli_seed_draws_another_ab_split(tmp_path, prices):
+    records = [call(i) for i in range(300)]
+    db = tmp_path / "seed.duckdb"
+    log = write_jsonl(tmp_path / "seed.jsonl", records)
+    assert CliRunner().invoke(app, ["ingest", str(log), "--db", str(db), "--prices", str(prices)]).exit_code == 0
+    pol = _write_policy(tmp_path / "ab.yaml", ab=[{"tier": "general", "model": "cheap", "share": 0.5}])
+
+    def cheap_calls(*extra: str) -> int:
+        result = CliRunner().invoke(app, ["simulate", "--db", str(db), "--prices", str(prices), "-p", str(pol),
+                                          "--format", "json", *extra])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)  # one policy: its result itself
+        return {m["model"]: m["calls"] for m in data["models"]}["cheap"]
+
+    salt = hashlib.sha256(b"q3-review").hexdigest()[:8]
+    assert cheap_calls() == sum((_md5_le(r["call_id"]) & 0xFFFFFFFF) / 2**32 < 0.5 for r in records)
+    assert cheap_calls("--seed", "q3-review") == sum(
+        (_md5_le(f"{r['call_id']}:{salt}") & 0xFFFFFFFF) / 2**32 < 0.5 for r in records)

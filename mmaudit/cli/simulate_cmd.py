@@ -28,6 +28,7 @@ from mmaudit.policy import load_policy, starter_policy
 from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import OutputFormat, markdown
 from mmaudit.simulate import SimulationOptions, parse_gate, run_policy
+from mmaudit.simulate.decide import DEFAULT_SEED
 from mmaudit.simulate.report import simulation_report
 
 policy_app = typer.Typer(help="Validate routing policies or write a starter one.", no_args_is_help=True)
@@ -41,6 +42,8 @@ def simulate(
     since: SinceOption = None,
     until: UntilOption = None,
     baseline: Annotated[str, typer.Option(help="`actual` (logged calls at their prices) or `model:NAME`.")] = "actual",
+    seed: Annotated[str, typer.Option(help="Seed of the A/B and escalation draws; another seed, another draw "
+                                           "(docs/simulate.md). The default uses the stored call hashes.")] = DEFAULT_SEED,
     fail_if: Annotated[
         Optional[list[str]], typer.Option("--fail-if", help='Gate on the last policy, e.g. "savings_pct < 30"; exit 1 when true.')
     ] = None,
@@ -64,7 +67,7 @@ def simulate(
         con = store.connect(db, read_only=True)
         macros.install(con)
         register_prices(con, load_catalog(list(prices or [])))
-        options = SimulationOptions(since=window.start, until=window.end, baseline=baseline)
+        options = SimulationOptions(since=window.start, until=window.end, baseline=baseline, seed=seed)
         results = [run_policy(con, pol, options, source) for pol, source in policies]
         con.close()
     report = simulation_report(results, window.describe())
