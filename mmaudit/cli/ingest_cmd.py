@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -96,16 +97,21 @@ def ingest(
         custom = load_mapping(mapping) if mapping is not None else None
         files = discover(paths)
         # configs (price tables, rules) are validated before the database is created or locked
-        options = IngestOptions(log_format=log_format, custom_format=custom, strict=strict, redact_text=redact_text,
-                                enrichers=enrichers(prices=prices, rules=rules, db=db, use_model=not no_model))
+        config = IngestOptions(log_format=log_format, custom_format=custom, strict=strict, redact_text=redact_text,
+                               enrichers=enrichers(prices=prices, rules=rules, db=db, use_model=not no_model))
         con = store.connect(db)
-        with contextlib.closing(con), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=stderr, disable=quiet(fmt) or len(files) < 2, transient=True) as progress:
+        with contextlib.closing(con), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                               TextColumn("files"), TimeElapsedColumn(),
+                                               console=stderr, disable=quiet(fmt), transient=True) as progress:
             task = progress.add_task("ingesting", total=len(files))
+
+            def reading(path: Path, records: int) -> None:  # per chunk of a file, so a big file shows progress
+                progress.update(task, description=f"{escape(path.name)}: {records:,} records")
 
             def advance(done: FileResult) -> None:
                 progress.update(task, advance=1, description=escape(Path(done.path).name))
 
+            options = dataclasses.replace(config, on_records=reading)
             result = ingest_paths(con, [str(f) for f in files], options, on_file=advance)
     emit(ingest_report(result), fmt)
     if result.failed:

@@ -73,6 +73,7 @@ class IngestOptions:
     strict: bool = False
     redact_text: bool = False
     enrichers: Sequence[Enricher] = ()
+    on_records: Callable[[Path, int], None] | None = None  # progress: records of the file read so far
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions) -> FileResult:
@@ -145,6 +146,8 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
             last_line = max(last_line, chunk.last_line_no)
             stats = stage_chunk(con, chunk, fmt, forced, ids)
             result.records += stats.records
+            if options.on_records:
+                options.on_records(path, result.records)
             result.quarantined += stats.quarantined
             result.skipped += stats.skipped
             if options.strict and result.quarantined:
