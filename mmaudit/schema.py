@@ -36,6 +36,9 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "n_tools": "INTEGER",
     "has_image": "BOOLEAN",
     "response_format": "VARCHAR",
+    "cache_write_1h_tokens": "BIGINT",
+    "service_tier": "VARCHAR",
+    "sample_weight": "DOUBLE",
 }
 
 DERIVED_COLUMNS: dict[str, str] = {
@@ -60,6 +63,7 @@ TOKEN_COLUMNS = (
     "cache_write_tokens",
     "output_tokens",
     "reasoning_tokens",
+    "cache_write_1h_tokens",
 )
 
 

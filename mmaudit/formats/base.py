@@ -46,6 +46,9 @@ COLUMN_DEFAULTS: dict[str, str] = {
     "n_tools": "NULL",
     "has_image": "false",
     "response_format": "NULL",
+    "cache_write_1h_tokens": "0",
+    "service_tier": "NULL",
+    "sample_weight": "1.0",
 }
 
 # Columns that other expressions refer to (provider defaults to a guess from the model; every
@@ -162,7 +165,8 @@ class LogFormat:
         )
 
 
-_TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
+_TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
+                  "cache_write_1h_tokens")
 
 
 def _column_sql(column: str, sql_type: str, cols: Mapping[str, str]) -> str:

@@ -27,7 +27,7 @@ from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
 RAW_KEEP_CHARS = 65536
 STORED_COLUMNS = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "task", "complexity", "category_confidence",
-                  "category_source", *LINEAGE_COLUMNS]
+                  "category_source", *LINEAGE_COLUMNS, "text_redacted"]
 _STAGING_TABLES = ("_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_seen")
 
 _EXCLUDED = f"'{INVALID_UTF8}'"
@@ -187,7 +187,8 @@ def write_chunk(con: duckdb.DuckDBPyConnection, folder: Path, redact_text: bool,
     Parquet scan, they go to the database file as they come.
     """
     cols = ", ".join(f"NULL::VARCHAR AS {c}" if redact_text and c in TEXT_COLUMNS else c
-                     for c in STORED_COLUMNS if c != "source_file")
+                     for c in STORED_COLUMNS if c not in ("source_file", "text_redacted"))
+    cols += f", {'true' if redact_text else 'false'} AS text_redacted"
     files = ChunkFiles(folder / "calls.parquet", folder / "quarantine.parquet" if quarantined else None)
     con.execute(f"COPY (SELECT {cols} FROM _staged) TO {_literal(files.calls)} {_PARQUET}")
     if files.quarantine is not None:
