@@ -23,6 +23,10 @@ NO_TEXT: dict[str, Any] = {
     "n_tools": None,
     "has_image": False,
     "response_format": None,
+    # migration 0003: what a record means when its format does not log them
+    "cache_write_1h_tokens": 0,
+    "service_tier": None,
+    "sample_weight": 1.0,
 }
 
 
