@@ -17,6 +17,15 @@ each step in a fresh process so peak memory is its own:
   tokens       tiktoken counting as ingest does it for logs without usage (texts/s, tokens/s;
                only for --loop-sizes)
 and prints wall time, calls per second, peak RSS and the ratios ingest/floor and loop/simulate.
+
+Two traffic mixes (--mixes): `usage` (text on --text-share of the calls, the rest usage only) and
+`messages` (every call carries its messages, most prompts distinct, as gateways log them). Then,
+as whole `mmaudit` processes (median of --repeat runs), the fixed costs a user feels:
+  help         `mmaudit --help`
+  small        `mmaudit ingest` of a 30-call file into a new database
+  reingest     `mmaudit ingest` of the largest file again, unchanged (nothing to load)
+  simulate_cli `mmaudit simulate -p tiers.yaml` over the largest size's stored calls
+Every figure is printed beside its target (TARGETS below).
 """
 
 from __future__ import annotations
@@ -166,14 +175,16 @@ def _generate(work: Path, size: int, text_share: float) -> Path:
     return path
 
 
-def bench_size(work: Path, size: int, with_loop: bool, memory_limit: str, text_share: float) -> dict[str, Any]:
+def bench_size(work: Path, size: int, with_loop: bool, memory_limit: str, text_share: float,
+               mix: str = "usage") -> dict[str, Any]:
     path = _generate(work, size, text_share)
     env = {"MMAUDIT_MEMORY_LIMIT": memory_limit}
-    floor_db, db = work / f"floor-{size}.duckdb", work / f"mmaudit-{size}.duckdb"
+    floor_db, db = work / f"floor-{size}-{mix}.duckdb", work / f"mmaudit-{size}-{mix}.duckdb"
     for f in (floor_db, db):
         f.unlink(missing_ok=True)
         Path(f"{f}.wal").unlink(missing_ok=True)
-    out: dict[str, Any] = {"size": size, "file_mb": path.stat().st_size / 1e6, "text_share": text_share}
+    out: dict[str, Any] = {"size": size, "mix": mix, "file_mb": path.stat().st_size / 1e6,
+                           "text_share": text_share, "path": str(path), "db": str(db)}
     out["floor"] = _run("floor", str(path), str(floor_db), env=env)
     out["ingest"] = _run("ingest", str(path), str(db), env=env)
     tiers = str(POLICIES / "tiers.yaml")
@@ -194,6 +205,81 @@ def bench_size(work: Path, size: int, with_loop: bool, memory_limit: str, text_s
     return out
 
 
+# Targets (the performance issue): (figure, limit, "max"|"min")
+TARGETS: dict[str, dict[str, tuple[float, str]]] = {
+    "usage": {"ingest_over_floor": (3.0, "max"), "ingest_calls_per_s": (70_000, "min")},
+    "messages": {"ingest_over_floor": (5.0, "max"), "ingest_calls_per_s": (50_000, "min")},
+    "fixed": {"help": (0.3, "max"), "small": (1.5, "max"), "reingest": (1.0, "max"),
+              "simulate_cli": (1.0, "max")},
+    "loop": {"loop_over_simulate_1": (50.0, "min")},
+}
+
+
+def _verdict(value: float, target: tuple[float, str]) -> str:
+    limit, kind = target
+    met = value <= limit if kind == "max" else value >= limit
+    return f"{'met' if met else 'MISSED'} ({'<=' if kind == 'max' else '>='} {limit:,.1f})"
+
+
+def _timed_cli(args: list[str], repeat: int) -> dict[str, Any]:
+    """Median wall seconds of `mmaudit ARGS` as a whole process (imports and all)."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "mmaudit", *args], capture_output=True, text=True, cwd=ROOT)
+        runs.append(time.perf_counter() - start)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"mmaudit {' '.join(args)} failed:\n{done.stderr}")
+    runs.sort()
+    return {"seconds": runs[len(runs) // 2], "min_seconds": runs[0], "max_seconds": runs[-1], "runs": len(runs)}
+
+
+def bench_fixed(work: Path, largest: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """The fixed costs of a process: --help, a 30-call file, an unchanged re-ingest, a simulate."""
+    from mmaudit.generate import generate
+
+    small = work / "small-30.jsonl"
+    if not small.exists():
+        generate(small, 30, seed=5, log_format="openai-chat", text_share=1.0)
+    out: dict[str, Any] = {"help": _timed_cli(["--help"], repeat)}
+    small_runs = []
+    for i in range(repeat):
+        db = work / f"small-{i}.duckdb"
+        db.unlink(missing_ok=True)
+        small_runs.append(_timed_cli(["ingest", str(small), "--db", str(db), "--format", "json"], 1)["seconds"])
+        db.unlink(missing_ok=True)
+    small_runs.sort()
+    out["small"] = {"seconds": small_runs[len(small_runs) // 2], "runs": len(small_runs)}
+    db, path = largest["db"], largest["path"]
+    out["reingest"] = _timed_cli(["ingest", path, "--db", db, "--format", "json"], repeat)
+    out["simulate_cli"] = _timed_cli(["simulate", "--db", db, "-p", str(POLICIES / "tiers.yaml"), "--format", "json"],
+                                     repeat)
+    out["simulate_cli"]["calls"] = largest["size"]
+    return out
+
+
+def _targets_table(results: list[dict[str, Any]], fixed: dict[str, Any] | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="against the targets", title_justify="left")
+    for header in ("mix", "calls", "figure", "value", "target"):
+        table.add_column(header, justify="right" if header in ("calls", "value") else "left")
+    for r in results:
+        for name, target in TARGETS.get(r["mix"], {}).items():
+            table.add_row(r["mix"], f"{r['size']:,}", name, f"{r[name]:,.2f}", _verdict(r[name], target))
+        if "loop_over_simulate_1" in r:
+            name, target = "loop_over_simulate_1", TARGETS["loop"]["loop_over_simulate_1"]
+            verdict = _verdict(r[name], target) if r["size"] >= 10_000_000 else "n/a (the target is at 10M calls)"
+            table.add_row(r["mix"], f"{r['size']:,}", name, f"{r[name]:,.1f}", verdict)
+    for name, target in TARGETS["fixed"].items():
+        if fixed and name in fixed:
+            calls = f"{fixed[name].get('calls', 0):,}" if name == "simulate_cli" else ""
+            table.add_row("fixed", calls, f"{name} (s)", f"{fixed[name]['seconds']:.2f}",
+                          _verdict(fixed[name]["seconds"], target))
+    Console(stderr=True).print(table)
+
+
 def _table(results: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -209,7 +295,7 @@ def _table(results: list[dict[str, Any]]) -> None:
             if step not in r:
                 continue
             s = r[step]
-            table.add_row(f"{r['size']:,}", step, f"{s['seconds']:.2f}", f"{s['rows'] / s['seconds']:,.0f}",
+            table.add_row(f"{r['size']:,} {r['mix']}", step, f"{s['seconds']:.2f}", f"{s['rows'] / s['seconds']:,.0f}",
                           f"{s['peak_mb']:,.0f}", ratios.get(step, ""))
     Console(stderr=True).print(table)
 
@@ -226,16 +312,27 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="1500MB", help="DuckDB memory_limit for ingest and simulate")
     parser.add_argument("--text-share", type=float, default=0.3,
                         help="share of calls whose log carries prompt and answer text (the rest: usage only)")
+    parser.add_argument("--mixes", default="usage,messages",
+                        help="traffic mixes: usage (text on --text-share of calls), messages (text on every call)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each fixed-cost step (the median is kept)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     args.work.mkdir(parents=True, exist_ok=True)
     loop_sizes = {int(s) for s in args.loop_sizes.split(",") if s}
-    results = [bench_size(args.work, int(s), int(s) in loop_sizes, args.memory_limit, args.text_share)
-               for s in args.sizes.split(",")]
+    shares = {"usage": args.text_share, "messages": 1.0}
+    mixes = [m for m in args.mixes.split(",") if m]
+    unknown = sorted(set(mixes) - set(shares))
+    if unknown:
+        parser.error(f"unknown mix {unknown[0]!r}: choose from {', '.join(shares)}")
+    results = [bench_size(args.work, int(s), int(s) in loop_sizes and mix == "usage", args.memory_limit,
+                          shares[mix], mix)
+               for mix in mixes for s in args.sizes.split(",")]
+    fixed = bench_fixed(args.work, max(results, key=lambda r: (r["mix"] == "usage", r["size"])), args.repeat)
     report = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-              "results": results}
+              "results": results, "fixed": fixed}
     _table(results)
+    _targets_table(results, fixed)
     text = json.dumps(report, indent=2, default=str)
     if args.json:
         args.json.write_text(text)
