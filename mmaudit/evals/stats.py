@@ -1,0 +1,121 @@
+"""Intervals and curve figures for measured quality: Wilson, a seeded bootstrap, APGR and CPT.
+
+The bootstrap resamples from a histogram (distinct value -> count) with one multinomial draw per
+replicate, so its cost depends on the number of distinct values, not on the number of calls:
+scores are usually 0/1, a 1-10 judge scale or a handful of cell means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
+BOOTSTRAP_REPLICATES = 2000
+_CHUNK = 250  # replicates drawn at a time, so memory stays at CHUNK x distinct values
+
+
+@dataclass(frozen=True)
+class Interval:
+    mean: float
+    low: float
+    high: float
+    method: str  # "wilson", "bootstrap" or "exact" (no spread)
+
+
+def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (good near 0 and 1, unlike the normal one)."""
+    if n <= 0:
+        return (math.nan, math.nan)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def seed_of(text: str) -> int:
+    """A numpy seed from a text seed (the simulate --seed), stable across runs and machines."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+def bootstrap_mean(values: Sequence[float], counts: Sequence[int], seed: str,
+                   replicates: int = BOOTSTRAP_REPLICATES) -> tuple[float, float]:
+    """Percentile 95% interval of the mean of a sample given as a histogram, resampled with
+    replacement `replicates` times (seeded: two runs agree)."""
+    v = np.asarray(values, dtype=float)
+    c = np.asarray(counts, dtype=np.int64)
+    n = int(c.sum())
+    if n == 0:
+        return (math.nan, math.nan)
+    rng = np.random.default_rng(seed_of(seed))
+    p = c / n
+    means = []
+    for start in range(0, replicates, _CHUNK):
+        draws = rng.multinomial(n, p, size=min(_CHUNK, replicates - start))
+        means.append(draws @ v / n)
+    all_means = np.concatenate(means)
+    return (float(np.quantile(all_means, 0.025)), float(np.quantile(all_means, 0.975)))
+
+
+def mean_interval(values: Sequence[float], counts: Sequence[int], seed: str) -> Interval:
+    """Mean with its 95% interval: Wilson when every value is 0 or 1 (success), else bootstrap."""
+    v = np.asarray(values, dtype=float)
+    c = np.asarray(counts, dtype=np.int64)
+    n = int(c.sum())
+    if n == 0:
+        return Interval(math.nan, math.nan, math.nan, "exact")
+    mean = float((v * c).sum() / n)
+    if len(v) == 1:
+        return Interval(mean, mean, mean, "exact")
+    if np.all((v == 0) | (v == 1)):
+        low, high = wilson(float(c[v == 1].sum()), n)
+        return Interval(mean, low, high, "wilson")
+    low, high = bootstrap_mean(v, c, seed)
+    return Interval(mean, low, high, "bootstrap")
+
+
+@dataclass(frozen=True)
+class CurveFigures:
+    apgr: float | None
+    cpt50: float | None
+    cpt80: float | None
+
+
+def pgr(quality: float, weak: float, strong: float) -> float | None:
+    """Performance gap recovered: 0 at the weak model's quality, 1 at the strong one's."""
+    if strong == weak:
+        return None
+    return (quality - weak) / (strong - weak)
+
+
+def curve_figures(shares: Sequence[float], qualities: Sequence[float], weak: float, strong: float) -> CurveFigures:
+    """RouteLLM's APGR and CPT over (strong-call share, quality) points.
+
+    APGR: the trapezoid area under PGR over the shares the points cover, divided by that width
+    (RouteLLM's (AUC - weak AUC) / (strong AUC - weak AUC) is the same number). CPT(x): the
+    smallest strong-call share at which the piecewise-linear curve reaches PGR x (RouteLLM's
+    np.interp, which agrees when quality rises with share); None when it never does.
+    """
+    if strong == weak or len(shares) < 2:
+        return CurveFigures(None, None, None)
+    order = np.argsort(np.asarray(shares, dtype=float), kind="stable")
+    x = np.asarray(shares, dtype=float)[order]
+    g = (np.asarray(qualities, dtype=float)[order] - weak) / (strong - weak)
+    width = x[-1] - x[0]
+    area = float(np.sum((x[1:] - x[:-1]) * (g[1:] + g[:-1]) / 2))
+    apgr = area / width if width > 0 else None
+    return CurveFigures(apgr, _reach(x, g, 0.5), _reach(x, g, 0.8))
+
+
+def _reach(x: np.ndarray, g: np.ndarray, target: float) -> float | None:
+    if g[0] >= target:
+        return float(x[0])
+    for i in range(1, len(x)):  # a sweep has a handful of points
+        if g[i] >= target:
+            return float(x[i - 1] + (target - g[i - 1]) / (g[i] - g[i - 1]) * (x[i] - x[i - 1]))
+    return None
