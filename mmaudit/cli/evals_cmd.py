@@ -14,6 +14,7 @@ from mmaudit.cli.common import DbOption, FormatOption, emit, user_errors
 from mmaudit.errors import InputError
 from mmaudit.evals.hashing import prompt_hashes
 from mmaudit.evals.importer import ImportResult, import_file
+from mmaudit.evals.sample import per_cell_for_width, sample_prompts
 from mmaudit.evals.spec import parse_scale
 from mmaudit.formats import macros
 from mmaudit.pricing import load_catalog, register_prices
@@ -111,3 +112,40 @@ def hash_(
             raise InputError("give prompt texts as arguments or on stdin")
         for h in prompt_hashes(values, messages):
             typer.echo(h if h is not None else "")
+
+
+SAMPLE_COLUMNS = [Column("task", "Task"), Column("complexity", "Complexity"), Column("calls", "Calls", "int"),
+                  Column("eligible", "With text", "int"), Column("sampled", "Sampled", "int"),
+                  Column("spend_share", "Spend share", "share")]
+
+
+@app.command("sample")
+def sample(
+    out: Annotated[Path, typer.Option("--out", "-o", help="JSONL file to write (not overwritten).")],
+    db: DbOption = None,
+    per_cell: Annotated[Optional[int], typer.Option(help="Prompts per task x complexity cell.")] = None,
+    width: Annotated[float, typer.Option(help="Without --per-cell: size each cell for a 95% interval this wide "
+                                             "on a success rate (worst case).")] = 0.2,
+    seed: Annotated[str, typer.Option(help="Seed of the draw; two runs with one seed agree.")] = "mmaudit",
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Write a stratified sample of logged prompts (task x complexity, weighted by spend) to run
+    on candidate models; import the scores back with `mmaudit evals import` (by call_id).
+    Calls ingested with --redact-text, or without a known text_redacted flag, are never exported.
+
+    Examples:
+
+      mmaudit evals sample --per-cell 50 --out prompts.jsonl
+
+      mmaudit evals sample --width 0.1 --out prompts.jsonl
+    """
+    with user_errors():
+        n = per_cell if per_cell is not None else per_cell_for_width(width)
+        con = store.connect(db, read_only=True)
+        result = sample_prompts(con, out, n, seed)
+        con.close()
+    rows = [dataclasses.asdict(c) for c in result.cells]
+    notes = [f"wrote {result.sampled:,} prompts to {result.out} ({result.per_cell} per cell at most, one per distinct prompt)."]
+    if result.redacted_excluded:
+        notes.append(f"{result.redacted_excluded:,} calls not exported: text redacted, unknown, or absent.")
+    emit(Report([Table("Evals sample", SAMPLE_COLUMNS, rows, None, notes)], dataclasses.asdict(result)), fmt)
