@@ -1,4 +1,4 @@
-"""The prompt hash an eval item and a logged call share: the md5 that ingest stores in
+r"""The prompt hash an eval item and a logged call share: the md5 that ingest stores in
 `calls.prompt_hash` (the `mm_prompt_hash` macro in mmaudit/formats/macros.py).
 
 Recipe, for teams computing it outside mmaudit: join the prompt's message texts with a newline
