@@ -193,11 +193,12 @@ def attach(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOp
     con.execute(f"CREATE OR REPLACE TEMP TABLE _ev_pol_s AS {score_sql('_ev_pol')}")
     quality = quality_of(con, "_ev_pol_s", options.seed)
     result.quality = quality
-    successes = expected_successes(con, "_ev_pol_s")
-    result.cost_per_success_usd = result.projected_cost_usd / Decimal(repr(successes)) if successes > 0 else None
+    successes = Decimal(f"{expected_successes(con, '_ev_pol_s'):.9f}")  # success probabilities summed
+    cost = total_cost(con, "_ev_pol_s")  # per call, with measured output tokens where the evals have them
+    result.cost_per_success_usd = (cost + result.fixed_cost_usd) / successes if successes > 0 else None
     result.pgr = policy_pgr(quality.mean, con)
     result.baselines = baselines(con, options.seed)
-    result.random_mix = random_mix(con, "_ev_pol_s", total_cost(con, "_ev_pol_s"), quality.mean, options.seed)
+    result.random_mix = random_mix(con, "_ev_pol_s", cost, quality.mean, options.seed)
     result.assumptions.extend(_notes(con, quality, measured_tokens))
 
 

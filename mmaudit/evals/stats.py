@@ -70,11 +70,11 @@ def mean_interval(values: Sequence[float], counts: Sequence[int], seed: str) -> 
     if n == 0:
         return Interval(math.nan, math.nan, math.nan, "exact")
     mean = float((v * c).sum() / n)
-    if len(v) == 1:
-        return Interval(mean, mean, mean, "exact")
-    if np.all((v == 0) | (v == 1)):
+    if np.all((v == 0) | (v == 1)):  # successes: 10 of 10 still has an interval
         low, high = wilson(float(c[v == 1].sum()), n)
         return Interval(mean, low, high, "wilson")
+    if len(v) == 1:
+        return Interval(mean, mean, mean, "exact")
     low, high = bootstrap_mean(v, c, seed)
     return Interval(mean, low, high, "bootstrap")
 

@@ -127,17 +127,18 @@ def score_sql(outcomes: str) -> str:
     success (a probability at pooled levels) and the level the figure came from."""
     return f"""
         SELECT p.*,
-               CASE WHEN p.failed THEN 0.0 ELSE coalesce(ci.score, ce.score, tm.score, mo.score, q.score) END AS score,
-               CASE WHEN p.failed THEN 0.0 ELSE coalesce(ci.success, ce.success, tm.success, mo.success, q.score) END AS success,
+               CASE WHEN p.failed THEN 0.0 ELSE coalesce(ci.score, ce.score, tm.score, mo.score, q.score, qd.score) END AS score,
+               CASE WHEN p.failed THEN 0.0 ELSE coalesce(ci.success, ce.success, tm.success, mo.success, q.score, qd.score) END AS success,
                CASE WHEN p.failed OR ci.score IS NOT NULL THEN 'item' WHEN ce.score IS NOT NULL THEN 'cell'
                     WHEN tm.score IS NOT NULL THEN 'task_model' WHEN mo.score IS NOT NULL THEN 'model'
-                    WHEN q.score IS NOT NULL THEN 'assumed' END AS level
+                    WHEN coalesce(q.score, qd.score) IS NOT NULL THEN 'assumed' END AS level
         FROM {outcomes} p
         LEFT JOIN _ev_call_item ci ON ci.ref = p.ref AND ci.model_key = p.answer_key
         LEFT JOIN _ev_cell ce ON ce.task = p.task AND ce.complexity = p.complexity AND ce.model_key = p.answer_key
         LEFT JOIN _ev_tm tm ON tm.task = p.task AND tm.model_key = p.answer_key
         LEFT JOIN _ev_model mo ON mo.model_key = p.answer_key
-        LEFT JOIN _sim_quality q ON q.model_key = p.answer_key AND q.task = p.task"""
+        LEFT JOIN _sim_quality q ON q.model_key = p.answer_key AND q.task = p.task
+        LEFT JOIN _sim_quality qd ON qd.model_key = p.answer_key AND qd.task = 'default'"""
 
 
 def interval_of(con: duckdb.DuckDBPyConnection, table: str, column: str, seed: str, where: str = "true") -> Interval:
