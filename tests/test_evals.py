@@ -253,3 +253,21 @@ def test_sample_never_exports_redacted_calls(tmp_path, prices) -> None:
     assert json.loads(out.stdout)["redacted_excluded"] == 3
     again = runner.invoke(app, ["evals", "sample", "--per-cell", "3", "--out", str(out_file), "--db", str(tmp_path / "sim.duckdb")])
     assert again.exit_code == 2 and "not overwriting" in again.output
+
+
+def test_sweep_html_has_a_curve(tmp_path, prices) -> None:
+    con = load(tmp_path, prices, [call(i, "chat", "simple") for i in range(6)])
+    _outcomes(tmp_path, con, [{"call_id": f"c{i:04d}", "model": m, "score": m == "strong" or i < 3}
+                              for i in range(6) for m in ("cheap", "strong")])
+    con.close()
+    pol = tmp_path / "p.yaml"
+    pol.write_text("version: 1\nname: ab\ntiers: {fast: {models: [cheap]}}\nroutes: [{default: fast}]\n"
+                   "ab: [{tier: fast, model: strong, share: 0.5}]\n")
+    args = ["simulate", "-p", str(pol), "--db", str(tmp_path / "sim.duckdb"), "--prices", str(prices), "--sweep", "ab=0:1:3"]
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    points = data["sweep"]["points"]
+    assert [p["value"] for p in points] == [0.0, 0.5, 1.0]
+    assert (points[0]["strong_share"], points[-1]["strong_share"]) == (0.0, 1.0)
+    assert (points[0]["quality"], points[-1]["quality"]) == (0.5, 1.0)
+    page = runner.invoke(app, [*args, "--format", "html"]).stdout
+    assert page.startswith("<!doctype html>") and "<polyline" in page and "Sweep of ab" in page

@@ -12,22 +12,22 @@ from rich.markup import escape
 from mmaudit import store
 from mmaudit.cli.common import (
     DbOption,
-    FormatOption,
     OutOption,
     PeriodOption,
     SinceOption,
     UntilOption,
-    emit,
     stderr,
     user_errors,
 )
+from mmaudit.cli.report_cmd import ReportFormatOption, emit_any
 from mmaudit.errors import InputError
 from mmaudit.evals.sweep import parse_sweep, run_sweep
+from mmaudit.render_html import ReportFormat
 from mmaudit.formats import macros
 from mmaudit.period import resolve_period
 from mmaudit.policy import load_policy, starter_policy
 from mmaudit.pricing import load_catalog, register_prices
-from mmaudit.render import OutputFormat, markdown
+from mmaudit.render import markdown
 from mmaudit.simulate import SimulationOptions, parse_gate, run_policy
 from mmaudit.simulate.decide import DEFAULT_SEED
 from mmaudit.simulate.report import simulation_report
@@ -50,7 +50,7 @@ def simulate(
     ] = None,
     sweep: Annotated[Optional[str], typer.Option(help="Cost/quality curve of the last policy: PARAM=LO:HI:STEPS "
                                                      "(uncertain, cascade or ab), e.g. uncertain=0:1:11 (docs/evals.md).")] = None,
-    fmt: FormatOption = OutputFormat.table,
+    fmt: ReportFormatOption = ReportFormat.table,
     out: OutOption = None,
 ) -> None:
     """Replay the stored calls against routing policies and report projected cost and risk.
@@ -79,7 +79,7 @@ def simulate(
             results[-1].sweep = run_sweep(con, policies[-1][0], options, sweep_spec, policies[-1][1])
         con.close()
     report = simulation_report(results, window.describe())
-    emit(report, fmt, out)
+    emit_any(report, fmt, out)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as fh:

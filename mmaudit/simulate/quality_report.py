@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mmaudit.render import Column, Table
+from mmaudit.render_html import Chart
 from mmaudit.simulate.result import SimulationResult
 
 QUALITY = [
@@ -72,3 +73,22 @@ def quality_tables(results: list[SimulationResult]) -> list[Table]:
         tables.append(Table(f"Sweep of {s.param} — {r.policy}", SWEEP, [vars(p) for p in s.points], None,
                             [", ".join(figures) + f" (strong model {s.strong_model}; the random router's APGR is 0.5)."]))
     return tables
+
+
+def sweep_charts(results: list[SimulationResult]) -> list[Chart]:
+    """The sweep's curve for the HTML report: quality and strong-call share at each knob value."""
+    charts = []
+    for r in results:
+        if r.sweep is None:
+            continue
+        s = r.sweep
+        series = {"quality": [p.quality for p in s.points], "strong-call share": [p.strong_share for p in s.points]}
+        if all(v is None for v in series["quality"]):
+            series = {"cost (share of the dearest point)": _cost_shares(s.points)}
+        charts.append(Chart(f"Sweep of {s.param} — {r.policy}", "lines", [f"{p.value:g}" for p in s.points], series))
+    return charts
+
+
+def _cost_shares(points: list[Any]) -> list[float | None]:
+    top = max((p.cost_usd for p in points), default=0) or 1
+    return [float(p.cost_usd / top) for p in points]

@@ -6,7 +6,8 @@ from dataclasses import asdict
 from typing import Any
 
 from mmaudit.render import Column, Report, Table
-from mmaudit.simulate.quality_report import quality_tables
+from mmaudit.render_html import ChartedReport
+from mmaudit.simulate.quality_report import quality_tables, sweep_charts
 from mmaudit.simulate.result import SimulationResult
 
 COMPARISON = [
@@ -62,4 +63,4 @@ def simulation_report(results: list[SimulationResult], period_label: str) -> Rep
         notes.append(f"  - {assumption}")
     data: dict[str, Any] = _json(results[0]) if len(results) == 1 else {"policies": [_json(r) for r in results]}
     data["period"] = period_label
-    return Report(tables, data, notes)
+    return ChartedReport(tables, data, notes, title=f"mmaudit simulate — {period_label}", charts=sweep_charts(results))
