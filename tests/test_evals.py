@@ -48,6 +48,16 @@ def test_bootstrap_is_seeded_and_brackets_the_mean() -> None:
     assert mean_interval([1.0], [4], "x").low == pytest.approx(wilson(4, 4)[0])
 
 
+def test_calls_sharing_an_item_are_one_cluster() -> None:
+    """200 calls, half right: as 200 separate items the interval is tight; as 4 prompts sent 50
+    times each (two right, two wrong) it spans most of 0-1."""
+    separate = mean_interval([0.0, 1.0], [100, 100], "s")
+    shared = mean_interval([0.0, 50.0], [2, 2], "s", sizes=[50, 50])
+    assert separate.mean == shared.mean == 0.5
+    assert separate.method == "wilson" and shared.method == "cluster bootstrap"
+    assert separate.high - separate.low < 0.15 and shared.high - shared.low > 0.4
+
+
 def test_apgr_and_cpt_by_hand() -> None:
     # PGR at shares 0, 0.5, 1: 0, 0.75, 1 -> area 0.5*(0+0.75)/2 + 0.5*(0.75+1)/2 = 0.625
     f = curve_figures([0, 0.5, 1], [0.6, 0.75, 0.8], weak=0.6, strong=0.8)
@@ -176,7 +186,7 @@ def test_quality_levels_by_hand(tmp_path, prices) -> None:
     q = r.quality
     assert q.mean == pytest.approx((21 + 10 * 0.7) / 40)
     assert (q.levels.item, q.levels.cell, q.levels.assumed) == (0.75, 0.25, 0.0)
-    assert q.measured_share == 0.75 and q.interval == "bootstrap"
+    assert q.measured_share == 0.75 and q.interval == "cluster bootstrap"  # the 10 pooled calls move together
     assert q.ci_low < q.mean < q.ci_high
     # 21 + 10 x 0.7 expected successes; cost 40 x 1.2 less c0000's measured-away output (100,000 x $2/M)
     assert r.cost_per_success_usd == Decimal("47.8") / Decimal(28)

@@ -62,7 +62,7 @@ def prepare(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> None:
           AND e.model_key IN (SELECT model_key FROM price_rates) ORDER BY 1""").fetchall()]
     con.execute("""CREATE OR REPLACE TEMP TABLE _ev_base (model_key VARCHAR, ref BIGINT, task VARCHAR, complexity VARCHAR,
                    failed BOOLEAN, cache_hit BOOLEAN, answer_key VARCHAR, cost DECIMAL(38, 12), score DOUBLE,
-                   success DOUBLE, level VARCHAR)""")
+                   success DOUBLE, level VARCHAR, cluster VARCHAR)""")
     for model in models:  # a handful of distinct models, each one set-based replay
         replay_per_call(con, single_model_policy(model), options, "_ev_one", f"baseline all:{model}")
         con.execute(f"INSERT INTO _ev_base SELECT ?, * FROM ({score_sql('_ev_one')})", [model])
@@ -150,7 +150,7 @@ def random_mix(con: duckdb.DuckDBPyConnection, scored: str, policy_cost: Decimal
     mix_quality = (1 - p) * a.quality + p * b.quality
     mix_cost = (Decimal(1) - Decimal(p)) * a.cost + Decimal(p) * b.cost
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _ev_diff AS
-        SELECT s.score - ((1 - ?) * ba.score + ? * bb.score) AS d
+        SELECT s.score - ((1 - ?) * ba.score + ? * bb.score) AS d, s.cluster || '/' || ba.cluster || '/' || bb.cluster AS cluster
         FROM {scored} s
         LEFT JOIN _ev_base ba ON ba.ref = s.ref AND ba.model_key = ?
         LEFT JOIN _ev_base bb ON bb.ref = s.ref AND bb.model_key = ?
@@ -203,18 +203,19 @@ def attach(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOp
 
 
 def _notes(con: duckdb.DuckDBPyConnection, quality: Quality, measured_tokens: int) -> list[str]:
-    lv = quality.levels
     notes = [
-        (f"Quality: measured from the evals table — {lv.item:.1%} of scored calls from their own item on the model "
-         f"that answers, {lv.cell + lv.task_model + lv.model:.1%} from pooled outcomes (task x complexity, task, model; "
-         f"each at least {MIN_ITEMS} items), {lv.assumed:.1%} ASSUMED from the price table's quality prior; "
-         f"{quality.unknown_calls:,} calls have neither. A call left failed scores 0. Interval: {quality.interval}, 95%."),
+        ("Measured quality (from the evals table): each call scores the outcome of the model that answers it — its own "
+         f"item when measured, else pooled outcomes of its task x complexity, task or model (each over at least "
+         f"{MIN_ITEMS} items), else the price table's prior, which is ASSUMED, not measured (the table's Assumed column). "
+         "A call left failed scores 0. 95% intervals: Wilson for single 0/1 outcomes, else a bootstrap that resamples "
+         "items (calls sharing an item move together)."),
         ("Baselines on the same calls: all:<model> (every call on it), logged, oracle (per call the cheapest model that "
          "succeeds: a bound, not a router); random mix = two single models mixed to the policy's cost."),
     ]
     if measured_tokens:
-        notes.append(f"{measured_tokens:,} calls use output tokens measured in evals on their model instead of the "
-                     "scaled logged tokens (quality-section costs; the projected cost above keeps the replay's).")
+        notes.append("Calls whose item measured output tokens on the answering model use them instead of the scaled "
+                     "logged tokens in the measured-quality costs (cost per success, baselines, random mix); the "
+                     "projected cost above keeps the replay's.")
     mixed = mixed_grader_cells(con)
     if mixed:
         notes.append(f"{mixed:,} item x model outcomes mix graders; their scores are averaged across graders.")

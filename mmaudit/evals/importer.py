@@ -229,13 +229,17 @@ def _check_and_load(con: duckdb.DuckDBPyConnection, path: Path, result: ImportRe
 def _describe(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
     """What the loaded file holds: models, unknown models, items, how many match logged calls,
     and cells (item x model) that mix graders."""
-    run = [result.eval_set]
+    run = [result.file]
+    sets = [r[0] for r in con.execute(
+        "SELECT DISTINCT eval_set FROM evals WHERE source_file = ? ORDER BY 1", run).fetchall()]
+    result.eval_set = ", ".join(sets) or result.eval_set
     result.models = [r[0] for r in con.execute(
-        "SELECT DISTINCT model FROM evals WHERE eval_set = ? ORDER BY model", run).fetchall()]
+        "SELECT DISTINCT model FROM evals WHERE source_file = ? ORDER BY model", run).fetchall()]
     result.unknown_models = [r[0] for r in con.execute(
-        "SELECT DISTINCT model FROM evals WHERE eval_set = ? AND model_key IS NULL ORDER BY model", run).fetchall()]
+        "SELECT DISTINCT model FROM evals WHERE source_file = ? AND model_key IS NULL ORDER BY model", run).fetchall()]
     s = fetch_dicts(con, """
-        WITH i AS (SELECT DISTINCT call_id, prompt_hash FROM evals WHERE eval_set = ?)
+        WITH i AS (SELECT DISTINCT call_id, CASE WHEN call_id IS NULL THEN prompt_hash END AS prompt_hash
+                   FROM evals WHERE source_file = ?)
         SELECT count(*) AS items,
                count(*) FILTER (WHERE (i.call_id IS NOT NULL AND i.call_id IN (SELECT call_id FROM calls))
                                    OR (i.prompt_hash IS NOT NULL AND i.prompt_hash IN

@@ -2,7 +2,9 @@
 
 The bootstrap resamples from a histogram (distinct value -> count) with one multinomial draw per
 replicate, so its cost depends on the number of distinct values, not on the number of calls:
-scores are usually 0/1, a 1-10 judge scale or a handful of cell means.
+scores are usually 0/1, a 1-10 judge scale or a handful of cell means. Calls that share an item
+(a prompt template sent a thousand times) are one cluster: resampling them one by one would
+pretend a thousand independent measurements and give an interval far too narrow.
 """
 
 from __future__ import annotations
@@ -44,39 +46,48 @@ def seed_of(text: str) -> int:
 
 
 def bootstrap_mean(values: Sequence[float], counts: Sequence[int], seed: str,
-                   replicates: int = BOOTSTRAP_REPLICATES) -> tuple[float, float]:
-    """Percentile 95% interval of the mean of a sample given as a histogram, resampled with
-    replacement `replicates` times (seeded: two runs agree)."""
+                   replicates: int = BOOTSTRAP_REPLICATES, sizes: Sequence[int] | None = None) -> tuple[float, float]:
+    """Percentile 95% interval of a mean, resampling clusters with replacement `replicates` times
+    (seeded: two runs agree).
+
+    The sample is a histogram of clusters: `counts[i]` clusters each holding `sizes[i]` calls
+    whose scores sum to `values[i]` (sizes all 1: plain calls). Calls that share an item share
+    its score, so they are resampled together; the estimate is the ratio of summed scores to
+    summed calls."""
     v = np.asarray(values, dtype=float)
     c = np.asarray(counts, dtype=np.int64)
-    n = int(c.sum())
-    if n == 0:
+    z = np.ones_like(v) if sizes is None else np.asarray(sizes, dtype=float)
+    k = int(c.sum())
+    if k == 0:
         return (math.nan, math.nan)
     rng = np.random.default_rng(seed_of(seed))
-    p = c / n
+    p = c / k
     means = []
     for start in range(0, replicates, _CHUNK):
-        draws = rng.multinomial(n, p, size=min(_CHUNK, replicates - start))
-        means.append(draws @ v / n)
+        draws = rng.multinomial(k, p, size=min(_CHUNK, replicates - start))
+        means.append((draws @ v) / (draws @ z))
     all_means = np.concatenate(means)
     return (float(np.quantile(all_means, 0.025)), float(np.quantile(all_means, 0.975)))
 
 
-def mean_interval(values: Sequence[float], counts: Sequence[int], seed: str) -> Interval:
-    """Mean with its 95% interval: Wilson when every value is 0 or 1 (success), else bootstrap."""
+def mean_interval(values: Sequence[float], counts: Sequence[int], seed: str,
+                  sizes: Sequence[int] | None = None) -> Interval:
+    """Mean with its 95% interval: Wilson when every value is a single 0/1 outcome (success),
+    else the (cluster) bootstrap. Arguments as `bootstrap_mean`."""
     v = np.asarray(values, dtype=float)
     c = np.asarray(counts, dtype=np.int64)
-    n = int(c.sum())
+    z = np.ones_like(v) if sizes is None else np.asarray(sizes, dtype=float)
+    n = float((c * z).sum())
     if n == 0:
         return Interval(math.nan, math.nan, math.nan, "exact")
     mean = float((v * c).sum() / n)
-    if np.all((v == 0) | (v == 1)):  # successes: 10 of 10 still has an interval
-        low, high = wilson(float(c[v == 1].sum()), n)
+    if np.all(z == 1) and np.all((v == 0) | (v == 1)):  # successes: 10 of 10 still has an interval
+        low, high = wilson(float(c[v == 1].sum()), int(n))
         return Interval(mean, low, high, "wilson")
     if len(v) == 1:
         return Interval(mean, mean, mean, "exact")
-    low, high = bootstrap_mean(v, c, seed)
-    return Interval(mean, low, high, "bootstrap")
+    low, high = bootstrap_mean(v, c, seed, sizes=z)
+    return Interval(mean, low, high, "bootstrap" if np.all(z == 1) else "cluster bootstrap")
 
 
 @dataclass(frozen=True)

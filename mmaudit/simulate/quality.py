@@ -131,7 +131,13 @@ def score_sql(outcomes: str) -> str:
                CASE WHEN p.failed THEN 0.0 ELSE coalesce(ci.success, ce.success, tm.success, mo.success, q.score, qd.score) END AS success,
                CASE WHEN p.failed OR ci.score IS NOT NULL THEN 'item' WHEN ce.score IS NOT NULL THEN 'cell'
                     WHEN tm.score IS NOT NULL THEN 'task_model' WHEN mo.score IS NOT NULL THEN 'model'
-                    WHEN coalesce(q.score, qd.score) IS NOT NULL THEN 'assumed' END AS level
+                    WHEN coalesce(q.score, qd.score) IS NOT NULL THEN 'assumed' END AS level,
+               -- calls sharing a figure share its error: the interval resamples these clusters
+               CASE WHEN p.failed THEN 'f' || p.ref
+                    WHEN ci.score IS NOT NULL THEN coalesce('c' || ci.i_call, 'p' || ci.i_prompt) || '|' || p.answer_key
+                    WHEN ce.score IS NOT NULL THEN concat_ws('|', 'x', p.task, p.complexity, p.answer_key)
+                    WHEN tm.score IS NOT NULL THEN concat_ws('|', 't', p.task, p.answer_key)
+                    ELSE concat_ws('|', 'm', p.task, p.answer_key) END AS cluster
         FROM {outcomes} p
         LEFT JOIN _ev_call_item ci ON ci.ref = p.ref AND ci.model_key = p.answer_key
         LEFT JOIN _ev_cell ce ON ce.task = p.task AND ce.complexity = p.complexity AND ce.model_key = p.answer_key
@@ -142,10 +148,13 @@ def score_sql(outcomes: str) -> str:
 
 
 def interval_of(con: duckdb.DuckDBPyConnection, table: str, column: str, seed: str, where: str = "true") -> Interval:
-    """Mean of `column` over the rows of `table` with its 95% interval (stats.mean_interval)."""
-    rows = con.execute(f"""SELECT round({column}, 12) AS v, count(*) FROM {table}
-                           WHERE {column} IS NOT NULL AND {where} GROUP BY v""").fetchall()
-    return mean_interval([r[0] for r in rows], [r[1] for r in rows], seed)
+    """Mean of `column` over the rows of `table` with its 95% interval, the rows resampled by
+    their `cluster` (stats.mean_interval): a histogram of (cluster sum, cluster size)."""
+    rows = con.execute(f"""SELECT v, n, count(*) FROM (
+                               SELECT round(sum({column}), 9) AS v, count(*) AS n FROM {table}
+                               WHERE {column} IS NOT NULL AND {where} GROUP BY cluster)
+                           GROUP BY v, n""").fetchall()
+    return mean_interval([r[0] for r in rows], [r[2] for r in rows], seed, [r[1] for r in rows])
 
 
 def quality_of(con: duckdb.DuckDBPyConnection, scored: str, seed: str) -> Quality:
