@@ -2,8 +2,8 @@
 
     all:<model>  every call on one model (the engine's own replay and prices)
     logged       the routing the logs show, at the logged cost
-    oracle       per call the cheapest model that succeeds on its item (if none does, the best
-                 scoring, cheapest among ties): a bound no real router reaches
+    oracle       per call the best-scoring model on its item, cheapest among ties (with 0/1
+                 outcomes: the cheapest model that succeeds): a bound no real router reaches
     random mix   a coin flip between two single models weighted to cost what the policy costs:
                  the upper hull of the single-model (cost, quality) points at the policy's cost.
                  A policy below it does worse than not routing on content at all.
@@ -123,12 +123,13 @@ def _lit(text: str) -> str:
 
 
 def _oracle(con: duckdb.DuckDBPyConnection) -> None:
-    """_ev_oracle: per call the cheapest single model that succeeds (success >= 0.5); when none
-    does, the best scoring one, cheapest among ties."""
+    """_ev_oracle: per call the best-scoring single model, cheapest among ties. With 0/1 outcomes
+    that is the cheapest model that succeeds (the cheapest of all when none does); with graded or
+    repeated outcomes it stays a bound on quality (a cheap model right 3 times in 5 does not
+    beat a dear one right 5 times in 5)."""
     con.execute("""CREATE OR REPLACE TEMP TABLE _ev_oracle AS
         SELECT * EXCLUDE (model_key) FROM _ev_base WHERE score IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY ref ORDER BY (success >= 0.5) DESC,
-                                   CASE WHEN success >= 0.5 THEN cost END ASC NULLS LAST, score DESC, cost ASC,
+        QUALIFY row_number() OVER (PARTITION BY ref ORDER BY round(score, 12) DESC, cost ASC NULLS LAST,
                                    model_key) = 1""")
 
 
@@ -209,8 +210,8 @@ def _notes(con: duckdb.DuckDBPyConnection, quality: Quality, measured_tokens: in
          f"{MIN_ITEMS} items), else the price table's prior, which is ASSUMED, not measured (the table's Assumed column). "
          "A call left failed scores 0. 95% intervals: Wilson for single 0/1 outcomes, else a bootstrap that resamples "
          "items (calls sharing an item move together)."),
-        ("Baselines on the same calls: all:<model> (every call on it), logged, oracle (per call the cheapest model that "
-         "succeeds: a bound, not a router); random mix = two single models mixed to the policy's cost."),
+        ("Baselines on the same calls: all:<model> (every call on it), logged, oracle (per call the best-scoring model, "
+         "cheapest among ties: a bound, not a router); random mix = two single models mixed to the policy's cost."),
     ]
     if measured_tokens:
         notes.append("Calls whose item measured output tokens on the answering model use them instead of the scaled "

@@ -62,7 +62,8 @@ def quality_tables(results: list[SimulationResult]) -> list[Table]:
     tables = [Table("Measured quality", QUALITY, [_quality_row(r) for r in measured], None, notes)]
     rows = [{**vars(b), "ci": _ci(b.ci_low, b.ci_high)} for b in measured[0].baselines]
     tables.append(Table("Baselines on the same calls", BASELINES, rows, None,
-                        ["oracle: per call the cheapest model that succeeds — a bound no router reaches."]))
+                        ["oracle: per call the best-scoring model, cheapest among ties (with 0/1 outcomes: the "
+                         "cheapest that succeeds) — a bound no router reaches."]))
     for r in results:
         if r.sweep is None:
             continue
