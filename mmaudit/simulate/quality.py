@@ -161,14 +161,14 @@ def quality_of(con: duckdb.DuckDBPyConnection, scored: str, seed: str) -> Qualit
     """The quality figures of a scored per-call table."""
     s = fetch_dicts(con, f"""SELECT count(*) FILTER (WHERE score IS NOT NULL) AS scored,
                                     count(*) FILTER (WHERE score IS NULL) AS unknown,
-                                    avg(success) AS success_rate,
+                                    avg(score) AS mean, avg(success) AS success_rate,
                                     {", ".join(f"count(*) FILTER (WHERE level = '{lv}') AS {lv}" for lv in LEVELS)}
                              FROM {scored}""")[0]
     scored_calls = int(s["scored"])
     levels = QualityLevels(**{lv: (int(s[lv]) / scored_calls if scored_calls else 0.0) for lv in LEVELS})
     iv = interval_of(con, scored, "score", seed)
     scale = _scale(con)
-    mean = None if scored_calls == 0 else iv.mean
+    mean = None if scored_calls == 0 else float(s["mean"])  # exact; the interval's histogram rounds
     return Quality(
         mean=mean, ci_low=None if mean is None else iv.low, ci_high=None if mean is None else iv.high,
         interval=iv.method, success_rate=s["success_rate"], measured_share=levels.item, levels=levels,
