@@ -281,3 +281,14 @@ def test_sweep_html_has_a_curve(tmp_path, prices) -> None:
     assert (points[0]["quality"], points[-1]["quality"]) == (0.5, 1.0)
     page = runner.invoke(app, [*args, "--format", "html"]).stdout
     assert page.startswith("<!doctype html>") and "<polyline" in page and "Sweep of ab" in page
+
+
+def test_outcomes_imported_after_a_simulation_are_used(tmp_path, prices) -> None:
+    con = load(tmp_path, prices, [call(i, "chat", "simple") for i in range(4)])
+    _outcomes(tmp_path, con, [{"call_id": f"c{i:04d}", "model": "cheap", "score": 1} for i in range(4)])
+    pol = policy(routes=[{"default": "fast"}])
+    assert [b.name for b in simulate(con, pol).baselines] == ["all:cheap", "logged", "oracle"]
+    from mmaudit.evals.importer import import_file
+
+    import_file(con, write_jsonl(tmp_path / "more.jsonl", [{"call_id": "c0000", "model": "strong", "score": 0}]))
+    assert [b.name for b in simulate(con, pol).baselines] == ["all:cheap", "all:strong", "logged", "oracle"]

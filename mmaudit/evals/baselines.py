@@ -52,7 +52,9 @@ def single_model_policy(key: str) -> Policy:
 def prepare(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> None:
     """Outcome tables and the single-model and logged replays, once per period (memoised in
     the temp table _ev_memo, since several policies and sweep points share them)."""
-    key = f"{options.since}|{options.until}"
+    rows, latest = con.execute("SELECT count(*), max(created_at) FROM evals").fetchall()[0]
+    calls = con.execute("SELECT count(*) FROM calls").fetchall()[0][0]
+    key = f"{options.since}|{options.until}|{rows}|{latest}|{calls}"  # new outcomes or calls: prepare again
     done = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '_ev_memo' AND temporary").fetchall()[0][0]
     if done and con.execute("SELECT count(*) FROM _ev_memo WHERE k = ?", [key]).fetchall()[0][0]:
         return
