@@ -292,3 +292,15 @@ def test_outcomes_imported_after_a_simulation_are_used(tmp_path, prices) -> None
 
     import_file(con, write_jsonl(tmp_path / "more.jsonl", [{"call_id": "c0000", "model": "strong", "score": 0}]))
     assert [b.name for b in simulate(con, pol).baselines] == ["all:cheap", "all:strong", "logged", "oracle"]
+
+
+def test_measured_latency_replaces_the_replay_model(tmp_path, prices) -> None:
+    """The replay puts cheap at 100 ms + 100,000 tokens / 1,000 tok/s = 100,100 ms; two calls'
+    items measured 900 and 1,100 ms on cheap, the other two stay on the model."""
+    con = load(tmp_path, prices, [call(i, "chat", "simple") for i in range(4)])
+    _outcomes(tmp_path, con, [{"call_id": f"c{i:04d}", "model": "cheap", "score": 1, "latency_ms": 900 + 200 * i}
+                              for i in range(2)])
+    r = simulate(con, policy(routes=[{"default": "fast"}]))
+    chat = {t.task: t for t in r.tasks}["chat"]
+    assert chat.p50_latency_ms == pytest.approx((1_100 + 100_100) / 2)  # of 900, 1,100, 100,100, 100,100
+    assert any("latency measured in evals" in a for a in r.assumptions)

@@ -31,6 +31,7 @@ from mmaudit.simulate.quality import (
     quality_of,
     replay_per_call,
     score_sql,
+    task_latencies,
     total_cost,
 )
 from mmaudit.evals.stats import pgr
@@ -63,14 +64,15 @@ def prepare(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> None:
         WHERE e.model_key IS NOT NULL AND e.score IS NOT NULL
           AND e.model_key IN (SELECT model_key FROM price_rates) ORDER BY 1""").fetchall()]
     con.execute("""CREATE OR REPLACE TEMP TABLE _ev_base (model_key VARCHAR, ref BIGINT, task VARCHAR, complexity VARCHAR,
-                   failed BOOLEAN, cache_hit BOOLEAN, answer_key VARCHAR, cost DECIMAL(38, 12), score DOUBLE,
-                   success DOUBLE, level VARCHAR, cluster VARCHAR)""")
+                   failed BOOLEAN, cache_hit BOOLEAN, answer_key VARCHAR, cost DECIMAL(38, 12), latency DOUBLE,
+                   answer_tier INTEGER, score DOUBLE, success DOUBLE, level VARCHAR, cluster VARCHAR)""")
     for model in models:  # a handful of distinct models, each one set-based replay
         replay_per_call(con, single_model_policy(model), options, "_ev_one", f"baseline all:{model}")
-        con.execute(f"INSERT INTO _ev_base SELECT ?, * FROM ({score_sql('_ev_one')})", [model])
+        con.execute(f"INSERT INTO _ev_base BY NAME SELECT ? AS model_key, * FROM ({score_sql('_ev_one')})", [model])
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _ev_logged_calls AS
         SELECT c.rowid AS ref, coalesce(c.task, 'other') AS task, c.complexity, c.status <> 'ok' AS failed,
-               false AS cache_hit, c.model_key AS answer_key, c.cost_usd AS cost
+               false AS cache_hit, c.model_key AS answer_key, c.cost_usd AS cost, c.latency_ms AS latency,
+               NULL::INTEGER AS answer_tier
         FROM calls c WHERE {period_sql(options)}""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _ev_logged AS {score_sql('_ev_logged_calls')}")
     con.execute("CREATE OR REPLACE TEMP TABLE _ev_memo (k VARCHAR)")
@@ -192,7 +194,9 @@ def attach(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOp
     if not has_evals(con):
         return
     prepare(con, options)
-    measured_tokens = replay_per_call(con, policy, options, "_ev_pol", policy.name)
+    measured_tokens, measured_latency = replay_per_call(con, policy, options, "_ev_pol", policy.name)
+    if measured_latency:
+        _replace_latency(con, result)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _ev_pol_s AS {score_sql('_ev_pol')}")
     quality = quality_of(con, "_ev_pol_s", options.seed)
     result.quality = quality
@@ -202,10 +206,18 @@ def attach(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOp
     result.pgr = policy_pgr(quality.mean, con)
     result.baselines = baselines(con, options.seed)
     result.random_mix = random_mix(con, "_ev_pol_s", cost, quality.mean, options.seed)
-    result.assumptions.extend(_notes(con, quality, measured_tokens))
+    result.assumptions.extend(_notes(con, quality, measured_tokens, measured_latency))
 
 
-def _notes(con: duckdb.DuckDBPyConnection, quality: Quality, measured_tokens: int) -> list[str]:
+def _replace_latency(con: duckdb.DuckDBPyConnection, result: SimulationResult) -> None:
+    """Per-task latency from every call, measured latencies in (the engine's may be sampled)."""
+    figures = task_latencies(con, "_ev_pol")
+    for task in result.tasks:
+        if task.task in figures:
+            task.p50_latency_ms, task.p95_latency_ms, task.over_latency_budget_calls = figures[task.task]
+
+
+def _notes(con: duckdb.DuckDBPyConnection, quality: Quality, measured_tokens: int, measured_latency: int) -> list[str]:
     notes = [
         ("Measured quality (from the evals table): each call scores the outcome of the model that answers it — its own "
          f"item when measured, else pooled outcomes of its task x complexity, task or model (each over at least "
@@ -219,6 +231,9 @@ def _notes(con: duckdb.DuckDBPyConnection, quality: Quality, measured_tokens: in
         notes.append("Calls whose item measured output tokens on the answering model use them instead of the scaled "
                      "logged tokens in the measured-quality costs (cost per success, baselines, random mix); the "
                      "projected cost above keeps the replay's.")
+    if measured_latency:
+        notes.append(f"Latency: {measured_latency:,} calls use the latency measured in evals on their model; the per-task "
+                     "percentiles and over-budget counts are recomputed over every call with them.")
     mixed = mixed_grader_cells(con)
     if mixed:
         notes.append(f"{mixed:,} item x model outcomes mix graders; their scores are averaged across graders.")

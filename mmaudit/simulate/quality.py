@@ -13,7 +13,8 @@ first level that has a figure:
     assumed     the price table's quality prior for the model and task (not a measurement)
 
 A call the policy leaves failed (its chain ran out) scores 0: no answer is a wrong answer.
-Measured output tokens of an item on a model replace the replay's scaled tokens for that call.
+Measured output tokens and latency of an item on a model replace the replay's assumptions (scaled
+tokens; ttft + tokens / speed) for that call.
 """
 
 from __future__ import annotations
@@ -85,9 +86,10 @@ def build_items(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> N
 
 
 def replay_per_call(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions,
-                    out: str, source: str = "policy") -> int:
-    """`out` (ref, task, complexity, failed, answer_key, cost): the policy replayed call by call
-    and priced by the engine's own steps. Returns how many calls took measured output tokens."""
+                    out: str, source: str = "policy") -> tuple[int, int]:
+    """`out` (ref, task, complexity, failed, answer_key, cost, latency, answer_tier): the policy
+    replayed call by call and priced by the engine's own steps. Returns how many calls took
+    measured output tokens, and how many a measured latency."""
     from mmaudit.simulate import engine  # engine imports this module; the replay steps live there
 
     keys = resolve_models(con, policy.models(), source)
@@ -99,13 +101,14 @@ def replay_per_call(con: duckdb.DuckDBPyConnection, policy: Policy, options: Sim
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_hits AS {hits_sql(policy, options, has_hash)}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _ev_sample AS {sample_table_sql(policy, options, has_hash, None)}")
     replay, params = engine._replay_sql(policy, options, cuts, has_hash, None, True, "_ev_sample")
-    cols = ", ".join((*engine._DIMENSIONS, "ref", "n", "actual", *_SUMS))
+    cols = ", ".join((*engine._DIMENSIONS, "ref", "n", "actual", "latency", *_SUMS))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_groups AS SELECT {cols} FROM ({replay})", params)
-    measured = _measured_tokens(con)
+    measured = _measured_tokens(con), _measured_latency(con)
     engine._price(con, None)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {out} AS
         SELECT f.ref, f.task, s.complexity, f.failed, f.cache_hit,
-               CASE WHEN f.escalated THEN f.esc_key ELSE f.final_key END AS answer_key, f.projected_cost AS cost
+               CASE WHEN f.escalated THEN f.esc_key ELSE f.final_key END AS answer_key, f.projected_cost AS cost,
+               f.latency, f.answer_tier
         FROM _sim_final f LEFT JOIN _ev_sample s ON s.ref = f.ref""")
     con.execute("DROP TABLE _ev_sample")
     return measured
@@ -120,6 +123,29 @@ def _measured_tokens(con: duckdb.DuckDBPyConnection) -> int:
             WHERE ci.ref = g.ref AND ci.model_key = g.{model_col} AND ci.out_tokens IS NOT NULL
               AND NOT g.failed AND NOT g.cache_hit AND {when}""").fetchall()[0][0])
     return n
+
+
+def _measured_latency(con: duckdb.DuckDBPyConnection) -> int:
+    """Latency an item measured on the answering model replaces the replay's ttft + tokens/speed
+    (an escalated call: when both of its models were measured, their sum)."""
+    single = int(con.execute("""UPDATE _sim_groups g SET latency = ci.latency_ms FROM _ev_call_item ci
+        WHERE ci.ref = g.ref AND ci.model_key = g.final_key AND ci.latency_ms IS NOT NULL
+          AND NOT g.failed AND NOT g.cache_hit AND NOT g.escalated""").fetchall()[0][0])
+    both = int(con.execute("""UPDATE _sim_groups g SET latency = a.latency_ms + b.latency_ms
+        FROM _ev_call_item a, _ev_call_item b
+        WHERE a.ref = g.ref AND a.model_key = g.final_key AND b.ref = g.ref AND b.model_key = g.esc_key
+          AND a.latency_ms IS NOT NULL AND b.latency_ms IS NOT NULL AND g.escalated AND NOT g.failed
+          AND NOT g.cache_hit""").fetchall()[0][0])
+    return single + both
+
+
+def task_latencies(con: duckdb.DuckDBPyConnection, outcomes: str) -> dict[str, tuple[float | None, float | None, int]]:
+    """Per task: P50 and P95 latency and calls over their tier's budget, from every replayed call."""
+    rows = con.execute(f"""SELECT o.task, quantile_cont(o.latency, 0.5), quantile_cont(o.latency, 0.95),
+                                  count(*) FILTER (WHERE o.latency > t.max_latency_ms)
+                           FROM {outcomes} o LEFT JOIN _sim_tiers t ON t.tier_idx = o.answer_tier
+                           GROUP BY o.task""").fetchall()
+    return {r[0]: (r[1], r[2], int(r[3])) for r in rows}
 
 
 def score_sql(outcomes: str) -> str:
