@@ -19,14 +19,21 @@ import pytest
 from typer.testing import CliRunner
 
 from mmaudit.cli import app
+from mmaudit.errors import InputError
 from mmaudit.evals.stats import bootstrap_mean, curve_figures, mean_interval, wilson
 from mmaudit.evals.sweep import parse_sweep, with_value
-from mmaudit.errors import InputError
 from mmaudit.simulate import parse_gate
 from tests.conftest import write_jsonl
-from tests.test_simulate import call, load, policy, prices, simulate  # noqa: F401 (fixture)
+from tests.test_simulate import PRICES, call, load, policy, simulate
 
 runner = CliRunner()
+
+
+@pytest.fixture
+def prices(tmp_path: Path) -> Path:
+    path = tmp_path / "prices.yaml"
+    path.write_text(PRICES)
+    return path
 
 
 # --------------------------------------------------------------------------- statistics

@@ -22,12 +22,12 @@ from mmaudit.cli.common import (
 from mmaudit.cli.report_cmd import ReportFormatOption, emit_any
 from mmaudit.errors import InputError
 from mmaudit.evals.sweep import parse_sweep, run_sweep
-from mmaudit.render_html import ReportFormat
 from mmaudit.formats import macros
 from mmaudit.period import resolve_period
 from mmaudit.policy import load_policy, starter_policy
 from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import markdown
+from mmaudit.render_html import ReportFormat
 from mmaudit.simulate import SimulationOptions, parse_gate, run_policy
 from mmaudit.simulate.decide import DEFAULT_SEED
 from mmaudit.simulate.report import simulation_report

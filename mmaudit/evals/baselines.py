@@ -18,9 +18,10 @@ from decimal import Decimal
 
 import duckdb
 
+from mmaudit.evals.importer import mixed_grader_cells
+from mmaudit.evals.stats import pgr
 from mmaudit.policy import Policy, Route, Tier
 from mmaudit.simulate.decide import SimulationOptions, period_sql
-from mmaudit.evals.importer import mixed_grader_cells
 from mmaudit.simulate.measured import Baseline, Quality, RandomMix
 from mmaudit.simulate.quality import (
     MIN_ITEMS,
@@ -34,7 +35,6 @@ from mmaudit.simulate.quality import (
     task_latencies,
     total_cost,
 )
-from mmaudit.evals.stats import pgr
 from mmaudit.simulate.result import SimulationResult
 
 

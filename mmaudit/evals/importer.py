@@ -176,9 +176,9 @@ def _stage(con: duckdb.DuckDBPyConnection, path: Path, types: dict[str, str], sp
         FROM p""", [spec.grader, result.eval_set])
     result.rows = int(con.execute("SELECT count(*) FROM _ev_stage").fetchall()[0][0])
     result.judge_failures = int(con.execute("SELECT count(*) FROM _ev_stage WHERE judge_failed AND reason IS NULL").fetchall()[0][0])
-    con.execute(f"""ALTER TABLE _ev_stage ADD COLUMN score DOUBLE""")
+    con.execute("""ALTER TABLE _ev_stage ADD COLUMN score DOUBLE""")
     con.execute(f"""UPDATE _ev_stage SET score = CASE WHEN NOT judge_failed THEN (raw_score - {lo!r}) / {hi - lo!r} END""")
-    con.execute(f"""ALTER TABLE _ev_stage ADD COLUMN success BOOLEAN""")
+    con.execute("""ALTER TABLE _ev_stage ADD COLUMN success BOOLEAN""")
     con.execute(f"""UPDATE _ev_stage SET success = CASE WHEN judge_failed THEN NULL WHEN success_num IS NOT NULL
                     THEN success_num >= 0.5 ELSE raw_score >= {spec.threshold!r} END""")
     con.execute(f"ALTER TABLE _ev_stage ADD COLUMN scale_min DOUBLE DEFAULT {lo!r}")
@@ -213,7 +213,7 @@ def _check_and_load(con: duckdb.DuckDBPyConnection, path: Path, result: ImportRe
     cols = ("eval_set, call_id, prompt_hash, prompt_text, model, model_key, sample, grader, score, raw_score, success, "
             "judge_failed, scale_min, scale_max, task, complexity, input_tokens, output_tokens, cost_usd, latency_ms, "
             "ttft_ms, source_line")
-    ok = con.execute(f"""SELECT count(*) FROM _ev_stage WHERE reason IS NULL""").fetchall()[0][0]
+    ok = con.execute("""SELECT count(*) FROM _ev_stage WHERE reason IS NULL""").fetchall()[0][0]
     con.execute(f"""INSERT INTO evals ({cols}, run_id, source_file)
         SELECT {cols}, ?, ? FROM (
             SELECT *, row_number() OVER (PARTITION BY {KEY} ORDER BY source_line) AS dup
