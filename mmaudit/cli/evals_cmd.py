@@ -97,8 +97,9 @@ def hash_(
     texts: Annotated[Optional[list[str]], typer.Argument(help="Prompt texts; none: one per line on stdin.")] = None,
     messages: Annotated[bool, typer.Option("--messages", help="Each text is a chat messages JSON array.")] = False,
 ) -> None:
-    """Print the prompt hash ingest stores in calls.prompt_hash (use it as `prompt_hash` in an
-    outcome file).
+    """Print the prompt hash ingest stores in calls.prompt_hash.
+
+    Use it as `prompt_hash` in an outcome file (the recipe is in docs/evals.md).
 
     Examples:
 
@@ -129,9 +130,11 @@ def sample(
     seed: Annotated[str, typer.Option(help="Seed of the draw; two runs with one seed agree.")] = "mmaudit",
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Write a stratified sample of logged prompts (task x complexity, weighted by spend) to run
-    on candidate models; import the scores back with `mmaudit evals import` (by call_id).
-    Calls ingested with --redact-text, or without a known text_redacted flag, are never exported.
+    """Write a stratified sample of logged prompts to run on candidate models.
+
+    Task x complexity cells, drawn weighted by spend, one call per distinct prompt; import the
+    grades back with `mmaudit evals import` (by call_id or prompt_hash). Calls ingested with
+    --redact-text, or without a known text_redacted flag, are never exported.
 
     Examples:
 

@@ -109,7 +109,7 @@ def baselines(con: duckdb.DuckDBPyConnection, seed: str) -> list[Baseline]:
     out = []
     for m in models:
         iv = interval_of(con, "_ev_base", "score", seed, f"model_key = '{_lit(m.key)}'")
-        out.append(Baseline(f"all:{m.key}", m.cost, m.quality, iv.low, iv.high,
+        out.append(Baseline(f"all:{m.key}", m.cost, m.quality, _finite(iv.low), _finite(iv.high),
                             1.0 if strong and m.key == strong.key else 0.0))
     logged = quality_of(con, "_ev_logged", seed)
     out.append(Baseline("logged", total_cost(con, "_ev_logged"), logged.mean, logged.ci_low, logged.ci_high,
@@ -119,6 +119,11 @@ def baselines(con: duckdb.DuckDBPyConnection, seed: str) -> list[Baseline]:
     out.append(Baseline("oracle", total_cost(con, "_ev_oracle"), oracle.mean, oracle.ci_low, oracle.ci_high,
                         strong_share(con, "_ev_oracle", strong)))
     return out
+
+
+def _finite(x: float | None) -> float | None:
+    """NaN (an interval over nothing) as None, so the JSON stays valid."""
+    return None if x is None or x != x else x
 
 
 def _lit(text: str) -> str:
@@ -162,7 +167,7 @@ def random_mix(con: duckdb.DuckDBPyConnection, scored: str, policy_cost: Decimal
         WHERE s.score IS NOT NULL AND ba.score IS NOT NULL AND bb.score IS NOT NULL""", [p, p, a.key, b.key])
     iv = interval_of(con, "_ev_diff", "d", seed)
     return RandomMix(quality=mix_quality, cost_usd=mix_cost, margin=policy_quality - mix_quality,
-                     margin_ci_low=iv.low, margin_ci_high=iv.high, models=[a.key, b.key] if a.key != b.key else [a.key],
+                     margin_ci_low=_finite(iv.low), margin_ci_high=_finite(iv.high), models=[a.key, b.key] if a.key != b.key else [a.key],
                      share_of_second=p)
 
 

@@ -58,6 +58,11 @@ def sample_prompts(con: duckdb.DuckDBPyConnection, out: Path, per_cell: int, see
         raise InputError("--per-cell must be at least 1")
     if out.exists():
         raise InputError(f"{out} exists: not overwriting it")
+    has_flag = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'calls' "
+                           "AND column_name = 'text_redacted' AND NOT internal").fetchall()[0][0]
+    if not has_flag:
+        raise InputError("this database predates text_redacted (migration 0003): whether its calls were redacted is "
+                         "unknown, so none can be exported; re-ingest the logs into a new database")
     period = period_sql(options)
     eligible = "c.text_redacted IS NOT DISTINCT FROM false AND coalesce(c.user_prompt, c.system_prompt) IS NOT NULL"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _ev_pick AS
