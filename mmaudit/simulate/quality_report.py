@@ -11,11 +11,14 @@ from mmaudit.simulate.result import SimulationResult
 QUALITY = [
     Column("policy", "Policy"), Column("quality", "Quality", "float"), Column("ci", "95% interval"),
     Column("measured_share", "Own item", "share"), Column("pooled", "Pooled", "share"),
-    Column("assumed", "Assumed", "share"), Column("cost_per_success_usd", "Cost/success", "usd"),
-    Column("pgr", "PGR", "float"), Column("margin", "vs random mix [95%]"), Column("beats", "Beats random mix?"),
+    Column("assumed", "Assumed", "share"),
+]
+VERSUS = [
+    Column("policy", "Policy"), Column("cost_per_success_usd", "Cost/success", "usd"), Column("pgr", "PGR", "float"),
+    Column("margin", "vs random mix [95%]"), Column("beats", "Beats random mix?"),
 ]
 BASELINES = [Column("name", "Baseline"), Column("cost_usd", "Cost", "usd"), Column("quality", "Quality", "float"),
-             Column("ci", "95% interval"), Column("strong_share", "Strongest-model share", "share")]
+             Column("ci", "95% interval"), Column("strong_share", "Strong share", "share")]
 SWEEP = [Column("value", "Value", "float"), Column("cost_usd", "Cost", "usd"), Column("quality", "Quality", "float"),
          Column("strong_share", "Strong-call share", "share")]
 
@@ -57,11 +60,14 @@ def quality_tables(results: list[SimulationResult]) -> list[Table]:
                      + ", ".join(f"{r.policy} {r.quality.mean_on_scale:.3f}" for r in measured
                                  if r.quality and r.quality.mean_on_scale is not None) + ".")
     notes.append("Own item: calls scored by their own item on the model that answers; pooled: task x complexity, task "
-                 "or model means; assumed: the price table's prior. Beats random mix: yes only when the margin's "
-                 "95% interval is above 0.")
-    tables = [Table("Measured quality", QUALITY, [_quality_row(r) for r in measured], None, notes)]
-    rows = [{**vars(b), "ci": _ci(b.ci_low, b.ci_high)} for b in measured[0].baselines]
-    tables.append(Table("Baselines on the same calls", BASELINES, rows, None,
+                 "or model means; assumed: the price table's prior, not a measurement.")
+    rows = [_quality_row(r) for r in measured]
+    tables = [Table("Measured quality", QUALITY, rows, None, notes),
+              Table("Against the random mix at the same cost", VERSUS, rows, None,
+                    ["Beats random mix: yes only when the margin's 95% interval is above 0. PGR: 0 = weakest single "
+                     "model, 1 = strongest. Cost/success: per expected successful answer."])]
+    base_rows = [{**vars(b), "ci": _ci(b.ci_low, b.ci_high)} for b in measured[0].baselines]
+    tables.append(Table("Baselines on the same calls", BASELINES, base_rows, None,
                         ["oracle: per call the best-scoring model, cheapest among ties (with 0/1 outcomes: the "
                          "cheapest that succeeds) — a bound no router reaches."]))
     for r in results:
