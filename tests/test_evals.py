@@ -311,3 +311,12 @@ def test_measured_latency_replaces_the_replay_model(tmp_path, prices) -> None:
     chat = {t.task: t for t in r.tasks}["chat"]
     assert chat.p50_latency_ms == pytest.approx((1_100 + 100_100) / 2)  # of 900, 1,100, 100,100, 100,100
     assert any("latency measured in evals" in a for a in r.assumptions)
+
+
+def test_rows_written_by_live_runs_without_model_key_are_used(tmp_path, prices) -> None:
+    """Live runs write model, score, call_id, grader, run_id and measurements, not model_key."""
+    con = load(tmp_path, prices, [call(i, "chat", "simple") for i in range(4)])
+    con.executemany("INSERT INTO evals (call_id, model, score, grader, run_id) VALUES (?, 'cheap', ?, 'exact', 'live-1')",
+                    [[f"c{i:04d}", float(i < 3)] for i in range(4)])
+    r = simulate(con, policy(routes=[{"default": "fast"}]))
+    assert r.quality.mean == pytest.approx(0.75) and r.quality.measured_share == 1.0

@@ -60,9 +60,8 @@ def prepare(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> None:
     if done and con.execute("SELECT count(*) FROM _ev_memo WHERE k = ?", [key]).fetchall()[0][0]:
         return
     build_items(con, options)
-    models = [r[0] for r in con.execute("""SELECT DISTINCT e.model_key FROM evals e
-        WHERE e.model_key IS NOT NULL AND e.score IS NOT NULL
-          AND e.model_key IN (SELECT model_key FROM price_rates) ORDER BY 1""").fetchall()]
+    models = [r[0] for r in con.execute("""SELECT DISTINCT model_key FROM _ev_item
+        WHERE model_key IN (SELECT model_key FROM price_rates) ORDER BY 1""").fetchall()]
     con.execute("""CREATE OR REPLACE TEMP TABLE _ev_base (model_key VARCHAR, ref BIGINT, task VARCHAR, complexity VARCHAR,
                    failed BOOLEAN, cache_hit BOOLEAN, answer_key VARCHAR, cost DECIMAL(38, 12), latency DOUBLE,
                    answer_tier INTEGER, score DOUBLE, success DOUBLE, level VARCHAR, cluster VARCHAR)""")

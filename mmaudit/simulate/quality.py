@@ -32,6 +32,8 @@ from mmaudit.simulate.tables import load_chains, load_tables, resolve_models
 from mmaudit.store import fetch_dicts
 
 MIN_ITEMS = 30
+# a writer may leave model_key empty (live runs write the model as called): resolve it here
+MODEL_KEY = "coalesce(model_key, mm_model_key(model))"
 LEVELS = ("item", "cell", "task_model", "model", "assumed")
 _SUMS = tuple(f"{x}{p}" for x in ("m_", "e_", "b_") for p in ("in", "cr", "cw", "out", "unc"))
 
@@ -43,7 +45,7 @@ def has_evals(con: duckdb.DuckDBPyConnection) -> bool:
     if not present:
         return False
     return bool(con.execute("SELECT count(*) FROM (SELECT 1 FROM evals WHERE score IS NOT NULL "
-                            "AND model_key IS NOT NULL LIMIT 1)").fetchall()[0][0])
+                            f"AND {MODEL_KEY} IS NOT NULL LIMIT 1)").fetchall()[0][0])
 
 
 def build_items(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> None:
@@ -53,13 +55,13 @@ def build_items(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> N
     _ev_call_item  (call ref, model) -> its item's figures (by call_id first, else prompt_hash)
     _ev_cell, _ev_tm, _ev_model   the pooled levels, only where >= MIN_ITEMS items
     """
-    con.execute("""CREATE OR REPLACE TEMP TABLE _ev_item AS
-        SELECT call_id, CASE WHEN call_id IS NULL THEN prompt_hash END AS prompt_hash, model_key,
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _ev_item AS
+        SELECT call_id, CASE WHEN call_id IS NULL THEN prompt_hash END AS prompt_hash, {MODEL_KEY} AS model_key,
                avg(score) AS score, avg(CAST(coalesce(success, score >= 0.5) AS DOUBLE)) AS success,
                avg(output_tokens) AS out_tokens, avg(latency_ms) AS latency_ms,
                any_value(task) AS task, any_value(complexity) AS complexity
-        FROM evals WHERE NOT judge_failed AND score IS NOT NULL AND model_key IS NOT NULL
-        GROUP BY ALL""")
+        FROM evals WHERE NOT coalesce(judge_failed, false) AND score IS NOT NULL AND {MODEL_KEY} IS NOT NULL
+        GROUP BY 1, 2, 3""")
     period = period_sql(options)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _ev_call_item AS
         WITH c AS (SELECT c.rowid AS ref, c.call_id, c.prompt_hash, coalesce(c.task, 'other') AS task, c.complexity
