@@ -32,11 +32,12 @@ class Chart:
     """Figures for one chart. `series[name][i]` is the value of `name` for `categories[i]`.
 
     kind `stacked_columns`: one column per category, series stacked; `bars`: one horizontal bar
-    per category and series (grouped).
+    per category and series (grouped); `lines`: one line per series over evenly spaced categories
+    (a sweep's knob values), the y axis from 0.
     """
 
     title: str
-    kind: Literal["stacked_columns", "bars"]
+    kind: Literal["stacked_columns", "bars", "lines"]
     categories: list[str]
     series: dict[str, list[float]]
     unit: Kind = "float"
@@ -131,6 +132,34 @@ def _bars(chart: Chart) -> str:
     return _svg(chart, width, height + (12 if len(names) > 1 else 0), parts)
 
 
+def _lines(chart: Chart) -> str:
+    width, height, left, bottom, top = 640, 300, 70, 60, 20
+    n = len(chart.categories)
+    peak = max((v for s in chart.series.values() for v in s if v is not None), default=0) or 1
+    plot_h, plot_w = height - bottom - top, width - left - 20
+    parts = [f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#888"/>']
+    for frac in (0, 0.5, 1):
+        y = top + plot_h * (1 - frac)
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{_e(format_value(peak * frac, chart.unit))}</text>')
+
+    def x_of(i: int) -> float:
+        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+
+    for i, category in enumerate(chart.categories):
+        parts.append(f'<text x="{x_of(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle">{_e(category)}</text>')
+    for j, (name, values) in enumerate(chart.series.items()):
+        colour = PALETTE[j % len(PALETTE)]
+        points = [(x_of(i), top + plot_h * (1 - v / peak), i) for i, v in enumerate(values) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for x, y, i in points:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{_e(chart.categories[i])} · '
+                         f'{_e(name)}: {_e(format_value(values[i], chart.unit))}</title></circle>')
+    parts.append(_legend(list(chart.series), left, height - 22))
+    return _svg(chart, width, height, parts)
+
+
 def _legend(names: list[str], x: float, y: float) -> str:
     items = []
     for j, name in enumerate(names):
@@ -151,6 +180,8 @@ def svg_chart(chart: Chart) -> str:
     """One chart as inline SVG; an empty chart becomes a one-line note."""
     if not chart.categories or not chart.series:
         return f'<p class="note">{_e(chart.title)}: no data</p>'
+    if chart.kind == "lines":
+        return _lines(chart)
     return _stacked_columns(chart) if chart.kind == "stacked_columns" else _bars(chart)
 
 

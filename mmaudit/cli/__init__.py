@@ -12,6 +12,7 @@ from mmaudit import __version__
 from mmaudit.cli import (
     audit_cmd,
     categorize_cmd,
+    evals_cmd,
     export_cmd,
     generate_cmd,
     ingest_cmd,
@@ -43,6 +44,7 @@ app.command("report")(report_cmd.report)
 app.command("audit")(audit_cmd.audit)
 app.command("export")(export_cmd.export)
 app.command("purge")(purge_cmd.purge)
+app.add_typer(evals_cmd.app, name="evals")
 
 
 def _version(value: bool) -> None:

@@ -12,21 +12,22 @@ from rich.markup import escape
 from mmaudit import store
 from mmaudit.cli.common import (
     DbOption,
-    FormatOption,
     OutOption,
     PeriodOption,
     SinceOption,
     UntilOption,
-    emit,
     stderr,
     user_errors,
 )
+from mmaudit.cli.report_cmd import ReportFormatOption, emit_any
 from mmaudit.errors import InputError
+from mmaudit.evals.sweep import parse_sweep, run_sweep
 from mmaudit.formats import macros
 from mmaudit.period import resolve_period
 from mmaudit.policy import load_policy, starter_policy
 from mmaudit.pricing import load_catalog, register_prices
-from mmaudit.render import OutputFormat, markdown
+from mmaudit.render import markdown
+from mmaudit.render_html import ReportFormat
 from mmaudit.simulate import SimulationOptions, parse_gate, run_policy
 from mmaudit.simulate.decide import DEFAULT_SEED
 from mmaudit.simulate.report import simulation_report
@@ -47,7 +48,9 @@ def simulate(
     fail_if: Annotated[
         Optional[list[str]], typer.Option("--fail-if", help='Gate on the last policy, e.g. "savings_pct < 30"; exit 1 when true.')
     ] = None,
-    fmt: FormatOption = OutputFormat.table,
+    sweep: Annotated[Optional[str], typer.Option(help="Cost/quality curve of the last policy: PARAM=LO:HI:STEPS "
+                                                     "(uncertain, cascade or ab), e.g. uncertain=0:1:11 (docs/evals.md).")] = None,
+    fmt: ReportFormatOption = ReportFormat.table,
     out: OutOption = None,
 ) -> None:
     """Replay the stored calls against routing policies and report projected cost and risk.
@@ -59,6 +62,8 @@ def simulate(
       mmaudit simulate -p policies/single.yaml -p policies/tiers.yaml --period 2025-Q2 --format markdown
 
       mmaudit simulate -p proposed.yaml --fail-if "savings_pct < 30" --fail-if "quality_risk_calls > 0"
+
+      mmaudit simulate -p tiers.yaml --sweep uncertain=0:1:11 --fail-if "beats_random_mix_margin < 0"
     """
     with user_errors():
         gates = [parse_gate(g) for g in fail_if or []]
@@ -68,10 +73,13 @@ def simulate(
         macros.install(con)
         register_prices(con, load_catalog(list(prices or [])))
         options = SimulationOptions(since=window.start, until=window.end, baseline=baseline, seed=seed)
+        sweep_spec = parse_sweep(sweep) if sweep else None
         results = [run_policy(con, pol, options, source) for pol, source in policies]
+        if sweep_spec:
+            results[-1].sweep = run_sweep(con, policies[-1][0], options, sweep_spec, policies[-1][1])
         con.close()
     report = simulation_report(results, window.describe())
-    emit(report, fmt, out)
+    emit_any(report, fmt, out)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as fh:

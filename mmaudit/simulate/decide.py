@@ -134,7 +134,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                         - coalesce(c.cache_write_tokens, 0), 0) AS tunc,
                CASE WHEN coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 THEN coalesce(c.cost_usd, 0)
                     ELSE c.cost_usd END AS actual,
-               c.latency_ms
+               c.latency_ms, {"c.call_rowid" if table == "calls" else "c.ref"} AS ref
         FROM (SELECT c.*{", c.rowid AS call_rowid, " + hashed + " AS h" if table == "calls" else ""}
               FROM {table} c WHERE {period_sql(options)}) c
         {join} CROSS JOIN o"""
@@ -142,10 +142,10 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
             "route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
         body = (f"SELECT {dims}, count(*) AS n, sum(tin) AS tin, sum(tcr) AS tcr, sum(tcw) AS tcw, sum(tout) AS tout, "
-                f"sum(tunc) AS tunc, sum(actual) AS actual, NULL::DOUBLE AS latency_ms "
+                f"sum(tunc) AS tunc, sum(actual) AS actual, NULL::DOUBLE AS latency_ms, NULL::BIGINT AS ref "
                 f"FROM ({calls}) GROUP BY {dims}")
     else:
-        body = f"SELECT {dims}, 1 AS n, tin, tcr, tcw, tout, tunc, actual, latency_ms FROM ({calls})"
+        body = f"SELECT {dims}, 1 AS n, tin, tcr, tcw, tout, tunc, actual, latency_ms, ref FROM ({calls})"
     sql = f"""
     WITH o AS (SELECT coalesce(list({{'provider': provider, 'start_ts': start_ts, 'end_ts': end_ts}}), []) AS outages
                FROM _sim_outages)
@@ -166,7 +166,7 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
                      for x in SAMPLED_COLUMNS)  # tags only matter here for routes on them
     hashed = _hash_sql(options, has_call_hash)
     sample = "" if below is None else f"AND hash({hashed}) < {int(below)}"
-    return (f"SELECT {cols}, {hashed} AS h, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
+    return (f"SELECT {cols}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 
 

@@ -99,7 +99,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
     SELECT s.day, s.task, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
            s.keep, s.route_model IS NOT NULL AS model_route, s.compliance, s.failed, s.fell_back, s.escalated,
            s.cache_hit, s.moved_up, s.final_key, CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
-           s.ok, s.data_class, s.is_batch, s.baseline_known, s.n, s.actual,
+           s.ok, s.data_class, s.is_batch, s.baseline_known, s.n, s.actual, s.ref,
            {_scaled("m_", f"coalesce({m_ratio}, 1.0)")},
            {_scaled("e_", f"coalesce({e_ratio}, 1.0)", "s.escalated")},
            {_scaled("b_", f"coalesce({b_ratio}, 1.0)", "true" if base_key else "false")},
@@ -222,7 +222,10 @@ def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     calls = int(con.execute("SELECT coalesce(sum(n), 0) FROM _sim_groups").fetchall()[0][0])
     _latency(con, policy, options, cuts, has_call_hash, calls)
     _price(con, base_key)
-    return summarise(con, policy, options)
+    result = summarise(con, policy, options)
+    from mmaudit.evals.baselines import attach  # measured quality, when evals has outcomes (docs/evals.md)
+    attach(con, policy, options, result)
+    return result
 
 
 __all__ = ["SimulationOptions", "run_policy"]

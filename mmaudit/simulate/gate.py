@@ -18,7 +18,26 @@ GATE_METRICS = (
     "calls", "baseline_cost_usd", "projected_cost_usd", "savings_usd", "savings_pct",
     "cost_per_successful_response_usd", "escalation_rate", "fallback_rate", "failed_calls",
     "quality_risk_calls", "compliance_violations", "cache_hits", "unpriced_calls",
+    # measured quality (docs/evals.md): None without outcomes in the evals table
+    "quality", "quality_ci_low", "quality_ci_high", "measured_share", "assumed_share", "pgr",
+    "cost_per_success_usd", "beats_random_mix_margin", "beats_random_mix_ci_low", "apgr", "cpt50", "cpt80",
 )
+# gate names for figures nested in the JSON (the rest are top-level keys)
+_NESTED = {
+    "quality": ("quality", "mean"), "quality_ci_low": ("quality", "ci_low"), "quality_ci_high": ("quality", "ci_high"),
+    "measured_share": ("quality", "measured_share"), "assumed_share": ("quality", "levels", "assumed"),
+    "beats_random_mix_margin": ("random_mix", "margin"), "beats_random_mix_ci_low": ("random_mix", "margin_ci_low"),
+    "apgr": ("sweep", "apgr"), "cpt50": ("sweep", "cpt50"), "cpt80": ("sweep", "cpt80"),
+}
+
+
+def _lookup(data: dict[str, Any], metric: str) -> Any:
+    value: Any = data
+    for key in _NESTED.get(metric, (metric,)):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
 
 
 @dataclass(frozen=True)
@@ -29,7 +48,7 @@ class Gate:
     text: str
 
     def fails(self, data: dict[str, Any]) -> bool:
-        actual = data.get(self.metric)
+        actual = _lookup(data, self.metric)
         return actual is not None and _OPS[self.op](float(actual), self.value)
 
 

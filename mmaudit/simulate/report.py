@@ -6,6 +6,8 @@ from dataclasses import asdict
 from typing import Any
 
 from mmaudit.render import Column, Report, Table
+from mmaudit.render_html import ChartedReport
+from mmaudit.simulate.quality_report import quality_tables, sweep_charts
 from mmaudit.simulate.result import SimulationResult
 
 COMPARISON = [
@@ -54,10 +56,11 @@ def simulation_report(results: list[SimulationResult], period_label: str) -> Rep
         tables.append(Table(f"Tier utilisation — {r.policy}", TIERS, [asdict(t) for t in r.tiers]))
         tables.append(Table(f"Models — {r.policy}", MODELS, [asdict(m) for m in r.models]))
         tables.append(Table(f"By task — {r.policy}", TASKS, [asdict(t) for t in r.tasks]))
+    tables.extend(quality_tables(results))
     notes = ["Projected cost includes the fixed monthly cost of self-hosted models for each month they serve calls.",
              "Assumptions:"]
     for assumption in dict.fromkeys(a for r in results for a in r.assumptions):
         notes.append(f"  - {assumption}")
     data: dict[str, Any] = _json(results[0]) if len(results) == 1 else {"policies": [_json(r) for r in results]}
     data["period"] = period_label
-    return Report(tables, data, notes)
+    return ChartedReport(tables, data, notes, title=f"mmaudit simulate — {period_label}", charts=sweep_charts(results))

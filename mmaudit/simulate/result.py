@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from mmaudit.simulate.measured import Baseline, Quality, RandomMix, Sweep
+
 
 @dataclass
 class TierUse:
@@ -63,6 +65,13 @@ class SimulationResult:
     models: list[ModelUse] = field(default_factory=list)
     tasks: list[TaskUse] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+    # measured quality, when the evals table has outcomes (mmaudit/simulate/quality.py)
+    quality: Quality | None = None
+    cost_per_success_usd: Decimal | None = None
+    pgr: float | None = None
+    random_mix: RandomMix | None = None
+    baselines: list[Baseline] = field(default_factory=list)
+    sweep: Sweep | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,42 @@
+r"""The prompt hash an eval item and a logged call share: the md5 that ingest stores in
+`calls.prompt_hash` (the `mm_prompt_hash` macro in mmaudit/formats/macros.py).
+
+Recipe, for teams computing it outside mmaudit: join the prompt's message texts with a newline
+(system first, then each message in order), put one newline in front, strip spaces (only ' ')
+from both ends, lower-case, replace every run of whitespace by one space, and take the hex md5
+of the UTF-8 bytes. In Python: `md5(re.sub(r"\s+", " ", ("\n" + text).strip(" ").lower()))`
+(the leading newline becomes a leading space). `mmaudit evals hash` prints it, so a team can
+check its own code against ours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import duckdb
+
+from mmaudit.errors import InputError
+from mmaudit.formats import macros
+
+
+def prompt_hashes(texts: Sequence[str], messages: bool = False) -> list[str | None]:
+    """Hash prompts the way ingest does; with `messages`, each text is a chat `messages` JSON
+    array (OpenAI shape: the system message is one of the messages)."""
+    if messages:
+        for text in texts:
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"--messages: not JSON ({exc.msg} at character {exc.pos})") from None
+            if not isinstance(parsed, list):
+                raise InputError("--messages: expected a JSON array of {role, content} messages")
+    con = duckdb.connect(":memory:")
+    try:
+        macros.install(con)
+        expr = "mm_prompt_hash(NULL, mm_all_text(t))" if messages else "mm_prompt_hash(NULL, t)"
+        con.execute("CREATE TEMP TABLE _t (i INTEGER, t VARCHAR)")
+        con.executemany("INSERT INTO _t VALUES (?, ?)", list(enumerate(texts)))
+        return [r[0] for r in con.execute(f"SELECT {expr} FROM _t ORDER BY i").fetchall()]
+    finally:
+        con.close()
