@@ -14,6 +14,9 @@ from mmaudit.pricing.catalog import (
 from mmaudit.pricing.litellm import import_litellm
 from mmaudit.pricing.schema import DATA_CLASSES, TASKS, ModelPrice, PriceTable
 from mmaudit.pricing.sql import (
+    cost_from_sums_sql,
+    resolve,
+    unpriced_calls,
     apply_prices,
     cost_sql,
     effective_cost_sql,
@@ -32,5 +35,5 @@ __all__ = [
     "BUNDLED_DIR", "DATA_CLASSES", "TASKS", "LoadedTable", "ModelPrice", "PriceCatalog", "PriceEntry",
     "PriceTable", "apply_prices", "cost_sql", "effective_cost_sql", "fixed_costs", "import_litellm",
     "load_catalog", "load_table", "price_notes", "priced_calls_sql", "pricing_enricher", "rate_window_sql", "reconcile",
-    "register_prices", "resolve_models", "unknown_models",
+    "register_prices", "resolve_models", "unknown_models", "cost_from_sums_sql", "resolve", "unpriced_calls",
 ]

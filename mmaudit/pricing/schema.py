@@ -29,7 +29,7 @@ MAX_RATE_PLACES = 6  # per 1M tokens; /1e6 per token must fit DECIMAL(38,12) exa
 MAX_RATE = Decimal(1_000_000)  # USD per 1M tokens: far above any real price, and fits DECIMAL(38,12)
 MAX_TOKENS = 100_000_000  # a context window or threshold above this is a typo (and overflows SQL ints)
 
-ModelKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
+ModelKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._:/-]*$", max_length=200)]
 Task = Literal[
     "default", "classification", "extraction", "summarization", "translation", "qa", "chat",
     "writing", "code", "reasoning", "embedding", "vision", "other",
@@ -60,13 +60,34 @@ class _Strict(BaseModel):
 
 
 class LongContext(_Strict):
-    """Rates for the WHOLE request once input_tokens exceeds `threshold` (Anthropic, Gemini)."""
+    """Rates for the WHOLE request once input_tokens passes `threshold` (Anthropic, Gemini, OpenAI).
+
+    `boundary: above` (default) = input_tokens > threshold; `at_or_above` = input_tokens >= threshold.
+    """
 
     threshold: int = Field(gt=0, le=MAX_TOKENS)
+    boundary: Literal["above", "at_or_above"] = "above"
     input: Price
     output: Price
     cached_input: Price | None = None
     cache_write: Price | None = None
+    cache_write_1h: Price | None = None
+    reasoning: Price | None = None
+
+    def start(self) -> int:
+        """The tier start in genai-prices' convention (applies when input_tokens > start)."""
+        return self.threshold - 1 if self.boundary == "at_or_above" else self.threshold
+
+
+class Batch(_Strict):
+    """Per-component batch rates (USD per 1M tokens); components left out are charged as input/output."""
+
+    input: Price
+    output: Price
+    cached_input: Price | None = None
+    cache_write: Price | None = None
+    cache_write_1h: Price | None = None
+    reasoning: Price | None = None
 
 
 
@@ -93,8 +114,11 @@ class ModelPrice(_Strict):
     output: Price | None = None
     cached_input: Price | None = None
     cache_write: Price | None = None
+    cache_write_1h: Price | None = None  # 1-hour cache writes; omitted = cache_write price
+    reasoning: Price | None = None  # reasoning tokens (of output); omitted = output price
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
-    long_context: LongContext | None = None
+    batch: Batch | None = None
+    long_context: LongContext | list[LongContext] | None = None
     fine_tuned: FineTuned | None = None
     fixed_monthly_usd: Decimal | None = Field(default=None, ge=0, le=1_000_000_000)
     context_window: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
@@ -105,6 +129,7 @@ class ModelPrice(_Strict):
     token_ratio: float | None = Field(default=None, gt=0, le=100)
     mode: Literal["chat", "completion", "embedding", "reasoning"] | None = None
     notes: str | None = None
+    source_url: str | None = None  # curated overrides: the provider page that states the rule
 
 
     @model_validator(mode="after")
@@ -117,20 +142,28 @@ class ModelPrice(_Strict):
         self._check_long_context()
         return self
 
-    def _check_long_context(self) -> None:
+    def tiers(self) -> list[LongContext]:
         lc = self.long_context
-        if lc is None:
-            return
-        if self.cached_input is not None and lc.cached_input is None:
-            raise ValueError("long_context.cached_input is required when cached_input is set")
-        if self.cache_write is not None and lc.cache_write is None:
-            raise ValueError("long_context.cache_write is required when cache_write is set")
+        return [] if lc is None else ([lc] if isinstance(lc, LongContext) else sorted(lc, key=LongContext.start))
+
+    def _check_long_context(self) -> None:
+        tiers = self.tiers()
+        if len(tiers) > 2 or len({t.start() for t in tiers}) != len(tiers):
+            raise ValueError("long_context: at most 2 tiers, with different thresholds")
+        if self.batch is not None and self.batch_discount is not None:
+            raise ValueError("give batch (per-component rates) or batch_discount, not both")
+        for lc in tiers:
+            if self.cached_input is not None and lc.cached_input is None:
+                raise ValueError("long_context.cached_input is required when cached_input is set")
+            if self.cache_write is not None and lc.cache_write is None:
+                raise ValueError("long_context.cache_write is required when cache_write is set")
 
 
 class PriceTable(_Strict):
     """One price-table file: a full or partial snapshot effective from a date."""
 
     effective_from: date
+    effective_to: date | None = None  # optional end: after it, lower layers' prices apply again
     source: str = Field(min_length=1)
     currency: Literal["USD"]
     notes: str | None = None
