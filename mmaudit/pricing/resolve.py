@@ -123,10 +123,9 @@ class Resolver:
                 key = self.aliases.get(cand)
                 if key in self.ft_keys:
                     return key, stage, True
-            for ref in _genai_ids(model.strip().lower(), "openai")[:1]:
-                key = self._genai(ref, hint or "openai")
-                if key is not None:
-                    return key, 0, False
+            key = self._genai(model.strip().lower(), hint or "openai")  # genai-prices' own fine-tune models
+            if key is not None:
+                return key, 0, False
             return None, None, False
         exact = model.strip().lower()
         if exact in self.aliases:

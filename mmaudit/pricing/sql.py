@@ -139,8 +139,12 @@ def rows_table(rows: list[RateRow]) -> pa.Table:
 
 
 def _register_rates(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
-    for name, rows in (("price_rates_all", catalog.rows), ("price_rates_ft", catalog.ft_rows)):
-        arrow = rows_table(rows)  # noqa: F841 - read by the query below
+    cached = getattr(catalog, "_arrow", None)
+    if cached is None:  # built once per catalog: ingest registers it on every connection
+        cached = {"price_rates_all": rows_table(catalog.rows), "price_rates_ft": rows_table(catalog.ft_rows)}
+        catalog._arrow = cached
+    for name in ("price_rates_all", "price_rates_ft"):
+        arrow = cached[name]  # noqa: F841 - read by the query below
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM arrow")
     con.execute("CREATE OR REPLACE TEMP TABLE price_rates AS SELECT * FROM price_rates_all WHERE service_tier = 'standard'")
 
