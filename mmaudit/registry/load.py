@@ -118,6 +118,7 @@ def register_registry(con: duckdb.DuckDBPyConnection, catalog: Any) -> None:
     merged = merged_by_key(catalog, resolve)
     keys = sorted(set(catalog.models) | set(merged))
     ft_keys = {r.model_key for r in catalog.ft_rows}
+    fixed = {r.model_key: r.fixed_monthly_usd for r in catalog.rows if r.valid_to is None and r.fixed_monthly_usd is not None}
     cols: dict[str, list[Any]] = {c: [] for c in (
         "model_key", "provider", "mode", "tokenizer", "token_ratio", "ttft_ms", "output_tokens_per_s",
         "context_window", "data_classes", "fixed_monthly_usd", "has_fine_tune", "tier", "in_registry", "registry_origin")}
@@ -131,7 +132,7 @@ def register_registry(con: duckdb.DuckDBPyConnection, catalog: Any) -> None:
             "ttft_ms": latency.ttft_ms if latency else None,
             "output_tokens_per_s": latency.output_tokens_per_s if latency else None,
             "context_window": reg.get("context_window") or info.get("context_window"),
-            "data_classes": list(reg.get("data_classes") or []), "fixed_monthly_usd": reg.get("fixed_monthly_usd"),
+            "data_classes": list(reg.get("data_classes") or []), "fixed_monthly_usd": fixed.get(key, reg.get("fixed_monthly_usd")),
             "has_fine_tune": key in ft_keys, "tier": reg.get("tier"), "in_registry": bool(reg),
             "registry_origin": reg.get("quality_origin") or reg.get("tier_origin"),
         }
