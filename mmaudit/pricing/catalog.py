@@ -283,7 +283,7 @@ def _build_aliases(models: dict[str, dict[str, Any]], curated: CuratedAliases,
             _claim(owners, key, key, loaded.origin, loaded.path)
             for raw in price.aliases:
                 alias = normalise_alias(raw)
-                if alias in models and alias != key and models[alias].get("origin") == loaded.origin:
+                if alias in models and alias != key:
                     raise ConfigError(
                         f"{loaded.path}: models.{key}.aliases: alias {alias!r} is the key of "
                         f"another model (expected an alias no model uses as its key)")

@@ -121,7 +121,9 @@ def _convert(name: str, spec: Any) -> dict[str, Any]:
             if part in model:
                 tier.setdefault(part, model[part] if part != "output" else model["output"])
     if tiers:
-        model["long_context"] = tiers if len(tiers) > 1 else tiers[0]
+        model["long_context"] = tiers[0]
+    if len(tiers) > 1:
+        model["long_context_2"] = tiers[1]
     batch = _parts(spec, "_batches")
     if "input" in batch and "output" in batch:
         model["batch"] = {k: _number(v) for k, v in batch.items()}

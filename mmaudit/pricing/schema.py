@@ -118,7 +118,8 @@ class ModelPrice(_Strict):
     reasoning: Price | None = None  # reasoning tokens (of output); omitted = output price
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
     batch: Batch | None = None
-    long_context: LongContext | list[LongContext] | None = None
+    long_context: LongContext | None = None
+    long_context_2: LongContext | None = None  # a second, higher tier (e.g. Qwen: 32K and 128K)
     fine_tuned: FineTuned | None = None
     fixed_monthly_usd: Decimal | None = Field(default=None, ge=0, le=1_000_000_000)
     context_window: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
@@ -143,8 +144,7 @@ class ModelPrice(_Strict):
         return self
 
     def tiers(self) -> list[LongContext]:
-        lc = self.long_context
-        return [] if lc is None else ([lc] if isinstance(lc, LongContext) else sorted(lc, key=LongContext.start))
+        return sorted((t for t in (self.long_context, self.long_context_2) if t is not None), key=LongContext.start)
 
     def _check_long_context(self) -> None:
         tiers = self.tiers()
