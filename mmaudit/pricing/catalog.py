@@ -293,7 +293,8 @@ def _build_aliases(models: dict[str, dict[str, Any]], curated: CuratedAliases,
 
 # ---------------------------------------------------------------- load
 
-def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = True) -> PriceCatalog:
+def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = True,
+                 extra_tables: list[tuple[str, PriceTable]] | None = None) -> PriceCatalog:
     """genai-prices + curated overrides (unless excluded) + the user's tables, merged and checked.
 
     `paths` are price tables or directories; a YAML with a top-level `registry:` is a model
@@ -317,6 +318,7 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
         models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}
         tables.extend(load_table(p, "override") for p in _yaml_files([BUNDLED_DIR]))
     user_tables = [load_table(p, "user") for p in price_files]
+    user_tables += [LoadedTable(name=n, path=n, origin="user", table=t) for n, t in extra_tables or []]  # validated
     if not include_bundled and not user_tables:
         raise ConfigError("no price tables: give a table file or keep the bundled ones")
     history: dict[str, list[PriceEntry]] = {}

@@ -25,8 +25,8 @@ from mmaudit.errors import ConfigError, InputError
 from mmaudit.pricing.schema import ModelPrice
 
 _MODES = {"chat", "completion", "embedding", "responses", None}
-_KEY_OK = re.compile(r"^[a-z0-9][a-z0-9._:/-]*$")
-_KEY_CHARS = re.compile(r"[^a-z0-9._:/-]+")
+_KEY_OK = re.compile(r"^[a-z0-9@][a-z0-9._:/@+-]*$")
+_KEY_CHARS = re.compile(r"[^a-z0-9._:/@+-]+")
 _TIER = re.compile(r"^input_cost_per_token_above_(\d+)(k?)_tokens$")
 _INCLUSIVE = {"xai"}  # LiteLLM bills these providers' tiers at >= threshold
 
@@ -171,7 +171,7 @@ def import_litellm(json_path: Path, effective_from: date | None = None) -> dict[
         key, n = _key(name), 2
         while key in models:
             key, n = f"{_key(name)}-{n}", n + 1
-        if key != name:
+        if key != name.strip().lower():
             converted["aliases"] = [name]
         models[key] = converted
     reasons = Counter(re.sub(r"'[^']*'", "'...'", s["reason"]) if s["reason"].startswith("mode") else s["reason"]

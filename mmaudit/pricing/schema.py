@@ -29,7 +29,7 @@ MAX_RATE_PLACES = 6  # per 1M tokens; /1e6 per token must fit DECIMAL(38,12) exa
 MAX_RATE = Decimal(1_000_000)  # USD per 1M tokens: far above any real price, and fits DECIMAL(38,12)
 MAX_TOKENS = 100_000_000  # a context window or threshold above this is a typo (and overflows SQL ints)
 
-ModelKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._:/-]*$", max_length=200)]
+ModelKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9@][a-z0-9._:/@+-]*$", max_length=200)]
 Task = Literal[
     "default", "classification", "extraction", "summarization", "translation", "qa", "chat",
     "writing", "code", "reasoning", "embedding", "vision", "other",
