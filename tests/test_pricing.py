@@ -14,7 +14,6 @@ import pytest
 import yaml
 
 from mmaudit.errors import ConfigError
-from mmaudit.pricing.litellm import split_report
 from mmaudit.pricing import (
     PriceTable,
     apply_prices,
@@ -29,6 +28,7 @@ from mmaudit.pricing import (
     register_prices,
     unknown_models,
 )
+from mmaudit.pricing.litellm import split_report
 from mmaudit.store import connect
 
 D = Decimal

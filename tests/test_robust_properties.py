@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ def records(draw: st.DrawFn) -> list[dict[str, Any]]:
         cached = draw(st.integers(0, inp))
         write = draw(st.integers(0, inp - cached))
         out_tokens = draw(st.one_of(st.just(0), st.integers(0, 200_000)))
-        moment = datetime(2025, 10, 1, tzinfo=timezone.utc) + timedelta(  # models current on every date drawn
+        moment = datetime(2025, 10, 1, tzinfo=UTC) + timedelta(  # models current on every date drawn
             seconds=draw(st.integers(0, 365 * 86400 - 1)))
         tags = draw(st.dictionaries(st.sampled_from(["team", "app", "env", "user"]),
                                     st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8), max_size=3))

@@ -49,8 +49,8 @@ def models(
     shown = [{**r, "data_classes": ", ".join(r["data_classes"]),
               "input": None if r["input"] is None else format(r["input"], "f"),
               "output": None if r["output"] is None else format(r["output"], "f")} for r in rows]
-    notes = [f"Latency is measured from your successful calls when a model has at least {LATENCY_MIN_CALLS}; "
-             "otherwise it is the registry prior (marked prior).",
-             "Quality, token ratio and data classes are registry priors, not measurements: override them with a "
-             "registry file (`registry:` at the top level) passed with --prices."]
+    notes = [(f"Latency is measured from your successful calls when a model has at least {LATENCY_MIN_CALLS}; "
+              "otherwise it is the registry prior (marked prior)."),
+             ("Quality, token ratio and data classes are registry priors, not measurements: override them with a "
+              "registry file (`registry:` at the top level) passed with --prices.")]
     emit(Report([Table("Model registry", columns, shown, notes=notes)], {"models": rows}), fmt, out)

@@ -22,8 +22,8 @@ from mmaudit.config import load_model, read_yaml
 from mmaudit.errors import ConfigError
 from mmaudit.pricing import genai
 from mmaudit.pricing.rates import Component, PriceSpec, RateRow, spec_rates
-from mmaudit.pricing.schema import ModelPrice, PriceTable
 from mmaudit.pricing.rules import BatchRules, CuratedAliases, load_batch_rules, load_curated_aliases
+from mmaudit.pricing.schema import ModelPrice, PriceTable
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "pricing"
 BUNDLED_DIR = DATA_DIR / "overrides"
