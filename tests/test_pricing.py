@@ -232,7 +232,9 @@ def test_alias(con, bundled):
     ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
     ("gemini-1.5-pro-002", "gemini-1.5-pro"),
     ("models/gemini-2.0-flash-001", "gemini-2.0-flash"),
-    ("vertex_ai/gemini-2.5-pro", "gemini-2.5-pro"),
+    ("vertex_ai/gemini-2.5-pro", "gemini-2.5-pro"),  # same price on Vertex and the Gemini API
+    ("vertex_ai/gemini-2.0-flash-001", "vertex/gemini-2.0-flash"),  # Vertex: $0.15/$0.60, not $0.10/$0.40
+    ("gemini/gemini-2.0-flash", "gemini-2.0-flash"),
     ("vertex_ai/claude-3-5-haiku@20241022", "google/claude-3-5-haiku"),
     ("mistral-small-latest", "mistral-small-latest"),
     ("mistral-small-2603", "mistral-small-2603"),  # Small 4, not stripped to an older Small

@@ -65,6 +65,15 @@ def provider_hint(provider: str | None, model: str) -> str | None:
     return None
 
 
+VERTEX = {"vertex_ai", "vertex", "vertex_ai_beta", "google_vertex", "vertex-ai"}
+
+
+def is_vertex(provider: str | None, model: str) -> bool:
+    """Vertex AI prices some Gemini models above the Gemini API's: their overrides are `vertex/<id>`."""
+    m = model.strip().lower()
+    return m.split("/", 1)[0] in VERTEX if "/" in m else (provider or "").strip().lower() in VERTEX
+
+
 def _genai_ids(model: str, hint: str | None) -> list[str]:
     """Ids to hand genai-prices: Bedrock wants its `anthropic.`/`us.` forms kept."""
     m = base_id(model)
@@ -128,6 +137,10 @@ class Resolver:
                 return key, 0, False
             return None, None, False
         exact = model.strip().lower()
+        if is_vertex(provider, model):
+            for stage, cand in enumerate(stages):
+                if f"vertex/{cand}" in self.aliases:
+                    return self.aliases[f"vertex/{cand}"], stage, False
         if exact in self.aliases:
             return self.aliases[exact], 0, False
         for ref in _genai_ids(exact, hint):
