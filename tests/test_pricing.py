@@ -181,6 +181,26 @@ def test_deepseek_v3_promotion_then_standard(con, bundled):
     assert costs["v31"][1] == D("2.044")
 
 
+def test_deepseek_v4_peak_hours_only_on_weekdays(con, bundled):
+    # V4.1 Flash from 2026-09-10: peak UTC 01-04 and 06-10 Monday to Friday, off-peak otherwise
+    add(con, "mon_peak", "deepseek-v4-flash", "2026-11-23 02:00:00+00", inp=1_000_000, cached=200_000, out=100_000)
+    add(con, "mon_off", "deepseek-v4-flash", "2026-11-23 12:00:00+00", inp=1_000_000, cached=200_000, out=100_000)
+    add(con, "sat", "deepseek-v4-flash", "2026-11-28 02:00:00+00", inp=1_000_000, cached=200_000, out=100_000)
+    costs = priced(con, bundled)
+    # peak: 800000 x 0.30 + 200000 x 0.006 + 100000 x 1.20 = 240000 + 1200 + 120000 = 361200 -> 0.3612
+    assert costs["mon_peak"][1] == D("0.3612")
+    # off-peak: 800000 x 0.15 + 200000 x 0.003 + 100000 x 0.60 = 120000 + 600 + 60000 = 180600 -> 0.1806
+    assert costs["mon_off"][1] == costs["sat"][1] == D("0.1806")
+
+
+def test_off_peak_windows_are_validated(tmp_path):
+    path = write_table(tmp_path / "op.yaml", {"m1": {"provider": "x", "input": 1, "output": 2, "off_peak": {
+        "input": 0.5, "output": 1, "windows": [{"days": [8], "from": "22:00", "to": "02:00"}]}}})
+    with pytest.raises(ConfigError) as err:
+        load_catalog([path], include_bundled=False)
+    assert "models.m1.off_peak.windows.0" in str(err.value)
+
+
 def test_call_before_every_table_uses_earliest_and_is_flagged(con, bundled):
     # mistral-large-latest is an override key whose first table starts 2024-11-18 ($2/$6)
     add(con, "early", "mistral-large-latest", "2024-06-01 00:00:00+00", inp=1000, out=1000)
@@ -256,7 +276,8 @@ def test_exactly_one_rate_row_applies_at_any_time(con, bundled):
         FROM (SELECT DISTINCT model_key FROM price_rates) k
         CROSS JOIN (VALUES (NULL::TIMESTAMPTZ), (TIMESTAMPTZ '2023-01-01 00:00:00+00'),
                            (TIMESTAMPTZ '2024-10-01 23:59:59+00'), (TIMESTAMPTZ '2024-10-02 00:00:00+00'),
-                           (TIMESTAMPTZ '2025-02-08 20:00:00+00'), (TIMESTAMPTZ '2030-01-01 00:00:00+00')) t(ts)
+                           (TIMESTAMPTZ '2025-02-08 20:00:00+00'), (TIMESTAMPTZ '2026-11-28 02:30:00+00'),
+                           (TIMESTAMPTZ '2026-11-23 09:59:59+00'), (TIMESTAMPTZ '2030-01-01 00:00:00+00')) t(ts)
         LEFT JOIN price_rates r ON r.model_key = k.model_key AND {rate_window_sql('r', 't.ts')}
         GROUP BY ALL HAVING count(r.model_key) <> 1""").fetchall()
     assert counts == []

@@ -77,7 +77,8 @@ class PriceCatalog:
     def latest(self, key: str) -> RateRow:
         """The row in force now (standard tier; the midday row for off-peak priced models)."""
         rows = [r for r in self.rows_of(key) if r.valid_to is None]
-        return next((r for r in rows if r.tod_from is None or r.tod_from.hour <= 12 < (r.tod_to.hour if r.tod_to else 24)), rows[0])
+        return next((r for r in rows if (r.tod_days is None or 3 in r.tod_days)
+                     and (r.tod_from is None or r.tod_from.hour <= 12 < (r.tod_to.hour if r.tod_to else 24))), rows[0])
 
 
 def _yaml_files(paths: list[Path]) -> list[Path]:
@@ -163,24 +164,76 @@ def entry_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> Pri
 
 
 def table_rows(key: str, entries: list[PriceEntry], rules: BatchRules) -> list[RateRow]:
-    """One row per table listing the model, valid until the next such table."""
+    """One row per table listing the model (per time-of-day segment), valid until the next such table."""
     rows = []
     for i, entry in enumerate(entries):
         nxt = entries[i + 1].effective_from if i + 1 < len(entries) else None
         end = entry.table.table.effective_to
         if end is not None and (nxt is None or end < nxt):
             nxt = end
-        spec = entry_spec(entry.price, rules.factor(entry.price.provider, entry.effective_from))
+        batch_rule = rules.factor(entry.price.provider, entry.effective_from)
+        spec = entry_spec(entry.price, batch_rule)
         rates = spec_rates(spec)
         if rates is None:
             continue
-        values, lc, lc2 = rates
-        rows.append(RateRow(
-            model_key=key, provider=entry.price.provider, source=entry.table.origin, table_name=entry.table.name,
-            table_path=entry.table.path, valid_from=entry.effective_from, valid_to=nxt, rates=values,
-            lc_threshold=lc, lc2_threshold=lc2, fixed_monthly_usd=entry.price.fixed_monthly_usd,
-            batch_source=spec.batch_source, note=entry.price.notes))
+        off = _off_peak_rates(entry.price, batch_rule)
+        for (tod_from, tod_to, days), is_off in _segments(entry.price):
+            values, lc, lc2 = off if is_off and off is not None else rates
+            rows.append(RateRow(
+                model_key=key, provider=entry.price.provider, source=entry.table.origin, table_name=entry.table.name,
+                table_path=entry.table.path, valid_from=entry.effective_from, valid_to=nxt, rates=values,
+                lc_threshold=lc, lc2_threshold=lc2, tod_from=tod_from, tod_to=tod_to, tod_days=days,
+                fixed_monthly_usd=entry.price.fixed_monthly_usd, batch_source=spec.batch_source, note=entry.price.notes))
     return rows
+
+
+def _off_peak_rates(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> Any:
+    off = price.off_peak
+    if off is None:
+        return None
+    comps = {p: Component(getattr(off, p)) for p in ("input", "output", "cached_input", "cache_write")
+             if getattr(off, p) is not None}
+    batch = {k: c.scaled(batch_rule[0]) for k, c in comps.items()} if batch_rule else None
+    return spec_rates(PriceSpec(comps, batch, batch_rule[1] if batch_rule else None))
+
+
+def _segments(price: ModelPrice) -> list[tuple[tuple[Any, Any, list[int] | None], bool]]:
+    """(from, to, weekdays) UTC segments and whether each is off-peak; one all-day segment without off_peak."""
+    if price.off_peak is None:
+        return [((None, None, None), False)]
+    by_day: dict[int, tuple] = {}
+    for day in range(1, 8):
+        windows = [w for w in price.off_peak.windows if day in w.days]
+        marks = sorted({0, 24 * 60} | {_minutes(w.start) for w in windows} | {_minutes(w.end) for w in windows})
+        pieces = []
+        for a, b in zip(marks, marks[1:], strict=False):
+            off = any(_minutes(w.start) <= a and b <= _minutes(w.end) for w in windows)
+            if pieces and pieces[-1][2] == off:
+                pieces[-1] = (pieces[-1][0], b, off)
+            else:
+                pieces.append((a, b, off))
+        by_day[day] = tuple(pieces)
+    groups: dict[tuple, list[int]] = {}
+    for day, pieces in by_day.items():
+        groups.setdefault(pieces, []).append(day)
+    out = []
+    for pieces, days in groups.items():
+        day_list = None if len(days) == 7 else days
+        for a, b, off in pieces:
+            whole = a == 0 and b == 24 * 60
+            out.append(((None if whole else _time(a), None if whole or b == 24 * 60 else _time(b), day_list), off))
+    return out
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _time(minutes: int) -> Any:
+    from datetime import time
+
+    return time(minutes // 60, minutes % 60)
 
 
 def ft_table_rows(key: str, entries: list[PriceEntry]) -> list[RateRow]:

@@ -85,6 +85,7 @@ class RateRow:
     lc2_threshold: int | None = None
     tod_from: object | None = None  # datetime.time, UTC
     tod_to: object | None = None
+    tod_days: list[int] | None = None  # ISO weekdays (1 = Monday) the segment applies on; None = every day
     service_tier: str = "standard"
     fixed_monthly_usd: Decimal | None = None
     batch_source: str | None = None

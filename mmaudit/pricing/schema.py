@@ -7,7 +7,7 @@ million tokens, kept as `Decimal` end to end: a float would round $0.075 before 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -100,6 +100,35 @@ class FineTuned(_Strict):
 
 
 
+def _clock(value: str) -> time:
+    """'HH:MM' (UTC); '24:00' is the end of the day."""
+    return time(0) if value == "24:00" else time.fromisoformat(value)
+
+
+class OffPeakWindow(_Strict):
+    """A daily UTC window of off-peak prices on some weekdays (1 = Monday ... 7 = Sunday)."""
+
+    days: list[Annotated[int, Field(ge=1, le=7)]] = Field(default=[1, 2, 3, 4, 5, 6, 7], min_length=1)
+    start: Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = Field(alias="from")
+    end: Annotated[str, StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")] = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OffPeakWindow:
+        if self.end != "24:00" and _clock(self.end) <= _clock(self.start):
+            raise ValueError("to must be after from (split a window that crosses midnight in two)")
+        return self
+
+
+class OffPeak(_Strict):
+    """Prices in force inside `windows` (UTC); the model's main prices apply outside them."""
+
+    input: Price
+    output: Price
+    cached_input: Price | None = None
+    cache_write: Price | None = None
+    windows: list[OffPeakWindow] = Field(min_length=1)
+
+
 class Latency(_Strict):
     ttft_ms: float = Field(ge=0, le=3_600_000)
     output_tokens_per_s: float = Field(gt=0, le=10_000_000)
@@ -121,6 +150,7 @@ class ModelPrice(_Strict):
     long_context: LongContext | None = None
     long_context_2: LongContext | None = None  # a second, higher tier (e.g. Qwen: 32K and 128K)
     fine_tuned: FineTuned | None = None
+    off_peak: OffPeak | None = None  # time-of-day prices (DeepSeek)
     fixed_monthly_usd: Decimal | None = Field(default=None, ge=0, le=1_000_000_000)
     context_window: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     latency: Latency | None = None

@@ -31,6 +31,7 @@ _ROW_COLUMNS = (
     ("table_path", pa.string()), ("service_tier", pa.string()), ("effective_from", pa.date32()),
     ("effective_to", pa.date32()), ("valid_from", pa.timestamp("us", tz="UTC")),
     ("valid_to", pa.timestamp("us", tz="UTC")), ("tod_from", pa.time64("us")), ("tod_to", pa.time64("us")),
+    ("tod_days", pa.list_(pa.int64())),
     ("is_earliest", pa.bool_()), ("is_latest", pa.bool_()), ("lc_threshold", pa.int64()),
     ("lc2_threshold", pa.int64()), ("batch_source", pa.string()), ("note", pa.string()),
 )
@@ -94,7 +95,8 @@ def _utc_midnight(day: Any) -> datetime:
 
 def _midday(row: RateRow) -> bool:
     """The one time-of-day segment that stands for the whole day (undated calls, edges)."""
-    return row.tod_from is None or row.tod_from <= time(12) and (row.tod_to is None or time(12) < row.tod_to)
+    in_day = row.tod_days is None or 3 in row.tod_days  # a Wednesday
+    return in_day and (row.tod_from is None or row.tod_from <= time(12) and (row.tod_to is None or time(12) < row.tod_to))
 
 
 def _batch_discount(rates: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
@@ -122,7 +124,7 @@ def rows_table(rows: list[RateRow]) -> pa.Table:
             "effective_from": row.valid_from if not isinstance(row.valid_from, datetime) else row.valid_from.date(),
             "effective_to": row.valid_to if not isinstance(row.valid_to, datetime) else row.valid_to.date(),
             "valid_from": _utc_midnight(row.valid_from), "valid_to": _utc_midnight(row.valid_to) if row.valid_to else None,
-            "tod_from": row.tod_from, "tod_to": row.tod_to,
+            "tod_from": row.tod_from, "tod_to": row.tod_to, "tod_days": row.tod_days,
             "is_earliest": bool(row.extra.get("is_earliest")) and midday,
             "is_latest": bool(row.extra.get("is_latest")) and midday,
             "lc_threshold": row.lc_threshold, "lc2_threshold": row.lc2_threshold,
@@ -254,7 +256,8 @@ def rate_window_sql(rate: str, ts: str) -> str:
     r = check_ident(rate)
     tod = f"CAST(timezone('UTC', {ts}) AS TIME)"
     in_segment = (f"({r}.tod_from IS NULL OR ({tod} >= {r}.tod_from"
-                  f" AND ({r}.tod_to IS NULL OR {tod} < {r}.tod_to)))")
+                  f" AND ({r}.tod_to IS NULL OR {tod} < {r}.tod_to)))"
+                  f" AND ({r}.tod_days IS NULL OR list_contains({r}.tod_days, isodow(timezone('UTC', {ts}))))")
     return (f"(({ts} IS NULL AND {r}.is_latest)"
             f" OR ({ts} < {r}.valid_from AND {r}.is_earliest)"
             f" OR ({ts} >= {r}.valid_from AND ({r}.valid_to IS NULL OR {ts} < {r}.valid_to) AND {in_segment}))")

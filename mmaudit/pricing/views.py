@@ -6,7 +6,7 @@ only parses options and renders.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from importlib.metadata import version
 from typing import Any
@@ -29,8 +29,7 @@ def rate_view(row: RateRow) -> dict[str, Any]:
     view: dict[str, Any] = {
         "model_key": row.model_key, "provider": row.provider, "service_tier": row.service_tier,
         "from": _day(row.valid_from), "to": _day(row.valid_to),
-        "time_of_day_utc": f"{row.tod_from:%H:%M}-{row.tod_to:%H:%M}" if row.tod_from is not None and row.tod_to
-        else (f"{row.tod_from:%H:%M}-24:00" if row.tod_from is not None else None),
+        "time_of_day_utc": _segment(row),
         "input": per_million(r.get("input_rate")), "cached_input": per_million(r.get("cached_input_rate")),
         "cache_write_5m": per_million(r.get("cache_write_rate")), "cache_write_1h": per_million(r.get("cache_write_1h_rate")),
         "output": per_million(r.get("output_rate")), "reasoning": per_million(r.get("reasoning_rate")),
@@ -39,6 +38,17 @@ def rate_view(row: RateRow) -> dict[str, Any]:
         "fixed_monthly_usd": row.fixed_monthly_usd, "source": row.source, "table": row.table_name, "note": row.note,
     }
     return view
+
+
+_DAYS = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _segment(row: RateRow) -> str | None:
+    days = None if row.tod_days is None else ",".join(_DAYS[d] for d in row.tod_days)
+    if row.tod_from is None and row.tod_to is None:
+        return days
+    hours = f"{row.tod_from or time(0):%H:%M}-{row.tod_to:%H:%M}" if row.tod_to else f"{row.tod_from:%H:%M}-24:00"
+    return f"{days} {hours}" if days else hours
 
 
 def _day(value: Any) -> Any:
@@ -71,7 +81,8 @@ def prices_at(catalog: PriceCatalog, day: date | None) -> list[dict[str, Any]]:
     out = []
     for key in catalog.model_keys():
         rows = [r for r in catalog.rows_of(key) if _in_force(r, day)]
-        rows = [r for r in rows if r.tod_from is None or r.tod_from.hour <= 12 < (r.tod_to.hour if r.tod_to else 24)]
+        rows = [r for r in rows if (r.tod_days is None or 3 in r.tod_days)
+                and (r.tod_from is None or r.tod_from.hour <= 12 < (r.tod_to.hour if r.tod_to else 24))]
         if rows:
             out.append(rate_view(rows[0]))
     return out
