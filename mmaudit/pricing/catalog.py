@@ -15,12 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from mmaudit.config import load_model, read_yaml
 from mmaudit.errors import ConfigError
 from mmaudit.pricing import genai
+from mmaudit.pricing.bundled import load_bundled
 from mmaudit.pricing.rates import Component, PriceSpec, RateRow, spec_rates
 from mmaudit.pricing.rules import BatchRules, CuratedAliases, load_batch_rules, load_curated_aliases
 from mmaudit.pricing.schema import ModelPrice, PriceTable
@@ -94,7 +96,7 @@ def _yaml_files(paths: list[Path]) -> list[Path]:
 
 def load_table(path: Path, origin: str = "user") -> LoadedTable:
     """Read and validate one table file (ConfigError names file, key path, expected, found)."""
-    table = load_model(PriceTable, path)
+    table = load_bundled(PriceTable, path) if origin == "override" else load_model(PriceTable, path)
     return LoadedTable(name=Path(path).stem, path=str(path), origin=origin, table=table)
 
 
@@ -206,7 +208,7 @@ def _segments(price: ModelPrice) -> list[tuple[tuple[Any, Any, list[int] | None]
         windows = [w for w in price.off_peak.windows if day in w.days]
         marks = sorted({0, 24 * 60} | {_minutes(w.start) for w in windows} | {_minutes(w.end) for w in windows})
         pieces = []
-        for a, b in zip(marks, marks[1:], strict=False):
+        for a, b in pairwise(marks):
             off = any(_minutes(w.start) <= a and b <= _minutes(w.end) for w in windows)
             if pieces and pieces[-1][2] == off:
                 pieces[-1] = (pieces[-1][0], b, off)

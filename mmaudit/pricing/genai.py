@@ -17,14 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from mmaudit.pricing.rates import Component, PriceSpec, RateRow, spec_rates
+from mmaudit.pricing.rates import RATE_NAMES, Component, PriceSpec, RateRow, spec_rates
 
 HOME_PROVIDERS = (
     "openai", "anthropic", "google", "deepseek", "mistral", "x-ai", "meta", "cohere", "moonshotai",
@@ -35,7 +34,7 @@ PRICE_KEYS = {
     "cache_write_1h_mtok": "cache_write_1h", "output_mtok": "output", "output_reasoning_mtok": "reasoning",
 }
 EPOCH = date(1970, 1, 1)
-CACHE_FORMAT = 4  # bump when the translation changes
+CACHE_FORMAT = 5  # bump when the translation changes
 
 
 def genai_version() -> str:
@@ -211,40 +210,34 @@ def cache_dir() -> Path:
     return Path(base)
 
 
-def _encode(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return {"d": str(value)}
-    if isinstance(value, datetime | date | time):
-        return {type(value).__name__: value.isoformat()}
-    if isinstance(value, dict):
-        return {k: _encode(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_encode(v) for v in value]
-    return value
+_ROW_FIELDS = ("model_key", "provider", "source", "table_name", "table_path", "valid_from", "valid_to", "lc_threshold",
+               "lc2_threshold", "tod_from", "tod_to", "service_tier", "batch_source")
 
 
-_DECODERS = {"d": Decimal, "date": date.fromisoformat, "time": time.fromisoformat, "datetime": datetime.fromisoformat}
+def _encode_row(row: RateRow) -> list[Any]:
+    """A compact JSON row: fields in _ROW_FIELDS order, then the rates in RATE_NAMES order."""
+    values = [getattr(row, f) for f in _ROW_FIELDS]
+    values = [v.isoformat() if isinstance(v, date | time) else v for v in values]
+    return [*values, [None if row.rates.get(n) is None else str(row.rates[n]) for n in RATE_NAMES]]
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and next(iter(value)) in _DECODERS:
-            kind, raw = next(iter(value.items()))
-            return _DECODERS[kind](raw)
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    return value
+def _decode_row(raw: list[Any]) -> RateRow:
+    fields = dict(zip(_ROW_FIELDS, raw[:-1], strict=True))
+    for name in ("valid_from", "valid_to"):
+        fields[name] = date.fromisoformat(fields[name]) if fields[name] else None
+    for name in ("tod_from", "tod_to"):
+        fields[name] = time.fromisoformat(fields[name]) if fields[name] else None
+    rates = {n: (None if v is None else Decimal(v)) for n, v in zip(RATE_NAMES, raw[-1], strict=True)}
+    return RateRow(rates=rates, **fields)
 
 
 def load_translated(rules: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """The translation, from the cache when it was made by this genai-prices version and rules."""
-    digest = hashlib.sha256(json.dumps(_encode(rules), sort_keys=True).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()[:12]
     path = cache_dir() / f"genai-prices-{genai_version()}-{CACHE_FORMAT}-{digest}.json"
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        raw = _decode(raw)
-        raw["rows"] = [RateRow(**r) for r in raw["rows"]]
+        raw["rows"] = [_decode_row(r) for r in raw["rows"]]
         raw["cache"] = str(path)
         return raw
     except (OSError, ValueError, TypeError, KeyError):
@@ -253,9 +246,12 @@ def load_translated(rules: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(_encode({**data, "rows": [asdict(r) for r in data["rows"]]})), encoding="utf-8")
+        tmp.write_text(json.dumps({**data, "rows": [_encode_row(r) for r in data["rows"]]}), encoding="utf-8")
         tmp.replace(path)
         data["cache"] = str(path)
+        for stale in path.parent.glob("genai-prices-*.json"):  # older versions and rules
+            if stale != path:
+                stale.unlink(missing_ok=True)
     except OSError:
         data["cache"] = None  # a read-only home still works, just slower
     return data

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmaudit.config import load_model
+from mmaudit.pricing.bundled import load_bundled
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "pricing"
 
@@ -91,9 +91,9 @@ class CuratedAliases:
 
 def load_batch_rules(path: Path | None = None) -> BatchRules:
     path = path or DATA_DIR / "batch_rules.yaml"
-    return BatchRules(load_model(BatchRuleFile, path).rules, str(path))
+    return BatchRules(load_bundled(BatchRuleFile, path).rules, str(path))
 
 
 def load_curated_aliases(path: Path | None = None) -> CuratedAliases:
     path = path or DATA_DIR / "aliases.yaml"
-    return CuratedAliases(load_model(CuratedAliasFile, path).aliases, str(path))
+    return CuratedAliases(load_bundled(CuratedAliasFile, path).aliases, str(path))

@@ -131,12 +131,22 @@ def rows_table(rows: list[RateRow]) -> pa.Table:
             "batch_source": row.batch_source, "note": row.note,
             "batch_discount": discount, "batch_factor": factor, "fixed_monthly_usd": row.fixed_monthly_usd,
         }
-        values.update({c: _money(row.rates.get(c)) for c in RATE_NAMES})
+        rates = row.rates
+        for name in RATE_NAMES:
+            values[name] = rates.get(name)
         for name, column in data.items():
             column.append(values[name])
-    schema = pa.schema([*_ROW_COLUMNS, *((c, _MONEY_TYPE) for c in RATE_COLUMNS)])
-    return pa.Table.from_pydict({k: [_money(v) if k in RATE_COLUMNS else v for v in vals] for k, vals in data.items()},
-                                schema=schema)
+    arrays = [pa.array(data[name], type=kind) for name, kind in _ROW_COLUMNS]
+    arrays += [_money_array(data[name]) for name in RATE_COLUMNS]
+    return pa.Table.from_arrays(arrays, schema=pa.schema([*_ROW_COLUMNS, *((c, _MONEY_TYPE) for c in RATE_COLUMNS)]))
+
+
+def _money_array(values: list[Decimal | None]) -> pa.Array:
+    """DECIMAL(38,12); a rate finer than 1e-12 USD per token (a derived one) is rounded to it."""
+    try:
+        return pa.array(values, type=_MONEY_TYPE)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
 def _register_rates(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:

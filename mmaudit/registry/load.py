@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from mmaudit.config import load_model
-from mmaudit.pricing.genai import cache_dir
+from mmaudit.pricing.bundled import load_bundled
 from mmaudit.pricing.rates import Component, PriceSpec, RateRow, spec_rates
 from mmaudit.registry.schema import RegistryFile, RegistryModel
 
@@ -62,20 +61,8 @@ class Registry:
 
 
 def _bundled() -> RegistryFile:
-    """The bundled registry, parsed once per content (pure-Python YAML is slow: cache it as JSON)."""
-    raw = BUNDLED.read_bytes()
-    path = cache_dir() / f"registry-{hashlib.sha256(raw).hexdigest()[:16]}.json"
-    try:
-        return RegistryFile.model_validate_json(path.read_bytes())
-    except (OSError, ValueError):
-        pass
-    parsed = load_model(RegistryFile, BUNDLED)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(parsed.model_dump_json(), encoding="utf-8")
-    except OSError:
-        pass
-    return parsed
+    """The bundled registry, parsed once per content (pure-Python YAML is slow: cached as JSON)."""
+    return load_bundled(RegistryFile, BUNDLED)
 
 
 def load_registry(files: list[Path], *, include_bundled: bool = True, price_tables: list[Any] | None = None) -> Registry:
