@@ -193,6 +193,34 @@ def test_deepseek_v4_peak_hours_only_on_weekdays(con, bundled):
     assert costs["mon_off"][1] == costs["sat"][1] == D("0.1806")
 
 
+def add_dims(con, call_id, model, ts, inp, cw, cw1h, out, *, tier=None, batch=False):
+    con.execute("INSERT INTO calls (call_id, ts, model, input_tokens, cache_write_tokens, cache_write_1h_tokens,"
+                " output_tokens, status, is_batch, service_tier) VALUES (?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)",
+                [call_id, ts, model, inp, cw, cw1h, out, batch, tier])
+
+
+def test_one_hour_cache_writes_service_tiers_and_unpriced_batch(con, bundled):
+    add_dims(con, "w", "claude-sonnet-4-5-20250929", "2026-01-05 00:00:00+00", 10_000, 6_000, 4_000, 1_000)
+    add_dims(con, "flex", "gpt-5.4", "2026-11-02 00:00:00+00", 100_000, 0, 0, 10_000, tier="flex")
+    add_dims(con, "prio", "gpt-5.4", "2026-11-02 00:00:00+00", 100_000, 0, 0, 10_000, tier="priority")
+    add_dims(con, "dsb", "deepseek-chat", "2026-01-05 00:00:00+00", 1000, 0, 0, 1000, batch=True)
+    costs = priced(con, bundled)
+    # writes 6000 of which 4000 with a 1-hour TTL:
+    # 4000 uncached x 3 + 2000 5m writes x 3.75 + 4000 1h writes x 6 + 1000 x 15
+    #   = 12000 + 7500 + 24000 + 15000 = 58500 -> 0.0585 (all writes at the 5m rate would be 0.051)
+    assert costs["w"][1] == D("0.0585")
+    # flex: 100000 x 1.25 + 10000 x 7.50 = 125000 + 75000 = 200000 -> 0.2
+    assert costs["flex"][1] == D("0.2")
+    # priority: 100000 x 5 + 10000 x 30 = 500000 + 300000 = 800000 -> 0.8
+    assert costs["prio"][1] == D("0.8")
+    # DeepSeek has no batch discount on record: unpriced with its reason, never the full price
+    assert costs["dsb"] == ("deepseek-chat", None)
+    from mmaudit.pricing import unpriced_calls
+    register_prices(con, bundled)
+    assert [(u["model"], u["reason"]) for u in unpriced_calls(con)] == [
+        ("deepseek-chat", "no batch rate (provider has no batch discount on record)")]
+
+
 def test_off_peak_windows_are_validated(tmp_path):
     path = write_table(tmp_path / "op.yaml", {"m1": {"provider": "x", "input": 1, "output": 2, "off_peak": {
         "input": 0.5, "output": 1, "windows": [{"days": [8], "from": "22:00", "to": "02:00"}]}}})
@@ -260,6 +288,7 @@ def test_alias(con, bundled):
     ("mistral-small-2603", "mistral-small-2603"),  # Small 4, not stripped to an older Small
     ("mistral-large-latest", "mistral-large-latest"),  # dated override: Large 2 then Large 3
     ("grok-4-fast", "grok-4-fast-reasoning"),
+    ("chatgpt-4o-latest", "chatgpt-4o-latest"),  # its own $5/$15, not gpt-4o's
     ("o1-preview-2024-09-12", "o1-preview"),
     ("  Text-Embedding-3-Small ", "text-embedding-3-small"),
     ("gpt-4o-mini-2024-07-18.ft-0123abcd", "gpt-4o-mini-2024-07-18.ft-"),
