@@ -8,9 +8,8 @@ dependency here; tests skip when it is not installed. Documented differences:
   tokens are rounded to 6 places on import (the table's precision);
 - entries LiteLLM itself resolves to another entry when called by name are left out (counted),
   e.g. `gemini-exp-1206`, which `cost_per_token` prices from the free `gemini/gemini-exp-1206`;
-- DeepSeek entries with `off_peak_pricing` (V4: peak UTC 01-04 and 06-10 on weekdays) are left
-  out: LiteLLM applies the off-peak rate from the wall clock at pricing time, and the import
-  keeps the list (peak) price (see docs/pricing.md, "LiteLLM import").
+- LiteLLM prices DeepSeek's `off_peak_pricing` from the wall clock, so the grid is priced by
+  both at the same instant (now); a call within a second of a window boundary could differ.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -102,12 +102,13 @@ def test_costs_equal_litellm_cost_per_token(imported):
     names = {k.lower(): k for k in raw}
     grid: dict[str, list] = {c: [] for c in ("key", "shape", "inp", "cr", "cw", "out", "expected")}
     left_out = 0
+    now = datetime.now(UTC)  # LiteLLM prices off-peak hours from the wall clock: price both at this instant
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for key, model in table.models.items():
             name = names.get(key, (model.aliases or [key])[0])
             spec = raw.get(name, {})
-            if model.provider not in MAJOR or spec.get("mode", "chat") != "chat" or "off_peak_pricing" in spec:
+            if model.provider not in MAJOR or spec.get("mode", "chat") != "chat":
                 continue
             try:
                 info = litellm.get_model_info(name, custom_llm_provider=model.provider)
@@ -133,8 +134,9 @@ def test_costs_equal_litellm_cost_per_token(imported):
     con.execute("CREATE TEMP TABLE g AS SELECT * FROM arrow")
     rows = con.execute(f"""
         SELECT g.key, g.shape, g.expected, {cost_sql('r', 'g.inp', 'g.cr', 'g.cw', 'g.out', 'false')} AS ours
-        FROM g LEFT JOIN price_rates r ON r.model_key = g.key AND {rate_window_sql('r', "TIMESTAMPTZ '2030-01-01 00:00:00+00'")}
-        """).fetchall()
+        FROM g CROSS JOIN (SELECT ?::TIMESTAMPTZ AS now) n
+        LEFT JOIN price_rates r ON r.model_key = g.key AND {rate_window_sql('r', "n.now")}
+        """, [now]).fetchall()
     con.close()
     diffs = [r for r in rows if r[3] is None or abs(r[3] - r[2]) > Decimal("1e-9")]
     assert len(rows) > 2000 and left_out < len(rows) / 10

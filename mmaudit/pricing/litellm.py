@@ -4,7 +4,7 @@ LiteLLM prices are USD per token as JSON floats; we go through `repr` -> Decimal
 2.5e-06 becomes exactly 2.5 per 1M tokens, then round to 6 places (the table's precision).
 Imported: input, output, cache reads, 5-minute and 1-hour cache writes, reasoning, every
 `*_above_<N>k_tokens` tier (at most two per model; xAI's thresholds are at-or-above, as
-LiteLLM bills them) and per-component batch rates. Never aborts on an odd entry: it is
+LiteLLM bills them), per-component batch rates and off-peak hours (`off_peak_pricing`). Never aborts on an odd entry: it is
 skipped, counted and reported with its reason.
 """
 
@@ -100,6 +100,32 @@ def _tiers(spec: dict[str, Any], provider: str) -> list[dict[str, Any]]:
     return sorted(tiers, key=lambda t: t["threshold"])
 
 
+def _off_peak(spec: dict[str, Any], base: dict[str, Decimal]) -> dict[str, Any] | None:
+    """LiteLLM's `off_peak_pricing` (rates and UTC windows by weekday) as our `off_peak` block."""
+    raw = spec.get("off_peak_pricing")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("windows"), list):
+        raise Skip("off_peak_pricing is not an object with windows")
+    rates = {**{k: v for k, v in base.items() if k in ("cached_input", "cache_write")}, **_parts(raw)}  # as LiteLLM: keys not given keep the base rate
+    if "input" not in rates or "output" not in rates:
+        raise Skip("off_peak_pricing lacks input or output price")
+    windows = []
+    for window in raw["windows"]:
+        hours = window.get("hours_utc") if isinstance(window, dict) else None
+        days = window.get("weekdays", list(range(1, 8))) if isinstance(window, dict) else None
+        for span in [hours] if isinstance(hours, str) else hours or []:
+            match = re.fullmatch(r"(\d\d:\d\d)-(\d\d:\d\d)", str(span))
+            if not match or not isinstance(days, list):
+                raise Skip(f"off_peak_pricing window {span!r} not understood")
+            start, end = match.groups()
+            windows.append({"days": days, "from": start, "to": "24:00" if end == "00:00" else end})
+    if not windows:
+        raise Skip("off_peak_pricing has no windows")
+    return {**{k: _number(v) for k, v in rates.items() if k in ("input", "output", "cached_input", "cache_write")},
+            "windows": windows}
+
+
 def _convert(name: str, spec: Any) -> dict[str, Any]:
     if not isinstance(spec, dict):
         raise Skip("entry is not an object")
@@ -127,6 +153,9 @@ def _convert(name: str, spec: Any) -> dict[str, Any]:
     batch = _parts(spec, "_batches")
     if "input" in batch and "output" in batch:
         model["batch"] = {k: _number(v) for k, v in batch.items()}
+    off_peak = _off_peak(spec, base)
+    if off_peak is not None:
+        model["off_peak"] = off_peak
     window = spec.get("max_input_tokens")
     if isinstance(window, int) and not isinstance(window, bool) and 0 < window <= 100_000_000:
         model["context_window"] = window
