@@ -544,6 +544,13 @@ def test_cli_prices_commands(tmp_path):
     # the gpt-4o alias was gpt-4o-2024-05-13 ($5) until 2024-10-02; mistral-large-latest's table starts 2024-11-18
     assert gpt4o["input"] == 5 and all(m["model_key"] != "mistral-large-latest" for m in listed["models"])
 
+    hist = json.loads(runner.invoke(app, ["prices", "history", "deepseek-reasoner", "-f", "json"]).stdout)
+    dated = [(h["from"], h["input"]) for h in hist["history"] if h["time_of_day_utc"] is None]
+    # R1 launch, standard price until the night discount, V3.1, V3.2
+    assert ("2025-09-05", 0.56) in dated and ("2025-09-29", 0.28) in dated
+    sources = json.loads(runner.invoke(app, ["prices", "sources", "-f", "json"]).stdout)
+    assert sources["layers"][0]["source"] == "genai-prices" and "pip install -U" in sources["layers"][0]["update"]
+
     src = tmp_path / "litellm.json"
     src.write_text(json.dumps({"gpt-4o": {"litellm_provider": "openai", "mode": "chat",
                                           "input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}}))

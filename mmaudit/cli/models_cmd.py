@@ -44,9 +44,10 @@ def models(
         Column("model_key", "Model"), Column("tier", "Tier"), Column("provider", "Provider"),
         Column("input", "Input $/1M"), Column("output", "Output $/1M"), Column("ttft_ms", "TTFT", "ms"),
         Column("output_tokens_per_s", "Tok/s", "float"), Column("latency_basis", "Latency from"),
-        Column("quality_default", "Quality", "float"), Column("data_classes", "Data classes"),
+        Column("quality_shown", "Quality (default task)"), Column("data_classes", "Data classes"),
     ]
     shown = [{**r, "data_classes": ", ".join(r["data_classes"]),
+              "quality_shown": None if r["quality_default"] is None else f"{r['quality_default']:.3f} (prior)",
               "input": None if r["input"] is None else format(r["input"], "f"),
               "output": None if r["output"] is None else format(r["output"], "f")} for r in rows]
     notes = [(f"Latency is measured from your successful calls when a model has at least {LATENCY_MIN_CALLS}; "
