@@ -63,7 +63,7 @@ def _instants(model) -> list[datetime]:
     """One instant inside every window of the model's price history."""
     constraints = [c.constraint for c in model.prices] if isinstance(model.prices, list) else []
     constraints += [v.constraint for v in model.price_variants or ()]
-    days = {date(2024, 6, 3)} | {c.start_date for c in constraints if c is not None and hasattr(c, "start_date")}
+    days = {date(2024, 6, 3), date(2026, 11, 25)} | {c.start_date for c in constraints if c is not None and hasattr(c, "start_date")}
     out = {datetime.combine(d, time(12), UTC) for d in days}
     last = max(days)
     for c in constraints:
