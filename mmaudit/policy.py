@@ -267,7 +267,7 @@ def starter_policy(con) -> str:  # type: ignore[no-untyped-def]
     for key, embedding, blended, _calls in rows:
         if embedding:
             tier = "embedding"
-        elif re.match(r"^(o[0-9]|deepseek-r1)", key):
+        elif re.match(r"^(o[0-9]|deepseek-r1|deepseek-reasoner)", key):
             tier = "deep"
         else:
             tier = "fast" if blended is not None and blended < 1 else "general"

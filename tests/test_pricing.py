@@ -28,6 +28,7 @@ from mmaudit.pricing import (
     register_prices,
     unknown_models,
 )
+from mmaudit.pricing.litellm import split_report
 from mmaudit.store import connect
 
 D = Decimal
@@ -62,26 +63,28 @@ def priced(con, catalog, table="calls"):
 # ---------------------------------------------------------------- bundled tables: real prices
 
 def test_bundled_tables_load_and_cover_required_models(bundled):
-    required = {
+    required = {  # keys are genai-prices ids (another provider's resale: provider/id)
         "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o1", "o1-mini", "o3",
-        "o3-mini", "o4-mini", "claude-3-5-sonnet", "claude-3-7-sonnet", "claude-sonnet-4",
-        "claude-3-5-haiku", "claude-3-haiku", "claude-opus-4", "gemini-1.5-flash", "gemini-1.5-pro",
-        "gemini-2.0-flash", "gemini-2.5-flash", "gemini-2.5-pro", "deepseek-v3", "deepseek-r1",
-        "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-70b-selfhosted", "nova-micro", "nova-lite",
-        "nova-pro", "mistral-large", "mistral-small", "text-embedding-3-small",
-        "text-embedding-3-large", "titan-embed-text-v2",
+        "o3-mini", "o4-mini", "gpt-5", "gpt-5-mini", "gpt-5.4", "gpt-5.5", "claude-3-5-sonnet",
+        "claude-3-7-sonnet-latest", "claude-sonnet-4-0", "claude-sonnet-4-5", "claude-haiku-4-5",
+        "claude-opus-4-5", "claude-3-5-haiku-latest", "claude-3-haiku", "gemini-1.5-flash", "gemini-1.5-pro",
+        "gemini-2.0-flash", "gemini-2.5-flash", "gemini-2.5-pro", "gemini-3-pro-preview", "deepseek-chat",
+        "deepseek-reasoner", "deepseek-v4-flash", "aws/amazon.nova-pro-v1:0", "aws/meta.llama3-1-70b-instruct-v1:0",
+        "llama-3.1-70b-selfhosted", "mistral-large-2512", "mistral-small-2603", "grok-4-fast-reasoning",
+        "text-embedding-3-small", "text-embedding-3-large", "aws/amazon.titan-embed-text-v2:0",
     }
     assert required <= set(bundled.model_keys())
     assert all(t.table.source and t.table.currency == "USD" for t in bundled.tables)
+    assert all(m.source_url for t in bundled.tables for m in t.table.models.values())  # every override cites a page
 
 
 @pytest.mark.parametrize("key, inp, out", [
     ("gpt-4o", "2.5", "10"), ("gpt-4o-mini", "0.15", "0.6"), ("claude-3-5-sonnet", "3", "15"),
-    ("claude-3-5-haiku", "0.8", "4"), ("deepseek-r1", "0.55", "2.19"),
+    ("claude-3-5-haiku-latest", "0.8", "4"), ("deepseek-reasoner", "0.28", "0.42"),  # V3.2 since 2025-09-29
 ])
 def test_current_anchor_prices(bundled, key, inp, out):
-    price = bundled.latest(key).price
-    assert (price.input, price.output) == (D(inp), D(out))
+    rates = bundled.latest(key).rates
+    assert (rates["input_rate"].scaleb(6), rates["output_rate"].scaleb(6)) == (D(inp), D(out))
 
 
 def test_plain_call(con, bundled):
@@ -125,10 +128,14 @@ def test_long_context_prices_the_whole_request(con, bundled):
     assert costs["edge"][1] == D("0.615")
 
 
-def test_gemini_long_context_threshold_128k(con, bundled):
-    add(con, "g", "gemini-1.5-pro-002", "2025-03-01 00:00:00+00", inp=130_000, out=1_000)
-    # 130000 > 128000: 130000 x 2.50 + 1000 x 10 = 325000 + 10000 = 335000 -> 0.335
-    assert priced(con, bundled)["g"][1] == D("0.335")
+def test_gemini_long_context_threshold_200k(con, bundled):
+    add(con, "g", "gemini-2.5-pro", "2025-08-01 00:00:00+00", inp=200_001, out=1_000)
+    add(con, "at", "gemini-2.5-pro", "2025-08-01 00:00:00+00", inp=200_000, out=1_000)
+    costs = priced(con, bundled)
+    # 200001 > 200000: 200001 x 2.50 + 1000 x 15 = 500002.5 + 15000 = 515002.5 -> 0.5150025
+    assert costs["g"][1] == D("0.5150025")
+    # exactly 200000 is not above: 200000 x 1.25 + 1000 x 10 = 250000 + 10000 -> 0.26
+    assert costs["at"][1] == D("0.26")
 
 
 def test_price_change_gpt4o_before_and_after(con, bundled):
@@ -146,7 +153,7 @@ def test_dated_snapshot_keeps_its_own_price(con, bundled):
     add(con, "new", "gpt-4o-2024-08-06", "2024-08-20 00:00:00+00", inp=1000, out=1000)
     costs = priced(con, bundled)
     assert costs["old"] == ("gpt-4o-2024-05-13", D("0.02"))    # still $5/$15
-    assert costs["new"] == ("gpt-4o-2024-08-06", D("0.0125"))  # $2.50/$10 from launch
+    assert costs["new"] == ("gpt-4o-2024-08-06", D("0.0125"))  # $2.50/$10 from launch (override)
 
 
 def test_claude_haiku_35_price_cut(con, bundled):
@@ -159,16 +166,73 @@ def test_claude_haiku_35_price_cut(con, bundled):
 
 def test_deepseek_v3_promotion_then_standard(con, bundled):
     add(con, "promo", "deepseek-chat", "2025-01-15 00:00:00+00", inp=1_000_000, out=1_000_000)
-    add(con, "std", "deepseek-chat", "2025-03-01 00:00:00+00", inp=1_000_000, cached=400_000, out=1_000_000)
+    add(con, "std", "deepseek-chat", "2025-03-01 12:00:00+00", inp=1_000_000, cached=400_000, out=1_000_000)
+    add(con, "night", "deepseek-chat", "2025-03-01 20:00:00+00", inp=1_000_000, cached=400_000, out=1_000_000)
+    add(con, "v31", "deepseek-chat", "2025-09-10 20:00:00+00", inp=1_000_000, cached=400_000, out=1_000_000)
     costs = priced(con, bundled)
     assert costs["promo"][1] == D("0.42")  # 0.14 + 0.28
     # 600000 x 0.27 + 400000 x 0.07 + 1e6 x 1.10 = 162000 + 28000 + 1100000 = 1290000 -> 1.29
     assert costs["std"][1] == D("1.29")
+    # off-peak (16:30-00:30 UTC, from 2025-02-26): 600000 x 0.135 + 400000 x 0.035 + 1e6 x 0.55
+    #   = 81000 + 14000 + 550000 = 645000 -> 0.645
+    assert costs["night"][1] == D("0.645")
+    # from 2025-09-05 one price, no night discount: 600000 x 0.56 + 400000 x 0.07 + 1e6 x 1.68
+    #   = 336000 + 28000 + 1680000 = 2044000 -> 2.044
+    assert costs["v31"][1] == D("2.044")
+
+
+def test_deepseek_v4_peak_hours_only_on_weekdays(con, bundled):
+    # V4.1 Flash from 2026-09-10: peak UTC 01-04 and 06-10 Monday to Friday, off-peak otherwise
+    add(con, "mon_peak", "deepseek-v4-flash", "2026-11-23 02:00:00+00", inp=1_000_000, cached=200_000, out=100_000)
+    add(con, "mon_off", "deepseek-v4-flash", "2026-11-23 12:00:00+00", inp=1_000_000, cached=200_000, out=100_000)
+    add(con, "sat", "deepseek-v4-flash", "2026-11-28 02:00:00+00", inp=1_000_000, cached=200_000, out=100_000)
+    costs = priced(con, bundled)
+    # peak: 800000 x 0.30 + 200000 x 0.006 + 100000 x 1.20 = 240000 + 1200 + 120000 = 361200 -> 0.3612
+    assert costs["mon_peak"][1] == D("0.3612")
+    # off-peak: 800000 x 0.15 + 200000 x 0.003 + 100000 x 0.60 = 120000 + 600 + 60000 = 180600 -> 0.1806
+    assert costs["mon_off"][1] == costs["sat"][1] == D("0.1806")
+
+
+def add_dims(con, call_id, model, ts, inp, cw, cw1h, out, *, tier=None, batch=False):
+    con.execute("INSERT INTO calls (call_id, ts, model, input_tokens, cache_write_tokens, cache_write_1h_tokens,"
+                " output_tokens, status, is_batch, service_tier) VALUES (?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)",
+                [call_id, ts, model, inp, cw, cw1h, out, batch, tier])
+
+
+def test_one_hour_cache_writes_service_tiers_and_unpriced_batch(con, bundled):
+    add_dims(con, "w", "claude-sonnet-4-5-20250929", "2026-01-05 00:00:00+00", 10_000, 6_000, 4_000, 1_000)
+    add_dims(con, "flex", "gpt-5.4", "2026-11-02 00:00:00+00", 100_000, 0, 0, 10_000, tier="flex")
+    add_dims(con, "prio", "gpt-5.4", "2026-11-02 00:00:00+00", 100_000, 0, 0, 10_000, tier="priority")
+    add_dims(con, "dsb", "deepseek-chat", "2026-01-05 00:00:00+00", 1000, 0, 0, 1000, batch=True)
+    costs = priced(con, bundled)
+    # writes 6000 of which 4000 with a 1-hour TTL:
+    # 4000 uncached x 3 + 2000 5m writes x 3.75 + 4000 1h writes x 6 + 1000 x 15
+    #   = 12000 + 7500 + 24000 + 15000 = 58500 -> 0.0585 (all writes at the 5m rate would be 0.051)
+    assert costs["w"][1] == D("0.0585")
+    # flex: 100000 x 1.25 + 10000 x 7.50 = 125000 + 75000 = 200000 -> 0.2
+    assert costs["flex"][1] == D("0.2")
+    # priority: 100000 x 5 + 10000 x 30 = 500000 + 300000 = 800000 -> 0.8
+    assert costs["prio"][1] == D("0.8")
+    # DeepSeek has no batch discount on record: unpriced with its reason, never the full price
+    assert costs["dsb"] == ("deepseek-chat", None)
+    from mmaudit.pricing import unpriced_calls
+    register_prices(con, bundled)
+    assert [(u["model"], u["reason"]) for u in unpriced_calls(con)] == [
+        ("deepseek-chat", "no batch rate (provider has no batch discount on record)")]
+
+
+def test_off_peak_windows_are_validated(tmp_path):
+    path = write_table(tmp_path / "op.yaml", {"m1": {"provider": "x", "input": 1, "output": 2, "off_peak": {
+        "input": 0.5, "output": 1, "windows": [{"days": [8], "from": "22:00", "to": "02:00"}]}}})
+    with pytest.raises(ConfigError) as err:
+        load_catalog([path], include_bundled=False)
+    assert "models.m1.off_peak.windows.0" in str(err.value)
 
 
 def test_call_before_every_table_uses_earliest_and_is_flagged(con, bundled):
-    add(con, "early", "gpt-4o", "2024-01-01 00:00:00+00", inp=1000, out=1000)
-    assert priced(con, bundled)["early"][1] == D("0.02")  # earliest gpt-4o table: $5/$15
+    # mistral-large-latest is an override key whose first table starts 2024-11-18 ($2/$6)
+    add(con, "early", "mistral-large-latest", "2024-06-01 00:00:00+00", inp=1000, out=1000)
+    assert priced(con, bundled)["early"][1] == D("0.008")  # 1000 x 2 + 1000 x 6 = 8000 / 1e6
     assert price_notes(con) == {"before_table_start": 1}
 
 
@@ -179,45 +243,55 @@ def test_undated_call_uses_newest_table_and_is_flagged(con, bundled):
 
 
 def test_alias(con, bundled):
-    add(con, "a", "deepseek-reasoner", "2025-03-01 00:00:00+00", inp=1_000_000, cached=200_000, out=100_000)
+    add(con, "a", "deepseek-r1", "2025-03-01 12:00:00+00", inp=1_000_000, cached=200_000, out=100_000)
+    # deepseek-r1 names deepseek-reasoner (registry alias); standard hours:
     # 800000 x 0.55 + 200000 x 0.14 + 100000 x 2.19 = 440000 + 28000 + 219000 = 687000 -> 0.687
-    assert priced(con, bundled)["a"] == ("deepseek-r1", D("0.687"))
+    assert priced(con, bundled)["a"] == ("deepseek-reasoner", D("0.687"))
 
 
 @pytest.mark.parametrize("logged, key", [
-    ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0", "claude-3-5-sonnet"),
-    ("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0", "claude-3-haiku"),
-    ("us.anthropic.claude-3-5-sonnet-20241022-v2:0", "claude-3-5-sonnet"),
-    ("eu.anthropic.claude-3-7-sonnet-20250219-v1:0", "claude-3-7-sonnet"),
-    ("apac.amazon.nova-pro-v1:0", "nova-pro"),
-    ("global.anthropic.claude-sonnet-4-20250514-v1:0", "claude-sonnet-4"),
-    ("bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", "claude-3-5-haiku"),
-    ("meta.llama3-1-70b-instruct-v1:0", "llama-3.1-70b"),
-    ("us.meta.llama3-1-8b-instruct-v1:0", "llama-3.1-8b"),
-    ("mistral.mistral-large-2407-v1:0", "mistral-large"),
-    ("amazon.titan-embed-text-v2:0", "titan-embed-text-v2"),
+    # Bedrock: regional profiles (us./eu./apac.) and ARNs are AWS's own (regional) prices
+    ("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+     "aws/regional.anthropic.claude-3-5-sonnet-20241022-v2:0"),
+    ("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+     "aws/regional.anthropic.claude-3-haiku-20240307-v1:0"),
+    ("us.anthropic.claude-3-5-sonnet-20241022-v2:0", "aws/regional.anthropic.claude-3-5-sonnet-20241022-v2:0"),
+    ("eu.anthropic.claude-3-7-sonnet-20250219-v1:0", "aws/regional.anthropic.claude-3-7-sonnet-20250219-v1:0"),
+    ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "aws/regional.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ("global.anthropic.claude-sonnet-4-5-20250929-v1:0", "aws/global.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+    ("apac.amazon.nova-pro-v1:0", "aws/amazon.nova-pro-v1:0"),
+    ("bedrock/anthropic.claude-3-5-haiku-20241022-v1:0", "aws/regional.anthropic.claude-3-5-haiku-20241022-v1:0"),
+    ("meta.llama3-1-70b-instruct-v1:0", "aws/meta.llama3-1-70b-instruct-v1:0"),
+    ("us.meta.llama3-1-8b-instruct-v1:0", "aws/meta.llama3-1-8b-instruct-v1:0"),
+    ("amazon.titan-embed-text-v2:0", "aws/amazon.titan-embed-text-v2:0"),
     ("anthropic/claude-3.5-sonnet", "claude-3-5-sonnet"),
-    ("anthropic/claude-3.7-sonnet:thinking", "claude-3-7-sonnet"),
-    ("openrouter/openai/gpt-4o-mini", "gpt-4o-mini"),
-    ("meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo", "llama-3.1-70b"),
-    ("deepseek/deepseek-chat", "deepseek-v3"),
+    ("anthropic/claude-3.7-sonnet:thinking", "claude-3-7-sonnet-latest"),
+    ("deepseek/deepseek-chat", "deepseek-chat"),
     ("openai/gpt-4o", "gpt-4o"),
-    ("azure/gpt-4o-mini", "gpt-4o-mini"),
+    ("azure/gpt-4o-mini", "gpt-4o-mini"),  # Azure falls back to OpenAI's list price
     ("GPT-4o-2024-11-20", "gpt-4o"),
     ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
     ("o3-mini-2025-01-31", "o3-mini"),
     ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano"),
+    ("gpt-5.2-20251211", "gpt-5.2"),
     ("claude-3-5-sonnet@20240620", "claude-3-5-sonnet"),
-    ("claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet"),
-    ("claude-3-5-haiku-latest", "claude-3-5-haiku"),
-    ("claude-opus-4-20250514", "claude-opus-4"),
+    ("claude-3-5-haiku-latest", "claude-3-5-haiku-latest"),
+    ("claude-opus-4-20250514", "claude-opus-4-0"),
+    ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
     ("gemini-1.5-pro-002", "gemini-1.5-pro"),
     ("models/gemini-2.0-flash-001", "gemini-2.0-flash"),
-    ("vertex_ai/gemini-2.5-pro", "gemini-2.5-pro"),
-    ("mistral-small-latest", "mistral-small"),
-    ("o1-preview-2024-09-12", "o1"),
+    ("vertex_ai/gemini-2.5-pro", "gemini-2.5-pro"),  # same price on Vertex and the Gemini API
+    ("vertex_ai/gemini-2.0-flash-001", "vertex/gemini-2.0-flash"),  # Vertex: $0.15/$0.60, not $0.10/$0.40
+    ("gemini/gemini-2.0-flash", "gemini-2.0-flash"),
+    ("vertex_ai/claude-3-5-haiku@20241022", "google/claude-3-5-haiku"),
+    ("mistral-small-latest", "mistral-small-latest"),
+    ("mistral-small-2603", "mistral-small-2603"),  # Small 4, not stripped to an older Small
+    ("mistral-large-latest", "mistral-large-latest"),  # dated override: Large 2 then Large 3
+    ("grok-4-fast", "grok-4-fast-reasoning"),
+    ("chatgpt-4o-latest", "chatgpt-4o-latest"),  # its own $5/$15, not gpt-4o's
+    ("o1-preview-2024-09-12", "o1-preview"),
     ("  Text-Embedding-3-Small ", "text-embedding-3-small"),
-    ("gpt-4o-mini-2024-07-18.ft-0123abcd", "gpt-4o-mini"),
+    ("gpt-4o-mini-2024-07-18.ft-0123abcd", "gpt-4o-mini-2024-07-18.ft-"),
 ])
 def test_resolution_of_real_looking_ids(con, bundled, logged, key):
     register_prices(con, bundled)
@@ -231,7 +305,8 @@ def test_exactly_one_rate_row_applies_at_any_time(con, bundled):
         FROM (SELECT DISTINCT model_key FROM price_rates) k
         CROSS JOIN (VALUES (NULL::TIMESTAMPTZ), (TIMESTAMPTZ '2023-01-01 00:00:00+00'),
                            (TIMESTAMPTZ '2024-10-01 23:59:59+00'), (TIMESTAMPTZ '2024-10-02 00:00:00+00'),
-                           (TIMESTAMPTZ '2025-02-08 20:00:00+00'), (TIMESTAMPTZ '2030-01-01 00:00:00+00')) t(ts)
+                           (TIMESTAMPTZ '2025-02-08 20:00:00+00'), (TIMESTAMPTZ '2026-11-28 02:30:00+00'),
+                           (TIMESTAMPTZ '2026-11-23 09:59:59+00'), (TIMESTAMPTZ '2030-01-01 00:00:00+00')) t(ts)
         LEFT JOIN price_rates r ON r.model_key = k.model_key AND {rate_window_sql('r', 't.ts')}
         GROUP BY ALL HAVING count(r.model_key) <> 1""").fetchall()
     assert counts == []
@@ -242,8 +317,9 @@ def test_bedrock_arn_and_openrouter_slug_are_priced(con, bundled):
     add(con, "arn", arn, "2025-03-01 00:00:00+00", inp=1000, out=1000)
     add(con, "slug", "anthropic/claude-3.5-sonnet", "2025-03-01 00:00:00+00", inp=1000, out=1000)
     costs = priced(con, bundled)
-    # 1000 x 3 + 1000 x 15 = 18000 / 1e6 = 0.018
-    assert costs["arn"] == costs["slug"] == ("claude-3-5-sonnet", D("0.018"))
+    # 1000 x 3 + 1000 x 15 = 18000 / 1e6 = 0.018 (Bedrock's regional price for 3.5 Sonnet equals Anthropic's)
+    assert costs["arn"] == ("aws/regional.anthropic.claude-3-5-sonnet-20241022-v2:0", D("0.018"))
+    assert costs["slug"] == ("claude-3-5-sonnet", D("0.018"))
 
 
 def test_fine_tune_priced_at_fine_tuned_rate(con, bundled):
@@ -251,8 +327,9 @@ def test_fine_tune_priced_at_fine_tuned_rate(con, bundled):
     add(con, "ft4o", "ft:gpt-4o-2024-08-06:acme:support:9xyz", "2025-03-01 00:00:00+00", inp=1000, cached=0, out=1000)
     add(con, "noft", "ft:o3-mini-2025-01-31:acme::x1", "2025-03-01 00:00:00+00", inp=1000, out=1000)
     costs = priced(con, bundled)
-    assert costs["ft"] == ("gpt-4o-mini", D("0.0015"))       # 1000 x 0.30 + 1000 x 1.20 = 1500 / 1e6
-    assert costs["ft4o"] == ("gpt-4o-2024-08-06", D("0.01875"))  # 1000 x 3.75 + 1000 x 15 = 18750 / 1e6
+    # genai-prices has fine-tune models of its own (keys ft:gpt-4o-mini, ft:gpt-4o)
+    assert costs["ft"] == ("ft:gpt-4o-mini", D("0.0015"))       # 1000 x 0.30 + 1000 x 1.20 = 1500 / 1e6
+    assert costs["ft4o"] == ("ft:gpt-4o", D("0.01875"))  # 1000 x 3.75 + 1000 x 15 = 18750 / 1e6
     assert costs["noft"] == (None, None)  # no fine-tune rates for o3-mini: unknown, never base price
 
 
@@ -301,8 +378,10 @@ def test_cost_sql_prices_hypothetical_rows_with_the_same_formula(con, bundled):
         SELECT h.k, {expr} FROM (VALUES ('gpt-4.1', 10000, 2000, 0, 1000, false),
                                         ('gpt-4.1', 10000, 2000, 0, 1000, true)) h(k, inp, cached, cw, out, batch)
         JOIN price_rates r ON r.model_key = h.k AND r.is_latest ORDER BY h.batch""").fetchall()
-    # 8000 x 2 + 2000 x 0.50 + 1000 x 8 = 16000 + 1000 + 8000 = 25000 -> 0.025; batch -> 0.0125
-    assert [cost for _, cost in rows] == [D("0.025"), D("0.0125")]
+    # 8000 x 2 + 2000 x 0.50 + 1000 x 8 = 16000 + 1000 + 8000 = 25000 -> 0.025
+    # batch (OpenAI's batch table, no cached batch rate: cached stays 0.50):
+    #   8000 x 1 + 2000 x 0.50 + 1000 x 4 = 8000 + 1000 + 4000 = 13000 -> 0.013
+    assert [cost for _, cost in rows] == [D("0.025"), D("0.013")]
     assert con.execute(f"SELECT typeof({expr}) FROM (SELECT 1 AS inp, 0 AS cached, 0 AS cw, 1 AS out, false AS batch) h,"
                        " price_rates r LIMIT 1").fetchall()[0][0] == "DECIMAL(38,12)"
 
@@ -404,20 +483,21 @@ def test_import_litellm(tmp_path, con):
                                     "input_cost_per_token": 1e-07, "output_cost_per_token": 4e-07},
         "dall-e-3": {"litellm_provider": "openai", "mode": "image_generation", "output_cost_per_image": 0.04},
     }), encoding="utf-8")
-    doc = import_litellm(source)
+    doc, skipped = split_report(import_litellm(source))
     table = PriceTable.model_validate(doc)
     sonnet = table.models["claude-sonnet-4-20250514"]
     assert (sonnet.input, sonnet.output, sonnet.cached_input, sonnet.cache_write) == (D("3"), D("15"), D("0.3"), D("3.75"))
-    assert sonnet.batch_discount == D("0.5") and sonnet.long_context.threshold == 200000
+    assert (sonnet.batch.input, sonnet.batch.output) == (D("1.5"), D("7.5")) and sonnet.long_context.threshold == 200000
     assert sonnet.long_context.output == D("22.5") and sonnet.context_window == 1000000
-    assert table.models["gemini-gemini-2.0-flash"].aliases == ["gemini/gemini-2.0-flash"]
+    assert "gemini/gemini-2.0-flash" in table.models
     assert "dall-e-3" not in table.models
+    assert skipped == [{"model": "dall-e-3", "reason": "mode 'image_generation' is not token-priced text"}]
 
     out = tmp_path / "imported.yaml"
     out.write_text(yaml.safe_dump(doc), encoding="utf-8")
     catalog = load_catalog([out], include_bundled=False)
     add(con, "c", "gemini/gemini-2.0-flash", "2030-01-01 00:00:00+00", inp=1_000_000, out=1_000_000)
-    assert priced(con, catalog)["c"] == ("gemini-gemini-2.0-flash", D("0.5"))  # 0.10 + 0.40
+    assert priced(con, catalog)["c"] == ("gemini/gemini-2.0-flash", D("0.5"))  # 0.10 + 0.40
 
 
 # ---------------------------------------------------------------- CLI
@@ -437,7 +517,7 @@ def test_cli_prices_commands(tmp_path):
 
     result = runner.invoke(app, ["prices", "reprice", "--db", str(db), "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["unknown"] == 1
+    assert json.loads(result.stdout)["unknown"] == 1 and json.loads(result.stdout)["unpriced"] == 0
     con = connect(db, read_only=True)
     assert con.execute("SELECT cost_usd FROM calls WHERE call_id = 'a'").fetchall()[0][0] == D("0.018")
     con.close()
@@ -461,7 +541,15 @@ def test_cli_prices_commands(tmp_path):
 
     listed = json.loads(runner.invoke(app, ["prices", "list", "--at", "2024-09-01", "-f", "json"]).stdout)
     gpt4o = next(m for m in listed["models"] if m["model_key"] == "gpt-4o")
-    assert gpt4o["input"] == 5 and all(m["model_key"] != "deepseek-r1" for m in listed["models"])
+    # the gpt-4o alias was gpt-4o-2024-05-13 ($5) until 2024-10-02; mistral-large-latest's table starts 2024-11-18
+    assert gpt4o["input"] == 5 and all(m["model_key"] != "mistral-large-latest" for m in listed["models"])
+
+    hist = json.loads(runner.invoke(app, ["prices", "history", "deepseek-reasoner", "-f", "json"]).stdout)
+    dated = [(h["from"], h["input"]) for h in hist["history"] if h["time_of_day_utc"] is None]
+    # R1 launch, standard price until the night discount, V3.1, V3.2
+    assert ("2025-09-05", 0.56) in dated and ("2025-09-29", 0.28) in dated
+    sources = json.loads(runner.invoke(app, ["prices", "sources", "-f", "json"]).stdout)
+    assert sources["layers"][0]["source"] == "genai-prices" and "pip install -U" in sources["layers"][0]["update"]
 
     src = tmp_path / "litellm.json"
     src.write_text(json.dumps({"gpt-4o": {"litellm_provider": "openai", "mode": "chat",

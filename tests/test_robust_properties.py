@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
+from genai_prices import Usage, calc_price
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -24,47 +24,19 @@ from mmaudit.enrich import enrichers
 from mmaudit.ingest import IngestOptions, ingest_paths
 
 REPO = Path(__file__).resolve().parents[1]
-BUNDLED = REPO / "mmaudit" / "data" / "pricing"
-MILLION = Decimal(1_000_000)
 runner = CliRunner()
 
-
-def _tables() -> list[tuple[date, dict[str, Any]]]:
-    """(effective_from, models) of every bundled table, read with plain YAML (not mmaudit's loader)."""
-    out = []
-    for path in sorted(BUNDLED.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        out.append((date.fromisoformat(str(doc["effective_from"])), doc["models"]))
-    return out
-
-
-TABLES = _tables()
-MODELS = sorted({key for _, models in TABLES for key, m in models.items() if "fixed_monthly_usd" not in m})
-
-
-def price_for(model: str, ts: datetime) -> dict[str, Any]:
-    """The table entry in force at `ts`: latest effective_from <= ts, else the earliest (docs/pricing.md)."""
-    listed = sorted((eff, models[model]) for eff, models in TABLES if model in models)
-    in_force = [entry for eff, entry in listed if datetime.combine(eff, datetime.min.time(), timezone.utc) <= ts]
-    return in_force[-1] if in_force else listed[0][1]
+# Logged ids whose list price comes from genai-prices unchanged (no curated override), so the
+# library's own per-call function is an independent oracle for the stored cost.
+MODELS = ["gpt-4o-mini", "gpt-4.1", "o3-mini", "gpt-5", "gpt-5.4", "claude-3-5-sonnet-20241022",
+          "claude-sonnet-4-5-20250929", "claude-haiku-4-5", "gemini-2.5-pro", "gemini-2.0-flash"]
 
 
 def expected_cost(rec: dict[str, Any]) -> Decimal:
-    """docs/pricing.md's formula, independently: whole request at long-context rates past the threshold."""
-    entry = price_for(rec["model"], parse_ts(rec["ts"]))
-    rates = entry
-    lc = entry.get("long_context")
-    if lc and rec["input_tokens"] > lc["threshold"]:
-        rates = {**lc, "cached_input": lc.get("cached_input"), "cache_write": lc.get("cache_write")}
-
-    def rate(name: str) -> Decimal:
-        value = rates.get(name)
-        return Decimal(str(rates["input"] if value is None else value)) / MILLION
-
-    cached, write = rec["cached_input_tokens"], rec["cache_write_tokens"]
-    uncached = max(rec["input_tokens"] - cached - write, 0)
-    return (uncached * rate("input") + cached * rate("cached_input") + write * rate("cache_write")
-            + rec["output_tokens"] * rate("output"))
+    """genai_prices.calc_price for the call (its per-call function; mmaudit prices in SQL)."""
+    usage = Usage(input_tokens=rec["input_tokens"], cache_read_tokens=rec["cached_input_tokens"],
+                  cache_write_tokens=rec["cache_write_tokens"], output_tokens=rec["output_tokens"])
+    return calc_price(usage, rec["model"], genai_request_timestamp=parse_ts(rec["ts"])).total_price
 
 
 def parse_ts(text: str) -> datetime:
@@ -81,8 +53,8 @@ def records(draw: st.DrawFn) -> list[dict[str, Any]]:
         cached = draw(st.integers(0, inp))
         write = draw(st.integers(0, inp - cached))
         out_tokens = draw(st.one_of(st.just(0), st.integers(0, 200_000)))
-        moment = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(
-            seconds=draw(st.integers(0, 3 * 365 * 86400 - 1)))
+        moment = datetime(2025, 10, 1, tzinfo=UTC) + timedelta(  # models current on every date drawn
+            seconds=draw(st.integers(0, 365 * 86400 - 1)))
         tags = draw(st.dictionaries(st.sampled_from(["team", "app", "env", "user"]),
                                     st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8), max_size=3))
         out.append({"call_id": f"p{i}", "ts": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "model": draw(st.sampled_from(MODELS)),
@@ -134,7 +106,7 @@ def test_tokens_and_costs_survive_ingest_and_export(recs):
         for rec in recs:
             row = in_db[rec["call_id"]]
             assert row[:5] == tuple(rec[c] for c in TOKENS)
-            assert row[5] == expected_cost(rec), rec
+            assert abs(row[5] - expected_cost(rec)) <= Decimal("1e-9"), rec
             assert row[6] == parse_ts(rec["ts"]).timestamp()
             assert (row[7] or {}) == rec["tags"]
 

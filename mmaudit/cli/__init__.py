@@ -16,6 +16,7 @@ from mmaudit.cli import (
     export_cmd,
     generate_cmd,
     ingest_cmd,
+    models_cmd,
     prices_cmd,
     purge_cmd,
     report_cmd,
@@ -37,6 +38,7 @@ app.command("calls")(usage_cmd.calls)
 app.command("formats")(usage_cmd.formats)
 app.command("generate")(generate_cmd.generate)
 app.add_typer(prices_cmd.app, name="prices")
+app.command("models")(models_cmd.models)
 app.add_typer(categorize_cmd.app, name="categorize")
 app.command("simulate")(simulate_cmd.simulate)
 app.add_typer(simulate_cmd.policy_app, name="policy")

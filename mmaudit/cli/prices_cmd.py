@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-import duckdb
 import typer
 import yaml
 
@@ -23,9 +22,12 @@ from mmaudit.pricing import (
     load_catalog,
     price_notes,
     reconcile,
-    register_prices,
     unknown_models,
+    unpriced_calls,
 )
+from mmaudit.pricing.litellm import split_report
+from mmaudit.pricing.views import history as rate_history
+from mmaudit.pricing.views import prices_at, sources
 from mmaudit.render import Column, OutputFormat, Report, Table
 
 app = typer.Typer(help="Price tables: list, show, validate, import, reconcile and reprice.", no_args_is_help=True)
@@ -34,10 +36,12 @@ PricesOption = Annotated[
     list[Path] | None, typer.Option("--prices", help="Extra price table(s) or directories (YAML); beat bundled ones.")
 ]
 RATE_COLUMNS = [
-    Column("input", "Input $/1M"), Column("output", "Output $/1M"), Column("cached_input", "Cached $/1M"),
-    Column("cache_write", "Cache write $/1M"), Column("batch_discount", "Batch disc."), Column("long_context", "Long ctx >"),
+    Column("input", "Input $/1M"), Column("cached_input", "Cached $/1M"), Column("cache_write_5m", "Write 5m $/1M"),
+    Column("cache_write_1h", "Write 1h $/1M"), Column("output", "Output $/1M"), Column("batch_input", "Batch in $/1M"),
+    Column("batch_output", "Batch out $/1M"), Column("long_context", "Long context"),
 ]
-_RATE_KEYS = ("input", "output", "cached_input", "cache_write", "batch_discount", "fixed_monthly_usd")
+_RATE_KEYS = ("input", "output", "cached_input", "cache_write_5m", "cache_write_1h", "reasoning", "batch_input",
+              "batch_output", "fixed_monthly_usd")
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
@@ -45,32 +49,14 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (format(v.normalize(), "f") if k in _RATE_KEYS and v is not None else v) for k, v in row.items()}
 
 
-def _rates(price: Any) -> dict[str, Any]:
-    lc = price.long_context
-    return {
-        "input": price.input, "output": price.output,
-        "cached_input": price.cached_input if price.cached_input is not None else price.input,
-        "cache_write": price.cache_write if price.cache_write is not None else price.input,
-        "batch_discount": price.batch_discount,
-        "long_context": f"{lc.threshold:,}: ${lc.input}/${lc.output}" if lc else None,
-        "fixed_monthly_usd": price.fixed_monthly_usd,
-    }
-
-
-def _at(catalog: PriceCatalog, key: str, day: date | None) -> Any:
-    """The entry in force on `day` (newest if None); None if the model had no price yet."""
-    valid = [e for e in catalog.history[key] if day is None or e.effective_from <= day]
-    return valid[-1] if valid else None
-
-
 @app.command("list")
 def list_prices(
     prices: PricesOption = None,
-    at: Annotated[str | None, typer.Option("--at", help="Prices in force on this date (YYYY-MM-DD); default: newest.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Prices in force on this date (YYYY-MM-DD); default: today.")] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
-    """List every priced model with its rates (USD per 1M tokens).
+    """List every priced model with its standard-tier rates (USD per 1M tokens).
 
     Example:
 
@@ -78,17 +64,12 @@ def list_prices(
     """
     with user_errors():
         day = _parse_day(at)
-        catalog = load_catalog(prices)
-        rows = []
-        for key in catalog.model_keys():
-            entry = _at(catalog, key, day)
-            if entry is None:
-                continue
-            rows.append({"model_key": key, "provider": entry.price.provider, **_rates(entry.price),
-                         "effective_from": entry.effective_from, "table": entry.table.name})
+        rows = prices_at(load_catalog(prices), day)
     columns = [Column("model_key", "Model"), Column("provider", "Provider"), *RATE_COLUMNS,
-               Column("fixed_monthly_usd", "Fixed $/month"), Column("effective_from", "From")]
-    notes = ["Self-hosted models (fixed_monthly_usd) cost 0 per call; see `prices show`."]
+               Column("fixed_monthly_usd", "Fixed $/month"), Column("from", "From"), Column("source", "Source")]
+    notes = ["Source: genai-prices, mmaudit overrides or your tables (see `mmaudit prices sources`).",
+             "Batch —: no batch price on record for that date; batch calls are unpriced, never charged full price.",
+             "Self-hosted models (fixed_monthly_usd) cost 0 per call; see `prices show`."]
     table = Table("Prices (USD per 1M tokens)", columns, [_shown(r) for r in rows], notes=notes)
     emit(Report([table], {"at": day, "models": rows}), fmt, out)
 
@@ -103,15 +84,39 @@ def _parse_day(text: str | None) -> date | None:
 
 
 def _resolve(catalog: PriceCatalog, model: str) -> str:
-    con = duckdb.connect(":memory:")
-    try:
-        register_prices(con, catalog)
-        key = con.execute("SELECT mm_model_key(?)", [model]).fetchall()[0][0]
-    finally:
-        con.close()
+    key, _stage, _ft = catalog.resolver.resolve(None, model)
     if key is None:
         raise InputError(f"no price for model {model!r}: add an alias or a price table (see docs/pricing.md)")
     return key
+
+
+def _history_tables(catalog: PriceCatalog, model: str) -> tuple[str, list[dict[str, Any]], list[Table]]:
+    key = _resolve(catalog, model)
+    rows = rate_history(catalog, key)
+    columns = [Column("service_tier", "Tier"), Column("from", "From"), Column("to", "Until"),
+               Column("time_of_day_utc", "Time (UTC)"), *RATE_COLUMNS, Column("source", "Source")]
+    notes = ["From —: applies to every earlier call; Until —: still in force.",
+             "Long context: every token of a request above the threshold is billed at that tier's rates."]
+    notes += sorted({f"{r['table']}: {r['note']}" for r in rows if r.get("note")})
+    return key, rows, [Table(f"{key}: dated rates (USD per 1M tokens)", columns, [_shown(r) for r in rows], notes=notes)]
+
+
+@app.command("history")
+def history_cmd(
+    model: Annotated[str, typer.Argument(help="A model key, alias or logged id (e.g. a Bedrock ARN).")],
+    prices: PricesOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Show the dated rates a call on MODEL would get (every service tier and time-of-day window).
+
+    Example:
+
+      mmaudit prices history deepseek-chat
+    """
+    with user_errors():
+        catalog = load_catalog(prices)
+        key, rows, tables = _history_tables(catalog, model)
+    emit(Report(tables, {"model": model, "model_key": key, "history": rows}), fmt)
 
 
 @app.command("show")
@@ -120,7 +125,7 @@ def show(
     prices: PricesOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Show one model's price history and metadata; the id is resolved like logged ids.
+    """Show one model's price history and registry facts; the id is resolved like logged ids.
 
     Example:
 
@@ -128,21 +133,29 @@ def show(
     """
     with user_errors():
         catalog = load_catalog(prices)
-        key = _resolve(catalog, model)
-    history = [{"effective_from": e.effective_from, "table": e.table.name, **_rates(e.price), "source": e.table.table.source}
-               for e in catalog.history[key]]
-    info = {attr: catalog.info(key, attr) for attr in
-            ("provider", "mode", "context_window", "tokenizer", "token_ratio", "data_classes", "quality", "latency", "fine_tuned", "notes")}
+        key, rows, tables = _history_tables(catalog, model)
+    info = dict(catalog.models.get(key, {}))
     info["aliases"] = sorted(a for a, k in catalog.aliases.items() if k == key and a != key)
-    info_rows = [{"field": k, "value": _text(v)} for k, v in info.items() if v not in (None, [], {})]
-    tables = [
-        Table(f"{key}: price history", [Column("effective_from", "From"), *RATE_COLUMNS, Column("table", "Table")],
-              [_shown(h) for h in history]),
-        Table(f"{key}: metadata", [Column("field", "Field"), Column("value", "Value")], info_rows),
-    ]
-    data = {"model": model, "model_key": key, "history": history,
-            "info": {k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in info.items()}}
-    emit(Report(tables, data), fmt)
+    info_rows = [{"field": k, "value": _text(v)} for k, v in info.items() if v not in (None, [], {}, "")]
+    tables.append(Table(f"{key}: facts", [Column("field", "Field"), Column("value", "Value")], info_rows))
+    emit(Report(tables, {"model": model, "model_key": key, "history": rows, "info": info}), fmt)
+
+
+@app.command("sources")
+def sources_cmd(prices: PricesOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Where prices come from (genai-prices data version, overrides, your tables) and how to update.
+
+    Example:
+
+      mmaudit prices sources
+    """
+    with user_errors():
+        data = sources(load_catalog(prices))
+    columns = [Column("layer", "Precedence", "int"), Column("source", "Source"), Column("version", "Version"),
+               Column("models", "Models", "int"), Column("where", "Where"), Column("update", "How to update")]
+    notes = ["A higher layer replaces a model's prices from its table's date on; earlier calls keep the lower layer's."]
+    emit(Report([Table(f"Price sources (genai-prices {data['genai_prices_version']})", columns, data["layers"],
+                       notes=notes)], data), fmt)
 
 
 def _text(value: Any) -> str:
@@ -185,29 +198,51 @@ def unknown(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: Ou
     with user_errors():
         con = store.connect(db, read_only=True)
         rows = unknown_models(con)
+        unpriced = _unpriced(con)
         con.close()
     columns = [Column("model", "Model"), Column("calls", "Calls", "int"), Column("input_tokens", "Input tokens", "int"),
                Column("output_tokens", "Output tokens", "int"), Column("first_seen", "First seen"), Column("last_seen", "Last seen")]
     notes = ["Their cost is unknown (NULL), not $0. Add an alias or a table, then `mmaudit prices reprice`."] if rows else []
-    emit(Report([Table("Models without a price", columns, rows, notes=notes)], {"unknown_models": rows}), fmt, out)
+    tables = [Table("Models without a price", columns, rows, notes=notes)]
+    if unpriced:
+        tables.append(Table("Known models, calls without a rate", [
+            Column("model", "Model"), Column("model_key", "Key"), Column("reason", "Why unpriced"),
+            Column("calls", "Calls", "int"), Column("input_tokens", "Input tokens", "int")], unpriced,
+            notes=["Cost NULL, not $0 and not another rate: add a table with that rate, then `prices reprice`."]))
+    emit(Report(tables, {"unknown_models": rows, "unpriced_calls": unpriced}), fmt, out)
+
+
+def _unpriced(con: Any) -> list[dict[str, Any]]:
+    """Unpriced calls of known models, with reasons (needs the catalog on the connection)."""
+    from mmaudit.pricing import register_prices
+
+    if not con.execute("SELECT count(*) FROM calls WHERE model_key IS NOT NULL AND cost_usd IS NULL").fetchall()[0][0]:
+        return []
+    register_prices(con, load_catalog())
+    return unpriced_calls(con)
 
 
 @app.command("import-litellm")
 def import_litellm_cmd(
     file: Annotated[Path, typer.Argument(help="LiteLLM model_prices_and_context_window.json")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the YAML table here (default: stdout).")] = None,
-    effective_from: Annotated[str | None, typer.Option("--effective-from", help="Date the prices apply from (default: today).")] = None,
+    effective_from: Annotated[str | None, typer.Option("--effective-from", help="Date the prices apply from (default: today); successive dated imports build a history.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every skipped entry and its reason.")] = False,
 ) -> None:
-    """Convert LiteLLM's price map into a mmaudit price table (YAML).
+    """Convert LiteLLM's price map into a mmaudit price table (YAML); odd entries are skipped and reported.
 
     Example:
 
       mmaudit prices import-litellm model_prices_and_context_window.json --out pricing-litellm.yaml
     """
     with user_errors():
-        doc = import_litellm(file, _parse_day(effective_from))
+        doc, skipped = split_report(import_litellm(file, _parse_day(effective_from)))
         validate(PriceTable, doc, str(file))
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110)
+    for entry in skipped if verbose else []:
+        stderr.print(f"skipped {entry['model']}: {entry['reason']}")
+    stderr.print(f"{len(doc['models'])} models imported; {doc['notes'].split('; ', 1)[1]}"
+                 + ("" if verbose else " (--verbose lists each)"))
     if out is None:
         typer.echo(text, nl=False)
         return
@@ -266,11 +301,13 @@ def reprice(prices: PricesOption = None, db: DbOption = None, fmt: FormatOption 
         notes_counts = price_notes(con)
         fixed = fixed_costs(con)
         con.close()
-    rows = [{"rows": counts["rows"], "priced": counts["priced"], "unknown": counts["unknown"], **notes_counts}]
-    columns = [Column("rows", "Calls", "int"), Column("priced", "Priced", "int"), Column("unknown", "Unknown", "int"),
+    rows = [{"rows": counts["rows"], "priced": counts["priced"], "unknown": counts["unknown"],
+             "unpriced": counts["unpriced"], **notes_counts}]
+    columns = [Column("rows", "Calls", "int"), Column("priced", "Priced", "int"), Column("unknown", "Unknown model", "int"),
+               Column("unpriced", "No rate", "int"),
                Column("before_table_start", "Before table start", "int"), Column("undated", "Undated", "int")]
     notes = []
-    if counts["unknown"]:
-        notes.append("Unknown models have cost NULL: see `mmaudit prices unknown`.")
+    if counts["unknown"] or counts["unpriced"]:
+        notes.append("Unknown models and calls without a rate have cost NULL: see `mmaudit prices unknown`.")
     notes.extend(f"{f['model_key']}: fixed cost ${f['fixed_usd']:,.2f} ({f['months']} months), not in per-call cost" for f in fixed)
     emit(Report([Table("Repriced", columns, rows, notes=notes)], {**counts, "notes": notes_counts, "fixed_costs": fixed}), fmt)

@@ -1,23 +1,35 @@
-"""Loading price tables into a catalog: bundled snapshots plus the user's own tables.
+"""The price catalog: genai-prices list prices, our curated overrides, then the user's tables.
 
-Rules (see docs/pricing.md):
-- a table is a full or partial snapshot; a model's price history is every table listing it;
-- a user table beats a bundled one for the same model and `effective_from` (Langfuse's rule:
-  custom beats built-in), and a user alias beats a bundled alias;
-- an alias claimed by two models of the same origin is an error, never a silent pick.
+Precedence, lowest to highest (docs/pricing.md):
+1. genai-prices (pydantic's data, translated by `genai.py`);
+2. curated overrides bundled in `mmaudit/data/pricing/overrides/` (where genai-prices and the
+   provider's published rule disagree; each says why and cites the provider's page);
+3. the user's own tables (`--prices`), which beat everything, aliases included.
+
+A higher layer replaces a model's prices from its first `effective_from` on; calls before that
+keep the lower layer's prices. Within a layer, a model's history is the tables that list it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
-from mmaudit.config import load_model
+from mmaudit.config import load_model, read_yaml
 from mmaudit.errors import ConfigError
+from mmaudit.pricing import genai
+from mmaudit.pricing.bundled import load_bundled
+from mmaudit.pricing.rates import Component, PriceSpec, RateRow, spec_rates
+from mmaudit.pricing.rules import BatchRules, CuratedAliases, load_batch_rules, load_curated_aliases
 from mmaudit.pricing.schema import ModelPrice, PriceTable
 
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data" / "pricing"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "pricing"
+BUNDLED_DIR = DATA_DIR / "overrides"
+LAYERS = ("genai-prices", "override", "registry", "user")
 
 
 @dataclass(frozen=True)
@@ -26,7 +38,7 @@ class LoadedTable:
 
     name: str
     path: str
-    origin: str  # "bundled" | "user"
+    origin: str  # "override" | "user"
     table: PriceTable
 
 
@@ -42,30 +54,33 @@ class PriceEntry:
 
 @dataclass
 class PriceCatalog:
-    """Merged price history: `history[key]` is sorted by effective_from."""
+    """Every rate row (all layers merged), the exact ids that name a key, and model facts."""
 
     tables: list[LoadedTable]
+    rows: list[RateRow]
+    ft_rows: list[RateRow]
+    aliases: dict[str, str]
+    alias_origin: dict[str, str]
+    models: dict[str, dict[str, Any]]
     history: dict[str, list[PriceEntry]] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
+    batch_rules: BatchRules | None = None
+    genai: dict[str, Any] = field(default_factory=dict)
+    registry: Any = None
+    resolver: Any = None
+    registry_keys: dict[str, str | None] = field(default_factory=dict)
 
     def model_keys(self) -> list[str]:
-        return sorted(self.history)
+        return sorted({r.model_key for r in self.rows})
 
-    def latest(self, key: str) -> PriceEntry:
-        """The newest entry for a model (what `prices show` and the simulator's metadata use)."""
-        return self.history[key][-1]
+    def rows_of(self, key: str, service_tier: str | None = "standard") -> list[RateRow]:
+        return sorted((r for r in self.rows if r.model_key == key and (service_tier is None or r.service_tier == service_tier)),
+                      key=lambda r: (r.valid_from, r.service_tier, str(r.tod_from)))
 
-    def info(self, key: str, attr: str) -> object:
-        """The newest non-empty value of a metadata field across the model's tables.
-
-        Older snapshots list only prices; metadata (quality, latency...) lives in the newest
-        table that states it, so a price-only update does not erase it.
-        """
-        for entry in reversed(self.history[key]):
-            value = getattr(entry.price, attr)
-            if value not in (None, [], {}):
-                return value
-        return None
+    def latest(self, key: str) -> RateRow:
+        """The row in force now (standard tier; the midday row for off-peak priced models)."""
+        rows = [r for r in self.rows_of(key) if r.valid_to is None]
+        return next((r for r in rows if (r.tod_days is None or 3 in r.tod_days)
+                     and (r.tod_from is None or r.tod_from.hour <= 12 < (r.tod_to.hour if r.tod_to else 24))), rows[0])
 
 
 def _yaml_files(paths: list[Path]) -> list[Path]:
@@ -81,8 +96,14 @@ def _yaml_files(paths: list[Path]) -> list[Path]:
 
 def load_table(path: Path, origin: str = "user") -> LoadedTable:
     """Read and validate one table file (ConfigError names file, key path, expected, found)."""
-    table = load_model(PriceTable, path)
+    table = load_bundled(PriceTable, path) if origin == "override" else load_model(PriceTable, path)
     return LoadedTable(name=Path(path).stem, path=str(path), origin=origin, table=table)
+
+
+def is_registry_file(path: Path) -> bool:
+    """A YAML whose top level has `registry:` is a model-registry file, not a price table."""
+    data = read_yaml(path)
+    return isinstance(data, dict) and "registry" in data
 
 
 def _merge_entries(tables: list[LoadedTable]) -> dict[str, list[PriceEntry]]:
@@ -95,9 +116,8 @@ def _merge_entries(tables: list[LoadedTable]) -> dict[str, list[PriceEntry]]:
             if previous is not None and previous.table.origin == loaded.origin:
                 raise ConfigError(
                     f"{loaded.path}: models.{key}: already priced for {slot[1]} in "
-                    f"{previous.table.path} (expected one table per model and date)"
-                )
-            if previous is None or loaded.origin == "user":
+                    f"{previous.table.path} (expected one table per model and date)")
+            if previous is None or LAYERS.index(loaded.origin) >= LAYERS.index(previous.table.origin):
                 chosen[slot] = entry
     history: dict[str, list[PriceEntry]] = {}
     for entry in sorted(chosen.values(), key=lambda e: (e.key, e.effective_from)):
@@ -110,46 +130,306 @@ def normalise_alias(alias: str) -> str:
     return alias.strip().lower()
 
 
-def _claim(owners: dict[str, tuple[str, str, str]], alias: str, key: str, loaded: LoadedTable) -> None:
+# ---------------------------------------------------------------- YAML entries -> rows
+
+def _tiered(base: Decimal | None, tiers: list[Any], part: str) -> Component | None:
+    if base is None:
+        return None
+    return Component(base, tuple((t.start(), getattr(t, part) if getattr(t, part) is not None else t.input)
+                                 for t in tiers))
+
+
+def entry_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> PriceSpec:
+    """A YAML model entry as a PriceSpec; batch from its own rates, else the provider's rule."""
+    if price.fixed_monthly_usd is not None:
+        zero = Component(Decimal(0))
+        return PriceSpec({"input": zero, "output": zero}, {"input": zero, "output": zero}, "self-hosted")
+    tiers = price.tiers()
+    parts = ("input", "output", "cached_input", "cache_write", "cache_write_1h", "reasoning")
+    comps = {p: c for p in parts if (c := _tiered(getattr(price, p), tiers, p)) is not None}
+    if price.batch_discount is not None:
+        return PriceSpec(comps, {k: c.scaled(Decimal(1) - price.batch_discount) for k, c in comps.items()},
+                         f"table: batch_discount {price.batch_discount}")
+    if price.batch is not None:
+        batch = {}
+        for part in parts:
+            rate = getattr(price.batch, part)
+            if rate is not None and part in comps:
+                base = comps[part].base
+                factor = rate / base if base else Decimal(0)
+                batch[part] = Component(rate, tuple((s, p * factor) for s, p in comps[part].tiers))
+        return PriceSpec(comps, batch, "table: per-component batch rates")
+    if batch_rule is not None:
+        factor, reason = batch_rule
+        return PriceSpec(comps, {k: c.scaled(factor) for k, c in comps.items()}, f"provider rule: {reason}")
+    return PriceSpec(comps, None, None)
+
+
+def table_rows(key: str, entries: list[PriceEntry], rules: BatchRules) -> list[RateRow]:
+    """One row per table listing the model (per time-of-day segment), valid until the next such table."""
+    rows = []
+    for i, entry in enumerate(entries):
+        nxt = entries[i + 1].effective_from if i + 1 < len(entries) else None
+        end = entry.table.table.effective_to
+        if end is not None and (nxt is None or end < nxt):
+            nxt = end
+        batch_rule = rules.factor(entry.price.provider, entry.effective_from)
+        spec = entry_spec(entry.price, batch_rule)
+        rates = spec_rates(spec)
+        if rates is None:
+            continue
+        off = _off_peak_rates(entry.price, batch_rule)
+        for (tod_from, tod_to, days), is_off in _segments(entry.price):
+            values, lc, lc2 = off if is_off and off is not None else rates
+            rows.append(RateRow(
+                model_key=key, provider=entry.price.provider, source=entry.table.origin, table_name=entry.table.name,
+                table_path=entry.table.path, valid_from=entry.effective_from, valid_to=nxt, rates=values,
+                lc_threshold=lc, lc2_threshold=lc2, tod_from=tod_from, tod_to=tod_to, tod_days=days,
+                fixed_monthly_usd=entry.price.fixed_monthly_usd, batch_source=spec.batch_source, note=entry.price.notes))
+    return rows
+
+
+def _off_peak_rates(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> Any:
+    off = price.off_peak
+    if off is None:
+        return None
+    comps = {p: Component(getattr(off, p)) for p in ("input", "output", "cached_input", "cache_write")
+             if getattr(off, p) is not None}
+    batch = {k: c.scaled(batch_rule[0]) for k, c in comps.items()} if batch_rule else None
+    return spec_rates(PriceSpec(comps, batch, batch_rule[1] if batch_rule else None))
+
+
+def _segments(price: ModelPrice) -> list[tuple[tuple[Any, Any, list[int] | None], bool]]:
+    """(from, to, weekdays) UTC segments and whether each is off-peak; one all-day segment without off_peak."""
+    if price.off_peak is None:
+        return [((None, None, None), False)]
+    by_day: dict[int, tuple] = {}
+    for day in range(1, 8):
+        windows = [w for w in price.off_peak.windows if day in w.days]
+        marks = sorted({0, 24 * 60} | {_minutes(w.start) for w in windows} | {_minutes(w.end) for w in windows})
+        pieces = []
+        for a, b in pairwise(marks):
+            off = any(_minutes(w.start) <= a and b <= _minutes(w.end) for w in windows)
+            if pieces and pieces[-1][2] == off:
+                pieces[-1] = (pieces[-1][0], b, off)
+            else:
+                pieces.append((a, b, off))
+        by_day[day] = tuple(pieces)
+    groups: dict[tuple, list[int]] = {}
+    for day, pieces in by_day.items():
+        groups.setdefault(pieces, []).append(day)
+    out = []
+    for pieces, days in groups.items():
+        day_list = None if len(days) == 7 else days
+        for a, b, off in pieces:
+            whole = a == 0 and b == 24 * 60
+            out.append(((None if whole else _time(a), None if whole or b == 24 * 60 else _time(b), day_list), off))
+    return out
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _time(minutes: int) -> Any:
+    from datetime import time
+
+    return time(minutes // 60, minutes % 60)
+
+
+def ft_table_rows(key: str, entries: list[PriceEntry]) -> list[RateRow]:
+    rows = []
+    priced = [e for e in entries if e.price.fine_tuned is not None]
+    for i, entry in enumerate(priced):
+        ft = entry.price.fine_tuned
+        assert ft is not None
+        comps = {"input": Component(ft.input), "output": Component(ft.output)}
+        if ft.cached_input is not None:
+            comps["cached_input"] = Component(ft.cached_input)
+        rates = spec_rates(PriceSpec(comps))
+        assert rates is not None
+        nxt = priced[i + 1].effective_from if i + 1 < len(priced) else None
+        rows.append(RateRow(model_key=key, provider=entry.price.provider, source=entry.table.origin,
+                            table_name=entry.table.name, table_path=entry.table.path, valid_from=entry.effective_from,
+                            valid_to=nxt, rates=rates[0]))
+    return rows
+
+
+def _covered(rows: list[RateRow]) -> dict[str, list[tuple[date, date | None]]]:
+    """Per key, the [from, to) spans the rows cover (to None = open-ended)."""
+    spans: dict[str, list[tuple[date, date | None]]] = {}
+    for row in rows:
+        spans.setdefault(row.model_key, []).append((row.valid_from, row.valid_to))
+    return spans
+
+
+def _minus(start: date, end: date | None, holes: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+    """The parts of [start, end) outside every hole."""
+    pieces = [(start, end)]
+    for h_from, h_to in holes:
+        nxt = []
+        for p_from, p_to in pieces:
+            if p_to is not None and p_to <= h_from or h_to is not None and p_from >= h_to:
+                nxt.append((p_from, p_to))
+                continue
+            if p_from < h_from:
+                nxt.append((p_from, h_from))
+            if h_to is not None and (p_to is None or p_to > h_to):
+                nxt.append((h_to, p_to))
+        pieces = nxt
+    return pieces
+
+
+def layer(lower: list[RateRow], upper: list[RateRow]) -> list[RateRow]:
+    """`upper` replaces `lower` for each key over the spans the upper rows cover.
+
+    An upper table's first entry also reaches back before its date when the lower layer has
+    nothing there (see catalog docstring), so the upper's coverage starts at its first date and
+    runs to its last row's end.
+    """
+    spans = _covered(upper)
+    kept = []
+    for row in lower:
+        holes = spans.get(row.model_key)
+        if holes is None:
+            kept.append(row)
+            continue
+        for p_from, p_to in _minus(row.valid_from, row.valid_to, holes):
+            kept.append(RateRow(**{**row.__dict__, "valid_from": p_from, "valid_to": p_to, "extra": {}}))
+    return kept + upper
+
+
+def _layer_rows(tables: list[LoadedTable], rules: BatchRules) -> tuple[list[RateRow], list[RateRow], dict[str, list[PriceEntry]]]:
+    history = _merge_entries(tables)
+    rows, ft = [], []
+    for key, entries in history.items():
+        rows.extend(table_rows(key, entries, rules))
+        ft.extend(ft_table_rows(key, entries))
+    return rows, ft, history
+
+
+# ---------------------------------------------------------------- aliases
+
+def _claim(owners: dict[str, tuple[str, str, str]], alias: str, key: str, origin: str, path: str) -> None:
     previous = owners.get(alias)
     if previous is None or previous[0] == key:
-        owners[alias] = (key, loaded.origin, loaded.path)
+        owners[alias] = (key, origin, path)
         return
-    if previous[1] == loaded.origin:
+    if previous[1] == origin:
         raise ConfigError(
-            f"{loaded.path}: models.{key}.aliases: alias {alias!r} is also claimed by model "
-            f"{previous[0]!r} in {previous[2]} (expected each alias to name one model)"
-        )
-    if loaded.origin == "user":
-        owners[alias] = (key, loaded.origin, loaded.path)
+            f"{path}: models.{key}.aliases: alias {alias!r} is also claimed by model "
+            f"{previous[0]!r} in {previous[2]} (expected each alias to name one model)")
+    if LAYERS.index(origin) > LAYERS.index(previous[1]):
+        owners[alias] = (key, origin, path)
 
 
-def _build_aliases(tables: list[LoadedTable], keys: set[str]) -> dict[str, str]:
+def _build_aliases(models: dict[str, dict[str, Any]], curated: CuratedAliases,
+                   tables: list[LoadedTable]) -> tuple[dict[str, str], dict[str, str]]:
     owners: dict[str, tuple[str, str, str]] = {}
-    for loaded in sorted(tables, key=lambda t: t.origin != "bundled"):
+    for key, info in models.items():
+        if info.get("origin") == "genai-prices":
+            owners.setdefault(normalise_alias(info["id"]) if "/" not in key else key, (key, "genai-prices", "genai-prices"))
+            owners.setdefault(key, (key, "genai-prices", "genai-prices"))
+    for alias in curated.aliases:
+        _claim(owners, normalise_alias(alias.alias), alias.model_key, "override", curated.path)
+    for loaded in sorted(tables, key=lambda t: LAYERS.index(t.origin)):
         for key, price in loaded.table.models.items():
+            _claim(owners, key, key, loaded.origin, loaded.path)
             for raw in price.aliases:
                 alias = normalise_alias(raw)
-                if alias in keys and alias != key:
+                if alias in models and alias != key:
                     raise ConfigError(
                         f"{loaded.path}: models.{key}.aliases: alias {alias!r} is the key of "
-                        f"another model (expected an alias no model uses as its key)"
-                    )
-                _claim(owners, alias, key, loaded)
-    mapping = {alias: owner[0] for alias, owner in owners.items()}
-    mapping.update({key: key for key in keys})
-    return mapping
+                        f"another model (expected an alias no model uses as its key)")
+                _claim(owners, alias, key, loaded.origin, loaded.path)
+    return {a: o[0] for a, o in owners.items()}, {a: o[1] for a, o in owners.items()}
 
 
-def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = True) -> PriceCatalog:
-    """Bundled tables (unless excluded) plus user files or directories, merged and checked."""
+# ---------------------------------------------------------------- load
+
+def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = True,
+                 extra_tables: list[tuple[str, PriceTable]] | None = None) -> PriceCatalog:
+    """genai-prices + curated overrides (unless excluded) + the user's tables, merged and checked.
+
+    `paths` are price tables or directories; a YAML with a top-level `registry:` is a model
+    registry file and overrides the bundled registry instead.
+    """
+    from mmaudit.registry import load_registry
+
+    user_files = _yaml_files(list(paths or []))
+    registry_files = [p for p in user_files if p.suffix in (".yaml", ".yml") and is_registry_file(p)]
+    price_files = [p for p in user_files if p not in registry_files]
+    rules = load_batch_rules() if include_bundled else BatchRules([], "")
+    curated = load_curated_aliases() if include_bundled else CuratedAliases([], "")
     tables: list[LoadedTable] = []
+    rows: list[RateRow] = []
+    ft_rows: list[RateRow] = []
+    models: dict[str, dict[str, Any]] = {}
+    translated: dict[str, Any] = {}
     if include_bundled:
-        tables.extend(load_table(p, "bundled") for p in _yaml_files([BUNDLED_DIR]))
-    tables.extend(load_table(p, "user") for p in _yaml_files(list(paths or [])))
-    if not tables:
+        translated = genai.load_translated(rules.by_genai_provider())
+        rows = list(translated["rows"])
+        models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}
+        tables.extend(load_table(p, "override") for p in _yaml_files([BUNDLED_DIR]))
+    user_tables = [load_table(p, "user") for p in price_files]
+    user_tables += [LoadedTable(name=n, path=n, origin="user", table=t) for n, t in extra_tables or []]  # validated
+    if not include_bundled and not user_tables:
         raise ConfigError("no price tables: give a table file or keep the bundled ones")
-    tables.sort(key=lambda t: (t.table.effective_from, t.origin != "bundled", t.path))
-    history = _merge_entries(tables)
-    aliases = _build_aliases(tables, set(history))
-    return PriceCatalog(tables=tables, history=history, aliases=aliases)
+    history: dict[str, list[PriceEntry]] = {}
+    for origin, group in (("override", [t for t in tables if t.origin == "override"]), ("user", user_tables)):
+        upper, ft, hist = _layer_rows(group, rules)
+        rows = layer(rows, upper)
+        ft_rows = layer(ft_rows, ft)
+        for key, entries in hist.items():
+            history.setdefault(key, []).extend(entries)
+            latest = entries[-1].price
+            models[key] = {**models.get(key, {}), "provider": latest.provider, "origin": origin,
+                           "context_window": latest.context_window or models.get(key, {}).get("context_window")}
+    tables.extend(user_tables)
+    registry = load_registry(registry_files, include_bundled=include_bundled, price_tables=tables)
+    reg_rows = registry.rate_rows(exclude=set(models))
+    rows = layer(rows, reg_rows)
+    for row in reg_rows:
+        models.setdefault(row.model_key, {"provider": row.provider, "origin": "registry"})
+    _mark_ends(rows)
+    _mark_ends(ft_rows)
+    aliases, alias_origin = _build_aliases(models, curated, tables)
+    for alias, key in registry.aliases().items():
+        if alias not in aliases or alias_origin.get(alias) == "genai-prices":
+            aliases[alias], alias_origin[alias] = key, "registry"
+    for key in models:
+        aliases.setdefault(key, key)
+        alias_origin.setdefault(key, models[key].get("origin", "genai-prices"))
+    catalog = PriceCatalog(tables=tables, rows=rows, ft_rows=ft_rows, aliases=aliases, alias_origin=alias_origin,
+                           models=models, history=history, batch_rules=rules, genai=translated, registry=registry)
+    _registry_aliases(catalog)
+    return catalog
+
+
+def _registry_aliases(catalog: PriceCatalog) -> None:
+    """A registry name that stands for another id (`deepseek-r1: {model: deepseek-reasoner}`) names its key."""
+    from mmaudit.pricing.resolve import Resolver
+
+    resolver = Resolver(catalog)
+    for entry in catalog.registry.entries:
+        name = normalise_alias(entry.name)
+        if entry.model.fixed_monthly_usd is not None:
+            catalog.registry_keys[entry.name] = entry.name
+            continue
+        key, _, _ = resolver.resolve(None, entry.ref)
+        catalog.registry_keys[entry.name] = key
+        if entry.model.model and name not in catalog.aliases and key is not None:
+            catalog.aliases[name], catalog.alias_origin[name] = key, entry.origin
+    catalog.resolver = Resolver(catalog)  # sees the aliases just added
+
+
+def _mark_ends(rows: list[RateRow]) -> None:
+    """is_earliest / is_latest per (model, service tier): the first and the open-ended windows."""
+    first: dict[tuple[str, str], date] = {}
+    for row in rows:
+        slot = (row.model_key, row.service_tier)
+        first[slot] = min(row.valid_from, first.get(slot, row.valid_from))
+    for row in rows:
+        row.extra["is_earliest"] = row.valid_from == first[(row.model_key, row.service_tier)]
+        row.extra["is_latest"] = row.valid_to is None

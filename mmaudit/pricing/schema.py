@@ -7,7 +7,7 @@ million tokens, kept as `Decimal` end to end: a float would round $0.075 before 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -29,7 +29,7 @@ MAX_RATE_PLACES = 6  # per 1M tokens; /1e6 per token must fit DECIMAL(38,12) exa
 MAX_RATE = Decimal(1_000_000)  # USD per 1M tokens: far above any real price, and fits DECIMAL(38,12)
 MAX_TOKENS = 100_000_000  # a context window or threshold above this is a typo (and overflows SQL ints)
 
-ModelKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
+ModelKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9@][a-z0-9._:/@+-]*$", max_length=200)]
 Task = Literal[
     "default", "classification", "extraction", "summarization", "translation", "qa", "chat",
     "writing", "code", "reasoning", "embedding", "vision", "other",
@@ -60,13 +60,34 @@ class _Strict(BaseModel):
 
 
 class LongContext(_Strict):
-    """Rates for the WHOLE request once input_tokens exceeds `threshold` (Anthropic, Gemini)."""
+    """Rates for the WHOLE request once input_tokens passes `threshold` (Anthropic, Gemini, OpenAI).
+
+    `boundary: above` (default) = input_tokens > threshold; `at_or_above` = input_tokens >= threshold.
+    """
 
     threshold: int = Field(gt=0, le=MAX_TOKENS)
+    boundary: Literal["above", "at_or_above"] = "above"
     input: Price
     output: Price
     cached_input: Price | None = None
     cache_write: Price | None = None
+    cache_write_1h: Price | None = None
+    reasoning: Price | None = None
+
+    def start(self) -> int:
+        """The tier start in genai-prices' convention (applies when input_tokens > start)."""
+        return self.threshold - 1 if self.boundary == "at_or_above" else self.threshold
+
+
+class Batch(_Strict):
+    """Per-component batch rates (USD per 1M tokens); components left out are charged as input/output."""
+
+    input: Price
+    output: Price
+    cached_input: Price | None = None
+    cache_write: Price | None = None
+    cache_write_1h: Price | None = None
+    reasoning: Price | None = None
 
 
 
@@ -77,6 +98,35 @@ class FineTuned(_Strict):
     output: Price
     cached_input: Price | None = None
 
+
+
+def _clock(value: str) -> time:
+    """'HH:MM' (UTC); '24:00' is the end of the day."""
+    return time(0) if value == "24:00" else time.fromisoformat(value)
+
+
+class OffPeakWindow(_Strict):
+    """A daily UTC window of off-peak prices on some weekdays (1 = Monday ... 7 = Sunday)."""
+
+    days: list[Annotated[int, Field(ge=1, le=7)]] = Field(default=[1, 2, 3, 4, 5, 6, 7], min_length=1)
+    start: Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = Field(alias="from")
+    end: Annotated[str, StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")] = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OffPeakWindow:
+        if self.end != "24:00" and _clock(self.end) <= _clock(self.start):
+            raise ValueError("to must be after from (split a window that crosses midnight in two)")
+        return self
+
+
+class OffPeak(_Strict):
+    """Prices in force inside `windows` (UTC); the model's main prices apply outside them."""
+
+    input: Price
+    output: Price
+    cached_input: Price | None = None
+    cache_write: Price | None = None
+    windows: list[OffPeakWindow] = Field(min_length=1)
 
 
 class Latency(_Strict):
@@ -93,9 +143,14 @@ class ModelPrice(_Strict):
     output: Price | None = None
     cached_input: Price | None = None
     cache_write: Price | None = None
+    cache_write_1h: Price | None = None  # 1-hour cache writes; omitted = cache_write price
+    reasoning: Price | None = None  # reasoning tokens (of output); omitted = output price
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
+    batch: Batch | None = None
     long_context: LongContext | None = None
+    long_context_2: LongContext | None = None  # a second, higher tier (e.g. Qwen: 32K and 128K)
     fine_tuned: FineTuned | None = None
+    off_peak: OffPeak | None = None  # time-of-day prices (DeepSeek)
     fixed_monthly_usd: Decimal | None = Field(default=None, ge=0, le=1_000_000_000)
     context_window: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     latency: Latency | None = None
@@ -105,6 +160,7 @@ class ModelPrice(_Strict):
     token_ratio: float | None = Field(default=None, gt=0, le=100)
     mode: Literal["chat", "completion", "embedding", "reasoning"] | None = None
     notes: str | None = None
+    source_url: str | None = None  # curated overrides: the provider page that states the rule
 
 
     @model_validator(mode="after")
@@ -117,20 +173,27 @@ class ModelPrice(_Strict):
         self._check_long_context()
         return self
 
+    def tiers(self) -> list[LongContext]:
+        return sorted((t for t in (self.long_context, self.long_context_2) if t is not None), key=LongContext.start)
+
     def _check_long_context(self) -> None:
-        lc = self.long_context
-        if lc is None:
-            return
-        if self.cached_input is not None and lc.cached_input is None:
-            raise ValueError("long_context.cached_input is required when cached_input is set")
-        if self.cache_write is not None and lc.cache_write is None:
-            raise ValueError("long_context.cache_write is required when cache_write is set")
+        tiers = self.tiers()
+        if len(tiers) > 2 or len({t.start() for t in tiers}) != len(tiers):
+            raise ValueError("long_context: at most 2 tiers, with different thresholds")
+        if self.batch is not None and self.batch_discount is not None:
+            raise ValueError("give batch (per-component rates) or batch_discount, not both")
+        for lc in tiers:
+            if self.cached_input is not None and lc.cached_input is None:
+                raise ValueError("long_context.cached_input is required when cached_input is set")
+            if self.cache_write is not None and lc.cache_write is None:
+                raise ValueError("long_context.cache_write is required when cache_write is set")
 
 
 class PriceTable(_Strict):
     """One price-table file: a full or partial snapshot effective from a date."""
 
     effective_from: date
+    effective_to: date | None = None  # optional end: after it, lower layers' prices apply again
     source: str = Field(min_length=1)
     currency: Literal["USD"]
     notes: str | None = None

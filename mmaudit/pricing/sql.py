@@ -8,33 +8,35 @@ SQL only multiplies (a DuckDB DECIMAL division can silently become DOUBLE).
 
 from __future__ import annotations
 
+import contextlib
 import re
-import uuid
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+from duckdb.sqltypes import VARCHAR
 
-from mmaudit.pricing.catalog import PriceCatalog, PriceEntry
+from mmaudit.pricing.catalog import PriceCatalog
+from mmaudit.pricing.rates import RATE_NAMES, RateRow
 from mmaudit.store import fetch_dicts
 
 MONEY = "DECIMAL(38, 12)"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 
-RATE_COLUMNS = (
-    "input_rate", "output_rate", "cached_input_rate", "cache_write_rate", "batch_discount",
-    "batch_factor", "lc_input_rate", "lc_output_rate", "lc_cached_input_rate",
-    "lc_cache_write_rate", "fixed_monthly_usd",
+RATE_COLUMNS = (*RATE_NAMES, "batch_discount", "batch_factor", "fixed_monthly_usd")
+_ROW_COLUMNS = (
+    ("model_key", pa.string()), ("provider", pa.string()), ("source", pa.string()), ("table_name", pa.string()),
+    ("table_path", pa.string()), ("service_tier", pa.string()), ("effective_from", pa.date32()),
+    ("effective_to", pa.date32()), ("valid_from", pa.timestamp("us", tz="UTC")),
+    ("valid_to", pa.timestamp("us", tz="UTC")), ("tod_from", pa.time64("us")), ("tod_to", pa.time64("us")),
+    ("tod_days", pa.list_(pa.int64())),
+    ("is_earliest", pa.bool_()), ("is_latest", pa.bool_()), ("lc_threshold", pa.int64()),
+    ("lc2_threshold", pa.int64()), ("batch_source", pa.string()), ("note", pa.string()),
 )
-_RATES_DDL = f"""
-    model_key VARCHAR NOT NULL, provider VARCHAR, table_name VARCHAR, table_path VARCHAR,
-    effective_from DATE NOT NULL, effective_to DATE,
-    valid_from TIMESTAMPTZ NOT NULL, valid_to TIMESTAMPTZ,
-    is_earliest BOOLEAN NOT NULL, is_latest BOOLEAN NOT NULL,
-    lc_threshold BIGINT,
-    {", ".join(f"{c} {MONEY}" for c in RATE_COLUMNS)}
-"""
+_MONEY_TYPE = pa.decimal128(38, 12)
+_PLACES = Decimal(1).scaleb(-12)
 
 # Normalisation stages, tried in order; the first candidate that is a key or alias wins.
 STAGES = ("exact", "route", "variant", "version", "date", "dots")
@@ -62,10 +64,11 @@ CREATE OR REPLACE TEMP MACRO mm_model_candidates(m) AS list_value(
     mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m)))),
     mm_model_date(mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m))))),
     mm_model_dots(mm_model_date(mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m)))))));
-CREATE OR REPLACE TEMP MACRO mm_model_key(m) AS (
-    SELECT arg_min(a.model_key, s.stage)
-    FROM (SELECT unnest(mm_model_candidates(m)) AS cand, unnest(range(6)) AS stage) s
-    JOIN model_aliases a ON a.alias = s.cand);
+CREATE OR REPLACE TEMP MACRO mm_resolution(p, m) AS mm_resolve_udf(coalesce(p, ''), m);
+CREATE OR REPLACE TEMP MACRO mm_model_key(m) AS nullif(split_part(mm_resolve_udf('', m), chr(9), 1), '');
+CREATE OR REPLACE TEMP MACRO mm_service_tier(st) AS CASE
+    WHEN st IS NULL OR lower(trim(st)) IN ('', 'default', 'standard', 'auto', 'on_demand', 'standard_only', 'batch')
+    THEN 'standard' ELSE lower(trim(st)) END;
 """
 
 
@@ -76,189 +79,198 @@ def check_ident(name: str) -> str:
     return name
 
 
-def per_token(per_million: Decimal | None) -> Decimal | None:
-    """USD per 1M tokens -> USD per token, exactly (a decimal shift, no rounding)."""
-    return None if per_million is None else Decimal(per_million).scaleb(-6)
+def _money(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    value = Decimal(value)
+    exponent = value.as_tuple().exponent
+    return value.quantize(_PLACES) if isinstance(exponent, int) and exponent < -12 else value
 
 
 def _utc_midnight(day: Any) -> datetime:
+    if isinstance(day, datetime):
+        return day if day.tzinfo else day.replace(tzinfo=UTC)
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-def _base_rates(entry: PriceEntry) -> dict[str, Any]:
-    p = entry.price
-    lc = p.long_context
-    zero = Decimal(0)
-    fixed = p.fixed_monthly_usd is not None
-    inp = zero if fixed else p.input
-    rates = {
-        "input_rate": inp, "output_rate": zero if fixed else p.output,
-        "cached_input_rate": p.cached_input if p.cached_input is not None else inp,
-        "cache_write_rate": p.cache_write if p.cache_write is not None else inp,
-        "lc_threshold": lc.threshold if lc else None,
-        "lc_input_rate": lc.input if lc else None, "lc_output_rate": lc.output if lc else None,
-        "lc_cached_input_rate": (lc.cached_input if lc.cached_input is not None else lc.input) if lc else None,
-        "lc_cache_write_rate": (lc.cache_write if lc.cache_write is not None else lc.input) if lc else None,
-    }
-    return {k: (v if k == "lc_threshold" else per_token(v)) for k, v in rates.items()}
+def _midday(row: RateRow) -> bool:
+    """The one time-of-day segment that stands for the whole day (undated calls, edges)."""
+    in_day = row.tod_days is None or 3 in row.tod_days  # a Wednesday
+    return in_day and (row.tod_from is None or row.tod_from <= time(12) and (row.tod_to is None or time(12) < row.tod_to))
 
 
-def _ft_rates(entry: PriceEntry) -> dict[str, Any] | None:
-    ft = entry.price.fine_tuned
-    if ft is None:
-        return None
-    cached = ft.cached_input if ft.cached_input is not None else ft.input
-    rates = {"input_rate": ft.input, "output_rate": ft.output, "cached_input_rate": cached,
-             "cache_write_rate": ft.input}
-    out: dict[str, Any] = {k: per_token(v) for k, v in rates.items()}
-    out.update({"lc_threshold": None, "lc_input_rate": None, "lc_output_rate": None,
-                "lc_cached_input_rate": None, "lc_cache_write_rate": None})
-    return out
+def _batch_discount(rates: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
+    """Informational: the uniform batch factor when batch input/output are one multiple of standard."""
+    inp, b_inp = rates.get("input_rate"), rates.get("b_input_rate")
+    if b_inp is None or not inp:
+        return None, None
+    factor = b_inp / inp
+    out, b_out = rates.get("output_rate"), rates.get("b_output_rate")
+    if out and b_out is not None and b_out / out != factor:
+        return None, None
+    return _money(Decimal(1) - factor), _money(factor)
 
 
-def _window_rows(entries: list[PriceEntry], rates_of) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    """One row per table listing the model, valid until the next such table."""
-    priced = [(e, rates_of(e)) for e in entries]
-    priced = [(e, r) for e, r in priced if r is not None]
-    rows = []
-    for i, (entry, rates) in enumerate(priced):
-        nxt = priced[i + 1][0].effective_from if i + 1 < len(priced) else None
-        discount = entry.price.batch_discount
-        rows.append({
-            "model_key": entry.key, "provider": entry.price.provider,
-            "table_name": entry.table.name, "table_path": entry.table.path,
-            "effective_from": entry.effective_from, "effective_to": nxt,
-            "valid_from": _utc_midnight(entry.effective_from),
-            "valid_to": _utc_midnight(nxt) if nxt else None,
-            "is_earliest": i == 0, "is_latest": i == len(priced) - 1,
-            "batch_discount": discount,
-            "batch_factor": Decimal(1) - discount if discount is not None else Decimal(1),
-            "fixed_monthly_usd": entry.price.fixed_monthly_usd,
-            **rates,
-        })
-    return rows
+def rows_table(rows: list[RateRow]) -> pa.Table:
+    """The rate rows as an Arrow table with exact DECIMAL(38,12) rates (one bulk insert)."""
+    data: dict[str, list[Any]] = {name: [] for name, _ in _ROW_COLUMNS}
+    data.update({c: [] for c in RATE_COLUMNS})
+    for row in rows:
+        discount, factor = _batch_discount(row.rates)
+        midday = _midday(row)
+        values = {
+            "model_key": row.model_key, "provider": row.provider, "source": row.source,
+            "table_name": row.table_name, "table_path": row.table_path, "service_tier": row.service_tier,
+            "effective_from": row.valid_from if not isinstance(row.valid_from, datetime) else row.valid_from.date(),
+            "effective_to": row.valid_to if not isinstance(row.valid_to, datetime) else row.valid_to.date(),
+            "valid_from": _utc_midnight(row.valid_from), "valid_to": _utc_midnight(row.valid_to) if row.valid_to else None,
+            "tod_from": row.tod_from, "tod_to": row.tod_to, "tod_days": row.tod_days,
+            "is_earliest": bool(row.extra.get("is_earliest")) and midday,
+            "is_latest": bool(row.extra.get("is_latest")) and midday,
+            "lc_threshold": row.lc_threshold, "lc2_threshold": row.lc2_threshold,
+            "batch_source": row.batch_source, "note": row.note,
+            "batch_discount": discount, "batch_factor": factor, "fixed_monthly_usd": row.fixed_monthly_usd,
+        }
+        rates = row.rates
+        for name in RATE_NAMES:
+            values[name] = rates.get(name)
+        for name, column in data.items():
+            column.append(values[name])
+    arrays = [pa.array(data[name], type=kind) for name, kind in _ROW_COLUMNS]
+    arrays += [_money_array(data[name]) for name in RATE_COLUMNS]
+    return pa.Table.from_arrays(arrays, schema=pa.schema([*_ROW_COLUMNS, *((c, _MONEY_TYPE) for c in RATE_COLUMNS)]))
 
 
-def rate_rows(catalog: PriceCatalog, fine_tuned: bool = False) -> list[dict[str, Any]]:
-    """Rows of `price_rates` (or `price_rates_ft`) for the whole catalog."""
-    rates_of = _ft_rates if fine_tuned else _base_rates
-    rows: list[dict[str, Any]] = []
-    for key in catalog.model_keys():
-        rows.extend(_window_rows(catalog.history[key], rates_of))
-    return rows
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    if not rows:
-        return
-    marks = ", ".join("?" for _ in columns)
-    con.executemany(
-        f"INSERT INTO {check_ident(table)} ({', '.join(columns)}) VALUES ({marks})",
-        [[row[c] for c in columns] for row in rows],
-    )
+def _money_array(values: list[Decimal | None]) -> pa.Array:
+    """DECIMAL(38,12); a rate finer than 1e-12 USD per token (a derived one) is rounded to it."""
+    try:
+        return pa.array(values, type=_MONEY_TYPE)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
 def _register_rates(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
-    columns = ["model_key", "provider", "table_name", "table_path", "effective_from",
-               "effective_to", "valid_from", "valid_to", "is_earliest", "is_latest",
-               "lc_threshold", *RATE_COLUMNS]
-    for name, ft in (("price_rates", False), ("price_rates_ft", True)):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({_RATES_DDL})")
-        _insert(con, name, rate_rows(catalog, fine_tuned=ft), columns)
+    cached = getattr(catalog, "_arrow", None)
+    if cached is None:  # built once per catalog: ingest registers it on every connection
+        cached = {"price_rates_all": rows_table(catalog.rows), "price_rates_ft": rows_table(catalog.ft_rows)}
+        catalog._arrow = cached
+    for name in ("price_rates_all", "price_rates_ft"):
+        arrow = cached[name]  # noqa: F841 - read by the query below
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM arrow")
+    con.execute("CREATE OR REPLACE TEMP TABLE price_rates AS SELECT * FROM price_rates_all WHERE service_tier = 'standard'")
 
 
 def _register_info(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE model_info (model_key VARCHAR PRIMARY KEY, provider VARCHAR,"
-        " mode VARCHAR, tokenizer VARCHAR, token_ratio DOUBLE, ttft_ms DOUBLE,"
-        " output_tokens_per_s DOUBLE, context_window BIGINT, data_classes VARCHAR[],"
-        f" fixed_monthly_usd {MONEY}, has_fine_tune BOOLEAN)"
-    )
-    con.execute("CREATE OR REPLACE TEMP TABLE model_quality (model_key VARCHAR, task VARCHAR, score DOUBLE)")
-    info_rows, quality_rows = [], []
-    for key in catalog.model_keys():
-        latency = catalog.info(key, "latency")
-        info_rows.append([
-            key, catalog.latest(key).price.provider, catalog.info(key, "mode"),
-            catalog.info(key, "tokenizer"), catalog.info(key, "token_ratio"),
-            latency.ttft_ms if latency else None, latency.output_tokens_per_s if latency else None,
-            catalog.info(key, "context_window"), list(catalog.info(key, "data_classes") or []),
-            catalog.latest(key).price.fixed_monthly_usd,
-            any(e.price.fine_tuned for e in catalog.history[key]),
-        ])
-        quality = catalog.info(key, "quality") or {}
-        quality_rows.extend([key, task, score] for task, score in quality.items())
-    con.executemany("INSERT INTO model_info VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", info_rows)
-    if quality_rows:
-        con.executemany("INSERT INTO model_quality VALUES (?, ?, ?)", quality_rows)
+    from mmaudit.registry import register_registry
+
+    register_registry(con, catalog)
+
+
+def _register_resolver(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
+    from mmaudit.pricing.resolve import Resolver
+
+    resolver = catalog.resolver or Resolver(catalog)
+
+    def resolve(provider: str, model: str) -> str:
+        key, stage, is_ft = resolver.resolve(provider or None, model)
+        return f"{key or ''}\t{'' if stage is None else stage}\t{int(is_ft)}"
+
+    with contextlib.suppress(duckdb.Error):  # not registered yet on this connection
+        con.remove_function("mm_resolve_udf")
+    con.create_function("mm_resolve_udf", resolve, [VARCHAR, VARCHAR], VARCHAR, null_handling="special",
+                        side_effects=False)
 
 
 def register_prices(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
     """Create the TEMP pricing tables and macros on this connection (idempotent).
 
-    Tables: price_rates, price_rates_ft (fine-tune rates), model_aliases(alias, model_key),
+    Tables: price_rates (standard service tier: one row per model and time), price_rates_all
+    (every service tier), price_rates_ft (fine-tune rates), model_aliases(alias, model_key),
     model_info, model_quality. Macros: mm_model_candidates(m), mm_is_fine_tune(m),
-    mm_model_key(m) (the base model key a logged id resolves to, NULL if none).
+    mm_model_key(m) (the key a logged id resolves to, NULL if none), mm_resolution(provider, m),
+    mm_service_tier(st).
     """
     con.execute(f"DROP TABLE IF EXISTS {_REGISTERED}")  # whichever catalog was there is gone
     _register_rates(con, catalog)
-    _register_info(con, catalog)
-    con.execute("CREATE OR REPLACE TEMP TABLE model_aliases (alias VARCHAR PRIMARY KEY, model_key VARCHAR NOT NULL)")
-    con.executemany("INSERT INTO model_aliases VALUES (?, ?)", sorted(catalog.aliases.items()))
+    aliases = pa.table({"alias": list(catalog.aliases), "model_key": list(catalog.aliases.values()),  # noqa: F841
+                        "origin": [catalog.alias_origin.get(a) for a in catalog.aliases]})
+    con.execute("CREATE OR REPLACE TEMP TABLE model_aliases AS SELECT * FROM aliases")
+    _register_resolver(con, catalog)
     for statement in _MACROS.split(";"):
         if statement.strip():
             con.execute(statement)
+    _register_info(con, catalog)
 
 
-def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str) -> str:
+def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str,
+             cache_write_1h: str = "0", reasoning: str = "0") -> str:
     """The ONE cost formula, as SQL over a `price_rates` row alias and token expressions.
 
-    cost = (input - cached - cache_write) * input_rate + cached * cached_input_rate
-         + cache_write * cache_write_rate + output * output_rate,
-    all at the long-context rates when input > lc_threshold (the whole request, not the excess),
-    times batch_factor (1 - batch_discount) for batch calls. NULL token counts count as 0.
+    cost = (input - cached - cache_write) * input + cached * cached_input
+         + (cache_write - cache_write_1h) * cache_write + cache_write_1h * cache_write_1h
+         + (output - reasoning) * output + reasoning * reasoning,
+    each rate at the long-context tier when input > lc_threshold (lc2 above lc2_threshold: the
+    whole request, not the excess), and the batch (b_) rate for batch calls. A rate that does
+    not exist is NULL, so the cost is NULL (unpriced). NULL token counts count as 0.
     """
     r = check_ident(rate)
-    inp, cr, cw, out = (f"coalesce({x}, 0)" for x in (input_tokens, cached, cache_write, output))
-    long = f"({r}.lc_threshold IS NOT NULL AND {inp} > {r}.lc_threshold)"
-    return _priced(r, f"greatest({inp} - {cr} - {cw}, 0)", cr, cw, out, long, is_batch)
+    inp, cr, cw, out, cw1h, reas = (f"coalesce({x}, 0)" for x in
+                                    (input_tokens, cached, cache_write, output, cache_write_1h, reasoning))
+    cw1h = f"least({cw1h}, {cw})"
+    reas = f"least({reas}, {out})"
+    return _priced(r, f"greatest({inp} - {cr} - {cw}, 0)", cr, f"({cw} - {cw1h})", cw1h,
+                   f"({out} - {reas})", reas, inp, is_batch)
 
 
-def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str) -> str:
+def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
+                       cache_write_1h: str | None = None, reasoning: str | None = None) -> str:
     """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
 
     The formula is linear in the token counts once the rate row, the batch flag and the
     long-context choice are fixed, so the sum of per-call costs equals the cost of the sums.
     Columns `{prefix}unc` (uncached input, floored at 0 per call), `{prefix}cr`, `{prefix}cw`
     and `{prefix}out` hold the sums; `long_input` is the group's input when every call of it is
-    above the model's lowest long-context threshold (else NULL).
+    above the model's lowest long-context threshold (else NULL). `cache_write_1h` and
+    `reasoning` are optional expressions for those sums (of cw and out); omitted = 0.
     """
     r = check_ident(rate)
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
-    long = f"({r}.lc_threshold IS NOT NULL AND coalesce({long_input} > {r}.lc_threshold, false))"
-    return _priced(r, unc, cr, cw, out, long, is_batch)
+    cw1h = f"coalesce({cache_write_1h}, 0)" if cache_write_1h else "0"
+    reas = f"coalesce({reasoning}, 0)" if reasoning else "0"
+    return _priced(r, unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas,
+                   f"coalesce({long_input}, 0)", is_batch)
 
 
-def _priced(r: str, uncached: str, cr: str, cw: str, out: str, long: str, is_batch: str) -> str:
+def _priced(r: str, uncached: str, cr: str, cw5: str, cw1h: str, out: str, reas: str, inp: str, is_batch: str) -> str:
+    batch = f"coalesce({is_batch}, false)"
+
     def pick(part: str) -> str:
-        return f"(CASE WHEN {long} THEN {r}.lc_{part}_rate ELSE {r}.{part}_rate END)"
+        tiers = (f"CASE WHEN {r}.lc2_threshold IS NOT NULL AND {inp} > {r}.lc2_threshold THEN {{p}}lc2_{part}_rate"
+                 f" WHEN {r}.lc_threshold IS NOT NULL AND {inp} > {r}.lc_threshold THEN {{p}}lc_{part}_rate"
+                 f" ELSE {{p}}{part}_rate END")
+        return (f"(CASE WHEN {batch} THEN ({tiers.format(p=r + '.b_')})"
+                f" ELSE ({tiers.format(p=r + '.')}) END)")
 
-    total = (f"{uncached} * {pick('input')} + {cr} * {pick('cached_input')}"
-             f" + {cw} * {pick('cache_write')} + {out} * {pick('output')}")
-    factor = f"(CASE WHEN coalesce({is_batch}, false) THEN {r}.batch_factor ELSE 1 END)"
-    return f"CAST(CAST({total} AS {MONEY}) * {factor} AS {MONEY})"
+    total = (f"{uncached} * {pick('input')} + {cr} * {pick('cached_input')} + {cw5} * {pick('cache_write')}"
+             f" + {cw1h} * {pick('cache_write_1h')} + {out} * {pick('output')} + {reas} * {pick('reasoning')}")
+    return f"CAST({total} AS {MONEY})"
 
 
 def rate_window_sql(rate: str, ts: str) -> str:
     """Join condition picking the one rate row that applies to a call at `ts`.
 
-    The newest table whose effective_from <= ts; before every table: the earliest one; NULL ts:
-    the newest one. Exactly one row matches per model, so joins never duplicate calls.
+    The newest window whose valid_from <= ts (and, for off-peak priced models, whose UTC
+    time-of-day segment holds ts); before every window: the earliest one; NULL ts: the newest
+    one. Exactly one row matches per model and service tier, so joins never duplicate calls.
     """
     r = check_ident(rate)
+    tod = f"CAST(timezone('UTC', {ts}) AS TIME)"
+    in_segment = (f"({r}.tod_from IS NULL OR ({tod} >= {r}.tod_from"
+                  f" AND ({r}.tod_to IS NULL OR {tod} < {r}.tod_to)))"
+                  f" AND ({r}.tod_days IS NULL OR list_contains({r}.tod_days, isodow(timezone('UTC', {ts}))))")
     return (f"(({ts} IS NULL AND {r}.is_latest)"
             f" OR ({ts} < {r}.valid_from AND {r}.is_earliest)"
-            f" OR ({ts} >= {r}.valid_from AND ({r}.valid_to IS NULL OR {ts} < {r}.valid_to)))")
+            f" OR ({ts} >= {r}.valid_from AND ({r}.valid_to IS NULL OR {ts} < {r}.valid_to) AND {in_segment}))")
 
 
 def price_note_sql(rate: str, ts: str) -> str:
@@ -266,61 +278,6 @@ def price_note_sql(rate: str, ts: str) -> str:
     r = check_ident(rate)
     return (f"(CASE WHEN {ts} IS NULL THEN 'undated' WHEN {ts} < {r}.valid_from"
             f" THEN 'before_table_start' END)")
-
-
-def resolve_models(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Resolve every DISTINCT `model` of `table` into TEMP table model_resolution."""
-    t = check_ident(table)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE model_resolution AS
-        WITH m AS (SELECT DISTINCT model FROM {t} WHERE model IS NOT NULL),
-        c AS (SELECT model, unnest(mm_model_candidates(model)) AS cand,
-                     unnest(range({len(STAGES)})) AS stage FROM m)
-        SELECT c.model, arg_min(a.model_key, c.stage) AS model_key, min(c.stage) AS stage,
-               mm_is_fine_tune(c.model) AS is_ft
-        FROM c JOIN model_aliases a ON a.alias = c.cand
-        GROUP BY c.model""")
-
-
-def priced_calls_sql(table: str) -> str:
-    """SELECT of rowid, model_key, the rate row used, the cost and a note, for each call.
-
-    Calls whose model does not resolve (or is a fine-tune without fine-tune rates) get NULLs.
-    Needs register_prices() and resolve_models(table) first.
-    """
-    t = check_ident(table)
-    rates = ("(SELECT *, false AS is_ft FROM price_rates"
-             " UNION ALL BY NAME SELECT *, true AS is_ft FROM price_rates_ft)")
-    cost = cost_sql("r", "c.input_tokens", "c.cached_input_tokens", "c.cache_write_tokens",
-                    "c.output_tokens", "c.is_batch")
-    return f"""
-        SELECT c.rowid AS rid, r.model_key AS model_key, r.table_name AS price_table,
-               {price_note_sql('r', 'c.ts')} AS price_note, {cost} AS cost
-        FROM {t} c
-        LEFT JOIN model_resolution res ON res.model = c.model
-        LEFT JOIN {rates} r ON r.model_key = res.model_key AND r.is_ft = res.is_ft
-             AND {rate_window_sql('r', 'c.ts')}"""
-
-
-def apply_prices(con: duckdb.DuckDBPyConnection, table: str, catalog: PriceCatalog) -> dict[str, int]:
-    """Set model_key and cost_usd on every row of `table` (set-based; unknown -> both NULL).
-
-    Returns counts: rows, priced, unknown. Does not open a transaction, so an ingest can wrap it.
-    """
-    t = check_ident(table)
-    register_prices(con, catalog)
-    _price_table(con, t)
-    rows, priced = con.execute(f"SELECT count(*), count(model_key) FROM {t}").fetchall()[0]
-    return {"rows": rows, "priced": priced, "unknown": rows - priced}
-
-
-def price_notes(con: duckdb.DuckDBPyConnection, table: str = "calls") -> dict[str, int]:
-    """Counts of priced calls that deserve a warning: undated, before_table_start."""
-    resolve_models(con, table)
-    rows = con.execute(
-        f"SELECT price_note, count(*) FROM ({priced_calls_sql(table)}) WHERE price_note IS NOT NULL"
-        " AND model_key IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
-    return {note: n for note, n in rows}
 
 
 def effective_cost_sql(mode: str, logged: str = "logged_cost_usd", calculated: str = "cost_usd") -> str:
@@ -381,36 +338,4 @@ def fixed_costs(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list[di
         GROUP BY c.model_key, i.fixed_monthly_usd ORDER BY c.model_key""")
 
 
-def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
-    """Set model_key and cost_usd on every row of `t` from the registered catalog."""
-    resolve_models(con, t)
-    con.execute(f"""
-        UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost
-        FROM ({priced_calls_sql(t)}) p WHERE {t}.rowid = p.rid""")
-
-
-def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]
-    """An ingest enricher `fn(con, table)` pricing each staged chunk with one loaded catalog.
-
-    Ingest calls it once per chunk: the catalog's tables are registered on the connection the
-    first time only (a marker table names the enricher; any other registration drops it).
-    """
-    token = uuid.uuid4().hex
-
-    def enrich(con: duckdb.DuckDBPyConnection, table: str) -> None:
-        if not _registered_by(con, token):
-            register_prices(con, catalog)
-            con.execute(f"CREATE TEMP TABLE {_REGISTERED} AS SELECT ? AS token", [token])
-        _price_table(con, check_ident(table))
-
-    return enrich
-
-
 _REGISTERED = "_mm_prices_registered_by"
-
-
-def _registered_by(con: duckdb.DuckDBPyConnection, token: str) -> bool:
-    """Whether the catalog tables on `con` are the ones the enricher with `token` registered."""
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_REGISTERED]).fetchall()[0][0]
-    return bool(found) and con.execute(f"SELECT any_value(token) = ? FROM {_REGISTERED}", [token]).fetchall()[0][0]

@@ -1,0 +1,169 @@
+"""Pricing a table of calls: resolve its distinct (provider, model) pairs, then one UPDATE.
+
+Set-based: resolution runs once per DISTINCT pair (inside DuckDB, through the mm_resolution
+macro); the rate row is chosen by a join (`rate_window_sql`) and the cost by `cost_sql`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import duckdb
+
+from mmaudit.pricing.catalog import PriceCatalog
+from mmaudit.pricing.sql import (
+    _REGISTERED,
+    check_ident,
+    cost_sql,
+    price_note_sql,
+    rate_window_sql,
+    register_prices,
+)
+from mmaudit.store import fetch_dicts
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    cur = con.execute(f"SELECT * FROM {check_ident(table)} LIMIT 0")
+    names = {d[0] for d in cur.description}
+    cur.fetchall()
+    return names
+
+
+def resolve_models(con: duckdb.DuckDBPyConnection, table: str, provider_column: str | None = "provider",
+                   model_column: str = "model") -> None:
+    """Resolve every DISTINCT (provider, model) of `table` into TEMP table model_resolution.
+
+    Columns: provider, model, model_key, stage (0 exact .. 5 dots), is_ft. The resolver
+    (resolve.py: aliases, then genai-prices' match rules with our provider inference) runs once
+    per distinct pair, inside DuckDB, through the mm_resolution macro.
+    """
+    t = check_ident(table)
+    m = check_ident(model_column)
+    p = check_ident(provider_column) if provider_column and provider_column in _columns(con, t) else "NULL::VARCHAR"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE model_resolution AS
+        WITH d AS (SELECT DISTINCT {p} AS provider, {m} AS model FROM {t} WHERE {m} IS NOT NULL),
+        r AS (SELECT provider, model, mm_resolution(provider, model) AS res FROM d)
+        SELECT provider, model, nullif(split_part(res, chr(9), 1), '') AS model_key,
+               TRY_CAST(nullif(split_part(res, chr(9), 2), '') AS INTEGER) AS stage,
+               split_part(res, chr(9), 3) = '1' AS is_ft
+        FROM r""")
+
+
+def resolve(con: duckdb.DuckDBPyConnection, table: str, provider_column: str | None = "provider",
+            model_column: str = "model") -> str:
+    """The one resolver for every caller: fills model_resolution and returns its join condition.
+
+    Usage: `resolve(con, 'calls')` then
+    `LEFT JOIN model_resolution res ON <returned condition with alias c for the table>`.
+    """
+    resolve_models(con, table, provider_column, model_column)
+    cols = _columns(con, table)
+    p = provider_column if provider_column and provider_column in cols else None
+    cond = f"res.model = c.{check_ident(model_column)}"
+    return cond + (f" AND res.provider IS NOT DISTINCT FROM c.{check_ident(p)}" if p else " AND res.provider IS NULL")
+
+
+def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
+    """SELECT of rowid, model_key, the rate row used, the cost and a note, for each call.
+
+    Calls whose model does not resolve (or is a fine-tune without fine-tune rates) get NULLs;
+    a resolved model without a rate for the call's service tier, batch or date gets its
+    model_key and a NULL cost (unpriced, listed by `unpriced_calls`).
+    Needs register_prices() and resolve_models(table) first.
+    """
+    t = check_ident(table)
+    cols = columns if columns is not None else set(RESOLVE_COLUMNS)
+    col = {c: (f"c.{c}" if c in cols else "NULL") for c in RESOLVE_COLUMNS}
+    rates = ("(SELECT *, false AS is_ft FROM price_rates_all"
+             " UNION ALL BY NAME SELECT *, true AS is_ft FROM price_rates_ft)")
+    batch = f"(coalesce({col['is_batch']}, false) OR lower(coalesce({col['service_tier']}, '')) = 'batch')"
+    cost = cost_sql("r", "c.input_tokens", "c.cached_input_tokens", "c.cache_write_tokens",
+                    "c.output_tokens", batch, col["cache_write_1h_tokens"], col["reasoning_tokens"])
+    join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
+    return f"""
+        SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
+               r.table_name AS price_table, {price_note_sql('r', 'c.ts')} AS price_note, {cost} AS cost,
+               CASE WHEN res.model_key IS NULL THEN 'unknown model'
+                    WHEN r.model_key IS NULL AND res.is_ft THEN 'no fine-tune rates'
+                    WHEN r.model_key IS NULL THEN 'no rate for service tier ' || mm_service_tier({col['service_tier']})
+                    WHEN {cost} IS NULL AND {batch} THEN 'no batch rate (provider has no batch discount on record)'
+                    WHEN {cost} IS NULL THEN 'rate missing' END AS unpriced_reason
+        FROM {t} c
+        LEFT JOIN model_resolution res ON {join}
+        LEFT JOIN {rates} r ON r.model_key = res.model_key AND r.is_ft = res.is_ft
+             AND (res.is_ft OR r.service_tier = mm_service_tier({col['service_tier']}))
+             AND {rate_window_sql('r', 'c.ts')}"""
+
+
+RESOLVE_COLUMNS = ("provider", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens")
+
+
+def apply_prices(con: duckdb.DuckDBPyConnection, table: str, catalog: PriceCatalog) -> dict[str, int]:
+    """Set model_key and cost_usd on every row of `table` (set-based; unknown -> both NULL).
+
+    Returns counts: rows, priced, unknown (no model), unpriced (model known, no rate). Does not
+    open a transaction, so an ingest can wrap it.
+    """
+    t = check_ident(table)
+    register_prices(con, catalog)
+    _price_table(con, t)
+    rows, keyed, priced = con.execute(
+        f"SELECT count(*), count(model_key), count(cost_usd) FROM {t}").fetchall()[0]
+    return {"rows": rows, "priced": priced, "unknown": rows - keyed, "unpriced": keyed - priced}
+
+
+def price_notes(con: duckdb.DuckDBPyConnection, table: str = "calls") -> dict[str, int]:
+    """Counts of priced calls that deserve a warning: undated, before_table_start."""
+    resolve_models(con, table)
+    rows = con.execute(
+        f"SELECT price_note, count(*) FROM ({priced_calls_sql(table, _columns(con, table))}) WHERE price_note IS NOT NULL"
+        " AND cost IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
+    return {note: n for note, n in rows}
+
+
+def unpriced_calls(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list[dict[str, Any]]:
+    """Calls with a known model but no price (model_key set, cost_usd NULL), by model and reason."""
+    t = check_ident(table)
+    resolve_models(con, t)
+    return fetch_dicts(con, f"""
+        SELECT c.model, p.model_key, p.unpriced_reason AS reason, count(*) AS calls,
+               coalesce(sum(c.input_tokens), 0) AS input_tokens, coalesce(sum(c.output_tokens), 0) AS output_tokens
+        FROM ({priced_calls_sql(t, _columns(con, t))}) p JOIN {t} c ON c.rowid = p.rid
+        WHERE p.cost IS NULL AND p.model_key IS NOT NULL
+        GROUP BY ALL ORDER BY calls DESC, c.model""")
+
+
+def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
+    """Set model_key and cost_usd on every row of `t` from the registered catalog."""
+    resolve_models(con, t)
+    con.execute(f"""
+        UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost
+        FROM ({priced_calls_sql(t, _columns(con, t))}) p WHERE {t}.rowid = p.rid""")
+
+
+def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]
+    """An ingest enricher `fn(con, table)` pricing each staged chunk with one loaded catalog.
+
+    Ingest calls it once per chunk: the catalog's tables are registered on the connection the
+    first time only (a marker table names the enricher; any other registration drops it).
+    """
+    token = uuid.uuid4().hex
+
+    def enrich(con: duckdb.DuckDBPyConnection, table: str) -> None:
+        if not _registered_by(con, token):
+            register_prices(con, catalog)
+            con.execute(f"CREATE TEMP TABLE {_REGISTERED} AS SELECT ? AS token", [token])
+        _price_table(con, check_ident(table))
+
+    return enrich
+
+
+
+
+def _registered_by(con: duckdb.DuckDBPyConnection, token: str) -> bool:
+    """Whether the catalog tables on `con` are the ones the enricher with `token` registered."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_REGISTERED]).fetchall()[0][0]
+    return bool(found) and con.execute(f"SELECT any_value(token) = ? FROM {_REGISTERED}", [token]).fetchall()[0][0]

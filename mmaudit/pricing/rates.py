@@ -1,0 +1,133 @@
+"""The shape of one rate row: which rates a call can be charged, and how rows are laid out.
+
+Every source (genai-prices, our curated overrides, a user's YAML table, a LiteLLM import) is
+turned into the same row: one model, one validity window (dates, and a time of day for providers
+with off-peak prices), one service tier, and per-token rates for
+
+    component  input, cached_input (cache reads), cache_write (5-minute writes),
+               cache_write_1h (1-hour writes), output, reasoning (of output)
+    tier       base, lc_ (input_tokens > lc_threshold), lc2_ (input_tokens > lc2_threshold)
+    processing standard, b_ (batch)
+
+A rate that does not exist is NULL, and a NULL rate makes the cost NULL (unpriced), so a batch
+call on a model whose provider has no batch price is never charged the full price silently.
+Rates are USD per token as exact Decimals (per 1M price scaled by 1e-6, no rounding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+COMPONENTS = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning")
+TIERS = ("", "lc_", "lc2_")
+PROCESSING = ("", "b_")
+RATE_NAMES = tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
+MAX_TIERS = 2
+
+
+def per_token(per_million: Decimal | None) -> Decimal | None:
+    """USD per 1M tokens -> USD per token, exactly (a decimal shift, no rounding)."""
+    return None if per_million is None else Decimal(per_million).scaleb(-6)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One component's price per 1M tokens: a base and optional tiers (start, price).
+
+    A tier applies to the WHOLE request when input_tokens > start (genai-prices' rule; a provider
+    billing "at or above N" is written as start N - 1).
+    """
+
+    base: Decimal
+    tiers: tuple[tuple[int, Decimal], ...] = ()
+
+    def at(self, threshold: int | None) -> Decimal:
+        """The price in the region input_tokens > threshold (None: below every tier)."""
+        price = self.base
+        for start, tier_price in self.tiers:
+            if threshold is not None and start <= threshold:
+                price = tier_price
+        return price
+
+    def scaled(self, factor: Decimal) -> Component:
+        return Component(self.base * factor, tuple((s, p * factor) for s, p in self.tiers))
+
+
+@dataclass(frozen=True)
+class PriceSpec:
+    """A model's prices at one moment, per component (USD per 1M tokens); None = not priced."""
+
+    components: dict[str, Component]
+    batch: dict[str, Component] | None = None  # None: no batch price known
+    batch_source: str | None = None
+
+    def thresholds(self) -> list[int]:
+        starts = {s for c in self.components.values() for s, _ in c.tiers}
+        if self.batch:
+            starts |= {s for c in self.batch.values() for s, _ in c.tiers}
+        return sorted(starts)
+
+
+@dataclass
+class RateRow:
+    """One row of price_rates before it reaches DuckDB."""
+
+    model_key: str
+    provider: str
+    source: str
+    table_name: str
+    table_path: str | None
+    valid_from: object  # date
+    valid_to: object | None
+    rates: dict[str, Decimal | None]
+    lc_threshold: int | None = None
+    lc2_threshold: int | None = None
+    tod_from: object | None = None  # datetime.time, UTC
+    tod_to: object | None = None
+    tod_days: list[int] | None = None  # ISO weekdays (1 = Monday) the segment applies on; None = every day
+    service_tier: str = "standard"
+    fixed_monthly_usd: Decimal | None = None
+    batch_source: str | None = None
+    note: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def _filled(components: dict[str, Component]) -> dict[str, Component] | None:
+    """Fill unpriced components the way genai-prices decomposes usage.
+
+    Cache reads/writes without their own price are charged as input, 1-hour writes without
+    their own price as (5-minute) writes, reasoning without its own price as output.
+    """
+    if "input" not in components:
+        return None
+    filled = dict(components)
+    filled.setdefault("output", Component(Decimal(0)))
+    filled.setdefault("cached_input", filled["input"])
+    filled.setdefault("cache_write", filled["input"])
+    filled.setdefault("cache_write_1h", filled["cache_write"])
+    filled.setdefault("reasoning", filled["output"])
+    return filled
+
+
+def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, int | None] | None:
+    """Rate columns, lc_threshold and lc2_threshold of a spec; None when it has no input price."""
+    standard = _filled(spec.components)
+    if standard is None:
+        return None
+    thresholds = spec.thresholds()
+    if len(thresholds) > MAX_TIERS:
+        raise ValueError(f"more than {MAX_TIERS} long-context tiers: {thresholds}")
+    batch = _filled(spec.batch) if spec.batch else None
+    regions = [None, *thresholds]
+    rates: dict[str, Decimal | None] = {}
+    for prefix, comps in (("", standard), ("b_", batch)):
+        for i, tier in enumerate(TIERS):
+            for name in COMPONENTS:
+                if comps is None or i >= len(regions):
+                    rates[f"{prefix}{tier}{name}_rate"] = None
+                else:
+                    rates[f"{prefix}{tier}{name}_rate"] = per_token(comps[name].at(regions[i]))
+    lc = thresholds[0] if thresholds else None
+    lc2 = thresholds[1] if len(thresholds) > 1 else None
+    return rates, lc, lc2

@@ -1,0 +1,156 @@
+"""Logged (provider, model) -> model_key, once per DISTINCT pair.
+
+Order (docs/pricing.md, "Resolving a logged model id"): the id is cut down stage by stage
+(exact, route, variant, version, date, dots); at each stage the candidate is looked up
+1. among exact ids: user table keys and aliases, curated aliases, override keys, genai ids;
+2. with genai-prices' own match rules (its `find_provider_model`), for the provider we infer
+   from the id (Bedrock profiles and ARNs, `vertex_ai/`, `openai/`...) or from the logged
+   provider; if that provider has no such model, with no provider.
+The first stage that finds a model wins. Fine-tunes (`ft:base:...`) use the user's fine-tune
+rates for the base model when a table gives them, else genai-prices' fine-tune models.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from mmaudit.pricing.rules import PROVIDER_IDS
+
+_FT = re.compile(r"^ft:|[.:]ft-[0-9a-z_-]+$")
+_BEDROCK_ID = re.compile(
+    r"^((us|eu|apac|ap|au|ca|jp|us-gov|global)\.)?"
+    r"(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|writer|qwen|openai|google|nvidia|moonshotai|zai)\.[a-z]")
+_REGION = re.compile(r"^(us|eu|apac|ap|global|us-gov|jp|au|ca)\.")
+_VENDOR = re.compile(r"^(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|google|writer|qwen)\.")
+_VARIANT = re.compile(r":([0-9]+|thinking|beta|nitro|floor|extended)$")
+_VERSION = re.compile(r"-v[0-9]+$")
+_DATE = re.compile(r"(-[0-9]{4}-[0-9]{2}-[0-9]{2}|-[0-9]{8}|@[0-9]{8}|-latest|-[0-9]{4}|-[0-9]{3})$")
+_DOTS = re.compile(r"([0-9])\.([0-9])")
+
+
+def is_fine_tune(model: str) -> bool:
+    return bool(_FT.search(model.strip().lower()))
+
+
+def base_id(model: str) -> str:
+    m = model.strip().lower()
+    m = re.sub(r"^ft:([^:]+):.*$", r"\1", m)
+    return re.sub(r"[.:]ft-[0-9a-z_-]+$", "", m)
+
+
+def candidates(model: str) -> list[str]:
+    """The six stages of docs/pricing.md, as the SQL macro mm_model_candidates computes them."""
+    base = base_id(model)
+    route = _VENDOR.sub("", _REGION.sub("", re.sub(r"^.*/", "", base)))
+    variant = _VARIANT.sub("", route)
+    version = _VERSION.sub("", variant)
+    dated = _VERSION.sub("", _DATE.sub("", version))
+    dots = _DOTS.sub(r"\1-\2", dated)
+    return [base, route, variant, version, dated, dots]
+
+
+def provider_hint(provider: str | None, model: str) -> str | None:
+    """The genai-prices provider a logged call was sold by, from its id first, else the log."""
+    m = model.strip().lower()
+    if m.startswith("arn:aws:bedrock") or _BEDROCK_ID.match(m) or re.match(r"^(nova|titan)-", m):
+        return "aws"
+    if "/" in m:
+        prefix = m.split("/", 1)[0]
+        if prefix in PROVIDER_IDS:
+            return PROVIDER_IDS[prefix]
+    if provider:
+        return PROVIDER_IDS.get(provider.strip().lower())
+    return None
+
+
+VERTEX = {"vertex_ai", "vertex", "vertex_ai_beta", "google_vertex", "vertex-ai"}
+
+
+def is_vertex(provider: str | None, model: str) -> bool:
+    """Vertex AI prices some Gemini models above the Gemini API's: their overrides are `vertex/<id>`."""
+    m = model.strip().lower()
+    return m.split("/", 1)[0] in VERTEX if "/" in m else (provider or "").strip().lower() in VERTEX
+
+
+def _genai_ids(model: str, hint: str | None) -> list[str]:
+    """Ids to hand genai-prices: Bedrock wants its `anthropic.`/`us.` forms kept."""
+    m = base_id(model)
+    tail = re.sub(r"^.*/", "", m)
+    out = [m, tail]
+    if hint == "aws" and re.match(r"^(nova|titan)-", tail):
+        out.append(f"amazon.{tail}")
+    return list(dict.fromkeys(out))
+
+
+class Resolver:
+    """Resolves ids against one catalog; results are memoised per (provider, model)."""
+
+    def __init__(self, catalog: Any) -> None:
+        self.aliases: dict[str, str] = catalog.aliases
+        self.ft_keys = {r.model_key for r in catalog.ft_rows}
+        self.keys = {r.model_key for r in catalog.rows}
+        self.genai_keys: dict[tuple[str, str], str] = {
+            (info["provider"], info["id"].lower()): key for key, info in (catalog.genai or {}).get("models", {}).items()}
+        self.resolve = lru_cache(maxsize=100_000)(self._resolve)  # type: ignore[method-assign]
+
+    _owner_map: dict[int, str] | None = None
+
+    def _owners(self, snapshot: Any) -> dict[int, str]:
+        """id(model object) -> the provider listing it (a fallback provider reuses others' models)."""
+        if self._owner_map is None:
+            self._owner_map = {id(m): p.id for p in snapshot.providers for m in p.models}
+        return self._owner_map
+
+    def _genai(self, ref: str, hint: str | None) -> str | None:
+        if not self.genai_keys:
+            return None
+        from genai_prices.data_snapshot import get_snapshot
+
+        snapshot = get_snapshot()
+        for provider_id in ([hint, None] if hint else [None]):
+            try:
+                provider, model = snapshot.find_provider_model(ref, None, provider_id, None)
+            except LookupError:
+                continue
+            owner = self._owners(snapshot).get(id(model), provider.id)
+            key = self.genai_keys.get((owner, model.id.lower()))
+            if key is not None and key in self.keys:
+                return key
+        return None
+
+    def _resolve(self, provider: str | None, model: str | None) -> tuple[str | None, int | None, bool]:
+        """(model_key, stage, is_fine_tune); (None, None, False) when nothing matches."""
+        if model is None or not model.strip():
+            return None, None, False
+        hint = provider_hint(provider, model)
+        ft = is_fine_tune(model)
+        stages = candidates(model)
+        if ft:
+            for stage, cand in enumerate(stages):
+                key = self.aliases.get(cand)
+                if key in self.ft_keys:
+                    return key, stage, True
+            key = self._genai(model.strip().lower(), hint or "openai")  # genai-prices' own fine-tune models
+            if key is not None:
+                return key, 0, False
+            return None, None, False
+        exact = model.strip().lower()
+        if is_vertex(provider, model):
+            for stage, cand in enumerate(stages):
+                if f"vertex/{cand}" in self.aliases:
+                    return self.aliases[f"vertex/{cand}"], stage, False
+        if exact in self.aliases:
+            return self.aliases[exact], 0, False
+        for ref in _genai_ids(exact, hint):
+            key = self._genai(ref, hint)
+            if key is not None:
+                return key, 0, False
+        for stage, cand in enumerate(stages):
+            if cand in self.aliases:
+                return self.aliases[cand], stage, False
+            key = self._genai(cand, hint)
+            if key is not None:
+                return key, stage, False
+        return None, None, False

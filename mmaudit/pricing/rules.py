@@ -1,0 +1,99 @@
+"""Curated pricing rules that are not prices: provider batch discounts and id corrections.
+
+`mmaudit/data/pricing/batch_rules.yaml`: which providers discount batch calls, by how much and
+since when, each with the provider page that says so. A batch call is priced from genai-prices'
+batch variant where it has one, else from these rules, else it is unpriced (never full price).
+
+`mmaudit/data/pricing/aliases.yaml`: logged ids that genai-prices (or our suffix stripping)
+sends to the wrong model, e.g. `mistral-large-latest` (Large 3 since December 2025).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mmaudit.pricing.bundled import load_bundled
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "pricing"
+
+# provider names as they appear in tables and logs -> genai-prices provider ids
+PROVIDER_IDS = {
+    "openai": "openai", "azure": "azure", "azure_openai": "azure", "azure_ai": "azure",
+    "anthropic": "anthropic", "bedrock": "aws", "aws": "aws", "amazon": "aws", "aws_bedrock": "aws",
+    "bedrock_converse": "aws", "vertex": "google", "vertex_ai": "google", "vertex_ai_beta": "google",
+    "google": "google", "gemini": "google", "google_ai_studio": "google", "deepseek": "deepseek",
+    "mistral": "mistral", "xai": "x-ai", "x-ai": "x-ai", "grok": "x-ai", "openrouter": "openrouter",
+    "groq": "groq", "together": "together", "together_ai": "together", "fireworks": "fireworks",
+    "fireworks_ai": "fireworks", "cohere": "cohere", "cohere_chat": "cohere", "perplexity": "perplexity",
+    "meta": "meta", "meta_llama": "meta", "cerebras": "cerebras", "moonshot": "moonshotai",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BatchRule(_Strict):
+    provider: str = Field(min_length=1)  # genai-prices provider id
+    discount: Decimal = Field(gt=0, lt=1)
+    from_: date = Field(alias="from")
+    reason: str = Field(min_length=1)
+    source_url: str = Field(min_length=8)
+
+
+class BatchRuleFile(_Strict):
+    rules: list[BatchRule]
+
+
+class CuratedAlias(_Strict):
+    alias: str = Field(min_length=1)
+    model_key: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    source_url: str = Field(min_length=8)
+
+
+class CuratedAliasFile(_Strict):
+    aliases: list[CuratedAlias]
+
+
+@dataclass(frozen=True)
+class BatchRules:
+    rules: list[BatchRule]
+    path: str
+
+    def by_genai_provider(self) -> dict[str, list[dict[str, object]]]:
+        out: dict[str, list[dict[str, object]]] = {}
+        for rule in self.rules:
+            out.setdefault(rule.provider, []).append(
+                {"from": rule.from_, "discount": str(rule.discount), "reason": f"{rule.reason} ({rule.source_url})"})
+        return out
+
+    def factor(self, provider: str, day: date) -> tuple[Decimal, str] | None:
+        """(1 - discount, reason) of the provider's rule in force on `day`, if any."""
+        pid = PROVIDER_IDS.get(provider.lower(), provider.lower())
+        active = [r for r in self.rules if r.provider == pid and r.from_ <= day]
+        if not active:
+            return None
+        rule = max(active, key=lambda r: r.from_)
+        return Decimal(1) - rule.discount, f"{rule.reason} ({rule.source_url})"
+
+
+@dataclass(frozen=True)
+class CuratedAliases:
+    aliases: list[CuratedAlias]
+    path: str
+
+
+def load_batch_rules(path: Path | None = None) -> BatchRules:
+    path = path or DATA_DIR / "batch_rules.yaml"
+    return BatchRules(load_bundled(BatchRuleFile, path).rules, str(path))
+
+
+def load_curated_aliases(path: Path | None = None) -> CuratedAliases:
+    path = path or DATA_DIR / "aliases.yaml"
+    return CuratedAliases(load_bundled(CuratedAliasFile, path).aliases, str(path))

@@ -1,0 +1,163 @@
+"""What `mmaudit prices ...` and `mmaudit models` show: rate rows as USD per 1M tokens.
+
+Pure functions over a loaded catalog (and, for measured latency, a connection), so the CLI
+only parses options and renders.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from importlib.metadata import version
+from typing import Any
+
+import duckdb
+
+from mmaudit.pricing.catalog import PriceCatalog
+from mmaudit.pricing.rates import RateRow
+
+LATENCY_MIN_CALLS = 20  # fewer successful calls than this: show the registry prior instead
+
+
+def per_million(rate: Decimal | None) -> Decimal | None:
+    return None if rate is None else (rate.scaleb(6)).normalize()
+
+
+def rate_view(row: RateRow) -> dict[str, Any]:
+    """One rate row as a user reads it (USD per 1M tokens; None = not priced)."""
+    r = row.rates
+    view: dict[str, Any] = {
+        "model_key": row.model_key, "provider": row.provider, "service_tier": row.service_tier,
+        "from": _day(row.valid_from), "to": _day(row.valid_to),
+        "time_of_day_utc": _segment(row),
+        "input": per_million(r.get("input_rate")), "cached_input": per_million(r.get("cached_input_rate")),
+        "cache_write_5m": per_million(r.get("cache_write_rate")), "cache_write_1h": per_million(r.get("cache_write_1h_rate")),
+        "output": per_million(r.get("output_rate")), "reasoning": per_million(r.get("reasoning_rate")),
+        "batch_input": per_million(r.get("b_input_rate")), "batch_output": per_million(r.get("b_output_rate")),
+        "batch_source": row.batch_source, "long_context": _tiers(row),
+        "fixed_monthly_usd": row.fixed_monthly_usd, "source": row.source, "table": row.table_name, "note": row.note,
+    }
+    return view
+
+
+_DAYS = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _segment(row: RateRow) -> str | None:
+    days = None if row.tod_days is None else ",".join(_DAYS[d] for d in row.tod_days)
+    if row.tod_from is None and row.tod_to is None:
+        return days
+    hours = f"{row.tod_from or time(0):%H:%M}-{row.tod_to:%H:%M}" if row.tod_to else f"{row.tod_from:%H:%M}-24:00"
+    return f"{days} {hours}" if days else hours
+
+
+def _day(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    return None if value == date(1970, 1, 1) else value
+
+
+def _tiers(row: RateRow) -> str | None:
+    parts = []
+    for prefix, threshold in (("lc_", row.lc_threshold), ("lc2_", row.lc2_threshold)):
+        if threshold is None:
+            continue
+        inp, out = per_million(row.rates.get(f"{prefix}input_rate")), per_million(row.rates.get(f"{prefix}output_rate"))
+        parts.append(f"> {threshold:,}: ${inp}/${out}")
+    return "; ".join(parts) or None
+
+
+def history(catalog: PriceCatalog, key: str) -> list[dict[str, Any]]:
+    """Every dated rate row of a model (all service tiers), oldest first."""
+    return [rate_view(r) for r in sorted(catalog.rows_of(key, None),
+                                         key=lambda r: (r.service_tier != "standard", r.service_tier, r.valid_from,
+                                                        str(r.tod_from)))]
+
+
+def prices_at(catalog: PriceCatalog, day: date | None) -> list[dict[str, Any]]:
+    """The standard-tier row in force on `day` (today when None) for every model, midday segment."""
+    out = []
+    for key in catalog.model_keys():
+        rows = [r for r in catalog.rows_of(key) if _in_force(r, day)]
+        rows = [r for r in rows if (r.tod_days is None or 3 in r.tod_days)
+                and (r.tod_from is None or r.tod_from.hour <= 12 < (r.tod_to.hour if r.tod_to else 24))]
+        if rows:
+            out.append(rate_view(rows[0]))
+    return out
+
+
+def _in_force(row: RateRow, day: date | None) -> bool:
+    if day is None:
+        return row.valid_to is None
+    start = row.valid_from.date() if isinstance(row.valid_from, datetime) else row.valid_from
+    end = row.valid_to.date() if isinstance(row.valid_to, datetime) else row.valid_to
+    return start <= day and (end is None or day < end)
+
+
+def sources(catalog: PriceCatalog) -> dict[str, Any]:
+    """Where prices come from, in precedence order, and how to update each."""
+    overrides = [t for t in catalog.tables if t.origin == "override"]
+    user = [t for t in catalog.tables if t.origin == "user"]
+    rows = [
+        {"layer": 1, "source": "genai-prices", "version": version("genai-prices"),
+         "models": len(catalog.genai.get("models", {})), "where": catalog.genai.get("cache") or "(not cached)",
+         "update": "pip install -U 'genai-prices>=0.2,<0.3' (the translation cache refreshes itself)"},
+        {"layer": 2, "source": "mmaudit curated overrides", "version": f"{len(overrides)} tables",
+         "models": len({k for t in overrides for k in t.table.models}), "where": "mmaudit/data/pricing/overrides/",
+         "update": "ships with mmaudit; each table cites the provider page it follows"},
+        {"layer": 2, "source": "batch discount rules", "version": f"{len(catalog.batch_rules.rules) if catalog.batch_rules else 0} providers",
+         "models": None, "where": "mmaudit/data/pricing/batch_rules.yaml",
+         "update": "used only where genai-prices has no batch price for the date"},
+        {"layer": 3, "source": "your tables (--prices)", "version": f"{len(user)} tables",
+         "models": len({k for t in user for k in t.table.models}), "where": ", ".join(t.path for t in user) or "(none)",
+         "update": "edit your YAML, or `mmaudit prices import-litellm` for a LiteLLM snapshot"},
+    ]
+    return {"genai_prices_version": version("genai-prices"), "layers": rows}
+
+
+def measured_latency(con: duckdb.DuckDBPyConnection | None) -> dict[str, dict[str, Any]]:
+    """Median TTFT and output speed per model_key from the team's own successful calls."""
+    if con is None:
+        return {}
+    rows = con.execute(f"""
+        SELECT model_key, count(*) AS calls, median(ttft_ms) AS ttft_ms,
+               median(CASE WHEN latency_ms > coalesce(ttft_ms, 0) AND output_tokens > 0
+                           THEN output_tokens / ((latency_ms - coalesce(ttft_ms, 0)) / 1000.0) END) AS tps
+        FROM calls WHERE model_key IS NOT NULL AND status = 'ok' AND latency_ms IS NOT NULL
+        GROUP BY model_key HAVING count(*) >= {LATENCY_MIN_CALLS}""").fetchall()
+    return {k: {"calls": n, "ttft_ms": t, "output_tokens_per_s": s} for k, n, t, s in rows}
+
+
+def models_view(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog, measured: dict[str, dict[str, Any]],
+                include_all: bool = False) -> list[dict[str, Any]]:
+    """The registry (or every priced model) with today's price, latency (measured or prior), quality."""
+    info = {r[0]: r for r in con.execute(
+        "SELECT model_key, provider, tier, mode, token_ratio, ttft_ms, output_tokens_per_s, data_classes, in_registry,"
+        " fixed_monthly_usd FROM model_info ORDER BY model_key").fetchall()}
+    quality = {}
+    for key, task, score in con.execute("SELECT model_key, task, score FROM model_quality").fetchall():
+        quality.setdefault(key, {})[task] = score
+    names: dict[str, list[str]] = {}
+    for name, key in catalog.registry_keys.items():
+        if key:
+            names.setdefault(key, []).append(name)
+    out = []
+    for key, (_, provider, tier, mode, ratio, ttft, tps, classes, in_registry, fixed) in info.items():
+        if not in_registry and not include_all:
+            continue
+        now = [r for r in catalog.rows_of(key) if r.valid_to is None]
+        row = rate_view(now[0]) if now else {}
+        m = measured.get(key)
+        out.append({
+            "model_key": key, "registry_name": ", ".join(names.get(key, [])) or None, "provider": provider,
+            "tier": tier, "mode": mode, "input": row.get("input"), "output": row.get("output"),
+            "cached_input": row.get("cached_input"), "fixed_monthly_usd": fixed,
+            "ttft_ms": m["ttft_ms"] if m else ttft, "output_tokens_per_s": m["output_tokens_per_s"] if m else tps,
+            "latency_basis": f"measured ({m['calls']} calls)" if m else ("prior" if ttft is not None else None),
+            "quality_default": quality.get(key, {}).get("default"), "quality": quality.get(key, {}),
+            "quality_basis": "prior" if quality.get(key) else None, "token_ratio": ratio,
+            "data_classes": list(classes or []),
+        })
+    return out
