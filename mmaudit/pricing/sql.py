@@ -8,7 +8,7 @@ SQL only multiplies (a DuckDB DECIMAL division can silently become DOUBLE).
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -166,7 +166,10 @@ def _register_info(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> Non
     register_registry(con, catalog)
 
 
-def _register_resolver(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
+_UDF_SERIAL = itertools.count(1)
+
+
+def _register_resolver(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> str:
     from mmaudit.pricing.resolve import Resolver
 
     resolver = catalog.resolver or Resolver(catalog)
@@ -175,10 +178,12 @@ def _register_resolver(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) ->
         key, stage, is_ft = resolver.resolve(provider or None, model)
         return f"{key or ''}\t{'' if stage is None else stage}\t{int(is_ft)}"
 
-    with contextlib.suppress(duckdb.Error):  # not registered yet on this connection
-        con.remove_function("mm_resolve_udf")
-    con.create_function("mm_resolve_udf", resolve, [VARCHAR, VARCHAR], VARCHAR, null_handling="special",
-                        side_effects=False)
+    # DuckDB keeps Python UDFs in the database instance, which every connection to the same file
+    # in this process shares: a fixed name would clash with (or call) another connection's
+    # resolver. Each registration gets a name of its own; this connection's macros call it.
+    name = f"mm_resolve_udf_{next(_UDF_SERIAL)}"
+    con.create_function(name, resolve, [VARCHAR, VARCHAR], VARCHAR, null_handling="special", side_effects=False)
+    return name
 
 
 def register_prices(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
@@ -195,8 +200,8 @@ def register_prices(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> No
     aliases = pa.table({"alias": list(catalog.aliases), "model_key": list(catalog.aliases.values()),  # noqa: F841
                         "origin": [catalog.alias_origin.get(a) for a in catalog.aliases]})
     con.execute("CREATE OR REPLACE TEMP TABLE model_aliases AS SELECT * FROM aliases")
-    _register_resolver(con, catalog)
-    for statement in _MACROS.split(";"):
+    udf = _register_resolver(con, catalog)
+    for statement in _MACROS.replace("mm_resolve_udf", udf).split(";"):
         if statement.strip():
             con.execute(statement)
     _register_info(con, catalog)
