@@ -15,6 +15,7 @@ from mmaudit.cli import (
     export_cmd,
     generate_cmd,
     ingest_cmd,
+    live_cmd,
     prices_cmd,
     purge_cmd,
     report_cmd,
@@ -37,6 +38,7 @@ app.command("formats")(usage_cmd.formats)
 app.command("generate")(generate_cmd.generate)
 app.add_typer(prices_cmd.app, name="prices")
 app.add_typer(categorize_cmd.app, name="categorize")
+app.add_typer(live_cmd.evals_app, name="evals")  # live runs; the lead merges this with the evals group
 app.command("simulate")(simulate_cmd.simulate)
 app.add_typer(simulate_cmd.policy_app, name="policy")
 app.command("report")(report_cmd.report)

@@ -1,0 +1,252 @@
+"""`mmaudit evals run`: send sampled prompts to candidate models, grade the answers, store `evals` rows.
+
+`plan_run` reads and checks the sample, resolves every model through the price aliases, works out
+what is already done (a re-run resumes: an (item, candidate) graded under the same grader is
+skipped, a candidate answer already paid for is judged without asking again) and prices the rest
+twice: a projection (offline token counts, the logged answer's length as the expected output) and
+a worst case (every request at its token bound). Nothing is sent until `execute_run`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from mmaudit.live import records
+from mmaudit.live.budget import Budget, Pricer, input_bound
+from mmaudit.live.client import Client, Gateway
+from mmaudit.live.engine import Engine, EngineResult, Sender
+from mmaudit.live.grading import JUDGE_MAX_TOKENS, Rubric, fold, inconsistent, pairwise_messages, parse_winner
+from mmaudit.live.items import Checked, Item, check_sample
+from mmaudit.live.sending import Request, RetryPolicy
+from mmaudit.tokens import count_tokens
+
+PAIRWISE_ROLES = ("judge_ab", "judge_ba")
+
+
+@dataclass
+class RunOptions:
+    sample: Path
+    models: list[str]
+    judge: str | None = None
+    rubric: Rubric | None = None
+    max_usd: Decimal | None = None
+    max_tokens: int = 1024
+    concurrency: int = 4
+    timeout_s: float = 60.0
+    retries: int = 4
+    backoff_s: float = 0.5
+
+
+@dataclass
+class Unit:
+    item: Item
+    model: str          # key
+    name: str           # as given
+
+
+@dataclass
+class RunPlan:
+    options: RunOptions
+    checked: Checked
+    candidates: dict[str, str]           # name as given -> model key
+    judge: tuple[str, str] | None        # (name, key)
+    grader: str
+    todo: list[Unit]
+    done: int                            # (item, candidate) pairs already graded
+    no_reference: list[str]              # pairwise needs a logged answer
+    requests: int
+    projected_usd: Decimal
+    worst_case_usd: Decimal
+    reusable: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        if self.judge is None:
+            return ()
+        return ("rubric",) if self.options.rubric else PAIRWISE_ROLES
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str
+    budget_message: str | None
+    rows: int
+    judge_failures: int
+    inconsistent_verdicts: int
+    request_failures: int
+    spend: list[dict[str, Any]]
+    spent_usd: Decimal
+    bound_broken: int
+
+
+def grader_name(judge_key: str | None, rubric: Rubric | None) -> str:
+    if judge_key is None:
+        return "none"
+    return f"rubric:{rubric.name}:{judge_key}" if rubric else f"pairwise-logged:{judge_key}"
+
+
+def _expected_output(item: Item, max_tokens: int) -> int:
+    return min(max_tokens, item.logged_output_tokens or max_tokens)
+
+
+def _judge_messages(plan: RunPlan, item: Item, answer: str, role: str) -> list[dict[str, str]]:
+    if plan.options.rubric is not None:
+        return plan.options.rubric.messages(item.messages, answer)
+    first, second = (answer, item.reference or "") if role == "judge_ab" else (item.reference or "", answer)
+    return pairwise_messages(item.messages, first, second)
+
+
+def _price_plan(plan: RunPlan, pricer: Pricer) -> None:
+    """Projection and worst case of everything `plan.todo` still has to send."""
+    max_tokens = plan.options.max_tokens
+    texts = ["\n".join(m["content"] for m in u.item.messages) for u in plan.todo]
+    counts = count_tokens(texts) if texts else []
+    projected = worst = Decimal(0)
+    requests = 0
+    for unit, tokens in zip(plan.todo, counts):
+        answer_cached = (unit.item.key, "candidate", unit.model, None) in plan.reusable
+        expected = _expected_output(unit.item, max_tokens)
+        if not answer_cached:
+            requests += 1
+            projected += pricer.cost(unit.model, tokens, expected)
+            worst += pricer.cost(unit.model, input_bound(unit.item.messages), max_tokens)
+        for role in plan.roles:
+            if (unit.item.key, role, plan.judge[1], unit.model) in plan.reusable:
+                continue
+            requests += 1
+            reference = count_tokens([unit.item.reference or ""])[0] if role != "rubric" else 0
+            projected += pricer.cost(plan.judge[1], tokens + reference + expected + 200, JUDGE_MAX_TOKENS)
+            # an answer of max_tokens tokens is at most ~4 bytes a token in the judge's input bound
+            stand_in = "x" * (4 * max_tokens)
+            worst += pricer.cost(plan.judge[1], input_bound(_judge_messages(plan, unit.item, stand_in, role)),
+                                 JUDGE_MAX_TOKENS)
+    plan.requests, plan.projected_usd, plan.worst_case_usd = requests, projected, worst
+
+
+def plan_run(con: duckdb.DuckDBPyConnection, pricer: Pricer, options: RunOptions) -> RunPlan:
+    """Everything `execute_run` would send, priced; nothing sent, nothing stored."""
+    candidates = {name: pricer.resolve(name) for name in options.models}
+    judge = (options.judge, pricer.resolve(options.judge)) if options.judge else None
+    grader = grader_name(judge[1] if judge else None, options.rubric)
+    checked = check_sample(con, options.sample)
+    pairwise = judge is not None and options.rubric is None
+    no_reference = [i.key for i in checked.items if pairwise and not i.reference]
+    usable = [i for i in checked.items if not (pairwise and not i.reference)]
+    done_pairs = records.graded(con, grader)
+    todo, done = [], 0
+    for item in usable:
+        for name, key in candidates.items():
+            if (item.key, key) in done_pairs:
+                done += 1
+            else:
+                todo.append(Unit(item, key, name))
+    reusable = records.finished_requests(con, ("candidate", "rubric", *PAIRWISE_ROLES))
+    plan = RunPlan(options, checked, candidates, judge, grader, todo, done, no_reference, 0, Decimal(0), Decimal(0),
+                   reusable)
+    _price_plan(plan, pricer)
+    return plan
+
+
+def _cached_outcome(plan: RunPlan, key: tuple) -> dict[str, Any] | None:
+    return plan.reusable.get(key)
+
+
+def _unit_work(plan: RunPlan, unit: Unit) -> Callable[[Sender], None]:
+    """One prompt x candidate: the answer (reused if paid for), then the grading, then its row."""
+    options, item = plan.options, unit.item
+
+    def work(sender: Sender) -> None:
+        answer = _cached_outcome(plan, (item.key, "candidate", unit.model, None))
+        if answer is None:
+            outcome = sender.send(Request(item.key, unit.model, unit.name, "candidate", item.messages,
+                                          options.max_tokens))
+            if outcome.status != "ok":
+                return
+            reply = outcome.reply
+            answer = {"status": "ok", "response_text": reply.text, "input_tokens": reply.input_tokens,
+                      "output_tokens": reply.output_tokens, "cost_usd": outcome.cost, "latency_ms": reply.latency_ms,
+                      "ttft_ms": reply.ttft_ms}
+        if answer["status"] != "ok":
+            return
+        verdicts: dict[str, str | None] = {}
+        for role in plan.roles:
+            cached = _cached_outcome(plan, (item.key, role, plan.judge[1], unit.model))
+            if cached is None:
+                outcome = sender.send(Request(item.key, plan.judge[1], plan.judge[0], role,
+                                              _judge_messages(plan, item, answer["response_text"] or "", role),
+                                              JUDGE_MAX_TOKENS, candidate=unit.model))
+                verdicts[role] = outcome.reply.text if outcome.status == "ok" else None
+            else:
+                verdicts[role] = cached["response_text"] if cached["status"] == "ok" else None
+        sender.emit("eval", _eval_row(plan, unit, answer, verdicts))
+
+    return work
+
+
+def _eval_row(plan: RunPlan, unit: Unit, answer: dict[str, Any], verdicts: dict[str, str | None]) -> dict[str, Any]:
+    score: float | None
+    success: bool | None
+    flags = {"judge_failed": False, "inconsistent": False}
+    if plan.judge is None:
+        score, success = None, None
+    elif plan.options.rubric is not None:
+        text = verdicts.get("rubric")
+        score, success = plan.options.rubric.parse(text) if text is not None else (None, None)
+        flags["judge_failed"] = score is None
+    else:
+        first = parse_winner(verdicts["judge_ab"]) if verdicts.get("judge_ab") is not None else None
+        second = parse_winner(verdicts["judge_ba"]) if verdicts.get("judge_ba") is not None else None
+        score = fold(first, second)
+        success = None if score is None else score >= 0.5
+        flags = {"judge_failed": score is None, "inconsistent": inconsistent(first, second)}
+    item = unit.item
+    return {"model": unit.model, "score": score, "success": success, "call_id": item.call_id,
+            "prompt_hash": item.prompt_hash, "task": item.task, "complexity": item.complexity,
+            "input_tokens": answer["input_tokens"], "output_tokens": answer["output_tokens"],
+            "cost_usd": answer["cost_usd"], "latency_ms": answer["latency_ms"], "ttft_ms": answer["ttft_ms"],
+            "sample": 0, "grader": plan.grader, "eval_set": f"live:{plan.options.sample.name}", "_flags": flags}
+
+
+def execute_run(con: duckdb.DuckDBPyConnection, plan: RunPlan, pricer: Pricer,
+                on_progress: Callable[[Budget], None] | None = None) -> RunResult:
+    """Send what `plan` lists (after confirmation), storing every finished request and row."""
+    options = plan.options
+    gateway = Gateway.from_env()
+    client = Client(gateway, options.timeout_s)
+    budget = Budget(options.max_usd)
+    run_id = records.new_run_id()
+    records.start_run(con, records.RunRow(
+        run_id, "evals", str(options.sample), sorted(set(plan.candidates.values())),
+        plan.judge[1] if plan.judge else None, plan.grader, gateway.describe(), options.max_tokens,
+        options.max_usd, plan.projected_usd, plan.worst_case_usd))
+    counts = {"rows": 0, "judge_failures": 0, "inconsistent": 0, "request_failures": 0}
+
+    def record(kind: str, payload: Any) -> None:
+        if kind == "request":
+            records.record_request(con, run_id, payload)
+            counts["request_failures"] += payload.status == "failed"
+        else:
+            flags = payload.pop("_flags")
+            records.record_eval(con, {**payload, "run_id": run_id})
+            counts["rows"] += 1
+            counts["judge_failures"] += flags["judge_failed"]
+            counts["inconsistent"] += flags["inconsistent"]
+        if on_progress is not None:
+            on_progress(budget)
+
+    engine = Engine(client, pricer, budget, RetryPolicy(options.retries, options.backoff_s), options.concurrency)
+    result = EngineResult("interrupted")
+    try:
+        result = engine.run([_unit_work(plan, u) for u in plan.todo], record)
+    finally:
+        records.finish_run(con, run_id, result.status)
+    return RunResult(run_id, result.status, result.budget_message, counts["rows"], counts["judge_failures"],
+                     counts["inconsistent"], counts["request_failures"], records.spend(con, run_id), budget.spent,
+                     budget.bound_broken)
