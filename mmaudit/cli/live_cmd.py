@@ -133,8 +133,10 @@ def _run_report(plan: Any, result: Any) -> Report:
     notes = [f"run {result.run_id}: {result.status}; {result.rows} evals rows stored (grader {plan.grader})",
              f"spent {_usd(total['cost_usd'])} (priced by mmaudit's tables from the gateway's reported usage) "
              f"vs projected {_usd(plan.projected_usd)}, worst case {_usd(plan.worst_case_usd)}; judge {_usd(judge_usd)}"]
-    if any(r["bound_rows"] for r in rows):
-        notes.append("some costs are worst-case bounds (a timed-out request, or no usage reported)")
+    bound = sum((r["bound_usd"] for r in rows), Decimal(0))
+    if bound:
+        notes.append(f"of the spend, {_usd(bound)} is worst-case bounds: attempts that timed out or reported no usage "
+                     "(assumed, not measured)")
     if result.judge_failures:
         notes.append(f"judge failures: {result.judge_failures} rows have no score (unreadable verdict; excluded, not 0)")
     if result.inconsistent_verdicts:

@@ -18,7 +18,7 @@ import duckdb
 from mmaudit.live.sending import Outcome
 
 _REQUEST_COLUMNS = ("run_id", "item", "model", "role", "candidate", "status", "error", "attempts", "input_tokens",
-                    "output_tokens", "cost_usd", "cost_is_bound", "latency_ms", "ttft_ms", "response_text")
+                    "output_tokens", "cost_usd", "bound_usd", "latency_ms", "ttft_ms", "response_text")
 EVAL_COLUMNS = ("model", "score", "success", "call_id", "prompt_hash", "task", "complexity", "input_tokens",
                 "output_tokens", "cost_usd", "latency_ms", "ttft_ms", "sample", "grader", "eval_set", "run_id")
 
@@ -58,7 +58,7 @@ def record_request(con: duckdb.DuckDBPyConnection, run_id: str, outcome: Outcome
     req, reply = outcome.request, outcome.reply
     values = [run_id, req.item, req.model, req.role, req.candidate, outcome.status, outcome.error, outcome.attempts,
               reply.input_tokens if reply else None, reply.output_tokens if reply else None, outcome.cost,
-              outcome.cost_is_bound, reply.latency_ms if reply else None, reply.ttft_ms if reply else None,
+              outcome.bound, reply.latency_ms if reply else None, reply.ttft_ms if reply else None,
               reply.text if reply else None]
     con.execute(f"INSERT INTO live_requests ({', '.join(_REQUEST_COLUMNS)}) VALUES"
                 f" ({', '.join('?' for _ in _REQUEST_COLUMNS)})", values)
@@ -97,7 +97,7 @@ def spend(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
         "SELECT role, model, count(*) AS requests, count(*) FILTER (WHERE status = 'ok') AS ok,"
         " coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,"
         " CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 12)) AS cost_usd,"
-        " count(*) FILTER (WHERE cost_is_bound) AS bound_rows"
+        " CAST(coalesce(sum(bound_usd), 0) AS DECIMAL(38, 12)) AS bound_usd"
         " FROM live_requests WHERE run_id = ? GROUP BY ALL ORDER BY role, model", [run_id])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]

@@ -171,7 +171,7 @@ def _unit_work(plan: RunPlan, unit: Unit) -> Callable[[Sender], None]:
                 return
             reply = outcome.reply
             answer = {"status": "ok", "response_text": reply.text, "input_tokens": reply.input_tokens,
-                      "output_tokens": reply.output_tokens, "cost_usd": outcome.cost, "latency_ms": reply.latency_ms,
+                      "output_tokens": reply.output_tokens, "cost_usd": outcome.answer_cost, "latency_ms": reply.latency_ms,
                       "ttft_ms": reply.ttft_ms}
         if answer["status"] != "ok":
             return

@@ -37,8 +37,13 @@ class Outcome:
     reply: Reply | None = None
     error: str | None = None
     attempts: int = 0
-    cost: Decimal = Decimal(0)
-    cost_is_bound: bool = False
+    cost: Decimal = Decimal(0)          # every attempt, bounds included: what the budget counts
+    bound: Decimal = Decimal(0)         # of cost, worst cases standing in for unknown costs
+
+    @property
+    def answer_cost(self) -> Decimal:
+        """The answer's own cost, priced from its reported usage (None-free: 0 without a reply)."""
+        return self.cost - self.bound if self.reply is not None else Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def send(client: Client, pricer: Pricer, budget: Budget, request: Request, polic
             if attempt == 0:
                 raise
             return Outcome(request, "stopped", error=f"budget: {exc}", attempts=attempt, cost=bound,
-                           cost_is_bound=bound > 0)
+                           bound=bound)
         attempt += 1
         try:
             reply = client.send(request.name, request.messages, request.max_tokens)
@@ -75,13 +80,12 @@ def send(client: Client, pricer: Pricer, budget: Budget, request: Request, polic
             else:
                 budget.release(reservation)
             if not exc.retryable or attempt > policy.retries:
-                return Outcome(request, "failed", error=str(exc), attempts=attempt, cost=bound, cost_is_bound=bound > 0)
+                return Outcome(request, "failed", error=str(exc), attempts=attempt, cost=bound, bound=bound)
             if stop.wait(policy.delay(attempt)):
-                return Outcome(request, "stopped", error="interrupted", attempts=attempt, cost=bound,
-                               cost_is_bound=bound > 0)
+                return Outcome(request, "stopped", error="interrupted", attempts=attempt, cost=bound, bound=bound)
             continue
         reported = reply.input_tokens is not None and reply.output_tokens is not None
         cost = pricer.cost(request.model, reply.input_tokens, reply.output_tokens) if reported else worst
         budget.settle(reservation, cost, request.role)
         return Outcome(request, "ok", reply, attempts=attempt, cost=cost + bound,
-                       cost_is_bound=not reported or bound > 0)
+                       bound=bound + (Decimal(0) if reported else cost))

@@ -46,13 +46,14 @@ CREATE TABLE IF NOT EXISTS live_requests (
     model          VARCHAR NOT NULL,   -- model key
     role           VARCHAR NOT NULL,   -- candidate | judge_ab | judge_ba | rubric | label
     candidate      VARCHAR,            -- for judge requests: the candidate being judged
-    status         VARCHAR NOT NULL,   -- ok | error
+    status         VARCHAR NOT NULL,   -- ok | failed (for good) | stopped (budget, Ctrl-C)
     error          VARCHAR,            -- the error class and message, secrets scrubbed
     attempts       INTEGER,
     input_tokens   BIGINT,
     output_tokens  BIGINT,
-    cost_usd       DECIMAL(38, 12),    -- priced by mmaudit's tables; worst case when unknown
-    cost_is_bound  BOOLEAN,            -- true when cost_usd is the reserved worst case (timeout)
+    cost_usd       DECIMAL(38, 12),    -- all this request's attempts, priced by mmaudit's tables
+    bound_usd      DECIMAL(38, 12),    -- of cost_usd, worst cases of attempts whose cost is unknown
+                                       -- (timed out, no usage reported): a bound, not a measurement
     latency_ms     DOUBLE,
     ttft_ms        DOUBLE,
     response_text  VARCHAR,
