@@ -39,6 +39,7 @@ app.command("generate")(generate_cmd.generate)
 app.add_typer(prices_cmd.app, name="prices")
 app.add_typer(categorize_cmd.app, name="categorize")
 app.add_typer(live_cmd.evals_app, name="evals")  # live runs; the lead merges this with the evals group
+categorize_cmd.app.command("label")(live_cmd.label)
 app.command("simulate")(simulate_cmd.simulate)
 app.add_typer(simulate_cmd.policy_app, name="policy")
 app.command("report")(report_cmd.report)

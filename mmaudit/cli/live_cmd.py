@@ -254,3 +254,73 @@ def sample(
 
 evals_app.command("run")(run)
 evals_app.command("sample")(sample)
+
+
+def label(
+    model: Annotated[str, typer.Option("--model", help="The model that labels (bare or provider/model).")],
+    n: Annotated[int, typer.Option("--sample", help="Label up to this many distinct logged prompts.")] = 200,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Labelled JSONL for `categorize train`.")] = Path("labels.jsonl"),
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="Rules YAML merged over the defaults (the taxonomy).")] = None,
+    max_usd: MaxUsdOption = None,
+    concurrency: ConcurrencyOption = 4,
+    timeout: TimeoutOption = 60.0,
+    retries: RetriesOption = 4,
+    yes: YesOption = False,
+    prices: PricesOption = None,
+    db: DbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Label sampled logged prompts with an LLM, write them for `categorize train`, report agreement.
+
+    The taxonomy and its definitions go in the prompt; the answer is a JSON task and complexity. Review the file (each line shows the current categoriser's answer beside the label), then train on it: mmaudit categorize train labels.jsonl. Needs pip install 'mmaudit\\[live]'.
+
+    Example:
+
+      mmaudit categorize label --model gpt-4o-mini --sample 500 --out labels.jsonl --max-usd 2
+    """
+    from mmaudit.categorise import load_rules
+    from mmaudit.live.budget import Pricer
+    from mmaudit.live.labelling import agreement, execute_labels, plan_labels, write_labels
+    from mmaudit.pricing import load_catalog
+
+    with user_errors():
+        limit = _money(max_usd)
+        loaded = load_rules(rules)
+        _need_extra()
+        con = store.connect(db)
+        pricer = Pricer(load_catalog(list(prices or [])))
+        try:
+            plan = plan_labels(con, pricer, loaded, model, n)
+            for line in [f"prompts: {len(plan.prompts)} distinct logged prompts (text kept; redacted calls never sent)",
+                         f"already labelled: {len(plan.prompts) - plan.requests} (reused)",
+                         f"labeller: {model} ({plan.model[1]})", f"to send: {plan.requests} requests",
+                         f"projected cost: {_usd(plan.projected_usd)}; worst case: {_usd(plan.worst_case_usd)}; "
+                         f"budget: {_usd(limit)}"]:
+                stderr.print(line, highlight=False, markup=False)
+            if plan.requests and not _confirm(yes, f"Send {plan.requests} requests (up to {_usd(plan.worst_case_usd)})?"):
+                raise typer.Exit(1)
+            with _Bar(plan.requests, limit, not quiet(fmt) and plan.requests > 0) as bar:
+                run_id, result, budget = execute_labels(con, plan, pricer, limit,
+                                                        {"timeout_s": timeout, "retries": retries,
+                                                         "concurrency": concurrency}, bar.update)
+            written, unreadable, lines = write_labels(plan, loaded, out)
+        finally:
+            pricer.close()
+            con.close()
+    task_agree, cx_agree, per_task = agreement(lines)
+    columns = [Column("task", "Label (LLM)"), Column("labels", "Labels", "int"), Column("agree", "Categoriser agrees", "int"),
+               Column("agreement", "Agreement", "share")]
+    notes = [f"wrote {written} labels to {out} (review them, then: mmaudit categorize train {out})",
+             f"agreement with the current categoriser: task {_pct(task_agree)}, complexity {_pct(cx_agree)} "
+             f"on {written} prompts", f"spent {_usd(budget.spent)} (run {run_id or 'none: all labels reused'})"]
+    if unreadable:
+        notes.append(f"unreadable answers: {unreadable} (not a task of the taxonomy, or not JSON; left out)")
+    data = {"run_id": run_id, "status": result.status, "written": written, "unreadable": unreadable, "out": str(out),
+            "task_agreement": task_agree, "complexity_agreement": cx_agree, "per_task": per_task,
+            "spent_usd": budget.spent, "projected_usd": plan.projected_usd, "worst_case_usd": plan.worst_case_usd}
+    emit(Report([Table("Labels by task", columns, per_task)], data, notes), fmt)
+    _finish(result.status, result.budget_message)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"

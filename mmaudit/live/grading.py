@@ -45,7 +45,7 @@ def pairwise_messages(request: list[dict[str, str]], first: str, second: str) ->
     return [{"role": "system", "content": PAIRWISE_SYSTEM}, {"role": "user", "content": user}]
 
 
-def _object(text: str) -> dict[str, Any] | None:
+def json_object(text: str) -> dict[str, Any] | None:
     match = _OBJECT.search(text or "")
     if not match:
         return None
@@ -58,7 +58,7 @@ def _object(text: str) -> dict[str, Any] | None:
 
 def parse_winner(text: str) -> str | None:
     """'A', 'B' or 'tie' from a judge's reply; None when it cannot be read."""
-    obj = _object(text)
+    obj = json_object(text)
     raw = obj.get("winner") if obj else (text or "").strip().strip(".")
     if not isinstance(raw, str):
         return None
@@ -116,7 +116,7 @@ class Rubric(BaseModel):
     def parse(self, text: str) -> tuple[float | None, bool | None]:
         """(score mapped to 0..1, success) from the judge's reply; (None, None) when unreadable
         or outside the declared scale."""
-        obj = _object(text)
+        obj = json_object(text)
         raw = obj.get("score") if obj else None
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             return None, None
