@@ -110,7 +110,7 @@ def _plan_lines(plan: Any) -> list[str]:
     judge = f"{plan.judge[0]} ({plan.grader})" if plan.judge else "none (answers stored, no score)"
     lines += [f"candidates: {models}", f"judge: {judge}",
               f"to send: {plan.requests} requests for {len(plan.todo)} prompt x candidate pairs",
-              f"projected cost: {_usd(plan.projected_usd)} (estimate: offline token counts, logged answer length)",
+              f"projected cost: {_usd(plan.projected_usd)} (estimate: offline token counts, answers as long as the logged ones, short verdicts)",
               f"worst case: {_usd(plan.worst_case_usd)} (every request at its token bound, max_tokens "
               f"{plan.options.max_tokens})",
               f"budget: {_usd(plan.options.max_usd)}"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import duckdb
+import pandas as pd
 
 from mmaudit.errors import InputError
 from mmaudit.pricing import load_catalog, register_prices
@@ -65,6 +66,25 @@ class Pricer:
         if not row or row[0][0] is None:
             raise InputError(f"model {model_key!r} has no rate in force today")
         return Decimal(row[0][0])
+
+    def total(self, rows: list[tuple[str, int, int]]) -> Decimal:
+        """Sum of the costs of many (model key, input tokens, output tokens): one query, not one each."""
+        if not rows:
+            return Decimal(0)
+        frame = pd.DataFrame(rows, columns=["model_key", "i", "o"]).astype({"i": "int64", "o": "int64"})
+        cost = cost_sql("r", "t.i", "0", "0", "t.o", "false")
+        with self._lock:
+            self._con.register("_live_tokens", frame)
+            try:
+                value, priced = self._con.execute(
+                    f"SELECT CAST(coalesce(sum({cost}), 0) AS DECIMAL(38, 12)), count(r.model_key) FROM _live_tokens t"
+                    f" LEFT JOIN price_rates r ON r.model_key = t.model_key AND {rate_window_sql('r', 'now()')}"
+                ).fetchall()[0]
+            finally:
+                self._con.unregister("_live_tokens")
+        if priced != len(rows):
+            raise InputError("a model of this run has no rate in force today")
+        return Decimal(value)
 
     def close(self) -> None:
         self._con.close()

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from mmaudit.errors import ConfigError
 
 JUDGE_MAX_TOKENS = 256
+JUDGE_EXPECTED_TOKENS = 40  # a verdict and one sentence: what the projection assumes
 _OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 PAIRWISE_SYSTEM = (

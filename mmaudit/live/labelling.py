@@ -30,6 +30,7 @@ from mmaudit.live.sending import Request, RetryPolicy
 from mmaudit.tokens import count_tokens
 
 LABEL_MAX_TOKENS = 100
+LABEL_EXPECTED_TOKENS = 20  # {"task": ..., "complexity": ...}: what the projection assumes
 MAX_PROMPT_CHARS = 6000  # a long prompt is cut: its start says what the job is
 COMPLEXITY = {
     "simple": "one step, a short or formulaic answer (a label, a field, a one-line reply)",
@@ -116,8 +117,8 @@ def plan_labels(con: duckdb.DuckDBPyConnection, pricer: Pricer, rules: Rules, mo
     todo = [p for p in prompts if p["item"] not in cached]
     messages = [_messages(system, p) for p in todo]
     counts = count_tokens(["\n".join(m["content"] for m in msgs) for msgs in messages]) if todo else []
-    projected = sum((pricer.cost(key, c, 20) for c in counts), Decimal(0))
-    worst = sum((pricer.cost(key, input_bound(m), LABEL_MAX_TOKENS) for m in messages), Decimal(0))
+    projected = pricer.total([(key, c, LABEL_EXPECTED_TOKENS) for c in counts])
+    worst = pricer.total([(key, input_bound(m), LABEL_MAX_TOKENS) for m in messages])
     return LabelPlan((model, key), prompts, cached, len(todo), projected, worst, system)
 
 

@@ -21,7 +21,15 @@ from mmaudit.live import records
 from mmaudit.live.budget import Budget, Pricer, input_bound
 from mmaudit.live.client import Client, Gateway
 from mmaudit.live.engine import Engine, EngineResult, Sender
-from mmaudit.live.grading import JUDGE_MAX_TOKENS, Rubric, fold, inconsistent, pairwise_messages, parse_winner
+from mmaudit.live.grading import (
+    JUDGE_EXPECTED_TOKENS,
+    JUDGE_MAX_TOKENS,
+    Rubric,
+    fold,
+    inconsistent,
+    pairwise_messages,
+    parse_winner,
+)
 from mmaudit.live.items import Checked, Item, check_sample
 from mmaudit.live.sending import Request, RetryPolicy
 from mmaudit.tokens import count_tokens
@@ -104,30 +112,28 @@ def _judge_messages(plan: RunPlan, item: Item, answer: str, role: str) -> list[d
 
 
 def _price_plan(plan: RunPlan, pricer: Pricer) -> None:
-    """Projection and worst case of everything `plan.todo` still has to send."""
+    """Projection and worst case of everything `plan.todo` still has to send, priced in one query each.
+
+    Projection: input counted offline (tiktoken), output = the logged answer's length capped at
+    max_tokens (max_tokens when unknown), a verdict of JUDGE_EXPECTED_TOKENS. Worst case: every
+    input at its token bound, every output at its cap; a judged answer taken as at most 4 bytes a
+    token (the reservation made when the judge request is built uses the answer itself).
+    """
     max_tokens = plan.options.max_tokens
-    texts = ["\n".join(m["content"] for m in u.item.messages) for u in plan.todo]
-    counts = count_tokens(texts) if texts else []
-    projected = worst = Decimal(0)
-    requests = 0
-    for unit, tokens in zip(plan.todo, counts):
-        answer_cached = (unit.item.key, "candidate", unit.model, None) in plan.reusable
-        expected = _expected_output(unit.item, max_tokens)
-        if not answer_cached:
-            requests += 1
-            projected += pricer.cost(unit.model, tokens, expected)
-            worst += pricer.cost(unit.model, input_bound(unit.item.messages), max_tokens)
-        for role in plan.roles:
-            if (unit.item.key, role, plan.judge[1], unit.model) in plan.reusable:
-                continue
-            requests += 1
-            reference = count_tokens([unit.item.reference or ""])[0] if role != "rubric" else 0
-            projected += pricer.cost(plan.judge[1], tokens + reference + expected + 200, JUDGE_MAX_TOKENS)
-            # an answer of max_tokens tokens is at most ~4 bytes a token in the judge's input bound
-            stand_in = "x" * (4 * max_tokens)
-            worst += pricer.cost(plan.judge[1], input_bound(_judge_messages(plan, unit.item, stand_in, role)),
-                                 JUDGE_MAX_TOKENS)
-    plan.requests, plan.projected_usd, plan.worst_case_usd = requests, projected, worst
+    send = [u for u in plan.todo if (u.item.key, "candidate", u.model, None) not in plan.reusable]
+    judged = [(u, role) for u in plan.todo for role in plan.roles
+              if (u.item.key, role, plan.judge[1], u.model) not in plan.reusable]
+    texts = ["\n".join(m["content"] for m in u.item.messages) for u in send]
+    framings = ["\n".join(m["content"] for m in _judge_messages(plan, u.item, "", role)) for u, role in judged]
+    counts = count_tokens(texts + framings) if texts or framings else []
+    projected = [(u.model, n, _expected_output(u.item, max_tokens)) for u, n in zip(send, counts)]
+    worst = [(u.model, input_bound(u.item.messages), max_tokens) for u in send]
+    stand_in = "x" * (4 * max_tokens)
+    for (unit, role), n in zip(judged, counts[len(send):]):
+        projected.append((plan.judge[1], n + _expected_output(unit.item, max_tokens), JUDGE_EXPECTED_TOKENS))
+        worst.append((plan.judge[1], input_bound(_judge_messages(plan, unit.item, stand_in, role)), JUDGE_MAX_TOKENS))
+    plan.requests = len(send) + len(judged)
+    plan.projected_usd, plan.worst_case_usd = pricer.total(projected), pricer.total(worst)
 
 
 def plan_run(con: duckdb.DuckDBPyConnection, pricer: Pricer, options: RunOptions) -> RunPlan:
