@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from live_mock import MockGateway
 from typer.testing import CliRunner
 
-from live_mock import MockGateway
 from mmaudit.cli import app
 
 KEY = "sk-live-test-NEVERSTORE-4f3e2d1c0b9a8877"
@@ -17,21 +17,40 @@ runner = CliRunner()
 PROMPTS = [
     ("Reply POSITIVE or NEGATIVE.", "the update broke my widgets", "NEGATIVE"),
     (None, "Classify this ticket as billing, bug or other: 'I was charged twice'", "billing"),
-    (None, "Write a python function that reverses a linked list and explain it step by step.", "def rev(h): ..."),
-    (None, "Summarize in two sentences: The council met on Tuesday to discuss the new park budget.", "The council met."),
+    (
+        None,
+        "Write a python function that reverses a linked list and explain it step by step.",
+        "def rev(h): ...",
+    ),
+    (
+        None,
+        "Summarize in two sentences: The council met on Tuesday to discuss the new park budget.",
+        "The council met.",
+    ),
     ("You translate to French.", "Good morning, how are you?", "Bonjour, comment allez-vous ?"),
 ]
 SECRET_PROMPTS = [(None, "Confidential: merger terms for ACME acquisition, summarise risks", "risk summary")]
 
 
 def chat_record(i: int, system: str | None, user: str, answer: str, model: str = "gpt-4o-mini") -> dict:
-    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
-    return {"timestamp": f"2025-04-01T00:{i:02d}:00.000Z", "request": {"model": model, "messages": messages},
-            "latency_ms": 400, "status_code": 200,
-            "response": {"id": f"chatcmpl-{i:06d}", "object": "chat.completion", "model": model,
-                         "choices": [{"index": 0, "message": {"role": "assistant", "content": answer},
-                                      "finish_reason": "stop"}],
-                         "usage": {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25}}}
+    messages = ([{"role": "system", "content": system}] if system else []) + [
+        {"role": "user", "content": user}
+    ]
+    return {
+        "timestamp": f"2025-04-01T00:{i:02d}:00.000Z",
+        "request": {"model": model, "messages": messages},
+        "latency_ms": 400,
+        "status_code": 200,
+        "response": {
+            "id": f"chatcmpl-{i:06d}",
+            "object": "chat.completion",
+            "model": model,
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}
+            ],
+            "usage": {"prompt_tokens": 20, "completion_tokens": 5, "total_tokens": 25},
+        },
+    }
 
 
 def write_log(path: Path, prompts: list, start: int) -> Path:

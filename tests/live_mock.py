@@ -26,9 +26,13 @@ class MockGateway:
         self.script: dict[str, list[Any]] = defaultdict(list)
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
-        self.answer: Callable[[str, list[dict]], str] = lambda model, msgs: f"answer from {model}: the result is 42"
+        self.answer: Callable[[str, list[dict]], str] = lambda model, msgs: (
+            f"answer from {model}: the result is 42"
+        )
         self.judge: Callable[[str], str] = lambda prompt: '{"winner": "A", "reason": "first is better"}'
-        self.labeller: Callable[[str], str] = lambda prompt: '{"task": "classification", "complexity": "simple"}'
+        self.labeller: Callable[[str], str] = lambda prompt: (
+            '{"task": "classification", "complexity": "simple"}'
+        )
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -37,7 +41,7 @@ class MockGateway:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
-    def start(self) -> "MockGateway":
+    def start(self) -> MockGateway:
         self.thread.start()
         return self
 
@@ -94,43 +98,90 @@ class MockGateway:
                 kind = gateway._kind(messages)
                 with gateway.lock:
                     action = gateway.script[model].pop(0) if gateway.script[model] else None
-                    gateway.requests.append({"model": model, "kind": kind, "messages": messages, "action": action,
-                                             "max_tokens": body.get("max_tokens") or body.get("max_completion_tokens"),
-                                             "authorization": self.headers.get("Authorization")})
+                    gateway.requests.append(
+                        {
+                            "model": model,
+                            "kind": kind,
+                            "messages": messages,
+                            "action": action,
+                            "max_tokens": body.get("max_tokens") or body.get("max_completion_tokens"),
+                            "authorization": self.headers.get("Authorization"),
+                        }
+                    )
                 if isinstance(action, tuple) and action[0] == "status":
                     self._json(action[1], {"error": {"message": f"mock status {action[1]}", "type": "mock"}})
                     return
                 if isinstance(action, tuple) and action[0] == "echo_auth":
-                    self._json(action[1], {"error": {"message": f"bad key {self.headers.get('Authorization')}"}})
+                    self._json(
+                        action[1], {"error": {"message": f"bad key {self.headers.get('Authorization')}"}}
+                    )
                     return
                 if isinstance(action, tuple) and action[0] == "sleep":
                     time.sleep(action[1])
-                text = "I cannot decide, both are fine." if action == "garbage" else gateway._content(kind, model, messages)
-                usage = {"prompt_tokens": sum(words(str(m.get("content"))) for m in messages) + 3,
-                         "completion_tokens": words(text)}
+                text = (
+                    "I cannot decide, both are fine."
+                    if action == "garbage"
+                    else gateway._content(kind, model, messages)
+                )
+                usage = {
+                    "prompt_tokens": sum(words(str(m.get("content"))) for m in messages) + 3,
+                    "completion_tokens": words(text),
+                }
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
                 if body.get("stream"):
-                    self._stream(model, text, usage if (body.get("stream_options") or {}).get("include_usage") else None)
+                    self._stream(
+                        model,
+                        text,
+                        usage if (body.get("stream_options") or {}).get("include_usage") else None,
+                    )
                 else:
-                    self._json(200, {"id": "mock-1", "object": "chat.completion", "created": int(time.time()),
-                                     "model": model, "usage": usage,
-                                     "choices": [{"index": 0, "finish_reason": "stop",
-                                                  "message": {"role": "assistant", "content": text}}]})
+                    self._json(
+                        200,
+                        {
+                            "id": "mock-1",
+                            "object": "chat.completion",
+                            "created": int(time.time()),
+                            "model": model,
+                            "usage": usage,
+                            "choices": [
+                                {
+                                    "index": 0,
+                                    "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": text},
+                                }
+                            ],
+                        },
+                    )
 
             def _stream(self, model: str, text: str, usage: dict | None) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                base = {"id": "mock-1", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+                base = {
+                    "id": "mock-1",
+                    "object": "chat.completion.chunk",
+                    "created": int(time.time()),
+                    "model": model,
+                }
                 pieces = [w + " " for w in text.split(" ")]
                 for i, piece in enumerate(pieces):
-                    chunk = {**base, "choices": [{"index": 0, "delta": {"content": piece} if i else
-                                                  {"role": "assistant", "content": piece}, "finish_reason": None}]}
+                    chunk = {
+                        **base,
+                        "choices": [
+                            {
+                                "index": 0,
+                                "delta": {"content": piece} if i else {"role": "assistant", "content": piece},
+                                "finish_reason": None,
+                            }
+                        ],
+                    }
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
                 self.wfile.write(f"data: {json.dumps(end)}\n\n".encode())
                 if usage is not None:
-                    self.wfile.write(f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode())
+                    self.wfile.write(
+                        f"data: {json.dumps({**base, 'choices': [], 'usage': usage})}\n\n".encode()
+                    )
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 

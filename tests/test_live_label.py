@@ -8,9 +8,17 @@ from pathlib import Path
 from live_fixtures import gateway, invoke, write_log  # noqa: F401 (fixtures)
 from test_live_run import query
 
-ZORB = [(None, f"zorblax ledger {i}: pull vendor, amount and date from 'ACME {i}00 EUR 2025-0{i % 9 + 1}-01'", "{}")
-        for i in range(8)]
-POEM = [(None, f"quixotic verses {i}: compose a sonnet about lighthouse number {i}", "A sonnet") for i in range(8)]
+ZORB = [
+    (
+        None,
+        f"zorblax ledger {i}: pull vendor, amount and date from 'ACME {i}00 EUR 2025-0{i % 9 + 1}-01'",
+        "{}",
+    )
+    for i in range(8)
+]
+POEM = [
+    (None, f"quixotic verses {i}: compose a sonnet about lighthouse number {i}", "A sonnet") for i in range(8)
+]
 
 
 def labeller(prompt: str) -> str:
@@ -28,8 +36,21 @@ def labelled_db(tmp_path: Path) -> Path:
 def test_label_writes_the_train_format_and_reports_agreement(tmp_path, gateway):
     gateway.labeller = labeller
     db, out = labelled_db(tmp_path), tmp_path / "labels.jsonl"
-    result = invoke("categorize", "label", "--model", "gpt-4o-mini", "--sample", "12", "--out", str(out),
-                    "--db", str(db), "--yes", "--format", "json")
+    result = invoke(
+        "categorize",
+        "label",
+        "--model",
+        "gpt-4o-mini",
+        "--sample",
+        "12",
+        "--out",
+        str(out),
+        "--db",
+        str(db),
+        "--yes",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     lines = [json.loads(x) for x in out.read_text().splitlines()]
@@ -43,8 +64,21 @@ def test_label_writes_the_train_format_and_reports_agreement(tmp_path, gateway):
     agree = sum(line["task"] == line["categoriser_task"] for line in lines) / len(lines)
     assert data["task_agreement"] == agree
     # a re-run reuses every label: nothing sent
-    again = invoke("categorize", "label", "--model", "gpt-4o-mini", "--sample", "12", "--out", str(out),
-                   "--db", str(db), "--yes", "--format", "json")
+    again = invoke(
+        "categorize",
+        "label",
+        "--model",
+        "gpt-4o-mini",
+        "--sample",
+        "12",
+        "--out",
+        str(out),
+        "--db",
+        str(db),
+        "--yes",
+        "--format",
+        "json",
+    )
     assert again.exit_code == 0 and len(gateway.sent("label")) == 12
     assert json.loads(again.stdout)["written"] == 12
 
@@ -52,14 +86,30 @@ def test_label_writes_the_train_format_and_reports_agreement(tmp_path, gateway):
 def test_label_then_train_then_ingest_uses_the_trained_model(tmp_path, gateway):
     gateway.labeller = labeller
     db, out = labelled_db(tmp_path), tmp_path / "labels.jsonl"
-    assert invoke("categorize", "label", "--model", "gpt-4o-mini", "--sample", "16", "--out", str(out),
-                  "--db", str(db), "--yes").exit_code == 0
+    assert (
+        invoke(
+            "categorize",
+            "label",
+            "--model",
+            "gpt-4o-mini",
+            "--sample",
+            "16",
+            "--out",
+            str(out),
+            "--db",
+            str(db),
+            "--yes",
+        ).exit_code
+        == 0
+    )
     trained = invoke("categorize", "train", str(out), "--db", str(db), "--folds", "2")
     assert trained.exit_code == 0, trained.output
     assert (tmp_path / "mmaudit.categoriser.joblib").exists()
-    fresh = write_log(tmp_path / "fresh.jsonl",
-                      [(None, "zorblax ledger 99: pull vendor, amount and date from 'GLOBEX 990 EUR 2025-09-09'", "{}")],
-                      59)
+    fresh = write_log(
+        tmp_path / "fresh.jsonl",
+        [(None, "zorblax ledger 99: pull vendor, amount and date from 'GLOBEX 990 EUR 2025-09-09'", "{}")],
+        59,
+    )
     assert invoke("ingest", str(fresh), "--db", str(db)).exit_code == 0
     row = query(db, "SELECT task, category_source FROM calls WHERE user_prompt LIKE 'zorblax ledger 99%'")
     assert row == [("extraction", "model")]

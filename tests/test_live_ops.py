@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
-
-import duckdb
-import pytest
 
 from live_fixtures import PROMPTS, gateway, invoke, logged  # noqa: F401 (fixtures)
 from test_live_run import query, run, sample
@@ -15,10 +11,21 @@ from test_live_run import query, run, sample
 
 def test_429_and_503_are_retried_then_succeed(logged, gateway, tmp_path):
     gateway.script["gpt-4o-mini"] += [("status", 429), ("status", 503)]
-    result = run(logged, sample(logged, tmp_path), "--yes", "--retries", "3", "--concurrency", "1", models="gpt-4o-mini")
+    result = run(
+        logged,
+        sample(logged, tmp_path),
+        "--yes",
+        "--retries",
+        "3",
+        "--concurrency",
+        "1",
+        models="gpt-4o-mini",
+    )
     assert result.exit_code == 0, result.output
     assert query(logged, "SELECT count(*) FROM evals")[0][0] == len(PROMPTS)
-    attempts = query(logged, "SELECT attempts FROM live_requests WHERE role = 'candidate' ORDER BY attempts DESC")
+    attempts = query(
+        logged, "SELECT attempts FROM live_requests WHERE role = 'candidate' ORDER BY attempts DESC"
+    )
     assert attempts[0][0] == 3 and all(a == 1 for (a,) in attempts[1:])
     # refused attempts cost nothing: every candidate cost is priced from reported usage
     assert query(logged, "SELECT count(*) FROM live_requests WHERE bound_usd > 0")[0][0] == 0
@@ -26,8 +33,20 @@ def test_429_and_503_are_retried_then_succeed(logged, gateway, tmp_path):
 
 def test_a_timeout_is_retried_and_counted_at_its_worst_case(logged, gateway, tmp_path):
     gateway.script["gpt-4o-mini"] += [("sleep", 4.0)]
-    result = run(logged, sample(logged, tmp_path), "--yes", "--timeout", "1", "--retries", "1", "--concurrency", "1",
-                 "--format", "json", models="gpt-4o-mini")
+    result = run(
+        logged,
+        sample(logged, tmp_path),
+        "--yes",
+        "--timeout",
+        "1",
+        "--retries",
+        "1",
+        "--concurrency",
+        "1",
+        "--format",
+        "json",
+        models="gpt-4o-mini",
+    )
     assert result.exit_code == 0, result.output
     assert query(logged, "SELECT count(*) FROM evals")[0][0] == len(PROMPTS)
     retried = query(logged, "SELECT item, bound_usd, cost_usd FROM live_requests WHERE attempts = 2")
@@ -40,12 +59,24 @@ def test_a_timeout_is_retried_and_counted_at_its_worst_case(logged, gateway, tmp
 
 def test_a_timeout_without_retries_fails_the_request_and_stores_no_row(logged, gateway, tmp_path):
     gateway.script["gpt-4o-mini"] += [("sleep", 4.0)]
-    result = run(logged, sample(logged, tmp_path), "--yes", "--timeout", "1", "--retries", "0", "--concurrency", "1",
-                 models="gpt-4o-mini")
+    result = run(
+        logged,
+        sample(logged, tmp_path),
+        "--yes",
+        "--timeout",
+        "1",
+        "--retries",
+        "0",
+        "--concurrency",
+        "1",
+        models="gpt-4o-mini",
+    )
     assert result.exit_code == 0, result.output
     assert "failed requests: 1" in result.stdout
     assert query(logged, "SELECT count(*) FROM evals")[0][0] == len(PROMPTS) - 1
-    assert query(logged, "SELECT status, error LIKE 'timeout%' FROM live_requests WHERE status <> 'ok'") == [("failed", True)]
+    assert query(logged, "SELECT status, error LIKE 'timeout%' FROM live_requests WHERE status <> 'ok'") == [
+        ("failed", True)
+    ]
 
 
 def test_a_judge_answering_garbage_gives_no_score_never_zero(logged, gateway, tmp_path):
@@ -67,8 +98,19 @@ def test_a_judge_always_picking_a_is_folded_to_a_tie(logged, gateway, tmp_path):
 def test_budget_stops_the_run_keeps_what_finished_and_a_rerun_completes(logged, gateway, tmp_path):
     prompts = sample(logged, tmp_path)
     budget = "0.0075"
-    result = run(logged, prompts, "--yes", "--max-usd", budget, "--concurrency", "1", "--max-tokens", "256",
-                 "--format", "json")
+    result = run(
+        logged,
+        prompts,
+        "--yes",
+        "--max-usd",
+        budget,
+        "--concurrency",
+        "1",
+        "--max-tokens",
+        "256",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 1, result.output
     assert "budget reached" in result.stderr
     data = json.loads(result.stdout)

@@ -7,8 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import pytest
-
 from live_fixtures import KEY, PROMPTS, gateway, invoke, logged  # noqa: F401 (fixtures)
 
 
@@ -28,8 +26,19 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 
 def run(db: Path, prompts: Path, *extra: str, models: str = "gpt-4o-mini,openai/gpt-4.1-mini"):  # type: ignore[no-untyped-def]
-    return invoke("evals", "run", "--sample", str(prompts), "--models", models, "--judge", "gpt-4o", "--db", str(db),
-                  *extra)
+    return invoke(
+        "evals",
+        "run",
+        "--sample",
+        str(prompts),
+        "--models",
+        models,
+        "--judge",
+        "gpt-4o",
+        "--db",
+        str(db),
+        *extra,
+    )
 
 
 def test_sample_exports_only_calls_whose_text_was_kept(logged, tmp_path):
@@ -45,9 +54,12 @@ def test_run_stores_one_scored_row_per_prompt_and_candidate(logged, gateway, tmp
     result = run(logged, sample(logged, tmp_path), "--yes", "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    rows = query(logged, "SELECT model, score, success, grader, call_id IS NOT NULL, prompt_hash IS NOT NULL,"
-                         " task IS NOT NULL, input_tokens, output_tokens, cost_usd, latency_ms > 0, ttft_ms > 0"
-                         " FROM evals ORDER BY model, call_id")
+    rows = query(
+        logged,
+        "SELECT model, score, success, grader, call_id IS NOT NULL, prompt_hash IS NOT NULL,"
+        " task IS NOT NULL, input_tokens, output_tokens, cost_usd, latency_ms > 0, ttft_ms > 0"
+        " FROM evals ORDER BY model, call_id",
+    )
     assert len(rows) == 2 * len(PROMPTS) == data["rows"]
     # provider-prefixed and bare names both stored as the price key
     assert {r[0] for r in rows} == {"gpt-4o-mini", "gpt-4.1-mini"}

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import duckdb
-
 from live_fixtures import KEY, SECRET_PROMPTS, gateway, invoke, logged  # noqa: F401 (fixtures)
 from test_live_run import query, run, sample
 
@@ -17,9 +16,9 @@ def secret_lines(db: Path) -> list[dict]:
     call_id, prompt_hash = query(db, "SELECT call_id, prompt_hash FROM calls WHERE text_redacted")[0]
     text = SECRET_PROMPTS[0][1]
     return [
-        {"call_id": call_id, "user": text},                      # by call_id, text supplied by the file
-        {"prompt_hash": prompt_hash, "user": text},              # by prompt_hash
-        {"call_id": "not-a-logged-id", "user": text},            # the text hashes to the redacted call's prompt
+        {"call_id": call_id, "user": text},  # by call_id, text supplied by the file
+        {"prompt_hash": prompt_hash, "user": text},  # by prompt_hash
+        {"call_id": "not-a-logged-id", "user": text},  # the text hashes to the redacted call's prompt
     ]
 
 
@@ -39,7 +38,9 @@ def test_redacted_calls_are_refused_whatever_the_file_says(logged, gateway, tmp_
 def test_calls_stored_before_the_redaction_flag_count_as_redacted(logged, gateway, tmp_path):
     prompts = sample(logged, tmp_path)
     con = duckdb.connect(str(logged))
-    con.execute("UPDATE calls SET text_redacted = NULL WHERE user_prompt LIKE 'Reply%' OR system_prompt LIKE 'Reply%'")
+    con.execute(
+        "UPDATE calls SET text_redacted = NULL WHERE user_prompt LIKE 'Reply%' OR system_prompt LIKE 'Reply%'"
+    )
     con.close()
     result = run(logged, prompts, "--yes", models="gpt-4o-mini")
     assert result.exit_code == 0, result.output
@@ -53,8 +54,11 @@ def test_without_yes_and_without_a_terminal_nothing_is_sent_or_stored(logged, ga
     assert "nothing sent, nothing stored" in result.stderr
     assert "projected cost" in result.stderr and "worst case" in result.stderr
     assert gateway.sent() == []
-    assert query(logged, "SELECT (SELECT count(*) FROM evals), (SELECT count(*) FROM eval_runs),"
-                         " (SELECT count(*) FROM live_requests)") == [(0, 0, 0)]
+    assert query(
+        logged,
+        "SELECT (SELECT count(*) FROM evals), (SELECT count(*) FROM eval_runs),"
+        " (SELECT count(*) FROM live_requests)",
+    ) == [(0, 0, 0)]
 
 
 def test_no_api_key_in_the_database_or_the_output(logged, gateway, tmp_path):
@@ -80,30 +84,54 @@ def test_missing_live_extra_names_the_install_command(logged, tmp_path, monkeypa
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "litellm" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "litellm" else real(name, *a)
+    )
     result = run(logged, sample(logged, tmp_path), "--yes", models="gpt-4o-mini")
     assert result.exit_code == 2
     assert "pip install 'mmaudit[live]'" in result.stderr
 
 
 def test_the_core_cli_does_not_import_litellm():
-    code = ("import sys; from mmaudit.cli import app; import mmaudit.cli.live_cmd, mmaudit.live.runner;"
-            " print('litellm' in sys.modules)")
+    code = (
+        "import sys; from mmaudit.cli import app; import mmaudit.cli.live_cmd, mmaudit.live.runner;"
+        " print('litellm' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_rubric_scores_map_the_declared_scale_and_reject_scores_outside_it(logged, gateway, tmp_path):
     rubric = tmp_path / "rubric.yaml"
-    rubric.write_text("name: helpful\nscale: {min: 1, max: 10}\nsuccess_threshold: 7\n"
-                      "criteria: Is the answer correct and complete?\n")
+    rubric.write_text(
+        "name: helpful\nscale: {min: 1, max: 10}\nsuccess_threshold: 7\n"
+        "criteria: Is the answer correct and complete?\n"
+    )
     verdicts = iter(['{"score": 8}', '{"score": 11}', '{"score": 4}', '{"score": 10}', '{"score": 1}'])
     gateway.judge = lambda prompt: next(verdicts)
-    result = run(logged, sample(logged, tmp_path), "--yes", "--rubric", str(rubric), "--concurrency", "1",
-                 "--format", "json", models="gpt-4o-mini")
+    result = run(
+        logged,
+        sample(logged, tmp_path),
+        "--yes",
+        "--rubric",
+        str(rubric),
+        "--concurrency",
+        "1",
+        "--format",
+        "json",
+        models="gpt-4o-mini",
+    )
     assert result.exit_code == 0, result.output
-    rows = sorted(query(logged, "SELECT score, success, grader FROM evals"), key=lambda r: (r[0] is None, r[0] or 0))
-    assert [(r[0], r[1]) for r in rows] == [(0.0, False), (3 / 9, False), (7 / 9, True), (1.0, True), (None, None)]
+    rows = sorted(
+        query(logged, "SELECT score, success, grader FROM evals"), key=lambda r: (r[0] is None, r[0] or 0)
+    )
+    assert [(r[0], r[1]) for r in rows] == [
+        (0.0, False),
+        (3 / 9, False),
+        (7 / 9, True),
+        (1.0, True),
+        (None, None),
+    ]
     assert rows[0][2] == "rubric:helpful:gpt-4o"
     assert json.loads(result.stdout)["judge_failures"] == 1
 

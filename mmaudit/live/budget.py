@@ -44,8 +44,10 @@ class Pricer:
         self._lock = threading.Lock()
         register_prices(self._con, self.catalog)
         cost = cost_sql("r", "t.i", "0", "0", "t.o", "false")
-        self._cost_sql = (f"SELECT {cost} FROM price_rates r, (SELECT ?::BIGINT AS i, ?::BIGINT AS o) t"
-                          f" WHERE r.model_key = ? AND {rate_window_sql('r', 'now()')}")
+        self._cost_sql = (
+            f"SELECT {cost} FROM price_rates r, (SELECT ?::BIGINT AS i, ?::BIGINT AS o) t"
+            f" WHERE r.model_key = ? AND {rate_window_sql('r', 'now()')}"
+        )
 
     def resolve(self, name: str) -> str:
         """The price-table model key of a bare or provider-prefixed name; unknown is an error."""
@@ -55,8 +57,10 @@ class Pricer:
             known = sorted(set(self.catalog.aliases) | set(self.catalog.model_keys()))
             close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.5)
             hint = f" (closest: {close[0]})" if close else ""
-            raise InputError(f"model {name!r} has no price in mmaudit's tables{hint}; a live run prices every"
-                             " request before sending it (add a table with --prices)")
+            raise InputError(
+                f"model {name!r} has no price in mmaudit's tables{hint}; a live run prices every"
+                " request before sending it (add a table with --prices)"
+            )
         return key
 
     def cost(self, model_key: str, input_tokens: int, output_tokens: int) -> Decimal:
@@ -112,8 +116,10 @@ class Budget:
     def reserve(self, worst: Decimal) -> Decimal:
         with self._lock:
             if self.limit is not None and self.spent + self.reserved + worst > self.limit:
-                raise BudgetExhausted(f"the next request could cost up to ${worst:.6f}; ${self.left():.6f} of the"
-                                      f" ${self.limit} budget is left")
+                raise BudgetExhausted(
+                    f"the next request could cost up to ${worst:.6f}; ${self.left():.6f} of the"
+                    f" ${self.limit} budget is left"
+                )
             self.reserved += worst
             return worst
 

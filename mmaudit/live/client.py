@@ -48,7 +48,7 @@ class Gateway:
     base_url: str | None
 
     @classmethod
-    def from_env(cls) -> "Gateway":
+    def from_env(cls) -> Gateway:
         for name in GATEWAY_VARIABLES:
             if os.environ.get(name):
                 return cls(os.environ[name].rstrip("/"))
@@ -120,9 +120,15 @@ class Client:
         deadline = start + self.timeout_s
         try:
             stream = lib.completion(
-                model=self.gateway.route(name), messages=messages, max_tokens=max_tokens, stream=True,
-                stream_options={"include_usage": True}, timeout=self.timeout_s, max_retries=0,
-                num_retries=0, **kwargs,
+                model=self.gateway.route(name),
+                messages=messages,
+                max_tokens=max_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
+                timeout=self.timeout_s,
+                max_retries=0,
+                num_retries=0,
+                **kwargs,
             )
             parts, first, usage = [], None, None
             for chunk in stream:
@@ -139,5 +145,10 @@ class Client:
             raise _classify(exc, lib) from None
         end = time.monotonic()
         inp, out = _usage(usage)
-        return Reply("".join(parts), inp, out, (end - start) * 1000,
-                     (first - start) * 1000 if first is not None else None)
+        return Reply(
+            "".join(parts),
+            inp,
+            out,
+            (end - start) * 1000,
+            (first - start) * 1000 if first is not None else None,
+        )

@@ -27,15 +27,15 @@ class Stopped(Exception):
 
 @dataclass
 class EngineResult:
-    status: str                 # complete | budget_stopped | interrupted
+    status: str  # complete | budget_stopped | interrupted
     budget_message: str | None = None
-    errors: int = 0             # units that raised an unexpected error (bugs: re-raised after)
+    errors: int = 0  # units that raised an unexpected error (bugs: re-raised after)
 
 
 class Sender:
     """What a unit uses to send requests and hand results back to the writer."""
 
-    def __init__(self, engine: "Engine") -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def send(self, request: Request) -> Outcome:
@@ -59,7 +59,9 @@ class Sender:
 
 
 class Engine:
-    def __init__(self, client: Client, pricer: Pricer, budget: Budget, policy: RetryPolicy, concurrency: int) -> None:
+    def __init__(
+        self, client: Client, pricer: Pricer, budget: Budget, policy: RetryPolicy, concurrency: int
+    ) -> None:
         self.client, self.pricer, self.budget, self.policy = client, pricer, budget, policy
         self.concurrency = max(1, concurrency)
         self.stop = threading.Event()

@@ -87,7 +87,7 @@ class Scale(BaseModel):
     max: float
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Scale":
+    def _ordered(self) -> Scale:
         if self.max <= self.min:
             raise ValueError(f"scale.max ({self.max:g}) must be above scale.min ({self.min:g})")
         return self
@@ -103,10 +103,12 @@ class Rubric(BaseModel):
     criteria: str
 
     @model_validator(mode="after")
-    def _threshold_on_scale(self) -> "Rubric":
+    def _threshold_on_scale(self) -> Rubric:
         if not self.scale.min <= self.success_threshold <= self.scale.max:
-            raise ValueError(f"success_threshold {self.success_threshold:g} is outside the scale "
-                             f"{self.scale.min:g}..{self.scale.max:g}")
+            raise ValueError(
+                f"success_threshold {self.success_threshold:g} is outside the scale "
+                f"{self.scale.min:g}..{self.scale.max:g}"
+            )
         return self
 
     def messages(self, request: list[dict[str, str]], answer: str) -> list[dict[str, str]]:
@@ -139,6 +141,8 @@ def load_rubric(path: Path) -> Rubric:
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']} (found {e.get('input')!r})"
-            for e in exc.errors())
-        raise ConfigError(f"{path}: {problems}; expected keys name, scale {{min, max}}, success_threshold,"
-                          " criteria") from None
+            for e in exc.errors()
+        )
+        raise ConfigError(
+            f"{path}: {problems}; expected keys name, scale {{min, max}}, success_threshold, criteria"
+        ) from None

@@ -28,7 +28,7 @@ from mmaudit.formats import macros
 class Item:
     """One sampled prompt, ready to send."""
 
-    key: str                      # call_id, else prompt_hash
+    key: str  # call_id, else prompt_hash
     call_id: str | None
     prompt_hash: str | None
     messages: list[dict[str, str]]
@@ -43,10 +43,10 @@ class Checked:
     """The sample after the database check: what may be sent and what was set aside, and why."""
 
     items: list[Item] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)       # redacted calls (keys)
-    no_text: list[str] = field(default_factory=list)       # no prompt text anywhere
+    refused: list[str] = field(default_factory=list)  # redacted calls (keys)
+    no_text: list[str] = field(default_factory=list)  # no prompt text anywhere
     duplicates: int = 0
-    not_logged: int = 0                                    # keys not found among logged calls
+    not_logged: int = 0  # keys not found among logged calls
 
 
 def _text(content: Any) -> str:
@@ -59,8 +59,11 @@ def _text(content: Any) -> str:
 
 def _messages(obj: dict[str, Any]) -> list[dict[str, str]]:
     if isinstance(obj.get("messages"), list):
-        return [{"role": str(m.get("role", "user")), "content": _text(m.get("content"))}
-                for m in obj["messages"] if isinstance(m, dict)]
+        return [
+            {"role": str(m.get("role", "user")), "content": _text(m.get("content"))}
+            for m in obj["messages"]
+            if isinstance(m, dict)
+        ]
     out = [{"role": "system", "content": obj["system"]}] if isinstance(obj.get("system"), str) else []
     user = obj.get("user", obj.get("prompt"))
     return out + ([{"role": "user", "content": user}] if isinstance(user, str) else [])
@@ -84,10 +87,18 @@ def read_sample(path: Path) -> list[dict[str, Any]]:
             raise InputError(f"{path}:{number}: expected a JSON object")
         ids = {k: obj.get(k) for k in ("call_id", "prompt_hash")}
         if not any(isinstance(v, str) and v for v in ids.values()):
-            raise InputError(f"{path}:{number}: a sample line needs a 'call_id' or a 'prompt_hash' (found keys "
-                             f"{sorted(obj)})")
-        rows.append({"line": number, "call_id": obj.get("call_id") or None,
-                     "prompt_hash": obj.get("prompt_hash") or None, "obj": obj})
+            raise InputError(
+                f"{path}:{number}: a sample line needs a 'call_id' or a 'prompt_hash' (found keys "
+                f"{sorted(obj)})"
+            )
+        rows.append(
+            {
+                "line": number,
+                "call_id": obj.get("call_id") or None,
+                "prompt_hash": obj.get("prompt_hash") or None,
+                "obj": obj,
+            }
+        )
     if not rows:
         raise InputError(f"{path}: no sample lines")
     return rows
@@ -104,19 +115,29 @@ FROM _live_sample s LEFT JOIN calls c ON c.{column} = s.{key}
 WHERE s.{key} IS NOT NULL GROUP BY s.line"""
 
 
-def _lookup(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> dict[str, dict[int, dict[str, Any]]]:
+def _lookup(
+    con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]
+) -> dict[str, dict[int, dict[str, Any]]]:
     texts = ["\n".join(m["content"] for m in _messages(r["obj"])) or None for r in rows]
-    frame = pd.DataFrame([{"line": r["line"], "call_id": r["call_id"], "prompt_hash": r["prompt_hash"], "text": t}
-                          for r, t in zip(rows, texts)])
+    frame = pd.DataFrame(
+        [
+            {"line": r["line"], "call_id": r["call_id"], "prompt_hash": r["prompt_hash"], "text": t}
+            for r, t in zip(rows, texts)
+        ]
+    )
     frame = frame.astype({"call_id": "object", "prompt_hash": "object", "text": "object"})
     macros.install(con)  # mm_prompt_hash: the file's text hashed exactly as ingest hashes a prompt
     con.register("_live_sample_text", frame)
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _live_sample AS SELECT line, call_id, prompt_hash,"
-                    " mm_prompt_hash(NULL, text) AS text_hash FROM _live_sample_text")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _live_sample AS SELECT line, call_id, prompt_hash,"
+            " mm_prompt_hash(NULL, text) AS text_hash FROM _live_sample_text"
+        )
         found = {}
         for key in ("call_id", "prompt_hash", "text_hash"):  # fixed identifiers, not user text
-            cur = con.execute(_LOOKUP.format(key=key, column="call_id" if key == "call_id" else "prompt_hash"))
+            cur = con.execute(
+                _LOOKUP.format(key=key, column="call_id" if key == "call_id" else "prompt_hash")
+            )
             names = [d[0] for d in cur.description]
             found[key] = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
         return found
@@ -147,15 +168,25 @@ def check_sample(con: duckdb.DuckDBPyConnection, path: Path) -> Checked:
         obj = row["obj"]
         messages = _messages(obj)
         if not messages and logged.get("user_prompt"):
-            messages = ([{"role": "system", "content": logged["system_prompt"]}] if logged.get("system_prompt") else [])
+            messages = (
+                [{"role": "system", "content": logged["system_prompt"]}]
+                if logged.get("system_prompt")
+                else []
+            )
             messages.append({"role": "user", "content": logged["user_prompt"]})
         if not any(m["role"] == "user" and m["content"] for m in messages):
             checked.no_text.append(key)
             continue
-        checked.items.append(Item(
-            key=key, call_id=row["call_id"], prompt_hash=row["prompt_hash"] or logged.get("prompt_hash"),
-            messages=messages, task=obj.get("task") or logged.get("task"),
-            complexity=obj.get("complexity") or logged.get("complexity"),
-            reference=logged.get("reference") or obj.get("response"),
-            logged_output_tokens=logged.get("output_tokens") or obj.get("output_tokens")))
+        checked.items.append(
+            Item(
+                key=key,
+                call_id=row["call_id"],
+                prompt_hash=row["prompt_hash"] or logged.get("prompt_hash"),
+                messages=messages,
+                task=obj.get("task") or logged.get("task"),
+                complexity=obj.get("complexity") or logged.get("complexity"),
+                reference=logged.get("reference") or obj.get("response"),
+                logged_output_tokens=logged.get("output_tokens") or obj.get("output_tokens"),
+            )
+        )
     return checked

@@ -52,9 +52,9 @@ FROM eligible WHERE k = 1 ORDER BY call_hash, call_id LIMIT ?"""
 
 @dataclass
 class LabelPlan:
-    model: tuple[str, str]                 # (name, key)
-    prompts: list[dict[str, Any]]          # sampled calls (see _LABEL_SAMPLE_SQL)
-    cached: dict[str, str]                 # item -> the labeller's earlier answer text
+    model: tuple[str, str]  # (name, key)
+    prompts: list[dict[str, Any]]  # sampled calls (see _LABEL_SAMPLE_SQL)
+    cached: dict[str, str]  # item -> the labeller's earlier answer text
     requests: int
     projected_usd: Decimal
     worst_case_usd: Decimal
@@ -78,9 +78,11 @@ class LabelResult:
 def system_prompt(rules: Rules) -> str:
     tasks = "\n".join(f"- {name}: {rule.description or name}" for name, rule in rules.tasks.items())
     levels = "\n".join(f"- {name}: {text}" for name, text in COMPLEXITY.items())
-    return ("You label requests sent to an LLM API with a task taxonomy. Read the request and decide which "
-            f"task it asks for and how complex it is.\n\nTasks:\n{tasks}\n\nComplexity:\n{levels}\n\n"
-            'Reply with JSON only: {"task": "<one task name>", "complexity": "simple" | "moderate" | "complex"}.')
+    return (
+        "You label requests sent to an LLM API with a task taxonomy. Read the request and decide which "
+        f"task it asks for and how complex it is.\n\nTasks:\n{tasks}\n\nComplexity:\n{levels}\n\n"
+        'Reply with JSON only: {"task": "<one task name>", "complexity": "simple" | "moderate" | "complex"}.'
+    )
 
 
 def _messages(system: str, prompt: dict[str, Any]) -> list[dict[str, str]]:
@@ -97,12 +99,17 @@ def parse_label(text: str | None, rules: Rules) -> tuple[str, str] | None:
     obj = json_object(text or "")
     if not obj:
         return None
-    task, complexity = str(obj.get("task", "")).strip().lower(), str(obj.get("complexity", "")).strip().lower()
+    task, complexity = (
+        str(obj.get("task", "")).strip().lower(),
+        str(obj.get("complexity", "")).strip().lower(),
+    )
     task = task if task in rules.tasks else rules.task_aliases.get(task, "")
     return (task, complexity) if task in rules.tasks and complexity in COMPLEXITY else None
 
 
-def plan_labels(con: duckdb.DuckDBPyConnection, pricer: Pricer, rules: Rules, model: str, n: int) -> LabelPlan:
+def plan_labels(
+    con: duckdb.DuckDBPyConnection, pricer: Pricer, rules: Rules, model: str, n: int
+) -> LabelPlan:
     if n < 1:
         raise InputError(f"--sample must be at least 1 (found {n})")
     key = pricer.resolve(model)
@@ -110,9 +117,13 @@ def plan_labels(con: duckdb.DuckDBPyConnection, pricer: Pricer, rules: Rules, mo
     names = [d[0] for d in cur.description]
     prompts = [dict(zip(names, r)) for r in cur.fetchall()]
     if not prompts:
-        raise InputError("no logged prompts with their text to label (calls ingested with --redact-text are never sent)")
+        raise InputError(
+            "no logged prompts with their text to label (calls ingested with --redact-text are never sent)"
+        )
     done = records.finished_requests(con, ("label",))
-    cached = {item: r["response_text"] for (item, _, m, _), r in done.items() if m == key and r["status"] == "ok"}
+    cached = {
+        item: r["response_text"] for (item, _, m, _), r in done.items() if m == key and r["status"] == "ok"
+    }
     system = system_prompt(rules)
     todo = [p for p in prompts if p["item"] not in cached]
     messages = [_messages(system, p) for p in todo]
@@ -122,24 +133,52 @@ def plan_labels(con: duckdb.DuckDBPyConnection, pricer: Pricer, rules: Rules, mo
     return LabelPlan((model, key), prompts, cached, len(todo), projected, worst, system)
 
 
-def execute_labels(con: duckdb.DuckDBPyConnection, plan: LabelPlan, pricer: Pricer, max_usd: Decimal | None,
-                   options: dict[str, Any], on_progress: Callable[[Budget], None] | None = None
-                   ) -> tuple[str | None, EngineResult, Budget]:
+def execute_labels(
+    con: duckdb.DuckDBPyConnection,
+    plan: LabelPlan,
+    pricer: Pricer,
+    max_usd: Decimal | None,
+    options: dict[str, Any],
+    on_progress: Callable[[Budget], None] | None = None,
+) -> tuple[str | None, EngineResult, Budget]:
     """Send the labelling requests `plan` still needs; every answer is stored as it arrives."""
     gateway = Gateway.from_env()
     budget = Budget(max_usd)
     if not plan.requests:
         return None, EngineResult("complete"), budget
     run_id = records.new_run_id()
-    records.start_run(con, records.RunRow(run_id, "label", None, [plan.model[1]], None, "label", gateway.describe(),
-                                          LABEL_MAX_TOKENS, max_usd, plan.projected_usd, plan.worst_case_usd))
+    records.start_run(
+        con,
+        records.RunRow(
+            run_id,
+            "label",
+            None,
+            [plan.model[1]],
+            None,
+            "label",
+            gateway.describe(),
+            LABEL_MAX_TOKENS,
+            max_usd,
+            plan.projected_usd,
+            plan.worst_case_usd,
+        ),
+    )
 
     def unit(prompt: dict[str, Any]) -> Callable[[Sender], None]:
         def work(sender: Sender) -> None:
-            outcome = sender.send(Request(prompt["item"], plan.model[1], plan.model[0], "label",
-                                          _messages(plan.system, prompt), LABEL_MAX_TOKENS))
+            outcome = sender.send(
+                Request(
+                    prompt["item"],
+                    plan.model[1],
+                    plan.model[0],
+                    "label",
+                    _messages(plan.system, prompt),
+                    LABEL_MAX_TOKENS,
+                )
+            )
             if outcome.status == "ok":
                 plan.cached[prompt["item"]] = outcome.reply.text
+
         return work
 
     def record(kind: str, payload: Any) -> None:
@@ -147,8 +186,13 @@ def execute_labels(con: duckdb.DuckDBPyConnection, plan: LabelPlan, pricer: Pric
         if on_progress is not None:
             on_progress(budget)
 
-    engine = Engine(Client(gateway, options["timeout_s"]), pricer, budget,
-                    RetryPolicy(options["retries"]), options["concurrency"])
+    engine = Engine(
+        Client(gateway, options["timeout_s"]),
+        pricer,
+        budget,
+        RetryPolicy(options["retries"]),
+        options["concurrency"],
+    )
     result = EngineResult("interrupted")
     try:
         result = engine.run([unit(p) for p in plan.prompts if p["item"] not in plan.cached], record)
@@ -167,12 +211,23 @@ def write_labels(plan: LabelPlan, rules: Rules, out: Path) -> tuple[int, int, li
         if label is None:
             unreadable += 1
             continue
-        line = {"system": prompt["system_prompt"], "user": prompt["user_prompt"], "task": label[0],
-                "complexity": label[1], "operation": prompt["operation"], "n_tools": prompt["n_tools"],
-                "has_image": prompt["has_image"], "response_format": prompt["response_format"],
-                "input_tokens": prompt["input_tokens"], "output_tokens": prompt["output_tokens"],
-                "call_id": prompt["call_id"], "prompt_hash": prompt["prompt_hash"], "labelled_by": plan.model[1],
-                "categoriser_task": prompt["task"], "categoriser_complexity": prompt["complexity"]}
+        line = {
+            "system": prompt["system_prompt"],
+            "user": prompt["user_prompt"],
+            "task": label[0],
+            "complexity": label[1],
+            "operation": prompt["operation"],
+            "n_tools": prompt["n_tools"],
+            "has_image": prompt["has_image"],
+            "response_format": prompt["response_format"],
+            "input_tokens": prompt["input_tokens"],
+            "output_tokens": prompt["output_tokens"],
+            "call_id": prompt["call_id"],
+            "prompt_hash": prompt["prompt_hash"],
+            "labelled_by": plan.model[1],
+            "categoriser_task": prompt["task"],
+            "categoriser_complexity": prompt["complexity"],
+        }
         lines.append({k: v for k, v in line.items() if v is not None})
     try:
         with open(out, "w", encoding="utf-8") as fh:
@@ -191,6 +246,8 @@ def agreement(lines: list[dict[str, Any]]) -> tuple[float | None, float | None, 
     per: dict[str, list[bool]] = {}
     for line, ok in zip(lines, task_ok):
         per.setdefault(line["task"], []).append(ok)
-    per_task = [{"task": t, "labels": len(v), "agree": sum(v), "agreement": sum(v) / len(v)}
-                for t, v in sorted(per.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    per_task = [
+        {"task": t, "labels": len(v), "agree": sum(v), "agreement": sum(v) / len(v)}
+        for t, v in sorted(per.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]
     return sum(task_ok) / len(lines), sum(cx_ok) / len(lines), per_task

@@ -17,10 +17,41 @@ import duckdb
 
 from mmaudit.live.sending import Outcome
 
-_REQUEST_COLUMNS = ("run_id", "item", "model", "role", "candidate", "status", "error", "attempts", "input_tokens",
-                    "output_tokens", "cost_usd", "bound_usd", "latency_ms", "ttft_ms", "response_text")
-EVAL_COLUMNS = ("model", "score", "success", "call_id", "prompt_hash", "task", "complexity", "input_tokens",
-                "output_tokens", "cost_usd", "latency_ms", "ttft_ms", "sample", "grader", "eval_set", "run_id")
+_REQUEST_COLUMNS = (
+    "run_id",
+    "item",
+    "model",
+    "role",
+    "candidate",
+    "status",
+    "error",
+    "attempts",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "bound_usd",
+    "latency_ms",
+    "ttft_ms",
+    "response_text",
+)
+EVAL_COLUMNS = (
+    "model",
+    "score",
+    "success",
+    "call_id",
+    "prompt_hash",
+    "task",
+    "complexity",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "latency_ms",
+    "ttft_ms",
+    "sample",
+    "grader",
+    "eval_set",
+    "run_id",
+)
 
 
 def new_run_id() -> str:
@@ -46,32 +77,66 @@ def start_run(con: duckdb.DuckDBPyConnection, run: RunRow) -> None:
     con.execute(
         "INSERT INTO eval_runs (run_id, kind, sample_file, models, judge, grader, gateway, max_tokens, max_usd,"
         " projected_usd, worst_case_usd, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')",
-        [run.run_id, run.kind, run.sample_file, run.models, run.judge, run.grader, run.gateway, run.max_tokens,
-         run.max_usd, run.projected_usd, run.worst_case_usd])
+        [
+            run.run_id,
+            run.kind,
+            run.sample_file,
+            run.models,
+            run.judge,
+            run.grader,
+            run.gateway,
+            run.max_tokens,
+            run.max_usd,
+            run.projected_usd,
+            run.worst_case_usd,
+        ],
+    )
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str) -> None:
-    con.execute("UPDATE eval_runs SET status = ?, finished_at = current_timestamp WHERE run_id = ?", [status, run_id])
+    con.execute(
+        "UPDATE eval_runs SET status = ?, finished_at = current_timestamp WHERE run_id = ?", [status, run_id]
+    )
 
 
 def record_request(con: duckdb.DuckDBPyConnection, run_id: str, outcome: Outcome) -> None:
     req, reply = outcome.request, outcome.reply
-    values = [run_id, req.item, req.model, req.role, req.candidate, outcome.status, outcome.error, outcome.attempts,
-              reply.input_tokens if reply else None, reply.output_tokens if reply else None, outcome.cost,
-              outcome.bound, reply.latency_ms if reply else None, reply.ttft_ms if reply else None,
-              reply.text if reply else None]
-    con.execute(f"INSERT INTO live_requests ({', '.join(_REQUEST_COLUMNS)}) VALUES"
-                f" ({', '.join('?' for _ in _REQUEST_COLUMNS)})", values)
+    values = [
+        run_id,
+        req.item,
+        req.model,
+        req.role,
+        req.candidate,
+        outcome.status,
+        outcome.error,
+        outcome.attempts,
+        reply.input_tokens if reply else None,
+        reply.output_tokens if reply else None,
+        outcome.cost,
+        outcome.bound,
+        reply.latency_ms if reply else None,
+        reply.ttft_ms if reply else None,
+        reply.text if reply else None,
+    ]
+    con.execute(
+        f"INSERT INTO live_requests ({', '.join(_REQUEST_COLUMNS)}) VALUES"
+        f" ({', '.join('?' for _ in _REQUEST_COLUMNS)})",
+        values,
+    )
 
 
 def record_eval(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
-    con.execute(f"INSERT INTO evals ({', '.join(EVAL_COLUMNS)}) VALUES ({', '.join('?' for _ in EVAL_COLUMNS)})",
-                [row.get(c) for c in EVAL_COLUMNS])
+    con.execute(
+        f"INSERT INTO evals ({', '.join(EVAL_COLUMNS)}) VALUES ({', '.join('?' for _ in EVAL_COLUMNS)})",
+        [row.get(c) for c in EVAL_COLUMNS],
+    )
 
 
 def graded(con: duckdb.DuckDBPyConnection, grader: str) -> set[tuple[str, str]]:
     """(item, model) pairs already in `evals` under this grader: a re-run skips them."""
-    rows = con.execute("SELECT DISTINCT call_id, prompt_hash, model FROM evals WHERE grader = ?", [grader]).fetchall()
+    rows = con.execute(
+        "SELECT DISTINCT call_id, prompt_hash, model FROM evals WHERE grader = ?", [grader]
+    ).fetchall()
     done = set()
     for call_id, prompt_hash, model in rows:
         for key in (call_id, prompt_hash):
@@ -86,7 +151,9 @@ def finished_requests(con: duckdb.DuckDBPyConnection, roles: tuple[str, ...]) ->
     cur = con.execute(
         "SELECT item, role, model, candidate, status, error, input_tokens, output_tokens, cost_usd, latency_ms,"
         " ttft_ms, response_text FROM live_requests WHERE status IN ('ok', 'failed') AND list_contains(?, role)"
-        " ORDER BY finished_at", [list(roles)])
+        " ORDER BY finished_at",
+        [list(roles)],
+    )
     names = [d[0] for d in cur.description]
     return {(r[0], r[1], r[2], r[3]): dict(zip(names, r)) for r in cur.fetchall()}
 
@@ -98,6 +165,8 @@ def spend(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
         " coalesce(sum(input_tokens), 0) AS input_tokens, coalesce(sum(output_tokens), 0) AS output_tokens,"
         " CAST(coalesce(sum(cost_usd), 0) AS DECIMAL(38, 12)) AS cost_usd,"
         " CAST(coalesce(sum(bound_usd), 0) AS DECIMAL(38, 12)) AS bound_usd"
-        " FROM live_requests WHERE run_id = ? GROUP BY ALL ORDER BY role, model", [run_id])
+        " FROM live_requests WHERE run_id = ? GROUP BY ALL ORDER BY role, model",
+        [run_id],
+    )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]

@@ -54,20 +54,20 @@ class RunOptions:
 @dataclass
 class Unit:
     item: Item
-    model: str          # key
-    name: str           # as given
+    model: str  # key
+    name: str  # as given
 
 
 @dataclass
 class RunPlan:
     options: RunOptions
     checked: Checked
-    candidates: dict[str, str]           # name as given -> model key
-    judge: tuple[str, str] | None        # (name, key)
+    candidates: dict[str, str]  # name as given -> model key
+    judge: tuple[str, str] | None  # (name, key)
     grader: str
     todo: list[Unit]
-    done: int                            # (item, candidate) pairs already graded
-    no_reference: list[str]              # pairwise needs a logged answer
+    done: int  # (item, candidate) pairs already graded
+    no_reference: list[str]  # pairwise needs a logged answer
     requests: int
     projected_usd: Decimal
     worst_case_usd: Decimal
@@ -121,17 +121,25 @@ def _price_plan(plan: RunPlan, pricer: Pricer) -> None:
     """
     max_tokens = plan.options.max_tokens
     send = [u for u in plan.todo if (u.item.key, "candidate", u.model, None) not in plan.reusable]
-    judged = [(u, role) for u in plan.todo for role in plan.roles
-              if (u.item.key, role, plan.judge[1], u.model) not in plan.reusable]
+    judged = [
+        (u, role)
+        for u in plan.todo
+        for role in plan.roles
+        if (u.item.key, role, plan.judge[1], u.model) not in plan.reusable
+    ]
     texts = ["\n".join(m["content"] for m in u.item.messages) for u in send]
-    framings = ["\n".join(m["content"] for m in _judge_messages(plan, u.item, "", role)) for u, role in judged]
+    framings = [
+        "\n".join(m["content"] for m in _judge_messages(plan, u.item, "", role)) for u, role in judged
+    ]
     counts = count_tokens(texts + framings) if texts or framings else []
     projected = [(u.model, n, _expected_output(u.item, max_tokens)) for u, n in zip(send, counts)]
     worst = [(u.model, input_bound(u.item.messages), max_tokens) for u in send]
     stand_in = "x" * (4 * max_tokens)
-    for (unit, role), n in zip(judged, counts[len(send):]):
+    for (unit, role), n in zip(judged, counts[len(send) :]):
         projected.append((plan.judge[1], n + _expected_output(unit.item, max_tokens), JUDGE_EXPECTED_TOKENS))
-        worst.append((plan.judge[1], input_bound(_judge_messages(plan, unit.item, stand_in, role)), JUDGE_MAX_TOKENS))
+        worst.append(
+            (plan.judge[1], input_bound(_judge_messages(plan, unit.item, stand_in, role)), JUDGE_MAX_TOKENS)
+        )
     plan.requests = len(send) + len(judged)
     plan.projected_usd, plan.worst_case_usd = pricer.total(projected), pricer.total(worst)
 
@@ -154,8 +162,20 @@ def plan_run(con: duckdb.DuckDBPyConnection, pricer: Pricer, options: RunOptions
             else:
                 todo.append(Unit(item, key, name))
     reusable = records.finished_requests(con, ("candidate", "rubric", *PAIRWISE_ROLES))
-    plan = RunPlan(options, checked, candidates, judge, grader, todo, done, no_reference, 0, Decimal(0), Decimal(0),
-                   reusable)
+    plan = RunPlan(
+        options,
+        checked,
+        candidates,
+        judge,
+        grader,
+        todo,
+        done,
+        no_reference,
+        0,
+        Decimal(0),
+        Decimal(0),
+        reusable,
+    )
     _price_plan(plan, pricer)
     return plan
 
@@ -171,23 +191,38 @@ def _unit_work(plan: RunPlan, unit: Unit) -> Callable[[Sender], None]:
     def work(sender: Sender) -> None:
         answer = _cached_outcome(plan, (item.key, "candidate", unit.model, None))
         if answer is None:
-            outcome = sender.send(Request(item.key, unit.model, unit.name, "candidate", item.messages,
-                                          options.max_tokens))
+            outcome = sender.send(
+                Request(item.key, unit.model, unit.name, "candidate", item.messages, options.max_tokens)
+            )
             if outcome.status != "ok":
                 return
             reply = outcome.reply
-            answer = {"status": "ok", "response_text": reply.text, "input_tokens": reply.input_tokens,
-                      "output_tokens": reply.output_tokens, "cost_usd": outcome.answer_cost, "latency_ms": reply.latency_ms,
-                      "ttft_ms": reply.ttft_ms}
+            answer = {
+                "status": "ok",
+                "response_text": reply.text,
+                "input_tokens": reply.input_tokens,
+                "output_tokens": reply.output_tokens,
+                "cost_usd": outcome.answer_cost,
+                "latency_ms": reply.latency_ms,
+                "ttft_ms": reply.ttft_ms,
+            }
         if answer["status"] != "ok":
             return
         verdicts: dict[str, str | None] = {}
         for role in plan.roles:
             cached = _cached_outcome(plan, (item.key, role, plan.judge[1], unit.model))
             if cached is None:
-                outcome = sender.send(Request(item.key, plan.judge[1], plan.judge[0], role,
-                                              _judge_messages(plan, item, answer["response_text"] or "", role),
-                                              JUDGE_MAX_TOKENS, candidate=unit.model))
+                outcome = sender.send(
+                    Request(
+                        item.key,
+                        plan.judge[1],
+                        plan.judge[0],
+                        role,
+                        _judge_messages(plan, item, answer["response_text"] or "", role),
+                        JUDGE_MAX_TOKENS,
+                        candidate=unit.model,
+                    )
+                )
                 verdicts[role] = outcome.reply.text if outcome.status == "ok" else None
             else:
                 verdicts[role] = cached["response_text"] if cached["status"] == "ok" else None
@@ -196,7 +231,9 @@ def _unit_work(plan: RunPlan, unit: Unit) -> Callable[[Sender], None]:
     return work
 
 
-def _eval_row(plan: RunPlan, unit: Unit, answer: dict[str, Any], verdicts: dict[str, str | None]) -> dict[str, Any]:
+def _eval_row(
+    plan: RunPlan, unit: Unit, answer: dict[str, Any], verdicts: dict[str, str | None]
+) -> dict[str, Any]:
     score: float | None
     success: bool | None
     flags = {"judge_failed": False, "inconsistent": False}
@@ -213,25 +250,54 @@ def _eval_row(plan: RunPlan, unit: Unit, answer: dict[str, Any], verdicts: dict[
         success = None if score is None else score >= 0.5
         flags = {"judge_failed": score is None, "inconsistent": inconsistent(first, second)}
     item = unit.item
-    return {"model": unit.model, "score": score, "success": success, "call_id": item.call_id,
-            "prompt_hash": item.prompt_hash, "task": item.task, "complexity": item.complexity,
-            "input_tokens": answer["input_tokens"], "output_tokens": answer["output_tokens"],
-            "cost_usd": answer["cost_usd"], "latency_ms": answer["latency_ms"], "ttft_ms": answer["ttft_ms"],
-            "sample": 0, "grader": plan.grader, "eval_set": f"live:{plan.options.sample.name}", "_flags": flags}
+    return {
+        "model": unit.model,
+        "score": score,
+        "success": success,
+        "call_id": item.call_id,
+        "prompt_hash": item.prompt_hash,
+        "task": item.task,
+        "complexity": item.complexity,
+        "input_tokens": answer["input_tokens"],
+        "output_tokens": answer["output_tokens"],
+        "cost_usd": answer["cost_usd"],
+        "latency_ms": answer["latency_ms"],
+        "ttft_ms": answer["ttft_ms"],
+        "sample": 0,
+        "grader": plan.grader,
+        "eval_set": f"live:{plan.options.sample.name}",
+        "_flags": flags,
+    }
 
 
-def execute_run(con: duckdb.DuckDBPyConnection, plan: RunPlan, pricer: Pricer,
-                on_progress: Callable[[Budget], None] | None = None) -> RunResult:
+def execute_run(
+    con: duckdb.DuckDBPyConnection,
+    plan: RunPlan,
+    pricer: Pricer,
+    on_progress: Callable[[Budget], None] | None = None,
+) -> RunResult:
     """Send what `plan` lists (after confirmation), storing every finished request and row."""
     options = plan.options
     gateway = Gateway.from_env()
     client = Client(gateway, options.timeout_s)
     budget = Budget(options.max_usd)
     run_id = records.new_run_id()
-    records.start_run(con, records.RunRow(
-        run_id, "evals", str(options.sample), sorted(set(plan.candidates.values())),
-        plan.judge[1] if plan.judge else None, plan.grader, gateway.describe(), options.max_tokens,
-        options.max_usd, plan.projected_usd, plan.worst_case_usd))
+    records.start_run(
+        con,
+        records.RunRow(
+            run_id,
+            "evals",
+            str(options.sample),
+            sorted(set(plan.candidates.values())),
+            plan.judge[1] if plan.judge else None,
+            plan.grader,
+            gateway.describe(),
+            options.max_tokens,
+            options.max_usd,
+            plan.projected_usd,
+            plan.worst_case_usd,
+        ),
+    )
     counts = {"rows": 0, "judge_failures": 0, "inconsistent": 0, "request_failures": 0}
 
     def record(kind: str, payload: Any) -> None:
@@ -247,12 +313,23 @@ def execute_run(con: duckdb.DuckDBPyConnection, plan: RunPlan, pricer: Pricer,
         if on_progress is not None:
             on_progress(budget)
 
-    engine = Engine(client, pricer, budget, RetryPolicy(options.retries, options.backoff_s), options.concurrency)
+    engine = Engine(
+        client, pricer, budget, RetryPolicy(options.retries, options.backoff_s), options.concurrency
+    )
     result = EngineResult("interrupted")
     try:
         result = engine.run([_unit_work(plan, u) for u in plan.todo], record)
     finally:
         records.finish_run(con, run_id, result.status)
-    return RunResult(run_id, result.status, result.budget_message, counts["rows"], counts["judge_failures"],
-                     counts["inconsistent"], counts["request_failures"], records.spend(con, run_id), budget.spent,
-                     budget.bound_broken)
+    return RunResult(
+        run_id,
+        result.status,
+        result.budget_message,
+        counts["rows"],
+        counts["judge_failures"],
+        counts["inconsistent"],
+        counts["request_failures"],
+        records.spend(con, run_id),
+        budget.spent,
+        budget.bound_broken,
+    )

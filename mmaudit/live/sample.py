@@ -50,9 +50,19 @@ def write_sample(con: duckdb.DuckDBPyConnection, per_cell: int, out: Path) -> Sa
     try:
         with open(out, "w", encoding="utf-8") as fh:
             for call_id, prompt_hash, task, complexity, model, system, user, output_tokens in rows:
-                line = {"call_id": call_id, "prompt_hash": prompt_hash, "task": task, "complexity": complexity,
-                        "model": model, "system": system, "user": user, "output_tokens": output_tokens}
-                fh.write(json.dumps({k: v for k, v in line.items() if v is not None}, ensure_ascii=False) + "\n")
+                line = {
+                    "call_id": call_id,
+                    "prompt_hash": prompt_hash,
+                    "task": task,
+                    "complexity": complexity,
+                    "model": model,
+                    "system": system,
+                    "user": user,
+                    "output_tokens": output_tokens,
+                }
+                fh.write(
+                    json.dumps({k: v for k, v in line.items() if v is not None}, ensure_ascii=False) + "\n"
+                )
                 cells[(task, complexity)] = cells.get((task, complexity), 0) + 1
     except OSError as exc:
         raise InputError(f"{out}: cannot write: {exc}") from None

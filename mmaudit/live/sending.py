@@ -19,13 +19,13 @@ from mmaudit.live.client import Client, Reply, SendError
 
 @dataclass(frozen=True)
 class Request:
-    item: str                      # call_id, else prompt_hash
-    model: str                     # model key (prices, storage)
-    name: str                      # the name sent (as the user wrote it)
-    role: str                      # candidate | judge_ab | judge_ba | rubric | label
+    item: str  # call_id, else prompt_hash
+    model: str  # model key (prices, storage)
+    name: str  # the name sent (as the user wrote it)
+    role: str  # candidate | judge_ab | judge_ba | rubric | label
     messages: list[dict[str, str]]
     max_tokens: int
-    candidate: str | None = None   # judge requests: the candidate's model key
+    candidate: str | None = None  # judge requests: the candidate's model key
 
 
 @dataclass
@@ -37,8 +37,8 @@ class Outcome:
     reply: Reply | None = None
     error: str | None = None
     attempts: int = 0
-    cost: Decimal = Decimal(0)          # every attempt, bounds included: what the budget counts
-    bound: Decimal = Decimal(0)         # of cost, worst cases standing in for unknown costs
+    cost: Decimal = Decimal(0)  # every attempt, bounds included: what the budget counts
+    bound: Decimal = Decimal(0)  # of cost, worst cases standing in for unknown costs
 
     @property
     def answer_cost(self) -> Decimal:
@@ -56,8 +56,14 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1)))
 
 
-def send(client: Client, pricer: Pricer, budget: Budget, request: Request, policy: RetryPolicy,
-         stop: threading.Event) -> Outcome:
+def send(
+    client: Client,
+    pricer: Pricer,
+    budget: Budget,
+    request: Request,
+    policy: RetryPolicy,
+    stop: threading.Event,
+) -> Outcome:
     """Send `request` within `budget`. Raises BudgetExhausted if not even one attempt fits."""
     worst = pricer.cost(request.model, input_bound(request.messages), request.max_tokens)
     bound = Decimal(0)
@@ -68,8 +74,9 @@ def send(client: Client, pricer: Pricer, budget: Budget, request: Request, polic
         except BudgetExhausted as exc:
             if attempt == 0:
                 raise
-            return Outcome(request, "stopped", error=f"budget: {exc}", attempts=attempt, cost=bound,
-                           bound=bound)
+            return Outcome(
+                request, "stopped", error=f"budget: {exc}", attempts=attempt, cost=bound, bound=bound
+            )
         attempt += 1
         try:
             reply = client.send(request.name, request.messages, request.max_tokens)
@@ -82,10 +89,18 @@ def send(client: Client, pricer: Pricer, budget: Budget, request: Request, polic
             if not exc.retryable or attempt > policy.retries:
                 return Outcome(request, "failed", error=str(exc), attempts=attempt, cost=bound, bound=bound)
             if stop.wait(policy.delay(attempt)):
-                return Outcome(request, "stopped", error="interrupted", attempts=attempt, cost=bound, bound=bound)
+                return Outcome(
+                    request, "stopped", error="interrupted", attempts=attempt, cost=bound, bound=bound
+                )
             continue
         reported = reply.input_tokens is not None and reply.output_tokens is not None
         cost = pricer.cost(request.model, reply.input_tokens, reply.output_tokens) if reported else worst
         budget.settle(reservation, cost, request.role)
-        return Outcome(request, "ok", reply, attempts=attempt, cost=cost + bound,
-                       bound=bound + (Decimal(0) if reported else cost))
+        return Outcome(
+            request,
+            "ok",
+            reply,
+            attempts=attempt,
+            cost=cost + bound,
+            bound=bound + (Decimal(0) if reported else cost),
+        )
