@@ -176,3 +176,15 @@ def test_interrupted_cli_run_exits_130_with_a_resume_hint(logged, gateway, tmp_p
     assert result.exit_code == 130
     assert "run the same command again" in result.stderr
     assert query(logged, "SELECT count(*) FROM live_requests")[0][0] >= 2
+
+
+def test_a_request_that_failed_for_good_is_not_sent_again(logged, gateway, tmp_path):
+    gateway.script["gpt-4o-mini"] += [("status", 400)]
+    prompts = sample(logged, tmp_path)
+    first = run(logged, prompts, "--yes", "--concurrency", "1", models="gpt-4o-mini")
+    assert first.exit_code == 0, first.output
+    assert len(gateway.sent("candidate")) == len(PROMPTS)
+    again = run(logged, prompts, "--yes", models="gpt-4o-mini")
+    assert again.exit_code == 0 and "nothing left to do" in again.stderr
+    assert "failed for good earlier: 1" in again.stderr
+    assert len(gateway.sent("candidate")) == len(PROMPTS)

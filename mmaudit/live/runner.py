@@ -72,6 +72,7 @@ class RunPlan:
     projected_usd: Decimal
     worst_case_usd: Decimal
     reusable: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    failed_before: int = 0               # candidate requests that failed for good in an earlier run
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -154,14 +155,17 @@ def plan_run(con: duckdb.DuckDBPyConnection, pricer: Pricer, options: RunOptions
     no_reference = [i.key for i in checked.items if pairwise and not i.reference]
     usable = [i for i in checked.items if not (pairwise and not i.reference)]
     done_pairs = records.graded(con, grader)
-    todo, done = [], 0
+    reusable = records.finished_requests(con, ("candidate", "rubric", *PAIRWISE_ROLES))
+    todo, done, failed = [], 0, 0
     for item in usable:
         for name, key in candidates.items():
+            answer = reusable.get((item.key, "candidate", key, None))
             if (item.key, key) in done_pairs:
                 done += 1
+            elif answer is not None and answer["status"] == "failed":
+                failed += 1  # failed for good earlier (a 4xx, or out of retries): not sent again
             else:
                 todo.append(Unit(item, key, name))
-    reusable = records.finished_requests(con, ("candidate", "rubric", *PAIRWISE_ROLES))
     plan = RunPlan(
         options,
         checked,
@@ -175,6 +179,7 @@ def plan_run(con: duckdb.DuckDBPyConnection, pricer: Pricer, options: RunOptions
         Decimal(0),
         Decimal(0),
         reusable,
+        failed,
     )
     _price_plan(plan, pricer)
     return plan
@@ -304,14 +309,14 @@ def execute_run(
         if kind == "request":
             records.record_request(con, run_id, payload)
             counts["request_failures"] += payload.status == "failed"
+            if on_progress is not None:
+                on_progress(budget)  # the bar counts requests
         else:
             flags = payload.pop("_flags")
             records.record_eval(con, {**payload, "run_id": run_id})
             counts["rows"] += 1
             counts["judge_failures"] += flags["judge_failed"]
             counts["inconsistent"] += flags["inconsistent"]
-        if on_progress is not None:
-            on_progress(budget)
 
     engine = Engine(
         client, pricer, budget, RetryPolicy(options.retries, options.backoff_s), options.concurrency

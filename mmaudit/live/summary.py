@@ -42,6 +42,9 @@ def plan_lines(plan: RunPlan) -> list[str]:
         lines.append(
             f"note: {checked.not_logged} prompts are not among the logged calls (sent as the file gives them)"
         )
+    if plan.failed_before:
+        lines.append(f"failed for good earlier: {plan.failed_before} prompt x candidate pairs (not sent again; "
+                     "see live_requests.error)")
     if plan.done:
         lines.append(f"already graded: {plan.done} prompt x candidate pairs (skipped; this run resumes)")
     models = ", ".join(f"{n} ({k})" if n != k else k for n, k in plan.candidates.items())
