@@ -57,26 +57,19 @@ def test_a_timeout_is_retried_and_counted_at_its_worst_case(logged, gateway, tmp
     assert spent == bound + answer and answer > 0
 
 
-def test_a_timeout_without_retries_fails_the_request_and_stores_no_row(logged, gateway, tmp_path):
+def test_a_timeout_past_the_retries_leaves_the_run_incomplete_and_a_rerun_retries_it(logged, gateway, tmp_path):
     gateway.script["gpt-4o-mini"] += [("sleep", 4.0)]
-    result = run(
-        logged,
-        sample(logged, tmp_path),
-        "--yes",
-        "--timeout",
-        "1",
-        "--retries",
-        "0",
-        "--concurrency",
-        "1",
-        models="gpt-4o-mini",
-    )
-    assert result.exit_code == 0, result.output
-    assert "failed requests: 1" in result.stdout
+    prompts = sample(logged, tmp_path)
+    result = run(logged, prompts, "--yes", "--timeout", "1", "--retries", "0", "--concurrency", "1", models="gpt-4o-mini")
+    assert result.exit_code == 1, result.output
+    assert "incomplete" in result.stderr and "gave up after retries: 1" in result.stdout
     assert query(logged, "SELECT count(*) FROM evals")[0][0] == len(PROMPTS) - 1
-    assert query(logged, "SELECT status, error LIKE 'timeout%' FROM live_requests WHERE status <> 'ok'") == [
-        ("failed", True)
-    ]
+    gave_up = query(logged, "SELECT status, error LIKE 'timeout%', bound_usd > 0 FROM live_requests WHERE status <> 'ok'")
+    assert gave_up == [("gave_up", True, True)]
+    again = run(logged, prompts, "--yes", models="gpt-4o-mini")
+    assert again.exit_code == 0, again.output
+    assert query(logged, "SELECT count(*) FROM evals")[0][0] == len(PROMPTS)
+    assert len(gateway.sent("candidate")) == len(PROMPTS) + 1
 
 
 def test_a_judge_answering_garbage_gives_no_score_never_zero(logged, gateway, tmp_path):

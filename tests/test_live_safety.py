@@ -64,9 +64,11 @@ def test_without_yes_and_without_a_terminal_nothing_is_sent_or_stored(logged, ga
 def test_no_api_key_in_the_database_or_the_output(logged, gateway, tmp_path):
     gateway.script["gpt-4o-mini"] += [("echo_auth", 401)]  # an error body quoting the Authorization header
     result = run(logged, sample(logged, tmp_path), "--yes", "--concurrency", "1", models="gpt-4o-mini")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output
+    assert "refused the credentials, nothing more was sent" in result.stderr
+    assert len(gateway.sent()) == 1
     assert gateway.sent()[0]["authorization"] == f"Bearer {KEY}"  # the key did reach the gateway
-    errors = query(logged, "SELECT error FROM live_requests WHERE status = 'failed'")
+    errors = query(logged, "SELECT error FROM live_requests WHERE status = 'stopped'")
     assert len(errors) == 1 and "auth" in errors[0][0] and "[redacted]" in errors[0][0]
     assert KEY not in result.stdout + result.stderr
     for path in logged.parent.glob("audit.duckdb*"):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mmaudit import store
@@ -110,6 +111,19 @@ def _finish(status: str, message: str | None) -> None:
             highlight=False,
         )
         raise typer.Exit(1)
+    if status == "incomplete":
+        stderr.print(
+            f"[bold yellow]incomplete:[/bold yellow] {message} (429, 5xx or timeouts); finished rows are kept, "
+            "run the same command again to retry them",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    if status == "auth_failed":
+        stderr.print(
+            f"[bold red]error:[/bold red] the gateway refused the credentials, nothing more was sent: {escape(message or '')}",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     if status == "interrupted":
         stderr.print(
             "[bold red]interrupted:[/bold red] requests that finished are stored; run the same command "
@@ -192,7 +206,7 @@ def run(
             pricer.close()
             con.close()
     emit(run_report(plan, result), fmt)
-    _finish(result.status, result.budget_message)
+    _finish(result.status, result.message)
 
 
 def sample(
@@ -309,4 +323,4 @@ def label(
             pricer.close()
             con.close()
     emit(label_report(plan, result, budget, run_id, out, written, unreadable, lines), fmt)
-    _finish(result.status, result.budget_message)
+    _finish(result.status, result.message)

@@ -22,14 +22,13 @@ from mmaudit.live.sending import Outcome, Request, RetryPolicy, send
 
 
 class Stopped(Exception):
-    """Raised inside a unit when the run is stopping (budget or Ctrl-C)."""
+    """Raised inside a unit that cannot go on: the run is stopping, or its request gave up."""
 
 
 @dataclass
 class EngineResult:
-    status: str  # complete | budget_stopped | interrupted
-    budget_message: str | None = None
-    errors: int = 0  # units that raised an unexpected error (bugs: re-raised after)
+    status: str  # complete | budget_stopped | auth_failed | interrupted
+    message: str | None = None  # why the run stopped (budget, credentials)
 
 
 class Sender:
@@ -45,12 +44,12 @@ class Sender:
         try:
             outcome = send(engine.client, engine.pricer, engine.budget, request, engine.policy, engine.stop)
         except BudgetExhausted as exc:
-            engine.halt_for_budget(str(exc))
+            engine.halt("budget", str(exc))
             raise Stopped from None
         engine.results.put(("request", outcome))
-        if outcome.status == "stopped":
-            if outcome.error and outcome.error.startswith("budget"):
-                engine.halt_for_budget(outcome.error.removeprefix("budget: "))
+        if outcome.halt is not None:
+            engine.halt(outcome.halt, (outcome.error or "").removeprefix("budget: "))
+        if outcome.status in ("stopped", "gave_up"):
             raise Stopped
         return outcome
 
@@ -66,11 +65,12 @@ class Engine:
         self.concurrency = max(1, concurrency)
         self.stop = threading.Event()
         self.results: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self._budget_message: str | None = None
+        self._halted: tuple[str, str] | None = None
 
-    def halt_for_budget(self, message: str) -> None:
-        if self._budget_message is None:
-            self._budget_message = message
+    def halt(self, reason: str, message: str) -> None:
+        """Start no further request: the budget is spent or the gateway refused the credentials."""
+        if self._halted is None:
+            self._halted = (reason, message)
         self.stop.set()
 
     def _unit(self, unit: Callable[[Sender], None]) -> None:
@@ -104,8 +104,9 @@ class Engine:
             raise errors[0]
         if interrupted:
             return EngineResult("interrupted")
-        if self._budget_message is not None:
-            return EngineResult("budget_stopped", self._budget_message)
+        if self._halted is not None:
+            reason, message = self._halted
+            return EngineResult("budget_stopped" if reason == "budget" else "auth_failed", message)
         return EngineResult("complete")
 
     def _drain(self, futures: list[Future[None]], record: Callable[[str, Any], None]) -> None:

@@ -61,20 +61,6 @@ class LabelPlan:
     system: str
 
 
-@dataclass
-class LabelResult:
-    run_id: str | None
-    status: str
-    budget_message: str | None
-    labelled: int
-    unreadable: int
-    written: int
-    task_agreement: float | None
-    complexity_agreement: float | None
-    per_task: list[dict[str, Any]] = field(default_factory=list)
-    spent_usd: Decimal = Decimal(0)
-
-
 def system_prompt(rules: Rules) -> str:
     tasks = "\n".join(f"- {name}: {rule.description or name}" for name, rule in rules.tasks.items())
     levels = "\n".join(f"- {name}: {text}" for name, text in COMPLEXITY.items())
@@ -181,8 +167,12 @@ def execute_labels(
 
         return work
 
+    gave_up = 0
+
     def record(kind: str, payload: Any) -> None:
+        nonlocal gave_up
         records.record_request(con, run_id, payload)
+        gave_up += payload.status == "gave_up"
         if on_progress is not None:
             on_progress(budget)
 
@@ -196,6 +186,8 @@ def execute_labels(
     result = EngineResult("interrupted")
     try:
         result = engine.run([unit(p) for p in plan.prompts if p["item"] not in plan.cached], record)
+        if result.status == "complete" and gave_up:
+            result = EngineResult("incomplete", f"{gave_up} requests gave up after their retries")
     finally:
         records.finish_run(con, run_id, result.status)
     return run_id, result, budget

@@ -84,12 +84,13 @@ class RunPlan:
 @dataclass
 class RunResult:
     run_id: str
-    status: str
-    budget_message: str | None
+    status: str  # complete | incomplete (requests gave up) | budget_stopped | auth_failed | interrupted
+    message: str | None
     rows: int
     judge_failures: int
     inconsistent_verdicts: int
-    request_failures: int
+    request_failures: int  # failed for good (a 4xx)
+    gave_up: int  # 429/5xx/timeouts past the retries: a re-run sends them again
     spend: list[dict[str, Any]]
     spent_usd: Decimal
     bound_broken: int
@@ -303,12 +304,13 @@ def execute_run(
             plan.worst_case_usd,
         ),
     )
-    counts = {"rows": 0, "judge_failures": 0, "inconsistent": 0, "request_failures": 0}
+    counts = {"rows": 0, "judge_failures": 0, "inconsistent": 0, "request_failures": 0, "gave_up": 0}
 
     def record(kind: str, payload: Any) -> None:
         if kind == "request":
             records.record_request(con, run_id, payload)
             counts["request_failures"] += payload.status == "failed"
+            counts["gave_up"] += payload.status == "gave_up"
             if on_progress is not None:
                 on_progress(budget)  # the bar counts requests
         else:
@@ -324,16 +326,19 @@ def execute_run(
     result = EngineResult("interrupted")
     try:
         result = engine.run([_unit_work(plan, u) for u in plan.todo], record)
+        if result.status == "complete" and counts["gave_up"]:
+            result = EngineResult("incomplete", f"{counts['gave_up']} requests gave up after their retries")
     finally:
         records.finish_run(con, run_id, result.status)
     return RunResult(
         run_id,
         result.status,
-        result.budget_message,
+        result.message,
         counts["rows"],
         counts["judge_failures"],
         counts["inconsistent"],
         counts["request_failures"],
+        counts["gave_up"],
         records.spend(con, run_id),
         budget.spent,
         budget.bound_broken,

@@ -30,7 +30,9 @@ class Request:
 
 @dataclass
 class Outcome:
-    """What one request came to. status: ok | failed (final) | stopped (budget or Ctrl-C)."""
+    """What one request came to. status: ok | failed (a 4xx: the same request would fail again) |
+    gave_up (429/5xx/timeouts past the retries: a re-run tries again) | stopped (budget, Ctrl-C or
+    credentials refused: `halt` says which when the whole run must stop)."""
 
     request: Request
     status: str
@@ -39,6 +41,7 @@ class Outcome:
     attempts: int = 0
     cost: Decimal = Decimal(0)  # every attempt, bounds included: what the budget counts
     bound: Decimal = Decimal(0)  # of cost, worst cases standing in for unknown costs
+    halt: str | None = None  # budget | auth: no further request of the run may start
 
     @property
     def answer_cost(self) -> Decimal:
@@ -75,7 +78,7 @@ def send(
             if attempt == 0:
                 raise
             return Outcome(
-                request, "stopped", error=f"budget: {exc}", attempts=attempt, cost=bound, bound=bound
+                request, "stopped", error=f"budget: {exc}", attempts=attempt, cost=bound, bound=bound, halt="budget"
             )
         attempt += 1
         try:
@@ -86,8 +89,11 @@ def send(
                 bound += worst
             else:
                 budget.release(reservation)
+            if exc.kind == "auth":
+                return Outcome(request, "stopped", error=str(exc), attempts=attempt, cost=bound, bound=bound, halt="auth")
             if not exc.retryable or attempt > policy.retries:
-                return Outcome(request, "failed", error=str(exc), attempts=attempt, cost=bound, bound=bound)
+                status = "gave_up" if exc.retryable else "failed"
+                return Outcome(request, status, error=str(exc), attempts=attempt, cost=bound, bound=bound)
             if stop.wait(policy.delay(attempt)):
                 return Outcome(
                     request, "stopped", error="interrupted", attempts=attempt, cost=bound, bound=bound

@@ -106,7 +106,9 @@ def run_report(plan: RunPlan, result: RunResult) -> Report:
             "both orders (folded to a tie)"
         )
     if result.request_failures:
-        notes.append(f"failed requests: {result.request_failures} (see live_requests.error)")
+        notes.append(f"failed requests: {result.request_failures} (a 4xx; see live_requests.error)")
+    if result.gave_up:
+        notes.append(f"gave up after retries: {result.gave_up} requests (429, 5xx, timeouts; a re-run retries them)")
     if result.bound_broken:
         notes.append(f"warning: {result.bound_broken} replies cost more than their reserved bound")
     if plan.checked.refused:
@@ -125,6 +127,7 @@ def run_report(plan: RunPlan, result: RunResult) -> Report:
         "judge_failures": result.judge_failures,
         "inconsistent_verdicts": result.inconsistent_verdicts,
         "request_failures": result.request_failures,
+        "gave_up": result.gave_up,
         "refused": plan.checked.refused,
         "spend": rows,
     }

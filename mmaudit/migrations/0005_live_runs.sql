@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS eval_runs (
     worst_case_usd  DECIMAL(38, 12),    -- every request at its token upper bound
     started_at      TIMESTAMPTZ NOT NULL DEFAULT current_timestamp,
     finished_at     TIMESTAMPTZ,
-    status          VARCHAR NOT NULL    -- running | complete | budget_stopped | interrupted | failed
+    status          VARCHAR NOT NULL    -- running | complete | incomplete | budget_stopped | auth_failed
+                                        -- | interrupted
 );
 
 -- Every request a live run sent: what it cost (our prices), what came back. The judge's and the
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS live_requests (
     model          VARCHAR NOT NULL,   -- model key
     role           VARCHAR NOT NULL,   -- candidate | judge_ab | judge_ba | rubric | label
     candidate      VARCHAR,            -- for judge requests: the candidate being judged
-    status         VARCHAR NOT NULL,   -- ok | failed (for good) | stopped (budget, Ctrl-C)
+    status         VARCHAR NOT NULL,   -- ok | failed (a 4xx, for good) | gave_up (429/5xx/timeout past
+                                       -- the retries) | stopped (budget, Ctrl-C, credentials refused)
     error          VARCHAR,            -- the error class and message, secrets scrubbed
     attempts       INTEGER,
     input_tokens   BIGINT,
