@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,18 @@ def logged(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def gateway(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The mock gateway, configured the way a user would; any connection elsewhere fails the test."""
+    elsewhere: list[object] = []
+    real_connect = socket.socket.connect
+
+    def loopback_only(sock: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            elsewhere.append(address)
+            raise OSError(f"test guard: no network beyond the mock gateway ({address})")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
     gw = MockGateway().start()
     monkeypatch.setenv("OPENAI_BASE_URL", gw.url)
     monkeypatch.delenv("OPENAI_API_BASE", raising=False)
@@ -92,3 +105,4 @@ def gateway(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     gw.judge = judge
     yield gw
     gw.stop()
+    assert elsewhere == [], f"a live run tried to reach {elsewhere}"
