@@ -144,3 +144,10 @@ def test_a_bad_rubric_file_names_the_key(logged, tmp_path):
     result = run(logged, sample(logged, tmp_path), "--yes", "--rubric", str(rubric), models="gpt-4o-mini")
     assert result.exit_code == 2
     assert "rubric.yaml" in result.stderr and "scale" in result.stderr
+
+
+def test_two_names_for_one_model_are_refused(logged, gateway, tmp_path):
+    result = run(logged, sample(logged, tmp_path), "--yes", models="gpt-4o-mini,openai/gpt-4o-mini")
+    assert result.exit_code == 2
+    assert "all resolve to gpt-4o-mini" in result.stderr
+    assert gateway.sent() == []

@@ -106,7 +106,7 @@ def plan_labels(
         raise InputError(
             "no logged prompts with their text to label (calls ingested with --redact-text are never sent)"
         )
-    done = records.finished_requests(con, ("label",))
+    done = records.finished_requests(con, ("label",), [p["item"] for p in prompts])
     cached = {
         item: r["response_text"] for (item, _, m, _), r in done.items() if m == key and r["status"] == "ok"
     }

@@ -145,14 +145,17 @@ def graded(con: duckdb.DuckDBPyConnection, grader: str) -> set[tuple[str, str]]:
     return done
 
 
-def finished_requests(con: duckdb.DuckDBPyConnection, roles: tuple[str, ...]) -> dict[tuple, dict[str, Any]]:
+def finished_requests(
+    con: duckdb.DuckDBPyConnection, roles: tuple[str, ...], items: list[str]
+) -> dict[tuple, dict[str, Any]]:
     """Requests that ended for good (ok or failed), latest first wins, keyed by (item, role, model,
     candidate): a resumed run reuses a candidate's paid answer instead of asking again."""
     cur = con.execute(
-        "SELECT item, role, model, candidate, status, error, input_tokens, output_tokens, cost_usd, latency_ms,"
-        " ttft_ms, response_text FROM live_requests WHERE status IN ('ok', 'failed') AND list_contains(?, role)"
+        "SELECT item, role, model, candidate, status, error, input_tokens, output_tokens,"
+        " cost_usd - coalesce(bound_usd, 0) AS cost_usd, latency_ms, ttft_ms, response_text FROM live_requests"
+        " WHERE status IN ('ok', 'failed') AND list_contains(?, role) AND list_contains(?, item)"
         " ORDER BY finished_at",
-        [list(roles)],
+        [list(roles), items],
     )
     names = [d[0] for d in cur.description]
     return {(r[0], r[1], r[2], r[3]): dict(zip(names, r)) for r in cur.fetchall()}

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from mmaudit.errors import InputError
 from mmaudit.live import records
 from mmaudit.live.budget import Budget, Pricer, input_bound
 from mmaudit.live.client import Client, Gateway
@@ -149,6 +150,11 @@ def _price_plan(plan: RunPlan, pricer: Pricer) -> None:
 def plan_run(con: duckdb.DuckDBPyConnection, pricer: Pricer, options: RunOptions) -> RunPlan:
     """Everything `execute_run` would send, priced; nothing sent, nothing stored."""
     candidates = {name: pricer.resolve(name) for name in options.models}
+    keys = list(candidates.values())
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        names = [n for n, k in candidates.items() if k == twice[0]]
+        raise InputError(f"--models {', '.join(names)} all resolve to {twice[0]}: give each candidate once")
     judge = (options.judge, pricer.resolve(options.judge)) if options.judge else None
     grader = grader_name(judge[1] if judge else None, options.rubric)
     checked = check_sample(con, options.sample)
@@ -156,7 +162,7 @@ def plan_run(con: duckdb.DuckDBPyConnection, pricer: Pricer, options: RunOptions
     no_reference = [i.key for i in checked.items if pairwise and not i.reference]
     usable = [i for i in checked.items if not (pairwise and not i.reference)]
     done_pairs = records.graded(con, grader)
-    reusable = records.finished_requests(con, ("candidate", "rubric", *PAIRWISE_ROLES))
+    reusable = records.finished_requests(con, ("candidate", "rubric", *PAIRWISE_ROLES), [i.key for i in usable])
     todo, done, failed = [], 0, 0
     for item in usable:
         for name, key in candidates.items():
