@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 from pathlib import Path
 
@@ -63,14 +64,23 @@ def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def
     return runner.invoke(app, list(args), input=input)
 
 
-@pytest.fixture
-def logged(tmp_path: Path) -> Path:
-    """A database with 5 calls whose text was kept and 1 ingested with --redact-text."""
-    db = tmp_path / "audit.duckdb"
-    clear = write_log(tmp_path / "clear.jsonl", PROMPTS, 0)
-    secret = write_log(tmp_path / "secret.jsonl", SECRET_PROMPTS, 50)
+@pytest.fixture(scope="session")
+def logged_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Ingested once per test session: 5 calls whose text was kept, 1 ingested with --redact-text."""
+    tmp = tmp_path_factory.mktemp("live-logged")
+    db = tmp / "audit.duckdb"
+    clear = write_log(tmp / "clear.jsonl", PROMPTS, 0)
+    secret = write_log(tmp / "secret.jsonl", SECRET_PROMPTS, 50)
     assert invoke("ingest", str(clear), "--db", str(db)).exit_code == 0
     assert invoke("ingest", str(secret), "--db", str(db), "--redact-text").exit_code == 0
+    return db
+
+
+@pytest.fixture
+def logged(logged_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the template database for one test."""
+    db = tmp_path / "audit.duckdb"
+    shutil.copyfile(logged_template, db)
     return db
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from live_fixtures import PROMPTS, gateway, invoke, logged  # noqa: F401 (fixtures)
+from live_fixtures import PROMPTS, gateway, invoke, logged, logged_template  # noqa: F401 (fixtures)
 from test_live_run import query, run, sample
 
 

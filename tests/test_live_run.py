@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from live_fixtures import KEY, PROMPTS, gateway, invoke, logged  # noqa: F401 (fixtures)
+from live_fixtures import KEY, PROMPTS, gateway, invoke, logged, logged_template  # noqa: F401 (fixtures)
 
 
 def sample(db: Path, tmp_path: Path) -> Path:

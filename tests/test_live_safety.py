@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import duckdb
-from live_fixtures import KEY, SECRET_PROMPTS, gateway, invoke, logged  # noqa: F401 (fixtures)
+from live_fixtures import KEY, SECRET_PROMPTS, gateway, invoke, logged, logged_template  # noqa: F401 (fixtures)
 from test_live_run import query, run, sample
 
 
