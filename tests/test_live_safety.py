@@ -151,3 +151,16 @@ def test_two_names_for_one_model_are_refused(logged, gateway, tmp_path):
     assert result.exit_code == 2
     assert "all resolve to gpt-4o-mini" in result.stderr
     assert gateway.sent() == []
+
+
+def test_another_rubric_never_reuses_the_first_rubrics_verdicts(logged, gateway, tmp_path):
+    prompts = sample(logged, tmp_path)
+    for name, verdict in (("first", '{"score": 2}'), ("second", '{"score": 5}')):
+        rubric = tmp_path / f"{name}.yaml"
+        rubric.write_text(f"name: {name}\nscale: {{min: 1, max: 5}}\nsuccess_threshold: 4\ncriteria: c\n")
+        gateway.judge = lambda prompt, v=verdict: v
+        result = run(logged, prompts, "--yes", "--rubric", str(rubric), models="gpt-4o-mini")
+        assert result.exit_code == 0, result.output
+    rows = query(logged, "SELECT grader, min(score), max(score), count(*) FROM evals GROUP BY 1 ORDER BY 1")
+    assert rows == [("rubric:first:gpt-4o", 0.25, 0.25, 5), ("rubric:second:gpt-4o", 1.0, 1.0, 5)]
+    assert len(gateway.sent("candidate")) == 5  # the answers were reused, the verdicts were not

@@ -94,3 +94,11 @@ def test_docs_parse_and_name_only_options_the_commands_have():
         code = " ".join(t.content for t in tokens if t.type in ("fence", "inline"))
         for option in set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", code)) - {"--redact-text"}:
             assert option in helps, f"{name} mentions {option}, which no live command has"
+
+
+def test_the_live_package_is_found_by_setuptools():
+    """Without __init__.py, `packages.find` skips the directory and a wheel ships without it."""
+    from setuptools import find_packages
+
+    root = Path(__file__).resolve().parents[1]
+    assert "mmaudit.live" in find_packages(str(root), include=["mmaudit*"])

@@ -79,7 +79,7 @@ class RunPlan:
     def roles(self) -> tuple[str, ...]:
         if self.judge is None:
             return ()
-        return ("rubric",) if self.options.rubric else PAIRWISE_ROLES
+        return rubric_roles(self.options.rubric) if self.options.rubric else PAIRWISE_ROLES
 
 
 @dataclass
@@ -95,6 +95,11 @@ class RunResult:
     spend: list[dict[str, Any]]
     spent_usd: Decimal
     bound_broken: int
+
+
+def rubric_roles(rubric: Rubric) -> tuple[str, ...]:
+    """A rubric's verdicts are kept under its name: another rubric's are never reused for it."""
+    return (f"rubric:{rubric.name}",)
 
 
 def grader_name(judge_key: str | None, rubric: Rubric | None) -> str:
@@ -162,7 +167,8 @@ def plan_run(con: duckdb.DuckDBPyConnection, pricer: Pricer, options: RunOptions
     no_reference = [i.key for i in checked.items if pairwise and not i.reference]
     usable = [i for i in checked.items if not (pairwise and not i.reference)]
     done_pairs = records.graded(con, grader)
-    reusable = records.finished_requests(con, ("candidate", "rubric", *PAIRWISE_ROLES), [i.key for i in usable])
+    roles = rubric_roles(options.rubric) if options.rubric else PAIRWISE_ROLES
+    reusable = records.finished_requests(con, ("candidate", *roles), [i.key for i in usable])
     todo, done, failed = [], 0, 0
     for item in usable:
         for name, key in candidates.items():
@@ -252,7 +258,7 @@ def _eval_row(
     if plan.judge is None:
         score, success = None, None
     elif plan.options.rubric is not None:
-        text = verdicts.get("rubric")
+        text = verdicts.get(plan.roles[0])
         score, success = plan.options.rubric.parse(text) if text is not None else (None, None)
         flags["judge_failed"] = score is None
     else:

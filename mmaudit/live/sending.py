@@ -22,7 +22,7 @@ class Request:
     item: str  # call_id, else prompt_hash
     model: str  # model key (prices, storage)
     name: str  # the name sent (as the user wrote it)
-    role: str  # candidate | judge_ab | judge_ba | rubric | label
+    role: str  # candidate | judge_ab | judge_ba | rubric:<name> | label
     messages: list[dict[str, str]]
     max_tokens: int
     candidate: str | None = None  # judge requests: the candidate's model key

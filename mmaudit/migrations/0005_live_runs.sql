@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS live_requests (
     run_id         VARCHAR NOT NULL,
     item           VARCHAR NOT NULL,   -- call_id, else prompt_hash, of the sampled prompt
     model          VARCHAR NOT NULL,   -- model key
-    role           VARCHAR NOT NULL,   -- candidate | judge_ab | judge_ba | rubric | label
+    role           VARCHAR NOT NULL,   -- candidate | judge_ab | judge_ba | rubric:<name> | label
     candidate      VARCHAR,            -- for judge requests: the candidate being judged
     status         VARCHAR NOT NULL,   -- ok | failed (a 4xx, for good) | gave_up (429/5xx/timeout past
                                        -- the retries) | stopped (budget, Ctrl-C, credentials refused)
