@@ -164,3 +164,32 @@ def test_another_rubric_never_reuses_the_first_rubrics_verdicts(logged, gateway,
     rows = query(logged, "SELECT grader, min(score), max(score), count(*) FROM evals GROUP BY 1 ORDER BY 1")
     assert rows == [("rubric:first:gpt-4o", 0.25, 0.25, 5), ("rubric:second:gpt-4o", 1.0, 1.0, 5)]
     assert len(gateway.sent("candidate")) == 5  # the answers were reused, the verdicts were not
+
+
+def test_on_a_terminal_the_run_asks_and_sends_only_after_yes(logged, gateway, tmp_path):
+    import os
+    import pty
+
+    prompts = sample(logged, tmp_path)
+    env = {**os.environ, "OPENAI_BASE_URL": gateway.url, "OPENAI_API_KEY": KEY}
+    command = [sys.executable, "-m", "mmaudit", "evals", "run", "--sample", str(prompts), "--models", "gpt-4o-mini",
+               "--db", str(logged), "--format", "json"]
+    for answer, code, sent in (("n", 1, 0), ("y", 0, 5)):
+        primary, secondary = pty.openpty()
+        try:
+            proc = subprocess.run(command, stdin=secondary, input=None, capture_output=True, text=True, env=env,
+                                  timeout=120, preexec_fn=lambda: os.write(primary, f"{answer}\n".encode()))
+        finally:
+            os.close(primary)
+            os.close(secondary)
+        assert "Send 5 requests" in proc.stderr
+        assert proc.returncode == code, proc.stderr
+        assert len(gateway.sent("candidate")) == sent
+
+
+def test_a_missing_database_is_an_input_error_and_is_not_created(tmp_path, gateway):
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"call_id": "x", "user": "hi"}\n')
+    result = run(tmp_path / "nope.duckdb", prompts, "--yes", models="gpt-4o-mini")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert not (tmp_path / "nope.duckdb").exists() and gateway.sent() == []

@@ -62,6 +62,15 @@ def _need_extra() -> None:
         raise MissingLiveExtraError(f"live runs need LiteLLM's SDK: {INSTALL_HINT}")
 
 
+def _open(db: Path | None):  # type: ignore[no-untyped-def]
+    """The store, opened for writing; a database that does not exist is an input error (a live run
+    re-checks every prompt against the logged calls, so it needs them)."""
+    path = store.resolve_db_path(db)
+    if str(path) != ":memory:" and not path.exists():
+        raise InputError(f"database {path} does not exist: run `mmaudit ingest` first")
+    return store.connect(path)
+
+
 def _confirm(yes: bool, question: str) -> bool:
     """--yes, else ask on a terminal; with stdin closed or not a terminal the answer is no."""
     if yes:
@@ -187,7 +196,7 @@ def run(
             retries,
         )
         _need_extra()
-        con = store.connect(db)
+        con = _open(db)
         pricer = Pricer(load_catalog(list(prices or [])))
         try:
             plan = plan_run(con, pricer, options)
@@ -292,7 +301,7 @@ def label(
         limit = _money(max_usd)
         loaded = load_rules(rules)
         _need_extra()
-        con = store.connect(db)
+        con = _open(db)
         pricer = Pricer(load_catalog(list(prices or [])))
         try:
             plan = plan_labels(con, pricer, loaded, model, n)
