@@ -193,3 +193,15 @@ def test_a_missing_database_is_an_input_error_and_is_not_created(tmp_path, gatew
     result = run(tmp_path / "nope.duckdb", prompts, "--yes", models="gpt-4o-mini")
     assert result.exit_code == 2 and "does not exist" in result.stderr
     assert not (tmp_path / "nope.duckdb").exists() and gateway.sent() == []
+
+
+def test_a_broken_sample_line_names_file_and_line(logged, gateway, tmp_path):
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text('{"call_id": "chatcmpl-000000", "user": "hi"}\n{"call_id": \n')
+    result = run(logged, prompts, "--yes", models="gpt-4o-mini")
+    assert result.exit_code == 2 and "p.jsonl:2: not valid JSON" in result.stderr
+    no_id = tmp_path / "q.jsonl"
+    no_id.write_text('{"user": "hi"}\n')
+    result = run(logged, no_id, "--yes", models="gpt-4o-mini")
+    assert result.exit_code == 2 and "q.jsonl:1: a sample line needs a 'call_id' or a 'prompt_hash'" in result.stderr
+    assert gateway.sent() == []

@@ -20,9 +20,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from mmaudit import store
 from mmaudit.cli.common import INTERRUPTED, DbOption, FormatOption, emit, quiet, stderr, user_errors
 from mmaudit.errors import InputError
-from mmaudit.live.budget import Budget
-from mmaudit.live.client import INSTALL_HINT, MissingLiveExtraError
-from mmaudit.live.summary import label_report, plan_lines, run_report, usd
 from mmaudit.render import Column, OutputFormat, Report, Table
 
 evals_app = typer.Typer(help="Outcome matrices: sample logged prompts, run them live on candidate models.")
@@ -58,6 +55,8 @@ def _money(text: str | None) -> Decimal | None:
 
 def _need_extra() -> None:
     """Fail before asking anything when LiteLLM is missing (it is imported only when sending)."""
+    from mmaudit.live.client import INSTALL_HINT, MissingLiveExtraError
+
     if importlib.util.find_spec("litellm") is None:
         raise MissingLiveExtraError(f"live runs need LiteLLM's SDK: {INSTALL_HINT}")
 
@@ -104,7 +103,7 @@ class _Bar:
     def __exit__(self, *exc: Any) -> None:
         self.progress.stop()
 
-    def update(self, budget: Budget) -> None:
+    def update(self, budget: Any) -> None:
         self.done += 1
         spent = f"spent ${budget.spent:.6f}" + (f" of ${self.limit}" if self.limit is not None else "")
         self.progress.update(
@@ -176,6 +175,7 @@ def run(
     from mmaudit.live.budget import Pricer
     from mmaudit.live.grading import load_rubric
     from mmaudit.live.runner import RunOptions, execute_run, plan_run
+    from mmaudit.live.summary import plan_lines, run_report, usd
     from mmaudit.pricing import load_catalog
 
     with user_errors():
@@ -295,6 +295,7 @@ def label(
     from mmaudit.categorise import load_rules
     from mmaudit.live.budget import Pricer
     from mmaudit.live.labelling import execute_labels, plan_labels, write_labels
+    from mmaudit.live.summary import label_report, usd
     from mmaudit.pricing import load_catalog
 
     with user_errors():
