@@ -16,6 +16,7 @@ from mmaudit.cli import (
     export_cmd,
     generate_cmd,
     ingest_cmd,
+    live_cmd,
     models_cmd,
     prices_cmd,
     purge_cmd,
@@ -40,6 +41,7 @@ app.command("generate")(generate_cmd.generate)
 app.add_typer(prices_cmd.app, name="prices")
 app.command("models")(models_cmd.models)
 app.add_typer(categorize_cmd.app, name="categorize")
+categorize_cmd.app.command("label")(live_cmd.label)
 app.command("simulate")(simulate_cmd.simulate)
 app.add_typer(simulate_cmd.policy_app, name="policy")
 app.command("report")(report_cmd.report)
@@ -47,6 +49,7 @@ app.command("audit")(audit_cmd.audit)
 app.command("export")(export_cmd.export)
 app.command("purge")(purge_cmd.purge)
 app.add_typer(evals_cmd.app, name="evals")
+evals_cmd.app.command("run")(live_cmd.run)
 
 
 def _version(value: bool) -> None:
