@@ -18,6 +18,7 @@ $0) with the closest known names as suggestions.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 import duckdb
@@ -31,6 +32,11 @@ _DATED = r"(-[0-9]{4}-[0-9]{2}-[0-9]{2}|-[0-9]{8}|@[0-9]{8}|-[0-9]{4})$"
 def family_sql(key: str) -> str:
     """SQL: the undated family of a price key expression (`gpt-4o-2024-08-06` -> `gpt-4o`)."""
     return f"regexp_replace({key}, '{_DATED}', '')"
+
+
+def family(key: str) -> str:
+    """The undated family of a price key, in Python (as `family_sql`)."""
+    return re.sub(_DATED, "", key)
 
 
 def covers_sql(name_key: str, call_key: str) -> str:

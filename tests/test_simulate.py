@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 import textwrap
 from decimal import Decimal
 from pathlib import Path
@@ -219,9 +220,13 @@ def test_compliance_route_is_never_broken_by_a_fallback(tmp_path, prices):
     r = simulate(con, pol)
     # c1: local is down and the rule forbids a fallback -> failed and reported; c2 runs on local
     assert (r.failed_calls, r.compliance_violations, r.fallbacks) == (1, 1, 0)
-    # c2 on local: 0 per call + 1,000 fixed for July; c3 on strong 12
-    assert r.fixed_cost_usd == Decimal(1000)
-    assert r.projected_cost_usd == Decimal(1012)
+    # c2 on local: 0 per call + 1,000 fixed a month prorated to the period's days in July: the
+    # period runs from June 10 to July 1 inclusive, so 1 of July's 31 days; c3 on strong 12
+    assert r.fixed_cost_usd == Decimal("32.258065")
+    assert r.projected_cost_usd == Decimal("44.258065")
+    # the whole of July as the period: the full month
+    july = simulate(con, pol, since=datetime(2025, 7, 1, tzinfo=UTC), until=datetime(2025, 8, 1, tzinfo=UTC))
+    assert july.fixed_cost_usd == Decimal(1000)
 
 
 def test_data_class_sent_to_an_unapproved_model_is_a_violation(tmp_path, prices):

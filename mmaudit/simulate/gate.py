@@ -18,6 +18,7 @@ GATE_METRICS = (
     "calls", "baseline_cost_usd", "projected_cost_usd", "savings_usd", "savings_pct",
     "cost_per_successful_response_usd", "escalation_rate", "fallback_rate", "failed_calls",
     "quality_risk_calls", "compliance_violations", "cache_hits", "unpriced_calls",
+    "quality_unknown_calls", "degraded_calls", "incompatible_calls", "fallbacks",
 )
 
 

@@ -59,6 +59,9 @@ class SimulationResult:
     quality_unknown_calls: int
     compliance_violations: int
     uncertain_moved_up: int
+    degraded_calls: int = 0
+    incompatible_calls: int = 0
+    breaker_openings: int = 0
     tiers: list[TierUse] = field(default_factory=list)
     models: list[ModelUse] = field(default_factory=list)
     tasks: list[TaskUse] = field(default_factory=list)
