@@ -21,10 +21,11 @@ from mmaudit.cli.common import (
     stderr,
     user_errors,
 )
-from mmaudit.errors import InputError
+from mmaudit.errors import ConfigError, InputError
 from mmaudit.formats import macros
 from mmaudit.period import resolve_period
 from mmaudit.policy import load_policy, starter_policy
+from mmaudit.policy_check import check_policy
 from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import OutputFormat, markdown
 from mmaudit.simulate import SimulationOptions, parse_gate, run_policy
@@ -47,6 +48,9 @@ def simulate(
     fail_if: Annotated[
         Optional[list[str]], typer.Option("--fail-if", help='Gate on the last policy, e.g. "savings_pct < 30"; exit 1 when true.')
     ] = None,
+    sample_rate: Annotated[Optional[float], typer.Option(
+        "--sample-rate", help="The logs hold this share of the traffic (0.1 = 1 call in 10): figures scale to the "
+                              "full traffic (it overrides the stored sample_weight of each call).")] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
@@ -67,7 +71,8 @@ def simulate(
         con = store.connect(db, read_only=True)
         macros.install(con)
         register_prices(con, load_catalog(list(prices or [])))
-        options = SimulationOptions(since=window.start, until=window.end, baseline=baseline, seed=seed)
+        options = SimulationOptions(since=window.start, until=window.end, baseline=baseline, seed=seed,
+                                    sample_rate=sample_rate)
         results = [run_policy(con, pol, options, source) for pol, source in policies]
         con.close()
     report = simulation_report(results, window.describe())
@@ -84,18 +89,42 @@ def simulate(
 
 
 @policy_app.command("validate")
-def validate(files: Annotated[list[Path], typer.Argument(help="Policy YAML files.")]) -> None:
-    """Check policy files against the schema; errors name the file, key path, expected and found.
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Policy YAML files.")],
+    db: Annotated[Optional[Path], typer.Option("--db", help="Also check the models against the price tables and "
+                                                            "the routes, tags and outages against the stored calls.")] = None,
+    prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML).")] = None,
+) -> None:
+    """Check policy files against the schema (and with --db, against prices and data).
 
-    Example:
+    Errors name the file, key path, expected and found, with the closest valid value (exit 2);
+    with --db, models with no price are errors (with suggestions) and routes that match no
+    stored call, tags never seen and outages outside the stored period are warnings.
+
+    Examples:
 
       mmaudit policy validate policies/tiers.yaml
+
+      mmaudit policy validate policies/*.yaml --db mmaudit.duckdb
     """
     with user_errors():
-        for path in files:
-            pol = load_policy(path)
-            typer.echo(f"{path}: ok ({pol.name}: {len(pol.tiers)} tiers, {len(pol.routes)} routes)")
-
+        policies = [(path, load_policy(path)) for path in files]
+        checks = {}
+        if db is not None:
+            con = store.connect(db, read_only=True)
+            macros.install(con)
+            register_prices(con, load_catalog(list(prices or [])))
+            checks = {path: check_policy(con, pol, str(path)) for path, pol in policies}
+            con.close()
+        errors = [e for c in checks.values() for e in c.errors]
+        for path, pol in policies:
+            check = checks.get(path)
+            for warning in check.warnings if check else []:
+                stderr.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
+            if not (check and check.errors):
+                typer.echo(f"{path}: ok ({pol.name}: {len(pol.tiers)} tiers, {len(pol.routes)} routes)")
+        if errors:
+            raise ConfigError("\n".join(errors))
 
 @policy_app.command("init")
 def init(

@@ -108,12 +108,11 @@ def _down_sql(cuts: Cuts) -> str:
 
 
 def weight_sql(options: SimulationOptions, cuts: Cuts) -> str:
-    """How many real calls one stored record stands for: its sample_weight (1 unless the log
-    was sampled) divided by --sample-rate."""
-    weight = "coalesce(c.sample_weight, 1.0)" if cuts.has_weight else "1.0"
+    """How many real calls one stored record stands for: 1 / --sample-rate when given (it
+    overrides the stored weights), else its sample_weight (1 unless the log was sampled)."""
     if options.sample_rate is not None:
-        weight = f"({weight} / {float(options.sample_rate)!r})"  # a validated float, safe as a literal
-    return weight
+        return repr(1.0 / float(options.sample_rate))  # a validated float, safe as a literal
+    return "coalesce(c.sample_weight, 1.0)" if cuts.has_weight else "1.0"
 
 
 def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_hash: bool,

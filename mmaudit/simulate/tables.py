@@ -27,40 +27,47 @@ MODEL_CHAIN = 1000
 AB_CHAIN = 2000
 
 
-def route_case(routes: list[Route], model_keys: dict[str, str | None] | None = None) -> tuple[str, list[Any]]:
-    """CASE giving the index of the first route whose `when` matches (the default otherwise).
+def when_condition(when: dict[str, list[str]], model_keys: dict[str, str | None] | None = None) -> tuple[str, list[Any]]:
+    """SQL over `c` (a call) true when every key of `when` matches, and its parameters.
 
     Providers match case-insensitively; models through mmaudit.modelref (logged name in any case,
     the resolved price key, or a dated snapshot of an undated key: `model_keys` holds each
     value's key)."""
-    arms, params = [], []
+    conds: list[str] = []
+    params: list[Any] = []
     model_keys = model_keys or {}
-    for idx, route in enumerate(routes[:-1]):
-        conds = []
-        for key, values in (route.when or {}).items():
-            marks = ", ".join("?" for _ in values)
-            if key.startswith("tags."):
-                conds.append(f"c.tags[?] IN ({marks})")
-                params.append(key[len("tags."):])
-            elif key == "model":
-                keys = sorted({k for k in (model_keys.get(v) for v in values) if k is not None})
-                undated = [k for k in keys if family(k) == k]
-                conds.append(f"(lower(c.model) IN ({marks})"
-                             + (f" OR c.model_key IN ({', '.join('?' for _ in keys)})" if keys else "")
-                             + (f" OR {family_sql('c.model_key')} IN ({', '.join('?' for _ in undated)})" if undated else "")
-                             + ")")
-                params.extend([*(v.lower() for v in values), *keys, *undated])
-                continue
-            elif key == "provider":
-                conds.append(f"lower(c.provider) IN ({marks})")
-                params.extend(v.lower() for v in values)
-                continue
-            elif key == "task":
-                conds.append(f"coalesce(c.task, 'other') IN ({marks})")
-            else:  # complexity, provider, operation, status: validated names from policy.ATTRIBUTES
-                conds.append(f"c.{key} IN ({marks})")
+    for key, values in when.items():
+        marks = ", ".join("?" for _ in values)
+        if key.startswith("tags."):
+            conds.append(f"c.tags[?] IN ({marks})")
+            params.extend([key[len("tags."):], *values])
+        elif key == "model":
+            keys = sorted({k for k in (model_keys.get(v) for v in values) if k is not None})
+            undated = [k for k in keys if family(k) == k]
+            conds.append(f"(lower(c.model) IN ({marks})"
+                         + (f" OR c.model_key IN ({', '.join('?' for _ in keys)})" if keys else "")
+                         + (f" OR {family_sql('c.model_key')} IN ({', '.join('?' for _ in undated)})" if undated else "")
+                         + ")")
+            params.extend([*(v.lower() for v in values), *keys, *undated])
+        elif key == "provider":
+            conds.append(f"lower(c.provider) IN ({marks})")
+            params.extend(v.lower() for v in values)
+        elif key == "task":
+            conds.append(f"coalesce(c.task, 'other') IN ({marks})")
             params.extend(values)
-        arms.append(f"WHEN {' AND '.join(conds)} THEN {idx}")
+        else:  # complexity, operation, status: validated names from policy.ATTRIBUTES
+            conds.append(f"c.{key} IN ({marks})")
+            params.extend(values)
+    return " AND ".join(conds) or "true", params
+
+
+def route_case(routes: list[Route], model_keys: dict[str, str | None] | None = None) -> tuple[str, list[Any]]:
+    """CASE giving the index of the first route whose `when` matches (the default otherwise)."""
+    arms, params = [], []
+    for idx, route in enumerate(routes[:-1]):
+        cond, cond_params = when_condition(route.when or {}, model_keys)
+        arms.append(f"WHEN {cond} THEN {idx}")
+        params.extend(cond_params)
     if not arms:
         return "0", params
     return f"CASE {' '.join(arms)} ELSE {len(routes) - 1} END", params
@@ -69,8 +76,9 @@ def route_case(routes: list[Route], model_keys: dict[str, str | None] | None = N
 def load_tables(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str]) -> None:
     order = policy.tier_order()
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_tiers (tier_idx INTEGER, name VARCHAR, max_latency_ms DOUBLE, min_quality DOUBLE)")
-    con.executemany("INSERT INTO _sim_tiers VALUES (?, ?, ?, ?)",
-                    [[i, n, policy.tiers[n].max_latency_ms, policy.tiers[n].min_quality] for i, n in enumerate(order)])
+    if order:
+        con.executemany("INSERT INTO _sim_tiers VALUES (?, ?, ?, ?)",
+                        [[i, n, policy.tiers[n].max_latency_ms, policy.tiers[n].min_quality] for i, n in enumerate(order)])
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_routes (idx INTEGER, tier_idx INTEGER, model_key VARCHAR, keep BOOLEAN, compliance BOOLEAN)")
     rows = []
     for idx, r in enumerate(policy.routes):
@@ -97,7 +105,8 @@ def load_tables(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, 
         variant = [keys[split.model]] + [keys[m] for m in policy.tiers[split.tier].models if keys[m] != keys[split.model]]
         chains += [[AB_CHAIN + j, pos, k] for pos, k in enumerate(variant)]
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_chain (chain INTEGER, pos INTEGER, model_key VARCHAR)")
-    con.executemany("INSERT INTO _sim_chain VALUES (?, ?, ?)", chains)
+    if chains:
+        con.executemany("INSERT INTO _sim_chain VALUES (?, ?, ?)", chains)
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_ab (tier_idx INTEGER, chain INTEGER, lo DOUBLE, hi DOUBLE)")
     if ab_rows:
         con.executemany("INSERT INTO _sim_ab VALUES (?, ?, ?, ?)", ab_rows)

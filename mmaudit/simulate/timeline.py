@@ -12,7 +12,9 @@ Circuit breaker (`failover.circuit_breaker`) -> rows of `_sim_outages` (provider
        from it; if not, it closes and the next opening is the first candidate after the probe.
        The provider's health is read from the logs as they are (calls the breaker would have
        diverted still tell whether the provider was failing).
-   While open, the provider's models are unavailable: calls go down their chain as in an outage.
+   The breaker opens just after the call that trips it (that call has failed already) and
+   stays open `cooldown`; while open, the provider's models are unavailable: calls go down
+   their chain as in an outage.
 
 Latency-based pick (`tiers.NAME.pick: lowest_latency`) -> `_sim_llat(tier_idx, bucket, keys,
 providers)`: the tier's chain reordered by each model's mean logged latency (answered calls)
@@ -55,11 +57,11 @@ def breaker_windows(con: duckdb.DuckDBPyConnection, policy: Policy, period: str)
                         ELSE (SELECT min(c.t) FROM _sim_cb_cand c WHERE c.provider = o.provider AND c.t > p.t) END
             FROM opens o,
                  LATERAL (SELECT arg_min(x.t, x.t) AS t, arg_min(x.bad, x.t) AS bad FROM _sim_cb_calls x
-                          WHERE x.provider = o.provider AND x.t >= o.t_open + {cooldown_us}) p
+                          WHERE x.provider = o.provider AND x.t > o.t_open + {cooldown_us}) p
             WHERE p.t IS NOT NULL)
         SELECT DISTINCT provider, t_open FROM opens WHERE t_open IS NOT NULL""")
     con.execute(f"""INSERT INTO _sim_outages
-        SELECT provider, make_timestamptz(t_open), make_timestamptz(t_open + {cooldown_us}), true
+        SELECT provider, make_timestamptz(t_open + 1), make_timestamptz(t_open + 1 + {cooldown_us}), true
         FROM _sim_cb_open""")
     count = int(con.execute("SELECT count(*) FROM _sim_cb_open").fetchall()[0][0])
     for table in ("_sim_cb_calls", "_sim_cb_cand", "_sim_cb_open"):
