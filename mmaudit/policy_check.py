@@ -13,11 +13,15 @@ All counts are one SQL pass per route over `calls`, with bound parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
+from mmaudit import store
+from mmaudit.formats import macros
 from mmaudit.modelref import lookup, unknown_message
-from mmaudit.policy import Policy
+from mmaudit.policy import Policy, load_policy
+from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.simulate.tables import when_condition
 from mmaudit.vocabulary import did_you_mean
 
@@ -28,11 +32,28 @@ class PolicyCheck:
     warnings: list[str] = field(default_factory=list)
 
 
-def check_policy(con: duckdb.DuckDBPyConnection, policy: Policy, source: str) -> PolicyCheck:
-    """Errors (unpriced models) and warnings (values that match no data). Needs pricing on `con`."""
+def validate_policies(paths: list[Path], db: Path | None, prices: list[Path]) -> list[tuple[Path, Policy, PolicyCheck]]:
+    """Load each policy (schema errors raise ConfigError) and check it against the price tables
+    (bundled plus `prices`) and, given a database, its stored calls."""
+    policies = [(path, load_policy(path)) for path in paths]
+    con = store.connect(db, read_only=True) if db is not None else duckdb.connect()
+    try:
+        if db is not None:
+            macros.install(con)
+        register_prices(con, load_catalog(prices))
+        return [(path, pol, check_policy(con, pol, str(path), with_data=db is not None)) for path, pol in policies]
+    finally:
+        con.close()
+
+
+def check_policy(con: duckdb.DuckDBPyConnection, policy: Policy, source: str, with_data: bool = True) -> PolicyCheck:
+    """Errors (unpriced models) and, `with_data` (a `calls` table on `con`), warnings (values
+    that match no data). Needs pricing registered on `con`."""
     result = PolicyCheck()
     keys = lookup(con, policy.models())
     result.errors += [unknown_message(con, name, source) for name, key in keys.items() if key is None]
+    if not with_data:
+        return result
     when_keys = lookup(con, {v for r in policy.routes for v in (r.when or {}).get("model", [])})
     result.warnings += _route_warnings(con, policy, source, when_keys)
     result.warnings += _value_warnings(con, policy, source)

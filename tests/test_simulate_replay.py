@@ -335,3 +335,30 @@ def test_quality_unknown_is_a_gate(tmp_path, prices):
     result = runner.invoke(app, [*args, "--fail-if", "quality_unknown_calls > 0"])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["quality_unknown_calls"] == 1
+
+
+def test_report_and_audit_policy_tiers_cover_dated_snapshots(tmp_path):
+    from mmaudit import store
+    from mmaudit.audit import AuditOptions, audit
+    from mmaudit.ingest import IngestOptions, ingest_paths
+    from mmaudit.pricing import load_catalog, pricing_enricher
+    from mmaudit.report import read_policy_tiers
+    from tests.conftest import write_jsonl
+
+    records = [call(1, "chat", "simple", model="gpt-4o-2024-08-06", provider="openai"),
+               call(2, "chat", "simple", model="GPT-4o-mini", provider="openai")]
+    con = store.connect(tmp_path / "a.duckdb")
+    ingest_paths(con, [str(write_jsonl(tmp_path / "a.jsonl", records))],
+                 IngestOptions(enrichers=[pricing_enricher(load_catalog())]))
+    path = _policy_file(tmp_path, """\
+        version: 1
+        name: tiers
+        tiers:
+          premium: {models: [gpt-4o]}
+          budget: {models: [gpt-4o-mini]}
+        routes:
+          - default: premium
+        """)
+    rows = audit(con, AuditOptions(tiers=read_policy_tiers(path))).data["breakdown"]
+    # gpt-4o covers its dated snapshot (its own price key); the logged name matches in any case
+    assert {r["model"]: r["tier"] for r in rows} == {"gpt-4o-2024-08-06": "premium", "GPT-4o-mini": "budget"}

@@ -25,7 +25,7 @@ from mmaudit.errors import ConfigError, InputError
 from mmaudit.formats import macros
 from mmaudit.period import resolve_period
 from mmaudit.policy import load_policy, starter_policy
-from mmaudit.policy_check import check_policy
+from mmaudit.policy_check import validate_policies
 from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import OutputFormat, markdown
 from mmaudit.simulate import SimulationOptions, parse_gate, run_policy
@@ -91,15 +91,15 @@ def simulate(
 @policy_app.command("validate")
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Policy YAML files.")],
-    db: Annotated[Optional[Path], typer.Option("--db", help="Also check the models against the price tables and "
-                                                            "the routes, tags and outages against the stored calls.")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Also check the routes, values, tags and outages "
+                                                            "against the stored calls of this database.")] = None,
     prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML).")] = None,
 ) -> None:
-    """Check policy files against the schema (and with --db, against prices and data).
+    """Check policy files against the schema and the price tables (with --db, also the data).
 
     Errors name the file, key path, expected and found, with the closest valid value (exit 2);
-    with --db, models with no price are errors (with suggestions) and routes that match no
-    stored call, tags never seen and outages outside the stored period are warnings.
+    models with no price are errors (with suggestions); with --db, routes that match no stored
+    call, values and tags never seen and outages outside the stored period are warnings.
 
     Examples:
 
@@ -108,23 +108,16 @@ def validate(
       mmaudit policy validate policies/*.yaml --db mmaudit.duckdb
     """
     with user_errors():
-        policies = [(path, load_policy(path)) for path in files]
-        checks = {}
-        if db is not None:
-            con = store.connect(db, read_only=True)
-            macros.install(con)
-            register_prices(con, load_catalog(list(prices or [])))
-            checks = {path: check_policy(con, pol, str(path)) for path, pol in policies}
-            con.close()
-        errors = [e for c in checks.values() for e in c.errors]
-        for path, pol in policies:
-            check = checks.get(path)
-            for warning in check.warnings if check else []:
+        checked = validate_policies(files, db, list(prices or []))
+        errors = [e for _path, _pol, check in checked for e in check.errors]
+        for path, pol, check in checked:
+            for warning in check.warnings:
                 stderr.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
-            if not (check and check.errors):
+            if not check.errors:
                 typer.echo(f"{path}: ok ({pol.name}: {len(pol.tiers)} tiers, {len(pol.routes)} routes)")
         if errors:
             raise ConfigError("\n".join(errors))
+
 
 @policy_app.command("init")
 def init(

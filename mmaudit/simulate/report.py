@@ -19,7 +19,9 @@ COMPARISON = [
     Column("fallback_rate", "Fallback", "share"),
     Column("failed_calls", "Failed", "int"),
     Column("quality_risk_calls", "Below quality", "int"),
+    Column("quality_unknown_calls", "Quality unknown", "int"),
     Column("compliance_violations", "Compliance", "int"),
+    Column("unpriced_calls", "Unpriced", "int"),
 ]
 COSTS = [
     Column("policy", "Policy"),
@@ -29,7 +31,8 @@ COSTS = [
     Column("cache_hits", "Cache hits", "int"),
     Column("cache_savings_usd", "Cache savings", "usd"),
     Column("uncertain_moved_up", "Moved up (unsure)", "int"),
-    Column("unpriced_calls", "Unpriced", "int"),
+    Column("degraded_calls", "Degraded", "int"),
+    Column("incompatible_calls", "Kept (wrong operation)", "int"),
 ]
 TIERS = [Column("name", "Tier"), Column("calls", "Calls", "int"), Column("calls_share", "Share", "share"),
          Column("tokens", "Tokens", "int"), Column("cost_usd", "Cost", "usd")]
