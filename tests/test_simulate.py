@@ -328,15 +328,20 @@ def test_bundled_policies_validate_and_run_on_sample_logs(tmp_path):
     db = tmp_path / "sample.duckdb"
     root = Path(__file__).resolve().parents[1]
     assert CliRunner().invoke(app, ["ingest", str(root / "sample_logs"), "--db", str(db)]).exit_code == 0
-    names = ["tiers", "task-based", "cascade", "single"]
+    files = sorted((root / "policies").glob("*.yaml"))
+    assert len(files) >= 10
+    checked = CliRunner().invoke(app, ["policy", "validate", "--db", str(db), *map(str, files)])
+    assert checked.exit_code == 0 and "warning" not in checked.stderr, checked.output
     args = ["simulate", "--db", str(db), "--format", "json"]
-    for name in names:
-        args += ["-p", str(root / "policies" / f"{name}.yaml")]
+    for path in files:
+        args += ["-p", str(path)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    policies = json.loads(result.stdout)["policies"]
-    assert [p["policy"] for p in policies] == ["three-tiers", "task-based", "cascade", "single-gpt-4o"]
-    assert len({p["calls"] for p in policies}) == 1 and policies[0]["calls"] >= 3000
+    policies = {p["policy"]: p for p in json.loads(result.stdout)["policies"]}
+    assert {"three-tiers", "task-based", "cascade", "single-gpt-4o", "seed-80-20", "task-map"} <= set(policies)
+    assert len({p["calls"] for p in policies.values()}) == 1 and policies["three-tiers"]["calls"] >= 3000
+    # embeddings never go to a chat model: tiers.yaml sends none of them to gpt-4o
+    assert policies["three-tiers"]["incompatible_calls"] > 0
 
 
 def test_policy_validate_errors_name_the_key_path(tmp_path):
