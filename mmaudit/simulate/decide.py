@@ -98,13 +98,28 @@ def hits_sql(policy: Policy, options: SimulationOptions, has_call_hash: bool) ->
 
 def _down_sql(cuts: Cuts) -> str:
     """SQL for the providers in an outage (or an open breaker) at the call's time, as a sorted
-    list (NULL: none)."""
-    if cuts.outages is None:
-        return "NULL::VARCHAR[]"
-    lo, hi = (t.isoformat() for t in cuts.outages)
-    inside = "list_filter(o.outages, lambda x: c.ts >= x.start_ts AND c.ts < x.end_ts)"
-    return (f"CASE WHEN c.ts >= TIMESTAMPTZ '{lo}' AND c.ts < TIMESTAMPTZ '{hi}' "  # our own datetimes
-            f"THEN nullif(list_sort(list_distinct(list_transform({inside}, lambda x: x.provider))), []) END")
+    list (NULL: none), from the `seg` row the call joined (down_segments_sql)."""
+    return "seg.down" if cuts.outages is not None else "NULL::VARCHAR[]"
+
+
+HOUR_US = 3_600_000_000
+
+
+def down_segments_sql() -> str:
+    """_sim_down_seg (hour, start_ts, end_ts, down): the timeline cut at every outage/breaker
+    window edge, each stretch with some provider down listed (sorted) once per UTC hour it
+    touches. A call finds its stretch by an equi-join on its hour plus its exact time (stretches
+    do not overlap), so thousands of breaker windows cost a hash lookup, not a scan per call."""
+    return f"""
+        WITH e AS (SELECT start_ts AS ts FROM _sim_outages UNION SELECT end_ts FROM _sim_outages),
+        seg AS (SELECT ts AS start_ts, lead(ts) OVER (ORDER BY ts) AS end_ts FROM e),
+        d AS (SELECT s.start_ts, s.end_ts, list_sort(list_distinct(list(o.provider))) AS down
+              FROM seg s LEFT JOIN _sim_outages o ON o.start_ts <= s.start_ts AND s.start_ts < o.end_ts
+              WHERE s.end_ts IS NOT NULL AND o.provider IS NOT NULL
+              GROUP BY s.start_ts, s.end_ts)
+        SELECT unnest(range(epoch_us(start_ts) // {HOUR_US}, (epoch_us(end_ts) - 1) // {HOUR_US} + 1)) AS hour,
+               start_ts, end_ts, down
+        FROM d"""
 
 
 def weight_sql(options: SimulationOptions, cuts: Cuts) -> str:
@@ -155,7 +170,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                c.latency_ms
         FROM (SELECT c.*{", c.rowid AS call_rowid, " + hashed + " AS h" if table == "calls" else ""}
               FROM {table} c WHERE {period_sql(options)}) c
-        {join} CROSS JOIN o"""
+        {join} {_seg_join(cuts)}"""
     dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, lat_bucket, "
             "is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
@@ -167,11 +182,15 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
     else:
         body = (f"SELECT {dims}, 1.0 AS n, tin, tcr, tcw, tout, tunc, trs, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
                 f"actual, latency_ms FROM ({calls})")
-    sql = f"""
-    WITH o AS (SELECT coalesce(list({{'provider': provider, 'start_ts': start_ts, 'end_ts': end_ts}}), []) AS outages
-               FROM _sim_outages)
-    {body}"""
-    return sql, [threshold, *params]
+    return body, [threshold, *params]
+
+
+def _seg_join(cuts: Cuts) -> str:
+    """The join that gives each call its outage/breaker stretch (none without outages)."""
+    if cuts.outages is None:
+        return ""
+    return (f"LEFT JOIN _sim_down_seg seg ON seg.hour = epoch_us(c.ts) // {HOUR_US} "
+            "AND c.ts >= seg.start_ts AND c.ts < seg.end_ts")
 
 
 SAMPLED_COLUMNS = ("ts", "provider", "model", "model_key", "task", "complexity", "operation", "status",

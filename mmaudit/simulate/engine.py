@@ -30,6 +30,7 @@ from mmaudit.simulate.decide import (
     Cuts,
     SimulationOptions,
     decisions_sql,
+    down_segments_sql,
     hits_sql,
     period_sql,
     sample_table_sql,
@@ -72,6 +73,8 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
     ).fetchall()[0]
     long_input = int(lc_min / widest) if lc_min is not None else None
     lo, hi = con.execute("SELECT min(start_ts), max(end_ts) FROM _sim_outages").fetchall()[0]
+    if lo is not None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_down_seg AS {down_segments_sql()}")
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
                 latency_bucket_us=latency_bucket_us(policy), has_weight=_has_column(con, "sample_weight"))
 

@@ -2,14 +2,16 @@
 
 Circuit breaker (`failover.circuit_breaker`) -> rows of `_sim_outages` (provider, start, end):
     1. every logged call of a provider is a point on its timeline; a failure is a logged 429 or
-       5xx (`error_type` rate_limit or server). At each failure, a window function counts the
-       provider's calls and failures in the `window` up to and including it (RANGE over
-       microseconds): where failures / calls >= error_rate and calls >= min_calls, the breaker
-       WOULD trip there (a candidate).
-    2. a recursive CTE walks each provider's openings (one step per opening, not per call): the
-       first candidate opens the breaker for `cooldown`; then the first logged call of that
-       provider at or after the end is the half-open probe: if it failed, the breaker opens again
-       from it; if not, it closes and the next opening is the first candidate after the probe.
+       5xx (`error_type` rate_limit or server). At each failure, the provider's calls and
+       failures in the `window` up to and including it are counted (running counts and an ASOF
+       join): where failures / calls >= error_rate and calls >= min_calls, the breaker WOULD
+       trip there.
+    2. every failure gets its successor: opened there, the breaker stays open `cooldown`; the
+       first logged call of that provider after it is the half-open probe (of calls logged at
+       the very same microsecond, any one): if it failed, the
+       breaker opens again from it; if not, it closes and the next opening is the first trip
+       after the probe. The openings are the chain of successors from each provider's first
+       trip, found by pointer doubling (about log2(openings) rounds of joins).
        The provider's health is read from the logs as they are (calls the breaker would have
        diverted still tell whether the provider was failing).
    The breaker opens just after the call that trips it (that call has failed already) and
@@ -38,35 +40,83 @@ def breaker_windows(con: duckdb.DuckDBPyConnection, policy: Policy, period: str)
     if cb is None:
         return 0
     window_us, cooldown_us = round(cb.window_s * 1e6), round(cb.cooldown_s * 1e6)  # validated numbers
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _sim_cb_calls AS
-        SELECT lower(c.provider) AS provider, epoch_us(c.ts) AS t, coalesce({RETRYABLE}, false) AS bad
-        FROM calls c WHERE c.ts IS NOT NULL AND c.provider IS NOT NULL AND {period}""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _sim_cb_cand AS
-        SELECT provider, t FROM (
-            SELECT provider, t, bad,
-                   count(*) OVER w AS calls, count(*) FILTER (WHERE bad) OVER w AS bad_calls
-            FROM _sim_cb_calls
-            WINDOW w AS (PARTITION BY provider ORDER BY t RANGE BETWEEN {window_us - 1} PRECEDING AND CURRENT ROW))
-        WHERE bad AND calls >= ? AND bad_calls >= ? * calls""", [cb.min_calls, cb.error_rate])
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _sim_cb_open AS
-        WITH RECURSIVE opens(provider, t_open) AS (
-            SELECT provider, min(t) FROM _sim_cb_cand GROUP BY provider
-            UNION ALL
-            SELECT o.provider,
-                   CASE WHEN p.bad THEN p.t
-                        ELSE (SELECT min(c.t) FROM _sim_cb_cand c WHERE c.provider = o.provider AND c.t > p.t) END
-            FROM opens o,
-                 LATERAL (SELECT arg_min(x.t, x.t) AS t, arg_min(x.bad, x.t) AS bad FROM _sim_cb_calls x
-                          WHERE x.provider = o.provider AND x.t > o.t_open + {cooldown_us}) p
-            WHERE p.t IS NOT NULL)
-        SELECT DISTINCT provider, t_open FROM opens WHERE t_open IS NOT NULL""")
+    _trips(con, period, window_us, cb.min_calls, cb.error_rate)
+    _successors(con, cooldown_us)
+    _walk(con)
     con.execute(f"""INSERT INTO _sim_outages
-        SELECT provider, make_timestamptz(t_open + 1), make_timestamptz(t_open + 1 + {cooldown_us}), true
-        FROM _sim_cb_open""")
+        SELECT p.name, make_timestamptz(o.t + 1), make_timestamptz(o.t + 1 + {cooldown_us}), true
+        FROM _sim_cb_open o LEFT JOIN (SELECT DISTINCT provider, name FROM _sim_cb_prov) p USING (provider)""")
     count = int(con.execute("SELECT count(*) FROM _sim_cb_open").fetchall()[0][0])
-    for table in ("_sim_cb_calls", "_sim_cb_cand", "_sim_cb_open"):
+    for table in ("_sim_cb_prov", "_sim_cb_calls", "_sim_cb_node", "_sim_cb_open"):
         con.execute(f"DROP TABLE {table}")
     return count
+
+
+def _trips(con: duckdb.DuckDBPyConnection, period: str, window_us: int, min_calls: int, error_rate: float) -> None:
+    """_sim_cb_calls: each provider's timeline with running counts; _sim_cb_node: its failures
+    (one per provider and microsecond), each with whether the breaker would trip there.
+
+    The counts over (t - window, t] are differences of running counts: the failure's own, minus
+    those of the provider's last call at or before t - window (an ASOF join), so a window
+    function never re-counts a frame per row."""
+    # providers as small integers (one lower() per distinct logged spelling, not per call)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _sim_cb_prov AS
+        SELECT raw, dense_rank() OVER (ORDER BY lower(raw)) AS provider, lower(raw) AS name
+        FROM (SELECT DISTINCT provider AS raw FROM calls WHERE provider IS NOT NULL)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _sim_cb_calls AS
+        SELECT provider, t, bad,
+               row_number() OVER w AS k, sum(CAST(bad AS INTEGER)) OVER w AS kb
+        FROM (SELECT p.provider, epoch_us(c.ts) AS t, coalesce({RETRYABLE}, false) AS bad
+              FROM calls c LEFT JOIN _sim_cb_prov p ON p.raw = c.provider
+              WHERE c.ts IS NOT NULL AND c.provider IS NOT NULL AND {period})
+        WINDOW w AS (PARTITION BY provider ORDER BY t, bad ROWS UNBOUNDED PRECEDING)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _sim_cb_node AS
+        SELECT row_number() OVER (ORDER BY f.provider, f.t) AS id, f.provider, f.t,
+               f.k - coalesce(b.k, 0) >= ? AND (f.kb - coalesce(b.kb, 0)) >= ? * (f.k - coalesce(b.k, 0)) AS trip
+        FROM (SELECT provider, t, max(k) AS k, max(kb) AS kb FROM _sim_cb_calls WHERE bad GROUP BY provider, t) f
+        ASOF LEFT JOIN _sim_cb_calls b ON b.provider = f.provider AND b.t <= f.t - {window_us}""",
+                [min_calls, error_rate])
+
+
+def _successors(con: duckdb.DuckDBPyConnection, cooldown_us: int) -> None:
+    """Each failure node's next opening if the breaker opened at it: the half-open probe is the
+    provider's first call after the cooldown; a failed probe opens it again (the probe is a
+    failure node), else the next opening is the first trip after the probe. Set-based: two ASOF
+    joins over all nodes at once."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _sim_cb_next AS
+        WITH p AS (
+            SELECT n.id, n.provider, n.t, x.t AS probe_t, x.bad AS probe_bad
+            FROM _sim_cb_node n
+            ASOF LEFT JOIN _sim_cb_calls x ON x.provider = n.provider AND x.t > n.t + {cooldown_us}),
+        q AS (
+            SELECT p.id, p.provider, CASE WHEN p.probe_bad THEN p.probe_t ELSE tr.t END AS next_t
+            FROM p ASOF LEFT JOIN (SELECT provider, t FROM _sim_cb_node WHERE trip) tr
+                 ON tr.provider = p.provider AND tr.t > p.probe_t)
+        SELECT q.id, nn.id AS next_id FROM q
+        LEFT JOIN _sim_cb_node nn ON nn.provider = q.provider AND nn.t = q.next_t""")
+
+
+def _walk(con: duckdb.DuckDBPyConnection) -> None:
+    """_sim_cb_open (provider, t): the openings, walked from each provider's first trip along the
+    successor links by pointer doubling: round k adds the nodes 2^k links further, and the jump
+    table doubles its reach, so a path of L openings takes about log2(L) rounds of set-based
+    joins (a Python loop over rounds, never over calls)."""
+    con.execute("""CREATE OR REPLACE TEMP TABLE _sim_cb_reached AS
+        SELECT min(id) AS id FROM _sim_cb_node WHERE trip GROUP BY provider""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_cb_jump AS SELECT id, next_id FROM _sim_cb_next WHERE next_id IS NOT NULL")
+    while True:
+        added = con.execute("""INSERT INTO _sim_cb_reached
+            SELECT DISTINCT j.next_id FROM _sim_cb_reached r LEFT JOIN _sim_cb_jump j ON j.id = r.id
+            WHERE j.next_id IS NOT NULL AND j.next_id NOT IN (SELECT id FROM _sim_cb_reached)""").fetchall()[0][0]
+        if not added:
+            break
+        con.execute("""CREATE OR REPLACE TEMP TABLE _sim_cb_jump AS
+            SELECT a.id, b.next_id FROM _sim_cb_jump a LEFT JOIN _sim_cb_jump b ON b.id = a.next_id
+            WHERE b.next_id IS NOT NULL""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _sim_cb_open AS
+        SELECT n.provider, n.t FROM _sim_cb_reached r LEFT JOIN _sim_cb_node n ON n.id = r.id""")
+    for table in ("_sim_cb_reached", "_sim_cb_jump", "_sim_cb_next"):
+        con.execute(f"DROP TABLE {table}")
 
 
 def latency_bucket_us(policy: Policy) -> int | None:
