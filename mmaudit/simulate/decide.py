@@ -44,7 +44,7 @@ class Cuts:
     long_input: int | None  # input tokens above which some model may charge long-context rates
     outages: tuple[datetime, datetime] | None = None  # earliest start and latest end of any outage/breaker window
     latency_bucket_us: int | None = None  # bucket width of latency-based picks
-    has_weight: bool = False  # calls has sample_weight (migration 0003)
+    has_weight: bool = False  # some call of the period has a sample_weight other than 1 (migration 0003)
 
 
 def period_sql(options: SimulationOptions, alias: str = "c") -> str:
@@ -174,10 +174,12 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
     dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, lat_bucket, "
             "is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
-        body = (f"SELECT {dims}, sum(w) AS n, sum(tin * w) AS tin, sum(tcr * w) AS tcr, sum(tcw * w) AS tcw, "
-                f"sum(tout * w) AS tout, sum(tunc * w) AS tunc, sum(trs * w) AS trs, "
-                f"coalesce(sum(w) FILTER (WHERE empty), 0) AS nz, "
-                f"sum(actual * CAST(w AS DECIMAL(18, 6))) AS actual, NULL::DOUBLE AS latency_ms "
+        weighted = cuts.has_weight or options.sample_rate is not None
+        times = " * w" if weighted else ""  # unweighted logs (the usual case) sum plain integers
+        body = (f"SELECT {dims}, {'sum(w)' if weighted else 'count(*)'} AS n, sum(tin{times}) AS tin, "
+                f"sum(tcr{times}) AS tcr, sum(tcw{times}) AS tcw, sum(tout{times}) AS tout, sum(tunc{times}) AS tunc, "
+                f"sum(trs{times}) AS trs, coalesce({'sum(w)' if weighted else 'count(*)'} FILTER (WHERE empty), 0) AS nz, "
+                f"sum(actual{' * CAST(w AS DECIMAL(18, 6))' if weighted else ''}) AS actual, NULL::DOUBLE AS latency_ms "
                 f"FROM ({calls}) GROUP BY {dims}")
     else:
         body = (f"SELECT {dims}, 1.0 AS n, tin, tcr, tcw, tout, tunc, trs, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "

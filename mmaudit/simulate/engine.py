@@ -76,7 +76,7 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
     if lo is not None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_down_seg AS {down_segments_sql()}")
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
-                latency_bucket_us=latency_bucket_us(policy), has_weight=_has_column(con, "sample_weight"))
+                latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options))
 
 
 def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool) -> str:
@@ -243,6 +243,14 @@ def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
     call_hash (0002), sample_weight (0003)."""
     return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'calls' "
                             "AND column_name = ? AND NOT internal", [column]).fetchall()[0][0])
+
+
+def _weighted(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
+    """Whether some call of the period stands for more (or fewer) than one call."""
+    if not _has_column(con, "sample_weight"):
+        return False
+    return bool(con.execute(f"SELECT count(*) FROM calls c WHERE coalesce(c.sample_weight, 1) <> 1 AND {period_sql(options)}"
+                            ).fetchall()[0][0])
 
 
 def _baseline_key(options: SimulationOptions, con: duckdb.DuckDBPyConnection) -> str | None:

@@ -57,7 +57,7 @@ def simulation_report(results: list[SimulationResult], period_label: str) -> Rep
         tables.append(Table(f"Tier utilisation — {r.policy}", TIERS, [asdict(t) for t in r.tiers]))
         tables.append(Table(f"Models — {r.policy}", MODELS, [asdict(m) for m in r.models]))
         tables.append(Table(f"By task — {r.policy}", TASKS, [asdict(t) for t in r.tasks]))
-    notes = ["Projected cost includes the fixed monthly cost of self-hosted models for each month they serve calls.",
+    notes = ["Projected cost includes the fixed monthly cost of self-hosted models, prorated to the period's days in each month they serve calls.",
              "Assumptions:"]
     for assumption in dict.fromkeys(a for r in results for a in r.assumptions):
         notes.append(f"  - {assumption}")
