@@ -249,6 +249,15 @@ def test_graceful_degradation(tmp_path, prices):
     assert (cached.failed_calls, cached.degraded_calls, cached.projected_cost_usd) == (0, 1, Decimal(0))
 
 
+def test_compliance_calls_never_degrade(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1, tags={"data_class": "restricted"})])
+    pol = policy(routes=[{"when": {"tags.data_class": ["restricted"]}, "model": "strong"}, {"default": "keep"}],
+                 failover={"outages": [{"provider": "pb", "start": "2025-06-10T00:00:00Z", "hours": 12}],
+                           "degrade_to": "cheap"})
+    r = simulate(con, pol)
+    assert (r.failed_calls, r.degraded_calls, r.compliance_violations) == (1, 0, 1)
+
+
 def test_dated_snapshot_and_case_match_one_resolver(tmp_path, prices):
     con = load(tmp_path, prices, [call(1, model="Strong-2024-08-06", provider="PB"), call(2, model="cheap", provider="pa")])
     # `strong` covers its dated snapshot; providers match in any case

@@ -236,7 +236,8 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
     A call that failed in the logs fails again where it failed: on its logged provider for a 429
     or 5xx, on its logged model for any other error; answered elsewhere, it is priced there.
     When the chain runs out, `failover.degrade_to` answers it (that model if available, or a
-    cached answer at no cost) and it counts as `degraded` instead of failed.
+    cached answer at no cost) and it counts as `degraded` instead of failed; never a call of a
+    compliance route (its data may not go elsewhere).
     """
     order = policy.tier_order()
     from_idx = order.index(policy.cascade.from_) if policy.cascade else -1
@@ -276,9 +277,10 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
         FROM l b CROSS JOIN e CROSS JOIN dg),
     picked AS (
         SELECT * EXCLUDE (keys, providers, esc_keys, dg_key, dg_ok, dg_provider),
-               main_idx IS NULL AND ({'true' if cached else 'dg_ok'}) AS degraded,
-               CASE WHEN main_idx IS NULL AND dg_ok THEN dg_key ELSE keys[main_idx] END AS final_key,
-               CASE WHEN main_idx IS NULL AND dg_ok THEN dg_provider ELSE providers[main_idx] END AS final_provider,
+               main_idx IS NULL AND NOT compliance AND ({'true' if cached else 'dg_ok'}) AS degraded,
+               CASE WHEN main_idx IS NULL AND dg_ok AND NOT compliance THEN dg_key ELSE keys[main_idx] END AS final_key,
+               CASE WHEN main_idx IS NULL AND dg_ok AND NOT compliance THEN dg_provider
+                    ELSE providers[main_idx] END AS final_provider,
                esc_keys[esc_idx] AS esc_pick
         FROM i),
     landed AS (
