@@ -24,7 +24,8 @@ from mmaudit.cli.common import (
 from mmaudit.errors import ConfigError, InputError
 from mmaudit.formats import macros
 from mmaudit.period import resolve_period
-from mmaudit.policy import load_policy, starter_policy
+from mmaudit.policy import load_policy
+from mmaudit.policy_starter import starter_policy
 from mmaudit.policy_check import validate_policies
 from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import OutputFormat, markdown
