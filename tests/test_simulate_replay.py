@@ -371,3 +371,13 @@ def test_report_and_audit_policy_tiers_cover_dated_snapshots(tmp_path):
     rows = audit(con, AuditOptions(tiers=read_policy_tiers(path))).data["breakdown"]
     # gpt-4o covers its dated snapshot (its own price key); the logged name matches in any case
     assert {r["model"]: r["tier"] for r in rows} == {"gpt-4o-2024-08-06": "premium", "GPT-4o-mini": "budget"}
+
+
+def test_one_resolver_reads_bedrock_vertex_and_dated_ids():
+    from mmaudit.modelref import resolve_offline
+
+    keys = resolve_offline(["anthropic.claude-3-5-sonnet-20240620-v1:0", "claude-3-5-sonnet@20240620",
+                            "GPT-4o-2024-08-06", "gpt-4o", "no-such-model"])
+    assert keys["anthropic.claude-3-5-sonnet-20240620-v1:0"] == keys["claude-3-5-sonnet@20240620"] == "claude-3-5-sonnet"
+    assert keys["GPT-4o-2024-08-06"] == "gpt-4o-2024-08-06" and keys["gpt-4o"] == "gpt-4o"
+    assert keys["no-such-model"] is None

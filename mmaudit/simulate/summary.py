@@ -74,7 +74,7 @@ def summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulatio
         degraded_calls=_count(s["degraded"]), incompatible_calls=_count(s["incompatible"]),
         breaker_openings=breaker_openings,
         tiers=_tiers(con, calls), models=_models(con, calls), tasks=_tasks(con),
-        assumptions=_assumptions(policy, options, con) + _sample_note(con, records),
+        assumptions=_assumptions(policy, options, con) + _reasoning_notes(con) + _sample_note(con, records),
     )
 
 
@@ -187,6 +187,26 @@ def _assumptions(policy: Policy, options: SimulationOptions, con: duckdb.DuckDBP
         what = "a cached answer (no cost)" if policy.failover.degrade_to == "cached" else policy.failover.degrade_to
         notes.append(f"When a chain runs out, calls degrade to {what} (degraded_calls) instead of failing.")
     return notes
+
+
+def _reasoning_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Which reasoning token counts this replay measured and which it assumed, per target model."""
+    rows = fetch_dicts(con, """
+        SELECT f.final_key AS model,
+               CASE WHEN r.per_call IS NOT NULL THEN 'measured on its own calls'
+                    WHEN a.per_call IS NOT NULL THEN 'the team''s mean over its reasoning models'
+                    ELSE 'the prior' END AS source,
+               string_agg(DISTINCT f.task, ', ' ORDER BY f.task) AS tasks
+        FROM _sim_final f
+        LEFT JOIN model_info mi ON mi.model_key = f.final_key
+        LEFT JOIN _sim_reasoning r ON r.model_key = f.final_key AND r.task = f.task
+        LEFT JOIN _sim_reasoning a ON a.model_key = '*' AND a.task = f.task
+        WHERE mi.mode = 'reasoning' AND NOT f.failed
+        GROUP BY ALL ORDER BY model, source""")
+    by_model: dict[str, list[str]] = {}
+    for r in rows:
+        by_model.setdefault(r["model"], []).append(f"{r['source']} for {r['tasks']}")
+    return [f"Reasoning tokens on {model} (calls moved to it): {'; '.join(parts)}." for model, parts in by_model.items()]
 
 
 def _sample_note(con: duckdb.DuckDBPyConnection, records: int) -> list[str]:
