@@ -7,13 +7,15 @@ sets. Here, with a database:
   `when` provider/model/operation value no stored call has (with the closest stored value), a
   tag never seen, an outage outside the stored period or for a provider no call or policy model
   has.
-All counts are one SQL pass per route over `calls`, with bound parameters.
+All of it is one SQL pass over `calls` (plus one for tag names when a route names a tag), with
+bound parameters. `simulate` runs the same checks over its period and prints the warnings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -22,7 +24,7 @@ from mmaudit.formats import macros
 from mmaudit.modelref import lookup, unknown_message
 from mmaudit.policy import Policy, load_policy
 from mmaudit.pricing import load_catalog, register_prices
-from mmaudit.simulate.tables import when_condition
+from mmaudit.store import fetch_dicts
 from mmaudit.vocabulary import did_you_mean
 
 
@@ -46,7 +48,8 @@ def validate_policies(paths: list[Path], db: Path | None, prices: list[Path]) ->
         con.close()
 
 
-def check_policy(con: duckdb.DuckDBPyConnection, policy: Policy, source: str, with_data: bool = True) -> PolicyCheck:
+def check_policy(con: duckdb.DuckDBPyConnection, policy: Policy, source: str, with_data: bool = True,
+                 period: str = "true") -> PolicyCheck:
     """Errors (unpriced models) and, `with_data` (a `calls` table on `con`), warnings (values
     that match no data). Needs pricing registered on `con`."""
     result = PolicyCheck()
@@ -54,46 +57,59 @@ def check_policy(con: duckdb.DuckDBPyConnection, policy: Policy, source: str, wi
     result.errors += [unknown_message(con, name, source) for name, key in keys.items() if key is None]
     if not with_data:
         return result
-    when_keys = lookup(con, {v for r in policy.routes for v in (r.when or {}).get("model", [])})
-    result.warnings += _route_warnings(con, policy, source, when_keys)
-    result.warnings += _value_warnings(con, policy, source)
-    result.warnings += _outage_warnings(con, policy, source)
+    facts = _scan(con, policy, period)
+    result.warnings += _route_warnings(policy, source, facts)
+    result.warnings += _value_warnings(policy, source, facts)
+    result.warnings += _outage_warnings(con, policy, source, facts)
     return result
 
 
-def _route_warnings(con: duckdb.DuckDBPyConnection, policy: Policy, source: str,
-                    when_keys: dict[str, str | None]) -> list[str]:
-    warnings = []
+def _scan(con: duckdb.DuckDBPyConnection, policy: Policy, period: str) -> dict[str, Any]:
+    """One pass over the calls of the period: how many each route's `when` matches, which tags a
+    route names are present, the providers and operations seen, and the first and last call."""
+    from mmaudit.simulate.tables import when_condition  # here: mmaudit.simulate's engine imports this module
+
+    when_keys = lookup(con, {v for r in policy.routes for v in (r.when or {}).get("model", [])})
+    parts, params = [], []
     for i, route in enumerate(policy.routes[:-1]):
-        cond, params = when_condition(route.when or {}, when_keys)
-        n = con.execute(f"SELECT count(*) FROM calls c WHERE {cond}", params).fetchall()[0][0]
-        if n == 0:
-            warnings.append(f"{source}: routes.{i}: `when` {route.when} matches no stored call")
-    return warnings
+        cond, cond_params = when_condition(route.when or {}, when_keys)
+        parts.append(f"count(*) FILTER (WHERE {cond}) AS route{i}")
+        params += cond_params
+    tags = sorted({k[len("tags."):] for r in policy.routes for k in (r.when or {}) if k.startswith("tags.")})
+    for j, tag in enumerate(tags):
+        parts.append(f"count(*) FILTER (WHERE c.tags[?] IS NOT NULL) AS tag{j}")
+        params.append(tag)
+    parts += ["list(DISTINCT lower(c.provider)) FILTER (WHERE c.provider IS NOT NULL) AS providers",
+              "list(DISTINCT c.operation) FILTER (WHERE c.operation IS NOT NULL) AS operations",
+              "min(c.ts) AS first", "max(c.ts) AS last"]
+    row = fetch_dicts(con, f"SELECT {', '.join(parts)} FROM calls c WHERE {period}", params)[0]
+    row["tags"] = {tag: row[f"tag{j}"] for j, tag in enumerate(tags)}
+    missing = any(not row["tags"][t] for t in tags)  # the tag names seen only matter for a suggestion
+    row["all_tags"] = [] if not missing else [r[0] for r in con.execute(
+        f"SELECT DISTINCT k FROM (SELECT unnest(map_keys(c.tags)) AS k FROM calls c WHERE {period})").fetchall()]
+    return row
 
 
-def _stored(con: duckdb.DuckDBPyConnection, expr: str) -> list[str]:
-    """Distinct non-null values of a column expression over `calls` (our own expressions)."""
-    rows = con.execute(f"SELECT DISTINCT v FROM (SELECT {expr} AS v FROM calls c) WHERE v IS NOT NULL").fetchall()
-    return [r[0] for r in rows]
+def _route_warnings(policy: Policy, source: str, facts: dict[str, Any]) -> list[str]:
+    return [f"{source}: routes.{i}: `when` {route.when} matches no stored call"
+            for i, route in enumerate(policy.routes[:-1]) if facts[f"route{i}"] == 0]
 
 
-def _value_warnings(con: duckdb.DuckDBPyConnection, policy: Policy, source: str) -> list[str]:
+def _value_warnings(policy: Policy, source: str, facts: dict[str, Any]) -> list[str]:
     warnings = []
-    columns = {"provider": "lower(c.provider)", "operation": "c.operation"}
-    stored: dict[str, list[str]] = {}
-    tags = set(_stored(con, "unnest(map_keys(c.tags))"))
+    stored = {"provider": facts["providers"] or [], "operation": facts["operations"] or []}
     for i, route in enumerate(policy.routes[:-1]):
         for key, values in (route.when or {}).items():
             if key.startswith("tags."):
                 name = key[len("tags."):]
-                if name not in tags:
-                    hint = did_you_mean(name, sorted(tags)) if tags else " (no call has tags)"
+                if not facts["tags"][name]:
+                    known = sorted(facts["all_tags"])
+                    hint = did_you_mean(name, known) if known else " (no call has tags)"
                     warnings.append(f"{source}: routes.{i}.when: tag {name!r} is never seen in the stored calls{hint}")
                 continue
-            if key not in columns:
+            known = stored.get(key)
+            if known is None:
                 continue
-            known = stored.setdefault(key, _stored(con, columns[key]))
             for value in values:
                 if value.lower() not in {k.lower() for k in known}:
                     hint = did_you_mean(value, sorted(known)) if known else ""
@@ -101,18 +117,18 @@ def _value_warnings(con: duckdb.DuckDBPyConnection, policy: Policy, source: str)
     return warnings
 
 
-def _outage_warnings(con: duckdb.DuckDBPyConnection, policy: Policy, source: str) -> list[str]:
+def _outage_warnings(con: duckdb.DuckDBPyConnection, policy: Policy, source: str, facts: dict[str, Any]) -> list[str]:
     if not policy.failover.outages:
         return []
-    first, last = con.execute("SELECT min(ts), max(ts) FROM calls").fetchall()[0]
-    providers = set(_stored(con, "lower(c.provider)"))
+    first, last = facts["first"], facts["last"]
+    providers = set(facts["providers"] or [])
     providers |= {r[0] for r in con.execute("SELECT DISTINCT lower(provider) FROM model_info WHERE provider IS NOT NULL").fetchall()}
     warnings = []
     for i, outage in enumerate(policy.failover.outages):
         if first is None or outage.end <= first or outage.start > last:
             period = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first is not None else "no dated calls"
             warnings.append(f"{source}: failover.outages.{i}: {outage.start.isoformat()} + {outage.hours:g}h is outside "
-                            f"the stored period ({period}): it affects no call")
+                            f"the period of the calls ({period}): it affects no call")
         if outage.provider.lower() not in providers:
             warnings.append(f"{source}: failover.outages.{i}: provider {outage.provider!r} is neither in the calls nor a "
                             f"priced model's provider{did_you_mean(outage.provider, sorted(providers))}")

@@ -321,7 +321,7 @@ def test_policy_validate_against_the_data(tmp_path, prices):
     assert "routes.0: `when`" in err and "matches no stored call" in err
     assert "'OpenAI' is never seen" in err
     assert "tag 'teem' is never seen" in err and "did you mean 'team'" in err
-    assert "outside the stored period" in err and "provider 'open-ai'" in err
+    assert "outside the period of the calls" in err and "provider 'open-ai'" in err
     bad = _policy_file(tmp_path, """\
         version: 1
         name: unknown-model
@@ -381,3 +381,13 @@ def test_one_resolver_reads_bedrock_vertex_and_dated_ids():
     assert keys["anthropic.claude-3-5-sonnet-20240620-v1:0"] == keys["claude-3-5-sonnet@20240620"] == "claude-3-5-sonnet"
     assert keys["GPT-4o-2024-08-06"] == "gpt-4o-2024-08-06" and keys["gpt-4o"] == "gpt-4o"
     assert keys["no-such-model"] is None
+
+
+def test_simulate_warns_for_values_that_match_nothing(tmp_path, prices):
+    con = load(tmp_path, prices, [call(1)])
+    pol = policy(routes=[{"when": {"provider": ["open-ai"]}, "model": "cheap"}, {"default": "keep"}],
+                 failover={"outages": [{"provider": "pb", "start": "2021-01-01T00:00:00Z", "hours": 1}]})
+    r = simulate(con, pol)
+    assert any("matches no stored call" in w for w in r.warnings)
+    assert any("outside the period of the calls" in w for w in r.warnings)
+    assert simulate(con, policy()).warnings == []

@@ -26,6 +26,7 @@ from mmaudit.errors import ConfigError
 from mmaudit.policy import Policy
 from mmaudit.pricing.sql import MONEY, cost_from_sums_sql, rate_window_sql
 from mmaudit.modelref import resolve_models
+from mmaudit.policy_check import check_policy
 from mmaudit.simulate.decide import (
     Cuts,
     SimulationOptions,
@@ -286,7 +287,9 @@ def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     records = int(con.execute("SELECT count(*) FROM calls c WHERE " + period).fetchall()[0][0])
     _latency(con, policy, options, plan, records)
     _price(con, base_key)
-    return summarise(con, policy, options, records, breaker_openings=openings)
+    result = summarise(con, policy, options, records, breaker_openings=openings)
+    result.warnings = check_policy(con, policy, source, period=period).warnings
+    return result
 
 
 __all__ = ["SimulationOptions", "run_policy"]

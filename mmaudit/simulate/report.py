@@ -61,6 +61,10 @@ def simulation_report(results: list[SimulationResult], period_label: str) -> Rep
              "Assumptions:"]
     for assumption in dict.fromkeys(a for r in results for a in r.assumptions):
         notes.append(f"  - {assumption}")
+    warnings = list(dict.fromkeys(w for r in results for w in r.warnings))
+    if warnings:
+        notes.append("Warnings (policy values that match none of these calls):")
+        notes += [f"  - {w}" for w in warnings]
     data: dict[str, Any] = _json(results[0]) if len(results) == 1 else {"policies": [_json(r) for r in results]}
     data["period"] = period_label
     return Report(tables, data, notes)

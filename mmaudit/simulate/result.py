@@ -66,6 +66,7 @@ class SimulationResult:
     models: list[ModelUse] = field(default_factory=list)
     tasks: list[TaskUse] = field(default_factory=list)
     assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # policy values that match none of the replayed calls
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
