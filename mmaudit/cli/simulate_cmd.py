@@ -63,7 +63,9 @@ def simulate(
 
       mmaudit simulate -p policies/single.yaml -p policies/tiers.yaml --period 2025-Q2 --format markdown
 
-      mmaudit simulate -p proposed.yaml --fail-if "savings_pct < 30" --fail-if "quality_risk_calls > 0"
+      mmaudit simulate -p proposed.yaml --fail-if "savings_pct < 30" --fail-if "quality_unknown_calls > 0"
+
+      mmaudit simulate -p policies/circuit-breaker.yaml --sample-rate 0.01   # logs keep 1 call in 100
     """
     with user_errors():
         gates = [parse_gate(g) for g in fail_if or []]
