@@ -391,3 +391,12 @@ def test_simulate_warns_for_values_that_match_nothing(tmp_path, prices):
     assert any("matches no stored call" in w for w in r.warnings)
     assert any("outside the period of the calls" in w for w in r.warnings)
     assert simulate(con, policy()).warnings == []
+
+
+def test_sample_rate_out_of_range_exits_2(tmp_path, prices):
+    load(tmp_path, prices, [call(1)]).close()
+    path = _policy_file(tmp_path, "version: 1\nname: p\nroutes:\n  - default: keep\n")
+    args = ["simulate", "--db", str(tmp_path / "sim.duckdb"), "--prices", str(prices), "-p", str(path)]
+    for rate in ("0", "1.5"):
+        result = runner.invoke(app, [*args, "--sample-rate", rate])
+        assert result.exit_code == 2 and "--sample-rate" in result.stderr
