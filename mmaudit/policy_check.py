@@ -8,12 +8,14 @@ sets. Here, with a database:
   tag never seen, an outage outside the stored period or for a provider no call or policy model
   has.
 All of it is one SQL pass over `calls` (plus one for tag names when a route names a tag), with
-bound parameters. `simulate` runs the same checks over its period and prints the warnings.
+bound parameters. `simulate` warns from its own replay (`replay_warnings`): routes that take no
+call of the period and outages outside it, without a second scan.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,23 @@ def check_policy(con: duckdb.DuckDBPyConnection, policy: Policy, source: str, wi
     return result
 
 
+def replay_warnings(con: duckdb.DuckDBPyConnection, policy: Policy, source: str) -> list[str]:
+    """A replay's warnings, from its own classes (`_sim_final`): each route no replayed call took
+    (first match wins, so a route shadowed by earlier ones counts too) and each outage outside
+    the replayed days or for an unknown provider. No second scan of the calls."""
+    taken = {int(r[0]): r[1] for r in con.execute("SELECT route_idx, sum(n) FROM _sim_final GROUP BY 1").fetchall()}
+    warnings = [f"{source}: routes.{i}: `when` {route.when} takes no call of the period"
+                for i, route in enumerate(policy.routes[:-1]) if not taken.get(i)]
+    if policy.failover.outages:
+        first, last = con.execute("SELECT make_date(1970, 1, 1) + min(day), make_date(1970, 1, 1) + max(day) + 1 "
+                                  "FROM _sim_final").fetchall()[0]
+        providers = [r[0] for r in con.execute("SELECT DISTINCT lower(provider) FROM calls WHERE provider IS NOT NULL "
+                                               "UNION SELECT DISTINCT lower(provider) FROM model_info").fetchall() if r[0]]
+        facts = {"first": first, "last": last, "providers": providers}
+        warnings += _outage_warnings(con, policy, source, facts)
+    return warnings
+
+
 def _scan(con: duckdb.DuckDBPyConnection, policy: Policy, period: str) -> dict[str, Any]:
     """One pass over the calls of the period: how many each route's `when` matches, which tags a
     route names are present, the providers and operations seen, and the first and last call."""
@@ -88,6 +107,13 @@ def _scan(con: duckdb.DuckDBPyConnection, policy: Policy, period: str) -> dict[s
     row["all_tags"] = [] if not missing else [r[0] for r in con.execute(
         f"SELECT DISTINCT k FROM (SELECT unnest(map_keys(c.tags)) AS k FROM calls c WHERE {period})").fetchall()]
     return row
+
+
+def _epoch(value: Any) -> float:
+    """Seconds since 1970 of a stored timestamp or a date (UTC midnight)."""
+    if isinstance(value, datetime):
+        return value.timestamp() if value.tzinfo else value.replace(tzinfo=UTC).timestamp()
+    return datetime.combine(value, datetime.min.time(), tzinfo=UTC).timestamp()
 
 
 def _route_warnings(policy: Policy, source: str, facts: dict[str, Any]) -> list[str]:
@@ -125,7 +151,7 @@ def _outage_warnings(con: duckdb.DuckDBPyConnection, policy: Policy, source: str
     providers |= {r[0] for r in con.execute("SELECT DISTINCT lower(provider) FROM model_info WHERE provider IS NOT NULL").fetchall()}
     warnings = []
     for i, outage in enumerate(policy.failover.outages):
-        if first is None or outage.end <= first or outage.start > last:
+        if first is None or outage.end.timestamp() <= _epoch(first) or outage.start.timestamp() > _epoch(last):
             period = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first is not None else "no dated calls"
             warnings.append(f"{source}: failover.outages.{i}: {outage.start.isoformat()} + {outage.hours:g}h is outside "
                             f"the period of the calls ({period}): it affects no call")

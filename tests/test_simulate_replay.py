@@ -388,7 +388,7 @@ def test_simulate_warns_for_values_that_match_nothing(tmp_path, prices):
     pol = policy(routes=[{"when": {"provider": ["open-ai"]}, "model": "cheap"}, {"default": "keep"}],
                  failover={"outages": [{"provider": "pb", "start": "2021-01-01T00:00:00Z", "hours": 1}]})
     r = simulate(con, pol)
-    assert any("matches no stored call" in w for w in r.warnings)
+    assert any("takes no call of the period" in w for w in r.warnings)
     assert any("outside the period of the calls" in w for w in r.warnings)
     assert simulate(con, policy()).warnings == []
 

@@ -26,7 +26,7 @@ from mmaudit.errors import ConfigError
 from mmaudit.policy import Policy
 from mmaudit.pricing.sql import MONEY, cost_from_sums_sql, rate_window_sql
 from mmaudit.modelref import resolve_models
-from mmaudit.policy_check import check_policy
+from mmaudit.policy_check import replay_warnings
 from mmaudit.simulate.decide import (
     Cuts,
     SimulationOptions,
@@ -125,7 +125,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
         SELECT s0.*, {imputed},
                s0.tunc + s0.nz * greatest(coalesce(a.tin - a.tcr - a.tcw, 0), 0) AS itunc
         FROM s0 LEFT JOIN _sim_task_tokens a ON a.task = s0.task)
-    SELECT s.day, s.task, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
+    SELECT s.day, s.task, s.route_idx, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
            s.keep, s.route_model IS NOT NULL AS model_route, s.compliance, s.failed, s.fell_back, s.escalated,
            s.cache_hit, s.moved_up, s.degraded, s.incompatible, s.final_key,
            CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
@@ -157,7 +157,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
     {profile_joins("mb", "mb.model_key")}"""
 
 
-_DIMENSIONS = ("day", "task", "tier_idx", "answer_tier", "keep", "model_route", "compliance", "failed", "fell_back",
+_DIMENSIONS = ("day", "task", "route_idx", "tier_idx", "answer_tier", "keep", "model_route", "compliance", "failed", "fell_back",
                "escalated", "cache_hit", "moved_up", "degraded", "incompatible", "final_key", "esc_key", "ok", "data_class", "is_batch",
                "baseline_known", "m_lc", "e_lc", "b_lc")
 
@@ -287,8 +287,8 @@ def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     records = int(con.execute("SELECT count(*) FROM calls c WHERE " + period).fetchall()[0][0])
     _latency(con, policy, options, plan, records)
     _price(con, base_key)
-    result = summarise(con, policy, options, records, breaker_openings=openings)
-    result.warnings = check_policy(con, policy, source, period=period).warnings
+    result = summarise(con, policy, options, records, breaker_openings=openings, weighted=cuts.has_weight)
+    result.warnings = replay_warnings(con, policy, source)
     return result
 
 

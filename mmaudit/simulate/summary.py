@@ -21,7 +21,7 @@ from mmaudit.store import fetch_dicts
 
 
 def summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions,
-              records: int, breaker_openings: int = 0) -> SimulationResult:
+              records: int, breaker_openings: int = 0, weighted: bool = False) -> SimulationResult:
     """Counts are sums of each group's `n` (calls weighted by sample_weight / --sample-rate),
     rounded to whole calls. Cost per successful response compares like with like: both sides
     over the calls priced on both sides (unpriced calls are left out of numerator and
@@ -74,7 +74,7 @@ def summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulatio
         degraded_calls=_count(s["degraded"]), incompatible_calls=_count(s["incompatible"]),
         breaker_openings=breaker_openings,
         tiers=_tiers(con, calls), models=_models(con, calls), tasks=_tasks(con),
-        assumptions=_assumptions(policy, options, con) + _reasoning_notes(con) + _sample_note(con, records),
+        assumptions=_assumptions(policy, options, weighted) + _reasoning_notes(con) + _sample_note(con, records),
     )
 
 
@@ -144,7 +144,7 @@ def _tasks(con: duckdb.DuckDBPyConnection) -> list[TaskUse]:
                     int(r["over"])) for r in rows]
 
 
-def _assumptions(policy: Policy, options: SimulationOptions, con: duckdb.DuckDBPyConnection) -> list[str]:
+def _assumptions(policy: Policy, options: SimulationOptions, weighted: bool) -> list[str]:
     baseline = "the logged calls at their own models’ prices" if options.baseline == "actual" else options.baseline
     notes = [
         "Prices: for every call, the price table in effect at its time (see `mmaudit prices show MODEL`).",
@@ -161,11 +161,9 @@ def _assumptions(policy: Policy, options: SimulationOptions, con: duckdb.DuckDBP
         "Calls without a categoriser confidence count as confidence 0 (unsure).",
         "Self-hosted fixed cost: fixed_monthly_usd prorated to the days of the period in each month the model serves calls.",
     ]
-    weighted = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'calls' AND column_name = 'sample_weight'"
-                           " AND NOT internal").fetchall()[0][0]
     if options.sample_rate is not None:
         notes.append(f"Sampled logs: every stored call stands for {1 / options.sample_rate:g} calls (--sample-rate {options.sample_rate:g}).")
-    elif weighted and con.execute("SELECT count(*) FROM calls WHERE coalesce(sample_weight, 1) <> 1").fetchall()[0][0]:
+    elif weighted:
         notes.append("Sampled logs: calls count by their sample_weight (the real calls each stored record stands for).")
     if policy.cascade:
         rate = "1 - quality of the cheap model" if policy.cascade.from_quality else ", ".join(
