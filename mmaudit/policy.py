@@ -1,9 +1,12 @@
 """Routing policies: the YAML schema, its validation, and a starter policy.
 
 A policy says where each call would go: tiers of models (the first model primary, the rest its
-fallback chain), routes matched first-to-last on call attributes, what to do when the
-categoriser is unsure, an optional cascade, failover under outages and logged errors, A/B
-splits and an exact-repeat response cache. `simulate.py` turns a validated `Policy` into SQL.
+fallback chain, or the lowest measured latency first), routes matched first-to-last on call
+attributes (or a task -> model map), what to do when the categoriser is unsure, an optional
+cascade, failover under outages, logged errors and a circuit breaker (with a declared
+degradation), A/B splits and an exact-repeat response cache. `mmaudit.simulate` turns a
+validated `Policy` into SQL; `mmaudit.policy_check` checks one against prices and data;
+`mmaudit.policy_starter` writes a starter policy.
 """
 
 from __future__ import annotations
@@ -16,12 +19,21 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mmaudit.config import load_model
+from mmaudit.vocabulary import check_closed
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}$")
 ATTRIBUTES = ("task", "complexity", "model", "provider", "operation", "status")
 TAG_PREFIX = "tags."
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(value: str) -> float:
+    """`30s`, `5m`, `1h`, `2d` -> seconds (validated: positive, at most a year)."""
+    match = _DURATION.match(value)
+    if not match or float(match.group(1)) <= 0 or float(match.group(1)) * _UNITS[match.group(2)] > 366 * 86400:
+        raise ValueError("a duration like 30s, 15m, 1h or 2d (at most a year)")
+    return float(match.group(1)) * _UNITS[match.group(2)]
 
 
 def _check_name(value: str, what: str) -> str:
@@ -38,6 +50,19 @@ class Tier(_Strict):
     models: Annotated[list[str], Field(min_length=1, max_length=20)]
     max_latency_ms: Annotated[float, Field(gt=0, le=3_600_000)] | None = None
     min_quality: Annotated[float, Field(ge=0, le=1)] | None = None
+    pick: Literal["first", "lowest_latency"] = "first"
+    latency_window: str = "1h"
+
+    @field_validator("latency_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        _seconds(value)
+        return value
+
+    @property
+    def latency_window_s(self) -> float:
+        """`pick: lowest_latency` compares the models' measured latency over the previous window."""
+        return _seconds(self.latency_window)
 
     @field_validator("models")
     @classmethod
@@ -55,7 +80,7 @@ class Route(_Strict):
     when: dict[str, Annotated[list[str], Field(min_length=1, max_length=1000)]] | None = None
     tier: str | None = None
     model: str | None = None
-    default: str | None = None  # a tier name, or `keep`
+    default: str | None = None  # a tier name, `keep`, or a model name (when no tier has that name)
 
     @field_validator("when")
     @classmethod
@@ -68,6 +93,9 @@ class Route(_Strict):
             for v in values:
                 if not isinstance(v, str) or len(v) > 500:
                     raise ValueError(f"{key}: match values must be strings of at most 500 characters")
+                problem = check_closed(key, v)
+                if problem:
+                    raise ValueError(f"{key}: {problem}")
         return when
 
     @model_validator(mode="after")
@@ -109,6 +137,9 @@ class Cascade(_Strict):
             raise ValueError("escalate_rate needs a `default` rate")
         for task in self.escalate_rate or {}:
             _check_name(task, "escalate_rate task")
+            problem = check_closed("task", task) if task != "default" else None
+            if problem:
+                raise ValueError(f"escalate_rate: {problem}")
         return self
 
 
@@ -129,9 +160,40 @@ class Outage(_Strict):
         return self.start + timedelta(hours=self.hours)
 
 
+class CircuitBreaker(_Strict):
+    """Opens for a provider when its logged error rate over `window` reaches `error_rate` (with
+    at least `min_calls` calls in the window); stays open `cooldown`, then lets one probe through."""
+
+    error_rate: Annotated[float, Field(gt=0, le=1)]
+    window: str = "5m"
+    min_calls: Annotated[int, Field(ge=1, le=1_000_000)] = 10
+    cooldown: str = "15m"
+
+    @field_validator("window", "cooldown")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        _seconds(value)
+        return value
+
+    @property
+    def window_s(self) -> float:
+        return _seconds(self.window)
+
+    @property
+    def cooldown_s(self) -> float:
+        return _seconds(self.cooldown)
+
+
 class Failover(_Strict):
     use_logged_errors: bool = False
     outages: Annotated[list[Outage], Field(max_length=1000)] = []
+    circuit_breaker: CircuitBreaker | None = None
+    degrade_to: str | None = None  # when the chain runs out: a (smaller) model, or `cached`
+
+    @field_validator("degrade_to")
+    @classmethod
+    def _degrade(cls, value: str | None) -> str | None:
+        return value if value is None or value == "cached" else _check_name(value, "degrade_to model")
 
 
 class ABSplit(_Strict):
@@ -146,29 +208,42 @@ class Cache(_Strict):
     @field_validator("exact_repeat_within")
     @classmethod
     def _duration(cls, value: str) -> str:
-        match = _DURATION.match(value)
-        if not match or float(match.group(1)) <= 0 or float(match.group(1)) * _UNITS[match.group(2)] > 366 * 86400:
-            raise ValueError("a duration like 30s, 15m, 1h or 2d (at most a year)")
+        _seconds(value)
         return value
 
     @property
     def seconds(self) -> float:
-        match = _DURATION.match(self.exact_repeat_within)
-        assert match
-        return float(match.group(1)) * _UNITS[match.group(2)]
+        return _seconds(self.exact_repeat_within)
 
 
 class Policy(_Strict):
     version: Literal[1]
     name: str
     description: str | None = None
-    tiers: Annotated[dict[str, Tier], Field(min_length=1, max_length=50)]
+    tiers: Annotated[dict[str, Tier], Field(max_length=50)] = {}
     routes: Annotated[list[Route], Field(min_length=1, max_length=500)]
     uncertain: Uncertain | None = None
     cascade: Cascade | None = None
     failover: Failover = Failover()
     ab: Annotated[list[ABSplit], Field(max_length=50)] = []
     cache: Cache | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _task_models(cls, data: object) -> object:
+        """`task_models: {classification: gpt-4o-mini, ..., default: keep}` (a task -> model map,
+        the shape teams keep in code) is shorthand for one model route per task."""
+        if not isinstance(data, dict) or "task_models" not in data:
+            return data
+        mapping = data["task_models"]
+        if not isinstance(mapping, dict):
+            raise ValueError("task_models: expected a mapping of task -> model (and `default: keep` or a model)")
+        if "routes" in data:
+            raise ValueError("give `task_models` or `routes`, not both")
+        rest = {k: v for k, v in data.items() if k != "task_models"}
+        routes = [{"when": {"task": [str(task)]}, "model": model} for task, model in mapping.items() if task != "default"]
+        rest["routes"] = [*routes, {"default": mapping.get("default", "keep")}]
+        return rest
 
     @field_validator("name")
     @classmethod
@@ -191,9 +266,10 @@ class Policy(_Strict):
         if defaults != [len(self.routes) - 1]:
             raise ValueError("routes: the last route, and only the last, must be `default: TIER` or `default: keep`")
         for i, route in enumerate(self.routes):
-            target = route.tier if route.tier is not None else route.default
-            if target is not None and target not in tiers and not (route.default == "keep"):
-                raise ValueError(f"routes.{i}: unknown tier {target!r} (tiers: {', '.join(self.tiers)})")
+            if route.tier is not None and route.tier not in tiers:
+                raise ValueError(f"routes.{i}: unknown tier {route.tier!r} (tiers: {', '.join(self.tiers) or 'none'})")
+            if route.default is not None and route.default != "keep" and route.default not in tiers:
+                _check_name(route.default, f"routes.{i}.default (not a tier, so a model)")
         if self.cascade:
             for field_name, tier in (("from", self.cascade.from_), ("to", self.cascade.to)):
                 if tier not in tiers:
@@ -213,66 +289,22 @@ class Policy(_Strict):
         """Tiers in the order written: `up_one_tier` moves a call to the next one."""
         return list(self.tiers)
 
+    def default_model(self) -> str | None:
+        """The model of a `default: MODEL` route (a default that names no tier)."""
+        last = self.routes[-1].default
+        return last if last is not None and last != "keep" and last not in self.tiers else None
+
     def models(self) -> set[str]:
         names = {m for t in self.tiers.values() for m in t.models}
         names |= {r.model for r in self.routes if r.model}
         names |= {s.model for s in self.ab}
+        if self.default_model():
+            names.add(self.default_model())  # type: ignore[arg-type]
+        if self.failover.degrade_to and self.failover.degrade_to != "cached":
+            names.add(self.failover.degrade_to)
         return names
 
 
 def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy file (errors name the file, key path, expected and found)."""
     return load_model(Policy, path)
-
-
-_STARTER = """\
-# Starter routing policy written by `mmaudit policy init` from the models in your database.
-# Validate with `mmaudit policy validate FILE`; try it with `mmaudit simulate --policy FILE`.
-version: 1
-name: starter
-tiers:                     # the first model of a tier is primary, the rest its fallback chain
-  fast:    {{models: [{fast}], max_latency_ms: 1500, min_quality: 0.85}}
-  general: {{models: [{general}], min_quality: 0.92}}
-  deep:    {{models: [{deep}], min_quality: 0.95}}
-routes:                    # first match wins
-  - when: {{task: [classification, extraction, qa, translation], complexity: [simple]}}
-    tier: fast
-  - when: {{complexity: [complex]}}
-    tier: deep
-  - when: {{operation: [embedding]}}
-    model: {embedding}
-  - default: general       # `default: keep` leaves other calls on their logged model
-uncertain: {{below_confidence: 0.6, action: up_one_tier}}   # unsure calls go one tier up
-failover:
-  use_logged_errors: true  # a logged 429/5xx on the target's provider tries the next model
-"""
-_DEFAULTS = {"fast": ["gpt-4o-mini", "claude-3-5-haiku"], "general": ["gpt-4o", "claude-3-5-sonnet"],
-             "deep": ["o3", "deepseek-r1"], "embedding": ["text-embedding-3-small"]}
-
-
-def starter_policy(con) -> str:  # type: ignore[no-untyped-def]
-    """A commented policy whose tiers hold the models the logs use, by price level.
-
-    Blended price per 1M tokens (3 parts input to 1 part output) below $1 is `fast`; reasoning
-    models (o-series, R1) are `deep`; the rest `general`. Empty tiers get common defaults.
-    Needs pricing registered on `con`.
-    """
-    rows = con.execute(
-        """SELECT c.model_key, c.operation = 'embedding' AS embedding,
-                  (3 * r.input_rate + r.output_rate) / 4 * 1000000 AS blended, count(*) AS calls
-           FROM calls c JOIN price_rates r ON r.model_key = c.model_key AND r.is_latest
-           GROUP BY ALL ORDER BY calls DESC"""
-    ).fetchall()
-    tiers: dict[str, list[str]] = {"fast": [], "general": [], "deep": [], "embedding": []}
-    for key, embedding, blended, _calls in rows:
-        if embedding:
-            tier = "embedding"
-        elif re.match(r"^(o[0-9]|deepseek-r1|deepseek-reasoner)", key):
-            tier = "deep"
-        else:
-            tier = "fast" if blended is not None and blended < 1 else "general"
-        if key not in tiers[tier]:
-            tiers[tier].append(key)
-    chosen = {t: (models or _DEFAULTS[t])[:3] for t, models in tiers.items()}
-    return _STARTER.format(fast=", ".join(chosen["fast"]), general=", ".join(chosen["general"]),
-                           deep=", ".join(chosen["deep"]), embedding=chosen["embedding"][0])

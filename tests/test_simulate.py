@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 import textwrap
 from decimal import Decimal
 from pathlib import Path
@@ -219,9 +220,13 @@ def test_compliance_route_is_never_broken_by_a_fallback(tmp_path, prices):
     r = simulate(con, pol)
     # c1: local is down and the rule forbids a fallback -> failed and reported; c2 runs on local
     assert (r.failed_calls, r.compliance_violations, r.fallbacks) == (1, 1, 0)
-    # c2 on local: 0 per call + 1,000 fixed for July; c3 on strong 12
-    assert r.fixed_cost_usd == Decimal(1000)
-    assert r.projected_cost_usd == Decimal(1012)
+    # c2 on local: 0 per call + 1,000 fixed a month prorated to the period's days in July: the
+    # period runs from June 10 to July 1 inclusive, so 1 of July's 31 days; c3 on strong 12
+    assert r.fixed_cost_usd == Decimal("32.258065")
+    assert r.projected_cost_usd == Decimal("44.258065")
+    # the whole of July as the period: the full month
+    july = simulate(con, pol, since=datetime(2025, 7, 1, tzinfo=UTC), until=datetime(2025, 8, 1, tzinfo=UTC))
+    assert july.fixed_cost_usd == Decimal(1000)
 
 
 def test_data_class_sent_to_an_unapproved_model_is_a_violation(tmp_path, prices):
@@ -323,15 +328,20 @@ def test_bundled_policies_validate_and_run_on_sample_logs(tmp_path):
     db = tmp_path / "sample.duckdb"
     root = Path(__file__).resolve().parents[1]
     assert CliRunner().invoke(app, ["ingest", str(root / "sample_logs"), "--db", str(db)]).exit_code == 0
-    names = ["tiers", "task-based", "cascade", "single"]
+    files = sorted((root / "policies").glob("*.yaml"))
+    assert len(files) >= 10
+    checked = CliRunner().invoke(app, ["policy", "validate", "--db", str(db), *map(str, files)])
+    assert checked.exit_code == 0 and "warning" not in checked.stderr, checked.output
     args = ["simulate", "--db", str(db), "--format", "json"]
-    for name in names:
-        args += ["-p", str(root / "policies" / f"{name}.yaml")]
+    for path in files:
+        args += ["-p", str(path)]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    policies = json.loads(result.stdout)["policies"]
-    assert [p["policy"] for p in policies] == ["three-tiers", "task-based", "cascade", "single-gpt-4o"]
-    assert len({p["calls"] for p in policies}) == 1 and policies[0]["calls"] >= 3000
+    policies = {p["policy"]: p for p in json.loads(result.stdout)["policies"]}
+    assert {"three-tiers", "task-based", "cascade", "single-gpt-4o", "seed-80-20", "task-map"} <= set(policies)
+    assert len({p["calls"] for p in policies.values()}) == 1 and policies["three-tiers"]["calls"] >= 3000
+    # embeddings never go to a chat model: tiers.yaml sends none of them to gpt-4o
+    assert policies["three-tiers"]["incompatible_calls"] > 0
 
 
 def test_policy_validate_errors_name_the_key_path(tmp_path):

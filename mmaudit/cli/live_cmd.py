@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from mmaudit import store
 from mmaudit.cli.common import INTERRUPTED, DbOption, FormatOption, emit, quiet, stderr, user_errors
 from mmaudit.errors import InputError
-from mmaudit.render import Column, OutputFormat, Report, Table
+from mmaudit.render import OutputFormat
 
 YesOption = Annotated[
     bool, typer.Option("--yes", "-y", help="Send without asking (needed when there is no terminal).")

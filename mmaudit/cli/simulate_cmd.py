@@ -20,11 +20,13 @@ from mmaudit.cli.common import (
     user_errors,
 )
 from mmaudit.cli.report_cmd import ReportFormatOption, emit_any
-from mmaudit.errors import InputError
+from mmaudit.errors import ConfigError, InputError
 from mmaudit.evals.sweep import parse_sweep, run_sweep
 from mmaudit.formats import macros
 from mmaudit.period import resolve_period
-from mmaudit.policy import load_policy, starter_policy
+from mmaudit.policy import load_policy
+from mmaudit.policy_starter import starter_policy
+from mmaudit.policy_check import validate_policies
 from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import markdown
 from mmaudit.render_html import ReportFormat
@@ -50,6 +52,9 @@ def simulate(
     ] = None,
     sweep: Annotated[Optional[str], typer.Option(help="Cost/quality curve of the last policy: PARAM=LO:HI:STEPS "
                                                      "(uncertain, cascade or ab), e.g. uncertain=0:1:11 (docs/evals.md).")] = None,
+    sample_rate: Annotated[Optional[float], typer.Option(
+        "--sample-rate", help="The logs hold this share of the traffic (0.1 = 1 call in 10): figures scale to the "
+                              "full traffic (it overrides the stored sample_weight of each call).")] = None,
     fmt: ReportFormatOption = ReportFormat.table,
     out: OutOption = None,
 ) -> None:
@@ -61,9 +66,11 @@ def simulate(
 
       mmaudit simulate -p policies/single.yaml -p policies/tiers.yaml --period 2025-Q2 --format markdown
 
-      mmaudit simulate -p proposed.yaml --fail-if "savings_pct < 30" --fail-if "quality_risk_calls > 0"
+      mmaudit simulate -p proposed.yaml --fail-if "savings_pct < 30" --fail-if "quality_unknown_calls > 0"
 
       mmaudit simulate -p tiers.yaml --sweep uncertain=0:1:11 --fail-if "beats_random_mix_margin < 0"
+
+      mmaudit simulate -p policies/circuit-breaker.yaml --sample-rate 0.01   # logs keep 1 call in 100
     """
     with user_errors():
         gates = [parse_gate(g) for g in fail_if or []]
@@ -72,7 +79,8 @@ def simulate(
         con = store.connect(db, read_only=True)
         macros.install(con)
         register_prices(con, load_catalog(list(prices or [])))
-        options = SimulationOptions(since=window.start, until=window.end, baseline=baseline, seed=seed)
+        options = SimulationOptions(since=window.start, until=window.end, baseline=baseline, seed=seed,
+                                    sample_rate=sample_rate)
         sweep_spec = parse_sweep(sweep) if sweep else None
         results = [run_policy(con, pol, options, source) for pol, source in policies]
         if sweep_spec:
@@ -92,17 +100,34 @@ def simulate(
 
 
 @policy_app.command("validate")
-def validate(files: Annotated[list[Path], typer.Argument(help="Policy YAML files.")]) -> None:
-    """Check policy files against the schema; errors name the file, key path, expected and found.
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Policy YAML files.")],
+    db: Annotated[Optional[Path], typer.Option("--db", help="Also check the routes, values, tags and outages "
+                                                            "against the stored calls of this database.")] = None,
+    prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML).")] = None,
+) -> None:
+    """Check policy files against the schema and the price tables (with --db, also the data).
 
-    Example:
+    Errors name the file, key path, expected and found, with the closest valid value (exit 2);
+    models with no price are errors (with suggestions); with --db, routes that match no stored
+    call, values and tags never seen and outages outside the stored period are warnings.
+
+    Examples:
 
       mmaudit policy validate policies/tiers.yaml
+
+      mmaudit policy validate policies/*.yaml --db mmaudit.duckdb
     """
     with user_errors():
-        for path in files:
-            pol = load_policy(path)
-            typer.echo(f"{path}: ok ({pol.name}: {len(pol.tiers)} tiers, {len(pol.routes)} routes)")
+        checked = validate_policies(files, db, list(prices or []))
+        errors = [e for _path, _pol, check in checked for e in check.errors]
+        for path, pol, check in checked:
+            for warning in check.warnings:
+                stderr.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
+            if not check.errors:
+                typer.echo(f"{path}: ok ({pol.name}: {len(pol.tiers)} tiers, {len(pol.routes)} routes)")
+        if errors:
+            raise ConfigError("\n".join(errors))
 
 
 @policy_app.command("init")

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from mmaudit.errors import InputError
+from mmaudit.modelref import covers_sql
 from mmaudit.report.tiers import tier_cte
 from mmaudit.store import fetch_dicts
 
@@ -82,15 +83,20 @@ class Scope:
         tier_sql, params = tier_cte(self.tiers)
         policy = self.tiers is not None
         fallback = "'unassigned'" if policy else "'unpriced'"
-        # A policy may name logged models or price keys: the logged model wins, then model_key.
-        by_key = "LEFT JOIN tier_map t2 ON t2.tier_model = c.model_key" if policy else ""
+        # A policy's names match calls through mmaudit.modelref (as simulate does): the logged model
+        # (any case), then the resolved key, then a dated snapshot of an undated key.
+        by_key = f"""LEFT JOIN (SELECT k.model_key, arg_min(t.tier, t.pos) AS tier
+                       FROM (SELECT DISTINCT model_key FROM calls WHERE model_key IS NOT NULL) k, tier_map t
+                       WHERE t.tier_key IS NOT NULL AND {covers_sql('t.tier_key', 'k.model_key')}
+                       GROUP BY k.model_key) t2 ON t2.model_key = c.model_key""" if policy else ""
         tier = f"coalesce(t1.tier, t2.tier, {fallback})" if policy else f"coalesce(t1.tier, {fallback})"
         where, where_params = self._where()
         sql = f"""WITH {tier_sql},
 scoped AS (
     SELECT c.*, c.ts AT TIME ZONE 'UTC' AS ts_utc, {tier} AS tier
     FROM calls c
-    LEFT JOIN tier_map t1 ON t1.tier_model = c.model
+    LEFT JOIN {"(SELECT lower(tier_model) AS tier_model, arg_min(tier, pos) AS tier FROM tier_map GROUP BY 1)"
+               if policy else "tier_map"} t1 ON t1.tier_model = {"lower(c.model)" if policy else "c.model"}
     {by_key}
     {where}
 )"""

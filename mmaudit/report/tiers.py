@@ -31,7 +31,8 @@ tier_map AS (
 
 POLICY_TIERS_SQL = """
 tier_map AS (
-    SELECT unnest(?::VARCHAR[]) AS tier_model, unnest(?::VARCHAR[]) AS tier
+    SELECT unnest(?::VARCHAR[]) AS tier_model, unnest(?::VARCHAR[]) AS tier, unnest(?::VARCHAR[]) AS tier_key,
+           generate_subscripts(?::VARCHAR[], 1) AS pos
 )"""
 
 
@@ -45,15 +46,24 @@ def read_policy_tiers(path: str | Path) -> dict[str, str]:
     return mapping
 
 
+def _keys(mapping: dict[str, str]) -> list[str | None]:
+    """Each policy name's price key, through the one resolver simulate uses (mmaudit.modelref)."""
+    from mmaudit.modelref import resolve_offline
+
+    keys = resolve_offline(mapping)
+    return [keys.get(name) for name in mapping]
+
+
 def tier_cte(mapping: dict[str, str] | None) -> tuple[str, list[Any]]:
     """The `tier_map(tier_model, tier)` CTE and its parameters (policy names are bound, never pasted)."""
     if mapping is None:
         return PRICE_LEVEL_TIERS_SQL, []
-    return POLICY_TIERS_SQL, [list(mapping), list(mapping.values())]
+    return POLICY_TIERS_SQL, [list(mapping), list(mapping.values()), _keys(mapping), list(mapping)]
 
 
 def tier_source(mapping: dict[str, str] | None) -> str:
     if mapping is None:
         return (f"tiers from each model's observed price (USD per 1M tokens): budget < ${BUDGET_BELOW_USD}, "
                 f"standard < ${STANDARD_BELOW_USD}, premium >= ${STANDARD_BELOW_USD}")
-    return "tiers from the policy file's tiers mapping (models not listed: unassigned)"
+    return ("tiers from the policy file's tiers mapping, models matched as simulate matches them (logged name, "
+            "price key, or a dated snapshot of an undated key; models not listed: unassigned)")

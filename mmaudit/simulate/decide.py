@@ -32,6 +32,7 @@ class SimulationOptions:
     until: datetime | None = None
     baseline: str = "actual"  # or "model:NAME"
     seed: str = DEFAULT_SEED
+    sample_rate: float | None = None  # the log holds this share of the traffic: every call weighs 1/rate
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Cuts:
     ab: list[float]  # A/B slice bounds
     escalation: list[float]  # escalation rates a cascaded call's fraction is compared with
     long_input: int | None  # input tokens above which some model may charge long-context rates
+    outages: tuple[datetime, datetime] | None = None  # earliest start and latest end of any outage/breaker window
+    latency_bucket_us: int | None = None  # bucket width of latency-based picks
+    has_weight: bool = False  # some call of the period has a sample_weight other than 1 (migration 0003)
 
 
 def period_sql(options: SimulationOptions, alias: str = "c") -> str:
@@ -92,25 +96,49 @@ def hits_sql(policy: Policy, options: SimulationOptions, has_call_hash: bool) ->
         WHERE hit"""
 
 
-def _down_sql(policy: Policy) -> str:
-    """SQL for the providers in an outage at the call's time, as a sorted list (NULL: none)."""
-    if not policy.failover.outages:
-        return "NULL::VARCHAR[]"
-    lo = min(o.start for o in policy.failover.outages).isoformat()
-    hi = max(o.end for o in policy.failover.outages).isoformat()
-    inside = "list_filter(o.outages, lambda x: c.ts >= x.start_ts AND c.ts < x.end_ts)"
-    return (f"CASE WHEN c.ts >= TIMESTAMPTZ '{lo}' AND c.ts < TIMESTAMPTZ '{hi}' "  # our own validated datetimes
-            f"THEN nullif(list_sort(list_distinct(list_transform({inside}, lambda x: x.provider))), []) END")
+def _down_sql(cuts: Cuts) -> str:
+    """SQL for the providers in an outage (or an open breaker) at the call's time, as a sorted
+    list (NULL: none), from the `seg` row the call joined (down_segments_sql)."""
+    return "seg.down" if cuts.outages is not None else "NULL::VARCHAR[]"
+
+
+HOUR_US = 3_600_000_000
+
+
+def down_segments_sql() -> str:
+    """_sim_down_seg (hour, start_ts, end_ts, down): the timeline cut at every outage/breaker
+    window edge, each stretch with some provider down listed (sorted) once per UTC hour it
+    touches. A call finds its stretch by an equi-join on its hour plus its exact time (stretches
+    do not overlap), so thousands of breaker windows cost a hash lookup, not a scan per call."""
+    return f"""
+        WITH e AS (SELECT start_ts AS ts FROM _sim_outages UNION SELECT end_ts FROM _sim_outages),
+        seg AS (SELECT ts AS start_ts, lead(ts) OVER (ORDER BY ts) AS end_ts FROM e),
+        d AS (SELECT s.start_ts, s.end_ts, list_sort(list_distinct(list(o.provider))) AS down
+              FROM seg s LEFT JOIN _sim_outages o ON o.start_ts <= s.start_ts AND s.start_ts < o.end_ts
+              WHERE s.end_ts IS NOT NULL AND o.provider IS NOT NULL
+              GROUP BY s.start_ts, s.end_ts)
+        SELECT unnest(range(epoch_us(start_ts) // {HOUR_US}, (epoch_us(end_ts) - 1) // {HOUR_US} + 1)) AS hour,
+               start_ts, end_ts, down
+        FROM d"""
+
+
+def weight_sql(options: SimulationOptions, cuts: Cuts) -> str:
+    """How many real calls one stored record stands for: 1 / --sample-rate when given (it
+    overrides the stored weights), else its sample_weight (1 unless the log was sampled)."""
+    if options.sample_rate is not None:
+        return repr(1.0 / float(options.sample_rate))  # a validated float, safe as a literal
+    return "coalesce(c.sample_weight, 1.0)" if cuts.has_weight else "1.0"
 
 
 def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_hash: bool,
-               per_call: bool = False, table: str = "calls") -> tuple[str, list[Any]]:
+               per_call: bool = False, table: str = "calls",
+               model_keys: dict[str, str | None] | None = None) -> tuple[str, list[Any]]:
     """The classes of calls of the period, or with `per_call` one row per call of `table` (the
     calls, or a sample of them made by `sample_table_sql`, which carries each call's hash `h`
     and `cache_hit`): single calls keep their own output tokens and logged latency, which
     latency percentiles need.
     """
-    case, params = route_case(policy.routes)
+    case, params = route_case(policy.routes, model_keys)
     hashed = _hash_sql(options, has_call_hash)
     ab = _floor_to_cut("((c.h & 4294967295) / 4294967296.0)", cuts.ab) if policy.ab else "0.0"
     esc = _floor_to_cut("((c.h >> 32) / 4294967296.0)", cuts.escalation) if policy.cascade else "0.0"
@@ -118,47 +146,62 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
     long_input = f"CASE WHEN c.input_tokens > {int(cuts.long_input)} THEN c.input_tokens END" if cuts.long_input is not None else "NULL::BIGINT"
     hit, join = (("c.cache_hit", "") if table != "calls"
                  else ("_sim_hits.rid IS NOT NULL", "LEFT JOIN _sim_hits ON _sim_hits.rid = c.call_rowid"))
-    retry = "c.status = 'error' AND c.error_type IN ('rate_limit', 'server')" if policy.failover.use_logged_errors else "false"
+    bucket = f"epoch_us(c.ts) // {int(cuts.latency_bucket_us)}" if cuts.latency_bucket_us else "0"
+    weight = weight_sql(options, cuts)
     calls = f"""
         SELECT CAST(epoch_us(c.ts) // 86400000000 AS INTEGER) AS day,  -- days since 1970-01-01 UTC
                lower(c.provider) AS logged_provider, c.model_key AS logged_key,
                coalesce(c.task, 'other') AS task, coalesce(c.category_confidence, 0.0) < ? AS unsure,
-               c.tags['data_class'] AS data_class, c.status = 'ok' AS ok, coalesce({retry}, false) AS retry,
+               c.tags['data_class'] AS data_class, c.status = 'ok' AS ok,
+               coalesce(c.status = 'error' AND c.error_type IN ('rate_limit', 'server'), false) AS retry,
+               coalesce(c.operation = 'embedding', false) AS is_embedding, {bucket} AS lat_bucket,
                coalesce(c.is_batch, false) AS is_batch, {hit} AS cache_hit,
-               {case} AS route_idx, {ab} AS ab_cut, {esc} AS esc_cut, {_down_sql(policy)} AS down,
+               {case} AS route_idx, {ab} AS ab_cut, {esc} AS esc_cut, {_down_sql(cuts)} AS down,
                (c.cost_usd IS NOT NULL OR coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0) AS baseline_known,
-               {long_input} AS long_input,
+               {long_input} AS long_input, {weight} AS w,
                coalesce(c.input_tokens, 0) AS tin, coalesce(c.cached_input_tokens, 0) AS tcr,
                coalesce(c.cache_write_tokens, 0) AS tcw, coalesce(c.output_tokens, 0) AS tout,
                greatest(coalesce(c.input_tokens, 0) - coalesce(c.cached_input_tokens, 0)
                         - coalesce(c.cache_write_tokens, 0), 0) AS tunc,
+               least(coalesce(c.reasoning_tokens, 0), coalesce(c.output_tokens, 0)) AS trs,
+               c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 AS empty,
                CASE WHEN coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 THEN coalesce(c.cost_usd, 0)
                     ELSE c.cost_usd END AS actual,
                c.latency_ms, {"c.call_rowid" if table == "calls" else "c.ref"} AS ref
         FROM (SELECT c.*{", c.rowid AS call_rowid, " + hashed + " AS h" if table == "calls" else ""}
               FROM {table} c WHERE {period_sql(options)}) c
-        {join} CROSS JOIN o"""
-    dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_batch, cache_hit, "
-            "route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
+        {join} {_seg_join(cuts)}"""
+    dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, lat_bucket, "
+            "is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
-        body = (f"SELECT {dims}, count(*) AS n, sum(tin) AS tin, sum(tcr) AS tcr, sum(tcw) AS tcw, sum(tout) AS tout, "
-                f"sum(tunc) AS tunc, sum(actual) AS actual, NULL::DOUBLE AS latency_ms, NULL::BIGINT AS ref "
+        weighted = cuts.has_weight or options.sample_rate is not None
+        times = " * w" if weighted else ""  # unweighted logs (the usual case) sum plain integers
+        body = (f"SELECT {dims}, {'sum(w)' if weighted else 'count(*)'} AS n, sum(tin{times}) AS tin, "
+                f"sum(tcr{times}) AS tcr, sum(tcw{times}) AS tcw, sum(tout{times}) AS tout, sum(tunc{times}) AS tunc, "
+                f"sum(trs{times}) AS trs, coalesce({'sum(w)' if weighted else 'count(*)'} FILTER (WHERE empty), 0) AS nz, "
+                f"sum(actual{' * CAST(w AS DECIMAL(18, 6))' if weighted else ''}) AS actual, NULL::DOUBLE AS latency_ms, NULL::BIGINT AS ref "
                 f"FROM ({calls}) GROUP BY {dims}")
     else:
-        body = f"SELECT {dims}, 1 AS n, tin, tcr, tcw, tout, tunc, actual, latency_ms, ref FROM ({calls})"
-    sql = f"""
-    WITH o AS (SELECT coalesce(list({{'provider': provider, 'start_ts': start_ts, 'end_ts': end_ts}}), []) AS outages
-               FROM _sim_outages)
-    {body}"""
-    return sql, [threshold, *params]
+        body = (f"SELECT {dims}, 1.0 AS n, tin, tcr, tcw, tout, tunc, trs, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
+                f"actual, latency_ms, ref FROM ({calls})")
+    return body, [threshold, *params]
+
+
+def _seg_join(cuts: Cuts) -> str:
+    """The join that gives each call its outage/breaker stretch (none without outages)."""
+    if cuts.outages is None:
+        return ""
+    return (f"LEFT JOIN _sim_down_seg seg ON seg.hour = epoch_us(c.ts) // {HOUR_US} "
+            "AND c.ts >= seg.start_ts AND c.ts < seg.end_ts")
 
 
 SAMPLED_COLUMNS = ("ts", "provider", "model", "model_key", "task", "complexity", "operation", "status",
                    "error_type", "tags", "category_confidence", "is_batch", "cost_usd", "input_tokens",
-                   "cached_input_tokens", "cache_write_tokens", "output_tokens", "latency_ms")
+                   "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens", "latency_ms")
 
 
-def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: bool, below: int | None) -> str:
+def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: bool, below: int | None,
+                     has_weight: bool = False) -> str:
     """The calls of the period whose hash(call hash) is below `below` (all when None), with the
     columns a replay reads and whether each is a cache hit (`_sim_hits`)."""
     uses_tags = any(key.startswith("tags.") for route in policy.routes for key in (route.when or {}))
@@ -166,14 +209,15 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
                      for x in SAMPLED_COLUMNS)  # tags only matter here for routes on them
     hashed = _hash_sql(options, has_call_hash)
     sample = "" if below is None else f"AND hash({hashed}) < {int(below)}"
-    return (f"SELECT {cols}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
+    weight = ", c.sample_weight" if has_weight else ""
+    return (f"SELECT {cols}{weight}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 
 
-def _availability(policy: Policy, providers_col: str) -> str:
+def _availability(policy: Policy, cuts: Cuts, providers_col: str) -> str:
     """SQL list of booleans: is each model of the chain available for this class?"""
     down = []
-    if policy.failover.outages:
+    if cuts.outages is not None:
         down.append("coalesce(list_contains(b.down, p), false)")
     if policy.failover.use_logged_errors:
         down.append("(b.retry AND p = b.logged_provider)")
@@ -182,16 +226,29 @@ def _availability(policy: Policy, providers_col: str) -> str:
     return f"list_transform({providers_col}, lambda p: NOT ({' OR '.join(down)}))"
 
 
-def decisions_sql(policy: Policy, source: str, source_params: list[Any]) -> tuple[str, list[Any]]:
+def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[Any],
+                  degrade_key: str | None) -> tuple[str, list[Any]]:
     """Per row of `source` (a class of calls): routed tier, chain, chosen model (or failure),
-    escalation model, and the cascade, fallback and uncertainty flags."""
+    escalation model, and the cascade, fallback, degradation and uncertainty flags.
+
+    A call only goes to a model of its operation: an embedding call routed to a chat model (or
+    a chat call to an embedding model) keeps its logged model and is counted `incompatible`.
+    A call that failed in the logs fails again where it failed: on its logged provider for a 429
+    or 5xx, on its logged model for any other error; answered elsewhere, it is priced there.
+    When the chain runs out, `failover.degrade_to` answers it (that model if available, or a
+    cached answer at no cost) and it counts as `degraded` instead of failed; never a call of a
+    compliance route (its data may not go elsewhere).
+    """
     order = policy.tier_order()
     from_idx = order.index(policy.cascade.from_) if policy.cascade else -1
     to_idx = order.index(policy.cascade.to) if policy.cascade else -1
+    cached = policy.failover.degrade_to == "cached"
     sql = f"""
     WITH src AS ({source}),
     e AS (SELECT any_value(keys) AS esc_keys, any_value(providers) AS esc_providers
           FROM _sim_chains WHERE chain = ?),
+    dg AS (SELECT any_value(model_key) AS dg_key, lower(coalesce(any_value(provider), '')) AS dg_provider
+           FROM model_info WHERE model_key = ?),
     b AS (
         SELECT s.*, rt.keep, rt.compliance, rt.model_key AS route_model, rt.tier_idx AS routed_tier,
                CASE WHEN rt.tier_idx IS NOT NULL AND s.unsure THEN least(rt.tier_idx + 1, ?) ELSE rt.tier_idx END AS tier_idx
@@ -200,21 +257,42 @@ def decisions_sql(policy: Policy, source: str, source_params: list[Any]) -> tupl
         SELECT b.*, CASE WHEN b.keep THEN NULL WHEN b.route_model IS NOT NULL THEN {MODEL_CHAIN} + b.route_idx
                          WHEN a.chain IS NOT NULL THEN a.chain ELSE b.tier_idx END AS chain
         FROM b LEFT JOIN _sim_ab a ON a.tier_idx = b.tier_idx AND b.ab_cut >= a.lo AND b.ab_cut < a.hi),
+    k AS (
+        SELECT r.*, NOT r.keep AND ch.embedding IS DISTINCT FROM r.is_embedding AS incompatible,
+               coalesce(ll.keys, ch.keys) AS ch_keys, coalesce(ll.providers, ch.providers) AS ch_providers
+        FROM r LEFT JOIN _sim_chains ch ON ch.chain = r.chain
+        LEFT JOIN _sim_llat ll ON ll.tier_idx = r.chain AND ll.bucket = r.lat_bucket),
     l AS (
-        SELECT r.*,
-               CASE WHEN r.keep THEN [r.logged_key] WHEN r.compliance THEN ch.keys[1:1] ELSE ch.keys END AS keys,
-               CASE WHEN r.keep THEN [lower(coalesce(lk.provider, r.logged_provider))]
-                    WHEN r.compliance THEN ch.providers[1:1] ELSE ch.providers END AS providers
-        FROM r LEFT JOIN _sim_chains ch ON ch.chain = r.chain LEFT JOIN model_info lk ON lk.model_key = r.logged_key),
+        SELECT k.* EXCLUDE (ch_keys, ch_providers),
+               CASE WHEN k.keep OR k.incompatible THEN [k.logged_key] WHEN k.compliance THEN k.ch_keys[1:1]
+                    ELSE k.ch_keys END AS keys,
+               CASE WHEN k.keep OR k.incompatible THEN [lower(coalesce(lk.provider, k.logged_provider))]
+                    WHEN k.compliance THEN k.ch_providers[1:1] ELSE k.ch_providers END AS providers
+        FROM k LEFT JOIN model_info lk ON lk.model_key = k.logged_key),
     i AS (
-        SELECT b.*, list_position({_availability(policy, "b.providers")}, true) AS main_idx,
-               list_position({_availability(policy, "e.esc_providers")}, true) AS esc_idx, e.esc_keys
-        FROM l b CROSS JOIN e),
-    picked AS (SELECT * EXCLUDE (keys, providers, esc_keys), keys[main_idx] AS final_key, esc_keys[esc_idx] AS esc_pick FROM i)
-    SELECT * EXCLUDE (esc_pick),
-           main_idx IS NULL AS failed, coalesce(main_idx, 1) > 1 AS fell_back,
-           (main_idx IS NOT NULL AND tier_idx = ? AND NOT keep AND route_model IS NULL AND esc_idx IS NOT NULL) AS cascaded,
+        SELECT b.*, list_position({_availability(policy, cuts, "b.providers")}, true) AS main_idx,
+               list_position({_availability(policy, cuts, "e.esc_providers")}, true) AS esc_idx, e.esc_keys,
+               dg.dg_key IS NOT NULL AND ({_availability(policy, cuts, "[dg.dg_provider]")})[1] AS dg_ok,
+               dg.dg_key, dg.dg_provider
+        FROM l b CROSS JOIN e CROSS JOIN dg),
+    picked AS (
+        SELECT * EXCLUDE (keys, providers, esc_keys, dg_key, dg_ok, dg_provider),
+               main_idx IS NULL AND NOT compliance AND ({'true' if cached else 'dg_ok'}) AS degraded,
+               CASE WHEN main_idx IS NULL AND dg_ok AND NOT compliance THEN dg_key ELSE keys[main_idx] END AS final_key,
+               CASE WHEN main_idx IS NULL AND dg_ok AND NOT compliance THEN dg_provider
+                    ELSE providers[main_idx] END AS final_provider,
+               esc_keys[esc_idx] AS esc_pick
+        FROM i),
+    landed AS (
+        SELECT *, NOT ok AND (main_idx IS NOT NULL OR final_key IS NOT NULL)
+                  AND ((retry AND final_provider = logged_provider) OR final_key IS NOT DISTINCT FROM logged_key) AS relapsed
+        FROM picked)
+    SELECT * EXCLUDE (esc_pick, final_provider, relapsed),
+           (main_idx IS NULL AND NOT degraded) OR relapsed AS failed,
+           coalesce(main_idx, 1) > 1 AND NOT relapsed AS fell_back,
+           (main_idx IS NOT NULL AND NOT relapsed AND tier_idx = ? AND NOT keep AND NOT incompatible
+            AND route_model IS NULL AND esc_idx IS NOT NULL) AS cascaded,
            CASE WHEN tier_idx = ? THEN esc_pick END AS esc_key,
            tier_idx IS DISTINCT FROM routed_tier AS moved_up
-    FROM picked"""
-    return sql, [*source_params, to_idx, len(order) - 1, from_idx, from_idx]
+    FROM landed"""
+    return sql, [*source_params, to_idx, degrade_key, len(order) - 1, from_idx, from_idx]

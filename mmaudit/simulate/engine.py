@@ -17,6 +17,7 @@ everything after it reads classes, which is what keeps ten million calls to seco
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
@@ -24,17 +25,23 @@ import duckdb
 from mmaudit.errors import ConfigError
 from mmaudit.policy import Policy
 from mmaudit.pricing.sql import MONEY, cost_from_sums_sql, rate_window_sql
+from mmaudit.modelref import resolve_models
+from mmaudit.policy_check import replay_warnings
 from mmaudit.simulate.decide import (
     Cuts,
     SimulationOptions,
     decisions_sql,
+    down_segments_sql,
     hits_sql,
+    period_sql,
     sample_table_sql,
     source_sql,
 )
+from mmaudit.simulate.profiles import load_profiles, moved_output_sql, profile_joins
+from mmaudit.simulate.timeline import breaker_windows, latency_bucket_us, latency_ranks
 from mmaudit.simulate.result import SimulationResult
 from mmaudit.simulate.summary import summarise
-from mmaudit.simulate.tables import load_chains, load_tables, resolve_models
+from mmaudit.simulate.tables import load_chains, load_tables, when_model_keys
 
 LATENCY_SAMPLE = 100_000
 _TOKENS = ("tin", "tcr", "tcw", "tout", "tunc")
@@ -45,13 +52,14 @@ def _models_table(con: duckdb.DuckDBPyConnection) -> None:
     """model_info plus each model's lowest long-context threshold, for one join per role."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _sim_models AS
-        SELECT mi.model_key, coalesce(mi.token_ratio, 1.0) AS token_ratio, mi.ttft_ms, mi.output_tokens_per_s, lc.lc_min
+        SELECT mi.model_key, coalesce(mi.token_ratio, 1.0) AS token_ratio, mi.ttft_ms, mi.output_tokens_per_s, lc.lc_min,
+               coalesce(mi.mode = 'reasoning', false) AS reasoning
         FROM model_info mi
         LEFT JOIN (SELECT model_key, min(lc_threshold) AS lc_min FROM price_rates GROUP BY model_key) lc USING (model_key)"""
     )
 
 
-def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str]) -> Cuts:
+def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], options: SimulationOptions) -> Cuts:
     """Every value a call's fractions and input tokens are compared with under this policy."""
     ab = [r[0] for r in con.execute("SELECT lo FROM _sim_ab UNION SELECT hi FROM _sim_ab").fetchall()]
     if policy.cascade and policy.cascade.from_quality:
@@ -65,14 +73,28 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str]) 
         "SELECT (SELECT min(lc_threshold) FROM price_rates), max(token_ratio) / min(token_ratio) FROM _sim_models"
     ).fetchall()[0]
     long_input = int(lc_min / widest) if lc_min is not None else None
-    return Cuts(ab=ab, escalation=escalation, long_input=long_input)
+    lo, hi = con.execute("SELECT min(start_ts), max(end_ts) FROM _sim_outages").fetchall()[0]
+    if lo is not None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_down_seg AS {down_segments_sql()}")
+    return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
+                latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options))
 
 
-def _scaled(prefix: str, ratio: str, when: str = "true") -> str:
-    """A class's summed tokens moved to another model (scaled by the tokenizers' ratio);
-    zeros where `when` is false."""
-    return ", ".join(f"CASE WHEN {when} THEN CAST(round(s.{t} * {ratio}) AS BIGINT) ELSE 0 END AS {prefix}{p}"
-                     for t, p in zip(_TOKENS, _PARTS))
+def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool) -> str:
+    """A class's summed tokens moved to the model `key` (joined as `role`): input parts scaled
+    by the tokenizers' ratio, output as profiles.moved_output_sql says (unchanged on the
+    logged model); zeros where `when` is false. `imputed`: failed logged calls count as answered
+    calls of their task (columns i*), else the logged tokens."""
+    col = (lambda t: f"s.i{t}") if imputed else (lambda t: f"s.{t}")
+    parts = []
+    for t, p in zip(_TOKENS, _PARTS):
+        if t == "tout":
+            moved = moved_output_sql(role, ratio, col("tout"), col("trs"))
+            value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('tout')} ELSE {moved} END"
+        else:
+            value = f"{col(t)} * {ratio}"
+        parts.append(f"CASE WHEN {when} THEN CAST(round({value}) AS BIGINT) ELSE 0 END AS {prefix}{p}")
+    return ", ".join(parts)
 
 
 def _long(prefix: str, ratio: str, model: str) -> str:
@@ -87,57 +109,81 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
     cascade = policy.cascade
     to_idx = policy.tier_order().index(cascade.to) if cascade else -1
     rate = "(1 - coalesce(qm.score, 1))" if cascade and cascade.from_quality else "coalesce(et.rate, ed.rate, 0)"
-    m_ratio, e_ratio, b_ratio = (f"{m}.token_ratio / coalesce(ms.token_ratio, 1.0)" for m in ("mt", "me", "mb"))
+    m_ratio, e_ratio, b_ratio = (f"coalesce({m}.token_ratio / coalesce(ms.token_ratio, 1.0), 1.0)" for m in ("mt", "me", "mb"))
+    imputed = ", ".join(f"s0.{t} + s0.nz * coalesce(a.{t}, 0) AS i{t}" for t in ("tin", "tcr", "tcw", "tout", "trs"))
+    m_out = f"CASE WHEN s.final_key IS NOT DISTINCT FROM s.logged_key THEN s.itout ELSE {moved_output_sql('mt', m_ratio, 's.itout', 's.itrs')} END"
+    e_out = moved_output_sql("me", e_ratio, "s.itout", "s.itrs")
     return f"""
     WITH d AS ({decisions}),
-    s AS (
+    s0 AS (
         SELECT d.*, d.cascaded AND d.esc_cut < {rate} AS escalated
         FROM d
         LEFT JOIN _sim_quality qm ON qm.model_key = d.final_key AND qm.task = d.task
         LEFT JOIN _sim_esc et ON et.task = d.task
-        LEFT JOIN (SELECT rate FROM _sim_esc WHERE task = 'default') ed ON true)
-    SELECT s.day, s.task, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
+        LEFT JOIN (SELECT rate FROM _sim_esc WHERE task = 'default') ed ON true),
+    s AS (  -- a failed logged call carries no tokens: answered elsewhere it is priced as an answered call of its task
+        SELECT s0.*, {imputed},
+               s0.tunc + s0.nz * greatest(coalesce(a.tin - a.tcr - a.tcw, 0), 0) AS itunc
+        FROM s0 LEFT JOIN _sim_task_tokens a ON a.task = s0.task)
+    SELECT s.day, s.task, s.route_idx, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
            s.keep, s.route_model IS NOT NULL AS model_route, s.compliance, s.failed, s.fell_back, s.escalated,
-           s.cache_hit, s.moved_up, s.final_key, CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
+           s.cache_hit, s.moved_up, s.degraded, s.incompatible, s.final_key,
+           CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
            s.ok, s.data_class, s.is_batch, s.baseline_known, s.n, s.actual, s.ref,
-           {_scaled("m_", f"coalesce({m_ratio}, 1.0)")},
-           {_scaled("e_", f"coalesce({e_ratio}, 1.0)", "s.escalated")},
-           {_scaled("b_", f"coalesce({b_ratio}, 1.0)", "true" if base_key else "false")},
-           {_long("m_", f"coalesce({m_ratio}, 1.0)", "mt")},
-           CASE WHEN s.escalated THEN {_long("e_", f"coalesce({e_ratio}, 1.0)", "me").removesuffix(" AS e_lc")} END AS e_lc,
-           {_long("b_", f"coalesce({b_ratio}, 1.0)", "mb")},
-           CASE WHEN s.cache_hit THEN 0 ELSE
+           {_moved("m_", "mt", "s.final_key", m_ratio, "true", True)},
+           {_moved("e_", "me", "s.esc_key", e_ratio, "s.escalated", True)},
+           {_moved("b_", "mb", "mb.model_key", b_ratio, "true" if base_key else "false", False)},
+           {_long("m_", m_ratio, "mt")},
+           CASE WHEN s.escalated THEN {_long("e_", e_ratio, "me").removesuffix(" AS e_lc")} END AS e_lc,
+           {_long("b_", b_ratio, "mb")},
+           CASE WHEN s.cache_hit OR (s.degraded AND s.final_key IS NULL) THEN 0 ELSE
                (CASE WHEN s.failed THEN NULL
                      WHEN mt.ttft_ms IS NOT NULL AND mt.output_tokens_per_s > 0
-                          THEN mt.ttft_ms + round(s.tout * coalesce({m_ratio}, 1.0)) * 1000.0 / mt.output_tokens_per_s
+                          THEN mt.ttft_ms + round({m_out}) * 1000.0 / mt.output_tokens_per_s
                      WHEN s.final_key = s.logged_key THEN s.latency_ms END)
                + CASE WHEN s.escalated
-                      THEN coalesce(me.ttft_ms + round(s.tout * coalesce({e_ratio}, 1.0)) * 1000.0 / nullif(me.output_tokens_per_s, 0), 0)
+                      THEN coalesce(me.ttft_ms + round({e_out}) * 1000.0 / nullif(me.output_tokens_per_s, 0), 0)
                       ELSE 0 END
            END AS latency
     FROM s
     LEFT JOIN _sim_models mt ON mt.model_key = s.final_key
     LEFT JOIN _sim_models ms ON ms.model_key = s.logged_key
     LEFT JOIN _sim_models me ON me.model_key = s.esc_key
-    LEFT JOIN _sim_models mb ON mb.model_key = ?"""
+    LEFT JOIN _sim_models mb ON mb.model_key = ?
+    LEFT JOIN _sim_visible vs ON vs.model_key = s.logged_key AND vs.task = s.task
+    LEFT JOIN _sim_reasoning ra ON ra.model_key = '*' AND ra.task = s.task
+    {profile_joins("mt", "s.final_key")}
+    {profile_joins("me", "s.esc_key")}
+    {profile_joins("mb", "mb.model_key")}"""
 
 
-_DIMENSIONS = ("day", "task", "tier_idx", "answer_tier", "keep", "model_route", "compliance", "failed", "fell_back",
-               "escalated", "cache_hit", "moved_up", "final_key", "esc_key", "ok", "data_class", "is_batch",
+_DIMENSIONS = ("day", "task", "route_idx", "tier_idx", "answer_tier", "keep", "model_route", "compliance", "failed", "fell_back",
+               "escalated", "cache_hit", "moved_up", "degraded", "incompatible", "final_key", "esc_key", "ok", "data_class", "is_batch",
                "baseline_known", "m_lc", "e_lc", "b_lc")
 
 
-def _replay_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_hash: bool, base_key: str | None,
-                per_call: bool = False, table: str = "calls") -> tuple[str, list[Any]]:
-    source, source_params = source_sql(policy, options, cuts, has_call_hash, per_call, table)
-    decisions, params = decisions_sql(policy, source, source_params)
+@dataclass(frozen=True)
+class _Plan:
+    """What a replay of one policy has worked out before it scans the calls."""
+
+    cuts: Cuts
+    has_call_hash: bool
+    base_key: str | None
+    when_keys: dict[str, str | None]  # price key of each `when: {model: ...}` value
+    degrade_key: str | None  # price key of `failover.degrade_to` (a model)
+
+
+def _replay_sql(policy: Policy, options: SimulationOptions, plan: _Plan, per_call: bool = False,
+                table: str = "calls") -> tuple[str, list[Any]]:
+    source, source_params = source_sql(policy, options, plan.cuts, plan.has_call_hash, per_call, table, plan.when_keys)
+    decisions, params = decisions_sql(policy, plan.cuts, source, source_params, plan.degrade_key)
+    base_key = None if per_call else plan.base_key
     return _measures_sql(policy, decisions, base_key), [*params, base_key]
 
 
-def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, cuts: Cuts,
-               has_call_hash: bool, base_key: str | None) -> None:
+def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, plan: _Plan) -> None:
     """_sim_groups: the replayed classes summed by everything the figures break down by."""
-    replay, params = _replay_sql(policy, options, cuts, has_call_hash, base_key)
+    replay, params = _replay_sql(policy, options, plan)
     dims = ", ".join(_DIMENSIONS)
     sums = ", ".join(f"sum({x}{p}) AS {x}{p}" for x in ("m_", "e_", "b_") for p in _PARTS)
     con.execute(
@@ -147,13 +193,14 @@ def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     )
 
 
-def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, cuts: Cuts,
-             has_call_hash: bool, calls: int) -> None:
+def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, plan: _Plan,
+             records: int) -> None:
     """_sim_latency (task, latency, calls) and _sim_over (task, over budget, calls looked at),
     from every call when there are at most LATENCY_SAMPLE, else from a seeded sample."""
-    below = None if calls <= LATENCY_SAMPLE else int(LATENCY_SAMPLE / calls * 2**64)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sample AS {sample_table_sql(policy, options, has_call_hash, below)}")
-    replay, params = _replay_sql(policy, options, cuts, has_call_hash, None, True, "_sim_sample")
+    below = None if records <= LATENCY_SAMPLE else int(LATENCY_SAMPLE / records * 2**64)
+    sample = sample_table_sql(policy, options, plan.has_call_hash, below, plan.cuts.has_weight)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sample AS {sample}")
+    replay, params = _replay_sql(policy, options, plan, True, "_sim_sample")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sampled AS SELECT task, answer_tier, latency FROM ({replay})",
                 params)
     con.execute("""CREATE OR REPLACE TEMP TABLE _sim_latency AS
@@ -179,8 +226,9 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _sim_final AS
         WITH p AS (
-            SELECT g.*, (pm.model_key IS NOT NULL OR g.failed) AS priced,
-                   CASE WHEN g.failed THEN 0 ELSE {main} END + CASE WHEN g.escalated THEN {esc} ELSE 0 END AS model_cost,
+            SELECT g.*, (pm.model_key IS NOT NULL OR g.failed OR (g.degraded AND g.final_key IS NULL)) AS priced,
+                   CASE WHEN g.failed OR g.final_key IS NULL THEN 0 ELSE {main} END
+                   + CASE WHEN g.escalated THEN {esc} ELSE 0 END AS model_cost,
                    CAST({baseline} AS {MONEY}) AS baseline_cost
             FROM _sim_groups g
             LEFT JOIN price_rates pm ON pm.model_key = g.final_key AND {rate_window_sql("pm", day)}
@@ -191,10 +239,19 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None) -> None:
     )
 
 
-def _has_call_hash(con: duckdb.DuckDBPyConnection) -> bool:
-    """Databases written before migration 0002 (opened read-only, so not migrated) have no call_hash."""
+def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
+    """Databases written before a migration (opened read-only, so not migrated) lack its columns:
+    call_hash (0002), sample_weight (0003)."""
     return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'calls' "
-                            "AND column_name = 'call_hash' AND NOT internal").fetchall()[0][0])
+                            "AND column_name = ? AND NOT internal", [column]).fetchall()[0][0])
+
+
+def _weighted(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
+    """Whether some call of the period stands for more (or fewer) than one call."""
+    if not _has_column(con, "sample_weight"):
+        return False
+    return bool(con.execute(f"SELECT count(*) FROM calls c WHERE coalesce(c.sample_weight, 1) <> 1 AND {period_sql(options)}"
+                            ).fetchall()[0][0])
 
 
 def _baseline_key(options: SimulationOptions, con: duckdb.DuckDBPyConnection) -> str | None:
@@ -207,22 +264,40 @@ def _baseline_key(options: SimulationOptions, con: duckdb.DuckDBPyConnection) ->
     return resolve_models(con, {name}, "--baseline")[name]
 
 
-def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions = SimulationOptions(),
-               source: str = "policy") -> SimulationResult:
-    """Replay the stored calls against `policy`. Needs pricing registered on `con`."""
+def prepare_replay(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, source: str,
+                   base_key: str | None) -> tuple[_Plan, int]:
+    """Everything a replay of `policy` works out before it scans the calls: the policy's tables,
+    the models, breaker windows, latency ranks, token profiles and the cuts. Returns the plan and
+    the number of breaker openings. Used by run_policy and by the per-call quality replay."""
     keys = resolve_models(con, policy.models(), source)
-    base_key = _baseline_key(options, con)
     load_tables(con, policy, keys)
     load_chains(con)
     _models_table(con)
-    cuts = _cuts(con, policy, keys)
-    has_call_hash = _has_call_hash(con)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_hits AS {hits_sql(policy, options, has_call_hash)}")
-    _aggregate(con, policy, options, cuts, has_call_hash, base_key)
-    calls = int(con.execute("SELECT coalesce(sum(n), 0) FROM _sim_groups").fetchall()[0][0])
-    _latency(con, policy, options, cuts, has_call_hash, calls)
-    _price(con, base_key)
-    result = summarise(con, policy, options)
+    period = period_sql(options)
+    openings = breaker_windows(con, policy, period)
+    latency_ranks(con, policy, period)
+    load_profiles(con, period)
+    cuts = _cuts(con, policy, keys, options)
+    degrade = policy.failover.degrade_to
+    plan = _Plan(cuts, _has_column(con, "call_hash"), base_key, when_model_keys(con, policy),
+                 keys[degrade] if degrade and degrade != "cached" else None)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_hits AS {hits_sql(policy, options, plan.has_call_hash)}")
+    return plan, openings
+
+
+def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions = SimulationOptions(),
+               source: str = "policy") -> SimulationResult:
+    """Replay the stored calls against `policy`. Needs pricing registered on `con`."""
+    if options.sample_rate is not None and not 0 < options.sample_rate <= 1:
+        raise ConfigError(f"--sample-rate must be in (0, 1], not {options.sample_rate}")
+    plan, openings = prepare_replay(con, policy, options, source, _baseline_key(options, con))
+    _aggregate(con, policy, options, plan)
+    period = period_sql(options)
+    records = int(con.execute("SELECT count(*) FROM calls c WHERE " + period).fetchall()[0][0])
+    _latency(con, policy, options, plan, records)
+    _price(con, plan.base_key)
+    result = summarise(con, policy, options, records, breaker_openings=openings, weighted=plan.cuts.has_weight)
+    result.warnings = replay_warnings(con, policy, source)
     from mmaudit.evals.baselines import attach  # measured quality, when evals has outcomes (docs/evals.md)
     attach(con, policy, options, result)
     return result

@@ -21,6 +21,7 @@ GATE_METRICS = (
     # measured quality (docs/evals.md): None without outcomes in the evals table
     "quality", "quality_ci_low", "quality_ci_high", "measured_share", "assumed_share", "pgr",
     "cost_per_success_usd", "beats_random_mix_margin", "beats_random_mix_ci_low", "apgr", "cpt50", "cpt80",
+    "quality_unknown_calls", "degraded_calls", "incompatible_calls", "fallbacks",
 )
 # gate names for figures nested in the JSON (the rest are top-level keys)
 _NESTED = {

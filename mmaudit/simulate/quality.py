@@ -26,9 +26,8 @@ import duckdb
 
 from mmaudit.evals.stats import Interval, mean_interval
 from mmaudit.policy import Policy
-from mmaudit.simulate.decide import SimulationOptions, hits_sql, period_sql, sample_table_sql
+from mmaudit.simulate.decide import SimulationOptions, period_sql, sample_table_sql
 from mmaudit.simulate.measured import Quality, QualityLevels
-from mmaudit.simulate.tables import load_chains, load_tables, resolve_models
 from mmaudit.store import fetch_dicts
 
 MIN_ITEMS = 30
@@ -94,15 +93,10 @@ def replay_per_call(con: duckdb.DuckDBPyConnection, policy: Policy, options: Sim
     measured output tokens, and how many a measured latency."""
     from mmaudit.simulate import engine  # engine imports this module; the replay steps live there
 
-    keys = resolve_models(con, policy.models(), source)
-    load_tables(con, policy, keys)
-    load_chains(con)
-    engine._models_table(con)
-    cuts = engine._cuts(con, policy, keys)
-    has_hash = engine._has_call_hash(con)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_hits AS {hits_sql(policy, options, has_hash)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _ev_sample AS {sample_table_sql(policy, options, has_hash, None)}")
-    replay, params = engine._replay_sql(policy, options, cuts, has_hash, None, True, "_ev_sample")
+    plan, _ = engine.prepare_replay(con, policy, options, source, None)
+    con.execute("CREATE OR REPLACE TEMP TABLE _ev_sample AS "
+                + sample_table_sql(policy, options, plan.has_call_hash, None, plan.cuts.has_weight))
+    replay, params = engine._replay_sql(policy, options, plan, True, "_ev_sample")
     cols = ", ".join((*engine._DIMENSIONS, "ref", "n", "actual", "latency", *_SUMS))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_groups AS SELECT {cols} FROM ({replay})", params)
     measured = _measured_tokens(con), _measured_latency(con)

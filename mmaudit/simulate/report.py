@@ -21,7 +21,9 @@ COMPARISON = [
     Column("fallback_rate", "Fallback", "share"),
     Column("failed_calls", "Failed", "int"),
     Column("quality_risk_calls", "Below quality", "int"),
+    Column("quality_unknown_calls", "Quality unknown", "int"),
     Column("compliance_violations", "Compliance", "int"),
+    Column("unpriced_calls", "Unpriced", "int"),
 ]
 COSTS = [
     Column("policy", "Policy"),
@@ -31,7 +33,8 @@ COSTS = [
     Column("cache_hits", "Cache hits", "int"),
     Column("cache_savings_usd", "Cache savings", "usd"),
     Column("uncertain_moved_up", "Moved up (unsure)", "int"),
-    Column("unpriced_calls", "Unpriced", "int"),
+    Column("degraded_calls", "Degraded", "int"),
+    Column("incompatible_calls", "Kept (wrong operation)", "int"),
 ]
 TIERS = [Column("name", "Tier"), Column("calls", "Calls", "int"), Column("calls_share", "Share", "share"),
          Column("tokens", "Tokens", "int"), Column("cost_usd", "Cost", "usd")]
@@ -57,10 +60,14 @@ def simulation_report(results: list[SimulationResult], period_label: str) -> Rep
         tables.append(Table(f"Models — {r.policy}", MODELS, [asdict(m) for m in r.models]))
         tables.append(Table(f"By task — {r.policy}", TASKS, [asdict(t) for t in r.tasks]))
     tables.extend(quality_tables(results))
-    notes = ["Projected cost includes the fixed monthly cost of self-hosted models for each month they serve calls.",
+    notes = ["Projected cost includes the fixed monthly cost of self-hosted models, prorated to the period's days in each month they serve calls.",
              "Assumptions:"]
     for assumption in dict.fromkeys(a for r in results for a in r.assumptions):
         notes.append(f"  - {assumption}")
+    warnings = list(dict.fromkeys(w for r in results for w in r.warnings))
+    if warnings:
+        notes.append("Warnings (policy values that match none of these calls):")
+        notes += [f"  - {w}" for w in warnings]
     data: dict[str, Any] = _json(results[0]) if len(results) == 1 else {"policies": [_json(r) for r in results]}
     data["period"] = period_label
     return ChartedReport(tables, data, notes, title=f"mmaudit simulate — {period_label}", charts=sweep_charts(results))

@@ -61,6 +61,9 @@ class SimulationResult:
     quality_unknown_calls: int
     compliance_violations: int
     uncertain_moved_up: int
+    degraded_calls: int = 0
+    incompatible_calls: int = 0
+    breaker_openings: int = 0
     tiers: list[TierUse] = field(default_factory=list)
     models: list[ModelUse] = field(default_factory=list)
     tasks: list[TaskUse] = field(default_factory=list)
@@ -72,6 +75,7 @@ class SimulationResult:
     random_mix: RandomMix | None = None
     baselines: list[Baseline] = field(default_factory=list)
     sweep: Sweep | None = None
+    warnings: list[str] = field(default_factory=list)  # policy values that match none of the replayed calls
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

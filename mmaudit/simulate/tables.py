@@ -19,58 +19,72 @@ from typing import Any
 
 import duckdb
 
-from mmaudit.errors import ConfigError
+from mmaudit.modelref import family, family_sql, lookup
 from mmaudit.policy import Policy, Route
+from mmaudit.pricing.schema import TASKS
 
 MODEL_CHAIN = 1000
 AB_CHAIN = 2000
 
 
-def route_case(routes: list[Route]) -> tuple[str, list[Any]]:
+def when_condition(when: dict[str, list[str]], model_keys: dict[str, str | None] | None = None) -> tuple[str, list[Any]]:
+    """SQL over `c` (a call) true when every key of `when` matches, and its parameters.
+
+    Providers match case-insensitively; models through mmaudit.modelref (logged name in any case,
+    the resolved price key, or a dated snapshot of an undated key: `model_keys` holds each
+    value's key)."""
+    conds: list[str] = []
+    params: list[Any] = []
+    model_keys = model_keys or {}
+    for key, values in when.items():
+        marks = ", ".join("?" for _ in values)
+        if key.startswith("tags."):
+            conds.append(f"c.tags[?] IN ({marks})")
+            params.extend([key[len("tags."):], *values])
+        elif key == "model":
+            keys = sorted({k for k in (model_keys.get(v) for v in values) if k is not None})
+            undated = [k for k in keys if family(k) == k]
+            conds.append(f"(lower(c.model) IN ({marks})"
+                         + (f" OR c.model_key IN ({', '.join('?' for _ in keys)})" if keys else "")
+                         + (f" OR {family_sql('c.model_key')} IN ({', '.join('?' for _ in undated)})" if undated else "")
+                         + ")")
+            params.extend([*(v.lower() for v in values), *keys, *undated])
+        elif key == "provider":
+            conds.append(f"lower(c.provider) IN ({marks})")
+            params.extend(v.lower() for v in values)
+        elif key == "task":
+            conds.append(f"coalesce(c.task, 'other') IN ({marks})")
+            params.extend(values)
+        else:  # complexity, operation, status: validated names from policy.ATTRIBUTES
+            conds.append(f"c.{key} IN ({marks})")
+            params.extend(values)
+    return " AND ".join(conds) or "true", params
+
+
+def route_case(routes: list[Route], model_keys: dict[str, str | None] | None = None) -> tuple[str, list[Any]]:
     """CASE giving the index of the first route whose `when` matches (the default otherwise)."""
     arms, params = [], []
     for idx, route in enumerate(routes[:-1]):
-        conds = []
-        for key, values in (route.when or {}).items():
-            marks = ", ".join("?" for _ in values)
-            if key.startswith("tags."):
-                conds.append(f"c.tags[?] IN ({marks})")
-                params.append(key[len("tags."):])
-            elif key == "model":
-                conds.append(f"(c.model IN ({marks}) OR c.model_key IN ({marks}))")
-                params.extend(values)
-            elif key == "task":
-                conds.append(f"coalesce(c.task, 'other') IN ({marks})")
-            else:  # complexity, provider, operation, status: validated names from policy.ATTRIBUTES
-                conds.append(f"c.{key} IN ({marks})")
-            params.extend(values)
-        arms.append(f"WHEN {' AND '.join(conds)} THEN {idx}")
+        cond, cond_params = when_condition(route.when or {}, model_keys)
+        arms.append(f"WHEN {cond} THEN {idx}")
+        params.extend(cond_params)
     if not arms:
         return "0", params
     return f"CASE {' '.join(arms)} ELSE {len(routes) - 1} END", params
 
 
-def resolve_models(con: duckdb.DuckDBPyConnection, names: set[str], source: str) -> dict[str, str]:
-    """Policy model names -> price keys; a name with no price is a config error, never $0."""
-    resolved: dict[str, str] = {}
-    for name in sorted(names):
-        key = con.execute("SELECT mm_model_key(?)", [name]).fetchall()[0][0]
-        if key is None:
-            raise ConfigError(f"{source}: model {name!r} has no price in the price tables (see `mmaudit prices list`)")
-        resolved[name] = key
-    return resolved
-
-
 def load_tables(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str]) -> None:
     order = policy.tier_order()
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_tiers (tier_idx INTEGER, name VARCHAR, max_latency_ms DOUBLE, min_quality DOUBLE)")
-    con.executemany("INSERT INTO _sim_tiers VALUES (?, ?, ?, ?)",
-                    [[i, n, policy.tiers[n].max_latency_ms, policy.tiers[n].min_quality] for i, n in enumerate(order)])
+    if order:
+        con.executemany("INSERT INTO _sim_tiers VALUES (?, ?, ?, ?)",
+                        [[i, n, policy.tiers[n].max_latency_ms, policy.tiers[n].min_quality] for i, n in enumerate(order)])
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_routes (idx INTEGER, tier_idx INTEGER, model_key VARCHAR, keep BOOLEAN, compliance BOOLEAN)")
     rows = []
     for idx, r in enumerate(policy.routes):
-        tier = r.tier if r.tier is not None else (r.default if r.default != "keep" else None)
-        rows.append([idx, order.index(tier) if tier else None, keys[r.model] if r.model else None,
+        tier = r.tier if r.tier is not None else (r.default if r.default in policy.tiers else None)
+        model = _route_model(policy, r)
+        rows.append([idx, order.index(tier) if tier else None, keys[model] if model else None,
                      r.default == "keep", r.is_compliance])
     con.executemany("INSERT INTO _sim_routes VALUES (?, ?, ?, ?, ?)", rows)
     # Chains get integer ids: a tier's is its index, a model route's MODEL_CHAIN + its route index,
@@ -79,8 +93,9 @@ def load_tables(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, 
     for i, name in enumerate(order):
         chains += [[i, pos, keys[m]] for pos, m in enumerate(policy.tiers[name].models)]
     for idx, r in enumerate(policy.routes):
-        if r.model:
-            chains.append([MODEL_CHAIN + idx, 0, keys[r.model]])
+        model = _route_model(policy, r)
+        if model:
+            chains.append([MODEL_CHAIN + idx, 0, keys[model]])
     ab_rows, cumulative = [], {}
     for j, split in enumerate(policy.ab):
         i = order.index(split.tier)
@@ -90,17 +105,33 @@ def load_tables(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, 
         variant = [keys[split.model]] + [keys[m] for m in policy.tiers[split.tier].models if keys[m] != keys[split.model]]
         chains += [[AB_CHAIN + j, pos, k] for pos, k in enumerate(variant)]
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_chain (chain INTEGER, pos INTEGER, model_key VARCHAR)")
-    con.executemany("INSERT INTO _sim_chain VALUES (?, ?, ?)", chains)
+    if chains:
+        con.executemany("INSERT INTO _sim_chain VALUES (?, ?, ?)", chains)
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_ab (tier_idx INTEGER, chain INTEGER, lo DOUBLE, hi DOUBLE)")
     if ab_rows:
         con.executemany("INSERT INTO _sim_ab VALUES (?, ?, ?, ?)", ab_rows)
-    con.execute("CREATE OR REPLACE TEMP TABLE _sim_outages (provider VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _sim_outages (provider VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ, breaker BOOLEAN)")
     if policy.failover.outages:
-        con.executemany("INSERT INTO _sim_outages VALUES (lower(?), ?, ?)",
+        con.executemany("INSERT INTO _sim_outages VALUES (lower(?), ?, ?, false)",
                         [[o.provider, o.start, o.end] for o in policy.failover.outages])
     con.execute("CREATE OR REPLACE TEMP TABLE _sim_esc (task VARCHAR, rate DOUBLE)")
     if policy.cascade and policy.cascade.escalate_rate:
         con.executemany("INSERT INTO _sim_esc VALUES (?, ?)", [list(kv) for kv in policy.cascade.escalate_rate.items()])
+
+
+def _route_model(policy: Policy, route: Route) -> str | None:
+    """The model a route sends calls to: `model: NAME`, or a `default` naming no tier."""
+    if route.model:
+        return route.model
+    if route.default is not None and route.default != "keep" and route.default not in policy.tiers:
+        return route.default
+    return None
+
+
+def when_model_keys(con: duckdb.DuckDBPyConnection, policy: Policy) -> dict[str, str | None]:
+    """The price key of every `when: {model: [...]}` value (None when it names no priced model:
+    it can still match a logged name)."""
+    return lookup(con, {v for r in policy.routes for v in (r.when or {}).get("model", [])})
 
 
 def load_chains(con: duckdb.DuckDBPyConnection) -> None:
@@ -109,14 +140,26 @@ def load_chains(con: duckdb.DuckDBPyConnection) -> None:
         """CREATE OR REPLACE TEMP TABLE _sim_chains AS
         SELECT c.chain, list(c.model_key ORDER BY c.pos) AS keys,
                list(lower(coalesce(mi.provider, '')) ORDER BY c.pos) AS providers,
-               arg_min(c.model_key, c.pos) AS first_key
+               arg_min(c.model_key, c.pos) AS first_key,
+               coalesce(arg_min(mi.mode, c.pos) = 'embedding', false) AS embedding
         FROM _sim_chain c LEFT JOIN model_info mi USING (model_key) GROUP BY c.chain"""
     )
+    quality_table(con)
+
+
+def quality_table(con: duckdb.DuckDBPyConnection) -> None:
+    """_sim_quality (model_key, task, score): the ONE place a replay reads quality from.
+
+    Every task of the vocabulary and of the stored calls gets the model's score for it, or its
+    `default` score when it lists none for the task; no row only where the model has no score
+    at all (quality unknown). Today these are the price table's priors (model_quality)."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _sim_quality AS
         SELECT k.model_key, t.task, coalesce(q.score, d.score) AS score
         FROM (SELECT DISTINCT model_key FROM model_info) k
-        CROSS JOIN (SELECT DISTINCT task FROM model_quality UNION SELECT 'other') t
+        CROSS JOIN (SELECT unnest(?::VARCHAR[]) AS task UNION SELECT DISTINCT task FROM model_quality
+                    UNION SELECT DISTINCT task FROM calls WHERE task IS NOT NULL) t
         LEFT JOIN model_quality q ON q.model_key = k.model_key AND q.task = t.task
-        LEFT JOIN model_quality d ON d.model_key = k.model_key AND d.task = 'default'"""
+        LEFT JOIN model_quality d ON d.model_key = k.model_key AND d.task = 'default'
+        WHERE coalesce(q.score, d.score) IS NOT NULL""", [list(TASKS)]
     )
