@@ -101,8 +101,8 @@ def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedRepor
              "input_tokens": sum(r["input_tokens"] for r in rows), "output_tokens": sum(r["output_tokens"] for r in rows)}
     finding = _finding(head, premium)
     tables = [
-        Table(f"Audit — {options.period.describe()}", [Column("kpi", "Finding"), Column("value", "Value")],
-              [{"kpi": label, "value": format_value(head.get(k), kind)} for k, label, kind in _HEADLINE_LINES],
+        Table(f"Audit — {options.period.describe()}", [Column("kpi", "Finding"), Column("value", "Value", "by_row")],
+              [{"kpi": label, "value": head.get(k), "kind": kind, "key": k} for k, label, kind in _HEADLINE_LINES],
               notes=[finding]),
         Table("Calls, tokens and cost by task x complexity x model", BREAKDOWN_COLUMNS, rows, total),
     ]

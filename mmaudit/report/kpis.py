@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from mmaudit.render import Column, Table, format_value
+from mmaudit.render import Column, Table
 from mmaudit.render_html import Chart
 from mmaudit.report.scope import Scope, fetch
 from mmaudit.report.section import Section, per
@@ -81,9 +81,9 @@ _SUMMARY_LINES: list[tuple[str, str, Any]] = [
 
 
 def summary_table(row: dict[str, Any], title: str) -> Table:
-    """KPI / value pairs; values are formatted here because one column mixes units."""
-    rows = [{"kpi": label, "value": format_value(row.get(key), kind)} for key, label, kind in _SUMMARY_LINES]
-    return Table(title, [Column("kpi", "KPI"), Column("value", "Value")], rows)
+    """KPI / value pairs: one column mixes units, so each row names its kind (CSV keeps numbers)."""
+    rows = [{"kpi": label, "value": row.get(key), "kind": kind, "key": key} for key, label, kind in _SUMMARY_LINES]
+    return Table(title, [Column("kpi", "KPI"), Column("value", "Value", "by_row")], rows)
 
 
 def summary_section(con: duckdb.DuckDBPyConnection, scope: Scope, title: str) -> Section:

@@ -1,4 +1,9 @@
-"""`--fail-if "savings_pct < 30"`: CI gates over a simulation result's JSON keys."""
+"""`--fail-if "savings_pct < 30"`: CI gates over a simulation result's JSON keys.
+
+A gate fails safe (see `mmaudit.gates`): over no calls, over calls none of which has a price, on
+a quality figure while some judged calls have no quality score, or on an undefined figure, it
+fails with the reason instead of passing.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mmaudit.errors import InputError
+from mmaudit.gates import Verdict, nothing_to_judge
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
@@ -29,8 +35,34 @@ class Gate:
     text: str
 
     def fails(self, data: dict[str, Any]) -> bool:
+        """True when the comparison holds (a null figure does not: see `judge`, which fails it)."""
         actual = data.get(self.metric)
         return actual is not None and _OPS[self.op](float(actual), self.value)
+
+    def judge(self, data: dict[str, Any], subject: str, period: str, span: str) -> Verdict:
+        """The verdict on one policy's result; `span` says what the database holds."""
+        actual = data.get(self.metric)
+        reason = unjudgeable(data, self.metric, period, span)
+        if not reason and actual is None:
+            reason = f"{self.metric} is undefined for this result"
+        if reason:
+            return Verdict(self.text, self.metric, actual, self.value, False, subject, reason)
+        return Verdict(self.text, self.metric, actual, self.value, not self.fails(data), subject)
+
+
+def unjudgeable(data: dict[str, Any], metric: str, period: str, span: str) -> str:
+    """Why a result cannot be judged (empty when it can)."""
+    calls = int(data.get("calls") or 0)
+    if not calls:
+        return nothing_to_judge(calls, period, span)
+    if not data.get("compared_calls"):
+        return (f"none of the {calls:,} calls in {period} has a price (unpriced_calls = {data.get('unpriced_calls')}):"
+                " costs and savings are undefined; see `mmaudit prices unknown`")
+    unknown = int(data.get("quality_unknown_calls") or 0)
+    if "quality" in metric and unknown:
+        return (f"quality unknown for {unknown:,} of the {calls:,} calls judged (no score for their model and task"
+                " in the price tables)")
+    return ""
 
 
 def parse_gate(text: str) -> Gate:
