@@ -36,11 +36,17 @@ class Verdict:
     def actual_text(self) -> str:
         return "undefined" if self.actual is None else format_value(self.actual, kind_of(self.metric, self.actual))
 
-    def line(self) -> str:
-        """`FAIL savings_pct = 12.0% (fails if savings_pct < 30) — policy pr: reason`."""
+    def detail(self) -> str:
+        """`savings_pct < 30: actual savings_pct = 12.0%, limit 30 — policy pr: why`."""
         why = f": {self.reason}" if self.reason else ""
-        return (f"{self.status} {self.metric} = {self.actual_text()} (fails if {self.condition}) "
+        return (f"{self.condition}: actual {self.metric} = {self.actual_text()}, limit {self.limit:g} "
                 f"— {self.subject}{why}")
+
+    def line(self) -> str:
+        return f"{self.status} {self.detail()}"
+
+    def stderr_line(self) -> str:
+        return f"gate {'passed' if self.passed else 'failed'}: {self.detail()}"
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "status": self.status}
@@ -76,4 +82,4 @@ def summary_markdown(verdicts: list[Verdict], command: str) -> str:
     failed = [v for v in verdicts if not v.passed]
     head = (f"**mmaudit {command}: FAIL** ({len(failed)} of {len(verdicts)} gates failed)" if failed
             else f"**mmaudit {command}: PASS** ({len(verdicts)} gates passed)")
-    return "\n".join([head, "", *(f"- {v.line()}" for v in verdicts)]) + "\n"
+    return "\n".join([head, "", *(f"- **{v.status}** {v.detail()}" for v in verdicts)]) + "\n"

@@ -77,7 +77,7 @@ def audit(
     emit_any(result, fmt, out)
     append_step_summary(summary_markdown(verdicts, "audit") + "\n" + markdown(result))
     for verdict in verdicts:
-        stderr.print(f"gate {verdict.status.lower()}: {verdict.line()}", highlight=False, markup=False, soft_wrap=True)
+        stderr.print(verdict.stderr_line(), highlight=False, markup=False, soft_wrap=True)
     if any(not v.passed for v in verdicts):
         raise typer.Exit(1)
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
 from mmaudit import store
 from mmaudit.cli.common import (
@@ -91,8 +90,7 @@ def simulate(
     emit_any(report, fmt, out)
     append_step_summary(summary_markdown(verdicts, "simulate") + "\n" + markdown(report))
     for verdict in verdicts:
-        style = "green" if verdict.passed else "bold red"
-        stderr.print(f"[{style}]gate {verdict.status.lower()}:[/{style}] {escape(verdict.line())}", highlight=False, soft_wrap=True)
+        stderr.print(verdict.stderr_line(), highlight=False, markup=False, soft_wrap=True)
     if any(not v.passed for v in verdicts):
         raise typer.Exit(1)
 
