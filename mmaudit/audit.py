@@ -74,7 +74,7 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, premium: list[str]) -
 
 
 _HEADLINE_LINES: list[tuple[str, str, Any]] = [
-    ("calls", "Calls", "int"), ("cost_usd", "Cost (USD)", "usd"),
+    ("calls", "Calls", "int"), ("tokens", "Tokens (input + output)", "int"), ("cost_usd", "Cost (USD)", "usd"),
     ("premium_simple_or_moderate_calls", "Simple/moderate calls on premium", "int"),
     ("premium_simple_or_moderate_call_share", "  share of calls", "share"),
     ("premium_simple_or_moderate_cost_usd", "  their cost (USD)", "usd"),

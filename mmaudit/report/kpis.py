@@ -71,7 +71,8 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
 
 _SUMMARY_LINES: list[tuple[str, str, Any]] = [
     ("calls", "Calls", "int"), ("successful_calls", "Successful calls", "int"),
-    ("failed_calls", "Failed calls", "int"), ("error_rate", "Error rate", "share"),
+    ("failed_calls", "Failed calls", "int"), ("rate_limited_calls", "Rate-limited calls (429)", "int"),
+    ("error_rate", "Error rate", "share"),
     ("rate_limit_rate", "429 rate", "share"), ("cost_usd", "Cost (USD)", "usd"),
     ("cost_per_successful_response_usd", "Cost per successful response", "usd"),
     ("input_tokens", "Input tokens", "int"), ("cached_input_tokens", "Cached input tokens", "int"),
