@@ -39,8 +39,8 @@ def _longest_word(text: str) -> int:
 def column_span(col: Column, cells: list[str]) -> Span:
     widest_cell = max((cell_len(c) for c in cells), default=0)
     natural = max(widest_cell, cell_len(col.header))
-    if is_number(col):  # a number never wraps; its header may
-        return Span(natural, max(widest_cell, _longest_word(col.header), 1))
+    if is_number(col):  # a number never wraps; its header may, onto two or three lines
+        return Span(natural, max(widest_cell, _longest_word(col.header), -(-cell_len(col.header) // 3), 1))
     # a label wraps at spaces, and a long identifier (a model id) folds onto the next line:
     # the whole text stays, only the line breaks move
     return Span(natural, max(min(natural, TEXT_MIN), _longest_word(col.header), 1))
