@@ -85,8 +85,8 @@ _HEADLINE_LINES: list[tuple[str, str, Any]] = [
 
 BREAKDOWN_COLUMNS = [
     Column("task", "Task"), Column("complexity", "Complexity"), Column("model", "Model"), Column("tier", "Tier"),
-    Column("calls", "Calls", "int"), Column("input_tokens", "Input tok", "int"),
-    Column("output_tokens", "Output tok", "int"), Column("cost_usd", "Cost (USD)", "usd"),
+    Column("calls", "Calls", "int"), Column("input_tokens", "Input tokens", "int"),
+    Column("output_tokens", "Output tokens", "int"), Column("cost_usd", "Cost (USD)", "usd"),
 ]
 
 
