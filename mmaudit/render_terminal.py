@@ -52,14 +52,15 @@ def extra_width(n_columns: int) -> int:
     return 2 + (n_columns - 1) + 2 * n_columns
 
 
-def _widths(spans: list[Span], width: int) -> list[int] | None:
-    """Fixed widths that fit `width`, or None when the natural ones already do."""
+def _widths(spans: list[Span], width: int, numbers: list[bool]) -> list[int] | None:
+    """Fixed widths that fit `width`, or None when the natural ones already do. Spare room goes
+    to label columns first (a folded label is harder to read than a wrapped header)."""
     room = width - extra_width(len(spans))
     if sum(s.natural for s in spans) <= room:
         return None
     widths = [s.least for s in spans]
     spare = room - sum(widths)
-    for i in sorted(range(len(spans)), key=lambda i: spans[i].natural - spans[i].least):
+    for i in sorted(range(len(spans)), key=lambda i: (numbers[i], spans[i].natural - spans[i].least)):
         give = max(0, min(spare, spans[i].natural - widths[i]))
         widths[i] += give
         spare -= give
@@ -105,7 +106,7 @@ def fit(table: Table, width: int) -> list[tuple[Table, list[int] | None]]:
         title = table.title if len(parts) == 1 else f"{table.title} (part {n} of {len(parts)})"
         part = replace(table, title=title, columns=cols, notes=[])
         spans = [column_span(c, column_cells(part, c)) for c in cols]
-        out.append((part, _widths(spans, width)))
+        out.append((part, _widths(spans, width, [is_number(c) for c in cols])))
     return out
 
 
