@@ -56,13 +56,20 @@ def test_focus_rows_sum_the_actual_cost_by_day_provider_model_and_tags(tmp_path:
     assert search[6].startswith("2025-07-01") and search[7] == "openai-2025-07-mmaudit-estimate"
 
 
+def _at_least_312(python: str) -> bool:
+    """A pyenv shim on PATH may name a Python that is not selected: ask the interpreter itself."""
+    done = subprocess.run([python, "-c", "import sys; sys.exit(sys.version_info < (3, 12))"], capture_output=True)
+    return done.returncode == 0
+
+
 def _validator() -> Path:
     """The focus-validator executable: an existing venv, else one made with Python 3.12+."""
     exe = VALIDATOR_VENV / "bin" / "focus-validator"
     if exe.exists():
         return exe
-    python = next((p for p in (shutil.which("python3.13"), shutil.which("python3.12"),
-                               *sorted(Path("/root/.pyenv/versions").glob("3.1[2-9]*/bin/python"))) if p), None)
+    candidates = [*sorted(Path("/root/.pyenv/versions").glob("3.1[2-9]*/bin/python")),
+                  shutil.which("python3.13"), shutil.which("python3.12")]
+    python = next((p for p in candidates if p and _at_least_312(str(p))), None)
     if python is None:
         pytest.skip("focus-validator 2.x needs Python >= 3.12 and none was found (pyenv or PATH)")
     made = subprocess.run([str(python), "-m", "venv", str(VALIDATOR_VENV)], capture_output=True, text=True)

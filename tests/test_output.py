@@ -42,10 +42,17 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def run(args: list[str], db: Path, width: int = 160, **env: str) -> Any:
-    result = runner.invoke(app, [*args, "--db", str(db)], env={"COLUMNS": str(width), **env})
-    assert result.exit_code == 0, result.output
-    return result
+_SEEN: dict[tuple[str, ...], Any] = {}
+
+
+def run(args: list[str], db: Path, width: int = 160) -> Any:
+    """The command's result (each distinct command and width is run once per session)."""
+    key = (str(db), str(width), *args)
+    if key not in _SEEN or "--out" in args:
+        result = runner.invoke(app, [*args, "--db", str(db)], env={"COLUMNS": str(width)})
+        assert result.exit_code == 0, result.output
+        _SEEN[key] = result
+    return _SEEN[key]
 
 
 def numbers_in(text: str) -> list[tuple[float, int]]:
