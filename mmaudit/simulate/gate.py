@@ -7,24 +7,24 @@ fails with the reason instead of passing.
 
 from __future__ import annotations
 
+import difflib
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from mmaudit.errors import InputError
 from mmaudit.gates import Verdict, nothing_to_judge
+from mmaudit.simulate.result import SimulationResult
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
 }
 _GATE = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$")
-GATE_METRICS = (
-    "calls", "baseline_cost_usd", "projected_cost_usd", "savings_usd", "savings_pct",
-    "cost_per_successful_response_usd", "escalation_rate", "fallback_rate", "failed_calls",
-    "quality_risk_calls", "compliance_violations", "cache_hits", "unpriced_calls",
-)
+# every numeric figure of a result can be gated on (a figure added to SimulationResult too)
+GATE_METRICS = tuple(f.name for f in fields(SimulationResult)
+                     if not str(f.type).startswith(("list", "str")) and f.name != "baseline")
 
 
 @dataclass(frozen=True)
@@ -72,5 +72,7 @@ def parse_gate(text: str) -> Gate:
         raise InputError(f"--fail-if {text!r}: expected METRIC OP NUMBER, e.g. \"savings_pct < 30\"")
     metric, op, value = match.groups()
     if metric not in GATE_METRICS:
-        raise InputError(f"--fail-if {text!r}: unknown metric {metric!r}; one of {', '.join(GATE_METRICS)}")
+        close = difflib.get_close_matches(metric, GATE_METRICS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise InputError(f"--fail-if {text!r}: unknown metric {metric!r}; {hint}one of {', '.join(GATE_METRICS)}")
     return Gate(metric, op, float(value), text.strip())
