@@ -204,7 +204,9 @@ def markdown(report: Report) -> str:
 
 
 def _md_cell(text: str) -> str:
-    return _md_text(text).replace("|", "\\|").strip() or " "
+    """A table cell; a label indented with spaces (a sub-item) keeps its indent as em spaces."""
+    indent = (len(text) - len(text.lstrip(" "))) // 2
+    return "&emsp;" * indent + (_md_text(text).replace("|", "\\|").strip() or " ")
 
 
 def _md_text(text: str) -> str:

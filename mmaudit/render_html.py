@@ -74,6 +74,11 @@ footer dt{font-weight:600}footer dd{margin:0;overflow-wrap:anywhere}
 """
 
 
+def _indent(text: str) -> str:
+    """A label indented with spaces (a sub-item) keeps its indent."""
+    return "&emsp;" * ((len(text) - len(text.lstrip(" "))) // 2)
+
+
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
@@ -90,7 +95,8 @@ def html_table(table: Table) -> str:
     for i, row in enumerate(cells):
         total = table.total is not None and i == len(cells) - 1
         rows.append(('<tr class="total">' if total else "<tr>")
-                    + "".join(f"<td{cls(n)}>{_e(v)}</td>" for v, n in zip(row, numbers)) + "</tr>")
+                    + "".join(f"<td{cls(n)}>{_indent(v)}{_e(v.lstrip(' '))}</td>" for v, n in zip(row, numbers))
+                    + "</tr>")
     notes = "".join(f'<p class="note">{_e(n)}</p>' for n in table.notes)
     return (f'<h2>{_e(table.title)}</h2>\n<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>\n'
             + "\n".join(rows) + f"\n</tbody></table></div>{notes}")
