@@ -97,8 +97,9 @@ def split_columns(table: Table, width: int) -> list[list[int]]:
     return parts
 
 
-def fit(table: Table, width: int) -> list[tuple[Table, list[int] | None]]:
-    """The table as parts that fit `width`, each with fixed column widths (None: natural)."""
+def fit(table: Table, width: int) -> tuple[list[tuple[Table, list[int] | None]], list[str]]:
+    """The table as parts that fit `width`, each with fixed column widths (None: natural), and
+    the legend of labels shortened to fit (`claude-3-5-son…[2]` / `[2] claude-3-5-sonnet-2024…`)."""
     parts = split_columns(table, width)
     out = []
     for n, indexes in enumerate(parts, 1):
@@ -107,7 +108,41 @@ def fit(table: Table, width: int) -> list[tuple[Table, list[int] | None]]:
         part = replace(table, title=title, columns=cols, notes=[])
         spans = [column_span(c, column_cells(part, c)) for c in cols]
         out.append((part, _widths(spans, width, [is_number(c) for c in cols])))
-    return out
+    short, legend = _shortened(table, out)
+    if not short:
+        return out, []
+    return [(_with_labels(part, short), widths) for part, widths in out], legend
+
+
+def _shortened(table: Table, parts: list[tuple[Table, list[int] | None]]) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Label cells that are one long word (a model id) and wider than their column in some part:
+    shortened with an ellipsis and a [n] key, so they neither fold mid-word nor get cropped."""
+    room: dict[str, int] = {}
+    for part, widths in parts:
+        for col, w in zip(part.columns, widths or []):
+            if not is_number(col):
+                room[col.key] = min(room.get(col.key, w), w)
+    short: dict[str, dict[str, str]] = {}
+    legend: list[str] = []
+    for key, w in room.items():
+        for row in table.rows:
+            text = str(row.get(key) or "")
+            if len(text) <= w or " " in text or text in short.get(key, {}):
+                continue
+            tag = f"[{len(legend) + 1}]"
+            if w < len(tag) + 4:
+                continue
+            short.setdefault(key, {})[text] = text[: w - len(tag) - 1] + "…" + tag
+            legend.append(f"{tag} {text}")
+    return short, legend
+
+
+def _with_labels(part: Table, short: dict[str, dict[str, str]]) -> Table:
+    def relabel(row: dict | None) -> dict | None:
+        if row is None:
+            return None
+        return {k: short.get(k, {}).get(str(v), v) if isinstance(v, str) else v for k, v in row.items()}
+    return replace(part, rows=[relabel(r) for r in part.rows], total=relabel(part.total))
 
 
 def rich_table(table: Table, widths: list[int] | None = None) -> RichTable:
@@ -131,9 +166,12 @@ def rich_table(table: Table, widths: list[int] | None = None) -> RichTable:
 def renderables(report: Report, width: int) -> list[RenderableType]:
     items: list[RenderableType] = []
     for table in report.tables:
-        for part, widths in fit(table, width):
+        parts, legend = fit(table, width)
+        for part, widths in parts:
             # the title above the table, not Rich's title: that one wraps to the table's width
             items += [Text(part.title, style="italic"), rich_table(part, widths)]
+        if legend:
+            items += [Text("Shortened labels:", style="dim"), *(Text(line) for line in legend), Text("")]
         items += [Text(n) for n in table.notes]
         if table.notes:
             items.append(Text(""))

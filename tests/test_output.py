@@ -189,3 +189,15 @@ def test_csv_holds_numbers_not_display_strings(sample_db: Path, name: str) -> No
                 assert not display.search(value or ""), (name, key, value)
     for line in text.splitlines():
         assert not line.startswith('"#'), line  # a title is a comment line, never a quoted cell
+
+
+def test_long_identifiers_are_shortened_with_a_legend_not_folded(sample_db: Path) -> None:
+    text = run(["calls"], sample_db, 80).stdout
+    assert "Shortened labels:" in text
+    legend = dict(line.split(" ", 1) for line in text.splitlines() if re.match(r"^\[\d+\] ", line))
+    assert "us.anthropic.claude-3-7-sonnet-20250219-v1:0" in legend.values()
+    for tag, full in legend.items():
+        cell = next(line for line in text.splitlines() if line.rstrip().find(tag) > 0 and not line.startswith("["))
+        assert full[:10] in cell  # the shortened cell starts like the full label
+    above = text.split("Shortened labels:")[0].splitlines()
+    assert not any(line.strip().endswith("-v1:0") and len(line.split()) == 1 for line in above)  # no folded tail
