@@ -1,7 +1,8 @@
 """Terminal tables that fit the width without losing a figure.
 
-A table that is too wide first wraps its headers and label cells (never a number), then is
-split into parts that each repeat the label column. Every number is printed whole at any width
+A table that is too wide first wraps its headers and label cells at spaces (never a number),
+shortens long one-word labels (model ids) with a `[n]` key listed under the table, then is split
+into parts that each repeat the label column. Every number is printed whole at any width
 (80 columns, a pipe, `--out`); a pipe and a file get no trailing padding.
 
 Rich's own fitting crops cells once wrapping is not enough (issue #15: `$41` for $417.50), so
