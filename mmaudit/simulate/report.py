@@ -171,6 +171,25 @@ def all_figures_table(rows: list[dict[str, Any]]) -> Table:
     return Table("All figures" + (f" (Δ against {rows[0]['label']})" if len(rows) > 1 else ""), columns, table_rows)
 
 
+def across_policies(results: list[SimulationResult], labels: list[str], part: str, key: str, figure: str,
+                    kind: Kind, title: str, header: str) -> Table:
+    """One figure of a per-policy breakdown (tasks, models) side by side, with Δ against the first."""
+    values = [{getattr(item, key): getattr(item, figure) for item in getattr(r, part)} for r in results]
+    names = list(dict.fromkeys(n for v in values for n in v))
+    columns = [Column("name", header)] + [Column(f"p{i}", label, kind) for i, label in enumerate(labels)]
+    columns += [Column(f"d{i}", f"Δ {label}", "pts" if kind == "share" else kind, signed=True)
+                for i, label in enumerate(labels) if i]
+    rows = []
+    for name in names:
+        row: dict[str, Any] = {"name": name}
+        for i, v in enumerate(values):
+            row[f"p{i}"] = v.get(name)
+            if i:
+                row[f"d{i}"] = difference(values[0].get(name, 0), v.get(name, 0), kind)[0]
+        rows.append(row)
+    return Table(title, columns, rows)
+
+
 def simulation_report(results: list[SimulationResult], period_label: str,
                       sources: list[PolicySource] | None = None) -> ChartedReport:
     labels = policy_labels(results, sources or [PolicySource(r.policy, "") for r in results])
@@ -182,6 +201,11 @@ def simulation_report(results: list[SimulationResult], period_label: str,
         table, diffs = differences_table(rows, COMPARISON, f"Difference against {labels[0]}")
         tables.append(table)
     tables.append(all_figures_table(payload))
+    if len(results) > 1:
+        tables.append(across_policies(results, labels, "tasks", "task", "cost_usd", "usd",
+                                      f"Projected cost by task (USD), Δ against {labels[0]}", "Task"))
+        tables.append(across_policies(results, labels, "models", "model", "calls", "int",
+                                      f"Calls by model, Δ against {labels[0]}", "Model"))
     for r, label in zip(results, labels):
         tables.append(Table(f"Tier utilisation — {label}", TIERS, [asdict(t) for t in r.tiers]))
         tables.append(Table(f"Models — {label}", MODELS, [asdict(m) for m in r.models]))
