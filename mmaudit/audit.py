@@ -74,7 +74,7 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, premium: list[str]) -
 
 
 _HEADLINE_LINES: list[tuple[str, str, Any]] = [
-    ("calls", "Calls", "int"), ("cost_usd", "Cost (USD)", "usd"),
+    ("calls", "Calls", "int"), ("tokens", "Tokens (input + output)", "int"), ("cost_usd", "Cost (USD)", "usd"),
     ("premium_simple_or_moderate_calls", "Simple/moderate calls on premium", "int"),
     ("premium_simple_or_moderate_call_share", "  share of calls", "share"),
     ("premium_simple_or_moderate_cost_usd", "  their cost (USD)", "usd"),
@@ -85,8 +85,8 @@ _HEADLINE_LINES: list[tuple[str, str, Any]] = [
 
 BREAKDOWN_COLUMNS = [
     Column("task", "Task"), Column("complexity", "Complexity"), Column("model", "Model"), Column("tier", "Tier"),
-    Column("calls", "Calls", "int"), Column("input_tokens", "Input tok", "int"),
-    Column("output_tokens", "Output tok", "int"), Column("cost_usd", "Cost (USD)", "usd"),
+    Column("calls", "Calls", "int"), Column("input_tokens", "Input tokens", "int"),
+    Column("output_tokens", "Output tokens", "int"), Column("cost_usd", "Cost (USD)", "usd"),
 ]
 
 
@@ -101,8 +101,8 @@ def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedRepor
              "input_tokens": sum(r["input_tokens"] for r in rows), "output_tokens": sum(r["output_tokens"] for r in rows)}
     finding = _finding(head, premium)
     tables = [
-        Table(f"Audit — {options.period.describe()}", [Column("kpi", "Finding"), Column("value", "Value")],
-              [{"kpi": label, "value": format_value(head.get(k), kind)} for k, label, kind in _HEADLINE_LINES],
+        Table(f"Audit — {options.period.describe()}", [Column("kpi", "Finding"), Column("value", "Value", "by_row")],
+              [{"kpi": label, "value": head.get(k), "kind": kind, "key": k} for k, label, kind in _HEADLINE_LINES],
               notes=[finding]),
         Table("Calls, tokens and cost by task x complexity x model", BREAKDOWN_COLUMNS, rows, total),
     ]

@@ -1,7 +1,8 @@
 """Turning result objects into what a person or a tool reads: Rich tables, markdown, JSON, CSV.
 
 Rendering never computes: a `Report` already holds its figures, and `data` is the exact JSON
-payload (stable keys) that `--format json` prints.
+payload (stable keys) that `--format json` prints. Terminal tables are fitted to the width by
+`render_terminal` (never cropped); this module formats cells, markdown, CSV and JSON.
 """
 
 from __future__ import annotations
@@ -9,18 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal
 
-from rich import box
 from rich.console import Console
-from rich.table import Table as RichTable
-from rich.text import Text
 
-Kind = Literal["text", "int", "usd", "pct", "ms", "float", "share"]
+# `by_row`: a column whose rows mix units (a KPI / value table); each row names its kind in
+# row["kind"]. `pts`: percentage points (a difference of two percentages).
+Kind = Literal["text", "int", "usd", "pct", "ms", "float", "share", "pts", "by_row"]
 
 
 class OutputFormat(str, Enum):
@@ -35,6 +36,7 @@ class Column:
     key: str
     header: str
     kind: Kind = "text"
+    signed: bool = False  # a difference: always show + or -
 
 
 @dataclass
@@ -50,33 +52,96 @@ class Table:
 
 @dataclass
 class Report:
+    """Tables, the JSON payload, notes under everything, and where the figures came from."""
+
     tables: list[Table]
     data: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- formatting
 
+MAX_MONEY_DECIMALS = 6  # JSON carries micro-dollars: a table never shows more than that
 
-def format_value(value: Any, kind: Kind) -> str:
+
+def money_decimals(values: list[Any]) -> int:
+    """Decimals that show the smallest non-zero amount with two significant digits (at least 2)."""
+    amounts = [abs(Decimal(v)) for v in values if v is not None and Decimal(v) != 0]
+    if not amounts:
+        return 2
+    smallest = min(amounts)
+    if smallest >= Decimal("0.01"):
+        return 2
+    return min(MAX_MONEY_DECIMALS, -math.floor(math.log10(smallest)) + 1)
+
+
+def format_value(value: Any, kind: Kind, decimals: int | None = None, signed: bool = False) -> str:
+    """One figure as text. Money takes `decimals` (a column's), else enough for itself."""
     if value is None:
         return "—" if kind != "text" else ""
+    if kind in ("text", "by_row"):
+        return str(value)
+    sign = "+" if signed and float(value) > 0 else ""
     if kind == "int":
-        return f"{int(value):,}"
+        return f"{sign}{int(value):,}"
     if kind == "usd":
         amount = Decimal(value)
-        sign = "-" if amount < 0 else ""
-        digits = ",.2f" if abs(amount) >= Decimal("0.01") or amount == 0 else ",.6f"
-        return f"{sign}${abs(amount):{digits}}"
+        places = decimals if decimals is not None else money_decimals([amount])
+        minus = "-" if amount < 0 else sign
+        return f"{minus}${abs(amount):,.{places}f}"
     if kind == "pct":
-        return f"{float(value):,.1f}%"
+        return f"{sign}{float(value):,.1f}%"
     if kind == "share":
-        return f"{float(value) * 100:,.1f}%"
+        return f"{sign}{float(value) * 100:,.1f}%"
+    if kind == "pts":
+        return f"{sign}{float(value):,.1f} pts"
     if kind == "ms":
-        return f"{float(value):,.0f} ms"
+        return f"{sign}{float(value):,.0f} ms"
     if kind == "float":
-        return f"{float(value):,.3f}"
+        return f"{sign}{float(value):,.3f}"
     return str(value)
+
+
+def _body(table: Table) -> list[dict[str, Any]]:
+    return table.rows + ([table.total] if table.total is not None else [])
+
+
+def column_cells(table: Table, col: Column) -> list[str]:
+    """Every cell of `col` (rows, then the total), in the column's one format."""
+    rows = _body(table)
+    if col.kind == "by_row":  # each row's own unit; `kinds` may override it per column
+        return [format_value(r.get(col.key), (r.get("kinds") or {}).get(col.key) or r.get("kind", "text"),
+                             signed=col.signed) for r in rows]
+    decimals = money_decimals([r.get(col.key) for r in rows]) if col.kind == "usd" else None
+    return [format_value(r.get(col.key), col.kind, decimals, col.signed) for r in rows]
+
+
+def formatted_rows(table: Table) -> list[list[str]]:
+    """The table's cells as text, row by row (the total last)."""
+    columns = [column_cells(table, c) for c in table.columns]
+    return [list(cells) for cells in zip(*columns)] if columns else []
+
+
+def is_number(col: Column) -> bool:
+    return col.kind != "text"
+
+
+def kind_of(key: str, value: Any) -> Kind:
+    """A figure's unit, read off its name (and Python type)."""
+    if isinstance(value, str) or isinstance(value, bool):
+        return "text"
+    if key.endswith("_usd") or isinstance(value, Decimal):
+        return "usd"
+    if key.endswith("_pct"):
+        return "pct"
+    if key.endswith(("_rate", "_share")):
+        return "share"
+    if key.endswith("_ms"):
+        return "ms"
+    if isinstance(value, int):
+        return "int"
+    return "float"
 
 
 def to_jsonable(value: Any) -> Any:
@@ -92,69 +157,84 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def _right(kind: Kind) -> bool:
-    return kind != "text"
+# --------------------------------------------------------------------------- markdown
 
 
-# --------------------------------------------------------------------------- renderers
+def markdown_table(table: Table) -> list[str]:
+    """A GitHub-flavoured markdown table; an empty table says so instead of a bare header."""
+    lines = [f"### {_md_text(table.title)}", ""]
+    if not table.rows and table.total is None:
+        return [*lines, "_No rows._", ""]
+    lines.append("| " + " | ".join(_md_cell(c.header) for c in table.columns) + " |")
+    lines.append("|" + "|".join("---:" if is_number(c) else "---" for c in table.columns) + "|")
+    cells = formatted_rows(table)
+    body, total = (cells[:-1], cells[-1]) if table.total is not None else (cells, None)
+    for row in body:
+        lines.append("| " + " | ".join(_md_cell(v) for v in row) + " |")
+    if total is not None:
+        lines.append("| " + " | ".join(f"**{_md_cell(v)}**" if v.strip() else "" for v in total) + " |")
+    lines.append("")
+    for note in table.notes:
+        lines += [_md_text(note), ""]
+    return lines
 
 
-def rich_table(table: Table) -> RichTable:
-    """Cells, titles and notes are Text, not markup: they carry log values (a model logged as
-    `[/x]` would otherwise crash rendering, or `[bold]` restyle the table)."""
-    out = RichTable(title=Text(table.title), box=box.SIMPLE_HEAVY, title_justify="left", show_footer=False)
-    for col in table.columns:
-        widest = max([len(str(row.get(col.key) or "")) for row in table.rows] + [len(col.header)])
-        out.add_column(col.header, justify="right" if _right(col.kind) else "left", no_wrap=_right(col.kind),
-                       min_width=len(col.header) if _right(col.kind) else min(widest, 28))
-    for row in table.rows:
-        out.add_row(*(Text(format_value(row.get(c.key), c.kind)) for c in table.columns))
-    if table.total is not None:
-        out.add_section()
-        out.add_row(*(Text(format_value(table.total.get(c.key), c.kind)) for c in table.columns), style="bold")
-    if table.notes:
-        out.caption = Text("\n".join(table.notes))
-        out.caption_justify = "left"
-    return out
+def markdown_notes(notes: list[str]) -> list[str]:
+    """Notes as one list; a note written `  - text` is a sub-item of the note before it."""
+    lines: list[str] = []
+    for note in notes:
+        stripped = note.lstrip()
+        if note[:1].isspace() and stripped.startswith("- ") and lines:
+            lines.append("  - " + _md_text(stripped[2:].strip()))
+        elif stripped.startswith("- "):
+            lines.append("- " + _md_text(stripped[2:].strip()))
+        elif stripped:
+            lines.append("- " + _md_text(stripped))
+    return lines
 
 
 def markdown(report: Report) -> str:
     parts: list[str] = []
     for table in report.tables:
-        parts.append(f"### {table.title}\n")
-        parts.append("| " + " | ".join(c.header for c in table.columns) + " |")
-        parts.append("|" + "|".join("---:" if _right(c.kind) else "---" for c in table.columns) + "|")
-        rows = list(table.rows)
-        for row in rows:
-            parts.append("| " + " | ".join(_md_cell(format_value(row.get(c.key), c.kind)) for c in table.columns) + " |")
-        if table.total is not None:
-            cells = [_md_cell(format_value(table.total.get(c.key), c.kind)) for c in table.columns]
-            parts.append("| " + " | ".join(f"**{c}**" if c else "" for c in cells) + " |")
-        parts.extend(["", *(f"_{n}_  " for n in table.notes)])
-        parts.append("")
-    parts.extend(f"- {n}" for n in report.notes)
+        parts += markdown_table(table)
+    parts += markdown_notes(report.notes)
+    if report.provenance:
+        parts += ["", "<sub>" + _md_text(" · ".join(f"{k}: {v}" for k, v in report.provenance.items())) + "</sub>"]
     return "\n".join(parts).rstrip() + "\n"
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell; a label indented with spaces (a sub-item) keeps its indent as em spaces."""
+    indent = (len(text) - len(text.lstrip(" "))) // 2
+    return "&emsp;" * indent + (_md_text(text).replace("|", "\\|").strip() or " ")
+
+
+def _md_text(text: str) -> str:
+    """User text inside markdown: no raw HTML, no line breaks that end a table or list item."""
+    return str(text).replace("<", "&lt;").replace("\r", " ").replace("\n", " ")
+
+
+# --------------------------------------------------------------------------- csv and json
 
 
 def csv_text(report: Report) -> str:
-    """Every table, one after another, each with a header row; totals as a row labelled TOTAL."""
+    """Every table, one after another, each with a header row of keys; raw numbers only (no
+    `$` or `,`); totals as a last row. With several tables, each is preceded by `# title`."""
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = csv.writer(buf, lineterminator="\n")
     for i, table in enumerate(report.tables):
         if i:
-            writer.writerow([])
+            buf.write("\n")
         if len(report.tables) > 1:
-            writer.writerow([f"# {table.title}"])
+            buf.write(f"# {_one_line(table.title)}\n")
         writer.writerow([c.key for c in table.columns])
-        for row in table.rows:
+        for row in _body(table):
             writer.writerow([_csv_value(row.get(c.key)) for c in table.columns])
-        if table.total is not None:
-            writer.writerow([_csv_value(table.total.get(c.key)) for c in table.columns])
     return buf.getvalue()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _csv_value(value: Any) -> Any:
@@ -162,6 +242,8 @@ def _csv_value(value: Any) -> Any:
         return ""
     if isinstance(value, Decimal):
         return format(value.quantize(Decimal("0.000001")), "f")
+    if isinstance(value, datetime | date):
+        return value.isoformat()
     return value
 
 
@@ -169,13 +251,15 @@ def json_text(report: Report) -> str:
     return json.dumps(to_jsonable(report.data), indent=2, ensure_ascii=False) + "\n"
 
 
+# --------------------------------------------------------------------------- dispatch
+
+
 def render(report: Report, fmt: OutputFormat, console: Console) -> None:
     """Print `report` in `fmt`. JSON, markdown and CSV go out as plain text, nothing else."""
     if fmt is OutputFormat.table:
-        for table in report.tables:
-            console.print(rich_table(table))
-        for note in report.notes:
-            console.print(Text(note, style="dim"))
+        from mmaudit.render_terminal import print_report
+
+        print_report(report, console)
         return
     text = {OutputFormat.markdown: markdown, OutputFormat.json: json_text, OutputFormat.csv: csv_text}[fmt](report)
     console.file.write(text)
@@ -183,6 +267,7 @@ def render(report: Report, fmt: OutputFormat, console: Console) -> None:
 
 
 def render_to_string(report: Report, fmt: OutputFormat, width: int = 120) -> str:
+    """What `fmt` prints at `width` columns, as a pipe or `--out` gets it."""
     console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
     render(report, fmt, console)
     return console.file.getvalue()  # type: ignore[attr-defined]

@@ -29,12 +29,12 @@ COLUMNS = [
     Column("model", "Model"),
     Column("calls", "Calls", "int"),
     Column("errors", "Errors", "int"),
-    Column("rate_limited", "429s", "int"),
-    Column("input_tokens", "Input tok", "int"),
-    Column("cached_input_tokens", "Cached tok", "int"),
-    Column("output_tokens", "Output tok", "int"),
+    Column("rate_limited", "Rate-limited calls (429)", "int"),
+    Column("input_tokens", "Input tokens", "int"),
+    Column("cached_input_tokens", "Cached input tokens", "int"),
+    Column("output_tokens", "Output tokens", "int"),
     Column("cost_usd", "Cost (USD)", "usd"),
-    Column("unpriced_calls", "Unpriced", "int"),
+    Column("unpriced_calls", "Unpriced calls", "int"),
 ]
 
 

@@ -15,9 +15,13 @@ from mmaudit.cli.common import (
     PeriodOption,
     SinceOption,
     UntilOption,
+    append_step_summary,
     stderr,
     user_errors,
 )
+from mmaudit.gates import Verdict, nothing_to_judge, stored_span, summary_markdown, verdict_table
+from mmaudit.provenance import file_sha256, provenance
+from mmaudit.render import markdown
 from mmaudit.cli.report_cmd import PolicyOption, ReportFormatOption, emit_any
 from mmaudit.errors import InputError
 from mmaudit.render_html import ReportFormat
@@ -56,15 +60,33 @@ def audit(
     """
     with user_errors():
         gate = parse_share(fail_if_premium_share) if fail_if_premium_share is not None else None
-        options = AuditOptions(resolve_period(period, since, until),
-                               read_policy_tiers(policy) if policy else None, tuple(premium_tier))
+        window = resolve_period(period, since, until)
+        options = AuditOptions(window, read_policy_tiers(policy) if policy else None, tuple(premium_tier))
         con = store.connect(db, read_only=True)
         try:
             result = run_audit(con, options)
+            span = stored_span(con)
         finally:
             con.close()
+    result.provenance = provenance(db, window.describe(), "costs as stored at ingest (cost_usd)",
+                                   [(str(policy), file_sha256(policy))] if policy else None)
+    verdicts = [premium_share_verdict(result.data["headline"], gate, window.describe(), span)] if gate is not None else []
+    if verdicts:
+        result.tables.insert(0, verdict_table(verdicts))
+        result.data["gates"] = [v.to_dict() for v in verdicts]
     emit_any(result, fmt, out)
-    share = result.data["headline"]["premium_simple_or_moderate_call_share"]
-    if gate is not None and share is not None and share > gate:
-        stderr.print(f"gate failed: {share:.1%} of calls were simple/moderate on premium (limit {gate:.1%})")
+    append_step_summary(summary_markdown(verdicts, "audit") + "\n" + markdown(result))
+    for verdict in verdicts:
+        stderr.print(verdict.stderr_line(), highlight=False, markup=False, soft_wrap=True)
+    if any(not v.passed for v in verdicts):
         raise typer.Exit(1)
+
+
+def premium_share_verdict(head: dict, limit: float, period: str, span: str) -> Verdict:
+    """Fails over the limit, and fails safe over a period with no calls."""
+    metric, share = "premium_simple_or_moderate_call_share", head["premium_simple_or_moderate_call_share"]
+    condition = f"{metric} > {limit:g}"
+    reason = nothing_to_judge(int(head["calls"] or 0), period, span)
+    if reason or share is None:
+        return Verdict(condition, metric, share, limit, False, "audit", reason or f"{metric} is undefined")
+    return Verdict(condition, metric, share, limit, not share > limit, "audit")

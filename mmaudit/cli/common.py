@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,9 +34,26 @@ OutOption = Annotated[
     Optional[Path], typer.Option("--out", "-o", help="Write the output to this file instead of stdout.")
 ]
 
-# Piped output is read in files and CI logs: give tables room instead of Rich's 80-column default.
-stdout = Console() if sys.stdout.isatty() else Console(width=160)
+# Piped output is read in files and CI logs: give tables room instead of Rich's 80-column default,
+# unless COLUMNS says how wide the reader is. `--out FILE` gets what such a pipe gets.
+PIPE_WIDTH = 160
 stderr = Console(stderr=True)
+
+
+def output_width() -> int:
+    """COLUMNS when set to a usable width, else PIPE_WIDTH."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        return PIPE_WIDTH
+    return columns if columns >= 20 else PIPE_WIDTH
+
+
+def stdout_console() -> Console:
+    """A console for this command's stdout, made when it prints (COLUMNS is read then)."""
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=output_width(), color_system=None, force_terminal=False)
 
 
 @contextlib.contextmanager
@@ -68,11 +86,19 @@ def _interrupted(exc: BaseException) -> NoReturn:
 def emit(report: Report, fmt: OutputFormat, out: Path | None = None) -> None:
     """Render to stdout, or to `out` as plain text (a Rich table file gets no colour codes)."""
     if out is None:
-        render(report, fmt, stdout)
+        render(report, fmt, stdout_console())
         return
     with open(out, "w", encoding="utf-8") as fh:
-        render(report, fmt, Console(file=fh, width=120, color_system=None, force_terminal=False))
+        render(report, fmt, Console(file=fh, width=output_width(), color_system=None, force_terminal=False))
     stderr.print(f"wrote {out}")
+
+
+def append_step_summary(text: str) -> None:
+    """Append markdown to `$GITHUB_STEP_SUMMARY` when GitHub Actions set it (else nothing)."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text.rstrip() + "\n\n")
 
 
 def quiet(fmt: OutputFormat) -> bool:

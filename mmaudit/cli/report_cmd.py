@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,6 +20,7 @@ from mmaudit.cli.common import (
     user_errors,
 )
 from mmaudit.errors import InputError
+from mmaudit.provenance import file_sha256, price_sources, provenance
 from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.render import OutputFormat, Report
 from mmaudit.render_html import ReportFormat, html_document
@@ -55,7 +57,8 @@ def _emit(report: Report, fmt: ReportFormat, out: Path | None) -> None:
         return
     page = html_document(report)
     if out is None:
-        typer.echo(page, nl=False)
+        sys.stdout.write(page)
+        sys.stdout.flush()
         return
     out.write_text(page, encoding="utf-8")
     stderr.print(f"wrote {out}")
@@ -99,8 +102,11 @@ def report(
         con = store.connect(db, read_only=True)
         try:
             # price_rates lets the cache section value cached tokens at each model's prices
-            register_prices(con, load_catalog(list(prices or [])))
+            catalog = load_catalog(list(prices or []))
+            register_prices(con, catalog)
             result = build_report(con, options)
         finally:
             con.close()
+    result.provenance = provenance(db, options.period.describe(), price_sources(catalog),
+                                   [(str(policy), file_sha256(policy))] if policy else None)
     emit_any(result, fmt, out)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,12 +15,15 @@ from mmaudit.cli.common import (
     PeriodOption,
     SinceOption,
     UntilOption,
+    append_step_summary,
     stderr,
     user_errors,
 )
 from mmaudit.cli.report_cmd import ReportFormatOption, emit_any
 from mmaudit.errors import ConfigError, InputError
 from mmaudit.evals.sweep import parse_sweep, run_sweep
+from mmaudit.gates import stored_span, summary_markdown, verdict_table
+from mmaudit.provenance import file_sha256, price_sources, provenance
 from mmaudit.formats import macros
 from mmaudit.period import resolve_period
 from mmaudit.policy import load_policy
@@ -32,13 +34,14 @@ from mmaudit.render import markdown
 from mmaudit.render_html import ReportFormat
 from mmaudit.simulate import SimulationOptions, parse_gate, run_policy
 from mmaudit.simulate.decide import DEFAULT_SEED
-from mmaudit.simulate.report import simulation_report
+from mmaudit.simulate.report import PolicySource, simulation_report
 
 policy_app = typer.Typer(help="Validate routing policies or write a starter one.", no_args_is_help=True)
 
 
 def simulate(
-    policy: Annotated[list[Path], typer.Option("--policy", "-p", help="Policy YAML; repeat to compare side by side.")],
+    policy: Annotated[list[Path], typer.Option("--policy", "-p", help="Policy YAML; repeat to compare side by side "
+                                                                     "(differences are against the first).")],
     db: DbOption = None,
     prices: Annotated[Optional[list[Path]], typer.Option("--prices", help="Extra price table(s) (YAML).")] = None,
     period: PeriodOption = None,
@@ -48,7 +51,9 @@ def simulate(
     seed: Annotated[str, typer.Option(help="Seed of the A/B and escalation draws; another seed, another draw "
                                            "(docs/simulate.md). The default uses the stored call hashes.")] = DEFAULT_SEED,
     fail_if: Annotated[
-        Optional[list[str]], typer.Option("--fail-if", help='Gate on the last policy, e.g. "savings_pct < 30"; exit 1 when true.')
+        Optional[list[str]], typer.Option("--fail-if", help='Gate on the last policy, e.g. "savings_pct < 30"; exit 1 '
+                                                           "when true, or when there is nothing to judge (no calls, "
+                                                           "no prices, quality unknown).")
     ] = None,
     sweep: Annotated[Optional[str], typer.Option(help="Cost/quality curve of the last policy: PARAM=LO:HI:STEPS "
                                                      "(uncertain, cascade or ab), e.g. uncertain=0:1:11 (docs/evals.md).")] = None,
@@ -66,7 +71,9 @@ def simulate(
 
       mmaudit simulate -p policies/single.yaml -p policies/tiers.yaml --period 2025-Q2 --format markdown
 
-      mmaudit simulate -p proposed.yaml --fail-if "savings_pct < 30" --fail-if "quality_unknown_calls > 0"
+      mmaudit simulate -p main.yaml -p pr.yaml --fail-if "savings_pct < 30" --fail-if "quality_unknown_calls > 0"
+
+      mmaudit simulate -p main.yaml -p pr.yaml --format html --out comparison.html
 
       mmaudit simulate -p tiers.yaml --sweep uncertain=0:1:11 --fail-if "beats_random_mix_margin < 0"
 
@@ -75,27 +82,33 @@ def simulate(
     with user_errors():
         gates = [parse_gate(g) for g in fail_if or []]
         window = resolve_period(period, since, until)
-        policies = [(load_policy(p), str(p)) for p in policy]
+        policies = [(load_policy(p), PolicySource(str(p), file_sha256(p))) for p in policy]
         con = store.connect(db, read_only=True)
         macros.install(con)
-        register_prices(con, load_catalog(list(prices or [])))
+        catalog = load_catalog(list(prices or []))
+        register_prices(con, catalog)
         options = SimulationOptions(since=window.start, until=window.end, baseline=baseline, seed=seed,
                                     sample_rate=sample_rate)
         sweep_spec = parse_sweep(sweep) if sweep else None
-        results = [run_policy(con, pol, options, source) for pol, source in policies]
+        results = [run_policy(con, pol, options, source.path) for pol, source in policies]
         if sweep_spec:
-            results[-1].sweep = run_sweep(con, policies[-1][0], options, sweep_spec, policies[-1][1])
+            results[-1].sweep = run_sweep(con, policies[-1][0], options, sweep_spec, policies[-1][1].path)
+        span = stored_span(con)
         con.close()
-    report = simulation_report(results, window.describe())
+    sources = [source for _, source in policies]
+    report = simulation_report(results, window.describe(), sources)
+    report.provenance = provenance(db, window.describe(), price_sources(catalog),
+                                   [(s.path, s.sha256) for s in sources])
+    judged = report.data if len(results) == 1 else report.data["policies"][-1]
+    verdicts = [g.judge(judged, f"policy {judged['label']}", window.describe(), span) for g in gates]
+    if verdicts:
+        report.tables.insert(0, verdict_table(verdicts))
+        report.data["gates"] = [v.to_dict() for v in verdicts]
     emit_any(report, fmt, out)
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as fh:
-            fh.write(markdown(report) + "\n")
-    failed = [g for g in gates if g.fails(report.data if len(results) == 1 else report.data["policies"][-1])]
-    for gate in failed:
-        stderr.print(f"[bold red]gate failed:[/bold red] {escape(gate.text)} (policy {results[-1].policy})", highlight=False)
-    if failed:
+    append_step_summary(summary_markdown(verdicts, "simulate") + "\n" + markdown(report))
+    for verdict in verdicts:
+        stderr.print(verdict.stderr_line(), highlight=False, markup=False, soft_wrap=True)
+    if any(not v.passed for v in verdicts):
         raise typer.Exit(1)
 
 

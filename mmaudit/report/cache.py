@@ -71,7 +71,7 @@ def cache_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:
                              "cache_savings_usd": sum(savings) if savings else None}
     note = ("Savings = cached input tokens x (input rate - cached input rate) from price_rates" if rates else
             "No price_rates table on this connection: cached tokens only, savings not computed")
-    table = Table("Prompt cache", [Column("model_key", "Model key"), Column("cached_input_tokens", "Cached tok", "int"),
+    table = Table("Prompt cache", [Column("model_key", "Model key"), Column("cached_input_tokens", "Cached input tokens", "int"),
                                    Column("cache_savings_usd", "Saved (USD)", "usd")], rows, total, notes=[note])
     data = {"savings_computed": rates is not None, "rule": note, "by_model_key": rows,
             "cached_input_tokens": total_tokens, "cache_savings_usd": total["cache_savings_usd"]}

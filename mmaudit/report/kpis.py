@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from mmaudit.render import Column, Table, format_value
+from mmaudit.render import Column, Table
 from mmaudit.render_html import Chart
 from mmaudit.report.scope import Scope, fetch
 from mmaudit.report.section import Section, per
@@ -71,7 +71,8 @@ def summary(con: duckdb.DuckDBPyConnection, scope: Scope) -> dict[str, Any]:
 
 _SUMMARY_LINES: list[tuple[str, str, Any]] = [
     ("calls", "Calls", "int"), ("successful_calls", "Successful calls", "int"),
-    ("failed_calls", "Failed calls", "int"), ("error_rate", "Error rate", "share"),
+    ("failed_calls", "Failed calls", "int"), ("rate_limited_calls", "Rate-limited calls (429)", "int"),
+    ("error_rate", "Error rate", "share"),
     ("rate_limit_rate", "429 rate", "share"), ("cost_usd", "Cost (USD)", "usd"),
     ("cost_per_successful_response_usd", "Cost per successful response", "usd"),
     ("input_tokens", "Input tokens", "int"), ("cached_input_tokens", "Cached input tokens", "int"),
@@ -81,9 +82,9 @@ _SUMMARY_LINES: list[tuple[str, str, Any]] = [
 
 
 def summary_table(row: dict[str, Any], title: str) -> Table:
-    """KPI / value pairs; values are formatted here because one column mixes units."""
-    rows = [{"kpi": label, "value": format_value(row.get(key), kind)} for key, label, kind in _SUMMARY_LINES]
-    return Table(title, [Column("kpi", "KPI"), Column("value", "Value")], rows)
+    """KPI / value pairs: one column mixes units, so each row names its kind (CSV keeps numbers)."""
+    rows = [{"kpi": label, "value": row.get(key), "kind": kind, "key": key} for key, label, kind in _SUMMARY_LINES]
+    return Table(title, [Column("kpi", "KPI"), Column("value", "Value", "by_row")], rows)
 
 
 def summary_section(con: duckdb.DuckDBPyConnection, scope: Scope, title: str) -> Section:
@@ -100,9 +101,9 @@ def summary_section(con: duckdb.DuckDBPyConnection, scope: Scope, title: str) ->
 
 
 TASK_COLUMNS = [
-    Column("task", "Task"), Column("calls", "Calls", "int"), Column("successful_calls", "OK", "int"),
-    Column("cost_usd", "Cost (USD)", "usd"), Column("cost_per_successful_response_usd", "Cost/OK", "usd"),
-    Column("p50_latency_ms", "P50", "ms"), Column("p95_latency_ms", "P95", "ms"),
+    Column("task", "Task"), Column("calls", "Calls", "int"), Column("successful_calls", "Successful calls", "int"),
+    Column("cost_usd", "Cost (USD)", "usd"), Column("cost_per_successful_response_usd", "Cost per successful response (USD)", "usd"),
+    Column("p50_latency_ms", "P50 latency (ms)", "ms"), Column("p95_latency_ms", "P95 latency (ms)", "ms"),
 ]
 
 
@@ -112,7 +113,7 @@ def by_task_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:
     for row in rows:
         row["cost_per_successful_response_usd"] = per(row["cost_usd"], row["successful_calls"])
     table = Table("Cost and latency by task", TASK_COLUMNS, rows,
-                  notes=["Latency percentiles over successful calls (quantile_cont); Cost/OK = cost of all calls / successful calls"])
+                  notes=["Latency percentiles over successful calls (quantile_cont); cost per successful response = cost of all calls / successful calls"])
     timed = [r for r in rows if r["p95_latency_ms"] is not None]
     chart = Chart("P95 latency by task (successful calls)", "bars", [r["task"] for r in timed],
                   {"P95": [r["p95_latency_ms"] for r in timed]}, "ms")
@@ -121,8 +122,8 @@ def by_task_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:
 
 ERROR_COLUMNS = [
     Column("provider", "Provider"), Column("model", "Model"), Column("calls", "Calls", "int"),
-    Column("errors", "Errors", "int"), Column("error_rate", "Error rate", "share"),
-    Column("rate_limited_calls", "429s", "int"), Column("rate_limit_rate", "429 rate", "share"),
+    Column("errors", "Errors", "int"), Column("error_rate", "Error rate (% calls)", "share"),
+    Column("rate_limited_calls", "Rate-limited calls (429)", "int"), Column("rate_limit_rate", "429 rate (% calls)", "share"),
 ]
 
 

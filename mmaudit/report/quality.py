@@ -33,9 +33,9 @@ SELECT model, week, scored_calls, mean_score,
 FROM weekly ORDER BY model, week"""
 
 COLUMNS = [
-    Column("model", "Model"), Column("week", "Week"), Column("scored_calls", "Scored", "int"),
-    Column("previous_mean_score", "Prev mean", "float"), Column("mean_score", "Mean", "float"),
-    Column("drop", "Drop", "float"),
+    Column("model", "Model"), Column("week", "Week"), Column("scored_calls", "Scored calls", "int"),
+    Column("previous_mean_score", "Previous mean score", "float"), Column("mean_score", "Mean score", "float"),
+    Column("drop", "Drop (score)", "float"),
 ]
 
 

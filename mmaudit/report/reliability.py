@@ -57,10 +57,10 @@ FROM overall o JOIN worst w USING (provider) LEFT JOIN longest l USING (provider
 ORDER BY o.provider"""
 
 COLUMNS = [
-    Column("provider", "Provider"), Column("calls", "Calls", "int"), Column("availability", "Avail.", "share"),
-    Column("worst_day", "Worst day"), Column("worst_day_availability", "Worst", "share"),
-    Column("longest_error_stretch_calls", "Err run", "int"),
-    Column("run_start", "Run start (UTC)"), Column("run_end", "Run end"),
+    Column("provider", "Provider"), Column("calls", "Calls", "int"), Column("availability", "Availability (%)", "share"),
+    Column("worst_day", "Worst day"), Column("worst_day_availability", "Worst day availability (%)", "share"),
+    Column("longest_error_stretch_calls", "Longest error run (calls)", "int"),
+    Column("run_start", "Run start (UTC)"), Column("run_end", "Run end (UTC)"),
 ]
 
 

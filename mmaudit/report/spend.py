@@ -20,21 +20,21 @@ MEASURES_SQL = """count(*) AS calls,
 
 MEASURE_COLUMNS = [
     Column("calls", "Calls", "int"),
-    Column("successful_calls", "OK", "int"),
-    Column("input_tokens", "Input tok", "int"),
-    Column("cached_input_tokens", "Cached tok", "int"),
-    Column("output_tokens", "Output tok", "int"),
+    Column("successful_calls", "Successful calls", "int"),
+    Column("input_tokens", "Input tokens", "int"),
+    Column("cached_input_tokens", "Cached input tokens", "int"),
+    Column("output_tokens", "Output tokens", "int"),
     Column("cost_usd", "Cost (USD)", "usd"),
 ]
 
 CHANGE_COLUMNS = [
     Column("calls", "Calls", "int"),
-    Column("previous_calls", "Prev calls", "int"),
-    Column("calls_change_pct", "Δ calls", "pct"),
+    Column("previous_calls", "Previous calls", "int"),
+    Column("calls_change_pct", "Δ calls (%)", "pct"),
     Column("cost_usd", "Cost (USD)", "usd"),
-    Column("previous_cost_usd", "Prev cost", "usd"),
-    Column("cost_change_usd", "Δ cost", "usd"),
-    Column("cost_change_pct", "Δ cost %", "pct"),
+    Column("previous_cost_usd", "Previous cost (USD)", "usd"),
+    Column("cost_change_usd", "Δ cost (USD)", "usd"),
+    Column("cost_change_pct", "Δ cost (%)", "pct"),
 ]
 
 

@@ -1,35 +1,41 @@
-"""`--fail-if "savings_pct < 30"`: CI gates over a simulation result's JSON keys."""
+"""`--fail-if "savings_pct < 30"`: CI gates over a simulation result's JSON keys.
+
+A gate fails safe (see `mmaudit.gates`): over no calls, over calls none of which has a price, on
+a quality figure while some judged calls have no quality score, or on an undefined figure, it
+fails with the reason instead of passing.
+"""
 
 from __future__ import annotations
 
+import difflib
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from mmaudit.errors import InputError
+from mmaudit.gates import Verdict, nothing_to_judge
+from mmaudit.simulate.result import SimulationResult
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
 }
 _GATE = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$")
-GATE_METRICS = (
-    "calls", "baseline_cost_usd", "projected_cost_usd", "savings_usd", "savings_pct",
-    "cost_per_successful_response_usd", "escalation_rate", "fallback_rate", "failed_calls",
-    "quality_risk_calls", "compliance_violations", "cache_hits", "unpriced_calls",
-    # measured quality (docs/evals.md): None without outcomes in the evals table
-    "quality", "quality_ci_low", "quality_ci_high", "measured_share", "assumed_share", "pgr",
-    "cost_per_success_usd", "beats_random_mix_margin", "beats_random_mix_ci_low", "apgr", "cpt50", "cpt80",
-    "quality_unknown_calls", "degraded_calls", "incompatible_calls", "fallbacks",
-)
-# gate names for figures nested in the JSON (the rest are top-level keys)
+# gate names for figures nested in the JSON (measured quality, docs/evals.md: None without outcomes)
 _NESTED = {
     "quality": ("quality", "mean"), "quality_ci_low": ("quality", "ci_low"), "quality_ci_high": ("quality", "ci_high"),
     "measured_share": ("quality", "measured_share"), "assumed_share": ("quality", "levels", "assumed"),
     "beats_random_mix_margin": ("random_mix", "margin"), "beats_random_mix_ci_low": ("random_mix", "margin_ci_low"),
     "apgr": ("sweep", "apgr"), "cpt50": ("sweep", "cpt50"), "cpt80": ("sweep", "cpt80"),
 }
+_OBJECTS = ("baseline", "quality", "random_mix", "sweep", "baselines")
+# every numeric figure of a result can be gated on (a figure added to SimulationResult too)
+GATE_METRICS = tuple(dict.fromkeys([
+    *(f.name for f in fields(SimulationResult)
+      if not str(f.type).startswith(("list", "str")) and f.name not in _OBJECTS),
+    *_NESTED,
+]))
 
 
 def _lookup(data: dict[str, Any], metric: str) -> Any:
@@ -49,8 +55,34 @@ class Gate:
     text: str
 
     def fails(self, data: dict[str, Any]) -> bool:
+        """True when the comparison holds (a null figure does not: see `judge`, which fails it)."""
         actual = _lookup(data, self.metric)
         return actual is not None and _OPS[self.op](float(actual), self.value)
+
+    def judge(self, data: dict[str, Any], subject: str, period: str, span: str) -> Verdict:
+        """The verdict on one policy's result; `span` says what the database holds."""
+        actual = _lookup(data, self.metric)
+        reason = unjudgeable(data, self.metric, period, span)
+        if not reason and actual is None:
+            reason = f"{self.metric} is undefined for this result"
+        if reason:
+            return Verdict(self.text, self.metric, actual, self.value, False, subject, reason)
+        return Verdict(self.text, self.metric, actual, self.value, not self.fails(data), subject)
+
+
+def unjudgeable(data: dict[str, Any], metric: str, period: str, span: str) -> str:
+    """Why a result cannot be judged (empty when it can)."""
+    calls = int(data.get("calls") or 0)
+    if not calls:
+        return nothing_to_judge(calls, period, span)
+    if not data.get("compared_calls"):
+        return (f"none of the {calls:,} calls in {period} has a price (unpriced_calls = {data.get('unpriced_calls')}):"
+                " costs and savings are undefined; see `mmaudit prices unknown`")
+    unknown = int(data.get("quality_unknown_calls") or 0)
+    if "quality" in metric and unknown:
+        return (f"quality unknown for {unknown:,} of the {calls:,} calls judged (no score for their model and task"
+                " in the price tables)")
+    return ""
 
 
 def parse_gate(text: str) -> Gate:
@@ -60,5 +92,7 @@ def parse_gate(text: str) -> Gate:
         raise InputError(f"--fail-if {text!r}: expected METRIC OP NUMBER, e.g. \"savings_pct < 30\"")
     metric, op, value = match.groups()
     if metric not in GATE_METRICS:
-        raise InputError(f"--fail-if {text!r}: unknown metric {metric!r}; one of {', '.join(GATE_METRICS)}")
+        close = difflib.get_close_matches(metric, GATE_METRICS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise InputError(f"--fail-if {text!r}: unknown metric {metric!r}; {hint}one of {', '.join(GATE_METRICS)}")
     return Gate(metric, op, float(value), text.strip())

@@ -1,0 +1,64 @@
+"""The README's commands run as written, in order, in a fresh directory that holds what a clone
+holds (sample_logs/, policies/). `mmaudit` commands go through Typer's CliRunner (fast, same
+code); other shell commands run in a shell; installs and the test suite itself are skipped."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mmaudit.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIP = ("python3 -m pip install", "python3 -m pytest", "python benchmarks/run.py", "python -m mmaudit.categorise")
+
+
+def readme_commands(text: str) -> list[str]:
+    """Commands of ```bash blocks (split at &&) and inline code that runs against sample.duckdb,
+    in the order they appear."""
+    found: list[tuple[int, str]] = []
+    for block in re.finditer(r"```bash\n(.*?)```", text, re.S):
+        for line in block.group(1).splitlines():
+            found += [(block.start(), part.strip()) for part in line.split("&&") if part.strip()]
+    for span in re.finditer(r"(?<!`)`([^`\n]+)`(?!`)", text):
+        command = span.group(1).strip()
+        if "sample.duckdb" in command and command.startswith(("mmaudit ", "python3 -c")):
+            found.append((span.start(), command))
+    found.sort(key=lambda item: item[0])
+    return [c for _, c in found if not c.startswith(SKIP)]
+
+
+def test_readme_lists_the_commands_a_new_user_runs() -> None:
+    commands = readme_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert commands[0].startswith("mmaudit ingest sample_logs/")
+    assert any(c.startswith("mmaudit simulate") and "--format markdown" in c for c in commands)
+    assert not any(c.startswith("duckdb ") for c in commands)  # the DuckDB CLI is not installed by pip
+    for command in commands:
+        if command.startswith("mmaudit ") and command.split()[1] in ("calls", "simulate", "report", "audit"):
+            assert "--db sample.duckdb" in command, command
+
+
+def test_readme_commands_run_in_order_on_a_fresh_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("sample_logs", "policies"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for command in readme_commands((ROOT / "README.md").read_text(encoding="utf-8")):
+        if command.startswith("mmaudit "):
+            args = shlex.split(command)[1:]
+            if args[0] == "ingest":
+                args.append("--no-model")  # rules only: the same commands, a faster test
+            done = runner.invoke(app, args)
+            assert done.exit_code == 0, (command, done.output[-2000:])
+        else:
+            env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+            shell = subprocess.run(command.replace("python3 ", f"{sys.executable} ", 1), shell=True, cwd=tmp_path,
+                                   capture_output=True, text=True, env=env, timeout=120)
+            assert shell.returncode == 0, (command, shell.stderr[-2000:])
