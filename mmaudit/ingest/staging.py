@@ -28,7 +28,7 @@ from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 RAW_KEEP_CHARS = 65536
 STORED_COLUMNS = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "task", "complexity", "category_confidence",
                   "category_source", *LINEAGE_COLUMNS, "text_redacted"]
-_STAGING_TABLES = ("_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_seen")
+_STAGING_TABLES = ("_upgraded", "_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_seen")
 
 _EXCLUDED = f"'{INVALID_UTF8}'"
 _OBJECT = "json_valid(line) AND starts_with(ltrim(line, chr(65279) || ' ' || chr(9)), '{')"
