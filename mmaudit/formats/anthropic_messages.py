@@ -2,7 +2,12 @@
 pairs.
 
 Anthropic's `usage.input_tokens` EXCLUDES the prompt cache: canonical input is
-input_tokens + cache_read_input_tokens + cache_creation_input_tokens.
+input_tokens + cache_read_input_tokens + cache_creation_input_tokens. The cache-write breakdown
+`usage.cache_creation.ephemeral_1h_input_tokens` (of cache_creation_input_tokens) goes to
+`cache_write_1h_tokens`; `usage.service_tier` (standard, priority, batch) to `service_tier`;
+`usage.output_tokens_details.thinking_tokens`, when logged, to `reasoning_tokens` (output_tokens
+already includes thinking). OpenAI's bare error bodies (`{"error": {type, code, param}}`, types
+also ending in `_error`) are not claimed: Anthropic's error bodies say `type: "error"`.
 """
 
 from __future__ import annotations
@@ -16,7 +21,26 @@ USAGE = {
     "output_tokens": "VARCHAR",
     "cache_creation_input_tokens": "VARCHAR",
     "cache_read_input_tokens": "VARCHAR",
+    "cache_creation": {"ephemeral_1h_input_tokens": "VARCHAR", "ephemeral_5m_input_tokens": "VARCHAR"},
+    "service_tier": "VARCHAR",
+    "output_tokens_details": {"thinking_tokens": "VARCHAR"},
 }
+
+
+def usage_columns(u: str) -> dict[str, str]:
+    """Canonical token columns (and service tier) from an Anthropic `usage` at SQL path `u`."""
+    read = f"coalesce(mm_int({u}.cache_read_input_tokens), 0)"
+    write = f"coalesce(mm_int({u}.cache_creation_input_tokens), 0)"
+    return {
+        "input_tokens": f"mm_int({u}.input_tokens) + {read} + {write}",
+        "cached_input_tokens": read,
+        "cache_write_tokens": write,
+        "cache_write_1h_tokens": f"coalesce(mm_int({u}.cache_creation.ephemeral_1h_input_tokens), 0)",
+        "output_tokens": f"mm_int({u}.output_tokens)",
+        "reasoning_tokens": f"coalesce(mm_int({u}.output_tokens_details.thinking_tokens), 0)",
+        "service_tier": f"{u}.service_tier",
+    }
+
 
 _BODY = {
     "id": "VARCHAR",
@@ -47,9 +71,6 @@ _HTTP = (
     "WHEN 'permission_error' THEN 403 WHEN 'not_found_error' THEN 404 WHEN 'request_too_large' THEN 413 END)"
 )
 _MSGS = "r.request.messages"
-_IN = f"mm_int({body('usage.input_tokens')})"
-_READ = f"coalesce(mm_int({body('usage.cache_read_input_tokens')}), 0)"
-_WRITE = f"coalesce(mm_int({body('usage.cache_creation_input_tokens')}), 0)"
 
 FORMAT = LogFormat(
     name="anthropic-messages",
@@ -57,8 +78,8 @@ FORMAT = LogFormat(
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **PAIR_WRAPPER},
     detect=(
         "(r.type IN ('message', 'error') OR r.response.type = 'message' "
-        "OR (r.error.type IS NOT NULL AND (regexp_matches(coalesce(r.request.model, ''), 'claude') "
-        "OR regexp_matches(r.error.type, '_error$'))))"
+        "OR (r.error.type IS NOT NULL AND regexp_matches(coalesce(r.request.model, ''), 'claude')) "
+        "OR (r.error.type = 'error' AND r.error.error.type IS NOT NULL))"
     ),
     detect_hint="`type: \"message\"` or `type: \"error\"` (bare or under `response`)",
     columns={
@@ -66,10 +87,7 @@ FORMAT = LogFormat(
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
         "provider": "coalesce(r.provider, 'anthropic')",
         "model": f"coalesce({body('model')}, r.request.model)",
-        "input_tokens": f"{_IN} + {_READ} + {_WRITE}",
-        "cached_input_tokens": _READ,
-        "cache_write_tokens": _WRITE,
-        "output_tokens": f"mm_int({body('usage.output_tokens')})",
+        **usage_columns("coalesce(r.response.usage, r.usage)"),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
