@@ -8,9 +8,21 @@ input_tokens + cache_read_input_tokens + cache_creation_input_tokens. The cache-
 `usage.output_tokens_details.thinking_tokens`, when logged, to `reasoning_tokens` (output_tokens
 already includes thinking). OpenAI's bare error bodies (`{"error": {type, code, param}}`, types
 also ending in `_error`) are not claimed: Anthropic's error bodies say `type: "error"`.
+
+Streamed responses logged event by event (the SSE `data:` objects) are one call per stream:
+`message_start` carries the message (id, model, input-side usage, a first output count) and
+`message_delta` the final `usage.output_tokens` (newer API versions repeat the input-side counts
+there, cumulative). The delta takes the id, model and input-side counts it lacks from the latest
+`message_start` before it (a window over line numbers: events of one stream are written in
+order, one stream at a time), so both records are versions of one call and the pipeline keeps the
+delta's final usage (mmaudit/conflicts.py). Content-block events, `ping` and `message_stop` are
+skipped. (A delta whose `message_start` lies in the previous chunk of a very large file gets no
+id and loads as a call of its own.)
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from mmaudit.formats.base import LogFormat
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
@@ -27,18 +39,20 @@ USAGE = {
 }
 
 
-def usage_columns(u: str) -> dict[str, str]:
-    """Canonical token columns (and service tier) from an Anthropic `usage` at SQL path `u`."""
-    read = f"coalesce(mm_int({u}.cache_read_input_tokens), 0)"
-    write = f"coalesce(mm_int({u}.cache_creation_input_tokens), 0)"
+def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
+    """Canonical token columns (and service tier) from an Anthropic `usage` at SQL path `u` (or
+    `u(leaf)` giving the SQL of each usage leaf)."""
+    leaf = u if callable(u) else (lambda path: f"{u}.{path}")
+    read = f"coalesce(mm_int({leaf('cache_read_input_tokens')}), 0)"
+    write = f"coalesce(mm_int({leaf('cache_creation_input_tokens')}), 0)"
     return {
-        "input_tokens": f"mm_int({u}.input_tokens) + {read} + {write}",
+        "input_tokens": f"mm_int({leaf('input_tokens')}) + {read} + {write}",
         "cached_input_tokens": read,
         "cache_write_tokens": write,
-        "cache_write_1h_tokens": f"coalesce(mm_int({u}.cache_creation.ephemeral_1h_input_tokens), 0)",
-        "output_tokens": f"mm_int({u}.output_tokens)",
-        "reasoning_tokens": f"coalesce(mm_int({u}.output_tokens_details.thinking_tokens), 0)",
-        "service_tier": f"{u}.service_tier",
+        "cache_write_1h_tokens": f"coalesce(mm_int({leaf('cache_creation.ephemeral_1h_input_tokens')}), 0)",
+        "output_tokens": f"mm_int({leaf('output_tokens')})",
+        "reasoning_tokens": f"coalesce(mm_int({leaf('output_tokens_details.thinking_tokens')}), 0)",
+        "service_tier": leaf("service_tier"),
     }
 
 
@@ -62,6 +76,25 @@ _REQUEST = {
 
 
 
+_MESSAGE = {k: _BODY[k] for k in ("id", "type", "model", "content", "stop_reason", "usage")}
+_STREAM_EVENTS = ("message_start", "message_delta", "message_stop", "content_block_start", "content_block_delta",
+                  "content_block_stop", "ping")
+_NOT_CALLS = "('message_stop', 'content_block_start', 'content_block_delta', 'content_block_stop', 'ping')"
+# What a message_delta lacks, it inherits from its stream's message_start.
+_INHERITED = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
+              "cache_creation.ephemeral_1h_input_tokens", "service_tier")
+
+
+def _from_start(expr: str) -> str:
+    """`expr` of the latest message_start at or before this record, for a message_delta."""
+    return f"CASE WHEN r.type = 'message_delta' THEN last_value({expr} IGNORE NULLS) OVER (ORDER BY line_no) END"
+
+
+def _usage_leaf(path: str) -> str:
+    direct = f"coalesce(r.response.usage.{path}, r.message.usage.{path}, r.usage.{path})"
+    return f"coalesce({direct}, {_from_start('r.message.usage.' + path)})" if path in _INHERITED else direct
+
+
 _ERR_TYPE = "coalesce(r.error.error.type, r.error.type)"
 _FAILED = "(r.type = 'error' OR r.error.type IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
 _HTTP = (
@@ -75,19 +108,20 @@ _MSGS = "r.request.messages"
 FORMAT = LogFormat(
     name="anthropic-messages",
     description="Anthropic Messages: message bodies, error bodies, {request, response|error} pairs",
-    structure={**_BODY, "response": _BODY, "request": _REQUEST, **PAIR_WRAPPER},
+    structure={**_BODY, "response": _BODY, "request": _REQUEST, "message": _MESSAGE, **PAIR_WRAPPER},
     detect=(
-        "(r.type IN ('message', 'error') OR r.response.type = 'message' "
+        f"(r.type IN ('message', 'error', {', '.join(repr(e) for e in _STREAM_EVENTS)}) OR r.response.type = 'message' "
         "OR (r.error.type IS NOT NULL AND regexp_matches(coalesce(r.request.model, ''), 'claude')) "
         "OR (r.error.type = 'error' AND r.error.error.type IS NOT NULL))"
     ),
-    detect_hint="`type: \"message\"` or `type: \"error\"` (bare or under `response`)",
+    detect_hint="`type: \"message\"` or `type: \"error\"` (bare or under `response`), or stream events (`message_start`, ...)",
+    skip=f"(r.type IN {_NOT_CALLS})",
     columns={
-        "call_id": f"coalesce({body('id')}, {body('request_id')})",
+        "call_id": f"coalesce({body('id')}, r.message.id, {_from_start('r.message.id')}, {body('request_id')})",
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
         "provider": "coalesce(r.provider, 'anthropic')",
-        "model": f"coalesce({body('model')}, r.request.model)",
-        **usage_columns("coalesce(r.response.usage, r.usage)"),
+        "model": f"coalesce({body('model')}, r.message.model, r.request.model, {_from_start('r.message.model')})",
+        **usage_columns(_usage_leaf),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
@@ -110,6 +144,8 @@ FORMAT = LogFormat(
         "usage.cache_creation_input_tokens",
         "response.usage.input_tokens",
         "response.usage.output_tokens",
+        "message.usage.input_tokens",
+        "message.usage.output_tokens",
     ),
     times=("timestamp",),
     prompt_text=f"nullif(concat_ws(chr(10), mm_content_text(r.request.system), mm_all_text({_MSGS})), '')",

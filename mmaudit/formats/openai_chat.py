@@ -5,6 +5,12 @@
 `completion_tokens` already includes `completion_tokens_details.reasoning_tokens`. The body's
 `service_tier` (default, flex, priority, scale) goes to `service_tier`.
 
+Streamed responses logged chunk by chunk (`object: chat.completion.chunk`, all with the stream's
+id) are one call: with `stream_options: {include_usage: true}` the last chunk carries `usage`
+(and empty `choices`), and the pipeline keeps that most complete version (mmaudit/conflicts.py),
+counting the other chunks as duplicates. A stream logged without usage loads as one call with
+unknown (NULL) token counts: chunks carry no prompt to estimate from.
+
 OpenAI's error bodies are `{"error": {message, type, param, code}}` with no top-level `object`
 or `type`; their types end in `_error` like Anthropic's (`invalid_request_error`,
 `server_error`), so they are told from other providers' errors by what those carry instead:
@@ -61,9 +67,10 @@ FORMAT = LogFormat(
     description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
     structure={**_BODY, "response": _BODY, "error": _ERROR, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER},
     detect=(
-        f"(r.object = 'chat.completion' OR r.response.object = 'chat.completion' OR {BARE_ERROR})"
+        f"(r.object IN ('chat.completion', 'chat.completion.chunk') OR r.response.object = 'chat.completion' "
+        f"OR {BARE_ERROR})"
     ),
-    detect_hint="`object: \"chat.completion\"` (bare or under `response`), or an `error` object with `message`/`code`",
+    detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, or an `error` object with `message`/`code`",
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",

@@ -8,6 +8,10 @@ straight through. `status: failed` is a failed call (`error{code, message}`, `us
 the reason kept in tags['incomplete_reason']. `service_tier` is read as logged. OpenAI's bare
 error bodies (`{"error": {message, type, code}}`, see openai_chat.BARE_ERROR) are failed calls
 here too, so a Responses log holding them loads whole with `--log-format openai-responses`.
+
+A streamed response logged event by event is one call: the terminal event (`response.completed`,
+`.failed`, `.incomplete`) carries the whole `response` with its usage; the other events
+(`response.created`, `.in_progress`, `.output_text.delta`, ...) are skipped, not calls.
 """
 
 from __future__ import annotations
@@ -66,7 +70,8 @@ FORMAT = LogFormat(
     name="openai-responses",
     description="OpenAI Responses API: `response` objects (bare, in response.completed events, or {request, response} pairs)",
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
-    detect=f"(r.object = 'response' OR r.response.object = 'response' OR {BARE_ERROR})",
+    detect=f"(r.object = 'response' OR r.response.object = 'response' OR {BARE_ERROR} OR starts_with(r.type, 'response.'))",
+    skip="(starts_with(r.type, 'response.') AND r.type NOT IN ('response.completed', 'response.failed', 'response.incomplete'))",
     detect_hint='`object: "response"` (bare or under `response`), or an OpenAI `error` body',
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
