@@ -71,13 +71,20 @@ _NO_TOKENS = (f"coalesce(mm_int(coalesce(r.input.inputTokenCount, {_U}.inputToke
               f"AND coalesce(mm_int(coalesce(r.output.outputTokenCount, {_U}.outputTokens)), 0) = 0")
 _BLOCKED = f"({_INTERVENED} AND {_NO_TOKENS} AND r.errorCode IS NULL)"
 _FAILED = f"(r.errorCode IS NOT NULL OR {_BLOCKED})"
-_HTTP = (
-    "CASE r.errorCode WHEN 'ThrottlingException' THEN 429 WHEN 'ServiceQuotaExceededException' THEN 429 "
-    "WHEN 'ModelNotReadyException' THEN 429 WHEN 'ModelTimeoutException' THEN 408 "
-    "WHEN 'InternalServerException' THEN 500 WHEN 'ServiceUnavailableException' THEN 503 "
-    "WHEN 'ModelErrorException' THEN 424 WHEN 'ValidationException' THEN 400 "
-    "WHEN 'AccessDeniedException' THEN 403 WHEN 'ResourceNotFoundException' THEN 404 END"
-)
+
+
+def error_http(code: str) -> str:
+    """The HTTP status of a Bedrock error code (the SDKs' exception shapes), as SQL over `code`."""
+    return (
+        f"CASE {code} WHEN 'ThrottlingException' THEN 429 WHEN 'ServiceQuotaExceededException' THEN 429 "
+        "WHEN 'ModelNotReadyException' THEN 429 WHEN 'ModelTimeoutException' THEN 408 "
+        "WHEN 'InternalServerException' THEN 500 WHEN 'ServiceUnavailableException' THEN 503 "
+        "WHEN 'ModelErrorException' THEN 424 WHEN 'ModelStreamErrorException' THEN 424 WHEN 'ValidationException' THEN 400 "
+        "WHEN 'AccessDeniedException' THEN 403 WHEN 'ResourceNotFoundException' THEN 404 END"
+    )
+
+
+_HTTP = error_http("r.errorCode")
 _IN = "r.input.inputBodyJson"
 _SYSTEM = f"mm_content_text({_IN}.system)"
 _TEXT = "mm_content_text(coalesce(r.output.outputBodyJson.output.message.content, r.output.outputBodyJson.content))"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from mmaudit.conflicts import conflicting_ids_sql, first_versions_sql, upgrades_sql
 from mmaudit.ingest.staging import STORED_COLUMNS, ChunkFiles
@@ -65,7 +66,8 @@ class FileWriter:
         sets = ", ".join(f"{c} = u.{c}" for c in STORED_COLUMNS)
         replaced = self._cur.execute(
             f"UPDATE calls SET {sets} FROM ({upgrades_sql(chunk)}) u WHERE calls.call_id = u.call_id "
-            "RETURNING calls.call_id", params).to_arrow_table()
+            "RETURNING calls.call_id", params).fetchnumpy()
+        replaced = pa.table({"call_id": replaced["call_id"]})
         if replaced.num_rows == 0:
             return 0
         # `self._con` sees only committed data: the calls stored before this file's transaction.
