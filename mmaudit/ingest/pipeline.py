@@ -37,7 +37,7 @@ class FileResult:
     log_format: str | None = None
     records: int = 0
     loaded: int = 0
-    duplicates: int = 0  # records of calls already loaded (repeats, and versions of a call that lost)
+    duplicates: int = 0  # records of a call already loaded (repeats, other versions, one that upgraded it)
     upgraded: int = 0  # stored calls replaced by a more complete version (see mmaudit/conflicts.py)
     quarantined: int = 0
     skipped: int = 0  # records of the format that are not calls (e.g. a session's user turns)
