@@ -58,7 +58,7 @@ _REQUEST = {
 
 
 
-_HTTP = "coalesce(mm_int(coalesce(r.status_code, r.http_status)), CASE WHEN mm_error_type(NULL, r.error.code || ' ' || r.error.type) = 'rate_limit' THEN 429 END)"
+_HTTP = "coalesce(mm_int(coalesce(r.status_code, r.http_status)), CASE WHEN mm_error_type(NULL, nullif(concat_ws(' ', r.error.code, r.error.type), '')) = 'rate_limit' THEN 429 END)"
 _FAILED = "(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
 _MSGS = "r.request.messages"
 
@@ -86,7 +86,7 @@ FORMAT = LogFormat(
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
-        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, r.error.code || ' ' || r.error.type), 'unknown') END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, nullif(concat_ws(' ', r.error.code, r.error.type), '')), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "logged_cost_usd": "TRY_CAST(r.cost_usd AS DECIMAL(38, 12))",
         "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), mm_tags(r.tags))",
