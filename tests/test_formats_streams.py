@@ -71,7 +71,7 @@ def test_a_stream_logged_without_usage_is_one_call_with_unknown_counts(db, tmp_p
     assert (call["input_tokens"], call["output_tokens"], call["tokens_estimated"]) == (None, None, False)
 
 
-@pytest.mark.parametrize("forced", [None, "anthropic-messages"])
+@pytest.mark.parametrize("forced", [None, "anthropic-stream"])
 def test_anthropic_sse_events_are_one_call_per_stream(db, tmp_path, forced):
     first = anthropic_stream("msg_01A", {"input_tokens": 25, "output_tokens": 1, "service_tier": "standard"},
                              {"output_tokens": 15})
@@ -83,7 +83,7 @@ def test_anthropic_sse_events_are_one_call_per_stream(db, tmp_path, forced):
     (file,) = db.ingest(write_jsonl(tmp_path / "sse.jsonl", first + second), log_format=forced).files
     # 16 events: 2 message_start + 2 message_delta records (2 calls, 2 duplicates); 12 others skipped
     assert (file.log_format, file.records, file.loaded, file.duplicates, file.skipped, file.quarantined,
-            file.conflicting_ids) == ("anthropic-messages", 16, 2, 2, 12, 0, 0)
+            file.conflicting_ids) == ("anthropic-stream", 16, 2, 2, 12, 0, 0)
     assert rows(db.con, TOTALS) == [
         {"call_id": "msg_01A", "model": "claude-sonnet-4-5-20250929", "input_tokens": 25, "cached_input_tokens": 0,
          "cache_write_tokens": 0, "cache_write_1h_tokens": 0, "output_tokens": 15, "reasoning_tokens": 0,

@@ -43,6 +43,7 @@ FORMATS: tuple[LogFormat, ...] = (
     openai_chat.FORMAT,
     openai_responses.FORMAT,
     anthropic_messages.FORMAT,
+    anthropic_messages.STREAM,
     canonical.FORMAT,
 )
 

@@ -9,15 +9,16 @@ input_tokens + cache_read_input_tokens + cache_creation_input_tokens. The cache-
 already includes thinking). OpenAI's bare error bodies (`{"error": {type, code, param}}`, types
 also ending in `_error`) are not claimed: Anthropic's error bodies say `type: "error"`.
 
-Streamed responses logged event by event (the SSE `data:` objects) are one call per stream:
-`message_start` carries the message (id, model, input-side usage, a first output count) and
-`message_delta` the final `usage.output_tokens` (newer API versions repeat the input-side counts
-there, cumulative). The delta takes the id, model and input-side counts it lacks from the latest
-`message_start` before it (a window over line numbers: events of one stream are written in
-order, one stream at a time), so both records are versions of one call and the pipeline keeps the
-delta's final usage (mmaudit/conflicts.py). Content-block events, `ping` and `message_stop` are
-skipped. (A delta whose `message_start` lies in the previous chunk of a very large file gets no
-id and loads as a call of its own.)
+Streamed responses logged event by event (the SSE `data:` objects) are the `anthropic-stream`
+format (`STREAM`), one call per stream: `message_start` carries the message (id, model,
+input-side usage, a first output count) and `message_delta` the final `usage.output_tokens`
+(newer API versions repeat the input-side counts there, cumulative). The delta takes the id,
+model and input-side counts it lacks from the latest `message_start` before it (a window over
+line numbers: events of one stream are written in order, one stream at a time), so both records
+are versions of one call and the pipeline keeps the delta's final usage (mmaudit/conflicts.py).
+Content-block events, `ping` and `message_stop` are skipped. The window is this format's alone,
+so plain Messages logs do not pay for it. (A delta whose `message_start` lies in the previous
+chunk of a very large file gets no id and loads as a call of its own.)
 """
 
 from __future__ import annotations
@@ -86,12 +87,15 @@ _INHERITED = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_t
 
 
 def _from_start(expr: str) -> str:
-    """`expr` of the latest message_start at or before this record, for a message_delta."""
-    return f"CASE WHEN r.type = 'message_delta' THEN last_value({expr} IGNORE NULLS) OVER (ORDER BY line_no) END"
+    """`expr` (a path under `r.message`) of the latest message_start at or before this record, for a
+    message_delta. Every use shares ONE window (the same expression), which DuckDB computes once."""
+    field = expr.removeprefix("r.message")
+    return (f"CASE WHEN r.type = 'message_delta' THEN "
+            f"(last_value(r.message IGNORE NULLS) OVER (ORDER BY line_no)){field} END")
 
 
-def _usage_leaf(path: str) -> str:
-    direct = f"coalesce(r.response.usage.{path}, r.message.usage.{path}, r.usage.{path})"
+def _stream_usage(path: str) -> str:
+    direct = f"coalesce(r.message.usage.{path}, r.usage.{path})"
     return f"coalesce({direct}, {_from_start('r.message.usage.' + path)})" if path in _INHERITED else direct
 
 
@@ -108,20 +112,19 @@ _MSGS = "r.request.messages"
 FORMAT = LogFormat(
     name="anthropic-messages",
     description="Anthropic Messages: message bodies, error bodies, {request, response|error} pairs",
-    structure={**_BODY, "response": _BODY, "request": _REQUEST, "message": _MESSAGE, **PAIR_WRAPPER},
+    structure={**_BODY, "response": _BODY, "request": _REQUEST, **PAIR_WRAPPER},
     detect=(
-        f"(r.type IN ('message', 'error', {', '.join(repr(e) for e in _STREAM_EVENTS)}) OR r.response.type = 'message' "
+        "(r.type IN ('message', 'error') OR r.response.type = 'message' "
         "OR (r.error.type IS NOT NULL AND regexp_matches(coalesce(r.request.model, ''), 'claude')) "
         "OR (r.error.type = 'error' AND r.error.error.type IS NOT NULL))"
     ),
-    detect_hint="`type: \"message\"` or `type: \"error\"` (bare or under `response`), or stream events (`message_start`, ...)",
-    skip=f"(r.type IN {_NOT_CALLS})",
+    detect_hint="`type: \"message\"` or `type: \"error\"` (bare or under `response`)",
     columns={
-        "call_id": f"coalesce({body('id')}, r.message.id, {_from_start('r.message.id')}, {body('request_id')})",
+        "call_id": f"coalesce({body('id')}, {body('request_id')})",
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
         "provider": "coalesce(r.provider, 'anthropic')",
-        "model": f"coalesce({body('model')}, r.message.model, r.request.model, {_from_start('r.message.model')})",
-        **usage_columns(_usage_leaf),
+        "model": f"coalesce({body('model')}, r.request.model)",
+        **usage_columns(lambda path: body(f"usage.{path}")),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
@@ -144,10 +147,31 @@ FORMAT = LogFormat(
         "usage.cache_creation_input_tokens",
         "response.usage.input_tokens",
         "response.usage.output_tokens",
-        "message.usage.input_tokens",
-        "message.usage.output_tokens",
     ),
     times=("timestamp",),
     prompt_text=f"nullif(concat_ws(chr(10), mm_content_text(r.request.system), mm_all_text({_MSGS})), '')",
     output_text=f"mm_content_text({body('content')})",
+)
+
+STREAM = LogFormat(
+    name="anthropic-stream",
+    description="Anthropic Messages streamed as SSE events (message_start ... message_delta): one call per stream",
+    structure={"type": "VARCHAR", "message": _MESSAGE, "usage": USAGE, "delta": {"stop_reason": "VARCHAR"},
+               "error": _BODY["error"], "timestamp": "VARCHAR", "status_code": "VARCHAR", "http_status": "VARCHAR"},
+    detect=f"(r.type IN ({', '.join(repr(e) for e in _STREAM_EVENTS)}) OR (r.type = 'error' AND r.error.type IS NOT NULL))",
+    detect_hint="stream events with `type` message_start, message_delta, content_block_delta, ...",
+    skip=f"(r.type IN {_NOT_CALLS})",
+    columns={
+        "call_id": f"coalesce(r.message.id, {_from_start('r.message.id')})",
+        "ts": "mm_ts(r.timestamp)",
+        "provider": "'anthropic'",
+        "model": f"coalesce(r.message.model, {_from_start('r.message.model')})",
+        **usage_columns(_stream_usage),
+        "status": "CASE WHEN r.type = 'error' THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN r.type = 'error' THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR_TYPE}), 'unknown') END",
+        "http_status": f"CASE WHEN r.type = 'error' THEN {_HTTP} ELSE 200 END",
+        "tags": "CASE WHEN r.delta.stop_reason IS NOT NULL THEN MAP {'stop_reason': r.delta.stop_reason} END",
+    },
+    numbers=("message.usage.input_tokens", "message.usage.output_tokens", "usage.input_tokens", "usage.output_tokens"),
+    times=("timestamp",),
 )
