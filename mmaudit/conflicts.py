@@ -29,6 +29,11 @@ _FIELDS = ("ts", "model", "status", "input_tokens", "cached_input_tokens", "cach
 VERSION_COLUMNS = ("call_id", *_FIELDS, "tokens_estimated")
 
 
+# Not stored yet. (Written as NOT EXISTS, which DuckDB runs as an anti join like the ingest before
+# it; `NOT IN` would be a null-aware mark join.)
+NOT_STORED = "NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id)"
+
+
 def _fingerprint(alias: str) -> str:
     """md5 of the fields that make two records the same record (NULL spelt out, never skipped)."""
     parts = ", ".join(f"coalesce(CAST({alias}.{f} AS VARCHAR), '\\N')" for f in _FIELDS)
@@ -73,7 +78,7 @@ def conflicting_ids_sql(chunk: str, repeated: bool) -> str:
     """
     cols = ", ".join(VERSION_COLUMNS)
     stored = f"SELECT {cols} FROM calls WHERE call_id IN (SELECT call_id FROM s)"
-    first = (f"SELECT {cols} FROM s WHERE call_id NOT IN (SELECT call_id FROM calls) "
+    first = (f"SELECT {cols} FROM s WHERE {NOT_STORED} "
              "QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1")
     base = f"{stored} UNION ALL {first}" if repeated else stored
     return f"""
@@ -86,7 +91,7 @@ def conflicting_ids_sql(chunk: str, repeated: bool) -> str:
 def first_versions_sql(chunk: str, repeated: bool) -> str:
     """The chunk's records of ids not yet stored, one per id: its most complete version among the
     records that are versions of the id's earliest record (conflicting records never win)."""
-    new = f"SELECT * FROM {chunk} WHERE call_id NOT IN (SELECT call_id FROM calls)"
+    new = f"SELECT * FROM {chunk} s WHERE {NOT_STORED}"
     if not repeated:
         return new
     return f"""

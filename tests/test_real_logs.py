@@ -19,7 +19,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from mmaudit import store
 from mmaudit.cli import app
+from mmaudit.ingest import IngestOptions, ingest_paths
 
 CORPUS = Path(os.environ.get("MMAUDIT_CORPUS") or Path(__file__).resolve().parents[1].parent / "shared" / "corpus")
 REAL = CORPUS / "real-logs"
@@ -218,16 +220,27 @@ def corpus_file(request) -> Path:
     return request.param
 
 
-@pytest.mark.parametrize("forced", [False, True], ids=["detected", "forced"])
-def test_real_log_file_gives_its_true_totals(corpus_file, forced, tmp_path):
+def test_real_log_file_detected_gives_its_true_totals(corpus_file, tmp_path):
+    """As a new user runs it: `mmaudit ingest FILE` through the CLI, format detected."""
     db = tmp_path / "real.duckdb"
-    args = ["ingest", str(corpus_file), "--db", str(db), "--format", "json", "--no-model"]
-    if forced:
-        args += ["--log-format", corpus_file.parent.name]
-    result = runner.invoke(app, args)
+    result = runner.invoke(app, ["ingest", str(corpus_file), "--db", str(db), "--format", "json", "--no-model"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)["files"][0]
     assert (report["log_format"], report["quarantined"], report["conflicting_ids"]) == (corpus_file.parent.name, 0, 0)
+    assert stored(db) == expected(corpus_file)
+
+
+def test_real_log_file_forced_gives_its_true_totals(corpus_file, tmp_path):
+    """With `--log-format` forced to the format the file is in (in process, without categorising
+    and pricing, which do not touch the totals)."""
+    db = tmp_path / "real.duckdb"
+    con = store.connect(db)
+    try:
+        (report,) = ingest_paths(con, [str(corpus_file)], IngestOptions(log_format=corpus_file.parent.name)).files
+    finally:
+        con.close()
+    assert (report.status, report.log_format, report.quarantined, report.conflicting_ids) == (
+        "loaded", corpus_file.parent.name, 0, 0)
     assert stored(db) == expected(corpus_file)
 
 

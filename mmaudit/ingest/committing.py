@@ -43,7 +43,7 @@ class FileWriter:
         cur = self._cur
         chunk = "(SELECT *, ?::VARCHAR AS source_file FROM read_parquet(?))"
         params = [str(self.path), str(files.calls)]
-        stored = cur.execute(f"SELECT count(*) FROM {chunk} WHERE call_id IN (SELECT call_id FROM calls)",
+        stored = cur.execute(f"SELECT count(*) FROM calls WHERE call_id IN (SELECT call_id FROM {chunk})",
                              params).fetchall()[0][0]
         upgraded = 0
         if stored or repeated_ids:
@@ -74,8 +74,8 @@ class FileWriter:
         self._con.register("_replaced", replaced)
         try:
             return self._con.execute(
-                """INSERT INTO _upgraded SELECT DISTINCT call_id FROM _replaced
-                WHERE call_id IN (SELECT call_id FROM calls) AND call_id NOT IN (SELECT call_id FROM _upgraded)"""
+                """INSERT INTO _upgraded SELECT DISTINCT call_id FROM calls
+                WHERE call_id IN (SELECT call_id FROM _replaced) AND call_id NOT IN (SELECT call_id FROM _upgraded)"""
             ).fetchall()[0][0]
         finally:
             self._con.unregister("_replaced")
