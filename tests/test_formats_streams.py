@@ -123,3 +123,31 @@ def test_a_stream_log_that_grew_upgrades_the_stored_call_once(db, tmp_path):
     again = db.ingest(path).files[0]
     assert (again.loaded, again.upgraded, again.duplicates) == (0, 0, 5)
     assert [(c["input_tokens"], c["output_tokens"]) for c in rows(db.con, TOTALS)] == [(100, 7)]
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 2, 3])
+def test_versions_spread_over_chunks_store_what_a_whole_file_stores(tmp_path, monkeypatch, chunk_lines):
+    """A stream whose chunks fall in different chunks of a big file: the later chunk's more complete
+    version replaces the row stored from the earlier chunk, and it is not counted as upgraded
+    (nothing was stored before this file)."""
+    from mmaudit.ingest import IngestOptions, ingest_paths, reading
+    from tests.conftest import Loaded
+
+    log = write_jsonl(tmp_path / "chunks.jsonl", [*oai_stream("chatcmpl-A", 1200, 40, cached=1024),
+                                                  *oai_stream("chatcmpl-B", 30, 300, reasoning=256)])
+
+    def ingest(db: str, chunked: bool) -> tuple:
+        if chunked:
+            monkeypatch.setattr(reading, "CHUNK_LINES", chunk_lines)
+            monkeypatch.setattr(reading, "_BATCH_ROWS", 1)
+        loaded = Loaded(tmp_path / db)
+        try:
+            (file,) = ingest_paths(loaded.con, [str(log)], IngestOptions()).files
+            return (file.loaded, file.duplicates, file.upgraded, file.conflicting_ids), rows(loaded.con, TOTALS)
+        finally:
+            loaded.con.close()
+            monkeypatch.undo()
+
+    whole, chunked = ingest("whole.duckdb", False), ingest("chunked.duckdb", True)
+    assert chunked == whole
+    assert whole[0] == (2, 8, 0, 0) and [c["output_tokens"] for c in whole[1]] == [40, 300]
