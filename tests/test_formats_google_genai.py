@@ -57,3 +57,18 @@ def test_a_snake_case_count_that_is_not_a_number_is_quarantined(db, tmp_path):
     (file,) = db.ingest(write_jsonl(tmp_path / "bad.jsonl", [THINKING, bad])).files
     assert (file.loaded, file.quarantined) == (1, 1)
     assert "usage_metadata.prompt_token_count is lots" in db.quarantine()[0]["reason"]
+
+
+def test_a_prompt_blocked_before_generation_is_a_content_filter_failure(db, tmp_path):
+    """`promptFeedback.blockReason` with no candidates: the model generated nothing; the logged prompt
+    count is kept, nothing is estimated."""
+    wire = {"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": []}, "modelVersion": "gemini-2.5-flash",
+            "responseId": "resp-4", "usageMetadata": {"promptTokenCount": 12, "totalTokenCount": 12}}
+    dumped = {**dump("resp-5", {"prompt_token_count": 9, "total_token_count": 9}), "candidates": None,
+              "prompt_feedback": {"block_reason": "PROHIBITED_CONTENT", "safety_ratings": None}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "blocked.jsonl", [wire, dumped])).files
+    assert (file.loaded, file.quarantined, file.estimated) == (2, 0, 0)
+    got = [(c["call_id"], c["status"], c["error_type"], c["http_status"], c["input_tokens"], c["output_tokens"],
+            c["tags"]) for c in db.calls()]
+    assert got == [("resp-4", "error", "content_filter", 200, 12, 0, {"blocked": "SAFETY"}),
+                   ("resp-5", "error", "content_filter", 200, 9, 0, {"blocked": "PROHIBITED_CONTENT"})]

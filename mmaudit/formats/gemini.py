@@ -14,6 +14,11 @@ prompt_token_count`, `candidates_token_count`, `cached_content_token_count`,
 `thoughts_token_count`, `tool_use_prompt_token_count`, `model_version`, `response_id`,
 `create_time`) are read with the same semantics: every field is the camelCase one, else the
 snake_case one. `usageMetadata.serviceTier`, when logged, goes to `service_tier`.
+
+A prompt the safety filters blocked before generation (`promptFeedback.blockReason` set and no
+candidates) is a failed call: error_type content_filter, http_status 200 (the API answered),
+tags['blocked'] = the block reason; its logged prompt count is kept (the log says it), never
+estimated.
 """
 
 from __future__ import annotations
@@ -34,16 +39,19 @@ _BODY = {
         "toolUsePromptTokenCount": "VARCHAR",
     },
     "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR"},
+    "promptFeedback": {"blockReason": "VARCHAR"},
 }
 _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias)
     "usageMetadata": "usage_metadata", "promptTokenCount": "prompt_token_count",
     "candidatesTokenCount": "candidates_token_count", "cachedContentTokenCount": "cached_content_token_count",
     "thoughtsTokenCount": "thoughts_token_count", "toolUsePromptTokenCount": "tool_use_prompt_token_count",
     "responseId": "response_id", "modelVersion": "model_version", "createTime": "create_time",
+    "promptFeedback": "prompt_feedback", "blockReason": "block_reason",
 }
 _BODY["usageMetadata"]["serviceTier"] = "VARCHAR"
 _BODY["usage_metadata"] = {_SNAKE[k]: v for k, v in _BODY["usageMetadata"].items() if k in _SNAKE}
 _BODY.update({_SNAKE[k]: "VARCHAR" for k in ("responseId", "modelVersion", "createTime")})
+_BODY["prompt_feedback"] = {"block_reason": "VARCHAR"}
 
 
 def field(path: str) -> str:
@@ -68,7 +76,9 @@ _U = "usageMetadata"
 _THOUGHTS = f"coalesce(mm_int({field(_U + '.thoughtsTokenCount')}), 0)"
 _TOOL_PROMPT = f"coalesce(mm_int({field(_U + '.toolUsePromptTokenCount')}), 0)"
 _ERR = body("error")
-_FAILED = f"({_ERR}.status IS NOT NULL OR {_ERR}.code IS NOT NULL)"
+_BLOCK = field("promptFeedback.blockReason")
+_BLOCKED = f"({_BLOCK} IS NOT NULL AND json_array_length(coalesce({body('candidates')}, '[]')) = 0)"
+_FAILED = f"({_ERR}.status IS NOT NULL OR {_ERR}.code IS NOT NULL OR {_BLOCKED})"
 _STATUS_LIST = ", ".join(f"'{s}'" for s in RPC_STATUSES)
 _HTTP = (
     f"coalesce(mm_int({_ERR}.code), CASE {_ERR}.status WHEN 'RESOURCE_EXHAUSTED' THEN 429 WHEN 'UNAVAILABLE' THEN 503 "
@@ -114,9 +124,11 @@ FORMAT = LogFormat(
         "latency_ms": "mm_num(r.latency_ms)",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
-        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR}.status), 'unknown') END",
-        "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
-        "tags": "mm_merge_tags(mm_tags(r.labels), mm_tags(r.tags))",
+        "error_type": f"CASE WHEN {_BLOCKED} THEN 'content_filter' "
+        f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR}.status), 'unknown') END",
+        "http_status": f"CASE WHEN {_BLOCKED} THEN 200 WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
+        "tags": f"mm_merge_tags(mm_merge_tags(mm_tags(r.labels), mm_tags(r.tags)), "
+        f"CASE WHEN {_BLOCKED} THEN MAP {{'blocked': {_BLOCK}}} END)",
         "system_prompt": _SYSTEM,
         "user_prompt": _USER,
         "response_text": _TEXT,
