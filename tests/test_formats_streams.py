@@ -151,3 +151,13 @@ def test_versions_spread_over_chunks_store_what_a_whole_file_stores(tmp_path, mo
     whole, chunked = ingest("whole.duckdb", False), ingest("chunked.duckdb", True)
     assert chunked == whole
     assert whole[0] == (2, 8, 0, 0) and [c["output_tokens"] for c in whole[1]] == [40, 300]
+
+
+def test_an_azure_stream_s_empty_id_prompt_filter_chunk_is_not_a_call(db, tmp_path):
+    """Azure OpenAI opens a stream with `id: ""`, empty `choices` and `prompt_filter_results`."""
+    opener = {"id": "", "object": "chat.completion.chunk", "created": 0, "model": "", "choices": [],
+              "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
+    lines = [opener, *oai_stream("chatcmpl-Z", 80, 8), opener]
+    (file,) = db.ingest(write_jsonl(tmp_path / "azure.jsonl", lines)).files
+    assert (file.loaded, file.skipped, file.quarantined) == (1, 2, 0)
+    assert [(c["call_id"], c["output_tokens"]) for c in rows(db.con, TOTALS)] == [("chatcmpl-Z", 8)]

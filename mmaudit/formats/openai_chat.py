@@ -9,7 +9,8 @@ Streamed responses logged chunk by chunk (`object: chat.completion.chunk`, all w
 id) are one call: with `stream_options: {include_usage: true}` the last chunk carries `usage`
 (and empty `choices`), and the pipeline keeps that most complete version (mmaudit/conflicts.py),
 counting the other chunks as duplicates. A stream logged without usage loads as one call with
-unknown (NULL) token counts: chunks carry no prompt to estimate from.
+unknown (NULL) token counts: chunks carry no prompt to estimate from. Azure OpenAI opens a stream
+with a chunk that has an empty `id` and only `prompt_filter_results`: it is skipped, not a call.
 
 OpenAI's error bodies are `{"error": {message, type, param, code}}` with no top-level `object`
 or `type`; their types end in `_error` like Anthropic's (`invalid_request_error`,
@@ -71,6 +72,7 @@ FORMAT = LogFormat(
         f"OR {BARE_ERROR})"
     ),
     detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, or an `error` object with `message`/`code`",
+    skip="(r.object = 'chat.completion.chunk' AND coalesce(r.id, '') = '' AND r.usage.prompt_tokens IS NULL)",
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",
