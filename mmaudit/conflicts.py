@@ -1,48 +1,114 @@
-"""Duplicate request ids whose records disagree.
+"""Records that repeat a call id: versions of one call, plain duplicates, or conflicts.
 
-Ingest keeps the FIRST record of a `call_id` (in the file, or already stored) and counts the
-later ones as duplicates: re-ingesting a file must add nothing. When a later record with the
-same id says something different (other tokens, model, status or time), that is not a harmless
-repeat but a log problem (an id reused, a retried request logged twice): it is counted and
-reported as "N duplicate id(s) with different content", so it never passes silently.
+Logs repeat a call's id for three reasons, and ingest tells them apart with ONE rule, set-based:
 
-Formats that repeat a call by design (Claude Code writes one line per content block, each with
-its own timestamp) are left out.
+- **versions of one call with growing content.** Claude Code writes a streamed message on one
+  line per content block, each with the message's id and a running `output_tokens`; streamed
+  logs write a chunk per event with the stream's id and the usage only on the last one; a log
+  file that grows between runs holds a later, more complete line for a call stored earlier.
+  Two records are versions of one call (`same_call`) when they agree on what was asked: model,
+  status, and, when both carry measured counts, input, cache-read and cache-write tokens. They
+  may differ in time, text and output.
+- **plain duplicates**: the same record again (a file ingested twice).
+- **conflicts**: a record whose id is taken by a record that is not a version of the same call
+  (other model, status or input counts: an id reused, a retry logged under the first id). The
+  first record is kept, and the ids are reported as "duplicate id(s) with different content".
+
+The call keeps its **most complete version**: measured counts beat estimated or missing ones
+(`known`), then the greatest `output_tokens` (a running count only grows), then the first record
+(stored before this file, then the earliest line), so re-ingesting the same file changes nothing.
+A later version that is more complete replaces the stored row (`upgraded` in the ingest summary).
 """
 
 from __future__ import annotations
 
-import duckdb
-
-EXPECTED_REPEATS = ("claude-code",)
-
+# The fields whose difference makes a repeat a conflict unless it is a version of the same call.
 _FIELDS = ("ts", "model", "status", "input_tokens", "cached_input_tokens", "cache_write_tokens",
            "output_tokens", "reasoning_tokens", "http_status")
+# What a version is compared on (besides the call id); the rest of the row is taken whole.
+VERSION_COLUMNS = ("call_id", *_FIELDS, "tokens_estimated")
+
+
+# Not stored yet. (Written as NOT EXISTS, which DuckDB runs as an anti join like the ingest before
+# it; `NOT IN` would be a null-aware mark join.)
+NOT_STORED = "NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id)"
 
 
 def _fingerprint(alias: str) -> str:
-    """md5 of the fields that make two records the same call (NULL spelt out, never skipped)."""
+    """md5 of the fields that make two records the same record (NULL spelt out, never skipped)."""
     parts = ", ".join(f"coalesce(CAST({alias}.{f} AS VARCHAR), '\\N')" for f in _FIELDS)
     return f"md5(concat_ws('|', {parts}))"
 
 
-def conflicting_ids_sql(staged: str = "_staged") -> str:
-    """SELECT call_id of the ids in `staged` seen with different content within it or against
-    the `calls` table (each id once).
+def known(a: str) -> str:
+    """Whether the record carries measured token counts (not estimated, not missing)."""
+    return f"(NOT coalesce({a}.tokens_estimated, false) AND ({a}.input_tokens IS NOT NULL OR {a}.output_tokens IS NOT NULL))"
 
-    Ingest runs it per chunk before storing the chunk: `calls` then holds the first record of
-    every id from earlier chunks, so the union over chunks is the file's set of conflicting ids.
+
+def same_call(x: str, b: str) -> str:
+    """Whether records `x` and `b` (same id) are versions of one call: same model and status, and
+    the same input-side counts when both have measured ones."""
+    counts = " AND ".join(f"{x}.{c} IS NOT DISTINCT FROM {b}.{c}"
+                          for c in ("input_tokens", "cached_input_tokens", "cache_write_tokens"))
+    return (
+        f"(({x}.model IS NOT DISTINCT FROM {b}.model OR {x}.model IS NULL OR {b}.model IS NULL) "
+        f"AND {x}.status IS NOT DISTINCT FROM {b}.status "
+        f"AND (NOT {known(x)} OR NOT {known(b)} OR ({counts})))"
+    )
+
+
+def more_complete(x: str, b: str) -> str:
+    """Whether `x` is strictly more complete than `b` (measured beats not; then more output)."""
+    return (f"(({known(x)} AND NOT {known(b)}) OR ({known(x)} = {known(b)} "
+            f"AND coalesce({x}.output_tokens, -1) > coalesce({b}.output_tokens, -1)))")
+
+
+def completeness_order(a: str) -> str:
+    """ORDER BY terms putting the most complete version first (ties: the caller's tie-break)."""
+    return f"{known(a)} DESC, coalesce({a}.output_tokens, -1) DESC"
+
+
+def conflicting_ids_sql(chunk: str, repeated: bool) -> str:
+    """SELECT call_id of the ids in `chunk` with a record that is neither the same record as the
+    id's first record (stored in `calls`, else the chunk's earliest line) nor a version of it.
+
+    `repeated`: the chunk repeats some id (else only ids already in `calls` can conflict).
+    Ingest runs it per chunk before storing the chunk: `calls` then holds the kept record of every
+    id from earlier chunks, so the union over chunks is the file's set of conflicting ids.
     """
-    excluded = ", ".join(f"'{name}'" for name in EXPECTED_REPEATS)
+    cols = ", ".join(VERSION_COLUMNS)
+    stored = f"SELECT {cols} FROM calls WHERE call_id IN (SELECT call_id FROM s)"
+    first = (f"SELECT {cols} FROM s WHERE {NOT_STORED} "
+             "QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1")
+    base = f"{stored} UNION ALL {first}" if repeated else stored
     return f"""
-        WITH s AS (SELECT call_id, {_fingerprint('t')} AS fp FROM {staged} t
-                   WHERE t.source_format NOT IN ({excluded})),
-        within AS (SELECT call_id FROM s GROUP BY call_id HAVING count(DISTINCT fp) > 1),
-        across AS (SELECT s.call_id FROM s JOIN calls c USING (call_id) WHERE s.fp <> {_fingerprint('c')})
-        SELECT call_id FROM within UNION SELECT call_id FROM across
+        WITH s AS (SELECT * FROM {chunk}), b AS ({base})
+        SELECT DISTINCT x.call_id FROM s x, b WHERE x.call_id = b.call_id
+          AND {_fingerprint('x')} <> {_fingerprint('b')} AND NOT {same_call('x', 'b')}
         """
 
 
-def count_conflicting_ids(con: duckdb.DuckDBPyConnection, staged: str = "_staged") -> int:
-    """Ids in `staged` seen with different content within it or against the `calls` table."""
-    return con.execute(f"SELECT count(*) FROM ({conflicting_ids_sql(staged)})").fetchall()[0][0]
+def first_versions_sql(chunk: str, repeated: bool) -> str:
+    """The chunk's records of ids not yet stored, one per id: its most complete version among the
+    records that are versions of the id's earliest record (conflicting records never win)."""
+    new = f"SELECT * FROM {chunk} s WHERE {NOT_STORED}"
+    if not repeated:
+        return new
+    return f"""
+        WITH s AS ({new}),
+        f AS (SELECT {", ".join(VERSION_COLUMNS)} FROM s
+              QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1)
+        SELECT s.* FROM s, f WHERE s.call_id = f.call_id AND {same_call('s', 'f')}
+        QUALIFY row_number() OVER (PARTITION BY s.call_id ORDER BY {completeness_order('s')}, s.source_line) = 1
+        """
+
+
+def upgrades_sql(chunk: str) -> str:
+    """The chunk's most complete version of each stored call it holds a strictly more complete
+    version of (one row per id): what replaces the stored row."""
+    stored = f"SELECT {', '.join(VERSION_COLUMNS)} FROM calls WHERE call_id IN (SELECT call_id FROM s)"
+    return f"""
+        WITH s AS (SELECT * FROM {chunk}), b AS ({stored})
+        SELECT s.* FROM s, b WHERE s.call_id = b.call_id AND {same_call('s', 'b')} AND {more_complete('s', 'b')}
+        QUALIFY row_number() OVER (PARTITION BY s.call_id ORDER BY {completeness_order('s')}, s.source_line) = 1
+        """

@@ -53,7 +53,7 @@ def test_claude_code_session_every_column(db, tmp_path):
         {**BASE, "call_id": "cc:msg_01A:req_011", "ts": datetime(2025, 5, 2, 10, 0, 5, tzinfo=UTC),
          "model": "claude-sonnet-4-20250514", "input_tokens": 17004, "cached_input_tokens": 15000,
          "cache_write_tokens": 2000, "output_tokens": 350, "status": "ok", "error_type": None, "http_status": 200,
-         "logged_cost_usd": None, "tags": tags},
+         "logged_cost_usd": None, "tags": tags, "service_tier": "standard"},
         {**BASE, "call_id": "cc:msg_01B:req_012", "ts": datetime(2025, 5, 2, 10, 0, 9, tzinfo=UTC),
          "model": "claude-3-5-haiku-20241022", "input_tokens": 10, "cached_input_tokens": 0, "cache_write_tokens": 0,
          "output_tokens": 5, "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.0123,

@@ -210,9 +210,25 @@ def test_duplicate_ids_with_different_content_keep_the_first_and_are_reported(tm
     table = runner.invoke(app, ["ingest", str(tmp_path / "d.jsonl"), "--db", str(db)])
     assert "duplicate id(s) with different content" in table.output
     # across runs: the stored record is kept, the changed one is reported, nothing is added
-    code, data, _ = ingest(db, str(_write(tmp_path / "later.jsonl", lines(rec(2, output_tokens=7)))))
-    assert (data["total"]["loaded"], data["files"][0]["conflicting_ids"]) == (0, 1)
-    assert query(db, "SELECT output_tokens FROM calls WHERE call_id = 'c2'") == [(20,)]
+    code, data, _ = ingest(db, str(_write(tmp_path / "later.jsonl", lines(rec(2, model="gpt-4o", output_tokens=70)))))
+    assert (data["total"]["loaded"], data["total"]["upgraded"], data["files"][0]["conflicting_ids"]) == (0, 0, 1)
+    assert query(db, "SELECT model, output_tokens FROM calls WHERE call_id = 'c2'") == [("gpt-4o-mini", 20)]
+
+
+def test_a_more_complete_version_of_a_stored_call_upgrades_it(tmp_path, db):
+    """Same id, same request, more output (a log that grew): the stored call is replaced, once;
+    a less complete version is a plain duplicate; neither is a conflict."""
+    ingest(db, str(_write(tmp_path / "a.jsonl", lines(rec(1), rec(2)))))
+    code, data, output = ingest(db, str(_write(tmp_path / "b.jsonl", lines(rec(2, output_tokens=70), rec(1, output_tokens=5)))))
+    assert code == 0
+    assert (data["total"]["loaded"], data["total"]["duplicates"], data["total"]["upgraded"]) == (0, 2, 1)
+    assert data["files"][0]["conflicting_ids"] == 0
+    assert query(db, "SELECT call_id, output_tokens, source_file LIKE '%b.jsonl' FROM calls ORDER BY call_id") == [
+        ("c1", 20, False), ("c2", 70, True)]
+    again = runner.invoke(app, ["ingest", str(tmp_path / "b.jsonl"), "--db", str(db)])
+    assert "upgraded" not in again.output.split("Total")[-1]  # nothing more complete the second time
+    table = runner.invoke(app, ["ingest", str(_write(tmp_path / "c.jsonl", lines(rec(1, output_tokens=99)))), "--db", str(db)])
+    assert "1 stored call(s) upgraded to a more complete record" in " ".join(table.output.split())
 
 
 def test_identical_repeats_are_plain_duplicates(tmp_path, db):

@@ -25,6 +25,7 @@ COLUMNS = [
     Column("records", "Records", "int"),
     Column("loaded", "Loaded", "int"),
     Column("duplicates", "Duplicates", "int"),
+    Column("upgraded", "Upgraded", "int"),
     Column("quarantined", "Quarantined", "int"),
     Column("skipped", "Skipped (not calls)", "int"),
     Column("estimated", "Tokens estimated", "int"),
@@ -42,7 +43,7 @@ def _display(path: str) -> str:
 
 def ingest_report(result: IngestResult) -> Report:
     rows = [{**vars(f), "path": _display(f.path)} for f in result.files]
-    total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "quarantined", "estimated")}}
+    total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "upgraded", "quarantined", "estimated")}}
     notes = [f.message if f.message.startswith(f.path) else f"{f.path}: {f.message}" for f in result.files if f.message]
     if result.total("skipped"):
         notes.append(f"{result.total('skipped')} record(s) skipped: they belong to the format but are not calls "
@@ -51,6 +52,9 @@ def ingest_report(result: IngestResult) -> Report:
     if conflicting:
         notes.append(f"{conflicting} duplicate id(s) with different content: the first record of each id is kept, "
                      "the later ones are counted as duplicates (see docs/calls.md).")
+    if result.total("upgraded"):
+        notes.append(f"{result.total('upgraded')} stored call(s) upgraded to a more complete record of the same call "
+                     "(a streamed message or a log that grew since the last run; see docs/calls.md).")
     if total["quarantined"]:
         notes.append("Quarantined records are in the `quarantine` table (file, line, reason, raw text).")
     data = {"files": rows, "total": {k: v for k, v in total.items() if k != "path"}}

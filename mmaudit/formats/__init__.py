@@ -11,6 +11,7 @@ from mmaudit.formats import (
     anthropic_batch,
     anthropic_messages,
     bedrock,
+    bedrock_converse,
     canonical,
     claude_code,
     gemini,
@@ -31,6 +32,7 @@ FORMATS: tuple[LogFormat, ...] = (
     anthropic_batch.FORMAT,
     anthropic_batch.INPUT_FILE,
     bedrock.FORMAT,
+    bedrock_converse.FORMAT,
     gemini.FORMAT,
     openrouter.FORMAT,
     litellm.FORMAT,
@@ -41,6 +43,7 @@ FORMATS: tuple[LogFormat, ...] = (
     openai_chat.FORMAT,
     openai_responses.FORMAT,
     anthropic_messages.FORMAT,
+    anthropic_messages.STREAM,
     canonical.FORMAT,
 )
 

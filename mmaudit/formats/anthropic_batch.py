@@ -12,7 +12,7 @@ A batch REQUEST file (`custom_id, params`) is recognised by `INPUT_FILE` and ref
 
 from __future__ import annotations
 
-from mmaudit.formats.anthropic_messages import USAGE
+from mmaudit.formats.anthropic_messages import USAGE, usage_columns
 from mmaudit.formats.base import LogFormat
 
 _MESSAGE = {
@@ -26,8 +26,6 @@ _ERROR = {"type": "VARCHAR", "message": "VARCHAR", "error": {"type": "VARCHAR", 
 _STRUCTURE = {"custom_id": "VARCHAR", "result": {"type": "VARCHAR", "message": _MESSAGE, "error": _ERROR}}
 
 _M = "r.result.message"
-_READ = f"coalesce(mm_int({_M}.usage.cache_read_input_tokens), 0)"
-_WRITE = f"coalesce(mm_int({_M}.usage.cache_creation_input_tokens), 0)"
 _FAILED = "(r.result.type <> 'succeeded')"
 _ERR_TYPE = "coalesce(r.result.error.error.type, r.result.error.type)"
 _HTTP = (
@@ -47,10 +45,7 @@ FORMAT = LogFormat(
         "call_id": f"coalesce({_M}.id, 'anthropic-batch:' || r.custom_id || ':' || md5(line))",
         "provider": "'anthropic'",
         "model": f"{_M}.model",
-        "input_tokens": f"mm_int({_M}.usage.input_tokens) + {_READ} + {_WRITE}",
-        "cached_input_tokens": _READ,
-        "cache_write_tokens": _WRITE,
-        "output_tokens": f"mm_int({_M}.usage.output_tokens)",
+        **usage_columns(f"{_M}.usage"),
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": (
             "CASE WHEN r.result.type = 'expired' THEN 'timeout' WHEN r.result.type = 'canceled' THEN 'client' "

@@ -2,10 +2,28 @@
 pairs.
 
 Anthropic's `usage.input_tokens` EXCLUDES the prompt cache: canonical input is
-input_tokens + cache_read_input_tokens + cache_creation_input_tokens.
+input_tokens + cache_read_input_tokens + cache_creation_input_tokens. The cache-write breakdown
+`usage.cache_creation.ephemeral_1h_input_tokens` (of cache_creation_input_tokens) goes to
+`cache_write_1h_tokens`; `usage.service_tier` (standard, priority, batch) to `service_tier`;
+`usage.output_tokens_details.thinking_tokens`, when logged, to `reasoning_tokens` (output_tokens
+already includes thinking). OpenAI's bare error bodies (`{"error": {type, code, param}}`, types
+also ending in `_error`) are not claimed: Anthropic's error bodies say `type: "error"`.
+
+Streamed responses logged event by event (the SSE `data:` objects) are the `anthropic-stream`
+format (`STREAM`), one call per stream: `message_start` carries the message (id, model,
+input-side usage, a first output count) and `message_delta` the final `usage.output_tokens`
+(newer API versions repeat the input-side counts there, cumulative). The delta takes the id,
+model and input-side counts it lacks from the latest `message_start` before it (a window over
+line numbers: events of one stream are written in order, one stream at a time), so both records
+are versions of one call and the pipeline keeps the delta's final usage (mmaudit/conflicts.py).
+Content-block events, `ping` and `message_stop` are skipped. The window is this format's alone,
+so plain Messages logs do not pay for it. (A delta whose `message_start` lies in the previous
+chunk of a very large file gets no id and loads as a call of its own.)
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from mmaudit.formats.base import LogFormat
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
@@ -16,7 +34,28 @@ USAGE = {
     "output_tokens": "VARCHAR",
     "cache_creation_input_tokens": "VARCHAR",
     "cache_read_input_tokens": "VARCHAR",
+    "cache_creation": {"ephemeral_1h_input_tokens": "VARCHAR", "ephemeral_5m_input_tokens": "VARCHAR"},
+    "service_tier": "VARCHAR",
+    "output_tokens_details": {"thinking_tokens": "VARCHAR"},
 }
+
+
+def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
+    """Canonical token columns (and service tier) from an Anthropic `usage` at SQL path `u` (or
+    `u(leaf)` giving the SQL of each usage leaf)."""
+    leaf = u if callable(u) else (lambda path: f"{u}.{path}")
+    read = f"coalesce(mm_int({leaf('cache_read_input_tokens')}), 0)"
+    write = f"coalesce(mm_int({leaf('cache_creation_input_tokens')}), 0)"
+    return {
+        "input_tokens": f"mm_int({leaf('input_tokens')}) + {read} + {write}",
+        "cached_input_tokens": read,
+        "cache_write_tokens": write,
+        "cache_write_1h_tokens": f"coalesce(mm_int({leaf('cache_creation.ephemeral_1h_input_tokens')}), 0)",
+        "output_tokens": f"mm_int({leaf('output_tokens')})",
+        "reasoning_tokens": f"coalesce(mm_int({leaf('output_tokens_details.thinking_tokens')}), 0)",
+        "service_tier": leaf("service_tier"),
+    }
+
 
 _BODY = {
     "id": "VARCHAR",
@@ -38,6 +77,28 @@ _REQUEST = {
 
 
 
+_MESSAGE = {k: _BODY[k] for k in ("id", "type", "model", "content", "stop_reason", "usage")}
+_STREAM_EVENTS = ("message_start", "message_delta", "message_stop", "content_block_start", "content_block_delta",
+                  "content_block_stop", "ping")
+_NOT_CALLS = "('message_stop', 'content_block_start', 'content_block_delta', 'content_block_stop', 'ping')"
+# What a message_delta lacks, it inherits from its stream's message_start.
+_INHERITED = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
+              "cache_creation.ephemeral_1h_input_tokens", "service_tier")
+
+
+def _from_start(expr: str) -> str:
+    """`expr` (a path under `r.message`) of the latest message_start at or before this record, for a
+    message_delta. Every use shares ONE window (the same expression), which DuckDB computes once."""
+    field = expr.removeprefix("r.message")
+    return (f"CASE WHEN r.type = 'message_delta' THEN "
+            f"(last_value(r.message IGNORE NULLS) OVER (ORDER BY line_no)){field} END")
+
+
+def _stream_usage(path: str) -> str:
+    direct = f"coalesce(r.message.usage.{path}, r.usage.{path})"
+    return f"coalesce({direct}, {_from_start('r.message.usage.' + path)})" if path in _INHERITED else direct
+
+
 _ERR_TYPE = "coalesce(r.error.error.type, r.error.type)"
 _FAILED = "(r.type = 'error' OR r.error.type IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
 _HTTP = (
@@ -47,9 +108,6 @@ _HTTP = (
     "WHEN 'permission_error' THEN 403 WHEN 'not_found_error' THEN 404 WHEN 'request_too_large' THEN 413 END)"
 )
 _MSGS = "r.request.messages"
-_IN = f"mm_int({body('usage.input_tokens')})"
-_READ = f"coalesce(mm_int({body('usage.cache_read_input_tokens')}), 0)"
-_WRITE = f"coalesce(mm_int({body('usage.cache_creation_input_tokens')}), 0)"
 
 FORMAT = LogFormat(
     name="anthropic-messages",
@@ -57,8 +115,8 @@ FORMAT = LogFormat(
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **PAIR_WRAPPER},
     detect=(
         "(r.type IN ('message', 'error') OR r.response.type = 'message' "
-        "OR (r.error.type IS NOT NULL AND (regexp_matches(coalesce(r.request.model, ''), 'claude') "
-        "OR regexp_matches(r.error.type, '_error$'))))"
+        "OR (r.error.type IS NOT NULL AND regexp_matches(coalesce(r.request.model, ''), 'claude')) "
+        "OR (r.error.type = 'error' AND r.error.error.type IS NOT NULL))"
     ),
     detect_hint="`type: \"message\"` or `type: \"error\"` (bare or under `response`)",
     columns={
@@ -66,10 +124,7 @@ FORMAT = LogFormat(
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
         "provider": "coalesce(r.provider, 'anthropic')",
         "model": f"coalesce({body('model')}, r.request.model)",
-        "input_tokens": f"{_IN} + {_READ} + {_WRITE}",
-        "cached_input_tokens": _READ,
-        "cache_write_tokens": _WRITE,
-        "output_tokens": f"mm_int({body('usage.output_tokens')})",
+        **usage_columns(lambda path: body(f"usage.{path}")),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
@@ -96,4 +151,27 @@ FORMAT = LogFormat(
     times=("timestamp",),
     prompt_text=f"nullif(concat_ws(chr(10), mm_content_text(r.request.system), mm_all_text({_MSGS})), '')",
     output_text=f"mm_content_text({body('content')})",
+)
+
+STREAM = LogFormat(
+    name="anthropic-stream",
+    description="Anthropic Messages streamed as SSE events (message_start ... message_delta): one call per stream",
+    structure={"type": "VARCHAR", "message": _MESSAGE, "usage": USAGE, "delta": {"stop_reason": "VARCHAR"},
+               "error": _BODY["error"], "timestamp": "VARCHAR", "status_code": "VARCHAR", "http_status": "VARCHAR"},
+    detect=f"(r.type IN ({', '.join(repr(e) for e in _STREAM_EVENTS)}) OR (r.type = 'error' AND r.error.type IS NOT NULL))",
+    detect_hint="stream events with `type` message_start, message_delta, content_block_delta, ...",
+    skip=f"(r.type IN {_NOT_CALLS})",
+    columns={
+        "call_id": f"coalesce(r.message.id, {_from_start('r.message.id')})",
+        "ts": "mm_ts(r.timestamp)",
+        "provider": "'anthropic'",
+        "model": f"coalesce(r.message.model, {_from_start('r.message.model')})",
+        **usage_columns(_stream_usage),
+        "status": "CASE WHEN r.type = 'error' THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN r.type = 'error' THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR_TYPE}), 'unknown') END",
+        "http_status": f"CASE WHEN r.type = 'error' THEN {_HTTP} ELSE 200 END",
+        "tags": "CASE WHEN r.delta.stop_reason IS NOT NULL THEN MAP {'stop_reason': r.delta.stop_reason} END",
+    },
+    numbers=("message.usage.input_tokens", "message.usage.output_tokens", "usage.input_tokens", "usage.output_tokens"),
+    times=("timestamp",),
 )

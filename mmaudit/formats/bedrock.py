@@ -7,6 +7,16 @@ cache for Claude models (Bedrock reports cache reads and writes separately, as A
 so canonical input = inputTokenCount + cacheReadInputTokenCount + cacheWriteInputTokenCount.
 When the top-level counts are missing, the Converse body's camelCase `usage` is used instead.
 `errorCode` (ThrottlingException, ModelTimeoutException, ...) marks a failed call.
+An InvokeModel body from a Claude model gives the 1-hour cache-write breakdown
+(`usage.cache_creation.ephemeral_1h_input_tokens`).
+
+A call a guardrail blocked before the model ran (`outputBodyJson["amazon-bedrock-guardrailAction"]:
+"INTERVENED"`, or a Converse `stopReason` of guardrail_intervened / content_filtered, with no
+model token counts) is a failed call with zero tokens, never estimated: status error,
+error_type content_filter, http_status 200 (Bedrock answered with the guardrail's message), and
+tags['blocked'] = 'guardrail_intervened'. When the guardrail intervened on the OUTPUT the model
+ran and its counts were billed: the call keeps them (status ok) and carries
+tags['guardrail'] = 'intervened'.
 """
 
 from __future__ import annotations
@@ -18,7 +28,11 @@ _CONVERSE_USAGE = {
     "outputTokens": "VARCHAR",
     "cacheReadInputTokens": "VARCHAR",
     "cacheWriteInputTokens": "VARCHAR",
+    "cache_creation": {"ephemeral_1h_input_tokens": "VARCHAR"},  # a Claude InvokeModel body
 }
+# What says a guardrail intervened: the InvokeModel body's action, or the Converse stop reason.
+GUARDRAIL_ACTION = "amazon-bedrock-guardrailAction"
+BLOCK_REASONS = ("guardrail_intervened", "content_filtered")
 _STRUCTURE = {
     "schemaType": "VARCHAR",
     "timestamp": "VARCHAR",
@@ -39,6 +53,8 @@ _STRUCTURE = {
         "outputBodyJson": {
             "usage": _CONVERSE_USAGE,
             "metrics": {"latencyMs": "VARCHAR"},
+            "stopReason": "VARCHAR",
+            GUARDRAIL_ACTION: "VARCHAR",
             "output": {"message": {"content": "JSON"}},
             "content": "JSON",
         },
@@ -48,14 +64,27 @@ _STRUCTURE = {
 _U = "r.output.outputBodyJson.usage"
 _READ = f"coalesce(mm_int(coalesce(r.input.cacheReadInputTokenCount, {_U}.cacheReadInputTokens)), 0)"
 _WRITE = f"coalesce(mm_int(coalesce(r.input.cacheWriteInputTokenCount, {_U}.cacheWriteInputTokens)), 0)"
-_FAILED = "(r.errorCode IS NOT NULL)"
-_HTTP = (
-    "CASE r.errorCode WHEN 'ThrottlingException' THEN 429 WHEN 'ServiceQuotaExceededException' THEN 429 "
-    "WHEN 'ModelNotReadyException' THEN 429 WHEN 'ModelTimeoutException' THEN 408 "
-    "WHEN 'InternalServerException' THEN 500 WHEN 'ServiceUnavailableException' THEN 503 "
-    "WHEN 'ModelErrorException' THEN 424 WHEN 'ValidationException' THEN 400 "
-    "WHEN 'AccessDeniedException' THEN 403 WHEN 'ResourceNotFoundException' THEN 404 END"
-)
+_B = "r.output.outputBodyJson"
+_INTERVENED = (f"coalesce({_B}.\"{GUARDRAIL_ACTION}\" = 'INTERVENED' OR {_B}.stopReason IN "
+               f"({', '.join(repr(x) for x in BLOCK_REASONS)}), false)")
+_NO_TOKENS = (f"coalesce(mm_int(coalesce(r.input.inputTokenCount, {_U}.inputTokens)), 0) = 0 "
+              f"AND coalesce(mm_int(coalesce(r.output.outputTokenCount, {_U}.outputTokens)), 0) = 0")
+_BLOCKED = f"({_INTERVENED} AND {_NO_TOKENS} AND r.errorCode IS NULL)"
+_FAILED = f"(r.errorCode IS NOT NULL OR {_BLOCKED})"
+
+
+def error_http(code: str) -> str:
+    """The HTTP status of a Bedrock error code (the SDKs' exception shapes), as SQL over `code`."""
+    return (
+        f"CASE {code} WHEN 'ThrottlingException' THEN 429 WHEN 'ServiceQuotaExceededException' THEN 429 "
+        "WHEN 'ModelNotReadyException' THEN 429 WHEN 'ModelTimeoutException' THEN 408 "
+        "WHEN 'InternalServerException' THEN 500 WHEN 'ServiceUnavailableException' THEN 503 "
+        "WHEN 'ModelErrorException' THEN 424 WHEN 'ModelStreamErrorException' THEN 424 WHEN 'ValidationException' THEN 400 "
+        "WHEN 'AccessDeniedException' THEN 403 WHEN 'ResourceNotFoundException' THEN 404 END"
+    )
+
+
+_HTTP = error_http("r.errorCode")
 _IN = "r.input.inputBodyJson"
 _SYSTEM = f"mm_content_text({_IN}.system)"
 _TEXT = "mm_content_text(coalesce(r.output.outputBodyJson.output.message.content, r.output.outputBodyJson.content))"
@@ -75,12 +104,19 @@ FORMAT = LogFormat(
         "input_tokens": f"mm_int(coalesce(r.input.inputTokenCount, {_U}.inputTokens)) + {_READ} + {_WRITE}",
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
+        "cache_write_1h_tokens": f"coalesce(mm_int({_U}.cache_creation.ephemeral_1h_input_tokens), 0)",
         "output_tokens": f"mm_int(coalesce(r.output.outputTokenCount, {_U}.outputTokens))",
-        "latency_ms": "mm_num(r.output.outputBodyJson.metrics.latencyMs)",
+        "latency_ms": f"mm_num({_B}.metrics.latencyMs)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
-        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, r.errorCode), 'client') END",
-        "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
-        "tags": "map_from_entries(list_filter([{'key': 'region', 'value': r.region}, {'key': 'account', 'value': r.accountId}], lambda e: e.value IS NOT NULL))",
+        "error_type": f"CASE WHEN {_BLOCKED} THEN 'content_filter' "
+        f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, r.errorCode), 'client') END",
+        "http_status": f"CASE WHEN {_BLOCKED} THEN 200 WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
+        "tags": (
+            "map_from_entries(list_filter([{'key': 'region', 'value': r.region}, {'key': 'account', 'value': r.accountId}, "
+            f"{{'key': 'blocked', 'value': CASE WHEN {_BLOCKED} THEN 'guardrail_intervened' END}}, "
+            f"{{'key': 'guardrail', 'value': CASE WHEN {_INTERVENED} AND NOT {_BLOCKED} THEN 'intervened' END}}], "
+            "lambda e: e.value IS NOT NULL))"
+        ),
         "system_prompt": _SYSTEM,
         "user_prompt": f"mm_last_user({_IN}.messages)",
         "response_text": _TEXT,

@@ -1,21 +1,24 @@
 """Claude Code session logs (`~/.claude/projects/<project>/<session>.jsonl`).
 
-Every line of a session belongs to the format, but only assistant lines with `message.usage`
-are API calls; user turns, summaries, system lines and file-history snapshots are `skip`ped
-(counted, neither loaded nor quarantined). One streamed response is written on SEVERAL lines
-(one per content block) repeating the same `message.id` / `requestId` and usage: call_id is
-built from both ids, so the repeats are counted as duplicates by the pipeline and the call is
-loaded once. Duplicates are therefore expected for this format.
+Every line of a session belongs to the format (a `sessionId` with a `uuid`, a `type` or a
+`message.usage`: ccusage-style lines carry no uuid), but only lines with `message.usage` are API
+calls; user turns, progress, system and queue-operation lines, summaries and file-history
+snapshots are `skip`ped (counted, neither loaded nor quarantined). One streamed response is
+written on SEVERAL lines (one per content block) repeating the same `message.id` / `requestId`
+with a RUNNING `usage.output_tokens`: call_id is built from both ids, and the pipeline keeps the
+call's most complete version (the greatest output count: the final usage; see
+mmaudit/conflicts.py), counting the other lines as duplicates.
 
-`usage.input_tokens` excludes the cache (Anthropic semantics): reads and writes are added back.
-Lines with model `<synthetic>` or `isApiErrorMessage` are failed calls (API errors Claude Code
-wrote into the transcript): model NULL, classified from the error text. `costUSD` (older
-versions) is the logged cost.
+`usage` has Anthropic semantics (input excludes the cache: reads and writes are added back; the
+1-hour cache-write breakdown and `service_tier` are read). Lines with model `<synthetic>` or
+`isApiErrorMessage` are failed calls (API errors Claude Code wrote into the transcript): model
+NULL, HTTP status from `apiErrorStatus` (else from the error text), classified with `error`
+(e.g. "rate_limit") and the text. `costUSD` (older versions) is the logged cost.
 """
 
 from __future__ import annotations
 
-from mmaudit.formats.anthropic_messages import USAGE
+from mmaudit.formats.anthropic_messages import USAGE, usage_columns
 from mmaudit.formats.base import LogFormat
 
 _STRUCTURE = {
@@ -28,6 +31,8 @@ _STRUCTURE = {
     "version": "VARCHAR",
     "isSidechain": "VARCHAR",
     "isApiErrorMessage": "VARCHAR",
+    "apiErrorStatus": "VARCHAR",
+    "error": "JSON",
     "costUSD": "VARCHAR",
     "message": {
         "id": "VARCHAR",
@@ -38,21 +43,22 @@ _STRUCTURE = {
 }
 
 _U = "r.message.usage"
-_READ = f"coalesce(mm_int({_U}.cache_read_input_tokens), 0)"
-_WRITE = f"coalesce(mm_int({_U}.cache_creation_input_tokens), 0)"
 _FAILED = "coalesce(r.message.model = '<synthetic>' OR mm_bool(r.isApiErrorMessage), false)"
 _TEXT = "mm_content_text(r.message.content)"
-_HTTP = f"TRY_CAST(nullif(regexp_extract(coalesce({_TEXT}, ''), 'API Error:?\\s*([45][0-9][0-9])', 1), '') AS INTEGER)"
+_HTTP = (f"coalesce(mm_int(r.apiErrorStatus)::INTEGER, "
+         f"TRY_CAST(nullif(regexp_extract(coalesce({_TEXT}, ''), 'API Error:?\\s*([45][0-9][0-9])', 1), '') AS INTEGER))")
+_ERROR = "CASE WHEN json_type(r.error) = 'VARCHAR' THEN json_extract_string(r.error, '$') END"
 
 FORMAT = LogFormat(
     name="claude-code",
     description="Claude Code session JSONL (~/.claude/projects): one call per distinct message.id + requestId",
     structure=_STRUCTURE,
     detect=(
-        "((r.sessionId IS NOT NULL AND r.uuid IS NOT NULL) OR (r.type = 'summary' AND r.leafUuid IS NOT NULL) "
-        "OR r.type = 'file-history-snapshot')"
+        "((r.sessionId IS NOT NULL AND (r.uuid IS NOT NULL OR r.type IS NOT NULL "
+        f"OR {_U}.input_tokens IS NOT NULL OR {_U}.output_tokens IS NOT NULL)) "
+        "OR (r.type = 'summary' AND r.leafUuid IS NOT NULL) OR r.type = 'file-history-snapshot')"
     ),
-    detect_hint="`sessionId` and `uuid` (session lines) or `type: summary` with `leafUuid`",
+    detect_hint="`sessionId` with `uuid`, `type` or `message.usage` (session lines) or `type: summary` with `leafUuid`",
     skip=f"({_U}.input_tokens IS NULL AND {_U}.output_tokens IS NULL AND NOT {_FAILED})",
     columns={
         "call_id": "CASE WHEN r.message.id IS NULL AND r.requestId IS NULL THEN 'cc:' || r.uuid "
@@ -60,12 +66,9 @@ FORMAT = LogFormat(
         "ts": "mm_ts(r.timestamp)",
         "provider": "'anthropic'",
         "model": "nullif(r.message.model, '<synthetic>')",
-        "input_tokens": f"mm_int({_U}.input_tokens) + {_READ} + {_WRITE}",
-        "cached_input_tokens": _READ,
-        "cache_write_tokens": _WRITE,
-        "output_tokens": f"mm_int({_U}.output_tokens)",
+        **usage_columns(_U),
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
-        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, {_TEXT}), 'unknown') END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, coalesce({_ERROR}, {_TEXT})), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
         "logged_cost_usd": "TRY_CAST(r.costUSD AS DECIMAL(38, 12))",
         "tags": (

@@ -8,6 +8,17 @@ reasoning = thoughts, and canonical input = prompt + toolUsePrompt.
 
 Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `error.status`
 (RESOURCE_EXHAUSTED, UNAVAILABLE, ...), which OpenAI errors never carry.
+
+google-genai SDK dumps (`response.model_dump()` in Python: snake_case `usage_metadata.
+prompt_token_count`, `candidates_token_count`, `cached_content_token_count`,
+`thoughts_token_count`, `tool_use_prompt_token_count`, `model_version`, `response_id`,
+`create_time`) are read with the same semantics: every field is the camelCase one, else the
+snake_case one. `usageMetadata.serviceTier`, when logged, goes to `service_tier`.
+
+A prompt the safety filters blocked before generation (`promptFeedback.blockReason` set and no
+candidates) is a failed call: error_type content_filter, http_status 200 (the API answered),
+tags['blocked'] = the block reason; its logged prompt count is kept (the log says it), never
+estimated.
 """
 
 from __future__ import annotations
@@ -28,7 +39,27 @@ _BODY = {
         "toolUsePromptTokenCount": "VARCHAR",
     },
     "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR"},
+    "promptFeedback": {"blockReason": "VARCHAR"},
 }
+_SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias)
+    "usageMetadata": "usage_metadata", "promptTokenCount": "prompt_token_count",
+    "candidatesTokenCount": "candidates_token_count", "cachedContentTokenCount": "cached_content_token_count",
+    "thoughtsTokenCount": "thoughts_token_count", "toolUsePromptTokenCount": "tool_use_prompt_token_count",
+    "responseId": "response_id", "modelVersion": "model_version", "createTime": "create_time",
+    "promptFeedback": "prompt_feedback", "blockReason": "block_reason",
+}
+_BODY["usageMetadata"]["serviceTier"] = "VARCHAR"
+_BODY["usage_metadata"] = {_SNAKE[k]: v for k, v in _BODY["usageMetadata"].items() if k in _SNAKE}
+_BODY.update({_SNAKE[k]: "VARCHAR" for k in ("responseId", "modelVersion", "createTime")})
+_BODY["prompt_feedback"] = {"block_reason": "VARCHAR"}
+
+
+def field(path: str) -> str:
+    """A body field by its camelCase path, else its snake_case one (bare or under `response`)."""
+    snake = ".".join(_SNAKE.get(seg, seg) for seg in path.split("."))
+    return f"coalesce({body(path)}, {body(snake)})"
+
+
 _REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts": "JSON"}, "tools": "JSON"}
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "ttft_ms": "VARCHAR", "provider": "VARCHAR",
             "labels": "JSON", "tags": "JSON"}
@@ -42,10 +73,12 @@ RPC_STATUSES = (
 
 
 _U = "usageMetadata"
-_THOUGHTS = f"coalesce(mm_int({body(_U + '.thoughtsTokenCount')}), 0)"
-_TOOL_PROMPT = f"coalesce(mm_int({body(_U + '.toolUsePromptTokenCount')}), 0)"
+_THOUGHTS = f"coalesce(mm_int({field(_U + '.thoughtsTokenCount')}), 0)"
+_TOOL_PROMPT = f"coalesce(mm_int({field(_U + '.toolUsePromptTokenCount')}), 0)"
 _ERR = body("error")
-_FAILED = f"({_ERR}.status IS NOT NULL OR {_ERR}.code IS NOT NULL)"
+_BLOCK = field("promptFeedback.blockReason")
+_BLOCKED = f"({_BLOCK} IS NOT NULL AND json_array_length(coalesce({body('candidates')}, '[]')) = 0)"
+_FAILED = f"({_ERR}.status IS NOT NULL OR {_ERR}.code IS NOT NULL OR {_BLOCKED})"
 _STATUS_LIST = ", ".join(f"'{s}'" for s in RPC_STATUSES)
 _HTTP = (
     f"coalesce(mm_int({_ERR}.code), CASE {_ERR}.status WHEN 'RESOURCE_EXHAUSTED' THEN 429 WHEN 'UNAVAILABLE' THEN 503 "
@@ -71,28 +104,31 @@ FORMAT = LogFormat(
     description="Google Gemini / Vertex AI GenerateContentResponse bodies, {request, response} pairs, google.rpc error bodies",
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
     detect=(
-        f"({body('usageMetadata.promptTokenCount')} IS NOT NULL OR {body('modelVersion')} IS NOT NULL "
+        f"({field('usageMetadata.promptTokenCount')} IS NOT NULL OR {field('modelVersion')} IS NOT NULL "
         f"OR {body('candidates')} IS NOT NULL OR {_ERR}.status IN ({_STATUS_LIST}))"
     ),
     detect_hint="`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), or an `error` with a google.rpc `status`",
     columns={
-        "call_id": body("responseId"),
-        "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({body('createTime')}))",
+        "call_id": field("responseId"),
+        "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}))",
         "provider": "coalesce(r.provider, 'google')",
-        "model": f"coalesce({body('modelVersion')}, regexp_replace(r.request.model, '^models/', ''))",
-        "input_tokens": f"mm_int({body(_U + '.promptTokenCount')}) + {_TOOL_PROMPT}",
-        "cached_input_tokens": f"coalesce(mm_int({body(_U + '.cachedContentTokenCount')}), 0)",
+        "model": f"coalesce({field('modelVersion')}, regexp_replace(r.request.model, '^models/', ''))",
+        "input_tokens": f"mm_int({field(_U + '.promptTokenCount')}) + {_TOOL_PROMPT}",
+        "cached_input_tokens": f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), 0)",
         "output_tokens": (
-            f"CASE WHEN {body(_U + '.promptTokenCount')} IS NOT NULL OR {body(_U + '.candidatesTokenCount')} IS NOT NULL "
-            f"THEN coalesce(mm_int({body(_U + '.candidatesTokenCount')}), 0) + {_THOUGHTS} END"
+            f"CASE WHEN {field(_U + '.promptTokenCount')} IS NOT NULL OR {field(_U + '.candidatesTokenCount')} IS NOT NULL "
+            f"THEN coalesce(mm_int({field(_U + '.candidatesTokenCount')}), 0) + {_THOUGHTS} END"
         ),
         "reasoning_tokens": _THOUGHTS,
+        "service_tier": body(_U + ".serviceTier"),
         "latency_ms": "mm_num(r.latency_ms)",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
-        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR}.status), 'unknown') END",
-        "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
-        "tags": "mm_merge_tags(mm_tags(r.labels), mm_tags(r.tags))",
+        "error_type": f"CASE WHEN {_BLOCKED} THEN 'content_filter' "
+        f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR}.status), 'unknown') END",
+        "http_status": f"CASE WHEN {_BLOCKED} THEN 200 WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
+        "tags": f"mm_merge_tags(mm_merge_tags(mm_tags(r.labels), mm_tags(r.tags)), "
+        f"CASE WHEN {_BLOCKED} THEN MAP {{'blocked': {_BLOCK}}} END)",
         "system_prompt": _SYSTEM,
         "user_prompt": _USER,
         "response_text": _TEXT,
@@ -101,9 +137,11 @@ FORMAT = LogFormat(
         "n_tools": f"CASE WHEN {_CONTENTS} IS NOT NULL THEN coalesce(json_array_length(r.request.tools), 0) END",
         "has_image": f"coalesce(regexp_matches(CAST({_CONTENTS} AS VARCHAR), '\"(inlineData|fileData|inline_data|file_data)\"'), false)",
     },
-    numbers=tuple(f"{p}usageMetadata.{k}" for p in ("", "response.") for k in
-                  ("promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount")),
-    times=("createTime", "response.createTime", "timestamp"),
+    numbers=tuple(f"{p}{u}.{k}" for p in ("", "response.") for u, keys in (
+        (_U, ("promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount")),
+        ("usage_metadata", ("prompt_token_count", "candidates_token_count", "cached_content_token_count",
+                            "thoughts_token_count"))) for k in keys),
+    times=("createTime", "response.createTime", "create_time", "response.create_time", "timestamp"),
     prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), '')",
     output_text=_TEXT,
 )

@@ -2,7 +2,21 @@
 `{request, response | error}` pairs as gateways and SDK wrappers log them.
 
 `usage.prompt_tokens` already includes `prompt_tokens_details.cached_tokens`, and
-`completion_tokens` already includes `completion_tokens_details.reasoning_tokens`.
+`completion_tokens` already includes `completion_tokens_details.reasoning_tokens`. The body's
+`service_tier` (default, flex, priority, scale) goes to `service_tier`.
+
+Streamed responses logged chunk by chunk (`object: chat.completion.chunk`, all with the stream's
+id) are one call: with `stream_options: {include_usage: true}` the last chunk carries `usage`
+(and empty `choices`), and the pipeline keeps that most complete version (mmaudit/conflicts.py),
+counting the other chunks as duplicates. A stream logged without usage loads as one call with
+unknown (NULL) token counts: chunks carry no prompt to estimate from. Azure OpenAI opens a stream
+with a chunk that has an empty `id` and only `prompt_filter_results`: it is skipped, not a call.
+
+OpenAI's error bodies are `{"error": {message, type, param, code}}` with no top-level `object`
+or `type`; their types end in `_error` like Anthropic's (`invalid_request_error`,
+`server_error`), so they are told from other providers' errors by what those carry instead:
+Anthropic's bodies say `type: "error"` (or pair a `claude` request), google.rpc errors carry a
+`status`, OpenRouter's a numeric HTTP `code` (`BARE_ERROR`).
 """
 
 from __future__ import annotations
@@ -24,7 +38,15 @@ _BODY = {
         "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
     },
 }
-_ERROR = {"message": "VARCHAR", "type": "VARCHAR", "code": "VARCHAR", "status": "VARCHAR"}
+_ERROR = {"message": "VARCHAR", "type": "VARCHAR", "code": "VARCHAR", "param": "VARCHAR", "status": "VARCHAR"}
+
+# An OpenAI error body (bare, or in a {request, error} pair), as no other provider writes one.
+BARE_ERROR = (
+    "((r.error.message IS NOT NULL OR r.error.code IS NOT NULL) AND r.object IS NULL AND r.type IS NULL "
+    "AND NOT regexp_matches(coalesce(r.request.model, ''), 'claude') "
+    "AND r.error.status IS NULL "  # google.rpc errors (gemini) carry a status; OpenAI's never do
+    "AND NOT regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]'))"  # OpenRouter's codes are HTTP numbers
+)
 _REQUEST = {
     "model": "VARCHAR",
     "messages": "JSON",
@@ -37,23 +59,20 @@ _REQUEST = {
 
 
 
-_HTTP = "coalesce(mm_int(coalesce(r.status_code, r.http_status)), CASE WHEN mm_error_type(NULL, r.error.code || ' ' || r.error.type) = 'rate_limit' THEN 429 END)"
+_HTTP = "coalesce(mm_int(coalesce(r.status_code, r.http_status)), CASE WHEN mm_error_type(NULL, nullif(concat_ws(' ', r.error.code, r.error.type), '')) = 'rate_limit' THEN 429 END)"
 _FAILED = "(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
 _MSGS = "r.request.messages"
 
 FORMAT = LogFormat(
     name="openai-chat",
     description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
-    structure={**_BODY, "response": _BODY, "error": _ERROR, "request": _REQUEST, **PAIR_WRAPPER},
+    structure={**_BODY, "response": _BODY, "error": _ERROR, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER},
     detect=(
-        "(r.object = 'chat.completion' OR r.response.object = 'chat.completion' "
-        "OR ((r.error.message IS NOT NULL OR r.error.code IS NOT NULL) AND r.object IS NULL "
-        "AND NOT regexp_matches(coalesce(r.request.model, ''), 'claude') "
-        "AND r.error.status IS NULL "  # google.rpc errors (gemini) carry a status; OpenAI's never do
-        "AND NOT regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]') "  # OpenRouter's codes are HTTP numbers
-        "AND NOT regexp_matches(coalesce(r.error.type, ''), '_error$')))"
+        f"(r.object IN ('chat.completion', 'chat.completion.chunk') OR r.response.object = 'chat.completion' "
+        f"OR {BARE_ERROR})"
     ),
-    detect_hint="`object: \"chat.completion\"` (bare or under `response`), or an `error` object with `message`/`code`",
+    detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, or an `error` object with `message`/`code`",
+    skip="(r.object = 'chat.completion.chunk' AND coalesce(r.id, '') = '' AND r.usage.prompt_tokens IS NULL)",
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",
@@ -65,10 +84,11 @@ FORMAT = LogFormat(
         "cache_write_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), 0)",
         "output_tokens": f"mm_int({body('usage.completion_tokens')})",
         "reasoning_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)",
+        "service_tier": body("service_tier"),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
-        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, r.error.code || ' ' || r.error.type), 'unknown') END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, nullif(concat_ws(' ', r.error.code, r.error.type), '')), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "logged_cost_usd": "TRY_CAST(r.cost_usd AS DECIMAL(38, 12))",
         "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), mm_tags(r.tags))",

@@ -5,12 +5,19 @@
 `usage.output_tokens` already includes `output_tokens_details.reasoning_tokens`, so they map
 straight through. `status: failed` is a failed call (`error{code, message}`, `usage` often null);
 `incomplete` (max_output_tokens, content_filter) is a billed call that returned: status ok, with
-the reason kept in tags['incomplete_reason'].
+the reason kept in tags['incomplete_reason']. `service_tier` is read as logged. OpenAI's bare
+error bodies (`{"error": {message, type, code}}`, see openai_chat.BARE_ERROR) are failed calls
+here too, so a Responses log holding them loads whole with `--log-format openai-responses`.
+
+A streamed response logged event by event is one call: the terminal event (`response.completed`,
+`.failed`, `.incomplete`) carries the whole `response` with its usage; the other events
+(`response.created`, `.in_progress`, `.output_text.delta`, ...) are skipped, not calls.
 """
 
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.openai_chat import BARE_ERROR
 from mmaudit.formats.pairs import body
 
 _BODY = {
@@ -25,7 +32,7 @@ _BODY = {
     "output": "JSON",
     "tools": "JSON",
     "metadata": "JSON",
-    "error": {"code": "VARCHAR", "message": "VARCHAR"},
+    "error": {"code": "VARCHAR", "message": "VARCHAR", "type": "VARCHAR", "param": "VARCHAR", "status": "VARCHAR"},
     "incomplete_details": {"reason": "VARCHAR"},
     "usage": {
         "input_tokens": "VARCHAR",
@@ -35,12 +42,14 @@ _BODY = {
     },
 }
 _REQUEST = {"model": "VARCHAR", "input": "JSON", "instructions": "JSON", "tools": "JSON", "metadata": "JSON"}
-_WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "status_code": "VARCHAR", "type": "VARCHAR"}
+_WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "status_code": "VARCHAR", "type": "VARCHAR",
+            "http_status": "VARCHAR", "request_id": "VARCHAR"}
 
 
 
-_FAILED = f"({body('status')} = 'failed' OR {body('error.code')} IS NOT NULL OR coalesce(mm_int(r.status_code), 0) >= 400)"
-_CODE = body("error.code")
+_FAILED = (f"({body('status')} = 'failed' OR {body('error.code')} IS NOT NULL OR {body('error.message')} IS NOT NULL "
+           "OR coalesce(mm_int(r.status_code), 0) >= 400)")
+_CODE = f"nullif(concat_ws(' ', {body('error.code')}, {body('error.type')}), '')"
 _ERR = f"coalesce(mm_error_type(mm_int(r.status_code)::INTEGER, {_CODE}), 'server')"
 _HTTP = (
     f"coalesce(mm_int(r.status_code), CASE {_ERR} WHEN 'rate_limit' THEN 429 WHEN 'server' THEN 500 "
@@ -61,10 +70,11 @@ FORMAT = LogFormat(
     name="openai-responses",
     description="OpenAI Responses API: `response` objects (bare, in response.completed events, or {request, response} pairs)",
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
-    detect="(r.object = 'response' OR r.response.object = 'response')",
-    detect_hint='`object: "response"` (bare or under `response`)',
+    detect=f"(r.object = 'response' OR r.response.object = 'response' OR {BARE_ERROR} OR starts_with(r.type, 'response.'))",
+    skip="(starts_with(r.type, 'response.') AND r.type NOT IN ('response.completed', 'response.failed', 'response.incomplete'))",
+    detect_hint='`object: "response"` (bare or under `response`), or an OpenAI `error` body',
     columns={
-        "call_id": body("id"),
+        "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({body('created_at')}))",
         "provider": "CASE WHEN mm_provider_from_model(model) = 'azure' THEN 'azure' ELSE 'openai' END",
         "model": f"coalesce({body('model')}, r.request.model)",
@@ -72,6 +82,7 @@ FORMAT = LogFormat(
         "cached_input_tokens": f"coalesce(mm_int({body('usage.input_tokens_details.cached_tokens')}), 0)",
         "output_tokens": f"mm_int({body('usage.output_tokens')})",
         "reasoning_tokens": f"coalesce(mm_int({body('usage.output_tokens_details.reasoning_tokens')}), 0)",
+        "service_tier": body("service_tier"),
         "latency_ms": f"coalesce(mm_num(r.latency_ms), CASE WHEN {_DONE} >= {_CREATED} THEN ({_DONE} - {_CREATED}) * 1000 END)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN {_ERR} END",

@@ -7,6 +7,16 @@ ones (`native_tokens_prompt` includes `native_tokens_cached`; `native_tokens_com
 `native_tokens_reasoning`) and falls back to the normalised ones. `model` is kept as the slug
 (`anthropic/claude-3.5-sonnet`); provider is the upstream `provider_name`; tags['gateway'] =
 'openrouter'. `latency` is total latency (ms); `total_cost` the logged cost.
+
+OpenRouter chat-completion bodies (what `POST /api/v1/chat/completions` returns: a `gen-...` id,
+`object: chat.completion` or, streamed, `chat.completion.chunk`, a top-level `provider` label
+such as "Amazon Bedrock", and `usage` with `cost`) are read too: `usage` counts are the serving
+model's native ones with OpenAI semantics (`prompt_tokens` includes
+`prompt_tokens_details.cached_tokens` and `.cache_write_tokens`; `completion_tokens` includes
+`completion_tokens_details.reasoning_tokens`), `usage.cost` is the logged cost, and `provider` is
+mapped to mmaudit's provider ids (Amazon Bedrock -> aws-bedrock, Google Vertex / Google AI Studio
+-> google, ...; the label as logged is kept in tags['upstream_provider']). A stream's chunks share
+its id and only the last carries `usage`: the pipeline keeps that one (mmaudit/conflicts.py).
 """
 
 from __future__ import annotations
@@ -18,7 +28,21 @@ _DATA = {k: "VARCHAR" for k in (
     "native_tokens_prompt", "native_tokens_completion", "native_tokens_reasoning", "native_tokens_cached",
     "total_cost", "latency", "generation_time", "finish_reason", "cancelled", "upstream_id", "app_id",
 )}
-_STRUCTURE = {"data": _DATA, **_DATA, "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR", "metadata": "JSON"}}
+_CHAT = {
+    "object": "VARCHAR",
+    "created": "VARCHAR",
+    "provider": "VARCHAR",
+    "choices": "JSON",
+    "usage": {
+        "prompt_tokens": "VARCHAR",
+        "completion_tokens": "VARCHAR",
+        "cost": "VARCHAR",
+        "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
+        "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
+    },
+}
+_STRUCTURE = {"data": _DATA, **_DATA, **_CHAT,
+              "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR", "metadata": "JSON"}}
 
 
 def data(key: str) -> str:
@@ -27,39 +51,54 @@ def data(key: str) -> str:
 
 
 _IS_GEN = f"({data('id')} LIKE 'gen-%' AND ({data('native_tokens_prompt')} IS NOT NULL OR {data('tokens_prompt')} IS NOT NULL OR {data('provider_name')} IS NOT NULL))"
+_IS_CHAT = ("(r.id LIKE 'gen-%' AND r.object IN ('chat.completion', 'chat.completion.chunk') "
+            "OR (r.usage.cost IS NOT NULL AND r.provider IS NOT NULL AND r.object LIKE 'chat.completion%'))")
+_U = "r.usage"
+_LABEL = f"coalesce({data('provider_name')}, r.provider)"
 _IS_ERR = "(regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]') AND r.error.status IS NULL)"
 _HTTP = "mm_int(r.error.code)::INTEGER"
+_TEXT = "json_extract_string(r.choices, '$[0].message.content')"
 _FAILED = "(r.error.code IS NOT NULL)"
 
 FORMAT = LogFormat(
     name="openrouter",
-    description="OpenRouter generation stats ({data: {...}} from /api/v1/generation) and error bodies",
+    description="OpenRouter generation stats ({data: {...}}), chat-completion bodies (usage.cost, provider) and error bodies",
     structure=_STRUCTURE,
-    detect=f"({_IS_GEN} OR {_IS_ERR})",
-    detect_hint="a `gen-...` id with `native_tokens_*`/`tokens_*`/`provider_name` (bare or under `data`), or an `error` with a numeric HTTP `code`",
+    detect=f"({_IS_GEN} OR {_IS_CHAT} OR {_IS_ERR})",
+    detect_hint="a `gen-...` id with `native_tokens_*`/`tokens_*`/`provider_name` (bare or under `data`), a `gen-...` "
+    "chat.completion body, or an `error` with a numeric HTTP `code`",
     columns={
         "call_id": data("id"),
-        "ts": f"mm_ts({data('created_at')})",
-        "provider": f"CASE WHEN {_FAILED} AND {data('provider_name')} IS NULL THEN 'openrouter' "
-        f"ELSE mm_provider_name({data('provider_name')}, model) END",
+        "ts": f"coalesce(mm_ts({data('created_at')}), mm_ts(r.created))",
+        "provider": f"CASE WHEN {_FAILED} AND {_LABEL} IS NULL THEN 'openrouter' "
+        f"ELSE mm_provider_name({_LABEL}, model) END",
         "model": data("model"),
-        "input_tokens": f"mm_int(coalesce({data('native_tokens_prompt')}, {data('tokens_prompt')}))",
-        "cached_input_tokens": f"coalesce(mm_int({data('native_tokens_cached')}), 0)",
-        "output_tokens": f"mm_int(coalesce({data('native_tokens_completion')}, {data('tokens_completion')}))",
-        "reasoning_tokens": f"coalesce(mm_int({data('native_tokens_reasoning')}), 0)",
+        "input_tokens": f"mm_int(coalesce({data('native_tokens_prompt')}, {data('tokens_prompt')}, {_U}.prompt_tokens))",
+        "cached_input_tokens": f"coalesce(mm_int(coalesce({data('native_tokens_cached')}, "
+        f"{_U}.prompt_tokens_details.cached_tokens)), 0)",
+        "cache_write_tokens": f"coalesce(mm_int({_U}.prompt_tokens_details.cache_write_tokens), 0)",
+        "output_tokens": f"mm_int(coalesce({data('native_tokens_completion')}, {data('tokens_completion')}, "
+        f"{_U}.completion_tokens))",
+        "reasoning_tokens": f"coalesce(mm_int(coalesce({data('native_tokens_reasoning')}, "
+        f"{_U}.completion_tokens_details.reasoning_tokens)), 0)",
         "latency_ms": f"mm_num({data('latency')})",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, r.error.message), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
-        "logged_cost_usd": f"TRY_CAST({data('total_cost')} AS DECIMAL(38, 12))",
+        "logged_cost_usd": f"TRY_CAST(coalesce({data('total_cost')}, {_U}.cost) AS DECIMAL(38, 12))",
         "tags": (
             "map_from_entries(list_filter([{'key': 'gateway', 'value': 'openrouter'}, "
-            f"{{'key': 'finish_reason', 'value': {data('finish_reason')}}}, "
+            f"{{'key': 'upstream_provider', 'value': {_LABEL}}}, "
+            f"{{'key': 'finish_reason', 'value': coalesce({data('finish_reason')}, "
+            "json_extract_string(r.choices, '$[0].finish_reason'))}, "
             f"{{'key': 'cancelled', 'value': CASE WHEN mm_bool({data('cancelled')}) THEN 'true' END}}], "
             "lambda e: e.value IS NOT NULL))"
         ),
+        "response_text": _TEXT,
     },
     numbers=tuple(f"{p}{k}" for p in ("", "data.") for k in (
-        "native_tokens_prompt", "native_tokens_completion", "tokens_prompt", "tokens_completion")),
-    times=("data.created_at", "created_at"),
+        "native_tokens_prompt", "native_tokens_completion", "tokens_prompt", "tokens_completion")) + (
+        "usage.prompt_tokens", "usage.completion_tokens"),
+    times=("data.created_at", "created_at", "created"),
+    output_text=_TEXT,
 )

@@ -4,9 +4,12 @@ An interrupted run therefore leaves the database as it was before that file, and
 only what is missing. DuckDB writes large uncommitted appends to the database file as it goes,
 so the transaction does not hold the file's rows in memory.
 
-Duplicates: a call whose id is already stored (from an earlier run, or from an earlier chunk of
-this file, which this transaction sees) is not stored again; within a chunk the first record of
-an id (by line) wins. So the first record of an id in the file wins, however it is chunked.
+Repeated ids (mmaudit/conflicts.py has the rule): a call whose id is already stored (from an
+earlier run, or from an earlier chunk of this file, which this transaction sees) is not stored
+again, unless the chunk holds a strictly more complete version of it (a running output count that
+grew, usage that arrived with a stream's last chunk): then that version replaces the stored row.
+Within a chunk the most complete version of an id wins (ties: the earliest line), so the result
+does not depend on how the file is chunked.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
-from mmaudit.conflicts import conflicting_ids_sql
+from mmaudit.conflicts import conflicting_ids_sql, first_versions_sql, upgrades_sql
 from mmaudit.ingest.staging import STORED_COLUMNS, ChunkFiles
 from mmaudit.schema import CALL_HASH_SQL
 
@@ -25,27 +29,56 @@ class FileWriter:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
         self.path = path
+        self._con = con
+        self._con.execute("CREATE OR REPLACE TEMP TABLE _upgraded (call_id VARCHAR)")
         self._cur = con.cursor()
         self._open = True
         self._cur.execute("BEGIN TRANSACTION")
         self._cur.execute("CREATE TEMP TABLE _conflicting (call_id VARCHAR)")
 
-    def add(self, files: ChunkFiles, repeated_ids: bool) -> int:
-        """Store a chunk's new calls and quarantined lines (from its files); returns how many calls were new."""
+    def add(self, files: ChunkFiles, repeated_ids: bool) -> tuple[int, int]:
+        """Store a chunk's new calls and quarantined lines (from its files).
+
+        Returns (calls new, stored calls replaced by a more complete version)."""
         cur = self._cur
         chunk = "(SELECT *, ?::VARCHAR AS source_file FROM read_parquet(?))"
         params = [str(self.path), str(files.calls)]
-        cur.execute(f"INSERT INTO _conflicting {conflicting_ids_sql(chunk)}", params)
+        stored = cur.execute(f"SELECT count(*) FROM calls WHERE call_id IN (SELECT call_id FROM {chunk})",
+                             params).fetchall()[0][0]
+        upgraded = 0
+        if stored or repeated_ids:
+            cur.execute(f"INSERT INTO _conflicting {conflicting_ids_sql(chunk, repeated_ids)}", params)
+        if stored:
+            upgraded = self._upgrade(chunk, params)
         cols = ", ".join(STORED_COLUMNS)
-        first_of_id = "QUALIFY row_number() OVER (PARTITION BY call_id ORDER BY source_line) = 1" if repeated_ids else ""
         loaded = cur.execute(
-            f"""INSERT INTO calls ({cols}, call_hash) SELECT {cols}, {CALL_HASH_SQL.format(id="s.call_id")} FROM {chunk} s
-            WHERE NOT EXISTS (SELECT 1 FROM calls c WHERE c.call_id = s.call_id) {first_of_id}""",
+            f"INSERT INTO calls ({cols}, call_hash) SELECT {cols}, {CALL_HASH_SQL.format(id='s.call_id')} "
+            f"FROM ({first_versions_sql(chunk, repeated_ids)}) s",
             params,
         ).fetchall()[0][0]
         if files.quarantine is not None:
             self._add_quarantine(files.quarantine)
-        return loaded
+        return loaded, upgraded
+
+    def _upgrade(self, chunk: str, params: list[str]) -> int:
+        """Replace stored calls the chunk has a more complete version of; returns how many of them
+        were stored before this file (a version that grew across this file's chunks is not one)."""
+        sets = ", ".join(f"{c} = u.{c}" for c in STORED_COLUMNS)
+        replaced = self._cur.execute(
+            f"UPDATE calls SET {sets} FROM ({upgrades_sql(chunk)}) u WHERE calls.call_id = u.call_id "
+            "RETURNING calls.call_id", params).fetchnumpy()
+        replaced = pa.table({"call_id": replaced["call_id"]})
+        if replaced.num_rows == 0:
+            return 0
+        # `self._con` sees only committed data: the calls stored before this file's transaction.
+        self._con.register("_replaced", replaced)
+        try:
+            return self._con.execute(
+                """INSERT INTO _upgraded SELECT DISTINCT call_id FROM calls
+                WHERE call_id IN (SELECT call_id FROM _replaced) AND call_id NOT IN (SELECT call_id FROM _upgraded)"""
+            ).fetchall()[0][0]
+        finally:
+            self._con.unregister("_replaced")
 
     def _add_quarantine(self, quarantine: Path) -> None:
         source = str(self.path)

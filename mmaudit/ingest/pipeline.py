@@ -37,7 +37,8 @@ class FileResult:
     log_format: str | None = None
     records: int = 0
     loaded: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # records of a call already loaded (repeats, other versions, one that upgraded it)
+    upgraded: int = 0  # stored calls replaced by a more complete version (see mmaudit/conflicts.py)
     quarantined: int = 0
     skipped: int = 0  # records of the format that are not calls (e.g. a session's user turns)
     estimated: int = 0
@@ -157,10 +158,11 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
                 enrich(con, "_staged")
             files = write_chunk(con, scratch, options.redact_text, quarantined=stats.quarantined > 0)
             try:
-                loaded = writer.add(files, stats.repeated_ids)
+                loaded, upgraded = writer.add(files, stats.repeated_ids)
             finally:
                 files.remove()
             result.loaded += loaded
+            result.upgraded += upgraded
             result.duplicates += stats.staged - loaded
         cut_line = last_line + 1
         if cut is not None:
@@ -168,7 +170,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
             result.quarantined += 1
             writer.add_cut(cut_line, cut.tail, CUT_REASON, keep_text=not options.redact_text)
         if options.strict and result.quarantined:
-            result.loaded = result.duplicates = result.estimated = 0  # what earlier chunks stored is rolled back
+            result.loaded = result.duplicates = result.upgraded = result.estimated = 0  # what earlier chunks stored is rolled back
             result.status = "rejected"
             result.message = f"{result.quarantined} record(s) could not be loaded; --strict loads nothing of this file"
             if cut is not None:

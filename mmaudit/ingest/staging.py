@@ -28,7 +28,7 @@ from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 RAW_KEEP_CHARS = 65536
 STORED_COLUMNS = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "task", "complexity", "category_confidence",
                   "category_source", *LINEAGE_COLUMNS, "text_redacted"]
-_STAGING_TABLES = ("_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_seen")
+_STAGING_TABLES = ("_upgraded", "_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_seen")
 
 _EXCLUDED = f"'{INVALID_UTF8}'"
 _OBJECT = "json_valid(line) AND starts_with(ltrim(line, chr(65279) || ' ' || chr(9)), '{')"
@@ -118,12 +118,15 @@ def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *
         con.execute("DELETE FROM _parsed WHERE line_no IN (SELECT line_no FROM _quarantined)")
     verb = "CREATE OR REPLACE TEMP TABLE _staged AS" if first else "INSERT INTO _staged"
     con.execute(f"{verb} {fmt.projection_sql('_parsed')}")
-    if fmt.skip != "false" or fmt.explode is not None:
-        # Detected lines that yielded no call (skipped, or exploded into no kept item) are skipped.
+    if fmt.explode is not None:
+        # Detected lines that yielded no call (exploded into no kept item) are skipped.
         con.execute(
             f"INSERT INTO _skipped SELECT line_no FROM _parsed WHERE ({fmt.detect}) "
             "AND line_no NOT IN (SELECT source_line FROM _staged)"
         )
+    elif fmt.skip != "false":
+        # One record per line: the detected lines the format skips are exactly those not staged.
+        con.execute(f"INSERT INTO _skipped SELECT line_no FROM _parsed WHERE ({fmt.detect}) AND coalesce({fmt.skip}, false)")
 
 
 class IdOccurrences:

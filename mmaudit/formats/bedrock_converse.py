@@ -1,0 +1,102 @@
+"""Amazon Bedrock Converse API responses as applications log them: the `ConverseResponse` an SDK
+returns (boto3's dict dumped as JSON, with its `ResponseMetadata`), bare or in a
+`{modelId | request{modelId, messages, system}, response}` pair, and the SDK's error shape
+(`{"Error": {Code, Message}, "ResponseMetadata": {HTTPStatusCode}}`, botocore's ClientError).
+
+Token semantics are Bedrock's camelCase `usage`: `inputTokens` EXCLUDES the prompt cache
+(`totalTokens` = inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens), so
+canonical input = inputTokens + cacheReadInputTokens + cacheWriteInputTokens; `outputTokens` is
+all output. `metrics.latencyMs` is the latency, `serviceTier.type` (default, priority, flex,
+reserved) the service tier. A Converse response names no model: it comes from the pair's
+`modelId` / `request.modelId`, or `trace.promptRouter.invokedModelId` when a prompt router chose
+it (NULL for a bare dump, which is then unpriced, never $0). The call id is the response's
+`ResponseMetadata.RequestId`; its time the wrapper's `timestamp`, else the HTTP `date` header.
+
+A call a guardrail blocked before the model ran (`stopReason` guardrail_intervened or
+content_filtered with no model tokens) is a failed call with zero tokens, as in bedrock.py.
+Bedrock's own invocation logs of Converse calls are the `bedrock` format's.
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+from mmaudit.formats.bedrock import BLOCK_REASONS, error_http
+from mmaudit.formats.pairs import body
+
+_USAGE = {k: "VARCHAR" for k in ("inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens",
+                                 "cacheWriteInputTokens")}
+_META = {"RequestId": "VARCHAR", "HTTPStatusCode": "VARCHAR", "HTTPHeaders": {"date": "VARCHAR"}}
+_RESPONSE = {
+    "ResponseMetadata": _META,
+    "output": {"message": {"role": "VARCHAR", "content": "JSON"}},
+    "stopReason": "VARCHAR",
+    "usage": _USAGE,
+    "metrics": {"latencyMs": "VARCHAR"},
+    "serviceTier": {"type": "VARCHAR"},
+    "trace": {"promptRouter": {"invokedModelId": "VARCHAR"}},
+    "Error": {"Code": "VARCHAR", "Message": "VARCHAR"},
+}
+_REQUEST = {"modelId": "VARCHAR", "system": "JSON", "messages": "JSON", "toolConfig": {"tools": "JSON"}}
+_WRAPPER = {"modelId": "VARCHAR", "timestamp": "VARCHAR", "latency_ms": "VARCHAR", "schemaType": "VARCHAR",
+            "tags": "JSON", "metadata": "JSON"}
+
+_U = "usage"
+_READ = f"coalesce(mm_int({body(_U + '.cacheReadInputTokens')}), 0)"
+_WRITE = f"coalesce(mm_int({body(_U + '.cacheWriteInputTokens')}), 0)"
+_CODE = body("Error.Code")
+_STATUS = f"mm_int({body('ResponseMetadata.HTTPStatusCode')})"
+_BLOCKED = (f"({body('stopReason')} IN ({', '.join(repr(x) for x in BLOCK_REASONS)}) "
+            f"AND coalesce(mm_int({body(_U + '.inputTokens')}), 0) = 0 AND coalesce(mm_int({body(_U + '.outputTokens')}), 0) = 0)")
+_FAILED = f"({_CODE} IS NOT NULL OR coalesce({_STATUS}, 0) >= 400 OR {_BLOCKED})"
+_HTTP = f"coalesce({_STATUS}, {error_http(_CODE)})"
+_MSGS = "r.request.messages"
+_SYSTEM = "mm_content_text(r.request.system)"
+_TEXT = f"mm_content_text({body('output.message.content')})"
+_IS_RESPONSE = (f"({body(_U + '.inputTokens')} IS NOT NULL AND ({body('stopReason')} IS NOT NULL "
+                f"OR {body('output.message.content')} IS NOT NULL))")
+_IS_ERROR = f"({_CODE} IS NOT NULL AND {body('ResponseMetadata.HTTPStatusCode')} IS NOT NULL)"
+_HTTP_DATE = f"try_strptime({body('ResponseMetadata.HTTPHeaders.date')}, '%a, %d %b %Y %H:%M:%S GMT')::TIMESTAMPTZ"
+
+FORMAT = LogFormat(
+    name="bedrock-converse",
+    description="Amazon Bedrock Converse API responses (SDK dumps, {modelId|request, response} pairs, SDK error shapes)",
+    structure={**_RESPONSE, "response": _RESPONSE, "request": _REQUEST, **_WRAPPER},
+    detect=f"(r.schemaType IS NULL AND ({_IS_RESPONSE} OR {_IS_ERROR}))",
+    detect_hint="a camelCase `usage.inputTokens` with `stopReason` or `output.message` (bare or under `response`), "
+    "or an SDK `Error.Code` with `ResponseMetadata`",
+    columns={
+        "call_id": body("ResponseMetadata.RequestId"),
+        "ts": f"coalesce(mm_ts(r.timestamp), {_HTTP_DATE})",
+        "provider": "'aws-bedrock'",
+        "model": f"coalesce(r.modelId, r.request.modelId, {body('trace.promptRouter.invokedModelId')})",
+        "input_tokens": f"mm_int({body(_U + '.inputTokens')}) + {_READ} + {_WRITE}",
+        "cached_input_tokens": _READ,
+        "cache_write_tokens": _WRITE,
+        "output_tokens": f"mm_int({body(_U + '.outputTokens')})",
+        "latency_ms": f"coalesce(mm_num({body('metrics.latencyMs')}), mm_num(r.latency_ms))",
+        "service_tier": body("serviceTier.type"),
+        "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_BLOCKED} THEN 'content_filter' "
+        f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_CODE}), 'client') END",
+        "http_status": f"CASE WHEN {_BLOCKED} THEN coalesce({_STATUS}, 200) WHEN {_FAILED} THEN {_HTTP} "
+        f"ELSE coalesce({_STATUS}, 200) END",
+        "tags": (
+            "mm_merge_tags(mm_merge_tags(mm_tags(r.metadata), mm_tags(r.tags)), map_from_entries(list_filter(["
+            f"{{'key': 'stop_reason', 'value': {body('stopReason')}}}, "
+            f"{{'key': 'blocked', 'value': CASE WHEN {_BLOCKED} THEN 'guardrail_intervened' END}}], "
+            "lambda e: e.value IS NOT NULL)))"
+        ),
+        "system_prompt": _SYSTEM,
+        "user_prompt": f"mm_last_user({_MSGS})",
+        "response_text": _TEXT,
+        "prompt_chars": f"length(nullif(concat_ws(chr(10), {_SYSTEM}, mm_all_text({_MSGS})), ''))",
+        "n_messages": f"json_array_length({_MSGS})",
+        "n_tools": f"CASE WHEN {_MSGS} IS NOT NULL THEN coalesce(json_array_length(r.request.toolConfig.tools), 0) END",
+        "has_image": f"mm_has_image({_MSGS})",
+    },
+    numbers=tuple(f"{p}usage.{k}" for p in ("", "response.") for k in
+                  ("inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens")),
+    times=("timestamp",),
+    prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, mm_all_text({_MSGS})), '')",
+    output_text=_TEXT,
+)

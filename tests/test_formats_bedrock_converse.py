@@ -1,0 +1,117 @@
+"""Bedrock Converse: SDK response dumps and pairs (`bedrock-converse`), invocation logs of Converse
+calls (`bedrock`), and guardrail blocks as failed calls with zero tokens, never estimated.
+
+Records written from the documented shapes: botocore's ConverseResponse (output, stopReason,
+usage{inputTokens, outputTokens, totalTokens, cacheReadInputTokens, cacheWriteInputTokens},
+metrics{latencyMs}, serviceTier{type}, trace{promptRouter{invokedModelId}}), its ClientError
+response (`Error{Code, Message}`, `ResponseMetadata{HTTPStatusCode}`), and the model invocation
+log record (schemaType ModelInvocationLog, input/output, outputBodyJson).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.conftest import rows, write_jsonl
+from tests.test_formats_helpers import ANY, assert_calls
+
+
+def meta(request_id: str, status: int = 200) -> dict:
+    return {"RequestId": request_id, "HTTPStatusCode": status, "RetryAttempts": 0,
+            "HTTPHeaders": {"date": "Tue, 11 Mar 2025 00:38:02 GMT", "content-type": "application/json"}}
+
+
+def response(request_id: str, text: str, usage: dict, stop: str = "end_turn", **extra) -> dict:
+    return {"ResponseMetadata": meta(request_id), "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+            "stopReason": stop, "usage": usage, "metrics": {"latencyMs": 302}, **extra}
+
+
+BARE = response("r-1", "Hello!", {"inputTokens": 4, "outputTokens": 38, "totalTokens": 1600,
+                                  "cacheReadInputTokens": 1500, "cacheWriteInputTokens": 58})
+PAIR = {"timestamp": "2025-03-11T00:40:00Z", "modelId": "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "request": {"modelId": "us.anthropic.claude-3-7-sonnet-20250219-v1:0", "system": [{"text": "Be brief."}],
+                    "messages": [{"role": "user", "content": [{"text": "Capital of France?"}]}]},
+        "response": response("r-2", "Paris.", {"inputTokens": 12, "outputTokens": 3, "totalTokens": 15},
+                             serviceTier={"type": "flex"})}
+ROUTED = response("r-3", "4", {"inputTokens": 9, "outputTokens": 1, "totalTokens": 10},
+                  trace={"promptRouter": {"invokedModelId": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"}})
+# The guardrail blocked the input: the model never ran. Text is there, counts are zero: not estimated.
+BLOCKED = {"timestamp": "2025-03-11T00:41:00Z", "modelId": "amazon.nova-lite-v1:0",
+           "request": {"modelId": "amazon.nova-lite-v1:0", "messages": [{"role": "user", "content": [{"text": "something nasty"}]}]},
+           "response": response("r-4", "Sorry, I can't help with that.", {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
+                                stop="guardrail_intervened")}
+THROTTLED = {"Error": {"Code": "ThrottlingException", "Message": "Too many requests, please wait before trying again."},
+             "ResponseMetadata": meta("r-5", 429)}
+
+BASE = {"provider": "aws-bedrock", "operation": "chat", "reasoning_tokens": 0, "ttft_ms": None, "is_batch": False,
+        "logged_cost_usd": None, "cache_write_1h_tokens": 0}
+TS = datetime(2025, 3, 11, 0, 38, 2, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("forced", [None, "bedrock-converse"])
+def test_converse_responses_pairs_blocks_and_errors(db, tmp_path, forced):
+    (file,) = db.ingest(write_jsonl(tmp_path / "converse.jsonl", [BARE, PAIR, ROUTED, BLOCKED, THROTTLED]),
+                        log_format=forced).files
+    assert (file.log_format, file.loaded, file.quarantined, file.estimated) == ("bedrock-converse", 5, 0, 0)
+    assert_calls(db.calls(), [
+        # input = 4 uncached + 1500 cache reads + 58 cache writes
+        {**BASE, "call_id": "r-1", "ts": TS, "model": None, "input_tokens": 1562, "cached_input_tokens": 1500,
+         "cache_write_tokens": 58, "output_tokens": 38, "latency_ms": 302.0, "status": "ok", "error_type": None,
+         "http_status": 200, "tags": {"stop_reason": "end_turn"}, "response_text": "Hello!"},
+        {**BASE, "call_id": "r-2", "ts": datetime(2025, 3, 11, 0, 40, tzinfo=UTC),
+         "model": "us.anthropic.claude-3-7-sonnet-20250219-v1:0", "input_tokens": 12, "cached_input_tokens": 0,
+         "cache_write_tokens": 0, "output_tokens": 3, "latency_ms": 302.0, "status": "ok", "error_type": None,
+         "http_status": 200, "service_tier": "flex", "tags": {"stop_reason": "end_turn"},
+         "system_prompt": "Be brief.", "user_prompt": "Capital of France?", "response_text": "Paris.",
+         "prompt_hash": ANY, "prompt_chars": len("Be brief.\nCapital of France?"), "n_messages": 1, "n_tools": 0},
+        {**BASE, "call_id": "r-3", "ts": TS,
+         "model": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+         "input_tokens": 9, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 1, "latency_ms": 302.0,
+         "status": "ok", "error_type": None, "http_status": 200, "tags": {"stop_reason": "end_turn"}, "response_text": "4"},
+        {**BASE, "call_id": "r-4", "ts": datetime(2025, 3, 11, 0, 41, tzinfo=UTC), "model": "amazon.nova-lite-v1:0",
+         "input_tokens": 0, "cached_input_tokens": 0, "cache_write_tokens": 0, "output_tokens": 0, "latency_ms": 302.0,
+         "status": "error", "error_type": "content_filter", "http_status": 200,
+         "tags": {"stop_reason": "guardrail_intervened", "blocked": "guardrail_intervened"},
+         "user_prompt": "something nasty", "response_text": "Sorry, I can't help with that.", "prompt_hash": ANY,
+         "prompt_chars": len("something nasty"), "n_messages": 1, "n_tools": 0},
+        {**BASE, "call_id": "r-5", "ts": TS, "model": None, "input_tokens": 0, "cached_input_tokens": 0,
+         "cache_write_tokens": 0, "output_tokens": 0, "latency_ms": None, "status": "error", "error_type": "rate_limit",
+         "http_status": 429, "tags": {}},
+    ])
+
+
+def invocation_log(request_id: str, output_body: dict, **counts) -> dict:
+    record = {"schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": "2025-03-11T00:38:02Z",
+              "accountId": "123456789012", "region": "us-east-1", "requestId": request_id, "operation": "Converse",
+              "modelId": "us.anthropic.claude-sonnet-4-20250514-v1:0",
+              "input": {"inputContentType": "application/json",
+                        "inputBodyJson": {"messages": [{"role": "user", "content": [{"text": "Summarise the report"}]}]}},
+              "output": {"outputContentType": "application/json", "outputBodyJson": output_body}}
+    for key, value in counts.items():
+        record["input" if key.startswith(("input", "cache")) else "output"][key] = value
+    return record
+
+
+def test_invocation_logs_of_converse_calls_and_a_guardrail_block(db, tmp_path):
+    converse = invocation_log("inv-1", {
+        "output": {"message": {"role": "assistant", "content": [{"text": "It says..."}]}}, "stopReason": "end_turn",
+        "metrics": {"latencyMs": 1180},
+        "usage": {"inputTokens": 20, "outputTokens": 300, "totalTokens": 4320, "cacheReadInputTokens": 4000,
+                  "cacheWriteInputTokens": 0}})
+    blocked = invocation_log("inv-2", {"type": "message", "role": "assistant",
+                                       "content": [{"type": "text", "text": "Sorry, please provide a more appropriate answer."}],
+                                       "amazon-bedrock-guardrailAction": "INTERVENED"})
+    blocked["operation"] = "InvokeModel"
+    (file,) = db.ingest(write_jsonl(tmp_path / "invocations.jsonl", [converse, blocked])).files
+    assert (file.log_format, file.loaded, file.estimated) == ("bedrock", 2, 0)
+    got = rows(db.con, "SELECT call_id, input_tokens, cached_input_tokens, output_tokens, latency_ms, status, error_type, "
+                       "http_status, tokens_estimated, tags['blocked'] AS blocked FROM calls ORDER BY call_id")
+    assert got == [
+        {"call_id": "inv-1", "input_tokens": 4020, "cached_input_tokens": 4000, "output_tokens": 300, "latency_ms": 1180.0,
+         "status": "ok", "error_type": None, "http_status": 200, "tokens_estimated": False, "blocked": None},
+        {"call_id": "inv-2", "input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0, "latency_ms": None,
+         "status": "error", "error_type": "content_filter", "http_status": 200, "tokens_estimated": False,
+         "blocked": "guardrail_intervened"},
+    ]

@@ -1,0 +1,47 @@
+"""Provider detection follows each provider's documented error shape: OpenAI's error types end in
+`_error` too (`invalid_request_error`, `server_error`), so OpenAI errors must stay OpenAI's, and a
+forced `--log-format openai-chat` / `openai-responses` loads them instead of quarantining them.
+
+Bodies written from the documented shapes: OpenAI `{"error": {message, type, param, code}}`;
+Anthropic `{"type": "error", "error": {type, message}, "request_id"}`; Gemini google.rpc
+`{"error": {code, message, status}}`; OpenRouter `{"error": {code: 429, message, metadata}}`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import rows, write_jsonl
+
+OPENAI = [
+    {"error": {"message": "The model `gpt-5.2-proo` does not exist or you do not have access to it.",
+               "type": "invalid_request_error", "param": None, "code": "model_not_found"}},
+    {"error": {"message": "The server had an error while processing your request. Sorry about that!",
+               "type": "server_error", "param": None, "code": None}},
+    {"error": {"message": "Rate limit reached for gpt-4o in organization org-x on tokens per min (TPM).",
+               "type": "tokens", "param": None, "code": "rate_limit_exceeded"}},
+]
+OTHERS = [
+    {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}, "request_id": "req_011"},
+    {"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).", "status": "RESOURCE_EXHAUSTED"}},
+    {"error": {"code": 429, "message": "Provider returned error", "metadata": {"provider_name": "Google"}}},
+]
+STORED = "SELECT source_format, provider, status, error_type, http_status FROM calls ORDER BY source_line"
+
+
+@pytest.mark.parametrize("forced", [None, "openai-chat", "openai-responses"])
+def test_openai_error_bodies_are_openai_errors(db, tmp_path, forced):
+    (file,) = db.ingest(write_jsonl(tmp_path / "errors.jsonl", OPENAI), log_format=forced).files
+    assert (file.log_format, file.loaded, file.quarantined) == (forced or "openai-chat", 3, 0)
+    got = rows(db.con, STORED)
+    assert {(r["provider"], r["status"]) for r in got} == {("openai", "error")}
+    assert [r["error_type"] for r in got] == ["client", "server", "rate_limit"]
+
+
+def test_each_providers_error_goes_to_its_provider_in_one_mixed_file(db, tmp_path):
+    (file,) = db.ingest(write_jsonl(tmp_path / "mixed.jsonl", OPENAI + OTHERS)).files
+    assert (file.loaded, file.quarantined) == (6, 0)
+    assert [(r["source_format"], r["provider"], r["error_type"]) for r in rows(db.con, STORED)] == [
+        ("openai-chat", "openai", "client"), ("openai-chat", "openai", "server"), ("openai-chat", "openai", "rate_limit"),
+        ("anthropic-messages", "anthropic", "server"), ("gemini", "google", "rate_limit"),
+        ("openrouter", "openrouter", "rate_limit")]

@@ -1,0 +1,163 @@
+"""Streamed responses logged event by event are one call per stream, with the stream's final usage.
+
+Records written from the providers' documented streaming shapes: OpenAI Chat Completions chunks
+(`chat.completion.chunk`; with `stream_options.include_usage` the last chunk has `usage` and empty
+`choices`), Anthropic Messages SSE events (`message_start` ... `message_delta` with the final
+`usage.output_tokens` ... `message_stop`), OpenAI Responses events (`response.created` ...
+`response.completed`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import rows, write_jsonl
+
+TOTALS = """SELECT call_id, model, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
+    output_tokens, reasoning_tokens, service_tier, status, tokens_estimated FROM calls ORDER BY call_id"""
+
+
+def oai_chunk(sid: str, delta: dict | None = None, finish: str | None = None, usage: dict | None = None) -> dict:
+    return {"id": sid, "object": "chat.completion.chunk", "created": 1746093600, "model": "gpt-4o-mini-2024-07-18",
+            "system_fingerprint": "fp_44709d6fcb", "service_tier": "default",
+            "choices": [] if usage else [{"index": 0, "delta": delta or {}, "logprobs": None, "finish_reason": finish}],
+            "usage": usage}
+
+
+def oai_stream(sid: str, prompt: int, completion: int, cached: int = 0, reasoning: int = 0) -> list[dict]:
+    usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+             "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
+             "completion_tokens_details": {"reasoning_tokens": reasoning, "audio_tokens": 0}}
+    return [oai_chunk(sid, {"role": "assistant", "content": ""}), oai_chunk(sid, {"content": "Hello"}),
+            oai_chunk(sid, {"content": " there"}), oai_chunk(sid, finish="stop"), oai_chunk(sid, usage=usage)]
+
+
+def anthropic_stream(mid: str, usage_start: dict, usage_delta: dict) -> list[dict]:
+    return [
+        {"type": "message_start", "message": {"id": mid, "type": "message", "role": "assistant", "content": [],
+                                              "model": "claude-sonnet-4-5-20250929", "stop_reason": None,
+                                              "stop_sequence": None, "usage": usage_start}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "ping"},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hello"}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "!"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": usage_delta},
+        {"type": "message_stop"},
+    ]
+
+
+def test_openai_chunks_are_one_call_per_stream_with_the_final_usage(db, tmp_path):
+    lines = [*oai_stream("chatcmpl-A", 1200, 40, cached=1024), *oai_stream("chatcmpl-B", 30, 300, reasoning=256)]
+    lines.insert(3, lines.pop(7))  # the two streams' chunks interleave: the id tells them apart
+    (file,) = db.ingest(write_jsonl(tmp_path / "chunks.jsonl", lines)).files
+    assert (file.log_format, file.loaded, file.duplicates, file.quarantined, file.conflicting_ids) == (
+        "openai-chat", 2, 8, 0, 0)
+    assert rows(db.con, TOTALS) == [
+        {"call_id": "chatcmpl-A", "model": "gpt-4o-mini-2024-07-18", "input_tokens": 1200, "cached_input_tokens": 1024,
+         "cache_write_tokens": 0, "cache_write_1h_tokens": 0, "output_tokens": 40, "reasoning_tokens": 0,
+         "service_tier": "default", "status": "ok", "tokens_estimated": False},
+        {"call_id": "chatcmpl-B", "model": "gpt-4o-mini-2024-07-18", "input_tokens": 30, "cached_input_tokens": 0,
+         "cache_write_tokens": 0, "cache_write_1h_tokens": 0, "output_tokens": 300, "reasoning_tokens": 256,
+         "service_tier": "default", "status": "ok", "tokens_estimated": False},
+    ]
+
+
+def test_a_stream_logged_without_usage_is_one_call_with_unknown_counts(db, tmp_path):
+    lines = oai_stream("chatcmpl-C", 1, 1)[:-1]  # no include_usage: no chunk has usage
+    (file,) = db.ingest(write_jsonl(tmp_path / "nousage.jsonl", lines)).files
+    assert (file.loaded, file.duplicates, file.estimated) == (1, 3, 0)
+    (call,) = rows(db.con, TOTALS)
+    assert (call["input_tokens"], call["output_tokens"], call["tokens_estimated"]) == (None, None, False)
+
+
+@pytest.mark.parametrize("forced", [None, "anthropic-stream"])
+def test_anthropic_sse_events_are_one_call_per_stream(db, tmp_path, forced):
+    first = anthropic_stream("msg_01A", {"input_tokens": 25, "output_tokens": 1, "service_tier": "standard"},
+                             {"output_tokens": 15})
+    # newer API versions repeat the (cumulative) input-side counts on message_delta
+    cache = {"cache_creation_input_tokens": 3000, "cache_read_input_tokens": 9000,
+             "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000}}
+    second = anthropic_stream("msg_01B", {"input_tokens": 12, "output_tokens": 1, **cache, "service_tier": "priority"},
+                              {"input_tokens": 12, "output_tokens": 420, **cache})
+    (file,) = db.ingest(write_jsonl(tmp_path / "sse.jsonl", first + second), log_format=forced).files
+    # 16 events: 2 message_start + 2 message_delta records (2 calls, 2 duplicates); 12 others skipped
+    assert (file.log_format, file.records, file.loaded, file.duplicates, file.skipped, file.quarantined,
+            file.conflicting_ids) == ("anthropic-stream", 16, 2, 2, 12, 0, 0)
+    assert rows(db.con, TOTALS) == [
+        {"call_id": "msg_01A", "model": "claude-sonnet-4-5-20250929", "input_tokens": 25, "cached_input_tokens": 0,
+         "cache_write_tokens": 0, "cache_write_1h_tokens": 0, "output_tokens": 15, "reasoning_tokens": 0,
+         "service_tier": "standard", "status": "ok", "tokens_estimated": False},
+        {"call_id": "msg_01B", "model": "claude-sonnet-4-5-20250929", "input_tokens": 12 + 9000 + 3000,
+         "cached_input_tokens": 9000, "cache_write_tokens": 3000, "cache_write_1h_tokens": 2000, "output_tokens": 420,
+         "reasoning_tokens": 0, "service_tier": "priority", "status": "ok", "tokens_estimated": False},
+    ]
+
+
+def test_openai_responses_stream_events_keep_the_completed_response(db, tmp_path):
+    response = {"id": "resp_1", "object": "response", "created_at": 1746093600, "model": "gpt-5-2025-08-07",
+                "status": "in_progress", "service_tier": "auto", "output": [], "usage": None}
+    done = {**response, "status": "completed", "service_tier": "default",
+            "usage": {"input_tokens": 500, "input_tokens_details": {"cached_tokens": 384}, "output_tokens": 90,
+                      "output_tokens_details": {"reasoning_tokens": 64}, "total_tokens": 590}}
+    lines = [{"type": "response.created", "sequence_number": 0, "response": response},
+             {"type": "response.in_progress", "sequence_number": 1, "response": response},
+             {"type": "response.output_text.delta", "sequence_number": 2, "item_id": "msg_1", "delta": "Hi"},
+             {"type": "response.completed", "sequence_number": 3, "response": done}]
+    for forced in (None, "openai-responses"):
+        (file,) = db.ingest(write_jsonl(tmp_path / f"events-{forced}.jsonl", lines), log_format=forced).files
+        assert (file.log_format, file.records, file.skipped, file.quarantined) == ("openai-responses", 4, 3, 0)
+    assert rows(db.con, TOTALS) == [
+        {"call_id": "resp_1", "model": "gpt-5-2025-08-07", "input_tokens": 500, "cached_input_tokens": 384,
+         "cache_write_tokens": 0, "cache_write_1h_tokens": 0, "output_tokens": 90, "reasoning_tokens": 64,
+         "service_tier": "default", "status": "ok", "tokens_estimated": False}]
+
+
+def test_a_stream_log_that_grew_upgrades_the_stored_call_once(db, tmp_path):
+    path = tmp_path / "growing.jsonl"
+    stream = oai_stream("chatcmpl-G", 100, 7)
+    first = db.ingest(write_jsonl(path, stream[:3])).files[0]  # written while the stream was still running
+    assert (first.loaded, first.upgraded) == (1, 0)
+    grown = db.ingest(write_jsonl(path, stream)).files[0]
+    assert (grown.loaded, grown.upgraded, grown.duplicates, grown.conflicting_ids) == (0, 1, 5, 0)
+    again = db.ingest(path).files[0]
+    assert (again.loaded, again.upgraded, again.duplicates) == (0, 0, 5)
+    assert [(c["input_tokens"], c["output_tokens"]) for c in rows(db.con, TOTALS)] == [(100, 7)]
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 2, 3])
+def test_versions_spread_over_chunks_store_what_a_whole_file_stores(tmp_path, monkeypatch, chunk_lines):
+    """A stream whose chunks fall in different chunks of a big file: the later chunk's more complete
+    version replaces the row stored from the earlier chunk, and it is not counted as upgraded
+    (nothing was stored before this file)."""
+    from mmaudit.ingest import IngestOptions, ingest_paths, reading
+    from tests.conftest import Loaded
+
+    log = write_jsonl(tmp_path / "chunks.jsonl", [*oai_stream("chatcmpl-A", 1200, 40, cached=1024),
+                                                  *oai_stream("chatcmpl-B", 30, 300, reasoning=256)])
+
+    def ingest(db: str, chunked: bool) -> tuple:
+        if chunked:
+            monkeypatch.setattr(reading, "CHUNK_LINES", chunk_lines)
+            monkeypatch.setattr(reading, "_BATCH_ROWS", 1)
+        loaded = Loaded(tmp_path / db)
+        try:
+            (file,) = ingest_paths(loaded.con, [str(log)], IngestOptions()).files
+            return (file.loaded, file.duplicates, file.upgraded, file.conflicting_ids), rows(loaded.con, TOTALS)
+        finally:
+            loaded.con.close()
+            monkeypatch.undo()
+
+    whole, chunked = ingest("whole.duckdb", False), ingest("chunked.duckdb", True)
+    assert chunked == whole
+    assert whole[0] == (2, 8, 0, 0) and [c["output_tokens"] for c in whole[1]] == [40, 300]
+
+
+def test_an_azure_stream_s_empty_id_prompt_filter_chunk_is_not_a_call(db, tmp_path):
+    """Azure OpenAI opens a stream with `id: ""`, empty `choices` and `prompt_filter_results`."""
+    opener = {"id": "", "object": "chat.completion.chunk", "created": 0, "model": "", "choices": [],
+              "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
+    lines = [opener, *oai_stream("chatcmpl-Z", 80, 8), opener]
+    (file,) = db.ingest(write_jsonl(tmp_path / "azure.jsonl", lines)).files
+    assert (file.loaded, file.skipped, file.quarantined) == (1, 2, 0)
+    assert [(c["call_id"], c["output_tokens"]) for c in rows(db.con, TOTALS)] == [("chatcmpl-Z", 8)]
