@@ -41,13 +41,15 @@ def categorise_enricher(rules_path: Path | None, db: Path | None, use_model: boo
     (`_model_for`). Both run once per distinct prompt: on the loaded 2-core benchmark machine the
     model costs ~0.1 ms per distinct prompt (exact fast TF-IDF, `categorise/features.py`), the
     rules' text cues a little more."""
-    rules = load_rules(rules_path)
-    model = _model_for(db) if use_model else None
+    rules = load_rules(rules_path)  # validated now: a bad rules file fails before any file is read
     plans: dict[str, Plan] = {}  # ingest categorises each chunk of a file: the SQL is built once
+    models: list[TrainedModel | None] = []  # loaded at the first chunk: a run with nothing new never loads it
 
     def enrich(con: duckdb.DuckDBPyConnection, table: str) -> None:
+        if not models:
+            models.append(_model_for(db) if use_model else None)
         plan = plans.get(table) or plans.setdefault(table, build_plan(table, rules))
-        apply_categories(con, table, rules, model, plan)
+        apply_categories(con, table, rules, models[0], plan)
 
     return enrich
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import zstandard
@@ -39,8 +40,24 @@ def test_reingest_adds_nothing(db, tmp_path):
     first = db.ingest(path).files[0]
     second = db.ingest(path).files[0]
     assert (first.loaded, first.duplicates) == (2, 0)
-    assert (second.loaded, second.duplicates) == (0, 2)
+    # the same bytes were loaded before: the file is not read again
+    assert (second.status, second.records, second.loaded) == ("unchanged", 0, 0)
+    assert "not read again" in second.message
     assert len(db.calls()) == 2 and len(db.quarantine()) == 1
+
+
+def test_a_changed_file_is_read_again_even_with_the_same_size_and_time(db, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [body(1), body(2)])
+    db.ingest(path)
+    stat = path.stat()
+    text = path.read_text()
+    path.write_text(text.replace("chatcmpl-2", "chatcmpl-9"))  # one byte differs, same length
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    again = db.ingest(path).files[0]
+    assert (again.status, again.records, again.loaded, again.duplicates) == ("loaded", 2, 1, 1)
+    # read another way (a forced format), the unchanged file is read again too
+    forced = db.ingest(path, log_format="openai-chat").files[0]
+    assert (forced.status, forced.records, forced.loaded) == ("loaded", 2, 0)
 
 
 def test_duplicate_ids_within_a_file_count_once(db, tmp_path):

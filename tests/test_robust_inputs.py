@@ -207,7 +207,7 @@ def test_duplicate_ids_with_different_content_keep_the_first_and_are_reported(tm
     assert code == 0
     assert (data["total"]["loaded"], data["total"]["duplicates"], data["files"][0]["conflicting_ids"]) == (2, 2, 1)
     assert query(db, "SELECT input_tokens FROM calls WHERE call_id = 'c1'") == [(100,)]
-    table = runner.invoke(app, ["ingest", str(tmp_path / "d.jsonl"), "--db", str(db)])
+    table = runner.invoke(app, ["ingest", str(_write(tmp_path / "d2.jsonl", text)), "--db", str(db)])
     assert "duplicate id(s) with different content" in table.output
     # across runs: the stored record is kept, the changed one is reported, nothing is added
     code, data, _ = ingest(db, str(_write(tmp_path / "later.jsonl", lines(rec(2, model="gpt-4o", output_tokens=70)))))
@@ -234,7 +234,7 @@ def test_a_more_complete_version_of_a_stored_call_upgrades_it(tmp_path, db):
 def test_identical_repeats_are_plain_duplicates(tmp_path, db):
     path = _write(tmp_path / "same.jsonl", lines(rec(1), rec(1)))
     ingest(db, str(path))
-    code, data, _ = ingest(db, str(path))
+    code, data, _ = ingest(db, str(_write(tmp_path / "copy.jsonl", lines(rec(1), rec(1)))))
     assert code == 0 and data["files"][0]["conflicting_ids"] == 0 and data["total"]["duplicates"] == 2
 
 

@@ -87,7 +87,8 @@ def ingest(
 
     Each file's format is detected (OpenAI, Anthropic, canonical JSONL, ...). Broken lines go to the
     `quarantine` table with file, line and reason; the good lines still load. Re-ingesting a file
-    adds nothing twice.
+    adds nothing twice: a file whose content is what an earlier run loaded is not read again
+    (status `unchanged`), and a log that grew upgrades the calls it completed.
 
     Examples:
 

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from mmaudit.conflicts import conflicting_ids_sql, first_versions_sql, upgrades_sql
+from mmaudit.ingest.fingerprint import Fingerprint
 from mmaudit.ingest.staging import STORED_COLUMNS, ChunkFiles
 from mmaudit.schema import CALL_HASH_SQL
 
@@ -102,14 +103,17 @@ class FileWriter:
             [source, line_no, reason, text if keep_text else None, text, source, line_no, text],
         )
 
-    def commit(self, log_format: str | None, records: int, loaded: int, duplicates: int, quarantined: int) -> int:
-        """Write the ledger row and commit; returns the file's count of conflicting ids."""
+    def commit(self, log_format: str | None, records: int, loaded: int, duplicates: int, quarantined: int,
+               fp: Fingerprint | None = None) -> int:
+        """Write the ledger row (with the file's fingerprint: an unchanged file is not read again)
+        and commit; returns the file's count of conflicting ids."""
         conflicting = self._cur.execute("SELECT count(DISTINCT call_id) FROM _conflicting").fetchall()[0][0]
         self._cur.execute("DROP TABLE _conflicting")
         self._cur.execute(
-            "INSERT INTO ingested_files (source_file, source_format, size_bytes, records, loaded, duplicates, quarantined) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [str(self.path), log_format, self.path.stat().st_size, records, loaded, duplicates, quarantined],
+            "INSERT INTO ingested_files (source_file, source_format, size_bytes, records, loaded, duplicates, quarantined,"
+            " content_sha256, read_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [str(self.path), log_format, fp.size if fp else self.path.stat().st_size, records, loaded, duplicates,
+             quarantined, fp.sha256 if fp else None, fp.read_as if fp else None],
         )
         self._cur.execute("COMMIT")
         self._open = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -15,6 +16,7 @@ from mmaudit.formats import LogFormat, by_name, macros
 from mmaudit.ingest.committing import FileWriter
 from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_part
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
+from mmaudit.ingest.fingerprint import Fingerprint, fingerprint, loaded_before
 from mmaudit.ingest.discovery import discover
 from mmaudit.ingest.reading import LineReader, ReadAgain, ReadMode
 from mmaudit.ingest.staging import (
@@ -44,6 +46,7 @@ class FileResult:
     estimated: int = 0
     conflicting_ids: int = 0  # duplicate ids whose later records differ (see mmaudit/conflicts.py)
     status: str = "loaded"  # loaded | partial (loaded, but the file is cut short) | empty | rejected (strict) | failed
+    #                         | unchanged (loaded before with this exact content: not read again)
     message: str | None = None
 
 
@@ -86,11 +89,16 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptio
     """
     read_from = path
     try:
+        fp = fingerprint(path, _read_as(options))
+        before = loaded_before(con, path, fp)
+        if before is not None:
+            return FileResult(path=str(path), status="unchanged",
+                              message=f"unchanged since it was loaded at {before:%Y-%m-%d %H:%M:%S %Z}: not read again")
         if not is_cut_short(path):  # raises InputError for corrupt or not-compressed data
-            return _ingest_in_modes(con, path, path, options, None)
+            return _ingest_in_modes(con, path, path, options, None, fp)
         with readable_part(path) as cut:
             read_from = cut.plain
-            return _ingest_in_modes(con, cut.plain, path, options, cut)
+            return _ingest_in_modes(con, cut.plain, path, options, cut, fp)
     except InputError as exc:
         return FileResult(path=str(path), status="failed", message=str(exc))
     except duckdb.OutOfMemoryException as exc:
@@ -102,18 +110,25 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptio
         return FileResult(path=str(path), status="failed", message=explain_read_error(path, error))
 
 
+def _read_as(options: IngestOptions) -> str:
+    """How a file is read, as part of its fingerprint (another way may store other calls)."""
+    if options.custom_format is not None:
+        return "mapping:" + hashlib.sha256(repr(options.custom_format).encode()).hexdigest()[:16]
+    return options.log_format or "auto"
+
+
 def _ingest_in_modes(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options: IngestOptions,
-                     cut: CutFile | None) -> FileResult:
+                     cut: CutFile | None, fp: Fingerprint) -> FileResult:
     mode = ReadMode()
     while True:
         try:
-            return _ingest(con, read_from, path, options, mode, cut)
+            return _ingest(con, read_from, path, options, mode, cut, fp)
         except ReadAgain as again:
             mode = again.mode
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options: IngestOptions, mode: ReadMode,
-            cut: CutFile | None) -> FileResult:
+            cut: CutFile | None, fp: Fingerprint) -> FileResult:
     """Ingest the lines of `read_from` as the file `path` (they differ for a file cut short)."""
     result = FileResult(path=str(path))
     reader = LineReader(con, read_from, mode)
@@ -127,7 +142,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options
         if fmt.refuse:
             raise InputError(f"{path}: {fmt.refuse}")
         result.log_format = fmt.name
-        _load(con, reader, path, fmt, forced, options, result, cut)
+        _load(con, reader, path, fmt, forced, options, result, cut, fp)
         return result
     finally:
         reader.close()
@@ -135,7 +150,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options
 
 
 def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: LogFormat, forced: bool,
-          options: IngestOptions, result: FileResult, cut: CutFile | None) -> None:
+          options: IngestOptions, result: FileResult, cut: CutFile | None, fp: Fingerprint) -> None:
     """Stage and store every chunk in the file's one transaction (none of it under a strict
     rejection: the rest of the file is still staged so the counts are the whole file's)."""
     writer = FileWriter(con, path)
@@ -177,7 +192,8 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
                 result.message = f"the compressed file ends early (cut short) at line {cut_line}; " + result.message
             return
         result.conflicting_ids = writer.commit(result.log_format, result.records, result.loaded,
-                                               result.duplicates, result.quarantined)
+                                               result.duplicates, result.quarantined,
+                                               fp if cut is None else None)  # a cut file says so every time
         if cut is not None:
             result.status, result.message = "partial", partial_message(result.loaded, result.duplicates, cut_line)
     finally:
