@@ -9,21 +9,7 @@ from __future__ import annotations
 import typer
 
 from mmaudit import __version__
-from mmaudit.cli import (
-    audit_cmd,
-    categorize_cmd,
-    evals_cmd,
-    export_cmd,
-    generate_cmd,
-    ingest_cmd,
-    live_cmd,
-    models_cmd,
-    prices_cmd,
-    purge_cmd,
-    report_cmd,
-    simulate_cmd,
-    usage_cmd,
-)
+from mmaudit.cli.lazy import LazyGroup
 
 app = typer.Typer(
     name="mmaudit",
@@ -32,24 +18,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=LazyGroup,  # each command's module (and DuckDB, Arrow, the categoriser...) loads only when it runs
 )
-
-app.command("ingest")(ingest_cmd.ingest)
-app.command("calls")(usage_cmd.calls)
-app.command("formats")(usage_cmd.formats)
-app.command("generate")(generate_cmd.generate)
-app.add_typer(prices_cmd.app, name="prices")
-app.command("models")(models_cmd.models)
-app.add_typer(categorize_cmd.app, name="categorize")
-categorize_cmd.app.command("label")(live_cmd.label)
-app.command("simulate")(simulate_cmd.simulate)
-app.add_typer(simulate_cmd.policy_app, name="policy")
-app.command("report")(report_cmd.report)
-app.command("audit")(audit_cmd.audit)
-app.command("export")(export_cmd.export)
-app.command("purge")(purge_cmd.purge)
-app.add_typer(evals_cmd.app, name="evals")
-evals_cmd.app.command("run")(live_cmd.run)
 
 
 def _version(value: bool) -> None:

@@ -122,3 +122,13 @@ def eval_cmd(
     emit(Report([Table("Categoriser evaluation", columns, rows)],
                 {"task_accuracy": report.task_accuracy, "complexity_accuracy": report.complexity_accuracy,
                  "n": report.n, "per_task": rows}, notes), fmt)
+
+
+def _attach_live_label() -> None:
+    """`categorize label` (opt-in live runs; mmaudit/cli/live_cmd.py imports LiteLLM only when it runs)."""
+    from mmaudit.cli import live_cmd
+
+    app.command("label")(live_cmd.label)
+
+
+_attach_live_label()

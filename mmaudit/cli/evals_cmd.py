@@ -152,3 +152,13 @@ def sample(
     if result.redacted_excluded:
         notes.append(f"{result.redacted_excluded:,} calls not exported: text redacted, unknown, or absent.")
     emit(Report([Table("Evals sample", SAMPLE_COLUMNS, rows, None, notes)], dataclasses.asdict(result)), fmt)
+
+
+def _attach_live_run() -> None:
+    """`evals run` (opt-in live runs; mmaudit/cli/live_cmd.py imports LiteLLM only when it runs)."""
+    from mmaudit.cli import live_cmd
+
+    app.command("run")(live_cmd.run)
+
+
+_attach_live_run()
