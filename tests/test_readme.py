@@ -52,7 +52,7 @@ def test_readme_commands_run_in_order_on_a_fresh_clone(tmp_path: Path, monkeypat
     runner = CliRunner()
     for command in readme_commands((ROOT / "README.md").read_text(encoding="utf-8")):
         if command.startswith("mmaudit "):
-            args = shlex.split(command)[1:]
+            args = shlex.split(command, comments=True)[1:]
             if args[0] == "ingest":
                 args.append("--no-model")  # rules only: the same commands, a faster test
             done = runner.invoke(app, args)
