@@ -11,7 +11,8 @@ pytest.importorskip("sklearn")
 
 from mmaudit.categorise import features
 from mmaudit.categorise.features import FastFeatures
-from mmaudit.categorise.model import bundled_model_path, labelled_texts, load_model
+from mmaudit.categorise.model import bundled_model_path, load_model
+from mmaudit.categorise.training import labelled_texts
 from mmaudit.generate import TEMPLATES
 
 EDGE_CASES = [

@@ -24,9 +24,10 @@ def apply_categories(
 
     Set-based (see `plan.py`): text cues are evaluated once per distinct text into temp tables, one
     query per row computes the task and the complexity score, then one UPDATE writes them. With a
-    model, the task is written first, batched predictions overwrite rule/default answers where the
-    model is confident enough, and a second UPDATE sets the complexity (its bias follows the final
-    task). Only the calls feature columns are read, so ingest can call this on a staging table
+    model, the rules' answer is written first and batched predictions overwrite rule/default answers
+    where the model is confident enough; a model with a complexity head (format 3) also writes the
+    complexity of those rows, an older one is followed by a second UPDATE that sets the complexity
+    from the rules (its bias follows the final task). Only the calls feature columns are read, so ingest can call this on a staging table
     before --redact-text drops the text. `plan` is `build_plan(table, rules)`, for a caller that
     categorises the same table many times (ingest, once per chunk) and builds it once.
     """
@@ -36,6 +37,10 @@ def apply_categories(
             con.execute(sql, params)
         if model is None:
             con.execute(*plan.update_all)
+        elif model.complexity is not None:
+            # format 3: the model reads the rules' task AND complexity, and writes both
+            con.execute(*plan.update_all)
+            model.apply(con, table, min_confidence=rules.model.min_confidence)
         else:
             con.execute(*plan.update_task)
             model.apply(con, table, min_confidence=rules.model.min_confidence)

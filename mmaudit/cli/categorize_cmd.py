@@ -88,7 +88,8 @@ def train_cmd(
     Needs scikit-learn: pip install 'scikit-learn>=1.9,<1.10'.
     """
     with user_errors():
-        from mmaudit.categorise.model import model_path_for, train
+        from mmaudit.categorise.model import model_path_for
+        from mmaudit.categorise.training import train
 
         report = train(labelled, model_path_for(store.resolve_db_path(db)), folds=folds)
     rows = [{"true": lab, **{p: v for p, v in zip(report.labels, row)}} for lab, row in zip(report.labels, report.confusion)]

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from mmaudit.categorise.evaluate import evaluate
-from mmaudit.categorise.model import TrainedModel, cv_splits, fit_pipeline, labelled_texts
+from mmaudit.categorise.model import TrainedModel
+from mmaudit.categorise.training import cv_splits, fit_pipeline, labelled_texts
 from mmaudit.categorise.rules import load_rules
 
 HERE = Path(__file__).resolve().parent
