@@ -258,6 +258,7 @@ def _cut_sql(text: str, head: int, tail: int) -> str:
 MODEL_USER_HEAD, MODEL_USER_TAIL = 700, 400
 MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL = 1200, 300
 MODEL_REQUEST_HEAD, MODEL_REQUEST_TAIL = 200, 200
+MODEL_SYSTEM_MARK_HEAD, MODEL_SYSTEM_MARK_TAIL = 250, 150
 
 
 def model_text_sql(src: str = "t", version: int = 3) -> str:
@@ -282,7 +283,10 @@ def model_text_sql(src: str = "t", version: int = 3) -> str:
         region = _cut_sql(user, MODEL_REQUEST_HEAD, MODEL_REQUEST_TAIL)
         marked = f"regexp_replace({region}, '([\\pL][\\pL\\pN_]*)', 'qq\\1', 'g')"
         scan = _cut_sql(user, MODEL_USER_HEAD, MODEL_USER_TAIL) + f" || chr(10) || {marked}"
-        system = _cut_sql(system, MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL)
+        # likewise the start and end of the system prompt, where a job-defining prompt states the job
+        sys_region = _cut_sql(system, MODEL_SYSTEM_MARK_HEAD, MODEL_SYSTEM_MARK_TAIL)
+        sys_marked = f"regexp_replace({sys_region}, '([\\pL][\\pL\\pN_]*)', 'ss\\1', 'g')"
+        system = _cut_sql(system, MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL) + f" || chr(10) || {sys_marked}"
     else:
         scan = _cut_sql(user, SCAN_HEAD_CHARS, SCAN_TAIL_CHARS)
     shape = (

@@ -219,3 +219,24 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     joblib.dump({"format": FORMAT_VERSION, "pipeline": fitted, "labels": classes, "sklearn": sklearn.__version__,
                  "complexity": complexity, "temperature": temperature}, out, compress=3)
     return TrainReport(len(labels), k, accuracy, classes, confusion, out, temperature, cx_accuracy)
+
+
+def calibrate(model_path: Path, labelled_jsonl: Path, rules: Rules | None = None) -> float:
+    """Refit the temperature of a trained model on a separate labelled calibration set (one the
+    model was not fitted on) and store it in the model file; returns the temperature.
+
+    Only examples whose label the model knows count (embedding/vision rows are decided by the
+    operation, never by the model)."""
+    joblib = _sklearn("joblib")
+    blob = joblib.load(model_path)
+    data = labelled_texts(labelled_jsonl, rules, version=blob["format"])
+    classes = list(blob["pipeline"].classes_)
+    keep = [i for i, lab in enumerate(data.labels) if lab in classes]
+    if not keep:
+        raise InputError(f"{labelled_jsonl}: no example carries a task the model knows")
+    decision = _decision(blob["pipeline"], [data.texts[i] for i in keep], classes)
+    truth = np.asarray([classes.index(data.labels[i]) for i in keep])
+    blob["temperature"] = fit_temperature(decision, truth)
+    blob["calibration"] = {"set": Path(labelled_jsonl).name, "n": len(keep)}
+    joblib.dump(blob, model_path, compress=3)
+    return float(blob["temperature"])

@@ -19,7 +19,17 @@ from __future__ import annotations
 
 import random
 
-from mmaudit.categorise.data.style_pools import DOC_INSTRUCTIONS, DOCS, GENERIC_SYSTEMS, LAYOUTS, OPENERS, REQUESTS
+from mmaudit.categorise.data.style_pools import (
+    DOC_INSTRUCTIONS,
+    DOCS,
+    GENERIC_SYSTEMS,
+    LAYOUTS,
+    OPENERS,
+    PAYLOADS,
+    REQUESTS,
+    REQUESTS_MORE,
+    TASK_SYSTEMS,
+)
 
 SEED = 20251130
 OUTPUT_TOKENS = {"simple": (1, 60), "moderate": (60, 500), "complex": (400, 2000)}
@@ -79,9 +89,15 @@ class _Builder:
                     self.wrap(task, level, layout.format(doc=text, ins=ins), f"style:doc:{i}")
 
     def requests(self, copies: int = 2) -> None:
-        for i, (task, cx, text) in enumerate(REQUESTS):
+        for i, (task, cx, text) in enumerate(REQUESTS + REQUESTS_MORE):
             for _ in range(copies):
                 self.wrap(task, cx, text, f"style:req:{i}")
+
+    def task_systems(self, per_system: int = 4) -> None:
+        """A system prompt that defines the job; the user message is only the material."""
+        for i, (task, cx, system) in enumerate(TASK_SYSTEMS):
+            for payload in self.r.sample(PAYLOADS, per_system):
+                self.wrap(task, cx, payload, f"style:sys:{i}", system=system)
 
     def word_problems(self, n: int = 80) -> None:
         for j in range(n):
@@ -125,5 +141,6 @@ def build(seed: int = SEED) -> list[dict]:
     b = _Builder(seed)
     b.documents()
     b.requests()
+    b.task_systems()
     b.word_problems()
     return b.out
