@@ -255,10 +255,13 @@ def _cut_sql(text: str, head: int, tail: int) -> str:
 
 # Version 3 reads less of each text: the request is phrased at the start or end of the user message
 # (a pasted document sits in the middle), and a long general-purpose system prompt must not drown it.
-MODEL_USER_HEAD, MODEL_USER_TAIL = 700, 400
-MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL = 1200, 300
-MODEL_REQUEST_HEAD, MODEL_REQUEST_TAIL = 200, 200
-MODEL_SYSTEM_MARK_HEAD, MODEL_SYSTEM_MARK_TAIL = 250, 150
+MODEL_USER_HEAD, MODEL_USER_TAIL = 400, 300
+MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL = 400, 200
+
+
+def _mark(text: str, prefix: str) -> str:
+    """Every word of `text` with `prefix` glued to its front (RE2 \\pL: letters of any script)."""
+    return f"regexp_replace({text}, '([\\pL][\\pL\\pN_]*)', '{prefix}\\1', 'g')"
 
 
 def model_text_sql(src: str = "t", version: int = 3) -> str:
@@ -277,16 +280,12 @@ def model_text_sql(src: str = "t", version: int = 3) -> str:
     user = f"coalesce({src}.user_prompt, '')"
     system = f"coalesce({src}.system_prompt, '')"
     if version >= 3:
-        # the request itself, in its own vocabulary: words at the start and end of the user message
-        # get a `qq` prefix, so "translate" in the request and "translate" in a pasted document or
-        # a general system prompt are different word features
-        region = _cut_sql(user, MODEL_REQUEST_HEAD, MODEL_REQUEST_TAIL)
-        marked = f"regexp_replace({region}, '([\\pL][\\pL\\pN_]*)', 'qq\\1', 'g')"
-        scan = _cut_sql(user, MODEL_USER_HEAD, MODEL_USER_TAIL) + f" || chr(10) || {marked}"
-        # likewise the start and end of the system prompt, where a job-defining prompt states the job
-        sys_region = _cut_sql(system, MODEL_SYSTEM_MARK_HEAD, MODEL_SYSTEM_MARK_TAIL)
-        sys_marked = f"regexp_replace({sys_region}, '([\\pL][\\pL\\pN_]*)', 'ss\\1', 'g')"
-        system = _cut_sql(system, MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL) + f" || chr(10) || {sys_marked}"
+        # Each part in its own vocabulary: words of the user message get a `qq` prefix and words of
+        # the system prompt an `ss` prefix, so "summarize" in a general-purpose system prompt and
+        # "summarize" in the request are different word features (the char n-grams still see the
+        # word inside the prefixed one). Only the start and end of each are read.
+        scan = _mark(_cut_sql(user, MODEL_USER_HEAD, MODEL_USER_TAIL), "qq")
+        system = _mark(_cut_sql(system, MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL), "ss")
     else:
         scan = _cut_sql(user, SCAN_HEAD_CHARS, SCAN_TAIL_CHARS)
     shape = (

@@ -27,8 +27,10 @@ from mmaudit.categorise.data.style_pools import (
     OPENERS,
     PAYLOADS,
     REQUESTS,
+    REQUESTS_BOUNDARY,
     REQUESTS_MORE,
     TASK_SYSTEMS,
+    word_problem_extra,
 )
 
 SEED = 20251130
@@ -89,7 +91,7 @@ class _Builder:
                     self.wrap(task, level, layout.format(doc=text, ins=ins), f"style:doc:{i}")
 
     def requests(self, copies: int = 2) -> None:
-        for i, (task, cx, text) in enumerate(REQUESTS + REQUESTS_MORE):
+        for i, (task, cx, text) in enumerate(REQUESTS + REQUESTS_MORE + REQUESTS_BOUNDARY):
             for _ in range(copies):
                 self.wrap(task, cx, text, f"style:req:{i}")
 
@@ -99,7 +101,7 @@ class _Builder:
             for payload in self.r.sample(PAYLOADS, per_system):
                 self.wrap(task, cx, payload, f"style:sys:{i}", system=system)
 
-    def word_problems(self, n: int = 80) -> None:
+    def word_problems(self, n: int = 110) -> None:
         for j in range(n):
             text, family = word_problem(self.r)
             self.wrap("reasoning", "moderate", text, f"style:wp:{family}")
@@ -114,7 +116,9 @@ def word_problem(r: random.Random) -> tuple[str, int]:
     n, m = r.choice(NAMES), r.choice(NAMES)
     a, b, c = r.randint(3, 40), r.randint(2, 12), r.randint(2, 9)
     price = r.choice([1.5, 2, 2.25, 3, 4.5, 5, 7.5, 12])
-    k = r.randrange(16)
+    k = r.randrange(28)
+    if k >= 16:
+        return word_problem_extra(r, n, m, a, b, c, k - 16), k
     stories = [
         f"{n} bakes {a} cookies every day and gives {b} to her neighbour. She sells the rest for ${price} each. How much money does she make in a week?",
         f"A school bus holds {a} students. There are {a * c + b} students going on a trip. How many buses are needed?",
