@@ -37,14 +37,12 @@ def apply_categories(
             con.execute(sql, params)
         if model is None:
             con.execute(*plan.update_all)
-        elif model.complexity is not None:
-            # format 3: the model reads the rules' task AND complexity, and writes both
-            con.execute(*plan.update_all)
-            model.apply(con, table, min_confidence=rules.model.min_confidence)
         else:
-            con.execute(*plan.update_task)
+            # format 3 text reads the rules' task AND complexity; older formats only the task
+            con.execute(*(plan.update_all if model.text_version >= 3 else plan.update_task))
             model.apply(con, table, min_confidence=rules.model.min_confidence)
-            con.execute(*plan.update_complexity)
+            if model.complexity is None:  # no complexity head: the rules' level, biased by the final task
+                con.execute(*plan.update_complexity)
     finally:
         for sql in plan.cleanup:
             con.execute(sql)
