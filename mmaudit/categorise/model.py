@@ -1,4 +1,5 @@
-"""Learning the task from labelled examples: TF-IDF + logistic regression (scikit-learn, optional).
+"""Applying a trained categoriser: TF-IDF + logistic regression for the task (and, format 3, the
+complexity), with calibrated probabilities; training lives in `training.py`.
 
 The model only sees what the rules see (scanned prompt text plus shape tokens, built by the same
 SQL expression at training and inference time). It is stored with joblib beside the database

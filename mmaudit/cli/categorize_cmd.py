@@ -102,7 +102,7 @@ def train_cmd(
 
 @app.command("eval")
 def eval_cmd(
-    file: Annotated[Optional[Path], typer.Argument(help="Labelled JSONL (the `categorize train` format) [default: bundled eval set].", show_default=False)] = None,
+    file: Annotated[Optional[Path], typer.Argument(help="Labelled JSONL (the `categorize train` format); default: the bundled eval set.", show_default=False)] = None,
     rules: RulesOption = None,
     model: ModelOption = True,
     model_file: Annotated[Optional[Path], typer.Option("--model-file", help="A model trained with `categorize train` instead of the bundled one.")] = None,
