@@ -95,9 +95,14 @@ def train_cmd(
     rows = [{"true": lab, **{p: v for p, v in zip(report.labels, row)}} for lab, row in zip(report.labels, report.confusion)]
     columns = [Column("true", "True \\ predicted")] + [Column(lab, lab, "int") for lab in report.labels]
     table = Table("Confusion matrix (cross-validated)", columns, rows)
-    notes = [f"{report.folds}-fold CV accuracy: {report.cv_accuracy:.1%} on {report.n} examples", f"model: {report.path}"]
-    emit(Report([table], {"cv_accuracy": report.cv_accuracy, "n": report.n, "labels": report.labels,
-                          "confusion": report.confusion, "model": str(report.path)}, notes), fmt)
+    cx = report.cv_complexity_accuracy
+    notes = [f"{report.folds}-fold CV accuracy: {report.cv_accuracy:.1%} on {report.n} examples"
+             + ("" if cx is None else f"; complexity {cx:.1%}"),
+             f"temperature of the task probabilities (fitted on the out-of-fold logits): {report.temperature:.3f}",
+             f"model: {report.path}"]
+    emit(Report([table], {"cv_accuracy": report.cv_accuracy, "cv_complexity_accuracy": cx, "n": report.n,
+                          "labels": report.labels, "confusion": report.confusion, "temperature": report.temperature,
+                          "model": str(report.path)}, notes), fmt)
 
 
 @app.command("eval")
