@@ -123,7 +123,8 @@ def _write_labelled(path: Path) -> None:
 
 def test_train_and_use_model(tmp_path: Path):
     pytest.importorskip("sklearn")
-    from mmaudit.categorise.model import load_model, train
+    from mmaudit.categorise.model import load_model
+    from mmaudit.categorise.training import train
 
     data, out = tmp_path / "labels.jsonl", tmp_path / "mmaudit.categoriser.joblib"
     _write_labelled(data)
@@ -135,7 +136,7 @@ def test_train_and_use_model(tmp_path: Path):
 
 
 def test_model_text_carries_the_rules_answer(tmp_path: Path):
-    from mmaudit.categorise.model import labelled_texts
+    from mmaudit.categorise.training import labelled_texts
 
     data = tmp_path / "l.jsonl"
     data.write_text("\n".join(json.dumps(x) for x in [
@@ -150,7 +151,7 @@ def test_model_text_carries_the_rules_answer(tmp_path: Path):
 
 def test_cv_holds_whole_template_families_out(tmp_path: Path):
     pytest.importorskip("sklearn")
-    from mmaudit.categorise.model import Labelled, cv_splits
+    from mmaudit.categorise.training import Labelled, cv_splits
 
     families = [f"f{i % 7}" for i in range(42)]
     data = Labelled([f"text {i}" for i in range(42)], ["a", "b"] * 21, [1.0] * 42, families)
@@ -164,7 +165,8 @@ def test_version_1_models_still_load_and_apply(tmp_path: Path):
     pytest.importorskip("sklearn")
     import joblib
 
-    from mmaudit.categorise.model import load_model, train
+    from mmaudit.categorise.model import load_model
+    from mmaudit.categorise.training import train
 
     data, out = tmp_path / "labels.jsonl", tmp_path / "m.joblib"
     _write_labelled(data)

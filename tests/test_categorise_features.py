@@ -11,7 +11,8 @@ pytest.importorskip("sklearn")
 
 from mmaudit.categorise import features
 from mmaudit.categorise.features import FastFeatures
-from mmaudit.categorise.model import bundled_model_path, labelled_texts, load_model
+from mmaudit.categorise.model import bundled_model_path, load_model
+from mmaudit.categorise.training import labelled_texts
 from mmaudit.generate import TEMPLATES
 
 EDGE_CASES = [
@@ -54,10 +55,22 @@ def test_fast_features_equal_sklearn_bit_for_bit(model):
 
 def test_probabilities_unchanged(model):
     texts = _texts()
-    expected = model.pipeline.predict_proba(texts)
+    expected = model.probabilities(model.pipeline[:-1].transform(texts))  # scikit-learn's own features
     labels, conf = model.predict(texts)
     assert np.array_equal(conf, expected.max(axis=1))
     assert list(labels) == list(np.asarray(model.pipeline.classes_)[expected.argmax(axis=1)])
+
+
+def test_temperature_scales_the_logits_and_keeps_the_best_label(model):
+    x = model.pipeline[:-1].transform(_texts()[:200])
+    lr = model.pipeline.steps[-1][1]
+    assert model.temperature != 1.0  # the bundled model is calibrated
+    scaled = model.probabilities(x)
+    z = lr.decision_function(x) / model.temperature
+    by_hand = np.exp(z - z.max(axis=1, keepdims=True))
+    by_hand /= by_hand.sum(axis=1, keepdims=True)
+    assert np.allclose(scaled, by_hand) and np.allclose(scaled.sum(axis=1), 1.0)
+    assert np.array_equal(scaled.argmax(axis=1), lr.predict_proba(x).argmax(axis=1))
 
 
 def test_memo_reset_keeps_results(model, monkeypatch):

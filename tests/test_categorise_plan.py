@@ -103,8 +103,12 @@ def test_model_path_identical_to_reference_followed_by_model():
     load_examples(con, eval_set_path())
     con.execute("CREATE TABLE ref AS SELECT * FROM examples")
     con.execute(*task_update_sql("ref", rules))
-    model.apply(con, "ref", min_confidence=rules.model.min_confidence)
-    con.execute(*complexity_update_sql("ref", rules))
+    if model.complexity is None:  # format 2: the rules' complexity follows the model's task
+        model.apply(con, "ref", min_confidence=rules.model.min_confidence)
+        con.execute(*complexity_update_sql("ref", rules))
+    else:  # format 3: the model reads the rules' task and complexity, then writes both
+        con.execute(*complexity_update_sql("ref", rules))
+        model.apply(con, "ref", min_confidence=rules.model.min_confidence)
     apply_categories(con, "examples", rules, model)
     assert con.execute(OUT.format(t="examples")).fetchall() == con.execute(OUT.format(t="ref")).fetchall()
 

@@ -17,7 +17,8 @@ from mmaudit.categorise.rules import Rules, load_rules
 
 if TYPE_CHECKING:
     from mmaudit.categorise.evaluate import EvalReport, evaluate
-    from mmaudit.categorise.model import TrainedModel, TrainReport, load_model, train
+    from mmaudit.categorise.model import TrainedModel, load_model
+    from mmaudit.categorise.training import TrainReport, train
 
 __all__ = [
     "EvalReport",
@@ -34,10 +35,10 @@ __all__ = [
 ]
 
 _LAZY = {
-    "train": "model",
+    "train": "training",
     "load_model": "model",
     "TrainedModel": "model",
-    "TrainReport": "model",
+    "TrainReport": "training",
     "evaluate": "evaluate",
     "EvalReport": "evaluate",
 }

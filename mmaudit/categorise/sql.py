@@ -249,22 +249,46 @@ FROM c WHERE u.rowid = c.rid"""
     return sql, p.values
 
 
-def model_text_sql(src: str = "t", version: int = 2) -> str:
-    """The text a trained model sees: scanned prompt plus shape tokens (turns, tools, format, image).
+def _cut_sql(text: str, head: int, tail: int) -> str:
+    return f"CASE WHEN length({text}) > {head + tail} THEN left({text}, {head}) || chr(10) || right({text}, {tail}) ELSE {text} END"
+
+
+# Version 3 reads less of each text: the request is phrased at the start or end of the user message
+# (a pasted document sits in the middle), and a long general-purpose system prompt must not drown it.
+MODEL_USER_HEAD, MODEL_USER_TAIL = 300, 200
+MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL = 300, 150
+
+
+def _mark(text: str, prefix: str) -> str:
+    """`prefix` glued to the front of every space- or newline-separated token of `text` (plain
+    string replaces: a regex here would be run on every row, not once per distinct text)."""
+    return f"('{prefix}' || replace(replace({text}, ' ', ' {prefix}'), chr(10), chr(10) || '{prefix}'))"
+
+
+def model_text_sql(src: str = "t", version: int = 3) -> str:
+    """The text a trained model sees: prompt text plus shape tokens (turns, tools, format, image).
 
     Version 2 (stacking) adds the rules' answer as tokens: the task they chose, the source
     (`rules`, or `default` when no cue reached min_score), the confidence in fifths and the output
     length bucket, so the model learns when to trust the rules and when the text says otherwise. It
     reads `task`, `category_source` and `category_confidence`, so it must be built after the rules'
-    task update (as `apply_categories` and `model.labelled_texts` do). Training and inference both
-    build it with this expression so the features cannot drift apart.
+    task update (as `apply_categories` and `model.labelled_texts` do). Version 3 reads the start
+    and end of the user message and of the system prompt only (where requests are phrased), and adds
+    the rules' complexity (`zzcx_<level>`, so it must be built after the rules' complexity too) and
+    length buckets of the user message and system prompt. Training and inference both build it
+    with this expression so the features cannot drift apart.
     """
     user = f"coalesce({src}.user_prompt, '')"
     system = f"coalesce({src}.system_prompt, '')"
-    scan = (
-        f"CASE WHEN length({user}) > {SCAN_HEAD_CHARS + SCAN_TAIL_CHARS} "
-        f"THEN left({user}, {SCAN_HEAD_CHARS}) || chr(10) || right({user}, {SCAN_TAIL_CHARS}) ELSE {user} END"
-    )
+    if version >= 3:
+        # Each part in its own vocabulary: words of the user message get a `qq` prefix and words of
+        # the system prompt an `ss` prefix, so "summarize" in a general-purpose system prompt and
+        # "summarize" in the request are different word features (the char n-grams still see the
+        # word inside the prefixed one). Only the start and end of each are read.
+        scan = _mark(_cut_sql(user, MODEL_USER_HEAD, MODEL_USER_TAIL), "qq")
+        system = _mark(_cut_sql(system, MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL), "ss")
+    else:
+        scan = _cut_sql(user, SCAN_HEAD_CHARS, SCAN_TAIL_CHARS)
     shape = (
         "' zzturns' || least(coalesce({s}.n_messages, 1), 6)::VARCHAR"
         " || ' zztools' || least(coalesce({s}.n_tools, 0), 3)::VARCHAR"
@@ -278,5 +302,13 @@ def model_text_sql(src: str = "t", version: int = 2) -> str:
             f" || ' zzrconf' || floor(coalesce({src}.category_confidence, 0) * 5)::INTEGER::VARCHAR"
             f" || ' zzout' || CASE WHEN coalesce({out}, 0) < 1 THEN 'na' WHEN {out} < 10 THEN '0'"
             f" WHEN {out} < 40 THEN '1' WHEN {out} < 150 THEN '2' WHEN {out} < 500 THEN '3' ELSE '4' END"
+        )
+    if version >= 3:
+        ulen, slen = f"length(coalesce({src}.user_prompt, ''))", f"length(coalesce({src}.system_prompt, ''))"
+        shape += (
+            f" || ' zzcx_' || coalesce({src}.complexity, 'none')"
+            f" || ' zzulen' || CASE WHEN {ulen} < 60 THEN '0' WHEN {ulen} < 250 THEN '1' WHEN {ulen} < 1000 THEN '2'"
+            f" WHEN {ulen} < 4000 THEN '3' ELSE '4' END"
+            f" || ' zzslen' || CASE WHEN {slen} = 0 THEN '0' WHEN {slen} < 200 THEN '1' WHEN {slen} < 1000 THEN '2' ELSE '3' END"
         )
     return f"({system} || chr(10) || {scan} || {shape})"

@@ -88,40 +88,103 @@ def train_cmd(
     Needs scikit-learn: pip install 'scikit-learn>=1.9,<1.10'.
     """
     with user_errors():
-        from mmaudit.categorise.model import model_path_for, train
+        from mmaudit.categorise.model import model_path_for
+        from mmaudit.categorise.training import train
 
         report = train(labelled, model_path_for(store.resolve_db_path(db)), folds=folds)
     rows = [{"true": lab, **{p: v for p, v in zip(report.labels, row)}} for lab, row in zip(report.labels, report.confusion)]
     columns = [Column("true", "True \\ predicted")] + [Column(lab, lab, "int") for lab in report.labels]
     table = Table("Confusion matrix (cross-validated)", columns, rows)
-    notes = [f"{report.folds}-fold CV accuracy: {report.cv_accuracy:.1%} on {report.n} examples", f"model: {report.path}"]
-    emit(Report([table], {"cv_accuracy": report.cv_accuracy, "n": report.n, "labels": report.labels,
-                          "confusion": report.confusion, "model": str(report.path)}, notes), fmt)
+    cx = report.cv_complexity_accuracy
+    notes = [f"{report.folds}-fold CV accuracy: {report.cv_accuracy:.1%} on {report.n} examples"
+             + ("" if cx is None else f"; complexity {cx:.1%}"),
+             f"temperature of the task probabilities (fitted on the out-of-fold logits): {report.temperature:.3f}",
+             f"model: {report.path}"]
+    emit(Report([table], {"cv_accuracy": report.cv_accuracy, "cv_complexity_accuracy": cx, "n": report.n,
+                          "labels": report.labels, "confusion": report.confusion, "temperature": report.temperature,
+                          "model": str(report.path)}, notes), fmt)
 
 
 @app.command("eval")
 def eval_cmd(
+    file: Annotated[Optional[Path], typer.Argument(help="Labelled JSONL (the `categorize train` format); default: the bundled eval set.", show_default=False)] = None,
     rules: RulesOption = None,
     model: ModelOption = True,
-    labelled: Annotated[Optional[Path], typer.Option("--set", help="Labelled JSONL [default: bundled eval set].")] = None,
+    model_file: Annotated[Optional[Path], typer.Option("--model-file", help="A model trained with `categorize train` instead of the bundled one.")] = None,
+    labelled: Annotated[Optional[Path], typer.Option("--set", help="Same as FILE (kept for scripts).", hidden=True)] = None,
+    threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0, help="Confidence threshold to describe (routing's below_confidence).")] = 0.6,
     fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
 ) -> None:
-    """Measure the rules on the labelled evaluation set: per-task precision/recall and accuracies."""
+    """Measure the categoriser on a labelled file: accuracy, per-task precision/recall, confusion, calibration.
+
+    Examples:
+
+      mmaudit categorize eval my_labels.jsonl
+
+      mmaudit categorize eval my_labels.jsonl --no-model --format json
+
+      mmaudit categorize eval my_labels.jsonl --model-file mmaudit.categoriser.joblib -f markdown
+    """
     with user_errors():
         from mmaudit.categorise import default_model, default_model_note
         from mmaudit.categorise.evaluate import evaluate
+        from mmaudit.categorise.model import load_model
 
-        trained = default_model() if model else None
-        report = evaluate(load_rules(rules), trained, labelled)
-    rows = [{"task": s.task, "support": s.support, "precision": s.precision, "recall": s.recall} for s in report.per_task]
-    columns = [Column("task", "Task"), Column("support", "Support", "int"),
-               Column("precision", "Precision", "float"), Column("recall", "Recall", "float")]
-    notes = [f"task accuracy: {report.task_accuracy:.1%}", f"complexity accuracy: {report.complexity_accuracy:.1%}",
-             f"examples: {report.n}",
-             "mode: rules + bundled model" if trained is not None else f"mode: rules only{' (' + default_model_note() + ')' if model and default_model_note() else ''}"]
-    emit(Report([Table("Categoriser evaluation", columns, rows)],
-                {"task_accuracy": report.task_accuracy, "complexity_accuracy": report.complexity_accuracy,
-                 "n": report.n, "per_task": rows}, notes), fmt)
+        if model and model_file is not None:
+            trained, mode = load_model(model_file), f"rules + model {model_file}"
+        elif model:
+            trained = default_model()
+            mode = "rules + bundled model" if trained is not None else f"rules only ({default_model_note()})"
+        else:
+            trained, mode = None, "rules only"
+        report = evaluate(load_rules(rules), trained, file or labelled, threshold=threshold)
+    emit(eval_report(report, mode), fmt, out)
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
+def eval_report(report, mode: str) -> Report:  # type: ignore[no-untyped-def]
+    """The evaluation as tables: per task, task confusion, complexity confusion, reliability bins."""
+    per_task = [{"task": s.task, "support": s.support, "predicted": s.predicted, "precision": s.precision,
+                 "recall": s.recall} for s in report.per_task]
+    confusion = [{"label": lab, **dict(zip(report.labels, row))} for lab, row in zip(report.labels, report.confusion)]
+    cx_levels = ["simple", "moderate", "complex"]
+    cx_confusion = [{"label": lab, **dict(zip(cx_levels, row))} for lab, row in zip(cx_levels, report.complexity_confusion)]
+    bins = [{"confidence_from": b.low, "confidence_to": b.high, "calls": b.n, "mean_confidence": b.confidence,
+             "accuracy": b.accuracy} for b in report.calibration]
+    t = report.threshold
+    threshold = {"threshold": t.threshold, "share_below": t.share_below, "accuracy_below": t.accuracy_below,
+                 "accuracy_at_or_above": t.accuracy_above}
+    tables = [
+        Table("Per task (task accuracy {})".format(_pct(report.task_accuracy)),
+              [Column("task", "Task"), Column("support", "Labelled", "int"), Column("predicted", "Predicted", "int"),
+               Column("precision", "Precision", "float"), Column("recall", "Recall", "float")], per_task),
+        Table("Task confusion (rows: label, columns: predicted)",
+              [Column("label", "Label \\ predicted")] + [Column(x, x[:6], "int") for x in report.labels], confusion),
+    ]
+    if report.complexity_accuracy is not None:
+        tables.append(Table(f"Complexity confusion (accuracy {_pct(report.complexity_accuracy)})",
+                            [Column("label", "Label \\ predicted")] + [Column(x, x, "int") for x in cx_levels], cx_confusion))
+    tables.append(Table(f"Calibration of category_confidence (expected calibration error {report.ece:.3f})",
+                        [Column("confidence_from", "From", "float"), Column("confidence_to", "To", "float"),
+                         Column("calls", "Calls", "int"), Column("mean_confidence", "Mean confidence", "float"),
+                         Column("accuracy", "Accuracy", "float")], bins))
+    notes = [f"mode: {mode}", f"examples: {report.n}", f"task accuracy: {_pct(report.task_accuracy)}",
+             "complexity accuracy: " + (f"{_pct(report.complexity_accuracy)} ({report.complexity_n} labelled)"
+                                        if report.complexity_accuracy is not None else "n/a (no complexity labels)"),
+             f"expected calibration error: {report.ece:.3f} (10 equal-width bins; mean confidence {report.mean_confidence:.3f})",
+             f"below {t.threshold:g} confidence: {_pct(t.share_below)} of calls, accuracy {_pct(t.accuracy_below)}"
+             f" (at or above: {_pct(t.accuracy_above)})"]
+    data = {"mode": mode, "n": report.n, "task_accuracy": report.task_accuracy,
+            "complexity_accuracy": report.complexity_accuracy, "complexity_n": report.complexity_n,
+            "per_task": per_task, "labels": report.labels, "confusion": report.confusion,
+            "complexity_labels": cx_levels, "complexity_confusion": report.complexity_confusion,
+            "ece": report.ece, "mean_confidence": report.mean_confidence, "calibration": bins,
+            "below_confidence": threshold}
+    return Report(tables, data, notes)
 
 
 def _attach_live_label() -> None:

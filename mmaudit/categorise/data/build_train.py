@@ -1464,13 +1464,17 @@ def main() -> None:
     for row in handwritten:  # realistic, untemplated: they count 3x in the model's fit (chosen on the dev split)
         row["weight"] = HANDWRITTEN_WEIGHT
     generated = build()
-    rows = handwritten + generated
+    from mmaudit.categorise.data.build_styles import build as build_styles
+
+    styles = build_styles()
+    rows = handwritten + generated + styles
     with open(HERE / "train_set.jsonl", "w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"wrote {len(rows)} examples ({len(handwritten)} hand-written + {len(generated)} generated) to {HERE / 'train_set.jsonl'}")
+    print(f"wrote {len(rows)} examples ({len(handwritten)} hand-written + {len(generated)} generated"
+          f" + {len(styles)} in other styles) to {HERE / 'train_set.jsonl'}")
     if "--model" in sys.argv[1:]:
-        from mmaudit.categorise.model import train
+        from mmaudit.categorise.training import train
 
         report = train(HERE / "train_set.jsonl", HERE / "categoriser.joblib", folds=5)
         print(report.render())

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from mmaudit.categorise.evaluate import evaluate
-from mmaudit.categorise.model import TrainedModel, cv_splits, fit_pipeline, labelled_texts
+from mmaudit.categorise.model import TrainedModel
+from mmaudit.categorise.training import cv_splits, fit_complexity, fit_pipeline, labelled_texts
 from mmaudit.categorise.rules import load_rules
 
 HERE = Path(__file__).resolve().parent
@@ -46,7 +47,10 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for fold, (fit_idx, dev_idx) in enumerate(splits):
             pipeline = fit_pipeline([data.texts[i] for i in fit_idx], [data.labels[i] for i in fit_idx], list(w[fit_idx]))
-            model = TrainedModel(pipeline, sorted(set(pipeline.classes_)))
+            fit_texts = [data.texts[i] for i in fit_idx]
+            levels = [(data.complexities or [None] * len(lines))[i] for i in fit_idx]
+            head = fit_complexity(pipeline, fit_texts, levels, list(w[fit_idx]))
+            model = TrainedModel(pipeline, sorted(set(pipeline.classes_)), complexity=head)
             dev = Path(tmp) / f"dev{fold}.jsonl"
             dev.write_text("\n".join(lines[i] for i in dev_idx) + "\n", encoding="utf-8")
             for mode, threshold in zip(modes, [None, *thresholds]):

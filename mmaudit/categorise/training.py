@@ -1,0 +1,242 @@
+"""Training the categoriser model: labelled texts, the pipeline, family-held-out CV, calibration.
+
+The model text of each example is built by the same SQL as inference (`sql.model_text_sql`) after
+the rules have categorised the examples, so the features cannot drift apart. `train` fits:
+- the task classifier: word 1-2-gram + char_wb 2-4-gram TF-IDF, then logistic regression;
+- a complexity classifier: a second logistic regression on the same feature matrix (so it costs
+  one sparse product per batch at inference, not a second vectoriser);
+- a softmax temperature for the task probabilities, fitted by minimising the log loss of
+  out-of-fold decision values (each fold's model never saw the examples it scores, and the folds
+  hold whole template families out), so `category_confidence` reads as a probability of being right.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from mmaudit.categorise.dataset import load_examples
+from mmaudit.categorise.model import FORMAT_VERSION, _sklearn
+from mmaudit.categorise.rules import Rules, load_rules
+from mmaudit.categorise.sql import model_text_sql
+from mmaudit.errors import InputError
+
+TASK_C = 10.0
+COMPLEXITY_C = 3.0
+
+
+@dataclass
+class TrainReport:
+    """Cross-validated accuracy and the confusion matrix (rows: true label, columns: predicted)."""
+
+    n: int
+    folds: int
+    cv_accuracy: float
+    labels: list[str]
+    confusion: list[list[int]]
+    path: Path
+    temperature: float = 1.0
+    cv_complexity_accuracy: float | None = None
+
+    def render(self) -> str:
+        width = max(len(x) for x in self.labels) + 1
+        head = " " * width + "".join(f"{x[:6]:>7}" for x in self.labels)
+        rows = [f"{lab:<{width}}" + "".join(f"{v:>7}" for v in row) for lab, row in zip(self.labels, self.confusion)]
+        cx = "" if self.cv_complexity_accuracy is None else f", complexity {self.cv_complexity_accuracy:.1%}"
+        return "\n".join(
+            [f"examples: {self.n}", f"{self.folds}-fold CV accuracy: {self.cv_accuracy:.1%}{cx}",
+             f"temperature: {self.temperature:.3f}", head, *rows, f"model written to {self.path}"]
+        )
+
+
+@dataclass
+class Labelled:
+    """Model texts with their labels, plus the optional complexity, `weight` and `family` of each line."""
+
+    texts: list[str]
+    labels: list[str]
+    weights: list[float]
+    families: list[str | None]
+    complexities: list[str | None] | None = None
+
+
+def _line_extras(path: Path) -> tuple[list[float], list[str | None]]:
+    """`weight` (default 1) and `family` of each non-empty line, in file order (as example_id)."""
+    weights: list[float] = []
+    families: list[str | None] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            obj = json.loads(line)
+            weights.append(float(obj.get("weight", 1.0)))
+            families.append(obj.get("family"))
+    return weights, families
+
+
+def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT_VERSION) -> Labelled:
+    """Model text, task and complexity label of each example, built by the same SQL as inference:
+    the rules (default rules unless given) categorise the examples first, as `apply_categories`
+    does before the model runs, so the model text carries the rules' answer."""
+    from mmaudit.categorise.plan import build_plan
+
+    rules = rules or load_rules()
+    con = duckdb.connect()
+    try:
+        load_examples(con, path)
+        plan = build_plan("examples", rules)
+        try:
+            for sql, params in plan.prepare:
+                con.execute(sql, params)
+            con.execute(*plan.update_all)
+        finally:
+            for sql in plan.cleanup:
+                con.execute(sql)
+        rows = con.execute(
+            f"SELECT {model_text_sql('t', version)}, t.label_task, t.label_complexity FROM examples AS t ORDER BY example_id"
+        ).fetchall()
+    finally:
+        con.close()
+    weights, families = _line_extras(path)
+    return Labelled([r[0] for r in rows], [r[1] for r in rows], weights, families, [r[2] for r in rows])
+
+
+def _pipeline() -> Any:
+    """Word 1-2-grams plus character 2-4-grams (robust to typos and non-English), then LR."""
+    pipeline = _sklearn("sklearn.pipeline")
+    text = _sklearn("sklearn.feature_extraction.text")
+    linear = _sklearn("sklearn.linear_model")
+    features = pipeline.FeatureUnion(
+        [
+            ("words", text.TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=20000)),
+            ("chars", text.TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, max_features=30000)),
+        ]
+    )
+    lr = linear.LogisticRegression(C=TASK_C, max_iter=2000, class_weight="balanced")
+    return pipeline.Pipeline([("features", features), ("lr", lr)])
+
+
+def fit_pipeline(texts: list[str], labels: list[str], weights: list[float] | None = None) -> Any:
+    """A fitted pipeline (deterministic: lbfgs, no random state involved)."""
+    pipe = _pipeline()
+    return pipe.fit(texts, labels, lr__sample_weight=None if weights is None else np.asarray(weights, dtype=float))
+
+
+def fit_complexity(pipeline: Any, texts: list[str], levels: list[str | None], weights: list[float]) -> Any:
+    """Logistic regression for the complexity level on the pipeline's own feature matrix (lines
+    without a complexity label are left out); None when fewer than two levels are present."""
+    keep = [i for i, c in enumerate(levels) if c]
+    if len({levels[i] for i in keep}) < 2:
+        return None
+    linear = _sklearn("sklearn.linear_model")
+    x = pipeline[:-1].transform([texts[i] for i in keep])
+    lr = linear.LogisticRegression(C=COMPLEXITY_C, max_iter=2000, class_weight="balanced")
+    return lr.fit(x, [levels[i] for i in keep], sample_weight=np.asarray([weights[i] for i in keep], dtype=float))
+
+
+def fit_temperature(decision: np.ndarray, truth: np.ndarray) -> float:
+    """The softmax temperature T minimising the log loss of softmax(decision / T) on out-of-fold
+    decision values (rows: examples, columns: classes; truth = column index of the label)."""
+    optimize = _sklearn("scipy.optimize")
+
+    def loss(t: float) -> float:
+        z = decision / t
+        z = z - z.max(axis=1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-log_p[np.arange(len(truth)), truth].mean())
+
+    return float(optimize.minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
+
+
+def cv_splits(data: Labelled, folds: int) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """k-fold splits; when the lines carry a `family` (template), whole families are held out
+    (GroupKFold), so the CV figure measures generalisation to unseen templates."""
+    selection = _sklearn("sklearn.model_selection")
+    labels = data.labels
+    classes = sorted(set(labels))
+    if any(f is not None for f in data.families):
+        groups = [f if f is not None else f"line{i}" for i, f in enumerate(data.families)]
+        k = max(2, min(folds, len(set(groups))))
+        return k, list(selection.GroupKFold(n_splits=k).split(data.texts, labels, groups))
+    smallest = min(labels.count(c) for c in classes)
+    k = max(2, min(folds, smallest))
+    cv = selection.StratifiedKFold(n_splits=k, shuffle=True, random_state=0) if smallest >= 2 else selection.KFold(k, shuffle=True, random_state=0)
+    return k, list(cv.split(data.texts, labels))
+
+
+def _decision(pipeline: Any, texts: list[str], classes: list[str]) -> np.ndarray:
+    """Decision values of `texts` in the column order of `classes` (a fold may miss a class:
+    its column is then -inf-like, so it never wins and adds nothing to the softmax)."""
+    z = pipeline.decision_function(texts)
+    own = list(pipeline.classes_)
+    if z.ndim == 1:
+        z = np.column_stack([-z, z]) / 2.0
+    out = np.full((len(texts), len(classes)), -1e4)
+    for j, c in enumerate(own):
+        out[:, classes.index(c)] = z[:, j]
+    return out
+
+
+def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None = None) -> TrainReport:
+    """Fit on all examples, report k-fold CV accuracy and confusion matrix, save to `out`.
+
+    Optional per-line `weight` (sample weight) and `family` (template id: CV holds whole families
+    out) are honoured. The model text includes the answer of `rules` (default rules if None). The
+    out-of-fold decision values of the CV also fit the temperature of the task probabilities."""
+    joblib = _sklearn("joblib")
+    metrics = _sklearn("sklearn.metrics")
+    data = labelled_texts(labelled_jsonl, rules)
+    texts, labels = data.texts, data.labels
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        raise InputError(f"{labelled_jsonl}: need examples of at least two tasks")
+    k, splits = cv_splits(data, folds)
+    decision = np.zeros((len(labels), len(classes)))
+    cx_pred = np.empty(len(labels), dtype=object)
+    w = np.asarray(data.weights)
+    levels = data.complexities or [None] * len(labels)
+    for fit_idx, test_idx in splits:
+        fold = fit_pipeline([texts[i] for i in fit_idx], [labels[i] for i in fit_idx], list(w[fit_idx]))
+        decision[test_idx] = _decision(fold, [texts[i] for i in test_idx], classes)
+        head = fit_complexity(fold, [texts[i] for i in fit_idx], [levels[i] for i in fit_idx], list(w[fit_idx]))
+        if head is not None:
+            cx_pred[test_idx] = head.predict(fold[:-1].transform([texts[i] for i in test_idx]))
+    truth = np.asarray([classes.index(x) for x in labels])
+    predicted = np.asarray(classes, dtype=object)[decision.argmax(axis=1)]
+    accuracy = float(np.mean(predicted == np.asarray(labels, dtype=object)))
+    labelled_cx = [i for i, c in enumerate(levels) if c]
+    cx_accuracy = float(np.mean([cx_pred[i] == levels[i] for i in labelled_cx])) if labelled_cx else None
+    confusion = metrics.confusion_matrix(labels, list(predicted), labels=classes).tolist()
+    temperature = fit_temperature(decision, truth)
+    fitted = fit_pipeline(texts, labels, data.weights)
+    complexity = fit_complexity(fitted, texts, levels, data.weights)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    sklearn = _sklearn("sklearn")
+    joblib.dump({"format": FORMAT_VERSION, "pipeline": fitted, "labels": classes, "sklearn": sklearn.__version__,
+                 "complexity": complexity, "temperature": temperature}, out, compress=3)
+    return TrainReport(len(labels), k, accuracy, classes, confusion, out, temperature, cx_accuracy)
+
+
+def calibrate(model_path: Path, labelled_jsonl: Path, rules: Rules | None = None) -> float:
+    """Refit the temperature of a trained model on a separate labelled calibration set (one the
+    model was not fitted on) and store it in the model file; returns the temperature.
+
+    Only examples whose label the model knows count (embedding/vision rows are decided by the
+    operation, never by the model)."""
+    joblib = _sklearn("joblib")
+    blob = joblib.load(model_path)
+    data = labelled_texts(labelled_jsonl, rules, version=blob["format"])
+    classes = list(blob["pipeline"].classes_)
+    keep = [i for i, lab in enumerate(data.labels) if lab in classes]
+    if not keep:
+        raise InputError(f"{labelled_jsonl}: no example carries a task the model knows")
+    decision = _decision(blob["pipeline"], [data.texts[i] for i in keep], classes)
+    truth = np.asarray([classes.index(data.labels[i]) for i in keep])
+    blob["temperature"] = fit_temperature(decision, truth)
+    blob["calibration"] = {"set": Path(labelled_jsonl).name, "n": len(keep)}
+    joblib.dump(blob, model_path, compress=3)
+    return float(blob["temperature"])
