@@ -256,12 +256,9 @@ def test_bundled_model_is_used_by_ingest_enricher(tmp_path: Path):
     rows = categorise([{"user_prompt": "You are a ticket router. Reply with one label: billing | tech | sales.\nmy card was charged twice"}],
                       model=model)
     assert rows[0][0] == "classification"
-    import inspect
+    from mmaudit.enrich import _model_for
 
-    from mmaudit.enrich import categorise_enricher
-
-    enrich = categorise_enricher(None, tmp_path / "fresh.duckdb")  # no model trained beside this db
-    assert inspect.getclosurevars(enrich).nonlocals["model"] is model
+    assert _model_for(tmp_path / "fresh.duckdb") is model  # no model trained beside this db: the bundled one
 
 
 def test_training_corpus_is_large_and_covers_text_tasks():

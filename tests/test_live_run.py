@@ -85,3 +85,17 @@ def test_rerun_resumes_with_nothing_left_to_send(logged, gateway, tmp_path):
     assert "nothing left to do" in again.stderr
     assert len(gateway.sent()) == before
     assert query(logged, "SELECT count(*) FROM evals")[0][0] == 10
+
+
+def test_a_live_run_gives_simulate_measured_quality_for_the_sampled_calls(logged, gateway, tmp_path):
+    """The loop end to end: sample -> run -> simulate reads the rows at item level."""
+    gateway.answer = lambda model, msgs: "bad" if "4.1" in model else f"answer from {model}: 42"
+    assert run(logged, sample(logged, tmp_path), "--yes").exit_code == 0
+    policy = tmp_path / "mini.yaml"
+    policy.write_text("version: 1\nname: all-mini\ntiers:\n  only: {models: [gpt-4o-mini]}\nroutes:\n  - default: only\n")
+    result = invoke("simulate", "--db", str(logged), "-p", str(policy), "--format", "json")
+    assert result.exit_code == 0, result.output
+    quality = json.loads(result.stdout)["quality"]
+    # every call whose text was kept was sampled and answered by gpt-4o-mini, which the judge preferred
+    assert quality["measured_share"] > 0 and quality["levels"]["item"] > 0
+    assert quality["mean"] is not None and quality["ci_low"] <= quality["mean"] <= quality["ci_high"]
