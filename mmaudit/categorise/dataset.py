@@ -10,7 +10,6 @@ Loading through the same columns that ingest fills means evaluation exercises th
 
 from __future__ import annotations
 
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from mmaudit.errors import InputError
+from mmaudit.jsonl import json_objects
 
 FEATURE_DDL = """
 CREATE OR REPLACE TABLE {table} (
@@ -77,18 +77,8 @@ def example_row(obj: dict[str, Any], index: int) -> dict[str, Any]:
 def read_examples(path: Path) -> list[dict[str, Any]]:
     """Parse a labelled JSONL file; a bad line is an InputError naming file and line."""
     rows = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON: {exc}") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("task"), str):
+    for number, obj in json_objects(path):
+        if not isinstance(obj.get("task"), str):
             raise InputError(f"{path}:{number}: expected an object with a string 'task'")
         rows.append(example_row(obj, number))
     if not rows:

@@ -12,7 +12,6 @@ The lookups are two LEFT JOIN aggregates over the whole sample, not a query per 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pandas as pd
 
 from mmaudit.errors import InputError
 from mmaudit.formats import macros
+from mmaudit.jsonl import json_objects
 
 
 @dataclass
@@ -71,20 +71,8 @@ def _messages(obj: dict[str, Any]) -> list[dict[str, str]]:
 
 def read_sample(path: Path) -> list[dict[str, Any]]:
     """Parse the sample file; a bad line is an InputError naming the file and line."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
     rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON: {exc}") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"{path}:{number}: expected a JSON object")
+    for number, obj in json_objects(path):
         ids = {k: obj.get(k) for k in ("call_id", "prompt_hash")}
         if not any(isinstance(v, str) and v for v in ids.values()):
             raise InputError(
