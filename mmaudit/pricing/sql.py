@@ -8,7 +8,10 @@ SQL only multiplies (a DuckDB DECIMAL division can silently become DOUBLE).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import os
+import pickle
 import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -149,10 +152,40 @@ def _money_array(values: list[Decimal | None]) -> pa.Array:
         return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
+_ROWS_TABLE_FORMAT = 1  # bump when rows_table's columns or types change
+
+
+def _stored_rows_table(rows: list[RateRow]) -> pa.Table:
+    """rows_table, kept on disk (Arrow IPC in the cache folder) keyed by a hash of the rows
+    themselves: building the DECIMAL columns of ~3,000 rows costs a few tenths of a second in
+    every process, reading them back a few milliseconds. Any change to any row is another key,
+    so a stale table is never read; a cache that cannot be written is simply not used."""
+    from mmaudit import __version__
+    from mmaudit.pricing.genai import cache_dir
+
+    key = hashlib.sha256(pickle.dumps((_ROWS_TABLE_FORMAT, __version__, rows))).hexdigest()[:32]
+    path = cache_dir() / f"rates-{key}.arrow"
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
+    except (OSError, pa.ArrowInvalid):
+        pass
+    table = rows_table(rows)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        os.replace(partial, path)
+    except OSError:
+        pass
+    return table
+
+
 def _register_rates(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
     cached = getattr(catalog, "_arrow", None)
     if cached is None:  # built once per catalog: ingest registers it on every connection
-        cached = {"price_rates_all": rows_table(catalog.rows), "price_rates_ft": rows_table(catalog.ft_rows)}
+        cached = {"price_rates_all": _stored_rows_table(catalog.rows), "price_rates_ft": _stored_rows_table(catalog.ft_rows)}
         catalog._arrow = cached
     for name in ("price_rates_all", "price_rates_ft"):
         arrow = cached[name]  # noqa: F841 - read by the query below
