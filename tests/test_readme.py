@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from mmaudit.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-SKIP = ("python3 -m pip install", "python3 -m pytest", "python benchmarks/run.py", "python -m mmaudit.categorise")
+SKIP = ("python3 -m pip install", "python3 -m pytest", "python3 benchmarks/run.py", "python3 -m mmaudit.categorise",
+        "python benchmarks/run.py", "python -m mmaudit.categorise")
 
 
 def readme_commands(text: str) -> list[str]:
