@@ -12,9 +12,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 # name -> ("module:attribute", one-line help), in the order `--help` lists them
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -49,12 +48,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def load(name: str) -> click.Command:
+def load(name: str) -> Any:
     """The click command of `name`, importing its module."""
     module, attribute = COMMANDS[name][0].split(":")
     target: Any = getattr(importlib.import_module(module), attribute)
     if isinstance(target, typer.Typer):
-        command: click.Command = typer.main.get_group(target)
+        command = typer.main.get_group(target)
     else:
         single = typer.Typer(rich_markup_mode="rich", pretty_exceptions_enable=False, add_completion=False)
         single.command(name)(target)
@@ -68,17 +67,18 @@ class LazyGroup(TyperGroup):
 
     _listing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    # (typer bundles its own click: the context and formatter are its types, annotated as Any)
+    def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
             return None
         if self._listing:  # the help list needs a name and a line, not the command
-            return click.Command(cmd_name, short_help=COMMANDS[cmd_name][1], help=COMMANDS[cmd_name][1])
+            return TyperCommand(cmd_name, short_help=COMMANDS[cmd_name][1], help=COMMANDS[cmd_name][1])
         return load(cmd_name)
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
         try:
             super().format_help(ctx, formatter)
