@@ -15,15 +15,12 @@ from mmaudit.cli.common import (
     PeriodOption,
     SinceOption,
     UntilOption,
-    append_step_summary,
-    stderr,
     user_errors,
 )
-from mmaudit.gates import Verdict, nothing_to_judge, stored_span, summary_markdown, verdict_table
-from mmaudit.provenance import file_sha256, provenance
-from mmaudit.render import markdown
-from mmaudit.cli.report_cmd import PolicyOption, ReportFormatOption, emit_any
+from mmaudit.cli.report_cmd import PolicyOption, ReportFormatOption, emit_judged
 from mmaudit.errors import InputError
+from mmaudit.gates import Verdict, nothing_to_judge, stored_span
+from mmaudit.provenance import file_sha256, provenance
 from mmaudit.render_html import ReportFormat
 from mmaudit.report import read_policy_tiers, resolve_period
 
@@ -71,15 +68,7 @@ def audit(
     result.provenance = provenance(db, window.describe(), "costs as stored at ingest (cost_usd)",
                                    [(str(policy), file_sha256(policy))] if policy else None)
     verdicts = [premium_share_verdict(result.data["headline"], gate, window.describe(), span)] if gate is not None else []
-    if verdicts:
-        result.tables.insert(0, verdict_table(verdicts))
-        result.data["gates"] = [v.to_dict() for v in verdicts]
-    emit_any(result, fmt, out)
-    append_step_summary(summary_markdown(verdicts, "audit") + "\n" + markdown(result))
-    for verdict in verdicts:
-        stderr.print(verdict.stderr_line(), highlight=False, markup=False, soft_wrap=True)
-    if any(not v.passed for v in verdicts):
-        raise typer.Exit(1)
+    emit_judged(result, verdicts, "audit", fmt, out)
 
 
 def premium_share_verdict(head: dict, limit: float, period: str, span: str) -> Verdict:

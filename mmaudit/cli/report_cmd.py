@@ -15,14 +15,16 @@ from mmaudit.cli.common import (
     PeriodOption,
     SinceOption,
     UntilOption,
+    append_step_summary,
     emit,
     stderr,
     user_errors,
 )
 from mmaudit.errors import InputError
-from mmaudit.provenance import file_sha256, price_sources, provenance
+from mmaudit.gates import Verdict, summary_markdown, verdict_table
 from mmaudit.pricing import load_catalog, register_prices
-from mmaudit.render import OutputFormat, Report
+from mmaudit.provenance import file_sha256, price_sources, provenance
+from mmaudit.render import OutputFormat, Report, markdown
 from mmaudit.render_html import ReportFormat, html_document
 from mmaudit.report import (
     ReportOptions,
@@ -49,6 +51,20 @@ def emit_any(report: Report, fmt: ReportFormat, out: Path | None) -> None:
             _emit(report, fmt, out)
         except OSError as exc:
             raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
+def emit_judged(report: Report, verdicts: list[Verdict], command: str, fmt: ReportFormat, out: Path | None) -> None:
+    """Emit a gated command's report: the verdict table first (and `gates` in JSON), the step
+    summary with its PASS/FAIL lines, each verdict on stderr; exit 1 when a gate failed."""
+    if verdicts:
+        report.tables.insert(0, verdict_table(verdicts))
+        report.data["gates"] = [v.to_dict() for v in verdicts]
+    emit_any(report, fmt, out)
+    append_step_summary(summary_markdown(verdicts, command) + "\n" + markdown(report))
+    for verdict in verdicts:
+        stderr.print(verdict.stderr_line(), highlight=False, markup=False, soft_wrap=True)
+    if any(not v.passed for v in verdicts):
+        raise typer.Exit(1)
 
 
 def _emit(report: Report, fmt: ReportFormat, out: Path | None) -> None:

@@ -15,22 +15,20 @@ from mmaudit.cli.common import (
     PeriodOption,
     SinceOption,
     UntilOption,
-    append_step_summary,
     stderr,
     user_errors,
 )
-from mmaudit.cli.report_cmd import ReportFormatOption, emit_any
+from mmaudit.cli.report_cmd import ReportFormatOption, emit_judged
 from mmaudit.errors import ConfigError, InputError
 from mmaudit.evals.sweep import parse_sweep, run_sweep
-from mmaudit.gates import stored_span, summary_markdown, verdict_table
-from mmaudit.provenance import file_sha256, price_sources, provenance
 from mmaudit.formats import macros
+from mmaudit.gates import stored_span
 from mmaudit.period import resolve_period
 from mmaudit.policy import load_policy
-from mmaudit.policy_starter import starter_policy
 from mmaudit.policy_check import validate_policies
+from mmaudit.policy_starter import starter_policy
 from mmaudit.pricing import load_catalog, register_prices
-from mmaudit.render import markdown
+from mmaudit.provenance import file_sha256, price_sources, provenance
 from mmaudit.render_html import ReportFormat
 from mmaudit.simulate import SimulationOptions, parse_gate, run_policy
 from mmaudit.simulate.decide import DEFAULT_SEED
@@ -101,15 +99,7 @@ def simulate(
                                    [(s.path, s.sha256) for s in sources])
     judged = report.data if len(results) == 1 else report.data["policies"][-1]
     verdicts = [g.judge(judged, f"policy {judged['label']}", window.describe(), span) for g in gates]
-    if verdicts:
-        report.tables.insert(0, verdict_table(verdicts))
-        report.data["gates"] = [v.to_dict() for v in verdicts]
-    emit_any(report, fmt, out)
-    append_step_summary(summary_markdown(verdicts, "simulate") + "\n" + markdown(report))
-    for verdict in verdicts:
-        stderr.print(verdict.stderr_line(), highlight=False, markup=False, soft_wrap=True)
-    if any(not v.passed for v in verdicts):
-        raise typer.Exit(1)
+    emit_judged(report, verdicts, "simulate", fmt, out)
 
 
 @policy_app.command("validate")
