@@ -126,7 +126,7 @@ def test_train_and_use_model(tmp_path: Path):
     from mmaudit.categorise.model import load_model
     from mmaudit.categorise.training import train
 
-    data, out = tmp_path / "labels.jsonl", tmp_path / "mmaudit.categoriser.joblib"
+    data, out = tmp_path / "labels.jsonl", tmp_path / "mmaudit.categoriser.npz"
     _write_labelled(data)
     report = train(data, out, folds=4)
     assert report.cv_accuracy > 0.9 and report.labels == ["reasoning", "writing"]
@@ -228,17 +228,18 @@ def test_instruction_field_ignores_the_middle_of_a_pasted_document(tmp_path: Pat
     assert rows[0][0] != "other" and rows[1][0] == "other"
 
 
-def test_default_model_is_none_without_sklearn(monkeypatch):
-    import importlib.util
-
+def test_default_model_is_none_when_its_file_is_damaged(monkeypatch, tmp_path: Path):
     import mmaudit.categorise as cat
+    from mmaudit.categorise import model as model_module
 
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "sklearn" else real(name, *a))
+    damaged = tmp_path / "categoriser.npz"
+    damaged.write_bytes(b"not a zip archive")
+    monkeypatch.setattr(model_module, "bundled_model_path", lambda: damaged)
     cat.default_model.cache_clear()
     try:
         assert cat.default_model() is None
-        assert "scikit-learn is not installed" in (cat.default_model_note() or "")
+        note = cat.default_model_note() or ""
+        assert "categoriser model skipped" in note and "not a categoriser model file" in note and "rules only" in note
     finally:
         cat.default_model.cache_clear()
 

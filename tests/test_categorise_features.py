@@ -1,4 +1,5 @@
-"""`FastFeatures` must give scikit-learn's exact TF-IDF matrix (and so the same probabilities)."""
+"""`FastFeatures` must give scikit-learn's exact TF-IDF matrix (and so the same probabilities), and
+the arrays form of a model (`arrays.py`, what ships) the same answers as its fitted pipeline."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ pytest.importorskip("sklearn")
 
 from mmaudit.categorise import features
 from mmaudit.categorise.features import FastFeatures
-from mmaudit.categorise.model import bundled_model_path, load_model
-from mmaudit.categorise.training import labelled_texts
+from mmaudit.categorise.model import TrainedModel
+from mmaudit.categorise.training import fit_complexity, fit_pipeline, labelled_texts
 from mmaudit.generate import TEMPLATES
 
 EDGE_CASES = [
@@ -24,7 +25,13 @@ EDGE_CASES = [
 
 @pytest.fixture(scope="module")
 def model():
-    return load_model(bundled_model_path())
+    """A model fitted as `train` fits the bundled one (same pipeline), on the hand-written examples."""
+    from mmaudit.categorise.dataset import eval_set_path
+
+    data = labelled_texts(eval_set_path().with_name("train_handwritten.jsonl"))
+    pipeline = fit_pipeline(data.texts, data.labels, data.weights)
+    head = fit_complexity(pipeline, data.texts, data.complexities, data.weights)
+    return TrainedModel(pipeline, sorted(set(data.labels)), complexity=head, temperature=0.87)
 
 
 def _texts() -> list[str]:
@@ -64,7 +71,7 @@ def test_probabilities_unchanged(model):
 def test_temperature_scales_the_logits_and_keeps_the_best_label(model):
     x = model.pipeline[:-1].transform(_texts()[:200])
     lr = model.pipeline.steps[-1][1]
-    assert model.temperature != 1.0  # the bundled model is calibrated
+    assert model.temperature != 1.0
     scaled = model.probabilities(x)
     z = lr.decision_function(x) / model.temperature
     by_hand = np.exp(z - z.max(axis=1, keepdims=True))
@@ -92,3 +99,28 @@ def test_unsupported_vectoriser_falls_back(model):
     fast = FastFeatures(union)
     assert not fast.exact
     _assert_same(fast.transform(texts), union.transform(texts))
+
+
+def test_arrays_model_gives_the_pipelines_answers(model, tmp_path):
+    from mmaudit.categorise.arrays import load_arrays, save_arrays, to_arrays
+
+    path = tmp_path / "m.npz"
+    save_arrays(path, to_arrays(model.pipeline, model.complexity, model.temperature, model.text_version))
+    arrays = load_arrays(path)
+    texts = _texts()
+    want_labels, want_conf, want_cx = model.predict_all(texts)
+    labels, conf, cx = arrays.predict_all(texts)
+    assert list(labels) == list(want_labels) and list(cx) == list(want_cx)
+    assert np.allclose(conf, want_conf, rtol=0, atol=1e-12)
+    assert arrays.labels == model.labels and arrays.text_version == model.text_version
+
+
+def test_bundled_model_loads_without_scikit_learn():
+    """The shipped model is arrays: applying it imports neither scikit-learn nor pickle code."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from mmaudit.categorise import default_model; m = default_model(); "
+            "print(m is not None, m.predict(['translate to French: hello'])[0][0], 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "translation", "False"]

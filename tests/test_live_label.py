@@ -104,7 +104,7 @@ def test_label_then_train_then_ingest_uses_the_trained_model(tmp_path, gateway):
     )
     trained = invoke("categorize", "train", str(out), "--db", str(db), "--folds", "2")
     assert trained.exit_code == 0, trained.output
-    assert (tmp_path / "mmaudit.categoriser.joblib").exists()
+    assert (tmp_path / "mmaudit.categoriser.npz").exists()
     fresh = write_log(
         tmp_path / "fresh.jsonl",
         [(None, "zorblax ledger 99: pull vendor, amount and date from 'GLOBEX 990 EUR 2025-09-09'", "{}")],

@@ -1,15 +1,13 @@
 """Categorisation of calls into a task taxonomy and a complexity level.
 
 Public API: `load_rules`, `apply_categories`, `default_model`, `train`, `load_model`, `evaluate` (see
-docs/categorisation.md). scikit-learn is only needed for `train` and for applying a trained model:
-`default_model()` returns the bundled model when scikit-learn is installed, else None.
+docs/categorisation.md). scikit-learn is only needed for `train` (and for model files of earlier
+versions): the bundled model is plain arrays applied with numpy (see `arrays.py`).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
-import warnings
 from typing import TYPE_CHECKING, Any
 
 from mmaudit.categorise.apply import apply_categories
@@ -17,13 +15,14 @@ from mmaudit.categorise.rules import Rules, load_rules
 
 if TYPE_CHECKING:
     from mmaudit.categorise.evaluate import EvalReport, evaluate
-    from mmaudit.categorise.model import TrainedModel, load_model
+    from mmaudit.categorise.model import ModelBase, TrainedModel, load_model
     from mmaudit.categorise.training import TrainReport, train
 
 __all__ = [
     "EvalReport",
     "Rules",
     "TrainReport",
+    "ModelBase",
     "TrainedModel",
     "apply_categories",
     "default_model",
@@ -38,6 +37,7 @@ _LAZY = {
     "train": "training",
     "load_model": "model",
     "TrainedModel": "model",
+    "ModelBase": "model",
     "TrainReport": "training",
     "evaluate": "evaluate",
     "EvalReport": "evaluate",
@@ -58,15 +58,12 @@ _NOTE: list[str] = []
 
 
 @functools.lru_cache(maxsize=1)
-def default_model() -> "TrainedModel | None":
+def default_model() -> "ModelBase | None":
     """The TF-IDF + logistic-regression model bundled with the package (trained on
-    `data/train_set.jsonl`), or None - with the reason in `default_model_note()` - when scikit-learn
-    is not installed (`pip install 'scikit-learn>=1.9,<1.10'`) or the file cannot be loaded by this
-    scikit-learn version. Loaded once, lazily; the rules alone are used when it is None.
+    `data/train_set.jsonl`, stored as arrays), or None - with the reason in `default_model_note()` -
+    when its file is missing or cannot be read. Loaded once, lazily (~0.05 s); the rules alone are
+    used when it is None.
     """
-    if importlib.util.find_spec("sklearn") is None:
-        _NOTE[:] = ["categoriser model skipped: scikit-learn is not installed (pip install 'scikit-learn>=1.9,<1.10'); rules only"]
-        return None
     from mmaudit.categorise.model import bundled_model_path, load_model
 
     path = bundled_model_path()
@@ -74,11 +71,9 @@ def default_model() -> "TrainedModel | None":
         _NOTE[:] = [f"categoriser model skipped: {path} is missing; rules only"]
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # InconsistentVersionWarning: checked by predicting below
-            model = load_model(path)
-            model.predict(["smoke test"])
-    except Exception as exc:  # an incompatible scikit-learn version must not break ingest
+        model = load_model(path)
+        model.predict(["smoke test"])
+    except Exception as exc:  # a damaged model file must not break ingest
         _NOTE[:] = [f"categoriser model skipped: cannot load {path.name} ({type(exc).__name__}: {exc}); rules only"]
         return None
     _NOTE[:] = []

@@ -2,9 +2,11 @@
 complexity), with calibrated probabilities; training lives in `training.py`.
 
 The model only sees what the rules see (scanned prompt text plus shape tokens, built by the same
-SQL expression at training and inference time). It is stored with joblib beside the database
-(`mmaudit.categoriser.joblib`): a few hundred kB, no network, no large weights. Loading a joblib
-file executes pickle code, so only load model files you (or your team) trained.
+SQL expression at training and inference time). `train` stores it as plain arrays beside the
+database (`mmaudit.categoriser.npz`, see `arrays.py`): a few MB, no network, no pickle, and no
+scikit-learn needed to apply it. Model files of earlier versions (`.joblib`, formats 1-3) still
+load through scikit-learn; loading a joblib file executes pickle code, so only load those you
+(or your team) trained.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ import pyarrow as pa
 from mmaudit.categorise.sql import model_text_sql, quote_table
 from mmaudit.errors import InputError, MmauditError
 
-MODEL_FILENAME = "mmaudit.categoriser.joblib"
-BUNDLED_MODEL_NAME = "data/categoriser.joblib"
+MODEL_FILENAME = "mmaudit.categoriser.npz"
+LEGACY_MODEL_FILENAME = "mmaudit.categoriser.joblib"  # written by versions before the arrays format
+BUNDLED_MODEL_NAME = "data/categoriser.npz"
 BATCH_ROWS = 8192
 FORMAT_VERSION = 3  # 3: instruction-focused text, complexity head, temperature; 2 (stacking) and 1 still load
 
@@ -49,11 +52,43 @@ def bundled_model_path() -> Path:
 
 
 def model_path_for(db_path: Path) -> Path:
-    """Where the model of a database lives: beside it."""
-    return Path(db_path).with_name(MODEL_FILENAME)
+    """Where the model of a database lives: beside it (a model an earlier version trained there,
+    `.joblib`, is still used while no `.npz` one exists)."""
+    path = Path(db_path).with_name(MODEL_FILENAME)
+    legacy = path.with_name(LEGACY_MODEL_FILENAME)
+    return legacy if legacy.exists() and not path.exists() else path
 
 
-class TrainedModel:
+class ModelBase:
+    """What every categoriser model offers: `predict_all` over texts, and `apply` over a table.
+
+    Subclasses set `labels`, `text_version` (which `model_text_sql` they read), `complexity`
+    (truthy when they predict the complexity too) and implement `predict_all`."""
+
+    labels: list[str]
+    text_version: int
+    complexity: Any = None
+
+    def predict_all(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        raise NotImplementedError
+
+    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Best label and its probability for each text: ONE feature matrix for the batch."""
+        labels, conf, _ = self.predict_all(texts)
+        return labels, conf
+
+    def apply(self, con: duckdb.DuckDBPyConnection, table: str, min_confidence: float) -> None:
+        """Overwrite rule-scored (not metadata/operation/tag) answers where the model is confident.
+
+        Production traffic repeats its prompts (templates, shared system prompts), so the model
+        sees each DISTINCT text once and the answers are joined back to every call that sent it.
+        With a complexity head, every row the model sees also gets the model's complexity, unless
+        a valid `tags['complexity']` is present (metadata wins, as in the rules).
+        """
+        _apply(self, con, table, min_confidence)
+
+
+class TrainedModel(ModelBase):
     """A fitted pipeline plus the label set; applies itself to a calls table in batches.
 
     Format 3 adds two things on the same feature matrix: `complexity`, a second logistic
@@ -89,11 +124,6 @@ class TrainedModel:
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
 
-    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Best label and its probability for each text: ONE feature matrix for the batch."""
-        labels, conf, _ = self.predict_all(texts)
-        return labels, conf
-
     def predict_all(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Task, its calibrated probability and (format 3) the complexity level of each text."""
         x = self.features(texts)
@@ -102,57 +132,51 @@ class TrainedModel:
         cx = None if self.complexity is None else np.asarray(self.complexity.predict(x), dtype=object)
         return np.asarray(self.pipeline.classes_)[best], proba.max(axis=1), cx
 
-    def apply(self, con: duckdb.DuckDBPyConnection, table: str, min_confidence: float) -> None:
-        """Overwrite rule-scored (not metadata/operation/tag) answers where the model is confident.
 
-        Production traffic repeats its prompts (templates, shared system prompts), so the model
-        sees each DISTINCT text once and the answers are joined back to every call that sent it.
-        With a complexity head, every row the model sees also gets the model's complexity, unless
-        a valid `tags['complexity']` is present (metadata wins, as in the rules).
-        """
-        qt = quote_table(table)
-        text = model_text_sql("t", self.text_version)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _model_inputs AS SELECT t.rowid AS rid, md5({text}) AS h,"
-            f" {text} AS text, {_CX_META} AS cx_meta FROM {qt} AS t WHERE t.category_source IN ('rules', 'default')"
-        )
-        reader = con.sql(
-            "SELECT h, any_value(text) AS text FROM _model_inputs GROUP BY h"
-        ).to_arrow_reader(BATCH_ROWS)
-        parts = []
+def _apply(model: ModelBase, con: duckdb.DuckDBPyConnection, table: str, min_confidence: float) -> None:
+    qt = quote_table(table)
+    text = model_text_sql("t", model.text_version)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _model_inputs AS SELECT t.rowid AS rid, md5({text}) AS h,"
+        f" {text} AS text, {_CX_META} AS cx_meta FROM {qt} AS t WHERE t.category_source IN ('rules', 'default')"
+    )
+    reader = con.sql(
+        "SELECT h, any_value(text) AS text FROM _model_inputs GROUP BY h"
+    ).to_arrow_reader(BATCH_ROWS)
+    parts = []
+    try:
+        for batch in reader:
+            labels, conf, cx = model.predict_all(batch.column("text").to_pylist())
+            keep = pa.array(conf >= min_confidence)
+            parts.append(pa.table({"h": batch.column("h"), "task": labels, "conf": conf, "keep": keep,
+                                   "cx": pa.nulls(len(labels), pa.string()) if cx is None else pa.array(cx, pa.string())}))
+    finally:
+        reader.close()  # an interrupted loop must not leave the result open for the cleanup queries
+    if parts:
+        con.register("_model_predictions", pa.concat_tables(parts))
         try:
-            for batch in reader:
-                labels, conf, cx = self.predict_all(batch.column("text").to_pylist())
-                keep = pa.array(conf >= min_confidence)
-                parts.append(pa.table({"h": batch.column("h"), "task": labels, "conf": conf, "keep": keep,
-                                       "cx": pa.nulls(len(labels), pa.string()) if cx is None else pa.array(cx, pa.string())}))
+            # Resolve the answer of each row first, then UPDATE by rowid alone: DuckDB runs an
+            # UPDATE ... FROM over a two-table join about 6x slower than over one keyed table.
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _model_answers AS SELECT i.rid, p.task, p.conf, p.keep,"
+                " coalesce(i.cx_meta, p.cx) AS cx FROM _model_inputs AS i JOIN _model_predictions AS p ON p.h = i.h"
+            )
         finally:
-            reader.close()  # an interrupted loop must not leave the result open for the cleanup queries
-        if parts:
-            con.register("_model_predictions", pa.concat_tables(parts))
-            try:
-                # Resolve the answer of each row first, then UPDATE by rowid alone: DuckDB runs an
-                # UPDATE ... FROM over a two-table join about 6x slower than over one keyed table.
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE _model_answers AS SELECT i.rid, p.task, p.conf, p.keep,"
-                    " coalesce(i.cx_meta, p.cx) AS cx FROM _model_inputs AS i JOIN _model_predictions AS p ON p.h = i.h"
-                )
-            finally:
-                con.unregister("_model_predictions")
-            if self.complexity is None:
-                con.execute(
-                    f"UPDATE {qt} AS u SET task = a.task, category_confidence = a.conf, category_source = 'model'"
-                    " FROM _model_answers AS a WHERE u.rowid = a.rid AND a.keep"
-                )
-            else:
-                con.execute(
-                    f"UPDATE {qt} AS u SET task = CASE WHEN a.keep THEN a.task ELSE u.task END,"
-                    " category_confidence = CASE WHEN a.keep THEN a.conf ELSE u.category_confidence END,"
-                    " category_source = CASE WHEN a.keep THEN 'model' ELSE u.category_source END, complexity = a.cx"
-                    " FROM _model_answers AS a WHERE u.rowid = a.rid"
-                )
-        con.execute("DROP TABLE IF EXISTS _model_inputs")
-        con.execute("DROP TABLE IF EXISTS _model_answers")
+            con.unregister("_model_predictions")
+        if model.complexity is None:
+            con.execute(
+                f"UPDATE {qt} AS u SET task = a.task, category_confidence = a.conf, category_source = 'model'"
+                " FROM _model_answers AS a WHERE u.rowid = a.rid AND a.keep"
+            )
+        else:
+            con.execute(
+                f"UPDATE {qt} AS u SET task = CASE WHEN a.keep THEN a.task ELSE u.task END,"
+                " category_confidence = CASE WHEN a.keep THEN a.conf ELSE u.category_confidence END,"
+                " category_source = CASE WHEN a.keep THEN 'model' ELSE u.category_source END, complexity = a.cx"
+                " FROM _model_answers AS a WHERE u.rowid = a.rid"
+            )
+    con.execute("DROP TABLE IF EXISTS _model_inputs")
+    con.execute("DROP TABLE IF EXISTS _model_answers")
 
 
 # A valid tags['complexity'] (as the rules read it) wins over the model's complexity.
@@ -171,8 +195,13 @@ def _fast_features(pipeline: Any) -> Any:
     return fast if fast.exact else None
 
 
-def load_model(path: Path) -> TrainedModel:
-    """Load a model written by `train` (a trusted local file; joblib unpickles)."""
+def load_model(path: Path) -> ModelBase:
+    """Load a model written by `train`: arrays (`.npz`, no pickle), or a `.joblib` file of an
+    earlier version (a trusted local file: joblib unpickles)."""
+    if Path(path).suffix == ".npz":
+        from mmaudit.categorise.arrays import load_arrays
+
+        return load_arrays(Path(path))
     joblib = _sklearn("joblib")
     try:
         blob = joblib.load(path)

@@ -186,7 +186,6 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     Optional per-line `weight` (sample weight) and `family` (template id: CV holds whole families
     out) are honoured. The model text includes the answer of `rules` (default rules if None). The
     out-of-fold decision values of the CV also fit the temperature of the task probabilities."""
-    joblib = _sklearn("joblib")
     metrics = _sklearn("sklearn.metrics")
     data = labelled_texts(labelled_jsonl, rules)
     texts, labels = data.texts, data.labels
@@ -213,12 +212,23 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     temperature = fit_temperature(decision, truth)
     fitted = fit_pipeline(texts, labels, data.weights)
     complexity = fit_complexity(fitted, texts, levels, data.weights)
-    out = Path(out)
+    save_model(Path(out), fitted, classes, complexity, temperature)
+    return TrainReport(len(labels), k, accuracy, classes, confusion, out, temperature, cx_accuracy)
+
+
+def save_model(out: Path, fitted: Any, classes: list[str], complexity: Any, temperature: float) -> None:
+    """Write the model: arrays for a `.npz` path (what `train` writes by default; see arrays.py),
+    else a joblib pickle (the format of earlier versions)."""
     out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".npz":
+        from mmaudit.categorise.arrays import save_arrays, to_arrays
+
+        save_arrays(out, to_arrays(fitted, complexity, temperature, FORMAT_VERSION))
+        return
+    joblib = _sklearn("joblib")
     sklearn = _sklearn("sklearn")
     joblib.dump({"format": FORMAT_VERSION, "pipeline": fitted, "labels": classes, "sklearn": sklearn.__version__,
                  "complexity": complexity, "temperature": temperature}, out, compress=3)
-    return TrainReport(len(labels), k, accuracy, classes, confusion, out, temperature, cx_accuracy)
 
 
 def calibrate(model_path: Path, labelled_jsonl: Path, rules: Rules | None = None) -> float:
@@ -227,16 +237,39 @@ def calibrate(model_path: Path, labelled_jsonl: Path, rules: Rules | None = None
 
     Only examples whose label the model knows count (embedding/vision rows are decided by the
     operation, never by the model)."""
+    if Path(model_path).suffix == ".npz":
+        return _calibrate_arrays(Path(model_path), labelled_jsonl, rules)
     joblib = _sklearn("joblib")
     blob = joblib.load(model_path)
     data = labelled_texts(labelled_jsonl, rules, version=blob["format"])
     classes = list(blob["pipeline"].classes_)
-    keep = [i for i, lab in enumerate(data.labels) if lab in classes]
-    if not keep:
-        raise InputError(f"{labelled_jsonl}: no example carries a task the model knows")
+    keep = _known(data, classes, labelled_jsonl)
     decision = _decision(blob["pipeline"], [data.texts[i] for i in keep], classes)
     truth = np.asarray([classes.index(data.labels[i]) for i in keep])
     blob["temperature"] = fit_temperature(decision, truth)
     blob["calibration"] = {"set": Path(labelled_jsonl).name, "n": len(keep)}
     joblib.dump(blob, model_path, compress=3)
     return float(blob["temperature"])
+
+
+def _known(data: Labelled, classes: list[str], path: Path) -> list[int]:
+    keep = [i for i, lab in enumerate(data.labels) if lab in classes]
+    if not keep:
+        raise InputError(f"{path}: no example carries a task the model knows")
+    return keep
+
+
+def _calibrate_arrays(model_path: Path, labelled_jsonl: Path, rules: Rules | None) -> float:
+    from mmaudit.categorise.arrays import ArrayModel, save_arrays
+
+    with np.load(model_path, allow_pickle=False) as blob:
+        arrays = {k: blob[k] for k in blob.files}
+    model = ArrayModel(arrays)
+    data = labelled_texts(labelled_jsonl, rules, version=model.text_version)
+    keep = _known(data, model.labels, labelled_jsonl)
+    decision = model.decision([data.texts[i] for i in keep])
+    truth = np.asarray([model.labels.index(data.labels[i]) for i in keep])
+    arrays["temperature"] = np.array(fit_temperature(decision, truth))
+    arrays["calibration_set"], arrays["calibration_n"] = np.array(Path(labelled_jsonl).name), np.array(len(keep))
+    save_arrays(model_path, arrays)
+    return float(arrays["temperature"])

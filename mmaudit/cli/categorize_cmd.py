@@ -124,7 +124,7 @@ def eval_cmd(
 
       mmaudit categorize eval my_labels.jsonl --no-model --format json
 
-      mmaudit categorize eval my_labels.jsonl --model-file mmaudit.categoriser.joblib -f markdown
+      mmaudit categorize eval my_labels.jsonl --model-file mmaudit.categoriser.npz -f markdown
     """
     with user_errors():
         from mmaudit.categorise import default_model, default_model_note

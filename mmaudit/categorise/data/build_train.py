@@ -1,7 +1,7 @@
 """Build the categoriser training corpus (`train_set.jsonl`) reproducibly.
 
     python -m mmaudit.categorise.data.build_train            # writes data/train_set.jsonl
-    python -m mmaudit.categorise.data.build_train --model    # ... and retrains data/categoriser.joblib
+    python -m mmaudit.categorise.data.build_train --model    # ... and retrains data/categoriser.npz
     python -m mmaudit.categorise.data.dev_eval               # the honest dev figure (families held out)
 
 The corpus = the hand-written examples of `train_handwritten.jsonl` (sample weight 3) + generated
@@ -1476,7 +1476,7 @@ def main() -> None:
     if "--model" in sys.argv[1:]:
         from mmaudit.categorise.training import train
 
-        report = train(HERE / "train_set.jsonl", HERE / "categoriser.joblib", folds=5)
+        report = train(HERE / "train_set.jsonl", HERE / "categoriser.npz", folds=5)
         print(report.render())
 
 

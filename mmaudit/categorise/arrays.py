@@ -1,0 +1,166 @@
+"""The categoriser as plain arrays: what a trained model is, without scikit-learn or pickle.
+
+Why: loading the joblib model imported scikit-learn (~1 s, most of it scipy.stats) and unpickled
+its objects (~1 s more) in every ingest that saw a prompt, and a pickle runs code when loaded. A
+fitted TF-IDF + logistic-regression model is only data: each vectoriser's vocabulary, idf and
+settings, and the classifiers' coefficients. `to_arrays` takes them from the fitted objects once,
+`np.savez_compressed` stores them (loaded with `allow_pickle=False`: no code runs), and
+`ArrayModel` applies them with numpy and `scipy.sparse` in ~0.1 s of loading.
+
+The features are `features.py`'s exact TF-IDF counts; this module applies sublinear tf, idf and
+the l2 norm as `TfidfTransformer` does, and the decision values as `LogisticRegression` does, so
+the probabilities equal scikit-learn's to rounding (tests/test_categorise_arrays.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from mmaudit.categorise.features import _CharWbNgrams, _WordNgrams
+from mmaudit.categorise.model import ModelBase
+from mmaudit.errors import InputError
+
+ARRAYS_FORMAT = 4  # the file layout of this module; the model text version is stored beside it
+
+
+@dataclass(frozen=True)
+class _Vectoriser:
+    """The settings the counters in `features.py` read (a stand-in for a fitted TfidfVectorizer)."""
+
+    analyzer: str
+    ngram_range: tuple[int, int]
+    token_pattern: str
+    vocabulary_: dict[str, int]
+
+
+def _part_arrays(prefix: str, vec: Any) -> dict[str, np.ndarray]:
+    grams = sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])
+    return {
+        f"{prefix}_analyzer": np.array(vec.analyzer),
+        f"{prefix}_ngram_range": np.array(vec.ngram_range, dtype=np.int64),
+        f"{prefix}_token_pattern": np.array(vec.token_pattern),
+        f"{prefix}_vocabulary": np.array([g for g, _ in grams]),
+        f"{prefix}_idf": np.asarray(vec.idf_, dtype=np.float64),
+        f"{prefix}_sublinear_tf": np.array(bool(vec.sublinear_tf)),
+    }
+
+
+def to_arrays(pipeline: Any, complexity: Any, temperature: float, text_version: int) -> dict[str, np.ndarray]:
+    """A fitted (FeatureUnion of plain TF-IDF vectorisers, LogisticRegression) pipeline and its
+    complexity head as arrays. Raises InputError for anything else (it could not be reproduced)."""
+    from mmaudit.categorise.features import FastFeatures
+
+    union, lr = pipeline.steps[0][1], pipeline.steps[-1][1]
+    fast = FastFeatures(union)
+    if not fast.exact or any(vec.norm != "l2" or not vec.use_idf for _, vec in union.transformer_list):
+        raise InputError("this model's features cannot be stored as arrays (custom vectoriser settings)")
+    out: dict[str, np.ndarray] = {
+        "format": np.array(ARRAYS_FORMAT), "text_version": np.array(text_version),
+        "parts": np.array(len(union.transformer_list)), "temperature": np.array(float(temperature)),
+        "task_classes": np.asarray(lr.classes_).astype(str), "task_coef": lr.coef_, "task_intercept": lr.intercept_,
+    }
+    for i, (_name, vec) in enumerate(union.transformer_list):
+        out.update(_part_arrays(f"part{i}", vec))
+    if complexity is not None:
+        out.update({"cx_classes": np.asarray(complexity.classes_).astype(str), "cx_coef": complexity.coef_,
+                    "cx_intercept": complexity.intercept_})
+    return out
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write the model file (`.npz`); written whole to a temp file first, then renamed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+
+
+def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray, sublinear: bool) -> sparse.csr_matrix:
+    """`TfidfTransformer.transform` with norm='l2': (1 + log tf) x idf, each row scaled to unit length."""
+    data = counts.data
+    if sublinear:
+        np.log(data, out=data)
+        data += 1.0
+    data *= idf[counts.indices]
+    lengths = np.diff(counts.indptr)
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(lengths)))
+    norms[norms == 0.0] = 1.0
+    data /= norms[rows]
+    return counts
+
+
+class ArrayModel(ModelBase):
+    """A categoriser loaded from arrays (see the module docstring); same answers as the pipeline."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.labels = [str(x) for x in arrays["task_classes"]]
+        self.text_version = int(arrays["text_version"])
+        self.temperature = float(arrays["temperature"])
+        self._coef = [np.asarray(arrays["task_coef"], dtype=np.float64)]
+        self._intercept = np.asarray(arrays["task_intercept"], dtype=np.float64)
+        self._parts: list[tuple[Any, np.ndarray, bool, int]] = []  # counter, idf, sublinear tf, width
+        for i in range(int(arrays["parts"])):
+            vocab = arrays[f"part{i}_vocabulary"].tolist()
+            vec = _Vectoriser(str(arrays[f"part{i}_analyzer"]), tuple(int(x) for x in arrays[f"part{i}_ngram_range"]),
+                              str(arrays[f"part{i}_token_pattern"]), dict(zip(vocab, range(len(vocab)))))
+            counter = _WordNgrams(vec) if vec.analyzer == "word" else _CharWbNgrams(vec)
+            self._parts.append((counter, np.asarray(arrays[f"part{i}_idf"]), bool(arrays[f"part{i}_sublinear_tf"]),
+                                len(vocab)))
+        self._cx = None
+        if "cx_coef" in arrays:
+            self._cx = ([str(x) for x in arrays["cx_classes"]], np.asarray(arrays["cx_coef"], dtype=np.float64),
+                        np.asarray(arrays["cx_intercept"], dtype=np.float64))
+
+    @property
+    def complexity(self) -> Any:
+        """Truthy when the model has a complexity head (what `apply_categories` asks)."""
+        return self._cx
+
+    def features(self, texts: list[str]) -> sparse.csr_matrix:
+        """The TF-IDF matrix of `texts`: the parts side by side, as `FeatureUnion` stacks them."""
+        lowered = [t.lower() for t in texts]
+        blocks = [_tfidf(counter.counts(lowered, width), idf, sub) for counter, idf, sub, width in self._parts]
+        return sparse.hstack(blocks, format="csr")
+
+    @staticmethod
+    def _linear(x: sparse.csr_matrix, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+        z = np.asarray(x @ coef.T) + intercept
+        return np.column_stack([-z[:, 0], z[:, 0]]) / 2.0 if coef.shape[0] == 1 else z
+
+    def decision(self, texts: list[str]) -> np.ndarray:
+        """Task decision values (before the temperature), columns in `labels` order."""
+        return self._linear(self.features(texts), self._coef[0], self._intercept)
+
+    def predict_all(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        x = self.features(texts)
+        z = self._linear(x, self._coef[0], self._intercept) / self.temperature
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        proba = e / e.sum(axis=1, keepdims=True)
+        best = proba.argmax(axis=1)
+        cx = None
+        if self._cx is not None:
+            classes, coef, intercept = self._cx
+            cx = np.asarray(classes, dtype=object)[self._linear(x, coef, intercept).argmax(axis=1)]
+        return np.asarray(self.labels, dtype=object)[best], proba.max(axis=1), cx
+
+
+def load_arrays(path: Path) -> ArrayModel:
+    """Load a `.npz` model (no pickle: `allow_pickle=False`)."""
+    try:
+        with np.load(path, allow_pickle=False) as blob:
+            arrays = {k: blob[k] for k in blob.files}
+    except FileNotFoundError:
+        raise InputError(f"{path}: model file not found; run `mmaudit categorize train` first") from None
+    except (ValueError, OSError) as exc:
+        raise InputError(f"{path}: not a categoriser model file ({exc})") from None
+    if int(arrays.get("format", -1)) != ARRAYS_FORMAT:
+        raise InputError(f"{path}: not a categoriser model written by this version of mmaudit")
+    return ArrayModel(arrays)
