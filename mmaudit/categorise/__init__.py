@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EvalReport",
+    "ModelBase",
     "Rules",
     "TrainReport",
-    "ModelBase",
     "TrainedModel",
     "apply_categories",
     "default_model",
@@ -58,7 +58,7 @@ _NOTE: list[str] = []
 
 
 @functools.lru_cache(maxsize=1)
-def default_model() -> "ModelBase | None":
+def default_model() -> ModelBase | None:
     """The TF-IDF + logistic-regression model bundled with the package (trained on
     `data/train_set.jsonl`, stored as arrays), or None - with the reason in `default_model_note()` -
     when its file is missing or cannot be read. Loaded once, lazily (~0.05 s); the rules alone are
@@ -73,7 +73,7 @@ def default_model() -> "ModelBase | None":
     try:
         model = load_model(path)
         model.predict(["smoke test"])
-    except Exception as exc:  # a damaged model file must not break ingest
+    except Exception as exc:  # noqa: BLE001 - a damaged model file must not break ingest
         _NOTE[:] = [f"categoriser model skipped: cannot load {path.name} ({type(exc).__name__}: {exc}); rules only"]
         return None
     _NOTE[:] = []

@@ -12,7 +12,6 @@ load through scikit-learn; loading a joblib file executes pickle code, so only l
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
