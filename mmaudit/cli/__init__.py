@@ -36,4 +36,12 @@ def _root(
 
 
 def main() -> None:
+    import sys
+
+    from mmaudit.cli.lazy import COMMANDS
+
+    if sys.argv[1:2] and sys.argv[1] in COMMANDS and "--help" not in sys.argv:  # a command that will run
+        from mmaudit.startup import skip_pyarrow_pandas_probe
+
+        skip_pyarrow_pandas_probe()
     app()
