@@ -103,8 +103,6 @@ class ArrayModel(ModelBase):
         self.labels = [str(x) for x in arrays["task_classes"]]
         self.text_version = int(arrays["text_version"])
         self.temperature = float(arrays["temperature"])
-        self._coef = [np.asarray(arrays["task_coef"], dtype=np.float64)]
-        self._intercept = np.asarray(arrays["task_intercept"], dtype=np.float64)
         self._parts: list[tuple[Any, np.ndarray, bool, int]] = []  # counter, idf, sublinear tf, width
         for i in range(int(arrays["parts"])):
             vocab = arrays[f"part{i}_vocabulary"].tolist()
@@ -113,42 +111,53 @@ class ArrayModel(ModelBase):
             counter = _WordNgrams(vec) if vec.analyzer == "word" else _CharWbNgrams(vec)
             self._parts.append((counter, np.asarray(arrays[f"part{i}_idf"]), bool(arrays[f"part{i}_sublinear_tf"]),
                                 len(vocab)))
-        self._cx = None
-        if "cx_coef" in arrays:
-            self._cx = ([str(x) for x in arrays["cx_classes"]], np.asarray(arrays["cx_coef"], dtype=np.float64),
-                        np.asarray(arrays["cx_intercept"], dtype=np.float64))
+        self._cx = "cx_coef" in arrays or None
+        # Per head: its classes, each part's coefficients (transposed, contiguous) and the intercepts.
+        self._heads = [self._head(arrays, "task")] + ([self._head(arrays, "cx")] if self._cx else [])
+
+    def _head(self, arrays: dict[str, np.ndarray], name: str) -> tuple[list[str], list[np.ndarray], np.ndarray]:
+        coef = np.asarray(arrays[f"{name}_coef"], dtype=np.float64)
+        bounds = np.cumsum([0] + [width for *_, width in self._parts])
+        per_part = [np.ascontiguousarray(coef[:, a:b].T) for a, b in zip(bounds[:-1], bounds[1:])]
+        return [str(x) for x in arrays[f"{name}_classes"]], per_part, np.asarray(arrays[f"{name}_intercept"], dtype=np.float64)
 
     @property
     def complexity(self) -> Any:
         """Truthy when the model has a complexity head (what `apply_categories` asks)."""
         return self._cx
 
-    def features(self, texts: list[str]) -> sparse.csr_matrix:
-        """The TF-IDF matrix of `texts`: the parts side by side, as `FeatureUnion` stacks them."""
+    def features(self, texts: list[str]) -> list[sparse.csr_matrix]:
+        """The TF-IDF matrix of `texts`, one block per part (`FeatureUnion` would stack them side
+        by side; the decision values are the sum of each block times its own coefficients)."""
         lowered = [t.lower() for t in texts]
-        blocks = [_tfidf(counter.counts(lowered, width), idf, sub) for counter, idf, sub, width in self._parts]
-        return sparse.hstack(blocks, format="csr")
+        blocks = []
+        for counter, idf, sublinear, width in self._parts:
+            counts = counter.counts(lowered, width, canonical=False) if isinstance(counter, _CharWbNgrams) \
+                else counter.counts(lowered, width)
+            blocks.append(_tfidf(counts, idf, sublinear))
+        return blocks
 
-    @staticmethod
-    def _linear(x: sparse.csr_matrix, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-        z = np.asarray(x @ coef.T) + intercept
-        return np.column_stack([-z[:, 0], z[:, 0]]) / 2.0 if coef.shape[0] == 1 else z
+    def _linear(self, blocks: list[sparse.csr_matrix], head: int) -> np.ndarray:
+        """Decision values of a head (0: task, 1: complexity) as LogisticRegression computes them."""
+        z = self._heads[head][2].copy()
+        for block, coef_t in zip(blocks, self._heads[head][1]):
+            z = z + np.asarray(block @ coef_t)
+        return np.column_stack([-z[:, 0], z[:, 0]]) / 2.0 if z.shape[1] == 1 else z
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """Task decision values (before the temperature), columns in `labels` order."""
-        return self._linear(self.features(texts), self._coef[0], self._intercept)
+        return self._linear(self.features(texts), 0)
 
     def predict_all(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        x = self.features(texts)
-        z = self._linear(x, self._coef[0], self._intercept) / self.temperature
+        blocks = self.features(texts)
+        z = self._linear(blocks, 0) / self.temperature
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         proba = e / e.sum(axis=1, keepdims=True)
         best = proba.argmax(axis=1)
         cx = None
         if self._cx is not None:
-            classes, coef, intercept = self._cx
-            cx = np.asarray(classes, dtype=object)[self._linear(x, coef, intercept).argmax(axis=1)]
+            cx = np.asarray(self._heads[1][0], dtype=object)[self._linear(blocks, 1).argmax(axis=1)]
         return np.asarray(self.labels, dtype=object)[best], proba.max(axis=1), cx
 
 
