@@ -124,3 +124,20 @@ def test_bundled_model_loads_without_scikit_learn():
             "print(m is not None, m.predict(['translate to French: hello'])[0][0], 'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "translation", "False"]
+
+
+def test_arrays_model_same_answers_in_small_batches_and_after_memo_resets(model, tmp_path, monkeypatch):
+    """The shared per-piece memo (char n-grams and word tokens) carries over between batches and
+    starts afresh past WORD_MEMO_LIMIT without changing an answer."""
+    from mmaudit.categorise.arrays import load_arrays, save_arrays, to_arrays
+
+    path = tmp_path / "m.npz"
+    save_arrays(path, to_arrays(model.pipeline, model.complexity, model.temperature, model.text_version))
+    texts = _texts()[:300] + EDGE_CASES
+    whole = load_arrays(path).predict_all(texts)
+    monkeypatch.setattr(features, "WORD_MEMO_LIMIT", 50)
+    arrays = load_arrays(path)
+    parts = [arrays.predict_all(texts[i:i + 7]) for i in range(0, len(texts), 7)]
+    assert list(np.concatenate([p[0] for p in parts])) == list(whole[0])
+    assert list(np.concatenate([p[2] for p in parts])) == list(whole[2])
+    assert np.allclose(np.concatenate([p[1] for p in parts]), whole[1], rtol=0, atol=1e-12)

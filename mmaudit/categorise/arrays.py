@@ -14,6 +14,7 @@ the probabilities equal scikit-learn's to rounding (tests/test_categorise_arrays
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,14 +112,25 @@ class ArrayModel(ModelBase):
             counter = _WordNgrams(vec) if vec.analyzer == "word" else _CharWbNgrams(vec)
             self._parts.append((counter, np.asarray(arrays[f"part{i}_idf"]), bool(arrays[f"part{i}_sublinear_tf"]),
                                 len(vocab)))
+        self._shared = self._share_split()
         self._cx = "cx_coef" in arrays or None
         # Per head: its classes, each part's coefficients (transposed, contiguous) and the intercepts.
         self._heads = [self._head(arrays, "task")] + ([self._head(arrays, "cx")] if self._cx else [])
 
+    def _share_split(self) -> tuple[int, int] | None:
+        """(word part, char part) when the model is one of each: the char part's per-piece memo then
+        also memoises each piece's word tokens, and the text is split and scanned once."""
+        kinds = [type(counter) for counter, *_ in self._parts]
+        if sorted(kinds, key=lambda k: k.__name__) != [_CharWbNgrams, _WordNgrams]:
+            return None
+        word, char = kinds.index(_WordNgrams), kinds.index(_CharWbNgrams)
+        self._parts[char][0].words = self._parts[word][0]
+        return word, char
+
     def _head(self, arrays: dict[str, np.ndarray], name: str) -> tuple[list[str], list[np.ndarray], np.ndarray]:
         coef = np.asarray(arrays[f"{name}_coef"], dtype=np.float64)
         bounds = np.cumsum([0] + [width for *_, width in self._parts])
-        per_part = [np.ascontiguousarray(coef[:, a:b].T) for a, b in zip(bounds[:-1], bounds[1:])]
+        per_part = [np.ascontiguousarray(coef[:, a:b].T) for a, b in itertools.pairwise(bounds)]
         return [str(x) for x in arrays[f"{name}_classes"]], per_part, np.asarray(arrays[f"{name}_intercept"], dtype=np.float64)
 
     @property
@@ -130,6 +142,12 @@ class ArrayModel(ModelBase):
         """The TF-IDF matrix of `texts`, one block per part (`FeatureUnion` would stack them side
         by side; the decision values are the sum of each block times its own coefficients)."""
         lowered = [t.lower() for t in texts]
+        if self._shared is not None:
+            word, char = self._shared
+            char_counter, _idf, _sub, char_width = self._parts[char]
+            counts = {char: char_counter.counts(lowered, char_width, canonical=False)}
+            counts[word] = char_counter.word_counts(self._parts[word][3])
+            return [_tfidf(counts[i], idf, sublinear) for i, (_c, idf, sublinear, _w) in enumerate(self._parts)]
         blocks = []
         for counter, idf, sublinear, width in self._parts:
             counts = counter.counts(lowered, width, canonical=False) if isinstance(counter, _CharWbNgrams) \

@@ -78,9 +78,18 @@ class _WordNgrams:
             toks = self.findall(doc)
             flat += [get(t, -1) for t in toks]
             lens.append(len(toks))
-        tids = np.asarray(flat, dtype=np.int64)
-        n_toks = np.asarray(lens, dtype=np.int64)
-        rows = np.repeat(np.arange(len(lens), dtype=np.int64), n_toks)
+        return self.counts_of_ids(np.asarray(flat, dtype=np.int64), np.asarray(lens, dtype=np.int64), n_features)
+
+    def piece_ids(self, piece: str) -> list[int]:
+        """Token ids of one whitespace-free piece of text. A document's tokens are its pieces'
+        tokens in order: the token pattern never matches whitespace, and a piece's edges are word
+        boundaries in the document exactly when they are at its start and end."""
+        get = self.token_id.get
+        return [get(t, -1) for t in self.findall(piece)]
+
+    def counts_of_ids(self, tids: np.ndarray, n_toks: np.ndarray, n_features: int) -> sparse.csr_matrix:
+        """Unigram and bigram counts from the token ids of each document (`n_toks` per document)."""
+        rows = np.repeat(np.arange(len(n_toks), dtype=np.int64), n_toks)
         cols = [self.unigram[tids]]  # tid -1 reads the last slot: -1
         row_parts = [rows]
         if self.bigrams and len(tids) > 1:
@@ -91,21 +100,25 @@ class _WordNgrams:
             found = (key >= 0) & (self.bigram_keys[pos] == key)
             cols.append(np.where(found, self.bigram_idx[pos], -1))
             row_parts.append(rows[:-1][same_doc])
-        return _count_matrix(np.concatenate(row_parts), np.concatenate(cols), len(lens), n_features)
+        return _count_matrix(np.concatenate(row_parts), np.concatenate(cols), len(n_toks), n_features)
 
 
 class _CharWbNgrams:
     """`char_wb` n-grams, memoised per distinct word: a document's counts are its words' counts."""
 
-    def __init__(self, vec: Any):
+    def __init__(self, vec: Any, words: _WordNgrams | None = None):
         self.vocabulary: dict[str, int] = vec.vocabulary_
         self.min_n, self.max_n = vec.ngram_range
+        self.words = words  # when set, each piece's word-token ids are memoised too (`word_counts`)
         self._reset()
 
     def _reset(self) -> None:
         self.word_id: dict[str, int] = {}
         self.ptr = array("q", [0])  # word id -> start of its indices in `feats`
         self.feats = array("q")
+        self.tok_ptr = array("q", [0])  # word id -> start of its word-token ids in `toks`
+        self.toks = array("q")
+        self._last: tuple[list[int], list[int]] | None = None
 
     def _add(self, word: str) -> int:
         """Analyse one new word as sklearn's `_char_wb_ngrams` does; store its in-vocabulary indices."""
@@ -123,6 +136,9 @@ class _CharWbNgrams:
                 break
         self.feats.extend([i for i in out if i >= 0])
         self.ptr.append(len(self.feats))
+        if self.words is not None:
+            self.toks.extend(self.words.piece_ids(word))
+            self.tok_ptr.append(len(self.toks))
         wid = len(self.word_id)
         self.word_id[word] = wid
         return wid
@@ -139,7 +155,26 @@ class _CharWbNgrams:
             words = doc.split()
             flat += [known[w] if w in known else add(w) for w in words]
             lens.append(len(words))
+        self._last = (flat, lens)
         return flat, lens
+
+    def word_counts(self, n_features: int) -> sparse.csr_matrix:
+        """The word part's counts of the documents `counts` just read, from the memoised tokens of
+        their pieces (no second pass over the text). Needs `words` at construction."""
+        assert self.words is not None and self._last is not None
+        flat, lens = self._last
+        pieces = np.asarray(flat, dtype=np.int64)
+        tok_ptr = np.frombuffer(self.tok_ptr, dtype=np.int64)
+        toks = np.frombuffer(self.toks, dtype=np.int64)
+        starts, per_piece = tok_ptr[pieces], tok_ptr[pieces + 1] - tok_ptr[pieces]
+        total = int(per_piece.sum())
+        first = np.cumsum(per_piece) - per_piece
+        tids = toks[np.repeat(starts - first, per_piece) + np.arange(total, dtype=np.int64)] if total else toks[:0].copy()
+        piece_doc = np.repeat(np.arange(len(lens), dtype=np.int64), np.asarray(lens, dtype=np.int64))
+        n_toks = np.bincount(piece_doc, weights=per_piece, minlength=len(lens)).astype(np.int64)
+        tids = np.array(tids)  # a copy: the memo buffers may grow again
+        del tok_ptr, toks
+        return self.words.counts_of_ids(tids, n_toks, n_features)
 
     def counts(self, docs: Sequence[str], n_features: int, canonical: bool = True) -> sparse.csr_matrix:
         """Documents x words (how often each memoised word occurs) times words x n-grams (each
