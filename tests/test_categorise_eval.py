@@ -83,18 +83,19 @@ def test_model_keeps_a_complexity_tag(tmp_path: Path):
     assert rows[0][1] == "complex" and rows[0][3] == "model" and rows[1][1] == "simple"
 
 
-def test_dev_set_is_separate_and_labelled():
+@pytest.mark.parametrize(("name", "size"), [("dev_set.jsonl", 240), ("dev_set_b.jsonl", 320)])
+def test_dev_set_is_separate_and_labelled(name: str, size: int):
     from mmaudit.categorise.dataset import eval_set_path, read_examples
     from mmaudit.categorise.rules import load_rules
 
-    dev = read_examples(eval_set_path().with_name("dev_set.jsonl"))
+    dev = read_examples(eval_set_path().with_name(name))
     train = read_examples(eval_set_path().with_name("train_set.jsonl"))
-    assert len(dev) >= 240 and {r["label_task"] for r in dev} <= set(load_rules().task_names)
+    assert len(dev) >= size and {r["label_task"] for r in dev} <= set(load_rules().task_names)
     assert all(r["label_complexity"] in ("simple", "moderate", "complex") for r in dev)
     seen = {(r["system_prompt"], r["user_prompt"]) for r in train}
     shared = [r["user_prompt"] for r in dev if (r["system_prompt"], r["user_prompt"]) in seen]
     # only one-liners both authors wrote independently ("ping", "hello world") may coincide
-    assert len(shared) <= 3 and all(len(u) < 50 for u in shared), shared
+    assert len(shared) <= 5 and all(len(u) < 50 for u in shared), shared  # one-liners twelve writers may all write
 
 
 def _external(name: str, tmp_path: Path) -> Path:

@@ -1459,6 +1459,23 @@ def build() -> list[dict]:
     return unique
 
 
+def _writers() -> list[dict]:
+    """The examples of `writers/*.jsonl`: four writers, each given one style (production apps'
+    templates, end users in chat UIs, non-English and code-mixed, long pasted material under a
+    one-line instruction), writing by hand, independently of each other and of the dev sets. Each
+    line keeps its writer's `family` (a scenario and its variants: the CV holds them out together)
+    and counts like the other hand-written examples."""
+    rows = []
+    for path in sorted((HERE / "writers").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                row["family"] = f"{path.stem}:{row.get('family') or len(rows)}"
+                row["weight"] = HANDWRITTEN_WEIGHT
+                rows.append(row)
+    return rows
+
+
 def main() -> None:
     handwritten = [json.loads(line) for line in (HERE / "train_handwritten.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     for row in handwritten:  # realistic, untemplated: they count 3x in the model's fit (chosen on the dev split)
@@ -1467,12 +1484,13 @@ def main() -> None:
     from mmaudit.categorise.data.build_styles import build as build_styles
 
     styles = build_styles()
-    rows = handwritten + generated + styles
+    writers = _writers()
+    rows = handwritten + generated + styles + writers
     with open(HERE / "train_set.jsonl", "w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} examples ({len(handwritten)} hand-written + {len(generated)} generated"
-          f" + {len(styles)} in other styles) to {HERE / 'train_set.jsonl'}")
+          f" + {len(styles)} in other styles + {len(writers)} by eight independent writers) to {HERE / 'train_set.jsonl'}")
     if "--model" in sys.argv[1:]:
         from mmaudit.categorise.training import train
 
