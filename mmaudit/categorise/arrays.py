@@ -90,10 +90,12 @@ def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray, sublinear: bool) -> spars
         data += 1.0
     data *= idf[counts.indices]
     lengths = np.diff(counts.indptr)
-    rows = np.repeat(np.arange(len(lengths)), lengths)
-    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=len(lengths)))
+    filled = lengths > 0
+    norms = np.ones(len(lengths))
+    if len(data):  # sums of squares per non-empty row: reduceat over their starts (empty rows keep 1)
+        norms[filled] = np.sqrt(np.add.reduceat(data * data, counts.indptr[:-1][filled]))
     norms[norms == 0.0] = 1.0
-    data /= norms[rows]
+    data /= np.repeat(norms, lengths)
     return counts
 
 
@@ -116,6 +118,10 @@ class ArrayModel(ModelBase):
         self._cx = "cx_coef" in arrays or None
         # Per head: its classes, each part's coefficients (transposed, contiguous) and the intercepts.
         self._heads = [self._head(arrays, "task")] + ([self._head(arrays, "cx")] if self._cx else [])
+        # All heads side by side: per part one (width x all heads' columns) matrix.
+        self._coef_t = [np.ascontiguousarray(np.hstack([h[1][i] for h in self._heads])) for i in range(len(self._parts))]
+        self._intercepts = np.concatenate([h[2] for h in self._heads])
+        self._columns = np.cumsum([0] + [len(h[2]) for h in self._heads])
 
     def _share_split(self) -> tuple[int, int] | None:
         """(word part, char part) when the model is one of each: the char part's per-piece memo then
@@ -155,27 +161,32 @@ class ArrayModel(ModelBase):
             blocks.append(_tfidf(counts, idf, sublinear))
         return blocks
 
-    def _linear(self, blocks: list[sparse.csr_matrix], head: int) -> np.ndarray:
-        """Decision values of a head (0: task, 1: complexity) as LogisticRegression computes them."""
-        z = self._heads[head][2].copy()
-        for block, coef_t in zip(blocks, self._heads[head][1]):
+    def _decisions(self, blocks: list[sparse.csr_matrix]) -> list[np.ndarray]:
+        """Decision values of each head (task, then complexity) as LogisticRegression computes
+        them: one sparse product per block for all heads' columns together."""
+        z = self._intercepts.copy()
+        for block, coef_t in zip(blocks, self._coef_t):
             z = z + np.asarray(block @ coef_t)
-        return np.column_stack([-z[:, 0], z[:, 0]]) / 2.0 if z.shape[1] == 1 else z
+        out = []
+        for start, stop in itertools.pairwise(self._columns):
+            part = z[:, start:stop]
+            out.append(np.column_stack([-part[:, 0], part[:, 0]]) / 2.0 if stop - start == 1 else part)
+        return out
 
     def decision(self, texts: list[str]) -> np.ndarray:
         """Task decision values (before the temperature), columns in `labels` order."""
-        return self._linear(self.features(texts), 0)
+        return self._decisions(self.features(texts))[0]
 
     def predict_all(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        blocks = self.features(texts)
-        z = self._linear(blocks, 0) / self.temperature
+        decisions = self._decisions(self.features(texts))
+        z = decisions[0] / self.temperature
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         proba = e / e.sum(axis=1, keepdims=True)
         best = proba.argmax(axis=1)
         cx = None
         if self._cx is not None:
-            cx = np.asarray(self._heads[1][0], dtype=object)[self._linear(blocks, 1).argmax(axis=1)]
+            cx = np.asarray(self._heads[1][0], dtype=object)[decisions[1].argmax(axis=1)]
         return np.asarray(self.labels, dtype=object)[best], proba.max(axis=1), cx
 
 

@@ -122,19 +122,15 @@ class _CharWbNgrams:
 
     def _add(self, word: str) -> int:
         """Analyse one new word as sklearn's `_char_wb_ngrams` does; store its in-vocabulary indices."""
-        get = self.vocabulary.get
         w = " " + word + " "
         w_len = len(w)
-        out = []
+        grams: list[str] = []
         for n in range(self.min_n, self.max_n + 1):
-            offset = 0
-            out.append(get(w[offset:offset + n], -1))
-            while offset + n < w_len:
-                offset += 1
-                out.append(get(w[offset:offset + n], -1))
-            if offset == 0:  # a short word counts once (sklearn's rule)
+            if w_len <= n:  # a short word counts once, and no longer n-gram follows (sklearn's rule)
+                grams.append(w)
                 break
-        self.feats.extend([i for i in out if i >= 0])
+            grams += [w[i:i + n] for i in range(w_len - n + 1)]
+        self.feats.extend([i for i in map(self.vocabulary.get, grams) if i is not None])
         self.ptr.append(len(self.feats))
         if self.words is not None:
             self.toks.extend(self.words.piece_ids(word))
