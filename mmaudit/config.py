@@ -92,8 +92,25 @@ def _expanded_size(node: yaml.Node, memo: dict[int, int], active: set[int]) -> i
     return size
 
 
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def is_bundled(path: Path) -> bool:
+    """True for files shipped inside the mmaudit package (default rules, policies, price data)."""
+    try:
+        return path.resolve().is_relative_to(_PACKAGE_DIR)
+    except OSError:
+        return False
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Parse one YAML file safely; any problem is a ConfigError naming the file."""
+    """Parse one YAML file safely; any problem is a ConfigError naming the file.
+
+    Users' files go through `_GuardedLoader` (anchor bombs and duplicate keys refused; pure
+    Python). Files shipped with the package are read with libyaml's `CSafeLoader` when PyYAML has
+    it: the same safe constructors, ~10x faster (0.13 s of every ingest went to the default rules
+    file), and `tests/test_robust_config.py` checks that every bundled file parses identically with the
+    guarded loader."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
@@ -103,8 +120,9 @@ def read_yaml(path: str | Path) -> Any:
         raise ConfigError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+    loader = getattr(yaml, "CSafeLoader", _GuardedLoader) if is_bundled(path) else _GuardedLoader
     try:
-        return yaml.load(text, Loader=_GuardedLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader and CSafeLoader only
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 

@@ -213,3 +213,28 @@ def test_guards_allow_ordinary_anchor_use(tmp_path):
 """
     code, output = run(["prices", "validate", str(write(tmp_path, "ok.yaml", text))])
     assert code == 0, output
+
+
+def test_bundled_yaml_reads_the_same_with_the_fast_loader_and_the_guarded_one():
+    """Bundled files use libyaml's CSafeLoader (speed); they must pass the guards users' files
+    pass (no duplicate key, no anchor bomb) and give the very same data."""
+    import yaml
+
+    from mmaudit.config import _PACKAGE_DIR, _GuardedLoader, is_bundled, read_yaml
+
+    files = sorted(_PACKAGE_DIR.rglob("*.yaml"))
+    assert len(files) > 20
+    for path in files:
+        assert is_bundled(path)
+        guarded = yaml.load(path.read_text(encoding="utf-8"), Loader=_GuardedLoader)  # noqa: S506
+        assert read_yaml(path) == guarded, path
+
+
+def test_a_users_file_is_read_with_the_guarded_loader(tmp_path):
+    from mmaudit.config import ConfigError, is_bundled, read_yaml
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("a: 1\na: 2\n")
+    assert not is_bundled(path)
+    with pytest.raises(ConfigError, match="duplicate key 'a'"):
+        read_yaml(path)
