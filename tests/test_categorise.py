@@ -273,3 +273,26 @@ def test_training_corpus_is_large_and_covers_text_tasks():
     assert len(rows) >= 1000
     assert {"classification", "extraction", "summarization", "translation", "qa", "chat", "writing", "code", "reasoning"} <= tasks
     assert {r["label_complexity"] for r in rows} == {"simple", "moderate", "complex"}
+
+
+def test_a_legacy_joblib_model_is_used_until_train_writes_the_arrays_model(tmp_path: Path):
+    pytest.importorskip("sklearn")
+    from typer.testing import CliRunner
+
+    from mmaudit.categorise.model import load_model, model_path_for
+    from mmaudit.categorise.training import train
+    from mmaudit.cli import app
+
+    db = tmp_path / "m.duckdb"
+    data = tmp_path / "labels.jsonl"
+    _write_labelled(data)
+    train(data, tmp_path / "mmaudit.categoriser.joblib", folds=2)  # what an earlier version wrote
+    assert model_path_for(db).name == "mmaudit.categoriser.joblib"
+    assert type(load_model(model_path_for(db))).__name__ == "TrainedModel"
+    result = CliRunner().invoke(app, ["categorize", "train", str(data), "--db", str(db), "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    assert model_path_for(db).name == "mmaudit.categoriser.npz"
+    model = load_model(model_path_for(db))
+    assert type(model).__name__ == "ArrayModel"
+    rows = categorise([{"user_prompt": "the duck swims in the pond quack"}], model=model)
+    assert rows[0][0] == "reasoning"

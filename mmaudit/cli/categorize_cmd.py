@@ -88,10 +88,11 @@ def train_cmd(
     Needs scikit-learn: pip install 'scikit-learn>=1.9,<1.10'.
     """
     with user_errors():
-        from mmaudit.categorise.model import model_path_for
+        from mmaudit.categorise.model import MODEL_FILENAME
         from mmaudit.categorise.training import train
 
-        report = train(labelled, model_path_for(store.resolve_db_path(db)), folds=folds)
+        # always the arrays format: once it exists it is used before a legacy .joblib beside it
+        report = train(labelled, store.resolve_db_path(db).with_name(MODEL_FILENAME), folds=folds)
     rows = [{"true": lab, **{p: v for p, v in zip(report.labels, row)}} for lab, row in zip(report.labels, report.confusion)]
     columns = [Column("true", "True \\ predicted")] + [Column(lab, lab, "int") for lab in report.labels]
     table = Table("Confusion matrix (cross-validated)", columns, rows)
