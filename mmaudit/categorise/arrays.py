@@ -115,9 +115,9 @@ class ArrayModel(ModelBase):
             self._parts.append((counter, np.asarray(arrays[f"part{i}_idf"]), bool(arrays[f"part{i}_sublinear_tf"]),
                                 len(vocab)))
         self._shared = self._share_split()
-        self._cx = "cx_coef" in arrays or None
+        self._has_cx = "cx_coef" in arrays
         # Per head: its classes, each part's coefficients (transposed, contiguous) and the intercepts.
-        self._heads = [self._head(arrays, "task")] + ([self._head(arrays, "cx")] if self._cx else [])
+        self._heads = [self._head(arrays, "task")] + ([self._head(arrays, "cx")] if self._has_cx else [])
         # All heads side by side: per part one (width x all heads' columns) matrix.
         self._coef_t = [np.ascontiguousarray(np.hstack([h[1][i] for h in self._heads])) for i in range(len(self._parts))]
         self._intercepts = np.concatenate([h[2] for h in self._heads])
@@ -140,9 +140,9 @@ class ArrayModel(ModelBase):
         return [str(x) for x in arrays[f"{name}_classes"]], per_part, np.asarray(arrays[f"{name}_intercept"], dtype=np.float64)
 
     @property
-    def complexity(self) -> Any:
-        """Truthy when the model has a complexity head (what `apply_categories` asks)."""
-        return self._cx
+    def complexity(self) -> bool | None:
+        """True when the model has a complexity head, else None (what `apply_categories` asks)."""
+        return True if self._has_cx else None
 
     def features(self, texts: list[str]) -> list[sparse.csr_matrix]:
         """The TF-IDF matrix of `texts`, one block per part (`FeatureUnion` would stack them side
@@ -185,7 +185,7 @@ class ArrayModel(ModelBase):
         proba = e / e.sum(axis=1, keepdims=True)
         best = proba.argmax(axis=1)
         cx = None
-        if self._cx is not None:
+        if self._has_cx:
             cx = np.asarray(self._heads[1][0], dtype=object)[decisions[1].argmax(axis=1)]
         return np.asarray(self.labels, dtype=object)[best], proba.max(axis=1), cx
 
