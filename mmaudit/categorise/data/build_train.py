@@ -1490,7 +1490,7 @@ def main() -> None:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} examples ({len(handwritten)} hand-written + {len(generated)} generated"
-          f" + {len(styles)} in other styles + {len(writers)} by twelve independent writers) to {HERE / 'train_set.jsonl'}")
+          f" + {len(styles)} in other styles + {len(writers)} by thirteen independent writers) to {HERE / 'train_set.jsonl'}")
     if "--model" in sys.argv[1:]:
         from mmaudit.categorise.training import train
 
