@@ -35,12 +35,16 @@ class TimedConnection:
         SQL_TIME[" ".join(str(sql).split())[:90]] += time.perf_counter() - start
         return result
 
+    def cursor(self) -> TimedConnection:
+        return TimedConnection(self._con.cursor())
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
 
 
 def _instrument() -> None:
     import mmaudit.enrich as enrich
+    import mmaudit.ingest.committing as committing
     import mmaudit.ingest.pipeline as pipeline
     import mmaudit.ingest.staging as staging
     from mmaudit.categorise import apply as apply_module
@@ -52,6 +56,8 @@ def _instrument() -> None:
     enrich.apply_categories = timed(apply_module.apply_categories)
     for name in ("stage_chunk", "write_chunk", "estimate_tokens"):
         setattr(pipeline, name, timed(getattr(staging, name)))
+    writer_init = committing.FileWriter.__init__
+    committing.FileWriter.__init__ = lambda self, con, path: writer_init(self, TimedConnection(con), path)
     def predict_all(self: Any, texts: list[str]) -> Any:
         start = time.perf_counter()
         try:
@@ -101,7 +107,8 @@ def main() -> None:
     print(f"{MODEL_TIME[0]:8.2f}  {MODEL_TIME[0] / total:6.1%}  categoriser model (Python): {MODEL_TIME[1]:,} distinct texts")
     rest = total - sql_total - MODEL_TIME[0]
     print(f"{sql_total:8.2f}  {sql_total / total:6.1%}  all SQL statements")
-    print(f"{rest:8.2f}  {rest / total:6.1%}  the rest (reading lines into Arrow, Python glue, connection)")
+    print(f"{rest:8.2f}  {rest / total:6.1%}  the rest (opening the database, loading rules and prices, reading lines"
+          " into Arrow, fetching the model's texts, Python glue)")
 
 
 if __name__ == "__main__":
