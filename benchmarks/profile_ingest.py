@@ -43,12 +43,10 @@ class TimedConnection:
 
 
 def _instrument() -> None:
-    import mmaudit.enrich as enrich
-    import mmaudit.ingest.committing as committing
-    import mmaudit.ingest.pipeline as pipeline
-    import mmaudit.ingest.staging as staging
+    from mmaudit import enrich
     from mmaudit.categorise import apply as apply_module
     from mmaudit.categorise.model import ModelBase
+    from mmaudit.ingest import committing, pipeline, staging
 
     def timed(fn: Any) -> Any:
         return lambda con, *a, **k: fn(TimedConnection(con), *a, **k)
