@@ -109,34 +109,26 @@ class _Bar:
         )
 
 
+# How a live run that did not finish ends: (label, what to say after the message, exit code).
+_ENDINGS: dict[str, tuple[str, str, int]] = {
+    "budget_stopped": ("[bold yellow]budget reached:[/bold yellow] {message}",
+                       "; finished rows are kept, raise --max-usd and run the same command again to continue", 1),
+    "incomplete": ("[bold yellow]incomplete:[/bold yellow] {message}",
+                   " (429, 5xx or timeouts); finished rows are kept, run the same command again to retry them", 1),
+    "auth_failed": ("[bold red]error:[/bold red] the gateway refused the credentials, nothing more was sent: {message}",
+                    "", 2),
+    "interrupted": ("[bold red]interrupted:[/bold red] requests that finished are stored",
+                    "; run the same command again to continue (nothing done is sent twice)", INTERRUPTED),
+}
+
+
 def _finish(status: str, message: str | None) -> None:
-    if status == "budget_stopped":
-        stderr.print(
-            f"[bold yellow]budget reached:[/bold yellow] {message}; finished rows are kept, raise "
-            "--max-usd and run the same command again to continue",
-            highlight=False,
-        )
-        raise typer.Exit(1)
-    if status == "incomplete":
-        stderr.print(
-            f"[bold yellow]incomplete:[/bold yellow] {message} (429, 5xx or timeouts); finished rows are kept, "
-            "run the same command again to retry them",
-            highlight=False,
-        )
-        raise typer.Exit(1)
-    if status == "auth_failed":
-        stderr.print(
-            f"[bold red]error:[/bold red] the gateway refused the credentials, nothing more was sent: {escape(message or '')}",
-            highlight=False,
-        )
-        raise typer.Exit(2)
-    if status == "interrupted":
-        stderr.print(
-            "[bold red]interrupted:[/bold red] requests that finished are stored; run the same command "
-            "again to continue (nothing done is sent twice)",
-            highlight=False,
-        )
-        raise typer.Exit(INTERRUPTED)
+    """Say why a run stopped early (on stderr) and exit with its code; a finished run returns."""
+    if status not in _ENDINGS:
+        return
+    head, tail, code = _ENDINGS[status]
+    stderr.print(head.format(message=escape(message or "")) + tail, highlight=False)
+    raise typer.Exit(code)
 
 
 def run(
