@@ -35,7 +35,7 @@ def eval_set_path() -> Path:
     return Path(str(resources.files("mmaudit.categorise").joinpath("data/eval_set.jsonl")))
 
 
-def _content_text(content: Any) -> str:
+def content_text(content: Any) -> str:
     """Message content as text: OpenAI-style content parts keep their text parts only."""
     if isinstance(content, str):
         return content
@@ -48,7 +48,7 @@ def example_row(obj: dict[str, Any], index: int) -> dict[str, Any]:
     """One labelled example as a row of calls feature columns (what ingest would derive)."""
     messages = obj.get("messages") or [{"role": "user", "content": obj.get("user", "")}]
     system = obj.get("system")
-    texts = [_content_text(m.get("content")) for m in messages]
+    texts = [content_text(m.get("content")) for m in messages]
     users = [t for m, t in zip(messages, texts) if m.get("role") == "user"]
     has_image = obj.get("has_image") or any(
         isinstance(m.get("content"), list) and any(p.get("type") in ("image_url", "image") for p in m["content"])

@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from mmaudit.categorise.dataset import content_text
 from mmaudit.errors import InputError
 from mmaudit.formats import macros
 from mmaudit.jsonl import json_objects
@@ -49,18 +50,10 @@ class Checked:
     not_logged: int = 0  # keys not found among logged calls
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
-
-
 def _messages(obj: dict[str, Any]) -> list[dict[str, str]]:
     if isinstance(obj.get("messages"), list):
         return [
-            {"role": str(m.get("role", "user")), "content": _text(m.get("content"))}
+            {"role": str(m.get("role", "user")), "content": content_text(m.get("content"))}
             for m in obj["messages"]
             if isinstance(m, dict)
         ]
