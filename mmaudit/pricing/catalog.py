@@ -410,6 +410,7 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
 def _registry_aliases(catalog: PriceCatalog) -> None:
     """A registry name that stands for another id (`deepseek-r1: {model: deepseek-reasoner}`) names its key."""
     from mmaudit.pricing.resolve import Resolver
+    from mmaudit.pricing.snapshot_lookups import snapshot_lookups
 
     resolver = Resolver(catalog)
     for entry in catalog.registry.entries:
@@ -422,6 +423,7 @@ def _registry_aliases(catalog: PriceCatalog) -> None:
         if entry.model.model and name not in catalog.aliases and key is not None:
             catalog.aliases[name], catalog.alias_origin[name] = key, entry.origin
     catalog.resolver = Resolver(catalog)  # sees the aliases just added
+    snapshot_lookups().save()  # the next process skips genai-prices' matching for these
 
 
 def _mark_ends(rows: list[RateRow]) -> None:

@@ -95,27 +95,17 @@ class Resolver:
             (info["provider"], info["id"].lower()): key for key, info in (catalog.genai or {}).get("models", {}).items()}
         self.resolve = lru_cache(maxsize=100_000)(self._resolve)  # type: ignore[method-assign]
 
-    _owner_map: dict[int, str] | None = None
-
-    def _owners(self, snapshot: Any) -> dict[int, str]:
-        """id(model object) -> the provider listing it (a fallback provider reuses others' models)."""
-        if self._owner_map is None:
-            self._owner_map = {id(m): p.id for p in snapshot.providers for m in p.models}
-        return self._owner_map
-
     def _genai(self, ref: str, hint: str | None) -> str | None:
         if not self.genai_keys:
             return None
-        from genai_prices.data_snapshot import get_snapshot
+        from mmaudit.pricing.snapshot_lookups import snapshot_lookups
 
-        snapshot = get_snapshot()
+        lookups = snapshot_lookups()
         for provider_id in ([hint, None] if hint else [None]):
-            try:
-                provider, model = snapshot.find_provider_model(ref, None, provider_id, None)
-            except LookupError:
+            match = lookups.find(ref, provider_id)
+            if match is None:
                 continue
-            owner = self._owners(snapshot).get(id(model), provider.id)
-            key = self.genai_keys.get((owner, model.id.lower()))
+            key = self.genai_keys.get(match)
             if key is not None and key in self.keys:
                 return key
         return None

@@ -15,6 +15,7 @@ import pickle
 import re
 from datetime import UTC, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -177,9 +178,21 @@ def _stored_rows_table(rows: list[RateRow]) -> pa.Table:
         with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
         os.replace(partial, path)
+        _prune_rows_tables(path.parent)
     except OSError:
         pass
     return table
+
+
+_KEEP_ROWS_TABLES = 32
+
+
+def _prune_rows_tables(folder: Path) -> None:
+    """Keep the newest few stored rows tables: every distinct set of price files is a table of
+    its own, so without this the cache folder would grow with every table a user ever tried."""
+    stored = sorted(folder.glob("rates-*.arrow"), key=lambda f: f.stat().st_mtime, reverse=True)
+    for stale in stored[_KEEP_ROWS_TABLES:]:
+        stale.unlink(missing_ok=True)
 
 
 def _register_rates(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:

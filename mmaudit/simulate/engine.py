@@ -199,7 +199,7 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
     from every call when there are at most LATENCY_SAMPLE, else from a seeded sample."""
     below = None if records <= LATENCY_SAMPLE else int(LATENCY_SAMPLE / records * 2**64)
     sample = sample_table_sql(policy, options, plan.has_call_hash, below, plan.cuts.has_weight)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sample AS {sample}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _sim_sample AS {sample}")
     replay, params = _replay_sql(policy, options, plan, True, "_sim_sample")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sampled AS SELECT task, answer_tier, latency FROM ({replay})",
                 params)
@@ -209,7 +209,7 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
         SELECT s.task, count(*) FILTER (WHERE s.latency > t.max_latency_ms) AS over, count(*) AS looked_at
         FROM _sim_sampled s LEFT JOIN _sim_tiers t ON t.tier_idx = s.answer_tier GROUP BY s.task""")
     con.execute("DROP TABLE _sim_sampled")
-    con.execute("DROP TABLE _sim_sample")
+    con.execute("DROP VIEW _sim_sample")
 
 
 def _price(con: duckdb.DuckDBPyConnection, base_key: str | None) -> None:
