@@ -47,6 +47,8 @@ tasks:
       - {keywords: [stripes], field: user, weight: 0.2}
       - {feature: instruction_count, min: 1, weight: 0.3}
       - {feature: response_chars, min: 5, weight: 0.1}
+      - {pattern: '(?i)\\d+[^?]{0,50}stripes', prefilter: '(?i)stripes', field: instruction, weight: 0.4}
+      - {pattern: 'zebra', prefilter: 'never-there', field: prompt, weight: 5}
 tag_mappings:
   - {tag: route, pattern: '^/zoo', task: other, confidence: 0.7}
 complexity:
@@ -126,3 +128,21 @@ def test_rules_without_text_cues_or_tag_mappings():
     con.execute("INSERT INTO fast (example_id, user_prompt, n_messages) VALUES (1, 'hi', 3), (2, NULL, 1)")
     ref, fast = _both(con, rules)
     assert fast == ref and [r[1] for r in fast] == ["chat", "chat"] and [r[4] for r in fast] == ["rules", "default"]
+
+
+def test_prefilter_narrows_a_cue_and_is_checked(tmp_path: Path):
+    from mmaudit.errors import ConfigError
+
+    path = tmp_path / "r.yaml"
+    path.write_text("tasks:\n  other:\n    cues:\n      - {pattern: 'zebra', prefilter: 'never-there', weight: 5}\n")
+    con = duckdb.connect()
+    con.execute(FEATURE_DDL.format(table="fast"))
+    con.execute("INSERT INTO fast (example_id, user_prompt) VALUES (1, 'a zebra')")
+    apply_categories(con, "fast", load_rules(path))
+    assert con.execute("SELECT category_source FROM fast").fetchall() != [("rules",)]  # prefilter failed: no cue
+    path.write_text("tasks:\n  other:\n    cues:\n      - {feature: n_tools, min: 1, prefilter: 'x'}\n")
+    with pytest.raises(ConfigError, match="prefilter"):
+        load_rules(path)
+    path.write_text("tasks:\n  other:\n    cues:\n      - {pattern: 'zebra', prefilter: '(?<=z)ebra'}\n")
+    with pytest.raises(ConfigError, match=r"tasks\.other\.cues\.0\.prefilter"):
+        load_rules(path)

@@ -76,6 +76,15 @@ class TextCue:
     column: str
     field: str
     regex: str
+    prefilter: str | None = None
+
+    def sql(self, p: Params) -> str:
+        """The cue's boolean; with a prefilter, the pattern runs only where the prefilter matched
+        (a CASE: DuckDB evaluates its THEN branch for those rows only)."""
+        matches = f"regexp_matches(f_{self.field}, {p.add(self.regex)})"
+        if self.prefilter is None:
+            return matches
+        return f"CASE WHEN regexp_matches(f_{self.field}, {p.add(self.prefilter)}) THEN {matches} ELSE false END"
 
 
 @dataclass
@@ -99,16 +108,19 @@ class _TextCues:
         for cue in cues:
             if cue.pattern is None and cue.keywords is None:
                 continue
-            regex = cue.pattern if cue.pattern is not None else keywords_regex(cue.keywords or [])
-            key = (cue.field, regex)
+            key = self._key(cue)
             if key not in self.by_key:
-                self.by_key[key] = TextCue(f"x{len(self.by_key)}", cue.field, regex)
+                self.by_key[key] = TextCue(f"x{len(self.by_key)}", *key)
         uses = [c.feature for c in cues if c.feature is not None]
         self.needs_instruction_count = "instruction_count" in uses
 
-    def column(self, cue: Cue) -> str:
+    @staticmethod
+    def _key(cue: Cue) -> tuple[str, str, str | None]:
         regex = cue.pattern if cue.pattern is not None else keywords_regex(cue.keywords or [])
-        return self.by_key[(cue.field, regex)].column
+        return cue.field, regex, cue.prefilter
+
+    def column(self, cue: Cue) -> str:
+        return self.by_key[self._key(cue)].column
 
     def levels(self) -> dict[str, list[TextCue]]:
         out: dict[str, list[TextCue]] = {}
@@ -144,7 +156,7 @@ def _level_sql(level: str, cues: list[TextCue], qt: str, needs_instruction_count
             f"SELECT ks, ku, sys || chr(10) || {scan} AS f_prompt, sys || chr(10) || {instr} AS f_instruction "
             f"FROM ({grouped})"
         )
-    cols = [f"regexp_matches(f_{c.field}, {p.add(c.regex)}) AS {c.column}" for c in cues]
+    cols = [f"{c.sql(p)} AS {c.column}" for c in cues]
     if level == "su" and needs_instruction_count:
         head = f"left(f_prompt, {SCAN_HEAD_CHARS})"
         cols.append(

@@ -50,6 +50,10 @@ class Cue(_Strict):
 
     pattern: an RE2 regex searched in `field`; keywords: words or phrases matched case-insensitively
     on word boundaries; feature: a numeric range (min inclusive, max exclusive) or a string value.
+    prefilter (pattern or keywords cues only): a cheaper regex tested first; the cue holds when
+    both match. Give one that every match of the pattern also matches (a literal part of it): the
+    results do not change, and a pattern RE2 scans slowly (bounded gaps like `[^?]{0,200}`)
+    then runs only on the few texts that can match.
     """
 
     weight: float = 1.0
@@ -60,6 +64,7 @@ class Cue(_Strict):
     min: float | None = None
     max: float | None = None
     equals: str | None = None
+    prefilter: str | None = None
     note: str = ""
 
     @model_validator(mode="after")
@@ -67,6 +72,8 @@ class Cue(_Strict):
         kinds = [k for k in ("pattern", "keywords", "feature") if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(f"a cue needs exactly one of pattern, keywords, feature (found {kinds or 'none'})")
+        if self.prefilter is not None and self.feature is not None:
+            raise ValueError("prefilter narrows a pattern or keywords cue, not a feature")
         if self.keywords is not None and not all(k.strip() for k in self.keywords):
             raise ValueError("keywords must be non-empty strings")
         if self.feature is not None:
@@ -213,6 +220,7 @@ def iter_patterns(rules: Rules) -> list[tuple[str, str]]:
     cues = [(f"tasks.{task}.cues.{i}", c) for task, rule in rules.tasks.items() for i, c in enumerate(rule.cues)]
     cues += [(f"complexity.cues.{i}", c) for i, c in enumerate(rules.complexity.cues)]
     found += [(f"{where}.pattern", c.pattern) for where, c in cues if c.pattern]
+    found += [(f"{where}.prefilter", c.prefilter) for where, c in cues if c.prefilter]
     # keywords become one regex too: a huge list can exceed RE2's size limit
     found += [(f"{where}.keywords", keywords_regex(c.keywords)) for where, c in cues if c.keywords]
     return found

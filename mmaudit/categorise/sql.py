@@ -121,7 +121,10 @@ def cue_condition(cue: Cue, p: Params) -> str:
     """A boolean SQL expression for one cue."""
     if cue.pattern is not None or cue.keywords is not None:
         regex = cue.pattern if cue.pattern is not None else keywords_regex(cue.keywords or [])
-        return f"regexp_matches(f_{cue.field}, {p.add(regex)})"
+        matches = f"regexp_matches(f_{cue.field}, {p.add(regex)})"
+        if cue.prefilter is None:
+            return matches
+        return f"(regexp_matches(f_{cue.field}, {p.add(cue.prefilter)}) AND {matches})"
     column = "instruction_count" if cue.feature == "instruction_count" else cue.feature
     if cue.equals is not None:
         return f"{column} = {p.add(cue.equals.lower())}"
