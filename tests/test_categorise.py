@@ -106,6 +106,15 @@ def test_invalid_rules_name_file_and_key(tmp_path: Path, text: str, needle: str)
     assert str(path) in str(err.value) and needle in str(err.value)
 
 
+def test_bundled_rules_compile_in_re2():
+    """Processes skip compiling the bundled rules' regexes at load; this is where they are compiled."""
+    from mmaudit.categorise.rules import check_regexes, iter_patterns
+
+    rules = load_rules()
+    check_regexes(rules, "bundled")  # raises ConfigError naming the key path of any bad regex
+    assert len(iter_patterns(rules)) > 80
+
+
 def test_user_text_is_never_sql(tmp_path: Path):
     rules = tmp_path / "r.yaml"
     rules.write_text("tasks:\n  other:\n    cues:\n      - {keywords: [\"'); DROP TABLE calls_stage; --\"], weight: 9}\n")
