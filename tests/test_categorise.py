@@ -258,7 +258,7 @@ def test_bundled_model_is_used_by_ingest_enricher(tmp_path: Path):
     from mmaudit.categorise import default_model
     from mmaudit.categorise.model import bundled_model_path
 
-    assert bundled_model_path().exists() and bundled_model_path().stat().st_size < 5_000_000
+    assert bundled_model_path().exists() and bundled_model_path().stat().st_size < 6_000_000  # mostly 50k x 10 float64 weights
     model = default_model()
     assert model is not None
     labels, conf = model.predict(["Output exactly one of: billing, tech, sales", "Translate into German: good morning"])

@@ -5,8 +5,8 @@ the rules have categorised the examples, so the features cannot drift apart. `tr
 - the task classifier: word 1-2-gram + char_wb 2-4-gram TF-IDF, then logistic regression;
 - a complexity classifier: a second logistic regression on the same feature matrix (so it costs
   one sparse product per batch at inference, not a second vectoriser);
-- a softmax temperature for the task probabilities, fitted by minimising the log loss of
-  out-of-fold decision values (each fold's model never saw the examples it scores, and the folds
+- a softmax temperature for the task probabilities, fitted by minimising the (sample-weighted)
+  log loss of out-of-fold decision values (each fold's model never saw the examples it scores, and the folds
   hold whole template families out), so `category_confidence` reads as a probability of being right.
 """
 
@@ -137,16 +137,19 @@ def fit_complexity(pipeline: Any, texts: list[str], levels: list[str | None], we
     return lr.fit(x, [levels[i] for i in keep], sample_weight=np.asarray([weights[i] for i in keep], dtype=float))
 
 
-def fit_temperature(decision: np.ndarray, truth: np.ndarray) -> float:
+def fit_temperature(decision: np.ndarray, truth: np.ndarray, weights: np.ndarray | None = None) -> float:
     """The softmax temperature T minimising the log loss of softmax(decision / T) on out-of-fold
-    decision values (rows: examples, columns: classes; truth = column index of the label)."""
+    decision values (rows: examples, columns: classes; truth = column index of the label),
+    each example counted with its sample weight (the fit's weights: hand-written prompts count
+    more than generated ones there, so they do here too)."""
     optimize = _sklearn("scipy.optimize")
+    w = np.ones(len(truth)) if weights is None else np.asarray(weights, dtype=float)
 
     def loss(t: float) -> float:
         z = decision / t
         z = z - z.max(axis=1, keepdims=True)
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return float(-log_p[np.arange(len(truth)), truth].mean())
+        return float(-(w * log_p[np.arange(len(truth)), truth]).sum() / w.sum())
 
     return float(optimize.minimize_scalar(loss, bounds=(0.05, 20.0), method="bounded").x)
 
@@ -209,7 +212,7 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     labelled_cx = [i for i, c in enumerate(levels) if c]
     cx_accuracy = float(np.mean([cx_pred[i] == levels[i] for i in labelled_cx])) if labelled_cx else None
     confusion = metrics.confusion_matrix(labels, list(predicted), labels=classes).tolist()
-    temperature = fit_temperature(decision, truth)
+    temperature = fit_temperature(decision, truth, w)
     fitted = fit_pipeline(texts, labels, data.weights)
     complexity = fit_complexity(fitted, texts, levels, data.weights)
     save_model(Path(out), fitted, classes, complexity, temperature)

@@ -1460,9 +1460,10 @@ def build() -> list[dict]:
 
 
 def _writers() -> list[dict]:
-    """The examples of `writers/*.jsonl`: four writers, each given one style (production apps'
-    templates, end users in chat UIs, non-English and code-mixed, long pasted material under a
-    one-line instruction), writing by hand, independently of each other and of the dev sets. Each
+    """The examples of `writers/*.jsonl`: one file per writer, each given one style (production
+    apps' templates, end users in chat UIs, non-English and code-mixed, long pasted material under
+    a one-line instruction, ... see docs/categorisation.md), writing by hand, independently of each
+    other and of the dev sets. Each
     line keeps its writer's `family` (a scenario and its variants: the CV holds them out together)
     and counts like the other hand-written examples."""
     rows = []
@@ -1490,7 +1491,7 @@ def main() -> None:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} examples ({len(handwritten)} hand-written + {len(generated)} generated"
-          f" + {len(styles)} in other styles + {len(writers)} by thirteen independent writers) to {HERE / 'train_set.jsonl'}")
+          f" + {len(styles)} in other styles + {len(writers)} by {len({w['family'].split(':')[0] for w in writers})} independent writers) to {HERE / 'train_set.jsonl'}")
     if "--model" in sys.argv[1:]:
         from mmaudit.categorise.training import train
 
