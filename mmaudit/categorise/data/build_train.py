@@ -1477,6 +1477,22 @@ def _writers() -> list[dict]:
     return rows
 
 
+def _held_out(rows: list[dict]) -> tuple[list[dict], int]:
+    """The rows minus any whose (system, user) prompt is also in a dev set or the eval set: a
+    writer who never saw those sets can still write the same common question ("what's the
+    difference between a Roth IRA and a traditional IRA?"), and the sets must stay unseen."""
+    from mmaudit.categorise.dataset import example_row, read_examples
+
+    held = {(r["system_prompt"], r["user_prompt"])
+            for name in ("dev_set.jsonl", "dev_set_b.jsonl", "eval_set.jsonl") for r in read_examples(HERE / name)}
+    def prompt(row: dict, i: int) -> tuple[str | None, str | None]:
+        example = example_row(row, i)
+        return example["system_prompt"], example["user_prompt"]
+
+    kept = [row for i, row in enumerate(rows) if prompt(row, i) not in held]
+    return kept, len(rows) - len(kept)
+
+
 def main() -> None:
     handwritten = [json.loads(line) for line in (HERE / "train_handwritten.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     for row in handwritten:  # realistic, untemplated: they count 3x in the model's fit (chosen on the dev split)
@@ -1485,13 +1501,13 @@ def main() -> None:
     from mmaudit.categorise.data.build_styles import build as build_styles
 
     styles = build_styles()
-    writers = _writers()
+    writers, dropped = _held_out(_writers())
     rows = handwritten + generated + styles + writers
     with open(HERE / "train_set.jsonl", "w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} examples ({len(handwritten)} hand-written + {len(generated)} generated"
-          f" + {len(styles)} in other styles + {len(writers)} by {len({w['family'].split(':')[0] for w in writers})} independent writers) to {HERE / 'train_set.jsonl'}")
+          f" + {len(styles)} in other styles + {len(writers)} by {len({w['family'].split(':')[0] for w in writers})} independent writers; {dropped} of theirs left out: the same prompt as a dev or eval set example) to {HERE / 'train_set.jsonl'}")
     if "--model" in sys.argv[1:]:
         from mmaudit.categorise.training import train
 
