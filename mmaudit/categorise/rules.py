@@ -135,7 +135,7 @@ class Complexity(_Strict):
 class ModelOptions(_Strict):
     """When a trained model's prediction replaces the rules' answer."""
 
-    min_confidence: float = Field(0.6, ge=0, le=1)
+    min_confidence: float = Field(0.0, ge=0, le=1)  # as the bundled rules set it (docs/categorisation.md)
 
 
 class Rules(_Strict):
