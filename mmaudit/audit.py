@@ -20,7 +20,7 @@ from mmaudit.render_html import Chart, ChartedReport
 from mmaudit.report.build import period_data
 from mmaudit.period import Period
 from mmaudit.report.scope import Scope, fetch
-from mmaudit.report.tiers import tier_source
+from mmaudit.report.tiers import policy_keys, tier_source
 
 SIMPLE_LEVELS = ("simple", "moderate")
 PRICE_LEVEL_TIERS = ("budget", "standard", "premium", "unpriced")
@@ -93,7 +93,7 @@ BREAKDOWN_COLUMNS = [
 def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedReport:
     """The breakdown table and the premium-for-simple headline for one period."""
     check_premium_tiers(options)
-    scope = Scope(options.period.start, options.period.end, options.tiers)
+    scope = Scope(options.period.start, options.period.end, options.tiers, policy_keys(con, options.tiers))
     premium = list(options.premium_tiers)
     head = headline(con, scope, premium)
     rows = fetch(con, *scope.sql(_BREAKDOWN_SQL, [premium]))

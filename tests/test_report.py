@@ -296,3 +296,25 @@ def test_csv_has_every_table(con):
     text = render_to_string(build_report(con, july(by=parse_dimensions("tier"))), OutputFormat.csv)
     assert "# Spend and volume by tier" in text and "tier,calls,successful_calls" in text
     assert "premium,2,1,1000,0,500,0.300000" in text
+
+
+def test_policy_tiers_resolve_names_with_the_users_price_tables(tmp_path):
+    """A policy may name a model by an alias only the user's --prices table defines."""
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("effective_from: 2025-01-01\nsource: test\ncurrency: USD\nmodels:\n  house-model:\n"
+                      "    provider: openai\n    aliases: [house-model-alias]\n    input: 1\n    output: 2\n")
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nname: p\ntiers:\n  top:\n    models: [house-model-alias]\n  cheap:\n"
+                      "    models: [gpt-4o-mini]\nroutes:\n  - default: top\n")
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps({
+        "id": f"chatcmpl-{i}", "object": "chat.completion", "created": 1751364000 + i, "model": "house-model",
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}],
+    }) + "\n" for i in range(3)))
+    db = str(tmp_path / "x.duckdb")
+    assert runner.invoke(app, ["ingest", str(log), "--db", db, "--prices", str(prices), "--no-model"]).exit_code == 0
+    done = runner.invoke(app, ["report", "--db", db, "--policy", str(policy), "--prices", str(prices), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    by_tier = json.loads(done.stdout)["utilisation"]["by_tier"]
+    assert [(r["tier"], r["calls"]) for r in by_tier] == [("top", 3)]  # not "unassigned": the alias is the user's

@@ -18,7 +18,7 @@ from mmaudit.report.reliability import reliability_section
 from mmaudit.report.scope import Dimension, Scope
 from mmaudit.report.section import Section
 from mmaudit.report.spend import compare_section, spend_section
-from mmaudit.report.tiers import tier_source
+from mmaudit.report.tiers import policy_keys, tier_source
 from mmaudit.report.utilisation import utilisation_section
 
 
@@ -58,12 +58,13 @@ def build_sections(con: duckdb.DuckDBPyConnection, options: ReportOptions) -> tu
     period = options.period
     if options.compare_previous and not period.bounded:
         period = bound_by_data(con, period)
-    scope = Scope(period.start, period.end, options.tiers)
+    keys = policy_keys(con, options.tiers)
+    scope = Scope(period.start, period.end, options.tiers, keys)
     sections = [summary_section(con, scope, f"KPIs — {period.describe()}"),
                 spend_section(con, scope, options.by, options.every)]
     if options.compare_previous:
         previous = period.previous()
-        both = Scope(previous.start, period.end, options.tiers)
+        both = Scope(previous.start, period.end, options.tiers, keys)
         assert period.start is not None
         sections.append(compare_section(con, both, period.start, options.by, previous.label))
     sections += [by_task_section(con, scope), utilisation_section(con, scope), errors_section(con, scope),

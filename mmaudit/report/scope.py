@@ -78,9 +78,10 @@ class Scope:
     start: datetime | None = None
     end: datetime | None = None
     tiers: dict[str, str] | None = None
+    tier_keys: tuple[str | None, ...] | None = None  # each policy name's price key (tiers.policy_keys)
 
     def cte(self) -> tuple[str, list[Any]]:
-        tier_sql, params = tier_cte(self.tiers)
+        tier_sql, params = tier_cte(self.tiers, self.tier_keys)
         policy = self.tiers is not None
         fallback = "'unassigned'" if policy else "'unpriced'"
         # A policy's names match calls through mmaudit.modelref (as simulate does): the logged model

@@ -13,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from mmaudit.policy import load_policy
 
 BUDGET_BELOW_USD = 0.6
@@ -46,19 +48,30 @@ def read_policy_tiers(path: str | Path) -> dict[str, str]:
     return mapping
 
 
-def _keys(mapping: dict[str, str]) -> list[str | None]:
-    """Each policy name's price key, through the one resolver simulate uses (mmaudit.modelref)."""
-    from mmaudit.modelref import resolve_offline
+def policy_keys(con: duckdb.DuckDBPyConnection, mapping: dict[str, str] | None) -> tuple[str | None, ...] | None:
+    """Each policy name's price key, through the one resolver simulate uses (mmaudit.modelref):
+    with the prices registered on `con` when there are (`report` registers the user's `--prices`
+    there, so a name only a user's table knows resolves), else with the bundled tables."""
+    if mapping is None:
+        return None
+    from mmaudit.modelref import lookup, resolve_offline
 
-    keys = resolve_offline(mapping)
-    return [keys.get(name) for name in mapping]
+    registered = con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'mm_model_key'").fetchall()[0][0]
+    keys = lookup(con, mapping) if registered else resolve_offline(mapping)
+    return tuple(keys.get(name) for name in mapping)
 
 
-def tier_cte(mapping: dict[str, str] | None) -> tuple[str, list[Any]]:
-    """The `tier_map(tier_model, tier)` CTE and its parameters (policy names are bound, never pasted)."""
+def tier_cte(mapping: dict[str, str] | None, keys: tuple[str | None, ...] | None = None) -> tuple[str, list[Any]]:
+    """The `tier_map(tier_model, tier)` CTE and its parameters (policy names are bound, never pasted);
+    `keys`: each name's price key (`policy_keys`), resolved with the bundled prices when omitted."""
     if mapping is None:
         return PRICE_LEVEL_TIERS_SQL, []
-    return POLICY_TIERS_SQL, [list(mapping), list(mapping.values()), _keys(mapping), list(mapping)]
+    if keys is None:
+        from mmaudit.modelref import resolve_offline
+
+        resolved = resolve_offline(mapping)
+        keys = tuple(resolved.get(name) for name in mapping)
+    return POLICY_TIERS_SQL, [list(mapping), list(mapping.values()), list(keys), list(mapping)]
 
 
 def tier_source(mapping: dict[str, str] | None) -> str:
