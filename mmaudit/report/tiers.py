@@ -54,10 +54,19 @@ def policy_keys(con: duckdb.DuckDBPyConnection, mapping: dict[str, str] | None) 
     there, so a name only a user's table knows resolves), else with the bundled tables."""
     if mapping is None:
         return None
-    from mmaudit.modelref import lookup, resolve_offline
+    from mmaudit.modelref import lookup
 
     registered = con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'mm_model_key'").fetchall()[0][0]
-    keys = lookup(con, mapping) if registered else resolve_offline(mapping)
+    if not registered:
+        return _bundled_keys(mapping)
+    keys = lookup(con, mapping)
+    return tuple(keys.get(name) for name in mapping)
+
+
+def _bundled_keys(mapping: dict[str, str]) -> tuple[str | None, ...]:
+    from mmaudit.modelref import resolve_offline
+
+    keys = resolve_offline(mapping)
     return tuple(keys.get(name) for name in mapping)
 
 
@@ -66,11 +75,7 @@ def tier_cte(mapping: dict[str, str] | None, keys: tuple[str | None, ...] | None
     `keys`: each name's price key (`policy_keys`), resolved with the bundled prices when omitted."""
     if mapping is None:
         return PRICE_LEVEL_TIERS_SQL, []
-    if keys is None:
-        from mmaudit.modelref import resolve_offline
-
-        resolved = resolve_offline(mapping)
-        keys = tuple(resolved.get(name) for name in mapping)
+    keys = _bundled_keys(mapping) if keys is None else keys
     return POLICY_TIERS_SQL, [list(mapping), list(mapping.values()), list(keys), list(mapping)]
 
 
