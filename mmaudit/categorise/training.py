@@ -2,9 +2,10 @@
 
 The model text of each example is built by the same SQL as inference (`sql.model_text_sql`) after
 the rules have categorised the examples, so the features cannot drift apart. `train` fits:
-- the task classifier: word 1-2-gram + char_wb 2-4-gram TF-IDF, then logistic regression;
-- a complexity classifier: a second logistic regression on the same feature matrix (so it costs
-  one sparse product per batch at inference, not a second vectoriser);
+- the task classifier: word 1-2-gram + char_wb 2-4-gram TF-IDF, then naive-Bayes-weighted logistic
+  regression (`nblr.py`: it generalises better to unseen writers than plain logistic regression);
+- a complexity classifier: a second NB-LR on the same feature matrix (so it costs one sparse
+  product per batch at inference, not a second vectoriser);
 - a softmax temperature for the task probabilities, fitted by minimising the (sample-weighted)
   log loss of out-of-fold decision values (each fold's model never saw the examples it scores, and the folds
   hold whole template families out), so `category_confidence` reads as a probability of being right.
@@ -56,25 +57,29 @@ class TrainReport:
 
 @dataclass
 class Labelled:
-    """Model texts with their labels, plus the optional complexity, `weight` and `family` of each line."""
+    """Model texts with their labels, plus the optional complexity, `weight`, `family` and
+    `author` of each line."""
 
     texts: list[str]
     labels: list[str]
     weights: list[float]
     families: list[str | None]
     complexities: list[str | None] | None = None
+    authors: list[str | None] | None = None
 
 
-def _line_extras(path: Path) -> tuple[list[float], list[str | None]]:
-    """`weight` (default 1) and `family` of each non-empty line, in file order (as example_id)."""
+def _line_extras(path: Path) -> tuple[list[float], list[str | None], list[str | None]]:
+    """`weight` (default 1), `family` and `author` of each non-empty line, in file order (as example_id)."""
     weights: list[float] = []
     families: list[str | None] = []
+    authors: list[str | None] = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line.strip():
             obj = json.loads(line)
             weights.append(float(obj.get("weight", 1.0)))
             families.append(obj.get("family"))
-    return weights, families
+            authors.append(obj.get("author"))
+    return weights, families, authors
 
 
 def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT_VERSION) -> Labelled:
@@ -100,23 +105,23 @@ def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT
         ).fetchall()
     finally:
         con.close()
-    weights, families = _line_extras(path)
-    return Labelled([r[0] for r in rows], [r[1] for r in rows], weights, families, [r[2] for r in rows])
+    weights, families, authors = _line_extras(path)
+    return Labelled([r[0] for r in rows], [r[1] for r in rows], weights, families, [r[2] for r in rows], authors)
 
 
 def _pipeline() -> Any:
-    """Word 1-2-grams plus character 2-4-grams (robust to typos and non-English), then LR."""
+    """Word 1-2-grams plus character 2-4-grams (robust to typos and non-English), then NB-LR."""
+    from mmaudit.categorise.nblr import NBLogisticRegression
+
     pipeline = _sklearn("sklearn.pipeline")
     text = _sklearn("sklearn.feature_extraction.text")
-    linear = _sklearn("sklearn.linear_model")
     features = pipeline.FeatureUnion(
         [
             ("words", text.TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=20000)),
             ("chars", text.TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, max_features=30000)),
         ]
     )
-    lr = linear.LogisticRegression(C=TASK_C, max_iter=2000, class_weight="balanced")
-    return pipeline.Pipeline([("features", features), ("lr", lr)])
+    return pipeline.Pipeline([("features", features), ("lr", NBLogisticRegression(C=TASK_C))])
 
 
 def fit_pipeline(texts: list[str], labels: list[str], weights: list[float] | None = None) -> Any:
@@ -126,14 +131,15 @@ def fit_pipeline(texts: list[str], labels: list[str], weights: list[float] | Non
 
 
 def fit_complexity(pipeline: Any, texts: list[str], levels: list[str | None], weights: list[float]) -> Any:
-    """Logistic regression for the complexity level on the pipeline's own feature matrix (lines
-    without a complexity label are left out); None when fewer than two levels are present."""
+    """NB-LR for the complexity level on the pipeline's own feature matrix (lines without a
+    complexity label are left out); None when fewer than two levels are present."""
+    from mmaudit.categorise.nblr import NBLogisticRegression
+
     keep = [i for i, c in enumerate(levels) if c]
     if len({levels[i] for i in keep}) < 2:
         return None
-    linear = _sklearn("sklearn.linear_model")
     x = pipeline[:-1].transform([texts[i] for i in keep])
-    lr = linear.LogisticRegression(C=COMPLEXITY_C, max_iter=2000, class_weight="balanced")
+    lr = NBLogisticRegression(C=COMPLEXITY_C)
     return lr.fit(x, [levels[i] for i in keep], sample_weight=np.asarray([weights[i] for i in keep], dtype=float))
 
 
@@ -155,13 +161,18 @@ def fit_temperature(decision: np.ndarray, truth: np.ndarray, weights: np.ndarray
 
 
 def cv_splits(data: Labelled, folds: int) -> tuple[int, list[tuple[np.ndarray, np.ndarray]]]:
-    """k-fold splits; when the lines carry a `family` (template), whole families are held out
-    (GroupKFold), so the CV figure measures generalisation to unseen templates."""
+    """k-fold splits; when the lines carry an `author` or a `family` (template), whole authors and
+    families are held out (GroupKFold; a line's author wins over its family), so the CV figure
+    measures generalisation to people and templates the fold's model never saw. Holding whole
+    authors out is what chose the task head (NB-LR over plain logistic regression) and what fits
+    the temperature: the dev sets and real traffic are written by other people."""
     selection = _sklearn("sklearn.model_selection")
     labels = data.labels
     classes = sorted(set(labels))
-    if any(f is not None for f in data.families):
-        groups = [f if f is not None else f"line{i}" for i, f in enumerate(data.families)]
+    authors = data.authors or [None] * len(labels)
+    if any(f is not None for f in data.families) or any(a is not None for a in authors):
+        groups = [f"author:{a}" if a is not None else f if f is not None else f"line{i}"
+                  for i, (a, f) in enumerate(zip(authors, data.families))]
         k = max(2, min(folds, len(set(groups))))
         return k, list(selection.GroupKFold(n_splits=k).split(data.texts, labels, groups))
     smallest = min(labels.count(c) for c in classes)

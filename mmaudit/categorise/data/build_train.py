@@ -1464,14 +1464,15 @@ def _writers() -> list[dict]:
     apps' templates, end users in chat UIs, non-English and code-mixed, long pasted material under
     a one-line instruction, ... see docs/categorisation.md), writing by hand, independently of each
     other and of the dev sets. Each
-    line keeps its writer's `family` (a scenario and its variants: the CV holds them out together)
-    and counts like the other hand-written examples."""
+    line keeps its writer as `author` (the CV holds each writer out whole: the dev sets are other
+    people's writing) and its scenario as `family`, and counts like the other hand-written examples."""
     rows = []
     for path in sorted((HERE / "writers").glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
                 row["family"] = f"{path.stem}:{row.get('family') or len(rows)}"
+                row["author"] = path.stem
                 row["weight"] = HANDWRITTEN_WEIGHT
                 rows.append(row)
     return rows

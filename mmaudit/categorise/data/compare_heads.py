@@ -1,0 +1,79 @@
+"""Which classifier heads the bundled model uses: plain vs NB-weighted logistic regression.
+
+    python -m mmaudit.categorise.data.compare_heads [--folds 5]
+
+Both candidates read the same TF-IDF features (`training._pipeline`'s FeatureUnion) and are
+scored by the training corpus's cross-validation with whole writers held out (`training.cv_splits`:
+a line's `author` is its group). That is the only figure the choice was made on: the dev sets and
+the eval set are other people's writing and are never read here. Printed per head: accuracy over
+all lines and over the writers' lines alone (the least templated, closest to production prompts).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mmaudit.categorise.model import _sklearn
+from mmaudit.categorise.nblr import NBLogisticRegression
+from mmaudit.categorise.training import COMPLEXITY_C, TASK_C, Labelled, _pipeline, cv_splits, labelled_texts
+
+HERE = Path(__file__).resolve().parent
+
+
+def _heads() -> dict[str, tuple[Any, Any]]:
+    """name -> (task head, complexity head), unfitted."""
+    linear = _sklearn("sklearn.linear_model")
+
+    def lr(c: float) -> Any:
+        return linear.LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+
+    return {"logistic regression": (lr(TASK_C), lr(COMPLEXITY_C)),
+            "NB-LR (bundled)": (NBLogisticRegression(C=TASK_C), NBLogisticRegression(C=COMPLEXITY_C))}
+
+
+def out_of_fold(data: Labelled, folds: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each head's out-of-fold task and complexity predictions (features fitted per fold)."""
+    base = _sklearn("sklearn.base")
+    _k, splits = cv_splits(data, folds)
+    labels = np.asarray(data.labels, dtype=object)
+    levels = np.asarray([c or "" for c in (data.complexities or [None] * len(labels))], dtype=object)
+    weights = np.asarray(data.weights)
+    heads = _heads()
+    out = {name: (np.empty(len(labels), dtype=object), np.empty(len(labels), dtype=object)) for name in heads}
+    for fit_idx, test_idx in splits:
+        features = _pipeline()[:-1]
+        x_fit = features.fit_transform([data.texts[i] for i in fit_idx])
+        x_test = features.transform([data.texts[i] for i in test_idx])
+        graded = levels[fit_idx] != ""
+        for name, (task_head, cx_head) in heads.items():
+            task = base.clone(task_head).fit(x_fit, labels[fit_idx], sample_weight=weights[fit_idx])
+            cx = base.clone(cx_head).fit(x_fit[graded], levels[fit_idx][graded], sample_weight=weights[fit_idx][graded])
+            out[name][0][test_idx] = task.predict(x_test)
+            out[name][1][test_idx] = cx.predict(x_test)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=HERE / "train_set.jsonl")
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args(argv)
+    data = labelled_texts(args.set)
+    labels = np.asarray(data.labels, dtype=object)
+    levels = np.asarray([c or "" for c in (data.complexities or [None] * len(labels))], dtype=object)
+    writer = np.asarray([a is not None for a in (data.authors or [None] * len(labels))])
+    graded = levels != ""
+    print(f"{len(labels)} lines, {int(writer.sum())} by writers; {args.folds} folds, whole writers held out")
+    print(f"{'head':<22}{'task':>8}{'writers':>9}{'complexity':>12}{'writers':>9}")
+    for name, (task, cx) in out_of_fold(data, args.folds).items():
+        ok, ok_cx = task == labels, cx == levels
+        print(f"{name:<22}{ok.mean():>8.1%}{ok[writer].mean():>9.1%}{ok_cx[graded].mean():>12.1%}"
+              f"{ok_cx[graded & writer].mean():>9.1%}")
+
+
+if __name__ == "__main__":
+    main()
