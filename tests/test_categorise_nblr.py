@@ -8,9 +8,9 @@ from scipy import sparse
 
 pytest.importorskip("sklearn")
 
-from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.linear_model import LogisticRegression
 
-from mmaudit.categorise.nblr import NBLogisticRegression  # noqa: E402
+from mmaudit.categorise.nblr import NBLogisticRegression
 
 # four documents, three features; the third feature appears twice in document 0 (counts are binarised)
 X = sparse.csr_matrix(np.array([[1.0, 0.0, 2.0], [1.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 1.0]]))

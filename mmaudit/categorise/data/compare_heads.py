@@ -19,7 +19,14 @@ import numpy as np
 
 from mmaudit.categorise.model import _sklearn
 from mmaudit.categorise.nblr import NBLogisticRegression
-from mmaudit.categorise.training import COMPLEXITY_C, TASK_C, Labelled, _pipeline, cv_splits, labelled_texts
+from mmaudit.categorise.training import (
+    COMPLEXITY_C,
+    TASK_C,
+    Labelled,
+    _pipeline,
+    cv_splits,
+    labelled_texts,
+)
 
 HERE = Path(__file__).resolve().parent
 
