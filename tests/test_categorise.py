@@ -150,12 +150,12 @@ def test_model_text_carries_the_rules_answer(tmp_path: Path):
     data = tmp_path / "l.jsonl"
     data.write_text("\n".join(json.dumps(x) for x in [
         {"user": "Translate into Spanish: the store opens at nine", "task": "translation", "output_tokens": 12},
-        {"user": "zzz qqq", "task": "other", "weight": 3, "family": "gen:1"},
+        {"user": "zzz qqq", "task": "other", "weight": 3, "family": "gen:1", "author": "ana"},
     ]))
     got = labelled_texts(data)
     assert "zzrule_translation zzsrc_rules" in got.texts[0] and "zzout1" in got.texts[0]
     assert "zzsrc_default" in got.texts[1]
-    assert got.weights == [1.0, 3.0] and got.families == [None, "gen:1"]
+    assert got.weights == [1.0, 3.0] and got.families == [None, "gen:1"] and got.authors == [None, "ana"]
 
 
 def test_cv_holds_whole_template_families_out(tmp_path: Path):
@@ -168,6 +168,26 @@ def test_cv_holds_whole_template_families_out(tmp_path: Path):
     assert k == 5
     for fit, dev in splits:
         assert not {families[i] for i in fit} & {families[i] for i in dev}
+
+
+def test_cv_holds_whole_authors_out_over_their_families(tmp_path: Path):
+    """A writer's lines never straddle a fold, whatever their families; lines without an author
+    are still grouped by family."""
+    pytest.importorskip("sklearn")
+    from mmaudit.categorise.training import Labelled, cv_splits
+
+    n = 60
+    authors = [f"w{i % 6}" if i < 36 else None for i in range(n)]
+    families = [f"f{i % 9}" for i in range(n)]  # every writer's lines span several families
+    data = Labelled([f"text {i}" for i in range(n)], ["a", "b", "c"] * 20, [1.0] * n, families, authors=authors)
+    k, splits = cv_splits(data, 5)
+    assert k == 5
+    def unauthored(idx) -> set[str]:
+        return {families[i] for i in idx if authors[i] is None}
+
+    for fit, dev in splits:
+        assert not {authors[i] for i in fit if authors[i]} & {authors[i] for i in dev if authors[i]}
+        assert not unauthored(fit) & unauthored(dev)
 
 
 def test_version_1_models_still_load_and_apply(tmp_path: Path):
