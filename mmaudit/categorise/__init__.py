@@ -59,7 +59,7 @@ _NOTE: list[str] = []
 
 @functools.lru_cache(maxsize=1)
 def default_model() -> ModelBase | None:
-    """The TF-IDF + logistic-regression model bundled with the package (trained on
+    """The TF-IDF + NB-weighted logistic-regression model bundled with the package (trained on
     `data/train_set.jsonl`, stored as arrays), or None - with the reason in `default_model_note()` -
     when its file is missing or cannot be read. Loaded once, lazily (~0.05 s); the rules alone are
     used when it is None.

@@ -2,13 +2,13 @@
 
 Why: loading the joblib model imported scikit-learn (~1 s, most of it scipy.stats) and unpickled
 its objects (~1 s more) in every ingest that saw a prompt, and a pickle runs code when loaded. A
-fitted TF-IDF + logistic-regression model is only data: each vectoriser's vocabulary, idf and
+fitted TF-IDF + linear model (logistic regression or `nblr.py`'s NB-LR) is only data: each vectoriser's vocabulary, idf and
 settings, and the classifiers' coefficients. `to_arrays` takes them from the fitted objects once,
 `np.savez_compressed` stores them (loaded with `allow_pickle=False`: no code runs), and
 `ArrayModel` applies them with numpy and `scipy.sparse` in ~0.1 s of loading.
 
 The features are `features.py`'s exact TF-IDF counts; this module applies sublinear tf, idf and
-the l2 norm as `TfidfTransformer` does, and the decision values as `LogisticRegression` does, so
+the l2 norm as `TfidfTransformer` does, and the decision values as the fitted head does, so
 the probabilities equal scikit-learn's to rounding (tests/test_categorise_arrays.py).
 """
 
@@ -52,7 +52,7 @@ def _part_arrays(prefix: str, vec: Any) -> dict[str, np.ndarray]:
 
 
 def to_arrays(pipeline: Any, complexity: Any, temperature: float, text_version: int) -> dict[str, np.ndarray]:
-    """A fitted (FeatureUnion of plain TF-IDF vectorisers, LogisticRegression) pipeline and its
+    """A fitted (FeatureUnion of plain TF-IDF vectorisers, linear head) pipeline and its
     complexity head as arrays. Raises InputError for anything else (it could not be reproduced)."""
     from mmaudit.categorise.features import FastFeatures
 
@@ -162,7 +162,7 @@ class ArrayModel(ModelBase):
         return blocks
 
     def _decisions(self, blocks: list[sparse.csr_matrix]) -> list[np.ndarray]:
-        """Decision values of each head (task, then complexity) as LogisticRegression computes
+        """Decision values of each head (task, then complexity) as the fitted heads compute
         them: one sparse product per block for all heads' columns together."""
         z = self._intercepts.copy()
         for block, coef_t in zip(blocks, self._coef_t):

@@ -1,4 +1,4 @@
-"""Applying a trained categoriser: TF-IDF + logistic regression for the task (and, format 3, the
+"""Applying a trained categoriser: TF-IDF + a linear head for the task (and, format 3, the
 complexity), with calibrated probabilities; training lives in `training.py`.
 
 The model only sees what the rules see (scanned prompt text plus shape tokens, built by the same
@@ -90,10 +90,10 @@ class ModelBase:
 class TrainedModel(ModelBase):
     """A fitted pipeline plus the label set; applies itself to a calls table in batches.
 
-    Format 3 adds two things on the same feature matrix: `complexity`, a second logistic
-    regression that predicts the complexity level (the rules' level is one of its features), and
+    Format 3 adds two things on the same feature matrix: `complexity`, a second linear head
+    that predicts the complexity level (the rules' level is one of its features), and
     `temperature`, the softmax temperature that calibrates the task probabilities (fitted on
-    family-held-out predictions at training time, see `training.fit_temperature`)."""
+    author- and family-held-out predictions at training time, see `training.fit_temperature`)."""
 
     def __init__(self, pipeline: Any, labels: list[str], text_version: int = FORMAT_VERSION,
                  complexity: Any = None, temperature: float = 1.0):

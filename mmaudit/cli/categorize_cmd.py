@@ -83,7 +83,7 @@ def train_cmd(
     folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Train a TF-IDF + logistic regression model, store it beside the database, print CV accuracy.
+    """Train a TF-IDF + NB-weighted logistic regression model, store it beside the database, print CV accuracy.
 
     Needs scikit-learn: pip install 'scikit-learn>=1.9,<1.10'.
     """
