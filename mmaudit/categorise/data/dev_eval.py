@@ -1,11 +1,12 @@
-"""The honest dev figure: rules + model on held-out TEMPLATE FAMILIES of the training corpus.
+"""The honest dev figure: rules + model on held-out WRITERS and TEMPLATE FAMILIES of the corpus.
 
     python mmaudit/categorise/data/dev_eval.py [--thresholds 0,0.3,0.5] [--folds 5]
 
-The corpus (`train_set.jsonl`) records the template family of each generated example (`family`:
-generator and call site); hand-written examples are each their own family. GroupKFold holds whole
-families out: for each fold a model is trained on the other folds (same weights and features as the
-bundled model) and the real `apply_categories` (rules, then the model at each `model.min_confidence`)
+The corpus (`train_set.jsonl`) records the writer of each writer's line (`author`) and the template
+family of each generated example (`family`: generator and call site); other hand-written examples
+are each their own family. GroupKFold holds whole writers and families out (`training.cv_splits`):
+for each fold a model is trained on the other folds (same weights and features as the bundled
+model) and the real `apply_categories` (rules, then the model at each `model.min_confidence`)
 categorises the held-out fold. Reported: task and complexity accuracy over all folds, and over the
 hand-written examples alone (the least templated, closest to production prompts). The evaluation set
 is never read here: thresholds and features are chosen on these figures.
