@@ -4,8 +4,9 @@ Why: Wang & Manning's NBSVM ("Baselines and Bigrams", ACL 2012) scales each feat
 by its naive-Bayes log-count ratio before a linear classifier is fitted, so words that tell one
 class from the rest start out louder than words every class uses. On this project's corpus it
 generalises better to writers the model never saw: with whole writers held out, the plain
-multinomial logistic regression gets 83.5% of their prompts' tasks right and NB-LR 85.3-85.8%
-(docs/categorisation.md, "Model choice").
+multinomial logistic regression gets 83.8% of their prompts' tasks right and NB-LR 85.2%, and
+79.2% against 81.1% of their complexity levels (37 writers; `data/compare_heads.py`, and
+docs/categorisation.md, "The heads").
 
 How: one binary logistic regression per class (one-vs-rest) on X · diag(r_c), where r_c is the
 log ratio of the class's and the other classes' feature frequencies (features present or not,

@@ -8,7 +8,8 @@ the rules have categorised the examples, so the features cannot drift apart. `tr
   product per batch at inference, not a second vectoriser);
 - a softmax temperature for the task probabilities, fitted by minimising the (sample-weighted)
   log loss of out-of-fold decision values (each fold's model never saw the examples it scores, and the folds
-  hold whole template families out), so `category_confidence` reads as a probability of being right.
+  hold whole writers and template families out), so `category_confidence` reads as a probability of
+  being right on prompts by people the model never saw.
 """
 
 from __future__ import annotations
