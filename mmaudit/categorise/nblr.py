@@ -40,8 +40,9 @@ class NBLogisticRegression(_base.ClassifierMixin, _base.BaseEstimator):
     def log_count_ratio(self, x: sparse.csr_matrix, positive: np.ndarray) -> np.ndarray:
         """r = log((p / |p|₁) / (q / |q|₁)) over binarised features: p counts the documents of the
         class that hold each feature, q those of the other classes, each plus `alpha`."""
-        present = x.copy()
-        present.data[:] = 1.0
+        return self._ratio(_presence(x), positive)
+
+    def _ratio(self, present: sparse.csr_matrix, positive: np.ndarray) -> np.ndarray:
         p = np.asarray(present[positive].sum(axis=0)).ravel() + self.alpha
         q = np.asarray(present[~positive].sum(axis=0)).ravel() + self.alpha
         return np.log((p / p.sum()) / (q / q.sum()))
@@ -51,10 +52,11 @@ class NBLogisticRegression(_base.ClassifierMixin, _base.BaseEstimator):
         x = sparse.csr_matrix(x)
         y = np.asarray(y, dtype=object)
         self.classes_ = np.asarray(sorted(set(y.tolist())), dtype=object)
+        present = _presence(x)  # once, not per class
         coef, intercept = [], []
         for c in self.classes_:
             positive = y == c
-            r = self.log_count_ratio(x, positive)
+            r = self._ratio(present, positive)
             lr = linear.LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight="balanced")
             lr.fit(x @ sparse.diags(r), positive, sample_weight=sample_weight)
             coef.append(r * lr.coef_.ravel())
@@ -75,3 +77,10 @@ class NBLogisticRegression(_base.ClassifierMixin, _base.BaseEstimator):
 
     def predict(self, x: Any) -> np.ndarray:
         return self.classes_[self.decision_function(x).argmax(axis=1)]
+
+
+def _presence(x: sparse.csr_matrix) -> sparse.csr_matrix:
+    """A copy of `x` with every stored value set to 1 (the feature is present in the document)."""
+    present = x.copy()
+    present.data[:] = 1.0
+    return present
