@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import sparse
+from scipy import sparse, special
 
 from mmaudit.categorise.model import _sklearn
 
@@ -70,10 +70,7 @@ class NBLogisticRegression(_base.ClassifierMixin, _base.BaseEstimator):
         return np.asarray(x @ self.coef_.T) + self.intercept_
 
     def predict_proba(self, x: Any) -> np.ndarray:
-        z = self.decision_function(x)
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return e / e.sum(axis=1, keepdims=True)
+        return special.softmax(self.decision_function(x), axis=1)
 
     def predict(self, x: Any) -> np.ndarray:
         return self.classes_[self.decision_function(x).argmax(axis=1)]
