@@ -29,7 +29,6 @@ from pathlib import Path
 SEED = 20240605
 HANDWRITTEN_WEIGHT = 3
 HERE = Path(__file__).resolve().parent
-LABEL_CHECKS = HERE / "label_checks.jsonl"
 R = random.Random(SEED)
 
 
@@ -1467,43 +1466,16 @@ def _writers() -> list[dict]:
     other and of the dev sets. Each
     line keeps its writer as `author` (the CV holds each writer out whole: the dev sets are other
     people's writing) and its scenario as `family`, and counts like the other hand-written examples."""
-    checks = _label_checks()
     rows = []
     for path in sorted((HERE / "writers").glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
                 row["family"] = f"{path.stem}:{row.get('family') or len(rows)}"
                 row["author"] = path.stem
                 row["weight"] = HANDWRITTEN_WEIGHT
-                _apply_check(row, checks.pop((path.stem, number), None), path, number)
                 rows.append(row)
-    if checks:
-        raise ValueError(f"{LABEL_CHECKS.name}: no writer line for {sorted(checks)[:3]}")
     return rows
-
-
-def _label_checks() -> dict[tuple[str, int], dict]:
-    """Corrections of writers' labels from the blind label check (docs/categorisation.md, "Label
-    check"), keyed by (writer, line number in the writer's file)."""
-    if not LABEL_CHECKS.exists():
-        return {}
-    found = {}
-    for line in LABEL_CHECKS.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            check = json.loads(line)
-            found[(check["author"], int(check["line"]))] = check
-    return found
-
-
-def _apply_check(row: dict, check: dict | None, path: Path, number: int) -> None:
-    """Give `row` the checked labels; a check whose `writer` labels are not the line's own is stale
-    (the writer's file changed since the check) and stops the build rather than mislabel a line."""
-    if check is None:
-        return
-    if (row["task"], row.get("complexity")) != (check["writer"]["task"], check["writer"]["complexity"]):
-        raise ValueError(f"{LABEL_CHECKS.name}: {path.name} line {number} no longer has the labels the check saw")
-    row["task"], row["complexity"] = check["task"], check["complexity"]
 
 
 def _held_out(rows: list[dict]) -> tuple[list[dict], int]:
