@@ -49,3 +49,27 @@ def test_report_prints_each_pair(capsys: pytest.CaptureFixture[str]) -> None:
     assert "author vs ann1           99.6%     84.0%" in out
     assert "author vs ann2           99.6%     86.0%" in out
     assert "author vs model" in out and "ann1 vs ann2" in out
+
+
+def test_disputes_count_whom_the_annotator_sides_with() -> None:
+    def rec(writer: str, model: str, annotator: str) -> dict:
+        return {k: {"task": v, "complexity": "simple"} for k, v in
+                (("writer", writer), ("model", model), ("annotator", annotator))}
+
+    records = [rec("qa", "code", "qa"), rec("qa", "code", "code"), rec("qa", "chat", "writing"), rec("qa", "qa", "code")]
+    assert ag.disputes(records, "task") == {"writer": 1, "model": 1, "neither": 1}  # the last is no dispute
+    assert ag.disputes(records, "complexity") == {}
+
+
+def test_shipped_writers_check_is_a_record_of_disputes() -> None:
+    records = [json.loads(line) for line in (ag.ANNOTATIONS / "writers_check.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 4398
+    files: dict[str, list[str]] = {}
+    for r in records:
+        if r["author"] not in files:
+            files[r["author"]] = (ag.HERE / "writers" / f"{r['author']}.jsonl").read_text(encoding="utf-8").splitlines()
+        line = json.loads(files[r["author"]][r["line"] - 1])  # the writer's own line, as checked
+        assert (line["task"], line["complexity"]) == (r["writer"]["task"], r["writer"]["complexity"])
+        assert r["model"]["task"] != r["writer"]["task"] or r["model"]["complexity"] != r["writer"]["complexity"]
+        assert {r[k]["task"] for k in ("writer", "model", "annotator")} <= TASKS
+    assert sum(ag.disputes(records, "task").values()) == 2163

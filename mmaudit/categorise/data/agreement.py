@@ -10,6 +10,12 @@ one `{"id", "task", "complexity"}` per line, in the set's line order. They were 
 tune anything. Printed per set: the share of lines on which each pair of labellers (the set's
 author, each annotator, the bundled model) gives the same task and the same complexity, and the
 complexity confusion of the set's author against each annotator and the model.
+
+The same annotators' brief also checked the writers' own labels: `annotations/writers_check.jsonl`
+holds the 4,398 writer lines whose label (task or complexity) the model got wrong when their
+writer was held out of the fit (the cross-validation of `compare_heads`), each labelled blind by
+one of six annotators. Printed: on how many of those disputes the annotator sides with the writer,
+with the model, or with neither, so a model error can be told from a labelling slip.
 """
 
 from __future__ import annotations
@@ -96,6 +102,31 @@ def labellers(name: str) -> dict[str, Labels]:
     return found
 
 
+def disputes(records: list[dict], key: str) -> Counter[str]:
+    """Of the records where the model's `key` (task or complexity) differs from the writer's: how
+    many the annotator gives the writer's label, the model's, or a third one."""
+    sides: Counter[str] = Counter()
+    for r in records:
+        writer, model, annotator = r["writer"][key], r["model"][key], r["annotator"][key]
+        if model != writer:
+            sides["writer" if annotator == writer else "model" if annotator == model else "neither"] += 1
+    return sides
+
+
+def print_writers_check(path: Path = ANNOTATIONS / "writers_check.jsonl") -> None:
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    print(f"writers' lines the held-out model disputes ({len(records)}): the blind annotator sides with")
+    for key in ("task", "complexity"):
+        sides = disputes(records, key)
+        n = sum(sides.values())
+        shares = ", ".join(f"{who} {sides[who]} ({sides[who] / n:.1%})" for who in ("writer", "model", "neither"))
+        print(f"  {key:<11}{n:>5} disputed: {shares}")
+        moves = Counter((r["writer"][key], r["model"][key]) for r in records
+                        if r["writer"][key] != r["model"][key] == r["annotator"][key])
+        print("    where it sides with the model (writer's -> model's):",
+              ", ".join(f"{a} -> {b} {k}" for (a, b), k in moves.most_common(4)))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", default=list(SETS), help="dev sets with annotations (default: both)")
@@ -109,6 +140,7 @@ def main(argv: list[str] | None = None) -> None:
         print("  complexity, author's level (rows) against (columns simple/moderate/complex):")
         for other in (k for k in labels if k != "author"):
             print(f"    {other:<8}{complexity_confusion(labels['author'], labels[other])}")
+    print_writers_check()
 
 
 if __name__ == "__main__":
