@@ -161,3 +161,42 @@ def test_an_azure_stream_s_empty_id_prompt_filter_chunk_is_not_a_call(db, tmp_pa
     (file,) = db.ingest(write_jsonl(tmp_path / "azure.jsonl", lines)).files
     assert (file.loaded, file.skipped, file.quarantined) == (1, 2, 0)
     assert [(c["call_id"], c["output_tokens"]) for c in rows(db.con, TOTALS)] == [("chatcmpl-Z", 8)]
+
+
+@pytest.mark.parametrize("chunk_lines", [1, 2, 3, 5, 7])
+def test_an_anthropic_stream_cut_by_a_chunk_boundary_loads_as_from_a_whole_file(tmp_path, monkeypatch, chunk_lines):
+    """A large file is read in chunks; a `message_delta` whose `message_start` lies in an earlier
+    chunk still takes its id, model and input-side counts from it (the start is carried to the next
+    chunk as context), so the stream is one call with its final usage, whatever the chunk size. The
+    second stream has no events between its start and delta, and the third carries none of its
+    input-side counts on the delta."""
+    from mmaudit.ingest import IngestOptions, ingest_paths, reading
+    from tests.conftest import Loaded
+
+    start, delta = anthropic_stream("msg_01C", {"input_tokens": 7, "output_tokens": 1}, {"output_tokens": 99})[0::6][:2]
+    lines = [*anthropic_stream("msg_01A", {"input_tokens": 25, "output_tokens": 1, "service_tier": "standard"},
+                               {"output_tokens": 15}),
+             start, delta, {"type": "message_stop"},
+             *anthropic_stream("msg_01B", {"input_tokens": 12, "output_tokens": 1, "cache_read_input_tokens": 900},
+                               {"output_tokens": 420})]
+    log = write_jsonl(tmp_path / "sse.jsonl", lines)
+
+    def ingest(db: str, chunked: bool) -> tuple:
+        if chunked:
+            monkeypatch.setattr(reading, "CHUNK_LINES", chunk_lines)
+            monkeypatch.setattr(reading, "_BATCH_ROWS", 1)
+        loaded = Loaded(tmp_path / db)
+        try:
+            (file,) = ingest_paths(loaded.con, [str(log)], IngestOptions()).files
+            return ((file.records, file.loaded, file.duplicates, file.upgraded, file.skipped, file.quarantined,
+                     file.conflicting_ids), rows(loaded.con, TOTALS))
+        finally:
+            loaded.con.close()
+            monkeypatch.undo()
+
+    whole, chunked = ingest("whole.duckdb", False), ingest("chunked.duckdb", True)
+    assert whole[0] == (19, 3, 3, 0, 13, 0, 0)
+    assert [(c["call_id"], c["model"], c["input_tokens"], c["output_tokens"]) for c in whole[1]] == [
+        ("msg_01A", "claude-sonnet-4-5-20250929", 25, 15), ("msg_01B", "claude-sonnet-4-5-20250929", 912, 420),
+        ("msg_01C", "claude-sonnet-4-5-20250929", 7, 99)]
+    assert chunked == whole

@@ -17,8 +17,9 @@ model and input-side counts it lacks from the latest `message_start` before it (
 line numbers: events of one stream are written in order, one stream at a time), so both records
 are versions of one call and the pipeline keeps the delta's final usage (mmaudit/conflicts.py).
 Content-block events, `ping` and `message_stop` are skipped. The window is this format's alone,
-so plain Messages logs do not pay for it. (A delta whose `message_start` lies in the previous
-chunk of a very large file gets no id and loads as a call of its own.)
+so plain Messages logs do not pay for it. In a file read in several chunks, the latest
+`message_start` of a chunk is carried to the head of the next one (`carry`), so a delta whose
+start lies in the previous chunk still finds it.
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ STREAM = LogFormat(
     detect=f"(r.type IN ({', '.join(repr(e) for e in _STREAM_EVENTS)}) OR (r.type = 'error' AND r.error.type IS NOT NULL))",
     detect_hint="stream events with `type` message_start, message_delta, content_block_delta, ...",
     skip=f"(r.type IN {_NOT_CALLS})",
+    carry="r.type = 'message_start'",
     columns={
         "call_id": f"coalesce(r.message.id, {_from_start('r.message.id')})",
         "ts": "mm_ts(r.timestamp)",

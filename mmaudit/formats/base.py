@@ -80,6 +80,11 @@ class LogFormat:
     keep:        SQL predicate over an exploded item `r`: which items are calls.
     refuse:      set for files that are recognisably NOT call logs (a batch INPUT file): ingest
                  fails with this message instead of loading or quarantining every line.
+    carry:       SQL predicate over `r` for records that later records read through a window over
+                 line numbers (a stream's opening event, whose id and model its final event
+                 inherits): the latest such record of each chunk of a large file is read again, as
+                 context only, at the head of the next chunk, so a stream cut by a chunk boundary
+                 loads as it does from a whole file. It is neither stored nor counted twice.
     """
 
     name: str
@@ -98,6 +103,7 @@ class LogFormat:
     item_structure: Mapping[str, Any] | None = None
     keep: str = "true"
     refuse: str | None = None
+    carry: str | None = None
 
     def structure_json(self) -> str:
         return json.dumps(self.structure)

@@ -16,10 +16,11 @@ from mmaudit.formats import LogFormat, by_name, macros
 from mmaudit.ingest.committing import FileWriter
 from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_part
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
-from mmaudit.ingest.fingerprint import Fingerprint, fingerprint, loaded_before
 from mmaudit.ingest.discovery import discover
+from mmaudit.ingest.fingerprint import Fingerprint, fingerprint, loaded_before
 from mmaudit.ingest.reading import LineReader, ReadAgain, ReadMode
 from mmaudit.ingest.staging import (
+    Carry,
     IdOccurrences,
     drop_staging,
     estimate_tokens,
@@ -157,10 +158,10 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
     last_line = 0
     scratch = Path(tempfile.mkdtemp(prefix="mmaudit-ingest-"))  # owner-only; holds one chunk at a time
     try:
-        ids = IdOccurrences(con)
+        ids, carry = IdOccurrences(con), Carry()
         for chunk in reader.chunks():
             last_line = max(last_line, chunk.last_line_no)
-            stats = stage_chunk(con, chunk, fmt, forced, ids)
+            stats = stage_chunk(con, chunk, fmt, forced, ids, carry)
             result.records += stats.records
             if options.on_records:
                 options.on_records(path, result.records)

@@ -46,17 +46,18 @@ class ChunkStats:
 
 
 def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat, forced: bool,
-                ids: IdOccurrences) -> ChunkStats:
+                ids: IdOccurrences, carry: Carry | None = None) -> ChunkStats:
     """Build _staged (canonical rows), _quarantined (line_no, reason, format) and _skipped.
 
     The usual file is all one format: its lines are parsed once, straight from the chunk. Only
-    the lines the primary format does not recognise are parsed again, format by format.
+    the lines the primary format does not recognise are parsed again, format by format. `carry`
+    holds the record an earlier chunk hands on to this one (`LogFormat.carry`).
     """
     con.register("_raw", chunk.lines)
     _quarantine_non_objects(con, chunk.last_line_no if chunk.last else -1)
     con.execute("CREATE OR REPLACE TEMP TABLE _skipped (line_no BIGINT)")
     source = f"(SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw WHERE line <> {_EXCLUDED} AND {_OBJECT})"
-    _stage_format(con, primary, source, first=True)
+    _stage_format(con, primary, source, first=True, carry=carry if primary.carry else None)
     leftover = con.execute("SELECT count(*) FROM _pending").fetchall()[0][0]
     for fmt in [] if forced or not leftover else [f for f in FORMATS if f is not primary and not f.refuse]:
         _stage_format(con, fmt, "_pending", first=False)
@@ -97,7 +98,8 @@ def _quarantine_non_objects(con: duckdb.DuckDBPyConnection, last_line_no: int) -
     )
 
 
-def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *, first: bool) -> None:
+def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *, first: bool,
+                  carry: Carry | None = None) -> None:
     """Parse `source` lines as `fmt`: records to _staged, bad values to _quarantined, lines that
     are the format's but not calls to _skipped, and lines it does not recognise to _pending."""
     # The first pass reads the whole chunk: copying every line into _parsed is dear, so it is
@@ -116,8 +118,13 @@ def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *
     if bad:
         con.execute(f"INSERT INTO _quarantined SELECT line_no, reason, '{fmt.name}' FROM ({fmt.checks_sql('_parsed')})")
         con.execute("DELETE FROM _parsed WHERE line_no IN (SELECT line_no FROM _quarantined)")
+    if carry is not None:
+        carry.attach(con, fmt)
     verb = "CREATE OR REPLACE TEMP TABLE _staged AS" if first else "INSERT INTO _staged"
     con.execute(f"{verb} {fmt.projection_sql('_parsed')}")
+    if carry is not None:
+        carry.detach(con)
+        carry.take(con, fmt)
     if fmt.explode is not None:
         # Detected lines that yielded no call (exploded into no kept item) are skipped.
         con.execute(
@@ -127,6 +134,37 @@ def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *
     elif fmt.skip != "false":
         # One record per line: the detected lines the format skips are exactly those not staged.
         con.execute(f"INSERT INTO _skipped SELECT line_no FROM _parsed WHERE ({fmt.detect}) AND coalesce({fmt.skip}, false)")
+
+
+class Carry:
+    """The record a chunk hands on to the next (`LogFormat.carry`): its line number and text.
+
+    `attach` puts it in _parsed ahead of the chunk's own records, so the format's window over line
+    numbers sees it as it would in a whole file; `detach` takes it out of _parsed and _staged again
+    (it was stored, quarantined or skipped with its own chunk); `take` keeps the chunk's latest
+    carried record, or the one before when the chunk has none."""
+
+    def __init__(self) -> None:
+        self.line_no: int | None = None
+        self.line: str | None = None
+
+    def attach(self, con: duckdb.DuckDBPyConnection, fmt: LogFormat) -> None:
+        if self.line_no is not None:
+            con.execute("INSERT INTO _parsed SELECT $n, $line, from_json($line, $structure)",
+                        {"n": self.line_no, "line": self.line, "structure": fmt.structure_json()})
+
+    def detach(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.line_no is not None:
+            con.execute("DELETE FROM _staged WHERE source_line = $n", {"n": self.line_no})
+            con.execute("DELETE FROM _parsed WHERE line_no = $n", {"n": self.line_no})
+
+    def take(self, con: duckdb.DuckDBPyConnection, fmt: LogFormat) -> None:
+        latest = con.execute(
+            f"""SELECT line_no, ltrim(line, chr(65279)) FROM _raw
+            WHERE line_no = (SELECT max(line_no) FROM _parsed WHERE coalesce({fmt.detect}, false) AND coalesce({fmt.carry}, false))"""
+        ).fetchall()
+        if latest:
+            self.line_no, self.line = latest[0]
 
 
 class IdOccurrences:
