@@ -58,10 +58,10 @@ class ChartedReport(Report):
 
 
 _CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;max-width:1200px;color:#222;padding:0 1rem}
 h1{font-size:1.5rem}h2{font-size:1.1rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
-th,td{padding:.25rem .6rem;border-bottom:1px solid #ddd}th{background:#f4f4f4;text-align:left;vertical-align:bottom;max-width:9em}
+th,td{padding:.25rem .5rem;border-bottom:1px solid #ddd}th{background:#f4f4f4;text-align:left;vertical-align:bottom;max-width:7.5em}
 td:first-child{white-space:nowrap}.scroll{overflow-x:auto;max-width:100%}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}
 tr.total td{font-weight:bold;border-top:2px solid #888}

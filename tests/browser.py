@@ -1,5 +1,5 @@
 """Check an mmaudit HTML page in headless Chromium: it renders, no two chart labels overlap, no
-label leaves its chart; and keep a screenshot.
+label leaves its chart, which tables scroll sideways in a 1280 px window; and keep a screenshot.
 
     python -m tests.browser report.html [--screenshot report.png]
 
@@ -21,6 +21,8 @@ from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--hide-scrollbars"]
+
+WINDOW = "1280,2000"  # a laptop's browser window: the check and the screenshot see the page at this width
 
 _CHECK_JS = r"""
 (function () {
@@ -65,6 +67,11 @@ _CHECK_JS = r"""
   const firstTable = document.querySelector("table"), firstChart = document.querySelector("svg");
   result.headline_first = !!firstTable && (!firstChart ||
     (firstTable.compareDocumentPosition(firstChart) & Node.DOCUMENT_POSITION_FOLLOWING) > 0);
+  // tables wider than their box (they scroll sideways): the first header of each
+  result.scrolling = [...document.querySelectorAll("table")]
+    .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
+    .map(t => (t.querySelector("th") || {}).textContent || "");
+  result.headline_fits = !!firstTable && firstTable.scrollWidth <= firstTable.parentElement.clientWidth + 1;
   const pre = document.createElement("pre");
   pre.id = "mmaudit-check";
   pre.textContent = JSON.stringify(result);
@@ -92,13 +99,13 @@ def check_page(page: Path, screenshot: Path | None = None) -> dict:
         checked = Path(tmp) / "checked.html"
         text = page.read_text(encoding="utf-8")
         checked.write_text(text.replace("</body>", f"<script>{_CHECK_JS}</script></body>"), encoding="utf-8")
-        done = _run(browser, ["--dump-dom", checked.as_uri()], str(Path(tmp) / "profile"))
+        done = _run(browser, [f"--window-size={WINDOW}", "--dump-dom", checked.as_uri()], str(Path(tmp) / "profile"))
         marker = done.stdout.split('<pre id="mmaudit-check">', 1)
         if len(marker) < 2:
             raise RuntimeError(f"the page did not render: {done.stderr[-500:]}")
         result = json.loads(html.unescape(marker[1].split("</pre>", 1)[0]))
         if screenshot is not None:
-            shot = _run(browser, ["--window-size=1280,2000", f"--screenshot={screenshot}", page.resolve().as_uri()],
+            shot = _run(browser, [f"--window-size={WINDOW}", f"--screenshot={screenshot}", page.resolve().as_uri()],
                         str(Path(tmp) / "profile2"))
             result["screenshot"] = str(screenshot) if screenshot.exists() else f"failed: {shot.stderr[-300:]}"
     return result

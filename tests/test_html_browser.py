@@ -1,5 +1,6 @@
-"""The HTML pages in a real browser (Debian's Chromium, headless): each renders, its headline
-table comes before the charts, no two chart labels overlap and none leaves its chart; a
+"""The HTML pages in a real browser (Debian's Chromium, headless, a 1280 px window): each renders,
+its headline table comes before the charts and fits the window without a sideways scroll, no two
+chart labels overlap and none leaves its chart; a
 screenshot of each is kept (in MMAUDIT_SCREENSHOTS when set, else the test's tmp dir)."""
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def test_page_renders_headline_first_without_overlapping_labels(pages: dict[str,
     result = check_page(pages[name], shots / f"{name}.png")
     assert result["svgs"] >= 1 and result["texts"] > 10, result
     assert result["headline_first"], result
+    assert result["headline_fits"], result["scrolling"]  # the headline table needs no sideways scroll at 1280 px
     assert result["overlaps"] == [], result["overlaps"][:5]
     assert result["outside"] == [], result["outside"][:5]
     assert Path(result["screenshot"]).stat().st_size > 10_000
