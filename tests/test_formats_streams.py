@@ -130,27 +130,31 @@ def test_versions_spread_over_chunks_store_what_a_whole_file_stores(tmp_path, mo
     """A stream whose chunks fall in different chunks of a big file: the later chunk's more complete
     version replaces the row stored from the earlier chunk, and it is not counted as upgraded
     (nothing was stored before this file)."""
+    log = write_jsonl(tmp_path / "chunks.jsonl", [*oai_stream("chatcmpl-A", 1200, 40, cached=1024),
+                                                  *oai_stream("chatcmpl-B", 30, 300, reasoning=256)])
+    whole, chunked = (_ingest_in_chunks(tmp_path, monkeypatch, log, n) for n in (None, chunk_lines))
+    assert chunked == whole
+    assert whole[0][1:5] == (2, 8, 0, 0) and [c["output_tokens"] for c in whole[1]] == [40, 300]
+
+
+def _ingest_in_chunks(tmp_path, monkeypatch, log, chunk_lines: int | None) -> tuple:
+    """(file counts: records, loaded, duplicates, upgraded, conflicting ids, skipped, quarantined;
+    stored rows) of ingesting `log` into a new database, read in chunks of `chunk_lines` lines
+    (None: the usual chunk size, i.e. the whole file at once)."""
     from mmaudit.ingest import IngestOptions, ingest_paths, reading
     from tests.conftest import Loaded
 
-    log = write_jsonl(tmp_path / "chunks.jsonl", [*oai_stream("chatcmpl-A", 1200, 40, cached=1024),
-                                                  *oai_stream("chatcmpl-B", 30, 300, reasoning=256)])
-
-    def ingest(db: str, chunked: bool) -> tuple:
-        if chunked:
-            monkeypatch.setattr(reading, "CHUNK_LINES", chunk_lines)
-            monkeypatch.setattr(reading, "_BATCH_ROWS", 1)
-        loaded = Loaded(tmp_path / db)
-        try:
-            (file,) = ingest_paths(loaded.con, [str(log)], IngestOptions()).files
-            return (file.loaded, file.duplicates, file.upgraded, file.conflicting_ids), rows(loaded.con, TOTALS)
-        finally:
-            loaded.con.close()
-            monkeypatch.undo()
-
-    whole, chunked = ingest("whole.duckdb", False), ingest("chunked.duckdb", True)
-    assert chunked == whole
-    assert whole[0] == (2, 8, 0, 0) and [c["output_tokens"] for c in whole[1]] == [40, 300]
+    if chunk_lines is not None:
+        monkeypatch.setattr(reading, "CHUNK_LINES", chunk_lines)
+        monkeypatch.setattr(reading, "_BATCH_ROWS", 1)
+    loaded = Loaded(tmp_path / f"chunks-{chunk_lines}.duckdb")
+    try:
+        (file,) = ingest_paths(loaded.con, [str(log)], IngestOptions()).files
+        return ((file.records, file.loaded, file.duplicates, file.upgraded, file.conflicting_ids, file.skipped,
+                 file.quarantined), rows(loaded.con, TOTALS))
+    finally:
+        loaded.con.close()
+        monkeypatch.undo()
 
 
 def test_an_azure_stream_s_empty_id_prompt_filter_chunk_is_not_a_call(db, tmp_path):
@@ -170,9 +174,6 @@ def test_an_anthropic_stream_cut_by_a_chunk_boundary_loads_as_from_a_whole_file(
     chunk as context), so the stream is one call with its final usage, whatever the chunk size. The
     second stream has no events between its start and delta, and the third carries none of its
     input-side counts on the delta."""
-    from mmaudit.ingest import IngestOptions, ingest_paths, reading
-    from tests.conftest import Loaded
-
     start, delta = anthropic_stream("msg_01C", {"input_tokens": 7, "output_tokens": 1}, {"output_tokens": 99})[0::6][:2]
     lines = [*anthropic_stream("msg_01A", {"input_tokens": 25, "output_tokens": 1, "service_tier": "standard"},
                                {"output_tokens": 15}),
@@ -180,22 +181,8 @@ def test_an_anthropic_stream_cut_by_a_chunk_boundary_loads_as_from_a_whole_file(
              *anthropic_stream("msg_01B", {"input_tokens": 12, "output_tokens": 1, "cache_read_input_tokens": 900},
                                {"output_tokens": 420})]
     log = write_jsonl(tmp_path / "sse.jsonl", lines)
-
-    def ingest(db: str, chunked: bool) -> tuple:
-        if chunked:
-            monkeypatch.setattr(reading, "CHUNK_LINES", chunk_lines)
-            monkeypatch.setattr(reading, "_BATCH_ROWS", 1)
-        loaded = Loaded(tmp_path / db)
-        try:
-            (file,) = ingest_paths(loaded.con, [str(log)], IngestOptions()).files
-            return ((file.records, file.loaded, file.duplicates, file.upgraded, file.skipped, file.quarantined,
-                     file.conflicting_ids), rows(loaded.con, TOTALS))
-        finally:
-            loaded.con.close()
-            monkeypatch.undo()
-
-    whole, chunked = ingest("whole.duckdb", False), ingest("chunked.duckdb", True)
-    assert whole[0] == (19, 3, 3, 0, 13, 0, 0)
+    whole, chunked = (_ingest_in_chunks(tmp_path, monkeypatch, log, n) for n in (None, chunk_lines))
+    assert whole[0] == (19, 3, 3, 0, 0, 13, 0)
     assert [(c["call_id"], c["model"], c["input_tokens"], c["output_tokens"]) for c in whole[1]] == [
         ("msg_01A", "claude-sonnet-4-5-20250929", 25, 15), ("msg_01B", "claude-sonnet-4-5-20250929", 912, 420),
         ("msg_01C", "claude-sonnet-4-5-20250929", 7, 99)]
