@@ -17,7 +17,7 @@ TASKS = {"classification", "extraction", "summarization", "translation", "qa", "
 def test_agreement_counts_task_and_complexity_separately() -> None:
     a = [("qa", "simple"), ("code", "moderate"), ("chat", "simple"), ("writing", "complex")]
     b = [("qa", "moderate"), ("code", "moderate"), ("qa", "simple"), ("writing", "complex")]
-    pair = ag.agreement("x", a, "y", b)
+    pair = ag.agreement(a, b)
     assert (pair.task, pair.complexity) == (0.75, 0.75)
     assert ag.complexity_confusion(a, b) == [[1, 1, 0], [0, 1, 0], [0, 0, 1]]
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from mmaudit.categorise.apply import apply_categories
 from mmaudit.categorise.dataset import load_examples
 from mmaudit.categorise.rules import load_rules
 from mmaudit.errors import InputError
+from mmaudit.jsonl import json_objects
 
 HERE = Path(__file__).resolve().parent
 ANNOTATIONS = HERE / "annotations"
@@ -48,15 +48,13 @@ Labels = list[tuple[str, str | None]]
 class Agreement:
     """Two labellers' shares of lines with the same task and the same complexity."""
 
-    first: str
-    second: str
     task: float
     complexity: float
 
 
 def read_annotations(path: Path, n: int) -> Labels:
     """An annotator's labels; an error names the file when it does not cover the set line by line."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [obj for _, obj in json_objects(path)]
     if len(rows) != n:
         raise InputError(f"{path}: {len(rows)} labels for a set of {n} lines")
     ids = [int(r["id"][1:]) for r in rows]
@@ -79,11 +77,10 @@ def authors_and_model(set_path: Path) -> tuple[Labels, Labels]:
     return [(r[0], r[1]) for r in rows], [(r[2], r[3]) for r in rows]
 
 
-def agreement(first: str, a: Labels, second: str, b: Labels) -> Agreement:
+def agreement(a: Labels, b: Labels) -> Agreement:
     """Shares of lines where `a` and `b` give the same task, and the same complexity."""
     n = len(a)
-    return Agreement(first, second, sum(x[0] == y[0] for x, y in zip(a, b)) / n,
-                     sum(x[1] == y[1] for x, y in zip(a, b)) / n)
+    return Agreement(sum(x[0] == y[0] for x, y in zip(a, b)) / n, sum(x[1] == y[1] for x, y in zip(a, b)) / n)
 
 
 def complexity_confusion(truth: Labels, other: Labels) -> list[list[int]]:
@@ -114,7 +111,7 @@ def disputes(records: list[dict], key: str) -> Counter[str]:
 
 
 def print_writers_check(path: Path = ANNOTATIONS / "writers_check.jsonl") -> None:
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = [obj for _, obj in json_objects(path)]
     print(f"writers' lines the held-out model disputes ({len(records)}): the blind annotator sides with")
     for key in ("task", "complexity"):
         sides = disputes(records, key)
@@ -135,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         labels = labellers(name)
         print(f"{name} ({len(labels['author'])} lines)      task  complexity")
         for (x, a), (y, b) in itertools.combinations(labels.items(), 2):
-            pair = agreement(x, a, y, b)
+            pair = agreement(a, b)
             print(f"  {x + ' vs ' + y:<22}{pair.task:>8.1%}{pair.complexity:>10.1%}")
         print("  complexity, author's level (rows) against (columns simple/moderate/complex):")
         for other in (k for k in labels if k != "author"):
