@@ -4,7 +4,7 @@
 
 Runs `ingest_paths` as `mmaudit ingest` does (categorisation and pricing included) on a new
 database, with the connection wrapped so each `execute` is timed, and the model's Python work
-(`predict_all`: features, TF-IDF, the two heads) timed apart. Prints the statements that took the
+(`predict_all`: features, TF-IDF, the two heads; `prepare`: the concept tokens) timed apart. Prints the statements that took the
 most time in all (grouped by their first 90 characters: the same statement of every chunk adds
 up), the model's share, and what is left (reading lines into Arrow, Python glue). The README's
 performance section quotes this for the 100k-call files of `benchmarks/run.py`.
@@ -21,6 +21,7 @@ from typing import Any
 
 SQL_TIME: dict[str, float] = defaultdict(float)
 MODEL_TIME = [0.0, 0]
+CONCEPT_TIME = [0.0]
 
 
 class TimedConnection:
@@ -64,6 +65,16 @@ def _instrument() -> None:
             MODEL_TIME[0] += time.perf_counter() - start
             MODEL_TIME[1] += len(texts)
 
+    untimed_prepare = ModelBase.prepare
+
+    def prepare(self: Any, texts: list[str]) -> list[str]:
+        start = time.perf_counter()
+        try:
+            return untimed_prepare(self, texts)
+        finally:
+            CONCEPT_TIME[0] += time.perf_counter() - start
+
+    ModelBase.prepare = prepare  # type: ignore[method-assign]
     for cls in _subclasses(ModelBase):
         if "predict_all" in vars(cls):
             cls._untimed_predict_all = vars(cls)["predict_all"]  # type: ignore[attr-defined]
@@ -103,7 +114,8 @@ def main() -> None:
     for text, seconds in sorted(SQL_TIME.items(), key=lambda kv: -kv[1])[: args.top]:
         print(f"{seconds:8.2f}  {seconds / total:6.1%}  SQL: {text}")
     print(f"{MODEL_TIME[0]:8.2f}  {MODEL_TIME[0] / total:6.1%}  categoriser model (Python): {MODEL_TIME[1]:,} distinct texts")
-    rest = total - sql_total - MODEL_TIME[0]
+    print(f"{CONCEPT_TIME[0]:8.2f}  {CONCEPT_TIME[0] / total:6.1%}  concept tokens (Python, format-4 model)")
+    rest = total - sql_total - MODEL_TIME[0] - CONCEPT_TIME[0]
     print(f"{sql_total:8.2f}  {sql_total / total:6.1%}  all SQL statements")
     print(f"{rest:8.2f}  {rest / total:6.1%}  the rest (opening the database, loading rules and prices, reading lines"
           " into Arrow, fetching the model's texts, Python glue)")

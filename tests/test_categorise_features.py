@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("sklearn")
 
 from mmaudit.categorise import features
+from mmaudit.categorise.concepts import default_tagger
 from mmaudit.categorise.features import FastFeatures
 from mmaudit.categorise.model import TrainedModel
 from mmaudit.categorise.training import fit_complexity, fit_pipeline, labelled_texts
@@ -31,7 +32,8 @@ def model():
     data = labelled_texts(eval_set_path().with_name("train_handwritten.jsonl"))
     pipeline = fit_pipeline(data.texts, data.labels, data.weights)
     head = fit_complexity(pipeline, data.texts, data.complexities, data.weights)
-    return TrainedModel(pipeline, sorted(set(data.labels)), complexity=head, temperature=0.87)
+    return TrainedModel(pipeline, sorted(set(data.labels)), complexity=head, temperature=0.87,
+                        concepts=default_tagger())
 
 
 def _texts() -> list[str]:
@@ -105,7 +107,7 @@ def test_arrays_model_gives_the_pipelines_answers(model, tmp_path):
     from mmaudit.categorise.arrays import load_arrays, save_arrays, to_arrays
 
     path = tmp_path / "m.npz"
-    save_arrays(path, to_arrays(model.pipeline, model.complexity, model.temperature, model.text_version))
+    save_arrays(path, to_arrays(model.pipeline, model.complexity, model.temperature, model.text_version, model.concepts))
     arrays = load_arrays(path)
     texts = _texts()
     want_labels, want_conf, want_cx = model.predict_all(texts)
@@ -120,8 +122,10 @@ def test_bundled_model_loads_without_scikit_learn():
     import subprocess
     import sys
 
+    text = ("ss\\nqqtranslate qqto qqFrench: qqhello zzturns1 zztools0 zzfmtnone zzrule_translation zzsrc_rules"
+            " zzrconf3 zzoutna zzcx_simple zzulen0 zzslen0")  # a model text as `model_text_sql` builds it
     code = ("import sys; from mmaudit.categorise import default_model; m = default_model(); "
-            "print(m is not None, m.predict(['translate to French: hello'])[0][0], 'sklearn' in sys.modules)")
+            f"print(m is not None, m.predict(m.prepare(['{text}']))[0][0], 'sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "translation", "False"]
 
@@ -132,7 +136,7 @@ def test_arrays_model_same_answers_in_small_batches_and_after_memo_resets(model,
     from mmaudit.categorise.arrays import load_arrays, save_arrays, to_arrays
 
     path = tmp_path / "m.npz"
-    save_arrays(path, to_arrays(model.pipeline, model.complexity, model.temperature, model.text_version))
+    save_arrays(path, to_arrays(model.pipeline, model.complexity, model.temperature, model.text_version, model.concepts))
     texts = _texts()[:300] + EDGE_CASES
     whole = load_arrays(path).predict_all(texts)
     monkeypatch.setattr(features, "WORD_MEMO_LIMIT", 50)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from mmaudit.categorise.concepts import ConceptTagger
 from mmaudit.categorise.features import _CharWbNgrams, _WordNgrams
 from mmaudit.categorise.model import ModelBase
 from mmaudit.errors import InputError
@@ -51,9 +52,11 @@ def _part_arrays(prefix: str, vec: Any) -> dict[str, np.ndarray]:
     }
 
 
-def to_arrays(pipeline: Any, complexity: Any, temperature: float, text_version: int) -> dict[str, np.ndarray]:
-    """A fitted (FeatureUnion of plain TF-IDF vectorisers, linear head) pipeline and its
-    complexity head as arrays. Raises InputError for anything else (it could not be reproduced)."""
+def to_arrays(pipeline: Any, complexity: Any, temperature: float, text_version: int,
+              concepts: ConceptTagger | None = None) -> dict[str, np.ndarray]:
+    """A fitted (FeatureUnion of plain TF-IDF vectorisers, linear head) pipeline, its complexity
+    head and (text version 4) its concept lexicon as arrays. Raises InputError for anything else
+    (it could not be reproduced)."""
     from mmaudit.categorise.features import FastFeatures
 
     union, lr = pipeline.steps[0][1], pipeline.steps[-1][1]
@@ -67,6 +70,10 @@ def to_arrays(pipeline: Any, complexity: Any, temperature: float, text_version: 
     }
     for i, (_name, vec) in enumerate(union.transformer_list):
         out.update(_part_arrays(f"part{i}", vec))
+    if text_version >= 4:
+        if concepts is None:
+            raise InputError("a text-version-4 model is stored with its concept lexicon; none was given")
+        out.update(concepts.to_arrays())
     if complexity is not None:
         out.update({"cx_classes": np.asarray(complexity.classes_).astype(str), "cx_coef": complexity.coef_,
                     "cx_intercept": complexity.intercept_})
@@ -106,6 +113,9 @@ class ArrayModel(ModelBase):
         self.labels = [str(x) for x in arrays["task_classes"]]
         self.text_version = int(arrays["text_version"])
         self.temperature = float(arrays["temperature"])
+        self.concepts = ConceptTagger.from_arrays(arrays) if "concept_terms" in arrays else None
+        if self.text_version >= 4 and self.concepts is None:
+            raise InputError("a text-version-4 model file must hold its concept lexicon")
         self._parts: list[tuple[Any, np.ndarray, bool, int]] = []  # counter, idf, sublinear tf, width
         for i in range(int(arrays["parts"])):
             vocab = arrays[f"part{i}_vocabulary"].tolist()

@@ -19,6 +19,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from mmaudit.categorise.concepts import ConceptTagger
 from mmaudit.categorise.sql import model_text_sql, quote_table
 from mmaudit.errors import InputError, MmauditError
 
@@ -26,7 +27,8 @@ MODEL_FILENAME = "mmaudit.categoriser.npz"
 LEGACY_MODEL_FILENAME = "mmaudit.categoriser.joblib"  # written by versions before the arrays format
 BUNDLED_MODEL_NAME = "data/categoriser.npz"
 BATCH_ROWS = 8192
-FORMAT_VERSION = 3  # 3: instruction-focused text, complexity head, temperature; 2 (stacking) and 1 still load
+FORMAT_VERSION = 4  # 4: concept tokens (concepts.py); 3: instruction-focused text, complexity head, temperature;
+# 3, 2 (stacking) and 1 still load
 
 
 class MissingExtraError(MmauditError):
@@ -67,6 +69,13 @@ class ModelBase:
     labels: list[str]
     text_version: int
     complexity: Any = None
+    concepts: ConceptTagger | None = None  # text version 4: appends concept tokens to the SQL text
+
+    def prepare(self, texts: list[str]) -> list[str]:
+        """The model texts of `model_text_sql`'s texts: with the concept tokens from version 4."""
+        if self.text_version >= 4 and self.concepts is not None:
+            return self.concepts.append(texts)
+        return texts
 
     def predict_all(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         raise NotImplementedError
@@ -96,12 +105,15 @@ class TrainedModel(ModelBase):
     author- and family-held-out predictions at training time, see `training.fit_temperature`)."""
 
     def __init__(self, pipeline: Any, labels: list[str], text_version: int = FORMAT_VERSION,
-                 complexity: Any = None, temperature: float = 1.0):
+                 complexity: Any = None, temperature: float = 1.0, concepts: ConceptTagger | None = None):
         self.pipeline = pipeline
         self.labels = labels
         self.text_version = text_version  # which `model_text_sql` the pipeline was trained on
         self.complexity = complexity
         self.temperature = temperature
+        self.concepts = concepts
+        if text_version >= 4 and concepts is None:
+            raise InputError("a text-version-4 model needs its concept lexicon")
         self._fast = _fast_features(pipeline)
 
     def features(self, texts: list[str]) -> Any:
@@ -145,7 +157,7 @@ def _apply(model: ModelBase, con: duckdb.DuckDBPyConnection, table: str, min_con
     parts = []
     try:
         for batch in reader:
-            labels, conf, cx = model.predict_all(batch.column("text").to_pylist())
+            labels, conf, cx = model.predict_all(model.prepare(batch.column("text").to_pylist()))
             keep = pa.array(conf >= min_confidence)
             parts.append(pa.table({"h": batch.column("h"), "task": labels, "conf": conf, "keep": keep,
                                    "cx": pa.nulls(len(labels), pa.string()) if cx is None else pa.array(cx, pa.string())}))
@@ -206,7 +218,9 @@ def load_model(path: Path) -> ModelBase:
         blob = joblib.load(path)
     except FileNotFoundError:
         raise InputError(f"{path}: model file not found; run `mmaudit categorize train` first") from None
-    if not isinstance(blob, dict) or blob.get("format") not in (1, 2, FORMAT_VERSION):
+    if not isinstance(blob, dict) or blob.get("format") not in (1, 2, 3, FORMAT_VERSION):
         raise InputError(f"{path}: not a categoriser model written by this version of mmaudit")
+    lexicon = blob.get("concepts")
     return TrainedModel(blob["pipeline"], blob["labels"], text_version=blob["format"],
-                        complexity=blob.get("complexity"), temperature=float(blob.get("temperature", 1.0)))
+                        complexity=blob.get("complexity"), temperature=float(blob.get("temperature", 1.0)),
+                        concepts=None if lexicon is None else ConceptTagger(lexicon))

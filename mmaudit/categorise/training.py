@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from mmaudit.categorise.concepts import ConceptTagger, default_tagger
 from mmaudit.categorise.dataset import load_examples
 from mmaudit.categorise.model import FORMAT_VERSION, _sklearn
 from mmaudit.categorise.rules import Rules, load_rules
@@ -83,10 +84,12 @@ def _line_extras(path: Path) -> tuple[list[float], list[str | None], list[str | 
     return weights, families, authors
 
 
-def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT_VERSION) -> Labelled:
+def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT_VERSION,
+                   concepts: ConceptTagger | None = None) -> Labelled:
     """Model text, task and complexity label of each example, built by the same SQL as inference:
     the rules (default rules unless given) categorise the examples first, as `apply_categories`
-    does before the model runs, so the model text carries the rules' answer."""
+    does before the model runs, so the model text carries the rules' answer. From text version 4
+    the concept tokens are appended (`concepts`, else the packaged lexicon), as `_apply` does."""
     from mmaudit.categorise.plan import build_plan
 
     rules = rules or load_rules()
@@ -106,8 +109,11 @@ def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT
         ).fetchall()
     finally:
         con.close()
+    texts = [r[0] for r in rows]
+    if version >= 4:
+        texts = (concepts or default_tagger()).append(texts)
     weights, families, authors = _line_extras(path)
-    return Labelled([r[0] for r in rows], [r[1] for r in rows], weights, families, [r[2] for r in rows], authors)
+    return Labelled(texts, [r[1] for r in rows], weights, families, [r[2] for r in rows], authors)
 
 
 def _pipeline() -> Any:
@@ -202,7 +208,8 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     out) are honoured. The model text includes the answer of `rules` (default rules if None). The
     out-of-fold decision values of the CV also fit the temperature of the task probabilities."""
     metrics = _sklearn("sklearn.metrics")
-    data = labelled_texts(labelled_jsonl, rules)
+    concepts = default_tagger()
+    data = labelled_texts(labelled_jsonl, rules, concepts=concepts)
     texts, labels = data.texts, data.labels
     classes = sorted(set(labels))
     if len(classes) < 2:
@@ -227,23 +234,24 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     temperature = fit_temperature(decision, truth, w)
     fitted = fit_pipeline(texts, labels, data.weights)
     complexity = fit_complexity(fitted, texts, levels, data.weights)
-    save_model(Path(out), fitted, classes, complexity, temperature)
+    save_model(Path(out), fitted, classes, complexity, temperature, concepts)
     return TrainReport(len(labels), k, accuracy, classes, confusion, out, temperature, cx_accuracy)
 
 
-def save_model(out: Path, fitted: Any, classes: list[str], complexity: Any, temperature: float) -> None:
+def save_model(out: Path, fitted: Any, classes: list[str], complexity: Any, temperature: float,
+               concepts: ConceptTagger) -> None:
     """Write the model: arrays for a `.npz` path (what `train` writes by default; see arrays.py),
     else a joblib pickle (the format of earlier versions)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".npz":
         from mmaudit.categorise.arrays import save_arrays, to_arrays
 
-        save_arrays(out, to_arrays(fitted, complexity, temperature, FORMAT_VERSION))
+        save_arrays(out, to_arrays(fitted, complexity, temperature, FORMAT_VERSION, concepts))
         return
     joblib = _sklearn("joblib")
     sklearn = _sklearn("sklearn")
     joblib.dump({"format": FORMAT_VERSION, "pipeline": fitted, "labels": classes, "sklearn": sklearn.__version__,
-                 "complexity": complexity, "temperature": temperature}, out, compress=3)
+                 "complexity": complexity, "temperature": temperature, "concepts": concepts.lexicon}, out, compress=3)
 
 
 def calibrate(model_path: Path, labelled_jsonl: Path, rules: Rules | None = None) -> float:
@@ -256,7 +264,9 @@ def calibrate(model_path: Path, labelled_jsonl: Path, rules: Rules | None = None
         return _calibrate_arrays(Path(model_path), labelled_jsonl, rules)
     joblib = _sklearn("joblib")
     blob = joblib.load(model_path)
-    data = labelled_texts(labelled_jsonl, rules, version=blob["format"])
+    lexicon = blob.get("concepts")
+    data = labelled_texts(labelled_jsonl, rules, version=blob["format"],
+                          concepts=None if lexicon is None else ConceptTagger(lexicon))
     classes = list(blob["pipeline"].classes_)
     keep = _known(data, classes, labelled_jsonl)
     decision = _decision(blob["pipeline"], [data.texts[i] for i in keep], classes)
@@ -280,7 +290,7 @@ def _calibrate_arrays(model_path: Path, labelled_jsonl: Path, rules: Rules | Non
     with np.load(model_path, allow_pickle=False) as blob:
         arrays = {k: blob[k] for k in blob.files}
     model = ArrayModel(arrays)
-    data = labelled_texts(labelled_jsonl, rules, version=model.text_version)
+    data = labelled_texts(labelled_jsonl, rules, version=model.text_version, concepts=model.concepts)
     keep = _known(data, model.labels, labelled_jsonl)
     decision = model.decision([data.texts[i] for i in keep])
     truth = np.asarray([model.labels.index(data.labels[i]) for i in keep])

@@ -21,10 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from mmaudit.categorise.concepts import default_tagger
 from mmaudit.categorise.evaluate import evaluate
 from mmaudit.categorise.model import TrainedModel
-from mmaudit.categorise.training import cv_splits, fit_complexity, fit_pipeline, labelled_texts
 from mmaudit.categorise.rules import load_rules
+from mmaudit.categorise.training import cv_splits, fit_complexity, fit_pipeline, labelled_texts
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> None:
     rules = load_rules()
     thresholds = [float(x) for x in args.thresholds.split(",")]
     lines = [line for line in args.set.read_text(encoding="utf-8").splitlines() if line.strip()]
-    data = labelled_texts(args.set, rules)
+    concepts = default_tagger()
+    data = labelled_texts(args.set, rules, concepts=concepts)
     hand = np.asarray([json.loads(line).get("family") is None for line in lines])
     k, splits = cv_splits(data, args.folds)
     modes = ["rules only"] + [f"rules + model, min_confidence {t:g}" for t in thresholds]
@@ -51,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
             fit_texts = [data.texts[i] for i in fit_idx]
             levels = [(data.complexities or [None] * len(lines))[i] for i in fit_idx]
             head = fit_complexity(pipeline, fit_texts, levels, list(w[fit_idx]))
-            model = TrainedModel(pipeline, sorted(set(pipeline.classes_)), complexity=head)
+            model = TrainedModel(pipeline, sorted(set(pipeline.classes_)), complexity=head, concepts=concepts)
             dev = Path(tmp) / f"dev{fold}.jsonl"
             dev.write_text("\n".join(lines[i] for i in dev_idx) + "\n", encoding="utf-8")
             for mode, threshold in zip(modes, [None, *thresholds]):

@@ -1,0 +1,229 @@
+"""Concept tokens: request words of many languages mapped to one language-independent token.
+
+Why: the model learns mostly from English prompts. A Japanese 要約, a Russian переведи or an
+Arabic لخص is a word it has seen a few times at best, so a prompt in another language was read
+right far less often than an English one (74% against 88% in the writer-held-out CV). The lexicon
+(`lexicon/*.yaml`, one file per language group, written from general knowledge of the languages
+without seeing the training lines) maps such words to eleven concepts (`summarize`, `translate`,
+`extract`, ...). Text version 4 appends one token per concept found in the request, `zzkq_<concept>`
+for the user message and `zzks_<concept>` for the system prompt, so the weight that English data
+teaches the token also reads every other language.
+
+Matching, on the version-3 model text (whose tokens carry a `qq` or `ss` field prefix):
+- a term is matched on the lower-cased words of its field; a term in a script written without
+  spaces (Chinese, Japanese, Thai...) anywhere in a word, any other at a word start (no letter
+  before it), and it may end mid-word, so stems cover inflections (`перевед`, `zusammenfass`);
+- a term of several words matches consecutive words of one field, the last one by its start;
+  where several phrases start at the same word, the longest that matches counts ("how do you
+  say" is translate, not also the question of "how do").
+
+Each distinct word is matched once (memoised); the model stores its lexicon, so a model file
+reads prompts the same way whatever lexicon the installed package has.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from mmaudit.errors import InputError
+
+Concept = Literal["summarize", "translate", "extract", "classify", "write", "code", "calculate", "decide",
+                  "question", "chat", "media"]
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+MEMO_LIMIT = 1_000_000  # distinct words memoised; then the memo starts afresh
+# Scripts written without spaces between words: their terms match anywhere inside a word.
+_NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
+_FIELDS = {"qq": "q", "ss": "s"}
+
+
+class LexiconFile(BaseModel):
+    """One language group's file: concept -> language code -> terms."""
+
+    model_config = ConfigDict(extra="forbid")
+    group: str
+    concepts: dict[Concept, dict[str, list[str]]]
+
+    @field_validator("concepts")
+    @classmethod
+    def _terms(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        for concept, languages in value.items():
+            for language, terms in languages.items():
+                for term in terms:
+                    if not str(term).strip():
+                        raise ValueError(f"{concept}.{language}: empty term")
+        return value
+
+
+def read_lexicon(paths: Iterable[Path] | None = None) -> dict[str, tuple[str, ...]]:
+    """term -> the concepts it signals, from the packaged lexicon files (or `paths`)."""
+    lexicon: dict[str, set[str]] = {}
+    for path in sorted(paths if paths is not None else LEXICON_DIR.glob("*.yaml")):
+        try:
+            parsed = LexiconFile.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+        except (ValidationError, yaml.YAMLError) as exc:
+            raise InputError(f"{path}: not a valid lexicon file ({exc})") from None
+        for concept, languages in parsed.concepts.items():
+            for terms in languages.values():
+                for term in terms:
+                    key = " ".join(str(term).lower().split())
+                    if len(key) >= 2:
+                        lexicon.setdefault(key, set()).add(concept)
+    return {term: tuple(sorted(concepts)) for term, concepts in sorted(lexicon.items())}
+
+
+_FIRST_NO_SPACE_CHAR = "\u0e00"  # Thai, the first of those scripts in code point order
+
+
+def _is_letter(ch: str) -> bool:
+    """Letters and combining marks (a Devanagari vowel sign is part of its word)."""
+    return ch.isalpha() or unicodedata.category(ch)[0] == "M"
+
+
+def _word_starts(word: str) -> list[int]:
+    """Where a term may start in a token: its start, and after every character that is no letter."""
+    return [0] + [i + 1 for i, ch in enumerate(word[:-1]) if not _is_letter(ch)]
+
+
+def _index(words: list[str], word: str, start: int) -> int:
+    """`words.index(word, start)`, or -1 when it does not occur there."""
+    try:
+        return words.index(word, start)
+    except ValueError:
+        return -1
+
+
+def _no_space(term: str) -> bool:
+    return unicodedata.name(term[0], "").startswith(_NO_SPACE_SCRIPTS)
+
+
+def _trie_pattern(terms: Iterable[str]) -> str:
+    """One regex for many literals, as a trie: shared prefixes are matched once, longest first."""
+    trie: dict[str, dict] = {}
+    for term in terms:
+        node = trie
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+class ConceptTagger:
+    """Appends concept tokens to version-3 model texts (see the module docstring)."""
+
+    def __init__(self, lexicon: dict[str, tuple[str, ...]]):
+        self.lexicon = lexicon
+        words = [t for t in lexicon if " " not in t]
+        spaced = [t for t in words if not _no_space(t)]
+        unspaced = [t for t in words if _no_space(t)]
+        self._spaced_rx = re.compile(_trie_pattern(spaced)) if spaced else None
+        self._unspaced_rx = re.compile(_trie_pattern(unspaced)) if unspaced else None
+        # Phrases by their first word as it appears in the text (with its field prefix): the rest of
+        # each first word's phrases, matched by one regex compiled when the first word is first seen.
+        rests: dict[str, list[str]] = {}
+        for term in lexicon:
+            if " " in term:
+                first, rest = term.split(" ", 1)
+                rests.setdefault(first, []).append(rest)
+        self._phrase_rests = {prefix + first: (first, tails) for first, tails in rests.items() for prefix in _FIELDS}
+        self._phrase_rx: dict[str, tuple[re.Pattern[str], int]] = {}
+        self._memo: dict[str, tuple[str, ...]] = {}
+
+    def _word_tokens(self, token: str) -> tuple[str, ...]:
+        """The concept tokens of one lower-cased text token (`qq...` or `ss...`), memoised."""
+        field = _FIELDS.get(token[:2])
+        hits: set[str] = set()
+        word = token[2:]
+        if field is not None and word:
+            if self._spaced_rx is not None:
+                for start in _word_starts(word):
+                    match = self._spaced_rx.match(word, start)
+                    if match:
+                        hits.update(self.lexicon[match.group(0)])
+            if self._unspaced_rx is not None and max(word) >= _FIRST_NO_SPACE_CHAR:
+                for match in self._unspaced_rx.finditer(word):
+                    hits.update(self.lexicon[match.group(0)])
+        found = tuple(f"zzk{field}_{c}" for c in sorted(hits))
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[token] = found
+        return found
+
+    def _phrase_matcher(self, first: str, tails: list[str]) -> tuple[re.Pattern[str], int]:
+        found = self._phrase_rx.get(first)
+        if found is None:
+            found = (re.compile(_trie_pattern(tails)), max(t.count(" ") for t in tails) + 1)
+            self._phrase_rx[first] = found
+        return found
+
+    def _phrase_tokens(self, words: list[str], firsts: set[str]) -> set[str]:
+        """Tokens of the phrases that start at any of `firsts` (first words present in `words`)."""
+        hits: set[str] = set()
+        for word in firsts:
+            first, tails = self._phrase_rests[word]
+            rx, span = self._phrase_matcher(first, tails)
+            prefix = word[:2]
+            i = -1
+            while (i := _index(words, word, i + 1)) >= 0:
+                rest = []
+                for following in words[i + 1:i + 1 + span]:
+                    if not following.startswith(prefix):
+                        break
+                    rest.append(following[2:])
+                match = rx.match(" ".join(rest))
+                if match:
+                    hits.update(f"zzk{_FIELDS[prefix]}_{c}" for c in self.lexicon[f"{first} {match.group(0)}"])
+        return hits
+
+    def tokens(self, text: str) -> str:
+        """The concept tokens of one model text, sorted (`zzkq_...` before `zzks_...`)."""
+        words = text.lower().split()
+        found = list(map(self._memo.get, words))
+        if None in found:
+            found = [f if f is not None else self._word_tokens(w) for f, w in zip(found, words)]
+        hits = set(itertools.chain.from_iterable(found))
+        firsts = self._phrase_rests.keys() & set(words)
+        if firsts:
+            hits.update(self._phrase_tokens(words, firsts))
+        return " ".join(sorted(hits))
+
+    def append(self, texts: list[str]) -> list[str]:
+        """Each text with its concept tokens appended (texts without any are returned as they are)."""
+        out = []
+        for text in texts:
+            extra = self.tokens(text)
+            out.append(f"{text} {extra}" if extra else text)
+        return out
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The lexicon as model-file arrays (terms, and their concepts space-joined)."""
+        terms = list(self.lexicon)
+        return {"concept_terms": np.array(terms, dtype=str),
+                "concept_names": np.array([" ".join(self.lexicon[t]) for t in terms], dtype=str)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> ConceptTagger:
+        terms = [str(t) for t in arrays["concept_terms"]]
+        names = [tuple(str(n).split()) for n in arrays["concept_names"]]
+        return cls(dict(zip(terms, names)))
+
+
+def default_tagger() -> ConceptTagger:
+    """A tagger over the packaged lexicon (what training uses for text version 4)."""
+    return ConceptTagger(read_lexicon())

@@ -1,0 +1,132 @@
+"""Concept tokens (text version 4): the lexicon, how terms match, and the model file keeping its lexicon."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from mmaudit.categorise.concepts import LEXICON_DIR, ConceptTagger, read_lexicon
+from mmaudit.categorise.sql import model_text_sql
+from mmaudit.errors import InputError
+
+LEXICON = {
+    "summarize": ("summarize",), "summar": ("summarize",), "zusammenfass": ("summarize",),
+    "要約": ("summarize",), "перевед": ("translate",), "how do you say": ("translate",),
+    "how much": ("calculate",), "what is": ("question",), "pros and cons": ("decide",),
+    "email": ("write",), "لخص": ("summarize",),
+}
+
+
+def model_text(user: str, system: str | None = None) -> str:
+    """The version-3 SQL model text of one call (what `_apply` hands the tagger)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (user_prompt VARCHAR, system_prompt VARCHAR, n_messages INT, n_tools INT,"
+                " response_format VARCHAR, has_image BOOLEAN, task VARCHAR, category_source VARCHAR,"
+                " category_confidence DOUBLE, output_tokens INT, complexity VARCHAR)")
+    con.execute("INSERT INTO t VALUES (?, ?, 1, 0, NULL, false, 'chat', 'rules', 0.5, 10, 'simple')", [user, system])
+    return con.execute(f"SELECT {model_text_sql('t', 4)} FROM t").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def tagger() -> ConceptTagger:
+    return ConceptTagger(LEXICON)
+
+
+def test_user_and_system_words_give_their_own_tokens(tagger: ConceptTagger) -> None:
+    text = model_text("Please summarize this memo.", system="You draft an email for the sales team.")
+    assert tagger.tokens(text) == "zzkq_summarize zzks_write"
+
+
+def test_stems_match_at_a_word_start_only(tagger: ConceptTagger) -> None:
+    assert tagger.tokens(model_text("Переведите, пожалуйста")) == "zzkq_translate"  # stem of переведите
+    assert tagger.tokens(model_text("Bitte (Zusammenfassung) schreiben")) == "zzkq_summarize"  # after "("
+    assert tagger.tokens(model_text("the resummarized notes")) == ""  # "summar" inside a word: no
+    assert tagger.tokens(model_text("my emails")) == "zzkq_write"
+
+
+def test_scripts_without_spaces_match_inside_words(tagger: ConceptTagger) -> None:
+    assert tagger.tokens(model_text("この記事を3行で要約してください")) == "zzkq_summarize"
+    assert tagger.tokens(model_text("لخص النص التالي")) == "zzkq_summarize"  # Arabic: spaced, at a word start
+
+
+def test_phrases_match_consecutive_words(tagger: ConceptTagger) -> None:
+    assert tagger.tokens(model_text("How do you say thank you in Korean?")) == "zzkq_translate"
+    assert tagger.tokens(model_text("list the pros and cons of renting")) == "zzkq_decide"
+    assert tagger.tokens(model_text("how much is 12% of 80")) == "zzkq_calculate"
+    assert tagger.tokens(model_text("how do we say no to this client")) == ""  # not the phrase
+
+
+def test_a_phrase_does_not_span_user_and_system(tagger: ConceptTagger) -> None:
+    # The system prompt ends with "how do", the user message starts "you say": not one phrase.
+    assert tagger.tokens(model_text("you say it", system="Tell them how do")) == ""
+
+
+def test_append_leaves_texts_without_concepts_unchanged(tagger: ConceptTagger) -> None:
+    plain = model_text("ok")
+    assert tagger.append([plain]) == [plain]
+    assert tagger.append([model_text("what is DNS")]) == [model_text("what is DNS") + " zzkq_question"]
+
+
+def test_arrays_round_trip_keeps_the_lexicon(tagger: ConceptTagger) -> None:
+    again = ConceptTagger.from_arrays(tagger.to_arrays())
+    assert again.lexicon == tagger.lexicon
+    text = model_text("Summarize: how do you say it", system="email")
+    assert again.tokens(text) == tagger.tokens(text)
+
+
+def test_packaged_lexicon_covers_every_concept_in_many_languages() -> None:
+    lexicon = read_lexicon()
+    concepts = {c for names in lexicon.values() for c in names}
+    assert concepts == {"summarize", "translate", "extract", "classify", "write", "code", "calculate", "decide",
+                        "question", "chat", "media"}
+    assert len(list(LEXICON_DIR.glob("*.yaml"))) >= 8
+    assert len(lexicon) > 5000
+    assert all(term == term.lower() and term.strip() == term for term in lexicon)
+
+
+def test_a_broken_lexicon_file_is_named(tmp_path) -> None:
+    bad = tmp_path / "x.yaml"
+    bad.write_text("group: x\nconcepts:\n  summarise: {en: [sum up]}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="x.yaml: not a valid lexicon file"):
+        read_lexicon([bad])
+
+
+def test_ingest_hands_the_model_its_concept_tokens(tmp_path, monkeypatch) -> None:
+    """`apply_categories` gives a format-4 model the SQL text with the concept tokens appended,
+    built from the lexicon stored in the model file (not the packaged one)."""
+    from mmaudit.categorise import apply_categories, default_model, load_rules
+    from mmaudit.categorise.dataset import load_examples
+
+    model = default_model()
+    assert model is not None and model.text_version == 4 and model.concepts is not None
+    seen: list[str] = []
+    original = type(model).predict_all
+
+    def spy(self, texts):
+        seen.extend(texts)
+        return original(self, texts)
+
+    monkeypatch.setattr(type(model), "predict_all", spy)
+    monkeypatch.setattr(model, "concepts", ConceptTagger({"要約": ("summarize",), "перевед": ("translate",)}))
+    path = tmp_path / "calls.jsonl"
+    path.write_text('{"user": "この記事を要約してください", "task": "summarization"}\n'
+                    '{"user": "Переведите на английский", "task": "translation"}\n', encoding="utf-8")
+    con = duckdb.connect()
+    load_examples(con, path)
+    apply_categories(con, "examples", load_rules(), model)
+    assert sorted(t.rsplit(" ", 1)[1] for t in seen) == ["zzkq_summarize", "zzkq_translate"]
+
+
+def test_a_format_4_model_file_without_its_lexicon_is_refused(tmp_path) -> None:
+    import numpy as np
+
+    from mmaudit.categorise.arrays import load_arrays, save_arrays
+    from mmaudit.categorise.model import BUNDLED_MODEL_NAME
+
+    bundled = LEXICON_DIR.parent / BUNDLED_MODEL_NAME
+    with np.load(bundled, allow_pickle=False) as blob:
+        arrays = {k: blob[k] for k in blob.files if not k.startswith("concept_")}
+    path = tmp_path / "m.npz"
+    save_arrays(path, arrays)
+    with pytest.raises(InputError, match="concept lexicon"):
+        load_arrays(path)
