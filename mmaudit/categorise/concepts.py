@@ -90,15 +90,9 @@ def _is_letter(ch: str) -> bool:
 
 def _word_starts(word: str) -> list[int]:
     """Where a term may start in a token: its start, and after every character that is no letter."""
+    if word.isalpha():  # most words: one start (checked in C before the per-character loop)
+        return [0]
     return [0] + [i + 1 for i, ch in enumerate(word[:-1]) if not _is_letter(ch)]
-
-
-def _index(words: list[str], word: str, start: int) -> int:
-    """`words.index(word, start)`, or -1 when it does not occur there."""
-    try:
-        return words.index(word, start)
-    except ValueError:
-        return -1
 
 
 def _no_space(term: str) -> bool:
@@ -142,7 +136,9 @@ class ConceptTagger:
                 first, rest = term.split(" ", 1)
                 rests.setdefault(first, []).append(rest)
         self._phrase_rests = {prefix + first: (first, tails) for first, tails in rests.items() for prefix in _FIELDS}
-        self._phrase_rx: dict[str, tuple[re.Pattern[str], int]] = {}
+        self._phrase_spans = {word: max(t.count(" ") for t in tails) + 1 for word, (_f, tails) in self._phrase_rests.items()}
+        self._phrase_rx: dict[str, re.Pattern[str]] = {}
+        self._memo_phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._memo: dict[str, tuple[str, ...]] = {}
 
     def _word_tokens(self, token: str) -> tuple[str, ...]:
@@ -165,31 +161,31 @@ class ConceptTagger:
         self._memo[token] = found
         return found
 
-    def _phrase_matcher(self, first: str, tails: list[str]) -> tuple[re.Pattern[str], int]:
+    def _phrase_matcher(self, first: str, tails: list[str]) -> re.Pattern[str]:
         found = self._phrase_rx.get(first)
         if found is None:
-            found = (re.compile(_trie_pattern(tails)), max(t.count(" ") for t in tails) + 1)
-            self._phrase_rx[first] = found
+            found = self._phrase_rx[first] = re.compile(_trie_pattern(tails))
         return found
 
-    def _phrase_tokens(self, words: list[str], firsts: set[str]) -> set[str]:
-        """Tokens of the phrases that start at any of `firsts` (first words present in `words`)."""
-        hits: set[str] = set()
-        for word in firsts:
-            first, tails = self._phrase_rests[word]
-            rx, span = self._phrase_matcher(first, tails)
-            prefix = word[:2]
-            i = -1
-            while (i := _index(words, word, i + 1)) >= 0:
-                rest = []
-                for following in words[i + 1:i + 1 + span]:
-                    if not following.startswith(prefix):
-                        break
-                    rest.append(following[2:])
-                match = rx.match(" ".join(rest))
-                if match:
-                    hits.update(f"zzk{_FIELDS[prefix]}_{c}" for c in self.lexicon[f"{first} {match.group(0)}"])
-        return hits
+    def _phrase_at(self, window: tuple[str, ...]) -> tuple[str, ...]:
+        """Tokens of the longest phrase that starts `window` (its first word and the words after
+        it, as many as the longest phrase of that first word spans), memoised per window."""
+        found = self._memo_phrases.get(window)
+        if found is None:
+            first, tails = self._phrase_rests[window[0]]
+            rx = self._phrase_matcher(first, tails)
+            prefix = window[0][:2]
+            rest = []
+            for following in window[1:]:
+                if not following.startswith(prefix):
+                    break
+                rest.append(following[2:])
+            match = rx.match(" ".join(rest))
+            found = tuple(f"zzk{_FIELDS[prefix]}_{c}" for c in self.lexicon[f"{first} {match.group(0)}"]) if match else ()
+            if len(self._memo_phrases) >= MEMO_LIMIT:
+                self._memo_phrases.clear()
+            self._memo_phrases[window] = found
+        return found
 
     def tokens(self, text: str) -> str:
         """The concept tokens of one model text, sorted (`zzkq_...` before `zzks_...`)."""
@@ -198,9 +194,11 @@ class ConceptTagger:
         if None in found:
             found = [f if f is not None else self._word_tokens(w) for f, w in zip(found, words)]
         hits = set(itertools.chain.from_iterable(found))
-        firsts = self._phrase_rests.keys() & set(words)
-        if firsts:
-            hits.update(self._phrase_tokens(words, firsts))
+        spans = self._phrase_spans
+        for i, word in enumerate(words):
+            span = spans.get(word)
+            if span is not None:
+                hits.update(self._phrase_at(tuple(words[i:i + 1 + span])))
         return " ".join(sorted(hits))
 
     def append(self, texts: list[str]) -> list[str]:
