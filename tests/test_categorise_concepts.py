@@ -130,3 +130,17 @@ def test_a_format_4_model_file_without_its_lexicon_is_refused(tmp_path) -> None:
     save_arrays(path, arrays)
     with pytest.raises(InputError, match="concept lexicon"):
         load_arrays(path)
+
+
+def test_dev_lines_split_by_language() -> None:
+    from mmaudit.categorise import default_model
+    from mmaudit.categorise.data.by_language import is_english, split_accuracy
+    from mmaudit.categorise.dataset import eval_set_path
+
+    assert is_english({"user": "Can you summarize this for me?"})
+    assert not is_english({"user": "¿Puedes resumir este artículo en tres frases?"})
+    assert not is_english({"user": "この記事を要約して"})
+    assert is_english({"messages": [{"role": "user", "content": "hola"}, {"role": "assistant", "content": "hi"},
+                                    {"role": "user", "content": "what is the capital of Peru?"}]})
+    split = split_accuracy(default_model(), eval_set_path().with_name("dev_set.jsonl"))
+    assert sum(n for n, _ in split.values()) == 243 and all(0 < right <= n for n, right in split.values())
