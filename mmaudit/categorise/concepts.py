@@ -11,7 +11,7 @@ teaches the token also reads every other language.
 
 Matching, on the version-3 model text (whose tokens carry a `qq` or `ss` field prefix):
 - a term is matched on the lower-cased words of its field; a term in a script written without
-  spaces (Chinese, Japanese, Thai...) anywhere in a word, any other at a word start (no letter
+  spaces (Chinese, Japanese, Thai...) or in Korean anywhere in a word, any other at a word start (no letter
   before it), and it may end mid-word, so stems cover inflections (`перевед`, `zusammenfass`);
 - a term of several words matches consecutive words of one field, the last one by its start;
   where several phrases start at the same word, the longest that matches counts ("how do you
@@ -40,7 +40,8 @@ Concept = Literal["summarize", "translate", "extract", "classify", "write", "cod
                   "question", "chat", "media"]
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 MEMO_LIMIT = 1_000_000  # distinct words memoised; then the memo starts afresh
-# Scripts written without spaces between words: their terms match anywhere inside a word.
+# Scripts written without spaces between words, and Korean (whose particles and endings attach to
+# the word): their terms match anywhere inside a word.
 _NO_SPACE_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
 _FIELDS = {"qq": "q", "ss": "s"}
 
