@@ -32,39 +32,57 @@ def tagger() -> ConceptTagger:
     return ConceptTagger(LEXICON)
 
 
+def concepts(tagger: ConceptTagger, text: str) -> str:
+    """The concept tokens of a model text (without the shape tokens that always follow them)."""
+    return " ".join(t for t in tagger.tokens(text).split() if t.startswith(("zzkq_", "zzks_")))
+
+
 def test_user_and_system_words_give_their_own_tokens(tagger: ConceptTagger) -> None:
     text = model_text("Please summarize this memo.", system="You draft an email for the sales team.")
-    assert tagger.tokens(text) == "zzkq_summarize zzks_write"
+    assert concepts(tagger, text) == "zzkq_summarize zzks_write"
 
 
 def test_stems_match_at_a_word_start_only(tagger: ConceptTagger) -> None:
-    assert tagger.tokens(model_text("Переведите, пожалуйста")) == "zzkq_translate"  # stem of переведите
-    assert tagger.tokens(model_text("Bitte (Zusammenfassung) schreiben")) == "zzkq_summarize"  # after "("
-    assert tagger.tokens(model_text("the resummarized notes")) == ""  # "summar" inside a word: no
-    assert tagger.tokens(model_text("my emails")) == "zzkq_write"
+    assert concepts(tagger, model_text("Переведите, пожалуйста")) == "zzkq_translate"  # stem of переведите
+    assert concepts(tagger, model_text("Bitte (Zusammenfassung) schreiben")) == "zzkq_summarize"  # after "("
+    assert concepts(tagger, model_text("the resummarized notes")) == ""  # "summar" inside a word: no
+    assert concepts(tagger, model_text("my emails")) == "zzkq_write"
 
 
 def test_scripts_without_spaces_match_inside_words(tagger: ConceptTagger) -> None:
-    assert tagger.tokens(model_text("この記事を3行で要約してください")) == "zzkq_summarize"
-    assert tagger.tokens(model_text("لخص النص التالي")) == "zzkq_summarize"  # Arabic: spaced, at a word start
+    assert concepts(tagger, model_text("この記事を3行で要約してください")) == "zzkq_summarize"
+    assert concepts(tagger, model_text("لخص النص التالي")) == "zzkq_summarize"  # Arabic: spaced, at a word start
 
 
 def test_phrases_match_consecutive_words(tagger: ConceptTagger) -> None:
-    assert tagger.tokens(model_text("How do you say thank you in Korean?")) == "zzkq_translate"
-    assert tagger.tokens(model_text("list the pros and cons of renting")) == "zzkq_decide"
-    assert tagger.tokens(model_text("how much is 12% of 80")) == "zzkq_calculate"
-    assert tagger.tokens(model_text("how do we say no to this client")) == ""  # not the phrase
+    assert concepts(tagger, model_text("How do you say thank you in Korean?")) == "zzkq_translate"
+    assert concepts(tagger, model_text("list the pros and cons of renting")) == "zzkq_decide"
+    assert concepts(tagger, model_text("how much is 12% of 80")) == "zzkq_calculate"
+    assert concepts(tagger, model_text("how do we say no to this client")) == ""  # not the phrase
 
 
 def test_a_phrase_does_not_span_user_and_system(tagger: ConceptTagger) -> None:
     # The system prompt ends with "how do", the user message starts "you say": not one phrase.
-    assert tagger.tokens(model_text("you say it", system="Tell them how do")) == ""
+    assert concepts(tagger, model_text("you say it", system="Tell them how do")) == ""
 
 
-def test_append_leaves_texts_without_concepts_unchanged(tagger: ConceptTagger) -> None:
+def test_append_puts_concepts_then_shape_tokens_after_the_text(tagger: ConceptTagger) -> None:
     plain = model_text("ok")
-    assert tagger.append([plain]) == [plain]
-    assert tagger.append([model_text("what is DNS")]) == [model_text("what is DNS") + " zzkq_question"]
+    assert tagger.append([plain]) == [plain + " zzkn_0 zzkl_1"]
+    assert tagger.append([model_text("what is DNS?")]) == [model_text("what is DNS?") + " zzkq_question zzkn_0 zzkl_1 zzkqm"]
+
+
+def test_shape_tokens_count_numbers_lines_and_a_final_question_mark(tagger: ConceptTagger) -> None:
+    def shape(user: str, system: str | None = None) -> list[str]:
+        return [t for t in tagger.tokens(model_text(user, system)).split() if not t.startswith(("zzkq_", "zzks_"))]
+
+    problem = "Tom has 3 apples and buys 12 more at $0.50 each.\nHe gives 2 away.\nHow many are left?"
+    assert shape(problem) == ["zzkn_3", "zzkl_2", "zzkqm"]  # 3, 12, $0.50 and 2: four words with digits
+    assert shape("1 2 3 4 5", system="Rule 7: answer in 2 lines?") == ["zzkn_5", "zzkl_1"]  # the system's do not count
+    assert shape("a\nb\nc\nd") == ["zzkn_0", "zzkl_4"]
+    assert shape("東京の人口は？") == ["zzkn_0", "zzkl_1", "zzkqm"]
+    assert shape("is it 42? tell me") == ["zzkn_1", "zzkl_1"]  # the question mark must end the message
+
 
 
 def test_arrays_round_trip_keeps_the_lexicon(tagger: ConceptTagger) -> None:
@@ -114,7 +132,8 @@ def test_ingest_hands_the_model_its_concept_tokens(tmp_path, monkeypatch) -> Non
     con = duckdb.connect()
     load_examples(con, path)
     apply_categories(con, "examples", load_rules(), model)
-    assert sorted(t.rsplit(" ", 1)[1] for t in seen) == ["zzkq_summarize", "zzkq_translate"]
+    assert sorted(" ".join(t.split()[-3:]) for t in seen) == ["zzkq_summarize zzkn_0 zzkl_1",
+                                                               "zzkq_translate zzkn_0 zzkl_1"]
 
 
 def test_a_format_4_model_file_without_its_lexicon_is_refused(tmp_path) -> None:

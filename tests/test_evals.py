@@ -233,6 +233,16 @@ def test_random_mix_margin_and_gates(tmp_path, prices) -> None:
     assert parse_gate("assumed_share > 0").fails(data) is False
 
 
+def test_quality_table_never_prints_a_negative_zero() -> None:
+    """A policy that is itself one end of the random mix has a margin of float noise (-1e-12):
+    the table shows +0.000, not -0.000."""
+    from mmaudit.simulate.quality_report import _ci, _round3
+
+    assert f"{_round3(-1e-12):+.3f}" == "+0.000"
+    assert _ci(-0.0001, 0.0004) == "0.000–0.000"
+    assert _ci(-0.0123, 0.02) == "-0.012–0.020"
+
+
 def test_simulate_cli_json_keys_and_gate(tmp_path, prices) -> None:
     con = load(tmp_path, prices, [call(i, "chat", "simple") for i in range(4)])
     _outcomes(tmp_path, con, [{"call_id": f"c{i:04d}", "model": m, "score": 1} for i in range(4) for m in ("cheap", "strong")])

@@ -84,6 +84,17 @@ def read_lexicon(paths: Iterable[Path] | None = None) -> dict[str, tuple[str, ..
 _FIRST_NO_SPACE_CHAR = "\u0e00"  # Thai, the first of those scripts in code point order
 
 
+_NUMBER_BUCKETS = ("0", "1", "2", "3", "3", "5")  # words with a digit: 0, 1, 2, 3-4, 5+
+
+
+class _DigitWords(dict):
+    """word -> 1 when it is a user-message word (`qq...`) holding a digit, else 0; filled on first sight."""
+
+    def __missing__(self, word: str) -> int:
+        value = self[word] = int(word.startswith("qq") and any(ch.isdigit() for ch in word[2:]))
+        return value
+
+
 def _is_letter(ch: str) -> bool:
     """Letters and combining marks (a Devanagari vowel sign is part of its word)."""
     return ch.isalpha() or unicodedata.category(ch)[0] == "M"
@@ -141,6 +152,7 @@ class ConceptTagger:
         self._phrase_rx: dict[str, re.Pattern[str]] = {}
         self._memo_phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._memo: dict[str, tuple[str, ...]] = {}
+        self._digits = _DigitWords()
 
     def _word_tokens(self, token: str) -> tuple[str, ...]:
         """The concept tokens of one lower-cased text token (`qq...` or `ss...`), memoised."""
@@ -159,6 +171,7 @@ class ConceptTagger:
         found = tuple(f"zzk{field}_{c}" for c in sorted(hits))
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
+            self._digits.clear()
         self._memo[token] = found
         return found
 
@@ -189,7 +202,8 @@ class ConceptTagger:
         return found
 
     def tokens(self, text: str) -> str:
-        """The concept tokens of one model text, sorted (`zzkq_...` before `zzks_...`)."""
+        """The concept tokens of one model text, sorted (`zzkq_...` before `zzks_...`), then the
+        request's shape tokens (`_shape_tokens`)."""
         words = text.lower().split()
         found = list(map(self._memo.get, words))
         if None in found:
@@ -200,7 +214,20 @@ class ConceptTagger:
             span = spans.get(word)
             if span is not None:
                 hits.update(self._phrase_at(tuple(words[i:i + 1 + span])))
-        return " ".join(sorted(hits))
+        return " ".join([*sorted(hits), *self._shape_tokens(text, words)])
+
+    def _shape_tokens(self, text: str, words: list[str]) -> list[str]:
+        """How many of the user message's words carry a digit (`zzkn_0|1|2|3|5`: 0, 1, 2, 3-4, 5+),
+        how many lines it has (`zzkl_1|2|4`: 1, 2-3, 4+) and, when its last word ends with a
+        question mark, `zzkqm`. Why: a word problem (several numbers, then a short question) is
+        reasoning and a one-line question is qa, the boundary the model confused most."""
+        numbers = sum(map(self._digits.__getitem__, words))
+        lines = text.count("\nqq")
+        out = [f"zzkn_{_NUMBER_BUCKETS[min(numbers, 5)]}", f"zzkl_{'1' if lines <= 1 else '2' if lines <= 3 else '4'}"]
+        last = next((w for w in reversed(words) if w.startswith("qq")), "")
+        if last.endswith(("?", "？")):
+            out.append("zzkqm")
+        return out
 
     def append(self, texts: list[str]) -> list[str]:
         """Each text with its concept tokens appended (texts without any are returned as they are)."""

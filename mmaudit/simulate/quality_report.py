@@ -24,7 +24,13 @@ SWEEP = [Column("value", "Value", "float"), Column("cost_usd", "Cost", "usd"), C
 
 
 def _ci(low: float | None, high: float | None) -> str:
-    return "" if low is None or high is None else f"{low:.3f}–{high:.3f}"
+    return "" if low is None or high is None else f"{_round3(low):.3f}–{_round3(high):.3f}"
+
+
+def _round3(x: float) -> float:
+    """`x` to three places, without a negative zero: a margin of -1e-12 (float noise on a policy
+    that IS the random mix's end) prints as 0.000, not -0.000."""
+    return round(x, 3) + 0.0
 
 
 def _beats(r: SimulationResult) -> str:
@@ -42,7 +48,7 @@ def _quality_row(r: SimulationResult) -> dict[str, Any]:
     q, mix = r.quality, r.random_mix
     assert q is not None
     lv = q.levels
-    margin = "" if mix is None or mix.margin is None else f"{mix.margin:+.3f} [{_ci(mix.margin_ci_low, mix.margin_ci_high)}]"
+    margin = "" if mix is None or mix.margin is None else f"{_round3(mix.margin):+.3f} [{_ci(mix.margin_ci_low, mix.margin_ci_high)}]"
     return {"policy": r.policy, "quality": q.mean, "ci": _ci(q.ci_low, q.ci_high), "measured_share": q.measured_share,
             "pooled": lv.cell + lv.task_model + lv.model, "assumed": lv.assumed,
             "cost_per_success_usd": r.cost_per_success_usd, "pgr": r.pgr,
