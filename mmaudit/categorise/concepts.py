@@ -19,6 +19,10 @@ Matching, on the version-3 model text (whose tokens carry a `qq` or `ss` field p
 
 Each distinct word is matched once (memoised); the model stores its lexicon, so a model file
 reads prompts the same way whatever lexicon the installed package has.
+
+After the concept tokens come three shape tokens of the user message (`_shape_tokens`): how many
+of its words carry a digit, how many lines it has, and whether it ends with a question mark.
+Both kinds were adopted on the writer-held-out cross-validation (docs/categorisation.md).
 """
 
 from __future__ import annotations
@@ -131,7 +135,7 @@ def _trie_pattern(terms: Iterable[str]) -> str:
 
 
 class ConceptTagger:
-    """Appends concept tokens to version-3 model texts (see the module docstring)."""
+    """Appends concept and shape tokens to version-3 model texts (see the module docstring)."""
 
     def __init__(self, lexicon: dict[str, tuple[str, ...]]):
         self.lexicon = lexicon
@@ -230,7 +234,7 @@ class ConceptTagger:
         return out
 
     def append(self, texts: list[str]) -> list[str]:
-        """Each text with its concept tokens appended (texts without any are returned as they are)."""
+        """Each text with its concept tokens and shape tokens appended (what a format-4 model reads)."""
         out = []
         for text in texts:
             extra = self.tokens(text)
