@@ -1,12 +1,14 @@
 """Which classifier heads the bundled model uses: plain vs NB-weighted logistic regression.
 
-    python -m mmaudit.categorise.data.compare_heads [--folds 5]
+    python -m mmaudit.categorise.data.compare_heads [--folds 5] [--text-version 3|4] [--nblr-only]
 
 Both candidates read the same TF-IDF features (`training._pipeline`'s FeatureUnion) and are
 scored by the training corpus's cross-validation with whole writers held out (`training.cv_splits`:
 a line's `author` is its group). That is the only figure the choice was made on: the dev sets and
 the eval set are other people's writing and are never read here. Printed per head: accuracy over
-all lines and over the writers' lines alone (the least templated, closest to production prompts).
+all lines and over the writers' lines alone (the least templated, closest to production prompts),
+and the writers' task accuracy split into the ten non-English writers and the rest (what the
+concept tokens of text version 4 were adopted on; `--text-version 3` gives the figure before them).
 """
 
 from __future__ import annotations
@@ -42,14 +44,19 @@ def _heads() -> dict[str, tuple[Any, Any]]:
             "NB-LR (bundled)": (NBLogisticRegression(C=TASK_C), NBLogisticRegression(C=COMPLEXITY_C))}
 
 
-def out_of_fold(data: Labelled, folds: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+# The writers who wrote in other languages than English (their own scripts, or code-mixed).
+NON_ENGLISH_WRITERS = frozenset({"asia", "cjk", "codemix", "europe", "levant", "mena", "northern", "polyglot",
+                                 "romance", "southasia"})
+
+
+def out_of_fold(data: Labelled, folds: int, nblr_only: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each head's out-of-fold task and complexity predictions (features fitted per fold)."""
     base = _sklearn("sklearn.base")
     _k, splits = cv_splits(data, folds)
     labels = np.asarray(data.labels, dtype=object)
     levels = np.asarray([c or "" for c in (data.complexities or [None] * len(labels))], dtype=object)
     weights = np.asarray(data.weights)
-    heads = _heads()
+    heads = {k: v for k, v in _heads().items() if not nblr_only or k.startswith("NB-LR")}
     out = {name: (np.empty(len(labels), dtype=object), np.empty(len(labels), dtype=object)) for name in heads}
     for fit_idx, test_idx in splits:
         features = _pipeline()[:-1]
@@ -68,18 +75,23 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=HERE / "train_set.jsonl")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--text-version", type=int, choices=(3, 4), default=4,
+                        help="model text: 4 (with concept and shape tokens, as bundled) or 3 (before them)")
+    parser.add_argument("--nblr-only", action="store_true", help="skip logistic regression (about half the time)")
     args = parser.parse_args(argv)
-    data = labelled_texts(args.set)
+    data = labelled_texts(args.set, version=args.text_version)
     labels = np.asarray(data.labels, dtype=object)
     levels = np.asarray([c or "" for c in (data.complexities or [None] * len(labels))], dtype=object)
-    writer = np.asarray([a is not None for a in (data.authors or [None] * len(labels))])
+    authors = data.authors or [None] * len(labels)
+    writer = np.asarray([a is not None for a in authors])
+    non_english = np.asarray([a in NON_ENGLISH_WRITERS for a in authors])
     graded = levels != ""
     print(f"{len(labels)} lines, {int(writer.sum())} by writers; {args.folds} folds, whole writers held out")
-    print(f"{'head':<22}{'task':>8}{'writers':>9}{'complexity':>12}{'writers':>9}")
-    for name, (task, cx) in out_of_fold(data, args.folds).items():
+    print(f"{'head':<22}{'task':>8}{'writers':>9}{'non-En':>8}{'English':>9}{'complexity':>12}{'writers':>9}")
+    for name, (task, cx) in out_of_fold(data, args.folds, args.nblr_only).items():
         ok, ok_cx = task == labels, cx == levels
-        print(f"{name:<22}{ok.mean():>8.1%}{ok[writer].mean():>9.1%}{ok_cx[graded].mean():>12.1%}"
-              f"{ok_cx[graded & writer].mean():>9.1%}")
+        print(f"{name:<22}{ok.mean():>8.1%}{ok[writer].mean():>9.1%}{ok[non_english].mean():>8.1%}"
+              f"{ok[writer & ~non_english].mean():>9.1%}{ok_cx[graded].mean():>12.1%}{ok_cx[graded & writer].mean():>9.1%}")
 
 
 if __name__ == "__main__":
