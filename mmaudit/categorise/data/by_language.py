@@ -11,7 +11,6 @@ English stop words (a heuristic: Latin-script languages such as Spanish fall on 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import duckdb
 from mmaudit.categorise import apply_categories, default_model, load_rules
 from mmaudit.categorise.dataset import eval_set_path, load_examples
 from mmaudit.categorise.model import load_model
+from mmaudit.jsonl import json_objects
 
 STOP_WORDS = frozenset(["the", "and", "is", "to", "of", "a", "in", "for", "you", "this", "that", "with", "it", "my",
                         "me", "i", "are", "be", "on", "can", "what", "how", "please", "your", "an", "as", "do"])
@@ -35,7 +35,7 @@ def is_english(obj: dict) -> bool:
 
 def split_accuracy(model: object, path: Path) -> dict[str, tuple[int, int]]:
     """{'en' | 'other': (lines, right)} for one labelled file."""
-    objs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    objs = [obj for _number, obj in json_objects(path)]
     con = duckdb.connect()
     load_examples(con, path)
     apply_categories(con, "examples", load_rules(), model)
