@@ -1,7 +1,9 @@
 """`mmaudit audit`: where the spend goes by task x complexity x model, and the headline finding.
 
 Headline: the share of calls, and of spend, where a simple or moderate call was served by a
-premium-tier model — the traffic a cheaper model could most likely have handled. Calls without a
+premium-tier model — the traffic a cheaper model could most likely have handled. The headline says
+how many of those calls rest on the categoriser's fallback alone (source `default`: logged without
+text, or no cue and no model), whose level comes from token counts only. Calls without a
 task or complexity are shown as 'uncategorised' and counted in the headline; a call whose
 complexity is unknown never counts as simple/moderate. Tiers come from `mmaudit.report.tiers` (policy file or observed price level).
 """
@@ -43,6 +45,7 @@ SELECT count(*) AS calls,
        sum(cost_usd) AS cost_usd,
        count(*) FILTER (WHERE {_FLAG}) AS premium_simple_or_moderate_calls,
        sum(cost_usd) FILTER (WHERE {_FLAG}) AS premium_simple_or_moderate_cost_usd,
+       count(*) FILTER (WHERE {_FLAG} AND category_source = 'default') AS premium_simple_or_moderate_fallback_calls,
        count(*) FILTER (WHERE task IS NULL) AS uncategorised_calls,
        count(*) FILTER (WHERE task IS NULL AND list_contains(?::VARCHAR[], tier)) AS uncategorised_premium_calls
 FROM scoped"""
@@ -64,7 +67,7 @@ def check_premium_tiers(options: AuditOptions) -> None:
 
 
 def headline(con: duckdb.DuckDBPyConnection, scope: Scope, premium: list[str]) -> dict[str, Any]:
-    row = fetch(con, *scope.sql(_HEADLINE_SQL, [premium, premium, premium]))[0]
+    row = fetch(con, *scope.sql(_HEADLINE_SQL, [premium, premium, premium, premium]))[0]
     row["premium_simple_or_moderate_call_share"] = (
         row["premium_simple_or_moderate_calls"] / row["calls"] if row["calls"] else None)
     flagged, total = row["premium_simple_or_moderate_cost_usd"], row["cost_usd"]
@@ -79,6 +82,7 @@ _HEADLINE_LINES: list[tuple[str, str, Any]] = [
     ("premium_simple_or_moderate_call_share", "  share of calls", "share"),
     ("premium_simple_or_moderate_cost_usd", "  their cost (USD)", "usd"),
     ("premium_simple_or_moderate_spend_share", "  share of spend", "share"),
+    ("premium_simple_or_moderate_fallback_calls", "  of them by the fallback (no text or cue)", "int"),
     ("uncategorised_calls", "Uncategorised calls", "int"),
     ("uncategorised_premium_calls", "  of them on premium", "int"),
 ]
@@ -118,8 +122,13 @@ def _finding(head: dict[str, Any], premium: list[str]) -> str:
     share = format_value(head["premium_simple_or_moderate_call_share"], "share")
     spend = format_value(head["premium_simple_or_moderate_spend_share"], "share")
     cost = format_value(head["premium_simple_or_moderate_cost_usd"], "usd")
-    return (f"{share} of calls and {spend} of spend ({cost}) were simple or moderate calls served by a "
+    text = (f"{share} of calls and {spend} of spend ({cost}) were simple or moderate calls served by a "
             f"{'/'.join(premium)}-tier model")
+    fallback = head["premium_simple_or_moderate_fallback_calls"]
+    if fallback:
+        text += (f"; {format_value(fallback, 'int')} of those rest on the categoriser's fallback alone"
+                 " (no text to read, or no cue and no model): their level comes from token counts")
+    return text
 
 
 def _task_series(rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, list[float]]]:

@@ -24,7 +24,8 @@ D = Decimal
 
 # P is premium by price level: 1.00 USD / 100,000 tokens = $10 per 1M; S is budget: $0.10 per 1M.
 ROWS = [
-    dict(ts=at(1), model="P", task="chat", complexity="simple", input_tokens=50_000, cost_usd=D("0.50")),
+    dict(ts=at(1), model="P", task="chat", complexity="simple", input_tokens=50_000, cost_usd=D("0.50"),
+         category_source="default"),  # logged without text: the categoriser's fallback
     dict(ts=at(2), model="P", task="code", complexity="moderate", input_tokens=30_000, cost_usd=D("0.30")),
     dict(ts=at(3), model="P", task="code", complexity="complex", input_tokens=20_000, cost_usd=D("0.20")),
     dict(ts=at(4), model="S", task="chat", complexity="simple", input_tokens=100_000, cost_usd=D("0.01")),
@@ -58,6 +59,10 @@ def test_premium_share_by_hand(db):
     assert head["premium_simple_or_moderate_cost_usd"] == D("0.80") and head["cost_usd"] == D("1.01")
     assert head["premium_simple_or_moderate_spend_share"] == pytest.approx(0.80 / 1.01)
     assert head["uncategorised_calls"] == 1 and head["uncategorised_premium_calls"] == 1
+    assert head["premium_simple_or_moderate_fallback_calls"] == 1  # row 1: flagged on token counts alone
+    finding = run(db).data["finding"]
+    assert finding.endswith("; 1 of those rest on the categoriser's fallback alone (no text to read, or no cue and no model):"
+                            " their level comes from token counts")
 
 
 def test_breakdown_by_task_complexity_model(db):

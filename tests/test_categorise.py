@@ -291,6 +291,24 @@ def test_bundled_model_is_used_by_ingest_enricher(tmp_path: Path):
     assert _model_for(tmp_path / "fresh.duckdb") is model  # no model trained beside this db: the bundled one
 
 
+def test_calls_logged_without_text_keep_the_rules_answer_with_a_model():
+    """A usage-only record gives the model nothing to read: it must not get a confident task from
+    shape tokens alone (before, an errored call without text came out `other` at 0.99)."""
+    pytest.importorskip("sklearn")
+    from mmaudit.categorise import default_model
+
+    model = default_model()
+    bare = {"n_messages": 1, "output_tokens": 0}
+    calls = [bare, {**bare, "user_prompt": ""}, {**bare, "output_tokens": 900, "reasoning_tokens": 3000},
+             {"user_prompt": "Translate into German: good morning"}]
+    rows = categorise(calls, model=model)
+    assert rows[:3] == categorise(calls[:3])  # exactly the rules-only answer
+    assert [r[3] for r in rows[:3]] == ["default", "default", "rules"]
+    assert rows[0][:3] == ("chat", "simple", 0.3)  # the rules' fallback, source `default`
+    assert rows[2][0] == "reasoning"  # from the reasoning tokens
+    assert rows[3][0] == "translation" and rows[3][3] == "model"
+
+
 def test_training_corpus_is_large_and_covers_text_tasks():
     from importlib import resources
 

@@ -150,6 +150,7 @@ def _apply(model: ModelBase, con: duckdb.DuckDBPyConnection, table: str, min_con
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _model_inputs AS SELECT t.rowid AS rid, md5({text}) AS h,"
         f" {text} AS text, {_CX_META} AS cx_meta FROM {qt} AS t WHERE t.category_source IN ('rules', 'default')"
+        f" AND {_HAS_TEXT}"
     )
     reader = con.sql(
         "SELECT h, any_value(text) AS text FROM _model_inputs GROUP BY h"
@@ -189,6 +190,11 @@ def _apply(model: ModelBase, con: duckdb.DuckDBPyConnection, table: str, min_con
     con.execute("DROP TABLE IF EXISTS _model_inputs")
     con.execute("DROP TABLE IF EXISTS _model_answers")
 
+
+# Calls logged without any text (usage exports, metadata-only gateways) keep the rules' answer:
+# the model would read only its shape tokens there and answer with a confidence no evidence backs
+# (an errored call without text came out `other` at 0.99).
+_HAS_TEXT = "(coalesce(t.user_prompt, '') <> '' OR coalesce(t.system_prompt, '') <> '')"
 
 # A valid tags['complexity'] (as the rules read it) wins over the model's complexity.
 _CX_META = ("CASE lower(trim(t.tags['complexity'])) WHEN 'simple' THEN 'simple' WHEN 'moderate' THEN 'moderate'"
