@@ -46,7 +46,7 @@ def _heads() -> dict[str, tuple[Any, Any]]:
 
 # The writers who wrote in other languages than English (their own scripts, or code-mixed).
 NON_ENGLISH_WRITERS = frozenset({"asia", "cjk", "codemix", "europe", "levant", "mena", "northern", "polyglot",
-                                 "romance", "southasia"})
+                                 "romance", "southasia", "mixlang", "iberia", "eastasia", "indic"})
 
 
 def out_of_fold(data: Labelled, folds: int, nblr_only: bool = False) -> dict[str, tuple[np.ndarray, np.ndarray]]:
