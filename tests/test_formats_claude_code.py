@@ -47,7 +47,7 @@ def test_claude_code_session_every_column(db, tmp_path):
     # 3 lines of msg_01A are one call (2 duplicates); summary + 2 user lines skipped, none quarantined
     assert (file.log_format, file.records, file.loaded, file.duplicates, file.skipped, file.quarantined) == (
         "claude-code", 8, 3, 2, 3, 0)
-    tags = {"session": "sess-1", "client_version": "1.0.83"}
+    tags = {"app": "claude-code", "session": "sess-1", "client_version": "1.0.83"}
     assert_calls(db.calls(), [
         # 4 uncached + 15000 cache reads + 2000 cache writes
         {**BASE, "call_id": "cc:msg_01A:req_011", "ts": datetime(2025, 5, 2, 10, 0, 5, tzinfo=UTC),
@@ -69,3 +69,14 @@ def test_reingesting_a_grown_session_adds_only_new_calls(db, tmp_path):
     db.ingest(write_jsonl(path, [USER, THINK, TEXT]))
     second = db.ingest(write_jsonl(path, [USER, THINK, TEXT, TOOL, SECOND])).files[0]
     assert (second.loaded, second.duplicates, second.skipped) == (1, 3, 1)
+
+
+def test_claude_code_calls_are_filed_under_code_by_their_app_tag(db, tmp_path):
+    """A session logs no prompt text, so nothing in the request can be read: the `app` tag files
+    the calls under `code` with the mapping's stated confidence (before, the model read them as
+    `other` at 0.93 from shape tokens alone)."""
+    from mmaudit.enrich import enrichers
+
+    db.ingest(write_jsonl(tmp_path / "sess-1.jsonl", [USER, TEXT, SECOND]), enrichers=enrichers())
+    got = {(c["call_id"], c["task"], c["category_source"], c["category_confidence"]) for c in db.calls()}
+    assert got == {("cc:msg_01A:req_011", "code", "tag", 0.8), ("cc:msg_01B:req_012", "code", "tag", 0.8)}

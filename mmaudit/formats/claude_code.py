@@ -72,7 +72,7 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
         "logged_cost_usd": "TRY_CAST(r.costUSD AS DECIMAL(38, 12))",
         "tags": (
-            "map_from_entries(list_filter([{'key': 'session', 'value': r.sessionId}, "
+            "map_from_entries(list_filter([{'key': 'app', 'value': 'claude-code'}, {'key': 'session', 'value': r.sessionId}, "
             "{'key': 'sidechain', 'value': CASE WHEN mm_bool(r.isSidechain) THEN 'true' END}, "
             "{'key': 'client_version', 'value': r.version}], lambda e: e.value IS NOT NULL))"
         ),
