@@ -7,7 +7,7 @@ scored by the training corpus's cross-validation with whole writers held out (`t
 a line's `author` is its group). That is the only figure the choice was made on: the dev sets and
 the eval set are other people's writing and are never read here. Printed per head: accuracy over
 all lines and over the writers' lines alone (the least templated, closest to production prompts),
-and the writers' task accuracy split into the ten non-English writers and the rest (what the
+and the writers' task accuracy split into the non-English writers (`NON_ENGLISH_WRITERS`) and the rest (what the
 concept tokens of text version 4 were adopted on; `--text-version 3` gives the figure before them).
 """
 
