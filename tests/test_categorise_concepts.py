@@ -110,13 +110,13 @@ def test_a_broken_lexicon_file_is_named(tmp_path) -> None:
 
 
 def test_ingest_hands_the_model_its_concept_tokens(tmp_path, monkeypatch) -> None:
-    """`apply_categories` gives a format-4 model the SQL text with the concept tokens appended,
+    """`apply_categories` gives a format-4-or-later model the SQL text with the concept tokens appended,
     built from the lexicon stored in the model file (not the packaged one)."""
     from mmaudit.categorise import apply_categories, default_model, load_rules
     from mmaudit.categorise.dataset import load_examples
 
     model = default_model()
-    assert model is not None and model.text_version == 4 and model.concepts is not None
+    assert model is not None and model.text_version == 5 and model.concepts is not None
     seen: list[str] = []
     original = type(model).predict_all
 

@@ -88,7 +88,11 @@ def read_examples(path: Path) -> list[dict[str, Any]]:
 
 def load_examples(con: duckdb.DuckDBPyConnection, path: Path, table: str = "examples") -> int:
     """Create `table` from a labelled JSONL file; returns the number of examples."""
-    rows = read_examples(path)
+    return load_rows(con, read_examples(path), table)
+
+
+def load_rows(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]], table: str = "examples") -> int:
+    """Create `table` from `example_row` rows; returns the number of rows."""
     frame = pd.DataFrame(rows)
     frame["tags"] = frame["tags"].map(lambda t: {str(k): str(v) for k, v in t.items()} if isinstance(t, dict) else None)
     con.execute(FEATURE_DDL.format(table=table))

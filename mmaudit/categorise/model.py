@@ -4,7 +4,7 @@ complexity), with calibrated probabilities; training lives in `training.py`.
 The model only sees what the rules see (scanned prompt text plus shape tokens, built by the same
 SQL expression at training and inference time). `train` stores it as plain arrays beside the
 database (`mmaudit.categoriser.npz`, see `arrays.py`): a few MB, no network, no pickle, and no
-scikit-learn needed to apply it. Model files of earlier versions (`.joblib`, formats 1-3) still
+scikit-learn needed to apply it. Model files of earlier versions (`.joblib`, formats 1-4) still
 load through scikit-learn; loading a joblib file executes pickle code, so only load those you
 (or your team) trained.
 """
@@ -27,8 +27,8 @@ MODEL_FILENAME = "mmaudit.categoriser.npz"
 LEGACY_MODEL_FILENAME = "mmaudit.categoriser.joblib"  # written by versions before the arrays format
 BUNDLED_MODEL_NAME = "data/categoriser.npz"
 BATCH_ROWS = 8192
-FORMAT_VERSION = 4  # 4: concept tokens (concepts.py); 3: instruction-focused text, complexity head, temperature;
-# 3, 2 (stacking) and 1 still load
+FORMAT_VERSION = 5  # 5: instruction words and crossed shape tokens (sql.model_text_sql); 4: concept tokens
+# (concepts.py); 3: instruction-focused text, complexity head, temperature; 4, 3, 2 (stacking) and 1 still load
 
 
 class MissingExtraError(MmauditError):
@@ -224,7 +224,7 @@ def load_model(path: Path) -> ModelBase:
         blob = joblib.load(path)
     except FileNotFoundError:
         raise InputError(f"{path}: model file not found; run `mmaudit categorize train` first") from None
-    if not isinstance(blob, dict) or blob.get("format") not in (1, 2, 3, FORMAT_VERSION):
+    if not isinstance(blob, dict) or blob.get("format") not in (1, 2, 3, 4, FORMAT_VERSION):
         raise InputError(f"{path}: not a categoriser model written by this version of mmaudit")
     lexicon = blob.get("concepts")
     return TrainedModel(blob["pipeline"], blob["labels"], text_version=blob["format"],

@@ -260,12 +260,27 @@ def _cut_sql(text: str, head: int, tail: int) -> str:
 # (a pasted document sits in the middle), and a long general-purpose system prompt must not drown it.
 MODEL_USER_HEAD, MODEL_USER_TAIL = 300, 200
 MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL = 300, 150
+INSTRUCTION_WORDS = 8  # version 5: words read again at each end of the user message
 
 
 def _mark(text: str, prefix: str) -> str:
     """`prefix` glued to the front of every space- or newline-separated token of `text` (plain
     string replaces: a regex here would be run on every row, not once per distinct text)."""
     return f"('{prefix}' || replace(replace({text}, ' ', ' {prefix}'), chr(10), chr(10) || '{prefix}'))"
+
+
+def _bucket(expr: str, cuts: list[tuple[str, str]], last: str) -> str:
+    """`CASE WHEN expr-condition THEN label ... ELSE last END` over (condition, label) pairs."""
+    whens = " ".join(f"WHEN {cond.format(x=expr)} THEN '{label}'" for cond, label in cuts)
+    return f"CASE {whens} ELSE '{last}' END"
+
+
+def _instruction_words(cut_user: str, n: int = INSTRUCTION_WORDS) -> str:
+    """The first and last `n` words of the (cut) user message, each prefixed `ii` (version 5): the
+    request is phrased at one end of the message, so its words get a vocabulary of their own that
+    the middle of a pasted document cannot dilute. A message of <= n words appears twice."""
+    words = f"list_filter(string_split_regex({cut_user}, '\\s+'), lambda w: w <> '')"
+    return f"array_to_string(list_transform({words}[1:{n}] || {words}[-{n}:], lambda w: 'ii' || w), ' ')"
 
 
 def model_text_sql(src: str = "t", version: int = 3) -> str:
@@ -278,40 +293,46 @@ def model_text_sql(src: str = "t", version: int = 3) -> str:
     task update (as `apply_categories` and `model.labelled_texts` do). Version 3 reads the start
     and end of the user message and of the system prompt only (where requests are phrased), and adds
     the rules' complexity (`zzcx_<level>`, so it must be built after the rules' complexity too) and
-    length buckets of the user message and system prompt. Training and inference both build it
-    with this expression so the features cannot drift apart.
+    length buckets of the user message and system prompt. Version 5 adds the first and last words
+    of the user message again as `ii` words (`_instruction_words`) and three crossed shape tokens
+    (user length x output length, rules' task x user length, turns x system length), which let a
+    linear model weigh a length by its context (chosen on the writer-held-out CV: docs/categorisation.md).
+    Training and inference both build it with this expression so the features cannot drift apart.
     """
     user = f"coalesce({src}.user_prompt, '')"
-    system = f"coalesce({src}.system_prompt, '')"
+    system = raw_system = f"coalesce({src}.system_prompt, '')"
+    cut_user = _cut_sql(user, MODEL_USER_HEAD, MODEL_USER_TAIL)
     if version >= 3:
         # Each part in its own vocabulary: words of the user message get a `qq` prefix and words of
         # the system prompt an `ss` prefix, so "summarize" in a general-purpose system prompt and
         # "summarize" in the request are different word features (the char n-grams still see the
         # word inside the prefixed one). Only the start and end of each are read.
-        scan = _mark(_cut_sql(user, MODEL_USER_HEAD, MODEL_USER_TAIL), "qq")
+        scan = _mark(cut_user, "qq")
         system = _mark(_cut_sql(system, MODEL_SYSTEM_HEAD, MODEL_SYSTEM_TAIL), "ss")
     else:
         scan = _cut_sql(user, SCAN_HEAD_CHARS, SCAN_TAIL_CHARS)
+    turns = f"least(coalesce({src}.n_messages, 1), 6)::VARCHAR"
     shape = (
-        "' zzturns' || least(coalesce({s}.n_messages, 1), 6)::VARCHAR"
-        " || ' zztools' || least(coalesce({s}.n_tools, 0), 3)::VARCHAR"
-        " || ' zzfmt' || coalesce({s}.response_format, 'none')"
-        " || CASE WHEN {s}.has_image THEN ' zzimage' ELSE '' END"
-    ).format(s=src)
+        f"' zzturns' || {turns}"
+        f" || ' zztools' || least(coalesce({src}.n_tools, 0), 3)::VARCHAR"
+        f" || ' zzfmt' || coalesce({src}.response_format, 'none')"
+        f" || CASE WHEN {src}.has_image THEN ' zzimage' ELSE '' END"
+    )
+    out = f"{src}.output_tokens"
+    out_bucket = f"CASE WHEN coalesce({out}, 0) < 1 THEN 'na' ELSE " + _bucket(
+        out, [("{x} < 10", "0"), ("{x} < 40", "1"), ("{x} < 150", "2"), ("{x} < 500", "3")], "4") + " END"
+    rule_task = f"coalesce({src}.task, 'none')"
     if version >= 2:
-        out = f"{src}.output_tokens"
         shape += (
-            f" || ' zzrule_' || coalesce({src}.task, 'none') || ' zzsrc_' || coalesce({src}.category_source, 'none')"
+            f" || ' zzrule_' || {rule_task} || ' zzsrc_' || coalesce({src}.category_source, 'none')"
             f" || ' zzrconf' || floor(coalesce({src}.category_confidence, 0) * 5)::INTEGER::VARCHAR"
-            f" || ' zzout' || CASE WHEN coalesce({out}, 0) < 1 THEN 'na' WHEN {out} < 10 THEN '0'"
-            f" WHEN {out} < 40 THEN '1' WHEN {out} < 150 THEN '2' WHEN {out} < 500 THEN '3' ELSE '4' END"
+            f" || ' zzout' || {out_bucket}"
         )
+    ulen = _bucket(f"length({user})", [("{x} < 60", "0"), ("{x} < 250", "1"), ("{x} < 1000", "2"), ("{x} < 4000", "3")], "4")
+    slen = _bucket(f"length({raw_system})", [("{x} = 0", "0"), ("{x} < 200", "1"), ("{x} < 1000", "2")], "3")
     if version >= 3:
-        ulen, slen = f"length(coalesce({src}.user_prompt, ''))", f"length(coalesce({src}.system_prompt, ''))"
-        shape += (
-            f" || ' zzcx_' || coalesce({src}.complexity, 'none')"
-            f" || ' zzulen' || CASE WHEN {ulen} < 60 THEN '0' WHEN {ulen} < 250 THEN '1' WHEN {ulen} < 1000 THEN '2'"
-            f" WHEN {ulen} < 4000 THEN '3' ELSE '4' END"
-            f" || ' zzslen' || CASE WHEN {slen} = 0 THEN '0' WHEN {slen} < 200 THEN '1' WHEN {slen} < 1000 THEN '2' ELSE '3' END"
-        )
+        shape += f" || ' zzcx_' || coalesce({src}.complexity, 'none') || ' zzulen' || {ulen} || ' zzslen' || {slen}"
+    if version >= 5:
+        shape += (f" || ' zzx' || {ulen} || '_' || {out_bucket} || ' zzx' || {rule_task} || '_' || {ulen}"
+                  f" || ' zzx' || {turns} || '_' || {slen} || ' ' || {_instruction_words(cut_user)}")
     return f"({system} || chr(10) || {scan} || {shape})"

@@ -14,7 +14,6 @@ the rules have categorised the examples, so the features cannot drift apart. `tr
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,14 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from mmaudit.categorise.augment import material_swaps
 from mmaudit.categorise.concepts import ConceptTagger, default_tagger
-from mmaudit.categorise.dataset import load_examples
+from mmaudit.categorise.dataset import example_row, load_rows, read_examples
 from mmaudit.categorise.model import FORMAT_VERSION, _sklearn
 from mmaudit.categorise.rules import Rules, load_rules
 from mmaudit.categorise.sql import model_text_sql
 from mmaudit.errors import InputError
+from mmaudit.jsonl import json_objects
 
 TASK_C = 10.0
 COMPLEXITY_C = 3.0
@@ -70,32 +71,31 @@ class Labelled:
     authors: list[str | None] | None = None
 
 
-def _line_extras(path: Path) -> tuple[list[float], list[str | None], list[str | None]]:
-    """`weight` (default 1), `family` and `author` of each non-empty line, in file order (as example_id)."""
-    weights: list[float] = []
-    families: list[str | None] = []
-    authors: list[str | None] = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            obj = json.loads(line)
-            weights.append(float(obj.get("weight", 1.0)))
-            families.append(obj.get("family"))
-            authors.append(obj.get("author"))
-    return weights, families, authors
-
-
 def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT_VERSION,
                    concepts: ConceptTagger | None = None) -> Labelled:
-    """Model text, task and complexity label of each example, built by the same SQL as inference:
-    the rules (default rules unless given) categorise the examples first, as `apply_categories`
-    does before the model runs, so the model text carries the rules' answer. From text version 4
-    the concept tokens are appended (`concepts`, else the packaged lexicon), as `_apply` does."""
+    """Model text, task and complexity label of each example of a labelled JSONL file, built by
+    the same SQL as inference: the rules (default rules unless given) categorise the examples
+    first, as `apply_categories` does before the model runs, so the model text carries the rules'
+    answer. From text version 4 the concept tokens are appended (`concepts`, else the packaged
+    lexicon), as `_apply` does."""
+    objs = [obj for _number, obj in json_objects(path)]
+    return _labelled(read_examples(path), objs, rules, version, concepts)
+
+
+def labelled_objects(objs: list[dict[str, Any]], rules: Rules | None = None, version: int = FORMAT_VERSION,
+                     concepts: ConceptTagger | None = None) -> Labelled:
+    """`labelled_texts` of labelled objects already in memory (e.g. `augment.material_swaps`)."""
+    return _labelled([example_row(obj, index) for index, obj in enumerate(objs)], objs, rules, version, concepts)
+
+
+def _labelled(rows: list[dict[str, Any]], objs: list[dict[str, Any]], rules: Rules | None, version: int,
+              concepts: ConceptTagger | None) -> Labelled:
     from mmaudit.categorise.plan import build_plan
 
     rules = rules or load_rules()
     con = duckdb.connect()
     try:
-        load_examples(con, path)
+        load_rows(con, rows)
         plan = build_plan("examples", rules)
         try:
             for sql, params in plan.prepare:
@@ -104,16 +104,54 @@ def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT
         finally:
             for sql in plan.cleanup:
                 con.execute(sql)
-        rows = con.execute(
+        found = con.execute(
             f"SELECT {model_text_sql('t', version)}, t.label_task, t.label_complexity FROM examples AS t ORDER BY example_id"
         ).fetchall()
     finally:
         con.close()
-    texts = [r[0] for r in rows]
+    texts = [r[0] for r in found]
     if version >= 4:
         texts = (concepts or default_tagger()).append(texts)
-    weights, families, authors = _line_extras(path)
-    return Labelled(texts, [r[1] for r in rows], weights, families, [r[2] for r in rows], authors)
+    return Labelled(texts, [r[1] for r in found], [float(o.get("weight", 1.0)) for o in objs],
+                    [o.get("family") for o in objs], [r[2] for r in found], [o.get("author") for o in objs])
+
+
+@dataclass
+class Swaps:
+    """Fit-side copies (`augment.material_swaps`) as model texts, with each copy's source line."""
+
+    data: Labelled
+    sources: np.ndarray
+
+
+def material_swap_texts(objs: list[dict[str, Any]], rules: Rules | None = None, version: int = FORMAT_VERSION,
+                        concepts: ConceptTagger | None = None) -> Swaps | None:
+    """The material swaps of labelled objects (None when no line can be swapped)."""
+    swaps = material_swaps(objs)
+    if not swaps:
+        return None
+    data = labelled_objects([copy for _source, copy in swaps], rules, version, concepts)
+    return Swaps(data, np.asarray([source for source, _copy in swaps], dtype=np.int64))
+
+
+def fit_side(data: Labelled, swaps: Swaps | None, fit_idx: np.ndarray) -> Labelled:
+    """The lines a fit sees: `fit_idx` of `data`, plus the swaps whose source line is among them
+    (a swap pairs lines of one author, so it never crosses a writer-held-out fold)."""
+    pick = [int(i) for i in fit_idx]
+    extra: list[int] = []
+    if swaps is not None:
+        extra = [int(j) for j in np.flatnonzero(np.isin(swaps.sources, fit_idx))]
+    levels = data.complexities or [None] * len(data.labels)
+    authors = data.authors or [None] * len(data.labels)
+    s = swaps.data if swaps is not None else data
+    return Labelled(
+        [data.texts[i] for i in pick] + [s.texts[j] for j in extra],
+        [data.labels[i] for i in pick] + [s.labels[j] for j in extra],
+        [data.weights[i] for i in pick] + [s.weights[j] for j in extra],
+        [data.families[i] for i in pick] + [s.families[j] for j in extra],
+        [levels[i] for i in pick] + [None] * len(extra),
+        [authors[i] for i in pick] + [(s.authors or [None] * len(s.labels))[j] for j in extra],
+    )
 
 
 def _pipeline() -> Any:
@@ -204,9 +242,11 @@ def _decision(pipeline: Any, texts: list[str], classes: list[str]) -> np.ndarray
 def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None = None) -> TrainReport:
     """Fit on all examples, report k-fold CV accuracy and confusion matrix, save to `out`.
 
-    Optional per-line `weight` (sample weight) and `family` (template id: CV holds whole families
-    out) are honoured. The model text includes the answer of `rules` (default rules if None). The
-    out-of-fold decision values of the CV also fit the temperature of the task probabilities."""
+    Optional per-line `weight` (sample weight), `family` (template id) and `author` (writer: the CV
+    holds whole authors, else whole families, out) are honoured. Lines with an `author` also give
+    material swaps (`augment.py`), added to each fit on the side of their source line and never
+    scored. The model text includes the answer of `rules` (default rules if None). The out-of-fold
+    decision values of the CV also fit the temperature of the task probabilities."""
     metrics = _sklearn("sklearn.metrics")
     concepts = default_tagger()
     data = labelled_texts(labelled_jsonl, rules, concepts=concepts)
@@ -214,15 +254,17 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise InputError(f"{labelled_jsonl}: need examples of at least two tasks")
+    swaps = material_swap_texts([obj for _number, obj in json_objects(labelled_jsonl)], rules, concepts=concepts)
     k, splits = cv_splits(data, folds)
     decision = np.zeros((len(labels), len(classes)))
     cx_pred = np.empty(len(labels), dtype=object)
     w = np.asarray(data.weights)
     levels = data.complexities or [None] * len(labels)
     for fit_idx, test_idx in splits:
-        fold = fit_pipeline([texts[i] for i in fit_idx], [labels[i] for i in fit_idx], list(w[fit_idx]))
+        fit = fit_side(data, swaps, fit_idx)
+        fold = fit_pipeline(fit.texts, fit.labels, fit.weights)
         decision[test_idx] = _decision(fold, [texts[i] for i in test_idx], classes)
-        head = fit_complexity(fold, [texts[i] for i in fit_idx], [levels[i] for i in fit_idx], list(w[fit_idx]))
+        head = fit_complexity(fold, fit.texts, fit.complexities or [None] * len(fit.texts), fit.weights)
         if head is not None:
             cx_pred[test_idx] = head.predict(fold[:-1].transform([texts[i] for i in test_idx]))
     truth = np.asarray([classes.index(x) for x in labels])
@@ -232,8 +274,9 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     cx_accuracy = float(np.mean([cx_pred[i] == levels[i] for i in labelled_cx])) if labelled_cx else None
     confusion = metrics.confusion_matrix(labels, list(predicted), labels=classes).tolist()
     temperature = fit_temperature(decision, truth, w)
-    fitted = fit_pipeline(texts, labels, data.weights)
-    complexity = fit_complexity(fitted, texts, levels, data.weights)
+    everything = fit_side(data, swaps, np.arange(len(labels)))
+    fitted = fit_pipeline(everything.texts, everything.labels, everything.weights)
+    complexity = fit_complexity(fitted, everything.texts, everything.complexities or [None] * len(everything.texts), everything.weights)
     save_model(Path(out), fitted, classes, complexity, temperature, concepts)
     return TrainReport(len(labels), k, accuracy, classes, confusion, out, temperature, cx_accuracy)
 
