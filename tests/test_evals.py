@@ -65,6 +65,27 @@ def test_calls_sharing_an_item_are_one_cluster() -> None:
     assert separate.high - separate.low < 0.15 and shared.high - shared.low > 0.4
 
 
+def test_an_interval_does_not_depend_on_the_stored_row_order() -> None:
+    """The same scored calls stored in three orders give one interval: the seeded bootstrap draws
+    by histogram position, so the histogram must come out of DuckDB in a fixed order (it did not:
+    the README's margins moved between runs of the same command)."""
+    import random
+
+    from mmaudit.simulate.quality import interval_of
+
+    rows = [(f"c{i % 97}", round(random.Random(i).random(), 3)) for i in range(3000)]
+    con = duckdb.connect()
+    intervals = set()
+    for order in range(3):
+        shuffled = rows[:]
+        random.Random(order).shuffle(shuffled)
+        con.execute("CREATE OR REPLACE TABLE t (cluster VARCHAR, score DOUBLE)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", shuffled)
+        iv = interval_of(con, "t", "score", "seed")
+        intervals.add((round(iv.low, 12), round(iv.high, 12)))
+    assert len(intervals) == 1
+
+
 def test_apgr_and_cpt_by_hand() -> None:
     # PGR at shares 0, 0.5, 1: 0, 0.75, 1 -> area 0.5*(0+0.75)/2 + 0.5*(0.75+1)/2 = 0.625
     f = curve_figures([0, 0.5, 1], [0.6, 0.75, 0.8], weak=0.6, strong=0.8)

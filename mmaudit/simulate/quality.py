@@ -175,7 +175,9 @@ def interval_of(con: duckdb.DuckDBPyConnection, table: str, column: str, seed: s
     rows = con.execute(f"""SELECT v, n, count(*) FROM (
                                SELECT round(sum({column}), 9) AS v, count(*) AS n FROM {table}
                                WHERE {column} IS NOT NULL AND {where} GROUP BY cluster)
-                           GROUP BY v, n""").fetchall()
+                           GROUP BY v, n ORDER BY v, n""").fetchall()
+    # ORDER BY: the seeded multinomial draws by position, so the histogram's order must not depend
+    # on how DuckDB's threads happened to emit the groups (it did: intervals moved between runs).
     return mean_interval([r[0] for r in rows], [r[2] for r in rows], seed, [r[1] for r in rows])
 
 
