@@ -114,7 +114,7 @@ def main() -> None:
     for text, seconds in sorted(SQL_TIME.items(), key=lambda kv: -kv[1])[: args.top]:
         print(f"{seconds:8.2f}  {seconds / total:6.1%}  SQL: {text}")
     print(f"{MODEL_TIME[0]:8.2f}  {MODEL_TIME[0] / total:6.1%}  categoriser model (Python): {MODEL_TIME[1]:,} distinct texts")
-    print(f"{CONCEPT_TIME[0]:8.2f}  {CONCEPT_TIME[0] / total:6.1%}  concept tokens (Python, format-4 model)")
+    print(f"{CONCEPT_TIME[0]:8.2f}  {CONCEPT_TIME[0] / total:6.1%}  concept tokens (Python, model formats 4 and later)")
     rest = total - sql_total - MODEL_TIME[0] - CONCEPT_TIME[0]
     print(f"{sql_total:8.2f}  {sql_total / total:6.1%}  all SQL statements")
     print(f"{rest:8.2f}  {rest / total:6.1%}  the rest (opening the database, loading rules and prices, reading lines"
