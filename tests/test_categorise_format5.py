@@ -28,6 +28,18 @@ def model_text(user: str, system: str | None, version: int, *, turns: int = 1, o
     return con.execute(f"SELECT {model_text_sql('t', version)} FROM t").fetchone()[0]
 
 
+def test_earlier_versions_read_as_before() -> None:
+    """Format 2-4 model files still apply, so their texts must not move with version 5's SQL (the
+    strings below are what the code before version 5 built; checked on every dev and eval line)."""
+    args = ("Please translate this\nto French: good morning", "You help travellers.")
+    assert model_text(*args, 4, out=12, task="translation") == (
+        "ssYou sshelp sstravellers.\nqqPlease qqtranslate qqthis\nqqto qqFrench: qqgood qqmorning zzturns1"
+        " zztools0 zzfmtnone zzrule_translation zzsrc_rules zzrconf2 zzout1 zzcx_simple zzulen0 zzslen1")
+    assert model_text(*args, 2, out=12, task="translation") == (
+        "You help travellers.\nPlease translate this\nto French: good morning zzturns1 zztools0 zzfmtnone"
+        " zzrule_translation zzsrc_rules zzrconf2 zzout1")
+
+
 def test_version_5_is_version_4_plus_crosses_and_the_end_words() -> None:
     user = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen"
     v4 = model_text(user, "You are terse.", 4)
