@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from mmaudit.categorise.model import _sklearn
+from mmaudit.categorise.model import FORMAT_VERSION, _sklearn
 from mmaudit.categorise.nblr import NBLogisticRegression
 from mmaudit.categorise.training import (
     COMPLEXITY_C,
@@ -101,10 +101,13 @@ def main(argv: list[str] | None = None) -> None:
     non_english = np.asarray([a in NON_ENGLISH_WRITERS for a in authors])
     graded = levels != ""
     print(f"{len(labels)} lines, {int(writer.sum())} by writers; {args.folds} folds, whole writers held out")
-    print(f"{'head':<22}{'task':>8}{'writers':>9}{'non-En':>8}{'English':>9}{'complexity':>12}{'writers':>9}")
+    print(f"{'head':<26}{'task':>8}{'writers':>9}{'non-En':>8}{'English':>9}{'complexity':>12}{'writers':>9}")
+    as_bundled = args.text_version == FORMAT_VERSION and not args.no_swaps
     for name, (task, cx) in out_of_fold(data, args.folds, args.nblr_only, swaps).items():
+        if not as_bundled:  # the bundled head, but not the bundled model's text or fit
+            name = name.replace(" (bundled)", f", format {args.text_version}{'' if swaps else ', no swaps'}")
         ok, ok_cx = task == labels, cx == levels
-        print(f"{name:<22}{ok.mean():>8.1%}{ok[writer].mean():>9.1%}{ok[non_english].mean():>8.1%}"
+        print(f"{name:<26}{ok.mean():>8.1%}{ok[writer].mean():>9.1%}{ok[non_english].mean():>8.1%}"
               f"{ok[writer & ~non_english].mean():>9.1%}{ok_cx[graded].mean():>12.1%}{ok_cx[graded & writer].mean():>9.1%}")
 
 
