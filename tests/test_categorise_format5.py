@@ -120,3 +120,18 @@ def test_swaps_join_only_the_fit_side_of_their_source(tmp_path: Path) -> None:
         assert all(t in swaps.data.texts for t in swapped)
     everything = fit_side(data, swaps, np.arange(4))
     assert everything.labels == data.labels + ["summarization", "qa", "summarization", "extraction"]
+
+
+def test_training_keys_of_the_wrong_type_are_named_not_a_traceback(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    cases = {"weight": ("heavy", "'weight' must be a number >= 0"), "author": (["ann"], "'author' must be a string")}
+    for key, (bad, message) in cases.items():
+        path = tmp_path / f"{key}.jsonl"
+        good = _line("ann", "qa", "what is the deadline?")
+        path.write_text(json.dumps(good) + "\n" + json.dumps({**good, key: bad}) + "\n", encoding="utf-8")
+        result = CliRunner().invoke(app, ["categorize", "train", str(path), "--db", str(tmp_path / "x.duckdb")])
+        assert result.exit_code == 2, result.output
+        assert f"{path}:2: {message}" in result.output and "Traceback" not in result.output

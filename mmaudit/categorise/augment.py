@@ -62,8 +62,8 @@ def material_swaps(objs: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]
     weighs `SWAP_WEIGHT` times the source."""
     by_author: dict[str, list[tuple[int, dict[str, Any], Split]]] = defaultdict(list)
     for index, obj in enumerate(objs):
-        user = obj.get("user")
-        if obj.get("author") and isinstance(user, str):
+        user, author = obj.get("user"), obj.get("author")
+        if isinstance(author, str) and author and isinstance(user, str):
             split = split_instruction(user)
             if split is not None:
                 by_author[obj["author"]].append((index, obj, split))

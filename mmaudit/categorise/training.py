@@ -78,8 +78,20 @@ def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT
     first, as `apply_categories` does before the model runs, so the model text carries the rules'
     answer. From text version 4 the concept tokens are appended (`concepts`, else the packaged
     lexicon), as `_apply` does."""
-    objs = [obj for _number, obj in json_objects(path)]
+    objs = [_checked_extras(path, number, obj) for number, obj in json_objects(path)]
     return _labelled(read_examples(path), objs, rules, version, concepts)
+
+
+def _checked_extras(path: Path, number: int, obj: dict[str, Any]) -> dict[str, Any]:
+    """`obj`, once its training-only keys are usable: `weight` a number >= 0, `family` and
+    `author` strings (each may be absent or null); else an InputError naming file and line."""
+    weight = obj.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
+        raise InputError(f"{path}:{number}: 'weight' must be a number >= 0 (a sample weight), found {weight!r}")
+    for key in ("family", "author"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise InputError(f"{path}:{number}: '{key}' must be a string, found {obj[key]!r}")
+    return obj
 
 
 def labelled_objects(objs: list[dict[str, Any]], rules: Rules | None = None, version: int = FORMAT_VERSION,
@@ -254,7 +266,8 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise InputError(f"{labelled_jsonl}: need examples of at least two tasks")
-    swaps = material_swap_texts([obj for _number, obj in json_objects(labelled_jsonl)], rules, concepts=concepts)
+    swaps = material_swap_texts([_checked_extras(labelled_jsonl, n, obj) for n, obj in json_objects(labelled_jsonl)],
+                                rules, concepts=concepts)
     k, splits = cv_splits(data, folds)
     decision = np.zeros((len(labels), len(classes)))
     cx_pred = np.empty(len(labels), dtype=object)
