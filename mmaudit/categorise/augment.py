@@ -66,12 +66,12 @@ def material_swaps(objs: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]
         if isinstance(author, str) and author and isinstance(user, str):
             split = split_instruction(user)
             if split is not None:
-                by_author[obj["author"]].append((index, obj, split))
+                by_author[author].append((index, obj, split))
     swaps: list[tuple[int, dict[str, Any]]] = []
     for _author, rows in sorted(by_author.items()):
         for k, (index, obj, split) in enumerate(rows):
-            partner = next((rows[(k + j) % len(rows)] for j in range(1, len(rows))
-                            if rows[(k + j) % len(rows)][1].get("task") != obj.get("task")), None)
+            later = rows[k + 1:] + rows[:k]  # the author's other lines, from the next one on, cyclically
+            partner = next((row for row in later if row[1].get("task") != obj.get("task")), None)
             if partner is None:
                 continue
             copy = {key: value for key, value in obj.items() if key not in ("complexity", "user", "weight", "family")}

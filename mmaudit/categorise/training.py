@@ -156,13 +156,14 @@ def fit_side(data: Labelled, swaps: Swaps | None, fit_idx: np.ndarray) -> Labell
     levels = data.complexities or [None] * len(data.labels)
     authors = data.authors or [None] * len(data.labels)
     s = swaps.data if swaps is not None else data
+    swap_authors = s.authors or [None] * len(s.labels)
     return Labelled(
         [data.texts[i] for i in pick] + [s.texts[j] for j in extra],
         [data.labels[i] for i in pick] + [s.labels[j] for j in extra],
         [data.weights[i] for i in pick] + [s.weights[j] for j in extra],
         [data.families[i] for i in pick] + [s.families[j] for j in extra],
         [levels[i] for i in pick] + [None] * len(extra),
-        [authors[i] for i in pick] + [(s.authors or [None] * len(s.labels))[j] for j in extra],
+        [authors[i] for i in pick] + [swap_authors[j] for j in extra],
     )
 
 
