@@ -74,16 +74,21 @@ def example_row(obj: dict[str, Any], index: int) -> dict[str, Any]:
     }
 
 
-def read_examples(path: Path) -> list[dict[str, Any]]:
-    """Parse a labelled JSONL file; a bad line is an InputError naming file and line."""
-    rows = []
-    for number, obj in json_objects(path):
+def read_labelled(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) of a labelled JSONL file; a line without a string `task` is an
+    InputError naming file and line."""
+    found = list(json_objects(path))
+    for number, obj in found:
         if not isinstance(obj.get("task"), str):
             raise InputError(f"{path}:{number}: expected an object with a string 'task'")
-        rows.append(example_row(obj, number))
-    if not rows:
+    if not found:
         raise InputError(f"{path}: no labelled examples")
-    return rows
+    return found
+
+
+def read_examples(path: Path) -> list[dict[str, Any]]:
+    """Parse a labelled JSONL file into rows (`example_id` = line number)."""
+    return [example_row(obj, number) for number, obj in read_labelled(path)]
 
 
 def load_examples(con: duckdb.DuckDBPyConnection, path: Path, table: str = "examples") -> int:

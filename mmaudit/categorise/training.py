@@ -23,12 +23,11 @@ import numpy as np
 
 from mmaudit.categorise.augment import material_swaps
 from mmaudit.categorise.concepts import ConceptTagger, default_tagger
-from mmaudit.categorise.dataset import example_row, load_rows, read_examples
+from mmaudit.categorise.dataset import example_row, load_rows, read_labelled
 from mmaudit.categorise.model import FORMAT_VERSION, _sklearn
 from mmaudit.categorise.rules import Rules, load_rules
 from mmaudit.categorise.sql import model_text_sql
 from mmaudit.errors import InputError
-from mmaudit.jsonl import json_objects
 
 TASK_C = 10.0
 COMPLEXITY_C = 3.0
@@ -78,8 +77,16 @@ def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT
     first, as `apply_categories` does before the model runs, so the model text carries the rules'
     answer. From text version 4 the concept tokens are appended (`concepts`, else the packaged
     lexicon), as `_apply` does."""
-    objs = [_checked_extras(path, number, obj) for number, obj in json_objects(path)]
-    return _labelled(read_examples(path), objs, rules, version, concepts)
+    return labelled_with_swaps(path, rules, version, concepts, swaps=False)[0]
+
+
+def labelled_with_swaps(path: Path, rules: Rules | None = None, version: int = FORMAT_VERSION,
+                        concepts: ConceptTagger | None = None, swaps: bool = True) -> tuple[Labelled, Swaps | None]:
+    """`labelled_texts` of a file and, with `swaps`, its material swaps, from one parse."""
+    found = [(number, _checked_extras(path, number, obj)) for number, obj in read_labelled(path)]
+    objs = [obj for _number, obj in found]
+    data = _labelled([example_row(obj, number) for number, obj in found], objs, rules, version, concepts)
+    return data, (material_swap_texts(objs, rules, version, concepts) if swaps else None)
 
 
 def _checked_extras(path: Path, number: int, obj: dict[str, Any]) -> dict[str, Any]:
@@ -262,13 +269,11 @@ def train(labelled_jsonl: Path, out: Path, folds: int = 5, rules: Rules | None =
     decision values of the CV also fit the temperature of the task probabilities."""
     metrics = _sklearn("sklearn.metrics")
     concepts = default_tagger()
-    data = labelled_texts(labelled_jsonl, rules, concepts=concepts)
+    data, swaps = labelled_with_swaps(labelled_jsonl, rules, concepts=concepts)
     texts, labels = data.texts, data.labels
     classes = sorted(set(labels))
     if len(classes) < 2:
         raise InputError(f"{labelled_jsonl}: need examples of at least two tasks")
-    swaps = material_swap_texts([_checked_extras(labelled_jsonl, n, obj) for n, obj in json_objects(labelled_jsonl)],
-                                rules, concepts=concepts)
     k, splits = cv_splits(data, folds)
     decision = np.zeros((len(labels), len(classes)))
     cx_pred = np.empty(len(labels), dtype=object)

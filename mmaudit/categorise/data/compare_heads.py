@@ -31,10 +31,8 @@ from mmaudit.categorise.training import (
     _pipeline,
     cv_splits,
     fit_side,
-    labelled_texts,
-    material_swap_texts,
+    labelled_with_swaps,
 )
-from mmaudit.jsonl import json_objects
 
 HERE = Path(__file__).resolve().parent
 
@@ -91,9 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-swaps", action="store_true", help="fit without the material swaps (as before format 5)")
     parser.add_argument("--nblr-only", action="store_true", help="skip logistic regression (about half the time)")
     args = parser.parse_args(argv)
-    data = labelled_texts(args.set, version=args.text_version)
-    swaps = None if args.no_swaps else material_swap_texts(
-        [obj for _number, obj in json_objects(args.set)], version=args.text_version)
+    data, swaps = labelled_with_swaps(args.set, version=args.text_version, swaps=not args.no_swaps)
     labels = np.asarray(data.labels, dtype=object)
     levels = np.asarray([c or "" for c in (data.complexities or [None] * len(labels))], dtype=object)
     authors = data.authors or [None] * len(labels)
