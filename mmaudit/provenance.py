@@ -19,15 +19,28 @@ def file_sha256(path: Path) -> str:
 
 
 def price_sources(catalog: Any) -> str:
-    """The price tables a run used: how many bundled (and up to which date), and user files."""
+    """The price data a run used, as a reviewer needs it to reproduce a figure: the genai-prices
+    release, how many of mmaudit's curated overrides (and up to which date), and the user's own
+    tables by path. The overrides are counted, not listed: they ship with this mmaudit version."""
     tables = list(getattr(catalog, "tables", []) or [])
-    bundled = [t for t in tables if getattr(t, "origin", "") == "bundled"]
     parts = []
-    if bundled:
-        latest = max(str(t.table.effective_from) for t in bundled)
-        parts.append(f"{len(bundled)} bundled mmaudit tables (latest effective {latest})")
-    parts += [f"{t.path} (effective {t.table.effective_from})" for t in tables if getattr(t, "origin", "") != "bundled"]
+    if getattr(catalog, "genai", None):
+        parts.append(f"genai-prices {_version('genai-prices')}")
+    overrides = [t for t in tables if getattr(t, "origin", "") == "override"]
+    if overrides:
+        latest = max(str(t.table.effective_from) for t in overrides)
+        parts.append(f"{len(overrides)} mmaudit overrides (latest effective {latest})")
+    parts += [f"{t.path} (effective {t.table.effective_from})" for t in tables if getattr(t, "origin", "") == "user"]
     return "; ".join(parts) or "costs as stored at ingest"
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def provenance(db: Path | None, period: str, prices: str, policies: list[tuple[str, str]] | None = None,

@@ -318,3 +318,26 @@ def test_policy_tiers_resolve_names_with_the_users_price_tables(tmp_path):
     assert done.exit_code == 0, done.output
     by_tier = json.loads(done.stdout)["utilisation"]["by_tier"]
     assert [(r["tier"], r["calls"]) for r in by_tier] == [("top", 3)]  # not "unassigned": the alias is the user's
+
+
+def test_footer_names_the_price_data_without_machine_paths(tmp_path):
+    """The provenance footer says which genai-prices release and how many curated overrides priced
+    the run (counted, not listed by their install path) and names the user's own tables."""
+    from importlib.metadata import version
+
+    from mmaudit.pricing.catalog import BUNDLED_DIR
+
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("effective_from: 2025-01-01\nsource: test\ncurrency: USD\nmodels:\n  house-model:\n"
+                      "    provider: openai\n    input: 1\n    output: 2\n")
+    db = str(tmp_path / "x.duckdb")
+    con = store.connect(Path(db))
+    insert_calls(con, JULY)
+    con.close()
+    done = runner.invoke(app, ["report", "--db", db, "--prices", str(prices), "--format", "markdown"])
+    assert done.exit_code == 0, done.output
+    footer = done.stdout.strip().splitlines()[-1]
+    overrides = sorted(BUNDLED_DIR.glob("*.yaml"))
+    assert f"prices: genai-prices {version('genai-prices')}; {len(overrides)} mmaudit overrides (latest effective 20" in footer
+    assert f"{prices} (effective 2025-01-01)" in footer.replace("\\", "")
+    assert str(BUNDLED_DIR) not in footer and "overrides/" not in footer
