@@ -414,3 +414,11 @@ def test_cli_seed_draws_another_ab_split(tmp_path, prices):
     assert cheap_calls() == sum((_md5_le(r["call_id"]) & 0xFFFFFFFF) / 2**32 < 0.5 for r in records)
     assert cheap_calls("--seed", "q3-review") == sum(
         (_md5_le(f"{r['call_id']}:{salt}") & 0xFFFFFFFF) / 2**32 < 0.5 for r in records)
+
+
+def test_figure_names_spell_acronyms_and_units():
+    from mmaudit.simulate.report import name_of
+
+    assert name_of("pgr") == "PGR (share of the quality gap recovered)"
+    assert name_of("quality.ci_low") == "Quality: ci low"
+    assert name_of("random_mix.cost_usd") == "Random mix: cost (USD)"

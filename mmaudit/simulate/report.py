@@ -57,6 +57,7 @@ NAMES = {
     "uncertain_moved_up": "Calls moved up a tier (unsure category)",
     "degraded_calls": "Calls degraded (chain ran out)", "incompatible_calls": "Calls kept (wrong operation)",
     "breaker_openings": "Circuit-breaker openings",
+    "pgr": "PGR (share of the quality gap recovered)",
 }
 _SKIP = {"policy", "label", "policy_file", "policy_sha256"}
 
