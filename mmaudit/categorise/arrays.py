@@ -187,6 +187,18 @@ class ArrayModel(ModelBase):
         """Task decision values (before the temperature), columns in `labels` order."""
         return self._decisions(self.features(texts))[0]
 
+    @property
+    def complexity_levels(self) -> list[str]:
+        """The complexity head's levels, in the column order of its decision values."""
+        return list(self._heads[1][0]) if self._has_cx else []
+
+    def complexity_decision(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
+        """The complexity head's levels and decision values of `texts` (the level is their argmax);
+        raises InputError when the model has no complexity head."""
+        if not self._has_cx:
+            raise InputError("this model has no complexity head (a format 1 or 2 model): train a new one")
+        return list(self._heads[1][0]), self._decisions(self.features(texts))[1]
+
     def predict_all(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         decisions = self._decisions(self.features(texts))
         z = decisions[0] / self.temperature
@@ -202,6 +214,11 @@ class ArrayModel(ModelBase):
 
 def load_arrays(path: Path) -> ArrayModel:
     """Load a `.npz` model (no pickle: `allow_pickle=False`)."""
+    return ArrayModel(read_arrays(path))
+
+
+def read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a `.npz` model file, checked to be one this version writes."""
     try:
         with np.load(path, allow_pickle=False) as blob:
             arrays = {k: blob[k] for k in blob.files}
@@ -211,4 +228,4 @@ def load_arrays(path: Path) -> ArrayModel:
         raise InputError(f"{path}: not a categoriser model file ({exc})") from None
     if int(arrays.get("format", -1)) != ARRAYS_FORMAT:
         raise InputError(f"{path}: not a categoriser model written by this version of mmaudit")
-    return ArrayModel(arrays)
+    return arrays
