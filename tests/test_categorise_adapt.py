@@ -68,6 +68,7 @@ def test_adapt_beside_the_database_is_what_ingest_uses(tmp_path: Path):
     done = runner.invoke(app, ["categorize", "adapt", str(DATA / "dev_set.jsonl"), "--db", str(db)])
     assert done.exit_code == 0, done.output
     assert "adapted model written to" in done.stdout and (tmp_path / "mmaudit.categoriser.npz").exists()
+    assert "all levels (accuracy)" in done.stdout and "Recall after (cross-fitted)" in done.stdout
 
 
 def test_adapt_input_errors_exit_2(tmp_path: Path):

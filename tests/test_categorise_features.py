@@ -3,6 +3,7 @@ the arrays form of a model (`arrays.py`, what ships) the same answers as its fit
 
 from __future__ import annotations
 
+import functools
 import random
 
 import numpy as np
@@ -37,12 +38,19 @@ def model():
 
 
 def _texts() -> list[str]:
+    return list(_all_texts())
+
+
+@functools.cache
+def _all_texts() -> tuple[str, ...]:
+    """Every model text of the eval and training sets, generated prompts and edge cases (built
+    once: the rules run over 25k lines to make them)."""
     from mmaudit.categorise.dataset import eval_set_path
 
     rnd = random.Random(0)
     generated = [f"{p.system or ''}\n{p.user} zzturns1 zzfmt" for t in TEMPLATES for p in [t.fill(rnd)] * 3]
     corpus = labelled_texts(eval_set_path()).texts + labelled_texts(eval_set_path().with_name("train_set.jsonl")).texts
-    return corpus + generated + EDGE_CASES
+    return tuple(corpus + generated + EDGE_CASES)
 
 
 def _assert_same(a, b) -> None:
@@ -52,19 +60,25 @@ def _assert_same(a, b) -> None:
     assert np.array_equal(a.data, b.data)  # bit-identical floats, not merely close
 
 
-def test_fast_features_equal_sklearn_bit_for_bit(model):
+@pytest.fixture(scope="module")
+def sklearn_features(model):
+    """scikit-learn's own feature matrix of every `_texts()` row (its transform reads each row on
+    its own, so a batch's matrix is these rows); made once, it is the slow part of these tests."""
+    return model.pipeline[:-1].transform(_texts())
+
+
+def test_fast_features_equal_sklearn_bit_for_bit(model, sklearn_features):
     union = model.pipeline.steps[0][1]
     fast = FastFeatures(union)
     assert fast.exact
     texts = _texts()
     for start in range(0, len(texts), 700):  # several batches: the word memo carries over
-        batch = texts[start:start + 700]
-        _assert_same(fast.transform(batch), union.transform(batch))
+        _assert_same(fast.transform(texts[start:start + 700]), sklearn_features[start:start + 700])
 
 
-def test_probabilities_unchanged(model):
+def test_probabilities_unchanged(model, sklearn_features):
     texts = _texts()
-    expected = model.probabilities(model.pipeline[:-1].transform(texts))  # scikit-learn's own features
+    expected = model.probabilities(sklearn_features)  # scikit-learn's own features
     labels, conf = model.predict(texts)
     assert np.array_equal(conf, expected.max(axis=1))
     assert list(labels) == list(np.asarray(model.pipeline.classes_)[expected.argmax(axis=1)])

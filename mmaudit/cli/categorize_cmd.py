@@ -1,4 +1,4 @@
-"""`mmaudit categorize`: re-run categorisation over stored calls, train a model, evaluate the rules."""
+"""`mmaudit categorize`: re-run categorisation over stored calls, train or adapt a model, evaluate it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from mmaudit.categorise import apply_categories, load_rules
 from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, user_errors
 from mmaudit.render import Column, OutputFormat, Report, Table
 
-app = typer.Typer(help="Categorise calls by task and complexity; train and evaluate the categoriser.")
+app = typer.Typer(help="Categorise calls by task and complexity; train, adapt and evaluate the categoriser.")
 
 RulesOption = Annotated[
     Optional[Path], typer.Option("--rules", help="Rules YAML merged over the defaults (add tasks, cues, thresholds).")
@@ -149,7 +149,9 @@ def adapt_cmd(
     data = {"source": report.source, "model": str(report.path), "lines": report.lines, "skipped": report.skipped,
             "accuracy_before": report.accuracy_before, "accuracy_after_cross_fitted": report.accuracy_after,
             "levels": rows}
-    emit(Report([Table("Complexity adapted to your labels", columns, rows)], data, notes), fmt)
+    total = {"level": "all levels (accuracy)", "lines": report.lines, "recall_before": report.accuracy_before,
+             "recall_after": report.accuracy_after, "bias": None}
+    emit(Report([Table("Complexity adapted to your labels", columns, rows, total)], data, notes), fmt)
 
 
 @app.command("eval")

@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "Delete calls with a timestamp before DATE, and their quarantined lines, for good."),
     "prices": ("mmaudit.cli.prices_cmd:app", "Price tables: list, show, validate, import, reconcile and reprice."),
     "categorize": ("mmaudit.cli.categorize_cmd:app",
-                   "Categorise calls by task and complexity; train and evaluate the categoriser."),
+                   "Categorise calls by task and complexity; train, adapt and evaluate the categoriser."),
     "policy": ("mmaudit.cli.simulate_cmd:policy_app", "Validate routing policies or write a starter one."),
     "evals": ("mmaudit.cli.evals_cmd:app",
               "Outcome matrices: import model scores per prompt, hash prompts, sample prompts to evaluate."),
