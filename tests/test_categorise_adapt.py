@@ -58,6 +58,7 @@ def test_adapting_to_dev_set_a_authors_convention(tmp_path: Path):
     for model in (None, out):
         args = ["categorize", "eval", str(DATA / "dev_set_b.jsonl"), "-f", "json"]
         evals[model] = json.loads(runner.invoke(app, args + ([] if model is None else ["--model-file", str(model)])).stdout)
+    assert evals[out]["mode"] == f"rules + model {out} (complexity adapted to dev_set.jsonl (243 lines))"
     assert evals[out]["task_accuracy"] == evals[None]["task_accuracy"]  # the task head is unchanged
     assert evals[out]["confusion"] == evals[None]["confusion"]
     assert evals[out]["complexity_confusion"] != evals[None]["complexity_confusion"]

@@ -126,6 +126,9 @@ class ArrayModel(ModelBase):
                                 len(vocab)))
         self._shared = self._share_split()
         self._has_cx = "cx_coef" in arrays
+        # `categorize adapt` moved the complexity cut points to this labelled file's convention
+        self.complexity_adapted_to = (f"{arrays['cx_adapted_set']} ({int(arrays['cx_adapted_n'])} lines)"
+                                      if "cx_adapted_set" in arrays else None)
         # Per head: its classes, each part's coefficients (transposed, contiguous) and the intercepts.
         self._heads = [self._head(arrays, "task")] + ([self._head(arrays, "cx")] if self._has_cx else [])
         # All heads side by side: per part one (width x all heads' columns) matrix.

@@ -347,10 +347,9 @@ def _known(data: Labelled, classes: list[str], path: Path) -> list[int]:
 
 
 def _calibrate_arrays(model_path: Path, labelled_jsonl: Path, rules: Rules | None) -> float:
-    from mmaudit.categorise.arrays import ArrayModel, save_arrays
+    from mmaudit.categorise.arrays import ArrayModel, read_arrays, save_arrays
 
-    with np.load(model_path, allow_pickle=False) as blob:
-        arrays = {k: blob[k] for k in blob.files}
+    arrays = read_arrays(model_path)
     model = ArrayModel(arrays)
     data = labelled_texts(labelled_jsonl, rules, version=model.text_version, concepts=model.concepts)
     keep = _known(data, model.labels, labelled_jsonl)

@@ -182,6 +182,9 @@ def eval_cmd(
 
         if model and model_file is not None:
             trained, mode = load_model(model_file), f"rules + model {model_file}"
+            adapted = getattr(trained, "complexity_adapted_to", None)
+            if adapted:
+                mode += f" (complexity adapted to {adapted})"
         elif model:
             trained = default_model()
             mode = "rules + bundled model" if trained is not None else f"rules only ({default_model_note()})"
