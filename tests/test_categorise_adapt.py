@@ -76,10 +76,15 @@ def test_adapt_input_errors_exit_2(tmp_path: Path):
     few = tmp_path / "few.jsonl"
     few.write_text("".join(json.dumps({"user": f"question {i}?", "task": "qa", "complexity": "simple"}) + "\n"
                            for i in range(3)))
+    capital = tmp_path / "capital.jsonl"
+    capital.write_text("".join(json.dumps({"user": f"question {i}?", "task": "qa", "complexity": "Simple"}) + "\n"
+                               for i in range(12)))
     legacy = tmp_path / "old.joblib"
     legacy.write_bytes(b"not a model")
     cases = [
         ([str(few), "--db", str(tmp_path / "x.duckdb")], "at least 10 lines with a complexity label"),
+        ([str(capital), "--db", str(tmp_path / "x.duckdb")], "capital.jsonl:1: 'complexity' must be simple, moderate "
+                                                             "or complex (or absent), found 'Simple'; did you mean 'simple'?"),
         ([str(DATA / "dev_set.jsonl"), "--model-file", str(tmp_path / "missing.npz")], "model file not found"),
         ([str(DATA / "dev_set.jsonl"), "--model-file", str(legacy)], "only models in the arrays format"),
         ([str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "x.duckdb")], "nope.jsonl"),

@@ -126,3 +126,16 @@ def test_gsm8k_questions_are_reasoning(tmp_path: Path):
     report = evaluate(load_rules(), default_model(), path)
     assert report.n == 1319
     assert report.task_accuracy >= 0.90  # the issue's bar (88% before the style corpus)
+
+
+def test_an_unknown_complexity_level_is_named_with_its_line(tmp_path: Path):
+    """Train and eval read labels the same way: 'Moderate' would otherwise become a fourth level
+    in a trained head, or a label no prediction can match."""
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps({"user": "who invented the telephone", "task": "qa", "complexity": "simple"}) + "\n"
+                    + json.dumps({"user": "plan a product launch", "task": "reasoning", "complexity": "Moderate"}) + "\n")
+    for args in (["categorize", "eval", str(path), "--no-model"], ["categorize", "train", str(path), "--db", str(tmp_path / "x.duckdb")]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "labels.jsonl:2: 'complexity' must be simple, moderate or complex" in result.output
+        assert "did you mean 'moderate'?" in result.output
