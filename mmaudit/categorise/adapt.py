@@ -50,7 +50,7 @@ class AdaptReport:
     source: str
     path: Path
     lines: int
-    skipped: int  # lines without a complexity label (or with one the head does not know)
+    skipped: int  # lines without a complexity label, or whose level the rules decide (operation, image, tag)
     accuracy_before: float
     accuracy_after: float
     levels: list[LevelScore] = field(default_factory=list)
@@ -101,7 +101,8 @@ def adapt(labelled: Path, start: Path, out: Path, source: str, rules: Rules | No
     model = ArrayModel(arrays)
     levels = [str(x) for x in arrays["cx_classes"]]
     data = labelled_texts(labelled, rules, version=model.text_version, concepts=model.concepts)
-    keep = [i for i, c in enumerate(data.complexities or []) if c in levels]
+    decides = data.model_decides or [True] * len(data.labels)
+    keep = [i for i, c in enumerate(data.complexities or []) if c in levels and decides[i]]
     if len(keep) < MIN_LINES:
         raise InputError(f"{labelled}: adapting needs at least {MIN_LINES} lines with a complexity label "
                          f"({', '.join(levels)}); found {len(keep)}")

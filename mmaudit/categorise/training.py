@@ -24,7 +24,7 @@ import numpy as np
 from mmaudit.categorise.augment import material_swaps
 from mmaudit.categorise.concepts import ConceptTagger, default_tagger
 from mmaudit.categorise.dataset import example_row, load_rows, read_labelled
-from mmaudit.categorise.model import FORMAT_VERSION, _sklearn
+from mmaudit.categorise.model import _CX_META, _HAS_TEXT, FORMAT_VERSION, _sklearn
 from mmaudit.categorise.rules import Rules, load_rules
 from mmaudit.categorise.sql import model_text_sql
 from mmaudit.errors import InputError
@@ -68,6 +68,9 @@ class Labelled:
     families: list[str | None]
     complexities: list[str | None] | None = None
     authors: list[str | None] | None = None
+    # whether the model decides the line in `apply_categories` (the rules' source is `rules` or
+    # `default`, the line has text and no `tags` complexity): what `adapt` fits on
+    model_decides: list[bool] | None = None
 
 
 def labelled_texts(path: Path, rules: Rules | None = None, version: int = FORMAT_VERSION,
@@ -123,8 +126,10 @@ def _labelled(rows: list[dict[str, Any]], objs: list[dict[str, Any]], rules: Rul
         finally:
             for sql in plan.cleanup:
                 con.execute(sql)
+        decides = f"t.category_source IN ('rules', 'default') AND {_HAS_TEXT} AND {_CX_META} IS NULL"
         found = con.execute(
-            f"SELECT {model_text_sql('t', version)}, t.label_task, t.label_complexity FROM examples AS t ORDER BY example_id"
+            f"SELECT {model_text_sql('t', version)}, t.label_task, t.label_complexity, {decides}"
+            " FROM examples AS t ORDER BY example_id"
         ).fetchall()
     finally:
         con.close()
@@ -132,7 +137,8 @@ def _labelled(rows: list[dict[str, Any]], objs: list[dict[str, Any]], rules: Rul
     if version >= 4:
         texts = (concepts or default_tagger()).append(texts)
     return Labelled(texts, [r[1] for r in found], [float(o.get("weight", 1.0)) for o in objs],
-                    [o.get("family") for o in objs], [r[2] for r in found], [o.get("author") for o in objs])
+                    [o.get("family") for o in objs], [r[2] for r in found], [o.get("author") for o in objs],
+                    [bool(r[3]) for r in found])
 
 
 @dataclass

@@ -145,7 +145,8 @@ def adapt_cmd(
              f"adapted model written to {report.path}; the task head and its confidence are unchanged",
              f"measure it on other labelled calls: mmaudit categorize eval OTHER.jsonl --model-file {report.path}"]
     if report.skipped:
-        notes.append(f"{report.skipped} line(s) without a complexity label were not used")
+        notes.append(f"{report.skipped} line(s) not used: no complexity label, or a level the rules decide "
+                     "(embedding, image or audio calls, a tags complexity, calls without text)")
     data = {"source": report.source, "model": str(report.path), "lines": report.lines, "skipped": report.skipped,
             "accuracy_before": report.accuracy_before, "accuracy_after_cross_fitted": report.accuracy_after,
             "levels": rows}

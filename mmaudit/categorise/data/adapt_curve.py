@@ -5,7 +5,7 @@
 For each file (default: dev sets A and B and the eval set) and each size N: draw N lines at
 random (seeded, `--draws` times), fit the complexity biases on them (`adapt.fit_bias`, as
 `categorize adapt` does) and score the model's complexity on the file's other lines, with and
-without the biases. Prints the mean gain in points and the range over the draws. The bundled
+without the biases. Only lines whose level the model decides count (as in `adapt`). Prints the mean gain in points and the range over the draws. The bundled
 model is the one adapted; nothing is written.
 """
 
@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     for path in args.files:
         data = labelled_texts(path, version=model.text_version, concepts=model.concepts)
         levels = model.complexity_levels
-        keep = [i for i, c in enumerate(data.complexities or []) if c in levels]
+        decides = data.model_decides or [True] * len(data.labels)
+        keep = [i for i, c in enumerate(data.complexities or []) if c in levels and decides[i]]
         _levels, decision = model.complexity_decision([data.texts[i] for i in keep])
         truth = np.asarray([levels.index(data.complexities[i]) for i in keep])
         print(f"{path.name}: {len(keep)} lines, complexity {np.mean(decision.argmax(axis=1) == truth):.1%} unadapted")
