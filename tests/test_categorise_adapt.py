@@ -67,10 +67,11 @@ def test_adapting_to_dev_set_a_authors_convention(tmp_path: Path):
 
 def test_adapt_beside_the_database_is_what_ingest_uses(tmp_path: Path):
     db = tmp_path / "audit.duckdb"
-    done = runner.invoke(app, ["categorize", "adapt", str(DATA / "dev_set.jsonl"), "--db", str(db)])
+    done = runner.invoke(app, ["categorize", "adapt", str(DATA / "dev_set.jsonl"), "--db", str(db), "-f", "markdown"])
     assert done.exit_code == 0, done.output
     assert "adapted model written to" in done.stdout and (tmp_path / "mmaudit.categoriser.npz").exists()
-    assert "all levels (accuracy)" in done.stdout and "Recall after (cross-fitted)" in done.stdout
+    assert "| Level | Labelled lines | Recall before | Recall after (cross-fitted) | Bias added |" in done.stdout
+    assert "| **all levels (accuracy)** | **236** |" in done.stdout
 
 
 def test_adapt_input_errors_exit_2(tmp_path: Path):
