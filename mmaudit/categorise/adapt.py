@@ -87,25 +87,16 @@ def adapt(labelled: Path, start: Path, out: Path, source: str, rules: Rules | No
     write the adapted model to `out` (which may be `start`)."""
     from mmaudit.categorise.training import labelled_texts
 
-    if Path(start).suffix != ".npz":
-        raise InputError(f"{start}: only models in the arrays format (.npz) can be adapted; "
-                         "retrain it with `mmaudit categorize train`")
-    arrays = read_arrays(start)
-    earlier = arrays.pop("cx_adapted_bias", None)
-    if earlier is not None:  # start from the model as trained
-        arrays["cx_intercept"] = arrays["cx_intercept"] - earlier
-    for key in ("cx_adapted_set", "cx_adapted_n"):
-        arrays.pop(key, None)
-    if "cx_coef" not in arrays:
-        raise InputError(f"{start}: this model has no complexity head (a format 1 or 2 model): train a new one")
+    arrays = _as_trained(start)
     model = ArrayModel(arrays)
-    levels = [str(x) for x in arrays["cx_classes"]]
+    levels = model.complexity_levels
     data = labelled_texts(labelled, rules, version=model.text_version, concepts=model.concepts)
     decides = data.model_decides or [True] * len(data.labels)
     keep = [i for i, c in enumerate(data.complexities or []) if c in levels and decides[i]]
     if len(keep) < MIN_LINES:
-        raise InputError(f"{labelled}: adapting needs at least {MIN_LINES} lines with a complexity label "
-                         f"({', '.join(levels)}); found {len(keep)}")
+        raise InputError(f"{labelled}: adapting needs at least {MIN_LINES} lines with a complexity label whose "
+                         "level the model decides (not embedding, image or audio calls, a tags complexity or "
+                         f"calls without text); found {len(keep)}")
     _levels, decision = model.complexity_decision([data.texts[i] for i in keep])
     truth = np.asarray([levels.index(data.complexities[i]) for i in keep])
     before, after = decision.argmax(axis=1), cross_fitted(decision, truth, min(FOLDS, len(keep)))
@@ -118,6 +109,23 @@ def adapt(labelled: Path, start: Path, out: Path, source: str, rules: Rules | No
                        float(np.mean(before == truth)), float(np.mean(after == truth)),
                        [_level(levels.index(level), level, truth, before, after, float(bias[levels.index(level)]))
                         for level in sorted(levels, key=_order)])
+
+
+def _as_trained(start: Path) -> dict[str, np.ndarray]:
+    """The arrays of model file `start` without any earlier adaptation (so adapting twice with
+    the same labels gives the same model); InputError unless it has a complexity head."""
+    if Path(start).suffix != ".npz":
+        raise InputError(f"{start}: only models in the arrays format (.npz) can be adapted; "
+                         "retrain it with `mmaudit categorize train`")
+    arrays = read_arrays(start)
+    earlier = arrays.pop("cx_adapted_bias", None)
+    if earlier is not None:
+        arrays["cx_intercept"] = arrays["cx_intercept"] - earlier
+    for key in ("cx_adapted_set", "cx_adapted_n"):
+        arrays.pop(key, None)
+    if "cx_coef" not in arrays:
+        raise InputError(f"{start}: this model has no complexity head (a format 1 or 2 model): train a new one")
+    return arrays
 
 
 def _order(level: str) -> tuple[int, str]:
