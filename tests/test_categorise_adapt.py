@@ -86,7 +86,7 @@ def test_adapt_input_errors_exit_2(tmp_path: Path):
     cases = [
         ([str(few), "--db", str(tmp_path / "x.duckdb")], "at least 10 lines with a complexity label"),
         ([str(capital), "--db", str(tmp_path / "x.duckdb")], "capital.jsonl:1: 'complexity' must be simple, moderate "
-                                                             "or complex (or absent), found 'Simple'; did you mean 'simple'?"),
+                                                             "or complex (or absent), found 'Simple' (did you mean 'simple'?)"),
         ([str(DATA / "dev_set.jsonl"), "--model-file", str(tmp_path / "missing.npz")], "model file not found"),
         ([str(DATA / "dev_set.jsonl"), "--model-file", str(legacy)], "only models in the arrays format"),
         ([str(tmp_path / "nope.jsonl"), "--db", str(tmp_path / "x.duckdb")], "nope.jsonl"),

@@ -138,4 +138,4 @@ def test_an_unknown_complexity_level_is_named_with_its_line(tmp_path: Path):
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 2, result.output
         assert "labels.jsonl:2: 'complexity' must be simple, moderate or complex" in result.output
-        assert "did you mean 'moderate'?" in result.output
+        assert "(did you mean 'moderate'?)" in result.output

@@ -28,6 +28,7 @@ from scipy import optimize
 from mmaudit.categorise.arrays import ArrayModel, read_arrays, save_arrays
 from mmaudit.categorise.rules import Rules
 from mmaudit.errors import InputError
+from mmaudit.vocabulary import COMPLEXITIES
 
 MIN_LINES = 10  # labelled lines below which three cut points are not worth moving
 FOLDS = 5
@@ -130,7 +131,7 @@ def _as_trained(start: Path) -> dict[str, np.ndarray]:
 
 def _order(level: str) -> tuple[int, str]:
     """simple, moderate, complex first (in that order), then any other level by name."""
-    known = ["simple", "moderate", "complex"]
+    known = list(COMPLEXITIES)
     return (known.index(level), "") if level in known else (len(known), level)
 
 

@@ -200,7 +200,7 @@ class ArrayModel(ModelBase):
         raises InputError when the model has no complexity head."""
         if not self._has_cx:
             raise InputError("this model has no complexity head (a format 1 or 2 model): train a new one")
-        return list(self._heads[1][0]), self._decisions(self.features(texts))[1]
+        return self.complexity_levels, self._decisions(self.features(texts))[1]
 
     def predict_all(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         decisions = self._decisions(self.features(texts))

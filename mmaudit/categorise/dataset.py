@@ -19,6 +19,7 @@ import pandas as pd
 
 from mmaudit.errors import InputError
 from mmaudit.jsonl import json_objects
+from mmaudit.vocabulary import COMPLEXITIES, did_you_mean
 
 FEATURE_DDL = """
 CREATE OR REPLACE TABLE {table} (
@@ -74,9 +75,6 @@ def example_row(obj: dict[str, Any], index: int) -> dict[str, Any]:
     }
 
 
-LEVELS = ("simple", "moderate", "complex")
-
-
 def read_labelled(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, object) of a labelled JSONL file; a line without a string `task`, or with a
     `complexity` that is not one of the three levels, is an InputError naming file and line (an
@@ -86,20 +84,12 @@ def read_labelled(path: Path) -> list[tuple[int, dict[str, Any]]]:
         if not isinstance(obj.get("task"), str):
             raise InputError(f"{path}:{number}: expected an object with a string 'task'")
         level = obj.get("complexity")
-        if level is not None and level not in LEVELS:
+        if level is not None and level not in COMPLEXITIES:
             raise InputError(f"{path}:{number}: 'complexity' must be simple, moderate or complex (or absent), "
-                             f"found {level!r}{_closest(level)}")
+                             f"found {level!r}{did_you_mean(str(level), COMPLEXITIES)}")
     if not found:
         raise InputError(f"{path}: no labelled examples")
     return found
-
-
-def _closest(level: Any) -> str:
-    """A "did you mean" hint for a misspelt level ("Simple", "moderat"), else ""."""
-    import difflib
-
-    match = difflib.get_close_matches(str(level).strip().lower(), LEVELS, n=1, cutoff=0.6)
-    return f"; did you mean {match[0]!r}?" if match else ""
 
 
 def read_examples(path: Path) -> list[dict[str, Any]]:

@@ -149,8 +149,7 @@ def _apply(model: ModelBase, con: duckdb.DuckDBPyConnection, table: str, min_con
     text = model_text_sql("t", model.text_version)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _model_inputs AS SELECT t.rowid AS rid, md5({text}) AS h,"
-        f" {text} AS text, {_CX_META} AS cx_meta FROM {qt} AS t WHERE t.category_source IN ('rules', 'default')"
-        f" AND {_HAS_TEXT}"
+        f" {text} AS text, {TAGGED_COMPLEXITY_SQL} AS cx_meta FROM {qt} AS t WHERE {MODEL_READS_SQL}"
     )
     reader = con.sql(
         "SELECT h, any_value(text) AS text FROM _model_inputs GROUP BY h"
@@ -194,11 +193,14 @@ def _apply(model: ModelBase, con: duckdb.DuckDBPyConnection, table: str, min_con
 # Calls logged without any text (usage exports, metadata-only gateways) keep the rules' answer:
 # the model would read only its shape tokens there and answer with a confidence no evidence backs
 # (an errored call without text came out `other` at 0.99).
-_HAS_TEXT = "(coalesce(t.user_prompt, '') <> '' OR coalesce(t.system_prompt, '') <> '')"
+HAS_TEXT_SQL = "(coalesce(t.user_prompt, '') <> '' OR coalesce(t.system_prompt, '') <> '')"
 
 # A valid tags['complexity'] (as the rules read it) wins over the model's complexity.
-_CX_META = ("CASE lower(trim(t.tags['complexity'])) WHEN 'simple' THEN 'simple' WHEN 'moderate' THEN 'moderate'"
-            " WHEN 'complex' THEN 'complex' ELSE NULL END")
+TAGGED_COMPLEXITY_SQL = ("CASE lower(trim(t.tags['complexity'])) WHEN 'simple' THEN 'simple'"
+                         " WHEN 'moderate' THEN 'moderate' WHEN 'complex' THEN 'complex' ELSE NULL END")
+
+# The rows the model reads: those the rules decided by their cues or fallback, with text.
+MODEL_READS_SQL = f"t.category_source IN ('rules', 'default') AND {HAS_TEXT_SQL}"
 
 
 def _fast_features(pipeline: Any) -> Any:

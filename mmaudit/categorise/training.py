@@ -24,7 +24,7 @@ import numpy as np
 from mmaudit.categorise.augment import material_swaps
 from mmaudit.categorise.concepts import ConceptTagger, default_tagger
 from mmaudit.categorise.dataset import example_row, load_rows, read_labelled
-from mmaudit.categorise.model import _CX_META, _HAS_TEXT, FORMAT_VERSION, _sklearn
+from mmaudit.categorise.model import FORMAT_VERSION, MODEL_READS_SQL, TAGGED_COMPLEXITY_SQL, _sklearn
 from mmaudit.categorise.rules import Rules, load_rules
 from mmaudit.categorise.sql import model_text_sql
 from mmaudit.errors import InputError
@@ -126,7 +126,7 @@ def _labelled(rows: list[dict[str, Any]], objs: list[dict[str, Any]], rules: Rul
         finally:
             for sql in plan.cleanup:
                 con.execute(sql)
-        decides = f"t.category_source IN ('rules', 'default') AND {_HAS_TEXT} AND {_CX_META} IS NULL"
+        decides = f"{MODEL_READS_SQL} AND {TAGGED_COMPLEXITY_SQL} IS NULL"
         found = con.execute(
             f"SELECT {model_text_sql('t', version)}, t.label_task, t.label_complexity, {decides}"
             " FROM examples AS t ORDER BY example_id"
