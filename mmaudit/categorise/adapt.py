@@ -86,30 +86,39 @@ def cross_fitted(decision: np.ndarray, truth: np.ndarray, folds: int = FOLDS) ->
 def adapt(labelled: Path, start: Path, out: Path, source: str, rules: Rules | None = None) -> AdaptReport:
     """Fit complexity biases of the model file `start` to the complexity labels of `labelled` and
     write the adapted model to `out` (which may be `start`)."""
-    from mmaudit.categorise.training import labelled_texts
-
     arrays = _as_trained(start)
     model = ArrayModel(arrays)
+    levels = model.complexity_levels
+    decision, truth, skipped = labelled_decisions(model, labelled, rules)
+    if len(truth) < MIN_LINES:
+        raise InputError(f"{labelled}: adapting needs at least {MIN_LINES} lines with a complexity label whose "
+                         "level the model decides (not embedding, image or audio calls, a tags complexity or "
+                         f"calls without text); found {len(truth)}")
+    before, after = decision.argmax(axis=1), cross_fitted(decision, truth, min(FOLDS, len(truth)))
+    bias = fit_bias(decision, truth)
+    arrays["cx_intercept"] = arrays["cx_intercept"] + bias
+    arrays["cx_adapted_bias"] = bias
+    arrays["cx_adapted_set"], arrays["cx_adapted_n"] = np.array(Path(labelled).name), np.array(len(truth))
+    save_arrays(Path(out), arrays)
+    return AdaptReport(source, Path(out), len(truth), skipped,
+                       float(np.mean(before == truth)), float(np.mean(after == truth)),
+                       [_level(levels.index(level), level, truth, before, after, float(bias[levels.index(level)]))
+                        for level in sorted(levels, key=_order)])
+
+
+def labelled_decisions(model: ArrayModel, labelled: Path,
+                       rules: Rules | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """The complexity head's decision values and the label (column index) of each line of
+    `labelled` whose level the model decides, and how many lines were left out."""
+    from mmaudit.categorise.training import labelled_texts
+
     levels = model.complexity_levels
     data = labelled_texts(labelled, rules, version=model.text_version, concepts=model.concepts)
     decides = data.model_decides or [True] * len(data.labels)
     keep = [i for i, c in enumerate(data.complexities or []) if c in levels and decides[i]]
-    if len(keep) < MIN_LINES:
-        raise InputError(f"{labelled}: adapting needs at least {MIN_LINES} lines with a complexity label whose "
-                         "level the model decides (not embedding, image or audio calls, a tags complexity or "
-                         f"calls without text); found {len(keep)}")
     _levels, decision = model.complexity_decision([data.texts[i] for i in keep])
-    truth = np.asarray([levels.index(data.complexities[i]) for i in keep])
-    before, after = decision.argmax(axis=1), cross_fitted(decision, truth, min(FOLDS, len(keep)))
-    bias = fit_bias(decision, truth)
-    arrays["cx_intercept"] = arrays["cx_intercept"] + bias
-    arrays["cx_adapted_bias"] = bias
-    arrays["cx_adapted_set"], arrays["cx_adapted_n"] = np.array(Path(labelled).name), np.array(len(keep))
-    save_arrays(Path(out), arrays)
-    return AdaptReport(source, Path(out), len(keep), len(data.labels) - len(keep),
-                       float(np.mean(before == truth)), float(np.mean(after == truth)),
-                       [_level(levels.index(level), level, truth, before, after, float(bias[levels.index(level)]))
-                        for level in sorted(levels, key=_order)])
+    truth = np.asarray([levels.index(data.complexities[i]) for i in keep], dtype=np.int64)
+    return decision, truth, len(data.labels) - len(keep)
 
 
 def _as_trained(start: Path) -> dict[str, np.ndarray]:

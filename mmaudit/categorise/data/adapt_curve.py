@@ -5,8 +5,9 @@
 For each file (default: dev sets A and B and the eval set) and each size N: draw N lines at
 random (seeded, `--draws` times), fit the complexity biases on them (`adapt.fit_bias`, as
 `categorize adapt` does) and score the model's complexity on the file's other lines, with and
-without the biases. Only lines whose level the model decides count (as in `adapt`). Prints the mean gain in points and the range over the draws. The bundled
-model is the one adapted; nothing is written.
+without the biases. Only lines whose level the model decides count (as in `adapt`). Prints
+the mean gain in points and the range over the draws. The bundled model is the one adapted;
+nothing is written.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mmaudit.categorise.adapt import fit_bias
+from mmaudit.categorise.adapt import fit_bias, labelled_decisions
 from mmaudit.categorise.arrays import load_arrays
 from mmaudit.categorise.model import bundled_model_path
-from mmaudit.categorise.training import labelled_texts
 from mmaudit.errors import InputError
 
 HERE = Path(__file__).resolve().parent
@@ -47,14 +47,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     model = load_arrays(bundled_model_path())
     for path in args.files:
-        data = labelled_texts(path, version=model.text_version, concepts=model.concepts)
-        levels = model.complexity_levels
-        decides = data.model_decides or [True] * len(data.labels)
-        keep = [i for i, c in enumerate(data.complexities or []) if c in levels and decides[i]]
-        _levels, decision = model.complexity_decision([data.texts[i] for i in keep])
-        truth = np.asarray([levels.index(data.complexities[i]) for i in keep])
-        print(f"{path.name}: {len(keep)} lines, complexity {np.mean(decision.argmax(axis=1) == truth):.1%} unadapted")
-        for size in (s for s in args.sizes if s < len(keep)):
+        decision, truth, _skipped = labelled_decisions(model, path)
+        print(f"{path.name}: {len(truth)} lines, complexity {np.mean(decision.argmax(axis=1) == truth):.1%} unadapted")
+        for size in (s for s in args.sizes if s < len(truth)):
             g = gains(decision, truth, size, args.draws)
             print(f"  fitted on {size:>4} lines: {100 * np.mean(g):+.1f} points on the rest "
                   f"(draws {100 * min(g):+.1f} to {100 * max(g):+.1f})")
