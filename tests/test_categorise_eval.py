@@ -139,3 +139,40 @@ def test_an_unknown_complexity_level_is_named_with_its_line(tmp_path: Path):
         assert result.exit_code == 2, result.output
         assert "labels.jsonl:2: 'complexity' must be simple, moderate or complex" in result.output
         assert "(did you mean 'moderate'?)" in result.output
+
+
+# The docs' "what the levels mean" table cites writers' lines; each must carry that level in the
+# writers' file and get it from the bundled model, or the table describes a convention nobody uses.
+_DOC_EXAMPLES = {
+    "What does 'ruffing' mean in bridge?": "simple",
+    "make this sound nicer for a report card": "simple",
+    "what is this letter saying in plain english": "simple",
+    "Write a JSON Schema for a 'report a pothole' submission": "moderate",
+    "replication lag on our replica spikes to 40s": "moderate",
+    "help me write the appeal. i was in hospital": "moderate",
+    "Draft the 'Scope of Services' section of an RFP": "complex",
+    "Notre monolith Rails commence à souffrir": "complex",
+}
+
+
+def test_docs_complexity_examples_are_writers_lines_the_model_agrees_with(tmp_path: Path):
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "categorisation.md").read_text()
+    table = docs.split("| level | what the bundled model calls it", 1)[1].split("\n\n", 1)[0]
+    levels_in_docs = [line.split("|")[1].strip() for line in table.splitlines()[2:]]
+    assert levels_in_docs == ["simple", "moderate", "complex"]
+    writers = Path(__file__).resolve().parents[1] / "mmaudit" / "categorise" / "data" / "writers"
+    found = {}
+    for path in sorted(writers.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            row = json.loads(line)
+            for needle in _DOC_EXAMPLES:
+                if needle in str(row.get("user", "")):
+                    found[needle] = row
+    assert set(found) == set(_DOC_EXAMPLES)
+    assert {k: r["complexity"] for k, r in found.items()} == _DOC_EXAMPLES
+    labelled = tmp_path / "examples.jsonl"
+    labelled.write_text("".join(json.dumps(found[k]) + "\n" for k in _DOC_EXAMPLES))
+    result = CliRunner().invoke(app, ["categorize", "eval", str(labelled), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["complexity_n"] == len(_DOC_EXAMPLES) and data["complexity_accuracy"] == 1.0
