@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from mmaudit.categorise.measured import load_measured
+from mmaudit.categorise.sql import TAGGED_COMPLEXITY_SQL
 from mmaudit.errors import InputError
 from mmaudit.render import Column, Table, format_value
 from mmaudit.render_html import Chart, ChartedReport
@@ -28,6 +31,15 @@ SIMPLE_LEVELS = ("simple", "moderate")
 PRICE_LEVEL_TIERS = ("budget", "standard", "premium", "unpriced")
 
 _FLAG = "complexity IN ('simple', 'moderate') AND list_contains(?::VARCHAR[], tier)"
+# Where a call's level came from, one answer per call: the team's own tags['complexity'] win, then
+# the categoriser's model, its fallback (token counts only), else its rules' cues.
+LEVEL_SOURCES = ("tags", "model", "rules", "fallback")
+_LEVEL_SOURCE = f"""CASE WHEN {TAGGED_COMPLEXITY_SQL} IS NOT NULL THEN 'tags'
+            WHEN t.category_source = 'model' THEN 'model'
+            WHEN t.category_source = 'default' THEN 'fallback' ELSE 'rules' END"""
+_BY_SOURCE = "".join(
+    f"       count(*) FILTER (WHERE {_FLAG} AND level_source = '{name}') AS premium_simple_or_moderate_{name}_calls,\n"
+    for name in LEVEL_SOURCES)
 
 _BREAKDOWN_SQL = f"""
 SELECT coalesce(task, 'uncategorised') AS task, coalesce(complexity, 'uncategorised') AS complexity,
@@ -45,10 +57,9 @@ SELECT count(*) AS calls,
        sum(cost_usd) AS cost_usd,
        count(*) FILTER (WHERE {_FLAG}) AS premium_simple_or_moderate_calls,
        sum(cost_usd) FILTER (WHERE {_FLAG}) AS premium_simple_or_moderate_cost_usd,
-       count(*) FILTER (WHERE {_FLAG} AND category_source = 'default') AS premium_simple_or_moderate_fallback_calls,
-       count(*) FILTER (WHERE task IS NULL) AS uncategorised_calls,
+{_BY_SOURCE}       count(*) FILTER (WHERE task IS NULL) AS uncategorised_calls,
        count(*) FILTER (WHERE task IS NULL AND list_contains(?::VARCHAR[], tier)) AS uncategorised_premium_calls
-FROM scoped"""
+FROM (SELECT t.*, {_LEVEL_SOURCE} AS level_source FROM scoped AS t)"""
 
 
 @dataclass
@@ -67,7 +78,7 @@ def check_premium_tiers(options: AuditOptions) -> None:
 
 
 def headline(con: duckdb.DuckDBPyConnection, scope: Scope, premium: list[str]) -> dict[str, Any]:
-    row = fetch(con, *scope.sql(_HEADLINE_SQL, [premium, premium, premium, premium]))[0]
+    row = fetch(con, *scope.sql(_HEADLINE_SQL, [premium] * _HEADLINE_SQL.count("?::VARCHAR[]")))[0]
     row["premium_simple_or_moderate_call_share"] = (
         row["premium_simple_or_moderate_calls"] / row["calls"] if row["calls"] else None)
     flagged, total = row["premium_simple_or_moderate_cost_usd"], row["cost_usd"]
@@ -82,6 +93,9 @@ _HEADLINE_LINES: list[tuple[str, str, Any]] = [
     ("premium_simple_or_moderate_call_share", "  share of calls", "share"),
     ("premium_simple_or_moderate_cost_usd", "  their cost (USD)", "usd"),
     ("premium_simple_or_moderate_spend_share", "  share of spend", "share"),
+    ("premium_simple_or_moderate_tags_calls", "  of them levelled by your tags", "int"),
+    ("premium_simple_or_moderate_model_calls", "  of them levelled by the categoriser's model", "int"),
+    ("premium_simple_or_moderate_rules_calls", "  of them levelled by its rules", "int"),
     ("premium_simple_or_moderate_fallback_calls", "  of them by the fallback (no text or cue)", "int"),
     ("uncategorised_calls", "Uncategorised calls", "int"),
     ("uncategorised_premium_calls", "  of them on premium", "int"),
@@ -103,7 +117,7 @@ def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedRepor
     rows = fetch(con, *scope.sql(_BREAKDOWN_SQL, [premium]))
     total = {"task": "Total", **{k: head[k] for k in ("calls", "cost_usd")},
              "input_tokens": sum(r["input_tokens"] for r in rows), "output_tokens": sum(r["output_tokens"] for r in rows)}
-    finding = _finding(head, premium)
+    finding = _finding(head, premium, _model_beside(con))
     tables = [
         Table(f"Audit — {options.period.describe()}", [Column("kpi", "Finding"), Column("value", "Value", "by_row")],
               [{"kpi": label, "value": head.get(k), "kind": kind, "key": k} for k, label, kind in _HEADLINE_LINES],
@@ -118,7 +132,24 @@ def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedRepor
                          title=f"mmaudit audit — {options.period.describe()}", charts=[chart])
 
 
-def _finding(head: dict[str, Any], premium: list[str]) -> str:
+def _model_beside(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The categoriser model trained or adapted beside this database, which ingest used instead of the bundled one."""
+    from mmaudit.categorise.model import model_path_for
+
+    rows = con.sql("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    path = model_path_for(Path(rows[0][0])) if rows and rows[0][0] else None
+    return path if path is not None and path.exists() else None
+
+
+def _levels_note(model_beside: Path | None) -> str:
+    if model_beside is not None:
+        return (f"Levels: a categoriser model beside the database ({model_beside.name}, trained or adapted there) "
+                "decides the calls ingested or re-categorised since it was written; measure it on labelled calls "
+                f"with `mmaudit categorize eval LABELLED.jsonl --model-file {model_beside}`")
+    return f"Levels: {load_measured().sentence()}"
+
+
+def _finding(head: dict[str, Any], premium: list[str], model_beside: Path | None = None) -> str:
     share = format_value(head["premium_simple_or_moderate_call_share"], "share")
     spend = format_value(head["premium_simple_or_moderate_spend_share"], "share")
     cost = format_value(head["premium_simple_or_moderate_cost_usd"], "usd")
@@ -128,6 +159,8 @@ def _finding(head: dict[str, Any], premium: list[str]) -> str:
     if fallback:
         text += (f"; {format_value(fallback, 'int')} of those rest on the categoriser's fallback alone"
                  " (no text to read, or no cue and no model): their level comes from token counts")
+    if head["premium_simple_or_moderate_model_calls"]:
+        text += f". {_levels_note(model_beside)}"
     return text
 
 

@@ -102,3 +102,57 @@ def test_cli_bad_gate_exits_2(db):
     done = subprocess.run([sys.executable, "-m", "mmaudit", "audit", "--db", str(db), "--fail-if-premium-share", "1.5"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stdout == "" and "between 0 and 1" in done.stderr
+
+
+# Where each flagged call's level came from: tags win over the model, the fallback and the rules.
+SOURCES = [
+    dict(ts=at(1), model="P", task="chat", complexity="simple", input_tokens=1000, cost_usd=D("0.01"),
+         category_source="model", tags={"complexity": " Simple "}),  # the team's own level (as the rules read it)
+    dict(ts=at(2), model="P", task="qa", complexity="simple", input_tokens=1000, cost_usd=D("0.01"),
+         category_source="model", tags={"complexity": "trivial"}),  # not a level: the model's answer stands
+    dict(ts=at(3), model="P", task="qa", complexity="moderate", input_tokens=1000, cost_usd=D("0.01"),
+         category_source="model"),
+    dict(ts=at(4), model="P", task="code", complexity="moderate", input_tokens=1000, cost_usd=D("0.01"),
+         category_source="tag"),  # task from a tag mapping, level from the rules' score
+    dict(ts=at(5), model="P", task="chat", complexity="simple", input_tokens=1000, cost_usd=D("0.01"),
+         category_source="default"),
+    dict(ts=at(6), model="P", task="code", complexity="complex", input_tokens=1000, cost_usd=D("0.01"),
+         category_source="model"),  # complex: not flagged
+]
+
+
+def test_headline_says_where_the_levels_came_from(tmp_path):
+    path = tmp_path / "s.duckdb"
+    con = store.connect(path)
+    insert_calls(con, SOURCES)
+    con.close()
+    con = store.connect(path, read_only=True)
+    try:
+        data = audit(con, AuditOptions(parse_period("2025-07"))).data
+    finally:
+        con.close()
+    head = data["headline"]
+    assert head["premium_simple_or_moderate_calls"] == 5
+    by_source = {k: head[f"premium_simple_or_moderate_{k}_calls"] for k in ("tags", "model", "rules", "fallback")}
+    assert by_source == {"tags": 1, "model": 2, "rules": 1, "fallback": 1}
+    # the model decided some: the finding states the measured agreement of the bundled model, from its file
+    from mmaudit.categorise.measured import load_measured
+
+    low, high = load_measured().complexity_range()
+    assert f"matched their authors' on {low:.1%}-{high:.1%} of the calls in 3 labelled sets" in data["finding"]
+    assert "`mmaudit categorize eval`" in data["finding"]
+
+    # a model beside the database (trained or adapted there) is named instead of the bundled figures
+    (tmp_path / "mmaudit.categoriser.npz").write_bytes(b"")
+    con = store.connect(path, read_only=True)
+    try:
+        finding = audit(con, AuditOptions(parse_period("2025-07"))).data["finding"]
+    finally:
+        con.close()
+    assert "a categoriser model beside the database (mmaudit.categoriser.npz" in finding
+    assert "labelled sets" not in finding
+
+
+def test_no_model_levels_no_model_figures(db):
+    # rows decided by the fallback and the rules only: no sentence about the model's agreement
+    assert "labelled sets" not in run(db).data["finding"]

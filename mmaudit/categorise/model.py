@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from mmaudit.categorise.concepts import ConceptTagger
-from mmaudit.categorise.sql import model_text_sql, quote_table
+from mmaudit.categorise.sql import MODEL_READS_SQL, TAGGED_COMPLEXITY_SQL, model_text_sql, quote_table
 from mmaudit.errors import InputError, MmauditError
 
 MODEL_FILENAME = "mmaudit.categoriser.npz"
@@ -190,17 +190,6 @@ def _apply(model: ModelBase, con: duckdb.DuckDBPyConnection, table: str, min_con
     con.execute("DROP TABLE IF EXISTS _model_answers")
 
 
-# Calls logged without any text (usage exports, metadata-only gateways) keep the rules' answer:
-# the model would read only its shape tokens there and answer with a confidence no evidence backs
-# (an errored call without text came out `other` at 0.99).
-HAS_TEXT_SQL = "(coalesce(t.user_prompt, '') <> '' OR coalesce(t.system_prompt, '') <> '')"
-
-# A valid tags['complexity'] (as the rules read it) wins over the model's complexity.
-TAGGED_COMPLEXITY_SQL = ("CASE lower(trim(t.tags['complexity'])) WHEN 'simple' THEN 'simple'"
-                         " WHEN 'moderate' THEN 'moderate' WHEN 'complex' THEN 'complex' ELSE NULL END")
-
-# The rows the model reads: those the rules decided by their cues or fallback, with text.
-MODEL_READS_SQL = f"t.category_source IN ('rules', 'default') AND {HAS_TEXT_SQL}"
 
 
 def _fast_features(pipeline: Any) -> Any:

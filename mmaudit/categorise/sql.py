@@ -26,6 +26,19 @@ SCAN_TAIL_CHARS = 2000
 # requests are phrased; the middle of a pasted document (numbers, questions, names) is left out.
 INSTRUCTION_HEAD_CHARS = 400
 INSTRUCTION_TAIL_CHARS = 300
+
+# Calls logged without any text (usage exports, metadata-only gateways) keep the rules' answer:
+# the model would read only its shape tokens there and answer with a confidence no evidence backs
+# (an errored call without text came out `other` at 0.99).
+HAS_TEXT_SQL = "(coalesce(t.user_prompt, '') <> '' OR coalesce(t.system_prompt, '') <> '')"
+
+# A valid tags['complexity'] (as the rules read it) wins over the model's complexity.
+TAGGED_COMPLEXITY_SQL = ("CASE lower(trim(t.tags['complexity'])) WHEN 'simple' THEN 'simple'"
+                         " WHEN 'moderate' THEN 'moderate' WHEN 'complex' THEN 'complex' ELSE NULL END")
+
+# The rows the model reads: those the rules decided by their cues or fallback, with text.
+MODEL_READS_SQL = f"t.category_source IN ('rules', 'default') AND {HAS_TEXT_SQL}"
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _RE2_SPECIAL = set("\\.^$|?*+()[]{}")
 
