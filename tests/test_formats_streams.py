@@ -187,3 +187,43 @@ def test_an_anthropic_stream_cut_by_a_chunk_boundary_loads_as_from_a_whole_file(
         ("msg_01A", "claude-sonnet-4-5-20250929", 25, 15), ("msg_01B", "claude-sonnet-4-5-20250929", 912, 420),
         ("msg_01C", "claude-sonnet-4-5-20250929", 7, 99)]
     assert chunked == whole
+
+
+def test_anthropic_server_tools_grow_the_input_and_the_delta_s_final_usage_wins(db, tmp_path):
+    # With server tools (web search) the input grows during the stream: message_delta repeats the
+    # final, larger input-side counts. Same call, not an id conflict; the delta's usage is the call's.
+    events = anthropic_stream("msg_01W", {"input_tokens": 2684, "cache_creation_input_tokens": 0,
+                                          "cache_read_input_tokens": 0, "output_tokens": 1},
+                              {"input_tokens": 10387, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                               "output_tokens": 390, "server_tool_use": {"web_search_requests": 1}})
+    (file,) = db.ingest(write_jsonl(tmp_path / "search.jsonl", events)).files
+    assert (file.loaded, file.duplicates, file.conflicting_ids) == (1, 1, 0)
+    (call,) = rows(db.con, TOTALS)
+    assert (call["input_tokens"], call["output_tokens"], call["tokens_estimated"]) == (10387, 390, False)
+
+
+def test_an_anthropic_stream_cut_before_its_delta_keeps_the_start_flagged_not_final(db, tmp_path):
+    events = anthropic_stream("msg_01C", {"input_tokens": 40, "output_tokens": 1}, {"output_tokens": 99})[:4]
+    (file,) = db.ingest(write_jsonl(tmp_path / "cut.jsonl", events)).files
+    assert file.loaded == 1
+    (call,) = rows(db.con, TOTALS)
+    assert (call["input_tokens"], call["output_tokens"], call["tokens_estimated"]) == (40, 1, True)
+
+
+def gemini_chunk(rid: str, prompt: int, candidates: int, finish: str | None = None) -> dict:
+    candidate = {"content": {"role": "model", "parts": [{"text": "ok"}]}, "index": 0}
+    if finish:
+        candidate["finishReason"] = finish
+    return {"candidates": [candidate], "modelVersion": "gemini-2.5-flash", "responseId": rid,
+            "usageMetadata": {"promptTokenCount": prompt, "candidatesTokenCount": candidates,
+                              "totalTokenCount": prompt + candidates}}
+
+
+def test_gemini_stream_chunks_keep_the_finished_chunk_s_usage(db, tmp_path):
+    # the last chunk (finishReason STOP) reports a larger promptTokenCount than the earlier ones
+    lines = [gemini_chunk("g-1", 89, 4), gemini_chunk("g-1", 89, 9), gemini_chunk("g-1", 121, 9, "STOP"),
+             gemini_chunk("g-2", 60, 16)]  # a single body without a finishReason is a call, not a chunk
+    (file,) = db.ingest(write_jsonl(tmp_path / "gemini.jsonl", lines)).files
+    assert (file.log_format, file.loaded, file.duplicates, file.conflicting_ids) == ("gemini", 2, 2, 0)
+    got = {r["call_id"]: (r["input_tokens"], r["output_tokens"], r["tokens_estimated"]) for r in rows(db.con, TOTALS)}
+    assert got == {"g-1": (121, 9, False), "g-2": (60, 16, False)}

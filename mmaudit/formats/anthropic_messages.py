@@ -16,6 +16,10 @@ input-side usage, a first output count) and `message_delta` the final `usage.out
 model and input-side counts it lacks from the latest `message_start` before it (a window over
 line numbers: events of one stream are written in order, one stream at a time), so both records
 are versions of one call and the pipeline keeps the delta's final usage (mmaudit/conflicts.py).
+The start's counts are flagged provisional (`tokens_estimated`), so a delta whose input-side counts
+differ from the start's (server tools such as web search add input: `message_start` 2,684, the
+final `message_delta` 10,387) is still the same call, and a stream cut short before its delta keeps
+the start's counts flagged as not final.
 Content-block events, `ping` and `message_stop` are skipped. The window is this format's alone,
 so plain Messages logs do not pay for it. In a file read in several chunks, the latest
 `message_start` of a chunk is carried to the head of the next one (`carry`), so a delta whose
@@ -169,6 +173,9 @@ STREAM = LogFormat(
         "provider": "'anthropic'",
         "model": f"coalesce(r.message.model, {_from_start('r.message.model')})",
         **usage_columns(_stream_usage),
+        # A message_start's counts are provisional (output 1; input grows with server tools such
+        # as web search, and the delta then repeats the larger input): the delta's final usage wins.
+        "tokens_estimated": "coalesce(r.type = 'message_start', false)",
         "status": "CASE WHEN r.type = 'error' THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN r.type = 'error' THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR_TYPE}), 'unknown') END",
         "http_status": f"CASE WHEN r.type = 'error' THEN {_HTTP} ELSE 200 END",

@@ -15,6 +15,11 @@ prompt_token_count`, `candidates_token_count`, `cached_content_token_count`,
 `create_time`) are read with the same semantics: every field is the camelCase one, else the
 snake_case one. `usageMetadata.serviceTier`, when logged, goes to `service_tier`.
 
+Streamed responses logged chunk by chunk repeat the `responseId`; chunks before the last (the id
+repeats in the file's chunk, and no candidate has a `finishReason`) carry provisional counts (`tokens_estimated`: the last chunk's
+`promptTokenCount` can be larger than the earlier ones'), so the finished chunk's usage is the
+call's, and a stream cut short keeps its latest counts flagged as not final.
+
 A prompt the safety filters blocked before generation (`promptFeedback.blockReason` set and no
 candidates) is a failed call: error_type content_filter, http_status 200 (the API answered),
 tags['blocked'] = the block reason; its logged prompt count is kept (the log says it), never
@@ -85,6 +90,16 @@ _HTTP = (
     "WHEN 'INTERNAL' THEN 500 WHEN 'DEADLINE_EXCEEDED' THEN 504 WHEN 'INVALID_ARGUMENT' THEN 400 "
     "WHEN 'PERMISSION_DENIED' THEN 403 WHEN 'UNAUTHENTICATED' THEN 401 WHEN 'NOT_FOUND' THEN 404 END)"
 )
+_CANDIDATES = f"coalesce({body('candidates')}, '[]')"
+# A streamed chunk before the last: its response id repeats, and it has candidates, none finished.
+# Its counts are provisional (the last chunk's promptTokenCount can be larger), so the finished
+# chunk's usage wins (mmaudit/conflicts.py). A single body without a finishReason is not a chunk.
+_UNFINISHED = (
+    f"({field('responseId')} IS NOT NULL AND json_array_length({_CANDIDATES}) > 0 "
+    f"AND len(list_filter(list_concat(json_extract_string({_CANDIDATES}, '$[*].finishReason'), "
+    f"json_extract_string({_CANDIDATES}, '$[*].finish_reason')), lambda x: x IS NOT NULL)) = 0 "
+    f"AND count(*) OVER (PARTITION BY {field('responseId')}) > 1)"
+)
 _CONTENTS = "r.request.contents"
 # Gemini messages are {role, parts: [{text}]}; their text is the parts' text.
 _ALL = f"nullif(array_to_string(json_extract_string({_CONTENTS}, '$[*].parts[*].text'), chr(10)), '')"
@@ -120,6 +135,7 @@ FORMAT = LogFormat(
             f"THEN coalesce(mm_int({field(_U + '.candidatesTokenCount')}), 0) + {_THOUGHTS} END"
         ),
         "reasoning_tokens": _THOUGHTS,
+        "tokens_estimated": f"coalesce({_UNFINISHED}, false)",
         "service_tier": body(_U + ".serviceTier"),
         "latency_ms": "mm_num(r.latency_ms)",
         "ttft_ms": "mm_num(r.ttft_ms)",
