@@ -27,6 +27,7 @@ OTHERS = [
     {"error": {"code": 429, "message": "Provider returned error", "metadata": {"provider_name": "Google"}}},
 ]
 STORED = "SELECT source_format, provider, status, error_type, http_status FROM calls ORDER BY source_line"
+ORDERED = "SELECT source_format, provider, status, error_type, http_status FROM calls ORDER BY source_line"
 
 
 @pytest.mark.parametrize("forced", [None, "openai-chat", "openai-responses"])
@@ -45,3 +46,17 @@ def test_each_providers_error_goes_to_its_provider_in_one_mixed_file(db, tmp_pat
         ("openai-chat", "openai", "client"), ("openai-chat", "openai", "server"), ("openai-chat", "openai", "rate_limit"),
         ("anthropic-messages", "anthropic", "server"), ("gemini", "google", "rate_limit"),
         ("openrouter", "openrouter", "rate_limit")]
+
+
+def test_a_litellm_proxy_error_with_an_http_code_is_openai_shaped_not_openrouter(db, tmp_path):
+    # LiteLLM's proxy answers errors in OpenAI's shape with the HTTP status as a string `code`;
+    # OpenRouter's errors carry a numeric code and no `type`.
+    proxy = {"error": {"message": "unhashable type: 'dict'", "type": "None", "param": "None", "code": "500"}}
+    guard = {"error": {"message": "Input token count 193 exceeds the limit", "type": "guardrail_violation",
+                       "param": "InputTokenLimitGuardrail", "code": "400"}}
+    openrouter = {"error": {"code": 429, "message": "Provider returned error",
+                            "metadata": {"provider_name": "Google", "raw": "rate-limited upstream"}}}
+    db.ingest(write_jsonl(tmp_path / "errors.jsonl", [proxy, guard, openrouter]))
+    got = [(r["source_format"], r["provider"], r["status"], r["error_type"], r["http_status"]) for r in rows(db.con, ORDERED)]
+    assert got == [("openai-chat", "openai", "error", "server", 500), ("openai-chat", "openai", "error", "client", 400),
+                   ("openrouter", "openrouter", "error", "rate_limit", 429)]

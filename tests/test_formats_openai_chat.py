@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from tests.conftest import write_jsonl
+from tests.conftest import rows, write_jsonl
 
 BODY = {
     "id": "chatcmpl-abc",
@@ -102,3 +102,70 @@ def test_failed_calls_are_calls_not_quarantine(db, tmp_path):
     assert (bare1["status"], bare1["error_type"], bare1["http_status"]) == ("error", "rate_limit", 429)
     assert bare1["call_id"] != bare2["call_id"]
     assert (server["error_type"], server["http_status"]) == ("server", 500)
+
+
+def _compat(model: str, usage: dict, **extra) -> dict:
+    """A chat.completion body as an OpenAI-compatible provider returns it."""
+    return {"id": f"cmpl-{model}", "object": "chat.completion", "created": 1756814248, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+            "usage": usage, **extra}
+
+
+def test_openai_compatible_bodies_name_who_served_them_and_price_at_their_rates(tmp_path):
+    from decimal import Decimal
+
+    lines = [
+        # Groq marks its bodies with x_groq: Groq's rates ($0.59 / $0.79 per 1M) price it
+        _compat("llama-3.3-70b-versatile", {"prompt_tokens": 86, "completion_tokens": 220, "total_tokens": 306,
+                                            "queue_time": 0.1, "total_time": 0.7},
+                x_groq={"id": "req_01k454"}, service_tier="on_demand"),
+        # xAI counts reasoning outside completion_tokens: 26 + 168 + 304 = 498 = total_tokens
+        _compat("grok-4-1-fast-reasoning", {"prompt_tokens": 26, "completion_tokens": 168, "total_tokens": 498,
+                                            "prompt_tokens_details": {"cached_tokens": 4},
+                                            "completion_tokens_details": {"reasoning_tokens": 304}}),
+        # OpenAI counts it inside: 500 + 900 = 1400 = total_tokens, output stays 900
+        _compat("o3-mini-2025-01-31", {"prompt_tokens": 500, "completion_tokens": 900, "total_tokens": 1400,
+                                       "completion_tokens_details": {"reasoning_tokens": 640}}),
+        # DeepSeek's own cache-read field
+        _compat("deepseek-chat", {"prompt_tokens": 1500, "completion_tokens": 10, "total_tokens": 1510,
+                                  "prompt_cache_hit_tokens": 1000, "prompt_cache_miss_tokens": 500}),
+        # DeepInfra logs its own cost of the call
+        _compat("meta-llama/Meta-Llama-3.1-70B-Instruct", {"prompt_tokens": 48, "completion_tokens": 200,
+                                                           "total_tokens": 248, "estimated_cost": 9.68e-05}),
+        # Azure OpenAI adds its prompt filter verdicts
+        _compat("gpt-4o-2024-08-06", {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12},
+                prompt_filter_results=[{"prompt_index": 0, "content_filter_results": {}}]),
+    ]
+    import json
+
+    import duckdb
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    path = tmp_path / "compat.duckdb"  # through the CLI: ingest prices the calls
+    done = CliRunner().invoke(app, ["ingest", str(write_jsonl(tmp_path / "compat.jsonl", lines)), "--db", str(path),
+                                    "--format", "json"])
+    assert done.exit_code == 0, done.output
+    (file,) = json.loads(done.stdout)["files"]
+    assert (file["log_format"], file["loaded"], file["quarantined"]) == ("openai-chat", 6, 0)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        got = {r["model"]: r for r in rows(con)}
+    finally:
+        con.close()
+    groq = got["llama-3.3-70b-versatile"]
+    assert groq["provider"] == "groq"
+    assert groq["cost_usd"] == Decimal("86") * Decimal("0.59") / 10**6 + Decimal("220") * Decimal("0.79") / 10**6
+    grok = got["grok-4-1-fast-reasoning"]
+    assert (grok["provider"], grok["input_tokens"], grok["cached_input_tokens"]) == ("xai", 26, 4)
+    assert (grok["output_tokens"], grok["reasoning_tokens"]) == (168 + 304, 304)
+    # $0.20 per 1M input, $0.05 cached, $0.50 output (reasoning billed as output)
+    assert grok["cost_usd"] == (22 * Decimal("0.20") + 4 * Decimal("0.05") + 472 * Decimal("0.50")) / 10**6
+    o3 = got["o3-mini-2025-01-31"]
+    assert (o3["provider"], o3["output_tokens"], o3["reasoning_tokens"]) == ("openai", 900, 640)
+    deepseek = got["deepseek-chat"]
+    assert (deepseek["provider"], deepseek["input_tokens"], deepseek["cached_input_tokens"]) == ("deepseek", 1500, 1000)
+    deepinfra = got["meta-llama/Meta-Llama-3.1-70B-Instruct"]
+    assert deepinfra["logged_cost_usd"] == Decimal("0.0000968")
+    assert got["gpt-4o-2024-08-06"]["provider"] == "azure"

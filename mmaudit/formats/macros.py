@@ -103,8 +103,9 @@ MACROS: tuple[str, ...] = (
           WHEN regexp_matches(lower(m), 'gemini|gemma|palm') THEN 'google'
           WHEN regexp_matches(lower(m), 'deepseek') THEN 'deepseek'
           WHEN regexp_matches(lower(m), 'mistral|mixtral|codestral|ministral|pixtral') THEN 'mistral'
-          WHEN regexp_matches(lower(m), '(^|/)(gpt|o1|o3|o4|chatgpt|text-embedding|davinci|babbage|whisper|dall-e|tts)')
+          WHEN regexp_matches(lower(m), '(^|/|ft:)(gpt|o1|o3|o4|chatgpt|text-embedding|davinci|babbage|whisper|dall-e|tts)')
                THEN 'openai'
+          WHEN regexp_matches(lower(m), '(^|/)grok') THEN 'xai'
           WHEN regexp_matches(lower(m), 'llama') THEN 'meta'
           ELSE 'unknown'
         END)""",

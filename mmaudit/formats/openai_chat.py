@@ -5,6 +5,15 @@
 `completion_tokens` already includes `completion_tokens_details.reasoning_tokens`. The body's
 `service_tier` (default, flex, priority, scale) goes to `service_tier`.
 
+Other providers answer in this shape too, and the body says which where it can: Groq adds
+`x_groq` (provider `groq`, so Groq's rates price it), Azure OpenAI `prompt_filter_results`
+(provider `azure`); otherwise the provider is the model's vendor
+(`deepseek-*` → deepseek, `mistral-*` → mistral, `grok-*` → xai, `claude-*` → anthropic; `openai`
+for GPT models and bodies without a model). xAI counts reasoning OUTSIDE `completion_tokens`
+(its `total_tokens` = prompt + completion + reasoning): when the log's own total says so, the
+reasoning is added to output. DeepSeek's `usage.prompt_cache_hit_tokens` are cache reads;
+DeepInfra's `usage.estimated_cost` is the logged cost.
+
 Streamed responses logged chunk by chunk (`object: chat.completion.chunk`, all with the stream's
 id) are one call: with `stream_options: {include_usage: true}` the last chunk carries `usage`
 (and empty `choices`), and the pipeline keeps that most complete version (mmaudit/conflicts.py),
@@ -34,9 +43,14 @@ _BODY = {
     "usage": {
         "prompt_tokens": "VARCHAR",
         "completion_tokens": "VARCHAR",
+        "total_tokens": "VARCHAR",
         "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
         "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
+        "prompt_cache_hit_tokens": "VARCHAR",  # DeepSeek's cache reads
+        "estimated_cost": "VARCHAR",  # DeepInfra's own cost of the call, USD
     },
+    "x_groq": {"id": "VARCHAR"},
+    "prompt_filter_results": "JSON",  # Azure OpenAI's content-filter verdicts on the prompt
 }
 _ERROR = {"message": "VARCHAR", "type": "VARCHAR", "code": "VARCHAR", "param": "VARCHAR", "status": "VARCHAR"}
 
@@ -45,7 +59,8 @@ BARE_ERROR = (
     "((r.error.message IS NOT NULL OR r.error.code IS NOT NULL) AND r.object IS NULL AND r.type IS NULL "
     "AND NOT regexp_matches(coalesce(r.request.model, ''), 'claude') "
     "AND r.error.status IS NULL "  # google.rpc errors (gemini) carry a status; OpenAI's never do
-    "AND NOT regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]'))"  # OpenRouter's codes are HTTP numbers
+    # OpenRouter's codes are HTTP numbers and its errors carry no `type` (LiteLLM's proxy errors do)
+    "AND (r.error.type IS NOT NULL OR NOT regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]')))"
 )
 _REQUEST = {
     "model": "VARCHAR",
@@ -59,9 +74,17 @@ _REQUEST = {
 
 
 
-_HTTP = "coalesce(mm_int(coalesce(r.status_code, r.http_status)), CASE WHEN mm_error_type(NULL, nullif(concat_ws(' ', r.error.code, r.error.type), '')) = 'rate_limit' THEN 429 END)"
+_HTTP = "coalesce(mm_int(coalesce(r.status_code, r.http_status)), CASE WHEN regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]') THEN mm_int(r.error.code) END, CASE WHEN mm_error_type(NULL, nullif(concat_ws(' ', r.error.code, r.error.type), '')) = 'rate_limit' THEN 429 END)"
 _FAILED = "(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
 _MSGS = "r.request.messages"
+_REASONING = f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)"
+# Reasoning tokens the provider counts OUTSIDE completion_tokens (xAI: total = prompt + completion +
+# reasoning), told by the log's own total; OpenAI's completion_tokens already include them.
+_REASONING_OUTSIDE = (
+    f"CASE WHEN {_REASONING} > 0 AND mm_int({body('usage.total_tokens')}) = "
+    f"mm_int({body('usage.prompt_tokens')}) + mm_int({body('usage.completion_tokens')}) + {_REASONING} "
+    f"THEN {_REASONING} ELSE 0 END"
+)
 
 FORMAT = LogFormat(
     name="openai-chat",
@@ -76,21 +99,24 @@ FORMAT = LogFormat(
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",
-        "provider": "coalesce(r.provider, CASE WHEN mm_provider_from_model(model) IN ('unknown', 'azure') "
-        "THEN mm_provider_from_model(model) ELSE 'openai' END)",
+        "provider": f"coalesce(r.provider, CASE WHEN {body('x_groq.id')} IS NOT NULL THEN 'groq' "
+        f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' END, "
+        "mm_provider_from_model(model), 'openai')",
         "model": f"coalesce({body('model')}, r.request.model)",
         "input_tokens": f"mm_int({body('usage.prompt_tokens')})",
-        "cached_input_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cached_tokens')}), 0)",
+        "cached_input_tokens": f"greatest(coalesce(mm_int({body('usage.prompt_tokens_details.cached_tokens')}), 0), "
+        f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0))",
         "cache_write_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), 0)",
-        "output_tokens": f"mm_int({body('usage.completion_tokens')})",
-        "reasoning_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)",
+        "output_tokens": f"mm_int({body('usage.completion_tokens')}) + {_REASONING_OUTSIDE}",
+        "reasoning_tokens": _REASONING,
         "service_tier": body("service_tier"),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, nullif(concat_ws(' ', r.error.code, r.error.type), '')), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
-        "logged_cost_usd": "TRY_CAST(r.cost_usd AS DECIMAL(38, 12))",
+        "logged_cost_usd": f"coalesce(TRY_CAST(r.cost_usd AS DECIMAL(38, 12)), "
+        f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)))",
         "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), mm_tags(r.tags))",
         "system_prompt": f"mm_role_text({_MSGS}, ['system', 'developer'])",
         "user_prompt": f"mm_last_user({_MSGS})",

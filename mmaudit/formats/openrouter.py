@@ -42,7 +42,7 @@ _CHAT = {
     },
 }
 _STRUCTURE = {"data": _DATA, **_DATA, **_CHAT,
-              "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR", "metadata": "JSON"}}
+              "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR", "type": "VARCHAR", "metadata": "JSON"}}
 
 
 def data(key: str) -> str:
@@ -55,7 +55,10 @@ _IS_CHAT = ("(r.id LIKE 'gen-%' AND r.object IN ('chat.completion', 'chat.comple
             "OR (r.usage.cost IS NOT NULL AND r.provider IS NOT NULL AND r.object LIKE 'chat.completion%'))")
 _U = "r.usage"
 _LABEL = f"coalesce({data('provider_name')}, r.provider)"
-_IS_ERR = "(regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]') AND r.error.status IS NULL)"
+# OpenRouter's errors carry no `type`; OpenAI-style ones with an HTTP code (LiteLLM's proxy:
+# {"message", "type", "param", "code": "400"}) stay openai-chat's.
+_IS_ERR = ("(regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]') AND r.error.status IS NULL "
+           "AND r.error.type IS NULL)")
 _HTTP = "mm_int(r.error.code)::INTEGER"
 _TEXT = "json_extract_string(r.choices, '$[0].message.content')"
 _FAILED = "(r.error.code IS NOT NULL)"
