@@ -55,14 +55,19 @@ def extra_width(n_columns: int) -> int:
 
 def _widths(spans: list[Span], width: int, numbers: list[bool]) -> list[int] | None:
     """Fixed widths that fit `width`, or None when the natural ones already do. Spare room goes
-    to label columns first (a folded label is harder to read than a wrapped header)."""
+    to label columns first (a folded label is harder to read than a wrapped header), shared
+    fairly: a label that needs little gets all it needs, and two long ones (a description and a
+    list of fields) split what is left evenly rather than the first taking it all."""
     room = width - extra_width(len(spans))
     if sum(s.natural for s in spans) <= room:
         return None
     widths = [s.least for s in spans]
     spare = room - sum(widths)
-    for i in sorted(range(len(spans)), key=lambda i: (numbers[i], spans[i].natural - spans[i].least)):
-        give = max(0, min(spare, spans[i].natural - widths[i]))
+    order = sorted(range(len(spans)), key=lambda i: (numbers[i], spans[i].natural - spans[i].least))
+    labels = [i for i in order if not numbers[i]]
+    for n, i in enumerate(order):
+        waiting = len(labels) - n if not numbers[i] else 1  # label columns still to serve, this one included
+        give = max(0, min(spare // waiting if waiting > 1 else spare, spans[i].natural - widths[i]))
         widths[i] += give
         spare -= give
     return widths

@@ -56,3 +56,29 @@ def test_assert_calls_names_the_column() -> None:
         assert "status" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("mismatch not reported")
+
+
+def test_paths_tree_writes_each_shared_prefix_once():
+    from mmaudit.formats.base import paths_tree
+
+    assert paths_tree(["a.b", "a.c.d", "e", "a.c.f", "[].x", "[].y.z"]) == "a.{b, c.{d, f}}, e, [].{x, y.z}"
+    assert paths_tree(["usage.input_tokens"]) == "usage.input_tokens"
+    assert paths_tree([]) == ""
+
+
+def test_formats_table_shows_the_tree_and_json_every_path():
+    import json
+
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+    from mmaudit.formats import FORMATS
+
+    runner = CliRunner()
+    data = json.loads(runner.invoke(app, ["formats", "--format", "json"]).stdout)
+    by_name = {row["name"]: row for row in data["formats"]}
+    anthropic = next(f for f in FORMATS if f.name == "anthropic-messages")
+    assert by_name["anthropic-messages"]["fields"] == ", ".join(anthropic.fields_read())
+    md = runner.invoke(app, ["formats", "--format", "markdown"]).stdout
+    assert "usage.{input_tokens, output_tokens, cache_creation_input_tokens" in md
+    assert "a.{b, c} reads a.b and a.c" in md

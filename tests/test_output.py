@@ -206,3 +206,13 @@ def test_long_identifiers_are_shortened_with_a_legend_not_folded(sample_db: Path
         assert full[:10] in cell  # the shortened cell starts like the full label
     above = text.split("Shortened labels:")[0].splitlines()
     assert not any(line.strip().endswith("-v1:0") and len(line.split()) == 1 for line in above)  # no folded tail
+
+
+def test_two_long_label_columns_share_the_spare_width():
+    from mmaudit.render_terminal import Span, _widths
+
+    # a short label gets all it needs; two long ones split the rest evenly
+    spans = [Span(22, 10), Span(120, 10), Span(2000, 10)]
+    widths = _widths(spans, 120, [False, False, False])
+    assert widths is not None and widths[0] == 22 and abs(widths[1] - widths[2]) <= 1
+    assert sum(widths) == 120 - (2 + 2 + 2 * 3)

@@ -26,6 +26,8 @@ def calls(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: OutO
 def formats(fmt: FormatOption = OutputFormat.table) -> None:
     """List the log formats `mmaudit ingest` detects, with the fields each reads."""
     rows = [{"name": f.name, "description": f.description, "fields": ", ".join(f.fields_read())} for f in FORMATS]
+    shown = [{**row, "fields": f.fields_tree()} for row, f in zip(rows, FORMATS, strict=True)]
     table = Table("Log formats", [Column("name", "Format"), Column("description", "Description"),
-                                  Column("fields", "Fields read")], rows)
+                                  Column("fields", "Fields read")], shown,
+                  notes=["a.{b, c} reads a.b and a.c; --format json lists every path in full"])
     emit(Report([table], {"formats": rows}), fmt)

@@ -119,6 +119,11 @@ class LogFormat:
         items = _leaf_paths(self.item_structure, "[].") if self.item_structure else []
         return _leaf_paths(self.structure, "") + items + list(self.extra_fields)
 
+    def fields_tree(self) -> str:
+        """`fields_read` with shared prefixes written once (`usage.{input_tokens, output_tokens}`):
+        the same fields, short enough to read in a terminal column."""
+        return paths_tree(self.fields_read())
+
     def records_sql(self, parsed: str) -> str:
         """(line_no, line, r) of the records that are calls: detected, not skipped, exploded.
 
@@ -209,3 +214,26 @@ def _leaf_paths(structure: Mapping[str, Any], prefix: str) -> list[str]:
         else:
             paths.append(path)
     return paths
+
+
+def paths_tree(paths: list[str]) -> str:
+    """Dotted paths as one string with each shared prefix written once, in first-seen order:
+    ["a.b", "a.c.d", "e"] -> "a.{b, c.d}, e"."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+    return _render_tree(tree)
+
+
+def _render_tree(tree: dict[str, Any]) -> str:
+    parts = []
+    for name, children in tree.items():
+        if not children:
+            parts.append(name)
+        elif len(children) == 1:
+            parts.append(f"{name}.{_render_tree(children)}")
+        else:
+            parts.append(f"{name}.{{{_render_tree(children)}}}")
+    return ", ".join(parts)
