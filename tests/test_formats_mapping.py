@@ -102,3 +102,35 @@ def test_mapping_and_log_format_together_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(app, ["ingest", str(log), "--db", str(tmp_path / "x.duckdb"), "--mapping",
                                       str(BUNDLED / "portkey_like.yaml"), "--log-format", "canonical"])
     assert result.exit_code == 2
+
+
+COHERE = [
+    {"timestamp": "2025-05-02T10:00:00Z", "latency_ms": 812, "status_code": 200,
+     "request": {"model": "command-a-03-2025", "messages": [{"role": "user", "content": "hello"}]},
+     "response": {"id": "c14c80c3-18eb", "message": {"role": "assistant", "content": [{"type": "text", "text": "Hi!"}]},
+                  "finish_reason": "COMPLETE",
+                  "usage": {"billed_units": {"input_tokens": 17, "output_tokens": 12},
+                            "tokens": {"input_tokens": 215, "output_tokens": 12}}}},
+]
+
+
+def test_cohere_v2_mapping_bills_the_billed_units(tmp_path):
+    import json
+    from decimal import Decimal
+
+    import duckdb
+
+    log = write_jsonl(tmp_path / "cohere.jsonl", COHERE)
+    db = tmp_path / "c.duckdb"
+    result = CliRunner().invoke(app, ["ingest", str(log), "--db", str(db), "--mapping",
+                                      str(BUNDLED / "cohere_v2.yaml"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["files"][0]["log_format"] == "cohere-v2"
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.sql("SELECT provider, model, input_tokens, output_tokens, latency_ms, cost_usd FROM calls").fetchall()
+    finally:
+        con.close()
+    # billed units, not the template-inflated `tokens`; Command A at $2.50 / $10 per 1M
+    assert row == [("cohere", "command-a-03-2025", 17, 12, 812.0,
+                    (17 * Decimal("2.5") + 12 * Decimal("10")) / 10**6)]
