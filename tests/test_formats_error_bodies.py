@@ -60,3 +60,31 @@ def test_a_litellm_proxy_error_with_an_http_code_is_openai_shaped_not_openrouter
     got = [(r["source_format"], r["provider"], r["status"], r["error_type"], r["http_status"]) for r in rows(db.con, ORDERED)]
     assert got == [("openai-chat", "openai", "error", "server", 500), ("openai-chat", "openai", "error", "client", 400),
                    ("openrouter", "openrouter", "error", "rate_limit", 429)]
+
+
+def test_azure_errors_with_a_string_http_code_are_openai_shaped(db, tmp_path):
+    # Azure (API Management) writes the HTTP status as a string and no `type`; OpenRouter as a number
+    azure = [{"error": {"code": "401", "message": "Access denied due to invalid subscription key or wrong API endpoint."}},
+             {"error": {"code": "429", "message": "Rate limit is exceeded. Try again in 1 seconds."}}]
+    openrouter = {"error": {"code": 401, "message": "No auth credentials found"}}
+    db.ingest(write_jsonl(tmp_path / "azure.jsonl", [*azure, openrouter]))
+    assert [(r["source_format"], r["provider"], r["error_type"], r["http_status"]) for r in rows(db.con, ORDERED)] == [
+        ("openai-chat", "openai", "auth", 401), ("openai-chat", "openai", "rate_limit", 429),
+        ("openrouter", "openrouter", "auth", 401)]
+
+
+def test_forced_openai_chat_loads_string_coded_errors(db, tmp_path):
+    azure = {"error": {"code": "429", "message": "Rate limit is exceeded. Try again in 1 seconds."}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "azure.jsonl", [azure]), log_format="openai-chat").files
+    assert (file.loaded, file.quarantined) == (1, 0)
+
+
+def test_flat_error_bodies_of_mistral_and_vllm_are_failed_calls(db, tmp_path):
+    mistral = {"object": "error", "message": "Rate limit exceeded", "type": "rate_limited", "param": None,
+               "code": "1300", "raw_status_code": 429}
+    vllm = {"object": "error", "message": "This model's maximum context length is 4096 tokens.",
+            "type": "BadRequestError", "param": None, "code": 400}
+    (file,) = db.ingest(write_jsonl(tmp_path / "flat.jsonl", [mistral, vllm])).files
+    assert (file.log_format, file.loaded, file.quarantined) == ("openai-chat", 2, 0)
+    assert [(r["provider"], r["status"], r["error_type"], r["http_status"]) for r in rows(db.con, ORDERED)] == [
+        ("mistral", "error", "rate_limit", 429), ("unknown", "error", "client", 400)]

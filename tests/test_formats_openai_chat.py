@@ -169,3 +169,14 @@ def test_openai_compatible_bodies_name_who_served_them_and_price_at_their_rates(
     deepinfra = got["meta-llama/Meta-Llama-3.1-70B-Instruct"]
     assert deepinfra["logged_cost_usd"] == Decimal("0.0000968")
     assert got["gpt-4o-2024-08-06"]["provider"] == "azure"
+
+
+def test_an_embeddings_response_is_an_embedding_call_with_input_only(db, tmp_path):
+    body = {"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": "R215PJSD2rxNBWc6"}],
+            "model": "text-embedding-3-large", "usage": {"prompt_tokens": 8, "total_tokens": 8}}
+    pair = {"timestamp": "2025-05-02T10:00:00Z", "request": {"model": "text-embedding-3-small", "input": "hello"},
+            "response": {**body, "model": "text-embedding-3-small", "usage": {"prompt_tokens": 2, "total_tokens": 2}}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "embed.jsonl", [body, pair])).files
+    assert (file.log_format, file.loaded, file.quarantined) == ("openai-chat", 2, 0)
+    got = [(r["model"], r["operation"], r["input_tokens"], r["output_tokens"], r["status"]) for r in db.calls()]
+    assert got == [("text-embedding-3-large", "embedding", 8, 0, "ok"), ("text-embedding-3-small", "embedding", 2, 0, "ok")]

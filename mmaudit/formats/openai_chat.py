@@ -14,6 +14,13 @@ for GPT models and bodies without a model). xAI counts reasoning OUTSIDE `comple
 reasoning is added to output. DeepSeek's `usage.prompt_cache_hit_tokens` are cache reads;
 DeepInfra's `usage.estimated_cost` is the logged cost.
 
+Flat error bodies `{"object": "error", "message", "type", "code"}` are failed calls: Mistral's
+carry `raw_status_code` (provider `mistral`), vLLM's OpenAI-compatible server's the HTTP status as
+`code` (provider from the model, else `unknown`).
+
+Embeddings responses (`object: "list"` with `usage.prompt_tokens`, bare or under `response`) are
+calls with operation `embedding`, their prompt tokens as input and no output.
+
 Streamed responses logged chunk by chunk (`object: chat.completion.chunk`, all with the stream's
 id) are one call: with `stream_options: {include_usage: true}` the last chunk carries `usage`
 (and empty `choices`), and the pipeline keeps that most complete version (mmaudit/conflicts.py),
@@ -25,7 +32,8 @@ OpenAI's error bodies are `{"error": {message, type, param, code}}` with no top-
 or `type`; their types end in `_error` like Anthropic's (`invalid_request_error`,
 `server_error`), so they are told from other providers' errors by what those carry instead:
 Anthropic's bodies say `type: "error"` (or pair a `claude` request), google.rpc errors carry a
-`status`, OpenRouter's a numeric HTTP `code` (`BARE_ERROR`).
+`status`, OpenRouter's an HTTP status as a JSON *number* `code` (`BARE_ERROR`); Azure's and
+LiteLLM's proxy's write it as a string (`"429"`) and are OpenAI-shaped errors with that status.
 """
 
 from __future__ import annotations
@@ -52,15 +60,31 @@ _BODY = {
     "x_groq": {"id": "VARCHAR"},
     "prompt_filter_results": "JSON",  # Azure OpenAI's content-filter verdicts on the prompt
 }
-_ERROR = {"message": "VARCHAR", "type": "VARCHAR", "code": "VARCHAR", "param": "VARCHAR", "status": "VARCHAR"}
+# `code` is read as JSON: OpenRouter writes an HTTP status as a JSON number (429), OpenAI a string
+# ("rate_limit_exceeded"), and Azure and LiteLLM's proxy an HTTP status as a string ("429").
+ERROR_STRUCT = {"message": "VARCHAR", "type": "VARCHAR", "code": "JSON", "param": "VARCHAR", "status": "VARCHAR"}
+_ERROR = ERROR_STRUCT
+
+
+def error_code(path: str = "r.error.code") -> str:
+    """The error `code` at `path` (JSON) as text, a number or a string alike."""
+    return f"json_extract_string({path}, '$')"
+
+
+def http_number_code(path: str = "r.error.code") -> str:
+    """Whether the `code` at `path` is an HTTP status written as a JSON number (OpenRouter's)."""
+    return (f"(json_type({path}) IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'HUGEINT') "
+            f"AND regexp_full_match(coalesce({error_code(path)}, ''), '[1-5][0-9][0-9]'))")
+
+
+_CODE = error_code()
 
 # An OpenAI error body (bare, or in a {request, error} pair), as no other provider writes one.
 BARE_ERROR = (
     "((r.error.message IS NOT NULL OR r.error.code IS NOT NULL) AND r.object IS NULL AND r.type IS NULL "
     "AND NOT regexp_matches(coalesce(r.request.model, ''), 'claude') "
     "AND r.error.status IS NULL "  # google.rpc errors (gemini) carry a status; OpenAI's never do
-    # OpenRouter's codes are HTTP numbers and its errors carry no `type` (LiteLLM's proxy errors do)
-    "AND (r.error.type IS NOT NULL OR NOT regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]')))"
+    f"AND NOT {http_number_code()})"  # OpenRouter's
 )
 _REQUEST = {
     "model": "VARCHAR",
@@ -74,9 +98,23 @@ _REQUEST = {
 
 
 
-_HTTP = "coalesce(mm_int(coalesce(r.status_code, r.http_status)), CASE WHEN regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]') THEN mm_int(r.error.code) END, CASE WHEN mm_error_type(NULL, nullif(concat_ws(' ', r.error.code, r.error.type), '')) = 'rate_limit' THEN 429 END)"
-_FAILED = "(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
+# A flat error body `{"object": "error", "message", "type", "code"}`: Mistral's (with its
+# `raw_status_code`) and vLLM's OpenAI-compatible server's (`code` = the HTTP status).
+FLAT_ERROR = "(r.object = 'error' AND r.message IS NOT NULL)"
+_FLAT_CODE = error_code("r.code")
+# The error's code and type as text, for mm_error_type: nested (OpenAI) or flat.
+_ERR_TEXT = (f"nullif(concat_ws(' ', {_CODE}, r.error.type, CASE WHEN {FLAT_ERROR} THEN concat_ws(' ', {_FLAT_CODE}, "
+             "r.type) END), '')")
+_HTTP = ("coalesce(mm_int(coalesce(r.status_code, r.http_status, r.raw_status_code)), "
+         f"CASE WHEN regexp_full_match(coalesce({_CODE}, ''), '[1-5][0-9][0-9]') THEN mm_int({_CODE}) END, "
+         f"CASE WHEN {FLAT_ERROR} AND regexp_full_match(coalesce({_FLAT_CODE}, ''), '[1-5][0-9][0-9]') "
+         f"THEN mm_int({_FLAT_CODE}) END, "
+         f"CASE WHEN mm_error_type(NULL, {_ERR_TEXT}) = 'rate_limit' THEN 429 END)")
+_FAILED = (f"(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR {FLAT_ERROR} "
+           "OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)")
 _MSGS = "r.request.messages"
+# An embeddings response (`object: "list"` of vectors, `usage.prompt_tokens`): input only.
+_EMBEDDINGS = f"({body('object')} = 'list' AND {body('usage.prompt_tokens')} IS NOT NULL)"
 _REASONING = f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)"
 # Reasoning tokens the provider counts OUTSIDE completion_tokens (xAI: total = prompt + completion +
 # reasoning), told by the log's own total; OpenAI's completion_tokens already include them.
@@ -89,31 +127,35 @@ _REASONING_OUTSIDE = (
 FORMAT = LogFormat(
     name="openai-chat",
     description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
-    structure={**_BODY, "response": _BODY, "error": _ERROR, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER},
+    structure={**_BODY, "response": _BODY, "error": _ERROR, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER,
+               "message": "VARCHAR", "code": "JSON", "raw_status_code": "VARCHAR"},
     detect=(
         f"(r.object IN ('chat.completion', 'chat.completion.chunk') OR r.response.object = 'chat.completion' "
+        f"OR {_EMBEDDINGS} OR {FLAT_ERROR} "
         f"OR {BARE_ERROR})"
     ),
-    detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, or an `error` object with `message`/`code`",
+    detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, an embeddings `object: \"list\"` with `usage`, or an `error` object with `message`/`code`",
     skip="(r.object = 'chat.completion.chunk' AND coalesce(r.id, '') = '' AND r.usage.prompt_tokens IS NULL)",
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",
         "provider": f"coalesce(r.provider, CASE WHEN {body('x_groq.id')} IS NOT NULL THEN 'groq' "
-        f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' END, "
-        "mm_provider_from_model(model), 'openai')",
+        f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' "
+        f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
+        f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
         "model": f"coalesce({body('model')}, r.request.model)",
         "input_tokens": f"mm_int({body('usage.prompt_tokens')})",
         "cached_input_tokens": f"greatest(coalesce(mm_int({body('usage.prompt_tokens_details.cached_tokens')}), 0), "
         f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0))",
         "cache_write_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), 0)",
-        "output_tokens": f"mm_int({body('usage.completion_tokens')}) + {_REASONING_OUTSIDE}",
+        "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' ELSE 'chat' END",
+        "output_tokens": f"CASE WHEN {_EMBEDDINGS} THEN 0 ELSE mm_int({body('usage.completion_tokens')}) + {_REASONING_OUTSIDE} END",
         "reasoning_tokens": _REASONING,
         "service_tier": body("service_tier"),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
-        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, nullif(concat_ws(' ', r.error.code, r.error.type), '')), 'unknown') END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, {_ERR_TEXT}), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "logged_cost_usd": f"coalesce(TRY_CAST(r.cost_usd AS DECIMAL(38, 12)), "
         f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)))",

@@ -17,7 +17,7 @@ A streamed response logged event by event is one call: the terminal event (`resp
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
-from mmaudit.formats.openai_chat import BARE_ERROR
+from mmaudit.formats.openai_chat import BARE_ERROR, ERROR_STRUCT, error_code
 from mmaudit.formats.pairs import body
 
 _BODY = {
@@ -32,7 +32,7 @@ _BODY = {
     "output": "JSON",
     "tools": "JSON",
     "metadata": "JSON",
-    "error": {"code": "VARCHAR", "message": "VARCHAR", "type": "VARCHAR", "param": "VARCHAR", "status": "VARCHAR"},
+    "error": ERROR_STRUCT,
     "incomplete_details": {"reason": "VARCHAR"},
     "usage": {
         "input_tokens": "VARCHAR",
@@ -49,7 +49,7 @@ _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "status_code": "VAR
 
 _FAILED = (f"({body('status')} = 'failed' OR {body('error.code')} IS NOT NULL OR {body('error.message')} IS NOT NULL "
            "OR coalesce(mm_int(r.status_code), 0) >= 400)")
-_CODE = f"nullif(concat_ws(' ', {body('error.code')}, {body('error.type')}), '')"
+_CODE = f"nullif(concat_ws(' ', {error_code(body('error.code'))}, {body('error.type')}), '')"
 _ERR = f"coalesce(mm_error_type(mm_int(r.status_code)::INTEGER, {_CODE}), 'server')"
 _HTTP = (
     f"coalesce(mm_int(r.status_code), CASE {_ERR} WHEN 'rate_limit' THEN 429 WHEN 'server' THEN 500 "

@@ -22,6 +22,7 @@ its id and only the last carries `usage`: the pipeline keeps that one (mmaudit/c
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.openai_chat import error_code, http_number_code
 
 _DATA = {k: "VARCHAR" for k in (
     "id", "created_at", "model", "provider_name", "tokens_prompt", "tokens_completion",
@@ -42,7 +43,7 @@ _CHAT = {
     },
 }
 _STRUCTURE = {"data": _DATA, **_DATA, **_CHAT,
-              "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR", "type": "VARCHAR", "metadata": "JSON"}}
+              "error": {"code": "JSON", "message": "VARCHAR", "status": "VARCHAR", "type": "VARCHAR", "metadata": "JSON"}}
 
 
 def data(key: str) -> str:
@@ -55,11 +56,10 @@ _IS_CHAT = ("(r.id LIKE 'gen-%' AND r.object IN ('chat.completion', 'chat.comple
             "OR (r.usage.cost IS NOT NULL AND r.provider IS NOT NULL AND r.object LIKE 'chat.completion%'))")
 _U = "r.usage"
 _LABEL = f"coalesce({data('provider_name')}, r.provider)"
-# OpenRouter's errors carry no `type`; OpenAI-style ones with an HTTP code (LiteLLM's proxy:
-# {"message", "type", "param", "code": "400"}) stay openai-chat's.
-_IS_ERR = ("(regexp_full_match(coalesce(r.error.code, ''), '[1-5][0-9][0-9]') AND r.error.status IS NULL "
-           "AND r.error.type IS NULL)")
-_HTTP = "mm_int(r.error.code)::INTEGER"
+# OpenRouter writes the HTTP status as a JSON number and no `type`; a status written as a string
+# (Azure's {"code": "429", "message"}, LiteLLM's proxy's) is an OpenAI-shaped error (openai-chat).
+_IS_ERR = f"({http_number_code()} AND r.error.status IS NULL AND r.error.type IS NULL)"
+_HTTP = f"mm_int({error_code()})::INTEGER"
 _TEXT = "json_extract_string(r.choices, '$[0].message.content')"
 _FAILED = "(r.error.code IS NOT NULL)"
 
