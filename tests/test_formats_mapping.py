@@ -52,12 +52,20 @@ def test_inhouse_gateway_mapping(db, tmp_path):
     ])
 
 
-def test_portkey_like_mapping_through_the_cli(tmp_path):
-    log = write_jsonl(tmp_path / "portkey.jsonl", PORTKEY)
+def ingest_with_mapping(tmp_path: Path, records: list[dict], mapping: str) -> tuple[Path, dict]:
+    """Ingest `records` through the CLI (which prices them) with a bundled mapping: (db, JSON summary)."""
+    import json
+
+    log = write_jsonl(tmp_path / f"{mapping}.jsonl", records)
     db = tmp_path / "m.duckdb"
-    result = CliRunner().invoke(app, ["ingest", str(log), "--db", str(db), "--mapping",
-                                      str(BUNDLED / "portkey_like.yaml"), "--format", "json"])
+    result = CliRunner().invoke(app, ["ingest", str(log), "--db", str(db), "--mapping", str(BUNDLED / f"{mapping}.yaml"),
+                                      "--format", "json"])
     assert result.exit_code == 0, result.output
+    return db, json.loads(result.stdout)
+
+
+def test_portkey_like_mapping_through_the_cli(tmp_path):
+    db, _ = ingest_with_mapping(tmp_path, PORTKEY, "portkey_like")
     from mmaudit import store
     from tests.conftest import rows
 
@@ -115,17 +123,12 @@ COHERE = [
 
 
 def test_cohere_v2_mapping_bills_the_billed_units(tmp_path):
-    import json
     from decimal import Decimal
 
     import duckdb
 
-    log = write_jsonl(tmp_path / "cohere.jsonl", COHERE)
-    db = tmp_path / "c.duckdb"
-    result = CliRunner().invoke(app, ["ingest", str(log), "--db", str(db), "--mapping",
-                                      str(BUNDLED / "cohere_v2.yaml"), "--format", "json"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["files"][0]["log_format"] == "cohere-v2"
+    db, summary = ingest_with_mapping(tmp_path, COHERE, "cohere_v2")
+    assert summary["files"][0]["log_format"] == "cohere-v2"
     con = duckdb.connect(str(db), read_only=True)
     try:
         row = con.sql("SELECT provider, model, input_tokens, output_tokens, latency_ms, cost_usd FROM calls").fetchall()
