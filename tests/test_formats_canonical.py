@@ -37,3 +37,22 @@ def test_json_array_file(db, tmp_path):
     result = db.ingest(path)
     assert result.files[0].loaded == 2
     assert [r["source_line"] for r in db.calls()] == [1, 2]  # element numbers in the array
+
+
+def test_pricing_dimensions_of_the_calls_table_are_read(db, tmp_path):
+    # every `calls` column is a canonical key: 1-hour cache writes, the service tier and the
+    # sample weight change what a call costs or stands for, and were once silently dropped
+    lines = [
+        {"call_id": "c1", "ts": "2025-11-02T10:00:00Z", "model": "claude-sonnet-4-5-20250929", "status": "ok",
+         "input_tokens": 100010, "cache_write_tokens": 100000, "cache_write_1h_tokens": 100000, "output_tokens": 20},
+        {"call_id": "c2", "ts": "2025-11-02T10:00:00Z", "model": "gpt-5", "status": "ok", "input_tokens": 1000,
+         "output_tokens": 100, "service_tier": "flex", "sample_weight": 12.5},
+        {"call_id": "c3", "ts": "2025-11-02T10:00:00Z", "model": "gpt-5", "status": "ok", "sample_weight": "x"},
+        {"call_id": "c4", "ts": "2025-11-02T10:00:00Z", "model": "gpt-5", "status": "ok", "sample_weight": 0},
+    ]
+    (file,) = db.ingest(write_jsonl(tmp_path / "canon.jsonl", lines)).files
+    assert (file.loaded, file.quarantined) == (2, 2)
+    got = {r["call_id"]: (r["cache_write_1h_tokens"], r["service_tier"], r["sample_weight"]) for r in db.calls()}
+    assert got == {"c1": (100000, None, 1.0), "c2": (0, "flex", 12.5)}
+    reasons = [q["reason"] for q in db.quarantine()]
+    assert reasons == ["sample_weight is x, not a positive number", "sample_weight is 0, not a positive number"]

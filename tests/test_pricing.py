@@ -558,3 +558,16 @@ def test_cli_prices_commands(tmp_path):
     imported = runner.invoke(app, ["prices", "import-litellm", str(src), "--out", str(out), "--effective-from", "2025-01-01"])
     assert imported.exit_code == 0, imported.output
     assert runner.invoke(app, ["prices", "validate", str(out)]).exit_code == 0
+
+
+def test_prices_show_names_a_reasoning_rate_only_where_a_model_has_one():
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    runner = CliRunner()
+    sonar = runner.invoke(app, ["prices", "show", "sonar-deep-research", "-f", "markdown"])
+    assert sonar.exit_code == 0, sonar.output
+    assert "| Output $/1M | Reasoning $/1M |" in sonar.stdout and "| 8 | 3 |" in sonar.stdout
+    gpt = runner.invoke(app, ["prices", "show", "gpt-4o", "-f", "markdown"])
+    assert gpt.exit_code == 0 and "Reasoning $/1M" not in gpt.stdout

@@ -35,7 +35,8 @@ MODELS = ["gpt-4o-mini", "gpt-4.1", "o3-mini", "gpt-5", "gpt-5.4", "claude-3-5-s
 def expected_cost(rec: dict[str, Any]) -> Decimal:
     """genai_prices.calc_price for the call (its per-call function; mmaudit prices in SQL)."""
     usage = Usage(input_tokens=rec["input_tokens"], cache_read_tokens=rec["cached_input_tokens"],
-                  cache_write_tokens=rec["cache_write_tokens"], output_tokens=rec["output_tokens"])
+                  cache_write_tokens=rec["cache_write_tokens"], cache_write_1h_tokens=rec["cache_write_1h_tokens"],
+                  output_tokens=rec["output_tokens"])
     return calc_price(usage, rec["model"], genai_request_timestamp=parse_ts(rec["ts"])).total_price
 
 
@@ -59,12 +60,14 @@ def records(draw: st.DrawFn) -> list[dict[str, Any]]:
                                     st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8), max_size=3))
         out.append({"call_id": f"p{i}", "ts": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "model": draw(st.sampled_from(MODELS)),
                     "status": "ok", "input_tokens": inp, "cached_input_tokens": cached, "cache_write_tokens": write,
+                    "cache_write_1h_tokens": draw(st.integers(0, write)),  # of the writes, 1-hour ones
                     "output_tokens": out_tokens, "reasoning_tokens": draw(st.integers(0, out_tokens)), "tags": tags})
     return out
 
 
 ENRICHERS = enrichers()  # categoriser and price catalog loaded once for every example
-TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens")
+TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
+          "cache_write_1h_tokens")
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -105,10 +108,11 @@ def test_tokens_and_costs_survive_ingest_and_export(recs):
         assert in_parquet == in_db
         for rec in recs:
             row = in_db[rec["call_id"]]
-            assert row[:5] == tuple(rec[c] for c in TOKENS)
-            assert abs(row[5] - expected_cost(rec)) <= Decimal("1e-9"), rec
-            assert row[6] == parse_ts(rec["ts"]).timestamp()
-            assert (row[7] or {}) == rec["tags"]
+            n = len(TOKENS)
+            assert row[:n] == tuple(rec[c] for c in TOKENS)
+            assert abs(row[n] - expected_cost(rec)) <= Decimal("1e-9"), rec
+            assert row[n + 1] == parse_ts(rec["ts"]).timestamp()
+            assert (row[n + 2] or {}) == rec["tags"]
 
         result = runner.invoke(app, ["calls", "--db", str(db), "--format", "json"])
         assert result.exit_code == 0

@@ -422,3 +422,34 @@ def test_figure_names_spell_acronyms_and_units():
     assert name_of("pgr") == "PGR (share of the quality gap recovered)"
     assert name_of("quality.ci_low") == "Quality: ci low"
     assert name_of("random_mix.cost_usd") == "Random mix: cost (USD)"
+
+
+KEEP_ALL = "version: 1\nname: keep-all\ntiers:\n  only: {models: [gpt-4o-mini]}\nroutes:\n  - default: keep\n"
+
+
+def test_keep_reproduces_1h_cache_writes_and_reasoning_rates(tmp_path):
+    # 1-hour cache writes (Claude: $6/1M, not the 5-minute $3.75) and reasoning at its own rate
+    # (sonar-deep-research: $3/1M, output $8/1M) are billed as logged; a replay that keeps every call
+    # on its model must cost exactly that, with no phantom savings.
+    claude = {"id": "msg_1h", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+              "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn", "timestamp": "2025-11-02T10:00:00Z",
+              "usage": {"input_tokens": 10, "cache_creation_input_tokens": 100_000, "cache_read_input_tokens": 0,
+                        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 100_000},
+                        "output_tokens": 20}}
+    sonar = {"id": "pplx-1", "object": "chat.completion", "created": 1762077600, "model": "sonar-deep-research",
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": "report"}, "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 1000, "completion_tokens": 5000, "total_tokens": 6000,
+                       "completion_tokens_details": {"reasoning_tokens": 4000}}}
+    db = tmp_path / "keep.duckdb"
+    runner = CliRunner()
+    for name, record in (("claude.jsonl", claude), ("sonar.jsonl", sonar)):
+        done = runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / name, [record])), "--db", str(db), "-f", "json"])
+        assert done.exit_code == 0, done.output
+    (tmp_path / "keep.yaml").write_text(KEEP_ALL, encoding="utf-8")
+    done = runner.invoke(app, ["simulate", "--policy", str(tmp_path / "keep.yaml"), "--db", str(db), "-f", "json"])
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout)
+    claude_cost = (10 * Decimal("3") + 100_000 * Decimal("6") + 20 * Decimal("15")) / 10**6
+    sonar_cost = (1000 * Decimal("2") + 1000 * Decimal("8") + 4000 * Decimal("3")) / 10**6
+    assert Decimal(str(data["baseline_cost_usd"])) == claude_cost + sonar_cost
+    assert data["projected_cost_usd"] == data["baseline_cost_usd"] and data["savings_usd"] == 0

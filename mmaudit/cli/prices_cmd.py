@@ -40,6 +40,17 @@ RATE_COLUMNS = [
     Column("cache_write_1h", "Write 1h $/1M"), Column("output", "Output $/1M"), Column("batch_input", "Batch in $/1M"),
     Column("batch_output", "Batch out $/1M"), Column("long_context", "Long context"),
 ]
+REASONING_COLUMN = Column("reasoning", "Reasoning $/1M")
+
+
+def rate_columns(rows: list[dict[str, Any]]) -> list[Column]:
+    """The rate columns, with reasoning beside output when some row bills reasoning at its own rate."""
+    if not any(r.get("reasoning") is not None and r.get("reasoning") != r.get("output") for r in rows):
+        return list(RATE_COLUMNS)
+    at = next(i for i, c in enumerate(RATE_COLUMNS) if c.key == "output") + 1
+    return [*RATE_COLUMNS[:at], REASONING_COLUMN, *RATE_COLUMNS[at:]]
+
+
 _RATE_KEYS = ("input", "output", "cached_input", "cache_write_5m", "cache_write_1h", "reasoning", "batch_input",
               "batch_output", "fixed_monthly_usd")
 
@@ -65,7 +76,7 @@ def list_prices(
     with user_errors():
         day = _parse_day(at)
         rows = prices_at(load_catalog(prices), day)
-    columns = [Column("model_key", "Model"), Column("provider", "Provider"), *RATE_COLUMNS,
+    columns = [Column("model_key", "Model"), Column("provider", "Provider"), *rate_columns(rows),
                Column("fixed_monthly_usd", "Fixed $/month"), Column("from", "From"), Column("source", "Source")]
     notes = ["Source: genai-prices, mmaudit overrides or your tables (see `mmaudit prices sources`).",
              "Batch —: no batch price on record for that date; batch calls are unpriced, never charged full price.",
@@ -94,7 +105,7 @@ def _history_tables(catalog: PriceCatalog, model: str) -> tuple[str, list[dict[s
     key = _resolve(catalog, model)
     rows = rate_history(catalog, key)
     columns = [Column("service_tier", "Tier"), Column("from", "From"), Column("to", "Until"),
-               Column("time_of_day_utc", "Time (UTC)"), *RATE_COLUMNS, Column("source", "Source")]
+               Column("time_of_day_utc", "Time (UTC)"), *rate_columns(rows), Column("source", "Source")]
     notes = ["From —: applies to every earlier call; Until —: still in force.",
              "Long context: every token of a request above the threshold is billed at that tier's rates."]
     notes += sorted({f"{r['table']}: {r['note']}" for r in rows if r.get("note")})

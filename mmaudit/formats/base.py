@@ -69,6 +69,7 @@ class LogFormat:
     numbers:     struct paths (e.g. "usage.prompt_tokens") that must be counts when present;
                  a record where one is not gets quarantined with the value in the reason.
     times:       struct paths that must be timestamps when present.
+    positives:   struct paths that must be positive numbers when present (a sample weight).
     prompt_text: SQL for the whole prompt text (used for token estimation and hashing).
     skip:        SQL predicate over `r` for records of this format that are not calls (a
                  session log's user turns, summaries): counted as skipped, neither loaded nor
@@ -95,6 +96,7 @@ class LogFormat:
     columns: Mapping[str, str]
     numbers: tuple[str, ...] = ()
     times: tuple[str, ...] = ()
+    positives: tuple[str, ...] = ()
     prompt_text: str = "NULL"
     output_text: str = "NULL"
     extra_fields: tuple[str, ...] = field(default=())
@@ -164,11 +166,15 @@ class LogFormat:
         ] + [
             f"CASE WHEN mm_bad_ts(r.{p}) THEN '{p} is ' || r.{p} || ', not a timestamp (ISO 8601 or epoch s/ms, years 1970-2199)' END"
             for p in self.times
+        ] + [
+            f"CASE WHEN {_bad_positive(p)} THEN '{p} is ' || r.{p} || ', not a positive number' END"
+            for p in self.positives
         ]
         if not reasons:
             return f"SELECT NULL::BIGINT AS line_no, NULL::VARCHAR AS reason FROM {parsed} WHERE false"
         joined = ", ".join(reasons)
-        bad = " OR ".join([f"mm_bad_int(r.{p})" for p in self.numbers] + [f"mm_bad_ts(r.{p})" for p in self.times])
+        bad = " OR ".join([f"mm_bad_int(r.{p})" for p in self.numbers] + [f"mm_bad_ts(r.{p})" for p in self.times]
+                          + [_bad_positive(p) for p in self.positives])
         return (
             "SELECT line_no, string_agg(DISTINCT reason, '; ') AS reason FROM ("
             f"SELECT line_no, array_to_string(list_filter([{joined}], lambda x: x IS NOT NULL), '; ') AS reason "
@@ -214,6 +220,10 @@ def _leaf_paths(structure: Mapping[str, Any], prefix: str) -> list[str]:
         else:
             paths.append(path)
     return paths
+
+
+def _bad_positive(path: str) -> str:
+    return f"(r.{path} IS NOT NULL AND NOT coalesce(mm_num(r.{path}) > 0, false))"
 
 
 def paths_tree(paths: list[str]) -> str:

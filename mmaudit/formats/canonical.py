@@ -1,4 +1,9 @@
-"""mmaudit's own canonical JSONL: one object per call, keys named as the `calls` columns."""
+"""mmaudit's own canonical JSONL: one object per call, keys named as the `calls` columns.
+
+Every canonical column is read, pricing dimensions included: `cache_write_1h_tokens` (of the
+cache writes, those billed at the 1-hour rate), `service_tier` (flex, priority, batch...) and
+`sample_weight` (how many real calls the record stands for; a positive number, default 1).
+"""
 
 from __future__ import annotations
 
@@ -43,8 +48,12 @@ FORMAT = LogFormat(
         "n_tools": "mm_int(r.n_tools)",
         "has_image": "coalesce(mm_bool(r.has_image), false)",
         "response_format": "r.response_format",
+        "cache_write_1h_tokens": "coalesce(mm_int(r.cache_write_1h_tokens), 0)",
+        "service_tier": "r.service_tier",
+        "sample_weight": "coalesce(mm_num(r.sample_weight), 1.0)",
     },
-    numbers=_NUMBERS + ("http_status",),
+    numbers=_NUMBERS + ("http_status", "cache_write_1h_tokens"),
+    positives=("sample_weight",),
     times=("ts",),
     prompt_text="nullif(concat_ws(chr(10), r.system_prompt, r.user_prompt), '')",
     output_text="r.response_text",

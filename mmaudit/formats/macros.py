@@ -106,6 +106,7 @@ MACROS: tuple[str, ...] = (
           WHEN regexp_matches(lower(m), '(^|/|ft:)(gpt|o1|o3|o4|chatgpt|text-embedding|davinci|babbage|whisper|dall-e|tts)')
                THEN 'openai'
           WHEN regexp_matches(lower(m), '(^|/)grok') THEN 'xai'
+          WHEN regexp_matches(lower(m), '(^|/)sonar') THEN 'perplexity'
           WHEN regexp_matches(lower(m), 'llama') THEN 'meta'
           ELSE 'unknown'
         END)""",

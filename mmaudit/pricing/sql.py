@@ -286,8 +286,8 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     """
     r = check_ident(rate)
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
-    cw1h = f"coalesce({cache_write_1h}, 0)" if cache_write_1h else "0"
-    reas = f"coalesce({reasoning}, 0)" if reasoning else "0"
+    cw1h = f"least(coalesce({cache_write_1h}, 0), {cw})" if cache_write_1h else "0"
+    reas = f"least(coalesce({reasoning}, 0), {out})" if reasoning else "0"
     return _priced(r, unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas,
                    f"coalesce({long_input}, 0)", is_batch)
 

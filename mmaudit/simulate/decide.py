@@ -35,6 +35,13 @@ class SimulationOptions:
     sample_rate: float | None = None  # the log holds this share of the traffic: every call weighs 1/rate
 
 
+# The token sums a class of calls carries (source_sql's columns), and the parts a replay prices
+# them as on each model (m_, e_, b_ prefixes): input, cached, cache write (of which 1-hour),
+# output, uncached input, reasoning (of output).
+SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs")
+TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs")
+
+
 @dataclass(frozen=True)
 class Cuts:
     """The values fractions and token counts are compared with, found from the policy tables."""
@@ -45,6 +52,7 @@ class Cuts:
     outages: tuple[datetime, datetime] | None = None  # earliest start and latest end of any outage/breaker window
     latency_bucket_us: int | None = None  # bucket width of latency-based picks
     has_weight: bool = False  # some call of the period has a sample_weight other than 1 (migration 0003)
+    has_cw1h: bool = True  # calls has cache_write_1h_tokens (migration 0003; a read-only older file may not)
 
 
 def period_sql(options: SimulationOptions, alias: str = "c") -> str:
@@ -148,6 +156,9 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                  else ("_sim_hits.rid IS NOT NULL", "LEFT JOIN _sim_hits ON _sim_hits.rid = c.call_rowid"))
     bucket = f"epoch_us(c.ts) // {int(cuts.latency_bucket_us)}" if cuts.latency_bucket_us else "0"
     weight = weight_sql(options, cuts)
+    # of the cache writes, those with a 1-hour TTL (billed at their own rate)
+    cw1h = ("least(coalesce(c.cache_write_1h_tokens, 0), coalesce(c.cache_write_tokens, 0))" if cuts.has_cw1h
+            else "0")
     calls = f"""
         SELECT CAST(epoch_us(c.ts) // 86400000000 AS INTEGER) AS day,  -- days since 1970-01-01 UTC
                lower(c.provider) AS logged_provider, c.model_key AS logged_key,
@@ -160,7 +171,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                (c.cost_usd IS NOT NULL OR coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0) AS baseline_known,
                {long_input} AS long_input, {weight} AS w,
                coalesce(c.input_tokens, 0) AS tin, coalesce(c.cached_input_tokens, 0) AS tcr,
-               coalesce(c.cache_write_tokens, 0) AS tcw, coalesce(c.output_tokens, 0) AS tout,
+               coalesce(c.cache_write_tokens, 0) AS tcw, {cw1h} AS tcw1h, coalesce(c.output_tokens, 0) AS tout,
                greatest(coalesce(c.input_tokens, 0) - coalesce(c.cached_input_tokens, 0)
                         - coalesce(c.cache_write_tokens, 0), 0) AS tunc,
                least(coalesce(c.reasoning_tokens, 0), coalesce(c.output_tokens, 0)) AS trs,
@@ -177,12 +188,13 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         weighted = cuts.has_weight or options.sample_rate is not None
         times = " * w" if weighted else ""  # unweighted logs (the usual case) sum plain integers
         body = (f"SELECT {dims}, {'sum(w)' if weighted else 'count(*)'} AS n, sum(tin{times}) AS tin, "
-                f"sum(tcr{times}) AS tcr, sum(tcw{times}) AS tcw, sum(tout{times}) AS tout, sum(tunc{times}) AS tunc, "
+                f"sum(tcr{times}) AS tcr, sum(tcw{times}) AS tcw, sum(tcw1h{times}) AS tcw1h, sum(tout{times}) AS tout, "
+                f"sum(tunc{times}) AS tunc, "
                 f"sum(trs{times}) AS trs, coalesce({'sum(w)' if weighted else 'count(*)'} FILTER (WHERE empty), 0) AS nz, "
                 f"sum(actual{' * CAST(w AS DECIMAL(18, 6))' if weighted else ''}) AS actual, NULL::DOUBLE AS latency_ms, NULL::BIGINT AS ref "
                 f"FROM ({calls}) GROUP BY {dims}")
     else:
-        body = (f"SELECT {dims}, 1.0 AS n, tin, tcr, tcw, tout, tunc, trs, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
+        body = (f"SELECT {dims}, 1.0 AS n, tin, tcr, tcw, tcw1h, tout, tunc, trs, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
                 f"actual, latency_ms, ref FROM ({calls})")
     return body, [threshold, *params]
 
@@ -201,7 +213,7 @@ SAMPLED_COLUMNS = ("ts", "provider", "model", "model_key", "task", "complexity",
 
 
 def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: bool, below: int | None,
-                     has_weight: bool = False) -> str:
+                     has_weight: bool = False, has_cw1h: bool = True) -> str:
     """The calls of the period whose hash(call hash) is below `below` (all when None), with the
     columns a replay reads and whether each is a cache hit (`_sim_hits`)."""
     uses_tags = any(key.startswith("tags.") for route in policy.routes for key in (route.when or {}))
@@ -209,7 +221,7 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
                      for x in SAMPLED_COLUMNS)  # tags only matter here for routes on them
     hashed = _hash_sql(options, has_call_hash)
     sample = "" if below is None else f"AND hash({hashed}) < {int(below)}"
-    weight = ", c.sample_weight" if has_weight else ""
+    weight = (", c.sample_weight" if has_weight else "") + (", c.cache_write_1h_tokens" if has_cw1h else "")
     return (f"SELECT {cols}{weight}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 

@@ -28,6 +28,8 @@ from mmaudit.pricing.sql import MONEY, cost_from_sums_sql, rate_window_sql
 from mmaudit.modelref import resolve_models
 from mmaudit.policy_check import replay_warnings
 from mmaudit.simulate.decide import (
+    SOURCE_TOKENS,
+    TOKEN_PARTS,
     Cuts,
     SimulationOptions,
     decisions_sql,
@@ -44,8 +46,7 @@ from mmaudit.simulate.summary import summarise
 from mmaudit.simulate.tables import load_chains, load_tables, when_model_keys
 
 LATENCY_SAMPLE = 100_000
-_TOKENS = ("tin", "tcr", "tcw", "tout", "tunc")
-_PARTS = ("in", "cr", "cw", "out", "unc")  # input, cached, cache write, output, uncached input
+_TOKENS, _PARTS = SOURCE_TOKENS, TOKEN_PARTS
 
 
 def _models_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -77,7 +78,8 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
     if lo is not None:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_down_seg AS {down_segments_sql()}")
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
-                latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options))
+                latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options),
+                has_cw1h=_has_column(con, "cache_write_1h_tokens"))
 
 
 def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool) -> str:
@@ -91,6 +93,8 @@ def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: boo
         if t == "tout":
             moved = moved_output_sql(role, ratio, col("tout"), col("trs"))
             value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('tout')} ELSE {moved} END"
+        elif t == "trs":  # billed at the reasoning rate on the logged model; moved, it is priced as output
+            value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('trs')} ELSE 0 END"
         else:
             value = f"{col(t)} * {ratio}"
         parts.append(f"CASE WHEN {when} THEN CAST(round({value}) AS BIGINT) ELSE 0 END AS {prefix}{p}")
@@ -111,6 +115,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
     rate = "(1 - coalesce(qm.score, 1))" if cascade and cascade.from_quality else "coalesce(et.rate, ed.rate, 0)"
     m_ratio, e_ratio, b_ratio = (f"coalesce({m}.token_ratio / coalesce(ms.token_ratio, 1.0), 1.0)" for m in ("mt", "me", "mb"))
     imputed = ", ".join(f"s0.{t} + s0.nz * coalesce(a.{t}, 0) AS i{t}" for t in ("tin", "tcr", "tcw", "tout", "trs"))
+    imputed += ", s0.tcw1h AS itcw1h"  # an imputed answer's cache writes count as 5-minute ones
     m_out = f"CASE WHEN s.final_key IS NOT DISTINCT FROM s.logged_key THEN s.itout ELSE {moved_output_sql('mt', m_ratio, 's.itout', 's.itrs')} END"
     e_out = moved_output_sql("me", e_ratio, "s.itout", "s.itrs")
     return f"""
@@ -198,7 +203,7 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
     """_sim_latency (task, latency, calls) and _sim_over (task, over budget, calls looked at),
     from every call when there are at most LATENCY_SAMPLE, else from a seeded sample."""
     below = None if records <= LATENCY_SAMPLE else int(LATENCY_SAMPLE / records * 2**64)
-    sample = sample_table_sql(policy, options, plan.has_call_hash, below, plan.cuts.has_weight)
+    sample = sample_table_sql(policy, options, plan.has_call_hash, below, plan.cuts.has_weight, plan.cuts.has_cw1h)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _sim_sample AS {sample}")
     replay, params = _replay_sql(policy, options, plan, True, "_sim_sample")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sampled AS SELECT task, answer_tier, latency FROM ({replay})",
@@ -215,10 +220,10 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
 def _price(con: duckdb.DuckDBPyConnection, base_key: str | None) -> None:
     """_sim_final: each group with its model cost, baseline cost and projected cost."""
     day = "to_timestamp(g.day * 86400)"  # the day's midnight UTC
-    main = cost_from_sums_sql("pm", "g.m_", "g.m_lc", "g.is_batch")
-    esc = cost_from_sums_sql("pe", "g.e_", "g.e_lc", "g.is_batch")
+    main = cost_from_sums_sql("pm", "g.m_", "g.m_lc", "g.is_batch", "g.m_cw1h", "g.m_rs")
+    esc = cost_from_sums_sql("pe", "g.e_", "g.e_lc", "g.is_batch", "g.e_cw1h", "g.e_rs")
     if base_key:
-        baseline = cost_from_sums_sql("pb", "g.b_", "g.b_lc", "g.is_batch")
+        baseline = cost_from_sums_sql("pb", "g.b_", "g.b_lc", "g.is_batch", "g.b_cw1h", "g.b_rs")
         base_join = f"LEFT JOIN price_rates pb ON pb.model_key = ? AND {rate_window_sql('pb', day)}"
         params = [base_key]
     else:

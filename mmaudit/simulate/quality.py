@@ -26,7 +26,7 @@ import duckdb
 
 from mmaudit.evals.stats import Interval, mean_interval
 from mmaudit.policy import Policy
-from mmaudit.simulate.decide import SimulationOptions, period_sql, sample_table_sql
+from mmaudit.simulate.decide import TOKEN_PARTS, SimulationOptions, period_sql, sample_table_sql
 from mmaudit.simulate.measured import Quality, QualityLevels
 from mmaudit.store import fetch_dicts
 
@@ -34,7 +34,7 @@ MIN_ITEMS = 30
 # a writer may leave model_key empty (live runs write the model as called): resolve it here
 MODEL_KEY = "coalesce(model_key, mm_model_key(model))"
 LEVELS = ("item", "cell", "task_model", "model", "assumed")
-_SUMS = tuple(f"{x}{p}" for x in ("m_", "e_", "b_") for p in ("in", "cr", "cw", "out", "unc"))
+_SUMS = tuple(f"{x}{p}" for x in ("m_", "e_", "b_") for p in TOKEN_PARTS)
 
 
 def has_evals(con: duckdb.DuckDBPyConnection) -> bool:
@@ -95,7 +95,8 @@ def replay_per_call(con: duckdb.DuckDBPyConnection, policy: Policy, options: Sim
 
     plan, _ = engine.prepare_replay(con, policy, options, source, None)
     con.execute("CREATE OR REPLACE TEMP TABLE _ev_sample AS "
-                + sample_table_sql(policy, options, plan.has_call_hash, None, plan.cuts.has_weight))
+                + sample_table_sql(policy, options, plan.has_call_hash, None, plan.cuts.has_weight,
+                                   plan.cuts.has_cw1h))
     replay, params = engine._replay_sql(policy, options, plan, True, "_ev_sample")
     cols = ", ".join((*engine._DIMENSIONS, "ref", "n", "actual", "latency", *_SUMS))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_groups AS SELECT {cols} FROM ({replay})", params)
