@@ -39,6 +39,7 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "cache_write_1h_tokens": "BIGINT",
     "service_tier": "VARCHAR",
     "sample_weight": "DOUBLE",
+    "web_searches": "BIGINT",
 }
 
 DERIVED_COLUMNS: dict[str, str] = {

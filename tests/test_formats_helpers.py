@@ -27,6 +27,8 @@ NO_TEXT: dict[str, Any] = {
     "cache_write_1h_tokens": 0,
     "service_tier": None,
     "sample_weight": 1.0,
+    # migration 0007
+    "web_searches": 0,
 }
 
 

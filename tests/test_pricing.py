@@ -571,3 +571,55 @@ def test_prices_show_names_a_reasoning_rate_only_where_a_model_has_one():
     assert "| Output $/1M | Reasoning $/1M |" in sonar.stdout and "| 8 | 3 |" in sonar.stdout
     gpt = runner.invoke(app, ["prices", "show", "gpt-4o", "-f", "markdown"])
     assert gpt.exit_code == 0 and "Reasoning $/1M" not in gpt.stdout
+
+
+def _ingest_cli(tmp_path, records, name="calls.jsonl"):
+    import duckdb
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+    from tests.conftest import rows, write_jsonl
+
+    db = tmp_path / "ws.duckdb"
+    done = CliRunner().invoke(app, ["ingest", str(write_jsonl(tmp_path / name, records)), "--db", str(db), "-f", "json"])
+    assert done.exit_code == 0, done.output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return db, rows(con, "SELECT * FROM calls ORDER BY source_line")
+    finally:
+        con.close()
+
+
+def test_server_side_web_searches_are_billed_per_search(tmp_path):
+    # Anthropic bills $10 per 1,000 web searches on top of tokens; OpenAI per web_search_call ($10/1k
+    # on gpt-4o in genai-prices); a model with no search fee on record leaves such a call unpriced
+    claude = {"id": "msg_ws", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+              "content": [{"type": "text", "text": "found it"}], "stop_reason": "end_turn",
+              "timestamp": "2025-11-02T10:00:00Z",
+              "usage": {"input_tokens": 10387, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                        "output_tokens": 390, "server_tool_use": {"web_search_requests": 2}}}
+    responses = {"id": "resp_ws", "object": "response", "created_at": 1762077600, "status": "completed",
+                 "model": "gpt-4o",
+                 "output": [{"type": "web_search_call", "id": "ws_1", "status": "completed"},
+                            {"type": "web_search_call", "id": "ws_2", "status": "completed"},
+                            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "ok"}]}],
+                 "usage": {"input_tokens": 1000, "output_tokens": 100, "input_tokens_details": {"cached_tokens": 0},
+                           "output_tokens_details": {"reasoning_tokens": 0}}}
+    for sub in ("a", "b", "c"):
+        (tmp_path / sub).mkdir()
+    _, (c,) = _ingest_cli(tmp_path / "a", [claude])
+    assert c["web_searches"] == 2
+    assert c["cost_usd"] == (10387 * Decimal("3") + 390 * Decimal("15")) / 10**6 + 2 * Decimal("0.01")
+    _, (r,) = _ingest_cli(tmp_path / "b", [responses])
+    assert r["web_searches"] == 2
+    assert r["cost_usd"] == (1000 * Decimal("2.5") + 100 * Decimal("10")) / 10**6 + 2 * Decimal("0.01")
+    deepseek = {"call_id": "d1", "ts": "2025-11-02T10:00:00Z", "model": "deepseek-chat", "status": "ok",
+                "input_tokens": 100, "output_tokens": 10, "web_searches": 1}
+    db, (d,) = _ingest_cli(tmp_path / "c", [deepseek])
+    assert d["model_key"] == "deepseek-chat" and d["cost_usd"] is None  # unpriced, never charged without the fee
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    shown = CliRunner().invoke(app, ["prices", "unknown", "--db", str(db), "-f", "markdown"])
+    assert "no web-search rate" in shown.stdout

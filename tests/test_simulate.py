@@ -453,3 +453,27 @@ def test_keep_reproduces_1h_cache_writes_and_reasoning_rates(tmp_path):
     sonar_cost = (1000 * Decimal("2") + 1000 * Decimal("8") + 4000 * Decimal("3")) / 10**6
     assert Decimal(str(data["baseline_cost_usd"])) == claude_cost + sonar_cost
     assert data["projected_cost_usd"] == data["baseline_cost_usd"] and data["savings_usd"] == 0
+
+
+def test_web_search_fees_replay_on_the_model_that_answers(tmp_path):
+    # a kept call pays its searches again; moved to a model with no search fee on record it is
+    # unpriced (left out of both sums and counted), never priced at $0
+    claude = {"id": "msg_ws", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+              "content": [{"type": "text", "text": "found"}], "stop_reason": "end_turn", "timestamp": "2025-11-02T10:00:00Z",
+              "usage": {"input_tokens": 1000, "output_tokens": 100, "server_tool_use": {"web_search_requests": 3}}}
+    db = tmp_path / "ws.duckdb"
+    runner = CliRunner()
+    done = runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "ws.jsonl", [claude])), "--db", str(db), "-f", "json"])
+    assert done.exit_code == 0, done.output
+    billed = (1000 * Decimal("3") + 100 * Decimal("15")) / 10**6 + 3 * Decimal("0.01")
+    results = {}
+    for name, model in (("keep", None), ("deepseek", "deepseek-chat")):
+        text = KEEP_ALL if model is None else KEEP_ALL.replace("- default: keep", "- default: only").replace(
+            "gpt-4o-mini", model)
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+        done = runner.invoke(app, ["simulate", "--policy", str(tmp_path / f"{name}.yaml"), "--db", str(db), "-f", "json"])
+        assert done.exit_code == 0, done.output
+        results[name] = json.loads(done.stdout)
+    assert Decimal(str(results["keep"]["baseline_cost_usd"])) == billed
+    assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
+    assert results["deepseek"]["unpriced_calls"] == 1 and results["deepseek"]["projected_cost_usd"] == 0

@@ -41,18 +41,23 @@ RATE_COLUMNS = [
     Column("batch_output", "Batch out $/1M"), Column("long_context", "Long context"),
 ]
 REASONING_COLUMN = Column("reasoning", "Reasoning $/1M")
+WEB_SEARCH_COLUMN = Column("web_search_per_1k", "Web search $/1k")
 
 
 def rate_columns(rows: list[dict[str, Any]]) -> list[Column]:
-    """The rate columns, with reasoning beside output when some row bills reasoning at its own rate."""
-    if not any(r.get("reasoning") is not None and r.get("reasoning") != r.get("output") for r in rows):
-        return list(RATE_COLUMNS)
-    at = next(i for i, c in enumerate(RATE_COLUMNS) if c.key == "output") + 1
-    return [*RATE_COLUMNS[:at], REASONING_COLUMN, *RATE_COLUMNS[at:]]
+    """The rate columns, with reasoning beside output when some row bills reasoning at its own rate,
+    and the web-search fee when some row has one."""
+    columns = list(RATE_COLUMNS)
+    if any(r.get("reasoning") is not None and r.get("reasoning") != r.get("output") for r in rows):
+        at = next(i for i, c in enumerate(columns) if c.key == "output") + 1
+        columns.insert(at, REASONING_COLUMN)
+    if any(r.get("web_search_per_1k") is not None for r in rows):
+        columns.insert(next(i for i, c in enumerate(columns) if c.key == "long_context"), WEB_SEARCH_COLUMN)
+    return columns
 
 
 _RATE_KEYS = ("input", "output", "cached_input", "cache_write_5m", "cache_write_1h", "reasoning", "batch_input",
-              "batch_output", "fixed_monthly_usd")
+              "batch_output", "fixed_monthly_usd", "web_search_per_1k")
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:

@@ -42,6 +42,7 @@ USAGE = {
     "cache_creation": {"ephemeral_1h_input_tokens": "VARCHAR", "ephemeral_5m_input_tokens": "VARCHAR"},
     "service_tier": "VARCHAR",
     "output_tokens_details": {"thinking_tokens": "VARCHAR"},
+    "server_tool_use": {"web_search_requests": "VARCHAR"},
 }
 
 
@@ -59,6 +60,7 @@ def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
         "output_tokens": f"mm_int({leaf('output_tokens')})",
         "reasoning_tokens": f"coalesce(mm_int({leaf('output_tokens_details.thinking_tokens')}), 0)",
         "service_tier": leaf("service_tier"),
+        "web_searches": f"coalesce(mm_int({leaf('server_tool_use.web_search_requests')}), 0)",
     }
 
 

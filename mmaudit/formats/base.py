@@ -49,6 +49,7 @@ COLUMN_DEFAULTS: dict[str, str] = {
     "cache_write_1h_tokens": "0",
     "service_tier": "NULL",
     "sample_weight": "1.0",
+    "web_searches": "0",
 }
 
 # Columns that other expressions refer to (provider defaults to a guess from the model; every

@@ -83,6 +83,9 @@ FORMAT = LogFormat(
         "output_tokens": f"mm_int({body('usage.output_tokens')})",
         "reasoning_tokens": f"coalesce(mm_int({body('usage.output_tokens_details.reasoning_tokens')}), 0)",
         "service_tier": body("service_tier"),
+        # each web_search_call output item is one billed search
+        "web_searches": f"len(list_filter(coalesce(json_extract_string({body('output')}, '$[*].type'), []), "
+        "lambda t: t = 'web_search_call'))",
         "latency_ms": f"coalesce(mm_num(r.latency_ms), CASE WHEN {_DONE} >= {_CREATED} THEN ({_DONE} - {_CREATED}) * 1000 END)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN {_ERR} END",

@@ -80,7 +80,8 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
              " UNION ALL BY NAME SELECT *, true AS is_ft FROM price_rates_ft)")
     batch = f"(coalesce({col['is_batch']}, false) OR lower(coalesce({col['service_tier']}, '')) = 'batch')"
     cost = cost_sql("r", "c.input_tokens", "c.cached_input_tokens", "c.cache_write_tokens",
-                    "c.output_tokens", batch, col["cache_write_1h_tokens"], col["reasoning_tokens"])
+                    "c.output_tokens", batch, col["cache_write_1h_tokens"], col["reasoning_tokens"],
+                    col["web_searches"])
     join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
     return f"""
         SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
@@ -88,6 +89,8 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
                CASE WHEN res.model_key IS NULL THEN 'unknown model'
                     WHEN r.model_key IS NULL AND res.is_ft THEN 'no fine-tune rates'
                     WHEN r.model_key IS NULL THEN 'no rate for service tier ' || mm_service_tier({col['service_tier']})
+                    WHEN {cost} IS NULL AND coalesce({col['web_searches']}, 0) > 0 AND r.web_search_rate IS NULL
+                         THEN 'no web-search rate (the call ran server-side web searches)'
                     WHEN {cost} IS NULL AND {batch} THEN 'no batch rate (provider has no batch discount on record)'
                     WHEN {cost} IS NULL THEN 'rate missing' END AS unpriced_reason
         FROM {t} c
@@ -97,7 +100,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
              AND {rate_window_sql('r', 'c.ts')}"""
 
 
-RESOLVE_COLUMNS = ("provider", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens")
+RESOLVE_COLUMNS = ("provider", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens", "web_searches")
 
 
 def apply_prices(con: duckdb.DuckDBPyConnection, table: str, catalog: PriceCatalog) -> dict[str, int]:

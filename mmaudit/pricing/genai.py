@@ -34,7 +34,7 @@ PRICE_KEYS = {
     "cache_write_1h_mtok": "cache_write_1h", "output_mtok": "output", "output_reasoning_mtok": "reasoning",
 }
 EPOCH = date(1970, 1, 1)
-CACHE_FORMAT = 5  # bump when the translation changes
+CACHE_FORMAT = 6  # bump when the translation changes
 
 
 def genai_version() -> str:
@@ -71,6 +71,12 @@ def _components(model_price: Any) -> dict[str, Component]:
         if value is not None:
             out[ours] = _component(value)
     return out
+
+
+def _per_1k(model_price: Any, key: str) -> Decimal | None:
+    """A per-1,000-requests fee (web searches), when genai-prices has one for the model."""
+    value = getattr(model_price, key, None)
+    return None if value is None else Decimal(value)
 
 
 def _constraints(model: Any) -> list[Any]:
@@ -127,15 +133,17 @@ def _service_tiers(model: Any) -> list[str]:
 
 def _snapshot(model: Any, ts: datetime, rules: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Every rate row's content (standard and each service tier) at one instant."""
-    components = _components(model.get_prices(ts))
+    prices = model.get_prices(ts)
+    components = _components(prices)
     batch, batch_source = _batch(model, components, ts, rules)
-    standard = spec_rates(PriceSpec(components, batch, batch_source))
+    standard = spec_rates(PriceSpec(components, batch, batch_source, _per_1k(prices, "web_searches_kcount")))
     if standard is None:
         return None
     out = {"standard": (standard, batch_source)}
     for tier in _service_tiers(model):
         if _variant_active(model, {"service_tier": tier}, ts):
-            rates = spec_rates(PriceSpec(_components(model.get_prices(ts, {"service_tier": tier}))))
+            tier_prices = model.get_prices(ts, {"service_tier": tier})
+            rates = spec_rates(PriceSpec(_components(tier_prices), web_search_per_1k=_per_1k(tier_prices, "web_searches_kcount")))
             if rates is not None:
                 out[tier] = (rates, None)
     return out

@@ -22,7 +22,8 @@ from decimal import Decimal
 COMPONENTS = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning")
 TIERS = ("", "lc_", "lc2_")
 PROCESSING = ("", "b_")
-RATE_NAMES = tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
+# per-token rates, then the per-search fee of server-side web search (USD per search; NULL: none known)
+RATE_NAMES = tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS) + ("web_search_rate",)
 MAX_TIERS = 2
 
 
@@ -61,6 +62,7 @@ class PriceSpec:
     components: dict[str, Component]
     batch: dict[str, Component] | None = None  # None: no batch price known
     batch_source: str | None = None
+    web_search_per_1k: Decimal | None = None  # USD per 1,000 server-side web searches
 
     def thresholds(self) -> list[int]:
         starts = {s for c in self.components.values() for s, _ in c.tiers}
@@ -128,6 +130,7 @@ def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, 
                     rates[f"{prefix}{tier}{name}_rate"] = None
                 else:
                     rates[f"{prefix}{tier}{name}_rate"] = per_token(comps[name].at(regions[i]))
+    rates["web_search_rate"] = None if spec.web_search_per_1k is None else Decimal(spec.web_search_per_1k).scaleb(-3)
     lc = thresholds[0] if thresholds else None
     lc2 = thresholds[1] if len(thresholds) > 1 else None
     return rates, lc, lc2

@@ -153,7 +153,7 @@ def _money_array(values: list[Decimal | None]) -> pa.Array:
         return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
-_ROWS_TABLE_FORMAT = 1  # bump when rows_table's columns or types change
+_ROWS_TABLE_FORMAT = 2  # bump when rows_table's columns or types change
 
 
 def _stored_rows_table(rows: list[RateRow]) -> pa.Table:
@@ -254,12 +254,14 @@ def register_prices(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> No
 
 
 def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str,
-             cache_write_1h: str = "0", reasoning: str = "0") -> str:
+             cache_write_1h: str = "0", reasoning: str = "0", web_searches: str = "0") -> str:
     """The ONE cost formula, as SQL over a `price_rates` row alias and token expressions.
 
     cost = (input - cached - cache_write) * input + cached * cached_input
          + (cache_write - cache_write_1h) * cache_write + cache_write_1h * cache_write_1h
-         + (output - reasoning) * output + reasoning * reasoning,
+         + (output - reasoning) * output + reasoning * reasoning
+         + web_searches * web_search (per search; only when the call ran any, so a model without a
+           web-search rate leaves calls that searched unpriced, not the others),
     each rate at the long-context tier when input > lc_threshold (lc2 above lc2_threshold: the
     whole request, not the excess), and the batch (b_) rate for batch calls. A rate that does
     not exist is NULL, so the cost is NULL (unpriced). NULL token counts count as 0.
@@ -270,11 +272,12 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     cw1h = f"least({cw1h}, {cw})"
     reas = f"least({reas}, {out})"
     return _priced(r, f"greatest({inp} - {cr} - {cw}, 0)", cr, f"({cw} - {cw1h})", cw1h,
-                   f"({out} - {reas})", reas, inp, is_batch)
+                   f"({out} - {reas})", reas, inp, is_batch, f"coalesce({web_searches}, 0)")
 
 
 def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
-                       cache_write_1h: str | None = None, reasoning: str | None = None) -> str:
+                       cache_write_1h: str | None = None, reasoning: str | None = None,
+                       web_searches: str | None = None) -> str:
     """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
 
     The formula is linear in the token counts once the rate row, the batch flag and the
@@ -288,11 +291,13 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
     cw1h = f"least(coalesce({cache_write_1h}, 0), {cw})" if cache_write_1h else "0"
     reas = f"least(coalesce({reasoning}, 0), {out})" if reasoning else "0"
+    searches = f"coalesce({web_searches}, 0)" if web_searches else "0"
     return _priced(r, unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas,
-                   f"coalesce({long_input}, 0)", is_batch)
+                   f"coalesce({long_input}, 0)", is_batch, searches)
 
 
-def _priced(r: str, uncached: str, cr: str, cw5: str, cw1h: str, out: str, reas: str, inp: str, is_batch: str) -> str:
+def _priced(r: str, uncached: str, cr: str, cw5: str, cw1h: str, out: str, reas: str, inp: str, is_batch: str,
+            searches: str = "0") -> str:
     batch = f"coalesce({is_batch}, false)"
 
     def pick(part: str) -> str:
@@ -303,7 +308,8 @@ def _priced(r: str, uncached: str, cr: str, cw5: str, cw1h: str, out: str, reas:
                 f" ELSE ({tiers.format(p=r + '.')}) END)")
 
     total = (f"{uncached} * {pick('input')} + {cr} * {pick('cached_input')} + {cw5} * {pick('cache_write')}"
-             f" + {cw1h} * {pick('cache_write_1h')} + {out} * {pick('output')} + {reas} * {pick('reasoning')}")
+             f" + {cw1h} * {pick('cache_write_1h')} + {out} * {pick('output')} + {reas} * {pick('reasoning')}"
+             f" + CASE WHEN {searches} > 0 THEN {searches} * {r}.web_search_rate ELSE 0 END")
     return f"CAST({total} AS {MONEY})"
 
 

@@ -37,9 +37,9 @@ class SimulationOptions:
 
 # The token sums a class of calls carries (source_sql's columns), and the parts a replay prices
 # them as on each model (m_, e_, b_ prefixes): input, cached, cache write (of which 1-hour),
-# output, uncached input, reasoning (of output).
-SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs")
-TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs")
+# output, uncached input, reasoning (of output), server-side web searches (a count, not tokens).
+SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws")
+TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Cuts:
     latency_bucket_us: int | None = None  # bucket width of latency-based picks
     has_weight: bool = False  # some call of the period has a sample_weight other than 1 (migration 0003)
     has_cw1h: bool = True  # calls has cache_write_1h_tokens (migration 0003; a read-only older file may not)
+    has_web_searches: bool = True  # calls has web_searches (migration 0007)
 
 
 def period_sql(options: SimulationOptions, alias: str = "c") -> str:
@@ -175,6 +176,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                greatest(coalesce(c.input_tokens, 0) - coalesce(c.cached_input_tokens, 0)
                         - coalesce(c.cache_write_tokens, 0), 0) AS tunc,
                least(coalesce(c.reasoning_tokens, 0), coalesce(c.output_tokens, 0)) AS trs,
+               {"coalesce(c.web_searches, 0)" if cuts.has_web_searches else "0"} AS tws,
                c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 AS empty,
                CASE WHEN coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 THEN coalesce(c.cost_usd, 0)
                     ELSE c.cost_usd END AS actual,
@@ -190,11 +192,11 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         body = (f"SELECT {dims}, {'sum(w)' if weighted else 'count(*)'} AS n, sum(tin{times}) AS tin, "
                 f"sum(tcr{times}) AS tcr, sum(tcw{times}) AS tcw, sum(tcw1h{times}) AS tcw1h, sum(tout{times}) AS tout, "
                 f"sum(tunc{times}) AS tunc, "
-                f"sum(trs{times}) AS trs, coalesce({'sum(w)' if weighted else 'count(*)'} FILTER (WHERE empty), 0) AS nz, "
+                f"sum(trs{times}) AS trs, sum(tws{times}) AS tws, coalesce({'sum(w)' if weighted else 'count(*)'} FILTER (WHERE empty), 0) AS nz, "
                 f"sum(actual{' * CAST(w AS DECIMAL(18, 6))' if weighted else ''}) AS actual, NULL::DOUBLE AS latency_ms, NULL::BIGINT AS ref "
                 f"FROM ({calls}) GROUP BY {dims}")
     else:
-        body = (f"SELECT {dims}, 1.0 AS n, tin, tcr, tcw, tcw1h, tout, tunc, trs, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
+        body = (f"SELECT {dims}, 1.0 AS n, tin, tcr, tcw, tcw1h, tout, tunc, trs, tws, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
                 f"actual, latency_ms, ref FROM ({calls})")
     return body, [threshold, *params]
 
@@ -213,7 +215,7 @@ SAMPLED_COLUMNS = ("ts", "provider", "model", "model_key", "task", "complexity",
 
 
 def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: bool, below: int | None,
-                     has_weight: bool = False, has_cw1h: bool = True) -> str:
+                     has_weight: bool = False, has_cw1h: bool = True, has_web_searches: bool = True) -> str:
     """The calls of the period whose hash(call hash) is below `below` (all when None), with the
     columns a replay reads and whether each is a cache hit (`_sim_hits`)."""
     uses_tags = any(key.startswith("tags.") for route in policy.routes for key in (route.when or {}))
@@ -221,7 +223,8 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
                      for x in SAMPLED_COLUMNS)  # tags only matter here for routes on them
     hashed = _hash_sql(options, has_call_hash)
     sample = "" if below is None else f"AND hash({hashed}) < {int(below)}"
-    weight = (", c.sample_weight" if has_weight else "") + (", c.cache_write_1h_tokens" if has_cw1h else "")
+    weight = ((", c.sample_weight" if has_weight else "") + (", c.cache_write_1h_tokens" if has_cw1h else "")
+              + (", c.web_searches" if has_web_searches else ""))
     return (f"SELECT {cols}{weight}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 

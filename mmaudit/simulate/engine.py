@@ -79,7 +79,7 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
         con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_down_seg AS {down_segments_sql()}")
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
                 latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options),
-                has_cw1h=_has_column(con, "cache_write_1h_tokens"))
+                has_cw1h=_has_column(con, "cache_write_1h_tokens"), has_web_searches=_has_column(con, "web_searches"))
 
 
 def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool) -> str:
@@ -95,6 +95,8 @@ def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: boo
             value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('tout')} ELSE {moved} END"
         elif t == "trs":  # billed at the reasoning rate on the logged model; moved, it is priced as output
             value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('trs')} ELSE 0 END"
+        elif t == "tws":  # searches are searches on any model: never scaled by the tokenizers' ratio
+            value = col("tws")
         else:
             value = f"{col(t)} * {ratio}"
         parts.append(f"CASE WHEN {when} THEN CAST(round({value}) AS BIGINT) ELSE 0 END AS {prefix}{p}")
@@ -115,7 +117,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
     rate = "(1 - coalesce(qm.score, 1))" if cascade and cascade.from_quality else "coalesce(et.rate, ed.rate, 0)"
     m_ratio, e_ratio, b_ratio = (f"coalesce({m}.token_ratio / coalesce(ms.token_ratio, 1.0), 1.0)" for m in ("mt", "me", "mb"))
     imputed = ", ".join(f"s0.{t} + s0.nz * coalesce(a.{t}, 0) AS i{t}" for t in ("tin", "tcr", "tcw", "tout", "trs"))
-    imputed += ", s0.tcw1h AS itcw1h"  # an imputed answer's cache writes count as 5-minute ones
+    imputed += ", s0.tcw1h AS itcw1h, s0.tws AS itws"  # an imputed answer: 5-minute writes, no searches
     m_out = f"CASE WHEN s.final_key IS NOT DISTINCT FROM s.logged_key THEN s.itout ELSE {moved_output_sql('mt', m_ratio, 's.itout', 's.itrs')} END"
     e_out = moved_output_sql("me", e_ratio, "s.itout", "s.itrs")
     return f"""
@@ -203,7 +205,8 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
     """_sim_latency (task, latency, calls) and _sim_over (task, over budget, calls looked at),
     from every call when there are at most LATENCY_SAMPLE, else from a seeded sample."""
     below = None if records <= LATENCY_SAMPLE else int(LATENCY_SAMPLE / records * 2**64)
-    sample = sample_table_sql(policy, options, plan.has_call_hash, below, plan.cuts.has_weight, plan.cuts.has_cw1h)
+    sample = sample_table_sql(policy, options, plan.has_call_hash, below, plan.cuts.has_weight, plan.cuts.has_cw1h,
+                              plan.cuts.has_web_searches)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _sim_sample AS {sample}")
     replay, params = _replay_sql(policy, options, plan, True, "_sim_sample")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sampled AS SELECT task, answer_tier, latency FROM ({replay})",
@@ -220,10 +223,10 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
 def _price(con: duckdb.DuckDBPyConnection, base_key: str | None) -> None:
     """_sim_final: each group with its model cost, baseline cost and projected cost."""
     day = "to_timestamp(g.day * 86400)"  # the day's midnight UTC
-    main = cost_from_sums_sql("pm", "g.m_", "g.m_lc", "g.is_batch", "g.m_cw1h", "g.m_rs")
-    esc = cost_from_sums_sql("pe", "g.e_", "g.e_lc", "g.is_batch", "g.e_cw1h", "g.e_rs")
+    main = cost_from_sums_sql("pm", "g.m_", "g.m_lc", "g.is_batch", "g.m_cw1h", "g.m_rs", "g.m_ws")
+    esc = cost_from_sums_sql("pe", "g.e_", "g.e_lc", "g.is_batch", "g.e_cw1h", "g.e_rs", "g.e_ws")
     if base_key:
-        baseline = cost_from_sums_sql("pb", "g.b_", "g.b_lc", "g.is_batch", "g.b_cw1h", "g.b_rs")
+        baseline = cost_from_sums_sql("pb", "g.b_", "g.b_lc", "g.is_batch", "g.b_cw1h", "g.b_rs", "g.b_ws")
         base_join = f"LEFT JOIN price_rates pb ON pb.model_key = ? AND {rate_window_sql('pb', day)}"
         params = [base_key]
     else:
@@ -239,7 +242,10 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None) -> None:
             LEFT JOIN price_rates pm ON pm.model_key = g.final_key AND {rate_window_sql("pm", day)}
             LEFT JOIN price_rates pe ON pe.model_key = g.esc_key AND {rate_window_sql("pe", day)}
             {base_join})
-        SELECT p.*, CAST(CASE WHEN p.cache_hit THEN 0 ELSE p.model_cost END AS {MONEY}) AS projected_cost FROM p""",
+        -- a rate the call needs and the model lacks (a batch call where no batch price is known, web
+        -- searches on a model without a search fee) leaves the cost NULL: unpriced, never $0
+        SELECT p.* REPLACE (p.priced AND (p.model_cost IS NOT NULL OR p.cache_hit) AS priced),
+               CAST(CASE WHEN p.cache_hit THEN 0 ELSE p.model_cost END AS {MONEY}) AS projected_cost FROM p""",
         params,
     )
 
