@@ -2,8 +2,10 @@
 
 Headline: the share of calls, and of spend, where a simple or moderate call was served by a
 premium-tier model — the traffic a cheaper model could most likely have handled. The headline says
-how many of those calls rest on the categoriser's fallback alone (source `default`: logged without
-text, or no cue and no model), whose level comes from token counts only. Calls without a
+where each of those calls got its level (the team's own `tags['complexity']`, the categoriser's
+model, its rules, or its fallback: logged without text, or no cue and no model, so from token
+counts only) and, when the model levelled some, how often the bundled model's level matched an
+independent author's (`categorise/measured.py`): the figure is only as good as the levels. Calls without a
 task or complexity are shown as 'uncategorised' and counted in the headline; a call whose
 complexity is unknown never counts as simple/moderate. Tiers come from `mmaudit.report.tiers` (policy file or observed price level).
 """
@@ -124,7 +126,9 @@ def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedRepor
               notes=[finding]),
         Table("Calls, tokens and cost by task x complexity x model", BREAKDOWN_COLUMNS, rows, total),
     ]
+    measured = load_measured()
     data = {"period": period_data(options.period), "tier_rule": tier_source(options.tiers),
+            "complexity_agreement": {"model": "bundled", "sets": [s.__dict__ for s in measured.sets]},
             "premium_tiers": premium, "simple_levels": list(SIMPLE_LEVELS), "headline": head,
             "finding": finding, "breakdown": rows, "total": total}
     chart = Chart("Spend by task and complexity (USD)", "stacked_columns", *_task_series(rows), unit="usd")

@@ -141,6 +141,10 @@ def test_headline_says_where_the_levels_came_from(tmp_path):
     low, high = load_measured().complexity_range()
     assert f"matched their authors' on {low:.1%}-{high:.1%} of the calls in 3 labelled sets" in data["finding"]
     assert "`mmaudit categorize eval`" in data["finding"]
+    agreement = data["complexity_agreement"]
+    assert agreement["model"] == "bundled" and [s["set"] for s in agreement["sets"]] == [
+        "dev_set.jsonl", "dev_set_b.jsonl", "eval_set.jsonl"]
+    assert min(s["complexity_accuracy"] for s in agreement["sets"]) == low
 
     # a model beside the database (trained or adapted there) is named instead of the bundled figures
     (tmp_path / "mmaudit.categoriser.npz").write_bytes(b"")
