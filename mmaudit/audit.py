@@ -119,16 +119,18 @@ def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedRepor
     rows = fetch(con, *scope.sql(_BREAKDOWN_SQL, [premium]))
     total = {"task": "Total", **{k: head[k] for k in ("calls", "cost_usd")},
              "input_tokens": sum(r["input_tokens"] for r in rows), "output_tokens": sum(r["output_tokens"] for r in rows)}
-    finding = _finding(head, premium, _model_beside(con))
+    beside = _model_beside(con)
+    finding = _finding(head, premium, beside)
     tables = [
         Table(f"Audit — {options.period.describe()}", [Column("kpi", "Finding"), Column("value", "Value", "by_row")],
               [{"kpi": label, "value": head.get(k), "kind": kind, "key": k} for k, label, kind in _HEADLINE_LINES],
               notes=[finding]),
         Table("Calls, tokens and cost by task x complexity x model", BREAKDOWN_COLUMNS, rows, total),
     ]
-    measured = load_measured()
+    quoted = head["premium_simple_or_moderate_model_calls"] and beside is None  # the finding quotes it
     data = {"period": period_data(options.period), "tier_rule": tier_source(options.tiers),
-            "complexity_agreement": {"model": "bundled", "sets": [s.__dict__ for s in measured.sets]},
+            "complexity_agreement": ({"model": "bundled", "sets": [s.__dict__ for s in load_measured().sets]}
+                                     if quoted else None),
             "premium_tiers": premium, "simple_levels": list(SIMPLE_LEVELS), "headline": head,
             "finding": finding, "breakdown": rows, "total": total}
     chart = Chart("Spend by task and complexity (USD)", "stacked_columns", *_task_series(rows), unit="usd")

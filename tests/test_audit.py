@@ -139,7 +139,7 @@ def test_headline_says_where_the_levels_came_from(tmp_path):
     from mmaudit.categorise.measured import load_measured
 
     low, high = load_measured().complexity_range()
-    assert f"matched their authors' on {low:.1%}-{high:.1%} of the calls in 3 labelled sets" in data["finding"]
+    assert f"matched their authors' on {low:.1%}-{high:.1%} of the calls in 3 labelled sets (243, 327, 305 calls)" in data["finding"]
     assert "`mmaudit categorize eval`" in data["finding"]
     agreement = data["complexity_agreement"]
     assert agreement["model"] == "bundled" and [s["set"] for s in agreement["sets"]] == [
@@ -159,4 +159,5 @@ def test_headline_says_where_the_levels_came_from(tmp_path):
 
 def test_no_model_levels_no_model_figures(db):
     # rows decided by the fallback and the rules only: no sentence about the model's agreement
-    assert "labelled sets" not in run(db).data["finding"]
+    data = run(db).data
+    assert "labelled sets" not in data["finding"] and data["complexity_agreement"] is None

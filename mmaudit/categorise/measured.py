@@ -46,8 +46,9 @@ class Measured:
     def sentence(self) -> str:
         """One line for a report: what the levels are worth, and how to measure them on your calls."""
         low, high = self.complexity_range()
+        sizes = ", ".join(f"{s.lines:,}" for s in self.sets)
         return (f"the bundled categoriser's complexity matched their authors' on {low:.1%}-{high:.1%} of the "
-                f"calls in {len(self.sets)} labelled sets written apart from its training data "
+                f"calls in {len(self.sets)} labelled sets ({sizes} calls) written apart from its training data "
                 "(docs/categorisation.md); label a sample of your calls and run "
                 "`mmaudit categorize eval` to measure it on your traffic")
 
