@@ -63,7 +63,6 @@ _BODY = {
 # `code` is read as JSON: OpenRouter writes an HTTP status as a JSON number (429), OpenAI a string
 # ("rate_limit_exceeded"), and Azure and LiteLLM's proxy an HTTP status as a string ("429").
 ERROR_STRUCT = {"message": "VARCHAR", "type": "VARCHAR", "code": "JSON", "param": "VARCHAR", "status": "VARCHAR"}
-_ERROR = ERROR_STRUCT
 
 
 def error_code(path: str = "r.error.code") -> str:
@@ -127,14 +126,14 @@ _REASONING_OUTSIDE = (
 FORMAT = LogFormat(
     name="openai-chat",
     description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
-    structure={**_BODY, "response": _BODY, "error": _ERROR, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER,
+    structure={**_BODY, "response": _BODY, "error": ERROR_STRUCT, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER,
                "message": "VARCHAR", "code": "JSON", "raw_status_code": "VARCHAR"},
     detect=(
         f"(r.object IN ('chat.completion', 'chat.completion.chunk') OR r.response.object = 'chat.completion' "
         f"OR {_EMBEDDINGS} OR {FLAT_ERROR} "
         f"OR {BARE_ERROR})"
     ),
-    detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, an embeddings `object: \"list\"` with `usage`, or an `error` object with `message`/`code`",
+    detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, an embeddings `object: \"list\"` with `usage`, an `error` object with `message`/`code`, or a flat `object: \"error\"` body",
     skip="(r.object = 'chat.completion.chunk' AND coalesce(r.id, '') = '' AND r.usage.prompt_tokens IS NULL)",
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
