@@ -189,14 +189,13 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
     if not per_call:
         weighted = cuts.has_weight or options.sample_rate is not None
         times = " * w" if weighted else ""  # unweighted logs (the usual case) sum plain integers
-        body = (f"SELECT {dims}, {'sum(w)' if weighted else 'count(*)'} AS n, sum(tin{times}) AS tin, "
-                f"sum(tcr{times}) AS tcr, sum(tcw{times}) AS tcw, sum(tcw1h{times}) AS tcw1h, sum(tout{times}) AS tout, "
-                f"sum(tunc{times}) AS tunc, "
-                f"sum(trs{times}) AS trs, sum(tws{times}) AS tws, coalesce({'sum(w)' if weighted else 'count(*)'} FILTER (WHERE empty), 0) AS nz, "
+        sums = ", ".join(f"sum({t}{times}) AS {t}" for t in SOURCE_TOKENS)
+        body = (f"SELECT {dims}, {'sum(w)' if weighted else 'count(*)'} AS n, {sums}, "
+                f"coalesce({'sum(w)' if weighted else 'count(*)'} FILTER (WHERE empty), 0) AS nz, "
                 f"sum(actual{' * CAST(w AS DECIMAL(18, 6))' if weighted else ''}) AS actual, NULL::DOUBLE AS latency_ms, NULL::BIGINT AS ref "
                 f"FROM ({calls}) GROUP BY {dims}")
     else:
-        body = (f"SELECT {dims}, 1.0 AS n, tin, tcr, tcw, tcw1h, tout, tunc, trs, tws, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
+        body = (f"SELECT {dims}, 1.0 AS n, {', '.join(SOURCE_TOKENS)}, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
                 f"actual, latency_ms, ref FROM ({calls})")
     return body, [threshold, *params]
 
@@ -215,7 +214,7 @@ SAMPLED_COLUMNS = ("ts", "provider", "model", "model_key", "task", "complexity",
 
 
 def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: bool, below: int | None,
-                     has_weight: bool = False, has_cw1h: bool = True, has_web_searches: bool = True) -> str:
+                     cuts: Cuts) -> str:
     """The calls of the period whose hash(call hash) is below `below` (all when None), with the
     columns a replay reads and whether each is a cache hit (`_sim_hits`)."""
     uses_tags = any(key.startswith("tags.") for route in policy.routes for key in (route.when or {}))
@@ -223,9 +222,10 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
                      for x in SAMPLED_COLUMNS)  # tags only matter here for routes on them
     hashed = _hash_sql(options, has_call_hash)
     sample = "" if below is None else f"AND hash({hashed}) < {int(below)}"
-    weight = ((", c.sample_weight" if has_weight else "") + (", c.cache_write_1h_tokens" if has_cw1h else "")
-              + (", c.web_searches" if has_web_searches else ""))
-    return (f"SELECT {cols}{weight}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
+    # columns of later migrations, when this (possibly older, read-only) file has them
+    extra = ((", c.sample_weight" if cuts.has_weight else "") + (", c.cache_write_1h_tokens" if cuts.has_cw1h else "")
+             + (", c.web_searches" if cuts.has_web_searches else ""))
+    return (f"SELECT {cols}{extra}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 
 

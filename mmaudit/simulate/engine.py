@@ -205,8 +205,7 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
     """_sim_latency (task, latency, calls) and _sim_over (task, over budget, calls looked at),
     from every call when there are at most LATENCY_SAMPLE, else from a seeded sample."""
     below = None if records <= LATENCY_SAMPLE else int(LATENCY_SAMPLE / records * 2**64)
-    sample = sample_table_sql(policy, options, plan.has_call_hash, below, plan.cuts.has_weight, plan.cuts.has_cw1h,
-                              plan.cuts.has_web_searches)
+    sample = sample_table_sql(policy, options, plan.has_call_hash, below, plan.cuts)
     con.execute(f"CREATE OR REPLACE TEMP VIEW _sim_sample AS {sample}")
     replay, params = _replay_sql(policy, options, plan, True, "_sim_sample")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_sampled AS SELECT task, answer_tier, latency FROM ({replay})",

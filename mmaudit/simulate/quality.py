@@ -95,8 +95,7 @@ def replay_per_call(con: duckdb.DuckDBPyConnection, policy: Policy, options: Sim
 
     plan, _ = engine.prepare_replay(con, policy, options, source, None)
     con.execute("CREATE OR REPLACE TEMP TABLE _ev_sample AS "
-                + sample_table_sql(policy, options, plan.has_call_hash, None, plan.cuts.has_weight,
-                                   plan.cuts.has_cw1h, plan.cuts.has_web_searches))
+                + sample_table_sql(policy, options, plan.has_call_hash, None, plan.cuts))
     replay, params = engine._replay_sql(policy, options, plan, True, "_ev_sample")
     cols = ", ".join((*engine._DIMENSIONS, "ref", "n", "actual", "latency", *_SUMS))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_groups AS SELECT {cols} FROM ({replay})", params)
