@@ -40,6 +40,9 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "service_tier": "VARCHAR",
     "sample_weight": "DOUBLE",
     "web_searches": "BIGINT",
+    "input_audio_tokens": "BIGINT",
+    "cached_audio_tokens": "BIGINT",
+    "output_audio_tokens": "BIGINT",
 }
 
 DERIVED_COLUMNS: dict[str, str] = {

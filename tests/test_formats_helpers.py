@@ -29,6 +29,10 @@ NO_TEXT: dict[str, Any] = {
     "sample_weight": 1.0,
     # migration 0007
     "web_searches": 0,
+    # migration 0008
+    "input_audio_tokens": 0,
+    "cached_audio_tokens": 0,
+    "output_audio_tokens": 0,
 }
 
 

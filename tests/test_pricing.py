@@ -482,8 +482,14 @@ def test_import_litellm(tmp_path, con):
         "gemini/gemini-2.0-flash": {"litellm_provider": "gemini", "mode": "chat",
                                     "input_cost_per_token": 1e-07, "output_cost_per_token": 4e-07},
         "dall-e-3": {"litellm_provider": "openai", "mode": "image_generation", "output_cost_per_image": 0.04},
+        "gpt-realtime": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 4e-06,
+                         "output_cost_per_token": 1.6e-05, "cache_read_input_token_cost": 4e-07,
+                         "input_cost_per_audio_token": 3.2e-05, "cache_read_input_audio_token_cost": 4e-07,
+                         "output_cost_per_audio_token": 6.4e-05},
     }), encoding="utf-8")
     doc, skipped = split_report(import_litellm(source))
+    realtime = PriceTable.model_validate(doc).models["gpt-realtime"]
+    assert (realtime.input_audio, realtime.cached_audio, realtime.output_audio) == (D("32"), D("0.4"), D("64"))
     table = PriceTable.model_validate(doc)
     sonnet = table.models["claude-sonnet-4-20250514"]
     assert (sonnet.input, sonnet.output, sonnet.cached_input, sonnet.cache_write) == (D("3"), D("15"), D("0.3"), D("3.75"))
@@ -623,3 +629,66 @@ def test_server_side_web_searches_are_billed_per_search(tmp_path):
 
     shown = CliRunner().invoke(app, ["prices", "unknown", "--db", str(db), "-f", "markdown"])
     assert "no web-search rate" in shown.stdout
+
+
+def test_audio_tokens_are_billed_at_audio_rates(tmp_path):
+    # Audio is part of the counts (prompt/completion tokens, promptTokenCount) and costs more than
+    # text: gpt-4o-audio-preview-2024-10-01 $100/$200 per 1M audio against $2.50/$10 text (curated:
+    # genai-prices has no audio price for it), gpt-audio $32/$64 and gemini-2.5-flash $1 audio input
+    # against $0.30 text (genai-prices). Shapes as the APIs return them.
+    haiku = {"id": "chatcmpl-a1", "object": "chat.completion", "created": 1729231143,
+             "model": "gpt-4o-audio-preview-2024-10-01",
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": None,
+                                                  "audio": {"id": "audio_1", "data": "UklG", "transcript": "Digits"}},
+                          "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 17, "completion_tokens": 181, "total_tokens": 198,
+                       "prompt_tokens_details": {"cached_tokens": 0, "text_tokens": 17, "audio_tokens": 0},
+                       "completion_tokens_details": {"reasoning_tokens": 0, "text_tokens": 33, "audio_tokens": 148}}}
+    spoken = {"id": "chatcmpl-a2", "object": "chat.completion", "created": 1762077600, "model": "gpt-audio",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": None}, "finish_reason": "stop"}],
+              "usage": {"prompt_tokens": 64, "completion_tokens": 46, "total_tokens": 110,
+                        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 44},
+                        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 36}}}
+    video = {"candidates": [{"content": {"parts": [{"text": "A demo of an agent."}], "role": "model"},
+                             "finishReason": "STOP", "index": 0}],
+             "modelVersion": "gemini-2.5-flash", "responseId": "nA-BaaeuIMS", "createTime": "2025-11-02T10:00:00Z",
+             "usageMetadata": {"promptTokenCount": 17713, "candidatesTokenCount": 92, "thoughtsTokenCount": 1184,
+                               "totalTokenCount": 18989,
+                               "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 16},
+                                                       {"modality": "VIDEO", "tokenCount": 15780},
+                                                       {"modality": "AUDIO", "tokenCount": 1917}]}}
+    live = {"usage_metadata": {"prompt_token_count": 69, "response_token_count": 176, "total_token_count": 245,
+                               "prompt_tokens_details": [{"modality": "AUDIO", "token_count": 58},
+                                                         {"modality": "TEXT", "token_count": 11}],
+                               "response_tokens_details": [{"modality": "TEXT", "token_count": 26},
+                                                           {"modality": "AUDIO", "token_count": 150}]},
+            "model_version": "gemini-2.5-flash", "timestamp": "2025-11-02T10:00:00Z"}
+    for sub in ("a", "b", "c", "d"):
+        (tmp_path / sub).mkdir()
+    _, (h,) = _ingest_cli(tmp_path / "a", [haiku])
+    assert (h["input_audio_tokens"], h["output_audio_tokens"]) == (0, 148)
+    assert h["cost_usd"] == (17 * Decimal("2.5") + 33 * Decimal("10") + 148 * Decimal("200")) / 10**6  # $0.02997
+    _, (s,) = _ingest_cli(tmp_path / "b", [spoken])
+    assert s["cost_usd"] == (20 * Decimal("2.5") + 44 * Decimal("32") + 10 * Decimal("10") + 36 * Decimal("64")) / 10**6
+    _, (v,) = _ingest_cli(tmp_path / "c", [video])
+    assert (v["input_audio_tokens"], v["cached_audio_tokens"], v["output_audio_tokens"]) == (1917, 0, 0)
+    assert v["cost_usd"] == (15796 * Decimal("0.3") + 1917 * Decimal("1") + 1276 * Decimal("2.5")) / 10**6
+    _, (lv,) = _ingest_cli(tmp_path / "d", [live])  # the Live API names output responseTokenCount
+    assert (lv["input_tokens"], lv["output_tokens"], lv["input_audio_tokens"], lv["output_audio_tokens"]) == (69, 176, 58, 150)
+
+
+def test_cached_audio_and_a_table_audio_rate(con, bundled, tmp_path):
+    # gpt-realtime: cache reads $0.40 (text and audio alike), audio in $32, out $64, text $4/$16; a
+    # user's table can give a model audio rates (omitted: the text rate, as genai-prices does)
+    con.execute("INSERT INTO calls (call_id, ts, provider, model, status, input_tokens, cached_input_tokens, "
+                "output_tokens, input_audio_tokens, cached_audio_tokens, output_audio_tokens) VALUES "
+                "('rt', TIMESTAMPTZ '2025-11-02 10:00:00+00', 'openai', 'gpt-realtime', 'ok', 132, 64, 188, 73, 64, 147),"
+                "('mine', TIMESTAMPTZ '2025-11-02 10:00:00+00', 'acme', 'acme-voice', 'ok', 100, 0, 50, 60, 0, 40)")
+    table = tmp_path / "acme.yaml"
+    table.write_text(yaml.safe_dump({"effective_from": "2025-01-01", "source": "acme contract", "currency": "USD",
+                                     "models": {"acme-voice": {"provider": "acme", "input": 1, "output": 2,
+                                                               "input_audio": 10}}}), encoding="utf-8")
+    got = {call_id: cost for call_id, (_, cost) in priced(con, load_catalog([table])).items()}
+    assert got["rt"] == (59 * Decimal("4") + 64 * Decimal("0.4") + 9 * Decimal("32") + 41 * Decimal("16")
+                         + 147 * Decimal("64")) / 10**6
+    assert got["mine"] == (40 * Decimal("1") + 60 * Decimal("10") + 50 * Decimal("2")) / 10**6

@@ -477,3 +477,32 @@ def test_web_search_fees_replay_on_the_model_that_answers(tmp_path):
     assert Decimal(str(results["keep"]["baseline_cost_usd"])) == billed
     assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
     assert results["deepseek"]["unpriced_calls"] == 1 and results["deepseek"]["projected_cost_usd"] == 0
+
+
+def test_audio_replays_at_the_answering_models_audio_rates(tmp_path):
+    # A voice call on gpt-audio: 44 of 64 input tokens and 36 of 46 output tokens are audio ($32/$64
+    # per 1M against $2.50/$10 text). Kept, the replay costs what ingest billed; moved to
+    # gpt-audio-mini ($10/$20 audio, $0.60/$2.40 text) the audio stays audio (not scaled by a text
+    # tokenizer ratio) and pays that model's audio rates.
+    call = {"id": "chatcmpl-v1", "object": "chat.completion", "created": 1762077600, "model": "gpt-audio",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": None}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 64, "completion_tokens": 46, "total_tokens": 110,
+                      "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 44},
+                      "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 36}}}
+    db = tmp_path / "voice.duckdb"
+    runner = CliRunner()
+    done = runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "v.jsonl", [call])), "--db", str(db), "-f", "json"])
+    assert done.exit_code == 0, done.output
+    billed = (20 * Decimal("2.5") + 44 * Decimal("32") + 10 * Decimal("10") + 36 * Decimal("64")) / 10**6
+    results = {}
+    for name, model in (("keep", None), ("mini", "gpt-audio-mini")):
+        text = KEEP_ALL if model is None else KEEP_ALL.replace("- default: keep", "- default: only").replace(
+            "gpt-4o-mini", model)
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+        done = runner.invoke(app, ["simulate", "--policy", str(tmp_path / f"{name}.yaml"), "--db", str(db), "-f", "json"])
+        assert done.exit_code == 0, done.output
+        results[name] = json.loads(done.stdout)
+    assert Decimal(str(results["keep"]["baseline_cost_usd"])) == billed
+    assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
+    mini = (20 * Decimal("0.6") + 44 * Decimal("10") + 10 * Decimal("2.4") + 36 * Decimal("20")) / 10**6
+    assert Decimal(str(results["mini"]["projected_cost_usd"])) == mini

@@ -50,6 +50,9 @@ COLUMN_DEFAULTS: dict[str, str] = {
     "service_tier": "NULL",
     "sample_weight": "1.0",
     "web_searches": "0",
+    "input_audio_tokens": "0",
+    "cached_audio_tokens": "0",
+    "output_audio_tokens": "0",
 }
 
 # Columns that other expressions refer to (provider defaults to a guess from the model; every

@@ -4,7 +4,11 @@
 `usageMetadata.promptTokenCount` already includes `cachedContentTokenCount`. The thinking
 tokens (`thoughtsTokenCount`) are NOT inside `candidatesTokenCount` (totalTokenCount =
 prompt + candidates + toolUsePrompt + thoughts), so canonical output = candidates + thoughts with
-reasoning = thoughts, and canonical input = prompt + toolUsePrompt.
+reasoning = thoughts, and canonical input = prompt + toolUsePrompt. The Live API's usage messages
+name the output `responseTokenCount`. The AUDIO entries of the modality breakdowns
+(`promptTokensDetails` and `toolUsePromptTokensDetails`, `cacheTokensDetails`,
+`candidatesTokensDetails` or the Live API's `responseTokensDetails`) are the audio parts of input,
+cache reads and output (gemini-2.5-flash bills audio input at $1 per 1M against $0.30 for text).
 
 Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `error.status`
 (RESOURCE_EXHAUSTED, UNAVAILABLE, ...), which OpenAI errors never carry.
@@ -42,6 +46,12 @@ _BODY = {
         "cachedContentTokenCount": "VARCHAR",
         "thoughtsTokenCount": "VARCHAR",
         "toolUsePromptTokenCount": "VARCHAR",
+        "responseTokenCount": "VARCHAR",  # the Live API's name for candidatesTokenCount
+        "promptTokensDetails": "JSON",  # [{modality, tokenCount}]: TEXT, IMAGE, VIDEO, AUDIO, DOCUMENT
+        "cacheTokensDetails": "JSON",
+        "candidatesTokensDetails": "JSON",
+        "responseTokensDetails": "JSON",
+        "toolUsePromptTokensDetails": "JSON",
     },
     "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR"},
     "promptFeedback": {"blockReason": "VARCHAR"},
@@ -52,6 +62,9 @@ _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias
     "thoughtsTokenCount": "thoughts_token_count", "toolUsePromptTokenCount": "tool_use_prompt_token_count",
     "responseId": "response_id", "modelVersion": "model_version", "createTime": "create_time",
     "promptFeedback": "prompt_feedback", "blockReason": "block_reason",
+    "responseTokenCount": "response_token_count", "promptTokensDetails": "prompt_tokens_details",
+    "cacheTokensDetails": "cache_tokens_details", "candidatesTokensDetails": "candidates_tokens_details",
+    "responseTokensDetails": "response_tokens_details", "toolUsePromptTokensDetails": "tool_use_prompt_tokens_details",
 }
 _BODY["usageMetadata"]["serviceTier"] = "VARCHAR"
 _BODY["usage_metadata"] = {_SNAKE[k]: v for k, v in _BODY["usageMetadata"].items() if k in _SNAKE}
@@ -80,6 +93,20 @@ RPC_STATUSES = (
 _U = "usageMetadata"
 _THOUGHTS = f"coalesce(mm_int({field(_U + '.thoughtsTokenCount')}), 0)"
 _TOOL_PROMPT = f"coalesce(mm_int({field(_U + '.toolUsePromptTokenCount')}), 0)"
+# Output: candidatesTokenCount, or the Live API's responseTokenCount (its usage messages name it so).
+_CANDIDATE_COUNT = f"coalesce({field(_U + '.candidatesTokenCount')}, {field(_U + '.responseTokenCount')})"
+
+
+def _audio(*details: str) -> str:
+    """The AUDIO entries' tokens in modality breakdowns (`[{modality, tokenCount}]`, camelCase or
+    snake_case; an entry without a count is 0, as Gemini leaves zero counts out)."""
+    lists = ", ".join(f"coalesce(json_extract({field(_U + '.' + d)}, '$[*]'), [])" for d in details)
+    entries = f"list_concat({lists})" if len(details) > 1 else lists
+    count = "coalesce(mm_int(coalesce(json_extract_string(d, '$.tokenCount'), json_extract_string(d, '$.token_count'))), 0)"
+    return (f"coalesce(list_sum(list_transform(list_filter({entries}, "
+            f"lambda d: upper(json_extract_string(d, '$.modality')) = 'AUDIO'), lambda d: {count})), 0)")
+
+
 _ERR = body("error")
 _BLOCK = field("promptFeedback.blockReason")
 _BLOCKED = f"({_BLOCK} IS NOT NULL AND json_array_length(coalesce({body('candidates')}, '[]')) = 0)"
@@ -131,10 +158,13 @@ FORMAT = LogFormat(
         "input_tokens": f"mm_int({field(_U + '.promptTokenCount')}) + {_TOOL_PROMPT}",
         "cached_input_tokens": f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), 0)",
         "output_tokens": (
-            f"CASE WHEN {field(_U + '.promptTokenCount')} IS NOT NULL OR {field(_U + '.candidatesTokenCount')} IS NOT NULL "
-            f"THEN coalesce(mm_int({field(_U + '.candidatesTokenCount')}), 0) + {_THOUGHTS} END"
+            f"CASE WHEN {field(_U + '.promptTokenCount')} IS NOT NULL OR {_CANDIDATE_COUNT} IS NOT NULL "
+            f"THEN coalesce(mm_int({_CANDIDATE_COUNT}), 0) + {_THOUGHTS} END"
         ),
         "reasoning_tokens": _THOUGHTS,
+        "input_audio_tokens": _audio("promptTokensDetails", "toolUsePromptTokensDetails"),
+        "cached_audio_tokens": _audio("cacheTokensDetails"),
+        "output_audio_tokens": _audio("candidatesTokensDetails", "responseTokensDetails"),
         "tokens_estimated": f"coalesce({_UNFINISHED}, false)",
         "service_tier": body(_U + ".serviceTier"),
         "latency_ms": "mm_num(r.latency_ms)",
@@ -154,9 +184,10 @@ FORMAT = LogFormat(
         "has_image": f"coalesce(regexp_matches(CAST({_CONTENTS} AS VARCHAR), '\"(inlineData|fileData|inline_data|file_data)\"'), false)",
     },
     numbers=tuple(f"{p}{u}.{k}" for p in ("", "response.") for u, keys in (
-        (_U, ("promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount")),
+        (_U, ("promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount",
+              "responseTokenCount")),
         ("usage_metadata", ("prompt_token_count", "candidates_token_count", "cached_content_token_count",
-                            "thoughts_token_count"))) for k in keys),
+                            "thoughts_token_count", "response_token_count"))) for k in keys),
     times=("createTime", "response.createTime", "create_time", "response.create_time", "timestamp"),
     prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), '')",
     output_text=_TEXT,

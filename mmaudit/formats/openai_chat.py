@@ -2,7 +2,8 @@
 `{request, response | error}` pairs as gateways and SDK wrappers log them.
 
 `usage.prompt_tokens` already includes `prompt_tokens_details.cached_tokens`, and
-`completion_tokens` already includes `completion_tokens_details.reasoning_tokens`. The body's
+`completion_tokens` already includes `completion_tokens_details.reasoning_tokens`; the
+`audio_tokens` of both details (gpt-4o-audio-preview, gpt-audio) are parts of them too. The body's
 `service_tier` (default, flex, priority, scale) goes to `service_tier`.
 
 Other providers answer in this shape too, and the body says which where it can: Groq adds
@@ -52,8 +53,8 @@ _BODY = {
         "prompt_tokens": "VARCHAR",
         "completion_tokens": "VARCHAR",
         "total_tokens": "VARCHAR",
-        "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
-        "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
+        "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR", "audio_tokens": "VARCHAR"},
+        "completion_tokens_details": {"reasoning_tokens": "VARCHAR", "audio_tokens": "VARCHAR"},
         "prompt_cache_hit_tokens": "VARCHAR",  # DeepSeek's cache reads
         "estimated_cost": "VARCHAR",  # DeepInfra's own cost of the call, USD
     },
@@ -150,6 +151,8 @@ FORMAT = LogFormat(
         "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' ELSE 'chat' END",
         "output_tokens": f"CASE WHEN {_EMBEDDINGS} THEN 0 ELSE mm_int({body('usage.completion_tokens')}) + {_REASONING_OUTSIDE} END",
         "reasoning_tokens": _REASONING,
+        "input_audio_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.audio_tokens')}), 0)",
+        "output_audio_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.audio_tokens')}), 0)",
         "service_tier": body("service_tier"),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
@@ -173,6 +176,8 @@ FORMAT = LogFormat(
         "usage.completion_tokens",
         "response.usage.prompt_tokens",
         "response.usage.completion_tokens",
+        "usage.prompt_tokens_details.audio_tokens",
+        "usage.completion_tokens_details.audio_tokens",
     ),
     times=("timestamp",),
     prompt_text=f"mm_all_text({_MSGS})",

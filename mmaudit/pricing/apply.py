@@ -81,7 +81,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
     batch = f"(coalesce({col['is_batch']}, false) OR lower(coalesce({col['service_tier']}, '')) = 'batch')"
     cost = cost_sql("r", "c.input_tokens", "c.cached_input_tokens", "c.cache_write_tokens",
                     "c.output_tokens", batch, col["cache_write_1h_tokens"], col["reasoning_tokens"],
-                    col["web_searches"])
+                    col["web_searches"], (col["input_audio_tokens"], col["cached_audio_tokens"], col["output_audio_tokens"]))
     join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
     return f"""
         SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
@@ -100,7 +100,8 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
              AND {rate_window_sql('r', 'c.ts')}"""
 
 
-RESOLVE_COLUMNS = ("provider", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens", "web_searches")
+RESOLVE_COLUMNS = ("provider", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens", "web_searches",
+                   "input_audio_tokens", "cached_audio_tokens", "output_audio_tokens")
 
 
 def apply_prices(con: duckdb.DuckDBPyConnection, table: str, catalog: PriceCatalog) -> dict[str, int]:

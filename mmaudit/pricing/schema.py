@@ -88,6 +88,9 @@ class Batch(_Strict):
     cache_write: Price | None = None
     cache_write_1h: Price | None = None
     reasoning: Price | None = None
+    input_audio: Price | None = None
+    cached_audio: Price | None = None
+    output_audio: Price | None = None
 
 
 
@@ -145,6 +148,9 @@ class ModelPrice(_Strict):
     cache_write: Price | None = None
     cache_write_1h: Price | None = None  # 1-hour cache writes; omitted = cache_write price
     reasoning: Price | None = None  # reasoning tokens (of output); omitted = output price
+    input_audio: Price | None = None  # audio input tokens (of input); omitted = input price
+    cached_audio: Price | None = None  # audio cache reads (of cached input); omitted = cached_input price
+    output_audio: Price | None = None  # audio output tokens (of output); omitted = output price
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
     batch: Batch | None = None
     long_context: LongContext | None = None

@@ -13,6 +13,7 @@ import itertools
 import os
 import pickle
 import re
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ import pyarrow as pa
 from duckdb.sqltypes import VARCHAR
 
 from mmaudit.pricing.catalog import PriceCatalog
-from mmaudit.pricing.rates import RATE_NAMES, RateRow
+from mmaudit.pricing.rates import COMPONENTS, RATE_NAMES, RateRow
 from mmaudit.store import fetch_dicts
 
 MONEY = "DECIMAL(38, 12)"
@@ -153,7 +154,7 @@ def _money_array(values: list[Decimal | None]) -> pa.Array:
         return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
-_ROWS_TABLE_FORMAT = 2  # bump when rows_table's columns or types change
+_ROWS_TABLE_FORMAT = 3  # bump when rows_table's columns or types change
 
 
 def _stored_rows_table(rows: list[RateRow]) -> pa.Table:
@@ -254,50 +255,86 @@ def register_prices(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> No
 
 
 def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str,
-             cache_write_1h: str = "0", reasoning: str = "0", web_searches: str = "0") -> str:
+             cache_write_1h: str = "0", reasoning: str = "0", web_searches: str = "0",
+             audio: tuple[str, str, str] | None = None) -> str:
     """The ONE cost formula, as SQL over a `price_rates` row alias and token expressions.
 
-    cost = (input - cached - cache_write) * input + cached * cached_input
+    cost = (input - cached - cache_write - uncached audio) * input + uncached audio * input_audio
+         + (cached - cached audio) * cached_input + cached audio * cached_audio
          + (cache_write - cache_write_1h) * cache_write + cache_write_1h * cache_write_1h
-         + (output - reasoning) * output + reasoning * reasoning
+         + (output - reasoning - output audio) * output + output audio * output_audio
+         + reasoning * reasoning
          + web_searches * web_search (per search; only when the call ran any, so a model without a
            web-search rate leaves calls that searched unpriced, not the others),
     each rate at the long-context tier when input > lc_threshold (lc2 above lc2_threshold: the
     whole request, not the excess), and the batch (b_) rate for batch calls. A rate that does
-    not exist is NULL, so the cost is NULL (unpriced). NULL token counts count as 0.
+    not exist is NULL, so the cost is NULL (unpriced). NULL token counts count as 0. `audio` is
+    (input audio, cached audio, output audio): parts of input, cached and output, each clamped
+    to its whole; uncached audio = input audio - cached audio.
     """
     r = check_ident(rate)
     inp, cr, cw, out, cw1h, reas = (f"coalesce({x}, 0)" for x in
                                     (input_tokens, cached, cache_write, output, cache_write_1h, reasoning))
     cw1h = f"least({cw1h}, {cw})"
     reas = f"least({reas}, {out})"
-    return _priced(r, f"greatest({inp} - {cr} - {cw}, 0)", cr, f"({cw} - {cw1h})", cw1h,
-                   f"({out} - {reas})", reas, inp, is_batch, f"coalesce({web_searches}, 0)")
+    uncached = f"greatest({inp} - {cr} - {cw}, 0)"
+    parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, f"coalesce({web_searches}, 0)")
+    if audio is not None:
+        ai, ca, ao = (f"coalesce({x}, 0)" for x in audio)
+        parts = parts.with_audio(f"greatest({ai} - {ca}, 0)", ca, ao)
+    return _priced(r, parts, inp, is_batch)
 
 
 def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
                        cache_write_1h: str | None = None, reasoning: str | None = None,
-                       web_searches: str | None = None) -> str:
+                       web_searches: str | None = None, audio: tuple[str, str, str] | None = None) -> str:
     """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
 
     The formula is linear in the token counts once the rate row, the batch flag and the
     long-context choice are fixed, so the sum of per-call costs equals the cost of the sums.
     Columns `{prefix}unc` (uncached input, floored at 0 per call), `{prefix}cr`, `{prefix}cw`
     and `{prefix}out` hold the sums; `long_input` is the group's input when every call of it is
-    above the model's lowest long-context threshold (else NULL). `cache_write_1h` and
-    `reasoning` are optional expressions for those sums (of cw and out); omitted = 0.
+    above the model's lowest long-context threshold (else NULL). `cache_write_1h`,
+    `reasoning`, `web_searches` and `audio` (uncached input audio, cached audio, output audio)
+    are optional expressions for those sums (of cw, out, -, unc, cr, out); omitted = 0.
     """
     r = check_ident(rate)
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
     cw1h = f"least(coalesce({cache_write_1h}, 0), {cw})" if cache_write_1h else "0"
     reas = f"least(coalesce({reasoning}, 0), {out})" if reasoning else "0"
     searches = f"coalesce({web_searches}, 0)" if web_searches else "0"
-    return _priced(r, unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas,
-                   f"coalesce({long_input}, 0)", is_batch, searches)
+    parts = _Parts(unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches)
+    if audio is not None:
+        parts = parts.with_audio(*(f"coalesce({x}, 0)" for x in audio))
+    return _priced(r, parts, f"coalesce({long_input}, 0)", is_batch)
 
 
-def _priced(r: str, uncached: str, cr: str, cw5: str, cw1h: str, out: str, reas: str, inp: str, is_batch: str,
-            searches: str = "0") -> str:
+@dataclass(frozen=True)
+class _Parts:
+    """SQL for the token counts each rate is charged on ("0": the call has none of that part)."""
+
+    input: str
+    cached_input: str
+    cache_write: str
+    cache_write_1h: str
+    output: str
+    reasoning: str
+    web_searches: str
+    input_audio: str = "0"
+    cached_audio: str = "0"
+    output_audio: str = "0"
+
+    def with_audio(self, uncached_audio: str, cached_audio: str, output_audio: str) -> _Parts:
+        """Move the audio share of input, cache reads and output to their own parts; each audio
+        count is clamped to the text part it comes out of, so no token is charged twice."""
+        ua = f"least({uncached_audio}, {self.input})"
+        ca = f"least({cached_audio}, {self.cached_input})"
+        ao = f"least({output_audio}, {self.output})"
+        return replace(self, input=f"({self.input} - {ua})", cached_input=f"({self.cached_input} - {ca})",
+                       output=f"({self.output} - {ao})", input_audio=ua, cached_audio=ca, output_audio=ao)
+
+
+def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
     batch = f"coalesce({is_batch}, false)"
 
     def pick(part: str) -> str:
@@ -307,10 +344,10 @@ def _priced(r: str, uncached: str, cr: str, cw5: str, cw1h: str, out: str, reas:
         return (f"(CASE WHEN {batch} THEN ({tiers.format(p=r + '.b_')})"
                 f" ELSE ({tiers.format(p=r + '.')}) END)")
 
-    total = (f"{uncached} * {pick('input')} + {cr} * {pick('cached_input')} + {cw5} * {pick('cache_write')}"
-             f" + {cw1h} * {pick('cache_write_1h')} + {out} * {pick('output')} + {reas} * {pick('reasoning')}"
-             f" + CASE WHEN {searches} > 0 THEN {searches} * {r}.web_search_rate ELSE 0 END")
-    return f"CAST({total} AS {MONEY})"
+    terms = [f"{getattr(parts, name)} * {pick(name)}" for name in COMPONENTS if getattr(parts, name) != "0"]
+    searches = parts.web_searches
+    terms.append(f"CASE WHEN {searches} > 0 THEN {searches} * {r}.web_search_rate ELSE 0 END")
+    return f"CAST({' + '.join(terms)} AS {MONEY})"
 
 
 def rate_window_sql(rate: str, ts: str) -> str:

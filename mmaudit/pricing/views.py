@@ -33,6 +33,8 @@ def rate_view(row: RateRow) -> dict[str, Any]:
         "input": per_million(r.get("input_rate")), "cached_input": per_million(r.get("cached_input_rate")),
         "cache_write_5m": per_million(r.get("cache_write_rate")), "cache_write_1h": per_million(r.get("cache_write_1h_rate")),
         "output": per_million(r.get("output_rate")), "reasoning": per_million(r.get("reasoning_rate")),
+        "input_audio": per_million(r.get("input_audio_rate")), "cached_audio": per_million(r.get("cached_audio_rate")),
+        "output_audio": per_million(r.get("output_audio_rate")),
         "batch_input": per_million(r.get("b_input_rate")), "batch_output": per_million(r.get("b_output_rate")),
         "batch_source": row.batch_source, "long_context": _tiers(row),
         "web_search_per_1k": None if r.get("web_search_rate") is None else r["web_search_rate"].scaleb(3).normalize(),

@@ -37,9 +37,11 @@ class SimulationOptions:
 
 # The token sums a class of calls carries (source_sql's columns), and the parts a replay prices
 # them as on each model (m_, e_, b_ prefixes): input, cached, cache write (of which 1-hour),
-# output, uncached input, reasoning (of output), server-side web searches (a count, not tokens).
-SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws")
-TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws")
+# output, uncached input, reasoning (of output), server-side web searches (a count, not tokens),
+# and the audio parts: uncached input audio (of unc), cached audio (of cr), output audio (of out).
+SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws", "tai", "tca", "tao")
+TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws", "ai", "ca", "ao")
+AUDIO_TOKENS = ("tai", "tca", "tao")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Cuts:
     has_weight: bool = False  # some call of the period has a sample_weight other than 1 (migration 0003)
     has_cw1h: bool = True  # calls has cache_write_1h_tokens (migration 0003; a read-only older file may not)
     has_web_searches: bool = True  # calls has web_searches (migration 0007)
+    has_audio: bool = True  # calls has the audio token columns (migration 0008)
 
 
 def period_sql(options: SimulationOptions, alias: str = "c") -> str:
@@ -177,6 +180,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                         - coalesce(c.cache_write_tokens, 0), 0) AS tunc,
                least(coalesce(c.reasoning_tokens, 0), coalesce(c.output_tokens, 0)) AS trs,
                {"coalesce(c.web_searches, 0)" if cuts.has_web_searches else "0"} AS tws,
+               {_audio_sql(cuts)},
                c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 AS empty,
                CASE WHEN coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 THEN coalesce(c.cost_usd, 0)
                     ELSE c.cost_usd END AS actual,
@@ -198,6 +202,19 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         body = (f"SELECT {dims}, 1.0 AS n, {', '.join(SOURCE_TOKENS)}, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
                 f"actual, latency_ms, ref FROM ({calls})")
     return body, [threshold, *params]
+
+
+def _audio_sql(cuts: Cuts) -> str:
+    """tai, tca, tao: a call's uncached input audio, cached audio and output audio, each clamped
+    to the text count it is part of (uncached input, cache reads, visible output)."""
+    if not cuts.has_audio:
+        return ", ".join(f"0 AS {t}" for t in AUDIO_TOKENS)
+    unc = ("greatest(coalesce(c.input_tokens, 0) - coalesce(c.cached_input_tokens, 0) "
+           "- coalesce(c.cache_write_tokens, 0), 0)")
+    visible = "greatest(coalesce(c.output_tokens, 0) - coalesce(c.reasoning_tokens, 0), 0)"
+    return (f"least(greatest(coalesce(c.input_audio_tokens, 0) - coalesce(c.cached_audio_tokens, 0), 0), {unc}) AS tai, "
+            "least(coalesce(c.cached_audio_tokens, 0), coalesce(c.cached_input_tokens, 0)) AS tca, "
+            f"least(coalesce(c.output_audio_tokens, 0), {visible}) AS tao")
 
 
 def _seg_join(cuts: Cuts) -> str:
@@ -224,7 +241,8 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
     sample = "" if below is None else f"AND hash({hashed}) < {int(below)}"
     # columns of later migrations, when this (possibly older, read-only) file has them
     extra = ((", c.sample_weight" if cuts.has_weight else "") + (", c.cache_write_1h_tokens" if cuts.has_cw1h else "")
-             + (", c.web_searches" if cuts.has_web_searches else ""))
+             + (", c.web_searches" if cuts.has_web_searches else "")
+             + (", c.input_audio_tokens, c.cached_audio_tokens, c.output_audio_tokens" if cuts.has_audio else ""))
     return (f"SELECT {cols}{extra}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 
