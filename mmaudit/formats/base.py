@@ -90,6 +90,10 @@ class LogFormat:
                  inherits): the latest such record of each chunk of a large file is read again, as
                  context only, at the head of the next chunk, so a stream cut by a chunk boundary
                  loads as it does from a whole file. It is neither stored nor counted twice.
+    context:     SQL predicate over `r` for SKIPPED records that later records read through a
+                 window over line numbers (a Realtime session's `session.created`, whose model its
+                 `response.done` events inherit): they stay in the window's input, then are
+                 dropped, and are counted as skipped like every other `skip` record.
     """
 
     name: str
@@ -110,6 +114,7 @@ class LogFormat:
     keep: str = "true"
     refuse: str | None = None
     carry: str | None = None
+    context: str | None = None
 
     def structure_json(self) -> str:
         return json.dumps(self.structure)
@@ -136,7 +141,10 @@ class LogFormat:
         Without `explode` this is one record per line; with it, one per item, all sharing the
         line's number (so quarantine and lineage still point at the line).
         """
-        lines = f"SELECT line_no, line, r FROM {parsed} WHERE ({self.detect}) AND NOT coalesce({self.skip}, false)"
+        calls = f"NOT coalesce({self.skip}, false)"
+        if self.context is not None:  # context records too: projection_sql drops them after its windows
+            calls = f"({calls} OR coalesce({self.context}, false))"
+        lines = f"SELECT line_no, line, r FROM {parsed} WHERE ({self.detect}) AND {calls}"
         if self.explode is None:
             return lines
         item = json.dumps(self.item_structure or {}).replace("'", "''")
@@ -155,12 +163,15 @@ class LogFormat:
         inner = ", ".join(f"{cols[c]} AS {c}" for c in _INNER)
         outer = ",\n  ".join(_column_sql(c, t, cols) for c, t in CANONICAL_COLUMNS.items())
         derived = ", ".join(f"NULL::{t} AS {c}" for c, t in DERIVED_COLUMNS.items())
-        return (
+        context = f",\n  coalesce({self.skip}, false) AS _context" if self.context is not None else ""
+        sql = (
             f"SELECT line_no AS source_line,\n  {outer},\n  {derived}, NULL::VARCHAR AS source_file,\n"
             f"  {self.prompt_text} AS _prompt_text, {self.output_text} AS _output_text,\n"
-            f"  '{self.name}' AS source_format\n"
+            f"  '{self.name}' AS source_format{context}\n"
             f"FROM (SELECT *, {inner} FROM ({self.records_sql(parsed)}))"
         )
+        # windows run before a WHERE of the same SELECT: context records leave only after them
+        return sql if not context else f"SELECT * EXCLUDE (_context) FROM ({sql}) WHERE NOT _context"
 
     def checks_sql(self, parsed: str) -> str:
         """SELECT line_no, reason for every detected record with a value that cannot load."""

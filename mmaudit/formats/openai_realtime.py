@@ -1,0 +1,97 @@
+"""OpenAI Realtime API server events, logged one per line as a voice agent receives them.
+
+A session's file holds `session.created` / `session.updated` (with `session.model`), then per turn
+`input_audio_buffer.*`, `conversation.item.*`, `response.created`, audio and transcript deltas and
+one `response.done`, whose `response.usage` is what the turn was billed for: one call per
+`response.done`. The other events are skipped (not calls).
+
+`response.done` names no model: it comes from a `model` beside the event (a wrapper), else the
+latest `session.created` / `session.updated` before it in the file (a window over line numbers; in a
+file read in chunks the latest session event is carried to the next chunk). A response with
+neither has no model and is unpriced, never priced as some default.
+
+`usage.input_tokens` includes `input_token_details.cached_tokens`; both split into text, audio and
+image tokens (`cached_tokens_details`, absent before 2024-12). Audio is billed apart (gpt-realtime:
+$32 in / $64 out per 1M audio tokens against $4/$16 text, cached audio $0.40), so the audio parts go
+to `input_audio_tokens`, `cached_audio_tokens` and `output_audio_tokens`. A response whose
+`status` is `failed` is a failed call (`status_details.error`); `cancelled` and `incomplete` ones
+(the user spoke over the answer, or it hit max_output_tokens) were billed for what they produced
+and are calls with tags['stop_reason'].
+
+Realtime events carry an `event_id`; the Responses API's stream events (also `response.*`) carry a
+`sequence_number` instead, which is how the two are told apart.
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+
+_DETAILS = {"text_tokens": "VARCHAR", "audio_tokens": "VARCHAR", "image_tokens": "VARCHAR"}
+_USAGE = {
+    "total_tokens": "VARCHAR",
+    "input_tokens": "VARCHAR",
+    "output_tokens": "VARCHAR",
+    "input_token_details": {**_DETAILS, "cached_tokens": "VARCHAR", "cached_tokens_details": _DETAILS},
+    "output_token_details": _DETAILS,
+}
+_RESPONSE = {
+    "id": "VARCHAR",
+    "object": "VARCHAR",
+    "status": "VARCHAR",
+    "status_details": {"type": "VARCHAR", "reason": "VARCHAR", "error": {"type": "VARCHAR", "code": "VARCHAR"}},
+    "output": "JSON",
+    "usage": _USAGE,
+    "model": "VARCHAR",
+    "metadata": "JSON",
+}
+_SESSION_EVENTS = "('session.created', 'session.updated')"
+_REALTIME = (
+    "(r.event_id IS NOT NULL AND (r.type = 'error' OR r.type = 'rate_limits.updated' "
+    "OR regexp_matches(r.type, '^(session|conversation|input_audio_buffer|output_audio_buffer|response|transcription_session)\\.')))"
+)
+_U = "r.response.usage"
+_COUNT = "coalesce(mm_int({}), 0)"
+_FAILED = "(r.response.status = 'failed')"
+_SESSION_MODEL = "(last_value(r.session.model IGNORE NULLS) OVER (ORDER BY line_no))"
+_TRANSCRIPT = ("nullif(array_to_string(list_filter(json_extract_string(r.response.output, '$[*].content[*].transcript'), "
+               "lambda t: t IS NOT NULL), chr(10)), '')")
+_TEXT = ("nullif(array_to_string(list_filter(json_extract_string(r.response.output, '$[*].content[*].text'), "
+         "lambda t: t IS NOT NULL), chr(10)), '')")
+
+FORMAT = LogFormat(
+    name="openai-realtime",
+    description="OpenAI Realtime API server events (session.*, response.done, ...): one call per response.done",
+    structure={"type": "VARCHAR", "event_id": "VARCHAR", "session": {"model": "VARCHAR"}, "response": _RESPONSE,
+               "model": "VARCHAR", "provider": "VARCHAR", "timestamp": "VARCHAR", "tags": "JSON"},
+    detect=_REALTIME,
+    detect_hint="Realtime server events: `type` session.created, response.done, ... with an `event_id`",
+    skip="(r.type <> 'response.done')",
+    carry=f"r.type IN {_SESSION_EVENTS}",
+    context=f"r.type IN {_SESSION_EVENTS}",
+    columns={
+        "call_id": "r.response.id",
+        "ts": "mm_ts(r.timestamp)",
+        "provider": "coalesce(r.provider, 'openai')",
+        "model": f"coalesce(r.model, r.response.model, {_SESSION_MODEL})",
+        "input_tokens": f"mm_int({_U}.input_tokens)",
+        "cached_input_tokens": _COUNT.format(f"{_U}.input_token_details.cached_tokens"),
+        "input_audio_tokens": _COUNT.format(f"{_U}.input_token_details.audio_tokens"),
+        "cached_audio_tokens": _COUNT.format(f"{_U}.input_token_details.cached_tokens_details.audio_tokens"),
+        "output_tokens": f"mm_int({_U}.output_tokens)",
+        "output_audio_tokens": _COUNT.format(f"{_U}.output_token_details.audio_tokens"),
+        "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type(NULL, concat_ws(' ', "
+        "r.response.status_details.error.type, r.response.status_details.error.code)), 'unknown') END",
+        "http_status": f"CASE WHEN {_FAILED} THEN NULL ELSE 200 END",
+        "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.response.metadata), mm_tags(r.tags)), "
+        "CASE WHEN r.response.status IN ('cancelled', 'incomplete') THEN MAP {'stop_reason': "
+        "coalesce(r.response.status_details.reason, r.response.status)} END)",
+        "response_text": f"coalesce({_TEXT}, {_TRANSCRIPT})",
+    },
+    numbers=("response.usage.input_tokens", "response.usage.output_tokens",
+             "response.usage.input_token_details.cached_tokens", "response.usage.input_token_details.audio_tokens",
+             "response.usage.input_token_details.cached_tokens_details.audio_tokens",
+             "response.usage.output_token_details.audio_tokens"),
+    times=("timestamp",),
+    output_text=f"coalesce({_TEXT}, {_TRANSCRIPT})",
+)
