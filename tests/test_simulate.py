@@ -506,3 +506,29 @@ def test_audio_replays_at_the_answering_models_audio_rates(tmp_path):
     assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
     mini = (20 * Decimal("0.6") + 44 * Decimal("10") + 10 * Decimal("2.4") + 36 * Decimal("20")) / 10**6
     assert Decimal(str(results["mini"]["projected_cost_usd"])) == mini
+
+
+def test_a_voice_call_is_not_moved_to_a_model_without_audio_prices(tmp_path):
+    # priced at gpt-4o-mini's text rates, a gpt-realtime voice turn would replay ~99% cheaper:
+    # a saving no voice call can have. It keeps its logged model and is counted incompatible;
+    # a text call in the same log moves.
+    voice = {"type": "response.done", "event_id": "event_1", "model": "gpt-realtime", "timestamp": "2025-11-02T10:00:00Z",
+             "response": {"object": "realtime.response", "id": "resp_v", "status": "completed", "output": [],
+                          "usage": {"input_tokens": 132, "output_tokens": 188,
+                                    "input_token_details": {"cached_tokens": 0, "audio_tokens": 73},
+                                    "output_token_details": {"audio_tokens": 147}}}}
+    text = {"call_id": "t1", "ts": "2025-11-02T10:00:00Z", "model": "gpt-4o", "status": "ok",
+            "input_tokens": 1000, "output_tokens": 100}
+    db = tmp_path / "mix.duckdb"
+    runner = CliRunner()
+    for name, record in (("voice.jsonl", voice), ("text.jsonl", text)):
+        done = runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / name, [record])), "--db", str(db), "-f", "json"])
+        assert done.exit_code == 0, done.output
+    (tmp_path / "mini.yaml").write_text(KEEP_ALL.replace("- default: keep", "- default: only"), encoding="utf-8")
+    done = runner.invoke(app, ["simulate", "--policy", str(tmp_path / "mini.yaml"), "--db", str(db), "-f", "json"])
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout)
+    voice_cost = (59 * Decimal("4") + 73 * Decimal("32") + 41 * Decimal("16") + 147 * Decimal("64")) / 10**6
+    mini_text = (1000 * Decimal("0.15") + 100 * Decimal("0.6")) / 10**6
+    assert data["incompatible_calls"] == 1
+    assert Decimal(str(data["projected_cost_usd"])) == voice_cost + mini_text

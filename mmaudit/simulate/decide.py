@@ -169,7 +169,8 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                coalesce(c.task, 'other') AS task, coalesce(c.category_confidence, 0.0) < ? AS unsure,
                c.tags['data_class'] AS data_class, c.status = 'ok' AS ok,
                coalesce(c.status = 'error' AND c.error_type IN ('rate_limit', 'server'), false) AS retry,
-               coalesce(c.operation = 'embedding', false) AS is_embedding, {bucket} AS lat_bucket,
+               coalesce(c.operation = 'embedding', false) AS is_embedding, {_has_audio_sql(cuts)} AS has_audio,
+               {bucket} AS lat_bucket,
                coalesce(c.is_batch, false) AS is_batch, {hit} AS cache_hit,
                {case} AS route_idx, {ab} AS ab_cut, {esc} AS esc_cut, {_down_sql(cuts)} AS down,
                (c.cost_usd IS NOT NULL OR coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0) AS baseline_known,
@@ -188,7 +189,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         FROM (SELECT c.*{", c.rowid AS call_rowid, " + hashed + " AS h" if table == "calls" else ""}
               FROM {table} c WHERE {period_sql(options)}) c
         {join} {_seg_join(cuts)}"""
-    dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, lat_bucket, "
+    dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, has_audio, lat_bucket, "
             "is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
         weighted = cuts.has_weight or options.sample_rate is not None
@@ -202,6 +203,14 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         body = (f"SELECT {dims}, 1.0 AS n, {', '.join(SOURCE_TOKENS)}, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
                 f"actual, latency_ms, ref FROM ({calls})")
     return body, [threshold, *params]
+
+
+def _has_audio_sql(cuts: Cuts) -> str:
+    """Whether a call carries audio tokens (input, cached or output)."""
+    if not cuts.has_audio:
+        return "false"
+    return ("(coalesce(c.input_audio_tokens, 0) > 0 OR coalesce(c.cached_audio_tokens, 0) > 0 "
+            "OR coalesce(c.output_audio_tokens, 0) > 0)")
 
 
 def _audio_sql(cuts: Cuts) -> str:
@@ -265,7 +274,9 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
     escalation model, and the cascade, fallback, degradation and uncertainty flags.
 
     A call only goes to a model of its operation: an embedding call routed to a chat model (or
-    a chat call to an embedding model) keeps its logged model and is counted `incompatible`.
+    a chat call to an embedding model) keeps its logged model and is counted `incompatible`; so
+    does a call carrying audio routed to a model with no audio price on record (priced at text
+    rates, a text model would show savings no voice call can have).
     A call that failed in the logs fails again where it failed: on its logged provider for a 429
     or 5xx, on its logged model for any other error; answered elsewhere, it is priced there.
     When the chain runs out, `failover.degrade_to` answers it (that model if available, or a
@@ -291,7 +302,8 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
                          WHEN a.chain IS NOT NULL THEN a.chain ELSE b.tier_idx END AS chain
         FROM b LEFT JOIN _sim_ab a ON a.tier_idx = b.tier_idx AND b.ab_cut >= a.lo AND b.ab_cut < a.hi),
     k AS (
-        SELECT r.*, NOT r.keep AND ch.embedding IS DISTINCT FROM r.is_embedding AS incompatible,
+        SELECT r.*, NOT r.keep AND (ch.embedding IS DISTINCT FROM r.is_embedding
+                                    OR (r.has_audio AND NOT coalesce(ch.audio, false))) AS incompatible,
                coalesce(ll.keys, ch.keys) AS ch_keys, coalesce(ll.providers, ch.providers) AS ch_providers
         FROM r LEFT JOIN _sim_chains ch ON ch.chain = r.chain
         LEFT JOIN _sim_llat ll ON ll.tier_idx = r.chain AND ll.bucket = r.lat_bucket),

@@ -55,7 +55,7 @@ NAMES = {
     "cache_savings_usd": "Cache savings (USD)", "quality_risk_calls": "Quality risk calls (below the tier's bar)",
     "quality_unknown_calls": "Calls with quality unknown", "compliance_violations": "Compliance violations",
     "uncertain_moved_up": "Calls moved up a tier (unsure category)",
-    "degraded_calls": "Calls degraded (chain ran out)", "incompatible_calls": "Calls kept (wrong operation)",
+    "degraded_calls": "Calls degraded (chain ran out)", "incompatible_calls": "Calls kept (wrong operation, or audio)",
     "breaker_openings": "Circuit-breaker openings",
     "pgr": "PGR (share of the quality gap recovered)",
 }

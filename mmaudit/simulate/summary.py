@@ -154,7 +154,9 @@ def _assumptions(policy: Policy, options: SimulationOptions, weighted: bool) -> 
         ASSUMPTION,
         ("A call that failed in the logs fails again on its logged provider (429/5xx) or model (other errors); "
          "answered by another model it is priced as an answered call of its task (the task's mean logged tokens)."),
-        "A call only goes to a model of its operation: embeddings routed to a chat model (or the reverse) keep their logged model (incompatible_calls).",
+        ("A call only goes to a model of its operation: embeddings routed to a chat model (or the reverse) keep their logged "
+         "model (incompatible_calls), as do calls carrying audio routed to a model with no audio price on record; audio "
+         "tokens move unchanged and are priced at the answering model's audio rates."),
         "Latency: projected as ttft_ms + output_tokens / output_tokens_per_s from the price table.",
         ("Quality: the price table's per-task quality scores (a model's `default` score for tasks it does not list) "
          "against each tier's min_quality; quality_unknown_calls are answered by a model with no score at all."),
