@@ -36,8 +36,10 @@ SPEND_ROW = {"request_id": "chatcmpl-spend-1", "call_type": "acompletion", "api_
              "end_user": "", "cache_hit": "False", "status": "success",
              "request_tags": json.dumps(["batch-job"]),
              "metadata": json.dumps({"usage_object": {"prompt_tokens": 1500, "completion_tokens": 200,
-                                                      "prompt_tokens_details": {"cached_tokens": 1024},
-                                                      "completion_tokens_details": {"reasoning_tokens": 0}}})}
+                                                      "prompt_tokens_details": {"cached_tokens": 1024,
+                                                                                "audio_tokens": 300},
+                                                      "completion_tokens_details": {"reasoning_tokens": 0,
+                                                                                    "audio_tokens": 150}}})}
 SPEND_HIT = {**SPEND_ROW, "request_id": "chatcmpl-spend-2", "cache_hit": "True", "spend": 0.0,
              "request_tags": "[]", "metadata": "{}"}
 
@@ -73,6 +75,7 @@ def test_litellm_every_column(db, tmp_path):
          "provider": "openai", "model": "gpt-4o-mini", "input_tokens": 1500, "cached_input_tokens": 1024,
          "cache_write_tokens": 0, "output_tokens": 200, "reasoning_tokens": 0, "latency_ms": 2250.0, "ttft_ms": None,
          "status": "ok", "error_type": None, "http_status": 200, "logged_cost_usd": 0.00042,
+         "input_audio_tokens": 300, "output_audio_tokens": 150,  # parts of the counts, as OpenAI's
          "tags": {"team": "team-b", "user": "u-2", "end_user": "", "request_tags": "batch-job", "model_group": "default"}},
         {**BASE, "call_id": "chatcmpl-spend-2", "ts": datetime(2025, 5, 2, 10, 1, tzinfo=UTC),
          "provider": "openai", "model": "gpt-4o-mini", "input_tokens": 0, "cached_input_tokens": 0,

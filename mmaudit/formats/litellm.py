@@ -87,6 +87,13 @@ _TAG_ENTRIES = [
 _TAGS_SQL = f"map_from_entries(list_filter([{', '.join(_TAG_ENTRIES)}], lambda e: e.value IS NOT NULL))"
 
 
+def _audio(details: str) -> str:
+    """The usage object's `<details>.audio_tokens` (OpenAI's shape, kept by LiteLLM); a substring
+    test spares metadata without any audio count another parse of the JSON."""
+    count = f"coalesce(mm_int({meta(f'{_USAGE}.{details}.audio_tokens')}), 0)"
+    return f"CASE WHEN contains(CAST({_META} AS VARCHAR), 'audio_tokens') THEN {count} ELSE 0 END"
+
+
 def _tokens(expr: str) -> str:
     """Zero on LiteLLM response-cache hits: no provider was called, nothing was billed."""
     return f"CASE WHEN {_HIT} THEN 0 ELSE {expr} END"
@@ -116,6 +123,8 @@ FORMAT = LogFormat(
         "cache_write_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.cache_creation_input_tokens')}), 0)"),
         "output_tokens": _tokens("mm_int(r.completion_tokens)"),
         "reasoning_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.completion_tokens_details.reasoning_tokens')}), 0)"),
+        "input_audio_tokens": _tokens(_audio("prompt_tokens_details")),
+        "output_audio_tokens": _tokens(_audio("completion_tokens_details")),
         "latency_ms": _ms_since_start("r.endTime"),
         "ttft_ms": f"CASE WHEN mm_bool(r.stream) THEN {_ms_since_start('r.completionStartTime')} END",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
