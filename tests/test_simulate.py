@@ -455,28 +455,35 @@ def test_keep_reproduces_1h_cache_writes_and_reasoning_rates(tmp_path):
     assert data["projected_cost_usd"] == data["baseline_cost_usd"] and data["savings_usd"] == 0
 
 
+def _keep_and_move(tmp_path, records: list[dict], to: str) -> dict[str, dict]:
+    """Ingest each record as its own file, then replay the calls twice: every call kept where it
+    was ("keep") and every call sent to `to` ("move"); the two results as `simulate -f json` prints them."""
+    db = tmp_path / "replay.duckdb"
+    runner = CliRunner()
+    for i, record in enumerate(records):
+        done = runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / f"r{i}.jsonl", [record])), "--db", str(db), "-f", "json"])
+        assert done.exit_code == 0, done.output
+    results = {}
+    for name, text in (("keep", KEEP_ALL),
+                       ("move", KEEP_ALL.replace("- default: keep", "- default: only").replace("gpt-4o-mini", to))):
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+        done = runner.invoke(app, ["simulate", "--policy", str(tmp_path / f"{name}.yaml"), "--db", str(db), "-f", "json"])
+        assert done.exit_code == 0, done.output
+        results[name] = json.loads(done.stdout)
+    return results
+
+
 def test_web_search_fees_replay_on_the_model_that_answers(tmp_path):
     # a kept call pays its searches again; moved to a model with no search fee on record it is
     # unpriced (left out of both sums and counted), never priced at $0
     claude = {"id": "msg_ws", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
               "content": [{"type": "text", "text": "found"}], "stop_reason": "end_turn", "timestamp": "2025-11-02T10:00:00Z",
               "usage": {"input_tokens": 1000, "output_tokens": 100, "server_tool_use": {"web_search_requests": 3}}}
-    db = tmp_path / "ws.duckdb"
-    runner = CliRunner()
-    done = runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "ws.jsonl", [claude])), "--db", str(db), "-f", "json"])
-    assert done.exit_code == 0, done.output
+    results = _keep_and_move(tmp_path, [claude], "deepseek-chat")
     billed = (1000 * Decimal("3") + 100 * Decimal("15")) / 10**6 + 3 * Decimal("0.01")
-    results = {}
-    for name, model in (("keep", None), ("deepseek", "deepseek-chat")):
-        text = KEEP_ALL if model is None else KEEP_ALL.replace("- default: keep", "- default: only").replace(
-            "gpt-4o-mini", model)
-        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
-        done = runner.invoke(app, ["simulate", "--policy", str(tmp_path / f"{name}.yaml"), "--db", str(db), "-f", "json"])
-        assert done.exit_code == 0, done.output
-        results[name] = json.loads(done.stdout)
     assert Decimal(str(results["keep"]["baseline_cost_usd"])) == billed
     assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
-    assert results["deepseek"]["unpriced_calls"] == 1 and results["deepseek"]["projected_cost_usd"] == 0
+    assert results["move"]["unpriced_calls"] == 1 and results["move"]["projected_cost_usd"] == 0
 
 
 def test_audio_replays_at_the_answering_models_audio_rates(tmp_path):
@@ -489,23 +496,12 @@ def test_audio_replays_at_the_answering_models_audio_rates(tmp_path):
             "usage": {"prompt_tokens": 64, "completion_tokens": 46, "total_tokens": 110,
                       "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 44},
                       "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 36}}}
-    db = tmp_path / "voice.duckdb"
-    runner = CliRunner()
-    done = runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "v.jsonl", [call])), "--db", str(db), "-f", "json"])
-    assert done.exit_code == 0, done.output
+    results = _keep_and_move(tmp_path, [call], "gpt-audio-mini")
     billed = (20 * Decimal("2.5") + 44 * Decimal("32") + 10 * Decimal("10") + 36 * Decimal("64")) / 10**6
-    results = {}
-    for name, model in (("keep", None), ("mini", "gpt-audio-mini")):
-        text = KEEP_ALL if model is None else KEEP_ALL.replace("- default: keep", "- default: only").replace(
-            "gpt-4o-mini", model)
-        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
-        done = runner.invoke(app, ["simulate", "--policy", str(tmp_path / f"{name}.yaml"), "--db", str(db), "-f", "json"])
-        assert done.exit_code == 0, done.output
-        results[name] = json.loads(done.stdout)
     assert Decimal(str(results["keep"]["baseline_cost_usd"])) == billed
     assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
     mini = (20 * Decimal("0.6") + 44 * Decimal("10") + 10 * Decimal("2.4") + 36 * Decimal("20")) / 10**6
-    assert Decimal(str(results["mini"]["projected_cost_usd"])) == mini
+    assert Decimal(str(results["move"]["projected_cost_usd"])) == mini
 
 
 def test_a_voice_call_is_not_moved_to_a_model_without_audio_prices(tmp_path):
@@ -519,15 +515,7 @@ def test_a_voice_call_is_not_moved_to_a_model_without_audio_prices(tmp_path):
                                     "output_token_details": {"audio_tokens": 147}}}}
     text = {"call_id": "t1", "ts": "2025-11-02T10:00:00Z", "model": "gpt-4o", "status": "ok",
             "input_tokens": 1000, "output_tokens": 100}
-    db = tmp_path / "mix.duckdb"
-    runner = CliRunner()
-    for name, record in (("voice.jsonl", voice), ("text.jsonl", text)):
-        done = runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / name, [record])), "--db", str(db), "-f", "json"])
-        assert done.exit_code == 0, done.output
-    (tmp_path / "mini.yaml").write_text(KEEP_ALL.replace("- default: keep", "- default: only"), encoding="utf-8")
-    done = runner.invoke(app, ["simulate", "--policy", str(tmp_path / "mini.yaml"), "--db", str(db), "-f", "json"])
-    assert done.exit_code == 0, done.output
-    data = json.loads(done.stdout)
+    data = _keep_and_move(tmp_path, [voice, text], "gpt-4o-mini")["move"]
     voice_cost = (59 * Decimal("4") + 73 * Decimal("32") + 41 * Decimal("16") + 147 * Decimal("64")) / 10**6
     mini_text = (1000 * Decimal("0.15") + 100 * Decimal("0.6")) / 10**6
     assert data["incompatible_calls"] == 1
