@@ -43,6 +43,9 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "input_audio_tokens": "BIGINT",
     "cached_audio_tokens": "BIGINT",
     "output_audio_tokens": "BIGINT",
+    "input_image_tokens": "BIGINT",
+    "cached_image_tokens": "BIGINT",
+    "output_image_tokens": "BIGINT",
 }
 
 DERIVED_COLUMNS: dict[str, str] = {
@@ -69,6 +72,12 @@ TOKEN_COLUMNS = (
     "reasoning_tokens",
     "cache_write_1h_tokens",
 )
+
+# Token modalities billed apart from text (pricing.rates.MODALITIES): modality -> its columns,
+# the parts of (input_tokens, cached_input_tokens, output_tokens) it accounts for.
+MODALITY_COLUMNS: dict[str, tuple[str, str, str]] = {
+    m: (f"input_{m}_tokens", f"cached_{m}_tokens", f"output_{m}_tokens") for m in ("audio", "image")
+}
 
 
 # The stored 64-bit hash of a call id (column `call_hash`, migration 0002): bytes 0-7 of

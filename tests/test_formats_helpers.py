@@ -33,6 +33,10 @@ NO_TEXT: dict[str, Any] = {
     "input_audio_tokens": 0,
     "cached_audio_tokens": 0,
     "output_audio_tokens": 0,
+    # migration 0009
+    "input_image_tokens": 0,
+    "cached_image_tokens": 0,
+    "output_image_tokens": 0,
 }
 
 

@@ -692,3 +692,20 @@ def test_cached_audio_and_a_table_audio_rate(con, bundled, tmp_path):
     assert got["rt"] == (59 * Decimal("4") + 64 * Decimal("0.4") + 9 * Decimal("32") + 41 * Decimal("16")
                          + 147 * Decimal("64")) / 10**6
     assert got["mine"] == (40 * Decimal("1") + 60 * Decimal("10") + 50 * Decimal("2")) / 10**6
+
+
+def test_generated_images_are_billed_at_the_image_output_rate(tmp_path):
+    # gemini-2.5-flash-image ("nano banana") bills generated image tokens at $30 per 1M against
+    # $2.50 for text (genai-prices): one 1024x1024 image is 1,290 tokens, $0.0387, not $0.0032.
+    image = {"candidates": [{"content": {"role": "model", "parts": [
+                 {"text": "Here is your banana."}, {"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}]},
+                 "finishReason": "STOP", "index": 0}],
+             "modelVersion": "gemini-2.5-flash-image", "responseId": "img-1", "createTime": "2025-11-02T10:00:00Z",
+             "usageMetadata": {"promptTokenCount": 270, "candidatesTokenCount": 1296, "totalTokenCount": 1566,
+                               "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 12},
+                                                       {"modality": "IMAGE", "tokenCount": 258}],
+                               "candidatesTokensDetails": [{"modality": "TEXT", "tokenCount": 6},
+                                                           {"modality": "IMAGE", "tokenCount": 1290}]}}
+    _, (c,) = _ingest_cli(tmp_path, [image])
+    assert (c["input_image_tokens"], c["output_image_tokens"], c["output_audio_tokens"]) == (258, 1290, 0)
+    assert c["cost_usd"] == (270 * Decimal("0.3") + 6 * Decimal("2.5") + 1290 * Decimal("30")) / 10**6

@@ -30,7 +30,7 @@ runner = CliRunner()
 # library's own per-call function is an independent oracle for the stored cost.
 MODELS = ["gpt-4o-mini", "gpt-4.1", "o3-mini", "gpt-5", "gpt-5.4", "claude-3-5-sonnet-20241022",
           "claude-sonnet-4-5-20250929", "claude-haiku-4-5", "gemini-2.5-pro", "gemini-2.0-flash",
-          "gemini-2.5-flash", "gpt-realtime", "gpt-audio"]
+          "gemini-2.5-flash", "gpt-realtime", "gpt-audio", "gemini-2.5-flash-image"]
 # Models with an audio input price but none for cached audio: genai-prices then charges a cached
 # audio token both as a cache read and as audio input, so the property draws none for them.
 NO_CACHED_AUDIO = {"gpt-audio"}
@@ -41,7 +41,9 @@ def expected_cost(rec: dict[str, Any]) -> Decimal:
     usage = Usage(input_tokens=rec["input_tokens"], cache_read_tokens=rec["cached_input_tokens"],
                   cache_write_tokens=rec["cache_write_tokens"], cache_write_1h_tokens=rec["cache_write_1h_tokens"],
                   output_tokens=rec["output_tokens"], input_audio_tokens=rec["input_audio_tokens"],
-                  cache_audio_read_tokens=rec["cached_audio_tokens"], output_audio_tokens=rec["output_audio_tokens"])
+                  cache_audio_read_tokens=rec["cached_audio_tokens"], output_audio_tokens=rec["output_audio_tokens"],
+                  input_image_tokens=rec["input_image_tokens"], cache_image_read_tokens=rec["cached_image_tokens"],
+                  output_image_tokens=rec["output_image_tokens"])
     return calc_price(usage, rec["model"], genai_request_timestamp=parse_ts(rec["ts"])).total_price
 
 
@@ -66,20 +68,25 @@ def records(draw: st.DrawFn) -> list[dict[str, Any]]:
         model = draw(st.sampled_from(MODELS))
         reasoning = draw(st.integers(0, out_tokens))
         cached_audio = 0 if model in NO_CACHED_AUDIO else draw(st.integers(0, cached))  # of the cache reads
+        cached_image = draw(st.integers(0, cached - cached_audio))
+        input_audio = cached_audio + draw(st.integers(0, inp - cached - write))  # of the rest, some uncached
+        input_image = cached_image + draw(st.integers(0, inp - cached - write - (input_audio - cached_audio)))
+        output_audio = draw(st.integers(0, out_tokens - reasoning))  # of the visible output
+        output_image = draw(st.integers(0, out_tokens - reasoning - output_audio))
         out.append({"call_id": f"p{i}", "ts": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "model": model,
                     "status": "ok", "input_tokens": inp, "cached_input_tokens": cached, "cache_write_tokens": write,
                     "cache_write_1h_tokens": draw(st.integers(0, write)),  # of the writes, 1-hour ones
                     "output_tokens": out_tokens, "reasoning_tokens": reasoning, "tags": tags,
-                    # audio: cached audio plus some of the uncached input; some of the visible output
-                    "cached_audio_tokens": cached_audio,
-                    "input_audio_tokens": cached_audio + draw(st.integers(0, inp - cached - write)),
-                    "output_audio_tokens": draw(st.integers(0, out_tokens - reasoning))})
+                    "cached_audio_tokens": cached_audio, "input_audio_tokens": input_audio,
+                    "output_audio_tokens": output_audio, "cached_image_tokens": cached_image,
+                    "input_image_tokens": input_image, "output_image_tokens": output_image})
     return out
 
 
 ENRICHERS = enrichers()  # categoriser and price catalog loaded once for every example
 TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
-          "cache_write_1h_tokens", "input_audio_tokens", "cached_audio_tokens", "output_audio_tokens")
+          "cache_write_1h_tokens", "input_audio_tokens", "cached_audio_tokens", "output_audio_tokens",
+          "input_image_tokens", "cached_image_tokens", "output_image_tokens")
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

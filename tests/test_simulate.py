@@ -520,3 +520,17 @@ def test_a_voice_call_is_not_moved_to_a_model_without_audio_prices(tmp_path):
     mini_text = (1000 * Decimal("0.15") + 100 * Decimal("0.6")) / 10**6
     assert data["incompatible_calls"] == 1
     assert Decimal(str(data["projected_cost_usd"])) == voice_cost + mini_text
+
+
+def test_an_image_generation_is_not_moved_to_a_text_model(tmp_path):
+    # a generated image (1,290 tokens at $30 per 1M on gemini-2.5-flash-image) moved to
+    # gemini-2.0-flash would be priced as text output, $0.0005: it keeps its model instead
+    image = {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}],
+             "modelVersion": "gemini-2.5-flash-image", "responseId": "img-1", "createTime": "2025-11-02T10:00:00Z",
+             "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 1290,
+                               "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 1290}]}}
+    results = _keep_and_move(tmp_path, [image], "gemini-2.0-flash")
+    billed = (12 * Decimal("0.3") + 1290 * Decimal("30")) / 10**6
+    assert Decimal(str(results["keep"]["projected_cost_usd"])) == billed.quantize(Decimal("1e-6"))  # JSON: 6 places
+    assert results["move"]["incompatible_calls"] == 1
+    assert results["move"]["projected_cost_usd"] == results["keep"]["projected_cost_usd"]

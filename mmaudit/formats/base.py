@@ -53,6 +53,9 @@ COLUMN_DEFAULTS: dict[str, str] = {
     "input_audio_tokens": "0",
     "cached_audio_tokens": "0",
     "output_audio_tokens": "0",
+    "input_image_tokens": "0",
+    "cached_image_tokens": "0",
+    "output_image_tokens": "0",
 }
 
 # Columns that other expressions refer to (provider defaults to a guess from the model; every

@@ -5,10 +5,11 @@
 tokens (`thoughtsTokenCount`) are NOT inside `candidatesTokenCount` (totalTokenCount =
 prompt + candidates + toolUsePrompt + thoughts), so canonical output = candidates + thoughts with
 reasoning = thoughts, and canonical input = prompt + toolUsePrompt. The Live API's usage messages
-name the output `responseTokenCount`. The AUDIO entries of the modality breakdowns
+name the output `responseTokenCount`. The AUDIO and IMAGE entries of the modality breakdowns
 (`promptTokensDetails` and `toolUsePromptTokensDetails`, `cacheTokensDetails`,
-`candidatesTokensDetails` or the Live API's `responseTokensDetails`) are the audio parts of input,
-cache reads and output (gemini-2.5-flash bills audio input at $1 per 1M against $0.30 for text).
+`candidatesTokensDetails` or the Live API's `responseTokensDetails`) are the audio and image parts
+of input, cache reads and output (gemini-2.5-flash bills audio input at $1 per 1M against $0.30 for
+text; gemini-2.5-flash-image generated images at $30 per 1M against $2.50).
 
 Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `error.status`
 (RESOURCE_EXHAUSTED, UNAVAILABLE, ...), which OpenAI errors never carry.
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
 from mmaudit.formats.pairs import body
+from mmaudit.schema import MODALITY_COLUMNS
 
 _BODY = {
     "responseId": "VARCHAR",
@@ -93,21 +95,25 @@ RPC_STATUSES = (
 _U = "usageMetadata"
 _THOUGHTS = f"coalesce(mm_int({field(_U + '.thoughtsTokenCount')}), 0)"
 _TOOL_PROMPT = f"coalesce(mm_int({field(_U + '.toolUsePromptTokenCount')}), 0)"
+# The modality breakdowns of input, cache reads and output (the Live API names output's its own way).
+_DETAILS = (("promptTokensDetails", "toolUsePromptTokensDetails"), ("cacheTokensDetails",),
+            ("candidatesTokensDetails", "responseTokensDetails"))
 # Output: candidatesTokenCount, or the Live API's responseTokenCount (its usage messages name it so).
 _CANDIDATE_COUNT = f"coalesce({field(_U + '.candidatesTokenCount')}, {field(_U + '.responseTokenCount')})"
 
 
-def _audio(*details: str) -> str:
-    """The AUDIO entries' tokens in modality breakdowns (`[{modality, tokenCount}]`, camelCase or
-    snake_case; an entry without a count is 0, as Gemini leaves zero counts out)."""
+def _modality(modality: str, *details: str) -> str:
+    """The tokens of one modality's entries (AUDIO, IMAGE) in modality breakdowns (`[{modality,
+    tokenCount}]`, camelCase or snake_case; an entry without a count is 0, as Gemini leaves zero
+    counts out)."""
     lists = ", ".join(f"coalesce(json_extract({field(_U + '.' + d)}, '$[*]'), [])" for d in details)
     entries = f"list_concat({lists})" if len(details) > 1 else lists
     count = "coalesce(mm_int(coalesce(json_extract_string(d, '$.tokenCount'), json_extract_string(d, '$.token_count'))), 0)"
     summed = (f"coalesce(list_sum(list_transform(list_filter({entries}, "
-              f"lambda d: upper(json_extract_string(d, '$.modality')) = 'AUDIO'), lambda d: {count})), 0)")
-    # most calls carry no audio: a substring test on the lists' text spares them the JSON walk
+              f"lambda d: upper(json_extract_string(d, '$.modality')) = '{modality}'), lambda d: {count})), 0)")
+    # most calls carry text alone: a substring test on the lists' text spares them the JSON walk
     text = " || ".join(f"coalesce(CAST({field(_U + '.' + d)} AS VARCHAR), '')" for d in details)
-    return f"CASE WHEN contains(lower({text}), 'audio') THEN {summed} ELSE 0 END"
+    return f"CASE WHEN contains(lower({text}), '{modality.lower()}') THEN {summed} ELSE 0 END"
 
 
 _ERR = body("error")
@@ -165,9 +171,9 @@ FORMAT = LogFormat(
             f"THEN coalesce(mm_int({_CANDIDATE_COUNT}), 0) + {_THOUGHTS} END"
         ),
         "reasoning_tokens": _THOUGHTS,
-        "input_audio_tokens": _audio("promptTokensDetails", "toolUsePromptTokensDetails"),
-        "cached_audio_tokens": _audio("cacheTokensDetails"),
-        "output_audio_tokens": _audio("candidatesTokensDetails", "responseTokensDetails"),
+        **{column: _modality(modality.upper(), *details)
+           for modality, columns in MODALITY_COLUMNS.items()
+           for column, details in zip(columns, _DETAILS, strict=True)},
         "tokens_estimated": f"coalesce({_UNFINISHED}, false)",
         "service_tier": body(_U + ".serviceTier"),
         "latency_ms": "mm_num(r.latency_ms)",

@@ -3,7 +3,8 @@
 
 `usage.prompt_tokens` already includes `prompt_tokens_details.cached_tokens`, and
 `completion_tokens` already includes `completion_tokens_details.reasoning_tokens`; the
-`audio_tokens` of both details (gpt-4o-audio-preview, gpt-audio) are parts of them too. The body's
+`audio_tokens` of both details (gpt-4o-audio-preview, gpt-audio) and `prompt_tokens_details.image_tokens`
+are parts of them too. The body's
 `service_tier` (default, flex, priority, scale) goes to `service_tier`.
 
 Other providers answer in this shape too, and the body says which where it can: Groq adds
@@ -53,7 +54,8 @@ _BODY = {
         "prompt_tokens": "VARCHAR",
         "completion_tokens": "VARCHAR",
         "total_tokens": "VARCHAR",
-        "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR", "audio_tokens": "VARCHAR"},
+        "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR", "audio_tokens": "VARCHAR",
+                                  "image_tokens": "VARCHAR"},
         "completion_tokens_details": {"reasoning_tokens": "VARCHAR", "audio_tokens": "VARCHAR"},
         "prompt_cache_hit_tokens": "VARCHAR",  # DeepSeek's cache reads
         "estimated_cost": "VARCHAR",  # DeepInfra's own cost of the call, USD
@@ -153,6 +155,7 @@ FORMAT = LogFormat(
         "reasoning_tokens": _REASONING,
         "input_audio_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.audio_tokens')}), 0)",
         "output_audio_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.audio_tokens')}), 0)",
+        "input_image_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.image_tokens')}), 0)",
         "service_tier": body("service_tier"),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
@@ -178,6 +181,7 @@ FORMAT = LogFormat(
         "response.usage.completion_tokens",
         "usage.prompt_tokens_details.audio_tokens",
         "usage.completion_tokens_details.audio_tokens",
+        "usage.prompt_tokens_details.image_tokens",
     ),
     times=("timestamp",),
     prompt_text=f"mm_all_text({_MSGS})",

@@ -11,9 +11,9 @@ file read in chunks the latest session event is carried to the next chunk). A re
 neither has no model and is unpriced, never priced as some default.
 
 `usage.input_tokens` includes `input_token_details.cached_tokens`; both split into text, audio and
-image tokens (`cached_tokens_details`, absent before 2024-12). Audio is billed apart (gpt-realtime:
-$32 in / $64 out per 1M audio tokens against $4/$16 text, cached audio $0.40), so the audio parts go
-to `input_audio_tokens`, `cached_audio_tokens` and `output_audio_tokens`. A response whose
+image tokens (`cached_tokens_details`, absent before 2024-12). Audio and images are billed apart
+(gpt-realtime: $32 in / $64 out per 1M audio tokens against $4/$16 text, cached audio $0.40, image
+input $5), so those parts go to the audio and image columns. A response whose
 `status` is `failed` is a failed call (`status_details.error`); `cancelled` and `incomplete` ones
 (the user spoke over the answer, or it hit max_output_tokens) were billed for what they produced
 and are calls with tags['stop_reason'].
@@ -77,6 +77,8 @@ FORMAT = LogFormat(
         "cached_input_tokens": _COUNT.format(f"{_U}.input_token_details.cached_tokens"),
         "input_audio_tokens": _COUNT.format(f"{_U}.input_token_details.audio_tokens"),
         "cached_audio_tokens": _COUNT.format(f"{_U}.input_token_details.cached_tokens_details.audio_tokens"),
+        "input_image_tokens": _COUNT.format(f"{_U}.input_token_details.image_tokens"),
+        "cached_image_tokens": _COUNT.format(f"{_U}.input_token_details.cached_tokens_details.image_tokens"),
         "output_tokens": f"mm_int({_U}.output_tokens)",
         "output_audio_tokens": _COUNT.format(f"{_U}.output_token_details.audio_tokens"),
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",

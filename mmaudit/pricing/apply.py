@@ -20,6 +20,7 @@ from mmaudit.pricing.sql import (
     rate_window_sql,
     register_prices,
 )
+from mmaudit.schema import MODALITY_COLUMNS
 from mmaudit.store import fetch_dicts
 
 
@@ -81,7 +82,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
     batch = f"(coalesce({col['is_batch']}, false) OR lower(coalesce({col['service_tier']}, '')) = 'batch')"
     cost = cost_sql("r", "c.input_tokens", "c.cached_input_tokens", "c.cache_write_tokens",
                     "c.output_tokens", batch, col["cache_write_1h_tokens"], col["reasoning_tokens"],
-                    col["web_searches"], (col["input_audio_tokens"], col["cached_audio_tokens"], col["output_audio_tokens"]))
+                    col["web_searches"], {m: tuple(col[c] for c in cs) for m, cs in MODALITY_COLUMNS.items()})
     join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
     return f"""
         SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
@@ -101,7 +102,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
 
 
 RESOLVE_COLUMNS = ("provider", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens", "web_searches",
-                   "input_audio_tokens", "cached_audio_tokens", "output_audio_tokens")
+                   *(c for cs in MODALITY_COLUMNS.values() for c in cs))
 
 
 def apply_prices(con: duckdb.DuckDBPyConnection, table: str, catalog: PriceCatalog) -> dict[str, int]:

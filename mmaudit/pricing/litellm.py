@@ -2,8 +2,8 @@
 
 LiteLLM prices are USD per token as JSON floats; we go through `repr` -> Decimal -> x 1e6 so
 2.5e-06 becomes exactly 2.5 per 1M tokens, then round to 6 places (the table's precision).
-Imported: input, output, cache reads, 5-minute and 1-hour cache writes, reasoning, audio
-(input, cache reads, output), every
+Imported: input, output, cache reads, 5-minute and 1-hour cache writes, reasoning, audio and
+image tokens (input, cache reads, output), every
 `*_above_<N>k_tokens` tier (at most two per model; xAI's thresholds are at-or-above, as
 LiteLLM bills them), per-component batch rates and off-peak hours (`off_peak_pricing`). Never aborts on an odd entry: it is
 skipped, counted and reported with its reason.
@@ -68,7 +68,8 @@ def _parts(spec: dict[str, Any], suffix: str = "") -> dict[str, Decimal]:
               "cached_input": "cache_read_input_token_cost", "cache_write": "cache_creation_input_token_cost",
               "cache_write_1h": "cache_creation_input_token_cost_above_1hr",
               "input_audio": "input_cost_per_audio_token", "cached_audio": "cache_read_input_audio_token_cost",
-              "output_audio": "output_cost_per_audio_token"}
+              "output_audio": "output_cost_per_audio_token", "input_image": "input_cost_per_image_token",
+              "cached_image": "cache_read_input_image_token_cost", "output_image": "output_cost_per_image_token"}
     out = {}
     for ours, theirs in fields.items():
         value = _per_million(spec, theirs + suffix)

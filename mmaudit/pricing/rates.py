@@ -5,9 +5,9 @@ turned into the same row: one model, one validity window (dates, and a time of d
 with off-peak prices), one service tier, and per-token rates for
 
     component  input, cached_input (cache reads), cache_write (5-minute writes),
-               cache_write_1h (1-hour writes), output, reasoning (of output), and the audio
-               parts input_audio (of input), cached_audio (of cached_input), output_audio
-               (of output)
+               cache_write_1h (1-hour writes), output, reasoning (of output), and per
+               modality (audio, image) input_<m> (of input), cached_<m> (of cached_input),
+               output_<m> (of output)
     tier       base, lc_ (input_tokens > lc_threshold), lc2_ (input_tokens > lc2_threshold)
     processing standard, b_ (batch)
 
@@ -21,8 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-AUDIO_PARTS = ("input_audio", "cached_audio", "output_audio")
-COMPONENTS = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", *AUDIO_PARTS)
+# Token modalities billed apart from text where a model has their price (genai-prices
+# input_<m>_mtok, cache_<m>_read_mtok, output_<m>_mtok): each has an input, cached and output part.
+MODALITIES = ("audio", "image")
+MODALITY_PARTS = tuple(f"{side}_{m}" for m in MODALITIES for side in ("input", "cached", "output"))
+COMPONENTS = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", *MODALITY_PARTS)
 TIERS = ("", "lc_", "lc2_")
 PROCESSING = ("", "b_")
 # per-token rates, then the per-search fee of server-side web search (USD per search; NULL: none known)
@@ -103,8 +106,8 @@ def _filled(components: dict[str, Component]) -> dict[str, Component] | None:
 
     Cache reads/writes without their own price are charged as input, 1-hour writes without
     their own price as (5-minute) writes, reasoning without its own price as output, and audio
-    tokens without their own price as the text tokens they are part of (input, cache reads,
-    output): genai-prices' rule, under which a model whose audio costs what its text costs
+    or image tokens without their own price as the text tokens they are part of (input, cache
+    reads, output): genai-prices' rule, under which a model whose audio costs what its text costs
     (Gemini 2.5 Pro) lists no audio price.
     """
     if "input" not in components:
@@ -115,9 +118,10 @@ def _filled(components: dict[str, Component]) -> dict[str, Component] | None:
     filled.setdefault("cache_write", filled["input"])
     filled.setdefault("cache_write_1h", filled["cache_write"])
     filled.setdefault("reasoning", filled["output"])
-    filled.setdefault("input_audio", filled["input"])
-    filled.setdefault("cached_audio", filled["cached_input"])
-    filled.setdefault("output_audio", filled["output"])
+    for modality in MODALITIES:
+        filled.setdefault(f"input_{modality}", filled["input"])
+        filled.setdefault(f"cached_{modality}", filled["cached_input"])
+        filled.setdefault(f"output_{modality}", filled["output"])
     return filled
 
 

@@ -91,6 +91,9 @@ class Batch(_Strict):
     input_audio: Price | None = None
     cached_audio: Price | None = None
     output_audio: Price | None = None
+    input_image: Price | None = None
+    cached_image: Price | None = None
+    output_image: Price | None = None
 
 
 
@@ -151,6 +154,9 @@ class ModelPrice(_Strict):
     input_audio: Price | None = None  # audio input tokens (of input); omitted = input price
     cached_audio: Price | None = None  # audio cache reads (of cached input); omitted = cached_input price
     output_audio: Price | None = None  # audio output tokens (of output); omitted = output price
+    input_image: Price | None = None  # image input tokens (of input); omitted = input price
+    cached_image: Price | None = None  # image cache reads (of cached input); omitted = cached_input price
+    output_image: Price | None = None  # generated image tokens (of output); omitted = output price
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
     batch: Batch | None = None
     long_context: LongContext | None = None

@@ -13,6 +13,7 @@ import itertools
 import os
 import pickle
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -24,7 +25,7 @@ import pyarrow as pa
 from duckdb.sqltypes import VARCHAR
 
 from mmaudit.pricing.catalog import PriceCatalog
-from mmaudit.pricing.rates import COMPONENTS, RATE_NAMES, RateRow
+from mmaudit.pricing.rates import COMPONENTS, MODALITY_PARTS, RATE_NAMES, RateRow
 from mmaudit.store import fetch_dicts
 
 MONEY = "DECIMAL(38, 12)"
@@ -154,7 +155,7 @@ def _money_array(values: list[Decimal | None]) -> pa.Array:
         return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
-_ROWS_TABLE_FORMAT = 3  # bump when rows_table's columns or types change
+_ROWS_TABLE_FORMAT = 4  # bump when rows_table's columns or types change
 
 
 def _stored_rows_table(rows: list[RateRow]) -> pa.Table:
@@ -254,23 +255,28 @@ def register_prices(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> No
     _register_info(con, catalog)
 
 
+Modalities = Mapping[str, tuple[str, str, str]]  # modality -> SQL for its (input, cached, output) tokens
+
+
 def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str,
              cache_write_1h: str = "0", reasoning: str = "0", web_searches: str = "0",
-             audio: tuple[str, str, str] | None = None) -> str:
+             modalities: Modalities | None = None) -> str:
     """The ONE cost formula, as SQL over a `price_rates` row alias and token expressions.
 
-    cost = (input - cached - cache_write - uncached audio) * input + uncached audio * input_audio
-         + (cached - cached audio) * cached_input + cached audio * cached_audio
+    cost = (input - cached - cache_write - uncached audio/image) * input
+         + uncached audio * input_audio + uncached image * input_image
+         + (cached - cached audio/image) * cached_input + cached audio * cached_audio + ...
          + (cache_write - cache_write_1h) * cache_write + cache_write_1h * cache_write_1h
-         + (output - reasoning - output audio) * output + output audio * output_audio
+         + (output - reasoning - output audio/image) * output + output audio * output_audio + ...
          + reasoning * reasoning
          + web_searches * web_search (per search; only when the call ran any, so a model without a
            web-search rate leaves calls that searched unpriced, not the others),
     each rate at the long-context tier when input > lc_threshold (lc2 above lc2_threshold: the
     whole request, not the excess), and the batch (b_) rate for batch calls. A rate that does
-    not exist is NULL, so the cost is NULL (unpriced). NULL token counts count as 0. `audio` is
-    (input audio, cached audio, output audio): parts of input, cached and output, each clamped
-    to its whole; uncached audio = input audio - cached audio.
+    not exist is NULL, so the cost is NULL (unpriced). NULL token counts count as 0.
+    `modalities` maps "audio" / "image" to its (input, cached, output) token expressions: parts
+    of input, cached and output, each clamped to what is left of its whole; uncached = input -
+    cached.
     """
     r = check_ident(rate)
     inp, cr, cw, out, cw1h, reas = (f"coalesce({x}, 0)" for x in
@@ -279,15 +285,15 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     reas = f"least({reas}, {out})"
     uncached = f"greatest({inp} - {cr} - {cw}, 0)"
     parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, f"coalesce({web_searches}, 0)")
-    if audio is not None:
-        ai, ca, ao = (f"coalesce({x}, 0)" for x in audio)
-        parts = parts.with_audio(f"greatest({ai} - {ca}, 0)", ca, ao)
+    for modality, counts in (modalities or {}).items():
+        mi, mc, mo = (f"coalesce({x}, 0)" for x in counts)
+        parts = parts.with_modality(modality, f"greatest({mi} - {mc}, 0)", mc, mo)
     return _priced(r, parts, inp, is_batch)
 
 
 def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
                        cache_write_1h: str | None = None, reasoning: str | None = None,
-                       web_searches: str | None = None, audio: tuple[str, str, str] | None = None) -> str:
+                       web_searches: str | None = None, modalities: Modalities | None = None) -> str:
     """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
 
     The formula is linear in the token counts once the rate row, the batch flag and the
@@ -295,8 +301,9 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     Columns `{prefix}unc` (uncached input, floored at 0 per call), `{prefix}cr`, `{prefix}cw`
     and `{prefix}out` hold the sums; `long_input` is the group's input when every call of it is
     above the model's lowest long-context threshold (else NULL). `cache_write_1h`,
-    `reasoning`, `web_searches` and `audio` (uncached input audio, cached audio, output audio)
-    are optional expressions for those sums (of cw, out, -, unc, cr, out); omitted = 0.
+    `reasoning`, `web_searches` and `modalities` ("audio" / "image" -> the sums of its uncached
+    input, cached and output tokens) are optional expressions (of cw, out, -, unc, cr, out);
+    omitted = 0.
     """
     r = check_ident(rate)
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
@@ -304,14 +311,14 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     reas = f"least(coalesce({reasoning}, 0), {out})" if reasoning else "0"
     searches = f"coalesce({web_searches}, 0)" if web_searches else "0"
     parts = _Parts(unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches)
-    if audio is not None:
-        parts = parts.with_audio(*(f"coalesce({x}, 0)" for x in audio))
+    for modality, sums in (modalities or {}).items():
+        parts = parts.with_modality(modality, *(f"coalesce({x}, 0)" for x in sums))
     return _priced(r, parts, f"coalesce({long_input}, 0)", is_batch)
 
 
 @dataclass(frozen=True)
 class _Parts:
-    """SQL for the token counts each rate is charged on ("0": the call has none of that part)."""
+    """SQL for the token counts each rate is charged on (absent or "0": the call has none)."""
 
     input: str
     cached_input: str
@@ -320,18 +327,21 @@ class _Parts:
     output: str
     reasoning: str
     web_searches: str
-    input_audio: str = "0"
-    cached_audio: str = "0"
-    output_audio: str = "0"
+    modal: tuple[tuple[str, str], ...] = ()  # (component, SQL) of the audio and image parts
 
-    def with_audio(self, uncached_audio: str, cached_audio: str, output_audio: str) -> _Parts:
-        """Move the audio share of input, cache reads and output to their own parts; each audio
-        count is clamped to the text part it comes out of, so no token is charged twice."""
-        ua = f"least({uncached_audio}, {self.input})"
-        ca = f"least({cached_audio}, {self.cached_input})"
-        ao = f"least({output_audio}, {self.output})"
-        return replace(self, input=f"({self.input} - {ua})", cached_input=f"({self.cached_input} - {ca})",
-                       output=f"({self.output} - {ao})", input_audio=ua, cached_audio=ca, output_audio=ao)
+    def with_modality(self, modality: str, uncached: str, cached: str, output: str) -> _Parts:
+        """Move a modality's share of input, cache reads and output to its own parts; each count
+        is clamped to what is left of the text part it comes out of, so no token is charged twice."""
+        ui = f"least({uncached}, {self.input})"
+        ci = f"least({cached}, {self.cached_input})"
+        oi = f"least({output}, {self.output})"
+        return replace(self, input=f"({self.input} - {ui})", cached_input=f"({self.cached_input} - {ci})",
+                       output=f"({self.output} - {oi})",
+                       modal=(*self.modal, (f"input_{modality}", ui), (f"cached_{modality}", ci),
+                              (f"output_{modality}", oi)))
+
+    def count(self, component: str) -> str:
+        return dict(self.modal).get(component, "0") if component in MODALITY_PARTS else getattr(self, component)
 
 
 def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
@@ -344,7 +354,7 @@ def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
         return (f"(CASE WHEN {batch} THEN ({tiers.format(p=r + '.b_')})"
                 f" ELSE ({tiers.format(p=r + '.')}) END)")
 
-    terms = [f"{getattr(parts, name)} * {pick(name)}" for name in COMPONENTS if getattr(parts, name) != "0"]
+    terms = [f"{parts.count(name)} * {pick(name)}" for name in COMPONENTS if parts.count(name) != "0"]
     searches = parts.web_searches
     terms.append(f"CASE WHEN {searches} > 0 THEN {searches} * {r}.web_search_rate ELSE 0 END")
     return f"CAST({' + '.join(terms)} AS {MONEY})"

@@ -35,6 +35,8 @@ def rate_view(row: RateRow) -> dict[str, Any]:
         "output": per_million(r.get("output_rate")), "reasoning": per_million(r.get("reasoning_rate")),
         "input_audio": per_million(r.get("input_audio_rate")), "cached_audio": per_million(r.get("cached_audio_rate")),
         "output_audio": per_million(r.get("output_audio_rate")),
+        "input_image": per_million(r.get("input_image_rate")), "cached_image": per_million(r.get("cached_image_rate")),
+        "output_image": per_million(r.get("output_image_rate")),
         "batch_input": per_million(r.get("b_input_rate")), "batch_output": per_million(r.get("b_output_rate")),
         "batch_source": row.batch_source, "long_context": _tiers(row),
         "web_search_per_1k": None if r.get("web_search_rate") is None else r["web_search_rate"].scaleb(3).normalize(),

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from mmaudit.policy import Policy
-from mmaudit.schema import CALL_HASH_SQL
+from mmaudit.schema import CALL_HASH_SQL, MODALITY_COLUMNS
 from mmaudit.simulate.tables import MODEL_CHAIN, route_case
 
 DEFAULT_SEED = "mmaudit"
@@ -38,10 +38,11 @@ class SimulationOptions:
 # The token sums a class of calls carries (source_sql's columns), and the parts a replay prices
 # them as on each model (m_, e_, b_ prefixes): input, cached, cache write (of which 1-hour),
 # output, uncached input, reasoning (of output), server-side web searches (a count, not tokens),
-# and the audio parts: uncached input audio (of unc), cached audio (of cr), output audio (of out).
-SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws", "tai", "tca", "tao")
-TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws", "ai", "ca", "ao")
-AUDIO_TOKENS = ("tai", "tca", "tao")
+# and per modality (audio, image) its parts: uncached input (of unc), cached (of cr), output (of out).
+MODAL_TOKENS = {"audio": ("tai", "tca", "tao"), "image": ("tii", "tci", "tio")}
+MODAL_PARTS = {"audio": ("ai", "ca", "ao"), "image": ("ii", "ci", "io")}
+SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws", *(t for ts in MODAL_TOKENS.values() for t in ts))
+TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws", *(p for ps in MODAL_PARTS.values() for p in ps))
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Cuts:
     has_weight: bool = False  # some call of the period has a sample_weight other than 1 (migration 0003)
     has_cw1h: bool = True  # calls has cache_write_1h_tokens (migration 0003; a read-only older file may not)
     has_web_searches: bool = True  # calls has web_searches (migration 0007)
-    has_audio: bool = True  # calls has the audio token columns (migration 0008)
+    modalities: tuple[str, ...] = tuple(MODALITY_COLUMNS)  # those whose columns calls has (migrations 0008, 0009)
 
 
 def period_sql(options: SimulationOptions, alias: str = "c") -> str:
@@ -169,7 +170,8 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                coalesce(c.task, 'other') AS task, coalesce(c.category_confidence, 0.0) < ? AS unsure,
                c.tags['data_class'] AS data_class, c.status = 'ok' AS ok,
                coalesce(c.status = 'error' AND c.error_type IN ('rate_limit', 'server'), false) AS retry,
-               coalesce(c.operation = 'embedding', false) AS is_embedding, {_has_audio_sql(cuts)} AS has_audio,
+               coalesce(c.operation = 'embedding', false) AS is_embedding, {_carries_sql(cuts, "audio")} AS has_audio,
+               {_carries_sql(cuts, "image", output_only=True)} AS makes_image,
                {bucket} AS lat_bucket,
                coalesce(c.is_batch, false) AS is_batch, {hit} AS cache_hit,
                {case} AS route_idx, {ab} AS ab_cut, {esc} AS esc_cut, {_down_sql(cuts)} AS down,
@@ -181,7 +183,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                         - coalesce(c.cache_write_tokens, 0), 0) AS tunc,
                least(coalesce(c.reasoning_tokens, 0), coalesce(c.output_tokens, 0)) AS trs,
                {"coalesce(c.web_searches, 0)" if cuts.has_web_searches else "0"} AS tws,
-               {_audio_sql(cuts)},
+               {_modal_sql(cuts)},
                c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 AS empty,
                CASE WHEN coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 THEN coalesce(c.cost_usd, 0)
                     ELSE c.cost_usd END AS actual,
@@ -189,7 +191,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         FROM (SELECT c.*{", c.rowid AS call_rowid, " + hashed + " AS h" if table == "calls" else ""}
               FROM {table} c WHERE {period_sql(options)}) c
         {join} {_seg_join(cuts)}"""
-    dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, has_audio, lat_bucket, "
+    dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, has_audio, makes_image, lat_bucket, "
             "is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
         weighted = cuts.has_weight or options.sample_rate is not None
@@ -205,25 +207,31 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
     return body, [threshold, *params]
 
 
-def _has_audio_sql(cuts: Cuts) -> str:
-    """Whether a call carries audio tokens (input, cached or output)."""
-    if not cuts.has_audio:
+def _carries_sql(cuts: Cuts, modality: str, output_only: bool = False) -> str:
+    """Whether a call carries tokens of `modality` (its input, cached or output part; or only its
+    output: an image generated, not one read)."""
+    if modality not in cuts.modalities:
         return "false"
-    return ("(coalesce(c.input_audio_tokens, 0) > 0 OR coalesce(c.cached_audio_tokens, 0) > 0 "
-            "OR coalesce(c.output_audio_tokens, 0) > 0)")
+    columns = MODALITY_COLUMNS[modality][2:] if output_only else MODALITY_COLUMNS[modality]
+    return "(" + " OR ".join(f"coalesce(c.{col}, 0) > 0" for col in columns) + ")"
 
 
-def _audio_sql(cuts: Cuts) -> str:
-    """tai, tca, tao: a call's uncached input audio, cached audio and output audio, each clamped
-    to the text count it is part of (uncached input, cache reads, visible output)."""
-    if not cuts.has_audio:
-        return ", ".join(f"0 AS {t}" for t in AUDIO_TOKENS)
+def _modal_sql(cuts: Cuts) -> str:
+    """Per modality, a call's uncached input, cached and output tokens of it, each clamped to the
+    text count it is part of (uncached input, cache reads, visible output)."""
     unc = ("greatest(coalesce(c.input_tokens, 0) - coalesce(c.cached_input_tokens, 0) "
            "- coalesce(c.cache_write_tokens, 0), 0)")
     visible = "greatest(coalesce(c.output_tokens, 0) - coalesce(c.reasoning_tokens, 0), 0)"
-    return (f"least(greatest(coalesce(c.input_audio_tokens, 0) - coalesce(c.cached_audio_tokens, 0), 0), {unc}) AS tai, "
-            "least(coalesce(c.cached_audio_tokens, 0), coalesce(c.cached_input_tokens, 0)) AS tca, "
-            f"least(coalesce(c.output_audio_tokens, 0), {visible}) AS tao")
+    out = []
+    for modality, (ti, tc, to) in MODAL_TOKENS.items():
+        if modality not in cuts.modalities:
+            out.append(f"0 AS {ti}, 0 AS {tc}, 0 AS {to}")
+            continue
+        inp, cached, output = MODALITY_COLUMNS[modality]
+        out.append(f"least(greatest(coalesce(c.{inp}, 0) - coalesce(c.{cached}, 0), 0), {unc}) AS {ti}, "
+                   f"least(coalesce(c.{cached}, 0), coalesce(c.cached_input_tokens, 0)) AS {tc}, "
+                   f"least(coalesce(c.{output}, 0), {visible}) AS {to}")
+    return ", ".join(out)
 
 
 def _seg_join(cuts: Cuts) -> str:
@@ -251,7 +259,7 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
     # columns of later migrations, when this (possibly older, read-only) file has them
     extra = ((", c.sample_weight" if cuts.has_weight else "") + (", c.cache_write_1h_tokens" if cuts.has_cw1h else "")
              + (", c.web_searches" if cuts.has_web_searches else "")
-             + (", c.input_audio_tokens, c.cached_audio_tokens, c.output_audio_tokens" if cuts.has_audio else ""))
+             + "".join(f", c.{col}" for m in cuts.modalities for col in MODALITY_COLUMNS[m]))
     return (f"SELECT {cols}{extra}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 
@@ -275,8 +283,9 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
 
     A call only goes to a model of its operation: an embedding call routed to a chat model (or
     a chat call to an embedding model) keeps its logged model and is counted `incompatible`; so
-    does a call carrying audio routed to a model with no audio price on record (priced at text
-    rates, a text model would show savings no voice call can have).
+    does a call carrying audio routed to a model with no audio price on record, and one that
+    generated an image routed to a model with no image-output price (priced at text rates, a
+    text model would show savings no voice call or image can have).
     A call that failed in the logs fails again where it failed: on its logged provider for a 429
     or 5xx, on its logged model for any other error; answered elsewhere, it is priced there.
     When the chain runs out, `failover.degrade_to` answers it (that model if available, or a
@@ -303,7 +312,8 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
         FROM b LEFT JOIN _sim_ab a ON a.tier_idx = b.tier_idx AND b.ab_cut >= a.lo AND b.ab_cut < a.hi),
     k AS (
         SELECT r.*, NOT r.keep AND (ch.embedding IS DISTINCT FROM r.is_embedding
-                                    OR (r.has_audio AND NOT coalesce(ch.audio, false))) AS incompatible,
+                                    OR (r.has_audio AND NOT coalesce(ch.audio, false))
+                                    OR (r.makes_image AND NOT coalesce(ch.images, false))) AS incompatible,
                coalesce(ll.keys, ch.keys) AS ch_keys, coalesce(ll.providers, ch.providers) AS ch_providers
         FROM r LEFT JOIN _sim_chains ch ON ch.chain = r.chain
         LEFT JOIN _sim_llat ll ON ll.tier_idx = r.chain AND ll.bucket = r.lat_bucket),

@@ -25,10 +25,12 @@ import duckdb
 from mmaudit.errors import ConfigError
 from mmaudit.policy import Policy
 from mmaudit.pricing.sql import MONEY, cost_from_sums_sql, rate_window_sql
+from mmaudit.schema import MODALITY_COLUMNS
 from mmaudit.modelref import resolve_models
 from mmaudit.policy_check import replay_warnings
 from mmaudit.simulate.decide import (
-    AUDIO_TOKENS,
+    MODAL_PARTS,
+    MODAL_TOKENS,
     SOURCE_TOKENS,
     TOKEN_PARTS,
     Cuts,
@@ -48,6 +50,12 @@ from mmaudit.simulate.tables import load_chains, load_tables, when_model_keys
 
 LATENCY_SAMPLE = 100_000
 _TOKENS, _PARTS = SOURCE_TOKENS, TOKEN_PARTS
+_MODAL = tuple(t for ts in MODAL_TOKENS.values() for t in ts)
+
+
+def _modal_sums(prefix: str) -> dict[str, tuple[str, str, str]]:
+    """Per modality, the group's columns of its uncached input, cached and output sums."""
+    return {m: tuple(f"{prefix}{p}" for p in parts) for m, parts in MODAL_PARTS.items()}
 
 
 def _models_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -81,7 +89,7 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
                 latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options),
                 has_cw1h=_has_column(con, "cache_write_1h_tokens"), has_web_searches=_has_column(con, "web_searches"),
-                has_audio=_has_column(con, "input_audio_tokens"))
+                modalities=tuple(m for m, cols in MODALITY_COLUMNS.items() if _has_column(con, cols[0])))
 
 
 def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool) -> str:
@@ -97,8 +105,8 @@ def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: boo
             value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('tout')} ELSE {moved} END"
         elif t == "trs":  # billed at the reasoning rate on the logged model; moved, it is priced as output
             value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('trs')} ELSE 0 END"
-        elif t in ("tws", *AUDIO_TOKENS):  # searches and audio are the same on any model: never
-            value = col(t)                   # scaled by the text tokenizers' ratio
+        elif t == "tws" or t in _MODAL:  # searches, audio and images are the same on any model:
+            value = col(t)                 # never scaled by the text tokenizers' ratio
         else:
             value = f"{col(t)} * {ratio}"
         parts.append(f"CASE WHEN {when} THEN CAST(round({value}) AS BIGINT) ELSE 0 END AS {prefix}{p}")
@@ -120,7 +128,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
     m_ratio, e_ratio, b_ratio = (f"coalesce({m}.token_ratio / coalesce(ms.token_ratio, 1.0), 1.0)" for m in ("mt", "me", "mb"))
     imputed = ", ".join(f"s0.{t} + s0.nz * coalesce(a.{t}, 0) AS i{t}" for t in ("tin", "tcr", "tcw", "tout", "trs"))
     # an imputed answer: 5-minute writes, no searches, no audio beyond what the failed call logged
-    imputed += ", s0.tcw1h AS itcw1h, s0.tws AS itws, " + ", ".join(f"s0.{t} AS i{t}" for t in AUDIO_TOKENS)
+    imputed += ", s0.tcw1h AS itcw1h, s0.tws AS itws, " + ", ".join(f"s0.{t} AS i{t}" for t in _MODAL)
     m_out = f"CASE WHEN s.final_key IS NOT DISTINCT FROM s.logged_key THEN s.itout ELSE {moved_output_sql('mt', m_ratio, 's.itout', 's.itrs')} END"
     e_out = moved_output_sql("me", e_ratio, "s.itout", "s.itrs")
     return f"""
@@ -226,12 +234,12 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None) -> None:
     """_sim_final: each group with its model cost, baseline cost and projected cost."""
     day = "to_timestamp(g.day * 86400)"  # the day's midnight UTC
     main = cost_from_sums_sql("pm", "g.m_", "g.m_lc", "g.is_batch", "g.m_cw1h", "g.m_rs", "g.m_ws",
-                              ("g.m_ai", "g.m_ca", "g.m_ao"))
+                              _modal_sums("g.m_"))
     esc = cost_from_sums_sql("pe", "g.e_", "g.e_lc", "g.is_batch", "g.e_cw1h", "g.e_rs", "g.e_ws",
-                              ("g.e_ai", "g.e_ca", "g.e_ao"))
+                              _modal_sums("g.e_"))
     if base_key:
         baseline = cost_from_sums_sql("pb", "g.b_", "g.b_lc", "g.is_batch", "g.b_cw1h", "g.b_rs", "g.b_ws",
-                              ("g.b_ai", "g.b_ca", "g.b_ao"))
+                              _modal_sums("g.b_"))
         base_join = f"LEFT JOIN price_rates pb ON pb.model_key = ? AND {rate_window_sql('pb', day)}"
         params = [base_key]
     else:

@@ -134,13 +134,15 @@ def when_model_keys(con: duckdb.DuckDBPyConnection, policy: Policy) -> dict[str,
     return lookup(con, {v for r in policy.routes for v in (r.when or {}).get("model", [])})
 
 
-# Models that bill audio apart from text (an audio price on record, from genai-prices or a table):
-# the ones a replay may send a call carrying audio to. A model whose audio costs what its text
-# costs lists no audio price (Gemini 2.5 Pro), so it is not one of them: a miss that keeps such a
-# call where it was, never a saving priced at text rates.
-AUDIO_MODELS = """SELECT model_key, bool_or(input_audio_rate IS DISTINCT FROM input_rate
+# Models that bill audio apart from text (an audio price on record, from genai-prices or a table)
+# and models that bill generated images apart from text: the ones a replay may send a call that
+# carries audio, or generated an image, to. A model whose audio costs what its text costs lists no
+# audio price (Gemini 2.5 Pro), so it is not one of them: a miss that keeps such a call where it
+# was, never a saving priced at text rates.
+MEDIA_MODELS = """SELECT model_key, bool_or(input_audio_rate IS DISTINCT FROM input_rate
                                  OR cached_audio_rate IS DISTINCT FROM cached_input_rate
-                                 OR output_audio_rate IS DISTINCT FROM output_rate) AS audio
+                                 OR output_audio_rate IS DISTINCT FROM output_rate) AS audio,
+                         bool_or(output_image_rate IS DISTINCT FROM output_rate) AS images
                   FROM price_rates GROUP BY model_key"""
 
 
@@ -152,9 +154,10 @@ def load_chains(con: duckdb.DuckDBPyConnection) -> None:
                list(lower(coalesce(mi.provider, '')) ORDER BY c.pos) AS providers,
                arg_min(c.model_key, c.pos) AS first_key,
                coalesce(arg_min(mi.mode, c.pos) = 'embedding', false) AS embedding,
-               coalesce(arg_min(au.audio, c.pos), false) AS audio
+               coalesce(arg_min(md.audio, c.pos), false) AS audio,
+               coalesce(arg_min(md.images, c.pos), false) AS images
         FROM _sim_chain c LEFT JOIN model_info mi USING (model_key)
-        LEFT JOIN ({AUDIO_MODELS}) au USING (model_key) GROUP BY c.chain"""
+        LEFT JOIN ({MEDIA_MODELS}) md USING (model_key) GROUP BY c.chain"""
     )
     quality_table(con)
 
