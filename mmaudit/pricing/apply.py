@@ -82,7 +82,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
     batch = f"(coalesce({col['is_batch']}, false) OR lower(coalesce({col['service_tier']}, '')) = 'batch')"
     cost = cost_sql("r", "c.input_tokens", "c.cached_input_tokens", "c.cache_write_tokens",
                     "c.output_tokens", batch, col["cache_write_1h_tokens"], col["reasoning_tokens"],
-                    col["web_searches"], {m: tuple(col[c] for c in cs) for m, cs in MODALITY_COLUMNS.items()})
+                    col["web_searches"], {m: tuple(col[c] for c in cs) for m, cs in MODALITY_COLUMNS.items() if cs[0] in cols})
     join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
     return f"""
         SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
@@ -145,7 +145,18 @@ def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
     resolve_models(con, t)
     con.execute(f"""
         UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost
-        FROM ({priced_calls_sql(t, _columns(con, t))}) p WHERE {t}.rowid = p.rid""")
+        FROM ({priced_calls_sql(t, _columns(con, t) - _modality_free(con, t))}) p WHERE {t}.rowid = p.rid""")
+
+
+def _modality_free(con: duckdb.DuckDBPyConnection, t: str) -> set[str]:
+    """The audio and image columns of `t` when no row carries such tokens: most logs are text
+    only, and the cost formula then leaves those parts out instead of pricing zeros."""
+    present = {m: cs for m, cs in MODALITY_COLUMNS.items() if cs[0] in _columns(con, t)}
+    if not present:
+        return set()
+    checks = ", ".join(f"bool_or({' OR '.join(f'coalesce({c}, 0) > 0' for c in cs)})" for cs in present.values())
+    found = con.execute(f"SELECT {checks} FROM {t}").fetchall()[0]
+    return {c for cs, has in zip(present.values(), found, strict=True) if not has for c in cs}
 
 
 def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]

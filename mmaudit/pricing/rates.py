@@ -5,11 +5,14 @@ turned into the same row: one model, one validity window (dates, and a time of d
 with off-peak prices), one service tier, and per-token rates for
 
     component  input, cached_input (cache reads), cache_write (5-minute writes),
-               cache_write_1h (1-hour writes), output, reasoning (of output), and per
-               modality (audio, image) input_<m> (of input), cached_<m> (of cached_input),
-               output_<m> (of output)
+               cache_write_1h (1-hour writes), output, reasoning (of output)
     tier       base, lc_ (input_tokens > lc_threshold), lc2_ (input_tokens > lc2_threshold)
     processing standard, b_ (batch)
+
+and per modality (audio, image) input_<m> (of input), cached_<m> (of cached_input) and
+output_<m> (of output), standard and batch, with no long-context tier: NULL unless the model has
+that price, and a NULL one is charged as the text part it belongs to (genai-prices' rule), at that
+part's tier.
 
 A rate that does not exist is NULL, and a NULL rate makes the cost NULL (unpriced), so a batch
 call on a model whose provider has no batch price is never charged the full price silently.
@@ -25,11 +28,12 @@ from decimal import Decimal
 # input_<m>_mtok, cache_<m>_read_mtok, output_<m>_mtok): each has an input, cached and output part.
 MODALITIES = ("audio", "image")
 MODALITY_PARTS = tuple(f"{side}_{m}" for m in MODALITIES for side in ("input", "cached", "output"))
-COMPONENTS = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning", *MODALITY_PARTS)
+COMPONENTS = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning")
 TIERS = ("", "lc_", "lc2_")
 PROCESSING = ("", "b_")
 # per-token rates, then the per-search fee of server-side web search (USD per search; NULL: none known)
-RATE_NAMES = tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS) + ("web_search_rate",)
+RATE_NAMES = (tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
+              + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS) + ("web_search_rate",))
 MAX_TIERS = 2
 
 
@@ -105,10 +109,9 @@ def _filled(components: dict[str, Component]) -> dict[str, Component] | None:
     """Fill unpriced components the way genai-prices decomposes usage.
 
     Cache reads/writes without their own price are charged as input, 1-hour writes without
-    their own price as (5-minute) writes, reasoning without its own price as output, and audio
-    or image tokens without their own price as the text tokens they are part of (input, cache
-    reads, output): genai-prices' rule, under which a model whose audio costs what its text costs
-    (Gemini 2.5 Pro) lists no audio price.
+    their own price as (5-minute) writes, reasoning without its own price as output. (Audio and
+    image parts without their own price stay unfilled: the cost formula charges them as their text
+    part, at its long-context tier.)
     """
     if "input" not in components:
         return None
@@ -118,10 +121,6 @@ def _filled(components: dict[str, Component]) -> dict[str, Component] | None:
     filled.setdefault("cache_write", filled["input"])
     filled.setdefault("cache_write_1h", filled["cache_write"])
     filled.setdefault("reasoning", filled["output"])
-    for modality in MODALITIES:
-        filled.setdefault(f"input_{modality}", filled["input"])
-        filled.setdefault(f"cached_{modality}", filled["cached_input"])
-        filled.setdefault(f"output_{modality}", filled["output"])
     return filled
 
 
@@ -143,6 +142,8 @@ def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, 
                     rates[f"{prefix}{tier}{name}_rate"] = None
                 else:
                     rates[f"{prefix}{tier}{name}_rate"] = per_token(comps[name].at(regions[i]))
+        for name in MODALITY_PARTS:  # one price in every tier (genai-prices has no tiered audio or image price)
+            rates[f"{prefix}{name}_rate"] = per_token(comps[name].base) if comps and name in comps else None
     rates["web_search_rate"] = None if spec.web_search_per_1k is None else Decimal(spec.web_search_per_1k).scaleb(-3)
     lc = thresholds[0] if thresholds else None
     lc2 = thresholds[1] if len(thresholds) > 1 else None

@@ -354,7 +354,12 @@ def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
         return (f"(CASE WHEN {batch} THEN ({tiers.format(p=r + '.b_')})"
                 f" ELSE ({tiers.format(p=r + '.')}) END)")
 
-    terms = [f"{parts.count(name)} * {pick(name)}" for name in COMPONENTS if parts.count(name) != "0"]
+    def pick_modal(part: str) -> str:  # its own price, else the text part's (at its tier)
+        text = "output" if part.startswith("output_") else "cached_input" if part.startswith("cached_") else "input"
+        return f"coalesce(CASE WHEN {batch} THEN {r}.b_{part}_rate ELSE {r}.{part}_rate END, {pick(text)})"
+
+    terms = [f"{parts.count(name)} * {pick(name)}" for name in COMPONENTS]
+    terms += [f"{parts.count(name)} * {pick_modal(name)}" for name in MODALITY_PARTS if parts.count(name) != "0"]
     searches = parts.web_searches
     terms.append(f"CASE WHEN {searches} > 0 THEN {searches} * {r}.web_search_rate ELSE 0 END")
     return f"CAST({' + '.join(terms)} AS {MONEY})"

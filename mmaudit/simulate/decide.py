@@ -41,8 +41,15 @@ class SimulationOptions:
 # and per modality (audio, image) its parts: uncached input (of unc), cached (of cr), output (of out).
 MODAL_TOKENS = {"audio": ("tai", "tca", "tao"), "image": ("tii", "tci", "tio")}
 MODAL_PARTS = {"audio": ("ai", "ca", "ao"), "image": ("ii", "ci", "io")}
-SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws", *(t for ts in MODAL_TOKENS.values() for t in ts))
-TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws", *(p for ps in MODAL_PARTS.values() for p in ps))
+SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws")
+TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws")
+
+
+def token_lists(modalities: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(source tokens, parts) a replay carries: the text ones and those of the modalities the
+    period's calls carry (a log without audio or images pays nothing for them)."""
+    return ((*SOURCE_TOKENS, *(t for m in modalities for t in MODAL_TOKENS[m])),
+            (*TOKEN_PARTS, *(p for m in modalities for p in MODAL_PARTS[m])))
 
 
 @dataclass(frozen=True)
@@ -183,7 +190,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                         - coalesce(c.cache_write_tokens, 0), 0) AS tunc,
                least(coalesce(c.reasoning_tokens, 0), coalesce(c.output_tokens, 0)) AS trs,
                {"coalesce(c.web_searches, 0)" if cuts.has_web_searches else "0"} AS tws,
-               {_modal_sql(cuts)},
+               {_modal_sql(cuts)}
                c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 AS empty,
                CASE WHEN coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 THEN coalesce(c.cost_usd, 0)
                     ELSE c.cost_usd END AS actual,
@@ -191,18 +198,19 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         FROM (SELECT c.*{", c.rowid AS call_rowid, " + hashed + " AS h" if table == "calls" else ""}
               FROM {table} c WHERE {period_sql(options)}) c
         {join} {_seg_join(cuts)}"""
+    tokens, _ = token_lists(cuts.modalities)
     dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, has_audio, makes_image, lat_bucket, "
             "is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
         weighted = cuts.has_weight or options.sample_rate is not None
         times = " * w" if weighted else ""  # unweighted logs (the usual case) sum plain integers
-        sums = ", ".join(f"sum({t}{times}) AS {t}" for t in SOURCE_TOKENS)
+        sums = ", ".join(f"sum({t}{times}) AS {t}" for t in tokens)
         body = (f"SELECT {dims}, {'sum(w)' if weighted else 'count(*)'} AS n, {sums}, "
                 f"coalesce({'sum(w)' if weighted else 'count(*)'} FILTER (WHERE empty), 0) AS nz, "
                 f"sum(actual{' * CAST(w AS DECIMAL(18, 6))' if weighted else ''}) AS actual, NULL::DOUBLE AS latency_ms, NULL::BIGINT AS ref "
                 f"FROM ({calls}) GROUP BY {dims}")
     else:
-        body = (f"SELECT {dims}, 1.0 AS n, {', '.join(SOURCE_TOKENS)}, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
+        body = (f"SELECT {dims}, 1.0 AS n, {', '.join(tokens)}, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
                 f"actual, latency_ms, ref FROM ({calls})")
     return body, [threshold, *params]
 
@@ -217,21 +225,20 @@ def _carries_sql(cuts: Cuts, modality: str, output_only: bool = False) -> str:
 
 
 def _modal_sql(cuts: Cuts) -> str:
-    """Per modality, a call's uncached input, cached and output tokens of it, each clamped to the
-    text count it is part of (uncached input, cache reads, visible output)."""
+    """Per modality the calls carry, a call's uncached input, cached and output tokens of it, each
+    clamped to the text count it is part of (uncached input, cache reads, visible output); every
+    column ends with a comma."""
     unc = ("greatest(coalesce(c.input_tokens, 0) - coalesce(c.cached_input_tokens, 0) "
            "- coalesce(c.cache_write_tokens, 0), 0)")
     visible = "greatest(coalesce(c.output_tokens, 0) - coalesce(c.reasoning_tokens, 0), 0)"
     out = []
-    for modality, (ti, tc, to) in MODAL_TOKENS.items():
-        if modality not in cuts.modalities:
-            out.append(f"0 AS {ti}, 0 AS {tc}, 0 AS {to}")
-            continue
+    for modality in cuts.modalities:
+        ti, tc, to = MODAL_TOKENS[modality]
         inp, cached, output = MODALITY_COLUMNS[modality]
         out.append(f"least(greatest(coalesce(c.{inp}, 0) - coalesce(c.{cached}, 0), 0), {unc}) AS {ti}, "
                    f"least(coalesce(c.{cached}, 0), coalesce(c.cached_input_tokens, 0)) AS {tc}, "
-                   f"least(coalesce(c.{output}, 0), {visible}) AS {to}")
-    return ", ".join(out)
+                   f"least(coalesce(c.{output}, 0), {visible}) AS {to}, ")
+    return "".join(out)
 
 
 def _seg_join(cuts: Cuts) -> str:

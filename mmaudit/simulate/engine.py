@@ -31,8 +31,6 @@ from mmaudit.policy_check import replay_warnings
 from mmaudit.simulate.decide import (
     MODAL_PARTS,
     MODAL_TOKENS,
-    SOURCE_TOKENS,
-    TOKEN_PARTS,
     Cuts,
     SimulationOptions,
     decisions_sql,
@@ -41,6 +39,7 @@ from mmaudit.simulate.decide import (
     period_sql,
     sample_table_sql,
     source_sql,
+    token_lists,
 )
 from mmaudit.simulate.profiles import load_profiles, moved_output_sql, profile_joins
 from mmaudit.simulate.timeline import breaker_windows, latency_bucket_us, latency_ranks
@@ -49,13 +48,12 @@ from mmaudit.simulate.summary import summarise
 from mmaudit.simulate.tables import load_chains, load_tables, when_model_keys
 
 LATENCY_SAMPLE = 100_000
-_TOKENS, _PARTS = SOURCE_TOKENS, TOKEN_PARTS
 _MODAL = tuple(t for ts in MODAL_TOKENS.values() for t in ts)
 
 
-def _modal_sums(prefix: str) -> dict[str, tuple[str, str, str]]:
-    """Per modality, the group's columns of its uncached input, cached and output sums."""
-    return {m: tuple(f"{prefix}{p}" for p in parts) for m, parts in MODAL_PARTS.items()}
+def _modal_sums(prefix: str, modalities: tuple[str, ...]) -> dict[str, tuple[str, str, str]]:
+    """Per modality the calls carry, the group's columns of its uncached input, cached and output sums."""
+    return {m: tuple(f"{prefix}{p}" for p in MODAL_PARTS[m]) for m in modalities}
 
 
 def _models_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -89,17 +87,17 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
                 latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options),
                 has_cw1h=_has_column(con, "cache_write_1h_tokens"), has_web_searches=_has_column(con, "web_searches"),
-                modalities=tuple(m for m, cols in MODALITY_COLUMNS.items() if _has_column(con, cols[0])))
+                modalities=_modalities(con, options))
 
 
-def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool) -> str:
+def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool, modalities: tuple[str, ...]) -> str:
     """A class's summed tokens moved to the model `key` (joined as `role`): input parts scaled
     by the tokenizers' ratio, output as profiles.moved_output_sql says (unchanged on the
     logged model); zeros where `when` is false. `imputed`: failed logged calls count as answered
     calls of their task (columns i*), else the logged tokens."""
     col = (lambda t: f"s.i{t}") if imputed else (lambda t: f"s.{t}")
     parts = []
-    for t, p in zip(_TOKENS, _PARTS):
+    for t, p in zip(*token_lists(modalities), strict=True):
         if t == "tout":
             moved = moved_output_sql(role, ratio, col("tout"), col("trs"))
             value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('tout')} ELSE {moved} END"
@@ -120,7 +118,7 @@ def _long(prefix: str, ratio: str, model: str) -> str:
     return f"CASE WHEN {scaled} > {model}.lc_min THEN {scaled} END AS {prefix}lc"
 
 
-def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
+def _measures_sql(policy: Policy, decisions: str, base_key: str | None, modalities: tuple[str, ...]) -> str:
     """Per decided class: escalation, tokens on the new models, and (for single calls) latency."""
     cascade = policy.cascade
     to_idx = policy.tier_order().index(cascade.to) if cascade else -1
@@ -128,7 +126,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
     m_ratio, e_ratio, b_ratio = (f"coalesce({m}.token_ratio / coalesce(ms.token_ratio, 1.0), 1.0)" for m in ("mt", "me", "mb"))
     imputed = ", ".join(f"s0.{t} + s0.nz * coalesce(a.{t}, 0) AS i{t}" for t in ("tin", "tcr", "tcw", "tout", "trs"))
     # an imputed answer: 5-minute writes, no searches, no audio beyond what the failed call logged
-    imputed += ", s0.tcw1h AS itcw1h, s0.tws AS itws, " + ", ".join(f"s0.{t} AS i{t}" for t in _MODAL)
+    imputed += ", s0.tcw1h AS itcw1h, s0.tws AS itws" + "".join(f", s0.{t} AS i{t}" for m in modalities for t in MODAL_TOKENS[m])
     m_out = f"CASE WHEN s.final_key IS NOT DISTINCT FROM s.logged_key THEN s.itout ELSE {moved_output_sql('mt', m_ratio, 's.itout', 's.itrs')} END"
     e_out = moved_output_sql("me", e_ratio, "s.itout", "s.itrs")
     return f"""
@@ -148,9 +146,9 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None) -> str:
            s.cache_hit, s.moved_up, s.degraded, s.incompatible, s.final_key,
            CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
            s.ok, s.data_class, s.is_batch, s.baseline_known, s.n, s.actual, s.ref,
-           {_moved("m_", "mt", "s.final_key", m_ratio, "true", True)},
-           {_moved("e_", "me", "s.esc_key", e_ratio, "s.escalated", True)},
-           {_moved("b_", "mb", "mb.model_key", b_ratio, "true" if base_key else "false", False)},
+           {_moved("m_", "mt", "s.final_key", m_ratio, "true", True, modalities)},
+           {_moved("e_", "me", "s.esc_key", e_ratio, "s.escalated", True, modalities)},
+           {_moved("b_", "mb", "mb.model_key", b_ratio, "true" if base_key else "false", False, modalities)},
            {_long("m_", m_ratio, "mt")},
            CASE WHEN s.escalated THEN {_long("e_", e_ratio, "me").removesuffix(" AS e_lc")} END AS e_lc,
            {_long("b_", b_ratio, "mb")},
@@ -196,14 +194,14 @@ def _replay_sql(policy: Policy, options: SimulationOptions, plan: _Plan, per_cal
     source, source_params = source_sql(policy, options, plan.cuts, plan.has_call_hash, per_call, table, plan.when_keys)
     decisions, params = decisions_sql(policy, plan.cuts, source, source_params, plan.degrade_key)
     base_key = None if per_call else plan.base_key
-    return _measures_sql(policy, decisions, base_key), [*params, base_key]
+    return _measures_sql(policy, decisions, base_key, plan.cuts.modalities), [*params, base_key]
 
 
 def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, plan: _Plan) -> None:
     """_sim_groups: the replayed classes summed by everything the figures break down by."""
     replay, params = _replay_sql(policy, options, plan)
     dims = ", ".join(_DIMENSIONS)
-    sums = ", ".join(f"sum({x}{p}) AS {x}{p}" for x in ("m_", "e_", "b_") for p in _PARTS)
+    sums = ", ".join(f"sum({x}{p}) AS {x}{p}" for x in ("m_", "e_", "b_") for p in token_lists(plan.cuts.modalities)[1])
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _sim_groups AS
         SELECT {dims}, sum(n) AS n, sum(actual) AS actual, {sums} FROM ({replay}) GROUP BY {dims}""",
@@ -230,16 +228,16 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
     con.execute("DROP VIEW _sim_sample")
 
 
-def _price(con: duckdb.DuckDBPyConnection, base_key: str | None) -> None:
+def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, modalities: tuple[str, ...]) -> None:
     """_sim_final: each group with its model cost, baseline cost and projected cost."""
     day = "to_timestamp(g.day * 86400)"  # the day's midnight UTC
     main = cost_from_sums_sql("pm", "g.m_", "g.m_lc", "g.is_batch", "g.m_cw1h", "g.m_rs", "g.m_ws",
-                              _modal_sums("g.m_"))
+                              _modal_sums("g.m_", modalities))
     esc = cost_from_sums_sql("pe", "g.e_", "g.e_lc", "g.is_batch", "g.e_cw1h", "g.e_rs", "g.e_ws",
-                              _modal_sums("g.e_"))
+                              _modal_sums("g.e_", modalities))
     if base_key:
         baseline = cost_from_sums_sql("pb", "g.b_", "g.b_lc", "g.is_batch", "g.b_cw1h", "g.b_rs", "g.b_ws",
-                              _modal_sums("g.b_"))
+                              _modal_sums("g.b_", modalities))
         base_join = f"LEFT JOIN price_rates pb ON pb.model_key = ? AND {rate_window_sql('pb', day)}"
         params = [base_key]
     else:
@@ -268,6 +266,18 @@ def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
     call_hash (0002), sample_weight (0003)."""
     return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'calls' "
                             "AND column_name = ? AND NOT internal", [column]).fetchall()[0][0])
+
+
+def _modalities(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> tuple[str, ...]:
+    """The modalities (audio, image) some call of the period carries tokens of: the others cost
+    a replay nothing (no columns read, no parts priced)."""
+    present = [m for m, cols in MODALITY_COLUMNS.items() if _has_column(con, cols[0])]
+    if not present:
+        return ()
+    checks = ", ".join(f"bool_or({' OR '.join(f'coalesce(c.{col}, 0) > 0' for col in MODALITY_COLUMNS[m])})"
+                       for m in present)
+    found = con.execute(f"SELECT {checks} FROM calls c WHERE {period_sql(options)}").fetchall()[0]
+    return tuple(m for m, has in zip(present, found, strict=True) if has)
 
 
 def _weighted(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
@@ -319,7 +329,7 @@ def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     period = period_sql(options)
     records = int(con.execute("SELECT count(*) FROM calls c WHERE " + period).fetchall()[0][0])
     _latency(con, policy, options, plan, records)
-    _price(con, plan.base_key)
+    _price(con, plan.base_key, plan.cuts.modalities)
     result = summarise(con, policy, options, records, breaker_openings=openings, weighted=plan.cuts.has_weight)
     result.warnings = replay_warnings(con, policy, source)
     from mmaudit.evals.baselines import attach  # measured quality, when evals has outcomes (docs/evals.md)

@@ -139,10 +139,9 @@ def when_model_keys(con: duckdb.DuckDBPyConnection, policy: Policy) -> dict[str,
 # carries audio, or generated an image, to. A model whose audio costs what its text costs lists no
 # audio price (Gemini 2.5 Pro), so it is not one of them: a miss that keeps such a call where it
 # was, never a saving priced at text rates.
-MEDIA_MODELS = """SELECT model_key, bool_or(input_audio_rate IS DISTINCT FROM input_rate
-                                 OR cached_audio_rate IS DISTINCT FROM cached_input_rate
-                                 OR output_audio_rate IS DISTINCT FROM output_rate) AS audio,
-                         bool_or(output_image_rate IS DISTINCT FROM output_rate) AS images
+MEDIA_MODELS = """SELECT model_key, bool_or(input_audio_rate IS NOT NULL OR cached_audio_rate IS NOT NULL
+                                         OR output_audio_rate IS NOT NULL) AS audio,
+                         bool_or(output_image_rate IS NOT NULL) AS images
                   FROM price_rates GROUP BY model_key"""
 
 
