@@ -80,6 +80,13 @@ MODALITY_COLUMNS: dict[str, tuple[str, str, str]] = {
 }
 
 
+def carried_sql(modalities: list[str], alias: str = "c") -> str:
+    """Aggregates, one per modality: whether some row carries tokens of it (most logs carry none,
+    and then pricing and replays leave its parts out)."""
+    return ", ".join("bool_or(" + " OR ".join(f"coalesce({alias}.{col}, 0) > 0" for col in MODALITY_COLUMNS[m]) + ")"
+                     for m in modalities)
+
+
 # The stored 64-bit hash of a call id (column `call_hash`, migration 0002): bytes 0-7 of
 # md5(call_id), little-endian. Replays slice it into A/B and cascade fractions.
 CALL_HASH_SQL = "CAST(md5_number({id}) & 18446744073709551615 AS UBIGINT)"

@@ -20,7 +20,7 @@ from mmaudit.pricing.sql import (
     rate_window_sql,
     register_prices,
 )
-from mmaudit.schema import MODALITY_COLUMNS
+from mmaudit.schema import MODALITY_COLUMNS, carried_sql
 from mmaudit.store import fetch_dicts
 
 
@@ -151,12 +151,11 @@ def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
 def _modality_free(con: duckdb.DuckDBPyConnection, t: str) -> set[str]:
     """The audio and image columns of `t` when no row carries such tokens: most logs are text
     only, and the cost formula then leaves those parts out instead of pricing zeros."""
-    present = {m: cs for m, cs in MODALITY_COLUMNS.items() if cs[0] in _columns(con, t)}
+    present = [m for m, cs in MODALITY_COLUMNS.items() if cs[0] in _columns(con, t)]
     if not present:
         return set()
-    checks = ", ".join(f"bool_or({' OR '.join(f'coalesce({c}, 0) > 0' for c in cs)})" for cs in present.values())
-    found = con.execute(f"SELECT {checks} FROM {t}").fetchall()[0]
-    return {c for cs, has in zip(present.values(), found, strict=True) if not has for c in cs}
+    found = con.execute(f"SELECT {carried_sql(present)} FROM {t} c").fetchall()[0]
+    return {c for m, has in zip(present, found, strict=True) if not has for c in MODALITY_COLUMNS[m]}
 
 
 def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]

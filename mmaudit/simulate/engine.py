@@ -25,7 +25,7 @@ import duckdb
 from mmaudit.errors import ConfigError
 from mmaudit.policy import Policy
 from mmaudit.pricing.sql import MONEY, cost_from_sums_sql, rate_window_sql
-from mmaudit.schema import MODALITY_COLUMNS
+from mmaudit.schema import MODALITY_COLUMNS, carried_sql
 from mmaudit.modelref import resolve_models
 from mmaudit.policy_check import replay_warnings
 from mmaudit.simulate.decide import (
@@ -274,9 +274,7 @@ def _modalities(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> t
     present = [m for m, cols in MODALITY_COLUMNS.items() if _has_column(con, cols[0])]
     if not present:
         return ()
-    checks = ", ".join(f"bool_or({' OR '.join(f'coalesce(c.{col}, 0) > 0' for col in MODALITY_COLUMNS[m])})"
-                       for m in present)
-    found = con.execute(f"SELECT {checks} FROM calls c WHERE {period_sql(options)}").fetchall()[0]
+    found = con.execute(f"SELECT {carried_sql(present)} FROM calls c WHERE {period_sql(options)}").fetchall()[0]
     return tuple(m for m, has in zip(present, found, strict=True) if has)
 
 
