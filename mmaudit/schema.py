@@ -73,7 +73,7 @@ TOKEN_COLUMNS = (
     "cache_write_1h_tokens",
 )
 
-# Token modalities billed apart from text (pricing.rates.MODALITIES): modality -> its columns,
+# Token modalities billed apart from text (pricing.rates prices them): modality -> its columns,
 # the parts of (input_tokens, cached_input_tokens, output_tokens) it accounts for.
 MODALITY_COLUMNS: dict[str, tuple[str, str, str]] = {
     m: (f"input_{m}_tokens", f"cached_{m}_tokens", f"output_{m}_tokens") for m in ("audio", "image")

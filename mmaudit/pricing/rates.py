@@ -24,9 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mmaudit.schema import MODALITY_COLUMNS
+
 # Token modalities billed apart from text where a model has their price (genai-prices
 # input_<m>_mtok, cache_<m>_read_mtok, output_<m>_mtok): each has an input, cached and output part.
-MODALITIES = ("audio", "image")
+MODALITIES = tuple(MODALITY_COLUMNS)  # audio, image
 MODALITY_PARTS = tuple(f"{side}_{m}" for m in MODALITIES for side in ("input", "cached", "output"))
 COMPONENTS = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning")
 TIERS = ("", "lc_", "lc2_")
