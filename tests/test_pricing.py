@@ -631,6 +631,57 @@ def test_server_side_web_searches_are_billed_per_search(tmp_path):
     assert "no web-search rate" in shown.stdout
 
 
+def test_a_per_request_fee_is_billed_on_each_answered_call(tmp_path):
+    # Perplexity's Sonar models bill a fee per request on top of the tokens (genai-prices
+    # `requests_kcount`: sonar-pro $14 per 1,000, the highest search-context tier); the search a
+    # Sonar call runs is part of that fee, not unpriced. A failed request pays no fee.
+    answered = {"id": "pplx-a", "object": "chat.completion", "created": 1745000000, "model": "sonar-pro",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 12, "completion_tokens": 315, "total_tokens": 327}}
+    failed = {"call_id": "f1", "ts": "2025-04-18T18:13:20Z", "model": "sonar-pro", "status": "error",
+              "input_tokens": 0, "output_tokens": 0}
+    searched = {"call_id": "s1", "ts": "2025-04-18T18:13:20Z", "model": "sonar", "status": "ok",
+                "input_tokens": 100, "output_tokens": 10, "web_searches": 1}
+    _, (a,) = _ingest_cli(tmp_path, [answered], "a.jsonl")
+    assert a["cost_usd"] == (12 * Decimal("3") + 315 * Decimal("15")) / 10**6 + Decimal("0.014")  # $0.018761
+    (tmp_path / "b").mkdir()
+    _, (f, s) = _ingest_cli(tmp_path / "b", [failed, searched])
+    assert f["cost_usd"] == 0
+    assert s["cost_usd"] == (100 * Decimal("1") + 10 * Decimal("1")) / 10**6 + Decimal("0.012")
+
+
+def test_a_price_table_can_declare_per_request_and_web_search_fees(tmp_path):
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    table = tmp_path / "fees.yaml"
+    table.write_text(
+        "effective_from: 2025-01-01\nsource: our contract\ncurrency: USD\nmodels:\n"
+        "  acme-search:\n    provider: acme\n    input: 1\n    output: 2\n"
+        "    request_per_1k: 5\n    web_search_per_1k: 25\n", encoding="utf-8")
+    records = [{"call_id": "x1", "ts": "2025-11-02T10:00:00Z", "provider": "acme", "model": "acme-search", "status": "ok",
+                "input_tokens": 1000, "output_tokens": 100, "web_searches": 2}]
+    import duckdb
+
+    from tests.conftest import write_jsonl
+
+    db = tmp_path / "fees.duckdb"
+    runner = CliRunner()
+    done = runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "c.jsonl", records)), "--db", str(db),
+                               "--prices", str(table), "-f", "json"])
+    assert done.exit_code == 0, done.output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cost = con.execute("SELECT cost_usd FROM calls").fetchall()[0][0]
+    finally:
+        con.close()
+    assert cost == (1000 * Decimal("1") + 100 * Decimal("2")) / 10**6 + Decimal("0.005") + 2 * Decimal("0.025")
+    shown = runner.invoke(app, ["prices", "show", "acme-search", "--prices", str(table), "-f", "markdown"])
+    assert shown.exit_code == 0, shown.output
+    assert "| Web search $/1k | Request $/1k |" in shown.stdout and "| 25 | 5 |" in shown.stdout
+
+
 def test_audio_tokens_are_billed_at_audio_rates(tmp_path):
     # Audio is part of the counts (prompt/completion tokens, promptTokenCount) and costs more than
     # text: gpt-4o-audio-preview-2024-10-01 $100/$200 per 1M audio against $2.50/$10 text (curated:

@@ -486,6 +486,20 @@ def test_web_search_fees_replay_on_the_model_that_answers(tmp_path):
     assert results["move"]["unpriced_calls"] == 1 and results["move"]["projected_cost_usd"] == 0
 
 
+def test_per_request_fees_replay_on_the_model_that_answers(tmp_path):
+    # sonar-pro bills $14 per 1,000 requests on top of tokens: kept, the replay pays it again (and
+    # costs what ingest billed); moved to sonar, that model's fee ($12 per 1,000) per call
+    sonar = {"id": "pplx-r", "object": "chat.completion", "created": 1762077600, "model": "sonar-pro",
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}}
+    results = _keep_and_move(tmp_path, [sonar, {**sonar, "id": "pplx-s"}], "sonar")
+    billed = 2 * ((1000 * Decimal("3") + 100 * Decimal("15")) / 10**6 + Decimal("0.014"))
+    assert Decimal(str(results["keep"]["baseline_cost_usd"])) == billed
+    assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
+    moved = 2 * ((1000 * Decimal("1") + 100 * Decimal("1")) / 10**6 + Decimal("0.012"))
+    assert Decimal(str(results["move"]["projected_cost_usd"])) == moved
+
+
 def test_audio_replays_at_the_answering_models_audio_rates(tmp_path):
     # A voice call on gpt-audio: 44 of 64 input tokens and 36 of 46 output tokens are audio ($32/$64
     # per 1M against $2.50/$10 text). Kept, the replay costs what ingest billed; moved to

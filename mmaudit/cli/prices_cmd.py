@@ -42,6 +42,7 @@ RATE_COLUMNS = [
 ]
 REASONING_COLUMN = Column("reasoning", "Reasoning $/1M")
 WEB_SEARCH_COLUMN = Column("web_search_per_1k", "Web search $/1k")
+REQUEST_COLUMN = Column("request_per_1k", "Request $/1k")
 # audio and image parts, and the text part each one is charged as when a model has no price for it
 MEDIA_COLUMNS = ((Column("input_audio", "Audio in $/1M"), "input"), (Column("cached_audio", "Cached audio $/1M"), "cached_input"),
                  (Column("output_audio", "Audio out $/1M"), "output"), (Column("input_image", "Image in $/1M"), "input"),
@@ -51,8 +52,8 @@ MEDIA_COLUMNS = ((Column("input_audio", "Audio in $/1M"), "input"), (Column("cac
 
 def rate_columns(rows: list[dict[str, Any]]) -> list[Column]:
     """The rate columns, with reasoning beside output when some row bills reasoning at its own rate,
-    each audio or image rate when some row bills it apart from text, and the web-search fee when some
-    row has one."""
+    each audio or image rate when some row bills it apart from text, and the web-search and
+    per-request fees when some row has one."""
     columns = list(RATE_COLUMNS)
     if any(r.get("reasoning") is not None and r.get("reasoning") != r.get("output") for r in rows):
         at = next(i for i, c in enumerate(columns) if c.key == "output") + 1
@@ -60,13 +61,14 @@ def rate_columns(rows: list[dict[str, Any]]) -> list[Column]:
     for column, text in MEDIA_COLUMNS:
         if any(r.get(column.key) is not None and r.get(column.key) != r.get(text) for r in rows):
             columns.insert(next(i for i, c in enumerate(columns) if c.key == "batch_input"), column)
-    if any(r.get("web_search_per_1k") is not None for r in rows):
-        columns.insert(next(i for i, c in enumerate(columns) if c.key == "long_context"), WEB_SEARCH_COLUMN)
+    for column in (WEB_SEARCH_COLUMN, REQUEST_COLUMN):
+        if any(r.get(column.key) is not None for r in rows):
+            columns.insert(next(i for i, c in enumerate(columns) if c.key == "long_context"), column)
     return columns
 
 
 _RATE_KEYS = ("input", "output", "cached_input", "cache_write_5m", "cache_write_1h", "reasoning", "batch_input",
-              "batch_output", "fixed_monthly_usd", "web_search_per_1k", "input_audio", "cached_audio", "output_audio", "input_image", "cached_image",
+              "batch_output", "fixed_monthly_usd", "web_search_per_1k", "request_per_1k", "input_audio", "cached_audio", "output_audio", "input_image", "cached_image",
               "output_image")
 
 

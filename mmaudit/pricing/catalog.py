@@ -12,7 +12,7 @@ keep the lower layer's prices. Within a layer, a model's history is the tables t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
@@ -144,7 +144,13 @@ def _tiered(base: Decimal | None, tiers: list[Any], part: str) -> Component | No
 
 
 def entry_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> PriceSpec:
-    """A YAML model entry as a PriceSpec; batch from its own rates, else the provider's rule."""
+    """A YAML model entry as a PriceSpec; batch from its own rates, else the provider's rule; with
+    its per-1,000 fees (web searches, requests)."""
+    return replace(_token_spec(price, batch_rule), web_search_per_1k=price.web_search_per_1k,
+                   request_per_1k=price.request_per_1k)
+
+
+def _token_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> PriceSpec:
     if price.fixed_monthly_usd is not None:
         zero = Component(Decimal(0))
         return PriceSpec({"input": zero, "output": zero}, {"input": zero, "output": zero}, "self-hosted")
@@ -200,7 +206,8 @@ def _off_peak_rates(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -
     comps = {p: Component(getattr(off, p)) for p in ("input", "output", "cached_input", "cache_write")
              if getattr(off, p) is not None}
     batch = {k: c.scaled(batch_rule[0]) for k, c in comps.items()} if batch_rule else None
-    return spec_rates(PriceSpec(comps, batch, batch_rule[1] if batch_rule else None))
+    return spec_rates(PriceSpec(comps, batch, batch_rule[1] if batch_rule else None, price.web_search_per_1k,
+                                price.request_per_1k))
 
 
 def _segments(price: ModelPrice) -> list[tuple[tuple[Any, Any, list[int] | None], bool]]:

@@ -36,7 +36,7 @@ PRICE_KEYS = {
     "input_image_mtok": "input_image", "cache_image_read_mtok": "cached_image", "output_image_mtok": "output_image",
 }
 EPOCH = date(1970, 1, 1)
-CACHE_FORMAT = 8  # bump when the translation changes
+CACHE_FORMAT = 9  # bump when the translation changes
 
 
 def genai_version() -> str:
@@ -76,7 +76,7 @@ def _components(model_price: Any) -> dict[str, Component]:
 
 
 def _per_1k(model_price: Any, key: str) -> Decimal | None:
-    """A per-1,000-requests fee (web searches), when genai-prices has one for the model."""
+    """A per-1,000 fee (web searches, requests), when genai-prices has one for the model."""
     value = getattr(model_price, key, None)
     return None if value is None else Decimal(value)
 
@@ -138,14 +138,16 @@ def _snapshot(model: Any, ts: datetime, rules: list[dict[str, Any]]) -> dict[str
     prices = model.get_prices(ts)
     components = _components(prices)
     batch, batch_source = _batch(model, components, ts, rules)
-    standard = spec_rates(PriceSpec(components, batch, batch_source, _per_1k(prices, "web_searches_kcount")))
+    standard = spec_rates(PriceSpec(components, batch, batch_source, _per_1k(prices, "web_searches_kcount"),
+                                    _per_1k(prices, "requests_kcount")))
     if standard is None:
         return None
     out = {"standard": (standard, batch_source)}
     for tier in _service_tiers(model):
         if _variant_active(model, {"service_tier": tier}, ts):
             tier_prices = model.get_prices(ts, {"service_tier": tier})
-            rates = spec_rates(PriceSpec(_components(tier_prices), web_search_per_1k=_per_1k(tier_prices, "web_searches_kcount")))
+            rates = spec_rates(PriceSpec(_components(tier_prices), web_search_per_1k=_per_1k(tier_prices, "web_searches_kcount"),
+                                         request_per_1k=_per_1k(tier_prices, "requests_kcount")))
             if rates is not None:
                 out[tier] = (rates, None)
     return out

@@ -33,9 +33,10 @@ MODALITY_PARTS = tuple(f"{side}_{m}" for m in MODALITIES for side in ("input", "
 COMPONENTS = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning")
 TIERS = ("", "lc_", "lc2_")
 PROCESSING = ("", "b_")
-# per-token rates, then the per-search fee of server-side web search (USD per search; NULL: none known)
+# per-token rates, then the per-search fee of server-side web search (USD per search; NULL: none
+# known) and the per-request fee some providers add to the tokens (Perplexity Sonar; NULL: none)
 RATE_NAMES = (tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
-              + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS) + ("web_search_rate",))
+              + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS) + ("web_search_rate", "request_rate"))
 MAX_TIERS = 2
 
 
@@ -75,6 +76,7 @@ class PriceSpec:
     batch: dict[str, Component] | None = None  # None: no batch price known
     batch_source: str | None = None
     web_search_per_1k: Decimal | None = None  # USD per 1,000 server-side web searches
+    request_per_1k: Decimal | None = None  # USD per 1,000 answered requests, on top of the tokens
 
     def thresholds(self) -> list[int]:
         starts = {s for c in self.components.values() for s, _ in c.tiers}
@@ -147,6 +149,7 @@ def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, 
         for name in MODALITY_PARTS:  # one price in every tier (genai-prices has no tiered audio or image price)
             rates[f"{prefix}{name}_rate"] = per_token(comps[name].base) if comps and name in comps else None
     rates["web_search_rate"] = None if spec.web_search_per_1k is None else Decimal(spec.web_search_per_1k).scaleb(-3)
+    rates["request_rate"] = None if spec.request_per_1k is None else Decimal(spec.request_per_1k).scaleb(-3)
     lc = thresholds[0] if thresholds else None
     lc2 = thresholds[1] if len(thresholds) > 1 else None
     return rates, lc, lc2

@@ -155,7 +155,7 @@ def _money_array(values: list[Decimal | None]) -> pa.Array:
         return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
-_ROWS_TABLE_FORMAT = 4  # bump when rows_table's columns or types change
+_ROWS_TABLE_FORMAT = 5  # bump when rows_table's columns or types change
 
 
 def _stored_rows_table(rows: list[RateRow]) -> pa.Table:
@@ -260,7 +260,7 @@ Modalities = Mapping[str, tuple[str, str, str]]  # modality -> SQL for its (inpu
 
 def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str,
              cache_write_1h: str = "0", reasoning: str = "0", web_searches: str = "0",
-             modalities: Modalities | None = None) -> str:
+             modalities: Modalities | None = None, requests: str = "1") -> str:
     """The ONE cost formula, as SQL over a `price_rates` row alias and token expressions.
 
     cost = (input - cached - cache_write - uncached audio/image) * input
@@ -270,7 +270,9 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
          + (output - reasoning - output audio/image) * output + output audio * output_audio + ...
          + reasoning * reasoning
          + web_searches * web_search (per search; only when the call ran any, so a model without a
-           web-search rate leaves calls that searched unpriced, not the others),
+           web-search rate leaves calls that searched unpriced, not the others)
+         + requests * request (the provider's per-request fee where it has one, else 0; `requests`
+           is 1 for an answered call, 0 for a failed one),
     each rate at the long-context tier when input > lc_threshold (lc2 above lc2_threshold: the
     whole request, not the excess), and the batch (b_) rate for batch calls. A rate that does
     not exist is NULL, so the cost is NULL (unpriced). NULL token counts count as 0.
@@ -284,7 +286,8 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     cw1h = f"least({cw1h}, {cw})"
     reas = f"least({reas}, {out})"
     uncached = f"greatest({inp} - {cr} - {cw}, 0)"
-    parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, f"coalesce({web_searches}, 0)")
+    parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, f"coalesce({web_searches}, 0)",
+                   requests)
     for modality, counts in (modalities or {}).items():
         mi, mc, mo = (f"coalesce({x}, 0)" for x in counts)
         parts = parts.with_modality(modality, f"greatest({mi} - {mc}, 0)", mc, mo)
@@ -293,7 +296,8 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
 
 def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
                        cache_write_1h: str | None = None, reasoning: str | None = None,
-                       web_searches: str | None = None, modalities: Modalities | None = None) -> str:
+                       web_searches: str | None = None, modalities: Modalities | None = None,
+                       requests: str | None = None) -> str:
     """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
 
     The formula is linear in the token counts once the rate row, the batch flag and the
@@ -301,16 +305,16 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     Columns `{prefix}unc` (uncached input, floored at 0 per call), `{prefix}cr`, `{prefix}cw`
     and `{prefix}out` hold the sums; `long_input` is the group's input when every call of it is
     above the model's lowest long-context threshold (else NULL). `cache_write_1h`,
-    `reasoning`, `web_searches` and `modalities` ("audio" / "image" -> the sums of its uncached
-    input, cached and output tokens) are optional expressions (of cw, out, -, unc, cr, out);
-    omitted = 0.
+    `reasoning`, `web_searches`, `modalities` ("audio" / "image" -> the sums of its uncached
+    input, cached and output tokens) and `requests` (the group's answered calls, for a per-request
+    fee) are optional expressions (of cw, out, -, unc, cr, out, -); omitted = 0.
     """
     r = check_ident(rate)
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
     cw1h = f"least(coalesce({cache_write_1h}, 0), {cw})" if cache_write_1h else "0"
     reas = f"least(coalesce({reasoning}, 0), {out})" if reasoning else "0"
     searches = f"coalesce({web_searches}, 0)" if web_searches else "0"
-    parts = _Parts(unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches)
+    parts = _Parts(unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches, requests or "0")
     for modality, sums in (modalities or {}).items():
         parts = parts.with_modality(modality, *(f"coalesce({x}, 0)" for x in sums))
     return _priced(r, parts, f"coalesce({long_input}, 0)", is_batch)
@@ -327,6 +331,7 @@ class _Parts:
     output: str
     reasoning: str
     web_searches: str
+    requests: str
     modal: tuple[tuple[str, str], ...] = ()  # (component, SQL) of the audio and image parts
 
     def with_modality(self, modality: str, uncached: str, cached: str, output: str) -> _Parts:
@@ -361,7 +366,12 @@ def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
     terms = [f"{parts.count(name)} * {pick(name)}" for name in COMPONENTS]
     terms += [f"{parts.count(name)} * {pick_modal(name)}" for name in MODALITY_PARTS if parts.count(name) != "0"]
     searches = parts.web_searches
-    terms.append(f"CASE WHEN {searches} > 0 THEN {searches} * {r}.web_search_rate ELSE 0 END")
+    # a search on a model with no search fee is unpriced, unless the model bills per request
+    # instead (Perplexity Sonar: "pricing includes search")
+    search_rate = f"coalesce({r}.web_search_rate, CASE WHEN {r}.request_rate IS NOT NULL THEN 0 END)"
+    terms.append(f"CASE WHEN {searches} > 0 THEN {searches} * {search_rate} ELSE 0 END")
+    if parts.requests != "0":
+        terms.append(f"{parts.requests} * coalesce({r}.request_rate, 0)")
     return f"CAST({' + '.join(terms)} AS {MONEY})"
 
 

@@ -40,6 +40,7 @@ def rate_view(row: RateRow) -> dict[str, Any]:
         "batch_input": per_million(r.get("b_input_rate")), "batch_output": per_million(r.get("b_output_rate")),
         "batch_source": row.batch_source, "long_context": _tiers(row),
         "web_search_per_1k": None if r.get("web_search_rate") is None else r["web_search_rate"].scaleb(3).normalize(),
+        "request_per_1k": None if r.get("request_rate") is None else r["request_rate"].scaleb(3).normalize(),
         "fixed_monthly_usd": row.fixed_monthly_usd, "source": row.source, "table": row.table_name, "note": row.note,
     }
     return view

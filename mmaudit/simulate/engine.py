@@ -231,13 +231,14 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
 def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, modalities: tuple[str, ...]) -> None:
     """_sim_final: each group with its model cost, baseline cost and projected cost."""
     day = "to_timestamp(g.day * 86400)"  # the day's midnight UTC
+    # every call of a group is an answered request on its model (a failed group costs nothing)
     main = cost_from_sums_sql("pm", "g.m_", "g.m_lc", "g.is_batch", "g.m_cw1h", "g.m_rs", "g.m_ws",
-                              _modal_sums("g.m_", modalities))
+                              _modal_sums("g.m_", modalities), "g.n")
     esc = cost_from_sums_sql("pe", "g.e_", "g.e_lc", "g.is_batch", "g.e_cw1h", "g.e_rs", "g.e_ws",
-                              _modal_sums("g.e_", modalities))
+                              _modal_sums("g.e_", modalities), "g.n")
     if base_key:
         baseline = cost_from_sums_sql("pb", "g.b_", "g.b_lc", "g.is_batch", "g.b_cw1h", "g.b_rs", "g.b_ws",
-                              _modal_sums("g.b_", modalities))
+                              _modal_sums("g.b_", modalities), "g.n")
         base_join = f"LEFT JOIN price_rates pb ON pb.model_key = ? AND {rate_window_sql('pb', day)}"
         params = [base_key]
     else:
