@@ -46,6 +46,7 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "input_image_tokens": "BIGINT",
     "cached_image_tokens": "BIGINT",
     "output_image_tokens": "BIGINT",
+    "citation_tokens": "BIGINT",
 }
 
 DERIVED_COLUMNS: dict[str, str] = {

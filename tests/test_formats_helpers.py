@@ -37,6 +37,8 @@ NO_TEXT: dict[str, Any] = {
     "input_image_tokens": 0,
     "cached_image_tokens": 0,
     "output_image_tokens": 0,
+    # migration 0010
+    "citation_tokens": 0,
 }
 
 

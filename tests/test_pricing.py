@@ -650,6 +650,39 @@ def test_a_per_request_fee_is_billed_on_each_answered_call(tmp_path):
     assert s["cost_usd"] == (100 * Decimal("1") + 10 * Decimal("1")) / 10**6 + Decimal("0.012")
 
 
+def test_perplexity_deep_research_bills_reasoning_citations_and_searches_apart(tmp_path):
+    # The usage of a recorded sonar-deep-research answer (an agent trace's request/response pair):
+    # reasoning and citation tokens are OUTSIDE completion_tokens (total = prompt + completion), each
+    # at its own rate ($3 and $2 per 1M against $8 output), and 50 searches at $5 per 1,000.
+    # Perplexity's own usage.cost (total 0.83704, rounded to 5 places) is the logged cost.
+    record = {"request": {"model": "sonar-deep-research",
+                          "messages": [{"role": "user", "content": "Survey recent work on protein folding."}]},
+              "response": {"id": "0c3a1c2e-5e0b-4d2b-9d1a-2f4c9b7e8a11", "model": "sonar-deep-research",
+                           "created": 1752000000, "object": "chat.completion",
+                           "usage": {"prompt_tokens": 230, "completion_tokens": 13498, "total_tokens": 13728,
+                                     "citation_tokens": 20470, "num_search_queries": 50, "reasoning_tokens": 145885,
+                                     "cost": {"input_tokens_cost": 0.00046, "output_tokens_cost": 0.10798,
+                                              "citation_tokens_cost": 0.04094, "reasoning_tokens_cost": 0.43766,
+                                              "search_queries_cost": 0.25, "total_cost": 0.83704}},
+                           "choices": [{"index": 0, "finish_reason": "stop",
+                                        "message": {"role": "assistant", "content": "<think>...</think> Report"}}]}}
+    sonar = {"id": "3f1c2a7e-0d4b-4c55-8b1e-6a2f9c0d1e22", "model": "sonar", "created": 1752000000,
+             "object": "chat.completion",
+             "usage": {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6, "search_context_size": "low",
+                       "cost": {"input_tokens_cost": 1e-05, "output_tokens_cost": 0.0, "request_cost": 0.005,
+                                "total_cost": 0.00501}},
+             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi"}}]}
+    _, (deep, small) = _ingest_cli(tmp_path, [record, sonar])
+    assert (deep["output_tokens"], deep["reasoning_tokens"], deep["citation_tokens"], deep["web_searches"]) == (
+        13498 + 145885 + 20470, 145885, 20470, 50)
+    assert deep["cost_usd"] == (230 * 2 + 13498 * 8 + 145885 * 3 + 20470 * 2) / Decimal(10**6) + 50 * Decimal("0.005")
+    assert deep["cost_usd"] == Decimal("0.837039") and deep["logged_cost_usd"] == Decimal("0.83704")
+    # sonar: tokens plus genai-prices' request fee ($12 per 1,000, the highest search-context tier);
+    # Perplexity billed the low tier ($5): the logged cost says so, and `prices reconcile` shows it
+    assert small["cost_usd"] == (5 * 1 + 1 * 1) / Decimal(10**6) + Decimal("0.012")
+    assert small["logged_cost_usd"] == Decimal("0.00501") and small["web_searches"] == 0
+
+
 def test_a_price_table_can_declare_per_request_and_web_search_fees(tmp_path):
     from typer.testing import CliRunner
 
@@ -659,9 +692,9 @@ def test_a_price_table_can_declare_per_request_and_web_search_fees(tmp_path):
     table.write_text(
         "effective_from: 2025-01-01\nsource: our contract\ncurrency: USD\nmodels:\n"
         "  acme-search:\n    provider: acme\n    input: 1\n    output: 2\n"
-        "    request_per_1k: 5\n    web_search_per_1k: 25\n", encoding="utf-8")
+        "    request_per_1k: 5\n    web_search_per_1k: 25\n    citation: 0.5\n", encoding="utf-8")
     records = [{"call_id": "x1", "ts": "2025-11-02T10:00:00Z", "provider": "acme", "model": "acme-search", "status": "ok",
-                "input_tokens": 1000, "output_tokens": 100, "web_searches": 2}]
+                "input_tokens": 1000, "output_tokens": 100, "citation_tokens": 40, "web_searches": 2}]
     import duckdb
 
     from tests.conftest import write_jsonl
@@ -676,7 +709,7 @@ def test_a_price_table_can_declare_per_request_and_web_search_fees(tmp_path):
         cost = con.execute("SELECT cost_usd FROM calls").fetchall()[0][0]
     finally:
         con.close()
-    assert cost == (1000 * Decimal("1") + 100 * Decimal("2")) / 10**6 + Decimal("0.005") + 2 * Decimal("0.025")
+    assert cost == (1000 * Decimal("1") + 60 * Decimal("2") + 40 * Decimal("0.5")) / 10**6 + Decimal("0.005") + 2 * Decimal("0.025")
     shown = runner.invoke(app, ["prices", "show", "acme-search", "--prices", str(table), "-f", "markdown"])
     assert shown.exit_code == 0, shown.output
     assert "| Web search $/1k | Request $/1k |" in shown.stdout and "| 25 | 5 |" in shown.stdout

@@ -500,6 +500,21 @@ def test_per_request_fees_replay_on_the_model_that_answers(tmp_path):
     assert Decimal(str(results["move"]["projected_cost_usd"])) == moved
 
 
+def test_keep_reproduces_deep_research_citations_reasoning_and_searches(tmp_path):
+    # sonar-deep-research bills citation tokens at $2 and reasoning at $3 per 1M (against $8 output)
+    # and searches at $5 per 1,000: kept, the replay costs exactly what ingest billed
+    deep = {"id": "0c3a1c2e-5e0b-4d2b-9d1a-2f4c9b7e8a11", "model": "sonar-deep-research", "created": 1752000000,
+            "object": "chat.completion",
+            "usage": {"prompt_tokens": 230, "completion_tokens": 13498, "total_tokens": 13728, "citation_tokens": 20470,
+                      "num_search_queries": 50, "reasoning_tokens": 145885},
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Report"}}]}
+    results = _keep_and_move(tmp_path, [deep], "sonar-reasoning-pro")
+    assert Decimal(str(results["keep"]["baseline_cost_usd"])) == Decimal("0.837039")
+    assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
+    # moved, citations are plain output on a model that has no citation price
+    assert results["move"]["unpriced_calls"] == 0 and results["move"]["projected_cost_usd"] > 0
+
+
 def test_audio_replays_at_the_answering_models_audio_rates(tmp_path):
     # A voice call on gpt-audio: 44 of 64 input tokens and 36 of 46 output tokens are audio ($32/$64
     # per 1M against $2.50/$10 text). Kept, the replay costs what ingest billed; moved to

@@ -50,6 +50,7 @@ COLUMN_DEFAULTS: dict[str, str] = {
     "service_tier": "NULL",
     "sample_weight": "1.0",
     "web_searches": "0",
+    "citation_tokens": "0",
     "input_audio_tokens": "0",
     "cached_audio_tokens": "0",
     "output_audio_tokens": "0",
@@ -201,7 +202,7 @@ class LogFormat:
 
 
 _TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
-                  "cache_write_1h_tokens")
+                  "cache_write_1h_tokens", "citation_tokens")
 
 
 def _column_sql(column: str, sql_type: str, cols: Mapping[str, str]) -> str:

@@ -59,6 +59,11 @@ _BODY = {
         "completion_tokens_details": {"reasoning_tokens": "VARCHAR", "audio_tokens": "VARCHAR"},
         "prompt_cache_hit_tokens": "VARCHAR",  # DeepSeek's cache reads
         "estimated_cost": "VARCHAR",  # DeepInfra's own cost of the call, USD
+        # Perplexity: reasoning and citation tokens outside completion_tokens, its searches, its cost
+        "reasoning_tokens": "VARCHAR",
+        "citation_tokens": "VARCHAR",
+        "num_search_queries": "VARCHAR",
+        "cost": {"total_cost": "VARCHAR"},
     },
     "x_groq": {"id": "VARCHAR"},
     "prompt_filter_results": "JSON",  # Azure OpenAI's content-filter verdicts on the prompt
@@ -117,14 +122,26 @@ _FAILED = (f"(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR {FLAT_E
 _MSGS = "r.request.messages"
 # An embeddings response (`object: "list"` of vectors, `usage.prompt_tokens`): input only.
 _EMBEDDINGS = f"({body('object')} = 'list' AND {body('usage.prompt_tokens')} IS NOT NULL)"
-_REASONING = f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)"
-# Reasoning tokens the provider counts OUTSIDE completion_tokens (xAI: total = prompt + completion +
-# reasoning), told by the log's own total; OpenAI's completion_tokens already include them.
+_DETAILED_REASONING = f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)"
+# Perplexity reports reasoning (sonar-deep-research) and citation tokens at the top of `usage`,
+# OUTSIDE completion_tokens (its total_tokens is prompt + completion), and its searches as
+# `num_search_queries`; told by the fields only Perplexity writes.
+_PERPLEXITY = (f"({body('usage.citation_tokens')} IS NOT NULL OR {body('usage.num_search_queries')} IS NOT NULL "
+               f"OR {body('usage.cost.total_cost')} IS NOT NULL)")
+_TOP_REASONING = f"coalesce(mm_int({body('usage.reasoning_tokens')}), 0)"
+_REASONING = f"CASE WHEN {_DETAILED_REASONING} > 0 THEN {_DETAILED_REASONING} ELSE {_TOP_REASONING} END"
+# Reasoning tokens the provider counts OUTSIDE completion_tokens: xAI's (total = prompt + completion +
+# reasoning, told by the log's own total) and Perplexity's top-level ones (or any top-level count
+# larger than completion_tokens, which cannot be a part of it); OpenAI's completion_tokens already
+# include them.
 _REASONING_OUTSIDE = (
-    f"CASE WHEN {_REASONING} > 0 AND mm_int({body('usage.total_tokens')}) = "
-    f"mm_int({body('usage.prompt_tokens')}) + mm_int({body('usage.completion_tokens')}) + {_REASONING} "
-    f"THEN {_REASONING} ELSE 0 END"
+    f"CASE WHEN {_DETAILED_REASONING} > 0 AND mm_int({body('usage.total_tokens')}) = "
+    f"mm_int({body('usage.prompt_tokens')}) + mm_int({body('usage.completion_tokens')}) + {_DETAILED_REASONING} "
+    f"THEN {_DETAILED_REASONING} "
+    f"WHEN {_DETAILED_REASONING} = 0 AND ({_PERPLEXITY} OR {_TOP_REASONING} > coalesce(mm_int({body('usage.completion_tokens')}), 0)) "
+    f"THEN {_TOP_REASONING} ELSE 0 END"
 )
+_CITATIONS = f"coalesce(mm_int({body('usage.citation_tokens')}), 0)"
 
 FORMAT = LogFormat(
     name="openai-chat",
@@ -151,8 +168,11 @@ FORMAT = LogFormat(
         f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0))",
         "cache_write_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), 0)",
         "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' ELSE 'chat' END",
-        "output_tokens": f"CASE WHEN {_EMBEDDINGS} THEN 0 ELSE mm_int({body('usage.completion_tokens')}) + {_REASONING_OUTSIDE} END",
+        "output_tokens": f"CASE WHEN {_EMBEDDINGS} THEN 0 ELSE mm_int({body('usage.completion_tokens')}) + {_REASONING_OUTSIDE} "
+        f"+ {_CITATIONS} END",
         "reasoning_tokens": _REASONING,
+        "web_searches": f"coalesce(mm_int({body('usage.num_search_queries')}), 0)",
+        "citation_tokens": _CITATIONS,
         "input_audio_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.audio_tokens')}), 0)",
         "output_audio_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.audio_tokens')}), 0)",
         "input_image_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.image_tokens')}), 0)",
@@ -163,7 +183,8 @@ FORMAT = LogFormat(
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, {_ERR_TEXT}), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "logged_cost_usd": f"coalesce(TRY_CAST(r.cost_usd AS DECIMAL(38, 12)), "
-        f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)))",
+        f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)), "
+        f"TRY_CAST({body('usage.cost.total_cost')} AS DECIMAL(38, 12)))",
         "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), mm_tags(r.tags))",
         "system_prompt": f"mm_role_text({_MSGS}, ['system', 'developer'])",
         "user_prompt": f"mm_last_user({_MSGS})",
@@ -182,6 +203,9 @@ FORMAT = LogFormat(
         "usage.prompt_tokens_details.audio_tokens",
         "usage.completion_tokens_details.audio_tokens",
         "usage.prompt_tokens_details.image_tokens",
+        "usage.reasoning_tokens",
+        "usage.citation_tokens",
+        "usage.num_search_queries",
     ),
     times=("timestamp",),
     prompt_text=f"mm_all_text({_MSGS})",

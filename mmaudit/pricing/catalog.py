@@ -23,7 +23,7 @@ from mmaudit.config import load_model, read_yaml
 from mmaudit.errors import ConfigError
 from mmaudit.pricing import genai
 from mmaudit.pricing.bundled import load_bundled
-from mmaudit.pricing.rates import MODALITY_PARTS, Component, PriceSpec, RateRow, spec_rates
+from mmaudit.pricing.rates import MODALITY_PARTS, OUTPUT_PARTS, Component, PriceSpec, RateRow, spec_rates
 from mmaudit.pricing.rules import BatchRules, CuratedAliases, load_batch_rules, load_curated_aliases
 from mmaudit.pricing.schema import ModelPrice, PriceTable
 
@@ -137,7 +137,7 @@ def _tiered(base: Decimal | None, tiers: list[Any], part: str) -> Component | No
     price); audio and image parts have no long-context price, so they keep their base in every tier."""
     if base is None:
         return None
-    if part in MODALITY_PARTS:
+    if part in MODALITY_PARTS or part in OUTPUT_PARTS:
         return Component(base)
     return Component(base, tuple((t.start(), getattr(t, part) if getattr(t, part) is not None else t.input)
                                  for t in tiers))
@@ -155,7 +155,7 @@ def _token_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> Pr
         zero = Component(Decimal(0))
         return PriceSpec({"input": zero, "output": zero}, {"input": zero, "output": zero}, "self-hosted")
     tiers = price.tiers()
-    parts = ("input", "output", "cached_input", "cache_write", "cache_write_1h", "reasoning", *MODALITY_PARTS)
+    parts = ("input", "output", "cached_input", "cache_write", "cache_write_1h", "reasoning", *MODALITY_PARTS, *OUTPUT_PARTS)
     comps = {p: c for p in parts if (c := _tiered(getattr(price, p), tiers, p)) is not None}
     if price.batch_discount is not None:
         return PriceSpec(comps, {k: c.scaled(Decimal(1) - price.batch_discount) for k, c in comps.items()},
@@ -163,7 +163,7 @@ def _token_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> Pr
     if price.batch is not None:
         batch = {}
         for part in parts:
-            rate = getattr(price.batch, part)
+            rate = getattr(price.batch, part, None)
             if rate is not None and part in comps:
                 base = comps[part].base
                 factor = rate / base if base else Decimal(0)

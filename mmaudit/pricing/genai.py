@@ -32,11 +32,12 @@ HOME_PROVIDERS = (
 PRICE_KEYS = {
     "input_mtok": "input", "cache_read_mtok": "cached_input", "cache_write_mtok": "cache_write",
     "cache_write_1h_mtok": "cache_write_1h", "output_mtok": "output", "output_reasoning_mtok": "reasoning",
+    "output_citation_mtok": "citation",
     "input_audio_mtok": "input_audio", "cache_audio_read_mtok": "cached_audio", "output_audio_mtok": "output_audio",
     "input_image_mtok": "input_image", "cache_image_read_mtok": "cached_image", "output_image_mtok": "output_image",
 }
 EPOCH = date(1970, 1, 1)
-CACHE_FORMAT = 9  # bump when the translation changes
+CACHE_FORMAT = 10  # bump when the translation changes
 
 
 def genai_version() -> str:

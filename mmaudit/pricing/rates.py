@@ -12,7 +12,7 @@ with off-peak prices), one service tier, and per-token rates for
 and per modality (audio, image) input_<m> (of input), cached_<m> (of cached_input) and
 output_<m> (of output), standard and batch, with no long-context tier: NULL unless the model has
 that price, and a NULL one is charged as the text part it belongs to (genai-prices' rule), at that
-part's tier.
+part's tier. Citation tokens (of output) likewise, with one standard rate.
 
 A rate that does not exist is NULL, and a NULL rate makes the cost NULL (unpriced), so a batch
 call on a model whose provider has no batch price is never charged the full price silently.
@@ -33,10 +33,15 @@ MODALITY_PARTS = tuple(f"{side}_{m}" for m in MODALITIES for side in ("input", "
 COMPONENTS = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "reasoning")
 TIERS = ("", "lc_", "lc2_")
 PROCESSING = ("", "b_")
+# Output parts only a few models price apart from output (NULL otherwise: charged as output, at
+# its tier and processing): citation tokens (Perplexity sonar-deep-research, genai-prices
+# output_citation_mtok).
+OUTPUT_PARTS = ("citation",)
 # per-token rates, then the per-search fee of server-side web search (USD per search; NULL: none
 # known) and the per-request fee some providers add to the tokens (Perplexity Sonar; NULL: none)
 RATE_NAMES = (tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
-              + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS) + ("web_search_rate", "request_rate"))
+              + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS)
+              + ("citation_rate", "web_search_rate", "request_rate"))
 MAX_TIERS = 2
 
 
@@ -148,6 +153,8 @@ def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, 
                     rates[f"{prefix}{tier}{name}_rate"] = per_token(comps[name].at(regions[i]))
         for name in MODALITY_PARTS:  # one price in every tier (genai-prices has no tiered audio or image price)
             rates[f"{prefix}{name}_rate"] = per_token(comps[name].base) if comps and name in comps else None
+    for name in OUTPUT_PARTS:  # one standard price (no tier, no batch price on record for any model)
+        rates[f"{name}_rate"] = per_token(standard[name].base) if name in standard else None
     rates["web_search_rate"] = None if spec.web_search_per_1k is None else Decimal(spec.web_search_per_1k).scaleb(-3)
     rates["request_rate"] = None if spec.request_per_1k is None else Decimal(spec.request_per_1k).scaleb(-3)
     lc = thresholds[0] if thresholds else None

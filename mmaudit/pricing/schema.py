@@ -157,6 +157,7 @@ class ModelPrice(_Strict):
     input_image: Price | None = None  # image input tokens (of input); omitted = input price
     cached_image: Price | None = None  # image cache reads (of cached input); omitted = cached_input price
     output_image: Price | None = None  # generated image tokens (of output); omitted = output price
+    citation: Price | None = None  # citation tokens (of output; Perplexity); omitted = output price
     web_search_per_1k: Decimal | None = Field(default=None, ge=0, le=1_000_000)  # USD per 1,000 server-side searches
     request_per_1k: Decimal | None = Field(default=None, ge=0, le=1_000_000)  # USD per 1,000 answered requests
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)

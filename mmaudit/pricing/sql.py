@@ -155,7 +155,7 @@ def _money_array(values: list[Decimal | None]) -> pa.Array:
         return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
-_ROWS_TABLE_FORMAT = 5  # bump when rows_table's columns or types change
+_ROWS_TABLE_FORMAT = 6  # bump when rows_table's columns or types change
 
 
 def _stored_rows_table(rows: list[RateRow]) -> pa.Table:
@@ -260,15 +260,15 @@ Modalities = Mapping[str, tuple[str, str, str]]  # modality -> SQL for its (inpu
 
 def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str,
              cache_write_1h: str = "0", reasoning: str = "0", web_searches: str = "0",
-             modalities: Modalities | None = None, requests: str = "1") -> str:
+             modalities: Modalities | None = None, requests: str = "1", citation: str = "0") -> str:
     """The ONE cost formula, as SQL over a `price_rates` row alias and token expressions.
 
     cost = (input - cached - cache_write - uncached audio/image) * input
          + uncached audio * input_audio + uncached image * input_image
          + (cached - cached audio/image) * cached_input + cached audio * cached_audio + ...
          + (cache_write - cache_write_1h) * cache_write + cache_write_1h * cache_write_1h
-         + (output - reasoning - output audio/image) * output + output audio * output_audio + ...
-         + reasoning * reasoning
+         + (output - reasoning - citation - output audio/image) * output + output audio * output_audio + ...
+         + reasoning * reasoning + citation * citation (a model without a citation rate: output)
          + web_searches * web_search (per search; only when the call ran any, so a model without a
            web-search rate leaves calls that searched unpriced, not the others)
          + requests * request (the provider's per-request fee where it has one, else 0; `requests`
@@ -288,6 +288,8 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     uncached = f"greatest({inp} - {cr} - {cw}, 0)"
     parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, f"coalesce({web_searches}, 0)",
                    requests)
+    if citation != "0":
+        parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, counts in (modalities or {}).items():
         mi, mc, mo = (f"coalesce({x}, 0)" for x in counts)
         parts = parts.with_modality(modality, f"greatest({mi} - {mc}, 0)", mc, mo)
@@ -297,7 +299,7 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
 def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
                        cache_write_1h: str | None = None, reasoning: str | None = None,
                        web_searches: str | None = None, modalities: Modalities | None = None,
-                       requests: str | None = None) -> str:
+                       requests: str | None = None, citation: str | None = None) -> str:
     """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
 
     The formula is linear in the token counts once the rate row, the batch flag and the
@@ -306,8 +308,8 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     and `{prefix}out` hold the sums; `long_input` is the group's input when every call of it is
     above the model's lowest long-context threshold (else NULL). `cache_write_1h`,
     `reasoning`, `web_searches`, `modalities` ("audio" / "image" -> the sums of its uncached
-    input, cached and output tokens) and `requests` (the group's answered calls, for a per-request
-    fee) are optional expressions (of cw, out, -, unc, cr, out, -); omitted = 0.
+    input, cached and output tokens), `requests` (the group's answered calls, for a per-request
+    fee) and `citation` are optional expressions (of cw, out, -, unc, cr, out, -, out); omitted = 0.
     """
     r = check_ident(rate)
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
@@ -315,6 +317,8 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     reas = f"least(coalesce({reasoning}, 0), {out})" if reasoning else "0"
     searches = f"coalesce({web_searches}, 0)" if web_searches else "0"
     parts = _Parts(unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches, requests or "0")
+    if citation:
+        parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, sums in (modalities or {}).items():
         parts = parts.with_modality(modality, *(f"coalesce({x}, 0)" for x in sums))
     return _priced(r, parts, f"coalesce({long_input}, 0)", is_batch)
@@ -333,6 +337,12 @@ class _Parts:
     web_searches: str
     requests: str
     modal: tuple[tuple[str, str], ...] = ()  # (component, SQL) of the audio and image parts
+    citation: str = "0"
+
+    def with_citation(self, citation: str) -> _Parts:
+        """Move the citation tokens out of output (clamped to it) to their own part."""
+        ct = f"least({citation}, {self.output})"
+        return replace(self, output=f"({self.output} - {ct})", citation=ct)
 
     def with_modality(self, modality: str, uncached: str, cached: str, output: str) -> _Parts:
         """Move a modality's share of input, cache reads and output to its own parts; each count
@@ -370,6 +380,9 @@ def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
     # instead (Perplexity Sonar: "pricing includes search")
     search_rate = f"coalesce({r}.web_search_rate, CASE WHEN {r}.request_rate IS NOT NULL THEN 0 END)"
     terms.append(f"CASE WHEN {searches} > 0 THEN {searches} * {search_rate} ELSE 0 END")
+    if parts.citation != "0":
+        own = f"CASE WHEN {batch} THEN NULL ELSE {r}.citation_rate END"  # no batch citation price on record
+        terms.append(f"{parts.citation} * coalesce({own}, {pick('output')})")
     if parts.requests != "0":
         terms.append(f"{parts.requests} * coalesce({r}.request_rate, 0)")
     return f"CAST({' + '.join(terms)} AS {MONEY})"

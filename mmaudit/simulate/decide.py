@@ -43,13 +43,15 @@ MODAL_TOKENS = {"audio": ("tai", "tca", "tao"), "image": ("tii", "tci", "tio")}
 MODAL_PARTS = {"audio": ("ai", "ca", "ao"), "image": ("ii", "ci", "io")}
 SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws")
 TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws")
+CITATION_TOKEN, CITATION_PART = "tct", "ct"  # citation tokens (of visible output), when some call has them
 
 
-def token_lists(modalities: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(source tokens, parts) a replay carries: the text ones and those of the modalities the
-    period's calls carry (a log without audio or images pays nothing for them)."""
-    return ((*SOURCE_TOKENS, *(t for m in modalities for t in MODAL_TOKENS[m])),
-            (*TOKEN_PARTS, *(p for m in modalities for p in MODAL_PARTS[m])))
+def token_lists(modalities: tuple[str, ...], citations: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(source tokens, parts) a replay carries: the text ones and those of the modalities (and
+    citation tokens) the period's calls carry (a log without them pays nothing for them)."""
+    cited = (CITATION_TOKEN,) if citations else ()
+    return ((*SOURCE_TOKENS, *(t for m in modalities for t in MODAL_TOKENS[m]), *cited),
+            (*TOKEN_PARTS, *(p for m in modalities for p in MODAL_PARTS[m]), *((CITATION_PART,) if citations else ())))
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Cuts:
     has_cw1h: bool = True  # calls has cache_write_1h_tokens (migration 0003; a read-only older file may not)
     has_web_searches: bool = True  # calls has web_searches (migration 0007)
     modalities: tuple[str, ...] = tuple(MODALITY_COLUMNS)  # those whose columns calls has (migrations 0008, 0009)
+    has_citations: bool = False  # some call of the period has citation tokens (migration 0010)
 
 
 def period_sql(options: SimulationOptions, alias: str = "c") -> str:
@@ -191,6 +194,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                least(coalesce(c.reasoning_tokens, 0), coalesce(c.output_tokens, 0)) AS trs,
                {"coalesce(c.web_searches, 0)" if cuts.has_web_searches else "0"} AS tws,
                {_modal_sql(cuts)}
+               {_citation_sql(cuts)}
                c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 AS empty,
                CASE WHEN coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 THEN coalesce(c.cost_usd, 0)
                     ELSE c.cost_usd END AS actual,
@@ -198,7 +202,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         FROM (SELECT c.*{", c.rowid AS call_rowid, " + hashed + " AS h" if table == "calls" else ""}
               FROM {table} c WHERE {period_sql(options)}) c
         {join} {_seg_join(cuts)}"""
-    tokens, _ = token_lists(cuts.modalities)
+    tokens, _ = token_lists(cuts.modalities, cuts.has_citations)
     dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, has_audio, makes_image, lat_bucket, "
             "is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
@@ -241,6 +245,14 @@ def _modal_sql(cuts: Cuts) -> str:
     return "".join(out)
 
 
+def _citation_sql(cuts: Cuts) -> str:
+    """A call's citation tokens, clamped to its visible output (with a comma), when some call has them."""
+    if not cuts.has_citations:
+        return ""
+    visible = "greatest(coalesce(c.output_tokens, 0) - coalesce(c.reasoning_tokens, 0), 0)"
+    return f"least(coalesce(c.citation_tokens, 0), {visible}) AS {CITATION_TOKEN},"
+
+
 def _seg_join(cuts: Cuts) -> str:
     """The join that gives each call its outage/breaker stretch (none without outages)."""
     if cuts.outages is None:
@@ -266,7 +278,8 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
     # columns of later migrations, when this (possibly older, read-only) file has them
     extra = ((", c.sample_weight" if cuts.has_weight else "") + (", c.cache_write_1h_tokens" if cuts.has_cw1h else "")
              + (", c.web_searches" if cuts.has_web_searches else "")
-             + "".join(f", c.{col}" for m in cuts.modalities for col in MODALITY_COLUMNS[m]))
+             + "".join(f", c.{col}" for m in cuts.modalities for col in MODALITY_COLUMNS[m])
+             + (", c.citation_tokens" if cuts.has_citations else ""))
     return (f"SELECT {cols}{extra}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 

@@ -29,6 +29,8 @@ from mmaudit.schema import MODALITY_COLUMNS, carried_sql
 from mmaudit.modelref import resolve_models
 from mmaudit.policy_check import replay_warnings
 from mmaudit.simulate.decide import (
+    CITATION_PART,
+    CITATION_TOKEN,
     MODAL_PARTS,
     MODAL_TOKENS,
     Cuts,
@@ -87,22 +89,22 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
                 latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options),
                 has_cw1h=_has_column(con, "cache_write_1h_tokens"), has_web_searches=_has_column(con, "web_searches"),
-                modalities=_modalities(con, options))
+                modalities=_modalities(con, options), has_citations=_has_citations(con, options))
 
 
-def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool, modalities: tuple[str, ...]) -> str:
+def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool, cuts: Cuts) -> str:
     """A class's summed tokens moved to the model `key` (joined as `role`): input parts scaled
     by the tokenizers' ratio, output as profiles.moved_output_sql says (unchanged on the
     logged model); zeros where `when` is false. `imputed`: failed logged calls count as answered
     calls of their task (columns i*), else the logged tokens."""
     col = (lambda t: f"s.i{t}") if imputed else (lambda t: f"s.{t}")
     parts = []
-    for t, p in zip(*token_lists(modalities), strict=True):
+    for t, p in zip(*token_lists(cuts.modalities, cuts.has_citations), strict=True):
         if t == "tout":
             moved = moved_output_sql(role, ratio, col("tout"), col("trs"))
             value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('tout')} ELSE {moved} END"
-        elif t == "trs":  # billed at the reasoning rate on the logged model; moved, it is priced as output
-            value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('trs')} ELSE 0 END"
+        elif t in ("trs", CITATION_TOKEN):  # billed at their own rates on the logged model; moved, as output
+            value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col(t)} ELSE 0 END"
         elif t == "tws" or t in _MODAL:  # searches, audio and images are the same on any model:
             value = col(t)                 # never scaled by the text tokenizers' ratio
         else:
@@ -118,7 +120,7 @@ def _long(prefix: str, ratio: str, model: str) -> str:
     return f"CASE WHEN {scaled} > {model}.lc_min THEN {scaled} END AS {prefix}lc"
 
 
-def _measures_sql(policy: Policy, decisions: str, base_key: str | None, modalities: tuple[str, ...]) -> str:
+def _measures_sql(policy: Policy, decisions: str, base_key: str | None, cuts: Cuts) -> str:
     """Per decided class: escalation, tokens on the new models, and (for single calls) latency."""
     cascade = policy.cascade
     to_idx = policy.tier_order().index(cascade.to) if cascade else -1
@@ -126,7 +128,8 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None, modaliti
     m_ratio, e_ratio, b_ratio = (f"coalesce({m}.token_ratio / coalesce(ms.token_ratio, 1.0), 1.0)" for m in ("mt", "me", "mb"))
     imputed = ", ".join(f"s0.{t} + s0.nz * coalesce(a.{t}, 0) AS i{t}" for t in ("tin", "tcr", "tcw", "tout", "trs"))
     # an imputed answer: 5-minute writes, no searches, no audio beyond what the failed call logged
-    imputed += ", s0.tcw1h AS itcw1h, s0.tws AS itws" + "".join(f", s0.{t} AS i{t}" for m in modalities for t in MODAL_TOKENS[m])
+    imputed += ", s0.tcw1h AS itcw1h, s0.tws AS itws" + "".join(f", s0.{t} AS i{t}" for m in cuts.modalities for t in MODAL_TOKENS[m])
+    imputed += f", s0.{CITATION_TOKEN} AS i{CITATION_TOKEN}" if cuts.has_citations else ""
     m_out = f"CASE WHEN s.final_key IS NOT DISTINCT FROM s.logged_key THEN s.itout ELSE {moved_output_sql('mt', m_ratio, 's.itout', 's.itrs')} END"
     e_out = moved_output_sql("me", e_ratio, "s.itout", "s.itrs")
     return f"""
@@ -146,9 +149,9 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None, modaliti
            s.cache_hit, s.moved_up, s.degraded, s.incompatible, s.final_key,
            CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
            s.ok, s.data_class, s.is_batch, s.baseline_known, s.n, s.actual, s.ref,
-           {_moved("m_", "mt", "s.final_key", m_ratio, "true", True, modalities)},
-           {_moved("e_", "me", "s.esc_key", e_ratio, "s.escalated", True, modalities)},
-           {_moved("b_", "mb", "mb.model_key", b_ratio, "true" if base_key else "false", False, modalities)},
+           {_moved("m_", "mt", "s.final_key", m_ratio, "true", True, cuts)},
+           {_moved("e_", "me", "s.esc_key", e_ratio, "s.escalated", True, cuts)},
+           {_moved("b_", "mb", "mb.model_key", b_ratio, "true" if base_key else "false", False, cuts)},
            {_long("m_", m_ratio, "mt")},
            CASE WHEN s.escalated THEN {_long("e_", e_ratio, "me").removesuffix(" AS e_lc")} END AS e_lc,
            {_long("b_", b_ratio, "mb")},
@@ -194,14 +197,14 @@ def _replay_sql(policy: Policy, options: SimulationOptions, plan: _Plan, per_cal
     source, source_params = source_sql(policy, options, plan.cuts, plan.has_call_hash, per_call, table, plan.when_keys)
     decisions, params = decisions_sql(policy, plan.cuts, source, source_params, plan.degrade_key)
     base_key = None if per_call else plan.base_key
-    return _measures_sql(policy, decisions, base_key, plan.cuts.modalities), [*params, base_key]
+    return _measures_sql(policy, decisions, base_key, plan.cuts), [*params, base_key]
 
 
 def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: SimulationOptions, plan: _Plan) -> None:
     """_sim_groups: the replayed classes summed by everything the figures break down by."""
     replay, params = _replay_sql(policy, options, plan)
     dims = ", ".join(_DIMENSIONS)
-    sums = ", ".join(f"sum({x}{p}) AS {x}{p}" for x in ("m_", "e_", "b_") for p in token_lists(plan.cuts.modalities)[1])
+    sums = ", ".join(f"sum({x}{p}) AS {x}{p}" for x in ("m_", "e_", "b_") for p in token_lists(plan.cuts.modalities, plan.cuts.has_citations)[1])
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _sim_groups AS
         SELECT {dims}, sum(n) AS n, sum(actual) AS actual, {sums} FROM ({replay}) GROUP BY {dims}""",
@@ -228,17 +231,19 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
     con.execute("DROP VIEW _sim_sample")
 
 
-def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, modalities: tuple[str, ...]) -> None:
+def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, cuts: Cuts) -> None:
     """_sim_final: each group with its model cost, baseline cost and projected cost."""
     day = "to_timestamp(g.day * 86400)"  # the day's midnight UTC
-    # every call of a group is an answered request on its model (a failed group costs nothing)
-    main = cost_from_sums_sql("pm", "g.m_", "g.m_lc", "g.is_batch", "g.m_cw1h", "g.m_rs", "g.m_ws",
-                              _modal_sums("g.m_", modalities), "g.n")
-    esc = cost_from_sums_sql("pe", "g.e_", "g.e_lc", "g.is_batch", "g.e_cw1h", "g.e_rs", "g.e_ws",
-                              _modal_sums("g.e_", modalities), "g.n")
+
+    def cost(rate: str, prefix: str) -> str:
+        # every call of a group is an answered request on its model (a failed group costs nothing)
+        return cost_from_sums_sql(rate, prefix, f"{prefix}lc", "g.is_batch", f"{prefix}cw1h", f"{prefix}rs", f"{prefix}ws",
+                                  _modal_sums(prefix, cuts.modalities), "g.n",
+                                  f"{prefix}{CITATION_PART}" if cuts.has_citations else None)
+
+    main, esc = cost("pm", "g.m_"), cost("pe", "g.e_")
     if base_key:
-        baseline = cost_from_sums_sql("pb", "g.b_", "g.b_lc", "g.is_batch", "g.b_cw1h", "g.b_rs", "g.b_ws",
-                              _modal_sums("g.b_", modalities), "g.n")
+        baseline = cost("pb", "g.b_")
         base_join = f"LEFT JOIN price_rates pb ON pb.model_key = ? AND {rate_window_sql('pb', day)}"
         params = [base_key]
     else:
@@ -277,6 +282,14 @@ def _modalities(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> t
         return ()
     found = con.execute(f"SELECT {carried_sql(present)} FROM calls c WHERE {period_sql(options)}").fetchall()[0]
     return tuple(m for m, has in zip(present, found, strict=True) if has)
+
+
+def _has_citations(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
+    """Whether some call of the period carries citation tokens (else the replay reads none)."""
+    if not _has_column(con, "citation_tokens"):
+        return False
+    return bool(con.execute(f"SELECT count(*) FROM calls c WHERE c.citation_tokens > 0 AND {period_sql(options)}"
+                            ).fetchall()[0][0])
 
 
 def _weighted(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
@@ -328,7 +341,7 @@ def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     period = period_sql(options)
     records = int(con.execute("SELECT count(*) FROM calls c WHERE " + period).fetchall()[0][0])
     _latency(con, policy, options, plan, records)
-    _price(con, plan.base_key, plan.cuts.modalities)
+    _price(con, plan.base_key, plan.cuts)
     result = summarise(con, policy, options, records, breaker_openings=openings, weighted=plan.cuts.has_weight)
     result.warnings = replay_warnings(con, policy, source)
     from mmaudit.evals.baselines import attach  # measured quality, when evals has outcomes (docs/evals.md)

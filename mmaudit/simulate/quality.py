@@ -36,9 +36,9 @@ MODEL_KEY = "coalesce(model_key, mm_model_key(model))"
 LEVELS = ("item", "cell", "task_model", "model", "assumed")
 
 
-def _sums(modalities: tuple[str, ...]) -> tuple[str, ...]:
-    """The replayed token sums per role (m_, e_, b_) for calls carrying these modalities."""
-    return tuple(f"{x}{p}" for x in ("m_", "e_", "b_") for p in token_lists(modalities)[1])
+def _sums(modalities: tuple[str, ...], citations: bool) -> tuple[str, ...]:
+    """The replayed token sums per role (m_, e_, b_) for calls carrying these modalities (and citations)."""
+    return tuple(f"{x}{p}" for x in ("m_", "e_", "b_") for p in token_lists(modalities, citations)[1])
 
 
 def has_evals(con: duckdb.DuckDBPyConnection) -> bool:
@@ -101,10 +101,10 @@ def replay_per_call(con: duckdb.DuckDBPyConnection, policy: Policy, options: Sim
     con.execute("CREATE OR REPLACE TEMP TABLE _ev_sample AS "
                 + sample_table_sql(policy, options, plan.has_call_hash, None, plan.cuts))
     replay, params = engine._replay_sql(policy, options, plan, True, "_ev_sample")
-    cols = ", ".join((*engine._DIMENSIONS, "ref", "n", "actual", "latency", *_sums(plan.cuts.modalities)))
+    cols = ", ".join((*engine._DIMENSIONS, "ref", "n", "actual", "latency", *_sums(plan.cuts.modalities, plan.cuts.has_citations)))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_groups AS SELECT {cols} FROM ({replay})", params)
     measured = _measured_tokens(con), _measured_latency(con)
-    engine._price(con, None, plan.cuts.modalities)
+    engine._price(con, None, plan.cuts)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {out} AS
         SELECT f.ref, f.task, s.complexity, f.failed, f.cache_hit,
                CASE WHEN f.escalated THEN f.esc_key ELSE f.final_key END AS answer_key, f.projected_cost AS cost,
