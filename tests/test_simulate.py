@@ -515,6 +515,36 @@ def test_keep_reproduces_deep_research_citations_reasoning_and_searches(tmp_path
     assert results["move"]["unpriced_calls"] == 0 and results["move"]["projected_cost_usd"] > 0
 
 
+def test_keep_reproduces_service_tiers_and_peak_hours(tmp_path):
+    # gpt-5 billed at the priority tier ($2.50/$20 per 1M, twice standard) and the flex tier
+    # ($0.625/$5); deepseek-v4-flash at its weekday peak (01:00-04:00 UTC: $0.30/$1.20) and off-peak
+    # ($0.15/$0.60). A replay that keeps every call must cost exactly that: priced at standard
+    # rates and at the day's midnight, it showed a 22% saving no policy made.
+    def call(cid: str, model: str, ts: str, tier: str | None = None) -> dict:
+        return {"call_id": cid, "ts": ts, "model": model, "service_tier": tier, "status": "ok",
+                "input_tokens": 100_000, "output_tokens": 1_000}
+    records = [call("p1", "gpt-5", "2026-11-03T02:00:00Z", "priority"), call("f1", "gpt-5", "2026-11-03T02:00:00Z", "flex"),
+               call("d1", "deepseek-v4-flash", "2026-11-03T02:00:00Z"), call("d2", "deepseek-v4-flash", "2026-11-03T20:00:00Z")]
+    results = _keep_and_move(tmp_path, records, "gpt-5-mini")
+    billed = Decimal("0.27") + Decimal("0.0675") + Decimal("0.0312") + Decimal("0.0156")
+    assert Decimal(str(results["keep"]["baseline_cost_usd"])) == billed
+    assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
+
+
+def test_a_moved_call_keeps_its_service_tier_where_the_new_model_has_it(tmp_path):
+    # gpt-5-mini's priority rates are 1.8x its standard ones and flex 0.5x: the same call moved
+    # there costs that much more (less) when it was sent at the priority (flex) tier
+    def moved(tier: str | None, sub: str) -> Decimal:
+        (tmp_path / sub).mkdir()
+        record = {"call_id": "c1", "ts": "2026-11-03T12:00:00Z", "model": "gpt-5", "service_tier": tier, "status": "ok",
+                  "input_tokens": 100_000, "output_tokens": 1_000}
+        return Decimal(str(_keep_and_move(tmp_path / sub, [record], "gpt-5-mini")["move"]["projected_cost_usd"]))
+    standard = moved(None, "s")
+    assert standard > 0
+    assert moved("priority", "p") == standard * Decimal("1.8")
+    assert moved("flex", "f") == standard * Decimal("0.5")
+
+
 def test_audio_replays_at_the_answering_models_audio_rates(tmp_path):
     # A voice call on gpt-audio: 44 of 64 input tokens and 36 of 46 output tokens are audio ($32/$64
     # per 1M against $2.50/$10 text). Kept, the replay costs what ingest billed; moved to

@@ -68,6 +68,9 @@ class Cuts:
     has_web_searches: bool = True  # calls has web_searches (migration 0007)
     modalities: tuple[str, ...] = tuple(MODALITY_COLUMNS)  # those whose columns calls has (migrations 0008, 0009)
     has_citations: bool = False  # some call of the period has citation tokens (migration 0010)
+    # UTC seconds of the day at which some model of the replay changes its price (off-peak windows):
+    # calls are priced at the start of their stretch of the day, not at the day's midnight
+    tod_cuts: tuple[float, ...] = ()
 
 
 def period_sql(options: SimulationOptions, alias: str = "c") -> str:
@@ -176,6 +179,9 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
             else "0")
     calls = f"""
         SELECT CAST(epoch_us(c.ts) // 86400000000 AS INTEGER) AS day,  -- days since 1970-01-01 UTC
+               {_floor_to_cut("((epoch_us(c.ts) % 86400000000) / 1000000.0)", list(cuts.tod_cuts))} AS tod,
+               -- the service tier it was billed at (priority, flex...): a replay keeps asking for it
+               {"mm_service_tier(c.service_tier)" if cuts.has_cw1h else "'standard'"} AS st,
                lower(c.provider) AS logged_provider, c.model_key AS logged_key,
                coalesce(c.task, 'other') AS task, coalesce(c.category_confidence, 0.0) < ? AS unsure,
                c.tags['data_class'] AS data_class, c.status = 'ok' AS ok,
@@ -203,8 +209,8 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
               FROM {table} c WHERE {period_sql(options)}) c
         {join} {_seg_join(cuts)}"""
     tokens, _ = token_lists(cuts.modalities, cuts.has_citations)
-    dims = ("day, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, has_audio, makes_image, lat_bucket, "
-            "is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
+    dims = ("day, tod, st, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, has_audio, makes_image, "
+            "lat_bucket, is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
         weighted = cuts.has_weight or options.sample_rate is not None
         times = " * w" if weighted else ""  # unweighted logs (the usual case) sum plain integers
@@ -276,7 +282,7 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
     hashed = _hash_sql(options, has_call_hash)
     sample = "" if below is None else f"AND hash({hashed}) < {int(below)}"
     # columns of later migrations, when this (possibly older, read-only) file has them
-    extra = ((", c.sample_weight" if cuts.has_weight else "") + (", c.cache_write_1h_tokens" if cuts.has_cw1h else "")
+    extra = ((", c.sample_weight" if cuts.has_weight else "") + (", c.cache_write_1h_tokens, c.service_tier" if cuts.has_cw1h else "")
              + (", c.web_searches" if cuts.has_web_searches else "")
              + "".join(f", c.{col}" for m in cuts.modalities for col in MODALITY_COLUMNS[m])
              + (", c.citation_tokens" if cuts.has_citations else ""))

@@ -89,7 +89,8 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
                 latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options),
                 has_cw1h=_has_column(con, "cache_write_1h_tokens"), has_web_searches=_has_column(con, "web_searches"),
-                modalities=_modalities(con, options), has_citations=_has_citations(con, options))
+                modalities=_modalities(con, options), has_citations=_has_citations(con, options),
+                tod_cuts=_tod_cuts(con, keys, options))
 
 
 def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool, cuts: Cuts) -> str:
@@ -144,7 +145,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None, cuts: Cu
         SELECT s0.*, {imputed},
                s0.tunc + s0.nz * greatest(coalesce(a.tin - a.tcr - a.tcw, 0), 0) AS itunc
         FROM s0 LEFT JOIN _sim_task_tokens a ON a.task = s0.task)
-    SELECT s.day, s.task, s.route_idx, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
+    SELECT s.day, s.tod, s.st, s.task, s.route_idx, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
            s.keep, s.route_model IS NOT NULL AS model_route, s.compliance, s.failed, s.fell_back, s.escalated,
            s.cache_hit, s.moved_up, s.degraded, s.incompatible, s.final_key,
            CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
@@ -176,7 +177,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None, cuts: Cu
     {profile_joins("mb", "mb.model_key")}"""
 
 
-_DIMENSIONS = ("day", "task", "route_idx", "tier_idx", "answer_tier", "keep", "model_route", "compliance", "failed", "fell_back",
+_DIMENSIONS = ("day", "tod", "st", "task", "route_idx", "tier_idx", "answer_tier", "keep", "model_route", "compliance", "failed", "fell_back",
                "escalated", "cache_hit", "moved_up", "degraded", "incompatible", "final_key", "esc_key", "ok", "data_class", "is_batch",
                "baseline_known", "m_lc", "e_lc", "b_lc")
 
@@ -232,20 +233,29 @@ def _latency(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulation
 
 
 def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, cuts: Cuts) -> None:
-    """_sim_final: each group with its model cost, baseline cost and projected cost."""
-    day = "to_timestamp(g.day * 86400)"  # the day's midnight UTC
+    """_sim_final: each group with its model cost, baseline cost and projected cost.
 
-    def cost(rate: str, prefix: str) -> str:
+    A group is priced at its day and stretch of the day (off-peak windows), at the service tier
+    its calls were billed at (priority, flex...) where the answering model has rates for that tier,
+    else at the model's standard rates."""
+    at = "to_timestamp(g.day * 86400 + g.tod)"
+
+    def joins(alias: str, key: str) -> str:
+        return (f"LEFT JOIN price_rates {alias} ON {alias}.model_key = {key} AND {rate_window_sql(alias, at)} "
+                f"LEFT JOIN price_rates_all {alias}t ON g.st <> 'standard' AND {alias}t.model_key = {key} "
+                f"AND {alias}t.service_tier = g.st AND {rate_window_sql(alias + 't', at)}")
+
+    def cost(alias: str, prefix: str) -> str:
         # every call of a group is an answered request on its model (a failed group costs nothing)
-        return cost_from_sums_sql(rate, prefix, f"{prefix}lc", "g.is_batch", f"{prefix}cw1h", f"{prefix}rs", f"{prefix}ws",
-                                  _modal_sums(prefix, cuts.modalities), "g.n",
-                                  f"{prefix}{CITATION_PART}" if cuts.has_citations else None)
+        def on(rate: str) -> str:
+            return cost_from_sums_sql(rate, prefix, f"{prefix}lc", "g.is_batch", f"{prefix}cw1h", f"{prefix}rs",
+                                      f"{prefix}ws", _modal_sums(prefix, cuts.modalities), "g.n",
+                                      f"{prefix}{CITATION_PART}" if cuts.has_citations else None)
+        return f"(CASE WHEN {alias}t.model_key IS NOT NULL THEN {on(alias + 't')} ELSE {on(alias)} END)"
 
     main, esc = cost("pm", "g.m_"), cost("pe", "g.e_")
     if base_key:
-        baseline = cost("pb", "g.b_")
-        base_join = f"LEFT JOIN price_rates pb ON pb.model_key = ? AND {rate_window_sql('pb', day)}"
-        params = [base_key]
+        baseline, base_join, params = cost("pb", "g.b_"), joins("pb", "?"), [base_key, base_key]
     else:
         baseline, base_join, params = "CASE WHEN g.baseline_known THEN g.actual END", "", []
     con.execute(
@@ -256,8 +266,8 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, cuts: Cuts) -> 
                    + CASE WHEN g.escalated THEN {esc} ELSE 0 END AS model_cost,
                    CAST({baseline} AS {MONEY}) AS baseline_cost
             FROM _sim_groups g
-            LEFT JOIN price_rates pm ON pm.model_key = g.final_key AND {rate_window_sql("pm", day)}
-            LEFT JOIN price_rates pe ON pe.model_key = g.esc_key AND {rate_window_sql("pe", day)}
+            {joins("pm", "g.final_key")}
+            {joins("pe", "g.esc_key")}
             {base_join})
         -- a rate the call needs and the model lacks (a batch call where no batch price is known, web
         -- searches on a model without a search fee) leaves the cost NULL: unpriced, never $0
@@ -282,6 +292,24 @@ def _modalities(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> t
         return ()
     found = con.execute(f"SELECT {carried_sql(present)} FROM calls c WHERE {period_sql(options)}").fetchall()[0]
     return tuple(m for m, has in zip(present, found, strict=True) if has)
+
+
+def _tod_cuts(con: duckdb.DuckDBPyConnection, keys: dict[str, str], options: SimulationOptions) -> tuple[float, ...]:
+    """UTC seconds of the day where the price of a model the replay can use (the policy's, or one a
+    call of the period was logged on) changes: off-peak windows (DeepSeek). None: one price all day."""
+    bounds = con.execute("""SELECT model_key, tod_from, tod_to FROM price_rates_all
+                            WHERE tod_from IS NOT NULL OR tod_to IS NOT NULL""").fetchall()
+    timed = sorted({key for key, _, _ in bounds})
+    if not timed:
+        return ()
+    used = set(keys.values()) & set(timed)
+    if not used:
+        marks = ", ".join("?" for _ in timed)
+        used = {r[0] for r in con.execute(f"SELECT DISTINCT c.model_key FROM calls c WHERE c.model_key IN ({marks}) "
+                                          f"AND {period_sql(options)}", timed).fetchall()}
+    seconds = {t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
+               for key, start, end in bounds if key in used for t in (start, end) if t is not None}
+    return tuple(sorted(s for s in seconds if s > 0))
 
 
 def _has_citations(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
