@@ -15,7 +15,9 @@ Logs repeat a call's id for three reasons, and ingest tells them apart with ONE 
   first record is kept, and the ids are reported as "duplicate id(s) with different content".
 
 The call keeps its **most complete version**: measured counts beat estimated or missing ones
-(`known`), then the greatest `output_tokens` (a running count only grows), then the first record
+(`known`), then the greatest `output_tokens` (a running count only grows), then the greatest
+`logged_cost_usd` (so does a running cost: Perplexity's stream chunks carry a `cost` of 0 until the
+final `chat.completion.done` adds the request fee), then the first record
 (stored before this file, then the earliest line), so re-ingesting the same file changes nothing.
 A later version that is more complete replaces the stored row (`upgraded` in the ingest summary).
 """
@@ -26,7 +28,7 @@ from __future__ import annotations
 _FIELDS = ("ts", "model", "status", "input_tokens", "cached_input_tokens", "cache_write_tokens",
            "output_tokens", "reasoning_tokens", "http_status")
 # What a version is compared on (besides the call id); the rest of the row is taken whole.
-VERSION_COLUMNS = ("call_id", *_FIELDS, "tokens_estimated")
+VERSION_COLUMNS = ("call_id", *_FIELDS, "tokens_estimated", "logged_cost_usd")
 
 
 # Not stored yet. (Written as NOT EXISTS, which DuckDB runs as an anti join like the ingest before
@@ -58,14 +60,16 @@ def same_call(x: str, b: str) -> str:
 
 
 def more_complete(x: str, b: str) -> str:
-    """Whether `x` is strictly more complete than `b` (measured beats not; then more output)."""
-    return (f"(({known(x)} AND NOT {known(b)}) OR ({known(x)} = {known(b)} "
-            f"AND coalesce({x}.output_tokens, -1) > coalesce({b}.output_tokens, -1)))")
+    """Whether `x` is strictly more complete than `b` (measured beats not; then more output; then a
+    greater logged cost)."""
+    out_x, out_b = f"coalesce({x}.output_tokens, -1)", f"coalesce({b}.output_tokens, -1)"
+    return (f"(({known(x)} AND NOT {known(b)}) OR ({known(x)} = {known(b)} AND ({out_x} > {out_b} "
+            f"OR ({out_x} = {out_b} AND coalesce({x}.logged_cost_usd, -1) > coalesce({b}.logged_cost_usd, -1)))))")
 
 
 def completeness_order(a: str) -> str:
     """ORDER BY terms putting the most complete version first (ties: the caller's tie-break)."""
-    return f"{known(a)} DESC, coalesce({a}.output_tokens, -1) DESC"
+    return f"{known(a)} DESC, coalesce({a}.output_tokens, -1) DESC, coalesce({a}.logged_cost_usd, -1) DESC"
 
 
 def conflicting_ids_sql(chunk: str, repeated: bool) -> str:

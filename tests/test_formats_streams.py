@@ -9,6 +9,8 @@ Records written from the providers' documented streaming shapes: OpenAI Chat Com
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.conftest import rows, write_jsonl
@@ -61,6 +63,28 @@ def test_openai_chunks_are_one_call_per_stream_with_the_final_usage(db, tmp_path
          "cache_write_tokens": 0, "cache_write_1h_tokens": 0, "output_tokens": 300, "reasoning_tokens": 256,
          "service_tier": "default", "status": "ok", "tokens_estimated": False},
     ]
+
+
+def test_a_perplexity_stream_keeps_its_done_event(db, tmp_path):
+    # Perplexity's chunks carry the running usage (its cost still 0 before the request fee) and
+    # the stream ends with `chat.completion.done`, whose usage and cost are the call's; a stream
+    # logged by its done event alone is a call too. (Shapes of the AI SDK's recorded fixtures.)
+    def event(cid: str, obj: str, out: int, cost: dict | None = None) -> dict:
+        usage = {"prompt_tokens": 6, "completion_tokens": out, "total_tokens": 6 + out, "search_context_size": "low"}
+        return {"id": cid, "model": "sonar", "created": 1752000000, "object": obj,
+                "usage": {**usage, **({"cost": cost} if cost else {})},
+                "choices": [{"index": 0, "finish_reason": "stop" if obj.endswith("done") else None,
+                             "delta": {"role": "assistant", "content": "Hi"}}]}
+    lines = [event("pplx-1", "chat.completion.chunk", 1, {"input_tokens_cost": 0, "output_tokens_cost": 0, "total_cost": 0}),
+             event("pplx-1", "chat.completion.done", 1, {"input_tokens_cost": 1e-05, "output_tokens_cost": 0,
+                                                         "request_cost": 0.005, "total_cost": 0.00501}),
+             event("pplx-2", "chat.completion.chunk", 1), event("pplx-2", "chat.completion.chunk", 40),
+             event("pplx-3", "chat.completion.done", 336)]
+    (file,) = db.ingest(write_jsonl(tmp_path / "sonar.jsonl", lines)).files
+    assert (file.log_format, file.loaded, file.duplicates) == ("openai-chat", 3, 2)
+    assert [(c["call_id"], c["output_tokens"], c["logged_cost_usd"]) for c in
+            rows(db.con, "SELECT call_id, output_tokens, logged_cost_usd FROM calls ORDER BY call_id")] == [
+        ("pplx-1", 1, Decimal("0.00501")), ("pplx-2", 40, None), ("pplx-3", 336, None)]
 
 
 def test_a_stream_logged_without_usage_is_one_call_with_unknown_counts(db, tmp_path):

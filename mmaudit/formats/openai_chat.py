@@ -149,7 +149,8 @@ FORMAT = LogFormat(
     structure={**_BODY, "response": _BODY, "error": ERROR_STRUCT, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER,
                "message": "VARCHAR", "code": "JSON", "raw_status_code": "VARCHAR"},
     detect=(
-        f"(r.object IN ('chat.completion', 'chat.completion.chunk') OR r.response.object = 'chat.completion' "
+        f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done') "
+        f"OR r.response.object = 'chat.completion' "
         f"OR {_EMBEDDINGS} OR {FLAT_ERROR} "
         f"OR {BARE_ERROR})"
     ),
