@@ -56,3 +56,29 @@ def test_google_rpc_errors_alone_are_gemini_and_openai_errors_stay_openai(db, tm
     oai = db.ingest(write_jsonl(tmp_path / "oai_errors.jsonl", [
         {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}])).files[0]
     assert (gem.log_format, gem.loaded, oai.log_format) == ("gemini", 2, "openai-chat")
+
+
+def test_a_vertex_body_is_told_by_its_traffic_type_and_priced_at_vertex_rates(db, tmp_path):
+    # Vertex AI adds usageMetadata.trafficType, which the Gemini API never writes (shape of a
+    # recorded Vertex body): provider vertex, so gemini-2.0-flash is $0.15/$0.60 per 1M (Vertex's
+    # price), not the Gemini API's $0.10/$0.40; the traffic type is a tag (provisioned-throughput
+    # calls are prepaid, and a user may want them apart)
+    from decimal import Decimal
+
+    from mmaudit.pricing import load_catalog, pricing_enricher
+
+    vertex = {"candidates": [{"content": {"role": "model", "parts": [{"text": "Hello!"}]}, "finishReason": "STOP"}],
+              "usageMetadata": {"promptTokenCount": 2, "candidatesTokenCount": 11, "totalTokenCount": 13,
+                                "trafficType": "ON_DEMAND"},
+              "modelVersion": "gemini-2.0-flash-001", "createTime": "2025-06-10T09:00:00.000000Z", "responseId": "vx-1"}
+    snake = {"usage_metadata": {"prompt_token_count": 2, "candidates_token_count": 11,
+                                "traffic_type": "PROVISIONED_THROUGHPUT"},
+             "model_version": "gemini-2.0-flash-001", "response_id": "vx-2", "create_time": "2025-06-10T09:00:00Z"}
+    db.ingest(write_jsonl(tmp_path / "vertex.jsonl", [vertex, snake, {**THINKING, "responseId": "api-1"}]),
+              enrichers=(pricing_enricher(load_catalog()),))
+    got = {r["call_id"]: r for r in db.calls()}
+    assert (got["vx-1"]["provider"], got["vx-1"]["tags"]) == ("vertex", {"traffic_type": "ON_DEMAND"})
+    assert got["vx-2"]["tags"] == {"traffic_type": "PROVISIONED_THROUGHPUT"}
+    costs = dict(db.con.execute("SELECT call_id, cost_usd FROM calls").fetchall())
+    assert costs["vx-1"] == (2 * Decimal("0.15") + 11 * Decimal("0.60")) / 10**6
+    assert got["api-1"]["provider"] == "google"  # a Gemini API body (createTime alone says nothing)

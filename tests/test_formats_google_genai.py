@@ -44,8 +44,10 @@ def test_google_genai_snake_case_dumps(db, tmp_path, forced):
     assert (file.log_format, file.loaded, file.quarantined, file.estimated) == ("gemini", 2, 0, 0)
     assert_calls(db.calls(), [
         # prompt_token_count includes the cached part; thoughts are outside candidates: output = 2 + 42
+        # traffic_type is Vertex AI's (the Gemini API leaves it None): provider vertex
         {**BASE, "call_id": "resp-1", "ts": TS, "input_tokens": 3520, "cached_input_tokens": 3512,
-         "output_tokens": 44, "reasoning_tokens": 42, "response_text": "Yes"},
+         "output_tokens": 44, "reasoning_tokens": 42, "response_text": "Yes", "provider": "vertex",
+         "tags": {"traffic_type": "ON_DEMAND"}},
         # tool-use prompt tokens are outside prompt_token_count: input = 13 + 289
         {**BASE, "call_id": "resp-2", "ts": TS, "input_tokens": 302, "cached_input_tokens": 0,
          "output_tokens": 194, "reasoning_tokens": 0, "response_text": "Results"},

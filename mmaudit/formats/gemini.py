@@ -18,7 +18,10 @@ google-genai SDK dumps (`response.model_dump()` in Python: snake_case `usage_met
 prompt_token_count`, `candidates_token_count`, `cached_content_token_count`,
 `thoughts_token_count`, `tool_use_prompt_token_count`, `model_version`, `response_id`,
 `create_time`) are read with the same semantics: every field is the camelCase one, else the
-snake_case one. `usageMetadata.serviceTier`, when logged, goes to `service_tier`.
+snake_case one. `usageMetadata.serviceTier`, when logged, goes to `service_tier`. Vertex AI adds
+`usageMetadata.trafficType` (ON_DEMAND, PROVISIONED_THROUGHPUT), which the Gemini API never writes:
+such a body is provider `vertex` (priced at Vertex's rates where they differ, gemini-2.0-flash
+$0.15/$0.60 against $0.10/$0.40) and the traffic type goes to `tags['traffic_type']`.
 
 Streamed responses logged chunk by chunk repeat the `responseId`; chunks before the last (the id
 repeats in the file's chunk, and no candidate has a `finishReason`) carry provisional counts (`tokens_estimated`: the last chunk's
@@ -69,6 +72,8 @@ _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias
     "responseTokensDetails": "response_tokens_details", "toolUsePromptTokensDetails": "tool_use_prompt_tokens_details",
 }
 _BODY["usageMetadata"]["serviceTier"] = "VARCHAR"
+_BODY["usageMetadata"]["trafficType"] = "VARCHAR"  # Vertex AI only: ON_DEMAND, PROVISIONED_THROUGHPUT
+_SNAKE["trafficType"] = "traffic_type"
 _BODY["usage_metadata"] = {_SNAKE[k]: v for k, v in _BODY["usageMetadata"].items() if k in _SNAKE}
 _BODY.update({_SNAKE[k]: "VARCHAR" for k in ("responseId", "modelVersion", "createTime")})
 _BODY["prompt_feedback"] = {"block_reason": "VARCHAR"}
@@ -162,7 +167,7 @@ FORMAT = LogFormat(
     columns={
         "call_id": field("responseId"),
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}))",
-        "provider": "coalesce(r.provider, 'google')",
+        "provider": f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL THEN 'vertex' END, 'google')",
         "model": f"coalesce({field('modelVersion')}, regexp_replace(r.request.model, '^models/', ''))",
         "input_tokens": f"mm_int({field(_U + '.promptTokenCount')}) + {_TOOL_PROMPT}",
         "cached_input_tokens": f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), 0)",
@@ -183,7 +188,8 @@ FORMAT = LogFormat(
         f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR}.status), 'unknown') END",
         "http_status": f"CASE WHEN {_BLOCKED} THEN 200 WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
         "tags": f"mm_merge_tags(mm_merge_tags(mm_tags(r.labels), mm_tags(r.tags)), "
-        f"CASE WHEN {_BLOCKED} THEN MAP {{'blocked': {_BLOCK}}} END)",
+        f"mm_merge_tags(CASE WHEN {_BLOCKED} THEN MAP {{'blocked': {_BLOCK}}} END, "
+        f"CASE WHEN {field(_U + '.trafficType')} IS NOT NULL THEN MAP {{'traffic_type': {field(_U + '.trafficType')}}} END))",
         "system_prompt": _SYSTEM,
         "user_prompt": _USER,
         "response_text": _TEXT,
