@@ -30,7 +30,10 @@ runner = CliRunner()
 # library's own per-call function is an independent oracle for the stored cost.
 MODELS = ["gpt-4o-mini", "gpt-4.1", "o3-mini", "gpt-5", "gpt-5.4", "claude-3-5-sonnet-20241022",
           "claude-sonnet-4-5-20250929", "claude-haiku-4-5", "gemini-2.5-pro", "gemini-2.0-flash",
-          "gemini-2.5-flash", "gpt-realtime", "gpt-audio", "gemini-2.5-flash-image"]
+          "gemini-2.5-flash", "gpt-realtime", "gpt-audio", "gemini-2.5-flash-image", "sonar-pro", "sonar-deep-research"]
+# Models with a web-search fee (Claude, deep research) or a request fee that covers search (Sonar
+# Pro); a search on any other model is unpriced by design, where genai-prices charges it nothing.
+SEARCHING = {"claude-sonnet-4-5-20250929", "sonar-pro", "sonar-deep-research"}
 # Models with an audio input price but none for cached audio: genai-prices then charges a cached
 # audio token both as a cache read and as audio input, so the property draws none for them.
 NO_CACHED_AUDIO = {"gpt-audio"}
@@ -43,8 +46,12 @@ def expected_cost(rec: dict[str, Any]) -> Decimal:
                   output_tokens=rec["output_tokens"], input_audio_tokens=rec["input_audio_tokens"],
                   cache_audio_read_tokens=rec["cached_audio_tokens"], output_audio_tokens=rec["output_audio_tokens"],
                   input_image_tokens=rec["input_image_tokens"], cache_image_read_tokens=rec["cached_image_tokens"],
-                  output_image_tokens=rec["output_image_tokens"])
-    return calc_price(usage, rec["model"], genai_request_timestamp=parse_ts(rec["ts"])).total_price
+                  output_image_tokens=rec["output_image_tokens"], output_citation_tokens=rec["citation_tokens"],
+                  web_searches=rec["web_searches"],
+                  # a reasoning price of its own: genai-prices charges it when told the count
+                  output_reasoning_tokens=rec["reasoning_tokens"] if rec["model"] == "sonar-deep-research" else None)
+    provider = "perplexity" if rec["model"].startswith("sonar") else None  # genai-prices cannot guess it
+    return calc_price(usage, rec["model"], provider_id=provider, genai_request_timestamp=parse_ts(rec["ts"])).total_price
 
 
 def parse_ts(text: str) -> datetime:
@@ -73,20 +80,23 @@ def records(draw: st.DrawFn) -> list[dict[str, Any]]:
         input_image = cached_image + draw(st.integers(0, inp - cached - write - (input_audio - cached_audio)))
         output_audio = draw(st.integers(0, out_tokens - reasoning))  # of the visible output
         output_image = draw(st.integers(0, out_tokens - reasoning - output_audio))
+        citations = draw(st.integers(0, out_tokens - reasoning - output_audio - output_image))
+        searches = draw(st.integers(0, 60)) if model in SEARCHING else 0
         out.append({"call_id": f"p{i}", "ts": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "model": model,
                     "status": "ok", "input_tokens": inp, "cached_input_tokens": cached, "cache_write_tokens": write,
                     "cache_write_1h_tokens": draw(st.integers(0, write)),  # of the writes, 1-hour ones
                     "output_tokens": out_tokens, "reasoning_tokens": reasoning, "tags": tags,
                     "cached_audio_tokens": cached_audio, "input_audio_tokens": input_audio,
                     "output_audio_tokens": output_audio, "cached_image_tokens": cached_image,
-                    "input_image_tokens": input_image, "output_image_tokens": output_image})
+                    "input_image_tokens": input_image, "output_image_tokens": output_image,
+                    "citation_tokens": citations, "web_searches": searches})
     return out
 
 
 ENRICHERS = enrichers()  # categoriser and price catalog loaded once for every example
 TOKENS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
           "cache_write_1h_tokens", "input_audio_tokens", "cached_audio_tokens", "output_audio_tokens",
-          "input_image_tokens", "cached_image_tokens", "output_image_tokens")
+          "input_image_tokens", "cached_image_tokens", "output_image_tokens", "citation_tokens", "web_searches")
 FAST = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
