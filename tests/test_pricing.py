@@ -677,10 +677,22 @@ def test_perplexity_deep_research_bills_reasoning_citations_and_searches_apart(t
         13498 + 145885 + 20470, 145885, 20470, 50)
     assert deep["cost_usd"] == (230 * 2 + 13498 * 8 + 145885 * 3 + 20470 * 2) / Decimal(10**6) + 50 * Decimal("0.005")
     assert deep["cost_usd"] == Decimal("0.837039") and deep["logged_cost_usd"] == Decimal("0.83704")
-    # sonar: tokens plus genai-prices' request fee ($12 per 1,000, the highest search-context tier);
-    # Perplexity billed the low tier ($5): the logged cost says so, and `prices reconcile` shows it
-    assert small["cost_usd"] == (5 * 1 + 1 * 1) / Decimal(10**6) + Decimal("0.012")
+    # sonar at low search context: tokens plus the low fee ($5 per 1,000; genai-prices lists only
+    # the high one, $12): what Perplexity billed, to its rounding
+    assert small["cost_usd"] == (5 * 1 + 1 * 1) / Decimal(10**6) + Decimal("0.005")
     assert small["logged_cost_usd"] == Decimal("0.00501") and small["web_searches"] == 0
+    assert small["tags"] == {"search_context_size": "low"}
+
+
+def test_prices_show_lists_request_fees_by_search_context_size():
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    shown = CliRunner().invoke(app, ["prices", "show", "sonar-pro", "-f", "markdown"])
+    assert shown.exit_code == 0, shown.output
+    assert "| Request $/1k | Request by search context $/1k |" in shown.stdout
+    assert "| 14 | low 6, medium 10, high 14 |" in shown.stdout
 
 
 def test_a_price_table_can_declare_per_request_and_web_search_fees(tmp_path):

@@ -500,6 +500,20 @@ def test_per_request_fees_replay_on_the_model_that_answers(tmp_path):
     assert Decimal(str(results["move"]["projected_cost_usd"])) == moved
 
 
+def test_a_call_keeps_its_search_context_size_in_a_replay(tmp_path):
+    # logged at low search context, sonar-pro's fee is $6 per 1,000 (not the $14 of the high size
+    # genai-prices lists); moved to sonar, it pays sonar's low fee, $5
+    sonar = {"id": "pplx-low", "object": "chat.completion", "created": 1762077600, "model": "sonar-pro",
+             "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+             "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100, "search_context_size": "low"}}
+    results = _keep_and_move(tmp_path, [sonar], "sonar")
+    billed = (1000 * Decimal("3") + 100 * Decimal("15")) / 10**6 + Decimal("0.006")
+    assert Decimal(str(results["keep"]["baseline_cost_usd"])) == billed
+    assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
+    moved = (1000 * Decimal("1") + 100 * Decimal("1")) / 10**6 + Decimal("0.005")
+    assert Decimal(str(results["move"]["projected_cost_usd"])) == moved
+
+
 def test_keep_reproduces_deep_research_citations_reasoning_and_searches(tmp_path):
     # sonar-deep-research bills citation tokens at $2 and reasoning at $3 per 1M (against $8 output)
     # and searches at $5 per 1,000: kept, the replay costs exactly what ingest billed

@@ -63,6 +63,7 @@ _BODY = {
         "reasoning_tokens": "VARCHAR",
         "citation_tokens": "VARCHAR",
         "num_search_queries": "VARCHAR",
+        "search_context_size": "VARCHAR",  # low, medium, high: Perplexity's request fee depends on it
         "cost": {"total_cost": "VARCHAR"},
     },
     "x_groq": {"id": "VARCHAR"},
@@ -186,7 +187,9 @@ FORMAT = LogFormat(
         "logged_cost_usd": f"coalesce(TRY_CAST(r.cost_usd AS DECIMAL(38, 12)), "
         f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)), "
         f"TRY_CAST({body('usage.cost.total_cost')} AS DECIMAL(38, 12)))",
-        "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), mm_tags(r.tags))",
+        "tags": "mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
+        f"CASE WHEN {body('usage.search_context_size')} IS NOT NULL "
+        f"THEN MAP {{'search_context_size': lower({body('usage.search_context_size')})}} END), mm_tags(r.tags))",
         "system_prompt": f"mm_role_text({_MSGS}, ['system', 'developer'])",
         "user_prompt": f"mm_last_user({_MSGS})",
         "response_text": f"json_extract_string({body('choices')}, '$[0].message.content')",

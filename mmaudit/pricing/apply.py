@@ -85,7 +85,8 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
                     col["web_searches"], {m: tuple(col[c] for c in cs) for m, cs in MODALITY_COLUMNS.items() if cs[0] in cols},
                     # a per-request fee is billed for an answered request, not a failed one
                     f"CASE WHEN coalesce({col['status']}, 'ok') = 'ok' THEN 1 ELSE 0 END",
-                    col["citation_tokens"] if "citation_tokens" in cols else "0")
+                    col["citation_tokens"] if "citation_tokens" in cols else "0",
+                    "c.tags['search_context_size']" if "tags" in cols else "NULL")
     join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
     return f"""
         SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
@@ -104,7 +105,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
              AND {rate_window_sql('r', 'c.ts')}"""
 
 
-RESOLVE_COLUMNS = ("provider", "status", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens", "web_searches", "citation_tokens",
+RESOLVE_COLUMNS = ("provider", "status", "tags", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens", "web_searches", "citation_tokens",
                    *(c for cs in MODALITY_COLUMNS.values() for c in cs))
 
 

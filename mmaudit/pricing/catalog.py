@@ -24,7 +24,14 @@ from mmaudit.errors import ConfigError
 from mmaudit.pricing import genai
 from mmaudit.pricing.bundled import load_bundled
 from mmaudit.pricing.rates import MODALITY_PARTS, OUTPUT_PARTS, Component, PriceSpec, RateRow, spec_rates
-from mmaudit.pricing.rules import BatchRules, CuratedAliases, load_batch_rules, load_curated_aliases
+from mmaudit.pricing.rules import (
+    SEARCH_CONTEXT_SIZES,
+    BatchRules,
+    CuratedAliases,
+    load_batch_rules,
+    load_curated_aliases,
+    load_request_fees,
+)
 from mmaudit.pricing.schema import ModelPrice, PriceTable
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "pricing"
@@ -359,6 +366,20 @@ def _build_aliases(models: dict[str, dict[str, Any]], curated: CuratedAliases,
 
 # ---------------------------------------------------------------- load
 
+def _with_request_fees(rows: list[RateRow]) -> list[RateRow]:
+    """genai-prices' rows with the curated per-request fee of each search context size, on the
+    models that bill one (genai-prices' own fee stays for calls that do not say their size)."""
+    fees = load_request_fees()
+    out = []
+    for row in rows:
+        fee = fees.get(row.model_key)
+        if fee is not None and row.rates.get("request_rate") is not None:
+            sized = {f"request_{s}_rate": Decimal(getattr(fee, s)).scaleb(-3) for s in SEARCH_CONTEXT_SIZES}
+            row = replace(row, rates={**row.rates, **sized}, note=row.note or f"request fee by search context size: {fee.source_url}")
+        out.append(row)
+    return out
+
+
 def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = True,
                  extra_tables: list[tuple[str, PriceTable]] | None = None) -> PriceCatalog:
     """genai-prices + curated overrides (unless excluded) + the user's tables, merged and checked.
@@ -380,7 +401,7 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
     translated: dict[str, Any] = {}
     if include_bundled:
         translated = genai.load_translated(rules.by_genai_provider())
-        rows = list(translated["rows"])
+        rows = _with_request_fees(list(translated["rows"]))
         models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}
         tables.extend(load_table(p, "override") for p in _yaml_files([BUNDLED_DIR]))
     user_tables = [load_table(p, "user") for p in price_files]

@@ -41,7 +41,9 @@ OUTPUT_PARTS = ("citation",)
 # known) and the per-request fee some providers add to the tokens (Perplexity Sonar; NULL: none)
 RATE_NAMES = (tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
               + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS)
-              + ("citation_rate", "web_search_rate", "request_rate"))
+              + ("citation_rate", "web_search_rate", "request_rate")
+              # the per-request fee at a search context size, where it depends on it (NULL: request_rate)
+              + tuple(f"request_{size}_rate" for size in ("low", "medium", "high")))
 MAX_TIERS = 2
 
 
@@ -157,6 +159,8 @@ def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, 
         rates[f"{name}_rate"] = per_token(standard[name].base) if name in standard else None
     rates["web_search_rate"] = None if spec.web_search_per_1k is None else Decimal(spec.web_search_per_1k).scaleb(-3)
     rates["request_rate"] = None if spec.request_per_1k is None else Decimal(spec.request_per_1k).scaleb(-3)
+    for size in ("low", "medium", "high"):
+        rates[f"request_{size}_rate"] = None  # set from the curated fees (pricing.rules) where known
     lc = thresholds[0] if thresholds else None
     lc2 = thresholds[1] if len(thresholds) > 1 else None
     return rates, lc, lc2

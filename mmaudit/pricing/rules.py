@@ -6,6 +6,9 @@ batch variant where it has one, else from these rules, else it is unpriced (neve
 
 `mmaudit/data/pricing/aliases.yaml`: logged ids that genai-prices (or our suffix stripping)
 sends to the wrong model, e.g. `mistral-large-latest` (Large 3 since December 2025).
+
+`mmaudit/data/pricing/request_fees.yaml`: per-request fees by search context size (Perplexity
+Sonar), where genai-prices lists only the highest.
 """
 
 from __future__ import annotations
@@ -59,6 +62,29 @@ class CuratedAlias(_Strict):
 
 class CuratedAliasFile(_Strict):
     aliases: list[CuratedAlias]
+
+
+SEARCH_CONTEXT_SIZES = ("low", "medium", "high")
+
+
+class RequestFee(_Strict):
+    """A model's per-request fee (USD per 1,000 requests) at each search context size."""
+
+    model_key: str = Field(min_length=1)
+    low: Decimal = Field(ge=0, le=1000)
+    medium: Decimal = Field(ge=0, le=1000)
+    high: Decimal = Field(ge=0, le=1000)
+    source_url: str = Field(min_length=8)
+
+
+class RequestFeeFile(_Strict):
+    fees: list[RequestFee]
+
+
+def load_request_fees(path: Path | None = None) -> dict[str, RequestFee]:
+    """model key -> its fees by search context size."""
+    path = path or DATA_DIR / "request_fees.yaml"
+    return {fee.model_key: fee for fee in load_bundled(RequestFeeFile, path).fees}
 
 
 @dataclass(frozen=True)

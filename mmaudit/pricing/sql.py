@@ -260,7 +260,8 @@ Modalities = Mapping[str, tuple[str, str, str]]  # modality -> SQL for its (inpu
 
 def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str,
              cache_write_1h: str = "0", reasoning: str = "0", web_searches: str = "0",
-             modalities: Modalities | None = None, requests: str = "1", citation: str = "0") -> str:
+             modalities: Modalities | None = None, requests: str = "1", citation: str = "0",
+             search_context: str = "NULL") -> str:
     """The ONE cost formula, as SQL over a `price_rates` row alias and token expressions.
 
     cost = (input - cached - cache_write - uncached audio/image) * input
@@ -272,7 +273,8 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
          + web_searches * web_search (per search; only when the call ran any, so a model without a
            web-search rate leaves calls that searched unpriced, not the others)
          + requests * request (the provider's per-request fee where it has one, else 0; `requests`
-           is 1 for an answered call, 0 for a failed one),
+           is 1 for an answered call, 0 for a failed one; at the call's `search_context` size,
+           low / medium / high, where the fee depends on it and the log says it),
     each rate at the long-context tier when input > lc_threshold (lc2 above lc2_threshold: the
     whole request, not the excess), and the batch (b_) rate for batch calls. A rate that does
     not exist is NULL, so the cost is NULL (unpriced). NULL token counts count as 0.
@@ -287,7 +289,7 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     reas = f"least({reas}, {out})"
     uncached = f"greatest({inp} - {cr} - {cw}, 0)"
     parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, f"coalesce({web_searches}, 0)",
-                   requests)
+                   requests, search_context=search_context)
     if citation != "0":
         parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, counts in (modalities or {}).items():
@@ -299,7 +301,8 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
 def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
                        cache_write_1h: str | None = None, reasoning: str | None = None,
                        web_searches: str | None = None, modalities: Modalities | None = None,
-                       requests: str | None = None, citation: str | None = None) -> str:
+                       requests: str | None = None, citation: str | None = None,
+                       search_context: str | None = None) -> str:
     """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
 
     The formula is linear in the token counts once the rate row, the batch flag and the
@@ -309,14 +312,16 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     above the model's lowest long-context threshold (else NULL). `cache_write_1h`,
     `reasoning`, `web_searches`, `modalities` ("audio" / "image" -> the sums of its uncached
     input, cached and output tokens), `requests` (the group's answered calls, for a per-request
-    fee) and `citation` are optional expressions (of cw, out, -, unc, cr, out, -, out); omitted = 0.
+    fee), `citation` and `search_context` (the group's search context size) are optional
+    expressions (of cw, out, -, unc, cr, out, -, out, -); omitted = 0 (NULL for the size).
     """
     r = check_ident(rate)
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
     cw1h = f"least(coalesce({cache_write_1h}, 0), {cw})" if cache_write_1h else "0"
     reas = f"least(coalesce({reasoning}, 0), {out})" if reasoning else "0"
     searches = f"coalesce({web_searches}, 0)" if web_searches else "0"
-    parts = _Parts(unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches, requests or "0")
+    parts = _Parts(unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches, requests or "0",
+                   search_context=search_context or "NULL")
     if citation:
         parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, sums in (modalities or {}).items():
@@ -338,6 +343,7 @@ class _Parts:
     requests: str
     modal: tuple[tuple[str, str], ...] = ()  # (component, SQL) of the audio and image parts
     citation: str = "0"
+    search_context: str = "NULL"  # the call's search context size (low, medium, high), for a fee that depends on it
 
     def with_citation(self, citation: str) -> _Parts:
         """Move the citation tokens out of output (clamped to it) to their own part."""
@@ -384,7 +390,11 @@ def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
         own = f"CASE WHEN {batch} THEN NULL ELSE {r}.citation_rate END"  # no batch citation price on record
         terms.append(f"{parts.citation} * coalesce({own}, {pick('output')})")
     if parts.requests != "0":
-        terms.append(f"{parts.requests} * coalesce({r}.request_rate, 0)")
+        size = f"lower({parts.search_context})"
+        sized = (f"CASE {size} WHEN 'low' THEN {r}.request_low_rate WHEN 'medium' THEN {r}.request_medium_rate "
+                 f"WHEN 'high' THEN {r}.request_high_rate END")
+        fee = f"coalesce({sized}, {r}.request_rate, 0)" if parts.search_context != "NULL" else f"coalesce({r}.request_rate, 0)"
+        terms.append(f"{parts.requests} * {fee}")
     return f"CAST({' + '.join(terms)} AS {MONEY})"
 
 

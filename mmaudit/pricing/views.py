@@ -41,9 +41,18 @@ def rate_view(row: RateRow) -> dict[str, Any]:
         "batch_source": row.batch_source, "long_context": _tiers(row),
         "web_search_per_1k": None if r.get("web_search_rate") is None else r["web_search_rate"].scaleb(3).normalize(),
         "request_per_1k": None if r.get("request_rate") is None else r["request_rate"].scaleb(3).normalize(),
+        "request_per_1k_by_search_context": _sized_fees(r),
         "fixed_monthly_usd": row.fixed_monthly_usd, "source": row.source, "table": row.table_name, "note": row.note,
     }
     return view
+
+
+def _sized_fees(rates: dict[str, Any]) -> str | None:
+    """'low 5, medium 8, high 12' (USD per 1,000 requests) where the fee depends on the search context size."""
+    sizes = [(s, rates.get(f"request_{s}_rate")) for s in ("low", "medium", "high")]
+    if all(v is None for _, v in sizes):
+        return None
+    return ", ".join(f"{s} {format(v.scaleb(3).normalize(), 'f')}" for s, v in sizes if v is not None)
 
 
 _DAYS = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -71,6 +71,9 @@ class Cuts:
     # UTC seconds of the day at which some model of the replay changes its price (off-peak windows):
     # calls are priced at the start of their stretch of the day, not at the day's midnight
     tod_cuts: tuple[float, ...] = ()
+    # some model the replay can use bills per request by search context size (Perplexity Sonar):
+    # the calls keep the size they logged (tags['search_context_size'])
+    sized_fees: bool = False
 
 
 def period_sql(options: SimulationOptions, alias: str = "c") -> str:
@@ -182,6 +185,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                {_floor_to_cut("((epoch_us(c.ts) % 86400000000) / 1000000.0)", list(cuts.tod_cuts))} AS tod,
                -- the service tier it was billed at (priority, flex...): a replay keeps asking for it
                {"mm_service_tier(c.service_tier)" if cuts.has_cw1h else "'standard'"} AS st,
+               {"lower(c.tags['search_context_size'])" if cuts.sized_fees else "NULL::VARCHAR"} AS ctx,
                lower(c.provider) AS logged_provider, c.model_key AS logged_key,
                coalesce(c.task, 'other') AS task, coalesce(c.category_confidence, 0.0) < ? AS unsure,
                c.tags['data_class'] AS data_class, c.status = 'ok' AS ok,
@@ -209,7 +213,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
               FROM {table} c WHERE {period_sql(options)}) c
         {join} {_seg_join(cuts)}"""
     tokens, _ = token_lists(cuts.modalities, cuts.has_citations)
-    dims = ("day, tod, st, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, has_audio, makes_image, "
+    dims = ("day, tod, st, ctx, logged_provider, logged_key, task, unsure, data_class, ok, retry, is_embedding, has_audio, makes_image, "
             "lat_bucket, is_batch, cache_hit, route_idx, ab_cut, esc_cut, down, baseline_known, long_input")
     if not per_call:
         weighted = cuts.has_weight or options.sample_rate is not None
@@ -276,7 +280,8 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
                      cuts: Cuts) -> str:
     """The calls of the period whose hash(call hash) is below `below` (all when None), with the
     columns a replay reads and whether each is a cache hit (`_sim_hits`)."""
-    uses_tags = any(key.startswith("tags.") for route in policy.routes for key in (route.when or {}))
+    uses_tags = (any(key.startswith("tags.") for route in policy.routes for key in (route.when or {}))
+                 or cuts.sized_fees)  # and a search context size priced per request
     cols = ", ".join(f"c.{x}" if x != "tags" or uses_tags else "NULL::MAP(VARCHAR, VARCHAR) AS tags"
                      for x in SAMPLED_COLUMNS)  # tags only matter here for routes on them
     hashed = _hash_sql(options, has_call_hash)

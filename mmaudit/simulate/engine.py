@@ -90,7 +90,7 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
                 latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options),
                 has_cw1h=_has_column(con, "cache_write_1h_tokens"), has_web_searches=_has_column(con, "web_searches"),
                 modalities=_modalities(con, options), has_citations=_has_citations(con, options),
-                tod_cuts=_tod_cuts(con, keys, options))
+                tod_cuts=_tod_cuts(con, keys, options), sized_fees=_sized_fees(con, keys, options))
 
 
 def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: bool, cuts: Cuts) -> str:
@@ -145,7 +145,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None, cuts: Cu
         SELECT s0.*, {imputed},
                s0.tunc + s0.nz * greatest(coalesce(a.tin - a.tcr - a.tcw, 0), 0) AS itunc
         FROM s0 LEFT JOIN _sim_task_tokens a ON a.task = s0.task)
-    SELECT s.day, s.tod, s.st, s.task, s.route_idx, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
+    SELECT s.day, s.tod, s.st, s.ctx, s.task, s.route_idx, s.tier_idx, CASE WHEN s.escalated THEN {to_idx} ELSE s.tier_idx END AS answer_tier,
            s.keep, s.route_model IS NOT NULL AS model_route, s.compliance, s.failed, s.fell_back, s.escalated,
            s.cache_hit, s.moved_up, s.degraded, s.incompatible, s.final_key,
            CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
@@ -177,7 +177,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None, cuts: Cu
     {profile_joins("mb", "mb.model_key")}"""
 
 
-_DIMENSIONS = ("day", "tod", "st", "task", "route_idx", "tier_idx", "answer_tier", "keep", "model_route", "compliance", "failed", "fell_back",
+_DIMENSIONS = ("day", "tod", "st", "ctx", "task", "route_idx", "tier_idx", "answer_tier", "keep", "model_route", "compliance", "failed", "fell_back",
                "escalated", "cache_hit", "moved_up", "degraded", "incompatible", "final_key", "esc_key", "ok", "data_class", "is_batch",
                "baseline_known", "m_lc", "e_lc", "b_lc")
 
@@ -250,7 +250,8 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, cuts: Cuts) -> 
         def on(rate: str) -> str:
             return cost_from_sums_sql(rate, prefix, f"{prefix}lc", "g.is_batch", f"{prefix}cw1h", f"{prefix}rs",
                                       f"{prefix}ws", _modal_sums(prefix, cuts.modalities), "g.n",
-                                      f"{prefix}{CITATION_PART}" if cuts.has_citations else None)
+                                      f"{prefix}{CITATION_PART}" if cuts.has_citations else None,
+                                      "g.ctx" if cuts.sized_fees else None)
         return f"(CASE WHEN {alias}t.model_key IS NOT NULL THEN {on(alias + 't')} ELSE {on(alias)} END)"
 
     main, esc = cost("pm", "g.m_"), cost("pe", "g.e_")
@@ -294,19 +295,30 @@ def _modalities(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> t
     return tuple(m for m, has in zip(present, found, strict=True) if has)
 
 
+def _used(con: duckdb.DuckDBPyConnection, candidates: list[str], keys: dict[str, str], options: SimulationOptions) -> set[str]:
+    """Of `candidates` (model keys), those a replay can price calls on: the policy's models, else
+    the ones calls of the period were logged on."""
+    used = set(keys.values()) & set(candidates)
+    if used or not candidates:
+        return used
+    marks = ", ".join("?" for _ in candidates)
+    return {r[0] for r in con.execute(f"SELECT DISTINCT c.model_key FROM calls c WHERE c.model_key IN ({marks}) "
+                                      f"AND {period_sql(options)}", candidates).fetchall()}
+
+
+def _sized_fees(con: duckdb.DuckDBPyConnection, keys: dict[str, str], options: SimulationOptions) -> bool:
+    """Whether a model the replay can use bills per request by search context size."""
+    sized = [r[0] for r in con.execute("SELECT DISTINCT model_key FROM price_rates_all WHERE request_low_rate IS NOT NULL"
+                                       ).fetchall()]
+    return bool(_used(con, sized, keys, options))
+
+
 def _tod_cuts(con: duckdb.DuckDBPyConnection, keys: dict[str, str], options: SimulationOptions) -> tuple[float, ...]:
     """UTC seconds of the day where the price of a model the replay can use (the policy's, or one a
     call of the period was logged on) changes: off-peak windows (DeepSeek). None: one price all day."""
     bounds = con.execute("""SELECT model_key, tod_from, tod_to FROM price_rates_all
                             WHERE tod_from IS NOT NULL OR tod_to IS NOT NULL""").fetchall()
-    timed = sorted({key for key, _, _ in bounds})
-    if not timed:
-        return ()
-    used = set(keys.values()) & set(timed)
-    if not used:
-        marks = ", ".join("?" for _ in timed)
-        used = {r[0] for r in con.execute(f"SELECT DISTINCT c.model_key FROM calls c WHERE c.model_key IN ({marks}) "
-                                          f"AND {period_sql(options)}", timed).fetchall()}
+    used = _used(con, sorted({key for key, _, _ in bounds}), keys, options)
     seconds = {t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
                for key, start, end in bounds if key in used for t in (start, end) if t is not None}
     return tuple(sorted(s for s in seconds if s > 0))
