@@ -68,9 +68,10 @@ class Cuts:
     has_web_searches: bool = True  # calls has web_searches (migration 0007)
     modalities: tuple[str, ...] = tuple(MODALITY_COLUMNS)  # those whose columns calls has (migrations 0008, 0009)
     has_citations: bool = False  # some call of the period has citation tokens (migration 0010)
-    # UTC seconds of the day at which some model of the replay changes its price (off-peak windows):
-    # calls are priced at the start of their stretch of the day, not at the day's midnight
-    tod_cuts: tuple[float, ...] = ()
+    # (start, representative) UTC seconds of the stretches of the day at which some model of the
+    # replay changes its price (off-peak windows): a call is priced at its stretch's representative,
+    # the first start of the stretches with the same prices, not at the day's midnight
+    tod_cuts: tuple[tuple[float, float], ...] = ()
     # some model the replay can use bills per request by search context size (Perplexity Sonar):
     # the calls keep the size they logged (tags['search_context_size'])
     sized_fees: bool = False
@@ -182,7 +183,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
             else "0")
     calls = f"""
         SELECT CAST(epoch_us(c.ts) // 86400000000 AS INTEGER) AS day,  -- days since 1970-01-01 UTC
-               {_floor_to_cut("((epoch_us(c.ts) % 86400000000) / 1000000.0)", list(cuts.tod_cuts))} AS tod,
+               {_tod_sql(cuts)} AS tod,
                -- the service tier it was billed at (priority, flex...): a replay keeps asking for it
                {"mm_service_tier(c.service_tier)" if cuts.has_cw1h else "'standard'"} AS st,
                {"lower(c.tags['search_context_size'])" if cuts.sized_fees else "NULL::VARCHAR"} AS ctx,
@@ -253,6 +254,14 @@ def _modal_sql(cuts: Cuts) -> str:
                    f"least(coalesce(c.{cached}, 0), coalesce(c.cached_input_tokens, 0)) AS {tc}, "
                    f"least(coalesce(c.{output}, 0), {visible}) AS {to}, ")
     return "".join(out)
+
+
+def _tod_sql(cuts: Cuts) -> str:
+    """The representative second of the day of a call's stretch of the day (0.0 without off-peak prices)."""
+    seconds = "((epoch_us(c.ts) % 86400000000) / 1000000.0)"
+    arms = " ".join(f"WHEN {seconds} >= {start!r} THEN {rep!r}" for start, rep in sorted(cuts.tod_cuts, reverse=True)
+                    if start > 0)  # our own numbers, written as exact literals
+    return f"(CASE {arms} ELSE 0.0 END)" if arms else "0.0"
 
 
 def _citation_sql(cuts: Cuts) -> str:

@@ -313,15 +313,34 @@ def _sized_fees(con: duckdb.DuckDBPyConnection, keys: dict[str, str], options: S
     return bool(_used(con, sized, keys, options))
 
 
-def _tod_cuts(con: duckdb.DuckDBPyConnection, keys: dict[str, str], options: SimulationOptions) -> tuple[float, ...]:
-    """UTC seconds of the day where the price of a model the replay can use (the policy's, or one a
-    call of the period was logged on) changes: off-peak windows (DeepSeek). None: one price all day."""
-    bounds = con.execute("""SELECT model_key, tod_from, tod_to FROM price_rates_all
-                            WHERE tod_from IS NOT NULL OR tod_to IS NOT NULL""").fetchall()
-    used = _used(con, sorted({key for key, _, _ in bounds}), keys, options)
-    seconds = {t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
-               for key, start, end in bounds if key in used for t in (start, end) if t is not None}
-    return tuple(sorted(s for s in seconds if s > 0))
+def _tod_cuts(con: duckdb.DuckDBPyConnection, keys: dict[str, str],
+              options: SimulationOptions) -> tuple[tuple[float, float], ...]:
+    """The stretches of the day where the price of a model the replay can use (the policy's, or one
+    a call of the period was logged on) changes, as (start, representative) UTC seconds; stretches
+    with the same prices on every such model share the first one's start (DeepSeek's off-peak
+    16:30-00:30 is one class, not two). None: one price all day."""
+    rows = con.execute("""SELECT * EXCLUDE (table_name, table_path, source, note, is_earliest, is_latest)
+                          FROM price_rates_all WHERE tod_from IS NOT NULL OR tod_to IS NOT NULL""").fetchall()
+    names = [d[0] for d in con.description]
+    col = {n: i for i, n in enumerate(names)}
+    used = _used(con, sorted({r[col["model_key"]] for r in rows}), keys, options)
+    rows = [r for r in rows if r[col["model_key"]] in used]
+    if not rows:
+        return ()
+
+    def second(t: Any) -> float:
+        return t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
+
+    starts = sorted({0.0} | {second(t) for r in rows for t in (r[col["tod_from"]], r[col["tod_to"]]) if t is not None})
+    price = [i for n, i in col.items() if n not in ("tod_from", "tod_to")]  # what a row charges, and when
+
+    def prices_at(s: float) -> frozenset[tuple]:
+        lo, hi = col["tod_from"], col["tod_to"]
+        return frozenset(tuple(tuple(r[i]) if isinstance(r[i], list) else r[i] for i in price) for r in rows
+                         if (r[lo] is None or second(r[lo]) <= s) and (r[hi] is None or s < second(r[hi])))
+
+    first: dict[frozenset[tuple], float] = {}
+    return tuple((s, first.setdefault(prices_at(s), s)) for s in starts)
 
 
 def _has_citations(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
