@@ -70,3 +70,18 @@ def test_request_response_pair_reads_the_prompt(db, tmp_path):
     assert row["ts"] == datetime(2025, 5, 2, 9, 59, 59, tzinfo=UTC)
     assert (row["latency_ms"], row["user_prompt"], row["n_messages"], row["n_tools"]) == (812.0, "Capital of France?", 1, 1)
     assert row["prompt_chars"] == len("Answer briefly.\nCapital of France?")
+
+
+def test_the_cost_a_serving_api_reports_is_the_logged_cost(db, tmp_path):
+    # OpenRouter's Responses API writes usage.cost as a number (USD); Perplexity's Agent API as an
+    # object whose total_cost includes its tool fees (shape of the AI SDK's recorded fixture)
+    from decimal import Decimal
+
+    router = {**COMPLETED, "id": "resp_or", "usage": {**COMPLETED["usage"], "cost": 0.000123}}
+    agent = {**COMPLETED, "id": "resp_px", "usage": {**COMPLETED["usage"], "cost": {
+        "currency": "USD", "input_cost": 0, "output_cost": 2e-05, "cache_read_cost": 2e-05,
+        "cache_creation_cost": 0.00015, "tool_calls_cost": 0.001, "tool_calls_cost_details": {"search_web": 0.001},
+        "total_cost": 0.00119}}}
+    db.ingest(write_jsonl(tmp_path / "costs.jsonl", [router, agent, COMPLETED]))
+    logged = dict(db.con.execute("SELECT call_id, logged_cost_usd FROM calls").fetchall())
+    assert logged == {"resp_or": Decimal("0.000123"), "resp_px": Decimal("0.00119"), COMPLETED["id"]: None}

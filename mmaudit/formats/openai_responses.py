@@ -39,6 +39,9 @@ _BODY = {
         "output_tokens": "VARCHAR",
         "input_tokens_details": {"cached_tokens": "VARCHAR"},
         "output_tokens_details": {"reasoning_tokens": "VARCHAR"},
+        # what the serving API billed, when it says: OpenRouter a number (USD), Perplexity's Agent
+        # API an object with `total_cost`
+        "cost": "JSON",
     },
 }
 _REQUEST = {"model": "VARCHAR", "input": "JSON", "instructions": "JSON", "tools": "JSON", "metadata": "JSON"}
@@ -55,6 +58,7 @@ _HTTP = (
     f"coalesce(mm_int(r.status_code), CASE {_ERR} WHEN 'rate_limit' THEN 429 WHEN 'server' THEN 500 "
     "WHEN 'timeout' THEN 504 WHEN 'auth' THEN 401 END)"
 )
+_COST = body("usage.cost")
 _INPUT = "r.request.input"
 _SYSTEM = f"mm_content_text(coalesce(r.request.instructions, {body('instructions')}))"
 _USER = f"CASE WHEN json_type({_INPUT}) = 'VARCHAR' THEN json_extract_string({_INPUT}, '$') ELSE mm_last_user({_INPUT}) END"
@@ -83,6 +87,8 @@ FORMAT = LogFormat(
         "output_tokens": f"mm_int({body('usage.output_tokens')})",
         "reasoning_tokens": f"coalesce(mm_int({body('usage.output_tokens_details.reasoning_tokens')}), 0)",
         "service_tier": body("service_tier"),
+        "logged_cost_usd": f"TRY_CAST(CASE json_type({_COST}) WHEN 'OBJECT' THEN json_extract_string({_COST}, '$.total_cost') "
+        f"ELSE json_extract_string({_COST}, '$') END AS DECIMAL(38, 12))",
         # each web_search_call output item is one billed search
         "web_searches": f"len(list_filter(coalesce(json_extract_string({body('output')}, '$[*].type'), []), "
         "lambda t: t = 'web_search_call'))",
