@@ -23,9 +23,16 @@ from mmaudit.config import load_model, read_yaml
 from mmaudit.errors import ConfigError
 from mmaudit.pricing import genai
 from mmaudit.pricing.bundled import load_bundled
-from mmaudit.pricing.rates import MODALITY_PARTS, OUTPUT_PARTS, Component, PriceSpec, RateRow, spec_rates
-from mmaudit.pricing.rules import (
+from mmaudit.pricing.rates import (
+    MODALITY_PARTS,
+    OUTPUT_PARTS,
     SEARCH_CONTEXT_SIZES,
+    Component,
+    PriceSpec,
+    RateRow,
+    spec_rates,
+)
+from mmaudit.pricing.rules import (
     BatchRules,
     CuratedAliases,
     load_batch_rules,

@@ -37,13 +37,15 @@ PROCESSING = ("", "b_")
 # its tier and processing): citation tokens (Perplexity sonar-deep-research, genai-prices
 # output_citation_mtok).
 OUTPUT_PARTS = ("citation",)
+# Search context sizes a per-request fee can depend on (Perplexity Sonar's `search_context_size`).
+SEARCH_CONTEXT_SIZES = ("low", "medium", "high")
 # per-token rates, then the per-search fee of server-side web search (USD per search; NULL: none
 # known) and the per-request fee some providers add to the tokens (Perplexity Sonar; NULL: none)
 RATE_NAMES = (tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
               + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS)
               + ("citation_rate", "web_search_rate", "request_rate")
               # the per-request fee at a search context size, where it depends on it (NULL: request_rate)
-              + tuple(f"request_{size}_rate" for size in ("low", "medium", "high")))
+              + tuple(f"request_{size}_rate" for size in SEARCH_CONTEXT_SIZES))
 MAX_TIERS = 2
 
 
@@ -159,7 +161,7 @@ def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, 
         rates[f"{name}_rate"] = per_token(standard[name].base) if name in standard else None
     rates["web_search_rate"] = None if spec.web_search_per_1k is None else Decimal(spec.web_search_per_1k).scaleb(-3)
     rates["request_rate"] = None if spec.request_per_1k is None else Decimal(spec.request_per_1k).scaleb(-3)
-    for size in ("low", "medium", "high"):
+    for size in SEARCH_CONTEXT_SIZES:
         rates[f"request_{size}_rate"] = None  # set from the curated fees (pricing.rules) where known
     lc = thresholds[0] if thresholds else None
     lc2 = thresholds[1] if len(thresholds) > 1 else None

@@ -64,9 +64,6 @@ class CuratedAliasFile(_Strict):
     aliases: list[CuratedAlias]
 
 
-SEARCH_CONTEXT_SIZES = ("low", "medium", "high")
-
-
 class RequestFee(_Strict):
     """A model's per-request fee (USD per 1,000 requests) at each search context size."""
 

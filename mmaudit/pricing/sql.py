@@ -25,7 +25,7 @@ import pyarrow as pa
 from duckdb.sqltypes import VARCHAR
 
 from mmaudit.pricing.catalog import PriceCatalog
-from mmaudit.pricing.rates import COMPONENTS, MODALITY_PARTS, RATE_NAMES, RateRow
+from mmaudit.pricing.rates import COMPONENTS, MODALITY_PARTS, RATE_NAMES, SEARCH_CONTEXT_SIZES, RateRow
 from mmaudit.store import fetch_dicts
 
 MONEY = "DECIMAL(38, 12)"
@@ -391,8 +391,8 @@ def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
         terms.append(f"{parts.citation} * coalesce({own}, {pick('output')})")
     if parts.requests != "0":
         size = f"lower({parts.search_context})"
-        sized = (f"CASE {size} WHEN 'low' THEN {r}.request_low_rate WHEN 'medium' THEN {r}.request_medium_rate "
-                 f"WHEN 'high' THEN {r}.request_high_rate END")
+        sized = ("CASE " + size + " " + " ".join(f"WHEN '{s}' THEN {r}.request_{s}_rate" for s in SEARCH_CONTEXT_SIZES)
+                 + " END")
         fee = f"coalesce({sized}, {r}.request_rate, 0)" if parts.search_context != "NULL" else f"coalesce({r}.request_rate, 0)"
         terms.append(f"{parts.requests} * {fee}")
     return f"CAST({' + '.join(terms)} AS {MONEY})"

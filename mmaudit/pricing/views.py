@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from mmaudit.pricing.catalog import PriceCatalog
-from mmaudit.pricing.rates import RateRow
+from mmaudit.pricing.rates import SEARCH_CONTEXT_SIZES, RateRow
 
 LATENCY_MIN_CALLS = 20  # fewer successful calls than this: show the registry prior instead
 
@@ -49,7 +49,7 @@ def rate_view(row: RateRow) -> dict[str, Any]:
 
 def _sized_fees(rates: dict[str, Any]) -> str | None:
     """'low 5, medium 8, high 12' (USD per 1,000 requests) where the fee depends on the search context size."""
-    sizes = [(s, rates.get(f"request_{s}_rate")) for s in ("low", "medium", "high")]
+    sizes = [(s, rates.get(f"request_{s}_rate")) for s in SEARCH_CONTEXT_SIZES]
     if all(v is None for _, v in sizes):
         return None
     return ", ".join(f"{s} {format(v.scaleb(3).normalize(), 'f')}" for s, v in sizes if v is not None)

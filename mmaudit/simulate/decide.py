@@ -49,9 +49,9 @@ CITATION_TOKEN, CITATION_PART = "tct", "ct"  # citation tokens (of visible outpu
 def token_lists(modalities: tuple[str, ...], citations: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(source tokens, parts) a replay carries: the text ones and those of the modalities (and
     citation tokens) the period's calls carry (a log without them pays nothing for them)."""
-    cited = (CITATION_TOKEN,) if citations else ()
-    return ((*SOURCE_TOKENS, *(t for m in modalities for t in MODAL_TOKENS[m]), *cited),
-            (*TOKEN_PARTS, *(p for m in modalities for p in MODAL_PARTS[m]), *((CITATION_PART,) if citations else ())))
+    tokens, parts = ((CITATION_TOKEN,), (CITATION_PART,)) if citations else ((), ())
+    return ((*SOURCE_TOKENS, *(t for m in modalities for t in MODAL_TOKENS[m]), *tokens),
+            (*TOKEN_PARTS, *(p for m in modalities for p in MODAL_PARTS[m]), *parts))
 
 
 @dataclass(frozen=True)
