@@ -57,7 +57,7 @@ def anthropic_message(m: dict) -> Call:
     return Call(True, _n(u["input_tokens"]) + read + write, read, write,
                 _n((u.get("cache_creation") or {}).get("ephemeral_1h_input_tokens")), _n(u["output_tokens"]),
                 _n((u.get("output_tokens_details") or {}).get("thinking_tokens")), m.get("model"),
-                tier=u.get("service_tier"))
+                tier="fast" if u.get("speed") == "fast" else u.get("service_tier"))  # fast mode: its own priced tier
 
 
 def anthropic_error(error_type: str | None) -> Call:

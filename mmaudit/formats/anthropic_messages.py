@@ -4,7 +4,9 @@ pairs.
 Anthropic's `usage.input_tokens` EXCLUDES the prompt cache: canonical input is
 input_tokens + cache_read_input_tokens + cache_creation_input_tokens. The cache-write breakdown
 `usage.cache_creation.ephemeral_1h_input_tokens` (of cache_creation_input_tokens) goes to
-`cache_write_1h_tokens`; `usage.service_tier` (standard, priority, batch) to `service_tier`;
+`cache_write_1h_tokens`; `usage.service_tier` (standard, priority, batch) to `service_tier`, except
+that a fast-mode call (`usage.speed: "fast"`) is tier `fast`, priced at genai-prices' fast rates
+(claude-opus-4-8 $10/$50 per 1M against $5/$25);
 `usage.output_tokens_details.thinking_tokens`, when logged, to `reasoning_tokens` (output_tokens
 already includes thinking). OpenAI's bare error bodies (`{"error": {type, code, param}}`, types
 also ending in `_error`) are not claimed: Anthropic's error bodies say `type: "error"`.
@@ -41,6 +43,7 @@ USAGE = {
     "cache_read_input_tokens": "VARCHAR",
     "cache_creation": {"ephemeral_1h_input_tokens": "VARCHAR", "ephemeral_5m_input_tokens": "VARCHAR"},
     "service_tier": "VARCHAR",
+    "speed": "VARCHAR",  # fast mode: "fast" (billed at the model's fast rates) or "standard"
     "output_tokens_details": {"thinking_tokens": "VARCHAR"},
     "server_tool_use": {"web_search_requests": "VARCHAR"},
 }
@@ -59,7 +62,8 @@ def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
         "cache_write_1h_tokens": f"coalesce(mm_int({leaf('cache_creation.ephemeral_1h_input_tokens')}), 0)",
         "output_tokens": f"mm_int({leaf('output_tokens')})",
         "reasoning_tokens": f"coalesce(mm_int({leaf('output_tokens_details.thinking_tokens')}), 0)",
-        "service_tier": leaf("service_tier"),
+        # fast mode is a priced tier of its own (genai-prices' `speed: fast` variant): tier `fast`
+        "service_tier": f"CASE WHEN lower({leaf('speed')}) = 'fast' THEN 'fast' ELSE {leaf('service_tier')} END",
         "web_searches": f"coalesce(mm_int({leaf('server_tool_use.web_search_requests')}), 0)",
     }
 
@@ -90,7 +94,7 @@ _STREAM_EVENTS = ("message_start", "message_delta", "message_stop", "content_blo
 _NOT_CALLS = "('message_stop', 'content_block_start', 'content_block_delta', 'content_block_stop', 'ping')"
 # What a message_delta lacks, it inherits from its stream's message_start.
 _INHERITED = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
-              "cache_creation.ephemeral_1h_input_tokens", "service_tier")
+              "cache_creation.ephemeral_1h_input_tokens", "service_tier", "speed")
 
 
 def _from_start(expr: str) -> str:

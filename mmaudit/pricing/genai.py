@@ -37,7 +37,7 @@ PRICE_KEYS = {
     "input_image_mtok": "input_image", "cache_image_read_mtok": "cached_image", "output_image_mtok": "output_image",
 }
 EPOCH = date(1970, 1, 1)
-CACHE_FORMAT = 10  # bump when the translation changes
+CACHE_FORMAT = 11  # bump when the translation changes
 
 
 def genai_version() -> str:
@@ -128,10 +128,17 @@ def _batch(model: Any, components: dict[str, Component], ts: datetime, rules: li
     return {k: c.scaled(factor) for k, c in components.items()}, f"provider rule: {rule['reason']}"
 
 
-def _service_tiers(model: Any) -> list[str]:
-    tiers = {v.when["service_tier"] for v in model.price_variants or ()
-             if set(v.when) == {"service_tier"} and v.when["service_tier"] != "default"}
-    return sorted(tiers)
+# genai-prices' variant keys that name a priced tier of service, each our `service_tier` value:
+# OpenAI's and Google's `service_tier` (flex, priority, fast...) and Anthropic's fast mode
+# (`speed: fast`, which a response's `usage.speed` reports and ingest stores as tier `fast`).
+TIER_KEYS = ("service_tier", "speed")
+
+
+def _service_tiers(model: Any) -> list[tuple[str, dict[str, str]]]:
+    """Each priced tier of the model: (our tier name, genai-prices' price context for it)."""
+    tiers = {(value, key) for v in model.price_variants or () if len(v.when) == 1
+             for key, value in v.when.items() if key in TIER_KEYS and value not in ("default", "standard")}
+    return [(tier, {key: tier}) for tier, key in sorted(tiers)]
 
 
 def _snapshot(model: Any, ts: datetime, rules: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -144,9 +151,9 @@ def _snapshot(model: Any, ts: datetime, rules: list[dict[str, Any]]) -> dict[str
     if standard is None:
         return None
     out = {"standard": (standard, batch_source)}
-    for tier in _service_tiers(model):
-        if _variant_active(model, {"service_tier": tier}, ts):
-            tier_prices = model.get_prices(ts, {"service_tier": tier})
+    for tier, context in _service_tiers(model):
+        if _variant_active(model, context, ts):
+            tier_prices = model.get_prices(ts, context)
             rates = spec_rates(PriceSpec(_components(tier_prices), web_search_per_1k=_per_1k(tier_prices, "web_searches_kcount"),
                                          request_per_1k=_per_1k(tier_prices, "requests_kcount")))
             if rates is not None:
