@@ -33,7 +33,10 @@ MODELS = ["gpt-4o-mini", "gpt-4.1", "o3-mini", "gpt-5", "gpt-5.4", "claude-3-5-s
           "gemini-2.5-flash", "gpt-realtime", "gpt-audio", "gemini-2.5-flash-image", "sonar-pro", "sonar-deep-research"]
 # Models with a web-search fee (Claude, deep research) or a request fee that covers search (Sonar
 # Pro); a search on any other model is unpriced by design, where genai-prices charges it nothing.
-SEARCHING = {"claude-sonnet-4-5-20250929", "sonar-pro", "sonar-deep-research"}
+SEARCHING = {"claude-sonnet-4-5-20250929", "sonar-pro", "sonar-deep-research", "gemini-2.0-flash", "gemini-2.5-flash"}
+# Gemini 2.x grounding is billed per grounded prompt, however many queries it ran; genai-prices
+# leaves the count to the caller, so the oracle is told one search per call that searched.
+PER_GROUNDED_PROMPT = {"gemini-2.0-flash", "gemini-2.5-flash"}
 # Models with an audio input price but none for cached audio: genai-prices then charges a cached
 # audio token both as a cache read and as audio input, so the property draws none for them.
 NO_CACHED_AUDIO = {"gpt-audio"}
@@ -47,7 +50,7 @@ def expected_cost(rec: dict[str, Any]) -> Decimal:
                   cache_audio_read_tokens=rec["cached_audio_tokens"], output_audio_tokens=rec["output_audio_tokens"],
                   input_image_tokens=rec["input_image_tokens"], cache_image_read_tokens=rec["cached_image_tokens"],
                   output_image_tokens=rec["output_image_tokens"], output_citation_tokens=rec["citation_tokens"],
-                  web_searches=rec["web_searches"],
+                  web_searches=min(rec["web_searches"], 1) if rec["model"] in PER_GROUNDED_PROMPT else rec["web_searches"],
                   # a reasoning price of its own: genai-prices charges it when told the count
                   output_reasoning_tokens=rec["reasoning_tokens"] if rec["model"] == "sonar-deep-research" else None)
     provider = "perplexity" if rec["model"].startswith("sonar") else None  # genai-prices cannot guess it

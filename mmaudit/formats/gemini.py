@@ -28,6 +28,10 @@ repeats in the file's chunk, and no candidate has a `finishReason`) carry provis
 `promptTokenCount` can be larger than the earlier ones'), so the finished chunk's usage is the
 call's, and a stream cut short keeps its latest counts flagged as not final.
 
+Grounding with Google Search: the queries each candidate's `groundingMetadata.webSearchQueries`
+lists are counted into `web_searches`. Google bills them per query on Gemini 3 ($14 per 1,000) and
+once per request that searched on Gemini 2.x ($35 per 1,000 grounded prompts).
+
 A prompt the safety filters blocked before generation (`promptFeedback.blockReason` set and no
 candidates) is a failed call: error_type content_filter, http_status 200 (the API answered),
 tags['blocked'] = the block reason; its logged prompt count is kept (the log says it), never
@@ -141,6 +145,16 @@ _UNFINISHED = (
     f"json_extract_string({_CANDIDATES}, '$[*].finish_reason')), lambda x: x IS NOT NULL)) = 0 "
     f"AND count(*) OVER (PARTITION BY {field('responseId')}) > 1)"
 )
+# Grounding with Google Search: the queries the model ran, listed per candidate
+# (`groundingMetadata.webSearchQueries`, snake_case in SDK dumps). Google bills Gemini 3 per query
+# and Gemini 2.x once per grounded request (mmaudit/data/pricing/search_billing.yaml). Most calls
+# do not search: a substring test on the candidates' text spares them the JSON walk.
+_QUERIES = (
+    f"CASE WHEN contains(CAST({_CANDIDATES} AS VARCHAR), 'earchQueries') "
+    f"OR contains(CAST({_CANDIDATES} AS VARCHAR), 'earch_queries') "
+    f"THEN len(list_concat(coalesce(json_extract({_CANDIDATES}, '$[*].groundingMetadata.webSearchQueries[*]'), []), "
+    f"coalesce(json_extract({_CANDIDATES}, '$[*].grounding_metadata.web_search_queries[*]'), []))) ELSE 0 END"
+)
 _CONTENTS = "r.request.contents"
 # Gemini messages are {role, parts: [{text}]}; their text is the parts' text.
 _ALL = f"nullif(array_to_string(json_extract_string({_CONTENTS}, '$[*].parts[*].text'), chr(10)), '')"
@@ -181,6 +195,7 @@ FORMAT = LogFormat(
            for column, details in zip(columns, _DETAILS, strict=True)},
         "tokens_estimated": f"coalesce({_UNFINISHED}, false)",
         "service_tier": body(_U + ".serviceTier"),
+        "web_searches": _QUERIES,
         "latency_ms": "mm_num(r.latency_ms)",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",

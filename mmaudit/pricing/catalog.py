@@ -38,6 +38,7 @@ from mmaudit.pricing.rules import (
     load_batch_rules,
     load_curated_aliases,
     load_request_fees,
+    load_search_billing,
 )
 from mmaudit.pricing.schema import ModelPrice, PriceTable
 
@@ -161,7 +162,7 @@ def entry_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> Pri
     """A YAML model entry as a PriceSpec; batch from its own rates, else the provider's rule; with
     its per-1,000 fees (web searches, requests)."""
     return replace(_token_spec(price, batch_rule), web_search_per_1k=price.web_search_per_1k,
-                   request_per_1k=price.request_per_1k)
+                   request_per_1k=price.request_per_1k, searched_request_per_1k=price.searched_request_per_1k)
 
 
 def _token_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> PriceSpec:
@@ -221,7 +222,7 @@ def _off_peak_rates(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -
              if getattr(off, p) is not None}
     batch = {k: c.scaled(batch_rule[0]) for k, c in comps.items()} if batch_rule else None
     return spec_rates(PriceSpec(comps, batch, batch_rule[1] if batch_rule else None, price.web_search_per_1k,
-                                price.request_per_1k))
+                                price.request_per_1k, price.searched_request_per_1k))
 
 
 def _segments(price: ModelPrice) -> list[tuple[tuple[Any, Any, list[int] | None], bool]]:
@@ -387,6 +388,21 @@ def _with_request_fees(rows: list[RateRow]) -> list[RateRow]:
     return out
 
 
+def _with_search_billing(rows: list[RateRow]) -> list[RateRow]:
+    """genai-prices' rows with the search fee moved to a fee per request that searched, on the
+    models that bill searches so (Gemini 2.x grounding: per grounded prompt, not per query)."""
+    billing = load_search_billing()
+    out = []
+    for row in rows:
+        fee = row.rates.get("web_search_rate")
+        rule = next((b for b in billing if b.applies(row.provider, row.model_key)), None) if fee is not None else None
+        if rule is not None:
+            row = replace(row, rates={**row.rates, "web_search_rate": None, "searched_request_rate": fee},
+                          note=row.note or f"web search billed per request that searched: {rule.source_url}")
+        out.append(row)
+    return out
+
+
 def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = True,
                  extra_tables: list[tuple[str, PriceTable]] | None = None) -> PriceCatalog:
     """genai-prices + curated overrides (unless excluded) + the user's tables, merged and checked.
@@ -408,7 +424,7 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
     translated: dict[str, Any] = {}
     if include_bundled:
         translated = genai.load_translated(rules.by_genai_provider())
-        rows = _with_request_fees(list(translated["rows"]))
+        rows = _with_search_billing(_with_request_fees(list(translated["rows"])))
         models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}
         tables.extend(load_table(p, "override") for p in _yaml_files([BUNDLED_DIR]))
     user_tables = [load_table(p, "user") for p in price_files]

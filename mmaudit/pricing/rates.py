@@ -40,10 +40,12 @@ OUTPUT_PARTS = ("citation",)
 # Search context sizes a per-request fee can depend on (Perplexity Sonar's `search_context_size`).
 SEARCH_CONTEXT_SIZES = ("low", "medium", "high")
 # per-token rates, then the per-search fee of server-side web search (USD per search; NULL: none
-# known) and the per-request fee some providers add to the tokens (Perplexity Sonar; NULL: none)
+# known), the fee per request that ran any search however many it ran (Google bills Gemini 2.x
+# grounding per grounded prompt; NULL: searches are billed one by one) and the per-request fee
+# some providers add to the tokens (Perplexity Sonar; NULL: none)
 RATE_NAMES = (tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
               + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS)
-              + ("citation_rate", "web_search_rate", "request_rate")
+              + ("citation_rate", "web_search_rate", "searched_request_rate", "request_rate")
               # the per-request fee at a search context size, where it depends on it (NULL: request_rate)
               + tuple(f"request_{size}_rate" for size in SEARCH_CONTEXT_SIZES))
 MAX_TIERS = 2
@@ -86,6 +88,7 @@ class PriceSpec:
     batch_source: str | None = None
     web_search_per_1k: Decimal | None = None  # USD per 1,000 server-side web searches
     request_per_1k: Decimal | None = None  # USD per 1,000 answered requests, on top of the tokens
+    searched_request_per_1k: Decimal | None = None  # USD per 1,000 requests that searched (instead of per search)
 
     def thresholds(self) -> list[int]:
         starts = {s for c in self.components.values() for s, _ in c.tiers}
@@ -161,6 +164,8 @@ def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, 
         rates[f"{name}_rate"] = per_token(standard[name].base) if name in standard else None
     rates["web_search_rate"] = None if spec.web_search_per_1k is None else Decimal(spec.web_search_per_1k).scaleb(-3)
     rates["request_rate"] = None if spec.request_per_1k is None else Decimal(spec.request_per_1k).scaleb(-3)
+    rates["searched_request_rate"] = (None if spec.searched_request_per_1k is None
+                                      else Decimal(spec.searched_request_per_1k).scaleb(-3))
     for size in SEARCH_CONTEXT_SIZES:
         rates[f"request_{size}_rate"] = None  # set from the curated fees (pricing.rules) where known
     lc = thresholds[0] if thresholds else None

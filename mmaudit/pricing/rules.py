@@ -9,16 +9,20 @@ sends to the wrong model, e.g. `mistral-large-latest` (Large 3 since December 20
 
 `mmaudit/data/pricing/request_fees.yaml`: per-request fees by search context size (Perplexity
 Sonar), where genai-prices lists only the highest.
+
+`mmaudit/data/pricing/search_billing.yaml`: models whose web-search fee is charged once per
+request that searched (Gemini 2.x grounding: per grounded prompt), not per search.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mmaudit.pricing.bundled import load_bundled
 
@@ -76,6 +80,34 @@ class RequestFee(_Strict):
 
 class RequestFeeFile(_Strict):
     fees: list[RequestFee]
+
+
+class SearchBilling(_Strict):
+    """Models (a regular expression over model keys) whose search fee is per request that searched."""
+
+    provider: str = Field(min_length=1)  # genai-prices provider id
+    models: str = Field(min_length=1)
+    source_url: str = Field(min_length=8)
+
+    @field_validator("models")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
+        return value
+
+    def applies(self, provider: str, model_key: str) -> bool:
+        return provider == self.provider and re.search(self.models, model_key) is not None
+
+
+class SearchBillingFile(_Strict):
+    per_searched_request: list[SearchBilling]
+
+
+def load_search_billing(path: Path | None = None) -> list[SearchBilling]:
+    return load_bundled(SearchBillingFile, path or DATA_DIR / "search_billing.yaml").per_searched_request
 
 
 def load_request_fees(path: Path | None = None) -> dict[str, RequestFee]:

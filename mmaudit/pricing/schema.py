@@ -160,6 +160,9 @@ class ModelPrice(_Strict):
     citation: Price | None = None  # citation tokens (of output; Perplexity); omitted = output price
     web_search_per_1k: Decimal | None = Field(default=None, ge=0, le=1_000_000)  # USD per 1,000 server-side searches
     request_per_1k: Decimal | None = Field(default=None, ge=0, le=1_000_000)  # USD per 1,000 answered requests
+    # USD per 1,000 requests that ran any web search, however many searches (Gemini 2.x grounding:
+    # per grounded prompt); given, it replaces web_search_per_1k for the calls that searched
+    searched_request_per_1k: Decimal | None = Field(default=None, ge=0, le=1_000_000)
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
     batch: Batch | None = None
     long_context: LongContext | None = None

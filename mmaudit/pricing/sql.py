@@ -155,7 +155,7 @@ def _money_array(values: list[Decimal | None]) -> pa.Array:
         return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
-_ROWS_TABLE_FORMAT = 6  # bump when rows_table's columns or types change
+_ROWS_TABLE_FORMAT = 7  # bump when rows_table's columns or types change
 
 
 def _stored_rows_table(rows: list[RateRow]) -> pa.Table:
@@ -271,7 +271,8 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
          + (output - reasoning - citation - output audio/image) * output + output audio * output_audio + ...
          + reasoning * reasoning + citation * citation (a model without a citation rate: output)
          + web_searches * web_search (per search; only when the call ran any, so a model without a
-           web-search rate leaves calls that searched unpriced, not the others)
+           web-search rate leaves calls that searched unpriced, not the others), or once per call
+           that searched at searched_request where the model bills searches so (Gemini 2.x)
          + requests * request (the provider's per-request fee where it has one, else 0; `requests`
            is 1 for an answered call, 0 for a failed one; at the call's `search_context` size,
            low / medium / high, where the fee depends on it and the log says it),
@@ -288,8 +289,9 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     cw1h = f"least({cw1h}, {cw})"
     reas = f"least({reas}, {out})"
     uncached = f"greatest({inp} - {cr} - {cw}, 0)"
-    parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, f"coalesce({web_searches}, 0)",
-                   requests, search_context=search_context)
+    searches = f"coalesce({web_searches}, 0)"
+    parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches,
+                   requests, search_context=search_context, searched=f"CASE WHEN {searches} > 0 THEN 1 ELSE 0 END")
     if citation != "0":
         parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, counts in (modalities or {}).items():
@@ -302,7 +304,7 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
                        cache_write_1h: str | None = None, reasoning: str | None = None,
                        web_searches: str | None = None, modalities: Modalities | None = None,
                        requests: str | None = None, citation: str | None = None,
-                       search_context: str | None = None) -> str:
+                       search_context: str | None = None, searched: str | None = None) -> str:
     """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
 
     The formula is linear in the token counts once the rate row, the batch flag and the
@@ -312,8 +314,9 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     above the model's lowest long-context threshold (else NULL). `cache_write_1h`,
     `reasoning`, `web_searches`, `modalities` ("audio" / "image" -> the sums of its uncached
     input, cached and output tokens), `requests` (the group's answered calls, for a per-request
-    fee), `citation` and `search_context` (the group's search context size) are optional
-    expressions (of cw, out, -, unc, cr, out, -, out, -); omitted = 0 (NULL for the size).
+    fee), `citation`, `search_context` (the group's search context size) and `searched` (the
+    group's calls that ran any web search) are optional expressions (of cw, out, -, unc, cr, out,
+    -, out, -, -); omitted = 0 (NULL for the size).
     """
     r = check_ident(rate)
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
@@ -321,7 +324,7 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     reas = f"least(coalesce({reasoning}, 0), {out})" if reasoning else "0"
     searches = f"coalesce({web_searches}, 0)" if web_searches else "0"
     parts = _Parts(unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches, requests or "0",
-                   search_context=search_context or "NULL")
+                   search_context=search_context or "NULL", searched=f"coalesce({searched}, 0)" if searched else "0")
     if citation:
         parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, sums in (modalities or {}).items():
@@ -344,6 +347,7 @@ class _Parts:
     modal: tuple[tuple[str, str], ...] = ()  # (component, SQL) of the audio and image parts
     citation: str = "0"
     search_context: str = "NULL"  # the call's search context size (low, medium, high), for a fee that depends on it
+    searched: str = "0"  # calls that ran any web search, for a fee per such call (searched_request_rate)
 
     def with_citation(self, citation: str) -> _Parts:
         """Move the citation tokens out of output (clamped to it) to their own part."""
@@ -385,7 +389,11 @@ def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
     # a search on a model with no search fee is unpriced, unless the model bills per request
     # instead (Perplexity Sonar: "pricing includes search")
     search_rate = f"coalesce({r}.web_search_rate, CASE WHEN {r}.request_rate IS NOT NULL THEN 0 END)"
-    terms.append(f"CASE WHEN {searches} > 0 THEN {searches} * {search_rate} ELSE 0 END")
+    # Gemini 2.x grounding is billed once per request that searched, however many queries it ran
+    per_search = f"{searches} * {search_rate}"
+    charged = (f"CASE WHEN {r}.searched_request_rate IS NOT NULL THEN {parts.searched} * {r}.searched_request_rate"
+               f" ELSE {per_search} END")
+    terms.append(f"CASE WHEN {searches} > 0 THEN {charged} ELSE 0 END")
     if parts.citation != "0":
         own = f"CASE WHEN {batch} THEN NULL ELSE {r}.citation_rate END"  # no batch citation price on record
         terms.append(f"{parts.citation} * coalesce({own}, {pick('output')})")

@@ -41,8 +41,8 @@ class SimulationOptions:
 # and per modality (audio, image) its parts: uncached input (of unc), cached (of cr), output (of out).
 MODAL_TOKENS = {"audio": ("tai", "tca", "tao"), "image": ("tii", "tci", "tio")}
 MODAL_PARTS = {"audio": ("ai", "ca", "ao"), "image": ("ii", "ci", "io")}
-SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws")
-TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws")
+SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws", "tsq")
+TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws", "sq")  # sq: calls that searched
 CITATION_TOKEN, CITATION_PART = "tct", "ct"  # citation tokens (of visible output), when some call has them
 
 
@@ -204,6 +204,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                         - coalesce(c.cache_write_tokens, 0), 0) AS tunc,
                least(coalesce(c.reasoning_tokens, 0), coalesce(c.output_tokens, 0)) AS trs,
                {"coalesce(c.web_searches, 0)" if cuts.has_web_searches else "0"} AS tws,
+               {"CASE WHEN c.web_searches > 0 THEN 1 ELSE 0 END" if cuts.has_web_searches else "0"} AS tsq,
                {_modal_sql(cuts)}
                {_citation_sql(cuts)}
                c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 AS empty,
