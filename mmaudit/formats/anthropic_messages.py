@@ -6,7 +6,9 @@ input_tokens + cache_read_input_tokens + cache_creation_input_tokens. The cache-
 `usage.cache_creation.ephemeral_1h_input_tokens` (of cache_creation_input_tokens) goes to
 `cache_write_1h_tokens`; `usage.service_tier` (standard, priority, batch) to `service_tier`, except
 that a fast-mode call (`usage.speed: "fast"`) is tier `fast`, priced at genai-prices' fast rates
-(claude-opus-4-8 $10/$50 per 1M against $5/$25);
+(claude-opus-4-8 $10/$50 per 1M against $5/$25); `usage.inference_geo` other than `global` (`"us"`:
+inference pinned to the US, 1.1x on Opus 4.6 and later models) to `tags['inference_geo']`, which
+selects the model's geography rates;
 `usage.output_tokens_details.thinking_tokens`, when logged, to `reasoning_tokens` (output_tokens
 already includes thinking). OpenAI's bare error bodies (`{"error": {type, code, param}}`, types
 also ending in `_error`) are not claimed: Anthropic's error bodies say `type: "error"`.
@@ -44,9 +46,19 @@ USAGE = {
     "cache_creation": {"ephemeral_1h_input_tokens": "VARCHAR", "ephemeral_5m_input_tokens": "VARCHAR"},
     "service_tier": "VARCHAR",
     "speed": "VARCHAR",  # fast mode: "fast" (billed at the model's fast rates) or "standard"
+    "inference_geo": "VARCHAR",  # where inference ran: "global", "us" (1.1x on Opus 4.6 and later), "not_available"
     "output_tokens_details": {"thinking_tokens": "VARCHAR"},
     "server_tool_use": {"web_search_requests": "VARCHAR"},
 }
+
+
+def geo_tags(u: str | Callable[[str], str]) -> str:
+    """`tags['inference_geo']` from an Anthropic `usage` (as `usage_columns` reads it) when inference
+    was pinned to a geography (`"us"`), which prices it at the model's geography rates; NULL for
+    `global`, `not_available` (models without the option) or none."""
+    leaf = u if callable(u) else (lambda path: f"{u}.{path}")
+    geo = f"lower(trim({leaf('inference_geo')}))"
+    return f"CASE WHEN {geo} NOT IN ('', 'global', 'not_available') THEN MAP {{'inference_geo': {geo}}} END"
 
 
 def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
@@ -94,7 +106,7 @@ _STREAM_EVENTS = ("message_start", "message_delta", "message_stop", "content_blo
 _NOT_CALLS = "('message_stop', 'content_block_start', 'content_block_delta', 'content_block_stop', 'ping')"
 # What a message_delta lacks, it inherits from its stream's message_start.
 _INHERITED = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens",
-              "cache_creation.ephemeral_1h_input_tokens", "service_tier", "speed")
+              "cache_creation.ephemeral_1h_input_tokens", "service_tier", "speed", "inference_geo")
 
 
 def _from_start(expr: str) -> str:
@@ -142,7 +154,8 @@ FORMAT = LogFormat(
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, {_ERR_TYPE}), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "logged_cost_usd": "TRY_CAST(r.cost_usd AS DECIMAL(38, 12))",
-        "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), mm_tags(r.tags))",
+        "tags": ("mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
+                 f"mm_tags(r.tags)), {geo_tags(lambda path: body(f'usage.{path}'))})"),
         "system_prompt": "mm_content_text(r.request.system)",
         "user_prompt": f"mm_last_user({_MSGS})",
         "response_text": f"mm_content_text({body('content')})",
@@ -185,7 +198,8 @@ STREAM = LogFormat(
         "status": "CASE WHEN r.type = 'error' THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN r.type = 'error' THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR_TYPE}), 'unknown') END",
         "http_status": f"CASE WHEN r.type = 'error' THEN {_HTTP} ELSE 200 END",
-        "tags": "CASE WHEN r.delta.stop_reason IS NOT NULL THEN MAP {'stop_reason': r.delta.stop_reason} END",
+        "tags": ("mm_merge_tags(CASE WHEN r.delta.stop_reason IS NOT NULL THEN MAP {'stop_reason': r.delta.stop_reason} END, "
+                 f"{geo_tags(_stream_usage)})"),
     },
     numbers=("message.usage.input_tokens", "message.usage.output_tokens", "usage.input_tokens", "usage.output_tokens"),
     times=("timestamp",),

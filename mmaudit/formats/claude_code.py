@@ -18,7 +18,7 @@ NULL, HTTP status from `apiErrorStatus` (else from the error text), classified w
 
 from __future__ import annotations
 
-from mmaudit.formats.anthropic_messages import USAGE, usage_columns
+from mmaudit.formats.anthropic_messages import USAGE, geo_tags, usage_columns
 from mmaudit.formats.base import LogFormat
 
 _STRUCTURE = {
@@ -72,9 +72,9 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
         "logged_cost_usd": "TRY_CAST(r.costUSD AS DECIMAL(38, 12))",
         "tags": (
-            "map_from_entries(list_filter([{'key': 'app', 'value': 'claude-code'}, {'key': 'session', 'value': r.sessionId}, "
+            "mm_merge_tags(map_from_entries(list_filter([{'key': 'app', 'value': 'claude-code'}, {'key': 'session', 'value': r.sessionId}, "
             "{'key': 'sidechain', 'value': CASE WHEN mm_bool(r.isSidechain) THEN 'true' END}, "
-            "{'key': 'client_version', 'value': r.version}], lambda e: e.value IS NOT NULL))"
+            f"{{'key': 'client_version', 'value': r.version}}], lambda e: e.value IS NOT NULL)), {geo_tags(_U)})"
         ),
         "response_text": f"CASE WHEN NOT {_FAILED} THEN {_TEXT} END",
     },

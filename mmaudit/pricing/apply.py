@@ -88,12 +88,14 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
                     col["citation_tokens"] if "citation_tokens" in cols else "0",
                     "c.tags['search_context_size']" if "tags" in cols else "NULL")
     join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
+    # the rates' tier: the service tier, and the geography inference was pinned to (`standard@us`)
+    tier = f"mm_price_tier({col['service_tier']}, {'c.tags' if 'tags' in cols else 'NULL::MAP(VARCHAR, VARCHAR)'}['inference_geo'])"
     return f"""
         SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
                r.table_name AS price_table, {price_note_sql('r', 'c.ts')} AS price_note, {cost} AS cost,
                CASE WHEN res.model_key IS NULL THEN 'unknown model'
                     WHEN r.model_key IS NULL AND res.is_ft THEN 'no fine-tune rates'
-                    WHEN r.model_key IS NULL THEN 'no rate for service tier ' || mm_service_tier({col['service_tier']})
+                    WHEN r.model_key IS NULL THEN 'no rate for service tier ' || {tier}
                     WHEN {cost} IS NULL AND coalesce({col['web_searches']}, 0) > 0 AND r.web_search_rate IS NULL
                          THEN 'no web-search rate (the call ran server-side web searches)'
                     WHEN {cost} IS NULL AND {batch} THEN 'no batch rate (provider has no batch discount on record)'
@@ -101,7 +103,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
         FROM {t} c
         LEFT JOIN model_resolution res ON {join}
         LEFT JOIN {rates} r ON r.model_key = res.model_key AND r.is_ft = res.is_ft
-             AND (res.is_ft OR r.service_tier = mm_service_tier({col['service_tier']}))
+             AND (res.is_ft OR r.service_tier = {tier})
              AND {rate_window_sql('r', 'c.ts')}"""
 
 

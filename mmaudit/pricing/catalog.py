@@ -38,6 +38,7 @@ from mmaudit.pricing.rules import (
     load_batch_rules,
     load_curated_aliases,
     load_request_fees,
+    load_geo_rates,
     load_search_billing,
 )
 from mmaudit.pricing.schema import ModelPrice, PriceTable
@@ -403,6 +404,25 @@ def _with_search_billing(rows: list[RateRow]) -> list[RateRow]:
     return out
 
 
+# fees per search or per request: not token prices, so a geography's factor leaves them alone
+_FEE_RATES = frozenset({"web_search_rate", "searched_request_rate", "request_rate",
+                        *(f"request_{s}_rate" for s in SEARCH_CONTEXT_SIZES)})
+
+
+def _with_geo_rates(rows: list[RateRow]) -> list[RateRow]:
+    """genai-prices' rows plus, for the models billed apart when inference is pinned to a
+    geography (Anthropic `inference_geo: us`), each tier's rows again as tier `<tier>@<geo>` at the
+    rule's factor times the token rates."""
+    out = list(rows)
+    for rule in load_geo_rates():
+        for row in rows:
+            if rule.applies(row.provider, row.model_key):
+                rates = {k: (v if v is None or k in _FEE_RATES else v * rule.factor) for k, v in row.rates.items()}
+                out.append(replace(row, rates=rates, service_tier=f"{row.service_tier}@{rule.inference_geo}",
+                                   note=f"inference pinned to {rule.inference_geo}: {rule.factor}x; {rule.source_url}"))
+    return out
+
+
 def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = True,
                  extra_tables: list[tuple[str, PriceTable]] | None = None) -> PriceCatalog:
     """genai-prices + curated overrides (unless excluded) + the user's tables, merged and checked.
@@ -424,7 +444,7 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
     translated: dict[str, Any] = {}
     if include_bundled:
         translated = genai.load_translated(rules.by_genai_provider())
-        rows = _with_search_billing(_with_request_fees(list(translated["rows"])))
+        rows = _with_geo_rates(_with_search_billing(_with_request_fees(list(translated["rows"]))))
         models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}
         tables.extend(load_table(p, "override") for p in _yaml_files([BUNDLED_DIR]))
     user_tables = [load_table(p, "user") for p in price_files]

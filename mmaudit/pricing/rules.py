@@ -12,6 +12,9 @@ Sonar), where genai-prices lists only the highest.
 
 `mmaudit/data/pricing/search_billing.yaml`: models whose web-search fee is charged once per
 request that searched (Gemini 2.x grounding: per grounded prompt), not per search.
+
+`mmaudit/data/pricing/geo_rates.yaml`: token prices for inference pinned to a geography
+(Anthropic `inference_geo: us`, 1.1x on Opus 4.6 and later).
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mmaudit.pricing.bundled import load_bundled
 
@@ -39,6 +43,17 @@ PROVIDER_IDS = {
     "fireworks_ai": "fireworks", "cohere": "cohere", "cohere_chat": "cohere", "perplexity": "perplexity",
     "meta": "meta", "meta_llama": "meta", "cerebras": "cerebras", "moonshot": "moonshotai",
 }
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from exc
+    return value
+
+
+ModelPattern = Annotated[str, Field(min_length=1), AfterValidator(_regex)]  # a regular expression over model keys
 
 
 class _Strict(BaseModel):
@@ -86,17 +101,8 @@ class SearchBilling(_Strict):
     """Models (a regular expression over model keys) whose search fee is per request that searched."""
 
     provider: str = Field(min_length=1)  # genai-prices provider id
-    models: str = Field(min_length=1)
+    models: ModelPattern
     source_url: str = Field(min_length=8)
-
-    @field_validator("models")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a regular expression: {exc}") from exc
-        return value
 
     def applies(self, provider: str, model_key: str) -> bool:
         return provider == self.provider and re.search(self.models, model_key) is not None
@@ -104,6 +110,28 @@ class SearchBilling(_Strict):
 
 class SearchBillingFile(_Strict):
     per_searched_request: list[SearchBilling]
+
+
+class GeoRate(_Strict):
+    """Token rates of models (a regular expression over model keys) when inference is pinned to a
+    geography: `factor` times each tier's rates."""
+
+    provider: str = Field(min_length=1)  # genai-prices provider id
+    inference_geo: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    factor: Decimal = Field(gt=0, le=10)
+    models: ModelPattern
+    source_url: str = Field(min_length=8)
+
+    def applies(self, provider: str, model_key: str) -> bool:
+        return provider == self.provider and re.search(self.models, model_key) is not None
+
+
+class GeoRateFile(_Strict):
+    geographies: list[GeoRate]
+
+
+def load_geo_rates(path: Path | None = None) -> list[GeoRate]:
+    return load_bundled(GeoRateFile, path or DATA_DIR / "geo_rates.yaml").geographies
 
 
 def load_search_billing(path: Path | None = None) -> list[SearchBilling]:

@@ -75,6 +75,8 @@ CREATE OR REPLACE TEMP MACRO mm_model_key(m) AS nullif(split_part(mm_resolve_udf
 CREATE OR REPLACE TEMP MACRO mm_service_tier(st) AS CASE
     WHEN st IS NULL OR lower(trim(st)) IN ('', 'default', 'standard', 'auto', 'on_demand', 'standard_only', 'batch')
     THEN 'standard' ELSE lower(trim(st)) END;
+CREATE OR REPLACE TEMP MACRO mm_price_tier(st, geo) AS mm_service_tier(st) || CASE
+    WHEN geo IS NULL OR lower(trim(geo)) IN ('', 'global', 'not_available') THEN '' ELSE '@' || lower(trim(geo)) END;
 """
 
 

@@ -185,7 +185,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         SELECT CAST(epoch_us(c.ts) // 86400000000 AS INTEGER) AS day,  -- days since 1970-01-01 UTC
                {_tod_sql(cuts)} AS tod,
                -- the service tier it was billed at (priority, flex...): a replay keeps asking for it
-               {"mm_service_tier(c.service_tier)" if cuts.has_cw1h else "'standard'"} AS st,
+               {"mm_price_tier(c.service_tier, c.tags['inference_geo'])" if cuts.has_cw1h else "'standard'"} AS st,
                {"lower(c.tags['search_context_size'])" if cuts.sized_fees else "NULL::VARCHAR"} AS ctx,
                lower(c.provider) AS logged_provider, c.model_key AS logged_key,
                coalesce(c.task, 'other') AS task, coalesce(c.category_confidence, 0.0) < ? AS unsure,
