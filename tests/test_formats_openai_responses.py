@@ -85,3 +85,19 @@ def test_the_cost_a_serving_api_reports_is_the_logged_cost(db, tmp_path):
     db.ingest(write_jsonl(tmp_path / "costs.jsonl", [router, agent, COMPLETED]))
     logged = dict(db.con.execute("SELECT call_id, logged_cost_usd FROM calls").fetchall())
     assert logged == {"resp_or": Decimal("0.000123"), "resp_px": Decimal("0.00119"), COMPLETED["id"]: None}
+
+
+def test_cache_writes_a_gateway_reports_are_cache_writes(db, tmp_path):
+    # a cache-writing model served through a Responses gateway: the writes are part of input_tokens,
+    # named `cache_write_tokens` (OpenRouter) or `cache_creation_input_tokens` (Perplexity's Agent
+    # API, as in the AI SDK's recorded fixture: 3,007 in = 3 + 1,780 read + 1,224 written)
+    details = {"cached_tokens": 1780, "cache_read_input_tokens": 1780}
+    router = {**COMPLETED, "id": "resp_or", "usage": {**COMPLETED["usage"], "input_tokens": 3007,
+                                                       "input_tokens_details": {**details, "cache_write_tokens": 1224}}}
+    agent = {**COMPLETED, "id": "resp_px", "usage": {**COMPLETED["usage"], "input_tokens": 3007,
+                                                      "input_tokens_details": {**details, "cache_creation_input_tokens": 1224}}}
+    db.ingest(write_jsonl(tmp_path / "writes.jsonl", [router, agent, COMPLETED]))
+    stored = {r[0]: r[1:] for r in db.con.execute(
+        "SELECT call_id, input_tokens, cached_input_tokens, cache_write_tokens FROM calls").fetchall()}
+    assert stored["resp_or"] == stored["resp_px"] == (3007, 1780, 1224)
+    assert stored[COMPLETED["id"]][2] == 0

@@ -3,7 +3,9 @@
 
 `usage.input_tokens` already includes `input_tokens_details.cached_tokens` and
 `usage.output_tokens` already includes `output_tokens_details.reasoning_tokens`, so they map
-straight through. `status: failed` is a failed call (`error{code, message}`, `usage` often null);
+straight through. Gateways serving models that bill cache writes report them in
+`input_tokens_details` (OpenRouter `cache_write_tokens`, Perplexity's Agent API
+`cache_creation_input_tokens`), part of `input_tokens`: they go to `cache_write_tokens`. `status: failed` is a failed call (`error{code, message}`, `usage` often null);
 `incomplete` (max_output_tokens, content_filter) is a billed call that returned: status ok, with
 the reason kept in tags['incomplete_reason']. `service_tier` is read as logged. OpenAI's bare
 error bodies (`{"error": {message, type, code}}`, see openai_chat.BARE_ERROR) are failed calls
@@ -37,7 +39,10 @@ _BODY = {
     "usage": {
         "input_tokens": "VARCHAR",
         "output_tokens": "VARCHAR",
-        "input_tokens_details": {"cached_tokens": "VARCHAR"},
+        # cache writes, which gateways serving cache-writing models report (OpenRouter
+        # `cache_write_tokens`, Perplexity's Agent API `cache_creation_input_tokens`): part of input
+        "input_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR",
+                                 "cache_creation_input_tokens": "VARCHAR"},
         "output_tokens_details": {"reasoning_tokens": "VARCHAR"},
         # what the serving API billed, when it says: OpenRouter a number (USD), Perplexity's Agent
         # API an object with `total_cost`
@@ -84,6 +89,8 @@ FORMAT = LogFormat(
         "model": f"coalesce({body('model')}, r.request.model)",
         "input_tokens": f"mm_int({body('usage.input_tokens')})",
         "cached_input_tokens": f"coalesce(mm_int({body('usage.input_tokens_details.cached_tokens')}), 0)",
+        "cache_write_tokens": (f"coalesce(mm_int({body('usage.input_tokens_details.cache_write_tokens')}), "
+                               f"mm_int({body('usage.input_tokens_details.cache_creation_input_tokens')}), 0)"),
         "output_tokens": f"mm_int({body('usage.output_tokens')})",
         "reasoning_tokens": f"coalesce(mm_int({body('usage.output_tokens_details.reasoning_tokens')}), 0)",
         "service_tier": body("service_tier"),
