@@ -97,8 +97,8 @@ class RequestFeeFile(_Strict):
     fees: list[RequestFee]
 
 
-class SearchBilling(_Strict):
-    """Models (a regular expression over model keys) whose search fee is per request that searched."""
+class _ModelRule(_Strict):
+    """A rule for one provider's models named by a regular expression over model keys."""
 
     provider: str = Field(min_length=1)  # genai-prices provider id
     models: ModelPattern
@@ -106,24 +106,21 @@ class SearchBilling(_Strict):
 
     def applies(self, provider: str, model_key: str) -> bool:
         return provider == self.provider and re.search(self.models, model_key) is not None
+
+
+class SearchBilling(_ModelRule):
+    """Models whose search fee is per request that searched, not per search."""
 
 
 class SearchBillingFile(_Strict):
     per_searched_request: list[SearchBilling]
 
 
-class GeoRate(_Strict):
-    """Token rates of models (a regular expression over model keys) when inference is pinned to a
-    geography: `factor` times each tier's rates."""
+class GeoRate(_ModelRule):
+    """Token rates of models when inference is pinned to a geography: `factor` times each tier's rates."""
 
-    provider: str = Field(min_length=1)  # genai-prices provider id
     inference_geo: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     factor: Decimal = Field(gt=0, le=10)
-    models: ModelPattern
-    source_url: str = Field(min_length=8)
-
-    def applies(self, provider: str, model_key: str) -> bool:
-        return provider == self.provider and re.search(self.models, model_key) is not None
 
 
 class GeoRateFile(_Strict):
