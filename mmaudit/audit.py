@@ -28,6 +28,7 @@ from mmaudit.report.build import period_data
 from mmaudit.period import Period
 from mmaudit.report.scope import Scope, fetch
 from mmaudit.report.tiers import policy_keys, tier_source
+from mmaudit.store import has_column
 
 SIMPLE_LEVELS = ("simple", "moderate")
 PRICE_LEVEL_TIERS = ("budget", "standard", "premium", "unpriced")
@@ -57,6 +58,9 @@ _HEADLINE_SQL = f"""
 SELECT count(*) AS calls,
        coalesce(sum(coalesce(input_tokens, 0) + coalesce(output_tokens, 0)), 0) AS tokens,
        sum(cost_usd) AS cost_usd,
+       -- calls with tokens but no price (unknown model, no rate for their tier or date): not in cost_usd
+       count(*) FILTER (WHERE cost_usd IS NULL AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) > 0)
+           AS unpriced_calls,
        count(*) FILTER (WHERE {_FLAG}) AS premium_simple_or_moderate_calls,
        sum(cost_usd) FILTER (WHERE {_FLAG}) AS premium_simple_or_moderate_cost_usd,
 {_BY_SOURCE}       count(*) FILTER (WHERE task IS NULL) AS uncategorised_calls,
@@ -91,6 +95,7 @@ def headline(con: duckdb.DuckDBPyConnection, scope: Scope, premium: list[str]) -
 
 _HEADLINE_LINES: list[tuple[str, str, Any]] = [
     ("calls", "Calls", "int"), ("tokens", "Tokens (input + output)", "int"), ("cost_usd", "Cost (USD)", "usd"),
+    ("unpriced_calls", "  unpriced calls, not in the cost", "int"),
     ("premium_simple_or_moderate_calls", "Simple/moderate calls on premium", "int"),
     ("premium_simple_or_moderate_call_share", "  share of calls", "share"),
     ("premium_simple_or_moderate_cost_usd", "  their cost (USD)", "usd"),
@@ -113,7 +118,8 @@ BREAKDOWN_COLUMNS = [
 def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedReport:
     """The breakdown table and the premium-for-simple headline for one period."""
     check_premium_tiers(options)
-    scope = Scope(options.period.start, options.period.end, options.tiers, policy_keys(con, options.tiers))
+    scope = Scope(options.period.start, options.period.end, options.tiers, policy_keys(con, options.tiers),
+                  has_column(con, "web_searches"))
     premium = list(options.premium_tiers)
     head = headline(con, scope, premium)
     rows = fetch(con, *scope.sql(_BREAKDOWN_SQL, [premium]))

@@ -134,6 +134,13 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
     return con
 
 
+def has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
+    """Whether `calls` has `column`: databases written before a migration (opened read-only, so not
+    migrated) lack its columns (call_hash 0002, sample_weight 0003, web_searches 0007...)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'calls' "
+                            "AND column_name = ? AND NOT internal", [column]).fetchall()[0][0])
+
+
 def fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
     """Run one query and return its rows as dicts keyed by column name (for result objects)."""
     cur = con.execute(sql, params or [])

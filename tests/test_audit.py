@@ -161,3 +161,34 @@ def test_no_model_levels_no_model_figures(db):
     # rows decided by the fallback and the rules only: no sentence about the model's agreement
     data = run(db).data
     assert "labelled sets" not in data["finding"] and data["complexity_agreement"] is None
+
+
+def test_unpriced_calls_are_counted_beside_the_cost(tmp_path):
+    # a call with tokens but no price is left out of the cost, and the headline says how many
+    path = tmp_path / "u.duckdb"
+    con = store.connect(path)
+    insert_calls(con, [*ROWS, dict(ts=at(6), model="Q", task="chat", complexity="simple", input_tokens=900, cost_usd=None),
+                       dict(ts=at(7), model="P", status="error", cost_usd=None)])  # a failed call without tokens: nothing to price
+    con.close()
+    head = run(path).data["headline"]
+    assert head["unpriced_calls"] == 1 and head["cost_usd"] == D("1.01")
+    text = render_to_string(run(path), OutputFormat.table, width=100)
+    assert "unpriced calls, not in the cost" in text
+
+
+def test_search_fees_do_not_make_a_model_premium(tmp_path):
+    # G's tokens cost $0.30 per 1M (budget); one grounded call pays a $0.035 search fee, which on
+    # its 30 tokens reads as $1,167 per 1M. Levelled on its calls that did not search, G stays
+    # budget; W, whose every call searched, is levelled on all of them, fees included.
+    path = tmp_path / "g.duckdb"
+    con = store.connect(path)
+    insert_calls(con, [
+        dict(ts=at(1), model="G", task="chat", complexity="simple", input_tokens=100_000, cost_usd=D("0.03")),
+        dict(ts=at(2), model="G", task="qa", complexity="simple", input_tokens=30, web_searches=2,
+             cost_usd=D("0.035009")),
+        dict(ts=at(3), model="W", task="qa", complexity="simple", input_tokens=1000, web_searches=1,
+             cost_usd=D("0.006")),
+    ])
+    con.close()
+    tiers = {r["model"]: r["tier"] for r in run(path).data["breakdown"]}
+    assert tiers == {"G": "budget", "W": "premium"}

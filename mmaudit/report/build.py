@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from mmaudit.render_html import ChartedReport
+from mmaudit.store import has_column
 from mmaudit.report.cache import cache_section
 from mmaudit.report.fallbacks import fallbacks_section
 from mmaudit.report.kpis import by_task_section, errors_section, summary_section
@@ -59,12 +60,13 @@ def build_sections(con: duckdb.DuckDBPyConnection, options: ReportOptions) -> tu
     if options.compare_previous and not period.bounded:
         period = bound_by_data(con, period)
     keys = policy_keys(con, options.tiers)
-    scope = Scope(period.start, period.end, options.tiers, keys)
+    searches = has_column(con, "web_searches")
+    scope = Scope(period.start, period.end, options.tiers, keys, searches)
     sections = [summary_section(con, scope, f"KPIs — {period.describe()}"),
                 spend_section(con, scope, options.by, options.every)]
     if options.compare_previous:
         previous = period.previous()
-        both = Scope(previous.start, period.end, options.tiers, keys)
+        both = Scope(previous.start, period.end, options.tiers, keys, searches)
         assert period.start is not None
         sections.append(compare_section(con, both, period.start, options.by, previous.label))
     sections += [by_task_section(con, scope), utilisation_section(con, scope), errors_section(con, scope),

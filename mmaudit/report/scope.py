@@ -79,9 +79,10 @@ class Scope:
     end: datetime | None = None
     tiers: dict[str, str] | None = None
     tier_keys: tuple[str | None, ...] | None = None  # each policy name's price key (tiers.policy_keys)
+    searches: bool = True  # calls has web_searches (a read-only pre-0007 database has not)
 
     def cte(self) -> tuple[str, list[Any]]:
-        tier_sql, params = tier_cte(self.tiers, self.tier_keys)
+        tier_sql, params = tier_cte(self.tiers, self.tier_keys, self.searches)
         policy = self.tiers is not None
         fallback = "'unassigned'" if policy else "'unpriced'"
         # A policy's names match calls through mmaudit.modelref (as simulate does): the logged model

@@ -6,6 +6,12 @@ not only the reported period, so a model keeps its tier across periods): `budget
 `standard` below $2, `premium` from $2. On typical input-heavy traffic that puts GPT-4o, Claude
 Sonnet and the o-series in `premium`, GPT-4o mini and Gemini Flash in `budget`, Claude Haiku
 and DeepSeek in `standard`. A model with no priced call is `unpriced`.
+
+Calls that ran server-side web searches are left out of a model's price level when it has other
+calls: their search fees (Gemini grounding, $35 per 1,000 grounded prompts, is hundreds of times a
+short call's tokens) are a price of the tool, paid on any model, not of the model's tokens; a
+gemini-2.5-flash that sometimes grounds stays `budget`. A model whose every call searched
+(Perplexity Sonar) is levelled on all of them, fees included.
 """
 
 from __future__ import annotations
@@ -20,16 +26,24 @@ from mmaudit.policy import load_policy
 BUDGET_BELOW_USD = 0.6
 STANDARD_BELOW_USD = 2
 
-PRICE_LEVEL_TIERS_SQL = f"""
+def price_level_sql(searches: bool = True) -> str:
+    """The `tier_map(tier_model, tier)` CTE of price levels; `searches`: `calls` has `web_searches`
+    (a database written before migration 0007, opened read-only, has not)."""
+    plain = "coalesce(web_searches, 0) = 0" if searches else "true"
+    level = ("CASE WHEN tokens IS NULL OR tokens = 0 THEN 'unpriced' "
+             f"WHEN CAST(cost AS DOUBLE) * 1e6 / tokens < {BUDGET_BELOW_USD} THEN 'budget' "
+             f"WHEN CAST(cost AS DOUBLE) * 1e6 / tokens < {STANDARD_BELOW_USD} THEN 'standard' ELSE 'premium' END")
+    return f"""
 tier_map AS (
-    SELECT model AS tier_model,
-           CASE WHEN sum(input_tokens + output_tokens) IS NULL OR sum(input_tokens + output_tokens) = 0 THEN 'unpriced'
-                WHEN CAST(sum(cost_usd) AS DOUBLE) * 1e6 / sum(input_tokens + output_tokens) < {BUDGET_BELOW_USD} THEN 'budget'
-                WHEN CAST(sum(cost_usd) AS DOUBLE) * 1e6 / sum(input_tokens + output_tokens) < {STANDARD_BELOW_USD} THEN 'standard'
-                ELSE 'premium' END AS tier
-    FROM calls WHERE cost_usd IS NOT NULL AND model IS NOT NULL
-    GROUP BY model
+    SELECT tier_model, {level} AS tier
+    FROM (SELECT model AS tier_model, count(*) FILTER (WHERE {plain}) > 0 AS has_plain,
+                 CASE WHEN has_plain THEN sum(cost_usd) FILTER (WHERE {plain}) ELSE sum(cost_usd) END AS cost,
+                 CASE WHEN has_plain THEN sum(input_tokens + output_tokens) FILTER (WHERE {plain})
+                      ELSE sum(input_tokens + output_tokens) END AS tokens
+          FROM calls WHERE cost_usd IS NOT NULL AND model IS NOT NULL
+          GROUP BY model)
 )"""
+
 
 POLICY_TIERS_SQL = """
 tier_map AS (
@@ -70,11 +84,13 @@ def _bundled_keys(mapping: dict[str, str]) -> tuple[str | None, ...]:
     return tuple(keys.get(name) for name in mapping)
 
 
-def tier_cte(mapping: dict[str, str] | None, keys: tuple[str | None, ...] | None = None) -> tuple[str, list[Any]]:
+def tier_cte(mapping: dict[str, str] | None, keys: tuple[str | None, ...] | None = None,
+             searches: bool = True) -> tuple[str, list[Any]]:
     """The `tier_map(tier_model, tier)` CTE and its parameters (policy names are bound, never pasted);
-    `keys`: each name's price key (`policy_keys`), resolved with the bundled prices when omitted."""
+    `keys`: each name's price key (`policy_keys`), resolved with the bundled prices when omitted;
+    `searches`: `calls` has `web_searches` (price levels leave searching calls out)."""
     if mapping is None:
-        return PRICE_LEVEL_TIERS_SQL, []
+        return price_level_sql(searches), []
     keys = _bundled_keys(mapping) if keys is None else keys
     return POLICY_TIERS_SQL, [list(mapping), list(mapping.values()), list(keys), list(mapping)]
 

@@ -26,6 +26,7 @@ from mmaudit.errors import ConfigError
 from mmaudit.policy import Policy
 from mmaudit.pricing.sql import MONEY, cost_from_sums_sql, rate_window_sql
 from mmaudit.schema import MODALITY_COLUMNS, carried_sql
+from mmaudit.store import has_column
 from mmaudit.modelref import resolve_models
 from mmaudit.policy_check import replay_warnings
 from mmaudit.simulate.decide import (
@@ -88,7 +89,7 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
         con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_down_seg AS {down_segments_sql()}")
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
                 latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options),
-                has_cw1h=_has_column(con, "cache_write_1h_tokens"), has_web_searches=_has_column(con, "web_searches"),
+                has_cw1h=has_column(con, "cache_write_1h_tokens"), has_web_searches=has_column(con, "web_searches"),
                 modalities=_modalities(con, options), has_citations=_has_citations(con, options),
                 tod_cuts=_tod_cuts(con, keys, options), sized_fees=_sized_fees(con, keys, options))
 
@@ -278,17 +279,10 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, cuts: Cuts) -> 
     )
 
 
-def _has_column(con: duckdb.DuckDBPyConnection, column: str) -> bool:
-    """Databases written before a migration (opened read-only, so not migrated) lack its columns:
-    call_hash (0002), sample_weight (0003)."""
-    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'calls' "
-                            "AND column_name = ? AND NOT internal", [column]).fetchall()[0][0])
-
-
 def _modalities(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> tuple[str, ...]:
     """The modalities (audio, image) some call of the period carries tokens of: the others cost
     a replay nothing (no columns read, no parts priced)."""
-    present = [m for m, cols in MODALITY_COLUMNS.items() if _has_column(con, cols[0])]
+    present = [m for m, cols in MODALITY_COLUMNS.items() if has_column(con, cols[0])]
     if not present:
         return ()
     found = con.execute(f"SELECT {carried_sql(present)} FROM calls c WHERE {period_sql(options)}").fetchall()[0]
@@ -345,7 +339,7 @@ def _tod_cuts(con: duckdb.DuckDBPyConnection, keys: dict[str, str],
 
 def _has_citations(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
     """Whether some call of the period carries citation tokens (else the replay reads none)."""
-    if not _has_column(con, "citation_tokens"):
+    if not has_column(con, "citation_tokens"):
         return False
     return bool(con.execute(f"SELECT count(*) FROM calls c WHERE c.citation_tokens > 0 AND {period_sql(options)}"
                             ).fetchall()[0][0])
@@ -353,7 +347,7 @@ def _has_citations(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -
 
 def _weighted(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
     """Whether some call of the period stands for more (or fewer) than one call."""
-    if not _has_column(con, "sample_weight"):
+    if not has_column(con, "sample_weight"):
         return False
     return bool(con.execute(f"SELECT count(*) FROM calls c WHERE coalesce(c.sample_weight, 1) <> 1 AND {period_sql(options)}"
                             ).fetchall()[0][0])
@@ -384,7 +378,7 @@ def prepare_replay(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simu
     load_profiles(con, period)
     cuts = _cuts(con, policy, keys, options)
     degrade = policy.failover.degrade_to
-    plan = _Plan(cuts, _has_column(con, "call_hash"), base_key, when_model_keys(con, policy),
+    plan = _Plan(cuts, has_column(con, "call_hash"), base_key, when_model_keys(con, policy),
                  keys[degrade] if degrade and degrade != "cached" else None)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_hits AS {hits_sql(policy, options, plan.has_call_hash)}")
     return plan, openings
