@@ -40,6 +40,7 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "service_tier": "VARCHAR",
     "sample_weight": "DOUBLE",
     "web_searches": "BIGINT",
+    "file_searches": "BIGINT",
     "input_audio_tokens": "BIGINT",
     "cached_audio_tokens": "BIGINT",
     "output_audio_tokens": "BIGINT",

@@ -39,6 +39,8 @@ NO_TEXT: dict[str, Any] = {
     "output_image_tokens": 0,
     # migration 0010
     "citation_tokens": 0,
+    # migration 0011
+    "file_searches": 0,
 }
 
 

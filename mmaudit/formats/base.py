@@ -50,6 +50,7 @@ COLUMN_DEFAULTS: dict[str, str] = {
     "service_tier": "NULL",
     "sample_weight": "1.0",
     "web_searches": "0",
+    "file_searches": "0",
     "citation_tokens": "0",
     "input_audio_tokens": "0",
     "cached_audio_tokens": "0",

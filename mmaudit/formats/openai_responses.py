@@ -5,7 +5,9 @@
 `usage.output_tokens` already includes `output_tokens_details.reasoning_tokens`, so they map
 straight through. Gateways serving models that bill cache writes report them in
 `input_tokens_details` (OpenRouter `cache_write_tokens`, Perplexity's Agent API
-`cache_creation_input_tokens`), part of `input_tokens`: they go to `cache_write_tokens`. `status: failed` is a failed call (`error{code, message}`, `usage` often null);
+`cache_creation_input_tokens`), part of `input_tokens`: they go to `cache_write_tokens`.
+Each `web_search_call` item of `output` is one billed web search (`web_searches`), each
+`file_search_call` item one billed file search (`file_searches`, $2.50 per 1,000 on OpenAI). `status: failed` is a failed call (`error{code, message}`, `usage` often null);
 `incomplete` (max_output_tokens, content_filter) is a billed call that returned: status ok, with
 the reason kept in tags['incomplete_reason']. `service_tier` is read as logged. OpenAI's bare
 error bodies (`{"error": {message, type, code}}`, see openai_chat.BARE_ERROR) are failed calls
@@ -96,9 +98,11 @@ FORMAT = LogFormat(
         "service_tier": body("service_tier"),
         "logged_cost_usd": f"TRY_CAST(CASE json_type({_COST}) WHEN 'OBJECT' THEN json_extract_string({_COST}, '$.total_cost') "
         f"ELSE json_extract_string({_COST}, '$') END AS DECIMAL(38, 12))",
-        # each web_search_call output item is one billed search
+        # each web_search_call (file_search_call) output item is one billed search (file search)
         "web_searches": f"len(list_filter(coalesce(json_extract_string({body('output')}, '$[*].type'), []), "
         "lambda t: t = 'web_search_call'))",
+        "file_searches": f"len(list_filter(coalesce(json_extract_string({body('output')}, '$[*].type'), []), "
+        "lambda t: t = 'file_search_call'))",
         "latency_ms": f"coalesce(mm_num(r.latency_ms), CASE WHEN {_DONE} >= {_CREATED} THEN ({_DONE} - {_CREATED}) * 1000 END)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN {_ERR} END",

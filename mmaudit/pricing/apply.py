@@ -86,7 +86,8 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
                     # a per-request fee is billed for an answered request, not a failed one
                     f"CASE WHEN coalesce({col['status']}, 'ok') = 'ok' THEN 1 ELSE 0 END",
                     col["citation_tokens"] if "citation_tokens" in cols else "0",
-                    "c.tags['search_context_size']" if "tags" in cols else "NULL")
+                    "c.tags['search_context_size']" if "tags" in cols else "NULL",
+                    col["file_searches"] if "file_searches" in cols else "0")
     join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
     # the rates' tier: the service tier, and the geography inference was pinned to (`standard@us`)
     tier = f"mm_price_tier({col['service_tier']}, {'c.tags' if 'tags' in cols else 'NULL::MAP(VARCHAR, VARCHAR)'}['inference_geo'])"
@@ -98,6 +99,8 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
                     WHEN r.model_key IS NULL THEN 'no rate for service tier ' || {tier}
                     WHEN {cost} IS NULL AND coalesce({col['web_searches']}, 0) > 0 AND r.web_search_rate IS NULL
                          THEN 'no web-search rate (the call ran server-side web searches)'
+                    WHEN {cost} IS NULL AND coalesce({col['file_searches']}, 0) > 0 AND r.file_search_rate IS NULL
+                         THEN 'no file-search rate (the call ran file searches)'
                     WHEN {cost} IS NULL AND {batch} THEN 'no batch rate (provider has no batch discount on record)'
                     WHEN {cost} IS NULL THEN 'rate missing' END AS unpriced_reason
         FROM {t} c
@@ -107,7 +110,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
              AND {rate_window_sql('r', 'c.ts')}"""
 
 
-RESOLVE_COLUMNS = ("provider", "status", "tags", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens", "web_searches", "citation_tokens",
+RESOLVE_COLUMNS = ("provider", "status", "tags", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens", "web_searches", "file_searches", "citation_tokens",
                    *(c for cs in MODALITY_COLUMNS.values() for c in cs))
 
 
@@ -151,17 +154,23 @@ def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
     resolve_models(con, t)
     con.execute(f"""
         UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost
-        FROM ({priced_calls_sql(t, _columns(con, t) - _modality_free(con, t))}) p WHERE {t}.rowid = p.rid""")
+        FROM ({priced_calls_sql(t, _columns(con, t) - _absent_parts(con, t))}) p WHERE {t}.rowid = p.rid""")
 
 
-def _modality_free(con: duckdb.DuckDBPyConnection, t: str) -> set[str]:
-    """The audio and image columns of `t` when no row carries such tokens: most logs are text
-    only, and the cost formula then leaves those parts out instead of pricing zeros."""
-    present = [m for m, cs in MODALITY_COLUMNS.items() if cs[0] in _columns(con, t)]
-    if not present:
+def _absent_parts(con: duckdb.DuckDBPyConnection, t: str) -> set[str]:
+    """The audio and image columns of `t` when no row carries such tokens, and `file_searches`
+    when no row ran one: most logs have neither, and the cost formula then leaves those parts out
+    instead of pricing zeros."""
+    cols = _columns(con, t)
+    present = [m for m, cs in MODALITY_COLUMNS.items() if cs[0] in cols]
+    checks = [carried_sql([m]) for m in present]
+    if "file_searches" in cols:
+        checks.append("coalesce(bool_or(file_searches > 0), false)")
+    if not checks:
         return set()
-    found = con.execute(f"SELECT {carried_sql(present)} FROM {t} c").fetchall()[0]
-    return {c for m, has in zip(present, found, strict=True) if not has for c in MODALITY_COLUMNS[m]}
+    found = con.execute(f"SELECT {', '.join(checks)} FROM {t} c").fetchall()[0]
+    absent = {c for m, has in zip(present, found, strict=False) if not has for c in MODALITY_COLUMNS[m]}
+    return absent | ({"file_searches"} if "file_searches" in cols and not found[-1] else set())
 
 
 def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]

@@ -163,7 +163,8 @@ def entry_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> Pri
     """A YAML model entry as a PriceSpec; batch from its own rates, else the provider's rule; with
     its per-1,000 fees (web searches, requests)."""
     return replace(_token_spec(price, batch_rule), web_search_per_1k=price.web_search_per_1k,
-                   request_per_1k=price.request_per_1k, searched_request_per_1k=price.searched_request_per_1k)
+                   request_per_1k=price.request_per_1k, searched_request_per_1k=price.searched_request_per_1k,
+                   file_search_per_1k=price.file_search_per_1k)
 
 
 def _token_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> PriceSpec:
@@ -223,7 +224,7 @@ def _off_peak_rates(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -
              if getattr(off, p) is not None}
     batch = {k: c.scaled(batch_rule[0]) for k, c in comps.items()} if batch_rule else None
     return spec_rates(PriceSpec(comps, batch, batch_rule[1] if batch_rule else None, price.web_search_per_1k,
-                                price.request_per_1k, price.searched_request_per_1k))
+                                price.request_per_1k, price.searched_request_per_1k, price.file_search_per_1k))
 
 
 def _segments(price: ModelPrice) -> list[tuple[tuple[Any, Any, list[int] | None], bool]]:
@@ -405,7 +406,7 @@ def _with_search_billing(rows: list[RateRow]) -> list[RateRow]:
 
 
 # fees per search or per request: not token prices, so a geography's factor leaves them alone
-_FEE_RATES = frozenset({"web_search_rate", "searched_request_rate", "request_rate",
+_FEE_RATES = frozenset({"web_search_rate", "searched_request_rate", "file_search_rate", "request_rate",
                         *(f"request_{s}_rate" for s in SEARCH_CONTEXT_SIZES)})
 
 

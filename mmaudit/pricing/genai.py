@@ -37,7 +37,7 @@ PRICE_KEYS = {
     "input_image_mtok": "input_image", "cache_image_read_mtok": "cached_image", "output_image_mtok": "output_image",
 }
 EPOCH = date(1970, 1, 1)
-CACHE_FORMAT = 11  # bump when the translation changes
+CACHE_FORMAT = 12  # bump when the translation changes
 
 
 def genai_version() -> str:
@@ -147,7 +147,8 @@ def _snapshot(model: Any, ts: datetime, rules: list[dict[str, Any]]) -> dict[str
     components = _components(prices)
     batch, batch_source = _batch(model, components, ts, rules)
     standard = spec_rates(PriceSpec(components, batch, batch_source, _per_1k(prices, "web_searches_kcount"),
-                                    _per_1k(prices, "requests_kcount")))
+                                    _per_1k(prices, "requests_kcount"),
+                                    file_search_per_1k=_per_1k(prices, "storage_searches_kcount")))
     if standard is None:
         return None
     out = {"standard": (standard, batch_source)}
@@ -155,7 +156,8 @@ def _snapshot(model: Any, ts: datetime, rules: list[dict[str, Any]]) -> dict[str
         if _variant_active(model, context, ts):
             tier_prices = model.get_prices(ts, context)
             rates = spec_rates(PriceSpec(_components(tier_prices), web_search_per_1k=_per_1k(tier_prices, "web_searches_kcount"),
-                                         request_per_1k=_per_1k(tier_prices, "requests_kcount")))
+                                         request_per_1k=_per_1k(tier_prices, "requests_kcount"),
+                                         file_search_per_1k=_per_1k(tier_prices, "storage_searches_kcount")))
             if rates is not None:
                 out[tier] = (rates, None)
     return out

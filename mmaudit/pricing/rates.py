@@ -42,10 +42,11 @@ SEARCH_CONTEXT_SIZES = ("low", "medium", "high")
 # per-token rates, then the per-search fee of server-side web search (USD per search; NULL: none
 # known), the fee per request that ran any search however many it ran (Google bills Gemini 2.x
 # grounding per grounded prompt; NULL: searches are billed one by one) and the per-request fee
-# some providers add to the tokens (Perplexity Sonar; NULL: none)
+# some providers add to the tokens (Perplexity Sonar; NULL: none); the per-call fee of the file
+# search tool (OpenAI Responses `file_search_call`; NULL: none known)
 RATE_NAMES = (tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
               + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS)
-              + ("citation_rate", "web_search_rate", "searched_request_rate", "request_rate")
+              + ("citation_rate", "web_search_rate", "searched_request_rate", "file_search_rate", "request_rate")
               # the per-request fee at a search context size, where it depends on it (NULL: request_rate)
               + tuple(f"request_{size}_rate" for size in SEARCH_CONTEXT_SIZES))
 MAX_TIERS = 2
@@ -89,6 +90,7 @@ class PriceSpec:
     web_search_per_1k: Decimal | None = None  # USD per 1,000 server-side web searches
     request_per_1k: Decimal | None = None  # USD per 1,000 answered requests, on top of the tokens
     searched_request_per_1k: Decimal | None = None  # USD per 1,000 requests that searched (instead of per search)
+    file_search_per_1k: Decimal | None = None  # USD per 1,000 file-search tool calls
 
     def thresholds(self) -> list[int]:
         starts = {s for c in self.components.values() for s, _ in c.tiers}
@@ -166,6 +168,7 @@ def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, 
     rates["request_rate"] = None if spec.request_per_1k is None else Decimal(spec.request_per_1k).scaleb(-3)
     rates["searched_request_rate"] = (None if spec.searched_request_per_1k is None
                                       else Decimal(spec.searched_request_per_1k).scaleb(-3))
+    rates["file_search_rate"] = None if spec.file_search_per_1k is None else Decimal(spec.file_search_per_1k).scaleb(-3)
     for size in SEARCH_CONTEXT_SIZES:
         rates[f"request_{size}_rate"] = None  # set from the curated fees (pricing.rules) where known
     lc = thresholds[0] if thresholds else None

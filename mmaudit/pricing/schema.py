@@ -163,6 +163,7 @@ class ModelPrice(_Strict):
     # USD per 1,000 requests that ran any web search, however many searches (Gemini 2.x grounding:
     # per grounded prompt); given, it replaces web_search_per_1k for the calls that searched
     searched_request_per_1k: Decimal | None = Field(default=None, ge=0, le=1_000_000)
+    file_search_per_1k: Decimal | None = Field(default=None, ge=0, le=1_000_000)  # USD per 1,000 file-search tool calls
     batch_discount: Decimal | None = Field(default=None, ge=0, lt=1)
     batch: Batch | None = None
     long_context: LongContext | None = None

@@ -157,7 +157,7 @@ def _money_array(values: list[Decimal | None]) -> pa.Array:
         return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
-_ROWS_TABLE_FORMAT = 7  # bump when rows_table's columns or types change
+_ROWS_TABLE_FORMAT = 8  # bump when rows_table's columns or types change
 
 
 def _stored_rows_table(rows: list[RateRow]) -> pa.Table:
@@ -263,7 +263,7 @@ Modalities = Mapping[str, tuple[str, str, str]]  # modality -> SQL for its (inpu
 def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str,
              cache_write_1h: str = "0", reasoning: str = "0", web_searches: str = "0",
              modalities: Modalities | None = None, requests: str = "1", citation: str = "0",
-             search_context: str = "NULL") -> str:
+             search_context: str = "NULL", file_searches: str = "0") -> str:
     """The ONE cost formula, as SQL over a `price_rates` row alias and token expressions.
 
     cost = (input - cached - cache_write - uncached audio/image) * input
@@ -275,6 +275,7 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
          + web_searches * web_search (per search; only when the call ran any, so a model without a
            web-search rate leaves calls that searched unpriced, not the others), or once per call
            that searched at searched_request where the model bills searches so (Gemini 2.x)
+         + file_searches * file_search (per file-search tool call; likewise unpriced without a rate)
          + requests * request (the provider's per-request fee where it has one, else 0; `requests`
            is 1 for an answered call, 0 for a failed one; at the call's `search_context` size,
            low / medium / high, where the fee depends on it and the log says it),
@@ -293,7 +294,8 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     uncached = f"greatest({inp} - {cr} - {cw}, 0)"
     searches = f"coalesce({web_searches}, 0)"
     parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches,
-                   requests, search_context=search_context, searched=f"CASE WHEN {searches} > 0 THEN 1 ELSE 0 END")
+                   requests, search_context=search_context, searched=f"CASE WHEN {searches} > 0 THEN 1 ELSE 0 END",
+                   file_searches=f"coalesce({file_searches}, 0)")
     if citation != "0":
         parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, counts in (modalities or {}).items():
@@ -306,7 +308,8 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
                        cache_write_1h: str | None = None, reasoning: str | None = None,
                        web_searches: str | None = None, modalities: Modalities | None = None,
                        requests: str | None = None, citation: str | None = None,
-                       search_context: str | None = None, searched: str | None = None) -> str:
+                       search_context: str | None = None, searched: str | None = None,
+                       file_searches: str | None = None) -> str:
     """`cost_sql` over a group of calls that share a rate row, from the group's summed tokens.
 
     The formula is linear in the token counts once the rate row, the batch flag and the
@@ -316,9 +319,9 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     above the model's lowest long-context threshold (else NULL). `cache_write_1h`,
     `reasoning`, `web_searches`, `modalities` ("audio" / "image" -> the sums of its uncached
     input, cached and output tokens), `requests` (the group's answered calls, for a per-request
-    fee), `citation`, `search_context` (the group's search context size) and `searched` (the
-    group's calls that ran any web search) are optional expressions (of cw, out, -, unc, cr, out,
-    -, out, -, -); omitted = 0 (NULL for the size).
+    fee), `citation`, `search_context` (the group's search context size), `searched` (the
+    group's calls that ran any web search) and `file_searches` are optional expressions (of cw,
+    out, -, unc, cr, out, -, out, -, -, -); omitted = 0 (NULL for the size).
     """
     r = check_ident(rate)
     unc, cr, cw, out = (f"coalesce({prefix}{p}, 0)" for p in ("unc", "cr", "cw", "out"))
@@ -326,7 +329,8 @@ def cost_from_sums_sql(rate: str, prefix: str, long_input: str, is_batch: str,
     reas = f"least(coalesce({reasoning}, 0), {out})" if reasoning else "0"
     searches = f"coalesce({web_searches}, 0)" if web_searches else "0"
     parts = _Parts(unc, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches, requests or "0",
-                   search_context=search_context or "NULL", searched=f"coalesce({searched}, 0)" if searched else "0")
+                   search_context=search_context or "NULL", searched=f"coalesce({searched}, 0)" if searched else "0",
+                   file_searches=f"coalesce({file_searches}, 0)" if file_searches else "0")
     if citation:
         parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, sums in (modalities or {}).items():
@@ -350,6 +354,7 @@ class _Parts:
     citation: str = "0"
     search_context: str = "NULL"  # the call's search context size (low, medium, high), for a fee that depends on it
     searched: str = "0"  # calls that ran any web search, for a fee per such call (searched_request_rate)
+    file_searches: str = "0"  # file-search tool calls (file_search_rate each)
 
     def with_citation(self, citation: str) -> _Parts:
         """Move the citation tokens out of output (clamped to it) to their own part."""
@@ -396,6 +401,8 @@ def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
     charged = (f"CASE WHEN {r}.searched_request_rate IS NOT NULL THEN {parts.searched} * {r}.searched_request_rate"
                f" ELSE {per_search} END")
     terms.append(f"CASE WHEN {searches} > 0 THEN {charged} ELSE 0 END")
+    if parts.file_searches != "0":  # a model without a file-search rate leaves such calls unpriced
+        terms.append(f"CASE WHEN {parts.file_searches} > 0 THEN {parts.file_searches} * {r}.file_search_rate ELSE 0 END")
     if parts.citation != "0":
         own = f"CASE WHEN {batch} THEN NULL ELSE {r}.citation_rate END"  # no batch citation price on record
         terms.append(f"{parts.citation} * coalesce({own}, {pick('output')})")

@@ -41,8 +41,8 @@ class SimulationOptions:
 # and per modality (audio, image) its parts: uncached input (of unc), cached (of cr), output (of out).
 MODAL_TOKENS = {"audio": ("tai", "tca", "tao"), "image": ("tii", "tci", "tio")}
 MODAL_PARTS = {"audio": ("ai", "ca", "ao"), "image": ("ii", "ci", "io")}
-SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws", "tsq")
-TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws", "sq")  # sq: calls that searched
+SOURCE_TOKENS = ("tin", "tcr", "tcw", "tcw1h", "tout", "tunc", "trs", "tws", "tsq", "tfs")
+TOKEN_PARTS = ("in", "cr", "cw", "cw1h", "out", "unc", "rs", "ws", "sq", "fs")  # sq: calls that searched; fs: file searches
 CITATION_TOKEN, CITATION_PART = "tct", "ct"  # citation tokens (of visible output), when some call has them
 
 
@@ -66,6 +66,7 @@ class Cuts:
     has_weight: bool = False  # some call of the period has a sample_weight other than 1 (migration 0003)
     has_cw1h: bool = True  # calls has cache_write_1h_tokens (migration 0003; a read-only older file may not)
     has_web_searches: bool = True  # calls has web_searches (migration 0007)
+    has_file_searches: bool = True  # calls has file_searches (migration 0011)
     modalities: tuple[str, ...] = tuple(MODALITY_COLUMNS)  # those whose columns calls has (migrations 0008, 0009)
     has_citations: bool = False  # some call of the period has citation tokens (migration 0010)
     # (start, representative) UTC seconds of the stretches of the day at which some model of the
@@ -205,6 +206,7 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                least(coalesce(c.reasoning_tokens, 0), coalesce(c.output_tokens, 0)) AS trs,
                {"coalesce(c.web_searches, 0)" if cuts.has_web_searches else "0"} AS tws,
                {"CASE WHEN c.web_searches > 0 THEN 1 ELSE 0 END" if cuts.has_web_searches else "0"} AS tsq,
+               {"coalesce(c.file_searches, 0)" if cuts.has_file_searches else "0"} AS tfs,
                {_modal_sql(cuts)}
                {_citation_sql(cuts)}
                c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 AS empty,
@@ -299,6 +301,7 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
     # columns of later migrations, when this (possibly older, read-only) file has them
     extra = ((", c.sample_weight" if cuts.has_weight else "") + (", c.cache_write_1h_tokens, c.service_tier" if cuts.has_cw1h else "")
              + (", c.web_searches" if cuts.has_web_searches else "")
+             + (", c.file_searches" if cuts.has_file_searches else "")
              + "".join(f", c.{col}" for m in cuts.modalities for col in MODALITY_COLUMNS[m])
              + (", c.citation_tokens" if cuts.has_citations else ""))
     return (f"SELECT {cols}{extra}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "

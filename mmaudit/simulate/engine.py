@@ -90,6 +90,7 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
     return Cuts(ab=ab, escalation=escalation, long_input=long_input, outages=(lo, hi) if lo is not None else None,
                 latency_bucket_us=latency_bucket_us(policy), has_weight=_weighted(con, options),
                 has_cw1h=has_column(con, "cache_write_1h_tokens"), has_web_searches=has_column(con, "web_searches"),
+                has_file_searches=has_column(con, "file_searches"),
                 modalities=_modalities(con, options), has_citations=_has_citations(con, options),
                 tod_cuts=_tod_cuts(con, keys, options), sized_fees=_sized_fees(con, keys, options))
 
@@ -107,7 +108,7 @@ def _moved(prefix: str, role: str, key: str, ratio: str, when: str, imputed: boo
             value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col('tout')} ELSE {moved} END"
         elif t in ("trs", CITATION_TOKEN):  # billed at their own rates on the logged model; moved, as output
             value = f"CASE WHEN {key} IS NOT DISTINCT FROM s.logged_key THEN {col(t)} ELSE 0 END"
-        elif t in ("tws", "tsq") or t in _MODAL:  # searches, audio and images are the same on any model:
+        elif t in ("tws", "tsq", "tfs") or t in _MODAL:  # searches, audio and images are the same on any model:
             value = col(t)                 # never scaled by the text tokenizers' ratio
         else:
             value = f"{col(t)} * {ratio}"
@@ -130,7 +131,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None, cuts: Cu
     m_ratio, e_ratio, b_ratio = (f"coalesce({m}.token_ratio / coalesce(ms.token_ratio, 1.0), 1.0)" for m in ("mt", "me", "mb"))
     imputed = ", ".join(f"s0.{t} + s0.nz * coalesce(a.{t}, 0) AS i{t}" for t in ("tin", "tcr", "tcw", "tout", "trs"))
     # an imputed answer: 5-minute writes, no searches, no audio beyond what the failed call logged
-    imputed += ", s0.tcw1h AS itcw1h, s0.tws AS itws, s0.tsq AS itsq" + "".join(f", s0.{t} AS i{t}" for m in cuts.modalities for t in MODAL_TOKENS[m])
+    imputed += ", s0.tcw1h AS itcw1h, s0.tws AS itws, s0.tsq AS itsq, s0.tfs AS itfs" + "".join(f", s0.{t} AS i{t}" for m in cuts.modalities for t in MODAL_TOKENS[m])
     imputed += f", s0.{CITATION_TOKEN} AS i{CITATION_TOKEN}" if cuts.has_citations else ""
     m_out = f"CASE WHEN s.final_key IS NOT DISTINCT FROM s.logged_key THEN s.itout ELSE {moved_output_sql('mt', m_ratio, 's.itout', 's.itrs')} END"
     e_out = moved_output_sql("me", e_ratio, "s.itout", "s.itrs")
@@ -252,7 +253,7 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, cuts: Cuts) -> 
             return cost_from_sums_sql(rate, prefix, f"{prefix}lc", "g.is_batch", f"{prefix}cw1h", f"{prefix}rs",
                                       f"{prefix}ws", _modal_sums(prefix, cuts.modalities), "g.n",
                                       f"{prefix}{CITATION_PART}" if cuts.has_citations else None,
-                                      "g.ctx" if cuts.sized_fees else None, f"{prefix}sq")
+                                      "g.ctx" if cuts.sized_fees else None, f"{prefix}sq", f"{prefix}fs")
         return f"(CASE WHEN {alias}t.model_key IS NOT NULL THEN {on(alias + 't')} ELSE {on(alias)} END)"
 
     main, esc = cost("pm", "g.m_"), cost("pe", "g.e_")
