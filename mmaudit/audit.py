@@ -28,6 +28,7 @@ from mmaudit.report.build import period_data
 from mmaudit.period import Period
 from mmaudit.report.scope import Scope, fetch
 from mmaudit.report.tiers import policy_keys, tier_source
+from mmaudit.pricing.assumptions import assumptions_note, count_assumptions
 from mmaudit.store import has_column
 
 SIMPLE_LEVELS = ("simple", "moderate")
@@ -127,10 +128,12 @@ def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedRepor
              "input_tokens": sum(r["input_tokens"] for r in rows), "output_tokens": sum(r["output_tokens"] for r in rows)}
     beside = _model_beside(con)
     finding = _finding(head, premium, beside)
+    assumed = count_assumptions(con, scope)
+    assumed_note = assumptions_note(assumed)
     tables = [
         Table(f"Audit — {options.period.describe()}", [Column("kpi", "Finding"), Column("value", "Value", "by_row")],
               [{"kpi": label, "value": head.get(k), "kind": kind, "key": k} for k, label, kind in _HEADLINE_LINES],
-              notes=[finding]),
+              notes=[finding, *([assumed_note] if assumed_note else [])]),
         Table("Calls, tokens and cost by task x complexity x model", BREAKDOWN_COLUMNS, rows, total),
     ]
     quoted = head["premium_simple_or_moderate_model_calls"] and beside is None  # the finding quotes it
@@ -138,7 +141,7 @@ def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedRepor
             "complexity_agreement": ({"model": "bundled", "sets": [s.__dict__ for s in load_measured().sets]}
                                      if quoted else None),
             "premium_tiers": premium, "simple_levels": list(SIMPLE_LEVELS), "headline": head,
-            "finding": finding, "breakdown": rows, "total": total}
+            "finding": finding, "pricing_assumptions": assumed, "breakdown": rows, "total": total}
     chart = Chart("Spend by task and complexity (USD)", "stacked_columns", *_task_series(rows), unit="usd")
     return ChartedReport(tables=tables, data=data, notes=[tier_source(options.tiers)],
                          title=f"mmaudit audit — {options.period.describe()}", charts=[chart])

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from mmaudit.pricing.assumptions import assumptions_note, count_assumptions
 from mmaudit.render import Column, Table
 from mmaudit.render_html import Chart
 from mmaudit.report.scope import Scope, fetch
@@ -95,6 +96,10 @@ def summary_section(con: duckdb.DuckDBPyConnection, scope: Scope, title: str) ->
                      "costs above exclude them (they are not $0)")
     else:
         notes.append("Unpriced calls: 0 (every call with tokens has a price)")
+    row["pricing_assumptions"] = count_assumptions(con, scope)
+    assumed = assumptions_note(row["pricing_assumptions"])
+    if assumed:
+        notes.append(assumed)
     table = summary_table(row, title)
     table.notes = notes
     return Section("summary", row, [table], notes=[])

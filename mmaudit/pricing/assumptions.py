@@ -1,0 +1,61 @@
+"""Calls whose price rests on an assumption rather than on what their log says, counted so that a
+report can say so next to the cost it quotes ("measured beats assumed, and says which is which").
+
+- `search_context_assumed`: answered calls on a model whose request fee depends on the search
+  context size (Perplexity Sonar; `mmaudit/data/pricing/request_fees.yaml`) that did not log the
+  size: they were charged genai-prices' fee, the highest one (up to $8 per 1,000 above a
+  low-context call).
+- `grounding_allowance_ignored`: priced Gemini calls that ran Google Search grounding: charged the
+  fee with none of Google's account-wide free allowance deducted (1,500 grounded prompts a day on
+  2.x, 5,000 a month on Gemini 3), which a log cannot show (`search_billing.yaml`).
+
+Both make the cost an upper bound for the calls they count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from mmaudit.pricing.rules import load_request_fees
+
+ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored")
+
+
+def assumptions_sql(searches: bool = True) -> str:
+    """SELECT of each assumption's count over a `scoped` relation of calls; its one parameter is
+    the list of model keys whose request fee depends on the search context size. `searches`:
+    the calls have `web_searches` (a read-only database from before migration 0007 has not)."""
+    grounded = ("count(*) FILTER (WHERE lower(provider) IN ('google', 'vertex') AND web_searches > 0 "
+                "AND cost_usd IS NOT NULL)") if searches else "0"
+    return f"""
+SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], model_key)
+                          AND tags['search_context_size'] IS NULL) AS search_context_assumed,
+       {grounded} AS grounding_allowance_ignored
+FROM scoped"""
+
+
+def sized_fee_models() -> list[str]:
+    return sorted(load_request_fees())
+
+
+def count_assumptions(con: duckdb.DuckDBPyConnection, scope: Any) -> dict[str, int]:
+    """Each assumption's count over the calls of a report `Scope`."""
+    sql, params = scope.sql(assumptions_sql(scope.searches), [sized_fee_models()])
+    row = con.execute(sql, params).fetchall()[0]
+    return dict(zip(ASSUMPTIONS, (int(n) for n in row), strict=True))
+
+
+def assumptions_note(counts: dict[str, int]) -> str | None:
+    """One sentence naming the calls priced on an assumption, or None when there are none."""
+    parts = []
+    if counts.get("search_context_assumed"):
+        parts.append(f"{counts['search_context_assumed']:,} Perplexity call(s) did not log their search context "
+                     "size and were charged the highest request fee")
+    if counts.get("grounding_allowance_ignored"):
+        parts.append(f"{counts['grounding_allowance_ignored']:,} grounded Gemini call(s) were charged the search "
+                     "fee with none of Google's free allowance deducted")
+    if not parts:
+        return None
+    return "Priced on an assumption (the cost is an upper bound for these): " + "; ".join(parts) + " (docs/pricing.md)"

@@ -1,0 +1,49 @@
+"""Costs that rest on an assumption say so next to the figure: `audit` and `report` count the
+Perplexity calls that did not log their search context size (charged the highest request fee)
+and the grounded Gemini calls (charged with none of Google's free allowance deducted)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from mmaudit.cli import app
+from tests.conftest import write_jsonl
+from tests.test_pricing_grounding import grounded
+
+
+def sonar(call_id: str, size: str | None) -> dict:
+    usage = {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30, "num_search_queries": 1,
+             "citation_tokens": 0}
+    if size:
+        usage["search_context_size"] = size
+    return {"id": call_id, "object": "chat.completion", "created": 1793613600, "model": "sonar",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris."}, "finish_reason": "stop"}],
+            "usage": usage}
+
+
+def test_audit_and_report_name_the_calls_priced_on_an_assumption(tmp_path):
+    db = tmp_path / "a.duckdb"
+    records = [sonar("p-low", "low"), sonar("p-none", None), sonar("p-none-2", None),
+               grounded("g-25", "gemini-2.5-flash", ["q1", "q2"]), grounded("g-plain", "gemini-2.5-flash", [])]
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "r.jsonl", records)), "--db", str(db)]).exit_code == 0
+    audit = runner.invoke(app, ["audit", "--db", str(db), "-f", "json"])
+    assert audit.exit_code == 0, audit.output
+    assert json.loads(audit.stdout)["pricing_assumptions"] == {"search_context_assumed": 2, "grounding_allowance_ignored": 1}
+    text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
+    assert ("2 Perplexity call(s) did not log their search context size and were charged the highest request fee; "
+            "1 grounded Gemini call(s) were charged the search fee with none of Google's free allowance deducted") in text
+    report = runner.invoke(app, ["report", "--db", str(db), "-f", "json"])
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.stdout)["summary"]["pricing_assumptions"]["search_context_assumed"] == 2
+
+
+def test_no_assumption_no_note(tmp_path):
+    db = tmp_path / "b.duckdb"
+    runner = CliRunner()
+    records = [sonar("p-low", "low"), grounded("g-plain", "gemini-2.5-flash", [])]
+    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "r.jsonl", records)), "--db", str(db)]).exit_code == 0
+    text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
+    assert "Priced on an assumption" not in text
