@@ -136,9 +136,13 @@ TIER_KEYS = ("service_tier", "speed")
 
 def _service_tiers(model: Any) -> list[tuple[str, dict[str, str]]]:
     """Each priced tier of the model: (our tier name, genai-prices' price context for it)."""
-    tiers = {(value, key) for v in model.price_variants or () if len(v.when) == 1
-             for key, value in v.when.items() if key in TIER_KEYS and value not in ("default", "standard")}
-    return [(tier, {key: tier}) for tier, key in sorted(tiers)]
+    tiers: dict[str, dict[str, str]] = {}
+    for key in TIER_KEYS:  # one row set per tier name: a name under two keys keeps the first key's prices
+        for v in model.price_variants or ():
+            value = v.when.get(key) if len(v.when) == 1 else None
+            if value is not None and value not in ("default", "standard"):
+                tiers.setdefault(value, {key: value})
+    return sorted(tiers.items())
 
 
 def _snapshot(model: Any, ts: datetime, rules: list[dict[str, Any]]) -> dict[str, Any] | None:
