@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CALLS = 30_000  # a full ingest of it takes a few seconds: room to aim a signal mid-file
+CALLS = 60_000
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
