@@ -84,3 +84,23 @@ def test_a_replay_bills_searches_the_way_the_answering_model_does(tmp_path, mode
     # moved, the same call with and without its searches differ by the answering model's fee
     moved = Decimal(str(searched["move"]["projected_cost_usd"])) - Decimal(str(plain["move"]["projected_cost_usd"]))
     assert moved == fee
+
+
+def test_a_recorded_grounded_answer_pays_its_grounding_fee(tmp_path):
+    # The usage and queries of a live gemini-2.5-pro answer recorded with the googleSearch tool
+    # (pydantic-ai's cassette test_google_model_web_search_tool.yaml, 2025-12-08): 17 prompt + 109
+    # tool-use prompt tokens, 225 candidates + 167 thoughts, one query. Tokens $0.0040775
+    # (126 x $1.25 + 392 x $10 per 1M); with the grounded prompt, $0.0390775, ten times more.
+    body = {"responseId": "iRI3abXwJsifz7IPzcqYsQc", "modelVersion": "gemini-2.5-pro",
+            "candidates": [{"content": {"role": "model", "parts": [{"text": "Partly cloudy, 48F."}]}, "finishReason": "STOP",
+                            "index": 0, "groundingMetadata": {
+                                "groundingChunks": [{"web": {"title": "Weather information for San Francisco, CA, US",
+                                                             "uri": "https://www.google.com/search?q=weather"}}],
+                                "webSearchQueries": ["weather in San Francisco today"]}}],
+            "usageMetadata": {"candidatesTokenCount": 225, "promptTokenCount": 17, "thoughtsTokenCount": 167,
+                              "toolUsePromptTokenCount": 109, "totalTokenCount": 518,
+                              "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 17}],
+                              "toolUsePromptTokensDetails": [{"modality": "TEXT", "tokenCount": 109}]}}
+    pair = {"timestamp": "2025-12-08T18:01:00Z", "request": {"model": "gemini-2.5-pro"}, "response": body}
+    assert ingest(tmp_path, [pair]) == [
+        {"call_id": "iRI3abXwJsifz7IPzcqYsQc", "web_searches": 1, "cost_usd": Decimal("0.0390775")}]
