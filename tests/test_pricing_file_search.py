@@ -75,3 +75,21 @@ def test_canonical_logs_carry_file_searches_and_prices_show_the_fee(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT cost_usd FROM calls").fetchall() == [(TOKENS + Decimal("0.005"),)]
     con.close()
+
+
+def test_a_recorded_file_search_answer_is_priced(tmp_path):
+    # The body of a live Responses call with the file_search tool (pydantic-ai's cassette
+    # test_openai_responses_model_file_search_tool_with_results.yaml, 2025-12-10): gpt-4o, which
+    # the API reports as gpt-4o-2024-08-06, 1,178 tokens in, 45 out, one file_search_call. Tokens
+    # $0.003395 ($2.50 / $10 per 1M) and the search $0.0025. Our override for that snapshot had
+    # no tool fees, so the call was unpriced.
+    body = {"id": "resp_08aa886305ae5628006939ad6b52b4819a9854a8383e4ef8f7", "object": "response",
+            "created_at": 1765387627, "model": "gpt-4o-2024-08-06", "status": "completed", "service_tier": "default",
+            "output": [{"id": "fs_08aa88", "type": "file_search_call", "status": "completed",
+                        "queries": ["What is the capital of France?"], "results": []},
+                       {"id": "msg_08aa88", "type": "message", "role": "assistant", "status": "completed",
+                        "content": [{"type": "output_text", "text": "The capital of France is Paris.", "annotations": []}]}],
+            "usage": {"input_tokens": 1178, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 45,
+                      "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 1223}}
+    con = ingest(tmp_path, {"r.jsonl": [body]})
+    assert rows(con, "SELECT file_searches, cost_usd FROM calls") == [{"file_searches": 1, "cost_usd": Decimal("0.005895")}]
