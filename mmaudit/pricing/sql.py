@@ -295,7 +295,7 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     searches = f"coalesce({web_searches}, 0)"
     parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches,
                    requests, search_context=search_context, searched=f"CASE WHEN {searches} > 0 THEN 1 ELSE 0 END",
-                   file_searches=f"coalesce({file_searches}, 0)")
+                   file_searches=f"coalesce({file_searches}, 0)" if file_searches != "0" else "0")
     if citation != "0":
         parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, counts in (modalities or {}).items():
