@@ -37,8 +37,8 @@ from mmaudit.pricing.rules import (
     CuratedAliases,
     load_batch_rules,
     load_curated_aliases,
-    load_request_fees,
     load_geo_rates,
+    load_request_fees,
     load_search_billing,
 )
 from mmaudit.pricing.schema import ModelPrice, PriceTable
@@ -161,7 +161,7 @@ def _tiered(base: Decimal | None, tiers: list[Any], part: str) -> Component | No
 
 def entry_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> PriceSpec:
     """A YAML model entry as a PriceSpec; batch from its own rates, else the provider's rule; with
-    its per-1,000 fees (web searches, requests)."""
+    its per-1,000 fees (web searches, requests that searched, file searches, requests)."""
     return replace(_token_spec(price, batch_rule), web_search_per_1k=price.web_search_per_1k,
                    request_per_1k=price.request_per_1k, searched_request_per_1k=price.searched_request_per_1k,
                    file_search_per_1k=price.file_search_per_1k)
