@@ -78,7 +78,9 @@ def interrupt(log: BigLog, db: Path, sig: signal.Signals, seconds: float) -> tup
     while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     if proc.poll() is not None:
-        proc.communicate()
+        _, err = proc.communicate()
+        # an ingest that stopped early on its own must have succeeded: a quick failure is a failure
+        assert proc.returncode == 0, f"the ingest failed before any signal ({proc.returncode}): {err[-1500:]}"
         return None, time.monotonic() - opened
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=120)
@@ -92,15 +94,17 @@ def interrupted_run(log: BigLog, db: Path, sig: signal.Signals, fraction: float)
     """Interrupt a run at `fraction` of a full one. A run that finished before the signal says how
     long a full run takes now (the reference run may have paid for work later runs find done,
     such as the price cache, or met a busier machine): the next attempt aims at that, earlier."""
-    full = log.seconds
+    full, tried = log.seconds, []
     for attempt in range(4):
         for leftover in db.parent.glob(db.name + "*"):
             leftover.unlink()
-        done, ran = interrupt(log, db, sig, fraction * full / (2**attempt))
+        aim = fraction * full / (2**attempt)
+        done, ran = interrupt(log, db, sig, aim)
         if done is not None:
             return done
+        tried.append(f"aimed {aim:.2f} s, ran {ran:.2f} s")
         full = min(full, ran)
-    pytest.skip("the ingest finished before the signal four times")
+    pytest.skip(f"the ingest finished before the signal four times (reference {log.seconds:.2f} s; {'; '.join(tried)})")
 
 
 def assert_all_or_nothing_then_rerun_completes(log: BigLog, db: Path) -> None:
