@@ -26,6 +26,7 @@ from mmaudit.policy import load_policy
 BUDGET_BELOW_USD = 0.6
 STANDARD_BELOW_USD = 2
 
+
 def price_level_sql(searches: bool = True) -> str:
     """The `tier_map(tier_model, tier)` CTE of price levels; `searches`: `calls` has `web_searches`
     (a database written before migration 0007, opened read-only, has not)."""
