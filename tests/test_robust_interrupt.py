@@ -68,11 +68,17 @@ def counts(db: Path) -> tuple[int, int, int]:
         con.close()
 
 
+def _sigint_default() -> None:
+    """In the child: SIGINT back to its default. A shell starts background jobs with SIGINT ignored,
+    and Python then leaves it ignored, so under `.ci/run &` the ingest would never see the signal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(log: BigLog, db: Path, sig: signal.Signals, seconds: float) -> tuple[subprocess.CompletedProcess | None, float]:
     """Start an ingest, send `sig` `seconds` after it opened the database. (The interrupted run,
     or None if it finished first; how long it ran from opening the database.)"""
     proc = subprocess.Popen(mmaudit("ingest", str(log.path), "--db", str(db)), cwd=REPO, env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_default)
     opened = wait_for_database(proc, db)
     deadline = opened + seconds
     while time.monotonic() < deadline and proc.poll() is None:
