@@ -162,15 +162,14 @@ def _absent_parts(con: duckdb.DuckDBPyConnection, t: str) -> set[str]:
     when no row ran one: most logs have neither, and the cost formula then leaves those parts out
     instead of pricing zeros."""
     cols = _columns(con, t)
-    present = [m for m, cs in MODALITY_COLUMNS.items() if cs[0] in cols]
-    checks = [carried_sql([m]) for m in present]
+    # (the columns a part is priced from, whether some row has any) for the parts this table has
+    parts = [(MODALITY_COLUMNS[m], carried_sql([m])) for m, cs in MODALITY_COLUMNS.items() if cs[0] in cols]
     if "file_searches" in cols:
-        checks.append("coalesce(bool_or(file_searches > 0), false)")
-    if not checks:
+        parts.append((("file_searches",), "bool_or(file_searches > 0)"))
+    if not parts:
         return set()
-    found = con.execute(f"SELECT {', '.join(checks)} FROM {t} c").fetchall()[0]
-    absent = {c for m, has in zip(present, found, strict=False) if not has for c in MODALITY_COLUMNS[m]}
-    return absent | ({"file_searches"} if "file_searches" in cols and not found[-1] else set())
+    found = con.execute(f"SELECT {', '.join(check for _, check in parts)} FROM {t} c").fetchall()[0]
+    return {c for (columns, _), has in zip(parts, found, strict=True) if not has for c in columns}
 
 
 def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]
