@@ -55,3 +55,40 @@ def test_langfuse_every_column(db, tmp_path):
          "reasoning_tokens": 0, "latency_ms": 1000.0, "ttft_ms": None, "status": "ok", "error_type": None,
          "http_status": 200, "logged_cost_usd": 0.00002, "tags": {"trace_id": "tr-4"}},
     ])
+
+
+# `input` as the Langfuse integrations write it: the chat array; `{messages, tools}` when tools
+# were passed; a completion's prompt string. `output`: the answer's message, or its text.
+CHAT_INPUT = {**API, "id": "obs-6", "input": [
+    {"role": "system", "content": "Answer in one word."},
+    {"role": "user", "content": "Classify the sentiment: 'The delivery was late again.'"}],
+    "output": {"role": "assistant", "content": "negative"}}
+TOOLS_INPUT = {**API, "id": "obs-7", "input": {
+    "tools": [{"type": "function", "function": {"name": "get_weather"}}],
+    "messages": [{"role": "user", "content": [{"type": "text", "text": "Weather in Oslo?"}]}]},
+    "output": {"role": "assistant", "content": None, "tool_calls": [{"id": "c1"}]}}
+PROMPT_INPUT = {**BLOB, "id": "obs-8", "input": "Translate to French: good morning", "output": "bonjour"}
+
+
+def test_langfuse_input_and_output_are_read_as_text(db, tmp_path):
+    from mmaudit.enrich import enrichers
+
+    db.ingest(write_jsonl(tmp_path / "observations.jsonl", [CHAT_INPUT, TOOLS_INPUT, PROMPT_INPUT, API]),
+              enrichers=enrichers())
+    rows = {r["call_id"]: r for r in db.calls()}
+    chat = rows["obs-6"]
+    assert (chat["system_prompt"], chat["user_prompt"], chat["response_text"]) == (
+        "Answer in one word.", "Classify the sentiment: 'The delivery was late again.'", "negative")
+    assert (chat["n_messages"], chat["n_tools"], chat["prompt_chars"]) == (2, 0, 19 + 1 + 54)
+    assert chat["prompt_hash"] is not None
+    assert (chat["task"], chat["category_source"]) == ("classification", "model")
+    tools = rows["obs-7"]
+    assert (tools["user_prompt"], tools["n_messages"], tools["n_tools"], tools["response_text"]) == (
+        "Weather in Oslo?", 1, 1, None)
+    prompt = rows["obs-8"]
+    assert (prompt["user_prompt"], prompt["response_text"], prompt["n_messages"], prompt["n_tools"]) == (
+        "Translate to French: good morning", "bonjour", 1, 0)
+    assert prompt["task"] == "translation"
+    # an observation without input keeps "no text": the categoriser's fallback, as before
+    bare = rows["obs-1"]
+    assert (bare["user_prompt"], bare["n_messages"], bare["n_tools"], bare["category_source"]) == (None, None, None, "default")

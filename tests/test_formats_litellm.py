@@ -84,3 +84,58 @@ def test_litellm_every_column(db, tmp_path):
          "tags": {"team": "team-b", "user": "u-2", "end_user": "", "model_group": "default", "cache_hit": "true",
                   "cached_response_tokens": "1500+200"}},
     ])
+
+
+# What the proxy logged of the request: the chat array (StandardLoggingPayload), the same array as
+# a JSON string (a SpendLogs export with store_prompts_in_spend_logs), or only the proxy's copy
+# of the request body (SpendLogs without stored prompts keep `messages: "{}"`).
+THREAD = [
+    {"role": "system", "content": "You are a translator for our support desk."},
+    {"role": "user", "content": "Hi"},
+    {"role": "assistant", "content": "Hello! What should I translate?"},
+    {"role": "user", "content": [{"type": "text", "text": "Translate into German: 'Your refund was sent today.'"},
+                                 {"type": "image_url", "image_url": {"url": "https://example.com/receipt.png"}}]},
+]
+WITH_TEXT = {**PAYLOAD, "id": "litellm-text-1", "messages": THREAD,
+             "response": {"id": "x", "object": "chat.completion",
+                          "choices": [{"index": 0, "message": {"role": "assistant", "content": "Ihre Rückerstattung wurde heute gesendet."}}]},
+             "model_parameters": {"temperature": 0, "tools": [{"type": "function", "function": {"name": "lookup"}}],
+                                  "response_format": {"type": "json_object"}}}
+SPEND_WITH_TEXT = {**SPEND_ROW, "request_id": "chatcmpl-spend-text", "messages": json.dumps(THREAD[-1:]),
+                   "response": json.dumps({"choices": [{"message": {"content": "Ihre Rückerstattung..."}}]})}
+SPEND_PROXY_COPY = {**SPEND_ROW, "request_id": "chatcmpl-spend-proxy", "messages": "{}", "response": "{}",
+                    "proxy_server_request": {"model": "gpt-4o-mini", "messages": THREAD[:2],
+                                             "tools": [{"type": "function"}, {"type": "function"}]}}
+TEXT_COMPLETION = {**PAYLOAD, "id": "litellm-text-2", "call_type": "atext_completion",
+                   "messages": "Summarise in one line: the meeting moved to Friday.",
+                   "response": {"choices": [{"index": 0, "text": "Meeting now Friday."}]}}
+
+
+def test_litellm_logged_prompts_are_read(db, tmp_path):
+    from mmaudit.enrich import enrichers
+
+    db.ingest(write_jsonl(tmp_path / "litellm.jsonl", [WITH_TEXT, SPEND_WITH_TEXT, SPEND_PROXY_COPY, TEXT_COMPLETION]),
+              enrichers=enrichers())
+    rows = {r["call_id"]: r for r in db.calls()}
+    full = rows["litellm-text-1"]
+    assert full["system_prompt"] == "You are a translator for our support desk."
+    assert full["user_prompt"] == "Translate into German: 'Your refund was sent today.'"  # the LAST user turn
+    assert full["response_text"] == "Ihre Rückerstattung wurde heute gesendet."
+    assert (full["n_messages"], full["n_tools"], full["has_image"], full["response_format"]) == (4, 1, True, "json_object")
+    assert full["prompt_chars"] == len("\n".join([THREAD[0]["content"], "Hi", THREAD[2]["content"], THREAD[3]["content"][0]["text"]]))
+    assert full["prompt_hash"] is not None
+    stringified = rows["chatcmpl-spend-text"]
+    assert (stringified["user_prompt"], stringified["n_messages"], stringified["n_tools"]) == (
+        "Translate into German: 'Your refund was sent today.'", 1, 0)
+    assert stringified["response_text"] == "Ihre Rückerstattung..."
+    proxy = rows["chatcmpl-spend-proxy"]
+    assert (proxy["system_prompt"], proxy["user_prompt"], proxy["n_messages"], proxy["n_tools"]) == (
+        THREAD[0]["content"], "Hi", 2, 2)
+    assert proxy["response_text"] is None  # "{}": the proxy did not store the answer
+    completion = rows["litellm-text-2"]
+    assert (completion["operation"], completion["user_prompt"], completion["n_messages"]) == (
+        "completion", "Summarise in one line: the meeting moved to Friday.", 1)
+    assert completion["response_text"] == "Meeting now Friday."
+    # the categoriser reads the text now: before, every LiteLLM call was the `chat` fallback
+    assert completion["task"] == "summarization" and completion["category_source"] in ("rules", "model")
+    assert (stringified["task"], stringified["category_source"]) == ("vision", "operation")  # its image part

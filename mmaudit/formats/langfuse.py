@@ -8,12 +8,14 @@ events of the same export are skipped (counted, not quarantined).
 `cache_creation_input_tokens`, `input_cache_creation`) and are added back. Reasoning
 (`output_reasoning_tokens`) is kept outside `output`, so canonical output = output + reasoning.
 `level: ERROR` is a failed call (an HTTP status in `statusMessage` classifies it). Scores attached
-to the observation become tags (`score.<name>`, and `score` for the first one).
+to the observation become tags (`score.<name>`, and `score` for the first one). The prompt and
+answer (`input`, `output`) are read as text for the categoriser (`chat_text.py`).
 """
 
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text_columns
 
 _USAGE = {k: "VARCHAR" for k in (
     "input", "output", "input_cached_tokens", "cache_read_input_tokens", "input_cache_read",
@@ -61,6 +63,18 @@ _TAGS = (
 )
 
 
+# `input` is what the integration saw: the chat array, `{messages, tools, ...}` when tools or
+# functions were passed, or the prompt string of a completion; `output` the answer's message
+# (`{role, content}`) or its text.
+_MSGS = messages_of("r.input")
+_PROMPT = prompt_string("r.input")
+_ANSWER = (
+    "CASE json_type(r.output) WHEN 'VARCHAR' THEN json_extract_string(r.output, '$') "
+    "WHEN 'OBJECT' THEN mm_content_text(json_extract(r.output, '$.content')) END"
+)
+_TOOLS = "coalesce(json_array_length(r.input, '$.tools'), json_array_length(r.input, '$.functions'), 0)"
+
+
 def _ms_since_start(expr: str) -> str:
     return f"CASE WHEN mm_ts({expr}) >= {_T0} THEN (epoch_ms(mm_ts({expr})) - epoch_ms({_T0}))::DOUBLE END"
 
@@ -95,7 +109,12 @@ FORMAT = LogFormat(
             "r.calculatedTotalCost) AS DECIMAL(38, 12))"
         ),
         "tags": _TAGS,
+        **text_columns(_MSGS, _PROMPT, _ANSWER),
+        "n_tools": f"CASE WHEN {_MSGS} IS NOT NULL OR {_PROMPT} IS NOT NULL THEN "
+        f"CASE WHEN json_type(r.input) = 'OBJECT' THEN {_TOOLS} ELSE 0 END END",
     },
     numbers=tuple(f"{u}.{k}" for u in ("usageDetails", "usage_details") for k in ("input", "output")),
     times=("startTime", "start_time"),
+    prompt_text=all_text(_MSGS, _PROMPT),
+    output_text=_ANSWER,
 )

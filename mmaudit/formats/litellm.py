@@ -14,6 +14,7 @@ classified from `error_information.error_code` / `error_class`.
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text_columns
 
 _STRUCTURE = {
     "id": "VARCHAR",
@@ -38,6 +39,10 @@ _STRUCTURE = {
     "team_id": "VARCHAR",
     "metadata": "JSON",
     "error_information": "JSON",
+    "messages": "JSON",
+    "response": "JSON",
+    "model_parameters": "JSON",
+    "proxy_server_request": "JSON",
 }
 
 
@@ -58,6 +63,25 @@ def meta(path: str) -> str:
     """A string under `metadata` (JSON path without the leading `$.`)."""
     return f"json_extract_string({_META}, '$.{path}')"
 
+
+# The request as logged: `messages` (SpendLogs keep it only with `store_prompts_in_spend_logs`,
+# else "{}"), or the proxy's copy of the request body.
+_REQUEST = _json_or_string("r.proxy_server_request")
+_LOGGED = _json_or_string("r.messages")
+_MSGS = f"coalesce({messages_of(_LOGGED)}, json_extract({_REQUEST}, '$.messages'))"
+_PROMPT = f"coalesce({prompt_string(_LOGGED)}, json_extract_string({_REQUEST}, '$.prompt'))"
+_RESPONSE = _json_or_string("r.response")
+_ANSWER = (f"coalesce(json_extract_string({_RESPONSE}, '$.choices[0].message.content'), "
+           f"json_extract_string({_RESPONSE}, '$.choices[0].text'))")
+_PARAMS = _json_or_string("r.model_parameters")
+
+
+def _request_param(path: str) -> str:
+    """A request parameter as LiteLLM passed it on (`model_parameters`) or as the proxy got it."""
+    return f"coalesce(json_extract({_PARAMS}, '$.{path}'), json_extract({_REQUEST}, '$.{path}'))"
+
+
+_TOOLS = f"coalesce(json_array_length({_request_param('tools')}), json_array_length({_request_param('functions')}), 0)"
 
 _HIT = "coalesce(lower(r.cache_hit) IN ('true', '1'), false)"
 _FAILED = "(lower(coalesce(r.status, '')) IN ('failure', 'error', 'failed'))"
@@ -132,7 +156,12 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_FAILED} THEN {_CODE} ELSE 200 END",
         "logged_cost_usd": f"CASE WHEN {_HIT} THEN 0 ELSE TRY_CAST(coalesce(r.spend, r.response_cost) AS DECIMAL(38, 12)) END",
         "tags": _TAGS_SQL,
+        **text_columns(_MSGS, _PROMPT, _ANSWER),
+        "n_tools": f"CASE WHEN {_MSGS} IS NOT NULL OR {_PROMPT} IS NOT NULL THEN {_TOOLS} END",
+        "response_format": f"json_extract_string({_request_param('response_format')}, '$.type')",
     },
     numbers=("prompt_tokens", "completion_tokens"),
     times=("startTime", "endTime"),
+    prompt_text=all_text(_MSGS, _PROMPT),
+    output_text=_ANSWER,
 )
