@@ -41,3 +41,41 @@ def test_helicone_every_column(db, tmp_path):
          "output_tokens": 0, "reasoning_tokens": 0, "latency_ms": 300.0, "ttft_ms": None, "status": "error",
          "error_type": "server", "http_status": 529, "logged_cost_usd": 0.0, "tags": None},
     ])
+
+
+# Exports that include the provider's bodies: Anthropic's `system` beside its messages, OpenAI's
+# inside them (and, here, as a JSON string); the answer in `content` parts or in `choices`.
+ANTHROPIC_BODIES = {**OK, "request_id": "hc-4",
+                    "request_body": {"model": "claude-3-5-haiku-20241022", "max_tokens": 300,
+                                     "system": [{"type": "text", "text": "You write release notes."}],
+                                     "messages": [{"role": "user", "content": "Write a two-line release note for v2.3: dark mode."}],
+                                     "tools": [{"name": "search_changelog"}]},
+                    "response_body": {"type": "message", "content": [{"type": "text", "text": "v2.3 brings dark mode."}]}}
+OPENAI_BODIES = {**REASONING, "request_id": "hc-5",
+                 "request_body": '{"model": "o4-mini", "messages": [{"role": "developer", "content": "Be terse."}, '
+                                 '{"role": "user", "content": "Extract the invoice number from: Invoice INV-0042, due 3 May."}], '
+                                 '"response_format": {"type": "json_object"}}',
+                 "response_body": {"choices": [{"message": {"role": "assistant", "content": '{"invoice": "INV-0042"}'}}]}}
+BODIES_ELSEWHERE = {**OK, "request_id": "hc-6", "request_body": {}, "response_body": {},
+                    "signed_body_url": "https://s3.example/body"}
+
+
+def test_helicone_bodies_are_read_as_text(db, tmp_path):
+    from mmaudit.enrich import enrichers
+
+    db.ingest(write_jsonl(tmp_path / "helicone.jsonl", [ANTHROPIC_BODIES, OPENAI_BODIES, BODIES_ELSEWHERE]),
+              enrichers=enrichers())
+    rows = {r["call_id"]: r for r in db.calls()}
+    claude = rows["hc-4"]
+    assert (claude["system_prompt"], claude["user_prompt"], claude["response_text"]) == (
+        "You write release notes.", "Write a two-line release note for v2.3: dark mode.", "v2.3 brings dark mode.")
+    assert (claude["n_messages"], claude["n_tools"], claude["prompt_chars"]) == (1, 1, 24 + 1 + 50)
+    assert claude["task"] == "writing"
+    gpt = rows["hc-5"]
+    assert (gpt["system_prompt"], gpt["user_prompt"], gpt["response_format"], gpt["n_tools"]) == (
+        "Be terse.", "Extract the invoice number from: Invoice INV-0042, due 3 May.", "json_object", 0)
+    assert gpt["response_text"] == '{"invoice": "INV-0042"}'
+    assert gpt["task"] == "extraction"
+    elsewhere = rows["hc-6"]
+    assert (elsewhere["user_prompt"], elsewhere["n_messages"], elsewhere["prompt_hash"]) == (None, None, None)
+    assert elsewhere["category_source"] == "default"

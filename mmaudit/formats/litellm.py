@@ -14,7 +14,7 @@ classified from `error_information.error_code` / `error_class`.
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
-from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text_columns
+from mmaudit.formats.chat_text import all_text, json_or_string, messages_of, prompt_string, text_columns
 
 _STRUCTURE = {
     "id": "VARCHAR",
@@ -46,17 +46,9 @@ _STRUCTURE = {
 }
 
 
-def _json_or_string(expr: str) -> str:
-    """JSON as logged, or parsed from a JSON string (SpendLogs exports stringify columns)."""
-    return (
-        f"CASE WHEN json_type({expr}) = 'VARCHAR' AND json_valid(json_extract_string({expr}, '$')) "
-        f"THEN json(json_extract_string({expr}, '$')) ELSE {expr} END"
-    )
-
-
-_META = _json_or_string("r.metadata")
-_ERRINFO = f"coalesce({_json_or_string('r.error_information')}, json_extract({_META}, '$.error_information'))"
-_TAGS = _json_or_string("r.request_tags")
+_META = json_or_string("r.metadata")
+_ERRINFO = f"coalesce({json_or_string('r.error_information')}, json_extract({_META}, '$.error_information'))"
+_TAGS = json_or_string("r.request_tags")
 
 
 def meta(path: str) -> str:
@@ -66,14 +58,14 @@ def meta(path: str) -> str:
 
 # The request as logged: `messages` (SpendLogs keep it only with `store_prompts_in_spend_logs`,
 # else "{}"), or the proxy's copy of the request body.
-_REQUEST = _json_or_string("r.proxy_server_request")
-_LOGGED = _json_or_string("r.messages")
+_REQUEST = json_or_string("r.proxy_server_request")
+_LOGGED = json_or_string("r.messages")
 _MSGS = f"coalesce({messages_of(_LOGGED)}, json_extract({_REQUEST}, '$.messages'))"
 _PROMPT = f"coalesce({prompt_string(_LOGGED)}, json_extract_string({_REQUEST}, '$.prompt'))"
-_RESPONSE = _json_or_string("r.response")
+_RESPONSE = json_or_string("r.response")
 _ANSWER = (f"coalesce(json_extract_string({_RESPONSE}, '$.choices[0].message.content'), "
            f"json_extract_string({_RESPONSE}, '$.choices[0].text'))")
-_PARAMS = _json_or_string("r.model_parameters")
+_PARAMS = json_or_string("r.model_parameters")
 
 
 def _request_param(path: str) -> str:
