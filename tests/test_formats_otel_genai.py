@@ -78,3 +78,106 @@ def test_otel_spans_every_column(db, tmp_path):
          "http_status": 429, "tags": {"trace_id": TRACE, "span_name": "chat gpt-4o"}},
     ])
     assert all(r["source_line"] == 1 for r in rows)
+
+
+def s(key, text):
+    return a(key, stringValue=text)
+
+
+# Current semantic conventions: messages as JSON strings of role + parts, system instructions apart.
+SEMCONV = span("d1", "chat gpt-4.1", 0, 1, [
+    s("gen_ai.operation.name", "chat"), s("gen_ai.provider.name", "openai"), s("gen_ai.request.model", "gpt-4.1"),
+    a("gen_ai.usage.input_tokens", intValue=900), a("gen_ai.usage.output_tokens", intValue=40),
+    s("gen_ai.system_instructions", '[{"type": "text", "content": "You triage support tickets."}]'),
+    s("gen_ai.input.messages", '[{"role": "user", "parts": [{"type": "text", "content": "hello"}]}, '
+      '{"role": "assistant", "parts": [{"type": "text", "content": "Hi, how can I help?"}]}, '
+      '{"role": "user", "parts": [{"type": "text", "content": "Classify this ticket as billing, bug or other: '
+      'I was charged twice."}, {"type": "blob", "modality": "image", "mime_type": "image/png", "content": "iVBOR"}]}]'),
+    s("gen_ai.output.messages", '[{"role": "assistant", "parts": [{"type": "text", "content": "billing"}], "finish_reason": "stop"}]'),
+    s("gen_ai.tool.definitions", '[{"type": "function", "name": "lookup_order"}, {"type": "function", "name": "refund"}]')])
+# OpenLLMetry's indexed attributes; a multimodal message's content is a JSON string of parts; an
+# Anthropic input count passed through uncached (100 < its 4000 cache reads) gets them added back.
+OPENLLMETRY = span("d2", "anthropic.chat", 2, 3, [
+    s("gen_ai.system", "Anthropic"), s("gen_ai.request.model", "claude-sonnet-4-5"),
+    a("gen_ai.usage.prompt_tokens", intValue=100), a("gen_ai.usage.completion_tokens", intValue=60),
+    a("gen_ai.usage.cache_read_input_tokens", intValue=4000), a("gen_ai.usage.cache_creation_input_tokens", intValue=0),
+    s("gen_ai.prompt.0.role", "system"), s("gen_ai.prompt.0.content", "You are a careful translator."),
+    s("gen_ai.prompt.1.role", "user"),
+    s("gen_ai.prompt.1.content", '[{"type": "text", "text": "Translate into Spanish: the store opens at nine."}]'),
+    s("gen_ai.completion.0.role", "assistant"), s("gen_ai.completion.0.content", "La tienda abre a las nueve."),
+    s("llm.request.functions.0.name", "glossary")])
+# OpenInference (Phoenix): llm.* attributes; CHAIN spans are not calls, EMBEDDING spans are.
+OI_CHAIN = span("e0", "RunnableSequence", 4, 6, [s("openinference.span.kind", "CHAIN"),
+                                                 a("llm.token_count.prompt", intValue=5000)])
+OI_LLM = span("e1", "ChatAnthropic", 4, 5.5, [
+    s("openinference.span.kind", "LLM"), s("llm.provider", "anthropic"), s("llm.system", "anthropic"),
+    s("llm.model_name", "claude-haiku-4-5"),
+    a("llm.token_count.prompt", intValue=5000), a("llm.token_count.completion", intValue=120),
+    a("llm.token_count.prompt_details.cache_read", intValue=3000),
+    a("llm.token_count.prompt_details.cache_write", intValue=1500),
+    s("llm.input_messages.0.message.role", "system"), s("llm.input_messages.0.message.content", "Summarise for executives."),
+    s("llm.input_messages.1.message.role", "user"),
+    s("llm.input_messages.1.message.contents.0.message_content.type", "text"),
+    s("llm.input_messages.1.message.contents.0.message_content.text", "Summarise this quarter's incident report in three bullets."),
+    s("llm.output_messages.0.message.role", "assistant"), s("llm.output_messages.0.message.content", "- Two outages..."),
+    s("llm.tools.0.tool.json_schema", '{"name": "fetch_report"}')], parent="e0")
+OI_EMBED = span("e2", "OpenAIEmbeddings", 6, 6.2, [
+    s("openinference.span.kind", "EMBEDDING"), s("embedding.model_name", "text-embedding-3-small"),
+    a("llm.token_count.prompt", intValue=64)], parent="e0")
+CONVENTIONS = {"resourceSpans": [{"scopeSpans": [{"spans": [SEMCONV, OPENLLMETRY, OI_CHAIN, OI_LLM, OI_EMBED]}]}]}
+
+
+def test_otel_text_and_openinference_spans(db, tmp_path):
+    from mmaudit.enrich import enrichers
+
+    result = db.ingest(write_jsonl(tmp_path / "otel.jsonl", [CONVENTIONS]), enrichers=enrichers())
+    assert (result.files[0].loaded, result.files[0].quarantined) == (4, 0)  # the CHAIN span is not a call
+    rows = {r["call_id"].split(":")[1]: r for r in db.calls()}
+    semconv = rows["d1"]
+    assert (semconv["system_prompt"], semconv["user_prompt"], semconv["response_text"]) == (
+        "You triage support tickets.", "Classify this ticket as billing, bug or other: I was charged twice.", "billing")
+    assert (semconv["n_messages"], semconv["n_tools"], semconv["has_image"]) == (3, 2, True)
+    assert semconv["prompt_chars"] == len("\n".join([
+        "You triage support tickets.", "hello", "Hi, how can I help?",
+        "Classify this ticket as billing, bug or other: I was charged twice."]))
+    assert semconv["task"] == "vision" and semconv["prompt_hash"] is not None  # the image part decides
+    legacy = rows["d2"]
+    assert (legacy["provider"], legacy["input_tokens"], legacy["cached_input_tokens"], legacy["output_tokens"]) == (
+        "anthropic", 4100, 4000, 60)
+    assert (legacy["system_prompt"], legacy["user_prompt"], legacy["response_text"]) == (
+        "You are a careful translator.", "Translate into Spanish: the store opens at nine.", "La tienda abre a las nueve.")
+    assert (legacy["n_messages"], legacy["n_tools"], legacy["has_image"]) == (2, 1, False)
+    assert legacy["task"] == "translation"
+    oi = rows["e1"]
+    assert (oi["provider"], oi["model"], oi["operation"]) == ("anthropic", "claude-haiku-4-5", "chat")
+    # llm.token_count.prompt already includes its 3000 cache reads and 1500 writes
+    assert (oi["input_tokens"], oi["cached_input_tokens"], oi["cache_write_tokens"], oi["output_tokens"]) == (
+        5000, 3000, 1500, 120)
+    assert (oi["system_prompt"], oi["user_prompt"], oi["response_text"], oi["n_tools"]) == (
+        "Summarise for executives.", "Summarise this quarter's incident report in three bullets.", "- Two outages...", 1)
+    assert oi["task"] == "summarization"
+    embed = rows["e2"]
+    assert (embed["operation"], embed["model"], embed["input_tokens"], embed["output_tokens"], embed["task"]) == (
+        "embedding", "text-embedding-3-small", 64, 0, "embedding")
+
+
+def test_a_model_span_around_another_is_not_a_second_call(db, tmp_path):
+    # LangChain's LLM span and, inside it, the OpenAI instrumentor's span of the same request; the
+    # child ended first, so the batch processor exported it on an earlier line than its parent
+    inner = span("n2", "ChatCompletion", 0.1, 0.9, [
+        s("openinference.span.kind", "LLM"), s("llm.provider", "openai"), s("llm.model_name", "gpt-4o-mini-2024-07-18"),
+        a("llm.token_count.prompt", intValue=300), a("llm.token_count.completion", intValue=20)], parent="n1")
+    outer = span("n1", "ChatOpenAI", 0, 1, [
+        s("openinference.span.kind", "LLM"), s("llm.provider", "openai"), s("llm.model_name", "gpt-4o-mini"),
+        a("llm.token_count.prompt", intValue=300), a("llm.token_count.completion", intValue=20)], parent="chain")
+    chain = span("chain", "RunnableSequence", 0, 1.2, [s("openinference.span.kind", "CHAIN")])
+    lone = span("n3", "ChatOpenAI", 2, 3, [
+        s("openinference.span.kind", "LLM"), s("llm.model_name", "gpt-4o-mini"), s("llm.provider", "openai"),
+        a("llm.token_count.prompt", intValue=50), a("llm.token_count.completion", intValue=5)], parent="chain")
+    batches = [{"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]} for spans in ([inner], [outer, chain, lone])]
+    result = db.ingest(write_jsonl(tmp_path / "otel.jsonl", batches))
+    (file,) = result.files
+    assert (file.loaded, file.skipped, file.quarantined) == (2, 0, 0)
+    rows = sorted(db.calls(), key=lambda r: r["ts"])
+    assert [(r["call_id"].split(":")[1], r["model"], r["input_tokens"]) for r in rows] == [
+        ("n2", "gpt-4o-mini-2024-07-18", 300), ("n3", "gpt-4o-mini", 50)]

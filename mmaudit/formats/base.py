@@ -88,6 +88,10 @@ class LogFormat:
                  and becomes the `r` that `columns`, `numbers` and `times` refer to. A detected
                  line that yields no item passing `keep` is skipped.
     keep:        SQL predicate over an exploded item `r`: which items are calls.
+    nested:      (own id, parent id), SQL over an exploded item `r`: a kept item that is the
+                 parent of another kept item of the same chunk is not loaded (a framework's span
+                 around an SDK instrumentor's span of the same request: counting both would
+                 count the request twice; the inner one, nearest the API, is the call).
     refuse:      set for files that are recognisably NOT call logs (a batch INPUT file): ingest
                  fails with this message instead of loading or quarantining every line.
     carry:       SQL predicate over `r` for records that later records read through a window over
@@ -99,6 +103,11 @@ class LogFormat:
                  window over line numbers (a Realtime session's `session.created`, whose model its
                  `response.done` events inherit): they stay in the window's input, then are
                  dropped, and are counted as skipped like every other `skip` record.
+    helpers:     name -> SQL over `r` (and the helpers before it), computed once per record in
+                 an inner query; `columns`, `prompt_text` and `output_text` refer to them by name.
+                 For an expensive value many columns read (a span's attributes parsed from JSON,
+                 its messages rebuilt from them): written inline, DuckDB would evaluate it once
+                 per column.
     """
 
     name: str
@@ -117,17 +126,19 @@ class LogFormat:
     explode: str | None = None
     item_structure: Mapping[str, Any] | None = None
     keep: str = "true"
+    nested: tuple[str, str] | None = None
     refuse: str | None = None
     carry: str | None = None
     context: str | None = None
+    helpers: Mapping[str, str] = field(default_factory=dict)
 
     def structure_json(self) -> str:
         return json.dumps(self.structure)
 
     def reads_line(self) -> bool:
         """Whether any of the format's SQL reads `line`, the raw text (most read only `r`)."""
-        sql = [*self.columns.values(), self.detect, self.prompt_text, self.output_text, self.skip, self.keep,
-               self.explode or ""]
+        sql = [*self.columns.values(), *self.helpers.values(), self.detect, self.prompt_text, self.output_text,
+               self.skip, self.keep, self.explode or ""]
         return any(re.search(r"(?<![\w.])line\b", part) for part in sql)
 
     def fields_read(self) -> list[str]:
@@ -153,9 +164,16 @@ class LogFormat:
         if self.explode is None:
             return lines
         item = json.dumps(self.item_structure or {}).replace("'", "''")
-        return (
+        kept = (
             f"SELECT line_no, line, r FROM (SELECT line_no, line, from_json(_item, '{item}') AS r "
             f"FROM (SELECT line_no, line, unnest({self.explode}) AS _item FROM ({lines}))) WHERE {self.keep}"
+        )
+        if self.nested is None:
+            return kept
+        own, parent = self.nested
+        return (
+            f"WITH _kept AS ({kept}) SELECT line_no, line, r FROM _kept "
+            f"WHERE ({own}) NOT IN (SELECT {parent} FROM _kept WHERE {parent} IS NOT NULL)"
         )
 
     def projection_sql(self, parsed: str) -> str:
@@ -166,6 +184,9 @@ class LogFormat:
         """
         cols = {**COLUMN_DEFAULTS, **self.columns}
         inner = ", ".join(f"{cols[c]} AS {c}" for c in _INNER)
+        records = f"({self.records_sql(parsed)})"
+        for name, sql in self.helpers.items():  # in order: a helper may read the ones before it
+            records = f"(SELECT *, {sql} AS {name} FROM {records})"
         outer = ",\n  ".join(_column_sql(c, t, cols) for c, t in CANONICAL_COLUMNS.items())
         derived = ", ".join(f"NULL::{t} AS {c}" for c, t in DERIVED_COLUMNS.items())
         context = f",\n  coalesce({self.skip}, false) AS _context" if self.context is not None else ""
@@ -173,7 +194,7 @@ class LogFormat:
             f"SELECT line_no AS source_line,\n  {outer},\n  {derived}, NULL::VARCHAR AS source_file,\n"
             f"  {self.prompt_text} AS _prompt_text, {self.output_text} AS _output_text,\n"
             f"  '{self.name}' AS source_format{context}\n"
-            f"FROM (SELECT *, {inner} FROM ({self.records_sql(parsed)}))"
+            f"FROM (SELECT *, {inner} FROM {records})"
         )
         # windows run before a WHERE of the same SELECT: context records leave only after them
         return sql if not context else f"SELECT * EXCLUDE (_context) FROM ({sql}) WHERE NOT _context"

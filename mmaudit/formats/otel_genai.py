@@ -1,16 +1,30 @@
-"""OpenTelemetry GenAI spans in OTLP JSON (the OTLP file exporter / collector `file` exporter:
-one `{"resourceSpans": [...]}` batch per line, MANY spans per line).
+"""OpenTelemetry model-call spans in OTLP JSON (the OTLP file exporter / collector `file` exporter:
+one `{"resourceSpans": [...]}` batch per line, MANY spans per line), in the two conventions
+instrumentations write: the GenAI semantic conventions (`gen_ai.*`, with the older names
+OpenLLMetry and OpenLIT still emit) and OpenInference (`llm.*`, Arize Phoenix's instrumentors).
 
 Uses `LogFormat.explode`: every span of a line becomes one record (sharing the line number), and
-`keep` admits only model-call spans (`gen_ai.operation.name` chat, text_completion,
-generate_content, embeddings). `invoke_agent` / `execute_tool` spans and plain HTTP spans are
-not calls: an agent span's usage aggregates its children's, so counting it would double count.
-A line with no call span is counted as skipped.
+`keep` admits only model-call spans: `gen_ai.operation.name` chat, text_completion,
+generate_content or embeddings, or `openinference.span.kind` LLM or EMBEDDING. `invoke_agent` /
+`execute_tool` spans, OpenInference CHAIN / AGENT / TOOL spans and plain HTTP spans are not calls:
+an agent span's usage aggregates its children's, so counting it would double count. For the same
+reason a call span that is the parent of another call span (LangChain's LLM span around the
+OpenAI instrumentor's span of the same request, both enabled) is not loaded: the inner span is
+the call. A line with no call span is counted as skipped.
 
-`gen_ai.usage.input_tokens` (older `gen_ai.usage.prompt_tokens`) already includes cached input;
-`cache_read.input_tokens` / `cache_creation.input_tokens` are its cached shares, and
-`reasoning.output_tokens` is the reasoning share of `output_tokens`. `status.code` 2 (ERROR) or
-an `error.type` attribute marks a failure. call_id = traceId:spanId.
+`gen_ai.usage.input_tokens` (older `prompt_tokens`; OpenInference `llm.token_count.prompt`)
+includes cached input by both conventions; `cache_read` / `cache_creation` (`cache_write`) are its
+cached shares, and `reasoning` the reasoning share of the output. Some instrumentations pass
+Anthropic's uncached `input_tokens` through unchanged: an input count smaller than its own cached
+shares cannot include them, and is read as the uncached part (the shares are added). `status.code`
+2 (ERROR) or an `error.type` attribute marks a failure. call_id = traceId:spanId.
+
+Text, for the categoriser: `gen_ai.input.messages` / `gen_ai.system_instructions` /
+`gen_ai.output.messages` (JSON strings of role + parts), or the indexed attributes older
+instrumentations write (`gen_ai.prompt.<i>.role|content`, `gen_ai.completion.0.content`;
+OpenInference `llm.input_messages.<i>.message.role|content|contents.<j>.message_content.text`,
+`llm.output_messages.0.message.content`). Content capture is opt-in in most instrumentations, so
+many spans carry none.
 """
 
 from __future__ import annotations
@@ -20,6 +34,7 @@ from mmaudit.formats.base import LogFormat
 _SPAN = {
     "traceId": "VARCHAR",
     "spanId": "VARCHAR",
+    "parentSpanId": "VARCHAR",
     "name": "VARCHAR",
     "startTimeUnixNano": "VARCHAR",
     "endTimeUnixNano": "VARCHAR",
@@ -27,57 +42,174 @@ _SPAN = {
     "status": {"code": "VARCHAR", "message": "VARCHAR"},
 }
 CALL_OPERATIONS = ("chat", "text_completion", "generate_content", "embeddings")
+CALL_KINDS = ("LLM", "EMBEDDING")
+_ATTRS_JSON = "json_extract(r.attributes, '$[*]')"
 
 
-def attr(key: str) -> str:
-    """The value of one span attribute (`{key, value: {stringValue|intValue|doubleValue|boolValue}}`)
-    as text; intValue may be a JSON string or number, both read the same."""
-    found = f"list_filter(json_extract(r.attributes, '$[*]'), lambda a: json_extract_string(a, '$.key') = '{key}')[1]"
+def _value(item: str) -> str:
+    """An attribute's value (`{stringValue|intValue|doubleValue|boolValue}`) as text; intValue may be
+    a JSON string or number, both read the same."""
     return (
-        f"coalesce(json_extract_string({found}, '$.value.stringValue'), json_extract_string({found}, '$.value.intValue'), "
-        f"json_extract_string({found}, '$.value.doubleValue'), json_extract_string({found}, '$.value.boolValue'))"
+        f"coalesce(json_extract_string({item}, '$.value.stringValue'), json_extract_string({item}, '$.value.intValue'), "
+        f"json_extract_string({item}, '$.value.doubleValue'), json_extract_string({item}, '$.value.boolValue'))"
     )
 
 
-def usage(new: str, old: str | None = None) -> str:
-    keys = [f"gen_ai.usage.{new}"] + ([f"gen_ai.usage.{old}"] if old else [])
-    return "mm_int(coalesce(" + ", ".join(attr(k) for k in keys) + "))"
+# helper: the span's attributes parsed once into [{k, v}]; the columns look keys up in it (each
+# lookup in the JSON itself would parse the whole attribute list again)
+_ATTRS = "_attrs"
+_PARSED_ATTRS = f"list_transform({_ATTRS_JSON}, lambda a: {{'k': json_extract_string(a, '$.key'), 'v': {_value('a')}}})"
+
+
+def _span_attr(key: str) -> str:
+    """One attribute's value read from the span's JSON (for `keep`, which runs before the helpers)."""
+    return _value(f"list_filter({_ATTRS_JSON}, lambda a: json_extract_string(a, '$.key') = '{key}')[1]")
+
+
+def attr(key: str) -> str:
+    """The value of one span attribute, as text."""
+    return f"list_filter({_ATTRS}, lambda a: a.k = '{key}')[1].v"
+
+
+def first(*keys: str) -> str:
+    """The first of several attribute names (a convention's current and older names) that is set."""
+    return "coalesce(" + ", ".join(attr(k) for k in keys) + ")"
+
+
+def count(*keys: str) -> str:
+    return f"mm_int({first(*keys)})"
 
 
 _OP = attr("gen_ai.operation.name")
+_KIND = attr("openinference.span.kind")
+_SPAN_OP = _span_attr("gen_ai.operation.name")
+_SPAN_KIND = _span_attr("openinference.span.kind")
 _OPS = ", ".join(f"'{o}'" for o in CALL_OPERATIONS)
+_KINDS = ", ".join(f"'{k}'" for k in CALL_KINDS)
+_EMBEDDING = f"({_OP} = 'embeddings' OR {_KIND} = 'EMBEDDING')"
 _FAILED = f"(r.status.code IN ('2', 'STATUS_CODE_ERROR') OR {attr('error.type')} IS NOT NULL)"
 _HTTP = f"mm_int({attr('http.response.status_code')})::INTEGER"
 # Nanoseconds as integers: a DOUBLE cannot hold them to the microsecond.
 _T0 = "TRY_CAST(r.startTimeUnixNano AS BIGINT)"
 _T1 = "TRY_CAST(r.endTimeUnixNano AS BIGINT)"
 
+_LOGGED_INPUT = count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
+_READ = f"coalesce({count('gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read')}, 0)"
+_WRITE = (
+    f"coalesce({count('gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_creation_input_tokens', 'llm.token_count.prompt_details.cache_write')}, 0)"
+)
+_INPUT = f"CASE WHEN {_LOGGED_INPUT} < {_READ} + {_WRITE} THEN {_LOGGED_INPUT} + {_READ} + {_WRITE} ELSE {_LOGGED_INPUT} END"
+_OUTPUT = count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
+
+# --- text -----------------------------------------------------------------------------------
+
+
+def _json_attr(key: str) -> str:
+    """A JSON-string attribute, parsed (NULL when absent or not JSON)."""
+    value = attr(key)
+    return f"CASE WHEN json_valid({value}) THEN json({value}) END"
+
+
+def _parts_text(parts: str) -> str:
+    """The text of a semantic-conventions `parts` array: its `{type: text, content}` items (a blob
+    part's `content` is base64 data)."""
+    typed = f"from_json({parts}, '[{{\"type\": \"VARCHAR\", \"content\": \"VARCHAR\"}}]')"
+    texts = f"list_transform(list_filter({typed}, lambda p: p.type = 'text'), lambda p: p.content)"
+    return f"nullif(array_to_string({texts}, chr(10)), '')"
+
+
+# The span's messages as one typed list of {role, content}, from gen_ai.input.messages
+# ([{role, parts: [{type, content}...]}...]) or from indexed attributes
+# (gen_ai.prompt.<i>.role|content; llm.input_messages.<i>.message.role|content|contents.<j>...).
+_SEMCONV_MESSAGES = (
+    "list_transform(from_json(" + _json_attr("gen_ai.input.messages") + ", '[{\"role\": \"VARCHAR\", \"parts\": \"JSON\"}]'), "
+    f"lambda m: {{'role': m.role, 'content': {_parts_text('m.parts')}}})"
+)
+_INDEXED = r"^(?:gen_ai\.prompt|llm\.input_messages)\.(\d+)\.(?:message\.)?"
+_ENTRIES = (
+    f"list_transform(list_filter({_ATTRS}, lambda a: regexp_matches(a.k, '{_INDEXED}')), "
+    f"lambda a: {{'i': regexp_extract(a.k, '{_INDEXED}', 1)::INTEGER, 'field': regexp_replace(a.k, '{_INDEXED}', ''), 'v': a.v}})"
+)
+_TEXT_FIELD = r"^(?:content|contents\.\d+\.message_content\.text)$"
+
+
+def _content(text: str) -> str:
+    """Content logged as a JSON array of parts (multimodal messages) reads as its text parts."""
+    return f"CASE WHEN json_valid({text}) AND json_type(json({text})) = 'ARRAY' THEN coalesce(mm_content_text(json({text})), {text}) ELSE {text} END"
+
+
+_INDEXED_MESSAGES = (
+    f"CASE WHEN len({_ENTRIES}) > 0 THEN list_transform(list_sort(list_distinct(list_transform({_ENTRIES}, lambda e: e.i))), "
+    f"lambda i: {{'role': list_filter({_ENTRIES}, lambda e: e.i = i AND e.field = 'role')[1].v, "
+    f"'content': nullif(array_to_string(list_transform(list_filter({_ENTRIES}, lambda e: e.i = i "
+    f"AND regexp_matches(e.field, '{_TEXT_FIELD}')), lambda e: {_content('e.v')}), chr(10)), '')}}) END"
+)
+# helpers (computed once per span; several columns read them)
+_MESSAGES = "_messages"
+_INSTRUCTIONS = "_instructions"
+_HELPERS = {
+    _ATTRS: _PARSED_ATTRS,
+    _MESSAGES: f"coalesce({_SEMCONV_MESSAGES}, {_INDEXED_MESSAGES})",
+    _INSTRUCTIONS: _parts_text(_json_attr("gen_ai.system_instructions")),
+}
+
+
+def _texts(roles: str | None = None) -> str:
+    """The messages' text (of the given roles only), one message per line."""
+    chosen = _MESSAGES if roles is None else f"list_filter({_MESSAGES}, lambda m: m.role IN ({roles}))"
+    return f"nullif(array_to_string(list_transform({chosen}, lambda m: m.content), chr(10)), '')"
+
+
+_SYSTEM_ROLES = "'system', 'developer'"
+_SYSTEM = f"coalesce({_INSTRUCTIONS}, {_texts(_SYSTEM_ROLES)})"
+_PROMPT = f"nullif(concat_ws(chr(10), {_INSTRUCTIONS}, {_texts()}), '')"
+_OUTPUT_PARTS = f"json_extract({_json_attr('gen_ai.output.messages')}, '$[0].parts')"
+_ANSWER = (
+    f"coalesce({_parts_text(_OUTPUT_PARTS)}, "
+    f"{_content(first('gen_ai.completion.0.content', 'llm.output_messages.0.message.content'))})"
+)
+_TOOLS = (
+    f"coalesce(json_array_length({_json_attr('gen_ai.tool.definitions')}), "
+    f"len(list_filter({_ATTRS}, lambda a: regexp_matches(a.k, "
+    r"'^(?:llm\.request\.functions\.\d+\.name|llm\.tools\.\d+\.tool\.json_schema)$'))))"
+)
+# An image part: semantic conventions' `modality: image`, an OpenAI-style part inside indexed
+# content, or an OpenInference `message_content.image` attribute.
+_IMAGE = (
+    f"(coalesce(regexp_matches({attr('gen_ai.input.messages')}, '\"modality\"\\s*:\\s*\"image\"'), false) "
+    f"OR len(list_filter({_ATTRS}, lambda a: regexp_matches(a.k, '{_INDEXED}.*image') "
+    f"OR (regexp_matches(a.k, '{_INDEXED}content$') "
+    f"AND regexp_matches(coalesce(a.v, ''), '\"type\"\\s*:\\s*\"(image_url|image|input_image)\"')))) > 0)"
+)
+
 FORMAT = LogFormat(
     name="otel-genai",
-    description="OpenTelemetry GenAI spans, OTLP JSON (resourceSpans batches); model-call spans only",
+    description="OpenTelemetry model-call spans, OTLP JSON (resourceSpans batches): GenAI conventions and OpenInference",
     structure={"resourceSpans": "JSON"},
     detect="(json_type(r.resourceSpans) = 'ARRAY')",
     detect_hint="a top-level `resourceSpans` array",
     explode="json_extract(r.resourceSpans, '$[*].scopeSpans[*].spans[*]')",
     item_structure=_SPAN,
     keep=(
-        f"({_OP} IN ({_OPS}) OR ({_OP} IS NULL AND coalesce({attr('gen_ai.provider.name')}, {attr('gen_ai.system')}) IS NOT NULL "
-        f"AND {attr('gen_ai.request.model')} IS NOT NULL))"
+        f"({_SPAN_OP} IN ({_OPS}) OR {_SPAN_KIND} IN ({_KINDS}) "
+        f"OR ({_SPAN_OP} IS NULL AND {_SPAN_KIND} IS NULL "
+        f"AND coalesce({_span_attr('gen_ai.provider.name')}, {_span_attr('gen_ai.system')}) IS NOT NULL "
+        f"AND {_span_attr('gen_ai.request.model')} IS NOT NULL))"
     ),
+    nested=("r.traceId || ':' || r.spanId", "r.traceId || ':' || nullif(r.parentSpanId, '')"),
     columns={
         "call_id": "r.traceId || ':' || r.spanId",
         "ts": "mm_ts(r.startTimeUnixNano)",
-        "provider": f"mm_provider_name(coalesce({attr('gen_ai.provider.name')}, {attr('gen_ai.system')}), model)",
-        "model": f"coalesce({attr('gen_ai.response.model')}, {attr('gen_ai.request.model')})",
-        "operation": f"CASE {_OP} WHEN 'embeddings' THEN 'embedding' WHEN 'text_completion' THEN 'completion' ELSE 'chat' END",
-        "input_tokens": usage("input_tokens", "prompt_tokens"),
-        "cached_input_tokens": f"coalesce({usage('cache_read.input_tokens')}, 0)",
-        "cache_write_tokens": f"coalesce({usage('cache_creation.input_tokens')}, 0)",
-        "output_tokens": (
-            f"coalesce({usage('output_tokens', 'completion_tokens')}, "
-            f"CASE WHEN {_OP} = 'embeddings' AND {usage('input_tokens', 'prompt_tokens')} IS NOT NULL THEN 0 END)"
-        ),
-        "reasoning_tokens": f"coalesce({usage('reasoning.output_tokens')}, 0)",
+        "provider": f"mm_provider_name({first('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system')}, model)",
+        "model": first("gen_ai.response.model", "gen_ai.request.model", "llm.model_name", "embedding.model_name"),
+        "operation": f"CASE WHEN {_EMBEDDING} THEN 'embedding' WHEN {_OP} = 'text_completion' THEN 'completion' ELSE 'chat' END",
+        "input_tokens": _INPUT,
+        "cached_input_tokens": _READ,
+        "cache_write_tokens": _WRITE,
+        "output_tokens": f"coalesce({_OUTPUT}, CASE WHEN {_EMBEDDING} AND {_LOGGED_INPUT} IS NOT NULL THEN 0 END)",
+        "reasoning_tokens": f"coalesce({count('gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning')}, 0)",
+        "input_audio_tokens": f"coalesce({count('llm.token_count.prompt_details.audio')}, 0)",
+        "output_audio_tokens": f"coalesce({count('llm.token_count.completion_details.audio')}, 0)",
         "latency_ms": f"CASE WHEN {_T1} >= {_T0} THEN ({_T1} - {_T0}) / 1e6 END",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, coalesce({attr('error.type')}, r.status.message)), 'unknown') END",
@@ -85,14 +217,33 @@ FORMAT = LogFormat(
         "tags": (
             "map_from_entries(list_filter(["
             f"{{'key': 'trace_id', 'value': r.traceId}}, {{'key': 'span_name', 'value': r.name}}, "
-            f"{{'key': 'conversation_id', 'value': {attr('gen_ai.conversation.id')}}}], lambda e: e.value IS NOT NULL))"
+            f"{{'key': 'conversation_id', 'value': {first('gen_ai.conversation.id', 'session.id')}}}], lambda e: e.value IS NOT NULL))"
         ),
+        "system_prompt": _SYSTEM,
+        "user_prompt": f"list_filter({_MESSAGES}, lambda m: m.role = 'user')[-1].content",
+        "response_text": _ANSWER,
+        "prompt_chars": f"length({_PROMPT})",
+        "n_messages": f"len({_MESSAGES})",
+        "n_tools": f"CASE WHEN {_MESSAGES} IS NOT NULL THEN {_TOOLS} END",
+        "has_image": _IMAGE,
     },
+    helpers=_HELPERS,
     times=("startTimeUnixNano",),
+    prompt_text=_PROMPT,
+    output_text=_ANSWER,
     extra_fields=tuple(f"[].attributes.{k}" for k in (
         "gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.system", "gen_ai.request.model", "gen_ai.response.model",
         "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "gen_ai.usage.output_tokens",
-        "gen_ai.usage.completion_tokens", "gen_ai.usage.cache_read.input_tokens",
-        "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.reasoning.output_tokens", "error.type",
-        "http.response.status_code", "gen_ai.conversation.id")),
+        "gen_ai.usage.completion_tokens", "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+        "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
+        "gen_ai.usage.reasoning.output_tokens", "error.type", "http.response.status_code", "gen_ai.conversation.id",
+        "gen_ai.input.messages", "gen_ai.system_instructions", "gen_ai.output.messages", "gen_ai.tool.definitions",
+        "gen_ai.prompt.<i>.role", "gen_ai.prompt.<i>.content", "gen_ai.completion.0.content",
+        "openinference.span.kind", "llm.provider", "llm.system", "llm.model_name", "embedding.model_name",
+        "llm.token_count.prompt", "llm.token_count.completion", "llm.token_count.prompt_details.cache_read",
+        "llm.token_count.prompt_details.cache_write", "llm.token_count.prompt_details.audio",
+        "llm.token_count.completion_details.reasoning", "llm.token_count.completion_details.audio",
+        "llm.input_messages.<i>.message.role", "llm.input_messages.<i>.message.content",
+        "llm.input_messages.<i>.message.contents.<j>.message_content.text", "llm.output_messages.0.message.content",
+        "llm.tools.<i>.tool.json_schema", "session.id")),
 )
