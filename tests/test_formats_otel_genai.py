@@ -181,3 +181,29 @@ def test_a_model_span_around_another_is_not_a_second_call(db, tmp_path):
     rows = sorted(db.calls(), key=lambda r: r["ts"])
     assert [(r["call_id"].split(":")[1], r["model"], r["input_tokens"]) for r in rows] == [
         ("n2", "gpt-4o-mini-2024-07-18", 300), ("n3", "gpt-4o-mini", 50)]
+
+
+def test_otel_message_shapes_seen_from_other_producers(db, tmp_path):
+    # OpenAI-shaped messages ({role, content}) and answer; parts with `text` for `content`;
+    # `gen_ai.system.instructions` spelt with a dot; a bare string as the input
+    openai_shape = span("m1", "chat", 0, 1, [
+        s("gen_ai.operation.name", "chat"), s("gen_ai.provider.name", "openai"), s("gen_ai.request.model", "gpt-4o-mini"),
+        a("gen_ai.usage.input_tokens", intValue="17"), a("gen_ai.usage.output_tokens", intValue="8"),
+        s("gen_ai.input.messages", '[{"role":"user","content":"Where is order 7?"}]'),
+        s("gen_ai.output.messages", '[{"role":"assistant","content":"It ships Tuesday."}]')])
+    text_parts = span("m2", "chat", 1, 2, [
+        s("gen_ai.operation.name", "chat"), s("gen_ai.provider.name", "openai"), s("gen_ai.request.model", "gpt-4o-mini"),
+        a("gen_ai.usage.input_tokens", intValue="30"), a("gen_ai.usage.output_tokens", intValue="9"),
+        s("gen_ai.system.instructions", '[{"type":"text","content":"Think step by step about the user question:"}]'),
+        s("gen_ai.input.messages", '[{"role": "user", "parts": [{"type": "text", "text": "Is 91 prime?"}]}]')])
+    bare = span("m3", "chat", 2, 3, [
+        s("gen_ai.operation.name", "chat"), s("gen_ai.provider.name", "openai"), s("gen_ai.request.model", "gpt-4o-mini"),
+        a("gen_ai.usage.input_tokens", intValue="5"), a("gen_ai.usage.output_tokens", intValue="2"),
+        s("gen_ai.input.messages", "hello?")])
+    db.ingest(write_jsonl(tmp_path / "otel.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": [openai_shape, text_parts, bare]}]}]}]))
+    rows = {r["call_id"].split(":")[1]: r for r in db.calls()}
+    assert (rows["m1"]["user_prompt"], rows["m1"]["response_text"], rows["m1"]["n_messages"]) == (
+        "Where is order 7?", "It ships Tuesday.", 1)
+    assert (rows["m2"]["system_prompt"], rows["m2"]["user_prompt"]) == (
+        "Think step by step about the user question:", "Is 91 prime?")
+    assert (rows["m3"]["user_prompt"], rows["m3"]["n_messages"], rows["m3"]["prompt_chars"]) == ("hello?", 1, 6)

@@ -112,18 +112,22 @@ def _json_attr(key: str) -> str:
 
 def _parts_text(parts: str) -> str:
     """The text of a semantic-conventions `parts` array: its `{type: text, content}` items (a blob
-    part's `content` is base64 data)."""
-    typed = f"from_json({parts}, '[{{\"type\": \"VARCHAR\", \"content\": \"VARCHAR\"}}]')"
-    texts = f"list_transform(list_filter({typed}, lambda p: p.type = 'text'), lambda p: p.content)"
+    part's `content` is base64 data; some producers write `text` for `content`)."""
+    typed = f"from_json({parts}, '[{{\"type\": \"VARCHAR\", \"content\": \"VARCHAR\", \"text\": \"VARCHAR\"}}]')"
+    texts = f"list_transform(list_filter({typed}, lambda p: p.type = 'text'), lambda p: coalesce(p.content, p.text))"
     return f"nullif(array_to_string({texts}, chr(10)), '')"
 
 
 # The span's messages as one typed list of {role, content}, from gen_ai.input.messages
-# ([{role, parts: [{type, content}...]}...]) or from indexed attributes
+# ([{role, parts: [{type, content}...]}...]; some producers write OpenAI's {role, content}, or a
+# bare string, taken as the user's message) or from indexed attributes
 # (gen_ai.prompt.<i>.role|content; llm.input_messages.<i>.message.role|content|contents.<j>...).
+_LOGGED_MESSAGES = attr("gen_ai.input.messages")
 _SEMCONV_MESSAGES = (
-    "list_transform(from_json(" + _json_attr("gen_ai.input.messages") + ", '[{\"role\": \"VARCHAR\", \"parts\": \"JSON\"}]'), "
-    f"lambda m: {{'role': m.role, 'content': {_parts_text('m.parts')}}})"
+    f"CASE WHEN json_valid({_LOGGED_MESSAGES}) THEN list_transform(from_json(json({_LOGGED_MESSAGES}), "
+    "'[{\"role\": \"VARCHAR\", \"parts\": \"JSON\", \"content\": \"JSON\"}]'), "
+    f"lambda m: {{'role': m.role, 'content': coalesce({_parts_text('m.parts')}, mm_content_text(m.content))}}) "
+    f"WHEN nullif(trim({_LOGGED_MESSAGES}), '') IS NOT NULL THEN [{{'role': 'user', 'content': {_LOGGED_MESSAGES}}}] END"
 )
 _INDEXED = r"^(?:gen_ai\.prompt|llm\.input_messages)\.(\d+)\.(?:message\.)?"
 _ENTRIES = (
@@ -150,7 +154,8 @@ _INSTRUCTIONS = "_instructions"
 _HELPERS = {
     _ATTRS: _PARSED_ATTRS,
     _MESSAGES: f"coalesce({_SEMCONV_MESSAGES}, {_INDEXED_MESSAGES})",
-    _INSTRUCTIONS: _parts_text(_json_attr("gen_ai.system_instructions")),
+    _INSTRUCTIONS: f"coalesce({_parts_text(_json_attr('gen_ai.system_instructions'))}, "
+    f"{_parts_text(_json_attr('gen_ai.system.instructions'))})",
 }
 
 
@@ -163,9 +168,11 @@ def _texts(roles: str | None = None) -> str:
 _SYSTEM_ROLES = "'system', 'developer'"
 _SYSTEM = f"coalesce({_INSTRUCTIONS}, {_texts(_SYSTEM_ROLES)})"
 _PROMPT = f"nullif(concat_ws(chr(10), {_INSTRUCTIONS}, {_texts()}), '')"
-_OUTPUT_PARTS = f"json_extract({_json_attr('gen_ai.output.messages')}, '$[0].parts')"
+_ANSWER_MESSAGES = _json_attr("gen_ai.output.messages")
+_OUTPUT_PARTS = f"json_extract({_ANSWER_MESSAGES}, '$[0].parts')"
 _ANSWER = (
     f"coalesce({_parts_text(_OUTPUT_PARTS)}, "
+    f"mm_content_text(json_extract({_ANSWER_MESSAGES}, '$[0].content')), "
     f"{_content(first('gen_ai.completion.0.content', 'llm.output_messages.0.message.content'))})"
 )
 _TOOLS = (
