@@ -59,3 +59,42 @@ def test_bedrock_every_column(db, tmp_path):
          "latency_ms": None, "status": "error", "error_type": "rate_limit", "http_status": 429,
          "tags": {"region": "us-east-1", "account": "123456789012"}},
     ])
+
+
+def invoke(request_id, model, body, answer):
+    return {"schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": "2025-05-02T11:00:00Z",
+            "accountId": "123456789012", "region": "us-west-2", "requestId": request_id, "operation": "InvokeModel",
+            "modelId": model, "input": {"inputTokenCount": 60, "inputBodyJson": body},
+            "output": {"outputTokenCount": 20, "outputBodyJson": answer}}
+
+
+LLAMA3 = invoke("llama-1", "meta.llama3-1-70b-instruct-v1:0", {
+    "prompt": "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou answer in German.<|eot_id|>"
+              "<|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHallo!<|eot_id|>"
+              "<|start_header_id|>user<|end_header_id|>\n\nTranslate into German: where is the station?<|eot_id|>"
+              "<|start_header_id|>assistant<|end_header_id|>\n\n", "max_gen_len": 256},
+    {"generation": "Wo ist der Bahnhof?", "prompt_token_count": 60, "generation_token_count": 20, "stop_reason": "stop"})
+MISTRAL = invoke("mistral-1", "mistral.mistral-7b-instruct-v0:2", {"prompt": "<s>[INST] Summarise: the meeting moved to Friday. [/INST]"},
+                 {"outputs": [{"text": "Meeting now Friday.", "stop_reason": "stop"}]})
+TITAN = invoke("titan-1", "amazon.titan-text-express-v1", {"inputText": "Write a haiku about rain."},
+               {"inputTextTokenCount": 60, "results": [{"outputText": "Soft rain on the roof", "tokenCount": 20}]})
+COHERE = invoke("cohere-1", "cohere.command-r-v1:0", {"message": "Classify: 'refund not received'", "preamble": "You label tickets."},
+                {"text": "billing"})
+CLAUDE_V2 = invoke("claude2-1", "anthropic.claude-v2:1", {"prompt": "\n\nHuman: What is the capital of Peru?\n\nAssistant:"},
+                   {"completion": " Lima.", "stop_reason": "stop_sequence"})
+
+
+def test_bedrock_prompt_string_bodies_are_read_as_text(db, tmp_path):
+    db.ingest(write_jsonl(tmp_path / "bedrock.jsonl", [LLAMA3, MISTRAL, TITAN, COHERE, CLAUDE_V2]))
+    got = {r["call_id"]: (r["system_prompt"], r["user_prompt"], r["response_text"], r["n_messages"]) for r in db.calls()}
+    assert got == {
+        # the last user turn of the Llama 3 template; its system block is the system prompt
+        "llama-1": ("You answer in German.", "Translate into German: where is the station?", "Wo ist der Bahnhof?", 1),
+        "mistral-1": (None, "Summarise: the meeting moved to Friday.", "Meeting now Friday.", 1),
+        "titan-1": (None, "Write a haiku about rain.", "Soft rain on the roof", 1),
+        "cohere-1": ("You label tickets.", "Classify: 'refund not received'", "billing", 1),
+        "claude2-1": (None, "What is the capital of Peru?", " Lima.", 1),
+    }
+    rows = {r["call_id"]: r for r in db.calls()}
+    assert rows["cohere-1"]["prompt_chars"] == len("You label tickets.\nClassify: 'refund not received'")
+    assert rows["titan-1"]["n_tools"] == 0 and rows["titan-1"]["prompt_hash"] is not None

@@ -46,7 +46,8 @@ _STRUCTURE = {
         "inputTokenCount": "VARCHAR",
         "cacheReadInputTokenCount": "VARCHAR",
         "cacheWriteInputTokenCount": "VARCHAR",
-        "inputBodyJson": {"system": "JSON", "messages": "JSON", "toolConfig": {"tools": "JSON"}, "tools": "JSON"},
+        "inputBodyJson": {"system": "JSON", "messages": "JSON", "toolConfig": {"tools": "JSON"}, "tools": "JSON",
+                          "prompt": "VARCHAR", "inputText": "VARCHAR", "message": "VARCHAR", "preamble": "VARCHAR"},
     },
     "output": {
         "outputTokenCount": "VARCHAR",
@@ -57,6 +58,8 @@ _STRUCTURE = {
             GUARDRAIL_ACTION: "VARCHAR",
             "output": {"message": {"content": "JSON"}},
             "content": "JSON",
+            "generation": "VARCHAR", "outputs": "JSON", "results": "JSON", "text": "VARCHAR", "choices": "JSON",
+            "completion": "VARCHAR",
         },
     },
 }
@@ -86,8 +89,28 @@ def error_http(code: str) -> str:
 
 _HTTP = error_http("r.errorCode")
 _IN = "r.input.inputBodyJson"
-_SYSTEM = f"mm_content_text({_IN}.system)"
-_TEXT = "mm_content_text(coalesce(r.output.outputBodyJson.output.message.content, r.output.outputBodyJson.content))"
+# Models without a messages API take one prompt string (Llama, Mistral and DeepSeek `prompt`,
+# Titan `inputText`, Cohere `message`), often in the model's chat template: the last user turn
+# of a Llama 3, [INST] or Human:/Assistant: template is the user's message, else the whole string.
+_PROMPT = f"nullif(trim(coalesce({_IN}.prompt, {_IN}.inputText, {_IN}.message)), '')"
+_TEMPLATE_TURNS = (
+    r"(?s)<\|start_header_id\|>user<\|end_header_id\|>\s*(.*?)\s*(?:<\|eot_id\|>|$)",
+    r"(?s)\[INST\]\s*(.*?)\s*(?:\[/INST\]|$)",
+    r"(?s)Human:\s*(.*?)\s*(?:Assistant:|$)",
+)
+_PROMPT_USER = (
+    "coalesce(" + ", ".join(f"nullif(regexp_extract_all({_PROMPT}, '{t}', 1)[-1], '')" for t in _TEMPLATE_TURNS)
+    + f", {_PROMPT})"
+)
+_LLAMA_SYSTEM = r"(?s)<\|start_header_id\|>system<\|end_header_id\|>\s*(.*?)\s*<\|eot_id\|>"
+_SYSTEM = (f"coalesce(mm_content_text({_IN}.system), {_IN}.preamble, "
+           f"nullif(regexp_extract({_PROMPT}, '{_LLAMA_SYSTEM}', 1), ''))")
+_ALL = f"coalesce(nullif(mm_all_text({_IN}.messages), ''), {_PROMPT})"
+_TEXT = (
+    f"coalesce(mm_content_text(coalesce({_B}.output.message.content, {_B}.content)), {_B}.generation, "
+    f"json_extract_string({_B}.outputs, '$[0].text'), json_extract_string({_B}.results, '$[0].outputText'), {_B}.text, "
+    f"json_extract_string({_B}.choices, '$[0].text'), json_extract_string({_B}.choices, '$[0].message.content'), {_B}.completion)"
+)
 
 FORMAT = LogFormat(
     name="bedrock",
@@ -118,16 +141,17 @@ FORMAT = LogFormat(
             "lambda e: e.value IS NOT NULL))"
         ),
         "system_prompt": _SYSTEM,
-        "user_prompt": f"mm_last_user({_IN}.messages)",
+        "user_prompt": f"coalesce(mm_last_user({_IN}.messages), {_PROMPT_USER})",
         "response_text": _TEXT,
-        "prompt_chars": f"length(nullif(concat_ws(chr(10), {_SYSTEM}, mm_all_text({_IN}.messages)), ''))",
-        "n_messages": f"json_array_length({_IN}.messages)",
-        "n_tools": f"CASE WHEN {_IN}.messages IS NOT NULL THEN coalesce(json_array_length(coalesce({_IN}.toolConfig.tools, {_IN}.tools)), 0) END",
+        "prompt_chars": f"length(nullif(concat_ws(chr(10), mm_content_text({_IN}.system), {_IN}.preamble, {_ALL}), ''))",
+        "n_messages": f"coalesce(json_array_length({_IN}.messages), CASE WHEN {_PROMPT} IS NOT NULL THEN 1 END)",
+        "n_tools": f"CASE WHEN {_IN}.messages IS NOT NULL OR {_PROMPT} IS NOT NULL "
+        f"THEN coalesce(json_array_length(coalesce({_IN}.toolConfig.tools, {_IN}.tools)), 0) END",
         "has_image": f"mm_has_image({_IN}.messages)",
     },
     numbers=("input.inputTokenCount", "input.cacheReadInputTokenCount", "input.cacheWriteInputTokenCount",
              "output.outputTokenCount"),
     times=("timestamp",),
-    prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, mm_all_text({_IN}.messages)), '')",
+    prompt_text=f"nullif(concat_ws(chr(10), mm_content_text({_IN}.system), {_IN}.preamble, {_ALL}), '')",
     output_text=_TEXT,
 )
