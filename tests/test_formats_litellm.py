@@ -139,3 +139,17 @@ def test_litellm_logged_prompts_are_read(db, tmp_path):
     # the categoriser reads the text now: before, every LiteLLM call was the `chat` fallback
     assert completion["task"] == "summarization" and completion["category_source"] in ("rules", "model")
     assert (stringified["task"], stringified["category_source"]) == ("vision", "operation")  # its image part
+
+
+def test_a_call_litellm_sent_to_vertex_ai_is_priced_at_vertex_rates(db, tmp_path):
+    # LiteLLM logs the bare model with custom_llm_provider `vertex_ai`: the call is Vertex's, whose
+    # gemini-2.0-flash costs $0.15 / $0.60 per 1M against the Gemini API's $0.10 / $0.40
+    from mmaudit.enrich import enrichers
+
+    vertex = {**FAILURE, "id": "vx-1", "status": "success", "custom_llm_provider": "vertex_ai", "model": "gemini-2.0-flash",
+              "prompt_tokens": 1_000_000, "completion_tokens": 100_000, "error_information": None,
+              "response_cost": 0.21}
+    studio = {**vertex, "id": "gm-1", "custom_llm_provider": "gemini", "response_cost": 0.14}
+    db.ingest(write_jsonl(tmp_path / "litellm.jsonl", [vertex, studio]), enrichers=enrichers())
+    got = {r["call_id"]: (r["provider"], float(r["cost_usd"])) for r in db.calls()}
+    assert got == {"vx-1": ("vertex", 0.15 + 0.06), "gm-1": ("google", 0.10 + 0.04)}

@@ -207,3 +207,14 @@ def test_otel_message_shapes_seen_from_other_producers(db, tmp_path):
     assert (rows["m2"]["system_prompt"], rows["m2"]["user_prompt"]) == (
         "Think step by step about the user question:", "Is 91 prime?")
     assert (rows["m3"]["user_prompt"], rows["m3"]["n_messages"], rows["m3"]["prompt_chars"]) == ("hello?", 1, 6)
+
+
+def test_semantic_convention_provider_names(db, tmp_path):
+    names = {"p1": "gcp.vertex_ai", "p2": "gcp.gemini", "p3": "x_ai", "p4": "aws.bedrock", "p5": "azure.ai.openai",
+             "p6": "mistral_ai"}
+    spans = [span(sid, "chat", i, i + 1, [s("gen_ai.operation.name", "chat"), s("gen_ai.provider.name", name),
+                                          s("gen_ai.request.model", "some-model")])
+             for i, (sid, name) in enumerate(names.items())]
+    db.ingest(write_jsonl(tmp_path / "otel.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}]))
+    got = {r["call_id"].split(":")[1]: r["provider"] for r in db.calls()}
+    assert got == {"p1": "vertex", "p2": "google", "p3": "xai", "p4": "aws-bedrock", "p5": "azure", "p6": "mistral"}
