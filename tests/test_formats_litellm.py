@@ -153,3 +153,17 @@ def test_a_call_litellm_sent_to_vertex_ai_is_priced_at_vertex_rates(db, tmp_path
     db.ingest(write_jsonl(tmp_path / "litellm.jsonl", [vertex, studio]), enrichers=enrichers())
     got = {r["call_id"]: (r["provider"], float(r["cost_usd"])) for r in db.calls()}
     assert got == {"vx-1": ("vertex", 0.15 + 0.06), "gm-1": ("google", 0.10 + 0.04)}
+
+
+def test_litellm_call_types_become_operations(db, tmp_path):
+    from mmaudit.enrich import enrichers
+
+    types = {"aimage_generation": "image", "image_edit": "image", "atranscription": "transcription", "speech": "speech",
+             "amoderation": "moderation", "arerank": "rerank", "aembedding": "embedding", "acompletion": "chat",
+             "aresponses": "chat"}
+    records = [{**SPEND_ROW, "request_id": f"ct-{i}", "call_type": t} for i, t in enumerate(types)]
+    db.ingest(write_jsonl(tmp_path / "litellm.jsonl", records), enrichers=enrichers())
+    got = {r["call_id"]: (r["operation"], r["task"]) for r in db.calls()}
+    tasks = {"image": "other", "transcription": "other", "speech": "other", "moderation": "classification",
+             "rerank": "other", "embedding": "embedding"}
+    assert got == {f"ct-{i}": (op, tasks.get(op, "chat")) for i, op in enumerate(types.values())}

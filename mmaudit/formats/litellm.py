@@ -75,6 +75,19 @@ def _request_param(path: str) -> str:
 
 _TOOLS = f"coalesce(json_array_length({_request_param('tools')}), json_array_length({_request_param('functions')}), 0)"
 
+# LiteLLM's call types (an `a` prefix marks the async variant) -> operation; the categoriser
+# files image, audio, moderation and rerank calls by operation.
+_CALL = "lower(coalesce(r.call_type, ''))"
+_OPERATION = (
+    f"CASE WHEN regexp_matches({_CALL}, 'embed') THEN 'embedding' "
+    f"WHEN regexp_matches({_CALL}, '^a?text_completion') THEN 'completion' "
+    f"WHEN regexp_matches({_CALL}, '^a?image_(generation|edit|variation)') THEN 'image' "
+    f"WHEN regexp_matches({_CALL}, '^a?transcription') THEN 'transcription' "
+    f"WHEN regexp_matches({_CALL}, '^a?speech') THEN 'speech' "
+    f"WHEN regexp_matches({_CALL}, '^a?moderation') THEN 'moderation' "
+    f"WHEN regexp_matches({_CALL}, '^a?rerank') THEN 'rerank' ELSE 'chat' END"
+)
+
 _HIT = "coalesce(lower(r.cache_hit) IN ('true', '1'), false)"
 _FAILED = "(lower(coalesce(r.status, '')) IN ('failure', 'error', 'failed'))"
 _CODE = f"mm_int(json_extract_string({_ERRINFO}, '$.error_code'))"
@@ -129,8 +142,7 @@ FORMAT = LogFormat(
         "ts": _T0,
         "provider": "mm_provider_name(r.custom_llm_provider, model)",
         "model": "r.model",
-        "operation": "CASE WHEN regexp_matches(lower(coalesce(r.call_type, '')), 'embed') THEN 'embedding' "
-        "WHEN regexp_matches(lower(coalesce(r.call_type, '')), '^a?text_completion') THEN 'completion' ELSE 'chat' END",
+        "operation": _OPERATION,
         "input_tokens": _tokens("mm_int(r.prompt_tokens)"),
         "cached_input_tokens": _tokens(
             f"coalesce(mm_int(coalesce({meta(_USAGE + '.prompt_tokens_details.cached_tokens')}, "
