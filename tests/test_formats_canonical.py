@@ -39,6 +39,30 @@ def test_json_array_file(db, tmp_path):
     assert [r["source_line"] for r in db.calls()] == [1, 2]  # element numbers in the array
 
 
+def test_pretty_printed_json_documents_and_api_pages(db, tmp_path):
+    # a saved API response (`curl ... | jq .`), several concatenated, and an API page of records
+    # (`{"data": [...], "meta": ...}`, as Langfuse's and Helicone's query APIs return) are read as
+    # records; before, every line of such a file was taken for a broken JSONL line
+    pretty = tmp_path / "two.json"
+    pretty.write_text(json.dumps(REC, indent=2) + "\n" + json.dumps({**ERR, "call_id": "e9"}, indent=2) + "\n")
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps({"data": [{**REC, "call_id": "p1"}, {**REC, "call_id": "p2"}],
+                                "meta": {"page": 1, "totalItems": 2}}, indent=2))
+    minified_page = tmp_path / "page2.json"
+    minified_page.write_text(json.dumps({"data": [{**REC, "call_id": "p3"}], "error": None}))
+    result = db.ingest(pretty, page, minified_page)
+    assert [(f.loaded, f.quarantined) for f in result.files] == [(2, 0), (2, 0), (1, 0)]
+    got = sorted((r["call_id"], r["source_line"]) for r in db.calls())
+    assert got == [(REC["call_id"], 1), ("e9", 2), ("p1", 1), ("p2", 2), ("p3", 1)]  # record numbers
+
+
+def test_a_jsonl_file_named_json_keeps_its_bad_line_apart(db, tmp_path):
+    path = tmp_path / "calls.json"
+    path.write_text(json.dumps(REC) + "\n{not json\n" + json.dumps({**REC, "call_id": "c2"}) + "\n")
+    (file,) = db.ingest(path).files
+    assert (file.loaded, file.quarantined) == (2, 1)
+
+
 def test_pricing_dimensions_of_the_calls_table_are_read(db, tmp_path):
     # every `calls` column is a canonical key: 1-hour cache writes, the service tier and the
     # sample weight change what a call costs or stands for, and were once silently dropped

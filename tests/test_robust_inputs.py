@@ -399,6 +399,14 @@ def test_json_array_cut_short_is_a_clear_failure(tmp_path, db):
     assert "JSON array cut short" in data["files"][0]["message"]
 
 
+def test_pretty_printed_json_cut_short_is_a_clear_failure(tmp_path, db):
+    document = "\n".join(json.dumps(rec(i), indent=2) for i in range(3)) + "\n"
+    cut = _write(tmp_path / "calls.json.gz", _cut(".gz", document[:300]))
+    code, data, _ = ingest(db, str(cut))
+    assert code == 2 and call_ids(db) == []
+    assert "JSON document written over many lines cut short" in data["files"][0]["message"]
+
+
 def test_damaged_compressed_data_is_not_taken_for_a_cut(tmp_path, db):
     """Corrupt data (a wrong checksum, which DuckDB alone does not check), trailing garbage and a
     .gz that is not gzip fail with what is wrong, and load nothing; exit 2."""

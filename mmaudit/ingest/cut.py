@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mmaudit.errors import InputError
-from mmaudit.ingest.reading import _is_json_array
+from mmaudit.ingest.reading import is_json_array, is_json_document
 from mmaudit.ingest.staging import RAW_KEEP_CHARS
 from mmaudit.integrity import CHUNK, Prefix, cut_short_nothing_readable, write_readable_prefix
 
@@ -42,8 +42,9 @@ def readable_part(path: Path) -> Iterator[CutFile]:
         plain = Path(tmp, path.name[: path.name.rfind(".")])
         with open(plain, "wb") as out:
             prefix = write_readable_prefix(path, out)
-        if _is_json_array(plain):
-            raise InputError(f"{path}: the compressed data ends early (the file was cut short?) and a JSON array "
+        if is_json_array(plain) or is_json_document(plain):
+            kind = "JSON array" if is_json_array(plain) else "JSON document written over many lines"
+            raise InputError(f"{path}: the compressed data ends early (the file was cut short?) and a {kind} "
                              "cut short cannot be read record by record; nothing of it was loaded")
         if prefix.complete == 0:
             raise cut_short_nothing_readable(path)

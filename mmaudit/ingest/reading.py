@@ -15,6 +15,7 @@ with a line longer than USUAL_LINE_BYTES is read again with the larger buffers i
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,22 +70,67 @@ class Chunk:
         return int(self.lines.column("line_no")[-1].as_py()) if self.lines.num_rows else 0
 
 
-def _is_json_array(path: Path) -> bool:
+def _head(path: Path, size: int = 1 << 20) -> bytes:
+    """The first `size` bytes of a file, decompressed, without a BOM or leading whitespace."""
     name = path.name.lower()
-    if not name.endswith((".json", ".json.gz", ".json.zst")):
-        return False
     if name.endswith(".zst"):
         import zstandard
 
         with open(path, "rb") as fh:
-            head = zstandard.ZstdDecompressor().stream_reader(fh).read(4096)
+            head = zstandard.ZstdDecompressor().stream_reader(fh).read(size)
     elif name.endswith(".gz"):
         with gzip.open(path, "rb") as fh:
-            head = fh.read(4096)
+            head = fh.read(size)
     else:
         with open(path, "rb") as fh:
-            head = fh.read(4096)
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+            head = fh.read(size)
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")
+
+
+def _is_json_file(path: Path) -> bool:
+    return path.name.lower().endswith((".json", ".json.gz", ".json.zst"))
+
+
+def is_json_array(path: Path) -> bool:
+    return _is_json_file(path) and _head(path, 4096).startswith(b"[")
+
+
+PAGE_KEY = "data"
+
+
+def _is_page(value: object) -> bool:
+    """An API page (`{"data": [records...], "meta"|"error"|...}`, as Langfuse's and Helicone's
+    query APIs return), not a call record that happens to hold a `data` list (an embeddings
+    response has `object` and `usage`)."""
+    return (isinstance(value, dict) and isinstance(value.get(PAGE_KEY), list)
+            and "usage" not in value and "object" not in value)
+
+
+def is_json_document(path: Path) -> bool:
+    """A `.json` file holding one (or several concatenated) JSON objects written over many lines
+    (`json.dump(indent=2)`, `jq .`, a saved API response), or one API page: read as documents,
+    not as lines. A JSONL file named `.json` stays line by line (a bad line is then quarantined
+    alone)."""
+    if not _is_json_file(path):
+        return False
+    head = _head(path)
+    first = head.split(b"\n", 1)[0].strip()
+    if first == b"{":
+        return True
+    try:
+        return _is_page(json.loads(first))
+    except ValueError:
+        return False
+
+
+# Each document is a record, or, for an API page, each of its `data` records.
+_DOCUMENTS = f"""
+    SELECT coalesce(item, json)::VARCHAR AS line FROM (
+        SELECT json, unnest(CASE WHEN json_type(json, '$.{PAGE_KEY}') = 'ARRAY' AND json_extract(json, '$.usage') IS NULL
+                                      AND json_extract(json, '$.object') IS NULL
+                                 THEN json_extract(json, '$.{PAGE_KEY}[*]') ELSE [NULL::JSON] END) AS item
+        FROM read_json_objects(?, format = 'unstructured'))
+"""
 
 
 def _table_reader(path: Path) -> str | None:
@@ -122,8 +168,10 @@ def _records_sql(path: Path) -> str | None:
         # Each row becomes a JSON object line, so detection, adapters and quarantine work the
         # same as for JSONL; its number is the 1-based data row number.
         return f"SELECT to_json(t)::VARCHAR AS line FROM {table_reader} t"
-    if _is_json_array(path):
+    if is_json_array(path):
         return "SELECT json::VARCHAR AS line FROM read_json_objects(?, format = 'array')"
+    if is_json_document(path):
+        return _DOCUMENTS
     return None
 
 
