@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from tests.conftest import write_jsonl
@@ -218,3 +219,26 @@ def test_semantic_convention_provider_names(db, tmp_path):
     db.ingest(write_jsonl(tmp_path / "otel.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}]))
     got = {r["call_id"].split(":")[1]: r["provider"] for r in db.calls()}
     assert got == {"p1": "vertex", "p2": "google", "p3": "xai", "p4": "aws-bedrock", "p5": "azure", "p6": "mistral"}
+
+
+def test_logfire_message_events_attribute(db, tmp_path):
+    # Logfire's OpenAI instrumentation (shaped as its own test snapshots record it): no
+    # operation name, `gen_ai.system` + request model, and the messages as one `events` attribute
+    events = [
+        {"event.name": "gen_ai.system.message", "content": "Be nice", "role": "system"},
+        {"event.name": "gen_ai.user.message", "content": "What is the weather like in Paris today?", "role": "user"},
+        {"event.name": "gen_ai.assistant.message", "role": "assistant",
+         "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]},
+        {"event.name": "gen_ai.tool.message", "role": "tool", "id": "call_1", "content": "Rainy, 15C"},
+        {"event.name": "gen_ai.user.message", "role": "user", "content": ["Now write a two-line poem about it."]},
+        {"event.name": "gen_ai.choice", "index": 0, "message": {"role": "assistant", "content": "Grey Paris rain..."}},
+    ]
+    logfire = span("lf1", "Responses API with 'gpt-4.1'", 0, 1, [
+        s("logfire.msg", "Responses API with 'gpt-4.1'"), s("gen_ai.system", "openai"), s("gen_ai.request.model", "gpt-4.1"),
+        s("gen_ai.response.model", "gpt-4.1-2025-04-14"), a("gen_ai.usage.input_tokens", intValue=65),
+        a("gen_ai.usage.output_tokens", intValue=17), s("events", json.dumps(events))])
+    db.ingest(write_jsonl(tmp_path / "otel.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": [logfire]}]}]}]))
+    (row,) = db.calls()
+    assert (row["model"], row["input_tokens"], row["output_tokens"]) == ("gpt-4.1-2025-04-14", 65, 17)
+    assert (row["system_prompt"], row["user_prompt"], row["response_text"], row["n_messages"]) == (
+        "Be nice", "Now write a two-line poem about it.", "Grey Paris rain...", 5)

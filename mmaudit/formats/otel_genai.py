@@ -23,8 +23,8 @@ Text, for the categoriser: `gen_ai.input.messages` / `gen_ai.system_instructions
 `gen_ai.output.messages` (JSON strings of role + parts), or the indexed attributes older
 instrumentations write (`gen_ai.prompt.<i>.role|content`, `gen_ai.completion.0.content`;
 OpenInference `llm.input_messages.<i>.message.role|content|contents.<j>.message_content.text`,
-`llm.output_messages.0.message.content`). Content capture is opt-in in most instrumentations, so
-many spans carry none.
+`llm.output_messages.0.message.content`), or Logfire's `events` attribute. Content capture is
+opt-in in most instrumentations, so many spans carry none.
 """
 
 from __future__ import annotations
@@ -148,12 +148,37 @@ _INDEXED_MESSAGES = (
     f"'content': nullif(array_to_string(list_transform(list_filter({_ENTRIES}, lambda e: e.i = i "
     f"AND regexp_matches(e.field, '{_TEXT_FIELD}')), lambda e: {_content('e.v')}), chr(10)), '')}}) END"
 )
+# Logfire's (and pydantic-ai's first) instrumentation: one `events` attribute, a JSON list of
+# message events ({event.name: gen_ai.user.message, role, content}; the answer is the
+# gen_ai.choice event's `message`). A content may be a string or a list of strings and parts.
+_EVENTS = _json_attr("events")
+
+
+def _any_content(content: str) -> str:
+    """Text of a message content: a string, or a list of strings and `{text|content}` parts."""
+    pieces = (f"list_transform(json_extract({content}, '$[*]'), lambda p: CASE json_type(p) WHEN 'VARCHAR' "
+              "THEN json_extract_string(p, '$') ELSE coalesce(json_extract_string(p, '$.text'), json_extract_string(p, '$.content')) END)")
+    return (f"CASE json_type({content}) WHEN 'VARCHAR' THEN json_extract_string({content}, '$') "
+            f"WHEN 'ARRAY' THEN nullif(array_to_string({pieces}, chr(10)), '') END")
+
+
+_EVENT_CONTENT = _any_content("json_extract(e, '$.content')")
+_EVENT_MESSAGES = (
+    f"CASE WHEN json_type({_EVENTS}) = 'ARRAY' THEN nullif(list_transform(list_filter(json_extract({_EVENTS}, '$[*]'), "
+    "lambda e: json_extract_string(e, '$.role') IS NOT NULL AND json_extract_string(e, '$.\"event.name\"') <> 'gen_ai.choice'), "
+    f"lambda e: {{'role': json_extract_string(e, '$.role'), 'content': {_EVENT_CONTENT}}}), []) END"
+)
+_EVENT_ANSWER = (
+    f"CASE WHEN json_type({_EVENTS}) = 'ARRAY' THEN list_filter(json_extract({_EVENTS}, '$[*]'), "
+    "lambda e: json_extract_string(e, '$.\"event.name\"') = 'gen_ai.choice')[1] END"
+)
+
 # helpers (computed once per span; several columns read them)
 _MESSAGES = "_messages"
 _INSTRUCTIONS = "_instructions"
 _HELPERS = {
     _ATTRS: _PARSED_ATTRS,
-    _MESSAGES: f"coalesce({_SEMCONV_MESSAGES}, {_INDEXED_MESSAGES})",
+    _MESSAGES: f"coalesce({_SEMCONV_MESSAGES}, {_INDEXED_MESSAGES}, {_EVENT_MESSAGES})",
     _INSTRUCTIONS: f"coalesce({_parts_text(_json_attr('gen_ai.system_instructions'))}, "
     f"{_parts_text(_json_attr('gen_ai.system.instructions'))})",
 }
@@ -169,11 +194,14 @@ _SYSTEM_ROLES = "'system', 'developer'"
 _SYSTEM = f"coalesce({_INSTRUCTIONS}, {_texts(_SYSTEM_ROLES)})"
 _PROMPT = f"nullif(concat_ws(chr(10), {_INSTRUCTIONS}, {_texts()}), '')"
 _ANSWER_MESSAGES = _json_attr("gen_ai.output.messages")
+_MESSAGE_CONTENT = "'$.message.content'"
 _OUTPUT_PARTS = f"json_extract({_ANSWER_MESSAGES}, '$[0].parts')"
+_EVENT_ANSWER_TEXT = _any_content(f"json_extract({_EVENT_ANSWER}, {_MESSAGE_CONTENT})")
 _ANSWER = (
     f"coalesce({_parts_text(_OUTPUT_PARTS)}, "
     f"mm_content_text(json_extract({_ANSWER_MESSAGES}, '$[0].content')), "
-    f"{_content(first('gen_ai.completion.0.content', 'llm.output_messages.0.message.content'))})"
+    f"{_content(first('gen_ai.completion.0.content', 'llm.output_messages.0.message.content'))}, "
+    f"{_EVENT_ANSWER_TEXT})"
 )
 _TOOLS = (
     f"coalesce(json_array_length({_json_attr('gen_ai.tool.definitions')}), "
