@@ -242,3 +242,26 @@ def test_logfire_message_events_attribute(db, tmp_path):
     assert (row["model"], row["input_tokens"], row["output_tokens"]) == ("gpt-4.1-2025-04-14", 65, 17)
     assert (row["system_prompt"], row["user_prompt"], row["response_text"], row["n_messages"]) == (
         "Be nice", "Now write a two-line poem about it.", "Grey Paris rain...", 5)
+
+
+def test_vercel_ai_sdk_spans(db, tmp_path):
+    # the AI SDK's outer ai.generateText span aggregates usage and is not a call; its
+    # ai.generateText.doGenerate child is, with gen_ai.* and ai.* attributes and ai.prompt.messages
+    outer = span("v0", "ai.generateText", 0, 2, [
+        s("ai.operationId", "ai.generateText"), s("ai.model.id", "gpt-4o-mini"), s("ai.model.provider", "openai.chat"),
+        a("ai.usage.promptTokens", intValue=420), a("ai.usage.completionTokens", intValue=35)])
+    inner = span("v1", "ai.generateText.doGenerate", 0.1, 1.9, [
+        s("ai.operationId", "ai.generateText.doGenerate"), s("ai.model.id", "gpt-4o-mini"),
+        s("ai.model.provider", "openai.chat"), s("gen_ai.system", "openai.chat"), s("gen_ai.request.model", "gpt-4o-mini"),
+        s("gen_ai.response.model", "gpt-4o-mini-2024-07-18"), a("gen_ai.usage.input_tokens", intValue=420),
+        a("gen_ai.usage.output_tokens", intValue=35), a("ai.usage.cachedInputTokens", intValue=256),
+        s("ai.prompt.messages", json.dumps([
+            {"role": "system", "content": "You are a support assistant."},
+            {"role": "user", "content": [{"type": "text", "text": "Extract the order id from: 'order #A-77 is late'"}]}])),
+        s("ai.response.text", '{"order_id": "A-77"}')], parent="v0")
+    db.ingest(write_jsonl(tmp_path / "otel.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": [outer, inner]}]}]}]))
+    (row,) = db.calls()
+    assert (row["call_id"].split(":")[1], row["provider"], row["model"]) == ("v1", "openai", "gpt-4o-mini-2024-07-18")
+    assert (row["input_tokens"], row["cached_input_tokens"], row["output_tokens"]) == (420, 256, 35)
+    assert (row["system_prompt"], row["user_prompt"], row["response_text"], row["n_messages"]) == (
+        "You are a support assistant.", "Extract the order id from: 'order #A-77 is late'", '{"order_id": "A-77"}', 2)

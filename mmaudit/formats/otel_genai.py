@@ -23,8 +23,9 @@ Text, for the categoriser: `gen_ai.input.messages` / `gen_ai.system_instructions
 `gen_ai.output.messages` (JSON strings of role + parts), or the indexed attributes older
 instrumentations write (`gen_ai.prompt.<i>.role|content`, `gen_ai.completion.0.content`;
 OpenInference `llm.input_messages.<i>.message.role|content|contents.<j>.message_content.text`,
-`llm.output_messages.0.message.content`), or Logfire's `events` attribute. Content capture is
-opt-in in most instrumentations, so many spans carry none.
+`llm.output_messages.0.message.content`), Logfire's `events` attribute, or the Vercel AI SDK's
+`ai.prompt.messages` / `ai.response.text`. Content capture is opt-in in most instrumentations, so
+many spans carry none.
 """
 
 from __future__ import annotations
@@ -93,13 +94,17 @@ _HTTP = f"mm_int({attr('http.response.status_code')})::INTEGER"
 _T0 = "TRY_CAST(r.startTimeUnixNano AS BIGINT)"
 _T1 = "TRY_CAST(r.endTimeUnixNano AS BIGINT)"
 
-_LOGGED_INPUT = count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt")
-_READ = f"coalesce({count('gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read')}, 0)"
+_LOGGED_INPUT = count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
+                      "ai.usage.inputTokens", "ai.usage.promptTokens")
+_READ = (
+    f"coalesce({count('gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read', 'ai.usage.cachedInputTokens')}, 0)"
+)
 _WRITE = (
     f"coalesce({count('gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_creation_input_tokens', 'llm.token_count.prompt_details.cache_write')}, 0)"
 )
 _INPUT = f"CASE WHEN {_LOGGED_INPUT} < {_READ} + {_WRITE} THEN {_LOGGED_INPUT} + {_READ} + {_WRITE} ELSE {_LOGGED_INPUT} END"
-_OUTPUT = count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion")
+_OUTPUT = count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
+                "ai.usage.outputTokens", "ai.usage.completionTokens")
 
 # --- text -----------------------------------------------------------------------------------
 
@@ -122,13 +127,20 @@ def _parts_text(parts: str) -> str:
 # ([{role, parts: [{type, content}...]}...]; some producers write OpenAI's {role, content}, or a
 # bare string, taken as the user's message) or from indexed attributes
 # (gen_ai.prompt.<i>.role|content; llm.input_messages.<i>.message.role|content|contents.<j>...).
-_LOGGED_MESSAGES = attr("gen_ai.input.messages")
-_SEMCONV_MESSAGES = (
-    f"CASE WHEN json_valid({_LOGGED_MESSAGES}) THEN list_transform(from_json(json({_LOGGED_MESSAGES}), "
-    "'[{\"role\": \"VARCHAR\", \"parts\": \"JSON\", \"content\": \"JSON\"}]'), "
-    f"lambda m: {{'role': m.role, 'content': coalesce({_parts_text('m.parts')}, mm_content_text(m.content))}}) "
-    f"WHEN nullif(trim({_LOGGED_MESSAGES}), '') IS NOT NULL THEN [{{'role': 'user', 'content': {_LOGGED_MESSAGES}}}] END"
-)
+def _logged_messages(key: str) -> str:
+    """A messages attribute as a typed {role, content} list: a JSON list of semantic-conventions
+    messages (role + parts) or OpenAI-shaped ones (role + content), or a bare string (the user's)."""
+    logged = attr(key)
+    return (
+        f"CASE WHEN json_valid({logged}) THEN list_transform(from_json(json({logged}), "
+        "'[{\"role\": \"VARCHAR\", \"parts\": \"JSON\", \"content\": \"JSON\"}]'), "
+        f"lambda m: {{'role': m.role, 'content': coalesce({_parts_text('m.parts')}, mm_content_text(m.content))}}) "
+        f"WHEN nullif(trim({logged}), '') IS NOT NULL THEN [{{'role': 'user', 'content': {logged}}}] END"
+    )
+
+
+_SEMCONV_MESSAGES = _logged_messages("gen_ai.input.messages")
+_AI_SDK_MESSAGES = _logged_messages("ai.prompt.messages")  # the Vercel AI SDK's doGenerate / doStream spans
 _INDEXED = r"^(?:gen_ai\.prompt|llm\.input_messages)\.(\d+)\.(?:message\.)?"
 _ENTRIES = (
     f"list_transform(list_filter({_ATTRS}, lambda a: regexp_matches(a.k, '{_INDEXED}')), "
@@ -178,7 +190,7 @@ _MESSAGES = "_messages"
 _INSTRUCTIONS = "_instructions"
 _HELPERS = {
     _ATTRS: _PARSED_ATTRS,
-    _MESSAGES: f"coalesce({_SEMCONV_MESSAGES}, {_INDEXED_MESSAGES}, {_EVENT_MESSAGES})",
+    _MESSAGES: f"coalesce({_SEMCONV_MESSAGES}, {_AI_SDK_MESSAGES}, {_INDEXED_MESSAGES}, {_EVENT_MESSAGES})",
     _INSTRUCTIONS: f"coalesce({_parts_text(_json_attr('gen_ai.system_instructions'))}, "
     f"{_parts_text(_json_attr('gen_ai.system.instructions'))})",
 }
@@ -201,7 +213,7 @@ _ANSWER = (
     f"coalesce({_parts_text(_OUTPUT_PARTS)}, "
     f"mm_content_text(json_extract({_ANSWER_MESSAGES}, '$[0].content')), "
     f"{_content(first('gen_ai.completion.0.content', 'llm.output_messages.0.message.content'))}, "
-    f"{_EVENT_ANSWER_TEXT})"
+    f"{_EVENT_ANSWER_TEXT}, {attr('ai.response.text')})"
 )
 _TOOLS = (
     f"coalesce(json_array_length({_json_attr('gen_ai.tool.definitions')}), "
@@ -236,13 +248,13 @@ FORMAT = LogFormat(
         "call_id": "r.traceId || ':' || r.spanId",
         "ts": "mm_ts(r.startTimeUnixNano)",
         "provider": f"mm_provider_name({first('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system')}, model)",
-        "model": first("gen_ai.response.model", "gen_ai.request.model", "llm.model_name", "embedding.model_name"),
+        "model": first("gen_ai.response.model", "gen_ai.request.model", "llm.model_name", "embedding.model_name", "ai.model.id"),
         "operation": f"CASE WHEN {_EMBEDDING} THEN 'embedding' WHEN {_OP} = 'text_completion' THEN 'completion' ELSE 'chat' END",
         "input_tokens": _INPUT,
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
         "output_tokens": f"coalesce({_OUTPUT}, CASE WHEN {_EMBEDDING} AND {_LOGGED_INPUT} IS NOT NULL THEN 0 END)",
-        "reasoning_tokens": f"coalesce({count('gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning')}, 0)",
+        "reasoning_tokens": f"coalesce({count('gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'ai.usage.reasoningTokens')}, 0)",
         "input_audio_tokens": f"coalesce({count('llm.token_count.prompt_details.audio')}, 0)",
         "output_audio_tokens": f"coalesce({count('llm.token_count.completion_details.audio')}, 0)",
         "latency_ms": f"CASE WHEN {_T1} >= {_T0} THEN ({_T1} - {_T0}) / 1e6 END",
