@@ -265,3 +265,10 @@ def test_vercel_ai_sdk_spans(db, tmp_path):
     assert (row["input_tokens"], row["cached_input_tokens"], row["output_tokens"]) == (420, 256, 35)
     assert (row["system_prompt"], row["user_prompt"], row["response_text"], row["n_messages"]) == (
         "You are a support assistant.", "Extract the order id from: 'order #A-77 is late'", '{"order_id": "A-77"}', 2)
+
+
+def test_spans_under_the_pre_1_0_instrumentation_library_key(db, tmp_path):
+    old_exporter = {"resourceSpans": [{"instrumentationLibrarySpans": [{"instrumentationLibrary": {}, "spans": [CHAT]}]}]}
+    (file,) = db.ingest(write_jsonl(tmp_path / "otel.jsonl", [old_exporter])).files
+    assert (file.loaded, file.skipped) == (1, 0)
+    assert db.calls()[0]["input_tokens"] == 2000

@@ -235,7 +235,9 @@ FORMAT = LogFormat(
     structure={"resourceSpans": "JSON"},
     detect="(json_type(r.resourceSpans) = 'ARRAY')",
     detect_hint="a top-level `resourceSpans` array",
-    explode="json_extract(r.resourceSpans, '$[*].scopeSpans[*].spans[*]')",
+    # `instrumentationLibrarySpans`: the name older OTLP exporters (before OTLP 1.0) gave scopeSpans
+    explode=("list_concat(json_extract(r.resourceSpans, '$[*].scopeSpans[*].spans[*]'), "
+             "json_extract(r.resourceSpans, '$[*].instrumentationLibrarySpans[*].spans[*]'))"),
     item_structure=_SPAN,
     keep=(
         f"({_SPAN_OP} IN ({_OPS}) OR {_SPAN_KIND} IN ({_KINDS}) "
