@@ -79,16 +79,17 @@ MACROS: tuple[str, ...] = (
           WHEN http >= 400 OR code IS NOT NULL THEN 'client'
         END)""",
     # A gateway's provider label (LiteLLM `custom_llm_provider`, Helicone `provider`, OpenRouter
-    # `provider_name`) in mmaudit's provider names; the model decides when there is no label.
-    # A provider as logged -> mmaudit's id. A log that names Vertex AI itself (LiteLLM's
-    # `vertex_ai`, OTel's `gcp.vertex_ai`) is `vertex`, priced at Vertex's rates where they differ;
-    # a gateway's label for an upstream ("Google Vertex" on OpenRouter, which bills per model) stays google.
+    # `provider_name`) in mmaudit's provider names; the model decides when there is no label. A log
+    # that names Vertex AI itself (LiteLLM's `vertex_ai`, OTel's `gcp.vertex_ai`, LangChain's
+    # `google_vertexai`) is `vertex`, priced at Vertex's rates where they differ; a gateway's label
+    # for an upstream ("Google Vertex" on OpenRouter, which bills per model) stays google.
     """CREATE OR REPLACE TEMP MACRO mm_provider_name(p, m) AS (
         CASE
           WHEN p IS NULL OR trim(p) = '' THEN mm_provider_from_model(m)
           WHEN regexp_matches(lower(p), 'bedrock|^aws|amazon') THEN 'aws-bedrock'
           WHEN regexp_matches(lower(p), 'azure') THEN 'azure'
-          WHEN lower(trim(p)) IN ('vertex', 'vertex_ai', 'vertex_ai_beta', 'vertex-ai', 'google_vertex', 'gcp.vertex_ai')
+          WHEN lower(trim(p)) IN ('vertex', 'vertex_ai', 'vertex_ai_beta', 'vertex-ai', 'google_vertex', 'gcp.vertex_ai',
+                                  'google_vertexai')
                THEN 'vertex'
           WHEN regexp_matches(lower(p), 'vertex|gemini|google') THEN 'google'
           WHEN regexp_matches(lower(p), 'anthropic') THEN 'anthropic'
