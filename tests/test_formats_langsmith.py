@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from tests.conftest import write_jsonl
@@ -78,3 +79,20 @@ def test_langsmith_runs(db, tmp_path):
     embed = rows["run-emb-1"]
     assert (embed["operation"], embed["model"], embed["input_tokens"], embed["output_tokens"]) == (
         "embedding", "text-embedding-3-small", 64, 0)
+
+
+def test_counts_from_the_answer_and_a_runs_page(db, tmp_path):
+    # a run exported before LangSmith filled in its counts: LangChain's usage metadata on the answer;
+    # and the REST API's page shape, {"runs": [...], "cursors": {...}}, saved as one JSON document
+    usage = {"input_tokens": 900, "output_tokens": 40, "total_tokens": 940,
+             "input_token_details": {"cache_read": 512}, "output_token_details": {"reasoning": 0}}
+    run = {**WRAPPED, "id": "run-llm-9", "prompt_tokens": None, "completion_tokens": None, "completion_token_details": None,
+           "outputs": {"generations": [[{"text": "ok", "message": {"lc": 1, "type": "constructor",
+                                                                  "id": ["langchain", "schema", "messages", "AIMessage"],
+                                                                  "kwargs": {"content": "ok", "usage_metadata": usage}}}]]}}
+    page = tmp_path / "runs.json"
+    page.write_text(json.dumps({"runs": [run, TOOL], "cursors": {"next": None}}, indent=2))
+    (file,) = db.ingest(page).files
+    assert (file.log_format, file.loaded, file.skipped) == ("langsmith", 1, 1)
+    (row,) = db.calls()
+    assert (row["input_tokens"], row["cached_input_tokens"], row["output_tokens"], row["response_text"]) == (900, 512, 40, "ok")

@@ -32,9 +32,18 @@ _STRUCTURE = {
 }
 _CALLS = ("llm", "embedding")
 _DETAILS = "r.prompt_token_details"
-_READ = f"coalesce(mm_int({_DETAILS}.cache_read), 0)"
-_WRITE = f"coalesce(mm_int({_DETAILS}.cache_creation), 0)"
-_LOGGED = "mm_int(r.prompt_tokens)"
+# The run's own counts, else the usage metadata LangChain put on the answer (exports of runs whose
+# counts LangSmith had not filled in), else the provider's token_usage in llm_output.
+_USAGE = ("coalesce(json_extract(r.outputs, '$.usage_metadata'), "
+          "json_extract(r.outputs, '$.generations[0][0].message.kwargs.usage_metadata'))")
+_TOKEN_USAGE = "json_extract(r.outputs, '$.llm_output.token_usage')"
+_READ = f"coalesce(mm_int(coalesce({_DETAILS}.cache_read, json_extract_string({_USAGE}, '$.input_token_details.cache_read'))), 0)"
+_WRITE = (f"coalesce(mm_int(coalesce({_DETAILS}.cache_creation, "
+          f"json_extract_string({_USAGE}, '$.input_token_details.cache_creation'))), 0)")
+_LOGGED = (f"mm_int(coalesce(r.prompt_tokens, json_extract_string({_USAGE}, '$.input_tokens'), "
+           f"json_extract_string({_TOKEN_USAGE}, '$.prompt_tokens')))")
+_COMPLETION = (f"mm_int(coalesce(r.completion_tokens, json_extract_string({_USAGE}, '$.output_tokens'), "
+               f"json_extract_string({_TOKEN_USAGE}, '$.completion_tokens')))")
 _FAILED = "(lower(coalesce(r.status, '')) = 'error' OR nullif(r.error, '') IS NOT NULL)"
 # the HTTP status an SDK error names ("RateLimitError('Error code: 429 - ...')")
 _HTTP = "TRY_CAST(nullif(regexp_extract(coalesce(r.error, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
@@ -107,7 +116,7 @@ FORMAT = LogFormat(
         "input_tokens": f"CASE WHEN {_LOGGED} < {_READ} + {_WRITE} THEN {_LOGGED} + {_READ} + {_WRITE} ELSE {_LOGGED} END",
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
-        "output_tokens": "mm_int(r.completion_tokens)",
+        "output_tokens": _COMPLETION,
         "reasoning_tokens": "coalesce(mm_int(r.completion_token_details.reasoning), 0)",
         "input_audio_tokens": f"coalesce(mm_int({_DETAILS}.audio), 0)",
         "output_audio_tokens": "coalesce(mm_int(r.completion_token_details.audio), 0)",

@@ -95,14 +95,14 @@ def is_json_array(path: Path) -> bool:
     return _is_json_file(path) and _head(path, 4096).startswith(b"[")
 
 
-PAGE_KEY = "data"
+PAGE_KEYS = ("data", "runs")
 
 
 def _is_page(value: object) -> bool:
-    """An API page (`{"data": [records...], "meta"|"error"|...}`, as Langfuse's and Helicone's
-    query APIs return), not a call record that happens to hold a `data` list (an embeddings
-    response has `object` and `usage`)."""
-    return (isinstance(value, dict) and isinstance(value.get(PAGE_KEY), list)
+    """An API page (`{"data": [records...], "meta"|"error"|...}` from Langfuse's and Helicone's
+    query APIs, `{"runs": [...], "cursors": ...}` from LangSmith's), not a call record that happens
+    to hold a `data` list (an embeddings response has `object` and `usage`)."""
+    return (isinstance(value, dict) and any(isinstance(value.get(k), list) for k in PAGE_KEYS)
             and "usage" not in value and "object" not in value)
 
 
@@ -123,12 +123,12 @@ def is_json_document(path: Path) -> bool:
         return False
 
 
-# Each document is a record, or, for an API page, each of its `data` records.
+# Each document is a record, or, for an API page, each of its records.
+_PAGE_RECORDS = " ".join(f"WHEN json_type(json, '$.{key}') = 'ARRAY' THEN json_extract(json, '$.{key}[*]')" for key in PAGE_KEYS)
 _DOCUMENTS = f"""
     SELECT coalesce(item, json)::VARCHAR AS line FROM (
-        SELECT json, unnest(CASE WHEN json_type(json, '$.{PAGE_KEY}') = 'ARRAY' AND json_extract(json, '$.usage') IS NULL
-                                      AND json_extract(json, '$.object') IS NULL
-                                 THEN json_extract(json, '$.{PAGE_KEY}[*]') ELSE [NULL::JSON] END) AS item
+        SELECT json, unnest(CASE WHEN json_extract(json, '$.usage') IS NOT NULL OR json_extract(json, '$.object') IS NOT NULL
+                                 THEN [NULL::JSON] {_PAGE_RECORDS} ELSE [NULL::JSON] END) AS item
         FROM read_json_objects(?, format = 'unstructured'))
 """
 
