@@ -45,3 +45,10 @@ def text_columns(messages: str, prompt: str, response: str, system: str = "NULL"
 def all_text(messages: str, prompt: str, system: str = "NULL") -> str:
     """The whole prompt (token estimates and the prompt hash read it)."""
     return f"nullif(concat_ws(chr(10), {system}, coalesce(nullif(mm_all_text({messages}), ''), {prompt})), '')"
+
+
+def list_texts(messages: str, roles: str | None = None) -> str:
+    """The text of a typed `[{role, content}]` list (of the given SQL list of roles only), one
+    message per line (for formats that rebuild their messages as such a list)."""
+    chosen = messages if roles is None else f"list_filter({messages}, lambda m: m.role IN ({roles}))"
+    return f"nullif(array_to_string(list_transform({chosen}, lambda m: m.content), chr(10)), '')"

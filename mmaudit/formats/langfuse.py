@@ -14,7 +14,7 @@ answer (`input`, `output`) are read as text for the categoriser (`chat_text.py`)
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, ms_after
 from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text_columns
 
 _USAGE = {k: "VARCHAR" for k in (
@@ -46,7 +46,8 @@ def usage(key: str) -> str:
 _READ = f"coalesce({usage('input_cached_tokens')}, {usage('cache_read_input_tokens')}, {usage('input_cache_read')}, 0)"
 _WRITE = f"coalesce({usage('cache_creation_input_tokens')}, {usage('input_cache_creation')}, 0)"
 _REASONING = f"coalesce({usage('output_reasoning_tokens')}, {usage('output_reasoning')}, 0)"
-_T0 = f"mm_ts({either('startTime', 'start_time')})"
+_START = either("startTime", "start_time")
+_T0 = f"mm_ts({_START})"
 _MSG = either("statusMessage", "status_message")
 _FAILED = "(upper(coalesce(r.level, '')) = 'ERROR')"
 _HTTP = f"TRY_CAST(nullif(regexp_extract(coalesce({_MSG}, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
@@ -75,10 +76,6 @@ _ANSWER = (
 _TOOLS = "coalesce(json_array_length(r.input, '$.tools'), json_array_length(r.input, '$.functions'), 0)"
 
 
-def _ms_since_start(expr: str) -> str:
-    return f"CASE WHEN mm_ts({expr}) >= {_T0} THEN (epoch_ms(mm_ts({expr})) - epoch_ms({_T0}))::DOUBLE END"
-
-
 FORMAT = LogFormat(
     name="langfuse",
     description="Langfuse observations export (API camelCase and blob-export snake_case); GENERATIONs are calls",
@@ -99,8 +96,8 @@ FORMAT = LogFormat(
         "cache_write_tokens": _WRITE,
         "output_tokens": f"coalesce({usage('output')}, mm_int(r.usage.output)) + {_REASONING}",
         "reasoning_tokens": _REASONING,
-        "latency_ms": _ms_since_start(either("endTime", "end_time")),
-        "ttft_ms": _ms_since_start(either("completionStartTime", "completion_start_time")),
+        "latency_ms": ms_after(_START, either("endTime", "end_time")),
+        "ttft_ms": ms_after(_START, either("completionStartTime", "completion_start_time")),
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, {_MSG}), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",

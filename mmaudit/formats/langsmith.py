@@ -17,7 +17,8 @@ completion's `inputs.prompts`; the answer from `outputs.generations` or `outputs
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, ms_after
+from mmaudit.formats.chat_text import list_texts
 
 _STRUCTURE = {
     "id": "VARCHAR", "name": "VARCHAR", "run_type": "VARCHAR", "trace_id": "VARCHAR", "dotted_order": "VARCHAR",
@@ -83,18 +84,8 @@ _ANSWER = (
 _MSGS = "_messages"  # helper: rebuilt once per run
 
 
-def _texts(roles: str | None = None) -> str:
-    chosen = _MSGS if roles is None else f"list_filter({_MSGS}, lambda m: m.role IN ({roles}))"
-    return f"nullif(array_to_string(list_transform({chosen}, lambda m: m.content), chr(10)), '')"
-
-
-_ALL = f"coalesce({_texts()}, {_PROMPT})"
+_ALL = f"coalesce({list_texts(_MSGS)}, {_PROMPT})"
 _TOOLS = f"coalesce(json_array_length({_PARAMS}, '$.tools'), json_array_length({_PARAMS}, '$.functions'), 0)"
-
-
-def _ms_since_start(expr: str) -> str:
-    start = "mm_ts(r.start_time)"
-    return f"CASE WHEN mm_ts({expr}) >= {start} THEN (epoch_ms(mm_ts({expr})) - epoch_ms({start}))::DOUBLE END"
 
 
 FORMAT = LogFormat(
@@ -120,8 +111,8 @@ FORMAT = LogFormat(
         "reasoning_tokens": "coalesce(mm_int(r.completion_token_details.reasoning), 0)",
         "input_audio_tokens": f"coalesce(mm_int({_DETAILS}.audio), 0)",
         "output_audio_tokens": "coalesce(mm_int(r.completion_token_details.audio), 0)",
-        "latency_ms": _ms_since_start("r.end_time"),
-        "ttft_ms": _ms_since_start("r.first_token_time"),
+        "latency_ms": ms_after("r.start_time", "r.end_time"),
+        "ttft_ms": ms_after("r.start_time", "r.first_token_time"),
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, r.error), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
@@ -131,7 +122,7 @@ FORMAT = LogFormat(
             "{'key': 'tags', 'value': nullif(array_to_string(json_extract_string(r.tags, '$[*]'), ','), '')}], "
             "lambda e: e.value IS NOT NULL))"
         ),
-        "system_prompt": _texts("'system'"),
+        "system_prompt": list_texts(_MSGS, "'system'"),
         "user_prompt": f"coalesce(list_filter({_MSGS}, lambda m: m.role = 'user')[-1].content, {_PROMPT})",
         "response_text": _ANSWER,
         "prompt_chars": f"length({_ALL})",

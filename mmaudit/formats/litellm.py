@@ -13,7 +13,7 @@ classified from `error_information.error_code` / `error_class`.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, ms_after
 from mmaudit.formats.chat_text import all_text, json_or_string, messages_of, prompt_string, text_columns
 
 _STRUCTURE = {
@@ -96,10 +96,6 @@ _USAGE = "usage_object"
 _T0 = "mm_ts(r.startTime)"
 
 
-def _ms_since_start(expr: str) -> str:
-    return f"CASE WHEN mm_ts({expr}) >= {_T0} THEN (epoch_ms(mm_ts({expr})) - epoch_ms({_T0}))::DOUBLE END"
-
-
 def _entry(key: str, value: str) -> str:
     return f"{{'key': '{key}', 'value': {value}}}"
 
@@ -153,8 +149,8 @@ FORMAT = LogFormat(
         "reasoning_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.completion_tokens_details.reasoning_tokens')}), 0)"),
         "input_audio_tokens": _tokens(_audio("prompt_tokens_details")),
         "output_audio_tokens": _tokens(_audio("completion_tokens_details")),
-        "latency_ms": _ms_since_start("r.endTime"),
-        "ttft_ms": f"CASE WHEN mm_bool(r.stream) THEN {_ms_since_start('r.completionStartTime')} END",
+        "latency_ms": ms_after("r.startTime", "r.endTime"),
+        "ttft_ms": f"CASE WHEN mm_bool(r.stream) THEN {ms_after('r.startTime', 'r.completionStartTime')} END",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_CODE}::INTEGER, {_CLASS}), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_CODE} ELSE 200 END",

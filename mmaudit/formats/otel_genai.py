@@ -31,6 +31,7 @@ many spans carry none.
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.chat_text import list_texts
 
 _SPAN = {
     "traceId": "VARCHAR",
@@ -196,15 +197,10 @@ _HELPERS = {
 }
 
 
-def _texts(roles: str | None = None) -> str:
-    """The messages' text (of the given roles only), one message per line."""
-    chosen = _MESSAGES if roles is None else f"list_filter({_MESSAGES}, lambda m: m.role IN ({roles}))"
-    return f"nullif(array_to_string(list_transform({chosen}, lambda m: m.content), chr(10)), '')"
-
 
 _SYSTEM_ROLES = "'system', 'developer'"
-_SYSTEM = f"coalesce({_INSTRUCTIONS}, {_texts(_SYSTEM_ROLES)})"
-_PROMPT = f"nullif(concat_ws(chr(10), {_INSTRUCTIONS}, {_texts()}), '')"
+_SYSTEM = f"coalesce({_INSTRUCTIONS}, {list_texts(_MESSAGES, _SYSTEM_ROLES)})"
+_PROMPT = f"nullif(concat_ws(chr(10), {_INSTRUCTIONS}, {list_texts(_MESSAGES)}), '')"
 _ANSWER_MESSAGES = _json_attr("gen_ai.output.messages")
 _MESSAGE_CONTENT = "'$.message.content'"
 _OUTPUT_PARTS = f"json_extract({_ANSWER_MESSAGES}, '$[0].parts')"
