@@ -56,6 +56,16 @@ def test_pretty_printed_json_documents_and_api_pages(db, tmp_path):
     assert got == [(REC["call_id"], 1), ("e9", 2), ("p1", 1), ("p2", 2), ("p3", 1)]  # record numbers
 
 
+def test_an_api_page_larger_than_duckdbs_default_object_cap(db, tmp_path):
+    # a page is one JSON value holding all its records: past 16 MB DuckDB refused it by default
+    page = tmp_path / "page.json"
+    big = "x" * (6 << 20)
+    page.write_text(json.dumps({"data": [{**REC, "call_id": f"b{i}", "user_prompt": big} for i in range(3)], "meta": {}}))
+    assert page.stat().st_size > 16 << 20
+    (file,) = db.ingest(page).files
+    assert (file.loaded, file.quarantined) == (3, 0)
+
+
 def test_a_jsonl_file_named_json_keeps_its_bad_line_apart(db, tmp_path):
     path = tmp_path / "calls.json"
     path.write_text(json.dumps(REC) + "\n{not json\n" + json.dumps({**REC, "call_id": "c2"}) + "\n")

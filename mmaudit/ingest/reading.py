@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,9 @@ def is_json_array(path: Path) -> bool:
 
 
 PAGE_KEYS = ("data", "runs")
+_PAGE_START = re.compile(rb'^\{\s*"(?:' + b"|".join(k.encode() for k in PAGE_KEYS) + rb')"\s*:\s*\[')
+# One JSON value read whole (an API page holds all its records): DuckDB's default cap is 16 MB.
+MAX_DOCUMENT_BYTES = 1 << 30
 
 
 def _is_page(value: object) -> bool:
@@ -119,8 +123,8 @@ def is_json_document(path: Path) -> bool:
         return True
     try:
         return _is_page(json.loads(first))
-    except ValueError:
-        return False
+    except ValueError:  # a first line longer than the head: a page if it opens like one
+        return b"\n" not in head and _PAGE_START.match(first) is not None
 
 
 # Each document is a record, or, for an API page, each of its records.
@@ -129,7 +133,7 @@ _DOCUMENTS = f"""
     SELECT coalesce(item, json)::VARCHAR AS line FROM (
         SELECT json, unnest(CASE WHEN json_extract(json, '$.usage') IS NOT NULL OR json_extract(json, '$.object') IS NOT NULL
                                  THEN [NULL::JSON] {_PAGE_RECORDS} ELSE [NULL::JSON] END) AS item
-        FROM read_json_objects(?, format = 'unstructured'))
+        FROM read_json_objects(?, format = 'unstructured', maximum_object_size = {MAX_DOCUMENT_BYTES}))
 """
 
 
@@ -169,7 +173,7 @@ def _records_sql(path: Path) -> str | None:
         # same as for JSONL; its number is the 1-based data row number.
         return f"SELECT to_json(t)::VARCHAR AS line FROM {table_reader} t"
     if is_json_array(path):
-        return "SELECT json::VARCHAR AS line FROM read_json_objects(?, format = 'array')"
+        return f"SELECT json::VARCHAR AS line FROM read_json_objects(?, format = 'array', maximum_object_size = {MAX_DOCUMENT_BYTES})"
     if is_json_document(path):
         return _DOCUMENTS
     return None
