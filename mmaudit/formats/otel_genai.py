@@ -143,16 +143,25 @@ def _logged_messages(key: str) -> str:
 _SEMCONV_MESSAGES = _logged_messages("gen_ai.input.messages")
 _AI_SDK_MESSAGES = _logged_messages("ai.prompt.messages")  # the Vercel AI SDK's doGenerate / doStream spans
 _INDEXED = r"^(?:gen_ai\.prompt|llm\.input_messages)\.(\d+)\.(?:message\.)?"
-_ENTRIES = (
+_ENTRIES = "_entries"  # helper: the indexed message attributes as [{i, field, v}]
+_INDEXED_ENTRIES = (
     f"list_transform(list_filter({_ATTRS}, lambda a: regexp_matches(a.k, '{_INDEXED}')), "
     f"lambda a: {{'i': regexp_extract(a.k, '{_INDEXED}', 1)::INTEGER, 'field': regexp_replace(a.k, '{_INDEXED}', ''), 'v': a.v}})"
 )
 _TEXT_FIELD = r"^(?:content|contents\.\d+\.message_content\.text)$"
 
 
+def _any_content(content: str) -> str:
+    """Text of a message content: a string, or a list of strings and `{text|content}` parts."""
+    pieces = (f"list_transform(json_extract({content}, '$[*]'), lambda p: CASE json_type(p) WHEN 'VARCHAR' "
+              "THEN json_extract_string(p, '$') ELSE coalesce(json_extract_string(p, '$.text'), json_extract_string(p, '$.content')) END)")
+    return (f"CASE json_type({content}) WHEN 'VARCHAR' THEN json_extract_string({content}, '$') "
+            f"WHEN 'ARRAY' THEN nullif(array_to_string({pieces}, chr(10)), '') END")
+
+
 def _content(text: str) -> str:
-    """Content logged as a JSON array of parts (multimodal messages) reads as its text parts."""
-    return f"CASE WHEN json_valid({text}) AND json_type(json({text})) = 'ARRAY' THEN coalesce(mm_content_text(json({text})), {text}) ELSE {text} END"
+    """Content logged as a string that may be a JSON array of parts (multimodal messages)."""
+    return f"CASE WHEN json_valid({text}) AND json_type(json({text})) = 'ARRAY' THEN coalesce({_any_content(f'json({text})')}, {text}) ELSE {text} END"
 
 
 _INDEXED_MESSAGES = (
@@ -164,17 +173,7 @@ _INDEXED_MESSAGES = (
 # Logfire's (and pydantic-ai's first) instrumentation: one `events` attribute, a JSON list of
 # message events ({event.name: gen_ai.user.message, role, content}; the answer is the
 # gen_ai.choice event's `message`). A content may be a string or a list of strings and parts.
-_EVENTS = _json_attr("events")
-
-
-def _any_content(content: str) -> str:
-    """Text of a message content: a string, or a list of strings and `{text|content}` parts."""
-    pieces = (f"list_transform(json_extract({content}, '$[*]'), lambda p: CASE json_type(p) WHEN 'VARCHAR' "
-              "THEN json_extract_string(p, '$') ELSE coalesce(json_extract_string(p, '$.text'), json_extract_string(p, '$.content')) END)")
-    return (f"CASE json_type({content}) WHEN 'VARCHAR' THEN json_extract_string({content}, '$') "
-            f"WHEN 'ARRAY' THEN nullif(array_to_string({pieces}, chr(10)), '') END")
-
-
+_EVENTS = "_events"  # helper: the parsed `events` attribute
 _EVENT_CONTENT = _any_content("json_extract(e, '$.content')")
 _EVENT_MESSAGES = (
     f"CASE WHEN json_type({_EVENTS}) = 'ARRAY' THEN nullif(list_transform(list_filter(json_extract({_EVENTS}, '$[*]'), "
@@ -191,11 +190,12 @@ _MESSAGES = "_messages"
 _INSTRUCTIONS = "_instructions"
 _HELPERS = {
     _ATTRS: _PARSED_ATTRS,
+    _ENTRIES: _INDEXED_ENTRIES,
+    _EVENTS: _json_attr("events"),
     _MESSAGES: f"coalesce({_SEMCONV_MESSAGES}, {_AI_SDK_MESSAGES}, {_INDEXED_MESSAGES}, {_EVENT_MESSAGES})",
     _INSTRUCTIONS: f"coalesce({_parts_text(_json_attr('gen_ai.system_instructions'))}, "
     f"{_parts_text(_json_attr('gen_ai.system.instructions'))})",
 }
-
 
 
 _SYSTEM_ROLES = "'system', 'developer'"
