@@ -115,3 +115,33 @@ def test_invocation_logs_of_converse_calls_and_a_guardrail_block(db, tmp_path):
          "status": "error", "error_type": "content_filter", "http_status": 200, "tokens_estimated": False,
          "blocked": "guardrail_intervened"},
     ]
+
+
+def stream_events(text: str, stop: str, usage: dict, latency: int) -> list[dict]:
+    """One ConverseStream as the SDK yields it, an event per line."""
+    return [{"messageStart": {"role": "assistant"}},
+            {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": text}}},
+            {"contentBlockStop": {"contentBlockIndex": 0}},
+            {"messageStop": {"stopReason": stop}},
+            {"metadata": {"usage": usage, "metrics": {"latencyMs": latency}}}]
+
+
+def test_converse_stream_events_are_one_call_per_metadata_event(db, tmp_path):
+    events = (stream_events("Tokyo", "end_turn", {"inputTokens": 54, "outputTokens": 18, "totalTokens": 72}, 821)
+              + stream_events("", "guardrail_intervened", {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0}, 90)
+              + stream_events("Paris", "max_tokens", {"inputTokens": 10, "outputTokens": 64, "totalTokens": 1074,
+                                                      "cacheReadInputTokens": 1000}, 400)
+              + [{"throttlingException": {"message": "Too many requests, please wait before trying again."}}])
+    (file,) = db.ingest(write_jsonl(tmp_path / "stream.jsonl", events)).files
+    assert (file.log_format, file.records, file.loaded, file.skipped, file.quarantined) == (
+        "bedrock-converse-stream", 16, 4, 12, 0)
+    ok, blocked, cached, throttled = db.calls()
+    assert (ok["provider"], ok["model"], ok["input_tokens"], ok["output_tokens"], ok["latency_ms"]) == (
+        "aws-bedrock", None, 54, 18, 821.0)
+    assert (ok["status"], ok["tags"]) == ("ok", {"stop_reason": "end_turn"})
+    # a guardrail that stopped the call before the model ran: failed, no tokens
+    assert (blocked["status"], blocked["error_type"], blocked["tags"]["blocked"]) == (
+        "error", "content_filter", "guardrail_intervened")
+    # inputTokens excludes the cache: canonical input adds the reads back
+    assert (cached["input_tokens"], cached["cached_input_tokens"], cached["tags"]) == (1010, 1000, {"stop_reason": "max_tokens"})
+    assert (throttled["status"], throttled["error_type"], throttled["http_status"]) == ("error", "rate_limit", 429)

@@ -37,6 +37,7 @@ FORMATS: tuple[LogFormat, ...] = (
     anthropic_batch.INPUT_FILE,
     bedrock.FORMAT,
     bedrock_converse.FORMAT,
+    bedrock_converse.STREAM,
     gemini.FORMAT,
     openrouter.FORMAT,
     cohere.FORMAT,

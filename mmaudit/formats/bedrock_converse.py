@@ -15,6 +15,14 @@ it (NULL for a bare dump, which is then unpriced, never $0). The call id is the 
 A call a guardrail blocked before the model ran (`stopReason` guardrail_intervened or
 content_filtered with no model tokens) is a failed call with zero tokens, as in bedrock.py.
 Bedrock's own invocation logs of Converse calls are the `bedrock` format's.
+
+`ConverseStream` events, logged one per line as the SDK yields them (`messageStart`,
+`contentBlockDelta`, ..., `messageStop` with the stop reason, then `metadata` with the usage and
+latency), are the `bedrock-converse-stream` format (`STREAM`): one call per `metadata` event, with
+the stop reason of the `messageStop` before it (a window over line numbers). The stream's
+exception events (`throttlingException`, `modelStreamErrorException`, ...) are failed calls. No
+event names the model or an id: a wrapper's `modelId` gives the model, else the call is unpriced;
+the id is derived from the line, as for every record without one.
 """
 
 from __future__ import annotations
@@ -99,4 +107,57 @@ FORMAT = LogFormat(
     times=("timestamp",),
     prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, mm_all_text({_MSGS})), '')",
     output_text=_TEXT,
+)
+
+
+# ConverseStream's exception events, each `{"<name>": {"message": ...}}`, and their HTTP statuses
+_STREAM_ERRORS = {"internalServerException": "InternalServerException", "modelStreamErrorException":
+                  "ModelStreamErrorException", "validationException": "ValidationException",
+                  "throttlingException": "ThrottlingException", "serviceUnavailableException": "ServiceUnavailableException"}
+_STREAM_ERROR = ("CASE " + " ".join(f"WHEN r.{k}.message IS NOT NULL THEN '{v}'" for k, v in _STREAM_ERRORS.items())
+                 + " END")
+_SU = "r.metadata.usage"
+_S_READ = f"coalesce(mm_int({_SU}.cacheReadInputTokens), 0)"
+_S_WRITE = f"coalesce(mm_int({_SU}.cacheWriteInputTokens), 0)"
+_STOP = ("CASE WHEN r.metadata IS NOT NULL THEN last_value(r.messageStop.stopReason IGNORE NULLS) "
+         "OVER (ORDER BY line_no) END")
+_S_BLOCKED = (f"({_STOP} IN ({', '.join(repr(x) for x in BLOCK_REASONS)}) "
+              f"AND coalesce(mm_int({_SU}.inputTokens), 0) = 0 AND coalesce(mm_int({_SU}.outputTokens), 0) = 0)")
+_S_FAILED = f"({_STREAM_ERROR} IS NOT NULL OR {_S_BLOCKED})"
+_EVENTS = ("messageStart", "contentBlockStart", "contentBlockDelta", "contentBlockStop", "messageStop")
+
+STREAM = LogFormat(
+    name="bedrock-converse-stream",
+    description="Amazon Bedrock ConverseStream events (messageStart ... metadata): one call per metadata event",
+    structure={**{e: "JSON" for e in _EVENTS}, "messageStop": {"stopReason": "VARCHAR"},
+               "metadata": {"usage": _USAGE, "metrics": {"latencyMs": "VARCHAR"},
+                            "trace": {"promptRouter": {"invokedModelId": "VARCHAR"}}},
+               **{k: {"message": "VARCHAR"} for k in _STREAM_ERRORS}, "modelId": "VARCHAR", "timestamp": "VARCHAR"},
+    detect=("(" + " OR ".join(f"r.{e} IS NOT NULL" for e in _EVENTS if e != "messageStop")
+            + " OR r.messageStop.stopReason IS NOT NULL OR r.metadata.usage.inputTokens IS NOT NULL "
+            + f"OR {_STREAM_ERROR} IS NOT NULL)"),
+    detect_hint="ConverseStream events, one per line: `messageStart`, `contentBlockDelta`, `messageStop`, `metadata`",
+    skip=f"(r.metadata.usage IS NULL AND {_STREAM_ERROR} IS NULL)",
+    carry="r.messageStop.stopReason IS NOT NULL",
+    context="r.messageStop.stopReason IS NOT NULL",
+    columns={
+        "ts": "mm_ts(r.timestamp)",
+        "provider": "'aws-bedrock'",
+        "model": "coalesce(r.modelId, r.metadata.trace.promptRouter.invokedModelId)",
+        "input_tokens": f"mm_int({_SU}.inputTokens) + {_S_READ} + {_S_WRITE}",
+        "cached_input_tokens": _S_READ,
+        "cache_write_tokens": _S_WRITE,
+        "output_tokens": f"mm_int({_SU}.outputTokens)",
+        "latency_ms": "mm_num(r.metadata.metrics.latencyMs)",
+        "status": f"CASE WHEN {_S_FAILED} THEN 'error' ELSE 'ok' END",
+        "error_type": f"CASE WHEN {_S_BLOCKED} THEN 'content_filter' "
+        f"WHEN {_S_FAILED} THEN coalesce(mm_error_type(({error_http(_STREAM_ERROR)})::INTEGER, {_STREAM_ERROR}), 'server') END",
+        "http_status": f"CASE WHEN {_STREAM_ERROR} IS NOT NULL THEN {error_http(_STREAM_ERROR)} ELSE 200 END",
+        "tags": (f"map_from_entries(list_filter([{{'key': 'stop_reason', 'value': {_STOP}}}, "
+                 f"{{'key': 'blocked', 'value': CASE WHEN {_S_BLOCKED} THEN 'guardrail_intervened' END}}], "
+                 "lambda e: e.value IS NOT NULL))"),
+    },
+    numbers=tuple(f"metadata.usage.{k}" for k in ("inputTokens", "outputTokens", "cacheReadInputTokens",
+                                                  "cacheWriteInputTokens")),
+    times=("timestamp",),
 )
