@@ -43,14 +43,14 @@ def _texts() -> list[str]:
 
 @functools.cache
 def _all_texts() -> tuple[str, ...]:
-    """Every model text of the eval set, every third of the training set (each writer's styles,
-    at a third of the cost of sklearn's transform), generated prompts and edge cases (built once:
+    """Every model text of the eval set, every fifth of the training set (each writer's styles,
+    at a fifth of the cost of sklearn's transform), generated prompts and edge cases (built once:
     the rules run over 25k lines to make them)."""
     from mmaudit.categorise.dataset import eval_set_path
 
     rnd = random.Random(0)
     generated = [f"{p.system or ''}\n{p.user} zzturns1 zzfmt" for t in TEMPLATES for p in [t.fill(rnd)] * 3]
-    corpus = labelled_texts(eval_set_path()).texts + labelled_texts(eval_set_path().with_name("train_set.jsonl")).texts[::3]
+    corpus = labelled_texts(eval_set_path()).texts + labelled_texts(eval_set_path().with_name("train_set.jsonl")).texts[::5]
     return tuple(corpus + generated + EDGE_CASES)
 
 
