@@ -80,3 +80,33 @@ def test_claude_code_calls_are_filed_under_code_by_their_app_tag(db, tmp_path):
     db.ingest(write_jsonl(tmp_path / "sess-1.jsonl", [USER, TEXT, SECOND]), enrichers=enrichers())
     got = {(c["call_id"], c["task"], c["category_source"], c["category_confidence"]) for c in db.calls()}
     assert got == {("cc:msg_01A:req_011", "code", "tag", 0.8), ("cc:msg_01B:req_012", "code", "tag", 0.8)}
+
+
+def test_headless_stream_json_reads_assistant_lines_and_skips_the_session_total(db, tmp_path):
+    """`claude -p --output-format stream-json` (and the Agent SDK): `session_id`, no requestId; one
+    message on several lines with a running output count; the closing `result` is the total."""
+    sid = "7d0c5a3e-1b2f-4c1d-9e8f-0a1b2c3d4e5f"
+    usage = {"input_tokens": 3, "cache_creation_input_tokens": 5000, "cache_read_input_tokens": 12000,
+             "service_tier": "standard"}
+
+    def assistant(mid: str, output: int, parent: str | None = None, model: str = "claude-sonnet-4-5-20250929") -> dict:
+        return {"type": "assistant", "session_id": sid, "parent_tool_use_id": parent, "uuid": f"u-{mid}-{output}",
+                "message": {"id": mid, "type": "message", "role": "assistant", "model": model,
+                            "content": [{"type": "text", "text": "Done."}], "usage": {**usage, "output_tokens": output}}}
+    lines = [
+        {"type": "system", "subtype": "init", "session_id": sid, "model": "claude-sonnet-4-5-20250929", "uuid": "u0"},
+        assistant("msg_01", 1), assistant("msg_01", 20),
+        {"type": "user", "session_id": sid, "uuid": "u3", "parent_tool_use_id": None,
+         "message": {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "ok"}]}},
+        assistant("msg_02", 7, parent="toolu_9", model="claude-haiku-4-5-20251001"),
+        {"type": "result", "subtype": "success", "session_id": sid, "is_error": False, "num_turns": 2,
+         "total_cost_usd": 0.0301, "usage": {**usage, "output_tokens": 27},
+         "modelUsage": {"claude-sonnet-4-5-20250929": {"inputTokens": 3, "outputTokens": 20, "costUSD": 0.0227}}},
+    ]
+    (file,) = db.ingest(write_jsonl(tmp_path / "headless.jsonl", lines)).files
+    assert (file.log_format, file.records, file.loaded, file.duplicates, file.skipped) == ("claude-code", 6, 2, 1, 3)
+    main, sub = db.calls()
+    assert (main["call_id"], main["model"], main["input_tokens"], main["cached_input_tokens"], main["output_tokens"]) == (
+        "cc:msg_01:", "claude-sonnet-4-5-20250929", 17003, 12000, 20)
+    assert main["tags"] == {"app": "claude-code", "session": sid}
+    assert (sub["model"], sub["output_tokens"], sub["tags"]["sidechain"]) == ("claude-haiku-4-5-20251001", 7, "true")

@@ -14,6 +14,14 @@ mmaudit/conflicts.py), counting the other lines as duplicates.
 `isApiErrorMessage` are failed calls (API errors Claude Code wrote into the transcript): model
 NULL, HTTP status from `apiErrorStatus` (else from the error text), classified with `error`
 (e.g. "rate_limit") and the text. `costUSD` (older versions) is the logged cost.
+
+Headless runs (`claude -p --output-format stream-json`, the Claude Agent SDK's message stream,
+claude-code-action's execution file) write the same messages with `session_id` (snake_case) and
+no `requestId` or timestamp: their `assistant` lines are calls the same way (a subagent's, with a
+`parent_tool_use_id`, tagged sidechain). The closing `result` line is the session's total, whose
+calls are the assistant lines before it: it is skipped, as are `system` and `stream_event` lines.
+(`--output-format json` prints only that total, which names no call: use `stream-json` or the
+session transcript.)
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ _STRUCTURE = {
     "uuid": "VARCHAR",
     "leafUuid": "VARCHAR",
     "sessionId": "VARCHAR",
+    "session_id": "VARCHAR",  # headless stream-json / Agent SDK messages
+    "parent_tool_use_id": "VARCHAR",
     "requestId": "VARCHAR",
     "timestamp": "VARCHAR",
     "version": "VARCHAR",
@@ -56,9 +66,11 @@ FORMAT = LogFormat(
     detect=(
         "((r.sessionId IS NOT NULL AND (r.uuid IS NOT NULL OR r.type IS NOT NULL "
         f"OR {_U}.input_tokens IS NOT NULL OR {_U}.output_tokens IS NOT NULL)) "
-        "OR (r.type = 'summary' AND r.leafUuid IS NOT NULL) OR r.type = 'file-history-snapshot')"
+        "OR (r.type = 'summary' AND r.leafUuid IS NOT NULL) OR r.type = 'file-history-snapshot' "
+        "OR (r.session_id IS NOT NULL AND r.type IN ('system', 'assistant', 'user', 'result', 'stream_event')))"
     ),
-    detect_hint="`sessionId` with `uuid`, `type` or `message.usage` (session lines) or `type: summary` with `leafUuid`",
+    detect_hint="`sessionId` with `uuid`, `type` or `message.usage` (session lines), `type: summary` with `leafUuid`, "
+    "or headless stream-json messages (`session_id` with `type` assistant, user, system, result)",
     skip=f"({_U}.input_tokens IS NULL AND {_U}.output_tokens IS NULL AND NOT {_FAILED})",
     columns={
         "call_id": "CASE WHEN r.message.id IS NULL AND r.requestId IS NULL THEN 'cc:' || r.uuid "
@@ -72,8 +84,8 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
         "logged_cost_usd": "TRY_CAST(r.costUSD AS DECIMAL(38, 12))",
         "tags": (
-            "mm_merge_tags(map_from_entries(list_filter([{'key': 'app', 'value': 'claude-code'}, {'key': 'session', 'value': r.sessionId}, "
-            "{'key': 'sidechain', 'value': CASE WHEN mm_bool(r.isSidechain) THEN 'true' END}, "
+            "mm_merge_tags(map_from_entries(list_filter([{'key': 'app', 'value': 'claude-code'}, {'key': 'session', 'value': coalesce(r.sessionId, r.session_id)}, "
+            "{'key': 'sidechain', 'value': CASE WHEN mm_bool(r.isSidechain) OR r.parent_tool_use_id IS NOT NULL THEN 'true' END}, "
             f"{{'key': 'client_version', 'value': r.version}}], lambda e: e.value IS NOT NULL)), {geo_tags(_U)})"
         ),
         "response_text": f"CASE WHEN NOT {_FAILED} THEN {_TEXT} END",
