@@ -12,7 +12,7 @@ A batch REQUEST file (`custom_id, params`) is recognised by `INPUT_FILE` and ref
 
 from __future__ import annotations
 
-from mmaudit.formats.anthropic_messages import USAGE, geo_tags, usage_columns
+from mmaudit.formats.anthropic_messages import USAGE, usage_columns, usage_tags
 from mmaudit.formats.base import LogFormat
 
 _MESSAGE = {
@@ -53,7 +53,7 @@ FORMAT = LogFormat(
         ),
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
         "is_batch": "true",
-        "tags": f"mm_merge_tags(MAP {{'custom_id': r.custom_id, 'batch_result': r.result.type}}, {geo_tags(f'{_M}.usage')})",
+        "tags": f"mm_merge_tags(MAP {{'custom_id': r.custom_id, 'batch_result': r.result.type}}, {usage_tags(f'{_M}.usage')})",
         "response_text": _TEXT,
     },
     numbers=("result.message.usage.input_tokens", "result.message.usage.output_tokens",

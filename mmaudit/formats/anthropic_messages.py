@@ -32,6 +32,7 @@ start lies in the previous chunk still finds it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from mmaudit.formats.base import LogFormat
@@ -49,7 +50,14 @@ USAGE = {
     "inference_geo": "VARCHAR",  # where inference ran: "global", "us" (1.1x on Opus 4.6 and later), "not_available"
     "output_tokens_details": {"thinking_tokens": "VARCHAR"},
     "server_tool_use": {"web_search_requests": "VARCHAR"},
+    # the sampling steps of one request (compaction, advisor), when there were several
+    "iterations": "JSON",
 }
+_ITERATION = json.dumps([{"type": "VARCHAR", "model": "VARCHAR", "input_tokens": "VARCHAR", "output_tokens": "VARCHAR",
+                          "cache_read_input_tokens": "VARCHAR", "cache_creation_input_tokens": "VARCHAR",
+                          "cache_creation": {"ephemeral_1h_input_tokens": "VARCHAR"}}])
+# An advisor's sampling runs on ANOTHER model (billed at its rates): not the call's own tokens.
+_ADVISOR = "'advisor_message'"
 
 
 def geo_tags(u: str | Callable[[str], str]) -> str:
@@ -61,23 +69,65 @@ def geo_tags(u: str | Callable[[str], str]) -> str:
     return f"CASE WHEN {geo} NOT IN ('', 'global', 'not_available') THEN MAP {{'inference_geo': {geo}}} END"
 
 
+def iterations_sum(iterations: str, path: str, advisor: bool = False) -> str:
+    """The sum of `path` over a usage's `iterations` (JSON at `iterations`): the call's own sampling
+    steps (message, compaction), or with `advisor` the advisor's; NULL when there are none."""
+    keep = "=" if advisor else "<>"
+    return (f"list_sum(list_transform(list_filter(from_json({iterations}, '{_ITERATION}'), "
+            f"lambda i: coalesce(i.type, '') {keep} {_ADVISOR}), lambda i: coalesce(mm_int(i.{path}), 0)))")
+
+
 def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
     """Canonical token columns (and service tier) from an Anthropic `usage` at SQL path `u` (or
-    `u(leaf)` giving the SQL of each usage leaf)."""
+    `u(leaf)` giving the SQL of each usage leaf).
+
+    A request that sampled more than once lists each step in `usage.iterations`, and its top-level
+    counts are only the final message's: a compaction step (which summarised the conversation,
+    billed at the call's model) is outside them (top-level 180 in / 8 out; the compaction step 100
+    in, 55,096 cache writes, 82 out). So each count is the larger of the top-level one and the sum
+    over the call's own steps. An advisor step runs on another model, billed at its rates: it is
+    kept apart (`advisor_tags`), not added here."""
     leaf = u if callable(u) else (lambda path: f"{u}.{path}")
-    read = f"coalesce(mm_int({leaf('cache_read_input_tokens')}), 0)"
-    write = f"coalesce(mm_int({leaf('cache_creation_input_tokens')}), 0)"
+
+    def count(path: str) -> str:
+        top = f"mm_int({leaf(path)})"
+        return f"greatest({top}, {iterations_sum(leaf('iterations'), path)})"
+
+    read = f"coalesce({count('cache_read_input_tokens')}, 0)"
+    write = f"coalesce({count('cache_creation_input_tokens')}, 0)"
     return {
-        "input_tokens": f"mm_int({leaf('input_tokens')}) + {read} + {write}",
+        "input_tokens": f"{count('input_tokens')} + {read} + {write}",
         "cached_input_tokens": read,
         "cache_write_tokens": write,
-        "cache_write_1h_tokens": f"coalesce(mm_int({leaf('cache_creation.ephemeral_1h_input_tokens')}), 0)",
-        "output_tokens": f"mm_int({leaf('output_tokens')})",
+        "cache_write_1h_tokens": f"coalesce({count('cache_creation.ephemeral_1h_input_tokens')}, 0)",
+        "output_tokens": count("output_tokens"),
         "reasoning_tokens": f"coalesce(mm_int({leaf('output_tokens_details.thinking_tokens')}), 0)",
         # fast mode is a priced tier of its own (genai-prices' `speed: fast` variant): tier `fast`
         "service_tier": f"CASE WHEN lower({leaf('speed')}) = 'fast' THEN 'fast' ELSE {leaf('service_tier')} END",
         "web_searches": f"coalesce(mm_int({leaf('server_tool_use.web_search_requests')}), 0)",
     }
+
+
+def usage_tags(u: str | Callable[[str], str]) -> str:
+    """Every tag an Anthropic `usage` gives: the pinned geography and an advisor's tokens."""
+    return f"mm_merge_tags({geo_tags(u)}, {advisor_tags(u)})"
+
+
+def advisor_tags(u: str | Callable[[str], str]) -> str:
+    """Tags of an advisor's sampling inside the call (the advisor tool: the executor consults another
+    model, billed at that model's rates): `advisor_model` and its input (cache included) and output
+    tokens. NULL for calls without one. Those tokens are not in the call's counts or cost."""
+    leaf = u if callable(u) else (lambda path: f"{u}.{path}")
+    its = leaf("iterations")
+
+    def total(path: str) -> str:
+        return iterations_sum(its, path, advisor=True)
+
+    model = (f"list_filter(from_json({its}, '{_ITERATION}'), lambda i: i.type = {_ADVISOR})[1].model")
+    tokens = (f"{total('input_tokens')} + {total('cache_read_input_tokens')} + {total('cache_creation_input_tokens')}")
+    return (f"CASE WHEN {total('output_tokens')} + {tokens} > 0 THEN MAP {{'advisor_model': coalesce({model}, 'unknown'), "
+            f"'advisor_input_tokens': CAST({tokens} AS VARCHAR), "
+            f"'advisor_output_tokens': CAST({total('output_tokens')} AS VARCHAR)}} END")
 
 
 _BODY = {
@@ -155,7 +205,7 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "logged_cost_usd": "TRY_CAST(r.cost_usd AS DECIMAL(38, 12))",
         "tags": ("mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
-                 f"mm_tags(r.tags)), {geo_tags(lambda path: body(f'usage.{path}'))})"),
+                 f"mm_tags(r.tags)), {usage_tags(lambda path: body(f'usage.{path}'))})"),
         "system_prompt": "mm_content_text(r.request.system)",
         "user_prompt": f"mm_last_user({_MSGS})",
         "response_text": f"mm_content_text({body('content')})",
@@ -199,7 +249,7 @@ STREAM = LogFormat(
         "error_type": f"CASE WHEN r.type = 'error' THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR_TYPE}), 'unknown') END",
         "http_status": f"CASE WHEN r.type = 'error' THEN {_HTTP} ELSE 200 END",
         "tags": ("mm_merge_tags(CASE WHEN r.delta.stop_reason IS NOT NULL THEN MAP {'stop_reason': r.delta.stop_reason} END, "
-                 f"{geo_tags(_stream_usage)})"),
+                 f"{usage_tags(_stream_usage)})"),
     },
     numbers=("message.usage.input_tokens", "message.usage.output_tokens", "usage.input_tokens", "usage.output_tokens"),
     times=("timestamp",),

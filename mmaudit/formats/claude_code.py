@@ -26,7 +26,7 @@ session transcript.)
 
 from __future__ import annotations
 
-from mmaudit.formats.anthropic_messages import USAGE, geo_tags, usage_columns
+from mmaudit.formats.anthropic_messages import USAGE, usage_columns, usage_tags
 from mmaudit.formats.base import LogFormat
 
 _STRUCTURE = {
@@ -86,7 +86,7 @@ FORMAT = LogFormat(
         "tags": (
             "mm_merge_tags(map_from_entries(list_filter([{'key': 'app', 'value': 'claude-code'}, {'key': 'session', 'value': coalesce(r.sessionId, r.session_id)}, "
             "{'key': 'sidechain', 'value': CASE WHEN mm_bool(r.isSidechain) OR r.parent_tool_use_id IS NOT NULL THEN 'true' END}, "
-            f"{{'key': 'client_version', 'value': r.version}}], lambda e: e.value IS NOT NULL)), {geo_tags(_U)})"
+            f"{{'key': 'client_version', 'value': r.version}}], lambda e: e.value IS NOT NULL)), {usage_tags(_U)})"
         ),
         "response_text": f"CASE WHEN NOT {_FAILED} THEN {_TEXT} END",
     },

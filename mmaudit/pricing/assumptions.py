@@ -10,6 +10,11 @@ report can say so next to the cost it quotes ("measured beats assumed, and says 
   2.x, 5,000 a month on Gemini 3), which a log cannot show (`search_billing.yaml`).
 
 Both make the cost an upper bound for the calls they count.
+
+- `advisor_not_priced`: calls that consulted an advisor model (Anthropic's advisor tool: the
+  executor's request samples another, stronger model, billed at that model's rates). The advisor's
+  tokens are kept in `tags` (`advisor_model`, `advisor_input_tokens`, `advisor_output_tokens`),
+  not in the call's counts or cost: the cost is a lower bound for these calls.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import duckdb
 
 from mmaudit.pricing.rules import load_request_fees
 
-ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored")
+ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "advisor_not_priced")
 
 
 def assumptions_sql(searches: bool = True) -> str:
@@ -32,7 +37,8 @@ def assumptions_sql(searches: bool = True) -> str:
     return f"""
 SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], model_key)
                           AND tags['search_context_size'] IS NULL) AS search_context_assumed,
-       {grounded} AS grounding_allowance_ignored
+       {grounded} AS grounding_allowance_ignored,
+       count(*) FILTER (WHERE tags['advisor_model'] IS NOT NULL) AS advisor_not_priced
 FROM scoped"""
 
 
@@ -56,6 +62,11 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
     if counts.get("grounding_allowance_ignored"):
         parts.append(f"{counts['grounding_allowance_ignored']:,} grounded Gemini call(s) were charged the search "
                      "fee with none of Google's free allowance deducted")
-    if not parts:
-        return None
-    return "Priced on an assumption (the cost is an upper bound for these): " + "; ".join(parts) + " (docs/pricing.md)"
+    notes = []
+    if parts:
+        notes.append("Priced on an assumption (the cost is an upper bound for these): " + "; ".join(parts) + ".")
+    if counts.get("advisor_not_priced"):
+        notes.append(f"{counts['advisor_not_priced']:,} call(s) consulted an advisor model: its tokens are billed at "
+                     "that model's rates and are not in the cost (a lower bound for these; tags advisor_model, "
+                     "advisor_input_tokens, advisor_output_tokens).")
+    return " ".join(notes) + " (docs/pricing.md)" if notes else None
