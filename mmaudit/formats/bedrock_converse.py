@@ -1,7 +1,8 @@
 """Amazon Bedrock Converse API responses as applications log them: the `ConverseResponse` an SDK
 returns (boto3's dict dumped as JSON, with its `ResponseMetadata`), bare or in a
 `{modelId | request{modelId, messages, system}, response}` pair, and the SDK's error shape
-(`{"Error": {Code, Message}, "ResponseMetadata": {HTTPStatusCode}}`, botocore's ClientError).
+(`{"Error": {Code, Message}, "ResponseMetadata": {HTTPStatusCode}}`, botocore's ClientError), or the
+error body Bedrock's HTTP API returns (`{"__type": "ThrottlingException", "message"}`).
 
 Token semantics are Bedrock's camelCase `usage`: `inputTokens` EXCLUDES the prompt cache
 (`totalTokens` = inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens), so
@@ -43,6 +44,8 @@ _RESPONSE = {
     "serviceTier": {"type": "VARCHAR"},
     "trace": {"promptRouter": {"invokedModelId": "VARCHAR"}},
     "Error": {"Code": "VARCHAR", "Message": "VARCHAR"},
+    "__type": "VARCHAR",  # the HTTP API's error body (AWS JSON protocol): "ThrottlingException" or "...#ThrottlingException"
+    "message": "VARCHAR",
 }
 _REQUEST = {"modelId": "VARCHAR", "system": "JSON", "messages": "JSON", "toolConfig": {"tools": "JSON"}}
 _WRAPPER = {"modelId": "VARCHAR", "timestamp": "VARCHAR", "latency_ms": "VARCHAR", "schemaType": "VARCHAR",
@@ -51,7 +54,8 @@ _WRAPPER = {"modelId": "VARCHAR", "timestamp": "VARCHAR", "latency_ms": "VARCHAR
 _U = "usage"
 _READ = f"coalesce(mm_int({body(_U + '.cacheReadInputTokens')}), 0)"
 _WRITE = f"coalesce(mm_int({body(_U + '.cacheWriteInputTokens')}), 0)"
-_CODE = body("Error.Code")
+_AWS_TYPE = f"nullif(regexp_extract({body('__type')}, '([A-Za-z]+Exception)$', 1), '')"
+_CODE = f"coalesce({body('Error.Code')}, {_AWS_TYPE})"
 _STATUS = f"mm_int({body('ResponseMetadata.HTTPStatusCode')})"
 _BLOCKED = (f"({body('stopReason')} IN ({', '.join(repr(x) for x in BLOCK_REASONS)}) "
             f"AND coalesce(mm_int({body(_U + '.inputTokens')}), 0) = 0 AND coalesce(mm_int({body(_U + '.outputTokens')}), 0) = 0)")
@@ -62,7 +66,8 @@ _SYSTEM = "mm_content_text(r.request.system)"
 _TEXT = f"mm_content_text({body('output.message.content')})"
 _IS_RESPONSE = (f"({body(_U + '.inputTokens')} IS NOT NULL AND ({body('stopReason')} IS NOT NULL "
                 f"OR {body('output.message.content')} IS NOT NULL))")
-_IS_ERROR = f"({_CODE} IS NOT NULL AND {body('ResponseMetadata.HTTPStatusCode')} IS NOT NULL)"
+_IS_ERROR = (f"({body('Error.Code')} IS NOT NULL AND {body('ResponseMetadata.HTTPStatusCode')} IS NOT NULL "
+             f"OR ({_AWS_TYPE} IS NOT NULL AND {body('message')} IS NOT NULL))")
 _HTTP_DATE = f"try_strptime({body('ResponseMetadata.HTTPHeaders.date')}, '%a, %d %b %Y %H:%M:%S GMT')::TIMESTAMPTZ"
 
 FORMAT = LogFormat(

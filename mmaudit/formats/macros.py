@@ -109,7 +109,7 @@ MACROS: tuple[str, ...] = (
           WHEN regexp_matches(lower(m), 'claude') THEN 'anthropic'
           WHEN regexp_matches(lower(m), 'gemini|gemma|palm') THEN 'google'
           WHEN regexp_matches(lower(m), 'deepseek') THEN 'deepseek'
-          WHEN regexp_matches(lower(m), 'mistral|mixtral|codestral|ministral|pixtral') THEN 'mistral'
+          WHEN regexp_matches(lower(m), 'mistral|mixtral|codestral|ministral|pixtral|magistral|devstral|voxtral') THEN 'mistral'
           WHEN regexp_matches(lower(m), '(^|/|ft:)(gpt|o1|o3|o4|chatgpt|text-embedding|davinci|babbage|whisper|dall-e|tts)')
                THEN 'openai'
           WHEN regexp_matches(lower(m), '(^|/)grok') THEN 'xai'

@@ -65,8 +65,10 @@ _BODY = {
         "num_search_queries": "VARCHAR",
         "search_context_size": "VARCHAR",  # low, medium, high: Perplexity's request fee depends on it
         "cost": {"total_cost": "VARCHAR"},
+        "server_tool_use_details": {"web_search_requests": "VARCHAR"},  # OpenRouter's searches
     },
     "x_groq": {"id": "VARCHAR"},
+    "time_info": {"queue_time": "VARCHAR"},  # Cerebras' timings: only Cerebras writes them
     "prompt_filter_results": "JSON",  # Azure OpenAI's content-filter verdicts on the prompt
 }
 # `code` is read as JSON: OpenRouter writes an HTTP status as a JSON number (429), OpenAI a string
@@ -161,6 +163,7 @@ FORMAT = LogFormat(
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",
         "provider": f"coalesce(r.provider, CASE WHEN {body('x_groq.id')} IS NOT NULL THEN 'groq' "
+        f"WHEN {body('time_info')} IS NOT NULL THEN 'cerebras' "
         f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' "
         f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
         f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
@@ -173,7 +176,8 @@ FORMAT = LogFormat(
         "output_tokens": f"CASE WHEN {_EMBEDDINGS} THEN 0 ELSE mm_int({body('usage.completion_tokens')}) + {_REASONING_OUTSIDE} "
         f"+ {_CITATIONS} END",
         "reasoning_tokens": _REASONING,
-        "web_searches": f"coalesce(mm_int({body('usage.num_search_queries')}), 0)",
+        "web_searches": f"coalesce(mm_int({body('usage.num_search_queries')}), "
+        f"mm_int({body('usage.server_tool_use_details.web_search_requests')}), 0)",
         "citation_tokens": _CITATIONS,
         "input_audio_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.audio_tokens')}), 0)",
         "output_audio_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.audio_tokens')}), 0)",

@@ -81,7 +81,9 @@ FORMAT = LogFormat(
     name="openai-responses",
     description="OpenAI Responses API: `response` objects (bare, in response.completed events, or {request, response} pairs)",
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
-    detect=f"(r.object = 'response' OR r.response.object = 'response' OR {BARE_ERROR} OR starts_with(r.type, 'response.'))",
+    # `response.compaction`: what POST /responses/compact returns (billed at the model's rates)
+    detect=(f"(r.object IN ('response', 'response.compaction') OR r.response.object IN ('response', 'response.compaction') "
+            f"OR {BARE_ERROR} OR starts_with(r.type, 'response.'))"),
     skip="(starts_with(r.type, 'response.') AND r.type NOT IN ('response.completed', 'response.failed', 'response.incomplete'))",
     detect_hint='`object: "response"` (bare or under `response`), or an OpenAI `error` body',
     columns={

@@ -40,6 +40,7 @@ _CHAT = {
         "cost": "VARCHAR",
         "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
         "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
+        "server_tool_use_details": {"web_search_requests": "VARCHAR"},  # billed per search (usage.cost has it)
     },
 }
 _STRUCTURE = {"data": _DATA, **_DATA, **_CHAT,
@@ -84,6 +85,7 @@ FORMAT = LogFormat(
         f"{_U}.completion_tokens))",
         "reasoning_tokens": f"coalesce(mm_int(coalesce({data('native_tokens_reasoning')}, "
         f"{_U}.completion_tokens_details.reasoning_tokens)), 0)",
+        "web_searches": f"coalesce(mm_int({_U}.server_tool_use_details.web_search_requests), 0)",
         "latency_ms": f"mm_num({data('latency')})",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, r.error.message), 'unknown') END",

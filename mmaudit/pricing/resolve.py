@@ -51,8 +51,18 @@ def candidates(model: str) -> list[str]:
     return [base, route, variant, version, dated, dots]
 
 
+# Inference hosts that sell other makers' open-weight models at their own rates: when a log says
+# the call ran there, that host's price is the one billed, whatever maker the model id names
+# (Groq's `openai/gpt-oss-120b`, Cerebras' `llama-3.3-70b`).
+HOSTS = {"groq", "cerebras", "together", "fireworks"}
+
+
 def provider_hint(provider: str | None, model: str) -> str | None:
-    """The genai-prices provider a logged call was sold by, from its id first, else the log."""
+    """The genai-prices provider a logged call was sold by: a host the log names, else from the
+    model id, else the log's provider."""
+    host = PROVIDER_IDS.get((provider or "").strip().lower())
+    if host in HOSTS:
+        return host
     m = model.strip().lower()
     if m.startswith("arn:aws:bedrock") or _BEDROCK_ID.match(m) or re.match(r"^(nova|titan)-", m):
         return "aws"
@@ -95,13 +105,14 @@ class Resolver:
             (info["provider"], info["id"].lower()): key for key, info in (catalog.genai or {}).get("models", {}).items()}
         self.resolve = lru_cache(maxsize=100_000)(self._resolve)  # type: ignore[method-assign]
 
-    def _genai(self, ref: str, hint: str | None) -> str | None:
+    def _genai(self, ref: str, hint: str | None, fallback: bool = True) -> str | None:
+        """genai-prices' match for `ref` at provider `hint`, then (with `fallback`) at any provider."""
         if not self.genai_keys:
             return None
         from mmaudit.pricing.snapshot_lookups import snapshot_lookups
 
         lookups = snapshot_lookups()
-        for provider_id in ([hint, None] if hint else [None]):
+        for provider_id in ([hint, None] if hint and fallback else [hint]):
             match = lookups.find(ref, provider_id)
             if match is None:
                 continue
@@ -127,6 +138,11 @@ class Resolver:
                 return key, 0, False
             return None, None, False
         exact = model.strip().lower()
+        if hint in HOSTS:  # the host's own price of the model, before any maker's
+            for ref in _genai_ids(exact, hint):
+                key = self._genai(ref, hint, fallback=False)
+                if key is not None:
+                    return key, 0, False
         if is_vertex(provider, model):
             for stage, cand in enumerate(stages):
                 if f"vertex/{cand}" in self.aliases:

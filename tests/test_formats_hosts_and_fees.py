@@ -1,0 +1,75 @@
+"""Records from hosts and gateways, shaped as their APIs return them: the host's own rate prices an
+open-weight model, OpenRouter's web searches are billed, and bodies that failed detection load."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import duckdb
+from typer.testing import CliRunner
+
+from mmaudit.cli import app
+from tests.conftest import rows, write_jsonl
+
+M = Decimal(10**6)
+
+
+def chat(cid: str, model: str, usage: dict, **extra) -> dict:
+    return {"id": cid, "object": "chat.completion", "created": 1764196886, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+            "usage": usage, **extra}
+
+
+def ingest(tmp_path, records) -> dict[str, dict]:
+    db = tmp_path / "h.duckdb"
+    done = CliRunner().invoke(app, ["ingest", str(write_jsonl(tmp_path / "h.jsonl", records)), "--db", str(db),
+                                    "--format", "json"])
+    assert done.exit_code == 0, done.output
+    assert all(f["quarantined"] == 0 for f in json.loads(done.stdout)["files"])
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {r["call_id"]: r for r in rows(con)}
+    finally:
+        con.close()
+
+
+def test_open_weight_models_are_priced_at_the_host_that_served_them(tmp_path):
+    groq = chat("chatcmpl-g", "openai/gpt-oss-120b", {"prompt_tokens": 157, "completion_tokens": 149},
+                x_groq={"id": "req_01"}, service_tier="on_demand")
+    cerebras = chat("chatcmpl-c", "llama-3.3-70b", {"prompt_tokens": 43, "completion_tokens": 9},
+                    time_info={"queue_time": 0.04, "prompt_time": 0.003, "completion_time": 0.004})
+    calls = ingest(tmp_path, [groq, cerebras])
+    # Groq sells gpt-oss-120b at $0.15 / $0.60 (the maker-id `openai/` named OpenAI's $0.039 / $0.18)
+    assert (calls["chatcmpl-g"]["provider"], calls["chatcmpl-g"]["model_key"]) == ("groq", "groq/openai/gpt-oss-120b")
+    assert calls["chatcmpl-g"]["cost_usd"] == (157 * Decimal("0.15") + 149 * Decimal("0.60")) / M
+    # a Cerebras body says so by its `time_info`: Cerebras' $0.85 / $1.20, not Bedrock's Llama rate
+    assert (calls["chatcmpl-c"]["provider"], calls["chatcmpl-c"]["model_key"]) == ("cerebras", "cerebras/llama-3.3-70b")
+    assert calls["chatcmpl-c"]["cost_usd"] == (43 * Decimal("0.85") + 9 * Decimal("1.20")) / M
+
+
+def test_openrouter_web_searches_are_billed_as_its_own_cost_says(tmp_path):
+    body = chat("gen-1786465024-LTui", "openai/gpt-4.1-mini",
+                {"prompt_tokens": 8174, "completion_tokens": 30, "cost": 0.0133176,
+                 "server_tool_use_details": {"web_search_requests": 1}}, provider="OpenAI")
+    row = ingest(tmp_path, [body])["gen-1786465024-LTui"]
+    assert row["web_searches"] == 1
+    # gpt-4.1-mini $0.40 / $1.60 per 1M tokens, and $10 per 1,000 searches: OpenRouter's own figure
+    assert row["cost_usd"] == (8174 * Decimal("0.40") + 30 * Decimal("1.60")) / M + Decimal("0.01") == row["logged_cost_usd"]
+
+
+def test_responses_compaction_bedrock_error_bodies_and_magistral(tmp_path):
+    compaction = {"request": {"model": "gpt-4o", "input": [{"role": "user", "content": "..."}]},
+                  "response": {"id": "resp_0558", "object": "response.compaction", "created_at": 1772998479,
+                               "output": [{"type": "compaction", "encrypted_content": "gAAA"}],
+                               "usage": {"input_tokens": 154, "input_tokens_details": {"cached_tokens": 0},
+                                         "output_tokens": 163, "output_tokens_details": {"reasoning_tokens": 0}}}}
+    throttled = {"__type": "ThrottlingException", "message": "Rate exceeded"}
+    qualified = {"__type": "com.amazon.coral.validate#ValidationException", "message": "The provided model identifier is invalid."}
+    magistral = chat("mistral-1", "magistral-medium-latest", {"prompt_tokens": 664, "completion_tokens": 747})
+    calls = ingest(tmp_path, [compaction, throttled, qualified, magistral])
+    assert calls["resp_0558"]["cost_usd"] == (154 * Decimal("2.5") + 163 * 10) / M  # gpt-4o: $2.50 / $10
+    errors = sorted((c["source_line"], c["provider"], c["error_type"], c["http_status"]) for c in calls.values()
+                    if c["status"] == "error")
+    assert errors == [(2, "aws-bedrock", "rate_limit", 429), (3, "aws-bedrock", "client", 400)]
+    assert calls["mistral-1"]["provider"] == "mistral"
