@@ -73,3 +73,26 @@ def test_responses_compaction_bedrock_error_bodies_and_magistral(tmp_path):
                     if c["status"] == "error")
     assert errors == [(2, "aws-bedrock", "rate_limit", 429), (3, "aws-bedrock", "client", 400)]
     assert calls["mistral-1"]["provider"] == "mistral"
+
+
+def test_openrouter_served_claude_ids_resolve_to_anthropics_model(tmp_path):
+    # OpenRouter's response names the served model version-first; Anthropic's id puts the family first
+    chunk = {"id": "gen-1773012759-4u9w", "object": "chat.completion.chunk", "created": 1773012759,
+             "model": "anthropic/claude-4.6-sonnet-20260217", "provider": "Amazon Bedrock", "choices": [],
+             "usage": {"prompt_tokens": 254, "completion_tokens": 5, "cost": 0.000837}}
+    row = ingest(tmp_path, [chunk])["gen-1773012759-4u9w"]
+    assert row["model_key"] == "claude-sonnet-4-6"
+    assert row["cost_usd"] == (254 * 3 + 5 * 15) / M == row["logged_cost_usd"]  # $3 / $15: OpenRouter's own figure
+
+
+def test_the_sql_macro_cuts_ids_in_the_same_stages_as_python():
+    from mmaudit.pricing import sql
+    from mmaudit.pricing.resolve import candidates
+
+    con = duckdb.connect()
+    for statement in sql._MACROS.split(";"):
+        if statement.strip() and "mm_resolve_udf" not in statement:
+            con.execute(statement)
+    for model in ("anthropic/claude-4.6-sonnet-20260217", "claude-3.5-sonnet", "openai/gpt-4o-2024-08-06",
+                  "us.anthropic.claude-opus-4-1-20250805-v1:0", "anthropic/claude-3.7-sonnet:thinking", "ft:gpt-4o-mini:org::x"):
+        assert con.execute("SELECT mm_model_candidates(?)", [model]).fetchall()[0][0] == candidates(model), model

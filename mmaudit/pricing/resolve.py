@@ -1,7 +1,7 @@
 """Logged (provider, model) -> model_key, once per DISTINCT pair.
 
 Order (docs/pricing.md, "Resolving a logged model id"): the id is cut down stage by stage
-(exact, route, variant, version, date, dots); at each stage the candidate is looked up
+(exact, route, variant, version, date, dots, family); at each stage the candidate is looked up
 1. among exact ids: user table keys and aliases, curated aliases, override keys, genai ids;
 2. with genai-prices' own match rules (its `find_provider_model`), for the provider we infer
    from the id (Bedrock profiles and ARNs, `vertex_ai/`, `openai/`...) or from the logged
@@ -28,6 +28,9 @@ _VARIANT = re.compile(r":([0-9]+|thinking|beta|nitro|floor|extended)$")
 _VERSION = re.compile(r"-v[0-9]+$")
 _DATE = re.compile(r"(-[0-9]{4}-[0-9]{2}-[0-9]{2}|-[0-9]{8}|@[0-9]{8}|-latest|-[0-9]{4}|-[0-9]{3})$")
 _DOTS = re.compile(r"([0-9])\.([0-9])")
+# OpenRouter's served ids put Claude's version before the family (`claude-4.6-sonnet-20260217`);
+# Anthropic's since Claude 4 put it after (`claude-sonnet-4-6`)
+_FAMILY_LAST = re.compile(r"^claude-([0-9]+(-[0-9]+)?)-(opus|sonnet|haiku)$")
 
 
 def is_fine_tune(model: str) -> bool:
@@ -41,14 +44,14 @@ def base_id(model: str) -> str:
 
 
 def candidates(model: str) -> list[str]:
-    """The six stages of docs/pricing.md, as the SQL macro mm_model_candidates computes them."""
+    """The seven stages of docs/pricing.md, as the SQL macro mm_model_candidates computes them."""
     base = base_id(model)
     route = _VENDOR.sub("", _REGION.sub("", re.sub(r"^.*/", "", base)))
     variant = _VARIANT.sub("", route)
     version = _VERSION.sub("", variant)
     dated = _VERSION.sub("", _DATE.sub("", version))
     dots = _DOTS.sub(r"\1-\2", dated)
-    return [base, route, variant, version, dated, dots]
+    return [base, route, variant, version, dated, dots, _FAMILY_LAST.sub(r"claude-\3-\1", dots)]
 
 
 # Inference hosts that sell other makers' open-weight models at their own rates: when a log says

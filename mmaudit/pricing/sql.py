@@ -69,7 +69,9 @@ CREATE OR REPLACE TEMP MACRO mm_model_candidates(m) AS list_value(
     mm_model_variant(mm_model_route(mm_model_base(m))),
     mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m)))),
     mm_model_date(mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m))))),
-    mm_model_dots(mm_model_date(mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m)))))));
+    mm_model_dots(mm_model_date(mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m)))))),
+    regexp_replace(mm_model_dots(mm_model_date(mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m)))))),
+        '^claude-([0-9]+(-[0-9]+)?)-(opus|sonnet|haiku)$', 'claude-\3-\1'));
 CREATE OR REPLACE TEMP MACRO mm_resolution(p, m) AS mm_resolve_udf(coalesce(p, ''), m);
 CREATE OR REPLACE TEMP MACRO mm_model_key(m) AS nullif(split_part(mm_resolve_udf('', m), chr(9), 1), '');
 CREATE OR REPLACE TEMP MACRO mm_service_tier(st) AS CASE
