@@ -96,3 +96,14 @@ def test_the_sql_macro_cuts_ids_in_the_same_stages_as_python():
     for model in ("anthropic/claude-4.6-sonnet-20260217", "claude-3.5-sonnet", "openai/gpt-4o-2024-08-06",
                   "us.anthropic.claude-opus-4-1-20250805-v1:0", "anthropic/claude-3.7-sonnet:thinking", "ft:gpt-4o-mini:org::x"):
         assert con.execute("SELECT mm_model_candidates(?)", [model]).fetchall()[0][0] == candidates(model), model
+
+
+def test_an_openrouter_pair_is_read_as_openrouter_with_its_prompt(tmp_path):
+    pair = {"request": {"model": "moonshotai/kimi-k2.5", "messages": [{"role": "user", "content": "What is 2+2?"}]},
+            "response": chat("gen-1774-kimi", "moonshotai/kimi-k2.5",
+                             {"prompt_tokens": 20, "completion_tokens": 48, "cost": 0.000156}, provider="Moonshot AI")}
+    row = ingest(tmp_path, [pair])["gen-1774-kimi"]
+    assert (row["source_format"], row["tags"]["gateway"], row["tags"]["upstream_provider"]) == (
+        "openrouter", "openrouter", "Moonshot AI")
+    assert (row["user_prompt"], row["response_text"], row["model_key"]) == ("What is 2+2?", "ok", "kimi-k2.5")
+    assert row["cost_usd"] == row["logged_cost_usd"]

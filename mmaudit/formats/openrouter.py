@@ -21,6 +21,7 @@ its id and only the last carries `usage`: the pipeline keeps that one (mmaudit/c
 
 from __future__ import annotations
 
+from mmaudit.formats import chat_text
 from mmaudit.formats.base import LogFormat
 from mmaudit.formats.openai_chat import error_code, http_number_code
 
@@ -43,25 +44,32 @@ _CHAT = {
         "server_tool_use_details": {"web_search_requests": "VARCHAR"},  # billed per search (usage.cost has it)
     },
 }
-_STRUCTURE = {"data": _DATA, **_DATA, **_CHAT,
+_STRUCTURE = {"data": _DATA, **_DATA, **_CHAT, "response": {**_DATA, **_CHAT},
+              "request": {"model": "VARCHAR", "messages": "JSON", "tools": "JSON"}, "timestamp": "VARCHAR",
               "error": {"code": "JSON", "message": "VARCHAR", "status": "VARCHAR", "type": "VARCHAR", "metadata": "JSON"}}
 
 
 def data(key: str) -> str:
-    """A generation field, under `data` or bare."""
-    return f"coalesce(r.data.{key}, r.{key})"
+    """A generation field, under `data`, under `response` (a logged {request, response} pair) or bare."""
+    return f"coalesce(r.data.{key}, r.response.{key}, r.{key})"
+
+
+def chat(key: str) -> str:
+    """A chat-completion body's field, bare or under `response`."""
+    return f"coalesce(r.response.{key}, r.{key})"
 
 
 _IS_GEN = f"({data('id')} LIKE 'gen-%' AND ({data('native_tokens_prompt')} IS NOT NULL OR {data('tokens_prompt')} IS NOT NULL OR {data('provider_name')} IS NOT NULL))"
-_IS_CHAT = ("(r.id LIKE 'gen-%' AND r.object IN ('chat.completion', 'chat.completion.chunk') "
-            "OR (r.usage.cost IS NOT NULL AND r.provider IS NOT NULL AND r.object LIKE 'chat.completion%'))")
-_U = "r.usage"
-_LABEL = f"coalesce({data('provider_name')}, r.provider)"
+_IS_CHAT = (f"({chat('id')} LIKE 'gen-%' AND {chat('object')} IN ('chat.completion', 'chat.completion.chunk') "
+            f"OR ({chat('usage.cost')} IS NOT NULL AND {chat('provider')} IS NOT NULL AND {chat('object')} LIKE 'chat.completion%'))")
+_U = f"({chat('usage')})"
+_LABEL = f"coalesce({data('provider_name')}, {chat('provider')})"
 # OpenRouter writes the HTTP status as a JSON number and no `type`; a status written as a string
 # (Azure's {"code": "429", "message"}, LiteLLM's proxy's) is an OpenAI-shaped error (openai-chat).
 _IS_ERR = f"({http_number_code()} AND r.error.status IS NULL AND r.error.type IS NULL)"
 _HTTP = f"mm_int({error_code()})::INTEGER"
-_TEXT = "json_extract_string(r.choices, '$[0].message.content')"
+_TEXT = f"json_extract_string({chat('choices')}, '$[0].message.content')"
+_MSGS = "r.request.messages"
 _FAILED = "(r.error.code IS NOT NULL)"
 
 FORMAT = LogFormat(
@@ -73,10 +81,10 @@ FORMAT = LogFormat(
     "chat.completion body, or an `error` with a numeric HTTP `code`",
     columns={
         "call_id": data("id"),
-        "ts": f"coalesce(mm_ts({data('created_at')}), mm_ts(r.created))",
+        "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({data('created_at')}), mm_ts({chat('created')}))",
         "provider": f"CASE WHEN {_FAILED} AND {_LABEL} IS NULL THEN 'openrouter' "
         f"ELSE mm_provider_name({_LABEL}, model) END",
-        "model": data("model"),
+        "model": f"coalesce({data('model')}, r.request.model)",
         "input_tokens": f"mm_int(coalesce({data('native_tokens_prompt')}, {data('tokens_prompt')}, {_U}.prompt_tokens))",
         "cached_input_tokens": f"coalesce(mm_int(coalesce({data('native_tokens_cached')}, "
         f"{_U}.prompt_tokens_details.cached_tokens)), 0)",
@@ -95,15 +103,17 @@ FORMAT = LogFormat(
             "map_from_entries(list_filter([{'key': 'gateway', 'value': 'openrouter'}, "
             f"{{'key': 'upstream_provider', 'value': {_LABEL}}}, "
             f"{{'key': 'finish_reason', 'value': coalesce({data('finish_reason')}, "
-            "json_extract_string(r.choices, '$[0].finish_reason'))}, "
+            f"json_extract_string({chat('choices')}, '$[0].finish_reason'))}}, "
             f"{{'key': 'cancelled', 'value': CASE WHEN mm_bool({data('cancelled')}) THEN 'true' END}}], "
             "lambda e: e.value IS NOT NULL))"
         ),
-        "response_text": _TEXT,
+        **chat_text.text_columns(_MSGS, "NULL", _TEXT),
+        "n_tools": f"CASE WHEN {_MSGS} IS NOT NULL THEN coalesce(json_array_length(r.request.tools), 0) END",
     },
     numbers=tuple(f"{p}{k}" for p in ("", "data.") for k in (
         "native_tokens_prompt", "native_tokens_completion", "tokens_prompt", "tokens_completion")) + (
-        "usage.prompt_tokens", "usage.completion_tokens"),
-    times=("data.created_at", "created_at", "created"),
+        "usage.prompt_tokens", "usage.completion_tokens", "response.usage.prompt_tokens", "response.usage.completion_tokens"),
+    times=("data.created_at", "created_at", "created", "response.created", "timestamp"),
+    prompt_text=chat_text.all_text(_MSGS, "NULL"),
     output_text=_TEXT,
 )
