@@ -7,7 +7,8 @@ Logs repeat a call's id for three reasons, and ingest tells them apart with ONE 
   logs write a chunk per event with the stream's id and the usage only on the last one; a log
   file that grows between runs holds a later, more complete line for a call stored earlier.
   Two records are versions of one call (`same_call`) when they agree on what was asked: model,
-  status, and, when both carry measured counts, input, cache-read and cache-write tokens. They
+  status (unless one has no counts at all: a chunk before the usage does not know how the stream
+  will end), and, when both carry measured counts, input, cache-read and cache-write tokens. They
   may differ in time, text and output.
 - **plain duplicates**: the same record again (a file ingested twice).
 - **conflicts**: a record whose id is taken by a record that is not a version of the same call
@@ -47,14 +48,22 @@ def known(a: str) -> str:
     return f"(NOT coalesce({a}.tokens_estimated, false) AND ({a}.input_tokens IS NOT NULL OR {a}.output_tokens IS NOT NULL))"
 
 
+def _no_counts(a: str) -> str:
+    """A record with no token counts at all: a stream's chunk before its usage, which says nothing
+    about how the call ended (a failed call's counts are 0, never missing)."""
+    return f"({a}.input_tokens IS NULL AND {a}.output_tokens IS NULL)"
+
+
 def same_call(x: str, b: str) -> str:
-    """Whether records `x` and `b` (same id) are versions of one call: same model and status, and
-    the same input-side counts when both have measured ones."""
+    """Whether records `x` and `b` (same id) are versions of one call: same model and status (a
+    record with no counts at all takes any status: OpenRouter ends a stream cut by an error with a
+    chunk holding the error and the usage), and the same input-side counts when both have measured
+    ones."""
     counts = " AND ".join(f"{x}.{c} IS NOT DISTINCT FROM {b}.{c}"
                           for c in ("input_tokens", "cached_input_tokens", "cache_write_tokens"))
     return (
         f"(({x}.model IS NOT DISTINCT FROM {b}.model OR {x}.model IS NULL OR {b}.model IS NULL) "
-        f"AND {x}.status IS NOT DISTINCT FROM {b}.status "
+        f"AND ({x}.status IS NOT DISTINCT FROM {b}.status OR {_no_counts(x)} OR {_no_counts(b)}) "
         f"AND (NOT {known(x)} OR NOT {known(b)} OR ({counts})))"
     )
 

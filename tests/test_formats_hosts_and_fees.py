@@ -107,3 +107,15 @@ def test_an_openrouter_pair_is_read_as_openrouter_with_its_prompt(tmp_path):
         "openrouter", "openrouter", "Moonshot AI")
     assert (row["user_prompt"], row["response_text"], row["model_key"]) == ("What is 2+2?", "ok", "kimi-k2.5")
     assert row["cost_usd"] == row["logged_cost_usd"]
+
+
+def test_a_stream_cut_by_an_error_keeps_the_usage_its_last_chunk_carries(tmp_path):
+    def chunk(**extra) -> dict:
+        return {"id": "gen-1762179802-UN8p", "provider": "Minimax", "model": "minimax/minimax-m2", "created": 1762179802,
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}], **extra}
+    last = chunk(error={"code": 400, "message": "Token limit reached"},
+                 usage={"prompt_tokens": 43, "completion_tokens": 10, "total_tokens": 53})
+    row = ingest(tmp_path, [chunk(), chunk(), last])["gen-1762179802-UN8p"]
+    # the chunks before the usage say nothing about how the stream ended: one call, failed, 43 / 10
+    assert (row["status"], row["http_status"], row["input_tokens"], row["output_tokens"]) == ("error", 400, 43, 10)
