@@ -27,6 +27,7 @@ from mmaudit.formats import (
     openai_responses,
     openrouter,
     otel_genai,
+    otel_logs,
 )
 from mmaudit.formats.base import LogFormat
 
@@ -46,6 +47,7 @@ FORMATS: tuple[LogFormat, ...] = (
     langsmith.FORMAT,
     helicone.FORMAT,
     otel_genai.FORMAT,
+    otel_logs.FORMAT,
     claude_code.FORMAT,
     openai_realtime.FORMAT,
     openai_images.FORMAT,
