@@ -62,12 +62,15 @@ _GEMINI = f"({_EVENT} IN ('gemini_cli.api_response', 'gemini_cli.api_error'))"
 _GEMINI_ERROR = f"({_EVENT} = 'gemini_cli.api_error')"
 _FAILED = f"({_CC_ERROR} OR {_CODEX_ERROR} OR {_GEMINI_ERROR})"
 
+def _item_attr(key: str) -> str:
+    """`attr` for `keep`, which runs before the helpers: the attributes parsed in place."""
+    return f"list_filter(({_PARSED}), lambda a: a.k = '{key}')[1].v"
+
+
 def _keep() -> str:
-    """Which records are calls: the same tests as the columns', for `keep`, which runs before the
-    helpers (so the name and attributes are read from the record directly)."""
-    item_name = _NAME.replace(_ATTRS, f"({_PARSED})")
-    item_attr = lambda key: f"list_filter(({_PARSED}), lambda a: a.k = '{key}')[1].v"  # noqa: E731
-    name = f"({item_name})"
+    """Which records are calls: the same tests as the columns' (the name read in place too)."""
+    name = f"({_NAME.replace(_ATTRS, f'({_PARSED})')})"
+    item_attr = _item_attr
     return (
         f"({name} IN ('claude_code.api_request', 'api_request', 'claude_code.api_error', 'api_error', "
         "'gemini_cli.api_response', 'gemini_cli.api_error') "
