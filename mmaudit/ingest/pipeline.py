@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_pa
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
 from mmaudit.ingest.discovery import discover
 from mmaudit.ingest.fingerprint import Fingerprint, fingerprint, loaded_before
+from mmaudit.ingest import scratch as scratch_dirs
 from mmaudit.ingest.reading import LineReader, ReadAgain, ReadMode
 from mmaudit.ingest.staging import (
     Carry,
@@ -156,7 +156,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
     rejection: the rest of the file is still staged so the counts are the whole file's)."""
     writer = FileWriter(con, path)
     last_line = 0
-    scratch = Path(tempfile.mkdtemp(prefix="mmaudit-ingest-"))  # owner-only; holds one chunk at a time
+    scratch = scratch_dirs.make()  # owner-only; holds one chunk at a time
     try:
         ids, carry = IdOccurrences(con), Carry()
         for chunk in reader.chunks():
@@ -223,6 +223,7 @@ def ingest_paths(
     if not files:
         raise InputError("no log files found in " + ", ".join(paths))
     prepare(con)
+    scratch_dirs.sweep()  # what ingests killed outright left in the temp directory
     result = IngestResult()
     for path in files:
         file_result = ingest_file(con, path, options)
