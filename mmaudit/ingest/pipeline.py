@@ -12,12 +12,12 @@ import duckdb
 
 from mmaudit.errors import InputError
 from mmaudit.formats import LogFormat, by_name, macros
+from mmaudit.ingest import scratch as scratch_dirs
 from mmaudit.ingest.committing import FileWriter
 from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_part
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
 from mmaudit.ingest.discovery import discover
 from mmaudit.ingest.fingerprint import Fingerprint, fingerprint, loaded_before
-from mmaudit.ingest import scratch as scratch_dirs
 from mmaudit.ingest.reading import LineReader, ReadAgain, ReadMode
 from mmaudit.ingest.staging import (
     Carry,
