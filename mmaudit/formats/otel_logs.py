@@ -42,6 +42,7 @@ _PARSED = (
 
 
 def attr(key: str) -> str:
+    """One attribute of the record, as text."""
     return f"list_filter({_ATTRS}, lambda a: a.k = '{key}')[1].v"
 
 
@@ -53,7 +54,7 @@ def _count(key: str) -> str:
 _EVENT = "_event"
 _NAME = (f"coalesce(nullif(r.eventName, ''), json_extract_string(r.body, '$.stringValue'), "
          f"CASE WHEN json_type(r.body) = 'VARCHAR' THEN json_extract_string(r.body, '$') END, {attr('event.name')}, r.name)")
-_CC = f"({_EVENT} IN ('claude_code.api_request', 'api_request') OR {_EVENT} IN ('claude_code.api_error', 'api_error'))"
+_CC = f"({_EVENT} IN ('claude_code.api_request', 'api_request', 'claude_code.api_error', 'api_error'))"
 _CC_ERROR = f"({_EVENT} IN ('claude_code.api_error', 'api_error'))"
 _CODEX = f"({_EVENT} = 'codex.sse_event')"
 _CODEX_ERROR = (f"({_EVENT} = 'codex.api_request' AND ({attr('error.message')} IS NOT NULL "
