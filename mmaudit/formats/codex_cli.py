@@ -1,0 +1,73 @@
+"""OpenAI Codex CLI session logs (`~/.codex/sessions/YYYY/MM/DD/rollout-*.jsonl`).
+
+Every line is `{timestamp, type, payload}`: `session_meta` (the session's id and model provider),
+`turn_context` (the model each turn runs on), `response_item` (messages, tool calls and outputs)
+and `event_msg`. The calls are the `event_msg` lines whose payload is a `token_count` with
+`info.last_token_usage`: the usage of the model request just made. Everything else is skipped.
+
+`last_token_usage` has the Responses API's semantics: `input_tokens` includes
+`cached_input_tokens`, `output_tokens` includes `reasoning_output_tokens`. The model comes from the
+latest `turn_context` before the event (a window over line numbers; carried across chunks of a
+large file). Codex writes each `token_count` event twice in a row: the call id is the event's time
+and the session's running total (`total_token_usage.total_tokens`), so the copy is a duplicate,
+never a second call. Sessions log no spend: the cost is computed, as for every log.
+"""
+
+from __future__ import annotations
+
+from mmaudit.formats.base import LogFormat
+
+_USAGE = {k: "VARCHAR" for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens",
+                                 "total_tokens")}
+_STRUCTURE = {
+    "timestamp": "VARCHAR",
+    "type": "VARCHAR",
+    "payload": {
+        "type": "VARCHAR",
+        "id": "VARCHAR",  # session_meta
+        "model": "VARCHAR",  # turn_context
+        "model_provider": "VARCHAR",  # session_meta
+        "cli_version": "VARCHAR",
+        "info": {"last_token_usage": _USAGE, "total_token_usage": _USAGE},
+    },
+}
+_LINE_TYPES = "('session_meta', 'turn_context', 'response_item', 'event_msg', 'compacted')"
+_CALL = "(r.type = 'event_msg' AND r.payload.type = 'token_count' AND r.payload.info.last_token_usage.input_tokens IS NOT NULL)"
+_U = "r.payload.info.last_token_usage"
+_TURN_MODEL = ("last_value(CASE WHEN r.type = 'turn_context' THEN r.payload.model END IGNORE NULLS) "
+               "OVER (ORDER BY line_no)")
+_SESSION = ("last_value(CASE WHEN r.type = 'session_meta' THEN r.payload.id END IGNORE NULLS) "
+            "OVER (ORDER BY line_no)")
+_PROVIDER = ("last_value(CASE WHEN r.type = 'session_meta' THEN r.payload.model_provider END IGNORE NULLS) "
+             "OVER (ORDER BY line_no)")
+
+
+def _count(key: str) -> str:
+    return f"coalesce(mm_int({_U}.{key}), 0)"
+
+
+FORMAT = LogFormat(
+    name="codex-cli",
+    description="OpenAI Codex CLI session logs (~/.codex/sessions rollout-*.jsonl): one call per token_count event",
+    structure=_STRUCTURE,
+    detect=f"(r.type IN {_LINE_TYPES} AND r.timestamp IS NOT NULL AND r.payload IS NOT NULL)",
+    detect_hint="`{timestamp, type, payload}` lines with `type` session_meta, turn_context, response_item or event_msg",
+    skip=f"(NOT {_CALL})",
+    carry="r.type = 'turn_context'",
+    context="r.type IN ('turn_context', 'session_meta')",
+    columns={
+        "call_id": f"'codex:' || r.timestamp || ':' || coalesce(r.payload.info.total_token_usage.total_tokens, {_U}.total_tokens, '')",
+        "ts": "mm_ts(r.timestamp)",
+        # `openai` unless the session ran another provider (`--oss`, a configured one)
+        "provider": f"CASE WHEN coalesce({_PROVIDER}, 'openai') = 'openai' THEN 'openai' ELSE mm_provider_name({_PROVIDER}, model) END",
+        "model": _TURN_MODEL,
+        "input_tokens": f"mm_int({_U}.input_tokens)",
+        "cached_input_tokens": _count("cached_input_tokens"),
+        "output_tokens": f"mm_int({_U}.output_tokens)",
+        "reasoning_tokens": _count("reasoning_output_tokens"),
+        "tags": (f"map_from_entries(list_filter([{{'key': 'app', 'value': 'codex'}}, {{'key': 'session', 'value': {_SESSION}}}], "
+                 "lambda e: e.value IS NOT NULL))"),
+    },
+    numbers=tuple(f"payload.info.last_token_usage.{k}" for k in ("input_tokens", "cached_input_tokens", "output_tokens")),
+    times=("timestamp",),
+)

@@ -1,0 +1,57 @@
+"""OpenAI Codex CLI session logs (rollout-*.jsonl): one call per token_count event, the model from
+the turn's context, and Codex's doubled token_count lines counted once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import duckdb
+from typer.testing import CliRunner
+
+from mmaudit.cli import app
+from tests.conftest import rows, write_jsonl
+
+SESSION = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+
+
+def token_count(ts: str, last: dict, total: int) -> dict:
+    usage = {"input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0, "reasoning_output_tokens": 0, **last}
+    usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+    return {"timestamp": ts, "type": "event_msg", "payload": {"type": "token_count", "info": {
+        "total_token_usage": {**usage, "total_tokens": total}, "last_token_usage": usage, "model_context_window": 272000},
+        "rate_limits": {"primary": None}}}
+
+
+def test_codex_session(tmp_path):
+    first = token_count("2026-06-01T10:00:05.000Z", {"input_tokens": 9000, "cached_input_tokens": 8000, "output_tokens": 500,
+                                                     "reasoning_output_tokens": 300}, 9500)
+    second = token_count("2026-06-01T10:01:00.000Z", {"input_tokens": 12000, "cached_input_tokens": 11000,
+                                                      "output_tokens": 200}, 21700)
+    lines = [
+        {"timestamp": "2026-06-01T10:00:00.000Z", "type": "session_meta",
+         "payload": {"id": SESSION, "cwd": "/repo", "originator": "codex_cli_rs", "cli_version": "0.46.0", "model_provider": "openai"}},
+        {"timestamp": "2026-06-01T10:00:01.000Z", "type": "turn_context",
+         "payload": {"cwd": "/repo", "approval_policy": "on-request", "model": "gpt-5-codex", "effort": "medium"}},
+        {"timestamp": "2026-06-01T10:00:02.000Z", "type": "response_item",
+         "payload": {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "fix the failing test"}]}},
+        {"timestamp": "2026-06-01T10:00:03.000Z", "type": "event_msg", "payload": {"type": "token_count", "info": None}},
+        first, first,  # Codex writes each token_count event twice in a row
+        {"timestamp": "2026-06-01T10:00:59.000Z", "type": "turn_context", "payload": {"cwd": "/repo", "model": "gpt-5"}},
+        second,
+    ]
+    db = tmp_path / "c.duckdb"
+    done = CliRunner().invoke(app, ["ingest", str(write_jsonl(tmp_path / "rollout.jsonl", lines)), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        (ledger,) = rows(con, "SELECT source_format, loaded, duplicates FROM ingested_files")
+        a, b = rows(con)
+    finally:
+        con.close()
+    assert (ledger["source_format"], ledger["loaded"], ledger["duplicates"]) == ("codex-cli", 2, 1)
+    # the Responses API's counts: input includes the cached 8,000, output the 300 reasoning
+    assert (a["provider"], a["model"], a["input_tokens"], a["cached_input_tokens"], a["output_tokens"], a["reasoning_tokens"]) == (
+        "openai", "gpt-5-codex", 9000, 8000, 500, 300)
+    assert a["cost_usd"] == (1000 * Decimal("1.25") + 8000 * Decimal("0.125") + 500 * 10) / 10**6
+    assert a["tags"] == {"app": "codex", "session": SESSION}
+    assert (b["model"], b["input_tokens"], b["task"]) == ("gpt-5", 12000, "code")  # the second turn's model; filed under code
