@@ -27,7 +27,6 @@ _STRUCTURE = {
         "id": "VARCHAR",  # session_meta
         "model": "VARCHAR",  # turn_context
         "model_provider": "VARCHAR",  # session_meta
-        "cli_version": "VARCHAR",
         "info": {"last_token_usage": _USAGE, "total_token_usage": _USAGE},
     },
 }

@@ -22,6 +22,8 @@ by default (the agents redact it), so the calls are filed by their `app` tag as 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mmaudit.formats.base import LogFormat
 
 _RECORD = {"timeUnixNano": "VARCHAR", "observedTimeUnixNano": "VARCHAR", "eventName": "VARCHAR", "body": "JSON",
@@ -52,33 +54,43 @@ def _count(key: str) -> str:
 
 # helper: the event's name, wherever the producer put it
 _EVENT = "_event"
-_NAME = (f"coalesce(nullif(r.eventName, ''), json_extract_string(r.body, '$.stringValue'), "
-         f"CASE WHEN json_type(r.body) = 'VARCHAR' THEN json_extract_string(r.body, '$') END, {attr('event.name')}, r.name)")
-_CC = f"({_EVENT} IN ('claude_code.api_request', 'api_request', 'claude_code.api_error', 'api_error'))"
-_CC_ERROR = f"({_EVENT} IN ('claude_code.api_error', 'api_error'))"
-_CODEX = f"({_EVENT} = 'codex.sse_event')"
-_CODEX_ERROR = (f"({_EVENT} = 'codex.api_request' AND ({attr('error.message')} IS NOT NULL "
-                f"OR coalesce(mm_int({attr('http.response.status_code')}), 0) >= 400))")
-_GEMINI = f"({_EVENT} IN ('gemini_cli.api_response', 'gemini_cli.api_error'))"
-_GEMINI_ERROR = f"({_EVENT} = 'gemini_cli.api_error')"
-_FAILED = f"({_CC_ERROR} OR {_CODEX_ERROR} OR {_GEMINI_ERROR})"
+
+
+def _name(get: Callable[[str], str]) -> str:
+    """The event's name, reading attributes with `get`."""
+    return (f"coalesce(nullif(r.eventName, ''), json_extract_string(r.body, '$.stringValue'), "
+            f"CASE WHEN json_type(r.body) = 'VARCHAR' THEN json_extract_string(r.body, '$') END, {get('event.name')}, r.name)")
+
 
 def _item_attr(key: str) -> str:
     """`attr` for `keep`, which runs before the helpers: the attributes parsed in place."""
     return f"list_filter(({_PARSED}), lambda a: a.k = '{key}')[1].v"
 
 
+def _codex_failed(event: str, get: Callable[[str], str]) -> str:
+    """A `codex.api_request` that failed (Codex's only record of a request with no response)."""
+    return (f"({event} = 'codex.api_request' AND ({get('error.message')} IS NOT NULL "
+            f"OR coalesce(mm_int({get('http.response.status_code')}), 0) >= 400))")
+
+
+_CC_NAMES = "('claude_code.api_request', 'api_request', 'claude_code.api_error', 'api_error')"
+_GEMINI_NAMES = "('gemini_cli.api_response', 'gemini_cli.api_error')"
+_NAME = _name(attr)
+_CC = f"({_EVENT} IN {_CC_NAMES})"
+_CC_ERROR = f"({_EVENT} IN ('claude_code.api_error', 'api_error'))"
+_CODEX = f"({_EVENT} = 'codex.sse_event')"
+_CODEX_ERROR = _codex_failed(_EVENT, attr)
+_GEMINI = f"({_EVENT} IN {_GEMINI_NAMES})"
+_GEMINI_ERROR = f"({_EVENT} = 'gemini_cli.api_error')"
+_FAILED = f"({_CC_ERROR} OR {_CODEX_ERROR} OR {_GEMINI_ERROR})"
+
+
 def _keep() -> str:
-    """Which records are calls: the same tests as the columns' (the name read in place too)."""
-    name = f"({_NAME.replace(_ATTRS, f'({_PARSED})')})"
-    item_attr = _item_attr
-    return (
-        f"({name} IN ('claude_code.api_request', 'api_request', 'claude_code.api_error', 'api_error', "
-        "'gemini_cli.api_response', 'gemini_cli.api_error') "
-        f"OR ({name} = 'codex.sse_event' AND {item_attr('event.kind')} = 'response.completed') "
-        f"OR ({name} = 'codex.api_request' AND ({item_attr('error.message')} IS NOT NULL "
-        f"OR coalesce(mm_int({item_attr('http.response.status_code')}), 0) >= 400)))"
-    )
+    """Which records are calls: the columns' tests, with the name and attributes read in place."""
+    name = f"({_name(_item_attr)})"
+    return (f"({name} IN {_CC_NAMES} OR {name} IN {_GEMINI_NAMES} "
+            f"OR ({name} = 'codex.sse_event' AND {_item_attr('event.kind')} = 'response.completed') "
+            f"OR {_codex_failed(name, _item_attr)})")
 
 
 _INPUT = (f"CASE WHEN {_CC} THEN {_count('input_tokens')} + {_count('cache_read_tokens')} + {_count('cache_creation_tokens')} "
