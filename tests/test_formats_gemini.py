@@ -82,3 +82,54 @@ def test_a_vertex_body_is_told_by_its_traffic_type_and_priced_at_vertex_rates(db
     costs = dict(db.con.execute("SELECT call_id, cost_usd FROM calls").fetchall())
     assert costs["vx-1"] == (2 * Decimal("0.15") + 11 * Decimal("0.60")) / 10**6
     assert got["api-1"]["provider"] == "google"  # a Gemini API body (createTime alone says nothing)
+
+
+def _vertex_call(call_id: str, **usage: str) -> dict:
+    return {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}],
+            "usageMetadata": {"promptTokenCount": 1000, "candidatesTokenCount": 100, "totalTokenCount": 1100, **usage},
+            "modelVersion": "gemini-2.5-pro", "responseId": call_id, "createTime": "2026-11-20T10:00:00Z"}
+
+
+def test_priority_and_flex_paygo_are_their_tiers_never_the_standard_price(db, tmp_path):
+    # Vertex AI's trafficType says which tier billed the call when the body has no serviceTier
+    # (ON_DEMAND_PRIORITY, ON_DEMAND_FLEX); the Gemini API's serviceTier enum names
+    # (SERVICE_TIER_STANDARD...) are the tiers they spell. gemini-2.5-pro standard: $1.25 / $10 per 1M.
+    from decimal import Decimal
+
+    from mmaudit.pricing import load_catalog, pricing_enricher
+
+    records = [_vertex_call("on-demand", trafficType="ON_DEMAND"),
+               _vertex_call("priority", trafficType="ON_DEMAND_PRIORITY"),
+               _vertex_call("flex", trafficType="ON_DEMAND_FLEX"),
+               _vertex_call("named-standard", serviceTier="SERVICE_TIER_STANDARD"),
+               _vertex_call("named-flex", serviceTier="SERVICE_TIER_FLEX")]
+    db.ingest(write_jsonl(tmp_path / "tiers.jsonl", records), enrichers=(pricing_enricher(load_catalog()),))
+    got = {r[0]: r[1:] for r in db.con.execute("SELECT call_id, service_tier, cost_usd FROM calls").fetchall()}
+    standard = (1000 * Decimal("1.25") + 100 * Decimal("10")) / 10**6
+    assert got["on-demand"] == (None, standard)
+    assert got["named-standard"] == ("SERVICE_TIER_STANDARD", standard)
+    # genai-prices has no Priority or Flex price of gemini-2.5-pro: unpriced and reported, not $0.00225
+    assert got["priority"] == ("priority", None) and got["flex"] == ("flex", None)
+    assert got["named-flex"] == ("SERVICE_TIER_FLEX", None)
+    from mmaudit.pricing.apply import unpriced_calls
+    reasons = {(r["reason"], r["calls"]) for r in unpriced_calls(db.con)}
+    assert reasons == {("no rate for service tier priority", 1), ("no rate for service tier flex", 2)}
+
+
+def test_provisioned_throughput_calls_are_named_next_to_the_cost(tmp_path):
+    # prepaid capacity has no per-token price: charged on-demand rates, and audit says so
+    import json
+
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    records = [_vertex_call("pt-1", trafficType="PROVISIONED_THROUGHPUT"), _vertex_call("od-1", trafficType="ON_DEMAND")]
+    db = tmp_path / "pt.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "pt.jsonl", records)), "--db", str(db)]).exit_code == 0
+    audit = runner.invoke(app, ["audit", "--db", str(db), "-f", "json"])
+    assert json.loads(audit.stdout)["pricing_assumptions"]["provisioned_on_demand"] == 1
+    text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
+    assert ("1 Vertex AI call(s) ran on prepaid Provisioned Throughput and were charged the on-demand price of "
+            "their tokens") in text

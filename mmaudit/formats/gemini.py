@@ -19,9 +19,12 @@ prompt_token_count`, `candidates_token_count`, `cached_content_token_count`,
 `thoughts_token_count`, `tool_use_prompt_token_count`, `model_version`, `response_id`,
 `create_time`) are read with the same semantics: every field is the camelCase one, else the
 snake_case one. `usageMetadata.serviceTier`, when logged, goes to `service_tier`. Vertex AI adds
-`usageMetadata.trafficType` (ON_DEMAND, PROVISIONED_THROUGHPUT), which the Gemini API never writes:
-such a body is provider `vertex` (priced at Vertex's rates where they differ, gemini-2.0-flash
-$0.15/$0.60 against $0.10/$0.40) and the traffic type goes to `tags['traffic_type']`.
+`usageMetadata.trafficType` (ON_DEMAND, ON_DEMAND_PRIORITY, ON_DEMAND_FLEX, PROVISIONED_THROUGHPUT),
+which the Gemini API never writes: such a body is provider `vertex` (priced at Vertex's rates where
+they differ, gemini-2.0-flash $0.15/$0.60 against $0.10/$0.40) and the traffic type goes to
+`tags['traffic_type']`. Priority and Flex PayGo are billed at their own rates, so they give
+`service_tier` `priority` and `flex` (a tier with no price on record is unpriced, never charged the
+standard rate it was not billed at).
 
 Streamed responses logged chunk by chunk repeat the `responseId`; chunks before the last (the id
 repeats in the file's chunk, and no candidate has a `finishReason`) carry provisional counts (`tokens_estimated`: the last chunk's
@@ -76,7 +79,7 @@ _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias
     "responseTokensDetails": "response_tokens_details", "toolUsePromptTokensDetails": "tool_use_prompt_tokens_details",
 }
 _BODY["usageMetadata"]["serviceTier"] = "VARCHAR"
-_BODY["usageMetadata"]["trafficType"] = "VARCHAR"  # Vertex AI only: ON_DEMAND, PROVISIONED_THROUGHPUT
+_BODY["usageMetadata"]["trafficType"] = "VARCHAR"  # Vertex AI only: ON_DEMAND(_PRIORITY|_FLEX), PROVISIONED_THROUGHPUT
 _SNAKE["trafficType"] = "traffic_type"
 _BODY["usage_metadata"] = {_SNAKE[k]: v for k, v in _BODY["usageMetadata"].items() if k in _SNAKE}
 _BODY.update({_SNAKE[k]: "VARCHAR" for k in ("responseId", "modelVersion", "createTime")})
@@ -104,6 +107,11 @@ RPC_STATUSES = (
 _U = "usageMetadata"
 _THOUGHTS = f"coalesce(mm_int({field(_U + '.thoughtsTokenCount')}), 0)"
 _TOOL_PROMPT = f"coalesce(mm_int({field(_U + '.toolUsePromptTokenCount')}), 0)"
+# Vertex AI's trafficType names the tier it billed when the body has no serviceTier: Priority
+# PayGo and Flex PayGo are priced apart from standard (ON_DEMAND, and PROVISIONED_THROUGHPUT,
+# whose prepaid calls keep the on-demand price: `provisioned_on_demand` in pricing/assumptions.py).
+_TRAFFIC_TIER = (f"CASE {field(_U + '.trafficType')} WHEN 'ON_DEMAND_PRIORITY' THEN 'priority' "
+                 f"WHEN 'ON_DEMAND_FLEX' THEN 'flex' END")
 # The modality breakdowns of input, cache reads and output (the Live API names output's its own way).
 _DETAILS = (("promptTokensDetails", "toolUsePromptTokensDetails"), ("cacheTokensDetails",),
             ("candidatesTokensDetails", "responseTokensDetails"))
@@ -194,7 +202,7 @@ FORMAT = LogFormat(
            for modality, columns in MODALITY_COLUMNS.items()
            for column, details in zip(columns, _DETAILS, strict=True)},
         "tokens_estimated": f"coalesce({_UNFINISHED}, false)",
-        "service_tier": body(_U + ".serviceTier"),
+        "service_tier": f"coalesce({body(_U + '.serviceTier')}, {_TRAFFIC_TIER})",
         "web_searches": _QUERIES,
         "latency_ms": "mm_num(r.latency_ms)",
         "ttft_ms": "mm_num(r.ttft_ms)",

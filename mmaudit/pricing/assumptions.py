@@ -8,8 +8,12 @@ report can say so next to the cost it quotes ("measured beats assumed, and says 
 - `grounding_allowance_ignored`: priced Gemini calls that ran Google Search grounding: charged the
   fee with none of Google's account-wide free allowance deducted (1,500 grounded prompts a day on
   2.x, 5,000 a month on Gemini 3), which a log cannot show (`search_billing.yaml`).
+- `provisioned_on_demand`: priced Vertex AI calls served from Provisioned Throughput
+  (`tags['traffic_type']` PROVISIONED_THROUGHPUT): that capacity is bought up front by the GSU
+  and week, so the call has no per-token price; it is charged the on-demand price of its tokens,
+  what the same call costs without the commitment.
 
-Both make the cost an upper bound for the calls they count.
+All three make the cost an upper bound for the calls they count.
 
 - `advisor_not_priced`: calls that consulted an advisor model (Anthropic's advisor tool: the
   executor's request samples another, stronger model, billed at that model's rates). The advisor's
@@ -25,7 +29,7 @@ import duckdb
 
 from mmaudit.pricing.rules import load_request_fees
 
-ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "advisor_not_priced")
+ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced")
 
 
 def assumptions_sql(searches: bool = True) -> str:
@@ -38,6 +42,8 @@ def assumptions_sql(searches: bool = True) -> str:
 SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], model_key)
                           AND tags['search_context_size'] IS NULL) AS search_context_assumed,
        {grounded} AS grounding_allowance_ignored,
+       count(*) FILTER (WHERE tags['traffic_type'] = 'PROVISIONED_THROUGHPUT' AND cost_usd IS NOT NULL)
+           AS provisioned_on_demand,
        count(*) FILTER (WHERE tags['advisor_model'] IS NOT NULL) AS advisor_not_priced
 FROM scoped"""
 
@@ -62,6 +68,9 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
     if counts.get("grounding_allowance_ignored"):
         parts.append(f"{counts['grounding_allowance_ignored']:,} grounded Gemini call(s) were charged the search "
                      "fee with none of Google's free allowance deducted")
+    if counts.get("provisioned_on_demand"):
+        parts.append(f"{counts['provisioned_on_demand']:,} Vertex AI call(s) ran on prepaid Provisioned Throughput "
+                     "and were charged the on-demand price of their tokens")
     notes = []
     if parts:
         notes.append("Priced on an assumption (the cost is an upper bound for these): " + "; ".join(parts) + ".")

@@ -74,9 +74,11 @@ CREATE OR REPLACE TEMP MACRO mm_model_candidates(m) AS list_value(
         '^claude-([0-9]+(-[0-9]+)?)-(opus|sonnet|haiku)$', 'claude-\3-\1'));
 CREATE OR REPLACE TEMP MACRO mm_resolution(p, m) AS mm_resolve_udf(coalesce(p, ''), m);
 CREATE OR REPLACE TEMP MACRO mm_model_key(m) AS nullif(split_part(mm_resolve_udf('', m), chr(9), 1), '');
+CREATE OR REPLACE TEMP MACRO mm_tier_name(st) AS regexp_replace(lower(trim(st)), '^service_tier_', '');
 CREATE OR REPLACE TEMP MACRO mm_service_tier(st) AS CASE
-    WHEN st IS NULL OR lower(trim(st)) IN ('', 'default', 'standard', 'auto', 'on_demand', 'standard_only', 'batch')
-    THEN 'standard' ELSE lower(trim(st)) END;
+    WHEN st IS NULL OR mm_tier_name(st) IN ('', 'default', 'standard', 'auto', 'on_demand', 'standard_only', 'batch',
+                                            'unspecified')
+    THEN 'standard' ELSE mm_tier_name(st) END;
 CREATE OR REPLACE TEMP MACRO mm_price_tier(st, geo) AS mm_service_tier(st) || CASE
     WHEN geo IS NULL OR lower(trim(geo)) IN ('', 'global', 'not_available') THEN '' ELSE '@' || lower(trim(geo)) END;
 """
