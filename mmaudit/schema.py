@@ -53,6 +53,7 @@ CANONICAL_COLUMNS: dict[str, str] = {
 DERIVED_COLUMNS: dict[str, str] = {
     "model_key": "VARCHAR",
     "cost_usd": "DECIMAL(38, 12)",
+    "advisor_cost_usd": "DECIMAL(38, 12)",
     "task": "VARCHAR",
     "complexity": "VARCHAR",
     "category_confidence": "DOUBLE",

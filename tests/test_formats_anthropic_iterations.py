@@ -1,6 +1,6 @@
 """A Messages request that sampled more than once (`usage.iterations`): a compaction step is billed at
 the call's model but is outside the top-level counts; an advisor step runs on another model, is kept
-apart in tags, and the reports say its tokens are not in the cost."""
+apart in tags and billed at that model's rates, and the reports name the advisors with no price."""
 
 from __future__ import annotations
 
@@ -59,18 +59,42 @@ def test_a_compaction_step_is_billed_at_the_calls_model(tmp_path):
     assert (calls["msg_plain"]["input_tokens"], calls["msg_plain"]["output_tokens"]) == (1000, 50)
 
 
-def test_an_advisor_step_is_kept_apart_and_the_reports_say_its_cost_is_missing(tmp_path):
-    db, calls = ingest(tmp_path, [ADVISED, PLAIN])
+def test_an_advisor_step_is_billed_at_the_advisors_rates(tmp_path):
+    cached = message("msg_cached", "claude-sonnet-4-6", (1000, 50),
+                     [step("message", 1000, 50), step("advisor_message", 200, 30, write=1000, read=4000,
+                                                      model="claude-opus-4-6")])
+    db, calls = ingest(tmp_path, [ADVISED, cached, PLAIN])
     row = calls["msg_advised"]
-    # the executor's two message steps are the top-level counts; the advisor's are not added
+    # the executor's two message steps are the top-level counts; the advisor's are not added to them
     assert (row["model"], row["input_tokens"], row["output_tokens"]) == ("claude-sonnet-4-6", 2390, 121)
-    assert row["tags"] == {"advisor_model": "claude-opus-4-6", "advisor_input_tokens": "2518", "advisor_output_tokens": "22"}
-    assert row["cost_usd"] == (2390 * 3 + 121 * 15) / Decimal(10**6)
+    assert row["tags"] == {"advisor_model": "claude-opus-4-6", "advisor_input_tokens": "2518",
+                           "advisor_cached_input_tokens": "0", "advisor_cache_write_tokens": "0",
+                           "advisor_cache_write_1h_tokens": "0", "advisor_output_tokens": "22"}
+    # claude-sonnet-4-6 $3 / $15 per 1M for the executor; claude-opus-4-6 $5 / $25 for the advisor
+    advisor = (2518 * 5 + 22 * 25) / Decimal(10**6)
+    assert row["advisor_cost_usd"] == advisor
+    assert row["cost_usd"] == (2390 * 3 + 121 * 15) / Decimal(10**6) + advisor
+    # the advisor's cache reads ($0.50) and 5-minute writes ($6.25) at its own rates
+    assert calls["msg_cached"]["advisor_cost_usd"] == (200 * 5 + 4000 * Decimal("0.5") + 1000 * Decimal("6.25")
+                                                       + 30 * 25) / Decimal(10**6)
+    assert calls["msg_plain"]["advisor_cost_usd"] == 0
+    audit = CliRunner().invoke(app, ["audit", "--db", db, "-f", "json"])
+    assert json.loads(audit.stdout)["pricing_assumptions"]["advisor_not_priced"] == 0
+
+
+def test_an_advisor_with_no_price_leaves_a_lower_bound_and_the_reports_say_so(tmp_path):
+    unknown = message("msg_unknown", "claude-sonnet-4-6", (2390, 121),
+                      [step("message", 2390, 121), step("advisor_message", 2518, 22, model="claude-oracle-9")])
+    db, calls = ingest(tmp_path, [unknown])
+    row = calls["msg_unknown"]
+    assert row["advisor_cost_usd"] is None
+    assert row["cost_usd"] == (2390 * 3 + 121 * 15) / Decimal(10**6)  # the executor's part: a lower bound
     runner = CliRunner()
     audit = runner.invoke(app, ["audit", "--db", db, "-f", "json"])
     assert json.loads(audit.stdout)["pricing_assumptions"]["advisor_not_priced"] == 1
     text = runner.invoke(app, ["audit", "--db", db, "-f", "markdown"]).stdout
-    assert "1 call(s) consulted an advisor model: its tokens are billed at that model's rates and are not in the cost" in text
+    assert ("1 call(s) consulted an advisor model with no known price: its tokens are billed at that model's rates "
+            "and are not in the cost") in text
 
 
 def test_claude_code_and_streamed_messages_read_the_steps_too(tmp_path):

@@ -607,3 +607,20 @@ def test_an_image_generation_is_not_moved_to_a_text_model(tmp_path):
     assert Decimal(str(results["keep"]["projected_cost_usd"])) == billed.quantize(Decimal("1e-6"))  # JSON: 6 places
     assert results["move"]["incompatible_calls"] == 1
     assert results["move"]["projected_cost_usd"] == results["keep"]["projected_cost_usd"]
+
+
+def test_an_advisor_a_call_consulted_is_paid_on_whichever_model_answers(tmp_path):
+    # Anthropic's advisor tool: the request asks for the advisor (claude-opus-4-6, $5 / $25 per 1M),
+    # so a replay keeps its cost wherever the executor's tokens go; kept, projected = baseline
+    advised = {"id": "msg_adv", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
+               "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn", "timestamp": "2026-06-01T10:00:00Z",
+               "usage": {"input_tokens": 1000, "output_tokens": 100, "iterations": [
+                   {"type": "message", "input_tokens": 1000, "output_tokens": 100},
+                   {"type": "advisor_message", "model": "claude-opus-4-6", "input_tokens": 2000, "output_tokens": 40}]}}
+    results = _keep_and_move(tmp_path, [advised], "claude-haiku-4-5")
+    advisor = (2000 * Decimal(5) + 40 * Decimal(25)) / 10**6
+    billed = (1000 * Decimal(3) + 100 * Decimal(15)) / 10**6 + advisor
+    assert Decimal(str(results["keep"]["baseline_cost_usd"])) == billed
+    assert results["keep"]["projected_cost_usd"] == results["keep"]["baseline_cost_usd"]
+    moved = (1000 * Decimal(1) + 100 * Decimal(5)) / 10**6 + advisor  # claude-haiku-4-5 $1 / $5, same tokenizer
+    assert Decimal(str(results["move"]["projected_cost_usd"])) == moved.quantize(Decimal("1e-6"))

@@ -113,21 +113,32 @@ def usage_tags(u: str | Callable[[str], str]) -> str:
     return f"mm_merge_tags({geo_tags(u)}, {advisor_tags(u)})"
 
 
+# the advisor's token tags: (tag, the iteration fields summed into it); input includes the cache
+ADVISOR_TOKENS = (
+    ("advisor_input_tokens", ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")),
+    ("advisor_cached_input_tokens", ("cache_read_input_tokens",)),
+    ("advisor_cache_write_tokens", ("cache_creation_input_tokens",)),
+    ("advisor_cache_write_1h_tokens", ("cache_creation.ephemeral_1h_input_tokens",)),
+    ("advisor_output_tokens", ("output_tokens",)),
+)
+
+
 def advisor_tags(u: str | Callable[[str], str]) -> str:
     """Tags of an advisor's sampling inside the call (the advisor tool: the executor consults another
-    model, billed at that model's rates): `advisor_model` and its input (cache included) and output
-    tokens. NULL for calls without one. Those tokens are not in the call's counts or cost."""
+    model, billed at that model's rates): `advisor_model` and its tokens (`ADVISOR_TOKENS`: input
+    with the cache included, cache reads, cache writes, 1-hour writes, output). NULL for calls
+    without one. Those tokens are not in the call's counts: pricing adds their cost at the
+    advisor's rates (`advisor_cost_usd`)."""
     leaf = u if callable(u) else (lambda path: f"{u}.{path}")
     its = leaf("iterations")
 
-    def total(path: str) -> str:
-        return iterations_sum(its, path, advisor=True)
+    def total(paths: tuple[str, ...]) -> str:
+        return " + ".join(iterations_sum(its, path, advisor=True) for path in paths)
 
     model = (f"list_filter(from_json({its}, '{_ITERATION}'), lambda i: i.type = {_ADVISOR})[1].model")
-    tokens = (f"{total('input_tokens')} + {total('cache_read_input_tokens')} + {total('cache_creation_input_tokens')}")
-    return (f"CASE WHEN {total('output_tokens')} + {tokens} > 0 THEN MAP {{'advisor_model': coalesce({model}, 'unknown'), "
-            f"'advisor_input_tokens': CAST({tokens} AS VARCHAR), "
-            f"'advisor_output_tokens': CAST({total('output_tokens')} AS VARCHAR)}} END")
+    every = total(ADVISOR_TOKENS[0][1] + ADVISOR_TOKENS[-1][1])
+    tokens = ", ".join(f"'{tag}': CAST({total(paths)} AS VARCHAR)" for tag, paths in ADVISOR_TOKENS)
+    return f"CASE WHEN {every} > 0 THEN MAP {{'advisor_model': coalesce({model}, 'unknown'), {tokens}}} END"
 
 
 _BODY = {

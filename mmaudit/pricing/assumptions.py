@@ -16,9 +16,11 @@ report can say so next to the cost it quotes ("measured beats assumed, and says 
 All three make the cost an upper bound for the calls they count.
 
 - `advisor_not_priced`: calls that consulted an advisor model (Anthropic's advisor tool: the
-  executor's request samples another, stronger model, billed at that model's rates). The advisor's
-  tokens are kept in `tags` (`advisor_model`, `advisor_input_tokens`, `advisor_output_tokens`),
-  not in the call's counts or cost: the cost is a lower bound for these calls.
+  executor's request samples another, stronger model, billed at that model's rates) whose price
+  is not known (`advisor_cost_usd` NULL: an unknown model, or calls stored before migration 0012
+  and not priced since). The advisor's tokens are in `tags` (`advisor_model`,
+  `advisor_input_tokens`, `advisor_output_tokens`...), not in the call's counts, and here not in
+  its cost either: the cost is a lower bound for these calls. A priced advisor is in `cost_usd`.
 """
 
 from __future__ import annotations
@@ -28,14 +30,16 @@ from typing import Any
 import duckdb
 
 from mmaudit.pricing.rules import load_request_fees
+from mmaudit.store import has_column
 
 ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced")
 
 
-def assumptions_sql(searches: bool = True) -> str:
+def assumptions_sql(searches: bool = True, advisor_costs: bool = True) -> str:
     """SELECT of each assumption's count over a `scoped` relation of calls; its one parameter is
     the list of model keys whose request fee depends on the search context size. `searches`:
-    the calls have `web_searches` (a read-only database from before migration 0007 has not)."""
+    the calls have `web_searches` (a read-only database from before migration 0007 has not);
+    `advisor_costs`: they have `advisor_cost_usd` (0012; before it, no advisor was priced)."""
     grounded = ("count(*) FILTER (WHERE lower(provider) IN ('google', 'vertex') AND web_searches > 0 "
                 "AND cost_usd IS NOT NULL)") if searches else "0"
     return f"""
@@ -44,7 +48,8 @@ SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], mode
        {grounded} AS grounding_allowance_ignored,
        count(*) FILTER (WHERE tags['traffic_type'] = 'PROVISIONED_THROUGHPUT' AND cost_usd IS NOT NULL)
            AS provisioned_on_demand,
-       count(*) FILTER (WHERE tags['advisor_model'] IS NOT NULL) AS advisor_not_priced
+       count(*) FILTER (WHERE tags['advisor_model'] IS NOT NULL{" AND advisor_cost_usd IS NULL" if advisor_costs else ""})
+           AS advisor_not_priced
 FROM scoped"""
 
 
@@ -54,7 +59,7 @@ def sized_fee_models() -> list[str]:
 
 def count_assumptions(con: duckdb.DuckDBPyConnection, scope: Any) -> dict[str, int]:
     """Each assumption's count over the calls of a report `Scope`."""
-    sql, params = scope.sql(assumptions_sql(scope.searches), [sized_fee_models()])
+    sql, params = scope.sql(assumptions_sql(scope.searches, has_column(con, "advisor_cost_usd")), [sized_fee_models()])
     row = con.execute(sql, params).fetchall()[0]
     return dict(zip(ASSUMPTIONS, (int(n) for n in row), strict=True))
 
@@ -75,7 +80,7 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
     if parts:
         notes.append("Priced on an assumption (the cost is an upper bound for these): " + "; ".join(parts) + ".")
     if counts.get("advisor_not_priced"):
-        notes.append(f"{counts['advisor_not_priced']:,} call(s) consulted an advisor model: its tokens are billed at "
-                     "that model's rates and are not in the cost (a lower bound for these; tags advisor_model, "
-                     "advisor_input_tokens, advisor_output_tokens).")
+        notes.append(f"{counts['advisor_not_priced']:,} call(s) consulted an advisor model with no known price: its "
+                     "tokens are billed at that model's rates and are not in the cost (a lower bound for these; tags "
+                     "advisor_model, advisor_input_tokens, advisor_output_tokens).")
     return " ".join(notes) + " (docs/pricing.md)" if notes else None
