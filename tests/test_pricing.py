@@ -238,8 +238,52 @@ def test_call_before_every_table_uses_earliest_and_is_flagged(con, bundled):
 
 def test_undated_call_uses_newest_table_and_is_flagged(con, bundled):
     add(con, "u", "gpt-4o", None, inp=1000, out=1000)
-    assert priced(con, bundled)["u"][1] == D("0.0125")  # newest gpt-4o table: $2.50/$10
+    assert priced(con, bundled)["u"][1] == D("0.0125")  # gpt-4o table in effect today: $2.50/$10
     assert price_notes(con) == {"undated": 1}
+
+
+def test_an_undated_call_is_never_charged_a_price_announced_for_later():
+    # genai-prices lists gemini-3.7-flash at $0.75 / $3.75 until 2027-01-01 and $1.50 / $7.50 from
+    # then: an undated call is priced at the window in effect on the day it is priced
+    from datetime import date
+
+    from mmaudit.pricing.catalog import _mark_ends
+    from mmaudit.pricing.rates import RateRow
+
+    def row(start, end):
+        return RateRow("m", "p", "s", "t", None, start, end, {})
+
+    rows = [row(date(1970, 1, 1), date(2027, 1, 1)), row(date(2027, 1, 1), None)]
+    _mark_ends(rows, today=date(2026, 12, 2))
+    assert [r.extra["is_latest"] for r in rows] == [True, False]
+    _mark_ends(rows, today=date(2027, 1, 1))
+    assert [r.extra["is_latest"] for r in rows] == [False, True]
+    later = [row(date(2030, 1, 1), date(2031, 1, 1)), row(date(2031, 1, 1), None)]  # every price starts later
+    _mark_ends(later, today=date(2026, 12, 2))
+    assert [r.extra["is_latest"] for r in later] == [True, False]
+
+
+def test_the_rates_for_undated_calls_have_all_started(bundled):
+    from datetime import UTC, datetime
+
+    def start(r):
+        return r.valid_from.date() if isinstance(r.valid_from, datetime) else r.valid_from
+
+    today = datetime.now(UTC).date()
+    slots: dict[tuple[str, str], list] = {}
+    for r in bundled.rows:
+        slots.setdefault((r.model_key, r.service_tier), []).append(r)
+    late = [slot for slot, rows in slots.items()
+            if any(start(r) <= today for r in rows) and any(r.extra["is_latest"] and start(r) > today for r in rows)]
+    assert late == []
+
+
+def test_an_override_of_token_rates_keeps_the_search_fee_under_it(con, bundled):
+    # claude-sonnet-4-0's long-context override (from 2025-08-12) states token rates only: its web
+    # searches are still $10 per 1,000 (genai-prices), not unpriced
+    con.execute("INSERT INTO calls (call_id, ts, model, provider, input_tokens, output_tokens, status, web_searches)"
+                " VALUES ('ws', '2025-10-01 00:00:00+00', 'claude-sonnet-4-20250514', 'anthropic', 27118, 600, 'ok', 2)")
+    assert priced(con, bundled)["ws"][1] == (27118 * 3 + 600 * 15) / D(10**6) + 2 * D("0.01")
 
 
 def test_alias(con, bundled):

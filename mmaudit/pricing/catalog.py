@@ -13,7 +13,7 @@ keep the lower layer's prices. Within a layer, a model's history is the tables t
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
@@ -325,7 +325,26 @@ def layer(lower: list[RateRow], upper: list[RateRow]) -> list[RateRow]:
             continue
         for p_from, p_to in _minus(row.valid_from, row.valid_to, holes):
             kept.append(RateRow(**{**row.__dict__, "valid_from": p_from, "valid_to": p_to, "extra": {}}))
-    return kept + upper
+    return kept + [_keep_fees(row, lower) for row in upper]
+
+
+# Per-use fees a table may leave unsaid: an override that corrects a model's token rates (a
+# long-context tier, a dated price) does not mean its searches became free or unpriced.
+INHERITED_FEES = ("web_search_rate", "searched_request_rate", "file_search_rate")
+
+
+def _keep_fees(row: RateRow, lower: list[RateRow]) -> RateRow:
+    """`row` with each fee of INHERITED_FEES it does not state taken from the lower layer's row of
+    the same model and tier in effect at its start (or the lower layer's first, when it starts later)."""
+    missing = [f for f in INHERITED_FEES if row.rates.get(f) is None]
+    under = sorted((r for r in lower if r.model_key == row.model_key and r.service_tier == row.service_tier),
+                   key=lambda r: r.valid_from)
+    if not missing or not under:
+        return row
+    start = row.valid_from
+    then = next((r for r in reversed(under) if r.valid_from <= start), under[0])
+    fees = {f: then.rates[f] for f in missing if then.rates.get(f) is not None}
+    return replace(row, rates={**row.rates, **fees}) if fees else row
 
 
 def _layer_rows(tables: list[LoadedTable], rules: BatchRules) -> tuple[list[RateRow], list[RateRow], dict[str, list[PriceEntry]]]:
@@ -502,12 +521,23 @@ def _registry_aliases(catalog: PriceCatalog) -> None:
     snapshot_lookups().save()  # the next process skips genai-prices' matching for these
 
 
-def _mark_ends(rows: list[RateRow]) -> None:
-    """is_earliest / is_latest per (model, service tier): the first and the open-ended windows."""
-    first: dict[tuple[str, str], date] = {}
+def _mark_ends(rows: list[RateRow], today: date | None = None) -> None:
+    """is_earliest / is_latest per (model, service tier): the first window, and the window an
+    undated call is priced at (`is_latest`): the one in effect today (UTC), else the last one that
+    has started, else (every price starts later) the first. A price change announced ahead (genai-
+    prices lists some from 2027-01-01) is not charged before its date."""
+    today = today or datetime.now(UTC).date()
+    slots: dict[tuple[str, str], list[RateRow]] = {}
     for row in rows:
-        slot = (row.model_key, row.service_tier)
-        first[slot] = min(row.valid_from, first.get(slot, row.valid_from))
-    for row in rows:
-        row.extra["is_earliest"] = row.valid_from == first[(row.model_key, row.service_tier)]
-        row.extra["is_latest"] = row.valid_to is None
+        slots.setdefault((row.model_key, row.service_tier), []).append(row)
+    for group in slots.values():
+        starts = sorted({_day(r.valid_from) for r in group})
+        started = [d for d in starts if d <= today]
+        current = started[-1] if started else starts[0]
+        for row in group:
+            row.extra["is_earliest"] = _day(row.valid_from) == starts[0]
+            row.extra["is_latest"] = _day(row.valid_from) == current
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
