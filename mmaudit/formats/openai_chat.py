@@ -1,5 +1,6 @@
 """OpenAI Chat Completions: bare `chat.completion` bodies, bare `{"error": ...}` bodies, and
-`{request, response | error}` pairs as gateways and SDK wrappers log them.
+`{request, response | error}` pairs as gateways and SDK wrappers log them; the legacy Completions
+API's `text_completion` bodies (gpt-3.5-turbo-instruct) too, as operation `completion`.
 
 `usage.prompt_tokens` already includes `prompt_tokens_details.cached_tokens`, and
 `completion_tokens` already includes `completion_tokens_details.reasoning_tokens`; the
@@ -58,6 +59,10 @@ _BODY = {
                                   "image_tokens": "VARCHAR"},
         "completion_tokens_details": {"reasoning_tokens": "VARCHAR", "audio_tokens": "VARCHAR"},
         "prompt_cache_hit_tokens": "VARCHAR",  # DeepSeek's cache reads
+        "cached_tokens": "VARCHAR",  # Moonshot's (Kimi) cache reads, at the top of usage
+        "cost_in_usd_ticks": "VARCHAR",  # xAI's own cost of the call, in 1e-10 USD
+        # xAI's server-side tools the call ran (each billed per call on top of the tokens)
+        "server_side_tool_usage_details": {"web_search_calls": "VARCHAR", "x_search_calls": "VARCHAR"},
         "estimated_cost": "VARCHAR",  # DeepInfra's own cost of the call, USD
         # Perplexity: reasoning and citation tokens outside completion_tokens, its searches, its cost
         "reasoning_tokens": "VARCHAR",
@@ -145,6 +150,32 @@ _REASONING_OUTSIDE = (
     f"THEN {_TOP_REASONING} ELSE 0 END"
 )
 _CITATIONS = f"coalesce(mm_int({body('usage.citation_tokens')}), 0)"
+_COMPLETION = f"mm_int({body('usage.completion_tokens')})"
+# the answer: a chat message's content, or a legacy completion's `text`
+_TEXT = (f"coalesce(json_extract_string({body('choices')}, '$[0].message.content'), "
+         f"json_extract_string({body('choices')}, '$[0].text'))")
+
+
+def xai_cost(ticks: str) -> str:
+    """xAI's own cost of a call from `usage.cost_in_usd_ticks` (1 tick = 1e-10 USD; grok-3-mini's
+    1,399,000 ticks are its $0.0001399 token price), as the logged cost."""
+    return f"CAST(TRY_CAST({ticks} AS DECIMAL(28, 0)) * 0.0000000001 AS DECIMAL(38, 12))"  # exact, never a DOUBLE
+
+
+def xai_searches(usage: str) -> str:
+    """The web and X searches xAI's server-side tools ran (`server_side_tool_usage_details`), each
+    billed per call like a web search; NULL when the usage has no such details."""
+    details = f"{usage}.server_side_tool_usage_details"
+    return (f"CASE WHEN {details} IS NOT NULL THEN coalesce(mm_int({details}.web_search_calls), 0) "
+            f"+ coalesce(mm_int({details}.x_search_calls), 0) END")
+
+
+XAI_SEARCHES = xai_searches(body("usage"))
+
+# Azure OpenAI opens a stream with a chunk of its prompt's content-filter verdicts only: empty
+# `id`, `object` and `model`, no choices. Not a call.
+_AZURE_PREAMBLE = ("(coalesce(r.object, '') = '' AND coalesce(r.id, '') = '' AND r.prompt_filter_results IS NOT NULL "
+                   "AND r.usage.prompt_tokens IS NULL)")
 
 FORMAT = LogFormat(
     name="openai-chat",
@@ -152,13 +183,13 @@ FORMAT = LogFormat(
     structure={**_BODY, "response": _BODY, "error": ERROR_STRUCT, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER,
                "message": "VARCHAR", "code": "JSON", "raw_status_code": "VARCHAR"},
     detect=(
-        f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done') "
-        f"OR r.response.object = 'chat.completion' "
-        f"OR {_EMBEDDINGS} OR {FLAT_ERROR} "
+        f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done', 'text_completion') "
+        f"OR r.response.object IN ('chat.completion', 'text_completion') "
+        f"OR {_EMBEDDINGS} OR {FLAT_ERROR} OR {_AZURE_PREAMBLE} "
         f"OR {BARE_ERROR})"
     ),
     detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, an embeddings `object: \"list\"` with `usage`, an `error` object with `message`/`code`, or a flat `object: \"error\"` body",
-    skip="(r.object = 'chat.completion.chunk' AND coalesce(r.id, '') = '' AND r.usage.prompt_tokens IS NULL)",
+    skip=f"((r.object = 'chat.completion.chunk' AND coalesce(r.id, '') = '' AND r.usage.prompt_tokens IS NULL) OR {_AZURE_PREAMBLE})",
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",
@@ -170,14 +201,16 @@ FORMAT = LogFormat(
         "model": f"coalesce({body('model')}, r.request.model)",
         "input_tokens": f"mm_int({body('usage.prompt_tokens')})",
         "cached_input_tokens": f"greatest(coalesce(mm_int({body('usage.prompt_tokens_details.cached_tokens')}), 0), "
-        f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0))",
+        f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0), coalesce(mm_int({body('usage.cached_tokens')}), 0))",
         "cache_write_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), 0)",
-        "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' ELSE 'chat' END",
-        "output_tokens": f"CASE WHEN {_EMBEDDINGS} THEN 0 ELSE mm_int({body('usage.completion_tokens')}) + {_REASONING_OUTSIDE} "
-        f"+ {_CITATIONS} END",
+        "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' WHEN {body('object')} = 'text_completion' THEN 'completion' "
+        "ELSE 'chat' END",
+        # (never fewer than the reasoning they include: Kimi K3 has logged 6,001 reasoning in 6,000)
+        "output_tokens": f"CASE WHEN {_EMBEDDINGS} THEN 0 WHEN {_COMPLETION} IS NOT NULL "
+        f"THEN greatest({_COMPLETION} + {_REASONING_OUTSIDE}, {_REASONING}) + {_CITATIONS} END",
         "reasoning_tokens": _REASONING,
         "web_searches": f"coalesce(mm_int({body('usage.num_search_queries')}), "
-        f"mm_int({body('usage.server_tool_use_details.web_search_requests')}), 0)",
+        f"mm_int({body('usage.server_tool_use_details.web_search_requests')}), {XAI_SEARCHES}, 0)",
         "citation_tokens": _CITATIONS,
         "input_audio_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.audio_tokens')}), 0)",
         "output_audio_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.audio_tokens')}), 0)",
@@ -190,13 +223,13 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "logged_cost_usd": f"coalesce(TRY_CAST(r.cost_usd AS DECIMAL(38, 12)), "
         f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)), "
-        f"TRY_CAST({body('usage.cost.total_cost')} AS DECIMAL(38, 12)))",
+        f"TRY_CAST({body('usage.cost.total_cost')} AS DECIMAL(38, 12)), {xai_cost(body('usage.cost_in_usd_ticks'))})",
         "tags": "mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
         f"CASE WHEN {body('usage.search_context_size')} IS NOT NULL "
         f"THEN MAP {{'search_context_size': lower({body('usage.search_context_size')})}} END), mm_tags(r.tags))",
         "system_prompt": f"mm_role_text({_MSGS}, ['system', 'developer'])",
         "user_prompt": f"mm_last_user({_MSGS})",
-        "response_text": f"json_extract_string({body('choices')}, '$[0].message.content')",
+        "response_text": _TEXT,
         "prompt_chars": f"length(mm_all_text({_MSGS}))",
         "n_messages": f"json_array_length({_MSGS})",
         "n_tools": "coalesce(json_array_length(r.request.tools), json_array_length(r.request.functions), 0)",
@@ -217,5 +250,5 @@ FORMAT = LogFormat(
     ),
     times=("timestamp",),
     prompt_text=f"mm_all_text({_MSGS})",
-    output_text=f"json_extract_string({body('choices')}, '$[0].message.content')",
+    output_text=_TEXT,
 )

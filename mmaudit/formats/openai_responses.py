@@ -21,7 +21,7 @@ A streamed response logged event by event is one call: the terminal event (`resp
 from __future__ import annotations
 
 from mmaudit.formats.base import LogFormat
-from mmaudit.formats.openai_chat import BARE_ERROR, ERROR_STRUCT, error_code
+from mmaudit.formats.openai_chat import BARE_ERROR, ERROR_STRUCT, error_code, xai_cost, xai_searches
 from mmaudit.formats.pairs import body
 
 _BODY = {
@@ -47,13 +47,15 @@ _BODY = {
                                  "cache_creation_input_tokens": "VARCHAR"},
         "output_tokens_details": {"reasoning_tokens": "VARCHAR"},
         # what the serving API billed, when it says: OpenRouter a number (USD), Perplexity's Agent
-        # API an object with `total_cost`
+        # API an object with `total_cost`, xAI in 1e-10 USD ticks
         "cost": "JSON",
+        "cost_in_usd_ticks": "VARCHAR",
+        "server_side_tool_usage_details": {"web_search_calls": "VARCHAR", "x_search_calls": "VARCHAR"},
     },
 }
 _REQUEST = {"model": "VARCHAR", "input": "JSON", "instructions": "JSON", "tools": "JSON", "metadata": "JSON"}
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "status_code": "VARCHAR", "type": "VARCHAR",
-            "http_status": "VARCHAR", "request_id": "VARCHAR"}
+            "http_status": "VARCHAR", "request_id": "VARCHAR", "sequence_number": "VARCHAR"}
 
 
 
@@ -75,7 +77,19 @@ _OUT = (
     "'$[*].content[*].text'), chr(10)), '')"
 )
 _CREATED = f"mm_num({body('created_at')})"
+# Perplexity's Agent API answers in this shape with its own bill (`usage.cost.total_cost`) and its
+# own `service_tier` values (not OpenAI's priced tiers: its "fast" is not OpenAI's 2x tier)
+_PERPLEXITY = f"(json_type({_COST}) = 'OBJECT' AND json_extract({_COST}, '$.total_cost') IS NOT NULL)"
+_ITEM_TYPES = f"coalesce(json_extract_string({body('output')}, '$[*].type'), [])"
+# A Responses body without `object` (OpenAI-compatible servers): a list of output items and
+# Responses-style usage, which no other API writes together
+_UNLABELLED = (f"(r.object IS NULL AND r.type IS NULL AND json_type(r.output) = 'ARRAY' "
+               f"AND r.usage.input_tokens IS NOT NULL AND r.usage.output_tokens IS NOT NULL)")
 _DONE = f"mm_num({body('completed_at')})"
+
+# A stream's `error` event (numbered like every event of the stream): the `response.failed` event
+# after it is the call
+_STREAM_ERROR = "(r.type = 'error' AND r.sequence_number IS NOT NULL)"
 
 FORMAT = LogFormat(
     name="openai-responses",
@@ -83,13 +97,16 @@ FORMAT = LogFormat(
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
     # `response.compaction`: what POST /responses/compact returns (billed at the model's rates)
     detect=(f"(r.object IN ('response', 'response.compaction') OR r.response.object IN ('response', 'response.compaction') "
-            f"OR {BARE_ERROR} OR starts_with(r.type, 'response.'))"),
-    skip="(starts_with(r.type, 'response.') AND r.type NOT IN ('response.completed', 'response.failed', 'response.incomplete'))",
+            f"OR {BARE_ERROR} OR starts_with(r.type, 'response.') OR {_STREAM_ERROR} OR {_UNLABELLED})"),
+    skip=("((starts_with(r.type, 'response.') AND r.type NOT IN ('response.completed', 'response.failed', 'response.incomplete'))"
+          f" OR {_STREAM_ERROR})"),
     detect_hint='`object: "response"` (bare or under `response`), or an OpenAI `error` body',
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({body('created_at')}))",
-        "provider": "CASE WHEN mm_provider_from_model(model) = 'azure' THEN 'azure' ELSE 'openai' END",
+        # other APIs answer in this shape too: the model's vendor (xAI's grok, DeepSeek), else openai
+        "provider": (f"CASE WHEN {_PERPLEXITY} THEN 'perplexity' WHEN mm_provider_from_model(model) IN ('unknown', 'meta') "
+                     "OR model IS NULL THEN 'openai' ELSE mm_provider_from_model(model) END"),
         "model": f"coalesce({body('model')}, r.request.model)",
         "input_tokens": f"mm_int({body('usage.input_tokens')})",
         "cached_input_tokens": f"coalesce(mm_int({body('usage.input_tokens_details.cached_tokens')}), 0)",
@@ -97,22 +114,24 @@ FORMAT = LogFormat(
                                f"mm_int({body('usage.input_tokens_details.cache_creation_input_tokens')}), 0)"),
         "output_tokens": f"mm_int({body('usage.output_tokens')})",
         "reasoning_tokens": f"coalesce(mm_int({body('usage.output_tokens_details.reasoning_tokens')}), 0)",
-        "service_tier": body("service_tier"),
-        "logged_cost_usd": f"TRY_CAST(CASE json_type({_COST}) WHEN 'OBJECT' THEN json_extract_string({_COST}, '$.total_cost') "
-        f"ELSE json_extract_string({_COST}, '$') END AS DECIMAL(38, 12))",
-        # each web_search_call (file_search_call) output item is one billed search (file search)
-        "web_searches": f"len(list_filter(coalesce(json_extract_string({body('output')}, '$[*].type'), []), "
-        "lambda t: t = 'web_search_call'))",
-        "file_searches": f"len(list_filter(coalesce(json_extract_string({body('output')}, '$[*].type'), []), "
-        "lambda t: t = 'file_search_call'))",
+        "service_tier": f"CASE WHEN NOT {_PERPLEXITY} THEN {body('service_tier')} END",
+        "logged_cost_usd": f"coalesce(TRY_CAST(CASE json_type({_COST}) WHEN 'OBJECT' THEN json_extract_string({_COST}, '$.total_cost') "
+        f"ELSE json_extract_string({_COST}, '$') END AS DECIMAL(38, 12)), {xai_cost(body('usage.cost_in_usd_ticks'))})",
+        # each web_search_call (file_search_call) output item is one billed search (file search);
+        # xAI's X searches too, and its usage counts them when the items are not kept
+        "web_searches": f"greatest(len(list_filter({_ITEM_TYPES}, lambda t: t IN ('web_search_call', 'x_search_call'))), "
+        f"coalesce({xai_searches(body('usage'))}, 0))",
+        "file_searches": f"len(list_filter({_ITEM_TYPES}, lambda t: t = 'file_search_call'))",
         "latency_ms": f"coalesce(mm_num(r.latency_ms), CASE WHEN {_DONE} >= {_CREATED} THEN ({_DONE} - {_CREATED}) * 1000 END)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN {_ERR} END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce(mm_int(r.status_code), 200) END",
         "tags": (
             f"mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags({body('metadata')})), "
-            f"CASE WHEN {body('incomplete_details.reason')} IS NOT NULL "
-            f"THEN MAP {{'incomplete_reason': {body('incomplete_details.reason')}}} END)"
+            f"mm_merge_tags(CASE WHEN {body('incomplete_details.reason')} IS NOT NULL "
+            f"THEN MAP {{'incomplete_reason': {body('incomplete_details.reason')}}} END, "
+            f"CASE WHEN {_PERPLEXITY} AND {body('service_tier')} IS NOT NULL "
+            f"THEN MAP {{'perplexity_service_tier': {body('service_tier')}}} END))"
         ),
         "system_prompt": _SYSTEM,
         "user_prompt": _USER,

@@ -1,0 +1,123 @@
+"""Other APIs that answer in OpenAI's shapes, as their recorded responses are (vercel/ai's provider
+fixtures): xAI's server-side tools and its bill in ticks, Moonshot's cache reads, Perplexity's
+Agent API, an Azure stream's opening chunk, a Responses stream's `error` event, a Responses body
+without `object`, and the legacy Completions API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from mmaudit.pricing import load_catalog, pricing_enricher
+from tests.conftest import write_jsonl
+
+
+def ingest(db, tmp_path, name: str, records: list[dict]) -> dict[str, dict]:
+    result = db.ingest(write_jsonl(tmp_path / name, records), enrichers=(pricing_enricher(load_catalog()),))
+    assert result.files[0].quarantined == 0, db.quarantine()
+    return {r["call_id"]: r for r in db.calls()}
+
+
+def xai_response(rid: str, items: list[dict], tools: dict | None = None, ticks: int | None = None) -> dict:
+    usage = {"input_tokens": 5165, "input_tokens_details": {"cached_tokens": 1152}, "output_tokens": 891,
+             "output_tokens_details": {"reasoning_tokens": 860}}
+    if tools is not None:
+        usage["server_side_tool_usage_details"] = {"web_search_calls": 0, "x_search_calls": 0, "code_interpreter_calls": 0,
+                                                   **tools}
+    if ticks is not None:
+        usage["cost_in_usd_ticks"] = ticks
+    return {"id": rid, "object": "response", "created_at": 1793613600, "model": "grok-4.6", "status": "completed",
+            "output": items, "usage": usage}
+
+
+def test_xai_responses_are_xais_with_their_searches_and_their_own_bill(db, tmp_path):
+    calls = ingest(db, tmp_path, "xai.jsonl", [
+        # the searches only in usage (the output items were not kept), and xAI's bill: 189,480,000
+        # ticks of 1e-10 USD = $0.018948 = the tokens' $0.013948 + one $0.005 search
+        xai_response("x-usage", [], {"web_search_calls": 1}, ticks=189_480_000),
+        xai_response("x-items", [{"type": "x_search_call", "status": "completed"}, {"type": "message"}], {"x_search_calls": 1}),
+        xai_response("x-none", [{"type": "message"}], {}),
+    ])
+    assert {r["provider"] for r in calls.values()} == {"xai"}  # not openai: the shape is not the seller
+    assert calls["x-usage"]["logged_cost_usd"] == Decimal("0.018948")
+    assert (calls["x-usage"]["web_searches"], calls["x-items"]["web_searches"], calls["x-none"]["web_searches"]) == (1, 1, 0)
+    # genai-prices has no grok search fee: a call that searched is unpriced, never its tokens alone
+    costs = dict(db.con.execute("SELECT call_id, cost_usd FROM calls").fetchall())
+    assert costs["x-usage"] is None and costs["x-items"] is None
+    assert costs["x-none"] == (4013 * 2 + 1152 * Decimal("0.5") + 891 * 6) / 10**6  # grok-4.6 $2 / $0.50 / $6
+
+
+def test_moonshot_cache_reads_and_reasoning_never_above_the_output(db, tmp_path):
+    calls = ingest(db, tmp_path, "kimi.jsonl", [
+        {"id": "kimi-cached", "object": "chat.completion", "created": 1793613600, "model": "kimi-k2.5",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+         "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110, "cached_tokens": 80}},
+        # Kimi K3 has logged 6,001 reasoning tokens inside 6,000 completion tokens (its total says 6,001)
+        {"id": "kimi-k3", "object": "chat.completion", "created": 1793613600, "model": "kimi-k3",
+         "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+         "usage": {"prompt_tokens": 951, "completion_tokens": 6000, "total_tokens": 6952,
+                   "prompt_tokens_details": {"cached_tokens": 60}, "completion_tokens_details": {"reasoning_tokens": 6001}}},
+    ])
+    cached = calls["kimi-cached"]
+    assert (cached["provider"], cached["input_tokens"], cached["cached_input_tokens"]) == ("moonshotai", 100, 80)
+    cost = db.con.execute("SELECT cost_usd FROM calls WHERE call_id = 'kimi-cached'").fetchall()[0][0]
+    assert cost == (20 * Decimal("0.6") + 80 * Decimal("0.1") + 10 * 3) / 10**6  # kimi-k2.5 $0.60 / $0.10 / $3
+    assert (calls["kimi-k3"]["output_tokens"], calls["kimi-k3"]["reasoning_tokens"]) == (6001, 6001)
+
+
+def test_perplexitys_agent_api_is_perplexitys_and_its_tier_is_not_openais(db, tmp_path):
+    agent = {"id": "resp_pplx", "object": "response", "created_at": 1790330000, "model": "openai/gpt-6-luna",
+             "status": "completed", "service_tier": "fast", "output": [{"type": "message"}],
+             "usage": {"input_tokens": 3007, "output_tokens": 36,
+                       "input_tokens_details": {"cache_creation_input_tokens": 1224, "cache_read_input_tokens": 1780,
+                                                "cached_tokens": 1780},
+                       "cost": {"input_cost": 0, "output_cost": 0.00002, "tool_calls_cost": 0.001, "total_cost": 0.00119}}}
+    row = ingest(db, tmp_path, "pplx.jsonl", [agent])["resp_pplx"]
+    assert (row["provider"], row["service_tier"], row["tags"]) == ("perplexity", None, {"perplexity_service_tier": "fast"})
+    assert row["logged_cost_usd"] == Decimal("0.00119")
+
+
+def test_an_azure_streams_opening_chunk_is_not_a_call_nor_a_quarantined_line(db, tmp_path):
+    chunk = {"object": "chat.completion.chunk", "id": "chatcmpl-az", "created": 1762317021, "model": "gpt-5-nano-2025-08-07",
+             "choices": [{"content_filter_results": {}, "delta": {"content": "Copenhagen"}, "finish_reason": None, "index": 0}],
+             "usage": None}
+    calls = ingest(db, tmp_path, "azure.jsonl", [
+        {"choices": [], "created": 0, "id": "", "model": "", "object": "",
+         "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {"hate": {"filtered": False}}}]},
+        chunk,
+        {**chunk, "choices": [], "usage": {"prompt_tokens": 15, "completion_tokens": 78, "total_tokens": 93,
+                                           "completion_tokens_details": {"reasoning_tokens": 64}}},
+    ])
+    assert list(calls) == ["chatcmpl-az"]
+    assert (calls["chatcmpl-az"]["input_tokens"], calls["chatcmpl-az"]["output_tokens"]) == (15, 78)
+    assert db.quarantine() == []
+
+
+def test_a_responses_streams_error_event_is_part_of_the_stream(db, tmp_path):
+    response = {"id": "resp_q", "object": "response", "created_at": 1763474589, "model": "gpt-5-nano-2025-08-07",
+                "status": "in_progress", "usage": None}
+    calls = ingest(db, tmp_path, "stream.jsonl", [
+        {"type": "response.created", "sequence_number": 0, "response": response},
+        {"type": "error", "sequence_number": 1, "error": {"type": "insufficient_quota", "code": "insufficient_quota",
+                                                          "message": "You exceeded your current quota"}},
+        {"type": "response.failed", "sequence_number": 2,
+         "response": {**response, "status": "failed", "error": {"code": "insufficient_quota", "message": "quota"}}},
+    ])
+    assert list(calls) == ["resp_q"]  # one failed OpenAI call, not also an Anthropic one
+    assert (calls["resp_q"]["provider"], calls["resp_q"]["status"]) == ("openai", "error")
+
+
+def test_a_responses_body_without_object_and_a_legacy_completion_load(db, tmp_path):
+    unlabelled = {"id": "resp_compat", "created_at": 1741265000, "model": "grok-2-1212",
+                  "output": [{"type": "reasoning"}, {"type": "message", "role": "assistant",
+                                                     "content": [{"type": "output_text", "text": "ok"}]}],
+                  "usage": {"input_tokens": 32, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 89,
+                            "output_tokens_details": {"reasoning_tokens": 45}}}
+    calls = ingest(db, tmp_path, "compat.jsonl", [unlabelled])
+    assert (calls["resp_compat"]["provider"], calls["resp_compat"]["output_tokens"]) == ("xai", 89)
+    legacy = {"id": "cmpl-1", "object": "text_completion", "created": 1770934479, "model": "gpt-3.5-turbo-instruct:20230824-v2",
+              "choices": [{"text": "Gratitude Day", "index": 0, "finish_reason": "length"}],
+              "usage": {"prompt_tokens": 14, "completion_tokens": 16, "total_tokens": 30}}
+    row = ingest(db, tmp_path, "legacy.jsonl", [legacy])["cmpl-1"]
+    assert (row["operation"], row["input_tokens"], row["output_tokens"], row["response_text"]) == ("completion", 14, 16, "Gratitude Day")
+    cost = db.con.execute("SELECT cost_usd FROM calls WHERE call_id = 'cmpl-1'").fetchall()[0][0]
+    assert cost == (14 * Decimal("1.5") + 16 * 2) / 10**6  # gpt-3.5-turbo-instruct $1.50 / $2
