@@ -105,7 +105,7 @@ FORMAT = LogFormat(
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({body('created_at')}))",
         # other APIs answer in this shape too: the model's vendor (xAI's grok, DeepSeek), else openai
-        "provider": (f"CASE WHEN {_PERPLEXITY} THEN 'perplexity' WHEN mm_provider_from_model(model) IN ('unknown', 'meta') "
+        "provider": (f"CASE WHEN {_PERPLEXITY} THEN 'perplexity' WHEN mm_provider_from_model(model) = 'unknown' "
                      "OR model IS NULL THEN 'openai' ELSE mm_provider_from_model(model) END"),
         "model": f"coalesce({body('model')}, r.request.model)",
         "input_tokens": f"mm_int({body('usage.input_tokens')})",
