@@ -145,3 +145,16 @@ def test_converse_stream_events_are_one_call_per_metadata_event(db, tmp_path):
     # inputTokens excludes the cache: canonical input adds the reads back
     assert (cached["input_tokens"], cached["cached_input_tokens"], cached["tags"]) == (1010, 1000, {"stop_reason": "max_tokens"})
     assert (throttled["status"], throttled["error_type"], throttled["http_status"]) == ("error", "rate_limit", 429)
+
+
+def test_a_guardrail_that_intervened_on_a_call_with_counts_is_tagged(db, tmp_path):
+    # vercel/ai's recorded Converse body: the input was blocked by a topic policy, yet the usage
+    # counts 18 in / 12 out: the call is kept as logged (status ok) and says the guardrail intervened
+    body = response("r-g", "Sorry, the model cannot answer this question.",
+                    {"inputTokens": 18, "outputTokens": 12, "totalTokens": 30}, stop="guardrail_intervened")
+    events = stream_events("Sorry", "guardrail_intervened", {"inputTokens": 18, "outputTokens": 12, "totalTokens": 30}, 90)
+    db.ingest(write_jsonl(tmp_path / "body.jsonl", [body]))
+    db.ingest(write_jsonl(tmp_path / "stream.jsonl", events))
+    for row in db.calls():
+        assert (row["status"], row["input_tokens"], row["output_tokens"]) == ("ok", 18, 12)
+        assert row["tags"] == {"stop_reason": "guardrail_intervened", "guardrail": "intervened"}

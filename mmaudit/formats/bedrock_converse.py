@@ -14,7 +14,8 @@ it (NULL for a bare dump, which is then unpriced, never $0). The call id is the 
 `ResponseMetadata.RequestId`; its time the wrapper's `timestamp`, else the HTTP `date` header.
 
 A call a guardrail blocked before the model ran (`stopReason` guardrail_intervened or
-content_filtered with no model tokens) is a failed call with zero tokens, as in bedrock.py.
+content_filtered with no model tokens) is a failed call with zero tokens, as in bedrock.py; with
+token counts it was billed: status ok, with `tags['guardrail'] = 'intervened'`.
 Bedrock's own invocation logs of Converse calls are the `bedrock` format's.
 
 `ConverseStream` events, logged one per line as the SDK yields them (`messageStart`,
@@ -57,7 +58,8 @@ _WRITE = f"coalesce(mm_int({body(_U + '.cacheWriteInputTokens')}), 0)"
 _AWS_TYPE = f"nullif(regexp_extract({body('__type')}, '([A-Za-z]+Exception)$', 1), '')"
 _CODE = f"coalesce({body('Error.Code')}, {_AWS_TYPE})"
 _STATUS = f"mm_int({body('ResponseMetadata.HTTPStatusCode')})"
-_BLOCKED = (f"({body('stopReason')} IN ({', '.join(repr(x) for x in BLOCK_REASONS)}) "
+_REASONS = ", ".join(repr(x) for x in BLOCK_REASONS)
+_BLOCKED = (f"({body('stopReason')} IN ({_REASONS}) "
             f"AND coalesce(mm_int({body(_U + '.inputTokens')}), 0) = 0 AND coalesce(mm_int({body(_U + '.outputTokens')}), 0) = 0)")
 _FAILED = f"({_CODE} IS NOT NULL OR coalesce({_STATUS}, 0) >= 400 OR {_BLOCKED})"
 _HTTP = f"coalesce({_STATUS}, {error_http(_CODE)})"
@@ -96,7 +98,9 @@ FORMAT = LogFormat(
         "tags": (
             "mm_merge_tags(mm_merge_tags(mm_tags(r.metadata), mm_tags(r.tags)), map_from_entries(list_filter(["
             f"{{'key': 'stop_reason', 'value': {body('stopReason')}}}, "
-            f"{{'key': 'blocked', 'value': CASE WHEN {_BLOCKED} THEN 'guardrail_intervened' END}}], "
+            f"{{'key': 'blocked', 'value': CASE WHEN {_BLOCKED} THEN 'guardrail_intervened' END}}, "
+            f"{{'key': 'guardrail', 'value': CASE WHEN {body('stopReason')} IN ({_REASONS}) AND NOT {_BLOCKED} "
+            "THEN 'intervened' END}], "
             "lambda e: e.value IS NOT NULL)))"
         ),
         "system_prompt": _SYSTEM,
@@ -159,7 +163,9 @@ STREAM = LogFormat(
         f"WHEN {_S_FAILED} THEN coalesce(mm_error_type(({error_http(_STREAM_ERROR)})::INTEGER, {_STREAM_ERROR}), 'server') END",
         "http_status": f"CASE WHEN {_STREAM_ERROR} IS NOT NULL THEN {error_http(_STREAM_ERROR)} ELSE 200 END",
         "tags": (f"map_from_entries(list_filter([{{'key': 'stop_reason', 'value': {_STOP}}}, "
-                 f"{{'key': 'blocked', 'value': CASE WHEN {_S_BLOCKED} THEN 'guardrail_intervened' END}}], "
+                 f"{{'key': 'blocked', 'value': CASE WHEN {_S_BLOCKED} THEN 'guardrail_intervened' END}}, "
+                 f"{{'key': 'guardrail', 'value': CASE WHEN {_STOP} IN ({_REASONS}) AND NOT {_S_BLOCKED} "
+                 "THEN 'intervened' END}], "
                  "lambda e: e.value IS NOT NULL))"),
     },
     numbers=tuple(f"metadata.usage.{k}" for k in ("inputTokens", "outputTokens", "cacheReadInputTokens",
