@@ -251,3 +251,15 @@ def test_gemini_stream_chunks_keep_the_finished_chunk_s_usage(db, tmp_path):
     assert (file.log_format, file.loaded, file.duplicates, file.conflicting_ids) == ("gemini", 2, 2, 0)
     got = {r["call_id"]: (r["input_tokens"], r["output_tokens"], r["tokens_estimated"]) for r in rows(db.con, TOTALS)}
     assert got == {"g-1": (121, 9, False), "g-2": (60, 16, False)}
+
+
+def test_a_gateways_messages_shaped_stream_of_another_makers_model_is_that_makers(db, tmp_path):
+    # Vercel's AI Gateway answers xai/grok-4.5 in Anthropic's stream shape (recorded by vercel/ai)
+    start = {"type": "message_start", "message": {"id": "gen_01", "type": "message", "role": "assistant", "content": [],
+                                                   "model": "xai/grok-4.5", "usage": {"input_tokens": 0, "output_tokens": 0}}}
+    delta = {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+             "usage": {"input_tokens": 84, "cache_read_input_tokens": 128, "output_tokens": 30}}
+    claude = {**start, "message": {**start["message"], "id": "gen_02", "model": "anthropic/claude-haiku-4.5"}}
+    db.ingest(write_jsonl(tmp_path / "gateway.jsonl", [start, delta, claude, {**delta}]))
+    got = {r["call_id"]: (r["provider"], r["input_tokens"], r["cached_input_tokens"]) for r in db.calls()}
+    assert got == {"gen_01": ("xai", 212, 128), "gen_02": ("anthropic", 212, 128)}

@@ -60,6 +60,13 @@ _ITERATION = json.dumps([{"type": "VARCHAR", "model": "VARCHAR", "input_tokens":
 _ADVISOR = "'advisor_message'"
 
 
+def served_by(model: str) -> str:
+    """The provider of a Messages-shaped answer: Anthropic, unless the model id names another
+    maker's model through a gateway (Vercel's AI Gateway answers `xai/grok-4.5` in this shape)."""
+    return (f"CASE WHEN contains({model}, '/') AND mm_provider_from_model({model}) NOT IN ('unknown', 'anthropic') "
+            f"THEN mm_provider_from_model({model}) ELSE 'anthropic' END")
+
+
 def geo_tags(u: str | Callable[[str], str]) -> str:
     """`tags['inference_geo']` from an Anthropic `usage` (as `usage_columns` reads it) when inference
     was pinned to a geography (`"us"`), which prices it at the model's geography rates; NULL for
@@ -206,7 +213,7 @@ FORMAT = LogFormat(
     columns={
         "call_id": f"coalesce({body('id')}, {body('request_id')})",
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
-        "provider": "coalesce(r.provider, 'anthropic')",
+        "provider": f"coalesce(r.provider, {served_by('model')})",
         "model": f"coalesce({body('model')}, r.request.model)",
         **usage_columns(lambda path: body(f"usage.{path}")),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
@@ -250,7 +257,7 @@ STREAM = LogFormat(
     columns={
         "call_id": f"coalesce(r.message.id, {_from_start('r.message.id')})",
         "ts": "mm_ts(r.timestamp)",
-        "provider": "'anthropic'",
+        "provider": served_by("model"),
         "model": f"coalesce(r.message.model, {_from_start('r.message.model')})",
         **usage_columns(_stream_usage),
         # A message_start's counts are provisional (output 1; input grows with server tools such
