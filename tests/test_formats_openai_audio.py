@@ -1,0 +1,32 @@
+"""OpenAI Audio API transcriptions: gpt-4o-transcribe bills tokens (its audio input at the audio
+rate), whisper-1 the audio's duration (per minute: not in the rate table, so unpriced, never $0)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from mmaudit.pricing import load_catalog, pricing_enricher
+from tests.conftest import write_jsonl
+
+TOKENS = {"request": {"model": "gpt-4o-transcribe", "response_format": "json"}, "timestamp": "2026-11-20T10:00:00Z",
+          "response": {"text": "Hello there.", "usage": {"type": "tokens", "input_tokens": 14, "total_tokens": 59,
+                                                         "input_token_details": {"text_tokens": 0, "audio_tokens": 14},
+                                                         "output_tokens": 45}}}
+# whisper-1's verbose_json, as the Audio API returns it (recorded by vercel/ai)
+WHISPER = {"task": "transcribe", "language": "english", "duration": 36.71, "text": "Imagine the wildest idea",
+           "segments": [], "usage": {"type": "duration", "seconds": 37}}
+
+
+def test_transcriptions_are_calls_priced_on_their_tokens_or_reported_unpriced(db, tmp_path):
+    result = db.ingest(write_jsonl(tmp_path / "audio.jsonl", [TOKENS, {"request": {"model": "whisper-1"}, "response": WHISPER}, WHISPER]),
+                       enrichers=(pricing_enricher(load_catalog()),))
+    assert (result.files[0].log_format, result.files[0].loaded, result.files[0].quarantined) == ("openai-audio", 3, 0)
+    rows = db.con.execute("SELECT model, operation, input_tokens, input_audio_tokens, output_tokens, tags, cost_usd, response_text "
+                          "FROM calls ORDER BY source_line").fetchall()
+    gpt, whisper, bare = rows
+    # gpt-4o-transcribe: 14 audio tokens at $6 per 1M, 45 output tokens at $10
+    assert gpt[:5] == ("gpt-4o-transcribe", "transcription", 14, 14, 45)
+    assert gpt[6] == (14 * 6 + 45 * 10) / Decimal(10**6) and gpt[7] == "Hello there."
+    # whisper-1 bills $0.006 a minute: its seconds are kept, its cost is unknown, not $0
+    assert whisper[0] == "whisper-1" and whisper[5]["audio_seconds"] == "37.0" and whisper[6] is None
+    assert bare[0] is None and bare[5] == {"audio_seconds": "37.0", "language": "english", "task": "transcribe"}
