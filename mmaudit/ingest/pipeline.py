@@ -13,6 +13,7 @@ import duckdb
 from mmaudit.errors import InputError
 from mmaudit.formats import LogFormat, by_name, macros
 from mmaudit.ingest import scratch as scratch_dirs
+from mmaudit.ingest.captures import has_captures
 from mmaudit.ingest.committing import FileWriter
 from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_part
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
@@ -138,12 +139,13 @@ def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options
             result.status, result.message = "empty", "empty file: nothing to load"
             return result
         forced = options.log_format is not None or options.custom_format is not None
+        sample = reader.sample(DETECT_SAMPLE)
         fmt = options.custom_format or (by_name(options.log_format) if options.log_format
-                                        else detect_format(con, path, reader.sample(DETECT_SAMPLE)))
+                                        else detect_format(con, path, sample))
         if fmt.refuse:
             raise InputError(f"{path}: {fmt.refuse}")
         result.log_format = fmt.name
-        _load(con, reader, path, fmt, forced, options, result, cut, fp)
+        _load(con, reader, path, fmt, forced, options, result, cut, fp, has_captures(con, sample))
         return result
     finally:
         reader.close()
@@ -151,9 +153,11 @@ def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options
 
 
 def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: LogFormat, forced: bool,
-          options: IngestOptions, result: FileResult, cut: CutFile | None, fp: Fingerprint) -> None:
+          options: IngestOptions, result: FileResult, cut: CutFile | None, fp: Fingerprint,
+          captures: bool = False) -> None:
     """Stage and store every chunk in the file's one transaction (none of it under a strict
-    rejection: the rest of the file is still staged so the counts are the whole file's)."""
+    rejection: the rest of the file is still staged so the counts are the whole file's).
+    `captures`: the file holds captured HTTP exchanges (ingest/captures.py)."""
     writer = FileWriter(con, path)
     last_line = 0
     scratch = scratch_dirs.make()  # owner-only; holds one chunk at a time
@@ -161,7 +165,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
         ids, carry = IdOccurrences(con), Carry()
         for chunk in reader.chunks():
             last_line = max(last_line, chunk.last_line_no)
-            stats = stage_chunk(con, chunk, fmt, forced, ids, carry)
+            stats = stage_chunk(con, chunk, fmt, forced, ids, carry, captures)
             result.records += stats.records
             if options.on_records:
                 options.on_records(path, result.records)

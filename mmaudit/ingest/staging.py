@@ -22,6 +22,7 @@ import pyarrow as pa
 from mmaudit import tokens
 from mmaudit.formats import FORMATS, LogFormat
 from mmaudit.formats.base import prompt_hash_sql
+from mmaudit.ingest.captures import unwrap_sql
 from mmaudit.ingest.reading import INVALID_UTF8, Chunk
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
@@ -31,6 +32,13 @@ STORED_COLUMNS = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "advisor_cost_usd
 _STAGING_TABLES = ("_upgraded", "_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_seen")
 
 _EXCLUDED = f"'{INVALID_UTF8}'"
+# A line as the formats read it: without a byte-order mark; in a file of captured HTTP exchanges
+# (ingest/captures.py), each exchange as the pair it holds
+_PLAIN = "ltrim(line, chr(65279))"
+
+
+def line_sql(captures: bool) -> str:
+    return unwrap_sql(_PLAIN) if captures else _PLAIN
 _OBJECT = "json_valid(line) AND starts_with(ltrim(line, chr(65279) || ' ' || chr(9)), '{')"
 # A valid JSON line is never blank, so `trim` (slow on long lines) only runs on the invalid ones.
 _NOT_BLANK = "line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
@@ -46,21 +54,23 @@ class ChunkStats:
 
 
 def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat, forced: bool,
-                ids: IdOccurrences, carry: Carry | None = None) -> ChunkStats:
+                ids: IdOccurrences, carry: Carry | None = None, captures: bool = False) -> ChunkStats:
     """Build _staged (canonical rows), _quarantined (line_no, reason, format) and _skipped.
 
     The usual file is all one format: its lines are parsed once, straight from the chunk. Only
     the lines the primary format does not recognise are parsed again, format by format. `carry`
-    holds the record an earlier chunk hands on to this one (`LogFormat.carry`).
+    holds the record an earlier chunk hands on to this one (`LogFormat.carry`). `captures`: the
+    file holds captured HTTP exchanges, read as the pairs they hold (ingest/captures.py).
     """
     con.register("_raw", chunk.lines)
     _quarantine_non_objects(con, chunk.last_line_no if chunk.last else -1)
     con.execute("CREATE OR REPLACE TEMP TABLE _skipped (line_no BIGINT)")
-    source = f"(SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw WHERE line <> {_EXCLUDED} AND {_OBJECT})"
-    _stage_format(con, primary, source, first=True, carry=carry if primary.carry else None)
+    line = line_sql(captures)
+    source = f"(SELECT line_no, {line} AS line FROM _raw WHERE line <> {_EXCLUDED} AND {_OBJECT})"
+    _stage_format(con, primary, source, first=True, carry=carry if primary.carry else None, line=line)
     leftover = con.execute("SELECT count(*) FROM _pending").fetchall()[0][0]
     for fmt in [] if forced or not leftover else [f for f in FORMATS if f is not primary and not f.refuse]:
-        _stage_format(con, fmt, "_pending", first=False)
+        _stage_format(con, fmt, "_pending", first=False, line=line)
     if leftover:
         con.execute(
             "INSERT INTO _quarantined SELECT line_no, ?, NULL FROM _pending",
@@ -99,7 +109,7 @@ def _quarantine_non_objects(con: duckdb.DuckDBPyConnection, last_line_no: int) -
 
 
 def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *, first: bool,
-                  carry: Carry | None = None) -> None:
+                  carry: Carry | None = None, line: str = _PLAIN) -> None:
     """Parse `source` lines as `fmt`: records to _staged, bad values to _quarantined, lines that
     are the format's but not calls to _skipped, and lines it does not recognise to _pending."""
     # The first pass reads the whole chunk: copying every line into _parsed is dear, so it is
@@ -112,7 +122,7 @@ def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *
     )
     unrecognised = f"SELECT line_no FROM _parsed WHERE NOT coalesce({fmt.detect}, false)"
     pending = (f"SELECT line_no, line FROM _parsed WHERE NOT coalesce({fmt.detect}, false)" if keep_line else
-               f"SELECT line_no, ltrim(line, chr(65279)) AS line FROM _raw WHERE line_no IN ({unrecognised})")
+               f"SELECT line_no, {line} AS line FROM _raw WHERE line_no IN ({unrecognised})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _pending AS {pending}")
     bad = con.execute(f"SELECT count(*) FROM ({fmt.checks_sql('_parsed')})").fetchall()[0][0] if fmt.numbers or fmt.times else 0
     if bad:
@@ -124,7 +134,7 @@ def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *
     con.execute(f"{verb} {fmt.projection_sql('_parsed')}")
     if carry is not None:
         carry.detach(con)
-        carry.take(con, fmt)
+        carry.take(con, fmt, line)
     if fmt.explode is not None:
         # Detected lines that yielded no call (exploded into no kept item) are skipped.
         con.execute(
@@ -158,9 +168,9 @@ class Carry:
             con.execute("DELETE FROM _staged WHERE source_line = $n", {"n": self.line_no})
             con.execute("DELETE FROM _parsed WHERE line_no = $n", {"n": self.line_no})
 
-    def take(self, con: duckdb.DuckDBPyConnection, fmt: LogFormat) -> None:
+    def take(self, con: duckdb.DuckDBPyConnection, fmt: LogFormat, line: str = _PLAIN) -> None:
         latest = con.execute(
-            f"""SELECT line_no, ltrim(line, chr(65279)) FROM _raw
+            f"""SELECT line_no, {line} FROM _raw
             WHERE line_no = (SELECT max(line_no) FROM _parsed WHERE coalesce({fmt.detect}, false) AND coalesce({fmt.carry}, false))"""
         ).fetchall()
         if latest:

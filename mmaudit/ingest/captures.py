@@ -1,0 +1,55 @@
+"""HTTP exchanges captured whole: `{request: {url, method, headers, body}, response: {status,
+headers, body}}`, as a logging proxy or a test recorder writes them (vercel/ai records live calls
+so: `{capturedAt, model, request: {url, method, body}, response: {status, headers, body}}`).
+
+The provider's request and response are the `body` objects, so such a line is read as the
+`{request, response | error}` pair every body-based format knows: `request` <- `request.body` (or
+a top-level `requestBody`), `response` <- `response.body` (`error` <- its `error` object, or the
+whole body, when the status is 400 or more), `status_code` <- `response.status`,
+`timestamp` <- `capturedAt` when the line has no `timestamp`; its other keys stay. An OpenAI
+Batch output line (`custom_id`, `response: {status_code, body}`) is its own format and is left
+alone. A file is read so when its detection sample holds such exchanges (`has_captures`): other
+logs pay nothing.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+
+def is_capture_sql(line: str) -> str:
+    """Whether the JSON `line` is a captured HTTP exchange (not an OpenAI Batch output line)."""
+    return (f"(contains({line}, '\"body\"') AND json_type({line}, '$.response.body') = 'OBJECT' "
+            f"AND json_extract({line}, '$.custom_id') IS NULL "
+            f"AND coalesce(json_extract({line}, '$.response.status'), json_extract({line}, '$.response.status_code')) IS NOT NULL)")
+
+
+def has_captures(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> bool:
+    """Whether a file's detection sample (column `line`) holds captured HTTP exchanges."""
+    con.register("_capture_sample", sample)
+    try:
+        return bool(con.execute(f"SELECT count(*) FROM _capture_sample WHERE {is_capture_sql('line')}").fetchall()[0][0])
+    finally:
+        con.unregister("_capture_sample")
+
+
+def unwrap_sql(line: str) -> str:
+    """SQL of the line with a captured HTTP exchange rewritten as a `{request, response}` pair;
+    any other line unchanged."""
+    def at(path: str) -> str:
+        return f"json_extract({line}, '{path}')"
+
+    is_capture = is_capture_sql(line)
+    status = f"coalesce({at('$.response.status')}, {at('$.response.status_code')})"
+    answer = at("$.response.body")
+    # an answer is `response`; an error status's body is `error` (its `error` object when it has one)
+    failed = f"coalesce(TRY_CAST(json_extract_string({status}, '$') AS INTEGER), 0) >= 400"
+    pair = (f"json_object('request', coalesce({at('$.request.body')}, {at('$.requestBody')}), "
+            f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
+            f"CASE WHEN {failed} THEN coalesce(json_extract({answer}, '$.error'), {answer}) ELSE {answer} END, "
+            f"'status_code', {status}, "
+            f"'timestamp', coalesce({at('$.timestamp')}, {at('$.capturedAt')}))")
+    # (a merge patch's null deletes a key: the captured request and response go, the pair comes)
+    bare = f"json_merge_patch({line}, '{{\"request\": null, \"response\": null}}')"
+    return f"CASE WHEN {is_capture} THEN CAST(json_merge_patch({bare}, {pair}) AS VARCHAR) ELSE {line} END"
