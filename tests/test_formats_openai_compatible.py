@@ -121,3 +121,13 @@ def test_a_responses_body_without_object_and_a_legacy_completion_load(db, tmp_pa
     assert (row["operation"], row["input_tokens"], row["output_tokens"], row["response_text"]) == ("completion", 14, 16, "Gratitude Day")
     cost = db.con.execute("SELECT cost_usd FROM calls WHERE call_id = 'cmpl-1'").fetchall()[0][0]
     assert cost == (14 * Decimal("1.5") + 16 * 2) / 10**6  # gpt-3.5-turbo-instruct $1.50 / $2
+
+
+def test_a_gateways_cost_in_usd_is_the_logged_cost(db, tmp_path):
+    # Vercel's AI Gateway answers in Chat Completions' shape with `usage.cost` a number of USD
+    body = {"id": "gen_01M0X", "object": "chat.completion", "created": 1787697263, "model": "xai/grok-4.1-fast-non-reasoning",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "OK"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 675, "completion_tokens": 1, "total_tokens": 676, "cost": 3.44e-05, "is_byok": False,
+                      "prompt_tokens_details": {"cached_tokens": 674}}}
+    row = ingest(db, tmp_path, "gateway.jsonl", [body])["gen_01M0X"]
+    assert (row["provider"], row["logged_cost_usd"], row["cached_input_tokens"]) == ("xai", Decimal("0.0000344"), 674)

@@ -69,7 +69,9 @@ _BODY = {
         "citation_tokens": "VARCHAR",
         "num_search_queries": "VARCHAR",
         "search_context_size": "VARCHAR",  # low, medium, high: Perplexity's request fee depends on it
-        "cost": {"total_cost": "VARCHAR"},
+        # Perplexity's bill (an object with `total_cost`), or a gateway's (a number of USD: Vercel's
+        # AI Gateway)
+        "cost": "JSON",
         "server_tool_use_details": {"web_search_requests": "VARCHAR"},  # OpenRouter's searches
     },
     "x_groq": {"id": "VARCHAR"},
@@ -131,11 +133,14 @@ _MSGS = "r.request.messages"
 # An embeddings response (`object: "list"` of vectors, `usage.prompt_tokens`): input only.
 _EMBEDDINGS = f"({body('object')} = 'list' AND {body('usage.prompt_tokens')} IS NOT NULL)"
 _DETAILED_REASONING = f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)"
+_COST = body("usage.cost")
+_BILL = f"json_extract_string({_COST}, '$.total_cost')"  # Perplexity's
+_GATEWAY_COST = f"CASE WHEN json_type({_COST}) IN ('DOUBLE', 'UBIGINT', 'BIGINT', 'VARCHAR') THEN json_extract_string({_COST}, '$') END"
 # Perplexity reports reasoning (sonar-deep-research) and citation tokens at the top of `usage`,
 # OUTSIDE completion_tokens (its total_tokens is prompt + completion), and its searches as
 # `num_search_queries`; told by the fields only Perplexity writes.
 _PERPLEXITY = (f"({body('usage.citation_tokens')} IS NOT NULL OR {body('usage.num_search_queries')} IS NOT NULL "
-               f"OR {body('usage.cost.total_cost')} IS NOT NULL)")
+               f"OR {_BILL} IS NOT NULL)")
 _TOP_REASONING = f"coalesce(mm_int({body('usage.reasoning_tokens')}), 0)"
 _REASONING = f"CASE WHEN {_DETAILED_REASONING} > 0 THEN {_DETAILED_REASONING} ELSE {_TOP_REASONING} END"
 # Reasoning tokens the provider counts OUTSIDE completion_tokens: xAI's (total = prompt + completion +
@@ -223,7 +228,7 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "logged_cost_usd": f"coalesce(TRY_CAST(r.cost_usd AS DECIMAL(38, 12)), "
         f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)), "
-        f"TRY_CAST({body('usage.cost.total_cost')} AS DECIMAL(38, 12)), {xai_cost(body('usage.cost_in_usd_ticks'))})",
+        f"TRY_CAST(coalesce({_BILL}, {_GATEWAY_COST}) AS DECIMAL(38, 12)), {xai_cost(body('usage.cost_in_usd_ticks'))})",
         "tags": "mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
         f"CASE WHEN {body('usage.search_context_size')} IS NOT NULL "
         f"THEN MAP {{'search_context_size': lower({body('usage.search_context_size')})}} END), mm_tags(r.tags))",
