@@ -53,7 +53,7 @@ CANONICAL_COLUMNS: dict[str, str] = {
 DERIVED_COLUMNS: dict[str, str] = {
     "model_key": "VARCHAR",
     "cost_usd": "DECIMAL(38, 12)",
-    "advisor_cost_usd": "DECIMAL(38, 12)",
+    "other_models_cost_usd": "DECIMAL(38, 12)",
     "task": "VARCHAR",
     "complexity": "VARCHAR",
     "category_confidence": "DOUBLE",
@@ -93,3 +93,10 @@ def carried_sql(modalities: list[str], alias: str = "c") -> str:
 # The stored 64-bit hash of a call id (column `call_hash`, migration 0002): bytes 0-7 of
 # md5(call_id), little-endian. Replays slice it into A/B and cascade fractions.
 CALL_HASH_SQL = "CAST(md5_number({id}) & 18446744073709551615 AS UBIGINT)"
+
+
+# Steps of one call that ran on another model and are billed at its rates (Anthropic's advisor tool;
+# an attempt that refused before a server-side fallback): each kind's tags carry this prefix
+# (`advisor_model`, `advisor_input_tokens`, ...; formats/anthropic_messages.py), and their cost is
+# `other_models_cost_usd` (migration 0012), a part of `cost_usd`.
+OTHER_MODEL_STEPS = ("advisor", "fallback_from")

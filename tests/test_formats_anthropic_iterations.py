@@ -1,6 +1,7 @@
 """A Messages request that sampled more than once (`usage.iterations`): a compaction step is billed at
 the call's model but is outside the top-level counts; an advisor step runs on another model, is kept
-apart in tags and billed at that model's rates, and the reports name the advisors with no price."""
+apart in tags and billed at that model's rates, and so is an attempt on a model that refused before
+the API fell back to another (server-side fallback); the reports name such steps with no price."""
 
 from __future__ import annotations
 
@@ -72,12 +73,12 @@ def test_an_advisor_step_is_billed_at_the_advisors_rates(tmp_path):
                            "advisor_cache_write_1h_tokens": "0", "advisor_output_tokens": "22"}
     # claude-sonnet-4-6 $3 / $15 per 1M for the executor; claude-opus-4-6 $5 / $25 for the advisor
     advisor = (2518 * 5 + 22 * 25) / Decimal(10**6)
-    assert row["advisor_cost_usd"] == advisor
+    assert row["other_models_cost_usd"] == advisor
     assert row["cost_usd"] == (2390 * 3 + 121 * 15) / Decimal(10**6) + advisor
     # the advisor's cache reads ($0.50) and 5-minute writes ($6.25) at its own rates
-    assert calls["msg_cached"]["advisor_cost_usd"] == (200 * 5 + 4000 * Decimal("0.5") + 1000 * Decimal("6.25")
+    assert calls["msg_cached"]["other_models_cost_usd"] == (200 * 5 + 4000 * Decimal("0.5") + 1000 * Decimal("6.25")
                                                        + 30 * 25) / Decimal(10**6)
-    assert calls["msg_plain"]["advisor_cost_usd"] == 0
+    assert calls["msg_plain"]["other_models_cost_usd"] == 0
     audit = CliRunner().invoke(app, ["audit", "--db", db, "-f", "json"])
     assert json.loads(audit.stdout)["pricing_assumptions"]["advisor_not_priced"] == 0
 
@@ -87,14 +88,14 @@ def test_an_advisor_with_no_price_leaves_a_lower_bound_and_the_reports_say_so(tm
                       [step("message", 2390, 121), step("advisor_message", 2518, 22, model="claude-oracle-9")])
     db, calls = ingest(tmp_path, [unknown])
     row = calls["msg_unknown"]
-    assert row["advisor_cost_usd"] is None
+    assert row["other_models_cost_usd"] is None
     assert row["cost_usd"] == (2390 * 3 + 121 * 15) / Decimal(10**6)  # the executor's part: a lower bound
     runner = CliRunner()
     audit = runner.invoke(app, ["audit", "--db", db, "-f", "json"])
     assert json.loads(audit.stdout)["pricing_assumptions"]["advisor_not_priced"] == 1
     text = runner.invoke(app, ["audit", "--db", db, "-f", "markdown"]).stdout
-    assert ("1 call(s) consulted an advisor model with no known price: its tokens are billed at that model's rates "
-            "and are not in the cost") in text
+    assert ("1 call(s) ran a step on another model with no known price (an advisor, or an attempt that refused "
+            "before a fallback): its tokens are billed at that model's rates and are not in the cost") in text
 
 
 def test_claude_code_and_streamed_messages_read_the_steps_too(tmp_path):
@@ -110,3 +111,17 @@ def test_claude_code_and_streamed_messages_read_the_steps_too(tmp_path):
     assert (cc["input_tokens"], cc["output_tokens"]) == (55376, 90)
     _, calls = ingest(tmp_path / "stream", stream)
     assert (calls["msg_stream"]["input_tokens"], calls["msg_stream"]["output_tokens"]) == (55376, 90)
+
+
+def test_an_attempt_that_refused_before_a_fallback_is_billed_at_its_own_models_rates(tmp_path):
+    # server-side fallback (vercel/ai's recorded shape): claude-fable-5 refused after reading 408
+    # tokens; claude-opus-4-8 answered (412 in / 264 out) and is the response's model
+    fallback = message("msg_fallback", "claude-opus-4-8", (412, 264),
+                       [step("message", 408, 0, model="claude-fable-5"), step("fallback_message", 412, 264, model="claude-opus-4-8")])
+    _, calls = ingest(tmp_path, [fallback])
+    row = calls["msg_fallback"]
+    assert (row["input_tokens"], row["output_tokens"]) == (412, 264)  # not 820: the refused attempt is not opus's
+    assert (row["tags"]["fallback_from_model"], row["tags"]["fallback_from_input_tokens"]) == ("claude-fable-5", "408")
+    # claude-opus-4-8 $5 / $25 per 1M; claude-fable-5 $10 input
+    assert row["other_models_cost_usd"] == 408 * 10 / Decimal(10**6)
+    assert row["cost_usd"] == (412 * 5 + 264 * 25 + 408 * 10) / Decimal(10**6)

@@ -37,6 +37,7 @@ from collections.abc import Callable
 
 from mmaudit.formats.base import LogFormat
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
+from mmaudit.schema import OTHER_MODEL_STEPS
 
 # Anthropic's usage block, as every Anthropic-shaped log carries it (cache outside input_tokens).
 USAGE = {
@@ -56,8 +57,16 @@ USAGE = {
 _ITERATION = json.dumps([{"type": "VARCHAR", "model": "VARCHAR", "input_tokens": "VARCHAR", "output_tokens": "VARCHAR",
                           "cache_read_input_tokens": "VARCHAR", "cache_creation_input_tokens": "VARCHAR",
                           "cache_creation": {"ephemeral_1h_input_tokens": "VARCHAR"}}])
-# An advisor's sampling runs on ANOTHER model (billed at its rates): not the call's own tokens.
+# Steps of one request that ran on ANOTHER model, billed at its rates, not the call's own tokens:
+# an advisor's sampling (the advisor tool), and an attempt on a model that refused before the API
+# fell back to the one that answered (server-side fallback: the response names the fallback model).
 _ADVISOR = "'advisor_message'"
+# what a step is, over the iteration `i`, given the SQL of the call's model (the `model` column)
+OWN_STEP = "coalesce(i.type, '') <> {advisor} AND (i.model IS NULL OR i.model = {model})"
+OTHER_STEPS = dict(zip(OTHER_MODEL_STEPS, (
+    "i.type = {advisor}",
+    "coalesce(i.type, '') <> {advisor} AND i.model IS NOT NULL AND i.model <> {model}",
+), strict=True))
 
 
 def served_by(model: str) -> str:
@@ -76,12 +85,13 @@ def geo_tags(u: str | Callable[[str], str]) -> str:
     return f"CASE WHEN {geo} NOT IN ('', 'global', 'not_available') THEN MAP {{'inference_geo': {geo}}} END"
 
 
-def iterations_sum(iterations: str, path: str, advisor: bool = False) -> str:
-    """The sum of `path` over a usage's `iterations` (JSON at `iterations`): the call's own sampling
-    steps (message, compaction), or with `advisor` the advisor's; NULL when there are none."""
-    keep = "=" if advisor else "<>"
+def iterations_sum(iterations: str, path: str, step: str = OWN_STEP, model: str = "model") -> str:
+    """The sum of `path` over a usage's `iterations` (JSON at `iterations`) of the steps `step`
+    picks (a condition on `i`; by default the call's own steps: message, compaction, fallback_message
+    on the call's `model`); NULL when there are none."""
+    keep = step.format(advisor=_ADVISOR, model=model)
     return (f"list_sum(list_transform(list_filter(from_json({iterations}, '{_ITERATION}'), "
-            f"lambda i: coalesce(i.type, '') {keep} {_ADVISOR}), lambda i: coalesce(mm_int(i.{path}), 0)))")
+            f"lambda i: {keep}), lambda i: coalesce(mm_int(i.{path}), 0)))")
 
 
 def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
@@ -92,8 +102,9 @@ def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
     counts are only the final message's: a compaction step (which summarised the conversation,
     billed at the call's model) is outside them (top-level 180 in / 8 out; the compaction step 100
     in, 55,096 cache writes, 82 out). So each count is the larger of the top-level one and the sum
-    over the call's own steps. An advisor step runs on another model, billed at its rates: it is
-    kept apart (`advisor_tags`), not added here."""
+    over the call's own steps. A step on another model (an advisor; an attempt that refused before
+    the request fell back) is billed at that model's rates: it is kept apart (`other_step_tags`),
+    not added here."""
     leaf = u if callable(u) else (lambda path: f"{u}.{path}")
 
     def count(path: str) -> str:
@@ -116,36 +127,41 @@ def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
 
 
 def usage_tags(u: str | Callable[[str], str]) -> str:
-    """Every tag an Anthropic `usage` gives: the pinned geography and an advisor's tokens."""
-    return f"mm_merge_tags({geo_tags(u)}, {advisor_tags(u)})"
+    """Every tag an Anthropic `usage` gives: the pinned geography and the steps on other models."""
+    return f"mm_merge_tags({geo_tags(u)}, {other_step_tags(u)})"
 
 
-# the advisor's token tags: (tag, the iteration fields summed into it); input includes the cache
-ADVISOR_TOKENS = (
-    ("advisor_input_tokens", ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")),
-    ("advisor_cached_input_tokens", ("cache_read_input_tokens",)),
-    ("advisor_cache_write_tokens", ("cache_creation_input_tokens",)),
-    ("advisor_cache_write_1h_tokens", ("cache_creation.ephemeral_1h_input_tokens",)),
-    ("advisor_output_tokens", ("output_tokens",)),
+# the token tags of a step on another model, after its prefix: (tag, the iteration fields summed
+# into it); input includes the cache
+STEP_TOKENS = (
+    ("input_tokens", ("input_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")),
+    ("cached_input_tokens", ("cache_read_input_tokens",)),
+    ("cache_write_tokens", ("cache_creation_input_tokens",)),
+    ("cache_write_1h_tokens", ("cache_creation.ephemeral_1h_input_tokens",)),
+    ("output_tokens", ("output_tokens",)),
 )
 
 
-def advisor_tags(u: str | Callable[[str], str]) -> str:
-    """Tags of an advisor's sampling inside the call (the advisor tool: the executor consults another
-    model, billed at that model's rates): `advisor_model` and its tokens (`ADVISOR_TOKENS`: input
-    with the cache included, cache reads, cache writes, 1-hour writes, output). NULL for calls
-    without one. Those tokens are not in the call's counts: pricing adds their cost at the
-    advisor's rates (`advisor_cost_usd`)."""
+def other_step_tags(u: str | Callable[[str], str]) -> str:
+    """Tags of the steps of the call that ran on another model (`OTHER_STEPS`), each kind under its
+    prefix: `advisor_model` (the advisor tool: the executor consults another model) or
+    `fallback_from_model` (the model that refused before the API fell back), and its tokens
+    (`STEP_TOKENS`: `advisor_input_tokens` with the cache included, cache reads, cache writes,
+    1-hour writes, output). NULL for calls without such steps. Those tokens are not in the call's
+    counts: pricing adds their cost at that model's rates (`other_models_cost_usd`)."""
     leaf = u if callable(u) else (lambda path: f"{u}.{path}")
     its = leaf("iterations")
+    parts = []
+    for prefix, step in OTHER_STEPS.items():
+        def total(paths: tuple[str, ...], step: str = step) -> str:
+            return " + ".join(iterations_sum(its, path, step) for path in paths)
 
-    def total(paths: tuple[str, ...]) -> str:
-        return " + ".join(iterations_sum(its, path, advisor=True) for path in paths)
-
-    model = (f"list_filter(from_json({its}, '{_ITERATION}'), lambda i: i.type = {_ADVISOR})[1].model")
-    every = total(ADVISOR_TOKENS[0][1] + ADVISOR_TOKENS[-1][1])
-    tokens = ", ".join(f"'{tag}': CAST({total(paths)} AS VARCHAR)" for tag, paths in ADVISOR_TOKENS)
-    return f"CASE WHEN {every} > 0 THEN MAP {{'advisor_model': coalesce({model}, 'unknown'), {tokens}}} END"
+        keep = step.format(advisor=_ADVISOR, model="model")
+        model = f"list_filter(from_json({its}, '{_ITERATION}'), lambda i: {keep})[1].model"
+        every = total(STEP_TOKENS[0][1] + STEP_TOKENS[-1][1])
+        tokens = ", ".join(f"'{prefix}_{tag}': CAST({total(paths)} AS VARCHAR)" for tag, paths in STEP_TOKENS)
+        parts.append(f"CASE WHEN {every} > 0 THEN MAP {{'{prefix}_model': coalesce({model}, 'unknown'), {tokens}}} END")
+    return f"mm_merge_tags({parts[0]}, {parts[1]})"
 
 
 _BODY = {

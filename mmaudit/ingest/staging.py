@@ -27,7 +27,7 @@ from mmaudit.ingest.reading import INVALID_UTF8, Chunk
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
 RAW_KEEP_CHARS = 65536
-STORED_COLUMNS = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "advisor_cost_usd", "task", "complexity", "category_confidence",
+STORED_COLUMNS = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "other_models_cost_usd", "task", "complexity", "category_confidence",
                   "category_source", *LINEAGE_COLUMNS, "text_redacted"]
 _STAGING_TABLES = ("_upgraded", "_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_seen")
 

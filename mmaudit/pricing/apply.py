@@ -20,7 +20,7 @@ from mmaudit.pricing.sql import (
     rate_window_sql,
     register_prices,
 )
-from mmaudit.schema import MODALITY_COLUMNS, carried_sql
+from mmaudit.schema import MODALITY_COLUMNS, OTHER_MODEL_STEPS, carried_sql
 from mmaudit.store import fetch_dicts
 
 
@@ -32,19 +32,20 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
 
 
 def resolve_models(con: duckdb.DuckDBPyConnection, table: str, provider_column: str | None = "provider",
-                   model_column: str = "model", advisors: bool = False) -> None:
+                   model_column: str = "model", other_models: bool = False) -> None:
     """Resolve every DISTINCT (provider, model) of `table` into TEMP table model_resolution.
 
     Columns: provider, model, model_key, stage (0 exact .. 5 dots), is_ft. The resolver
     (resolve.py: aliases, then genai-prices' match rules with our provider inference) runs once
-    per distinct pair, inside DuckDB, through the mm_resolution macro. With `advisors`, the
-    advisor models the calls consulted (`tags['advisor_model']`) are resolved too.
+    per distinct pair, inside DuckDB, through the mm_resolution macro. With `other_models`, the models
+    of the calls' steps on other models (`tags['advisor_model']`, `tags['fallback_from_model']`)
+    are resolved too.
     """
     t = check_ident(table)
     m = check_ident(model_column)
     p = check_ident(provider_column) if provider_column and provider_column in _columns(con, t) else "NULL::VARCHAR"
-    consulted = (f" UNION SELECT DISTINCT {p}, tags['advisor_model'] FROM {t} WHERE tags['advisor_model'] IS NOT NULL"
-                 if advisors else "")
+    consulted = "".join(f" UNION SELECT DISTINCT {p}, tags['{x}_model'] FROM {t} WHERE tags['{x}_model'] IS NOT NULL"
+                        for x in OTHER_MODEL_STEPS) if other_models else ""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE model_resolution AS
         WITH d AS (SELECT DISTINCT {p} AS provider, {m} AS model FROM {t} WHERE {m} IS NOT NULL{consulted}),
@@ -75,9 +76,9 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
     Calls whose model does not resolve (or is a fine-tune without fine-tune rates) get NULLs;
     a resolved model without a rate for the call's service tier, batch or date gets its
     model_key and a NULL cost (unpriced, listed by `unpriced_calls`).
-    When `columns` has `advisor_cost_usd`, the cost includes what the call's advisor model was
-    billed (`advisor_cost`, see `_advisor_sql`).
-    Needs register_prices() and resolve_models(table, advisors=...) first.
+    When `columns` has `other_models_cost_usd`, the cost includes what the call's steps on other
+    models were billed (`other_models_cost`, see `_other_models_sql`).
+    Needs register_prices() and resolve_models(table, other_models=...) first.
     """
     t = check_ident(table)
     cols = columns if columns is not None else set(RESOLVE_COLUMNS)
@@ -96,12 +97,12 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
     join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
     # the rates' tier: the service tier, and the geography inference was pinned to (`standard@us`)
     tier = f"mm_price_tier({col['service_tier']}, {'c.tags' if 'tags' in cols else 'NULL::MAP(VARCHAR, VARCHAR)'}['inference_geo'])"
-    advisor, advisor_joins = (_advisor_sql(col["provider"], tier, batch, rates) if "advisor_cost_usd" in cols and "tags" in cols
-                              else ("0", ""))
+    others, other_joins = (_other_models_sql(col["provider"], tier, batch, rates) if "other_models_cost_usd" in cols and "tags" in cols
+                            else ("0", ""))
     return f"""
         SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
                r.table_name AS price_table, {price_note_sql('r', 'c.ts')} AS price_note,
-               {cost} + coalesce({advisor}, 0) AS cost, {advisor} AS advisor_cost,
+               {cost} + coalesce({others}, 0) AS cost, {others} AS other_models_cost,
                CASE WHEN res.model_key IS NULL THEN 'unknown model'
                     WHEN r.model_key IS NULL AND res.is_ft THEN 'no fine-tune rates'
                     WHEN r.model_key IS NULL THEN 'no rate for service tier ' || {tier}
@@ -116,26 +117,30 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
         LEFT JOIN {rates} r ON r.model_key = res.model_key AND r.is_ft = res.is_ft
              AND (res.is_ft OR r.service_tier = {tier})
              AND {rate_window_sql('r', 'c.ts')}
-        {advisor_joins}"""
+        {other_joins}"""
 
 
-def _advisor_sql(provider: str, tier: str, batch: str, rates: str) -> tuple[str, str]:
-    """(The cost of the call's advisor, the joins it needs.) Anthropic's advisor tool: the executor
-    consults another model, whose tokens (`tags`, formats/anthropic_messages.ADVISOR_TOKENS) are
-    billed at that model's rates, on the call's tier and date. 0 for a call without an advisor;
-    NULL when the advisor's model or rate is unknown (the call's cost then leaves it out, and
-    `advisor_not_priced` counts it)."""
-    def tag(name: str) -> str:
-        return f"TRY_CAST(c.tags['{name}'] AS BIGINT)"
-    cost = cost_sql("ra", tag("advisor_input_tokens"), tag("advisor_cached_input_tokens"),
-                    tag("advisor_cache_write_tokens"), tag("advisor_output_tokens"), batch,
-                    tag("advisor_cache_write_1h_tokens"), requests="0")
-    joins = f"""
-        LEFT JOIN model_resolution ares ON ares.model = c.tags['advisor_model']
-             AND ares.provider IS NOT DISTINCT FROM {provider}
-        LEFT JOIN {rates} ra ON ra.model_key = ares.model_key AND NOT ra.is_ft AND NOT ares.is_ft
-             AND ra.service_tier = {tier} AND {rate_window_sql('ra', 'c.ts')}"""
-    return f"CASE WHEN c.tags['advisor_model'] IS NULL THEN 0 ELSE {cost} END", joins
+def _other_models_sql(provider: str, tier: str, batch: str, rates: str) -> tuple[str, str]:
+    """(The cost of the call's steps on other models, the joins it needs.) Anthropic's advisor tool
+    (the executor consults another model) and server-side fallback (a model refused before the API
+    fell back to the one that answered): each such step's tokens (`tags`, under its prefix,
+    formats/anthropic_messages.OTHER_STEPS) are billed at that model's rates, on the call's tier and
+    date. 0 for a call without one; NULL when a step's model or rate is unknown (the call's cost
+    then leaves it out, and `advisor_not_priced` counts it)."""
+    costs, joins = [], []
+    for prefix in OTHER_MODEL_STEPS:
+        def tag(name: str, prefix: str = prefix) -> str:
+            return f"TRY_CAST(c.tags['{prefix}_{name}'] AS BIGINT)"
+        res, rate = f"{prefix}_res", f"{prefix}_rate"
+        cost = cost_sql(rate, tag("input_tokens"), tag("cached_input_tokens"), tag("cache_write_tokens"),
+                        tag("output_tokens"), batch, tag("cache_write_1h_tokens"), requests="0")
+        costs.append(f"CASE WHEN c.tags['{prefix}_model'] IS NULL THEN 0 ELSE {cost} END")
+        joins.append(f"""
+        LEFT JOIN model_resolution {res} ON {res}.model = c.tags['{prefix}_model']
+             AND {res}.provider IS NOT DISTINCT FROM {provider}
+        LEFT JOIN {rates} {rate} ON {rate}.model_key = {res}.model_key AND NOT {rate}.is_ft AND NOT {res}.is_ft
+             AND {rate}.service_tier = {tier} AND {rate_window_sql(rate, 'c.ts')}""")
+    return "(" + " + ".join(costs) + ")", "".join(joins)
 
 
 RESOLVE_COLUMNS = ("provider", "status", "tags", "is_batch", "service_tier", "cache_write_1h_tokens", "reasoning_tokens", "web_searches", "file_searches", "citation_tokens",
@@ -159,7 +164,7 @@ def apply_prices(con: duckdb.DuckDBPyConnection, table: str, catalog: PriceCatal
 def price_notes(con: duckdb.DuckDBPyConnection, table: str = "calls") -> dict[str, int]:
     """Counts of priced calls that deserve a warning: undated, before_table_start."""
     cols = _columns(con, table)
-    resolve_models(con, table, advisors="advisor_cost_usd" in cols)
+    resolve_models(con, table, other_models="other_models_cost_usd" in cols)
     rows = con.execute(
         f"SELECT price_note, count(*) FROM ({priced_calls_sql(table, cols)}) WHERE price_note IS NOT NULL"
         " AND cost IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
@@ -170,7 +175,7 @@ def unpriced_calls(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list
     """Calls with a known model but no price (model_key set, cost_usd NULL), by model and reason."""
     t = check_ident(table)
     cols = _columns(con, t)
-    resolve_models(con, t, advisors="advisor_cost_usd" in cols)
+    resolve_models(con, t, other_models="other_models_cost_usd" in cols)
     return fetch_dicts(con, f"""
         SELECT c.model, p.model_key, p.unpriced_reason AS reason, count(*) AS calls,
                coalesce(sum(c.input_tokens), 0) AS input_tokens, coalesce(sum(c.output_tokens), 0) AS output_tokens
@@ -180,27 +185,28 @@ def unpriced_calls(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list
 
 
 def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
-    """Set model_key and cost_usd (and advisor_cost_usd) on every row of `t` from the registered catalog."""
+    """Set model_key and cost_usd (and other_models_cost_usd) on every row of `t` from the registered catalog."""
     cols = _columns(con, t)
     priced = cols - _absent_parts(con, t)
-    resolve_models(con, t, advisors="advisor_cost_usd" in priced)
-    advisor = ", advisor_cost_usd = p.advisor_cost" if "advisor_cost_usd" in cols else ""
+    resolve_models(con, t, other_models="other_models_cost_usd" in priced)
+    others = ", other_models_cost_usd = p.other_models_cost" if "other_models_cost_usd" in cols else ""
     con.execute(f"""
-        UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost{advisor}
+        UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost{others}
         FROM ({priced_calls_sql(t, priced)}) p WHERE {t}.rowid = p.rid""")
 
 
 def _absent_parts(con: duckdb.DuckDBPyConnection, t: str) -> set[str]:
     """The audio and image columns of `t` when no row carries such tokens, `file_searches` when no
-    row ran one, and `advisor_cost_usd` when no row consulted an advisor: most logs have none, and
+    row ran one, and `other_models_cost_usd` when no row has a step on another model: most logs have none, and
     the cost formula then leaves those parts out instead of pricing zeros."""
     cols = _columns(con, t)
     # (the columns a part is priced from, whether some row has any) for the parts this table has
     parts = [(MODALITY_COLUMNS[m], carried_sql([m])) for m, cs in MODALITY_COLUMNS.items() if cs[0] in cols]
     if "file_searches" in cols:
         parts.append((("file_searches",), "bool_or(file_searches > 0)"))
-    if "advisor_cost_usd" in cols and "tags" in cols:
-        parts.append((("advisor_cost_usd",), "bool_or(tags['advisor_model'] IS NOT NULL)"))
+    if "other_models_cost_usd" in cols and "tags" in cols:
+        parts.append((("other_models_cost_usd",),
+                      "bool_or(" + " OR ".join(f"tags['{x}_model'] IS NOT NULL" for x in OTHER_MODEL_STEPS) + ")"))
     if not parts:
         return set()
     found = con.execute(f"SELECT {', '.join(check for _, check in parts)} FROM {t} c").fetchall()[0]

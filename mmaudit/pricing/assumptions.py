@@ -15,12 +15,14 @@ report can say so next to the cost it quotes ("measured beats assumed, and says 
 
 All three make the cost an upper bound for the calls they count.
 
-- `advisor_not_priced`: calls that consulted an advisor model (Anthropic's advisor tool: the
-  executor's request samples another, stronger model, billed at that model's rates) whose price
-  is not known (`advisor_cost_usd` NULL: an unknown model, or calls stored before migration 0012
-  and not priced since). The advisor's tokens are in `tags` (`advisor_model`,
-  `advisor_input_tokens`, `advisor_output_tokens`...), not in the call's counts, and here not in
-  its cost either: the cost is a lower bound for these calls. A priced advisor is in `cost_usd`.
+- `advisor_not_priced`: calls with a step on another model whose price is not known
+  (`other_models_cost_usd` NULL: an unknown model, or calls stored before migration 0012 and not
+  priced since). Such a step is an advisor the call consulted (Anthropic's advisor tool: the
+  executor's request samples another, stronger model) or an attempt on a model that refused
+  before the API fell back (server-side fallback), billed at that model's rates. Its tokens are in
+  `tags` (`advisor_model`, `advisor_input_tokens`..., `fallback_from_model`...), not in the
+  call's counts, and here not in its cost either: the cost is a lower bound for these calls. A
+  priced step is in `cost_usd`. (The key keeps its first name: JSON keys are stable.)
 """
 
 from __future__ import annotations
@@ -35,11 +37,11 @@ from mmaudit.store import has_column
 ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced")
 
 
-def assumptions_sql(searches: bool = True, advisor_costs: bool = True) -> str:
+def assumptions_sql(searches: bool = True, step_costs: bool = True) -> str:
     """SELECT of each assumption's count over a `scoped` relation of calls; its one parameter is
     the list of model keys whose request fee depends on the search context size. `searches`:
     the calls have `web_searches` (a read-only database from before migration 0007 has not);
-    `advisor_costs`: they have `advisor_cost_usd` (0012; before it, no advisor was priced)."""
+    `step_costs`: they have `other_models_cost_usd` (0012; before it, no such step was priced)."""
     grounded = ("count(*) FILTER (WHERE lower(provider) IN ('google', 'vertex') AND web_searches > 0 "
                 "AND cost_usd IS NOT NULL)") if searches else "0"
     return f"""
@@ -48,8 +50,8 @@ SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], mode
        {grounded} AS grounding_allowance_ignored,
        count(*) FILTER (WHERE tags['traffic_type'] = 'PROVISIONED_THROUGHPUT' AND cost_usd IS NOT NULL)
            AS provisioned_on_demand,
-       count(*) FILTER (WHERE tags['advisor_model'] IS NOT NULL{" AND advisor_cost_usd IS NULL" if advisor_costs else ""})
-           AS advisor_not_priced
+       count(*) FILTER (WHERE (tags['advisor_model'] IS NOT NULL OR tags['fallback_from_model'] IS NOT NULL)
+                        {"AND other_models_cost_usd IS NULL" if step_costs else ""}) AS advisor_not_priced
 FROM scoped"""
 
 
@@ -59,7 +61,7 @@ def sized_fee_models() -> list[str]:
 
 def count_assumptions(con: duckdb.DuckDBPyConnection, scope: Any) -> dict[str, int]:
     """Each assumption's count over the calls of a report `Scope`."""
-    sql, params = scope.sql(assumptions_sql(scope.searches, has_column(con, "advisor_cost_usd")), [sized_fee_models()])
+    sql, params = scope.sql(assumptions_sql(scope.searches, has_column(con, "other_models_cost_usd")), [sized_fee_models()])
     row = con.execute(sql, params).fetchall()[0]
     return dict(zip(ASSUMPTIONS, (int(n) for n in row), strict=True))
 
@@ -80,7 +82,7 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
     if parts:
         notes.append("Priced on an assumption (the cost is an upper bound for these): " + "; ".join(parts) + ".")
     if counts.get("advisor_not_priced"):
-        notes.append(f"{counts['advisor_not_priced']:,} call(s) consulted an advisor model with no known price: its "
-                     "tokens are billed at that model's rates and are not in the cost (a lower bound for these; tags "
-                     "advisor_model, advisor_input_tokens, advisor_output_tokens).")
+        notes.append(f"{counts['advisor_not_priced']:,} call(s) ran a step on another model with no known price (an "
+                     "advisor, or an attempt that refused before a fallback): its tokens are billed at that model's "
+                     "rates and are not in the cost (a lower bound for these; tags advisor_* or fallback_from_*).")
     return " ".join(notes) + " (docs/pricing.md)" if notes else None

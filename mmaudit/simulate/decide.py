@@ -69,7 +69,7 @@ class Cuts:
     has_file_searches: bool = True  # calls has file_searches (migration 0011)
     modalities: tuple[str, ...] = tuple(MODALITY_COLUMNS)  # those whose columns calls has (migrations 0008, 0009)
     has_citations: bool = False  # some call of the period has citation tokens (migration 0010)
-    has_advisors: bool = False  # some call of the period paid an advisor model (migration 0012)
+    has_other_models: bool = False  # some call of the period paid for steps on other models (migration 0012)
     # (start, representative) UTC seconds of the stretches of the day at which some model of the
     # replay changes its price (off-peak windows): a call is priced at its stretch's representative,
     # the first start of the stretches with the same prices, not at the day's midnight
@@ -213,8 +213,9 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 AS empty,
                CASE WHEN coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0 THEN coalesce(c.cost_usd, 0)
                     ELSE c.cost_usd END AS actual,
-               -- what an advisor model the call consulted was billed: the request keeps asking for it
-               {"coalesce(c.advisor_cost_usd, 0)" if cuts.has_advisors else "0"} AS adv,
+               -- what the call's steps on other models were billed (an advisor; a refused attempt before a
+               -- fallback): a replay keeps them, as the request keeps asking for them
+               {"coalesce(c.other_models_cost_usd, 0)" if cuts.has_other_models else "0"} AS others,
                c.latency_ms, {"c.call_rowid" if table == "calls" else "c.ref"} AS ref
         FROM (SELECT c.*{", c.rowid AS call_rowid, " + hashed + " AS h" if table == "calls" else ""}
               FROM {table} c WHERE {period_sql(options)}) c
@@ -229,11 +230,11 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
         body = (f"SELECT {dims}, {'sum(w)' if weighted else 'count(*)'} AS n, {sums}, "
                 f"coalesce({'sum(w)' if weighted else 'count(*)'} FILTER (WHERE empty), 0) AS nz, "
                 f"sum(actual{' * CAST(w AS DECIMAL(18, 6))' if weighted else ''}) AS actual, "
-                f"sum(adv{' * CAST(w AS DECIMAL(18, 6))' if weighted else ''}) AS adv, NULL::DOUBLE AS latency_ms, NULL::BIGINT AS ref "
+                f"sum(others{' * CAST(w AS DECIMAL(18, 6))' if weighted else ''}) AS others, NULL::DOUBLE AS latency_ms, NULL::BIGINT AS ref "
                 f"FROM ({calls}) GROUP BY {dims}")
     else:
         body = (f"SELECT {dims}, 1.0 AS n, {', '.join(tokens)}, CASE WHEN empty THEN 1.0 ELSE 0.0 END AS nz, "
-                f"actual, adv, latency_ms, ref FROM ({calls})")
+                f"actual, others, latency_ms, ref FROM ({calls})")
     return body, [threshold, *params]
 
 
@@ -308,7 +309,7 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
              + (", c.file_searches" if cuts.has_file_searches else "")
              + "".join(f", c.{col}" for m in cuts.modalities for col in MODALITY_COLUMNS[m])
              + (", c.citation_tokens" if cuts.has_citations else "")
-             + (", c.advisor_cost_usd" if cuts.has_advisors else ""))
+             + (", c.other_models_cost_usd" if cuts.has_other_models else ""))
     return (f"SELECT {cols}{extra}, {hashed} AS h, c.rowid AS ref, c.rowid IN (SELECT rid FROM _sim_hits) AS cache_hit FROM calls c "
             f"WHERE {period_sql(options)} {sample}")
 

@@ -92,7 +92,7 @@ def _cuts(con: duckdb.DuckDBPyConnection, policy: Policy, keys: dict[str, str], 
                 has_cw1h=has_column(con, "cache_write_1h_tokens"), has_web_searches=has_column(con, "web_searches"),
                 has_file_searches=has_column(con, "file_searches"),
                 modalities=_modalities(con, options), has_citations=_has_citations(con, options),
-                has_advisors=_has_advisors(con, options),
+                has_other_models=_has_other_models(con, options),
                 tod_cuts=_tod_cuts(con, keys, options), sized_fees=_sized_fees(con, keys, options))
 
 
@@ -152,7 +152,7 @@ def _measures_sql(policy: Policy, decisions: str, base_key: str | None, cuts: Cu
            s.keep, s.route_model IS NOT NULL AS model_route, s.compliance, s.failed, s.fell_back, s.escalated,
            s.cache_hit, s.moved_up, s.degraded, s.incompatible, s.final_key,
            CASE WHEN s.escalated THEN s.esc_key END AS esc_key,
-           s.ok, s.data_class, s.is_batch, s.baseline_known, s.n, s.actual, s.adv, s.ref,
+           s.ok, s.data_class, s.is_batch, s.baseline_known, s.n, s.actual, s.others, s.ref,
            {_moved("m_", "mt", "s.final_key", m_ratio, "true", True, cuts)},
            {_moved("e_", "me", "s.esc_key", e_ratio, "s.escalated", True, cuts)},
            {_moved("b_", "mb", "mb.model_key", b_ratio, "true" if base_key else "false", False, cuts)},
@@ -211,7 +211,7 @@ def _aggregate(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     sums = ", ".join(f"sum({x}{p}) AS {x}{p}" for x in ("m_", "e_", "b_") for p in token_lists(plan.cuts.modalities, plan.cuts.has_citations)[1])
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _sim_groups AS
-        SELECT {dims}, sum(n) AS n, sum(actual) AS actual, sum(adv) AS adv, {sums} FROM ({replay}) GROUP BY {dims}""",
+        SELECT {dims}, sum(n) AS n, sum(actual) AS actual, sum(others) AS others, {sums} FROM ({replay}) GROUP BY {dims}""",
         params,
     )
 
@@ -258,15 +258,15 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, cuts: Cuts) -> 
         return f"(CASE WHEN {alias}t.model_key IS NOT NULL THEN {on(alias + 't')} ELSE {on(alias)} END)"
 
     main, esc = cost("pm", "g.m_"), cost("pe", "g.e_")
-    if base_key:  # every call on the baseline model, still consulting the advisor it consulted
-        baseline, base_join, params = f"{cost('pb', 'g.b_')} + g.adv", joins("pb", "?"), [base_key, base_key]
+    if base_key:  # every call on the baseline model, still paying its steps on other models
+        baseline, base_join, params = f"{cost('pb', 'g.b_')} + g.others", joins("pb", "?"), [base_key, base_key]
     else:
         baseline, base_join, params = "CASE WHEN g.baseline_known THEN g.actual END", "", []
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _sim_final AS
         WITH p AS (
             SELECT g.*, (pm.model_key IS NOT NULL OR g.failed OR (g.degraded AND g.final_key IS NULL)) AS priced,
-                   CASE WHEN g.failed OR g.final_key IS NULL THEN 0 ELSE {main} + g.adv END
+                   CASE WHEN g.failed OR g.final_key IS NULL THEN 0 ELSE {main} + g.others END
                    + CASE WHEN g.escalated THEN {esc} ELSE 0 END AS model_cost,
                    CAST({baseline} AS {MONEY}) AS baseline_cost
             FROM _sim_groups g
@@ -347,11 +347,11 @@ def _has_citations(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -
                             ).fetchall()[0][0])
 
 
-def _has_advisors(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
-    """Whether some call of the period paid an advisor model (else the replay reads no such cost)."""
-    if not has_column(con, "advisor_cost_usd"):
+def _has_other_models(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> bool:
+    """Whether some call of the period paid for steps on other models (else the replay reads no such cost)."""
+    if not has_column(con, "other_models_cost_usd"):
         return False
-    return bool(con.execute(f"SELECT count(*) FROM calls c WHERE c.advisor_cost_usd > 0 AND {period_sql(options)}"
+    return bool(con.execute(f"SELECT count(*) FROM calls c WHERE c.other_models_cost_usd > 0 AND {period_sql(options)}"
                             ).fetchall()[0][0])
 
 

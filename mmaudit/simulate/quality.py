@@ -101,7 +101,7 @@ def replay_per_call(con: duckdb.DuckDBPyConnection, policy: Policy, options: Sim
     con.execute("CREATE OR REPLACE TEMP TABLE _ev_sample AS "
                 + sample_table_sql(policy, options, plan.has_call_hash, None, plan.cuts))
     replay, params = engine._replay_sql(policy, options, plan, True, "_ev_sample")
-    cols = ", ".join((*engine._DIMENSIONS, "ref", "n", "actual", "adv", "latency", *_sums(plan.cuts.modalities, plan.cuts.has_citations)))
+    cols = ", ".join((*engine._DIMENSIONS, "ref", "n", "actual", "others", "latency", *_sums(plan.cuts.modalities, plan.cuts.has_citations)))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sim_groups AS SELECT {cols} FROM ({replay})", params)
     measured = _measured_tokens(con), _measured_latency(con)
     engine._price(con, None, plan.cuts)
