@@ -30,3 +30,25 @@ def test_transcriptions_are_calls_priced_on_their_tokens_or_reported_unpriced(db
     # whisper-1 bills $0.006 a minute: its seconds are kept, its cost is unknown, not $0
     assert whisper[0] == "whisper-1" and whisper[5]["audio_seconds"] == "37.0" and whisper[6] is None
     assert bare[0] is None and bare[5] == {"audio_seconds": "37.0", "language": "english", "task": "transcribe"}
+
+
+def test_a_replay_counts_an_unpriced_transcription_as_unpriced_not_free(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    db = tmp_path / "a.duckdb"
+    runner = CliRunner()
+    log = write_jsonl(tmp_path / "a.jsonl", [TOKENS, {"request": {"model": "whisper-1"}, "response": WHISPER,
+                                                      "timestamp": "2026-11-20T10:00:00Z"}])
+    assert runner.invoke(app, ["ingest", str(log), "--db", str(db)]).exit_code == 0
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nname: keep\ntiers:\n  any: {models: [gpt-4o-transcribe]}\nroutes:\n  - default: keep\n",
+                      encoding="utf-8")
+    done = runner.invoke(app, ["simulate", "--db", str(db), "--policy", str(policy), "-f", "json"])
+    assert done.exit_code == 0, done.output
+    result = json.loads(done.stdout)
+    assert (result["calls"], result["unpriced_calls"]) == (2, 1)
+    assert Decimal(str(result["baseline_cost_usd"])) == Decimal("0.000534")

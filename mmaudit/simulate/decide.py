@@ -198,7 +198,10 @@ def source_sql(policy: Policy, options: SimulationOptions, cuts: Cuts, has_call_
                {bucket} AS lat_bucket,
                coalesce(c.is_batch, false) AS is_batch, {hit} AS cache_hit,
                {case} AS route_idx, {ab} AS ab_cut, {esc} AS esc_cut, {_down_sql(cuts)} AS down,
-               (c.cost_usd IS NOT NULL OR coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0) AS baseline_known,
+               -- a failed call without tokens cost nothing; an answered one without a price is unpriced
+               -- (whisper-1's per-minute transcriptions), never $0
+               (c.cost_usd IS NOT NULL OR (c.status <> 'ok' AND coalesce(c.input_tokens, 0) + coalesce(c.output_tokens, 0) = 0))
+                   AS baseline_known,
                {long_input} AS long_input, {weight} AS w,
                coalesce(c.input_tokens, 0) AS tin, coalesce(c.cached_input_tokens, 0) AS tcr,
                coalesce(c.cache_write_tokens, 0) AS tcw, {cw1h} AS tcw1h, coalesce(c.output_tokens, 0) AS tout,
