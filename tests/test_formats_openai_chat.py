@@ -180,3 +180,19 @@ def test_an_embeddings_response_is_an_embedding_call_with_input_only(db, tmp_pat
     assert (file.log_format, file.loaded, file.quarantined) == ("openai-chat", 2, 0)
     got = [(r["model"], r["operation"], r["input_tokens"], r["output_tokens"], r["status"]) for r in db.calls()]
     assert got == [("text-embedding-3-large", "embedding", 8, 0, "ok"), ("text-embedding-3-small", "embedding", 2, 0, "ok")]
+
+
+def test_a_stream_logged_without_its_usage_is_unpriced_not_free(db, tmp_path):
+    # chunks of a stream logged without `stream_options.include_usage`: the call is there, its
+    # tokens are unknown (NULL), and so is its cost: reported, never $0
+    from mmaudit.pricing import load_catalog, pricing_enricher
+    from mmaudit.pricing.apply import unpriced_calls
+
+    chunk = {"object": "chat.completion.chunk", "id": "chatcmpl-nousage", "created": 1762317021, "model": "gpt-5-nano-2025-08-07",
+             "choices": [{"delta": {"content": "Copenhagen"}, "finish_reason": None, "index": 0}]}
+    db.ingest(write_jsonl(tmp_path / "nousage.jsonl", [chunk, {**chunk, "choices": [{"delta": {}, "finish_reason": "stop", "index": 0}]}]),
+              enrichers=(pricing_enricher(load_catalog()),))
+    (row,) = db.con.execute("SELECT input_tokens, output_tokens, model_key, cost_usd FROM calls").fetchall()
+    assert row == (None, None, "gpt-5-nano", None)
+    assert [(r["model"], r["reason"]) for r in unpriced_calls(db.con)] == [
+        ("gpt-5-nano-2025-08-07", "no token counts logged (a stream logged without its usage)")]

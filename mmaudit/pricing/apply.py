@@ -99,6 +99,10 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
     tier = f"mm_price_tier({col['service_tier']}, {'c.tags' if 'tags' in cols else 'NULL::MAP(VARCHAR, VARCHAR)'}['inference_geo'])"
     others, other_joins = (_other_models_sql(col["provider"], tier, batch, rates) if "other_models_cost_usd" in cols and "tags" in cols
                             else ("0", ""))
+    # an answered call whose log gave no token counts at all (a stream logged without its usage)
+    # cost something unknown: NULL, never the $0 its missing counts would price to
+    uncounted = f"(c.input_tokens IS NULL AND c.output_tokens IS NULL AND coalesce({col['status']}, 'ok') = 'ok')"
+    cost = f"CASE WHEN {uncounted} THEN NULL ELSE {cost} END"
     return f"""
         SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
                r.table_name AS price_table, {price_note_sql('r', 'c.ts')} AS price_note,
@@ -106,6 +110,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
                CASE WHEN res.model_key IS NULL THEN 'unknown model'
                     WHEN r.model_key IS NULL AND res.is_ft THEN 'no fine-tune rates'
                     WHEN r.model_key IS NULL THEN 'no rate for service tier ' || {tier}
+                    WHEN {uncounted} THEN 'no token counts logged (a stream logged without its usage)'
                     WHEN {cost} IS NULL AND coalesce({col['web_searches']}, 0) > 0 AND r.web_search_rate IS NULL
                          THEN 'no web-search rate (the call ran server-side web searches)'
                     WHEN {cost} IS NULL AND coalesce({col['file_searches']}, 0) > 0 AND r.file_search_rate IS NULL
