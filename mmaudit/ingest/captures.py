@@ -8,7 +8,7 @@ a top-level `requestBody`), `response` <- `response.body` (`error` <- its `error
 whole body, when the status is 400 or more), `status_code` <- `response.status`,
 `timestamp` <- `capturedAt` when the line has no `timestamp`; its other keys stay. An OpenAI
 Batch output line (`custom_id`, `response: {status_code, body}`) is its own format and is left
-alone. A file is read so when its detection sample holds such exchanges (`has_captures`): other
+alone. A file is read so when its detection sample holds such exchanges (`unwrap_sample`): other
 logs pay nothing.
 """
 
@@ -25,11 +25,14 @@ def is_capture_sql(line: str) -> str:
             f"AND coalesce(json_extract({line}, '$.response.status'), json_extract({line}, '$.response.status_code')) IS NOT NULL)")
 
 
-def has_captures(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> bool:
-    """Whether a file's detection sample (column `line`) holds captured HTTP exchanges."""
+def unwrap_sample(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> pa.Table | None:
+    """A file's detection sample (column `line`) with its captured HTTP exchanges read as pairs, or
+    None when it holds none (the file is then read as it is)."""
     con.register("_capture_sample", sample)
     try:
-        return bool(con.execute(f"SELECT count(*) FROM _capture_sample WHERE {is_capture_sql('line')}").fetchall()[0][0])
+        if not con.execute(f"SELECT count(*) FROM _capture_sample WHERE {is_capture_sql('line')}").fetchall()[0][0]:
+            return None
+        return con.execute(f"SELECT {unwrap_sql('line')} AS line FROM _capture_sample").fetch_arrow_table()
     finally:
         con.unregister("_capture_sample")
 

@@ -9,7 +9,6 @@ import pyarrow as pa
 
 from mmaudit.errors import InputError
 from mmaudit.formats import FORMATS, LogFormat
-from mmaudit.ingest.captures import unwrap_sql
 
 DETECT_SAMPLE = 500
 
@@ -27,7 +26,7 @@ def detect_format(con: duckdb.DuckDBPyConnection, path: Path, sample: pa.Table) 
         scores: list[tuple[int, LogFormat]] = []
         for fmt in FORMATS:
             hits = con.execute(
-                f"SELECT count(*) FROM (SELECT from_json({unwrap_sql('line')}, ?) AS r FROM _sample) WHERE {fmt.detect}",
+                f"SELECT count(*) FROM (SELECT from_json(line, ?) AS r FROM _sample) WHERE {fmt.detect}",
                 [fmt.structure_json()],
             ).fetchall()[0][0]
             scores.append((hits, fmt))

@@ -13,7 +13,7 @@ import duckdb
 from mmaudit.errors import InputError
 from mmaudit.formats import LogFormat, by_name, macros
 from mmaudit.ingest import scratch as scratch_dirs
-from mmaudit.ingest.captures import has_captures
+from mmaudit.ingest.captures import unwrap_sample
 from mmaudit.ingest.committing import FileWriter
 from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_part
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
@@ -140,12 +140,13 @@ def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options
             return result
         forced = options.log_format is not None or options.custom_format is not None
         sample = reader.sample(DETECT_SAMPLE)
+        unwrapped = unwrap_sample(con, sample)  # a file of captured HTTP exchanges: read as pairs
         fmt = options.custom_format or (by_name(options.log_format) if options.log_format
-                                        else detect_format(con, path, sample))
+                                        else detect_format(con, path, sample if unwrapped is None else unwrapped))
         if fmt.refuse:
             raise InputError(f"{path}: {fmt.refuse}")
         result.log_format = fmt.name
-        _load(con, reader, path, fmt, forced, options, result, cut, fp, has_captures(con, sample))
+        _load(con, reader, path, fmt, forced, options, result, cut, fp, unwrapped is not None)
         return result
     finally:
         reader.close()
