@@ -32,7 +32,7 @@ def unwrap_sample(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> pa.Table 
     try:
         if not con.execute(f"SELECT count(*) FROM _capture_sample WHERE {is_capture_sql('line')}").fetchall()[0][0]:
             return None
-        return con.execute(f"SELECT {unwrap_sql('line')} AS line FROM _capture_sample").fetch_arrow_table()
+        return con.sql(f"SELECT {unwrap_sql('line')} AS line FROM _capture_sample").to_arrow_table()
     finally:
         con.unregister("_capture_sample")
 
