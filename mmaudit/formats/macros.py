@@ -59,8 +59,10 @@ MACROS: tuple[str, ...] = (
     # A JSON object of metadata as a string map (nested values kept as JSON text).
     """CREATE OR REPLACE TEMP MACRO mm_tags(j) AS (
         CASE WHEN json_type(j) = 'OBJECT' THEN json_transform(j, '"MAP(VARCHAR, VARCHAR)"') END)""",
-    """CREATE OR REPLACE TEMP MACRO mm_merge_tags(a, b) AS (
-        CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a ELSE map_concat(a, b) END)""",
+    # map_concat skips a NULL map, is NULL when both are, and lets b's keys win. Each argument is
+    # pasted in ONCE: the macro's arguments are pasted as they are, and `CASE WHEN a IS NULL THEN b
+    # ...` tripled nested tag expressions at every level (binding them cost seconds a chunk).
+    """CREATE OR REPLACE TEMP MACRO mm_merge_tags(a, b) AS (map_concat(a, b))""",
     # The canonical error classes, from an HTTP status and any provider code/type text.
     """CREATE OR REPLACE TEMP MACRO mm_error_type(http, code) AS (
         CASE
