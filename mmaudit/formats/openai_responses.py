@@ -83,8 +83,8 @@ _PERPLEXITY = f"(json_type({_COST}) = 'OBJECT' AND json_extract({_COST}, '$.tota
 _ITEM_TYPES = f"coalesce(json_extract_string({body('output')}, '$[*].type'), [])"
 # A Responses body without `object` (OpenAI-compatible servers): a list of output items and
 # Responses-style usage, which no other API writes together
-_UNLABELLED = (f"(r.object IS NULL AND r.type IS NULL AND json_type(r.output) = 'ARRAY' "
-               f"AND r.usage.input_tokens IS NOT NULL AND r.usage.output_tokens IS NOT NULL)")
+_UNLABELLED = ("(r.object IS NULL AND r.type IS NULL AND json_type(r.output) = 'ARRAY' "
+               "AND r.usage.input_tokens IS NOT NULL AND r.usage.output_tokens IS NOT NULL)")
 _DONE = f"mm_num({body('completed_at')})"
 
 # A stream's `error` event (numbered like every event of the stream): the `response.failed` event

@@ -139,8 +139,10 @@ def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options
             result.status, result.message = "empty", "empty file: nothing to load"
             return result
         forced = options.log_format is not None or options.custom_format is not None
-        sample = reader.sample(DETECT_SAMPLE)
-        unwrapped = unwrap_sample(con, sample)  # a file of captured HTTP exchanges: read as pairs
+        # a detected file of captured HTTP exchanges is read as the pairs they hold; a forced format
+        # (or a user's mapping) reads the lines as they are
+        sample = None if forced else reader.sample(DETECT_SAMPLE)
+        unwrapped = None if sample is None else unwrap_sample(con, sample)
         fmt = options.custom_format or (by_name(options.log_format) if options.log_format
                                         else detect_format(con, path, sample if unwrapped is None else unwrapped))
         if fmt.refuse:
