@@ -56,7 +56,7 @@ def _instrument() -> None:
     for name in ("stage_chunk", "write_chunk", "estimate_tokens"):
         setattr(pipeline, name, timed(getattr(staging, name)))
     writer_init = committing.FileWriter.__init__
-    committing.FileWriter.__init__ = lambda self, con, path: writer_init(self, TimedConnection(con), path)
+    committing.FileWriter.__init__ = lambda self, con, paths: writer_init(self, TimedConnection(con), paths)
     def predict_all(self: Any, texts: list[str]) -> Any:
         start = time.perf_counter()
         try:

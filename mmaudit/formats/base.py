@@ -141,6 +141,15 @@ class LogFormat:
                self.skip, self.keep, self.explode or ""]
         return any(re.search(r"(?<![\w.])line\b", part) for part in sql)
 
+    def per_line(self) -> bool:
+        """Whether each record's rows depend on its own line alone: no window over line numbers,
+        no record carried between chunks, no span read against its neighbours (`nested`). Files of
+        such a format can be staged together (ingest/batching.py) and store what each would alone."""
+        if self.carry is not None or self.context is not None or self.nested is not None:
+            return False
+        sql = [self.projection_sql("_parsed"), self.detect, self.skip, self.keep, self.explode or ""]
+        return not any(re.search(r"\bOVER\s*\(", part, re.IGNORECASE) for part in sql)
+
     def fields_read(self) -> list[str]:
         """Dotted paths of every leaf this format reads (for `mmaudit formats`)."""
         items = _leaf_paths(self.item_structure, "[].") if self.item_structure else []

@@ -1,4 +1,5 @@
-"""Storing a file's staged chunks in ONE transaction, on a cursor of its own.
+"""Storing a file's staged chunks in ONE transaction, on a cursor of its own (or a batch of small
+files' one chunk: ingest/batching.py; each file keeps its own lineage, counts and ledger row).
 
 An interrupted run therefore leaves the database as it was before that file, and a re-run adds
 only what is missing. DuckDB writes large uncommitted appends to the database file as it goes,
@@ -14,87 +15,124 @@ does not depend on how the file is chunked.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from mmaudit.conflicts import conflicting_ids_sql, first_versions_sql, upgrades_sql
 from mmaudit.ingest.fingerprint import Fingerprint
+from mmaudit.ingest.reading import file_index_sql, own_line_sql
 from mmaudit.ingest.staging import STORED_COLUMNS, ChunkFiles
 from mmaudit.schema import CALL_HASH_SQL
 
 
-class FileWriter:
-    """The file's transaction: `add` each chunk, then `commit` with the ledger row, or `abort`."""
+@dataclass(frozen=True)
+class LedgerRow:
+    """One file's line in `ingested_files` (`fp` None for a file cut short: it says so every time)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
-        self.path = path
+    log_format: str | None
+    records: int
+    loaded: int
+    duplicates: int
+    quarantined: int
+    fp: Fingerprint | None = None
+
+
+class FileWriter:
+    """The transaction of a file, or of a batch of small files (`paths`, in batch order: a staged
+    line number holds its file's index, `file_index_sql`): `add` each chunk, then `commit` with
+    the ledger rows, or `abort`. Counts come back per file, in the order of `paths`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, paths: Sequence[Path]):
+        self.paths = list(paths)
         self._con = con
         self._con.execute("CREATE OR REPLACE TEMP TABLE _upgraded (call_id VARCHAR)")
         self._cur = con.cursor()
         self._open = True
         self._cur.execute("BEGIN TRANSACTION")
-        self._cur.execute("CREATE TEMP TABLE _conflicting (call_id VARCHAR)")
+        self._cur.execute("CREATE TEMP TABLE _conflicting (call_id VARCHAR, source_file VARCHAR)")
 
-    def add(self, files: ChunkFiles, repeated_ids: bool) -> tuple[int, int]:
+    def _per_file(self, source_files: np.ndarray) -> list[int]:
+        names, counts = np.unique(source_files.astype(str), return_counts=True) if len(source_files) else ([], [])
+        found = dict(zip(names, counts, strict=True))
+        return [int(found.get(str(p), 0)) for p in self.paths]
+
+    def add(self, files: ChunkFiles, repeated_ids: bool) -> tuple[list[int], list[int]]:
         """Store a chunk's new calls and quarantined lines (from its files).
 
-        Returns (calls new, stored calls replaced by a more complete version)."""
+        Returns, per file, (calls new, stored calls replaced by a more complete version)."""
         cur = self._cur
-        chunk = "(SELECT *, ?::VARCHAR AS source_file FROM read_parquet(?))"
-        params = [str(self.path), str(files.calls)]
+        # each staged line number becomes its file's name and the file's own line number
+        chunk = (f"(SELECT * REPLACE ({own_line_sql('source_line')} AS source_line), "
+                 f"(?::VARCHAR[])[{file_index_sql('source_line')} + 1] AS source_file FROM read_parquet(?))")
+        params = [[str(p) for p in self.paths], str(files.calls)]
         stored = cur.execute(f"SELECT count(*) FROM calls WHERE call_id IN (SELECT call_id FROM {chunk})",
                              params).fetchall()[0][0]
-        upgraded = 0
+        upgraded = [0] * len(self.paths)
         if stored or repeated_ids:
-            cur.execute(f"INSERT INTO _conflicting {conflicting_ids_sql(chunk, repeated_ids)}", params)
+            conflicting = conflicting_ids_sql(chunk, repeated_ids)
+            if len(self.paths) == 1:
+                cur.execute(f"INSERT INTO _conflicting SELECT call_id, ? FROM ({conflicting})", [str(self.paths[0]), *params])
+            else:  # a batch's files share no call id (ingest/batching.py): each id has one file
+                cur.execute(f"""INSERT INTO _conflicting SELECT x.call_id, any_value(c.source_file)
+                    FROM ({conflicting}) x JOIN {chunk} c USING (call_id) GROUP BY x.call_id""", params + params)
         if stored:
             upgraded = self._upgrade(chunk, params)
         cols = ", ".join(STORED_COLUMNS)
-        loaded = cur.execute(
-            f"INSERT INTO calls ({cols}, call_hash) SELECT {cols}, {CALL_HASH_SQL.format(id='s.call_id')} "
-            f"FROM ({first_versions_sql(chunk, repeated_ids)}) s",
-            params,
-        ).fetchall()[0][0]
+        insert = (f"INSERT INTO calls ({cols}, call_hash) SELECT {cols}, {CALL_HASH_SQL.format(id='s.call_id')} "
+                  f"FROM ({first_versions_sql(chunk, repeated_ids)}) s")
+        if len(self.paths) == 1:
+            loaded = [cur.execute(insert, params).fetchall()[0][0]]
+        else:
+            loaded = self._per_file(cur.execute(insert + " RETURNING source_file", params).fetchnumpy()["source_file"])
         if files.quarantine is not None:
             self._add_quarantine(files.quarantine)
         return loaded, upgraded
 
-    def _upgrade(self, chunk: str, params: list[str]) -> int:
-        """Replace stored calls the chunk has a more complete version of; returns how many of them
-        were stored before this file (a version that grew across this file's chunks is not one)."""
+    def _upgrade(self, chunk: str, params: list) -> list[int]:
+        """Replace stored calls the chunk has a more complete version of; returns, per file, how
+        many of them were stored before this transaction (a version that grew across a file's
+        chunks is not one)."""
         sets = ", ".join(f"{c} = u.{c}" for c in STORED_COLUMNS)
         replaced = self._cur.execute(
             f"UPDATE calls SET {sets} FROM ({upgrades_sql(chunk)}) u WHERE calls.call_id = u.call_id "
-            "RETURNING calls.call_id", params).fetchnumpy()
-        replaced = pa.table({"call_id": replaced["call_id"]})
+            "RETURNING calls.call_id, calls.source_file", params).fetchnumpy()
+        replaced = pa.table({"call_id": replaced["call_id"], "source_file": replaced["source_file"]})
         if replaced.num_rows == 0:
-            return 0
-        # `self._con` sees only committed data: the calls stored before this file's transaction.
+            return [0] * len(self.paths)
+        # `self._con` sees only committed data: the calls stored before this transaction.
         self._con.register("_replaced", replaced)
         try:
-            return self._con.execute(
-                """INSERT INTO _upgraded SELECT DISTINCT call_id FROM calls
-                WHERE call_id IN (SELECT call_id FROM _replaced) AND call_id NOT IN (SELECT call_id FROM _upgraded)"""
-            ).fetchall()[0][0]
+            first_time = ("FROM _replaced WHERE call_id IN (SELECT call_id FROM calls) "
+                          "AND call_id NOT IN (SELECT call_id FROM _upgraded)")
+            found = dict(self._con.execute(
+                f"SELECT source_file, count(DISTINCT call_id) {first_time} GROUP BY source_file").fetchall())
+            self._con.execute(f"INSERT INTO _upgraded SELECT DISTINCT call_id {first_time}")
+            return [int(found.get(str(p), 0)) for p in self.paths]
         finally:
             self._con.unregister("_replaced")
 
     def _add_quarantine(self, quarantine: Path) -> None:
-        source = str(self.path)
         self._cur.execute(
-            """INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
-            SELECT ?, q.line_no, q.source_format, q.reason, q.raw, q.raw_hash FROM read_parquet(?) q
-            WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source_file = ?
-                              AND x.source_line = q.line_no AND x.raw_hash = q.raw_hash)""",
-            [source, str(quarantine), source],
+            f"""INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
+            SELECT * FROM (
+                SELECT ($paths::VARCHAR[])[{file_index_sql('q.line_no')} + 1] AS f, {own_line_sql('q.line_no')} AS n,
+                       q.source_format, q.reason, q.raw, q.raw_hash FROM read_parquet($file) q) q
+            WHERE NOT EXISTS (SELECT 1 FROM quarantine x WHERE x.source_file = q.f
+                              AND x.source_line = q.n AND x.raw_hash = q.raw_hash)""",
+            {"paths": [str(p) for p in self.paths], "file": str(quarantine)},
         )
 
     def add_cut(self, line_no: int, text: str, reason: str, keep_text: bool) -> None:
         """Quarantine the line where a compressed file cut short ends (`text`: what there is of it;
-        not stored with --redact-text, only its hash, as for every quarantined line)."""
-        source = str(self.path)
+        not stored with --redact-text, only its hash, as for every quarantined line). A file cut
+        short is always read alone."""
+        (path,) = self.paths
+        source = str(path)
         self._cur.execute(
             """INSERT INTO quarantine (source_file, source_line, source_format, reason, raw, raw_hash)
             SELECT ?, ?, NULL, ?, ?, md5(?)
@@ -103,21 +141,23 @@ class FileWriter:
             [source, line_no, reason, text if keep_text else None, text, source, line_no, text],
         )
 
-    def commit(self, log_format: str | None, records: int, loaded: int, duplicates: int, quarantined: int,
-               fp: Fingerprint | None = None) -> int:
-        """Write the ledger row (with the file's fingerprint: an unchanged file is not read again)
-        and commit; returns the file's count of conflicting ids."""
-        conflicting = self._cur.execute("SELECT count(DISTINCT call_id) FROM _conflicting").fetchall()[0][0]
+    def commit(self, ledger: Sequence[LedgerRow]) -> list[int]:
+        """Write each file's ledger row (with its fingerprint: an unchanged file is not read again)
+        and commit; returns each file's count of conflicting ids."""
+        found = dict(self._cur.execute(
+            "SELECT source_file, count(DISTINCT call_id) FROM _conflicting GROUP BY source_file").fetchall())
         self._cur.execute("DROP TABLE _conflicting")
-        self._cur.execute(
-            "INSERT INTO ingested_files (source_file, source_format, size_bytes, records, loaded, duplicates, quarantined,"
-            " content_sha256, read_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [str(self.path), log_format, fp.size if fp else self.path.stat().st_size, records, loaded, duplicates,
-             quarantined, fp.sha256 if fp else None, fp.read_as if fp else None],
-        )
+        for path, row in zip(self.paths, ledger, strict=True):
+            fp = row.fp
+            self._cur.execute(
+                "INSERT INTO ingested_files (source_file, source_format, size_bytes, records, loaded, duplicates,"
+                " quarantined, content_sha256, read_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [str(path), row.log_format, fp.size if fp else path.stat().st_size, row.records, row.loaded,
+                 row.duplicates, row.quarantined, fp.sha256 if fp else None, fp.read_as if fp else None],
+            )
         self._cur.execute("COMMIT")
         self._open = False
-        return conflicting
+        return [int(found.get(str(p), 0)) for p in self.paths]
 
     def abort(self) -> None:
         """Roll back whatever this file stored (idempotent; also after a failed commit)."""

@@ -14,7 +14,7 @@ from mmaudit.errors import InputError
 from mmaudit.formats import LogFormat, by_name, macros
 from mmaudit.ingest import scratch as scratch_dirs
 from mmaudit.ingest.captures import unwrap_sample
-from mmaudit.ingest.committing import FileWriter
+from mmaudit.ingest.committing import FileWriter, LedgerRow
 from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_part
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
 from mmaudit.ingest.discovery import discover
@@ -161,7 +161,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
     """Stage and store every chunk in the file's one transaction (none of it under a strict
     rejection: the rest of the file is still staged so the counts are the whole file's).
     `captures`: the file holds captured HTTP exchanges (ingest/captures.py)."""
-    writer = FileWriter(con, path)
+    writer = FileWriter(con, [path])
     last_line = 0
     scratch = scratch_dirs.make()  # owner-only; holds one chunk at a time
     try:
@@ -181,7 +181,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
                 enrich(con, "_staged")
             files = write_chunk(con, scratch, options.redact_text, quarantined=stats.quarantined > 0)
             try:
-                loaded, upgraded = writer.add(files, stats.repeated_ids)
+                (loaded,), (upgraded,) = writer.add(files, stats.repeated_ids)
             finally:
                 files.remove()
             result.loaded += loaded
@@ -199,9 +199,9 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
             if cut is not None:
                 result.message = f"the compressed file ends early (cut short) at line {cut_line}; " + result.message
             return
-        result.conflicting_ids = writer.commit(result.log_format, result.records, result.loaded,
-                                               result.duplicates, result.quarantined,
-                                               fp if cut is None else None)  # a cut file says so every time
+        (result.conflicting_ids,) = writer.commit([LedgerRow(
+            result.log_format, result.records, result.loaded, result.duplicates, result.quarantined,
+            fp if cut is None else None)])  # a cut file says so every time
         if cut is not None:
             result.status, result.message = "partial", partial_message(result.loaded, result.duplicates, cut_line)
     finally:

@@ -59,16 +59,41 @@ class ReadAgain(Exception):
         self.mode = mode
 
 
+# Small files staged together (ingest/batching.py) number their lines `index << LINE_BITS | line`:
+# the file's index in its batch above, its own 1-based line number below. A file read alone is
+# index 0, so its line numbers are its own.
+LINE_BITS = 32
+
+
+def file_index_sql(line_no: str) -> str:
+    """SQL: the index in its batch of the file a (batch) line number belongs to."""
+    return f"(CAST({line_no} AS BIGINT) >> {LINE_BITS})"
+
+
+def own_line_sql(line_no: str) -> str:
+    """SQL: a (batch) line number as its file's own line number."""
+    return f"(CAST({line_no} AS BIGINT) & {(1 << LINE_BITS) - 1})"
+
+
 @dataclass(frozen=True)
 class Chunk:
-    """Consecutive lines of a file: `lines` has columns line_no (1-based) and line."""
+    """Consecutive lines of a file: `lines` has columns line_no (1-based) and line. A batch of
+    small files is one chunk too, numbered as LINE_BITS says, with `ends` its files' last lines."""
 
     lines: pa.Table
     last: bool  # the file's last chunk: its last line is the file's last line
+    ends: tuple[int, ...] | None = None
 
     @property
     def last_line_no(self) -> int:
         return int(self.lines.column("line_no")[-1].as_py()) if self.lines.num_rows else 0
+
+    @property
+    def file_ends(self) -> list[int]:
+        """The line numbers that are a file's last line (a line cut short there is said to be)."""
+        if self.ends is not None:
+            return list(self.ends)
+        return [self.last_line_no] if self.last else []
 
 
 def _head(path: Path, size: int = 1 << 20) -> bytes:

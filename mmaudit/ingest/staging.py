@@ -23,7 +23,7 @@ from mmaudit import tokens
 from mmaudit.formats import FORMATS, LogFormat
 from mmaudit.formats.base import prompt_hash_sql
 from mmaudit.ingest.captures import unwrap_sql
-from mmaudit.ingest.reading import INVALID_UTF8, Chunk
+from mmaudit.ingest.reading import INVALID_UTF8, Chunk, file_index_sql
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
 RAW_KEEP_CHARS = 65536
@@ -51,6 +51,7 @@ class ChunkStats:
     skipped: int
     staged: int  # canonical rows (a line may yield several, or none)
     repeated_ids: bool  # some call_id occurs more than once among the staged rows
+    unrecognised: int = 0  # lines the primary format did not recognise (tried as others, else quarantined)
 
 
 def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat, forced: bool,
@@ -63,7 +64,7 @@ def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat
     file holds captured HTTP exchanges, read as the pairs they hold (ingest/captures.py).
     """
     con.register("_raw", chunk.lines)
-    _quarantine_non_objects(con, chunk.last_line_no if chunk.last else -1)
+    _quarantine_non_objects(con, chunk.file_ends)
     con.execute("CREATE OR REPLACE TEMP TABLE _skipped (line_no BIGINT)")
     line = line_sql(captures)
     source = f"(SELECT line_no, {line} AS line FROM _raw WHERE line <> {_EXCLUDED} AND {_OBJECT})"
@@ -83,11 +84,12 @@ def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat
                    (SELECT count(DISTINCT line_no) FROM _skipped), count(*), count(DISTINCT call_id)
             FROM _staged"""
     ).fetchall()[0]
-    return ChunkStats(records, quarantined, skipped, staged, staged > distinct)
+    return ChunkStats(records, quarantined, skipped, staged, staged > distinct, leftover)
 
 
-def _quarantine_non_objects(con: duckdb.DuckDBPyConnection, last_line_no: int) -> None:
+def _quarantine_non_objects(con: duckdb.DuckDBPyConnection, file_ends: list[int]) -> None:
     """_quarantined := the chunk's lines that are not JSON objects, each with its reason.
+    `file_ends`: the lines of the chunk that end a file (cut short there, they say so).
 
     The CASE makes DuckDB test the cheap JSON check first: `trim` of every (long) line is slow."""
     con.execute(
@@ -95,7 +97,7 @@ def _quarantine_non_objects(con: duckdb.DuckDBPyConnection, last_line_no: int) -
         CREATE OR REPLACE TEMP TABLE _quarantined AS
         SELECT line_no, CASE
             WHEN line = {_EXCLUDED} THEN 'line is not valid UTF-8 text'
-            WHEN NOT json_valid(line) AND line_no = $last
+            WHEN NOT json_valid(line) AND list_contains($ends, line_no)
                  AND starts_with(ltrim(line), '{{') THEN 'last line is cut short (incomplete JSON)'
             WHEN NOT json_valid(line) THEN 'not valid JSON'
             ELSE 'a JSON ' || CASE WHEN json_type(line) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN 'number'
@@ -104,7 +106,7 @@ def _quarantine_non_objects(con: duckdb.DuckDBPyConnection, last_line_no: int) -
         FROM _raw
         WHERE CASE WHEN {_OBJECT} THEN false ELSE line IS NOT NULL AND trim(line) <> '' END
         """,
-        {"last": last_line_no},
+        {"ends": file_ends},
     )
 
 
@@ -180,7 +182,8 @@ class Carry:
 class IdOccurrences:
     """Stable ids for records the log gave none: the line's hash and its occurrence number in the
     file, so identical error lines stay distinct calls and a re-read of the same file finds the
-    same ids. Occurrences are counted across chunks in a temp table of (hash, count) per chunk."""
+    same ids. Occurrences are counted across chunks in a temp table of (hash, count) per chunk,
+    and per file in a batch of small files (whose files are whole chunks: `file_index_sql`)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         con.execute("CREATE OR REPLACE TEMP TABLE _noid_seen (h VARCHAR, n BIGINT)")
@@ -190,9 +193,10 @@ class IdOccurrences:
         if not missing:
             return
         con.execute(
-            """CREATE OR REPLACE TEMP TABLE _noid AS
+            f"""CREATE OR REPLACE TEMP TABLE _noid AS
             SELECT s.rowid AS rid, md5(r.line) AS h,
-                   row_number() OVER (PARTITION BY md5(r.line) ORDER BY s.source_line, s.rowid) AS k
+                   row_number() OVER (PARTITION BY md5(r.line), {file_index_sql('s.source_line')}
+                                      ORDER BY s.source_line, s.rowid) AS k
             FROM _staged s JOIN _raw r ON r.line_no = s.source_line WHERE s.call_id IS NULL"""
         )
         con.execute(
