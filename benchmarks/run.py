@@ -23,6 +23,8 @@ Two traffic mixes (--mixes): `usage` (text on --text-share of the calls, the res
 as whole `mmaudit` processes (median of --repeat runs), the fixed costs a user feels:
   help         `mmaudit --help`
   small        `mmaudit ingest` of a 30-call file into a new database
+  many_files   `mmaudit ingest` of a directory of 200 one-call files into a new database (per-request
+               captures, session files, S3 deliveries: what a file costs, not a line)
   reingest     `mmaudit ingest` of the largest file again, unchanged (nothing to load)
   simulate_cli `mmaudit simulate -p tiers.yaml` over the largest size's stored calls
 Every figure is printed beside its target (TARGETS below).
@@ -209,7 +211,7 @@ def bench_size(work: Path, size: int, with_loop: bool, memory_limit: str, text_s
 TARGETS: dict[str, dict[str, tuple[float, str]]] = {
     "usage": {"ingest_over_floor": (3.0, "max"), "ingest_calls_per_s": (70_000, "min")},
     "messages": {"ingest_over_floor": (5.0, "max"), "ingest_calls_per_s": (50_000, "min")},
-    "fixed": {"help": (0.3, "max"), "small": (1.5, "max"), "reingest": (1.0, "max"),
+    "fixed": {"help": (0.3, "max"), "small": (1.5, "max"), "many_files": (10.0, "max"), "reingest": (1.0, "max"),
               "simulate_cli": (1.0, "max")},
     "loop": {"loop_over_simulate_1": (50.0, "min")},
 }
@@ -250,12 +252,34 @@ def bench_fixed(work: Path, largest: dict[str, Any], repeat: int) -> dict[str, A
         db.unlink(missing_ok=True)
     small_runs.sort()
     out["small"] = {"seconds": small_runs[len(small_runs) // 2], "runs": len(small_runs)}
+    out["many_files"] = _many_files(work, repeat)
     db, path = largest["db"], largest["path"]
     out["reingest"] = _timed_cli(["ingest", path, "--db", db, "--format", "json"], repeat)
     out["simulate_cli"] = _timed_cli(["simulate", "--db", db, "-p", str(POLICIES / "tiers.yaml"), "--format", "json"],
                                      repeat)
     out["simulate_cli"]["calls"] = largest["size"]
     return out
+
+
+def _many_files(work: Path, repeat: int, files: int = 200) -> dict[str, Any]:
+    """Median seconds of ingesting a directory of `files` one-call files into a new database."""
+    from mmaudit.generate import generate
+
+    folder = work / f"many-{files}"
+    if not folder.exists():
+        whole = work / f"many-{files}.jsonl"
+        generate(whole, files, seed=7, log_format="openai-chat", text_share=1.0)
+        folder.mkdir()
+        for i, line in enumerate(whole.read_text().splitlines()):
+            (folder / f"call-{i:04d}.json").write_text(line + "\n")
+    runs = []
+    for i in range(repeat):
+        db = work / f"many-{i}.duckdb"
+        db.unlink(missing_ok=True)
+        runs.append(_timed_cli(["ingest", str(folder), "--db", str(db), "--format", "json"], 1)["seconds"])
+        db.unlink(missing_ok=True)
+    runs.sort()
+    return {"seconds": runs[len(runs) // 2], "files": files, "runs": len(runs)}
 
 
 def _targets_table(results: list[dict[str, Any]], fixed: dict[str, Any] | None) -> None:
@@ -275,6 +299,7 @@ def _targets_table(results: list[dict[str, Any]], fixed: dict[str, Any] | None) 
     for name, target in TARGETS["fixed"].items():
         if fixed and name in fixed:
             calls = f"{fixed[name].get('calls', 0):,}" if name == "simulate_cli" else ""
+            calls = f"{fixed[name]['files']:,} files" if name == "many_files" else calls
             table.add_row("fixed", calls, f"{name} (s)", f"{fixed[name]['seconds']:.2f}",
                           _verdict(fixed[name]["seconds"], target))
     Console(stderr=True).print(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -19,26 +20,43 @@ def detect_format(con: duckdb.DuckDBPyConnection, path: Path, sample: pa.Table) 
     `sample` holds the file's first DETECT_SAMPLE valid JSON lines (column `line`). A format
     with `refuse` set (a file that is recognisably not a call log) fails the file with its message.
     """
+    (found,) = detect_formats(con, [(path, sample)])
+    if isinstance(found, InputError):
+        raise found
+    return found
+
+
+def detect_formats(con: duckdb.DuckDBPyConnection,
+                   samples: Sequence[tuple[Path, pa.Table]]) -> list[LogFormat | InputError]:
+    """`detect_format` for several files at once, one query per format for all of them: each
+    file's format, or the InputError that says why it has none."""
+    counts = [[0] * len(FORMATS) for _ in samples]
+    tables = [pa.table({"f": pa.array([i] * s.num_rows, pa.int64()), "line": s.column("line")})
+              for i, (_, s) in enumerate(samples) if s.num_rows]
+    if tables:
+        con.register("_sample", pa.concat_tables(tables))
+        try:
+            # one statement for every format: planned once, not once per format
+            per_format = " UNION ALL ".join(
+                f"SELECT {k} AS k, f, count(*) AS hits FROM (SELECT f, from_json(line, $s{k}) AS r FROM _sample) "
+                f"WHERE {fmt.detect} GROUP BY f" for k, fmt in enumerate(FORMATS))
+            for k, f, hits in con.execute(per_format, {f"s{k}": fmt.structure_json() for k, fmt in enumerate(FORMATS)}).fetchall():
+                counts[f][k] = hits
+        finally:
+            con.unregister("_sample")
+    return [_choose(path, sample, hits) for (path, sample), hits in zip(samples, counts, strict=True)]
+
+
+def _choose(path: Path, sample: pa.Table, hits: list[int]) -> LogFormat | InputError:
     if sample.num_rows == 0:
-        raise InputError(f"{path}: no valid JSON records to detect a log format from")
-    con.register("_sample", sample)
-    try:
-        scores: list[tuple[int, LogFormat]] = []
-        for fmt in FORMATS:
-            hits = con.execute(
-                f"SELECT count(*) FROM (SELECT from_json(line, ?) AS r FROM _sample) WHERE {fmt.detect}",
-                [fmt.structure_json()],
-            ).fetchall()[0][0]
-            scores.append((hits, fmt))
-    finally:
-        con.unregister("_sample")
-    best_hits, best = max(scores, key=lambda s: s[0])  # max keeps the first of equal scores
+        return InputError(f"{path}: no valid JSON records to detect a log format from")
+    best_hits, best = max(zip(hits, FORMATS, strict=True), key=lambda s: s[0])  # max keeps the first of equal scores
     if best_hits == 0:
-        tried = "; ".join(f"{fmt.name}: none has {fmt.detect_hint}" for _, fmt in scores)
-        raise InputError(
+        tried = "; ".join(f"{fmt.name}: none has {fmt.detect_hint}" for fmt in FORMATS)
+        return InputError(
             f"{path}: cannot tell the log format of the first {sample.num_rows} records. "
             f"Considered {tried}. Use --log-format to force one."
         )
     if best.refuse:
-        raise InputError(f"{path}: {best.refuse}")
+        return InputError(f"{path}: {best.refuse}")
     return best

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import duckdb
 
 from mmaudit.errors import InputError
 from mmaudit.formats import LogFormat, by_name, macros
+from mmaudit.ingest import batching
 from mmaudit.ingest import scratch as scratch_dirs
 from mmaudit.ingest.captures import unwrap_sample
 from mmaudit.ingest.committing import FileWriter, LedgerRow
@@ -19,6 +19,7 @@ from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_pa
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
 from mmaudit.ingest.discovery import discover
 from mmaudit.ingest.fingerprint import Fingerprint, fingerprint, loaded_before
+from mmaudit.ingest.outcome import Enricher, FileResult, IngestOptions, IngestResult  # noqa: F401  (re-exported)
 from mmaudit.ingest.reading import LineReader, ReadAgain, ReadMode
 from mmaudit.ingest.staging import (
     Carry,
@@ -29,57 +30,6 @@ from mmaudit.ingest.staging import (
     write_chunk,
 )
 from mmaudit.integrity import explain_read_error, is_cut_short
-
-Enricher = Callable[[duckdb.DuckDBPyConnection, str], None]
-
-
-@dataclass
-class FileResult:
-    """What happened to one file."""
-
-    path: str
-    log_format: str | None = None
-    records: int = 0
-    loaded: int = 0
-    duplicates: int = 0  # records of a call already loaded (repeats, other versions, one that upgraded it)
-    upgraded: int = 0  # stored calls replaced by a more complete version (see mmaudit/conflicts.py)
-    quarantined: int = 0
-    skipped: int = 0  # records of the format that are not calls (e.g. a session's user turns)
-    estimated: int = 0
-    conflicting_ids: int = 0  # duplicate ids whose later records differ (see mmaudit/conflicts.py)
-    status: str = "loaded"  # loaded | partial (loaded, but the file is cut short) | empty | rejected (strict) | failed
-    #                         | unchanged (loaded before with this exact content: not read again)
-    message: str | None = None
-
-
-@dataclass
-class IngestResult:
-    files: list[FileResult] = field(default_factory=list)
-
-    @property
-    def failed(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "failed"]
-
-    @property
-    def rejected(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "rejected"]
-
-    @property
-    def partial(self) -> list[FileResult]:
-        return [f for f in self.files if f.status == "partial"]
-
-    def total(self, name: str) -> int:
-        return sum(getattr(f, name) for f in self.files)
-
-
-@dataclass(frozen=True)
-class IngestOptions:
-    log_format: str | None = None
-    custom_format: LogFormat | None = None  # a mapping-built format; forced when set
-    strict: bool = False
-    redact_text: bool = False
-    enrichers: Sequence[Enricher] = ()
-    on_records: Callable[[Path, int], None] | None = None  # progress: records of the file read so far
 
 
 def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptions) -> FileResult:
@@ -176,7 +126,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
             result.skipped += stats.skipped
             if options.strict and result.quarantined:
                 continue
-            result.estimated += estimate_tokens(con)
+            result.estimated += sum(estimate_tokens(con))
             for enrich in options.enrichers:
                 enrich(con, "_staged")
             files = write_chunk(con, scratch, options.redact_text, quarantined=stats.quarantined > 0)
@@ -232,9 +182,25 @@ def ingest_paths(
     prepare(con)
     scratch_dirs.sweep()  # what ingests killed outright left in the temp directory
     result = IngestResult()
-    for path in files:
-        file_result = ingest_file(con, path, options)
+    small: list[Path] = []
+
+    def done(file_result: FileResult) -> None:
         result.files.append(file_result)
         if on_file:
             on_file(file_result)
+
+    def store_small() -> None:
+        # small files go in batches (ingest/batching.py), each in its place in the order
+        for file_result in batching.ingest_small_files(con, small, _read_as(options), options,
+                                                       lambda p: ingest_file(con, p, options)):
+            done(file_result)
+        small.clear()
+
+    for path in files:
+        if batching.is_small(path):
+            small.append(path)
+            continue
+        store_small()
+        done(ingest_file(con, path, options))
+    store_small()
     return result

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from mmaudit import tokens
@@ -41,7 +42,7 @@ def line_sql(captures: bool) -> str:
     return unwrap_sql(_PLAIN) if captures else _PLAIN
 _OBJECT = "json_valid(line) AND starts_with(ltrim(line, chr(65279) || ' ' || chr(9)), '{')"
 # A valid JSON line is never blank, so `trim` (slow on long lines) only runs on the invalid ones.
-_NOT_BLANK = "line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
+NOT_BLANK = "line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat
     con.execute(prompt_hash_sql("_staged"))
     ids.assign(con)
     records, quarantined, skipped, staged, distinct = con.execute(
-        f"""SELECT (SELECT count(*) FROM _raw WHERE {_NOT_BLANK}), (SELECT count(*) FROM _quarantined),
+        f"""SELECT (SELECT count(*) FROM _raw WHERE {NOT_BLANK}), (SELECT count(*) FROM _quarantined),
                    (SELECT count(DISTINCT line_no) FROM _skipped), count(*), count(DISTINCT call_id)
             FROM _staged"""
     ).fetchall()[0]
@@ -208,15 +209,16 @@ class IdOccurrences:
         con.execute("INSERT INTO _noid_seen SELECT h, count(*) FROM _noid GROUP BY h")
 
 
-def estimate_tokens(con: duckdb.DuckDBPyConnection) -> int:
-    """Count tokens with tiktoken for successful records that have text but no usage counts."""
+def estimate_tokens(con: duckdb.DuckDBPyConnection, files: int = 1) -> list[int]:
+    """Count tokens with tiktoken for successful records that have text but no usage counts;
+    returns how many records were estimated, per file of the chunk (`file_index_sql`)."""
     need = con.sql(
-        """SELECT rowid AS rid, model, _prompt_text, _output_text FROM _staged
+        f"""SELECT rowid AS rid, {file_index_sql('source_line')} AS f, model, _prompt_text, _output_text FROM _staged
         WHERE status = 'ok' AND ((input_tokens IS NULL AND _prompt_text IS NOT NULL)
                               OR (output_tokens IS NULL AND _output_text IS NOT NULL))"""
     ).to_arrow_table()
     if need.num_rows == 0:
-        return 0
+        return [0] * files
     counts_in = tokens.count_tokens(need.column("_prompt_text").to_pylist())
     counts_out = tokens.count_tokens(need.column("_output_text").to_pylist())
     con.register("_est", pa.table({"rid": need.column("rid"), "n_in": counts_in, "n_out": counts_out}))
@@ -230,7 +232,7 @@ def estimate_tokens(con: duckdb.DuckDBPyConnection) -> int:
         )
     finally:
         con.unregister("_est")
-    return need.num_rows
+    return np.bincount(need.column("f").to_numpy(), minlength=files).tolist()
 
 
 def write_chunk(con: duckdb.DuckDBPyConnection, folder: Path, redact_text: bool, quarantined: bool) -> ChunkFiles:
