@@ -9,10 +9,12 @@ Per file, in bounded memory however large the file is:
                  id-less records -> estimate missing token counts -> enrich (categorise, price)
   committing.py  store each chunk's new calls and quarantined lines, and the file's ledger row,
                  in ONE transaction per file (a cursor of its own)
+  batching.py    small files (up to 1 MB) staged and stored together, one pass of the SQL for
+                 many files, each storing and saying what it would alone
   pipeline.py    the run: discovery, the per-file loop, results
 
-An interrupted run therefore leaves the database as it was before that file, and a re-run adds
-only what is missing.
+An interrupted run therefore leaves the database as it was before that file (or batch of small
+files), and a re-run adds only what is missing.
 """
 
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
