@@ -84,17 +84,16 @@ def _rows(con: duckdb.DuckDBPyConnection, table: str, order: str) -> list[tuple]
 
 
 def batches_stored(monkeypatch) -> list[int]:
-    """Spy: the number of files in each batch stored."""
+    """Spy: the number of files in each group of a batch stored (one transaction each)."""
     sizes: list[int] = []
-    store_batch = batching._store_batch
+    store_group = batching._store_group
 
-    def spy(*args, **kwargs):
-        stored = store_batch(*args, **kwargs)
-        if stored:
-            sizes.append(len(stored))
+    def spy(con, run, group, *args, **kwargs):
+        stored = store_group(con, run, group, *args, **kwargs)
+        sizes.append(len(group))
         return stored
 
-    monkeypatch.setattr(batching, "_store_batch", spy)
+    monkeypatch.setattr(batching, "_store_group", spy)
     return sizes
 
 
@@ -140,15 +139,23 @@ def test_strict_redacted_and_forced_batches_too_categorised_and_priced(tmp_path,
     assert sizes and max(sizes) >= 4
 
 
-def test_a_batch_that_fails_to_store_is_read_file_by_file(tmp_path, monkeypatch):
+@pytest.mark.parametrize("failing", [1, 2], ids=["first-group", "second-group"])
+def test_a_batch_that_fails_to_store_is_read_file_by_file(tmp_path, monkeypatch, failing):
     logs = tmp_path / "logs"
     logs.mkdir()
-    for i in range(3):
-        write_jsonl(logs / f"f{i}.jsonl", [chat(i)])
+    for i in range(4):  # f2 repeats f0's call: two groups, [f0, f1] then [f2, f3]
+        write_jsonl(logs / f"f{i}.jsonl", [chat(i if i != 2 else 0)])
     alone = ingest([logs], tmp_path / "alone.duckdb", False, monkeypatch, enrich=False)
+    write_chunk, calls = batching.write_chunk, []
 
     def broken(*args, **kwargs):
-        raise duckdb.IOException("IO Error: disk full")
+        calls.append(1)
+        if len(calls) == failing:
+            raise duckdb.IOException("IO Error: disk full")
+        return write_chunk(*args, **kwargs)
 
     monkeypatch.setattr(batching, "write_chunk", broken)
     assert ingest([logs], tmp_path / "batched.duckdb", True, monkeypatch, enrich=False) == alone
+    # failing at the first group, the run is read file by file; at the second, the first group is
+    # stored and the rest is batched again (and stored, at the third try)
+    assert len(calls) == {1: 1, 2: 3}[failing]

@@ -9,17 +9,18 @@ as `reading.LINE_BITS` says (the file's index above, its own line below), they p
 A file of a per-line format (`LogFormat.per_line`: each record's rows depend on its own line
 alone) stores what it would alone, because what could differ is kept out of a batch:
 
-- a file with a call id an earlier file of the batch also has starts the next batch, so the
-  earlier file is stored first, as one file after another would be, and the repeat is read against
-  it (a duplicate, a more complete version, or a conflict: mmaudit/conflicts.py);
+- a batch is stored in consecutive groups of files that share no call id, one transaction each: a
+  file with a call id an earlier file of its group has starts the next group, so the earlier file
+  is stored first, as one file after another would be, and the repeat is read against it (a
+  duplicate, a more complete version, or a conflict: mmaudit/conflicts.py);
 - a file already loaded unchanged, cut short, empty, with invalid UTF-8 or a very long line,
   larger than BATCH_LINE_BYTES, of captured HTTP exchanges, or whose format cannot be told, is
   refused or is not per-line, is read alone, as before, in its place in the order;
 - a run of files with lines their detected format does not recognise (a file of mixed formats),
   or with any quarantined line under --strict, is read file by file.
 
-Each file keeps its own lineage, result, ledger row and fingerprint. A batch is one transaction:
-an interrupted run leaves the database as it was before the batch.
+Each file keeps its own lineage, result, ledger row and fingerprint. A group is one transaction:
+an interrupted run leaves the database as it was before the group.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ SMALL_FILE_BYTES = 1 << 20
 BATCH_FILES = 2000
 BATCH_LINE_BYTES = 16 << 20
 BATCH_BYTES = 64 << 20
-_STAGED = ("_staged", "_quarantined", "_skipped")
 
 
 @dataclass
@@ -171,16 +171,14 @@ def _assign_formats(con: duckdb.DuckDBPyConnection, files: list[SmallFile], forc
 
 def _ingest_run(con: duckdb.DuckDBPyConnection, run: list[SmallFile], forced: bool, options: IngestOptions,
                 alone: Alone) -> Iterator[FileResult]:
-    """Store a run of files of one format in batches, each cut before a file that repeats a call id
-    of an earlier file of it; file by file when the run cannot be batched."""
+    """Store a run of files of one format in batches; file by file what cannot be batched."""
     while run:
+        stored: list[FileResult] = []
         try:
-            stored = _store_batch(con, run, forced, options)
-        except (InputError, duckdb.Error, OSError):
-            stored = None
+            stored = _store_batches(con, run, forced, options)
         finally:
             drop_staging(con)
-        if stored is None:
+        if not stored:
             break
         yield from stored
         run = run[len(stored):]
@@ -188,55 +186,67 @@ def _ingest_run(con: duckdb.DuckDBPyConnection, run: list[SmallFile], forced: bo
         yield alone(file.path)
 
 
-def _store_batch(con: duckdb.DuckDBPyConnection, run: list[SmallFile], forced: bool,
-                 options: IngestOptions) -> list[FileResult] | None:
-    """Stage the run as one chunk and store its longest head of files that share no call id (one
-    transaction). Returns their results, or None when the run must be read file by file."""
+def _store_batches(con: duckdb.DuckDBPyConnection, run: list[SmallFile], forced: bool,
+                   options: IngestOptions) -> list[FileResult]:
+    """Stage the run as one chunk, then store it in consecutive groups of files that share no call
+    id, one transaction each, so a file repeating an earlier file's id is read against the stored
+    call, as one file after another would be. Returns the results of the files stored: none when
+    the run must be read file by file, fewer than the run when a group failed to store."""
     fmt = run[0].fmt
     assert fmt is not None
-    chunk = _batch_chunk(run)
-    stats = stage_chunk(con, chunk, fmt, forced, IdOccurrences(con))
+    try:
+        stats = stage_chunk(con, _batch_chunk(run), fmt, forced, IdOccurrences(con))
+    except (InputError, duckdb.Error, OSError):
+        return []
     # lines their format does not recognise are tried as the other formats (unless one is forced),
     # some of which read a line against its neighbours: such a run is read file by file
     if (stats.unrecognised and not forced) or (options.strict and stats.quarantined):
-        return None
-    head = _head_without_shared_ids(con, len(run))
-    if head < len(run):
-        for table in _STAGED:
-            con.execute(f"DELETE FROM {table} WHERE {file_index_sql('line_no' if table != '_staged' else 'source_line')} >= ?",
-                        [head])
-    files = run[:head]
-    records = _per_file(con, f"SELECT {file_index_sql('line_no')} AS f, count(*) FROM _raw WHERE {NOT_BLANK}", head)
-    quarantined = _per_file(con, f"SELECT {file_index_sql('line_no')} AS f, count(*) FROM _quarantined", head)
-    skipped = _per_file(con, f"SELECT {file_index_sql('line_no')} AS f, count(DISTINCT line_no) FROM _skipped", head)
-    staged = _per_file(con, f"SELECT {file_index_sql('source_line')} AS f, count(*) FROM _staged", head)
-    repeated = con.execute("SELECT count(*) > count(DISTINCT call_id) FROM _staged").fetchall()[0][0]
-    estimated = estimate_tokens(con, head)
+        return []
+    n = len(run)
+    records = _per_file(con, f"SELECT {file_index_sql('line_no')} AS f, count(*) FROM _raw WHERE {NOT_BLANK}", n)
+    quarantined = _per_file(con, f"SELECT {file_index_sql('line_no')} AS f, count(*) FROM _quarantined", n)
+    skipped = _per_file(con, f"SELECT {file_index_sql('line_no')} AS f, count(DISTINCT line_no) FROM _skipped", n)
+    staged = _per_file(con, f"SELECT {file_index_sql('source_line')} AS f, count(*) FROM _staged", n)
+    estimated = estimate_tokens(con, n)
     for enrich in options.enrichers:
         enrich(con, "_staged")
+    results: list[FileResult] = []
+    for group in _groups_without_shared_ids(con, n):
+        try:
+            loaded, upgraded, conflicting = _store_group(con, run, group, fmt, records, staged, quarantined,
+                                                         stats.repeated_ids, options.redact_text)
+        except (InputError, duckdb.Error, OSError):
+            break
+        for i in group:
+            if options.on_records:
+                options.on_records(run[i].path, records[i])
+            results.append(FileResult(
+                path=str(run[i].path), log_format=fmt.name, records=records[i], loaded=loaded[i],
+                duplicates=staged[i] - loaded[i], upgraded=upgraded[i], quarantined=quarantined[i],
+                skipped=skipped[i], estimated=estimated[i], conflicting_ids=conflicting[i]))
+    return results
+
+
+def _store_group(con: duckdb.DuckDBPyConnection, run: list[SmallFile], group: range, fmt: LogFormat,
+                 records: list[int], staged: list[int], quarantined: list[int], repeated: bool,
+                 redact_text: bool) -> tuple[list[int], list[int], dict[int, int]]:
+    """Store the staged rows of the files in `group` in one transaction: per file of the run,
+    (calls new, calls upgraded), and each group file's conflicting ids."""
     scratch = scratch_dirs.make()
-    writer = FileWriter(con, [f.path for f in files])
+    writer = FileWriter(con, [f.path for f in run])
     try:
-        written = write_chunk(con, scratch, options.redact_text, quarantined=sum(quarantined) > 0)
+        written = write_chunk(con, scratch, redact_text, quarantined=any(quarantined[i] for i in group), files=group)
         try:
             loaded, upgraded = writer.add(written, repeated)
         finally:
             written.remove()
-        ledger = [LedgerRow(fmt.name, records[i], loaded[i], staged[i] - loaded[i], quarantined[i], f.fp)
-                  for i, f in enumerate(files)]
-        conflicting = writer.commit(ledger)
+        ledger = [LedgerRow(run[i].path, fmt.name, records[i], loaded[i], staged[i] - loaded[i], quarantined[i],
+                            run[i].fp) for i in group]
+        conflicting = dict(zip(group, writer.commit(ledger), strict=True))
     finally:
         writer.abort()
         shutil.rmtree(scratch, ignore_errors=True)
-    results = []
-    for i, f in enumerate(files):
-        if options.on_records:
-            options.on_records(f.path, records[i])
-        results.append(FileResult(
-            path=str(f.path), log_format=fmt.name, records=records[i], loaded=loaded[i],
-            duplicates=staged[i] - loaded[i], upgraded=upgraded[i], quarantined=quarantined[i],
-            skipped=skipped[i], estimated=estimated[i], conflicting_ids=conflicting[i]))
-    return results
+    return loaded, upgraded, conflicting
 
 
 def _batch_chunk(run: list[SmallFile]) -> Chunk:
@@ -249,15 +259,21 @@ def _batch_chunk(run: list[SmallFile]) -> Chunk:
     return Chunk(pa.concat_tables(tables), last=True, ends=tuple(ends))
 
 
-def _head_without_shared_ids(con: duckdb.DuckDBPyConnection, files: int) -> int:
-    """How many files, from the first, share no call id with an earlier file of the batch."""
-    first = con.execute(
-        f"""SELECT min(f) FROM (
-            SELECT {file_index_sql('source_line')} AS f,
-                   min({file_index_sql('source_line')}) OVER (PARTITION BY call_id) AS first_f
-            FROM _staged WHERE call_id IS NOT NULL) WHERE f > first_f"""
-    ).fetchall()[0][0]
-    return files if first is None else int(first)
+def _groups_without_shared_ids(con: duckdb.DuckDBPyConnection, files: int) -> list[range]:
+    """The run's files cut into consecutive groups, each as long as it can be while no two of its
+    files share a call id (a file starts a new group when it shares one with a file of the group
+    so far)."""
+    latest_earlier = dict(con.execute(
+        f"""WITH ids AS (SELECT DISTINCT call_id, {file_index_sql('source_line')} AS f FROM _staged WHERE call_id IS NOT NULL)
+        SELECT b.f, max(a.f) FROM ids a JOIN ids b ON a.call_id = b.call_id AND a.f < b.f GROUP BY b.f"""
+    ).fetchall())
+    groups, start = [], 0
+    for f in range(1, files):
+        if latest_earlier.get(f, -1) >= start:
+            groups.append(range(start, f))
+            start = f
+    groups.append(range(start, files))
+    return groups
 
 
 def _per_file(con: duckdb.DuckDBPyConnection, select: str, files: int) -> list[int]:

@@ -34,6 +34,7 @@ from mmaudit.schema import CALL_HASH_SQL
 class LedgerRow:
     """One file's line in `ingested_files` (`fp` None for a file cut short: it says so every time)."""
 
+    path: Path
     log_format: str | None
     records: int
     loaded: int
@@ -142,13 +143,13 @@ class FileWriter:
         )
 
     def commit(self, ledger: Sequence[LedgerRow]) -> list[int]:
-        """Write each file's ledger row (with its fingerprint: an unchanged file is not read again)
-        and commit; returns each file's count of conflicting ids."""
+        """Write the ledger row of each file stored (with its fingerprint: an unchanged file is not
+        read again) and commit; returns each of those files' count of conflicting ids."""
         found = dict(self._cur.execute(
             "SELECT source_file, count(DISTINCT call_id) FROM _conflicting GROUP BY source_file").fetchall())
         self._cur.execute("DROP TABLE _conflicting")
-        for path, row in zip(self.paths, ledger, strict=True):
-            fp = row.fp
+        for row in ledger:
+            path, fp = row.path, row.fp
             self._cur.execute(
                 "INSERT INTO ingested_files (source_file, source_format, size_bytes, records, loaded, duplicates,"
                 " quarantined, content_sha256, read_as) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -157,7 +158,7 @@ class FileWriter:
             )
         self._cur.execute("COMMIT")
         self._open = False
-        return [int(found.get(str(p), 0)) for p in self.paths]
+        return [int(found.get(str(row.path), 0)) for row in ledger]
 
     def abort(self) -> None:
         """Roll back whatever this file stored (idempotent; also after a failed commit)."""

@@ -150,7 +150,7 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
                 result.message = f"the compressed file ends early (cut short) at line {cut_line}; " + result.message
             return
         (result.conflicting_ids,) = writer.commit([LedgerRow(
-            result.log_format, result.records, result.loaded, result.duplicates, result.quarantined,
+            path, result.log_format, result.records, result.loaded, result.duplicates, result.quarantined,
             fp if cut is None else None)])  # a cut file says so every time
         if cut is not None:
             result.status, result.message = "partial", partial_message(result.loaded, result.duplicates, cut_line)

@@ -235,9 +235,11 @@ def estimate_tokens(con: duckdb.DuckDBPyConnection, files: int = 1) -> list[int]
     return np.bincount(need.column("f").to_numpy(), minlength=files).tolist()
 
 
-def write_chunk(con: duckdb.DuckDBPyConnection, folder: Path, redact_text: bool, quarantined: bool) -> ChunkFiles:
+def write_chunk(con: duckdb.DuckDBPyConnection, folder: Path, redact_text: bool, quarantined: bool,
+                files: range | None = None) -> ChunkFiles:
     """Write the chunk's calls and quarantined lines as stored (text dropped under --redact-text)
-    to Parquet files in `folder`, for the writer to insert from.
+    to Parquet files in `folder`, for the writer to insert from; in a batch of small files, only
+    those of the files with an index in `files`.
 
     Why files and not Arrow: DuckDB keeps every row a transaction appended from an Arrow scan in
     memory until it commits, so a multi-GB file's rows would all be held; appended from a
@@ -246,15 +248,19 @@ def write_chunk(con: duckdb.DuckDBPyConnection, folder: Path, redact_text: bool,
     cols = ", ".join(f"NULL::VARCHAR AS {c}" if redact_text and c in TEXT_COLUMNS else c
                      for c in STORED_COLUMNS if c not in ("source_file", "text_redacted"))
     cols += f", {'true' if redact_text else 'false'} AS text_redacted"
-    files = ChunkFiles(folder / "calls.parquet", folder / "quarantine.parquet" if quarantined else None)
-    con.execute(f"COPY (SELECT {cols} FROM _staged) TO {_literal(files.calls)} {_PARQUET}")
-    if files.quarantine is not None:
+    def of_files(line_no: str) -> str:
+        return "true" if files is None else f"{file_index_sql(line_no)} BETWEEN {files.start} AND {files.stop - 1}"
+
+    written = ChunkFiles(folder / "calls.parquet", folder / "quarantine.parquet" if quarantined else None)
+    con.execute(f"COPY (SELECT {cols} FROM _staged WHERE {of_files('source_line')}) TO {_literal(written.calls)} {_PARQUET}")
+    if written.quarantine is not None:
         raw = "NULL::VARCHAR" if redact_text else f"left(r.line, {RAW_KEEP_CHARS})"
         con.execute(
             f"""COPY (SELECT q.line_no, q.source_format, q.reason, {raw} AS raw, md5(coalesce(r.line, '')) AS raw_hash
-            FROM _quarantined q LEFT JOIN _raw r USING (line_no)) TO {_literal(files.quarantine)} {_PARQUET}"""
+            FROM _quarantined q LEFT JOIN _raw r USING (line_no) WHERE {of_files('q.line_no')})
+            TO {_literal(written.quarantine)} {_PARQUET}"""
         )
-    return files
+    return written
 
 
 @dataclass(frozen=True)
