@@ -13,7 +13,7 @@ Per file, in bounded memory however large the file is:
                  many files, each storing and saying what it would alone
   pipeline.py    the run: discovery, the per-file loop, results
 
-An interrupted run therefore leaves the database as it was before that file (or batch of small
+An interrupted run therefore leaves the database as it was before that file (or group of small
 files), and a re-run adds only what is missing.
 """
 
