@@ -237,22 +237,16 @@ def _timed_cli(args: list[str], repeat: int) -> dict[str, Any]:
 
 
 def bench_fixed(work: Path, largest: dict[str, Any], repeat: int) -> dict[str, Any]:
-    """The fixed costs of a process: --help, a 30-call file, an unchanged re-ingest, a simulate."""
+    """The fixed costs of a process: --help, a 30-call file, a directory of 200 one-call files, an
+    unchanged re-ingest, a simulate."""
     from mmaudit.generate import generate
 
     small = work / "small-30.jsonl"
     if not small.exists():
         generate(small, 30, seed=5, log_format="openai-chat", text_share=1.0)
     out: dict[str, Any] = {"help": _timed_cli(["--help"], repeat)}
-    small_runs = []
-    for i in range(repeat):
-        db = work / f"small-{i}.duckdb"
-        db.unlink(missing_ok=True)
-        small_runs.append(_timed_cli(["ingest", str(small), "--db", str(db), "--format", "json"], 1)["seconds"])
-        db.unlink(missing_ok=True)
-    small_runs.sort()
-    out["small"] = {"seconds": small_runs[len(small_runs) // 2], "runs": len(small_runs)}
-    out["many_files"] = _many_files(work, repeat)
+    out["small"] = _ingest_into_new_database(small, work / "small", repeat)
+    out["many_files"] = {**_ingest_into_new_database(_many_files(work, 200), work / "many", repeat), "files": 200}
     db, path = largest["db"], largest["path"]
     out["reingest"] = _timed_cli(["ingest", path, "--db", db, "--format", "json"], repeat)
     out["simulate_cli"] = _timed_cli(["simulate", "--db", db, "-p", str(POLICIES / "tiers.yaml"), "--format", "json"],
@@ -261,8 +255,20 @@ def bench_fixed(work: Path, largest: dict[str, Any], repeat: int) -> dict[str, A
     return out
 
 
-def _many_files(work: Path, repeat: int, files: int = 200) -> dict[str, Any]:
-    """Median seconds of ingesting a directory of `files` one-call files into a new database."""
+def _ingest_into_new_database(path: Path, db_stem: Path, repeat: int) -> dict[str, Any]:
+    """Median seconds of `mmaudit ingest PATH` into a new database, as a whole process."""
+    runs = []
+    for i in range(repeat):
+        db = db_stem.with_name(f"{db_stem.name}-{i}.duckdb")
+        db.unlink(missing_ok=True)
+        runs.append(_timed_cli(["ingest", str(path), "--db", str(db), "--format", "json"], 1)["seconds"])
+        db.unlink(missing_ok=True)
+    runs.sort()
+    return {"seconds": runs[len(runs) // 2], "runs": len(runs)}
+
+
+def _many_files(work: Path, files: int) -> Path:
+    """A directory of `files` one-call files (made once in `work`)."""
     from mmaudit.generate import generate
 
     folder = work / f"many-{files}"
@@ -272,14 +278,7 @@ def _many_files(work: Path, repeat: int, files: int = 200) -> dict[str, Any]:
         folder.mkdir()
         for i, line in enumerate(whole.read_text().splitlines()):
             (folder / f"call-{i:04d}.json").write_text(line + "\n")
-    runs = []
-    for i in range(repeat):
-        db = work / f"many-{i}.duckdb"
-        db.unlink(missing_ok=True)
-        runs.append(_timed_cli(["ingest", str(folder), "--db", str(db), "--format", "json"], 1)["seconds"])
-        db.unlink(missing_ok=True)
-    runs.sort()
-    return {"seconds": runs[len(runs) // 2], "files": files, "runs": len(runs)}
+    return folder
 
 
 def _targets_table(results: list[dict[str, Any]], fixed: dict[str, Any] | None) -> None:

@@ -39,8 +39,13 @@ def directory(root: Path) -> Path:
     write_jsonl(d / "a07.jsonl", [{"error": {"message": "boom", "type": "server_error"}, "status_code": 500}])  # same id-less line
     write_jsonl(d / "a08.jsonl", ["", "   "])  # blank only: empty
     write_jsonl(d / "a09.jsonl", [chat(7), PAIR])  # two formats in one file
+    # streams: each file's events are read against its own only (the second opens with no start)
     write_jsonl(d / "a10.jsonl", anthropic_stream("msg_s1", {"input_tokens": 12, "output_tokens": 1},
-                                                  {"output_tokens": 30}))  # a stream: read alone
+                                                  {"output_tokens": 30}))
+    write_jsonl(d / "a10b.jsonl", anthropic_stream("msg_s2", {"input_tokens": 7, "output_tokens": 1},
+                                                   {"output_tokens": 9})[1:])
+    write_jsonl(d / "a10c.jsonl", anthropic_stream("msg_s3", {"input_tokens": 5, "output_tokens": 1},
+                                                   {"output_tokens": 4}))
     write_jsonl(d / "a11.jsonl", [PAIR, ERROR])
     write_jsonl(d / "a12.jsonl", [{**PAIR, "response": {**PAIR["response"], "id": "msg_other"}}])
     write_jsonl(d / "a13.jsonl", [GEMINI])  # a captured exchange: read alone

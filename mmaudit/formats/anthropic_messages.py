@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 from mmaudit.schema import OTHER_MODEL_STEPS
 
@@ -198,7 +198,7 @@ def _from_start(expr: str) -> str:
     message_delta. Every use shares ONE window (the same expression), which DuckDB computes once."""
     field = expr.removeprefix("r.message")
     return (f"CASE WHEN r.type = 'message_delta' THEN "
-            f"(last_value(r.message IGNORE NULLS) OVER (ORDER BY line_no)){field} END")
+            f"(last_value(r.message IGNORE NULLS) {IN_LINE_ORDER}){field} END")
 
 
 def _stream_usage(path: str) -> str:

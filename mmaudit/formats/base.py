@@ -60,6 +60,27 @@ COLUMN_DEFAULTS: dict[str, str] = {
     "output_image_tokens": "0",
 }
 
+# Small files staged together (ingest/batching.py) number their lines `index << LINE_BITS | line`:
+# the file's index in its batch above, its own 1-based line number below. A file read alone is
+# index 0, so its line numbers are its own.
+LINE_BITS = 32
+
+
+def file_index_sql(line_no: str) -> str:
+    """SQL: the index in its batch of the file a (batch) line number belongs to."""
+    return f"(CAST({line_no} AS BIGINT) >> {LINE_BITS})"
+
+
+def own_line_sql(line_no: str) -> str:
+    """SQL: a (batch) line number as its file's own line number."""
+    return f"(CAST({line_no} AS BIGINT) & {(1 << LINE_BITS) - 1})"
+
+
+# A window over a file's records: every window an adapter uses partitions by file first, so the
+# records of files staged together never see each other's.
+BY_FILE = f"PARTITION BY {file_index_sql('line_no')}"
+IN_LINE_ORDER = f"OVER ({BY_FILE} ORDER BY line_no)"
+
 # Columns that other expressions refer to (provider defaults to a guess from the model; every
 # token count is zero on a failed call) are projected once, in an inner query.
 _INNER = ("model", "status")
@@ -141,14 +162,12 @@ class LogFormat:
                self.skip, self.keep, self.explode or ""]
         return any(re.search(r"(?<![\w.])line\b", part) for part in sql)
 
-    def per_line(self) -> bool:
-        """Whether each record's rows depend on its own line alone: no window over line numbers,
-        no record carried between chunks, no span read against its neighbours (`nested`). Files of
-        such a format can be staged together (ingest/batching.py) and store what each would alone."""
-        if self.carry is not None or self.context is not None or self.nested is not None:
-            return False
-        sql = [self.projection_sql("_parsed"), self.detect, self.skip, self.keep, self.explode or ""]
-        return not any(re.search(r"\bOVER\s*\(", part, re.IGNORECASE) for part in sql)
+    def per_file(self) -> bool:
+        """Whether each file's rows depend on that file's lines alone: every window partitions by
+        file (`BY_FILE`). Files of such a format can be staged together (ingest/batching.py) and
+        store what each would alone. (A user's mapping with a window of its own cannot.)"""
+        sql = " ".join([self.projection_sql("_parsed"), self.detect, self.skip, self.keep, self.explode or ""])
+        return len(re.findall(r"\bOVER\s*\(", sql, re.IGNORECASE)) == sql.count(f"OVER ({BY_FILE}")
 
     def fields_read(self) -> list[str]:
         """Dotted paths of every leaf this format reads (for `mmaudit formats`)."""
@@ -182,7 +201,7 @@ class LogFormat:
         own, parent = self.nested
         return (
             f"WITH _kept AS ({kept}) SELECT line_no, line, r FROM _kept "
-            f"WHERE ({own}) NOT IN (SELECT {parent} FROM _kept WHERE {parent} IS NOT NULL)"
+            f"WHERE ({_in_file(own)}) NOT IN (SELECT {_in_file(parent)} FROM _kept WHERE {parent} IS NOT NULL)"
         )
 
     def projection_sql(self, parsed: str) -> str:
@@ -303,3 +322,8 @@ def _render_tree(tree: dict[str, Any]) -> str:
         else:
             parts.append(f"{name}.{{{_render_tree(children)}}}")
     return ", ".join(parts)
+
+
+def _in_file(span: str) -> str:
+    """A span id as `file index:id` (NULL when the id is): a parent is looked for in its own file."""
+    return f"(CAST({file_index_sql('line_no')} AS VARCHAR) || ':' || ({span}))"

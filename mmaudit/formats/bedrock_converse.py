@@ -29,7 +29,7 @@ the id is derived from the line, as for every record without one.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
 from mmaudit.formats.bedrock import BLOCK_REASONS, error_http
 from mmaudit.formats.pairs import body
 
@@ -129,7 +129,7 @@ _SU = "r.metadata.usage"
 _S_READ = f"coalesce(mm_int({_SU}.cacheReadInputTokens), 0)"
 _S_WRITE = f"coalesce(mm_int({_SU}.cacheWriteInputTokens), 0)"
 _STOP = ("CASE WHEN r.metadata IS NOT NULL THEN last_value(r.messageStop.stopReason IGNORE NULLS) "
-         "OVER (ORDER BY line_no) END")
+         f"{IN_LINE_ORDER} END")
 _S_BLOCKED = (f"({_STOP} IN ({', '.join(repr(x) for x in BLOCK_REASONS)}) "
               f"AND coalesce(mm_int({_SU}.inputTokens), 0) = 0 AND coalesce(mm_int({_SU}.outputTokens), 0) = 0)")
 _S_FAILED = f"({_STREAM_ERROR} IS NOT NULL OR {_S_BLOCKED})"

@@ -15,7 +15,7 @@ never a second call. Sessions log no spend: the cost is computed, as for every l
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
 
 _USAGE = {k: "VARCHAR" for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens",
                                  "total_tokens")}
@@ -34,11 +34,11 @@ _LINE_TYPES = "('session_meta', 'turn_context', 'response_item', 'event_msg', 'c
 _CALL = "(r.type = 'event_msg' AND r.payload.type = 'token_count' AND r.payload.info.last_token_usage.input_tokens IS NOT NULL)"
 _U = "r.payload.info.last_token_usage"
 _TURN_MODEL = ("last_value(CASE WHEN r.type = 'turn_context' THEN r.payload.model END IGNORE NULLS) "
-               "OVER (ORDER BY line_no)")
+               f"{IN_LINE_ORDER}")
 _SESSION = ("last_value(CASE WHEN r.type = 'session_meta' THEN r.payload.id END IGNORE NULLS) "
-            "OVER (ORDER BY line_no)")
+            f"{IN_LINE_ORDER}")
 _PROVIDER = ("last_value(CASE WHEN r.type = 'session_meta' THEN r.payload.model_provider END IGNORE NULLS) "
-             "OVER (ORDER BY line_no)")
+             f"{IN_LINE_ORDER}")
 
 
 def _count(key: str) -> str:

@@ -21,7 +21,7 @@ response; its other events are skipped.
 from __future__ import annotations
 
 from mmaudit.formats import chat_text
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 
 _UNITS = {"input_tokens": "VARCHAR", "output_tokens": "VARCHAR", "search_units": "VARCHAR"}
@@ -75,7 +75,7 @@ _FAILED = f"(coalesce({_HTTP}, 0) >= 400)"
 _EMBED = f"({body('response_type')} LIKE 'embeddings%' OR {body('embeddings')} IS NOT NULL)"
 _RERANK = f"({body('results')} IS NOT NULL AND {_usage('billed_units.search_units')} IS NOT NULL)"
 _STREAM_ID = ("CASE WHEN r.type = 'message-end' THEN last_value(CASE WHEN r.type = 'message-start' THEN r.id END "
-              "IGNORE NULLS) OVER (ORDER BY line_no) END")
+              f"IGNORE NULLS) {IN_LINE_ORDER} END")
 # v2 messages are OpenAI-shaped ({role, content}); a v1 request is `message` + `preamble` + `chat_history`
 _MSGS = "r.request.messages"
 _V2_TEXT = ("nullif(array_to_string(list_filter(json_extract_string({}, '$.content[*].text'), "

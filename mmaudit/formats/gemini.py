@@ -43,7 +43,7 @@ estimated.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import BY_FILE, LogFormat
 from mmaudit.formats.pairs import body
 from mmaudit.schema import MODALITY_COLUMNS
 
@@ -151,7 +151,7 @@ _UNFINISHED = (
     f"({field('responseId')} IS NOT NULL AND json_array_length({_CANDIDATES}) > 0 "
     f"AND len(list_filter(list_concat(json_extract_string({_CANDIDATES}, '$[*].finishReason'), "
     f"json_extract_string({_CANDIDATES}, '$[*].finish_reason')), lambda x: x IS NOT NULL)) = 0 "
-    f"AND count(*) OVER (PARTITION BY {field('responseId')}) > 1)"
+    f"AND count(*) OVER ({BY_FILE}, {field('responseId')}) > 1)"
 )
 # Grounding with Google Search: the queries the model ran, listed per candidate
 # (`groundingMetadata.webSearchQueries`, snake_case in SDK dumps). Google bills Gemini 3 per query

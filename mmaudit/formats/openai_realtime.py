@@ -24,7 +24,7 @@ Realtime events carry an `event_id`; the Responses API's stream events (also `re
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
 
 _DETAILS = {"text_tokens": "VARCHAR", "audio_tokens": "VARCHAR", "image_tokens": "VARCHAR"}
 _USAGE = {
@@ -52,7 +52,7 @@ _REALTIME = (
 _U = "r.response.usage"
 _COUNT = "coalesce(mm_int({}), 0)"
 _FAILED = "(r.response.status = 'failed')"
-_SESSION_MODEL = "(last_value(r.session.model IGNORE NULLS) OVER (ORDER BY line_no))"
+_SESSION_MODEL = f"(last_value(r.session.model IGNORE NULLS) {IN_LINE_ORDER})"
 _TRANSCRIPT = ("nullif(array_to_string(list_filter(json_extract_string(r.response.output, '$[*].content[*].transcript'), "
                "lambda t: t IS NOT NULL), chr(10)), '')")
 _TEXT = ("nullif(array_to_string(list_filter(json_extract_string(r.response.output, '$[*].content[*].text'), "

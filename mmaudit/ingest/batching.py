@@ -4,10 +4,12 @@ Why: a file pays a fixed cost the size of the SQL it runs, not of its lines. Its
 projection, the categoriser and the pricing are planned afresh for every chunk (~0.5-0.8 s a
 file on a 2-core machine), so a directory of 1,000 one-call files (per-request captures, Claude
 Code's session files, Bedrock's S3 delivery) took over ten minutes. Staged as one chunk, numbered
-as `reading.LINE_BITS` says (the file's index above, its own line below), they pay it once.
+as `formats.base.LINE_BITS` says (the file's index above, its own line below), they pay it once.
 
-A file of a per-line format (`LogFormat.per_line`: each record's rows depend on its own line
-alone) stores what it would alone, because what could differ is kept out of a batch:
+Each file stores what it would alone. Its format's windows (a stream's events, a session's
+model) partition by file (`LogFormat.per_file`; a user's mapping with a window of its own is not
+batched), a span's parent is looked for in its own file, and what else could differ is kept out
+of a batch:
 
 - a batch is stored in consecutive groups of files that share no call id, one transaction each: a
   file with a call id an earlier file of its group has starts the next group, so the earlier file
@@ -15,7 +17,7 @@ alone) stores what it would alone, because what could differ is kept out of a ba
   duplicate, a more complete version, or a conflict: mmaudit/conflicts.py);
 - a file already loaded unchanged, cut short, empty, with invalid UTF-8 or a very long line,
   larger than BATCH_LINE_BYTES, of captured HTTP exchanges, or whose format cannot be told, is
-  refused or is not per-line, is read alone, as before, in its place in the order;
+  refused or reads across files, is read alone, as before, in its place in the order;
 - a run of files with lines their detected format does not recognise (a file of mixed formats),
   or with any quarantined line under --strict, is read file by file.
 
@@ -164,7 +166,7 @@ def _assign_formats(con: duckdb.DuckDBPyConnection, files: list[SmallFile], forc
                    for i, file in enumerate(files)]
         found = detect_formats(con, samples)
     for i, (file, fmt) in enumerate(zip(files, found, strict=True)):
-        batchable = (isinstance(fmt, LogFormat) and not fmt.refuse and fmt.per_line()
+        batchable = (isinstance(fmt, LogFormat) and not fmt.refuse and fmt.per_file()
                      and i in has_records and i not in captures)
         file.fmt = fmt if batchable else None
 

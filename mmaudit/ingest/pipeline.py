@@ -1,4 +1,5 @@
-"""One ingest run: discover the files, then per file read -> detect -> stage -> store, chunk by chunk."""
+"""One ingest run: discover the files, then per file read -> detect -> stage -> store, chunk by chunk
+(small files together: ingest/batching.py)."""
 
 from __future__ import annotations
 
@@ -175,7 +176,8 @@ def ingest_paths(
     options: IngestOptions = IngestOptions(),
     on_file: Callable[[FileResult], None] | None = None,
 ) -> IngestResult:
-    """Discover and load every file; one transaction per file."""
+    """Discover and load every file, in order; one transaction per file, or per group of small
+    files (ingest/batching.py)."""
     files = discover(paths)
     if not files:
         raise InputError("no log files found in " + ", ".join(paths))

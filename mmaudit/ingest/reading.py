@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from mmaudit.formats.base import LINE_BITS, file_index_sql, own_line_sql  # noqa: F401  (numbering of batches)
 from mmaudit.ingest.discovery import COMPRESSED_SUFFIXES
 
 # The longest line a log may have. DuckDB sizes its read buffers from this (two of twice it are
@@ -59,26 +60,11 @@ class ReadAgain(Exception):
         self.mode = mode
 
 
-# Small files staged together (ingest/batching.py) number their lines `index << LINE_BITS | line`:
-# the file's index in its batch above, its own 1-based line number below. A file read alone is
-# index 0, so its line numbers are its own.
-LINE_BITS = 32
-
-
-def file_index_sql(line_no: str) -> str:
-    """SQL: the index in its batch of the file a (batch) line number belongs to."""
-    return f"(CAST({line_no} AS BIGINT) >> {LINE_BITS})"
-
-
-def own_line_sql(line_no: str) -> str:
-    """SQL: a (batch) line number as its file's own line number."""
-    return f"(CAST({line_no} AS BIGINT) & {(1 << LINE_BITS) - 1})"
-
-
 @dataclass(frozen=True)
 class Chunk:
     """Consecutive lines of a file: `lines` has columns line_no (1-based) and line. A batch of
-    small files is one chunk too, numbered as LINE_BITS says, with `ends` its files' last lines."""
+    small files is one chunk too, numbered as `formats.base.LINE_BITS` says, with `ends` its
+    files' last lines."""
 
     lines: pa.Table
     last: bool  # the file's last chunk: its last line is the file's last line
