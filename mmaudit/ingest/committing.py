@@ -1,5 +1,5 @@
-"""Storing a file's staged chunks in ONE transaction, on a cursor of its own (or a batch of small
-files' one chunk: ingest/batching.py; each file keeps its own lineage, counts and ledger row).
+"""Storing a file's staged chunks in ONE transaction, on a cursor of its own (or a group of small
+files staged together: ingest/batching.py; each file keeps its own lineage, counts and ledger row).
 
 An interrupted run therefore leaves the database as it was before that file, and a re-run adds
 only what is missing. DuckDB writes large uncommitted appends to the database file as it goes,
@@ -44,9 +44,9 @@ class LedgerRow:
 
 
 class FileWriter:
-    """The transaction of a file, or of a batch of small files (`paths`, in batch order: a staged
-    line number holds its file's index, `file_index_sql`): `add` each chunk, then `commit` with
-    the ledger rows, or `abort`. Counts come back per file, in the order of `paths`."""
+    """The transaction of a file, or of a group of small files staged together (`paths`, in batch
+    order: a staged line number holds its file's index, `file_index_sql`): `add` each chunk, then
+    `commit` with the ledger rows, or `abort`. Counts come back per file, in the order of `paths`."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, paths: Sequence[Path]):
         self.paths = list(paths)
@@ -78,7 +78,7 @@ class FileWriter:
             conflicting = conflicting_ids_sql(chunk, repeated_ids)
             if len(self.paths) == 1:
                 cur.execute(f"INSERT INTO _conflicting SELECT call_id, ? FROM ({conflicting})", [str(self.paths[0]), *params])
-            else:  # a batch's files share no call id (ingest/batching.py): each id has one file
+            else:  # a group's files share no call id (ingest/batching.py): each id has one file
                 cur.execute(f"""INSERT INTO _conflicting SELECT x.call_id, any_value(c.source_file)
                     FROM ({conflicting}) x JOIN {chunk} c USING (call_id) GROUP BY x.call_id""", params + params)
         if stored:
