@@ -34,7 +34,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from mmaudit.errors import InputError
 from mmaudit.formats import LogFormat, by_name
@@ -162,9 +161,7 @@ def _assign_formats(con: duckdb.DuckDBPyConnection, files: list[SmallFile], forc
     if forced is not None:
         found: list[LogFormat | InputError] = [forced] * len(files)
     else:
-        samples = [(file.path, sample.filter(pc.equal(sample.column("f"), i)).select(["line"]))
-                   for i, file in enumerate(files)]
-        found = detect_formats(con, samples)
+        found = detect_formats(con, [file.path for file in files], sample)
     for i, (file, fmt) in enumerate(zip(files, found, strict=True)):
         batchable = (isinstance(fmt, LogFormat) and not fmt.refuse and fmt.per_file()
                      and i in has_records and i not in captures)

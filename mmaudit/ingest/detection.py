@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from mmaudit.errors import InputError
@@ -20,21 +21,21 @@ def detect_format(con: duckdb.DuckDBPyConnection, path: Path, sample: pa.Table) 
     `sample` holds the file's first DETECT_SAMPLE valid JSON lines (column `line`). A format
     with `refuse` set (a file that is recognisably not a call log) fails the file with its message.
     """
-    (found,) = detect_formats(con, [(path, sample)])
+    files = pa.table({"f": pa.array([0] * sample.num_rows, pa.int64()), "line": sample.column("line")})
+    (found,) = detect_formats(con, [path], files)
     if isinstance(found, InputError):
         raise found
     return found
 
 
-def detect_formats(con: duckdb.DuckDBPyConnection,
-                   samples: Sequence[tuple[Path, pa.Table]]) -> list[LogFormat | InputError]:
-    """`detect_format` for several files at once, one query per format for all of them: each
-    file's format, or the InputError that says why it has none."""
-    counts = [[0] * len(FORMATS) for _ in samples]
-    tables = [pa.table({"f": pa.array([i] * s.num_rows, pa.int64()), "line": s.column("line")})
-              for i, (_, s) in enumerate(samples) if s.num_rows]
-    if tables:
-        con.register("_sample", pa.concat_tables(tables))
+def detect_formats(con: duckdb.DuckDBPyConnection, paths: Sequence[Path],
+                   samples: pa.Table) -> list[LogFormat | InputError]:
+    """`detect_format` for several files at once: `samples` holds each file's sample, `f` its
+    index in `paths`, and `line`. One statement counts every format's hits in every file; returns
+    each file's format, or the InputError that says why it has none."""
+    counts = [[0] * len(FORMATS) for _ in paths]
+    if samples.num_rows:
+        con.register("_sample", samples.select(["f", "line"]))
         try:
             # one statement for every format: planned once, not once per format
             per_format = " UNION ALL ".join(
@@ -44,17 +45,18 @@ def detect_formats(con: duckdb.DuckDBPyConnection,
                 counts[f][k] = hits
         finally:
             con.unregister("_sample")
-    return [_choose(path, sample, hits) for (path, sample), hits in zip(samples, counts, strict=True)]
+    sizes = np.bincount(samples.column("f").to_numpy(), minlength=len(paths)) if samples.num_rows else [0] * len(paths)
+    return [_choose(path, int(size), hits) for path, size, hits in zip(paths, sizes, counts, strict=True)]
 
 
-def _choose(path: Path, sample: pa.Table, hits: list[int]) -> LogFormat | InputError:
-    if sample.num_rows == 0:
+def _choose(path: Path, sampled: int, hits: list[int]) -> LogFormat | InputError:
+    if sampled == 0:
         return InputError(f"{path}: no valid JSON records to detect a log format from")
     best_hits, best = max(zip(hits, FORMATS, strict=True), key=lambda s: s[0])  # max keeps the first of equal scores
     if best_hits == 0:
         tried = "; ".join(f"{fmt.name}: none has {fmt.detect_hint}" for fmt in FORMATS)
         return InputError(
-            f"{path}: cannot tell the log format of the first {sample.num_rows} records. "
+            f"{path}: cannot tell the log format of the first {sampled} records. "
             f"Considered {tried}. Use --log-format to force one."
         )
     if best.refuse:
