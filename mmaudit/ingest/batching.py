@@ -36,14 +36,15 @@ import duckdb
 import pyarrow as pa
 
 from mmaudit.errors import InputError
-from mmaudit.formats import LogFormat, by_name
+from mmaudit.formats import LogFormat
+from mmaudit.formats.base import LINE_BITS, file_index_sql
 from mmaudit.ingest import scratch as scratch_dirs
 from mmaudit.ingest.captures import is_capture_sql
 from mmaudit.ingest.committing import FileWriter, LedgerRow
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_formats
 from mmaudit.ingest.fingerprint import Fingerprint, fingerprint, loaded_before
 from mmaudit.ingest.outcome import FileResult, IngestOptions
-from mmaudit.ingest.reading import LINE_BITS, Chunk, LineReader, ReadAgain, file_index_sql
+from mmaudit.ingest.reading import Chunk, LineReader, ReadAgain
 from mmaudit.ingest.staging import (
     NOT_BLANK,
     IdOccurrences,
@@ -86,7 +87,7 @@ def ingest_small_files(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], re
                        options: IngestOptions, alone: Alone) -> Iterator[FileResult]:
     """Each file's result, in the order of `paths`: small files of one per-line format stored in
     batches, the others by `alone` (the one-file ingest). `read_as` goes in the fingerprints."""
-    forced = options.custom_format or (by_name(options.log_format) if options.log_format else None)
+    forced = options.forced_format()
     pending: list[SmallFile | Path] = []
     size = 0
     for path in paths:

@@ -24,8 +24,8 @@ import numpy as np
 import pyarrow as pa
 
 from mmaudit.conflicts import conflicting_ids_sql, first_versions_sql, upgrades_sql
+from mmaudit.formats.base import file_index_sql, own_line_sql
 from mmaudit.ingest.fingerprint import Fingerprint
-from mmaudit.ingest.reading import file_index_sql, own_line_sql
 from mmaudit.ingest.staging import STORED_COLUMNS, ChunkFiles
 from mmaudit.schema import CALL_HASH_SQL
 

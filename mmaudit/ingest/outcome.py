@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from mmaudit.formats import LogFormat
+from mmaudit.formats import LogFormat, by_name
 
 Enricher = Callable[[duckdb.DuckDBPyConnection, str], None]
 
@@ -60,3 +60,7 @@ class IngestOptions:
     redact_text: bool = False
     enrichers: Sequence[Enricher] = ()
     on_records: Callable[[Path, int], None] | None = None  # progress: records of the file read so far
+
+    def forced_format(self) -> LogFormat | None:
+        """The format every file is read as (a user's mapping, or `--log-format`), or None: detect."""
+        return self.custom_format or (by_name(self.log_format) if self.log_format else None)

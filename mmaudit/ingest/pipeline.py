@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from mmaudit.errors import InputError
-from mmaudit.formats import LogFormat, by_name, macros
+from mmaudit.formats import LogFormat, macros
 from mmaudit.ingest import batching
 from mmaudit.ingest import scratch as scratch_dirs
 from mmaudit.ingest.captures import unwrap_sample
@@ -89,13 +89,13 @@ def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options
         if not reader.has_records():
             result.status, result.message = "empty", "empty file: nothing to load"
             return result
-        forced = options.log_format is not None or options.custom_format is not None
+        fmt = options.forced_format()
+        forced = fmt is not None
         # a detected file of captured HTTP exchanges is read as the pairs they hold; a forced format
         # (or a user's mapping) reads the lines as they are
         sample = None if forced else reader.sample(DETECT_SAMPLE)
         unwrapped = None if sample is None else unwrap_sample(con, sample)
-        fmt = options.custom_format or (by_name(options.log_format) if options.log_format
-                                        else detect_format(con, path, sample if unwrapped is None else unwrapped))
+        fmt = fmt or detect_format(con, path, sample if unwrapped is None else unwrapped)
         if fmt.refuse:
             raise InputError(f"{path}: {fmt.refuse}")
         result.log_format = fmt.name

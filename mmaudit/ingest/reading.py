@@ -25,7 +25,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from mmaudit.formats.base import LINE_BITS, file_index_sql, own_line_sql  # noqa: F401  (numbering of batches)
 from mmaudit.ingest.discovery import COMPRESSED_SUFFIXES
 
 # The longest line a log may have. DuckDB sizes its read buffers from this (two of twice it are

@@ -22,9 +22,9 @@ import pyarrow as pa
 
 from mmaudit import tokens
 from mmaudit.formats import FORMATS, LogFormat
-from mmaudit.formats.base import prompt_hash_sql
+from mmaudit.formats.base import file_index_sql, prompt_hash_sql
 from mmaudit.ingest.captures import unwrap_sql
-from mmaudit.ingest.reading import INVALID_UTF8, Chunk, file_index_sql
+from mmaudit.ingest.reading import INVALID_UTF8, Chunk
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
 RAW_KEEP_CHARS = 65536
