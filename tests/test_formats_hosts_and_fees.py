@@ -86,11 +86,11 @@ def test_openrouter_served_claude_ids_resolve_to_anthropics_model(tmp_path):
 
 
 def test_the_sql_macro_cuts_ids_in_the_same_stages_as_python():
-    from mmaudit.pricing import sql
+    from mmaudit.pricing import register
     from mmaudit.pricing.resolve import candidates
 
     con = duckdb.connect()
-    for statement in sql._MACROS.split(";"):
+    for statement in register._MACROS.split(";"):
         if statement.strip() and "mm_resolve_udf" not in statement:
             con.execute(statement)
     for model in ("anthropic/claude-4.6-sonnet-20260217", "claude-3.5-sonnet", "openai/gpt-4o-2024-08-06",

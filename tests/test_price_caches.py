@@ -65,7 +65,7 @@ def test_an_unwritable_cache_is_simply_not_used(tmp_path: Path) -> None:
 def test_stored_rows_tables_keep_the_newest_few(tmp_path: Path) -> None:
     import os
 
-    from mmaudit.pricing.sql import _KEEP_ROWS_TABLES, _prune_rows_tables
+    from mmaudit.pricing.register import _KEEP_ROWS_TABLES, _prune_rows_tables
 
     for i in range(_KEEP_ROWS_TABLES + 8):
         f = tmp_path / f"rates-{i:04d}.arrow"

@@ -23,17 +23,10 @@ from mmaudit.pricing.catalog import (
     load_table,
 )
 from mmaudit.pricing.litellm import import_litellm
+from mmaudit.pricing.queries import fixed_costs, reconcile, unknown_models
+from mmaudit.pricing.register import register_prices
 from mmaudit.pricing.schema import DATA_CLASSES, TASKS, ModelPrice, PriceTable
-from mmaudit.pricing.sql import (
-    cost_from_sums_sql,
-    cost_sql,
-    effective_cost_sql,
-    fixed_costs,
-    rate_window_sql,
-    reconcile,
-    register_prices,
-    unknown_models,
-)
+from mmaudit.pricing.sql import cost_from_sums_sql, cost_sql, effective_cost_sql, rate_window_sql
 
 __all__ = [
     "BUNDLED_DIR", "DATA_CLASSES", "TASKS", "LoadedTable", "ModelPrice", "PriceCatalog", "PriceEntry",

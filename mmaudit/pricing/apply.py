@@ -12,14 +12,8 @@ from typing import Any
 import duckdb
 
 from mmaudit.pricing.catalog import PriceCatalog
-from mmaudit.pricing.sql import (
-    _REGISTERED,
-    check_ident,
-    cost_sql,
-    price_note_sql,
-    rate_window_sql,
-    register_prices,
-)
+from mmaudit.pricing.register import REGISTERED_BY, register_prices
+from mmaudit.pricing.sql import check_ident, cost_sql, price_note_sql, rate_window_sql
 from mmaudit.schema import MODALITY_COLUMNS, OTHER_MODEL_STEPS, carried_sql
 from mmaudit.store import fetch_dicts
 
@@ -229,7 +223,7 @@ def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]
     def enrich(con: duckdb.DuckDBPyConnection, table: str) -> None:
         if not _registered_by(con, token):
             register_prices(con, catalog)
-            con.execute(f"CREATE TEMP TABLE {_REGISTERED} AS SELECT ? AS token", [token])
+            con.execute(f"CREATE TEMP TABLE {REGISTERED_BY} AS SELECT ? AS token", [token])
         _price_table(con, check_ident(table))
 
     return enrich
@@ -240,5 +234,5 @@ def pricing_enricher(catalog: PriceCatalog):  # type: ignore[no-untyped-def]
 def _registered_by(con: duckdb.DuckDBPyConnection, token: str) -> bool:
     """Whether the catalog tables on `con` are the ones the enricher with `token` registered."""
     found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_REGISTERED]).fetchall()[0][0]
-    return bool(found) and con.execute(f"SELECT any_value(token) = ? FROM {_REGISTERED}", [token]).fetchall()[0][0]
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [REGISTERED_BY]).fetchall()[0][0]
+    return bool(found) and con.execute(f"SELECT any_value(token) = ? FROM {REGISTERED_BY}", [token]).fetchall()[0][0]
