@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +22,11 @@ from mmaudit.config import load_model, read_yaml
 from mmaudit.errors import ConfigError
 from mmaudit.pricing import genai
 from mmaudit.pricing.bundled import load_bundled
+from mmaudit.pricing.entry_rows import LoadedTable, PriceEntry, ft_table_rows, table_rows
+from mmaudit.pricing.layering import layer
 from mmaudit.pricing.rates import (
-    MODALITY_PARTS,
-    OUTPUT_PARTS,
     SEARCH_CONTEXT_SIZES,
-    Component,
-    PriceSpec,
     RateRow,
-    spec_rates,
 )
 from mmaudit.pricing.rules import (
     BatchRules,
@@ -41,31 +37,11 @@ from mmaudit.pricing.rules import (
     load_request_fees,
     load_search_billing,
 )
-from mmaudit.pricing.schema import ModelPrice, PriceTable
+from mmaudit.pricing.schema import PriceTable
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "pricing"
 BUNDLED_DIR = DATA_DIR / "overrides"
 LAYERS = ("genai-prices", "override", "registry", "user")
-
-
-@dataclass(frozen=True)
-class LoadedTable:
-    """A validated table and where it came from (errors and reports cite `path`)."""
-
-    name: str
-    path: str
-    origin: str  # "override" | "user"
-    table: PriceTable
-
-
-@dataclass(frozen=True)
-class PriceEntry:
-    """One model's prices from one table."""
-
-    key: str
-    effective_from: date
-    table: LoadedTable
-    price: ModelPrice
 
 
 @dataclass
@@ -144,207 +120,6 @@ def _merge_entries(tables: list[LoadedTable]) -> dict[str, list[PriceEntry]]:
 def normalise_alias(alias: str) -> str:
     """Aliases compare case-insensitively and without surrounding blanks."""
     return alias.strip().lower()
-
-
-# ---------------------------------------------------------------- YAML entries -> rows
-
-def _tiered(base: Decimal | None, tiers: list[Any], part: str) -> Component | None:
-    """A part's base price with its long-context tiers (a tier without the part: its input
-    price); audio and image parts have no long-context price, so they keep their base in every tier."""
-    if base is None:
-        return None
-    if part in MODALITY_PARTS or part in OUTPUT_PARTS:
-        return Component(base)
-    return Component(base, tuple((t.start(), getattr(t, part) if getattr(t, part) is not None else t.input)
-                                 for t in tiers))
-
-
-def entry_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> PriceSpec:
-    """A YAML model entry as a PriceSpec; batch from its own rates, else the provider's rule; with
-    its per-1,000 fees (web searches, requests that searched, file searches, requests)."""
-    return replace(_token_spec(price, batch_rule), web_search_per_1k=price.web_search_per_1k,
-                   request_per_1k=price.request_per_1k, searched_request_per_1k=price.searched_request_per_1k,
-                   file_search_per_1k=price.file_search_per_1k)
-
-
-def _token_spec(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> PriceSpec:
-    if price.fixed_monthly_usd is not None:
-        zero = Component(Decimal(0))
-        return PriceSpec({"input": zero, "output": zero}, {"input": zero, "output": zero}, "self-hosted")
-    tiers = price.tiers()
-    parts = ("input", "output", "cached_input", "cache_write", "cache_write_1h", "reasoning", *MODALITY_PARTS, *OUTPUT_PARTS)
-    comps = {p: c for p in parts if (c := _tiered(getattr(price, p), tiers, p)) is not None}
-    if price.batch_discount is not None:
-        return PriceSpec(comps, {k: c.scaled(Decimal(1) - price.batch_discount) for k, c in comps.items()},
-                         f"table: batch_discount {price.batch_discount}")
-    if price.batch is not None:
-        batch = {}
-        for part in parts:
-            rate = getattr(price.batch, part, None)
-            if rate is not None and part in comps:
-                base = comps[part].base
-                factor = rate / base if base else Decimal(0)
-                batch[part] = Component(rate, tuple((s, p * factor) for s, p in comps[part].tiers))
-        return PriceSpec(comps, batch, "table: per-component batch rates")
-    if batch_rule is not None:
-        factor, reason = batch_rule
-        return PriceSpec(comps, {k: c.scaled(factor) for k, c in comps.items()}, f"provider rule: {reason}")
-    return PriceSpec(comps, None, None)
-
-
-def table_rows(key: str, entries: list[PriceEntry], rules: BatchRules) -> list[RateRow]:
-    """One row per table listing the model (per time-of-day segment), valid until the next such table."""
-    rows = []
-    for i, entry in enumerate(entries):
-        nxt = entries[i + 1].effective_from if i + 1 < len(entries) else None
-        end = entry.table.table.effective_to
-        if end is not None and (nxt is None or end < nxt):
-            nxt = end
-        batch_rule = rules.factor(entry.price.provider, entry.effective_from)
-        spec = entry_spec(entry.price, batch_rule)
-        rates = spec_rates(spec)
-        if rates is None:
-            continue
-        off = _off_peak_rates(entry.price, batch_rule)
-        for (tod_from, tod_to, days), is_off in _segments(entry.price):
-            values, lc, lc2 = off if is_off and off is not None else rates
-            rows.append(RateRow(
-                model_key=key, provider=entry.price.provider, source=entry.table.origin, table_name=entry.table.name,
-                table_path=entry.table.path, valid_from=entry.effective_from, valid_to=nxt, rates=values,
-                lc_threshold=lc, lc2_threshold=lc2, tod_from=tod_from, tod_to=tod_to, tod_days=days,
-                fixed_monthly_usd=entry.price.fixed_monthly_usd, batch_source=spec.batch_source, note=entry.price.notes))
-    return rows
-
-
-def _off_peak_rates(price: ModelPrice, batch_rule: tuple[Decimal, str] | None) -> Any:
-    off = price.off_peak
-    if off is None:
-        return None
-    comps = {p: Component(getattr(off, p)) for p in ("input", "output", "cached_input", "cache_write")
-             if getattr(off, p) is not None}
-    batch = {k: c.scaled(batch_rule[0]) for k, c in comps.items()} if batch_rule else None
-    return spec_rates(PriceSpec(comps, batch, batch_rule[1] if batch_rule else None, price.web_search_per_1k,
-                                price.request_per_1k, price.searched_request_per_1k, price.file_search_per_1k))
-
-
-def _segments(price: ModelPrice) -> list[tuple[tuple[Any, Any, list[int] | None], bool]]:
-    """(from, to, weekdays) UTC segments and whether each is off-peak; one all-day segment without off_peak."""
-    if price.off_peak is None:
-        return [((None, None, None), False)]
-    by_day: dict[int, tuple] = {}
-    for day in range(1, 8):
-        windows = [w for w in price.off_peak.windows if day in w.days]
-        marks = sorted({0, 24 * 60} | {_minutes(w.start) for w in windows} | {_minutes(w.end) for w in windows})
-        pieces = []
-        for a, b in pairwise(marks):
-            off = any(_minutes(w.start) <= a and b <= _minutes(w.end) for w in windows)
-            if pieces and pieces[-1][2] == off:
-                pieces[-1] = (pieces[-1][0], b, off)
-            else:
-                pieces.append((a, b, off))
-        by_day[day] = tuple(pieces)
-    groups: dict[tuple, list[int]] = {}
-    for day, pieces in by_day.items():
-        groups.setdefault(pieces, []).append(day)
-    out = []
-    for pieces, days in groups.items():
-        day_list = None if len(days) == 7 else days
-        for a, b, off in pieces:
-            whole = a == 0 and b == 24 * 60
-            out.append(((None if whole else _time(a), None if whole or b == 24 * 60 else _time(b), day_list), off))
-    return out
-
-
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def _time(minutes: int) -> Any:
-    from datetime import time
-
-    return time(minutes // 60, minutes % 60)
-
-
-def ft_table_rows(key: str, entries: list[PriceEntry]) -> list[RateRow]:
-    rows = []
-    priced = [e for e in entries if e.price.fine_tuned is not None]
-    for i, entry in enumerate(priced):
-        ft = entry.price.fine_tuned
-        assert ft is not None
-        comps = {"input": Component(ft.input), "output": Component(ft.output)}
-        if ft.cached_input is not None:
-            comps["cached_input"] = Component(ft.cached_input)
-        rates = spec_rates(PriceSpec(comps))
-        assert rates is not None
-        nxt = priced[i + 1].effective_from if i + 1 < len(priced) else None
-        rows.append(RateRow(model_key=key, provider=entry.price.provider, source=entry.table.origin,
-                            table_name=entry.table.name, table_path=entry.table.path, valid_from=entry.effective_from,
-                            valid_to=nxt, rates=rates[0]))
-    return rows
-
-
-def _covered(rows: list[RateRow]) -> dict[str, list[tuple[date, date | None]]]:
-    """Per key, the [from, to) spans the rows cover (to None = open-ended)."""
-    spans: dict[str, list[tuple[date, date | None]]] = {}
-    for row in rows:
-        spans.setdefault(row.model_key, []).append((row.valid_from, row.valid_to))
-    return spans
-
-
-def _minus(start: date, end: date | None, holes: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
-    """The parts of [start, end) outside every hole."""
-    pieces = [(start, end)]
-    for h_from, h_to in holes:
-        nxt = []
-        for p_from, p_to in pieces:
-            if p_to is not None and p_to <= h_from or h_to is not None and p_from >= h_to:
-                nxt.append((p_from, p_to))
-                continue
-            if p_from < h_from:
-                nxt.append((p_from, h_from))
-            if h_to is not None and (p_to is None or p_to > h_to):
-                nxt.append((h_to, p_to))
-        pieces = nxt
-    return pieces
-
-
-def layer(lower: list[RateRow], upper: list[RateRow]) -> list[RateRow]:
-    """`upper` replaces `lower` for each key over the spans the upper rows cover.
-
-    An upper table's first entry also reaches back before its date when the lower layer has
-    nothing there (see catalog docstring), so the upper's coverage starts at its first date and
-    runs to its last row's end.
-    """
-    spans = _covered(upper)
-    kept = []
-    for row in lower:
-        holes = spans.get(row.model_key)
-        if holes is None:
-            kept.append(row)
-            continue
-        for p_from, p_to in _minus(row.valid_from, row.valid_to, holes):
-            kept.append(RateRow(**{**row.__dict__, "valid_from": p_from, "valid_to": p_to, "extra": {}}))
-    return kept + [_keep_fees(row, lower) for row in upper]
-
-
-# Per-use fees a table may leave unsaid: an override that corrects a model's token rates (a
-# long-context tier, a dated price) does not mean its searches became free or unpriced.
-INHERITED_FEES = ("web_search_rate", "searched_request_rate", "file_search_rate")
-
-
-def _keep_fees(row: RateRow, lower: list[RateRow]) -> RateRow:
-    """`row` with each fee of INHERITED_FEES it does not state taken from the lower layer's row of
-    the same model and tier in effect at its start (or the lower layer's first, when it starts later)."""
-    missing = [f for f in INHERITED_FEES if row.rates.get(f) is None]
-    under = sorted((r for r in lower if r.model_key == row.model_key and r.service_tier == row.service_tier),
-                   key=lambda r: r.valid_from)
-    if not missing or not under:
-        return row
-    start = row.valid_from
-    then = next((r for r in reversed(under) if r.valid_from <= start), under[0])
-    fees = {f: then.rates[f] for f in missing if then.rates.get(f) is not None}
-    return replace(row, rates={**row.rates, **fees}) if fees else row
 
 
 def _layer_rows(tables: list[LoadedTable], rules: BatchRules) -> tuple[list[RateRow], list[RateRow], dict[str, list[PriceEntry]]]:
