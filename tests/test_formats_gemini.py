@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import ANY, assert_calls
@@ -133,3 +134,45 @@ def test_provisioned_throughput_calls_are_named_next_to_the_cost(tmp_path):
     text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
     assert ("1 Vertex AI call(s) ran on prepaid Provisioned Throughput and were charged the on-demand price of "
             "their tokens") in text
+
+
+def _chunk(text: str, prompt: int, candidates: int | None = None, finish: bool = False) -> dict:
+    """A streamed chunk as the Gemini API sent it without a responseId (recorded in
+    FirebaseExtended/vertexai-sdk-test-data, googleai/streaming-success-basic-reply-short.txt):
+    every chunk repeats promptTokenCount, and only the last has a finishReason and the output count."""
+    candidate: dict = {"content": {"parts": [{"text": text}], "role": "model"}}
+    usage: dict = {"promptTokenCount": prompt, "totalTokenCount": prompt + (candidates or 0)}
+    if finish:
+        candidate["finishReason"] = "STOP"
+        usage["candidatesTokenCount"] = candidates
+    return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "gemini-2.5-flash"}
+
+
+def _stream(words: list[str], prompt: int, out: int) -> list[dict]:
+    return [*(_chunk(w, prompt) for w in words[:-1]), _chunk(words[-1], prompt, out, finish=True)]
+
+
+def test_a_stream_without_response_ids_is_one_call_not_one_per_chunk(db, tmp_path):
+    single = _chunk("Cheyenne.", 9, 3, finish=True)  # an unstreamed body: a call on its own
+    lines = [*_stream(["The", " capital", " is Cheyenne."], 7, 10), single, single,
+             *_stream(["Yes", "."], 2000, 2), *_stream(["The", " capital", " is Cheyenne."], 7, 10)]
+    from mmaudit.pricing import load_catalog, pricing_enricher
+
+    (file,) = db.ingest(write_jsonl(tmp_path / "chunks.jsonl", lines), enrichers=(pricing_enricher(load_catalog()),)).files
+    assert (file.loaded, file.duplicates, file.quarantined) == (5, 5, 0)
+    calls = db.con.execute("""SELECT input_tokens, output_tokens, tokens_estimated, cost_usd FROM calls
+                              ORDER BY source_line""").fetchall()
+    # gemini-2.5-flash: $0.30 / $2.50 per 1M tokens. Read chunk by chunk, the first stream would
+    # have been three calls of 7 input tokens, the third two of 2,000.
+    assert calls == [(7, 10, False, Decimal("0.000027100000")), (9, 3, False, Decimal("0.000010200000")),
+                     (9, 3, False, Decimal("0.000010200000")), (2000, 2, False, Decimal("0.000605000000")),
+                     (7, 10, False, Decimal("0.000027100000"))]
+    # the same lines in another file give the same ids: nothing new
+    (copy,) = db.ingest(write_jsonl(tmp_path / "copy.jsonl", lines)).files
+    assert (copy.loaded, copy.duplicates) == (0, 10)
+
+
+def test_a_stream_cut_short_without_ids_keeps_its_latest_counts_flagged(db, tmp_path):
+    lines = [_chunk("The", 7), _chunk(" capital", 7)]
+    db.ingest(write_jsonl(tmp_path / "cut.jsonl", lines))
+    assert db.con.execute("SELECT input_tokens, tokens_estimated FROM calls").fetchall() == [(7, True)]

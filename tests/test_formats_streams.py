@@ -9,7 +9,9 @@ Records written from the providers' documented streaming shapes: OpenAI Chat Com
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -263,3 +265,32 @@ def test_a_gateways_messages_shaped_stream_of_another_makers_model_is_that_maker
     db.ingest(write_jsonl(tmp_path / "gateway.jsonl", [start, delta, claude, {**delta}]))
     got = {r["call_id"]: (r["provider"], r["input_tokens"], r["cached_input_tokens"]) for r in db.calls()}
     assert got == {"gen_01": ("xai", 212, 128), "gen_02": ("anthropic", 212, 128)}
+
+
+def _sse(events: list[tuple[str | None, dict | str]]) -> str:
+    """Events as they come over the wire: `event:` (when named), `data:`, a blank line after each."""
+    out = [": keep-alive\n"]
+    for name, data in events:
+        out.append((f"event: {name}\n" if name else "") + f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n")
+    return "".join(out)
+
+
+def test_server_sent_events_saved_raw_read_as_their_data_lines(db, tmp_path):
+    # A stream saved as it came (`curl -N`, a proxy's dump): the `data:` payloads are the records,
+    # `event:`, comment lines and OpenAI's closing `data: [DONE]` frame them
+    anthropic = anthropic_stream("msg_sse", {"input_tokens": 25, "output_tokens": 1},
+                                 {"output_tokens": 15})
+    (tmp_path / "anthropic.sse").write_text(_sse([(e["type"], e) for e in anthropic]), encoding="utf-8")
+    (tmp_path / "openai-stream.log").write_text(_sse([(None, c) for c in oai_stream("chatcmpl-S", 120, 8)] + [(None, "[DONE]")]),
+                                          encoding="utf-8")
+    files = {Path(f.path).name: f for f in db.ingest(tmp_path).files}
+    assert {n: (f.log_format, f.loaded, f.quarantined) for n, f in files.items()} == {
+        "anthropic.sse": ("anthropic-stream", 1, 0), "openai-stream.log": ("openai-chat", 1, 0)}
+    assert db.con.execute("SELECT call_id, input_tokens, output_tokens, source_line FROM calls ORDER BY 1").fetchall() == [
+        ("chatcmpl-S", 120, 8, 10), ("msg_sse", 25, 15, 21)]  # lineage: the file's own line numbers
+    # a line that is neither an SSE field nor JSON is still quarantined, with its number
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "s.sse").write_text("data: {\"type\": \"ping\"}\n\nnot json\n", encoding="utf-8")
+    (bad,) = db.ingest(tmp_path / "bad").files
+    assert bad.quarantined == 1
+    assert db.con.execute("SELECT source_line, reason FROM quarantine").fetchall() == [(3, "not valid JSON")]

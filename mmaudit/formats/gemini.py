@@ -147,12 +147,31 @@ _CANDIDATES = f"coalesce({body('candidates')}, '[]')"
 # A streamed chunk before the last: its response id repeats, and it has candidates, none finished.
 # Its counts are provisional (the last chunk's promptTokenCount can be larger), so the finished
 # chunk's usage wins (mmaudit/conflicts.py). A single body without a finishReason is not a chunk.
+_FINISHED = (f"len(list_filter(list_concat(json_extract_string({_CANDIDATES}, '$[*].finishReason'), "
+             f"json_extract_string({_CANDIDATES}, '$[*].finish_reason')), lambda x: x IS NOT NULL)) > 0")
 _UNFINISHED = (
-    f"({field('responseId')} IS NOT NULL AND json_array_length({_CANDIDATES}) > 0 "
-    f"AND len(list_filter(list_concat(json_extract_string({_CANDIDATES}, '$[*].finishReason'), "
-    f"json_extract_string({_CANDIDATES}, '$[*].finish_reason')), lambda x: x IS NOT NULL)) = 0 "
+    f"({field('responseId')} IS NOT NULL AND json_array_length({_CANDIDATES}) > 0 AND NOT {_FINISHED} "
     f"AND count(*) OVER ({BY_FILE}, {field('responseId')}) > 1)"
 )
+# A stream logged chunk by chunk WITHOUT a responseId (older Gemini API responses, Firebase AI
+# Logic, some SDK recorders): every chunk repeats promptTokenCount, so read as bodies each would be
+# a call and the prompt would be counted once per chunk. Such chunks are the id-less bodies with
+# candidates that run up to the next one with a finishReason (which carries the stream's final
+# usage): each run of two or more is one call, under an id made from its first and last lines (and
+# its place among identical runs of the file, as id-less records are counted), and the unfinished
+# chunks are its provisional versions. A single finished body is a call on its own, as before.
+_IDLESS, _FIN, _RUN, _RUN_KEY = "_g_idless", "_g_fin", "_g_run", "_g_run_key"
+_RUN_WINDOW = f"({BY_FILE}, {_IDLESS}, {_RUN} ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+_HELPERS = {
+    _IDLESS: f"({field('responseId')} IS NULL AND coalesce(json_array_length({_CANDIDATES}), 0) > 0)",
+    _FIN: f"coalesce({_FINISHED}, false)",
+    _RUN: (f"coalesce(sum(CASE WHEN {_FIN} THEN 1 ELSE 0 END) OVER ({BY_FILE}, {_IDLESS} ORDER BY line_no "
+           "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)"),
+    _RUN_KEY: (f"CASE WHEN {_IDLESS} AND count(*) OVER {_RUN_WINDOW} > 1 THEN "
+               f"md5(first_value(line) OVER {_RUN_WINDOW} || chr(10) || last_value(line) OVER {_RUN_WINDOW}) END"),
+}
+_RUN_ID = (f"CASE WHEN {_RUN_KEY} IS NOT NULL THEN 'gs-' || {_RUN_KEY} || '-' "
+           f"|| dense_rank() OVER ({BY_FILE}, {_RUN_KEY} ORDER BY {_RUN}) END")
 # Grounding with Google Search: the queries the model ran, listed per candidate
 # (`groundingMetadata.webSearchQueries`, snake_case in SDK dumps). Google bills Gemini 3 per query
 # and Gemini 2.x once per grounded request (mmaudit/data/pricing/search_billing.yaml). Most calls
@@ -187,7 +206,7 @@ FORMAT = LogFormat(
     ),
     detect_hint="`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), or an `error` with a google.rpc `status`",
     columns={
-        "call_id": field("responseId"),
+        "call_id": f"coalesce({field('responseId')}, {_RUN_ID})",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}))",
         "provider": f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL THEN 'vertex' END, 'google')",
         "model": f"coalesce({field('modelVersion')}, regexp_replace(r.request.model, '^models/', ''))",
@@ -201,7 +220,7 @@ FORMAT = LogFormat(
         **{column: _modality(modality.upper(), *details)
            for modality, columns in MODALITY_COLUMNS.items()
            for column, details in zip(columns, _DETAILS, strict=True)},
-        "tokens_estimated": f"coalesce({_UNFINISHED}, false)",
+        "tokens_estimated": f"coalesce({_UNFINISHED} OR ({_RUN_KEY} IS NOT NULL AND NOT {_FIN}), false)",
         "service_tier": f"coalesce({body(_U + '.serviceTier')}, {_TRAFFIC_TIER})",
         "web_searches": _QUERIES,
         "latency_ms": "mm_num(r.latency_ms)",
@@ -229,4 +248,5 @@ FORMAT = LogFormat(
     times=("createTime", "response.createTime", "create_time", "response.create_time", "timestamp"),
     prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), '')",
     output_text=_TEXT,
+    helpers=_HELPERS,
 )

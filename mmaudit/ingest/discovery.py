@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mmaudit.errors import InputError
 
-LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv")
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv", ".sse")
 TABLE_SUFFIXES = (".parquet",)
 COMPRESSED_SUFFIXES = ("", ".gz", ".zst")
 

@@ -147,6 +147,21 @@ _DOCUMENTS = f"""
 """
 
 
+# Server-sent events saved as they came over the wire (`curl -N`, a proxy's dump of a streamed
+# response): each record is a `data:` line, framed by `event:`, `id:`, `retry:` and `:` comment
+# lines, and an OpenAI stream ends with `data: [DONE]`. A file that opens so is read with each
+# `data:` payload as its line and the framing lines blank (line numbers unchanged); a JSONL file
+# never opens so, and any other line of such a file is read as it is.
+_SSE_START = re.compile(rb"^(?:(?:data|event|id|retry):|:)")
+_SSE_LINE = ("CASE WHEN starts_with(line, 'data:') AND trim(substr(line, 6)) <> '[DONE]' THEN ltrim(substr(line, 6)) "
+             "WHEN regexp_matches(line, '^(?:(?:data|event|id|retry):|:)') THEN '' ELSE line END")
+
+
+def is_sse(path: Path) -> bool:
+    """Whether a line-oriented file holds server-sent events (it opens with an SSE field line)."""
+    return _records_sql(path) is None and _SSE_START.match(_head(path, 4096)) is not None
+
+
 def _table_reader(path: Path) -> str | None:
     """The DuckDB table function for a CSV or Parquet file (None for line-oriented logs).
 
@@ -241,6 +256,7 @@ class LineReader:
         self.path = path
         self.mode = mode
         self._records_sql = _records_sql(path)
+        self._sse = is_sse(path)
         self._cur = con.cursor()
         # Line numbers are the stream's order; a query planned with this on keeps it.
         self._cur.execute("SET preserve_insertion_order = true")
@@ -252,9 +268,12 @@ class LineReader:
 
     def _relation(self, select: str, suffix: str = "") -> duckdb.DuckDBPyRelation:
         if self.mode.rejects:
-            return self._cur.sql(f"SELECT {select} FROM _raw {suffix}")
+            raw = f"(SELECT line_no, {_SSE_LINE} AS line FROM _raw)" if self._sse else "_raw"
+            return self._cur.sql(f"SELECT {select} FROM {raw} {suffix}")
         max_line = MAX_LINE_BYTES if self.mode.long_lines else USUAL_LINE_BYTES
         sql = self._records_sql or _STREAM_LINES % (max_line, 2 * max_line)
+        if self._sse:
+            sql = f"SELECT {_SSE_LINE} AS line FROM ({sql})"
         params = [str(self.path)] if "?" in sql else []
         return self._cur.sql(f"SELECT {select} FROM ({sql}) {suffix}", params=params)
 
