@@ -92,3 +92,16 @@ def test_langfuse_input_and_output_are_read_as_text(db, tmp_path):
     # an observation without input keeps "no text": the categoriser's fallback, as before
     bare = rows["obs-1"]
     assert (bare["user_prompt"], bare["n_messages"], bare["n_tools"], bare["category_source"]) == (None, None, None, "default")
+
+
+def test_an_input_that_already_holds_the_cache_is_not_counted_twice(db, tmp_path):
+    # usageDetails as Codex's Langfuse plugin wrote it (langfuse/codex-observability-plugin#22):
+    # `input` is the whole prompt, cache included, and the total is input + output, so adding the
+    # cache back would count 115,584 tokens twice. API's total (6,750) holds the cache on top of
+    # its 100 uncached tokens: read as documented. A record without a total is read as documented.
+    inclusive = {**API, "id": "obs-codex", "model": "gpt-5", "costDetails": {},
+                 "usageDetails": {"input": 117231, "cache_read_input_tokens": 115584, "output": 225, "total": 117456}}
+    no_total = {**API, "id": "obs-no-total", "usageDetails": {"input": 100, "cache_read_input_tokens": 6000, "output": 5}}
+    db.ingest(write_jsonl(tmp_path / "obs.jsonl", [API, inclusive, no_total]))
+    got = db.con.execute("SELECT call_id, input_tokens, cached_input_tokens FROM calls ORDER BY call_id").fetchall()
+    assert got == [("obs-1", 6500, 6000), ("obs-codex", 117231, 115584), ("obs-no-total", 6100, 6000)]

@@ -167,3 +167,30 @@ def test_litellm_call_types_become_operations(db, tmp_path):
     tasks = {"image": "other", "transcription": "other", "speech": "other", "moderation": "classification",
              "rerank": "other", "embedding": "embedding"}
     assert got == {f"ct-{i}": (op, tasks.get(op, "chat")) for i, op in enumerate(types.values())}
+
+
+def _usage_row(request_id: str, prompt: int, usage: dict) -> dict:
+    return {**SPEND_ROW, "request_id": request_id, "custom_llm_provider": "anthropic", "model": "claude-sonnet-4-20250514",
+            "prompt_tokens": prompt, "completion_tokens": 467, "total_tokens": prompt + 467,
+            "metadata": json.dumps({"usage_object": {"prompt_tokens": prompt, "completion_tokens": 467, **usage}})}
+
+
+def test_cache_counts_are_read_whichever_way_a_litellm_version_logged_them(db, tmp_path):
+    rows = [
+        # BerriAI/litellm#11789 (streamed Anthropic): `cached_tokens: 0` beside the real reads
+        _usage_row("reads-beside-zero", 2459, {"prompt_tokens_details": {"cached_tokens": 0},
+                                               "cache_read_input_tokens": 2455, "cache_creation_input_tokens": 0}),
+        # BerriAI/litellm#15056: prompt_tokens 31 left the 1,253 written tokens out
+        _usage_row("writes-left-out", 31, {"prompt_tokens_details": {"cached_tokens": 0},
+                                           "cache_creation_input_tokens": 1253, "cache_read_input_tokens": 0}),
+        # an older version that left both out (prompt_tokens smaller than the reads alone)
+        _usage_row("both-left-out", 12, {"cache_read_input_tokens": 3000, "cache_creation_input_tokens": 500}),
+        # folded in, as most versions write it: kept as it is
+        _usage_row("folded-in", 5050, {"cache_read_input_tokens": 4000, "cache_creation_input_tokens": 1000,
+                                       "prompt_tokens_details": {"cached_tokens": 4000}}),
+    ]
+    db.ingest(write_jsonl(tmp_path / "spend.jsonl", rows))
+    got = db.con.execute("""SELECT call_id, input_tokens, cached_input_tokens, cache_write_tokens FROM calls
+                            ORDER BY source_line""").fetchall()
+    assert got == [("reads-beside-zero", 2459, 2455, 0), ("writes-left-out", 1284, 0, 1253),
+                   ("both-left-out", 3512, 3000, 500), ("folded-in", 5050, 4000, 1000)]

@@ -3,9 +3,15 @@
 `usage_details`, `total_cost`). Only `type: GENERATION` observations are model calls; spans and
 events of the same export are skipped (counted, not quarantined).
 
-`usageDetails.input` is the UNCACHED part: cache keys vary by SDK/integration
+`usageDetails.input` is documented as the UNCACHED part: cache keys vary by SDK/integration
 (`input_cached_tokens`, `cache_read_input_tokens`, `input_cache_read`; writes
-`cache_creation_input_tokens`, `input_cache_creation`) and are added back. Reasoning
+`cache_creation_input_tokens`, `input_cache_creation`) and are added back. Not every producer
+keeps to it: Langfuse's own OTel ingestion stores `gen_ai.usage.input_tokens` (cache included) as
+`input`, and so did Codex's plugin and older LiteLLM, Mastra and TypeScript SDK versions; adding
+the cache back then counts it twice (5-20x the cost on cache-heavy agents). The record says which
+when it carries a `total`: a total no larger than input + output (+ reasoning) leaves no room for
+the cache on top, so `input` already holds it (and is kept as it is, when at least the cache). A
+record without a `total` is read as documented. Reasoning
 (`output_reasoning_tokens`) is kept outside `output`, so canonical output = output + reasoning.
 `level: ERROR` is a failed call (an HTTP status in `statusMessage` classifies it). Scores attached
 to the observation become tags (`score.<name>`, and `score` for the first one). The prompt and
@@ -19,7 +25,7 @@ from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text
 
 _USAGE = {k: "VARCHAR" for k in (
     "input", "output", "input_cached_tokens", "cache_read_input_tokens", "input_cache_read",
-    "cache_creation_input_tokens", "input_cache_creation", "output_reasoning_tokens", "output_reasoning",
+    "cache_creation_input_tokens", "input_cache_creation", "output_reasoning_tokens", "output_reasoning", "total",
 )}
 _STRUCTURE = {
     "id": "VARCHAR", "type": "VARCHAR", "name": "VARCHAR", "level": "VARCHAR",
@@ -46,6 +52,11 @@ def usage(key: str) -> str:
 _READ = f"coalesce({usage('input_cached_tokens')}, {usage('cache_read_input_tokens')}, {usage('input_cache_read')}, 0)"
 _WRITE = f"coalesce({usage('cache_creation_input_tokens')}, {usage('input_cache_creation')}, 0)"
 _REASONING = f"coalesce({usage('output_reasoning_tokens')}, {usage('output_reasoning')}, 0)"
+_INPUT = f"coalesce({usage('input')}, mm_int(r.usage.input))"
+_OUTPUT = f"coalesce({usage('output')}, mm_int(r.usage.output))"
+# `input` that already holds the cache (module docstring): the record's own total says so
+_INCLUSIVE = (f"({usage('total')} IS NOT NULL AND {_READ} + {_WRITE} > 0 AND {_INPUT} >= {_READ} + {_WRITE} "
+              f"AND {usage('total')} <= {_INPUT} + coalesce({_OUTPUT}, 0) + {_REASONING})")
 _START = either("startTime", "start_time")
 _T0 = f"mm_ts({_START})"
 _MSG = either("statusMessage", "status_message")
@@ -91,7 +102,7 @@ FORMAT = LogFormat(
         "ts": _T0,
         "model": either("model", "provided_model_name"),
         "operation": "CASE WHEN r.type = 'EMBEDDING' THEN 'embedding' ELSE 'chat' END",
-        "input_tokens": f"coalesce({usage('input')}, mm_int(r.usage.input)) + {_READ} + {_WRITE}",
+        "input_tokens": f"{_INPUT} + CASE WHEN {_INCLUSIVE} THEN 0 ELSE {_READ} + {_WRITE} END",
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
         "output_tokens": f"coalesce({usage('output')}, mm_int(r.usage.output)) + {_REASONING}",

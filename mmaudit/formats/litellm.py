@@ -1,9 +1,9 @@
 """LiteLLM proxy logs: the StandardLoggingPayload (callbacks, `id` + `response_cost`) and
 LiteLLM_SpendLogs rows exported as JSON (`request_id` + `spend`).
 
-LiteLLM's `prompt_tokens` already folds the prompt cache in, so it maps straight to canonical
-input; the provider's cache reads/writes and reasoning tokens are read from
-`metadata.usage_object`. `cache_hit` is LiteLLM's OWN response cache (no provider call was
+LiteLLM's `prompt_tokens` folds the prompt cache in, so it maps straight to canonical input
+(except where a version left part of the cache out, which the counts show: `_LEFT_OUT`); the
+provider's cache reads/writes and reasoning tokens are read from `metadata.usage_object`. `cache_hit` is LiteLLM's OWN response cache (no provider call was
 made): such a record is a success with zero tokens and zero spend, marked tags['cache_hit'] =
 'true' (the counts of the cached response are kept in tags['cached_response_tokens']).
 `request_tags` (joined with ','), team and user go to tags. `status: failure` is a failed call,
@@ -119,6 +119,20 @@ def _audio(details: str) -> str:
     return f"CASE WHEN contains(CAST({_META} AS VARCHAR), 'audio_tokens') THEN {count} ELSE 0 END"
 
 
+# Cache reads: OpenAI's `prompt_tokens_details.cached_tokens` or Anthropic's
+# `cache_read_input_tokens`, whichever is larger (LiteLLM's streamed Anthropic usage logs
+# `cached_tokens: 0` beside the real reads: BerriAI/litellm#11789).
+_READS = (f"greatest(coalesce(mm_int({meta(_USAGE + '.prompt_tokens_details.cached_tokens')}), 0), "
+          f"coalesce(mm_int({meta(_USAGE + '.cache_read_input_tokens')}), 0))")
+_WRITES = f"coalesce(mm_int({meta(_USAGE + '.cache_creation_input_tokens')}), 0)"
+# Some 2025 versions left the cache writes (and older ones the reads) out of `prompt_tokens`
+# (BerriAI/litellm#15056: prompt_tokens 31 beside 1,253 written). Folded in, prompt_tokens is at
+# least reads + writes; when it is less, the parts it cannot hold are added: the writes, and the
+# reads too when it is less than those alone.
+_LEFT_OUT = (f"CASE WHEN mm_int(r.prompt_tokens) < {_READS} + {_WRITES} "
+             f"THEN {_WRITES} + CASE WHEN mm_int(r.prompt_tokens) < {_READS} THEN {_READS} ELSE 0 END ELSE 0 END")
+
+
 def _tokens(expr: str) -> str:
     """Zero on LiteLLM response-cache hits: no provider was called, nothing was billed."""
     return f"CASE WHEN {_HIT} THEN 0 ELSE {expr} END"
@@ -139,12 +153,9 @@ FORMAT = LogFormat(
         "provider": "mm_provider_name(r.custom_llm_provider, model)",
         "model": "r.model",
         "operation": _OPERATION,
-        "input_tokens": _tokens("mm_int(r.prompt_tokens)"),
-        "cached_input_tokens": _tokens(
-            f"coalesce(mm_int(coalesce({meta(_USAGE + '.prompt_tokens_details.cached_tokens')}, "
-            f"{meta(_USAGE + '.cache_read_input_tokens')})), 0)"
-        ),
-        "cache_write_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.cache_creation_input_tokens')}), 0)"),
+        "input_tokens": _tokens(f"mm_int(r.prompt_tokens) + {_LEFT_OUT}"),
+        "cached_input_tokens": _tokens(_READS),
+        "cache_write_tokens": _tokens(_WRITES),
         "output_tokens": _tokens("mm_int(r.completion_tokens)"),
         "reasoning_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.completion_tokens_details.reasoning_tokens')}), 0)"),
         "input_audio_tokens": _tokens(_audio("prompt_tokens_details")),
