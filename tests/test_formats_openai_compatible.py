@@ -131,3 +131,21 @@ def test_a_gateways_cost_in_usd_is_the_logged_cost(db, tmp_path):
                       "prompt_tokens_details": {"cached_tokens": 674}}}
     row = ingest(db, tmp_path, "gateway.jsonl", [body])["gen_01M0X"]
     assert (row["provider"], row["logged_cost_usd"], row["cached_input_tokens"]) == ("xai", Decimal("0.0000344"), 674)
+
+
+def test_a_groq_stream_with_its_usage_only_under_x_groq_is_counted_and_priced(db, tmp_path):
+    # vercel/ai's groq-chat-language-model test: before Groq also wrote a top-level `usage`, a
+    # stream's final chunk held its usage under `x_groq` alone; read as usage-less, the call loaded
+    # without counts (unpriced) and under the provider its model's name suggests (gemma: google)
+    sid = "chatcmpl-e7f8e220-656c-4455-a132-dacfc1370798"
+    first = {"id": sid, "object": "chat.completion.chunk", "created": 1729171479, "model": "gemma2-9b-it",
+             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Sparkle"}, "finish_reason": None}]}
+    last = {"id": sid, "object": "chat.completion.chunk", "created": 1729171479, "model": "gemma2-9b-it",
+            "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}],
+            "x_groq": {"id": "req_01jadadp0femyae9kav1gpkhe8",
+                       "usage": {"queue_time": 0.061348671, "prompt_tokens": 18, "prompt_time": 0.000211569,
+                                 "completion_tokens": 439, "completion_time": 0.798181818, "total_tokens": 457}}}
+    call = ingest(db, tmp_path, "groq.jsonl", [first, last])[sid]
+    assert (call["provider"], call["input_tokens"], call["output_tokens"]) == ("groq", 18, 439)
+    # gemma2-9b-it on Groq: $0.20 per 1M tokens in and out
+    assert db.con.execute("SELECT cost_usd FROM calls").fetchall() == [(Decimal(457 * 20) / 10**8,)]
