@@ -176,3 +176,32 @@ def test_a_stream_cut_short_without_ids_keeps_its_latest_counts_flagged(db, tmp_
     lines = [_chunk("The", 7), _chunk(" capital", 7)]
     db.ingest(write_jsonl(tmp_path / "cut.jsonl", lines))
     assert db.con.execute("SELECT input_tokens, tokens_estimated FROM calls").fetchall() == [(7, True)]
+
+
+def test_batch_output_lines_are_batch_calls_at_the_batch_price(db, tmp_path):
+    # The Gemini API's batch output file ({key, response}: a langchain4j fixture of a real job) and
+    # Vertex AI's batch prediction rows ({status, processed_time, request, response}: the shape of
+    # Google's documented example, its model `...@default`; a failed row's status holds the error)
+    from mmaudit.pricing import load_catalog, pricing_enricher
+
+    answer = {"candidates": [{"content": {"parts": [{"text": "Paris."}], "role": "model"}, "finishReason": "STOP"}],
+              "usageMetadata": {"promptTokenCount": 8000, "candidatesTokenCount": 800, "totalTokenCount": 8800}}
+    gemini_api = {"key": "request-1", "response": {**answer, "modelVersion": "gemini-2.5-flash-lite"}}
+    vertex = {"status": "", "processed_time": "2025-08-01T18:13:16.826+00:00",
+              "request": {"contents": [{"role": "user", "parts": [{"text": "What is the capital of France?"}]}]},
+              "response": {**answer, "modelVersion": "gemini-2.0-flash-001@default"}}
+    failed = {"status": 'Bad Request: {"error": {"code": 400, "message": "Please use a valid role: user, model.", '
+                        '"status": "INVALID_ARGUMENT"}}',
+              "processed_time": "2025-08-01T19:57:43.558+00:00",
+              "request": {"contents": [{"parts": {"text": "Explain how AI works"}, "role": "tester"}]}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "batch.jsonl", [gemini_api, vertex, failed]),
+                        enrichers=(pricing_enricher(load_catalog()),)).files
+    assert (file.loaded, file.quarantined) == (3, 0)
+    got = db.con.execute("""SELECT provider, model_key, is_batch, status, http_status, error_type, cost_usd, ts IS NOT NULL
+                            FROM calls ORDER BY source_line""").fetchall()
+    # gemini-2.5-flash-lite (undated: today's price) $0.10/$0.40 per 1M, half in batch; Vertex's
+    # gemini-2.0-flash $0.15/$0.60 per 1M (`@default` names the model's default version), half in batch
+    assert got == [
+        ("google", "gemini-2.5-flash-lite", True, "ok", 200, None, Decimal("0.000560000000"), False),
+        ("vertex", "vertex/gemini-2.0-flash", True, "ok", 200, None, Decimal("0.000840000000"), True),
+        ("vertex", None, True, "error", 400, "client", None, True)]

@@ -94,7 +94,9 @@ def field(path: str) -> str:
 
 _REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts": "JSON"}, "tools": "JSON"}
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "ttft_ms": "VARCHAR", "provider": "VARCHAR",
-            "labels": "JSON", "tags": "JSON"}
+            "labels": "JSON", "tags": "JSON",
+            "key": "VARCHAR",  # a Gemini API batch output line: {key, response | error}
+            "status": "VARCHAR", "processed_time": "VARCHAR"}  # a Vertex AI batch prediction output row
 
 RPC_STATUSES = (
     "RESOURCE_EXHAUSTED", "UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "INVALID_ARGUMENT",
@@ -133,13 +135,23 @@ def _modality(modality: str, *details: str) -> str:
     return f"CASE WHEN contains(lower({text}), '{modality.lower()}') THEN {summed} ELSE 0 END"
 
 
+# Batch output: the Gemini API's file of `{key, response}` lines (the key is the request's own
+# key, unique within one job only, so it is no call id) and Vertex AI's batch prediction rows
+# `{status, processed_time, request, response}` (`status` "" when the request succeeded, else the
+# error as text). Both are billed at the batch discount (docs: 50% of the standard request).
+_GEMINI_BATCH = "(r.key IS NOT NULL AND (r.response IS NOT NULL OR r.error IS NOT NULL))"
+_VERTEX_BATCH = "(r.processed_time IS NOT NULL AND r.status IS NOT NULL)"
+_VERTEX_BATCH_FAILED = f"({_VERTEX_BATCH} AND trim(r.status) <> '')"
 _ERR = body("error")
 _BLOCK = field("promptFeedback.blockReason")
 _BLOCKED = f"({_BLOCK} IS NOT NULL AND json_array_length(coalesce({body('candidates')}, '[]')) = 0)"
-_FAILED = f"({_ERR}.status IS NOT NULL OR {_ERR}.code IS NOT NULL OR {_BLOCKED})"
+_FAILED = f"({_ERR}.status IS NOT NULL OR {_ERR}.code IS NOT NULL OR {_BLOCKED} OR {_VERTEX_BATCH_FAILED})"
+# a failed Vertex batch row's error, written into its `status` text: `... {"error": {"code": 400, ... "status": "INVALID_ARGUMENT"}}`
+_ROW_CODE = f"TRY_CAST(nullif(regexp_extract(CASE WHEN {_VERTEX_BATCH_FAILED} THEN r.status END, '\"code\":\\s*([0-9]{{3}})', 1), '') AS INTEGER)"
+_ROW_STATUS = f"nullif(regexp_extract(CASE WHEN {_VERTEX_BATCH_FAILED} THEN r.status END, '\"status\":\\s*\"([A-Z_]+)\"', 1), '')"
 _STATUS_LIST = ", ".join(f"'{s}'" for s in RPC_STATUSES)
 _HTTP = (
-    f"coalesce(mm_int({_ERR}.code), CASE {_ERR}.status WHEN 'RESOURCE_EXHAUSTED' THEN 429 WHEN 'UNAVAILABLE' THEN 503 "
+    f"coalesce(mm_int({_ERR}.code), {_ROW_CODE}, CASE coalesce({_ERR}.status, {_ROW_STATUS}) WHEN 'RESOURCE_EXHAUSTED' THEN 429 WHEN 'UNAVAILABLE' THEN 503 "
     "WHEN 'INTERNAL' THEN 500 WHEN 'DEADLINE_EXCEEDED' THEN 504 WHEN 'INVALID_ARGUMENT' THEN 400 "
     "WHEN 'PERMISSION_DENIED' THEN 403 WHEN 'UNAUTHENTICATED' THEN 401 WHEN 'NOT_FOUND' THEN 404 END)"
 )
@@ -202,13 +214,16 @@ FORMAT = LogFormat(
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
     detect=(
         f"({field('usageMetadata.promptTokenCount')} IS NOT NULL OR {field('modelVersion')} IS NOT NULL "
-        f"OR {body('candidates')} IS NOT NULL OR {_ERR}.status IN ({_STATUS_LIST}))"
+        f"OR {body('candidates')} IS NOT NULL OR {_ERR}.status IN ({_STATUS_LIST}) "
+        f"OR ({_VERTEX_BATCH_FAILED} AND r.request.contents IS NOT NULL))"
     ),
     detect_hint="`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), or an `error` with a google.rpc `status`",
     columns={
         "call_id": f"coalesce({field('responseId')}, {_RUN_ID})",
-        "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}))",
-        "provider": f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL THEN 'vertex' END, 'google')",
+        "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}), mm_ts(r.processed_time))",
+        "provider": (f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL OR {_VERTEX_BATCH} "
+                     "THEN 'vertex' END, 'google')"),
+        "is_batch": f"({_GEMINI_BATCH} OR {_VERTEX_BATCH})",
         "model": f"coalesce({field('modelVersion')}, regexp_replace(r.request.model, '^models/', ''))",
         "input_tokens": f"mm_int({field(_U + '.promptTokenCount')}) + {_TOOL_PROMPT}",
         "cached_input_tokens": f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), 0)",
@@ -227,7 +242,7 @@ FORMAT = LogFormat(
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_BLOCKED} THEN 'content_filter' "
-        f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR}.status), 'unknown') END",
+        f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, coalesce({_ERR}.status, {_ROW_STATUS})), 'unknown') END",
         "http_status": f"CASE WHEN {_BLOCKED} THEN 200 WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
         "tags": f"mm_merge_tags(mm_merge_tags(mm_tags(r.labels), mm_tags(r.tags)), "
         f"mm_merge_tags(CASE WHEN {_BLOCKED} THEN MAP {{'blocked': {_BLOCK}}} END, "
@@ -245,7 +260,7 @@ FORMAT = LogFormat(
               "responseTokenCount")),
         ("usage_metadata", ("prompt_token_count", "candidates_token_count", "cached_content_token_count",
                             "thoughts_token_count", "response_token_count"))) for k in keys),
-    times=("createTime", "response.createTime", "create_time", "response.create_time", "timestamp"),
+    times=("createTime", "response.createTime", "create_time", "response.create_time", "timestamp", "processed_time"),
     prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), '')",
     output_text=_TEXT,
     helpers=_HELPERS,

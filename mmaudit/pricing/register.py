@@ -51,7 +51,7 @@ CREATE OR REPLACE TEMP MACRO mm_model_route(m) AS
         '^(us|eu|apac|ap|global|us-gov|jp|au|ca)\.', ''),
         '^(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|google|writer|qwen)\.', '');
 CREATE OR REPLACE TEMP MACRO mm_model_variant(m) AS
-    regexp_replace(m, ':([0-9]+|thinking|beta|nitro|floor|extended)$', '');
+    regexp_replace(m, '(:([0-9]+|thinking|beta|nitro|floor|extended)|@default)$', '');
 CREATE OR REPLACE TEMP MACRO mm_model_version(m) AS regexp_replace(m, '-v[0-9]+$', '');
 CREATE OR REPLACE TEMP MACRO mm_model_date(m) AS
     regexp_replace(regexp_replace(m,

@@ -24,7 +24,8 @@ _BEDROCK_ID = re.compile(
     r"(anthropic|amazon|meta|mistral|cohere|ai21|deepseek|writer|qwen|openai|google|nvidia|moonshotai|zai)\.[a-z]")
 _REGION = re.compile(r"^(us|eu|apac|ap|global|us-gov|jp|au|ca)\.")
 _VENDOR = re.compile(r"^(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|google|writer|qwen)\.")
-_VARIANT = re.compile(r":([0-9]+|thinking|beta|nitro|floor|extended)$")
+# a variant suffix: OpenRouter's `:thinking`/`:nitro`..., Bedrock's `:0`, Vertex AI's `@default` version alias
+_VARIANT = re.compile(r"(:([0-9]+|thinking|beta|nitro|floor|extended)|@default)$")
 _VERSION = re.compile(r"-v[0-9]+$")
 _DATE = re.compile(r"(-[0-9]{4}-[0-9]{2}-[0-9]{2}|-[0-9]{8}|@[0-9]{8}|-latest|-[0-9]{4}|-[0-9]{3})$")
 _DOTS = re.compile(r"([0-9])\.([0-9])")
