@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import assert_calls
@@ -272,3 +273,28 @@ def test_spans_under_the_pre_1_0_instrumentation_library_key(db, tmp_path):
     (file,) = db.ingest(write_jsonl(tmp_path / "otel.jsonl", [old_exporter])).files
     assert (file.loaded, file.skipped) == (1, 0)
     assert db.calls()[0]["input_tokens"] == 2000
+
+
+def test_pydantic_ai_usage_details_and_the_instrumentations_own_cost_are_read(db, tmp_path):
+    # pydantic-ai's span before it also wrote the convention's cache names (its
+    # test_instrumented.py snapshot): the shares only under gen_ai.usage.details.*, its cost as
+    # `operation.cost`; OpenLIT's cost is `gen_ai.usage.cost`
+    pydantic_ai = span("p1", "chat gpt-4o", 0, 1, [
+        a("gen_ai.operation.name", stringValue="chat"), a("gen_ai.system", stringValue="openai"),
+        a("gen_ai.request.model", stringValue="gpt-4o"), a("gen_ai.response.model", stringValue="gpt-4o-2024-11-20"),
+        a("gen_ai.usage.details.reasoning_tokens", intValue="30"), a("gen_ai.usage.details.cache_write_tokens", intValue="10"),
+        a("gen_ai.usage.details.cache_read_tokens", intValue="20"),
+        a("gen_ai.usage.details.input_audio_tokens", intValue="10"),
+        a("gen_ai.usage.details.cache_audio_read_tokens", intValue="5"),
+        a("gen_ai.usage.details.output_audio_tokens", intValue="30"),
+        a("gen_ai.usage.input_tokens", intValue="100"), a("gen_ai.usage.output_tokens", intValue="200"),
+        a("operation.cost", doubleValue=0.00188125)])
+    openlit = span("p2", "openai.chat.completions", 2, 3, [
+        a("gen_ai.operation.name", stringValue="chat"), a("gen_ai.system", stringValue="openai"),
+        a("gen_ai.request.model", stringValue="gpt-3.5-turbo"), a("gen_ai.usage.input_tokens", intValue=14),
+        a("gen_ai.usage.output_tokens", intValue=96), a("gen_ai.usage.cost", doubleValue=0.000151)])
+    db.ingest(write_jsonl(tmp_path / "spans.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": [pydantic_ai, openlit]}]}]}]))
+    got = db.con.execute("""SELECT input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
+                                   input_audio_tokens, cached_audio_tokens, output_audio_tokens, logged_cost_usd
+                            FROM calls ORDER BY call_id""").fetchall()
+    assert got == [(100, 20, 10, 200, 30, 10, 5, 30, Decimal("0.00188125")), (14, 0, 0, 96, 0, 0, 0, 0, Decimal("0.000151"))]

@@ -14,7 +14,12 @@ the call. A line with no call span is counted as skipped.
 
 `gen_ai.usage.input_tokens` (older `prompt_tokens`; OpenInference `llm.token_count.prompt`)
 includes cached input by both conventions; `cache_read` / `cache_creation` (`cache_write`) are its
-cached shares, and `reasoning` the reasoning share of the output. Some instrumentations pass
+cached shares, and `reasoning` the reasoning share of the output. pydantic-ai (Logfire) wrote
+these shares, before it also wrote the convention's names, as `gen_ai.usage.details.
+cache_read_tokens`, `cache_write_tokens`, `reasoning_tokens`, `input_audio_tokens`,
+`cache_audio_read_tokens` and `output_audio_tokens`; they are read the same. The
+instrumentation's own cost (pydantic-ai's `operation.cost`, OpenLIT's `gen_ai.usage.cost`, USD) is
+the logged cost. Some instrumentations pass
 Anthropic's uncached `input_tokens` through unchanged: an input count smaller than its own cached
 shares cannot include them, and is read as the uncached part (the shares are added). `status.code`
 2 (ERROR) or an `error.type` attribute marks a failure. call_id = traceId:spanId.
@@ -98,10 +103,10 @@ _T1 = "TRY_CAST(r.endTimeUnixNano AS BIGINT)"
 _LOGGED_INPUT = count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
                       "ai.usage.inputTokens", "ai.usage.promptTokens")
 _READ = (
-    f"coalesce({count('gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read', 'ai.usage.cachedInputTokens')}, 0)"
+    f"coalesce({count('gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read', 'ai.usage.cachedInputTokens', 'gen_ai.usage.details.cache_read_tokens')}, 0)"
 )
 _WRITE = (
-    f"coalesce({count('gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_creation_input_tokens', 'llm.token_count.prompt_details.cache_write')}, 0)"
+    f"coalesce({count('gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_creation_input_tokens', 'llm.token_count.prompt_details.cache_write', 'gen_ai.usage.details.cache_write_tokens')}, 0)"
 )
 _INPUT = f"CASE WHEN {_LOGGED_INPUT} < {_READ} + {_WRITE} THEN {_LOGGED_INPUT} + {_READ} + {_WRITE} ELSE {_LOGGED_INPUT} END"
 _OUTPUT = count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
@@ -252,9 +257,13 @@ FORMAT = LogFormat(
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
         "output_tokens": f"coalesce({_OUTPUT}, CASE WHEN {_EMBEDDING} AND {_LOGGED_INPUT} IS NOT NULL THEN 0 END)",
-        "reasoning_tokens": f"coalesce({count('gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'ai.usage.reasoningTokens')}, 0)",
-        "input_audio_tokens": f"coalesce({count('llm.token_count.prompt_details.audio')}, 0)",
-        "output_audio_tokens": f"coalesce({count('llm.token_count.completion_details.audio')}, 0)",
+        "reasoning_tokens": f"coalesce({count('gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'ai.usage.reasoningTokens', 'gen_ai.usage.details.reasoning_tokens')}, 0)",
+        "input_audio_tokens": f"coalesce({count('llm.token_count.prompt_details.audio', 'gen_ai.usage.details.input_audio_tokens')}, 0)",
+        "cached_audio_tokens": f"coalesce({count('gen_ai.usage.details.cache_audio_read_tokens')}, 0)",
+        "output_audio_tokens": f"coalesce({count('llm.token_count.completion_details.audio', 'gen_ai.usage.details.output_audio_tokens')}, 0)",
+        # the instrumentation's own cost of the call in USD: pydantic-ai's `operation.cost` (from
+        # genai-prices), OpenLIT's `gen_ai.usage.cost`
+        "logged_cost_usd": f"TRY_CAST({first('operation.cost', 'gen_ai.usage.cost')} AS DECIMAL(38, 12))",
         "latency_ms": f"CASE WHEN {_T1} >= {_T0} THEN ({_T1} - {_T0}) / 1e6 END",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, coalesce({attr('error.type')}, r.status.message)), 'unknown') END",
