@@ -205,3 +205,11 @@ def test_batch_output_lines_are_batch_calls_at_the_batch_price(db, tmp_path):
         ("google", "gemini-2.5-flash-lite", True, "ok", 200, None, Decimal("0.000560000000"), False),
         ("vertex", "vertex/gemini-2.0-flash", True, "ok", 200, None, Decimal("0.000840000000"), True),
         ("vertex", None, True, "error", 400, "client", None, True)]
+
+
+def test_a_block_with_only_a_reason_message_is_a_content_filter_failure(db, tmp_path):
+    # a recorded Firebase AI Logic response: no candidates, promptFeedback without blockReason
+    blocked = {"candidates": [], "promptFeedback": {"blockReasonMessage": "Message"}, "modelVersion": "gemini-2.0-flash"}
+    db.ingest(write_jsonl(tmp_path / "blocked.jsonl", [blocked]))
+    assert db.con.execute("SELECT status, error_type, tags FROM calls").fetchall() == [
+        ("error", "content_filter", {"blocked": "unspecified"})]

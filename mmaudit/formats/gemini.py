@@ -35,8 +35,8 @@ Grounding with Google Search: the queries each candidate's `groundingMetadata.we
 lists are counted into `web_searches`. Google bills them per query on Gemini 3 ($14 per 1,000) and
 once per request that searched on Gemini 2.x ($35 per 1,000 grounded prompts).
 
-A prompt the safety filters blocked before generation (`promptFeedback.blockReason` set and no
-candidates) is a failed call: error_type content_filter, http_status 200 (the API answered),
+A prompt the safety filters blocked before generation (`promptFeedback.blockReason`, or only a
+`blockReasonMessage`, set and no candidates) is a failed call: error_type content_filter, http_status 200 (the API answered),
 tags['blocked'] = the block reason; its logged prompt count is kept (the log says it), never
 estimated.
 """
@@ -66,14 +66,14 @@ _BODY = {
         "toolUsePromptTokensDetails": "JSON",
     },
     "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR"},
-    "promptFeedback": {"blockReason": "VARCHAR"},
+    "promptFeedback": {"blockReason": "VARCHAR", "blockReasonMessage": "VARCHAR"},
 }
 _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias)
     "usageMetadata": "usage_metadata", "promptTokenCount": "prompt_token_count",
     "candidatesTokenCount": "candidates_token_count", "cachedContentTokenCount": "cached_content_token_count",
     "thoughtsTokenCount": "thoughts_token_count", "toolUsePromptTokenCount": "tool_use_prompt_token_count",
     "responseId": "response_id", "modelVersion": "model_version", "createTime": "create_time",
-    "promptFeedback": "prompt_feedback", "blockReason": "block_reason",
+    "promptFeedback": "prompt_feedback", "blockReason": "block_reason", "blockReasonMessage": "block_reason_message",
     "responseTokenCount": "response_token_count", "promptTokensDetails": "prompt_tokens_details",
     "cacheTokensDetails": "cache_tokens_details", "candidatesTokensDetails": "candidates_tokens_details",
     "responseTokensDetails": "response_tokens_details", "toolUsePromptTokensDetails": "tool_use_prompt_tokens_details",
@@ -83,7 +83,7 @@ _BODY["usageMetadata"]["trafficType"] = "VARCHAR"  # Vertex AI only: ON_DEMAND(_
 _SNAKE["trafficType"] = "traffic_type"
 _BODY["usage_metadata"] = {_SNAKE[k]: v for k, v in _BODY["usageMetadata"].items() if k in _SNAKE}
 _BODY.update({_SNAKE[k]: "VARCHAR" for k in ("responseId", "modelVersion", "createTime")})
-_BODY["prompt_feedback"] = {"block_reason": "VARCHAR"}
+_BODY["prompt_feedback"] = {"block_reason": "VARCHAR", "block_reason_message": "VARCHAR"}
 
 
 def field(path: str) -> str:
@@ -143,7 +143,9 @@ _GEMINI_BATCH = "(r.key IS NOT NULL AND (r.response IS NOT NULL OR r.error IS NO
 _VERTEX_BATCH = "(r.processed_time IS NOT NULL AND r.status IS NOT NULL)"
 _VERTEX_BATCH_FAILED = f"({_VERTEX_BATCH} AND trim(r.status) <> '')"
 _ERR = body("error")
-_BLOCK = field("promptFeedback.blockReason")
+# the block reason, or (a recorded Firebase response names none) "unspecified" when only its message is there
+_BLOCK = (f"coalesce({field('promptFeedback.blockReason')}, "
+          f"CASE WHEN {field('promptFeedback.blockReasonMessage')} IS NOT NULL THEN 'unspecified' END)")
 _BLOCKED = f"({_BLOCK} IS NOT NULL AND json_array_length(coalesce({body('candidates')}, '[]')) = 0)"
 _FAILED = f"({_ERR}.status IS NOT NULL OR {_ERR}.code IS NOT NULL OR {_BLOCKED} OR {_VERTEX_BATCH_FAILED})"
 # a failed Vertex batch row's error, written into its `status` text: `... {"error": {"code": 400, ... "status": "INVALID_ARGUMENT"}}`
