@@ -32,7 +32,8 @@ def test_audit_and_report_name_the_calls_priced_on_an_assumption(tmp_path):
     audit = runner.invoke(app, ["audit", "--db", str(db), "-f", "json"])
     assert audit.exit_code == 0, audit.output
     assert json.loads(audit.stdout)["pricing_assumptions"] == {"search_context_assumed": 2, "grounding_allowance_ignored": 1,
-                                                           "provisioned_on_demand": 0, "advisor_not_priced": 0}
+                                                           "provisioned_on_demand": 0, "advisor_not_priced": 0,
+                                                           "host_assumed": 0}
     text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
     assert ("2 Perplexity call(s) did not log their search context size and were charged the highest request fee; "
             "1 grounded Gemini call(s) were charged the search fee with none of Google's free allowance deducted") in text
@@ -48,3 +49,26 @@ def test_no_assumption_no_note(tmp_path):
     assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "r.jsonl", records)), "--db", str(db)]).exit_code == 0
     text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
     assert "Priced on an assumption" not in text
+
+
+def _chat(call_id: str, model: str, provider: str | None = None) -> dict:
+    body = {"id": call_id, "object": "chat.completion", "created": 1767665333, "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello!"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 6, "completion_tokens": 165, "total_tokens": 171}}
+    return {"provider": provider, "response": body} if provider else body
+
+
+def test_an_open_weight_model_named_by_its_repository_id_says_its_host_is_assumed(tmp_path):
+    # a pydantic-ai cassette of the Hugging Face router (served by Nebius): DeepSeek's own API never
+    # answers `deepseek-ai/DeepSeek-R1-0528`, so some host served it at its own rates; it is priced
+    # at DeepSeek's, and the audit says so. A call whose log names its host, or DeepSeek's own id, is not counted.
+    db = tmp_path / "h.duckdb"
+    records = [_chat("hf-1", "deepseek-ai/DeepSeek-R1-0528"), _chat("ds-1", "deepseek-reasoner"),
+               _chat("tg-1", "deepseek-ai/DeepSeek-R1", provider="together")]
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "r.jsonl", records)), "--db", str(db)]).exit_code == 0
+    audit = runner.invoke(app, ["audit", "--db", str(db), "-f", "json"])
+    assert json.loads(audit.stdout)["pricing_assumptions"]["host_assumed"] == 1
+    text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
+    assert ("1 call(s) name an open-weight model by its repository id and no host: a third-party host served them, "
+            "and they were charged the model maker's own API rates") in " ".join(text.split())

@@ -15,6 +15,13 @@ report can say so next to the cost it quotes ("measured beats assumed, and says 
 
 All three make the cost an upper bound for the calls they count.
 
+- `host_assumed`: priced calls that name an open-weight model by its repository id
+  (`deepseek-ai/DeepSeek-R1-0528`, `meta-llama/...`, `mistralai/...`, `Qwen/...`) and no host:
+  the maker's own API never answers with such an id, so a third-party host served them (Together,
+  Fireworks, the Hugging Face router, NIM...), at its own rates, which the log does not name. They
+  are charged the maker's own rate (DeepSeek's, with its off-peak discount), which that host may
+  not charge: the cost is neither bound for these (a Nebius-served R1 call cost 9% more).
+
 - `advisor_not_priced`: calls with a step on another model whose price is not known
   (`other_models_cost_usd` NULL: an unknown model, or calls stored before migration 0012 and not
   priced since). Such a step is an advisor the call consulted (Anthropic's advisor tool: the
@@ -34,7 +41,14 @@ import duckdb
 from mmaudit.pricing.rules import load_request_fees
 from mmaudit.store import has_column
 
-ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced")
+ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced",
+               "host_assumed")
+# Hugging Face organisations whose repository ids name open-weight models (never a maker's own
+# API's ids, nor a gateway's provider prefix: LiteLLM writes `deepseek/`, `mistral/`, `meta_llama/`)
+REPOSITORY_ORGS = ("deepseek-ai", "meta-llama", "mistralai", "qwen", "zai-org", "thudm", "minimaxai", "ibm-granite",
+                   "allenai", "tiiuae", "nousresearch")
+# the providers a call gets from its model's name alone: its maker (the log named no host)
+_MAKERS = ("deepseek", "meta", "mistral", "alibaba", "moonshotai", "zai", "minimax", "unknown")
 
 
 def assumptions_sql(searches: bool = True, step_costs: bool = True) -> str:
@@ -51,8 +65,14 @@ SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], mode
        count(*) FILTER (WHERE tags['traffic_type'] = 'PROVISIONED_THROUGHPUT' AND cost_usd IS NOT NULL)
            AS provisioned_on_demand,
        count(*) FILTER (WHERE (tags['advisor_model'] IS NOT NULL OR tags['fallback_from_model'] IS NOT NULL)
-                        {"AND other_models_cost_usd IS NULL" if step_costs else ""}) AS advisor_not_priced
+                        {"AND other_models_cost_usd IS NULL" if step_costs else ""}) AS advisor_not_priced,
+       count(*) FILTER (WHERE cost_usd IS NOT NULL AND lower(split_part(model, '/', 1)) IN ({_quoted(REPOSITORY_ORGS)})
+                        AND lower(coalesce(provider, 'unknown')) IN ({_quoted(_MAKERS)})) AS host_assumed
 FROM scoped"""
+
+
+def _quoted(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
 
 
 def sized_fee_models() -> list[str]:
@@ -85,4 +105,8 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
         notes.append(f"{counts['advisor_not_priced']:,} call(s) ran a step on another model with no known price (an "
                      "advisor, or an attempt that refused before a fallback): its tokens are billed at that model's "
                      "rates and are not in the cost (a lower bound for these; tags advisor_* or fallback_from_*).")
+    if counts.get("host_assumed"):
+        notes.append(f"{counts['host_assumed']:,} call(s) name an open-weight model by its repository id and no host: "
+                     "a third-party host served them, and they were charged the model maker's own API rates, which "
+                     "that host may not charge (neither bound).")
     return " ".join(notes) + " (docs/pricing.md)" if notes else None
