@@ -55,3 +55,33 @@ def test_codex_session(tmp_path):
     assert a["cost_usd"] == (1000 * Decimal("1.25") + 8000 * Decimal("0.125") + 500 * 10) / 10**6
     assert a["tags"] == {"app": "codex", "session": SESSION}
     assert (b["model"], b["input_tokens"], b["task"]) == ("gpt-5", 12000, "code")  # the second turn's model; filed under code
+
+
+def test_a_repeat_written_later_and_a_forks_replayed_history_are_the_same_calls(tmp_path):
+    # A real Codex Desktop rollout (0.104) writes each token_count again 0.6-0.7 s later with the
+    # same totals; a forked session's file replays its parent's history (under the parent's
+    # session_meta) re-stamped to the fork's time, then runs its own turn. Counted by time, the
+    # rollout's 2 calls were 4, and the fork's 1 new call came with the parent's 2 again.
+    meta = {"timestamp": "2026-02-23T12:41:04.000Z", "type": "session_meta", "payload": {"id": SESSION, "model_provider": "openai"}}
+    turn = {"timestamp": "2026-02-23T12:41:05.000Z", "type": "turn_context", "payload": {"model": "gpt-5-codex"}}
+    one = {"input_tokens": 9000, "cached_input_tokens": 8000, "output_tokens": 500}
+    two = {"input_tokens": 12000, "cached_input_tokens": 11000, "output_tokens": 200}
+    parent = [meta, turn, token_count("2026-02-23T12:41:10.100Z", one, 9500), token_count("2026-02-23T12:41:10.690Z", one, 9500),
+              token_count("2026-02-23T12:42:00.000Z", two, 21700), token_count("2026-02-23T12:42:00.670Z", two, 21700)]
+    fork_meta = {"timestamp": "2026-02-23T13:00:00.000Z", "type": "session_meta",
+                 "payload": {"id": "0199ffff-0000-7000-8000-000000000001", "forked_from_id": SESSION, "model_provider": "openai"}}
+    replayed = [{**line, "timestamp": "2026-02-23T13:00:00.500Z"} for line in parent]
+    own = token_count("2026-02-23T13:01:00.000Z", {"input_tokens": 22000, "cached_input_tokens": 21000, "output_tokens": 100}, 43800)
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    write_jsonl(sessions / "rollout-parent.jsonl", parent)
+    write_jsonl(sessions / "rollout-fork.jsonl", [fork_meta, *replayed, own])
+    db = tmp_path / "c.duckdb"
+    done = CliRunner().invoke(app, ["ingest", str(sessions), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        got = con.execute("SELECT input_tokens, output_tokens FROM calls ORDER BY input_tokens").fetchall()
+    finally:
+        con.close()
+    assert got == [(9000, 500), (12000, 200), (22000, 100)]

@@ -8,9 +8,11 @@ and `event_msg`. The calls are the `event_msg` lines whose payload is a `token_c
 `last_token_usage` has the Responses API's semantics: `input_tokens` includes
 `cached_input_tokens`, `output_tokens` includes `reasoning_output_tokens`. The model comes from the
 latest `turn_context` before the event (a window over line numbers; carried across chunks of a
-large file). Codex writes each `token_count` event twice in a row: the call id is the event's time
-and the session's running total (`total_token_usage.total_tokens`), so the copy is a duplicate,
-never a second call. Sessions log no spend: the cost is computed, as for every log.
+large file). Codex writes each `token_count` event twice, the copy up to a second later, and a
+forked or subagent session's file replays its parent's history re-stamped to the fork's time: the
+call id is the session and its running total (`total_token_usage.total_tokens`), so either copy
+is a duplicate, never a second call (ids were the event's time and the total: both copies loaded,
++79% on a real Codex Desktop rollout). Sessions log no spend: the cost is computed, as for every log.
 """
 
 from __future__ import annotations
@@ -41,6 +43,17 @@ _PROVIDER = ("last_value(CASE WHEN r.type = 'session_meta' THEN r.payload.model_
              f"{IN_LINE_ORDER}")
 
 
+_TOTAL = "r.payload.info.total_token_usage.total_tokens"
+# A call is the session's running total after it: each request adds tokens, so within a session
+# no two calls share one. A repeat of the event (Codex writes each twice, the copy up to a second
+# later) and a forked session's copy of its parent's history (re-stamped to the fork's time, under
+# the parent's session_meta) are the same call again. Without a session id or a running total, the
+# event's time and whatever total it has.
+_CALL_ID = (f"CASE WHEN {_SESSION} IS NOT NULL AND mm_int({_TOTAL}) IS NOT NULL "
+            f"THEN 'codex:' || {_SESSION} || ':' || mm_int({_TOTAL}) "
+            f"ELSE 'codex:' || r.timestamp || ':' || coalesce({_TOTAL}, {_U}.total_tokens, '') END")
+
+
 def _count(key: str) -> str:
     return f"coalesce(mm_int({_U}.{key}), 0)"
 
@@ -55,7 +68,7 @@ FORMAT = LogFormat(
     carry="r.type = 'turn_context'",
     context="r.type IN ('turn_context', 'session_meta')",
     columns={
-        "call_id": f"'codex:' || r.timestamp || ':' || coalesce(r.payload.info.total_token_usage.total_tokens, {_U}.total_tokens, '')",
+        "call_id": _CALL_ID,
         "ts": "mm_ts(r.timestamp)",
         # `openai` unless the session ran another provider (`--oss`, a configured one)
         "provider": f"CASE WHEN coalesce({_PROVIDER}, 'openai') = 'openai' THEN 'openai' ELSE mm_provider_name({_PROVIDER}, model) END",
