@@ -11,6 +11,7 @@ log record (schemaType ModelInvocationLog, input/output, outputBodyJson).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -158,3 +159,26 @@ def test_a_guardrail_that_intervened_on_a_call_with_counts_is_tagged(db, tmp_pat
     for row in db.calls():
         assert (row["status"], row["input_tokens"], row["output_tokens"]) == ("ok", 18, 12)
         assert row["tags"] == {"stop_reason": "guardrail_intervened", "guardrail": "intervened"}
+
+
+def test_one_hour_cache_writes_are_told_by_cache_details_in_every_converse_shape(db, tmp_path):
+    # AWS's TokenUsage splits the writes by lifetime (`cacheDetails: [{ttl, inputTokens}]`); a
+    # pydantic-ai cassette's usage (us. Sonnet 4.5) with its one write block living an hour
+    usage = {"inputTokens": 2, "outputTokens": 5, "totalTokens": 1329, "cacheReadInputTokens": 0,
+             "cacheWriteInputTokens": 1322, "cacheDetails": [{"inputTokens": 1322, "ttl": "1h"}]}
+    model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    dump = {"modelId": model, "timestamp": "2026-01-10T10:00:00Z", "response": response("r-1h", "21", usage)}
+    log = invocation_log("inv-1h", {"output": {"message": {"role": "assistant", "content": [{"text": "21"}]}},
+                                    "stopReason": "end_turn", "usage": usage},
+                         inputTokenCount=2, cacheReadInputTokenCount=0, cacheWriteInputTokenCount=1322, outputTokenCount=5)
+    log["modelId"], log["timestamp"] = model, "2026-01-10T10:00:00Z"
+    stream = [{**e, "modelId": model, "timestamp": "2026-01-10T10:00:00Z"} for e in stream_events("21", "end_turn", usage, 900)]
+    from mmaudit.pricing import load_catalog, pricing_enricher
+
+    for name, lines in (("dump.jsonl", [dump]), ("log.jsonl", [log]), ("stream.jsonl", stream)):
+        db.ingest(write_jsonl(tmp_path / name, lines), enrichers=(pricing_enricher(load_catalog()),))
+    got = db.con.execute("SELECT source_format, input_tokens, cache_write_1h_tokens, cost_usd FROM calls ORDER BY 1").fetchall()
+    # the us. Sonnet 4.5 profile: $3.30 input, $6.60 per 1M for 1-hour writes, $16.50 output
+    cost = (2 * Decimal("3.3") + 1322 * Decimal("6.6") + 5 * Decimal("16.5")) / 10**6
+    assert got == [("bedrock", 1324, 1322, cost), ("bedrock-converse", 1324, 1322, cost),
+                   ("bedrock-converse-stream", 1324, 1322, cost)]

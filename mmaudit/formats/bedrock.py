@@ -8,7 +8,8 @@ so canonical input = inputTokenCount + cacheReadInputTokenCount + cacheWriteInpu
 When the top-level counts are missing, the Converse body's camelCase `usage` is used instead.
 `errorCode` (ThrottlingException, ModelTimeoutException, ...) marks a failed call.
 An InvokeModel body from a Claude model gives the 1-hour cache-write breakdown
-(`usage.cache_creation.ephemeral_1h_input_tokens`).
+(`usage.cache_creation.ephemeral_1h_input_tokens`), a Converse body its `usage.cacheDetails`
+(`[{ttl: "1h", inputTokens}]`).
 
 A call a guardrail blocked before the model ran (`outputBodyJson["amazon-bedrock-guardrailAction"]:
 "INTERVENED"`, or a Converse `stopReason` of guardrail_intervened / content_filtered, with no
@@ -29,7 +30,16 @@ _CONVERSE_USAGE = {
     "cacheReadInputTokens": "VARCHAR",
     "cacheWriteInputTokens": "VARCHAR",
     "cache_creation": {"ephemeral_1h_input_tokens": "VARCHAR"},  # a Claude InvokeModel body
+    "cacheDetails": "JSON",  # a Converse body: the writes by lifetime, [{ttl: 5m|1h, inputTokens}]
 }
+
+
+def cache_written_1h(details: str) -> str:
+    """The cache writes of a Converse `usage.cacheDetails` list (AWS's TokenUsage: `[{ttl, inputTokens}]`)
+    that live an hour, billed at twice the input rate against 1.25x for five minutes."""
+    return (f"coalesce(list_sum(list_transform(list_filter(coalesce(json_extract({details}, '$[*]'), []), "
+            "lambda d: json_extract_string(d, '$.ttl') = '1h'), "
+            "lambda d: coalesce(mm_int(json_extract_string(d, '$.inputTokens')), 0))), 0)")
 # What says a guardrail intervened: the InvokeModel body's action, or the Converse stop reason.
 GUARDRAIL_ACTION = "amazon-bedrock-guardrailAction"
 BLOCK_REASONS = ("guardrail_intervened", "content_filtered")
@@ -127,7 +137,8 @@ FORMAT = LogFormat(
         "input_tokens": f"mm_int(coalesce(r.input.inputTokenCount, {_U}.inputTokens)) + {_READ} + {_WRITE}",
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
-        "cache_write_1h_tokens": f"coalesce(mm_int({_U}.cache_creation.ephemeral_1h_input_tokens), 0)",
+        "cache_write_1h_tokens": (f"greatest(coalesce(mm_int({_U}.cache_creation.ephemeral_1h_input_tokens), 0), "
+                                  f"{cache_written_1h(_U + '.cacheDetails')})"),
         "output_tokens": f"mm_int(coalesce(r.output.outputTokenCount, {_U}.outputTokens))",
         "latency_ms": f"mm_num({_B}.metrics.latencyMs)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",

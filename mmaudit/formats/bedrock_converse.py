@@ -30,11 +30,12 @@ the id is derived from the line, as for every record without one.
 from __future__ import annotations
 
 from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
-from mmaudit.formats.bedrock import BLOCK_REASONS, error_http
+from mmaudit.formats.bedrock import BLOCK_REASONS, cache_written_1h, error_http
 from mmaudit.formats.pairs import body
 
 _USAGE = {k: "VARCHAR" for k in ("inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens",
                                  "cacheWriteInputTokens")}
+_USAGE["cacheDetails"] = "JSON"  # the writes by lifetime: [{ttl: 5m|1h, inputTokens}]
 _META = {"RequestId": "VARCHAR", "HTTPStatusCode": "VARCHAR", "HTTPHeaders": {"date": "VARCHAR"}}
 _RESPONSE = {
     "ResponseMetadata": _META,
@@ -87,6 +88,7 @@ FORMAT = LogFormat(
         "input_tokens": f"mm_int({body(_U + '.inputTokens')}) + {_READ} + {_WRITE}",
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
+        "cache_write_1h_tokens": cache_written_1h(body(_U + ".cacheDetails")),
         "output_tokens": f"mm_int({body(_U + '.outputTokens')})",
         "latency_ms": f"coalesce(mm_num({body('metrics.latencyMs')}), mm_num(r.latency_ms))",
         "service_tier": body("serviceTier.type"),
@@ -156,6 +158,7 @@ STREAM = LogFormat(
         "input_tokens": f"mm_int({_SU}.inputTokens) + {_S_READ} + {_S_WRITE}",
         "cached_input_tokens": _S_READ,
         "cache_write_tokens": _S_WRITE,
+        "cache_write_1h_tokens": cache_written_1h(f"{_SU}.cacheDetails"),
         "output_tokens": f"mm_int({_SU}.outputTokens)",
         "latency_ms": "mm_num(r.metadata.metrics.latencyMs)",
         "status": f"CASE WHEN {_S_FAILED} THEN 'error' ELSE 'ok' END",
