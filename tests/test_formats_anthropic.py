@@ -58,3 +58,22 @@ def test_error_bodies(db, tmp_path):
     assert (overloaded["status"], overloaded["error_type"], overloaded["http_status"]) == ("error", "server", 529)
     assert (rate["error_type"], rate["http_status"], rate["input_tokens"]) == ("rate_limit", 429, 0)
     assert overloaded["provider"] == "anthropic" and overloaded["model"] is None
+
+
+def test_a_message_id_says_when_vertex_ai_or_bedrock_served_the_call(db, tmp_path):
+    # Claude on Vertex AI answers with `msg_vrtx_...` ids (a pydantic-ai cassette), Bedrock's
+    # InvokeModel with `msg_bdrk_...`: Google or AWS billed those calls, not Anthropic
+    def message(mid: str) -> dict:
+        return {"id": mid, "type": "message", "role": "assistant", "model": "claude-opus-4-6",
+                "content": [{"type": "text", "text": "Hi"}], "stop_reason": "end_turn",
+                "usage": {"input_tokens": 9, "output_tokens": 24}}
+
+    stream = [{"type": "message_start", "message": {**message("msg_vrtx_017KKNPUtd6P"), "content": [],
+                                                     "usage": {"input_tokens": 16, "output_tokens": 1}}},
+              {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 5}}]
+    db.ingest(write_jsonl(tmp_path / "bodies.jsonl", [message("msg_vrtx_01JixAPaKzY8"), message("msg_bdrk_011Cfs3SZuen"),
+                                                      message("msg_01XFDUDYJgAACzvnptvVoYEL")]))
+    db.ingest(write_jsonl(tmp_path / "stream.jsonl", stream))
+    got = dict(db.con.execute("SELECT call_id, provider FROM calls").fetchall())
+    assert got == {"msg_vrtx_01JixAPaKzY8": "vertex", "msg_bdrk_011Cfs3SZuen": "aws-bedrock",
+                   "msg_01XFDUDYJgAACzvnptvVoYEL": "anthropic", "msg_vrtx_017KKNPUtd6P": "vertex"}

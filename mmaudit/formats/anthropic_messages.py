@@ -69,10 +69,14 @@ OTHER_STEPS = dict(zip(OTHER_MODEL_STEPS, (
 ), strict=True))
 
 
-def served_by(model: str) -> str:
-    """The provider of a Messages-shaped answer: Anthropic, unless the model id names another
-    maker's model through a gateway (Vercel's AI Gateway answers `xai/grok-4.5` in this shape)."""
-    return (f"CASE WHEN contains({model}, '/') AND mm_provider_from_model({model}) NOT IN ('unknown', 'anthropic') "
+def served_by(model: str, message_id: str = "NULL") -> str:
+    """The provider of a Messages-shaped answer: Anthropic, unless the message id says Google or
+    AWS served (and billed) it (`msg_vrtx_...` from Claude on Vertex AI, `msg_bdrk_...` from
+    Bedrock's InvokeModel), or the model id names another maker's model through a gateway
+    (Vercel's AI Gateway answers `xai/grok-4.5` in this shape)."""
+    return (f"CASE WHEN starts_with({message_id}, 'msg_vrtx_') THEN 'vertex' "
+            f"WHEN starts_with({message_id}, 'msg_bdrk_') THEN 'aws-bedrock' "
+            f"WHEN contains({model}, '/') AND mm_provider_from_model({model}) NOT IN ('unknown', 'anthropic') "
             f"THEN mm_provider_from_model({model}) ELSE 'anthropic' END")
 
 
@@ -229,7 +233,7 @@ FORMAT = LogFormat(
     columns={
         "call_id": f"coalesce({body('id')}, {body('request_id')})",
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
-        "provider": f"coalesce(r.provider, {served_by('model')})",
+        "provider": f"coalesce(r.provider, {served_by('model', body('id'))})",
         "model": f"coalesce({body('model')}, r.request.model)",
         **usage_columns(lambda path: body(f"usage.{path}")),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
@@ -273,7 +277,7 @@ STREAM = LogFormat(
     columns={
         "call_id": f"coalesce(r.message.id, {_from_start('r.message.id')})",
         "ts": "mm_ts(r.timestamp)",
-        "provider": served_by("model"),
+        "provider": served_by("model", f"coalesce(r.message.id, {_from_start('r.message.id')})"),
         "model": f"coalesce(r.message.model, {_from_start('r.message.model')})",
         **usage_columns(_stream_usage),
         # A message_start's counts are provisional (output 1; input grows with server tools such
