@@ -294,3 +294,22 @@ def test_server_sent_events_saved_raw_read_as_their_data_lines(db, tmp_path):
     (bad,) = db.ingest(tmp_path / "bad").files
     assert bad.quarantined == 1
     assert db.con.execute("SELECT source_line, reason FROM quarantine").fetchall() == [(3, "not valid JSON")]
+
+
+def test_an_anthropic_stream_an_error_cut_short_is_one_failed_call(db, tmp_path):
+    # Anthropic may send `overloaded_error` mid-stream, after its 200: the stream is the failed call
+    # (it was an answered call plus an error call without a model). An error before any message_start
+    # is a request refused at once: a failed call of its own.
+    events = anthropic_stream("msg_cut", {"input_tokens": 1200, "output_tokens": 1}, {})
+    start, block, delta = events[0], events[1], events[3]  # message_start, a content block and its first delta
+    overloaded = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    refused = {"type": "error", "error": {"type": "rate_limit_error", "message": "Rate limited"}}
+    whole = anthropic_stream("msg_ok", {"input_tokens": 30, "output_tokens": 1}, {"output_tokens": 12})
+    lines = [start, block, delta, overloaded, {"type": "message_stop"}, refused, *whole]
+    (file,) = db.ingest(write_jsonl(tmp_path / "events.jsonl", lines)).files
+    assert (file.loaded, file.conflicting_ids) == (3, 0)
+    got = db.con.execute("""SELECT call_id, model, status, error_type, http_status, output_tokens FROM calls
+                            ORDER BY source_line""").fetchall()
+    assert got[0] == ("msg_cut", "claude-sonnet-4-5-20250929", "error", "server", 529, 0)
+    assert got[1][1:5] == (None, "error", "rate_limit", 429)
+    assert got[2] == ("msg_ok", "claude-sonnet-4-5-20250929", "ok", None, 200, 12)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
+from mmaudit.formats.base import BY_FILE, IN_LINE_ORDER, LogFormat
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 from mmaudit.schema import OTHER_MODEL_STEPS
 
@@ -205,19 +205,48 @@ def _from_start(expr: str) -> str:
             f"(last_value(r.message IGNORE NULLS) {IN_LINE_ORDER}){field} END")
 
 
+# A stream an `error` event cut short (Anthropic sends `overloaded_error` mid-stream after a 200):
+# the error belongs to the open stream (its latest message_start, with no message_delta or
+# message_stop since), so it takes that stream's id and model, and the stream's message_start is
+# the failed call, with the error's type. An error event outside a stream (a request refused before
+# its message_start) is a failed call of its own, as before.
+_MARKS = "('message_start', 'message_delta', 'message_stop', 'error')"
+_BEFORE = f"OVER ({BY_FILE} ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+_AFTER = f"OVER ({BY_FILE} ORDER BY line_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)"
+_IN_STREAM = (f"(r.type = 'error' AND last_value(CASE WHEN r.type IN ('message_start', 'message_delta', 'message_stop') "
+              f"THEN r.type END IGNORE NULLS) {_BEFORE} = 'message_start')")
+_CUT_BY = (f"CASE WHEN r.type = 'message_start' THEN nullif(first_value(CASE WHEN r.type IN {_MARKS} THEN "
+           f"CASE WHEN r.type = 'error' THEN coalesce(r.error.error.type, r.error.type, 'error') ELSE '' END END "
+           f"IGNORE NULLS) {_AFTER}, '') END")
+
+
+def _of_stream(expr: str) -> str:
+    """`expr` (a path under `r.message`) of the record, or of its stream's message_start for a
+    message_delta or an error event inside the stream."""
+    field = expr.removeprefix("r.message")
+    return (f"coalesce({expr}, CASE WHEN r.type = 'message_delta' OR {_IN_STREAM} THEN "
+            f"(last_value(r.message IGNORE NULLS) {IN_LINE_ORDER}){field} END)")
+
+
 def _stream_usage(path: str) -> str:
     direct = f"coalesce(r.message.usage.{path}, r.usage.{path})"
     return f"coalesce({direct}, {_from_start('r.message.usage.' + path)})" if path in _INHERITED else direct
 
 
 _ERR_TYPE = "coalesce(r.error.error.type, r.error.type)"
+_STREAM_ERR_TYPE = f"coalesce({_ERR_TYPE}, {_CUT_BY})"
 _FAILED = "(r.type = 'error' OR r.error.type IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
-_HTTP = (
-    "coalesce(mm_int(coalesce(r.status_code, r.http_status)), "
-    f"CASE {_ERR_TYPE} WHEN 'rate_limit_error' THEN 429 WHEN 'overloaded_error' THEN 529 "
-    "WHEN 'api_error' THEN 500 WHEN 'invalid_request_error' THEN 400 WHEN 'authentication_error' THEN 401 "
-    "WHEN 'permission_error' THEN 403 WHEN 'not_found_error' THEN 404 WHEN 'request_too_large' THEN 413 END)"
-)
+def _http(error_type: str) -> str:
+    return (
+        "coalesce(mm_int(coalesce(r.status_code, r.http_status)), "
+        f"CASE {error_type} WHEN 'rate_limit_error' THEN 429 WHEN 'overloaded_error' THEN 529 "
+        "WHEN 'api_error' THEN 500 WHEN 'invalid_request_error' THEN 400 WHEN 'authentication_error' THEN 401 "
+        "WHEN 'permission_error' THEN 403 WHEN 'not_found_error' THEN 404 WHEN 'request_too_large' THEN 413 END)"
+    )
+
+
+_HTTP = _http(_ERR_TYPE)
+_STREAM_HTTP = _http(_STREAM_ERR_TYPE)
 _MSGS = "r.request.messages"
 
 FORMAT = LogFormat(
@@ -274,18 +303,20 @@ STREAM = LogFormat(
     detect_hint="stream events with `type` message_start, message_delta, content_block_delta, ...",
     skip=f"(r.type IN {_NOT_CALLS})",
     carry="r.type = 'message_start'",
+    context="r.type = 'message_stop'",  # read by the windows that tell an open stream (`_IN_STREAM`)
     columns={
-        "call_id": f"coalesce(r.message.id, {_from_start('r.message.id')})",
+        "call_id": _of_stream("r.message.id"),
         "ts": "mm_ts(r.timestamp)",
-        "provider": served_by("model", f"coalesce(r.message.id, {_from_start('r.message.id')})"),
-        "model": f"coalesce(r.message.model, {_from_start('r.message.model')})",
+        "provider": served_by("model", _of_stream("r.message.id")),
+        "model": _of_stream("r.message.model"),
         **usage_columns(_stream_usage),
         # A message_start's counts are provisional (output 1; input grows with server tools such
         # as web search, and the delta then repeats the larger input): the delta's final usage wins.
         "tokens_estimated": "coalesce(r.type = 'message_start', false)",
-        "status": "CASE WHEN r.type = 'error' THEN 'error' ELSE 'ok' END",
-        "error_type": f"CASE WHEN r.type = 'error' THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_ERR_TYPE}), 'unknown') END",
-        "http_status": f"CASE WHEN r.type = 'error' THEN {_HTTP} ELSE 200 END",
+        "status": f"CASE WHEN r.type = 'error' OR {_CUT_BY} IS NOT NULL THEN 'error' ELSE 'ok' END",
+        "error_type": (f"CASE WHEN r.type = 'error' OR {_CUT_BY} IS NOT NULL "
+                       f"THEN coalesce(mm_error_type(({_STREAM_HTTP})::INTEGER, {_STREAM_ERR_TYPE}), 'unknown') END"),
+        "http_status": f"CASE WHEN r.type = 'error' OR {_CUT_BY} IS NOT NULL THEN {_STREAM_HTTP} ELSE 200 END",
         "tags": ("mm_merge_tags(CASE WHEN r.delta.stop_reason IS NOT NULL THEN MAP {'stop_reason': r.delta.stop_reason} END, "
                  f"{usage_tags(_stream_usage)})"),
     },
