@@ -91,3 +91,20 @@ def test_agent_calls_are_filed_under_code_by_their_app_tag(tmp_path):
                                       "input_token_count": 900, "output_token_count": 50})
     _, (call,) = ingest(tmp_path, [batch(done)])
     assert (call["task"], call["category_source"]) == ("code", "tag")
+
+
+def test_a_gemini_cli_call_on_another_model_is_that_models(tmp_path):
+    # zcox/gemini-cli-telemetry's telemetry.log: the next-speaker check runs on gemini-2.5-flash in a
+    # gemini-2.5-pro session; the event says `model: gemini-2.5-pro`, its logged response says flash
+    answer = {"candidates": [{"content": {"parts": [{"text": "{\"next_speaker\": \"user\"}"}], "role": "model"},
+                              "finishReason": "STOP"}], "modelVersion": "gemini-2.5-flash",
+              "usageMetadata": {"promptTokenCount": 4572, "candidatesTokenCount": 63, "thoughtsTokenCount": 45}}
+    check = {"attributes": {"event.name": "gemini_cli.api_response", "event.timestamp": "2025-08-16T17:59:08Z",
+                            "session.id": "s-1", "model": "gemini-2.5-pro", "input_token_count": 4572,
+                            "output_token_count": 63, "thoughts_token_count": 45, "tool_token_count": 0,
+                            "response_text": json.dumps(answer)}}
+    unlogged = {"attributes": {**check["attributes"], "prompt_id": "p-2", "event.timestamp": "2025-08-16T18:00:00Z",
+                               "response_text": "not JSON"}}
+    _file, (flash, pro) = ingest(tmp_path, [check, unlogged])
+    assert (flash["model"], pro["model"]) == ("gemini-2.5-flash", "gemini-2.5-pro")
+    assert flash["cost_usd"] == (4572 * Decimal("0.30") + 108 * Decimal("2.50")) / M  # flash's rates

@@ -83,6 +83,12 @@ _CODEX_ERROR = _codex_failed(_EVENT, attr)
 _GEMINI = f"({_EVENT} IN {_GEMINI_NAMES})"
 _GEMINI_ERROR = f"({_EVENT} = 'gemini_cli.api_error')"
 _FAILED = f"({_CC_ERROR} OR {_CODEX_ERROR} OR {_GEMINI_ERROR})"
+# Gemini CLI's `api_response` names the session's model even for the calls it makes on another
+# (a next-speaker check on gemini-2.5-flash in a gemini-2.5-pro session, 4x cheaper): the response
+# itself, when logged (`response_text`), names the model that answered
+_RESPONSE_TEXT = attr("response_text")
+_GEMINI_ANSWERED_BY = (f"CASE WHEN {_GEMINI} AND json_valid({_RESPONSE_TEXT}) "
+                       f"THEN json_extract_string({_RESPONSE_TEXT}, '$.modelVersion') END")
 
 
 def _keep() -> str:
@@ -124,7 +130,7 @@ FORMAT = LogFormat(
                "mm_ts(nullif(r.observedTimeUnixNano, '0')))"),
         "provider": (f"coalesce(CASE WHEN {_CODEX} OR {_EVENT} = 'codex.api_request' THEN 'openai' WHEN {_GEMINI} THEN 'google' END, "
                      "CASE WHEN mm_provider_from_model(model) = 'aws-bedrock' THEN 'aws-bedrock' END, 'anthropic')"),
-        "model": f"coalesce({attr('model')}, {attr('gen_ai.request.model')}, {attr('slug')})",
+        "model": f"coalesce({_GEMINI_ANSWERED_BY}, {attr('model')}, {attr('gen_ai.request.model')}, {attr('slug')})",
         "input_tokens": _INPUT,
         "cached_input_tokens": (f"CASE WHEN {_CC} THEN {_count('cache_read_tokens')} WHEN {_GEMINI} "
                                 f"THEN {_count('cached_content_token_count')} ELSE {_count('cached_token_count')} END"),
