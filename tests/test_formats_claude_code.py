@@ -110,3 +110,14 @@ def test_headless_stream_json_reads_assistant_lines_and_skips_the_session_total(
         "cc:msg_01:", "claude-sonnet-4-5-20250929", 17003, 12000, 20)
     assert main["tags"] == {"app": "claude-code", "session": sid}
     assert (sub["model"], sub["output_tokens"], sub["tags"]["sidechain"]) == ("claude-haiku-4-5-20251001", 7, "true")
+
+
+def test_the_local_no_response_requested_stand_in_is_no_call(db, tmp_path):
+    # Claude Code writes it when a session resumes or a turn is interrupted, without a request;
+    # an API error it writes the same way (model <synthetic>) is a failed call
+    stand_in = {**COMMON, "type": "assistant", "uuid": "a6", "timestamp": "2025-05-02T10:01:00Z",
+                "message": {"id": "x", "model": "<synthetic>", "role": "assistant", "stop_reason": "stop_sequence",
+                            "content": [{"type": "text", "text": "No response requested."}]}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "s.jsonl", [stand_in, API_ERROR])).files
+    assert (file.loaded, file.skipped) == (1, 1)
+    assert db.con.execute("SELECT status, http_status FROM calls").fetchall() == [("error", 529)]

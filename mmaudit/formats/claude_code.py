@@ -11,7 +11,8 @@ mmaudit/conflicts.py), counting the other lines as duplicates.
 
 `usage` has Anthropic semantics (input excludes the cache: reads and writes are added back; the
 1-hour cache-write breakdown and `service_tier` are read). Lines with model `<synthetic>` or
-`isApiErrorMessage` are failed calls (API errors Claude Code wrote into the transcript): model
+`isApiErrorMessage` are failed calls (API errors Claude Code wrote into the transcript; not its
+local "No response requested." stand-in, which is no call): model
 NULL, HTTP status from `apiErrorStatus` (else from the error text), classified with `error`
 (e.g. "rate_limit") and the text. `costUSD` (older versions) is the logged cost.
 
@@ -53,8 +54,11 @@ _STRUCTURE = {
 }
 
 _U = "r.message.usage"
-_FAILED = "coalesce(r.message.model = '<synthetic>' OR mm_bool(r.isApiErrorMessage), false)"
 _TEXT = "mm_content_text(r.message.content)"
+# Claude Code's stand-in answer when a session resumes or a turn is interrupted: written locally,
+# no request made (it was counted as a failed call)
+_PLACEHOLDER = f"(r.message.model = '<synthetic>' AND trim(coalesce({_TEXT}, '')) = 'No response requested.' AND NOT coalesce(mm_bool(r.isApiErrorMessage), false))"
+_FAILED = f"coalesce((r.message.model = '<synthetic>' OR mm_bool(r.isApiErrorMessage)) AND NOT {_PLACEHOLDER}, false)"
 _HTTP = (f"coalesce(mm_int(r.apiErrorStatus)::INTEGER, "
          f"TRY_CAST(nullif(regexp_extract(coalesce({_TEXT}, ''), 'API Error:?\\s*([45][0-9][0-9])', 1), '') AS INTEGER))")
 _ERROR = "CASE WHEN json_type(r.error) = 'VARCHAR' THEN json_extract_string(r.error, '$') END"
