@@ -213,3 +213,35 @@ def test_a_block_with_only_a_reason_message_is_a_content_filter_failure(db, tmp_
     db.ingest(write_jsonl(tmp_path / "blocked.jsonl", [blocked]))
     assert db.con.execute("SELECT status, error_type, tags FROM calls").fetchall() == [
         ("error", "content_filter", {"blocked": "unspecified"})]
+
+
+def test_a_batch_job_with_its_results_inline_is_read_as_its_calls(db, tmp_path):
+    # `batches.get` of a finished Gemini API batch (REST, pretty-printed as saved) and the
+    # google-genai SDK's dump of one: each inline result is a batch call at the time the job ended
+    import json
+
+    result = {"response": {"candidates": [{"content": {"parts": [{"text": "Paris."}], "role": "model"}, "finishReason": "STOP"}],
+                           "usageMetadata": {"promptTokenCount": 8000, "candidatesTokenCount": 800},
+                           "modelVersion": "gemini-2.5-flash-lite"}}
+    rest = {"name": "batches/tti3ik8qob66", "done": True,
+            "metadata": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch",
+                         "model": "models/gemini-2.5-flash-lite", "endTime": "2025-12-03T17:24:41.850709659Z",
+                         "state": "BATCH_STATE_SUCCEEDED"},
+            "response": {"@type": "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatchOutput",
+                         "inlinedResponses": {"inlinedResponses": [result, result]}}}
+    sdk = {"name": "batches/abc", "state": "JOB_STATE_SUCCEEDED", "end_time": "2025-12-04T09:00:00Z",
+           "dest": {"inlined_responses": [{"response": {
+               "candidates": [{"content": {"parts": [{"text": "Rome."}], "role": "model"}, "finish_reason": "STOP"}],
+               "usage_metadata": {"prompt_token_count": 8000, "candidates_token_count": 800},
+               "model_version": "gemini-2.5-flash-lite"}}]}}
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "rest.json").write_text(json.dumps(rest, indent=2), encoding="utf-8")
+    (tmp_path / "jobs" / "sdk.json").write_text(json.dumps(sdk), encoding="utf-8")
+    from mmaudit.pricing import load_catalog, pricing_enricher
+
+    files = db.ingest(tmp_path / "jobs", enrichers=(pricing_enricher(load_catalog()),)).files
+    assert [(f.loaded, f.quarantined) for f in files] == [(2, 0), (1, 0)]
+    got = db.con.execute("SELECT is_batch, ts::DATE, cost_usd FROM calls ORDER BY ts").fetchall()
+    half = (8000 * Decimal("0.10") + 800 * Decimal("0.40")) / 2 / 10**6  # gemini-2.5-flash-lite, batch: half
+    assert [(b, str(d), c) for b, d, c in got] == [(True, "2025-12-03", half), (True, "2025-12-03", half),
+                                                   (True, "2025-12-04", half)]

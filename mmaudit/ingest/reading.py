@@ -112,12 +112,27 @@ _PAGE_START = re.compile(rb'^\{\s*"(?:' + b"|".join(k.encode() for k in PAGE_KEY
 MAX_DOCUMENT_BYTES = 1 << 30
 
 
+# A Gemini API batch job as `batches.get` returns it once done, its results inline: REST's
+# `response.inlinedResponses.inlinedResponses`, the google-genai SDK's `dest.inlined_responses`
+_BATCH_RESULTS = ("response.inlinedResponses.inlinedResponses", "dest.inlined_responses")
+
+
 def _is_page(value: object) -> bool:
     """An API page (`{"data": [records...], "meta"|"error"|...}` from Langfuse's and Helicone's
     query APIs, `{"runs": [...], "cursors": ...}` from LangSmith's), not a call record that happens
-    to hold a `data` list (an embeddings response has `object` and `usage`)."""
-    return (isinstance(value, dict) and any(isinstance(value.get(k), list) for k in PAGE_KEYS)
-            and "usage" not in value and "object" not in value)
+    to hold a `data` list (an embeddings response has `object` and `usage`); or a Gemini batch job
+    with its results inline (`_BATCH_RESULTS`)."""
+    if not isinstance(value, dict):
+        return False
+    if any(isinstance(_at(value, path), list) for path in _BATCH_RESULTS):
+        return True
+    return any(isinstance(value.get(k), list) for k in PAGE_KEYS) and "usage" not in value and "object" not in value
+
+
+def _at(value: dict, path: str) -> object:
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None  # type: ignore[assignment]
+    return value
 
 
 def is_json_document(path: Path) -> bool:
@@ -139,9 +154,19 @@ def is_json_document(path: Path) -> bool:
 
 # Each document is a record, or, for an API page, each of its records.
 _PAGE_RECORDS = " ".join(f"WHEN json_type(json, '$.{key}') = 'ARRAY' THEN json_extract(json, '$.{key}[*]')" for key in PAGE_KEYS)
+# A batch job's inline results are its calls: each `{response | error, metadata}` read as a line of
+# the job's output file (`key` from its metadata, else "inline"), at the time the job ended.
+_JOB_END = ("coalesce(json_extract_string(json, '$.metadata.endTime'), json_extract_string(json, '$.end_time'), "
+            "json_extract_string(json, '$.metadata.updateTime'), json_extract_string(json, '$.update_time'))")
+_BATCH_RECORDS = " ".join(
+    f"WHEN json_type(json, '$.{path}') = 'ARRAY' THEN list_transform(json_extract(json, '$.{path}[*]'), "
+    f"lambda x: json_merge_patch(x, json_object('key', coalesce(json_extract_string(x, '$.metadata.key'), 'inline'), "
+    f"'timestamp', {_JOB_END})))"
+    for path in _BATCH_RESULTS)
 _DOCUMENTS = f"""
     SELECT coalesce(item, json)::VARCHAR AS line FROM (
-        SELECT json, unnest(CASE WHEN json_extract(json, '$.usage') IS NOT NULL OR json_extract(json, '$.object') IS NOT NULL
+        SELECT json, unnest(CASE {_BATCH_RECORDS}
+                                 WHEN json_extract(json, '$.usage') IS NOT NULL OR json_extract(json, '$.object') IS NOT NULL
                                  THEN [NULL::JSON] {_PAGE_RECORDS} ELSE [NULL::JSON] END) AS item
         FROM read_json_objects(?, format = 'unstructured', maximum_object_size = {MAX_DOCUMENT_BYTES}))
 """
