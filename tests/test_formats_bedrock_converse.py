@@ -182,3 +182,23 @@ def test_one_hour_cache_writes_are_told_by_cache_details_in_every_converse_shape
     cost = (2 * Decimal("3.3") + 1322 * Decimal("6.6") + 5 * Decimal("16.5")) / 10**6
     assert got == [("bedrock", 1324, 1322, cost), ("bedrock-converse", 1324, 1322, cost),
                    ("bedrock-converse-stream", 1324, 1322, cost)]
+
+
+def test_latency_optimized_inference_is_its_own_tier_never_the_standard_price(db, tmp_path):
+    # a pydantic-ai cassette of Nova Pro with `performanceConfig: {latency: optimized}`: billed at
+    # rates of its own that genai-prices does not list, so unpriced and reported, not standard
+    from mmaudit.pricing import load_catalog, pricing_enricher
+
+    usage = {"inputTokens": 13, "outputTokens": 67, "totalTokens": 80}
+    optimized = {"modelId": "us.amazon.nova-pro-v1:0", "timestamp": "2026-01-10T10:00:00Z",
+                 "response": response("r-opt", "Paris.", usage, performanceConfig={"latency": "optimized"})}
+    standard = {"modelId": "us.amazon.nova-pro-v1:0", "timestamp": "2026-01-10T10:00:00Z",
+                "response": response("r-std", "Paris.", usage, performanceConfig={"latency": "standard"})}
+    stream = [{**e, "modelId": "us.amazon.nova-pro-v1:0"} for e in stream_events("Paris.", "end_turn", usage, 600)]
+    stream[-1]["metadata"]["performanceConfig"] = {"latency": "optimized"}
+    db.ingest(write_jsonl(tmp_path / "dump.jsonl", [optimized, standard]), enrichers=(pricing_enricher(load_catalog()),))
+    db.ingest(write_jsonl(tmp_path / "stream.jsonl", stream), enrichers=(pricing_enricher(load_catalog()),))
+    got = db.con.execute("""SELECT source_format, service_tier, cost_usd IS NULL FROM calls
+                            ORDER BY source_format, service_tier NULLS FIRST""").fetchall()
+    assert got == [("bedrock-converse", None, False), ("bedrock-converse", "latency-optimized", True),
+                   ("bedrock-converse-stream", "latency-optimized", True)]

@@ -8,7 +8,8 @@ Token semantics are Bedrock's camelCase `usage`: `inputTokens` EXCLUDES the prom
 (`totalTokens` = inputTokens + outputTokens + cacheReadInputTokens + cacheWriteInputTokens), so
 canonical input = inputTokens + cacheReadInputTokens + cacheWriteInputTokens; `outputTokens` is
 all output. `metrics.latencyMs` is the latency, `serviceTier.type` (default, priority, flex,
-reserved) the service tier. A Converse response names no model: it comes from the pair's
+reserved) the service tier, and latency-optimized inference (`performanceConfig.latency`) the tier
+`latency-optimized`. A Converse response names no model: it comes from the pair's
 `modelId` / `request.modelId`, or `trace.promptRouter.invokedModelId` when a prompt router chose
 it (NULL for a bare dump, which is then unpriced, never $0). The call id is the response's
 `ResponseMetadata.RequestId`; its time the wrapper's `timestamp`, else the HTTP `date` header.
@@ -44,6 +45,7 @@ _RESPONSE = {
     "usage": _USAGE,
     "metrics": {"latencyMs": "VARCHAR"},
     "serviceTier": {"type": "VARCHAR"},
+    "performanceConfig": {"latency": "VARCHAR"},  # "optimized": latency-optimized inference, its own rates
     "trace": {"promptRouter": {"invokedModelId": "VARCHAR"}},
     "Error": {"Code": "VARCHAR", "Message": "VARCHAR"},
     "__type": "VARCHAR",  # the HTTP API's error body (AWS JSON protocol): "ThrottlingException" or "...#ThrottlingException"
@@ -54,6 +56,14 @@ _WRAPPER = {"modelId": "VARCHAR", "timestamp": "VARCHAR", "latency_ms": "VARCHAR
             "tags": "JSON", "metadata": "JSON"}
 
 _U = "usage"
+
+
+def latency_tier(tier: str, latency: str) -> str:
+    """The service tier, or `latency-optimized` for latency-optimized inference
+    (`performanceConfig.latency: "optimized"`): billed at rates of its own, which genai-prices does
+    not list, so such a call is unpriced and reported, never charged the standard rate."""
+    return f"coalesce({tier}, CASE WHEN lower({latency}) = 'optimized' THEN 'latency-optimized' END)"
+
 _READ = f"coalesce(mm_int({body(_U + '.cacheReadInputTokens')}), 0)"
 _WRITE = f"coalesce(mm_int({body(_U + '.cacheWriteInputTokens')}), 0)"
 _AWS_TYPE = f"nullif(regexp_extract({body('__type')}, '([A-Za-z]+Exception)$', 1), '')"
@@ -91,7 +101,7 @@ FORMAT = LogFormat(
         "cache_write_1h_tokens": cache_written_1h(body(_U + ".cacheDetails")),
         "output_tokens": f"mm_int({body(_U + '.outputTokens')})",
         "latency_ms": f"coalesce(mm_num({body('metrics.latencyMs')}), mm_num(r.latency_ms))",
-        "service_tier": body("serviceTier.type"),
+        "service_tier": latency_tier(body("serviceTier.type"), body("performanceConfig.latency")),
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_BLOCKED} THEN 'content_filter' "
         f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, {_CODE}), 'client') END",
@@ -141,7 +151,7 @@ STREAM = LogFormat(
     name="bedrock-converse-stream",
     description="Amazon Bedrock ConverseStream events (messageStart ... metadata): one call per metadata event",
     structure={**{e: "JSON" for e in _EVENTS}, "messageStop": {"stopReason": "VARCHAR"},
-               "metadata": {"usage": _USAGE, "metrics": {"latencyMs": "VARCHAR"},
+               "metadata": {"usage": _USAGE, "metrics": {"latencyMs": "VARCHAR"}, "performanceConfig": {"latency": "VARCHAR"},
                             "trace": {"promptRouter": {"invokedModelId": "VARCHAR"}}},
                **{k: {"message": "VARCHAR"} for k in _STREAM_ERRORS}, "modelId": "VARCHAR", "timestamp": "VARCHAR"},
     detect=("(" + " OR ".join(f"r.{e} IS NOT NULL" for e in _EVENTS if e != "messageStop")
@@ -159,6 +169,7 @@ STREAM = LogFormat(
         "cached_input_tokens": _S_READ,
         "cache_write_tokens": _S_WRITE,
         "cache_write_1h_tokens": cache_written_1h(f"{_SU}.cacheDetails"),
+        "service_tier": latency_tier("NULL", "r.metadata.performanceConfig.latency"),
         "output_tokens": f"mm_int({_SU}.outputTokens)",
         "latency_ms": "mm_num(r.metadata.metrics.latencyMs)",
         "status": f"CASE WHEN {_S_FAILED} THEN 'error' ELSE 'ok' END",
