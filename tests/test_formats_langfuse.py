@@ -105,3 +105,15 @@ def test_an_input_that_already_holds_the_cache_is_not_counted_twice(db, tmp_path
     db.ingest(write_jsonl(tmp_path / "obs.jsonl", [API, inclusive, no_total]))
     got = db.con.execute("SELECT call_id, input_tokens, cached_input_tokens FROM calls ORDER BY call_id").fetchall()
     assert got == [("obs-1", 6500, 6000), ("obs-codex", 117231, 115584), ("obs-no-total", 6100, 6000)]
+
+
+def test_cache_writes_split_by_lifetime_are_counted_and_the_hour_long_ones_priced_so(db, tmp_path):
+    # usageDetails as Langfuse's OTel ingestion stores an Anthropic call forwarded by the Vercel AI
+    # SDK (its OtelIngestionProcessor.cacheUsage test): `input` uncached, the writes split by
+    # lifetime with only the unsplit rest under `input_cache_creation`
+    split = {**API, "id": "obs-split", "model": "claude-sonnet-4-5-20250929", "costDetails": {},
+             "usageDetails": {"input": 2, "input_cached_tokens": 47105, "input_cache_creation": 0,
+                              "input_cache_creation_5m": 0, "input_cache_creation_1h": 1076, "output": 714}}
+    db.ingest(write_jsonl(tmp_path / "obs.jsonl", [split]))
+    assert db.con.execute("""SELECT input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens
+                             FROM calls""").fetchall() == [(2 + 47105 + 1076, 47105, 1076, 1076)]

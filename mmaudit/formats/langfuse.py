@@ -5,9 +5,11 @@ events of the same export are skipped (counted, not quarantined).
 
 `usageDetails.input` is documented as the UNCACHED part: cache keys vary by SDK/integration
 (`input_cached_tokens`, `cache_read_input_tokens`, `input_cache_read`; writes
-`cache_creation_input_tokens`, `input_cache_creation`) and are added back. Not every producer
-keeps to it: Langfuse's own OTel ingestion stores `gen_ai.usage.input_tokens` (cache included) as
-`input`, and so did Codex's plugin and older LiteLLM, Mastra and TypeScript SDK versions; adding
+`cache_creation_input_tokens`, `input_cache_creation`, and the lifetime split Langfuse's OTel
+ingestion writes, `input_cache_creation_5m` / `_1h`) and are added back. Not every producer
+keeps to it: older versions of Langfuse's own OTel ingestion stored `gen_ai.usage.input_tokens`
+(cache included) as `input`, and so did Codex's plugin and older LiteLLM, Mastra and TypeScript
+SDK versions; adding
 the cache back then counts it twice (5-20x the cost on cache-heavy agents). The record says which
 when it carries a `total`: a total no larger than input + output (+ reasoning) leaves no room for
 the cache on top, so `input` already holds it (and is kept as it is, when at least the cache). A
@@ -25,7 +27,8 @@ from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text
 
 _USAGE = {k: "VARCHAR" for k in (
     "input", "output", "input_cached_tokens", "cache_read_input_tokens", "input_cache_read",
-    "cache_creation_input_tokens", "input_cache_creation", "output_reasoning_tokens", "output_reasoning", "total",
+    "cache_creation_input_tokens", "input_cache_creation", "input_cache_creation_5m", "input_cache_creation_1h",
+    "output_reasoning_tokens", "output_reasoning", "total",
 )}
 _STRUCTURE = {
     "id": "VARCHAR", "type": "VARCHAR", "name": "VARCHAR", "level": "VARCHAR",
@@ -50,7 +53,12 @@ def usage(key: str) -> str:
 
 
 _READ = f"coalesce({usage('input_cached_tokens')}, {usage('cache_read_input_tokens')}, {usage('input_cache_read')}, 0)"
-_WRITE = f"coalesce({usage('cache_creation_input_tokens')}, {usage('input_cache_creation')}, 0)"
+# Langfuse's OTel ingestion splits Anthropic's writes by lifetime when the provider metadata says
+# it (`input_cache_creation_5m`, `input_cache_creation_1h`), leaving in `input_cache_creation` only
+# what it could not split: the three add up (the split writes were read as none)
+_WRITE_1H = f"coalesce({usage('input_cache_creation_1h')}, 0)"
+_WRITE = (f"coalesce({usage('cache_creation_input_tokens')}, {usage('input_cache_creation')}, 0) "
+          f"+ coalesce({usage('input_cache_creation_5m')}, 0) + {_WRITE_1H}")
 _REASONING = f"coalesce({usage('output_reasoning_tokens')}, {usage('output_reasoning')}, 0)"
 _INPUT = f"coalesce({usage('input')}, mm_int(r.usage.input))"
 _OUTPUT = f"coalesce({usage('output')}, mm_int(r.usage.output))"
@@ -105,6 +113,7 @@ FORMAT = LogFormat(
         "input_tokens": f"{_INPUT} + CASE WHEN {_INCLUSIVE} THEN 0 ELSE {_READ} + {_WRITE} END",
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
+        "cache_write_1h_tokens": _WRITE_1H,
         "output_tokens": f"coalesce({usage('output')}, mm_int(r.usage.output)) + {_REASONING}",
         "reasoning_tokens": _REASONING,
         "latency_ms": ms_after(_START, either("endTime", "end_time")),
