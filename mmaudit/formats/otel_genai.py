@@ -257,7 +257,7 @@ FORMAT = LogFormat(
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
         "output_tokens": f"coalesce({_OUTPUT}, CASE WHEN {_EMBEDDING} AND {_LOGGED_INPUT} IS NOT NULL THEN 0 END)",
-        "reasoning_tokens": f"coalesce({count('gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'ai.usage.reasoningTokens', 'gen_ai.usage.details.reasoning_tokens')}, 0)",
+        "reasoning_tokens": f"coalesce({count('gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'ai.usage.reasoningTokens', 'gen_ai.usage.details.reasoning_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.token_count.reasoning_tokens')}, 0)",
         "input_audio_tokens": f"coalesce({count('llm.token_count.prompt_details.audio', 'gen_ai.usage.details.input_audio_tokens')}, 0)",
         "cached_audio_tokens": f"coalesce({count('gen_ai.usage.details.cache_audio_read_tokens')}, 0)",
         "output_audio_tokens": f"coalesce({count('llm.token_count.completion_details.audio', 'gen_ai.usage.details.output_audio_tokens')}, 0)",
