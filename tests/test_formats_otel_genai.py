@@ -298,3 +298,17 @@ def test_pydantic_ai_usage_details_and_the_instrumentations_own_cost_are_read(db
                                    input_audio_tokens, cached_audio_tokens, output_audio_tokens, logged_cost_usd
                             FROM calls ORDER BY call_id""").fetchall()
     assert got == [(100, 20, 10, 200, 30, 10, 5, 30, Decimal("0.00188125")), (14, 0, 0, 96, 0, 0, 0, 0, Decimal("0.000151"))]
+
+
+def test_the_reasoning_share_under_its_other_names(db, tmp_path):
+    # names Langfuse's OTel ingestion normalises (its usageDetails tests): OpenInference's
+    # gen_ai.usage.reasoning_tokens and a custom llm.token_count.reasoning_tokens, inside the output
+    def call(span_id: str, key: str) -> dict:
+        return span(span_id, "chat o1-mini", 0, 1, [
+            a("gen_ai.operation.name", stringValue="chat"), a("gen_ai.system", stringValue="openai"),
+            a("gen_ai.request.model", stringValue="o1-mini"), a("gen_ai.usage.input_tokens", intValue=100),
+            a("gen_ai.usage.output_tokens", intValue=600), a(key, intValue=500)])
+
+    spans = [call("r1", "gen_ai.usage.reasoning_tokens"), call("r2", "llm.token_count.reasoning_tokens")]
+    db.ingest(write_jsonl(tmp_path / "spans.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}]))
+    assert db.con.execute("SELECT output_tokens, reasoning_tokens FROM calls").fetchall() == [(600, 500), (600, 500)]
