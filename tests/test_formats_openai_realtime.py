@@ -119,3 +119,25 @@ def test_a_session_event_in_an_earlier_chunk_still_names_the_model(tmp_path, mon
         loaded.con.close()
     assert (file.loaded, file.skipped) == (2, 6)
     assert models == [("resp_1", "gpt-realtime"), ("resp_2", "gpt-realtime")]
+
+
+def test_transcribing_the_users_turns_is_a_call_at_the_transcription_models_rates(db, tmp_path):
+    # the API reference's input_audio_transcription.completed event, in a GA session that turned
+    # transcription on (gpt-4o-transcribe: $6 per 1M audio tokens in, $10 text out); whisper-1 bills
+    # by duration (usage without tokens): not counted
+    session = {**SESSION, "type": "session.updated", "session": {
+        **SESSION["session"], "audio": {"input": {"transcription": {"model": "gpt-4o-transcribe"}}}}}
+    transcribed = {"type": "conversation.item.input_audio_transcription.completed", "event_id": "event_CCXGRvtUVrax5SJAnNOWZ",
+                   "item_id": "item_001", "content_index": 0, "transcript": "Hey, can you hear me?",
+                   "usage": {"type": "tokens", "total_tokens": 22, "input_tokens": 13,
+                             "input_token_details": {"text_tokens": 0, "audio_tokens": 13}, "output_tokens": 9}}
+    by_duration = {**transcribed, "event_id": "event_W1", "usage": {"type": "duration", "seconds": 3}}
+    result = db.ingest(write_jsonl(tmp_path / "voice.jsonl", [session, transcribed, *TURN, DONE_GA, by_duration]),
+                       enrichers=enrichers())
+    assert (result.files[0].loaded, result.files[0].quarantined) == (2, 0)
+    got = {r["call_id"]: r for r in db.calls()}
+    heard = got["transcription:event_CCXGRvtUVrax5SJAnNOWZ"]
+    assert (heard["model"], heard["operation"], heard["input_audio_tokens"], heard["output_tokens"]) == (
+        "gpt-4o-transcribe", "transcription", 13, 9)
+    assert heard["cost_usd"] == (13 * Decimal("6") + 9 * Decimal("10")) / 10**6
+    assert got["resp_1"]["model"] == "gpt-realtime"

@@ -3,7 +3,10 @@
 A session's file holds `session.created` / `session.updated` (with `session.model`), then per turn
 `input_audio_buffer.*`, `conversation.item.*`, `response.created`, audio and transcript deltas and
 one `response.done`, whose `response.usage` is what the turn was billed for: one call per
-`response.done`. The other events are skipped (not calls).
+`response.done`. With transcription on, each `conversation.item.input_audio_transcription.completed`
+carries the usage of transcribing the user's turn, billed at the session's transcription model's
+rates: a call of its own (operation `transcription`, model from the latest session event's
+`audio.input.transcription.model`). The other events are skipped (not calls).
 
 `response.done` names no model: it comes from a `model` beside the event (a wrapper), else the
 latest `session.created` / `session.updated` before it in the file (a window over line numbers; in a
@@ -45,14 +48,22 @@ _RESPONSE = {
     "metadata": "JSON",
 }
 _SESSION_EVENTS = "('session.created', 'session.updated')"
+# The transcription of the user's speech, when the session turned it on: billed at the
+# transcription model's rates (gpt-4o-transcribe: $6 per 1M audio tokens in, $10 text out), apart
+# from the responses; its usage is on the event (a duration-billed whisper-1 usage has no tokens)
+_TRANSCRIBED = ("(r.type = 'conversation.item.input_audio_transcription.completed' "
+                "AND r.usage.input_tokens IS NOT NULL)")
 _REALTIME = (
     "(r.event_id IS NOT NULL AND (r.type = 'error' OR r.type = 'rate_limits.updated' "
     "OR regexp_matches(r.type, '^(session|conversation|input_audio_buffer|output_audio_buffer|response|transcription_session)\\.')))"
 )
-_U = "r.response.usage"
+_U = "coalesce(r.response.usage, r.usage)"  # a response's, or a transcription event's
 _COUNT = "coalesce(mm_int({}), 0)"
 _FAILED = "(r.response.status = 'failed')"
 _SESSION_MODEL = f"(last_value(r.session.model IGNORE NULLS) {IN_LINE_ORDER})"
+# the session's transcription model: `audio.input.transcription.model` (GA), `input_audio_transcription.model` (beta)
+_TRANSCRIBER = ("(last_value(coalesce(r.session.audio.input.transcription.model, r.session.input_audio_transcription.model) "
+                f"IGNORE NULLS) {IN_LINE_ORDER})")
 _TRANSCRIPT = ("nullif(array_to_string(list_filter(json_extract_string(r.response.output, '$[*].content[*].transcript'), "
                "lambda t: t IS NOT NULL), chr(10)), '')")
 _TEXT = ("nullif(array_to_string(list_filter(json_extract_string(r.response.output, '$[*].content[*].text'), "
@@ -61,18 +72,22 @@ _TEXT = ("nullif(array_to_string(list_filter(json_extract_string(r.response.outp
 FORMAT = LogFormat(
     name="openai-realtime",
     description="OpenAI Realtime API server events (session.*, response.done, ...): one call per response.done",
-    structure={"type": "VARCHAR", "event_id": "VARCHAR", "session": {"model": "VARCHAR"}, "response": _RESPONSE,
+    structure={"type": "VARCHAR", "event_id": "VARCHAR", "response": _RESPONSE,
+               "session": {"model": "VARCHAR", "audio": {"input": {"transcription": {"model": "VARCHAR"}}},
+                           "input_audio_transcription": {"model": "VARCHAR"}},
+               "usage": _USAGE, "transcript": "VARCHAR",  # a transcription event's
                "model": "VARCHAR", "provider": "VARCHAR", "timestamp": "VARCHAR", "tags": "JSON"},
     detect=_REALTIME,
     detect_hint="Realtime server events: `type` session.created, response.done, ... with an `event_id`",
-    skip="(r.type <> 'response.done')",
+    skip=f"(r.type <> 'response.done' AND NOT {_TRANSCRIBED})",
     carry=f"r.type IN {_SESSION_EVENTS}",
     context=f"r.type IN {_SESSION_EVENTS}",
     columns={
-        "call_id": "r.response.id",
+        "call_id": f"CASE WHEN {_TRANSCRIBED} THEN 'transcription:' || r.event_id ELSE r.response.id END",
         "ts": "mm_ts(r.timestamp)",
         "provider": "coalesce(r.provider, 'openai')",
-        "model": f"coalesce(r.model, r.response.model, {_SESSION_MODEL})",
+        "operation": f"CASE WHEN {_TRANSCRIBED} THEN 'transcription' ELSE 'chat' END",
+        "model": f"CASE WHEN {_TRANSCRIBED} THEN {_TRANSCRIBER} ELSE coalesce(r.model, r.response.model, {_SESSION_MODEL}) END",
         "input_tokens": f"mm_int({_U}.input_tokens)",
         "cached_input_tokens": _COUNT.format(f"{_U}.input_token_details.cached_tokens"),
         "input_audio_tokens": _COUNT.format(f"{_U}.input_token_details.audio_tokens"),
@@ -88,12 +103,12 @@ FORMAT = LogFormat(
         "tags": "mm_merge_tags(mm_merge_tags(mm_tags(r.response.metadata), mm_tags(r.tags)), "
         "CASE WHEN r.response.status IN ('cancelled', 'incomplete') THEN MAP {'stop_reason': "
         "coalesce(r.response.status_details.reason, r.response.status)} END)",
-        "response_text": f"coalesce({_TEXT}, {_TRANSCRIPT})",
+        "response_text": f"coalesce({_TEXT}, {_TRANSCRIPT}, r.transcript)",
     },
     numbers=("response.usage.input_tokens", "response.usage.output_tokens",
              "response.usage.input_token_details.cached_tokens", "response.usage.input_token_details.audio_tokens",
              "response.usage.input_token_details.cached_tokens_details.audio_tokens",
-             "response.usage.output_token_details.audio_tokens"),
+             "response.usage.output_token_details.audio_tokens", "usage.input_tokens", "usage.output_tokens"),
     times=("timestamp",),
-    output_text=f"coalesce({_TEXT}, {_TRANSCRIPT})",
+    output_text=f"coalesce({_TEXT}, {_TRANSCRIPT}, r.transcript)",
 )
