@@ -119,19 +119,11 @@ def test_priority_and_flex_paygo_are_their_tiers_never_the_standard_price(db, tm
 
 def test_provisioned_throughput_calls_are_named_next_to_the_cost(tmp_path):
     # prepaid capacity has no per-token price: charged on-demand rates, and audit says so
-    import json
+    from tests.test_pricing_assumptions import audit_after_ingest
 
-    from typer.testing import CliRunner
-
-    from mmaudit.cli import app
-
-    records = [_vertex_call("pt-1", trafficType="PROVISIONED_THROUGHPUT"), _vertex_call("od-1", trafficType="ON_DEMAND")]
-    db = tmp_path / "pt.duckdb"
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "pt.jsonl", records)), "--db", str(db)]).exit_code == 0
-    audit = runner.invoke(app, ["audit", "--db", str(db), "-f", "json"])
-    assert json.loads(audit.stdout)["pricing_assumptions"]["provisioned_on_demand"] == 1
-    text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
+    audit, text = audit_after_ingest(tmp_path, [_vertex_call("pt-1", trafficType="PROVISIONED_THROUGHPUT"),
+                                                _vertex_call("od-1", trafficType="ON_DEMAND")])
+    assert audit["pricing_assumptions"]["provisioned_on_demand"] == 1
     assert ("1 Vertex AI call(s) ran on prepaid Provisioned Throughput and were charged the on-demand price of "
             "their tokens") in text
 

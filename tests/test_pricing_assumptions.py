@@ -51,6 +51,17 @@ def test_no_assumption_no_note(tmp_path):
     assert "Priced on an assumption" not in text
 
 
+def audit_after_ingest(tmp_path, records: list[dict]) -> tuple[dict, str]:
+    """Ingest `records` into a new database; `audit` of it as JSON and as markdown (spaces folded)."""
+    db = tmp_path / "audited.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "audited.jsonl", records)), "--db", str(db)]).exit_code == 0
+    audit = runner.invoke(app, ["audit", "--db", str(db), "-f", "json"])
+    assert audit.exit_code == 0, audit.output
+    text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
+    return json.loads(audit.stdout), " ".join(text.split())
+
+
 def _chat(call_id: str, model: str, provider: str | None = None) -> dict:
     body = {"id": call_id, "object": "chat.completion", "created": 1767665333, "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello!"}, "finish_reason": "stop"}],
@@ -62,13 +73,9 @@ def test_an_open_weight_model_named_by_its_repository_id_says_its_host_is_assume
     # a pydantic-ai cassette of the Hugging Face router (served by Nebius): DeepSeek's own API never
     # answers `deepseek-ai/DeepSeek-R1-0528`, so some host served it at its own rates; it is priced
     # at DeepSeek's, and the audit says so. A call whose log names its host, or DeepSeek's own id, is not counted.
-    db = tmp_path / "h.duckdb"
-    records = [_chat("hf-1", "deepseek-ai/DeepSeek-R1-0528"), _chat("ds-1", "deepseek-reasoner"),
-               _chat("tg-1", "deepseek-ai/DeepSeek-R1", provider="together")]
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "r.jsonl", records)), "--db", str(db)]).exit_code == 0
-    audit = runner.invoke(app, ["audit", "--db", str(db), "-f", "json"])
-    assert json.loads(audit.stdout)["pricing_assumptions"]["host_assumed"] == 1
-    text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
+    audit, text = audit_after_ingest(tmp_path, [
+        _chat("hf-1", "deepseek-ai/DeepSeek-R1-0528"), _chat("ds-1", "deepseek-reasoner"),
+        _chat("tg-1", "deepseek-ai/DeepSeek-R1", provider="together")])
+    assert audit["pricing_assumptions"]["host_assumed"] == 1
     assert ("1 call(s) name an open-weight model by its repository id and no host: a third-party host served them, "
-            "and they were charged the model maker's own API rates") in " ".join(text.split())
+            "and they were charged the model maker's own API rates") in text
