@@ -57,7 +57,8 @@ _U = "r.message.usage"
 _TEXT = "mm_content_text(r.message.content)"
 # Claude Code's stand-in answer when a session resumes or a turn is interrupted: written locally,
 # no request made (it was counted as a failed call)
-_PLACEHOLDER = f"(r.message.model = '<synthetic>' AND trim(coalesce({_TEXT}, '')) = 'No response requested.' AND NOT coalesce(mm_bool(r.isApiErrorMessage), false))"
+_PLACEHOLDER = (f"(r.message.model = '<synthetic>' AND trim(coalesce({_TEXT}, '')) = 'No response requested.' "
+                "AND NOT coalesce(mm_bool(r.isApiErrorMessage), false))")
 _FAILED = f"coalesce((r.message.model = '<synthetic>' OR mm_bool(r.isApiErrorMessage)) AND NOT {_PLACEHOLDER}, false)"
 _HTTP = (f"coalesce(mm_int(r.apiErrorStatus)::INTEGER, "
          f"TRY_CAST(nullif(regexp_extract(coalesce({_TEXT}, ''), 'API Error:?\\s*([45][0-9][0-9])', 1), '') AS INTEGER))")

@@ -36,9 +36,9 @@ lists are counted into `web_searches`. Google bills them per query on Gemini 3 (
 once per request that searched on Gemini 2.x ($35 per 1,000 grounded prompts).
 
 A prompt the safety filters blocked before generation (`promptFeedback.blockReason`, or only a
-`blockReasonMessage`, set and no candidates) is a failed call: error_type content_filter, http_status 200 (the API answered),
-tags['blocked'] = the block reason; its logged prompt count is kept (the log says it), never
-estimated.
+`blockReasonMessage`, set and no candidates) is a failed call: error_type content_filter,
+http_status 200 (the API answered), tags['blocked'] = the block reason; its logged prompt count is
+kept (the log says it), never estimated.
 """
 
 from __future__ import annotations
@@ -148,12 +148,15 @@ _BLOCK = (f"coalesce({field('promptFeedback.blockReason')}, "
           f"CASE WHEN {field('promptFeedback.blockReasonMessage')} IS NOT NULL THEN 'unspecified' END)")
 _BLOCKED = f"({_BLOCK} IS NOT NULL AND json_array_length(coalesce({body('candidates')}, '[]')) = 0)"
 _FAILED = f"({_ERR}.status IS NOT NULL OR {_ERR}.code IS NOT NULL OR {_BLOCKED} OR {_VERTEX_BATCH_FAILED})"
-# a failed Vertex batch row's error, written into its `status` text: `... {"error": {"code": 400, ... "status": "INVALID_ARGUMENT"}}`
-_ROW_CODE = f"TRY_CAST(nullif(regexp_extract(CASE WHEN {_VERTEX_BATCH_FAILED} THEN r.status END, '\"code\":\\s*([0-9]{{3}})', 1), '') AS INTEGER)"
-_ROW_STATUS = f"nullif(regexp_extract(CASE WHEN {_VERTEX_BATCH_FAILED} THEN r.status END, '\"status\":\\s*\"([A-Z_]+)\"', 1), '')"
+# a failed Vertex batch row's error, written into its `status` text:
+# `Bad Request: {"error": {"code": 400, ... "status": "INVALID_ARGUMENT"}}`
+_ROW_ERROR = f"CASE WHEN {_VERTEX_BATCH_FAILED} THEN r.status END"
+_ROW_CODE = f"TRY_CAST(nullif(regexp_extract({_ROW_ERROR}, '\"code\":\\s*([0-9]{{3}})', 1), '') AS INTEGER)"
+_ROW_STATUS = f"nullif(regexp_extract({_ROW_ERROR}, '\"status\":\\s*\"([A-Z_]+)\"', 1), '')"
 _STATUS_LIST = ", ".join(f"'{s}'" for s in RPC_STATUSES)
 _HTTP = (
-    f"coalesce(mm_int({_ERR}.code), {_ROW_CODE}, CASE coalesce({_ERR}.status, {_ROW_STATUS}) WHEN 'RESOURCE_EXHAUSTED' THEN 429 WHEN 'UNAVAILABLE' THEN 503 "
+    f"coalesce(mm_int({_ERR}.code), {_ROW_CODE}, CASE coalesce({_ERR}.status, {_ROW_STATUS}) "
+    "WHEN 'RESOURCE_EXHAUSTED' THEN 429 WHEN 'UNAVAILABLE' THEN 503 "
     "WHEN 'INTERNAL' THEN 500 WHEN 'DEADLINE_EXCEEDED' THEN 504 WHEN 'INVALID_ARGUMENT' THEN 400 "
     "WHEN 'PERMISSION_DENIED' THEN 403 WHEN 'UNAUTHENTICATED' THEN 401 WHEN 'NOT_FOUND' THEN 404 END)"
 )

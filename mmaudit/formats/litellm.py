@@ -3,9 +3,10 @@ LiteLLM_SpendLogs rows exported as JSON (`request_id` + `spend`).
 
 LiteLLM's `prompt_tokens` folds the prompt cache in, so it maps straight to canonical input
 (except where a version left part of the cache out, which the counts show: `_LEFT_OUT`); the
-provider's cache reads/writes and reasoning tokens are read from `metadata.usage_object`. `cache_hit` is LiteLLM's OWN response cache (no provider call was
-made): such a record is a success with zero tokens and zero spend, marked tags['cache_hit'] =
-'true' (the counts of the cached response are kept in tags['cached_response_tokens']).
+provider's cache reads/writes and reasoning tokens are read from `metadata.usage_object`.
+`cache_hit` is LiteLLM's OWN response cache (no provider call was made): such a record is a
+success with zero tokens and zero spend, marked tags['cache_hit'] = 'true' (the counts of the
+cached response are kept in tags['cached_response_tokens']).
 `request_tags` (joined with ','), team and user go to tags. `status: failure` is a failed call,
 classified from `error_information.error_code` / `error_class`.
 `metadata` and `request_tags` may be JSON or JSON-in-a-string (SpendLogs exports); both work.

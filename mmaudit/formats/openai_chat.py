@@ -50,6 +50,7 @@ def _groq_or(key: str) -> str:
     wrote the top-level `usage`)."""
     return f"coalesce({body('usage.' + key)}, {body('x_groq.usage.' + key)})"
 
+
 _BODY = {
     "id": "VARCHAR",
     "object": "VARCHAR",

@@ -100,13 +100,26 @@ _HTTP = f"mm_int({attr('http.response.status_code')})::INTEGER"
 _T0 = "TRY_CAST(r.startTimeUnixNano AS BIGINT)"
 _T1 = "TRY_CAST(r.endTimeUnixNano AS BIGINT)"
 
+# Each share of a call's counts under the names the conventions and instrumentations give it:
+# GenAI semconv (current, then older), OpenLLMetry/OpenLIT, OpenInference, the Vercel AI SDK,
+# pydantic-ai's older `gen_ai.usage.details.*`, and the names Langfuse's ingestion normalises
+_READ_KEYS = ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
+              "llm.token_count.prompt_details.cache_read", "ai.usage.cachedInputTokens",
+              "gen_ai.usage.details.cache_read_tokens")
+_WRITE_KEYS = ("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
+               "llm.token_count.prompt_details.cache_write", "gen_ai.usage.details.cache_write_tokens")
+_REASONING_KEYS = ("gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning",
+                   "ai.usage.reasoningTokens", "gen_ai.usage.details.reasoning_tokens", "gen_ai.usage.reasoning_tokens",
+                   "llm.token_count.reasoning_tokens")
+_INPUT_AUDIO_KEYS = ("llm.token_count.prompt_details.audio", "gen_ai.usage.details.input_audio_tokens")
+_OUTPUT_AUDIO_KEYS = ("llm.token_count.completion_details.audio", "gen_ai.usage.details.output_audio_tokens")
 _LOGGED_INPUT = count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
                       "ai.usage.inputTokens", "ai.usage.promptTokens")
 _READ = (
-    f"coalesce({count('gen_ai.usage.cache_read.input_tokens', 'gen_ai.usage.cache_read_input_tokens', 'llm.token_count.prompt_details.cache_read', 'ai.usage.cachedInputTokens', 'gen_ai.usage.details.cache_read_tokens')}, 0)"
+    f"coalesce({count(*_READ_KEYS)}, 0)"
 )
 _WRITE = (
-    f"coalesce({count('gen_ai.usage.cache_creation.input_tokens', 'gen_ai.usage.cache_creation_input_tokens', 'llm.token_count.prompt_details.cache_write', 'gen_ai.usage.details.cache_write_tokens')}, 0)"
+    f"coalesce({count(*_WRITE_KEYS)}, 0)"
 )
 _INPUT = f"CASE WHEN {_LOGGED_INPUT} < {_READ} + {_WRITE} THEN {_LOGGED_INPUT} + {_READ} + {_WRITE} ELSE {_LOGGED_INPUT} END"
 _OUTPUT = count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
@@ -257,10 +270,10 @@ FORMAT = LogFormat(
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
         "output_tokens": f"coalesce({_OUTPUT}, CASE WHEN {_EMBEDDING} AND {_LOGGED_INPUT} IS NOT NULL THEN 0 END)",
-        "reasoning_tokens": f"coalesce({count('gen_ai.usage.reasoning.output_tokens', 'llm.token_count.completion_details.reasoning', 'ai.usage.reasoningTokens', 'gen_ai.usage.details.reasoning_tokens', 'gen_ai.usage.reasoning_tokens', 'llm.token_count.reasoning_tokens')}, 0)",
-        "input_audio_tokens": f"coalesce({count('llm.token_count.prompt_details.audio', 'gen_ai.usage.details.input_audio_tokens')}, 0)",
+        "reasoning_tokens": f"coalesce({count(*_REASONING_KEYS)}, 0)",
+        "input_audio_tokens": f"coalesce({count(*_INPUT_AUDIO_KEYS)}, 0)",
         "cached_audio_tokens": f"coalesce({count('gen_ai.usage.details.cache_audio_read_tokens')}, 0)",
-        "output_audio_tokens": f"coalesce({count('llm.token_count.completion_details.audio', 'gen_ai.usage.details.output_audio_tokens')}, 0)",
+        "output_audio_tokens": f"coalesce({count(*_OUTPUT_AUDIO_KEYS)}, 0)",
         # the instrumentation's own cost of the call in USD: pydantic-ai's `operation.cost` (from
         # genai-prices), OpenLIT's `gen_ai.usage.cost`
         "logged_cost_usd": f"TRY_CAST({first('operation.cost', 'gen_ai.usage.cost')} AS DECIMAL(38, 12))",
