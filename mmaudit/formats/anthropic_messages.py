@@ -236,7 +236,10 @@ def _stream_usage(path: str) -> str:
 _ERR_TYPE = "coalesce(r.error.error.type, r.error.type)"
 _STREAM_ERR_TYPE = f"coalesce({_ERR_TYPE}, {_CUT_BY})"
 _FAILED = "(r.type = 'error' OR r.error.type IS NOT NULL OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)"
+
+
 def _http(error_type: str) -> str:
+    """The HTTP status of a failed call: the wrapper's, else the one Anthropic sends with the error type."""
     return (
         "coalesce(mm_int(coalesce(r.status_code, r.http_status)), "
         f"CASE {error_type} WHEN 'rate_limit_error' THEN 429 WHEN 'overloaded_error' THEN 529 "
