@@ -849,3 +849,20 @@ def test_generated_images_are_billed_at_the_image_output_rate(tmp_path):
     _, (c,) = _ingest_cli(tmp_path, [image])
     assert (c["input_image_tokens"], c["output_image_tokens"], c["output_audio_tokens"]) == (258, 1290, 0)
     assert c["cost_usd"] == (270 * Decimal("0.3") + 6 * Decimal("2.5") + 1290 * Decimal("30")) / 10**6
+
+
+def test_sonar_citation_tokens_are_free_since_perplexity_stopped_billing_them(tmp_path):
+    # Perplexity's own docs sample of a sonar-pro answer (11 in, 401 out, 5,149 citation tokens, one
+    # search, no search context size logged): since 2025-04-18 only sonar-deep-research bills citation
+    # tokens; genai-prices' reading of a model without a citation price charged them as output ($15
+    # per 1M here). Before that day the call keeps that reading.
+    def answer(call_id: str, created: int) -> dict:
+        return {"id": call_id, "model": "sonar-pro", "created": created, "object": "chat.completion",
+                "usage": {"prompt_tokens": 11, "completion_tokens": 401, "total_tokens": 412, "citation_tokens": 5149,
+                          "num_search_queries": 1},
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "..."}}]}
+
+    _, (after, before) = _ingest_cli(tmp_path, [answer("after", 1760000000), answer("before", 1743529048)])
+    fee = Decimal("0.014")  # genai-prices' request fee (the highest: no size logged)
+    assert after["cost_usd"] == (11 * 3 + 401 * 15) / Decimal(10**6) + fee
+    assert before["cost_usd"] == (11 * 3 + (401 + 5149) * 15) / Decimal(10**6) + fee

@@ -22,6 +22,8 @@ from mmaudit import store
 from mmaudit.cli import app
 from mmaudit.enrich import enrichers
 from mmaudit.ingest import IngestOptions, ingest_paths
+from mmaudit.pricing.assumptions import sized_fee_models
+from mmaudit.pricing.catalog import CITATIONS_FREE_FROM
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -43,13 +45,18 @@ NO_CACHED_AUDIO = {"gpt-audio"}
 
 
 def expected_cost(rec: dict[str, Any]) -> Decimal:
-    """genai_prices.calc_price for the call (its per-call function; mmaudit prices in SQL)."""
+    """genai_prices.calc_price for the call (its per-call function; mmaudit prices in SQL), but for
+    the one curated rule that departs from it: Perplexity's per-request Sonar models bill no
+    citation tokens from CITATIONS_FREE_FROM (genai-prices charges them as output)."""
+    free = rec["model"] in sized_fee_models() and parse_ts(rec["ts"]).date() >= CITATIONS_FREE_FROM
+    citations = 0 if free else rec["citation_tokens"]
     usage = Usage(input_tokens=rec["input_tokens"], cache_read_tokens=rec["cached_input_tokens"],
                   cache_write_tokens=rec["cache_write_tokens"], cache_write_1h_tokens=rec["cache_write_1h_tokens"],
-                  output_tokens=rec["output_tokens"], input_audio_tokens=rec["input_audio_tokens"],
+                  output_tokens=rec["output_tokens"] - rec["citation_tokens"] + citations,
+                  input_audio_tokens=rec["input_audio_tokens"],
                   cache_audio_read_tokens=rec["cached_audio_tokens"], output_audio_tokens=rec["output_audio_tokens"],
                   input_image_tokens=rec["input_image_tokens"], cache_image_read_tokens=rec["cached_image_tokens"],
-                  output_image_tokens=rec["output_image_tokens"], output_citation_tokens=rec["citation_tokens"],
+                  output_image_tokens=rec["output_image_tokens"], output_citation_tokens=citations,
                   web_searches=min(rec["web_searches"], 1) if rec["model"] in PER_GROUNDED_PROMPT else rec["web_searches"],
                   # a reasoning price of its own: genai-prices charges it when told the count
                   output_reasoning_tokens=rec["reasoning_tokens"] if rec["model"] == "sonar-deep-research" else None)

@@ -184,6 +184,33 @@ def _with_request_fees(rows: list[RateRow]) -> list[RateRow]:
     return out
 
 
+# Perplexity stopped billing citation tokens on 2025-04-18 except on sonar-deep-research, the one
+# model its price list gives a citation price (genai-prices lists it; $2 per 1M). genai-prices'
+# reading of a model without one charges them as output: a sonar-pro answer that cited 5,149
+# tokens was billed $0.077 more than Perplexity charged (3.7x). Its Sonar models that bill per
+# request (request_fees.yaml) bill citation tokens at 0 from that day; before it, as before.
+CITATIONS_FREE_FROM = date(2025, 4, 18)
+
+
+def _with_free_citations(rows: list[RateRow]) -> list[RateRow]:
+    """The per-request Sonar models' rows from CITATIONS_FREE_FROM on with a citation rate of 0 (a
+    row that spans the day is cut there)."""
+    sonar = set(load_request_fees())
+    out = []
+    for row in rows:
+        spans_after = row.valid_to is None or row.valid_to > CITATIONS_FREE_FROM
+        if row.model_key not in sonar or row.rates.get("citation_rate") is not None or not spans_after:
+            out.append(row)
+            continue
+        if row.valid_from < CITATIONS_FREE_FROM:  # (each part its own `extra`: _mark_ends writes into it)
+            out.append(replace(row, valid_to=CITATIONS_FREE_FROM, extra={}))
+            row = replace(row, valid_from=CITATIONS_FREE_FROM, extra={})
+        out.append(replace(row, rates={**row.rates, "citation_rate": Decimal(0)},
+                           note=row.note or "citation tokens not billed since 2025-04-18: "
+                                            "https://docs.perplexity.ai/getting-started/pricing"))
+    return out
+
+
 def _with_search_billing(rows: list[RateRow]) -> list[RateRow]:
     """genai-prices' rows with the search fee moved to a fee per request that searched, on the
     models that bill searches so (Gemini 2.x grounding: per grounded prompt, not per query)."""
@@ -239,7 +266,7 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
     translated: dict[str, Any] = {}
     if include_bundled:
         translated = genai.load_translated(rules.by_genai_provider())
-        rows = _with_geo_rates(_with_search_billing(_with_request_fees(list(translated["rows"]))))
+        rows = _with_geo_rates(_with_search_billing(_with_free_citations(_with_request_fees(list(translated["rows"])))))
         models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}
         tables.extend(load_table(p, "override") for p in _yaml_files([BUNDLED_DIR]))
     user_tables = [load_table(p, "user") for p in price_files]
