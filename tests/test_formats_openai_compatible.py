@@ -149,3 +149,20 @@ def test_a_groq_stream_with_its_usage_only_under_x_groq_is_counted_and_priced(db
     assert (call["provider"], call["input_tokens"], call["output_tokens"]) == ("groq", 18, 439)
     # gemma2-9b-it on Groq: $0.20 per 1M tokens in and out
     assert db.con.execute("SELECT cost_usd FROM calls").fetchall() == [(Decimal(457 * 20) / 10**8,)]
+
+
+def test_a_kimi_streams_usage_in_its_choice_and_a_voyage_embedding_are_counted(db, tmp_path):
+    # Moonshot puts a stream's usage in the final chunk's `choices[0].usage` (earendil-works/pi#2017);
+    # Voyage AI's embeddings response has only `usage.total_tokens`: the stream loaded without
+    # counts, the embeddings file was refused (no format)
+    kimi = {"id": "chatcmpl-6911668985355ab7ab43bc2b", "object": "chat.completion.chunk", "created": 1762748041,
+            "model": "kimi-k2-0905-preview", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop",
+                                                          "usage": {"prompt_tokens": 4796, "completion_tokens": 174,
+                                                                    "total_tokens": 4970}}]}
+    voyage = {"object": "list", "data": [{"object": "embedding", "embedding": [0.1, 0.2], "index": 0}],
+              "model": "voyage-3", "usage": {"total_tokens": 7}}
+    calls = ingest(db, tmp_path, "kimi.jsonl", [kimi])
+    assert (calls[kimi["id"]]["input_tokens"], calls[kimi["id"]]["output_tokens"]) == (4796, 174)
+    db.ingest(write_jsonl(tmp_path / "voyage.jsonl", [voyage]), enrichers=(pricing_enricher(load_catalog()),))
+    got = db.con.execute("SELECT provider, operation, input_tokens, cost_usd FROM calls WHERE model = 'voyage-3'").fetchall()
+    assert got == [("voyageai", "embedding", 7, 7 * Decimal("0.06") / 10**6)]  # voyage-3: $0.06 per 1M

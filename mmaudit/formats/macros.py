@@ -121,6 +121,7 @@ MACROS: tuple[str, ...] = (
           WHEN regexp_matches(lower(m), 'llama') THEN 'meta'
           WHEN regexp_matches(lower(m), '(^|/)(command(-|$)|c4ai-|aya-|embed-(english|multilingual|v[0-9])|rerank-)')
                THEN 'cohere'
+          WHEN regexp_matches(lower(m), '(^|/)voyage-') THEN 'voyageai'
           ELSE 'unknown'
         END)""",
 )

@@ -45,10 +45,18 @@ from mmaudit.formats.base import LogFormat
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 
 
-def _groq_or(key: str) -> str:
-    """`usage.<key>`, else Groq's `x_groq.usage.<key>` (a stream's final chunk before Groq also
-    wrote the top-level `usage`)."""
-    return f"coalesce({body('usage.' + key)}, {body('x_groq.usage.' + key)})"
+def _usage(key: str) -> str:
+    """`usage.<key>`, else where some providers put a stream's usage instead: Groq's
+    `x_groq.usage.<key>` (its final chunk, before Groq also wrote the top-level `usage`) and
+    Moonshot's (Kimi's) `choices[0].usage.<key>` (its final chunk)."""
+    places = [body("usage." + key)]
+    if key in _GROQ_USAGE:
+        places.append(body("x_groq.usage." + key))
+    places.append(f"json_extract_string({body('choices')}, '$[0].usage.{key}')")
+    return f"coalesce({', '.join(places)})"
+
+
+_GROQ_USAGE = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
 _BODY = {
@@ -83,8 +91,7 @@ _BODY = {
     },
     # Groq: the request id, and in streams logged before Groq also sent a top-level `usage`, the
     # stream's usage (its final chunk holds it here alone: those calls loaded without counts)
-    "x_groq": {"id": "VARCHAR", "usage": {"prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR",
-                                         "total_tokens": "VARCHAR"}},
+    "x_groq": {"id": "VARCHAR", "usage": {k: "VARCHAR" for k in _GROQ_USAGE}},
     "time_info": {"queue_time": "VARCHAR"},  # Cerebras' timings: only Cerebras writes them
     "prompt_filter_results": "JSON",  # Azure OpenAI's content-filter verdicts on the prompt
 }
@@ -141,7 +148,9 @@ _FAILED = (f"(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR {FLAT_E
            "OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)")
 _MSGS = "r.request.messages"
 # An embeddings response (`object: "list"` of vectors, `usage.prompt_tokens`): input only.
-_EMBEDDINGS = f"({body('object')} = 'list' AND {_groq_or('prompt_tokens')} IS NOT NULL)"
+# Voyage AI's usage has only `total_tokens` (all input)
+_EMBEDDINGS = (f"({body('object')} = 'list' AND ({_usage('prompt_tokens')} IS NOT NULL "
+               f"OR {body('usage.total_tokens')} IS NOT NULL))")
 _DETAILED_REASONING = f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)"
 _COST = body("usage.cost")
 _BILL = f"json_extract_string({_COST}, '$.total_cost')"  # Perplexity's
@@ -158,14 +167,14 @@ _REASONING = f"CASE WHEN {_DETAILED_REASONING} > 0 THEN {_DETAILED_REASONING} EL
 # larger than completion_tokens, which cannot be a part of it); OpenAI's completion_tokens already
 # include them.
 _REASONING_OUTSIDE = (
-    f"CASE WHEN {_DETAILED_REASONING} > 0 AND mm_int({_groq_or('total_tokens')}) = "
-    f"mm_int({_groq_or('prompt_tokens')}) + mm_int({_groq_or('completion_tokens')}) + {_DETAILED_REASONING} "
+    f"CASE WHEN {_DETAILED_REASONING} > 0 AND mm_int({_usage('total_tokens')}) = "
+    f"mm_int({_usage('prompt_tokens')}) + mm_int({_usage('completion_tokens')}) + {_DETAILED_REASONING} "
     f"THEN {_DETAILED_REASONING} "
-    f"WHEN {_DETAILED_REASONING} = 0 AND ({_PERPLEXITY} OR {_TOP_REASONING} > coalesce(mm_int({_groq_or('completion_tokens')}), 0)) "
+    f"WHEN {_DETAILED_REASONING} = 0 AND ({_PERPLEXITY} OR {_TOP_REASONING} > coalesce(mm_int({_usage('completion_tokens')}), 0)) "
     f"THEN {_TOP_REASONING} ELSE 0 END"
 )
 _CITATIONS = f"coalesce(mm_int({body('usage.citation_tokens')}), 0)"
-_COMPLETION = f"mm_int({_groq_or('completion_tokens')})"
+_COMPLETION = f"mm_int({_usage('completion_tokens')})"
 # the answer: a chat message's content, or a legacy completion's `text`
 _TEXT = (f"coalesce(json_extract_string({body('choices')}, '$[0].message.content'), "
          f"json_extract_string({body('choices')}, '$[0].text'))")
@@ -214,9 +223,10 @@ FORMAT = LogFormat(
         f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
         f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
         "model": f"coalesce({body('model')}, r.request.model)",
-        "input_tokens": f"mm_int({_groq_or('prompt_tokens')})",
+        "input_tokens": (f"mm_int(coalesce({_usage('prompt_tokens')}, "
+                         f"CASE WHEN {_EMBEDDINGS} THEN {body('usage.total_tokens')} END))"),
         "cached_input_tokens": f"greatest(coalesce(mm_int({body('usage.prompt_tokens_details.cached_tokens')}), 0), "
-        f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0), coalesce(mm_int({body('usage.cached_tokens')}), 0))",
+        f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0), coalesce(mm_int({_usage('cached_tokens')}), 0))",
         "cache_write_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), 0)",
         "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' WHEN {body('object')} = 'text_completion' THEN 'completion' "
         "ELSE 'chat' END",
