@@ -166,3 +166,28 @@ def test_a_kimi_streams_usage_in_its_choice_and_a_voyage_embedding_are_counted(d
     db.ingest(write_jsonl(tmp_path / "voyage.jsonl", [voyage]), enrichers=(pricing_enricher(load_catalog()),))
     got = db.con.execute("SELECT provider, operation, input_tokens, cost_usd FROM calls WHERE model = 'voyage-3'").fetchall()
     assert got == [("voyageai", "embedding", 7, 7 * Decimal("0.06") / 10**6)]  # voyage-3: $0.06 per 1M
+
+
+def test_groq_flex_is_billed_on_demand_and_gateway_and_dashscope_fields_are_read(db, tmp_path):
+    # Groq's Flex processing is billed at on-demand rates (its docs), where genai-prices lists no
+    # flex rows: such a call was unpriced. Vercel's AI Gateway bills `gateway_cost` (its `cost` plus
+    # surcharges); DashScope reports explicit-cache writes as `prompt_tokens_details.cache_creation_input_tokens`.
+    groq = {"id": "chatcmpl-FLEX", "object": "chat.completion", "created": 1770770833, "model": "qwen/qwen3-32b",
+            "service_tier": "flex", "x_groq": {"id": "req_flex"},
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "3"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 17, "completion_tokens": 649, "total_tokens": 666}}
+    vercel = {"id": "gen-1", "object": "chat.completion", "created": 1770770833, "model": "xai/grok-4.1-fast-non-reasoning",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+              "usage": {"prompt_tokens": 675, "completion_tokens": 1, "total_tokens": 676, "cost": 3.44e-05,
+                        "market_cost": 3.44e-05, "surcharge_cost": 0.0001, "gateway_cost": 0.0001344}}
+    dashscope = {"id": "chatcmpl-ds", "object": "chat.completion", "created": 1786506451, "model": "qwen3.6-plus",
+                 "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+                 "usage": {"prompt_tokens": 29719, "completion_tokens": 435, "total_tokens": 30154,
+                           "prompt_tokens_details": {"cached_tokens": 0, "cache_creation_input_tokens": 29713}}}
+    calls = ingest(db, tmp_path, "mixed.jsonl", [groq, vercel, dashscope])
+    # qwen3-32b on Groq: $0.29 in / $0.59 out per 1M, flex or not
+    assert calls["chatcmpl-FLEX"]["service_tier"] == "flex"
+    assert db.con.execute("SELECT cost_usd FROM calls WHERE call_id = 'chatcmpl-FLEX'").fetchall() == [
+        ((17 * Decimal("0.29") + 649 * Decimal("0.59")) / 10**6,)]
+    assert calls["gen-1"]["logged_cost_usd"] == Decimal("0.0001344")
+    assert calls["chatcmpl-ds"]["cache_write_tokens"] == 29713

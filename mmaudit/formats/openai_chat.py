@@ -70,8 +70,9 @@ _BODY = {
         "prompt_tokens": "VARCHAR",
         "completion_tokens": "VARCHAR",
         "total_tokens": "VARCHAR",
+        # (`cache_creation_input_tokens`: Alibaba DashScope's explicit-cache writes)
         "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR", "audio_tokens": "VARCHAR",
-                                  "image_tokens": "VARCHAR"},
+                                  "image_tokens": "VARCHAR", "cache_creation_input_tokens": "VARCHAR"},
         "completion_tokens_details": {"reasoning_tokens": "VARCHAR", "audio_tokens": "VARCHAR"},
         "prompt_cache_hit_tokens": "VARCHAR",  # DeepSeek's cache reads
         "cached_tokens": "VARCHAR",  # Moonshot's (Kimi) cache reads, at the top of usage
@@ -87,6 +88,7 @@ _BODY = {
         # Perplexity's bill (an object with `total_cost`), or a gateway's (a number of USD: Vercel's
         # AI Gateway)
         "cost": "JSON",
+        "gateway_cost": "VARCHAR",  # Vercel's AI Gateway: `cost` plus its surcharges, what was billed
         "server_tool_use_details": {"web_search_requests": "VARCHAR"},  # OpenRouter's searches
     },
     # Groq: the request id, and in streams logged before Groq also sent a top-level `usage`, the
@@ -227,7 +229,8 @@ FORMAT = LogFormat(
                          f"CASE WHEN {_EMBEDDINGS} THEN {body('usage.total_tokens')} END))"),
         "cached_input_tokens": f"greatest(coalesce(mm_int({body('usage.prompt_tokens_details.cached_tokens')}), 0), "
         f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0), coalesce(mm_int({_usage('cached_tokens')}), 0))",
-        "cache_write_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), 0)",
+        "cache_write_tokens": (f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), "
+                               f"mm_int({body('usage.prompt_tokens_details.cache_creation_input_tokens')}), 0)"),
         "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' WHEN {body('object')} = 'text_completion' THEN 'completion' "
         "ELSE 'chat' END",
         # (never fewer than the reasoning they include: Kimi K3 has logged 6,001 reasoning in 6,000)
@@ -248,7 +251,8 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "logged_cost_usd": f"coalesce(TRY_CAST(r.cost_usd AS DECIMAL(38, 12)), "
         f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)), "
-        f"TRY_CAST(coalesce({_BILL}, {_GATEWAY_COST}) AS DECIMAL(38, 12)), {xai_cost(body('usage.cost_in_usd_ticks'))})",
+        f"TRY_CAST(coalesce({_BILL}, {body('usage.gateway_cost')}, {_GATEWAY_COST}) AS DECIMAL(38, 12)), "
+        f"{xai_cost(body('usage.cost_in_usd_ticks'))})",
         "tags": "mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
         f"CASE WHEN {body('usage.search_context_size')} IS NOT NULL "
         f"THEN MAP {{'search_context_size': lower({body('usage.search_context_size')})}} END), mm_tags(r.tags))",

@@ -211,6 +211,22 @@ def _with_free_citations(rows: list[RateRow]) -> list[RateRow]:
     return out
 
 
+# Service tiers a provider bills at its standard rates, which genai-prices lists no rows for: a
+# call on such a tier was unpriced. Groq's Flex processing: "pricing matches the on-demand tier"
+# (https://console.groq.com/docs/flex-processing).
+STANDARD_PRICED_TIERS = {"groq": ("flex",)}
+
+
+def _with_standard_priced_tiers(rows: list[RateRow]) -> list[RateRow]:
+    """The standard rows again as each tier of STANDARD_PRICED_TIERS (their own `extra`)."""
+    out = list(rows)
+    for row in rows:
+        for tier in STANDARD_PRICED_TIERS.get(row.provider, ()) if row.service_tier == "standard" else ():
+            out.append(replace(row, service_tier=tier, extra={},
+                               note=f"{tier}: billed at the standard rates (https://console.groq.com/docs/flex-processing)"))
+    return out
+
+
 def _with_search_billing(rows: list[RateRow]) -> list[RateRow]:
     """genai-prices' rows with the search fee moved to a fee per request that searched, on the
     models that bill searches so (Gemini 2.x grounding: per grounded prompt, not per query)."""
@@ -266,7 +282,8 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
     translated: dict[str, Any] = {}
     if include_bundled:
         translated = genai.load_translated(rules.by_genai_provider())
-        rows = _with_geo_rates(_with_search_billing(_with_free_citations(_with_request_fees(list(translated["rows"])))))
+        rows = _with_request_fees(list(translated["rows"]))
+        rows = _with_geo_rates(_with_search_billing(_with_standard_priced_tiers(_with_free_citations(rows))))
         models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}
         tables.extend(load_table(p, "override") for p in _yaml_files([BUNDLED_DIR]))
     user_tables = [load_table(p, "user") for p in price_files]
