@@ -74,14 +74,15 @@ def test_a_repeat_written_later_and_a_forks_replayed_history_are_the_same_calls(
     own = token_count("2026-02-23T13:01:00.000Z", {"input_tokens": 22000, "cached_input_tokens": 21000, "output_tokens": 100}, 43800)
     sessions = tmp_path / "sessions"
     sessions.mkdir()
-    write_jsonl(sessions / "rollout-parent.jsonl", parent)
-    write_jsonl(sessions / "rollout-fork.jsonl", [fork_meta, *replayed, own])
+    write_jsonl(sessions / "rollout-2026-02-23T12-41-04-parent.jsonl", parent)  # files are read in name (time) order
+    write_jsonl(sessions / "rollout-2026-02-23T13-00-00-fork.jsonl", [fork_meta, *replayed, own])
     db = tmp_path / "c.duckdb"
     done = CliRunner().invoke(app, ["ingest", str(sessions), "--db", str(db)])
     assert done.exit_code == 0, done.output
     con = duckdb.connect(str(db), read_only=True)
     try:
-        got = con.execute("SELECT input_tokens, output_tokens FROM calls ORDER BY input_tokens").fetchall()
+        got = con.execute("SELECT input_tokens, output_tokens, tags['session'] FROM calls ORDER BY input_tokens").fetchall()
     finally:
         con.close()
-    assert got == [(9000, 500), (12000, 200), (22000, 100)]
+    # the fork's own call is the fork's session's, though its id carries the parent's
+    assert got == [(9000, 500, SESSION), (12000, 200, SESSION), (22000, 100, "0199ffff-0000-7000-8000-000000000001")]

@@ -17,7 +17,7 @@ is a duplicate, never a second call (ids were the event's time and the total: bo
 
 from __future__ import annotations
 
-from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
+from mmaudit.formats.base import BY_FILE, IN_LINE_ORDER, LogFormat
 
 _USAGE = {k: "VARCHAR" for k in ("input_tokens", "cached_input_tokens", "output_tokens", "reasoning_output_tokens",
                                  "total_tokens")}
@@ -39,6 +39,11 @@ _TURN_MODEL = ("last_value(CASE WHEN r.type = 'turn_context' THEN r.payload.mode
                f"{IN_LINE_ORDER}")
 _SESSION = ("last_value(CASE WHEN r.type = 'session_meta' THEN r.payload.id END IGNORE NULLS) "
             f"{IN_LINE_ORDER}")
+# The file's own session: its first session_meta. A forked session's file writes its own, then
+# replays its parent's (whose id the replayed calls, and so their ids, carry): its calls are tagged
+# with the fork's session all the same.
+_FILE_SESSION = ("first_value(CASE WHEN r.type = 'session_meta' THEN r.payload.id END IGNORE NULLS) "
+                 f"OVER ({BY_FILE} ORDER BY line_no ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)")
 _PROVIDER = ("last_value(CASE WHEN r.type = 'session_meta' THEN r.payload.model_provider END IGNORE NULLS) "
              f"{IN_LINE_ORDER}")
 
@@ -77,7 +82,7 @@ FORMAT = LogFormat(
         "cached_input_tokens": _count("cached_input_tokens"),
         "output_tokens": f"mm_int({_U}.output_tokens)",
         "reasoning_tokens": _count("reasoning_output_tokens"),
-        "tags": (f"map_from_entries(list_filter([{{'key': 'app', 'value': 'codex'}}, {{'key': 'session', 'value': {_SESSION}}}], "
+        "tags": (f"map_from_entries(list_filter([{{'key': 'app', 'value': 'codex'}}, {{'key': 'session', 'value': coalesce({_FILE_SESSION}, {_SESSION})}}], "
                  "lambda e: e.value IS NOT NULL))"),
     },
     numbers=tuple(f"payload.info.last_token_usage.{k}" for k in ("input_tokens", "cached_input_tokens", "output_tokens")),
