@@ -96,7 +96,8 @@ CALL_HASH_SQL = "CAST(md5_number({id}) & 18446744073709551615 AS UBIGINT)"
 
 
 # Steps of one call that ran on another model and are billed at its rates (Anthropic's advisor tool;
-# an attempt that refused before a server-side fallback): each kind's tags carry this prefix
-# (`advisor_model`, `advisor_input_tokens`, ...; formats/anthropic_messages.py), and their cost is
-# `other_models_cost_usd` (migration 0012), a part of `cost_usd`.
-OTHER_MODEL_STEPS = ("advisor", "fallback_from")
+# an attempt that refused before a server-side fallback, formats/anthropic_messages.py; OpenAI's
+# image generation tool in the Responses API, formats/openai_responses.py): each kind's tags carry
+# this prefix (`advisor_model`, `advisor_input_tokens`, ..., `image_tool_input_image_tokens`), and
+# their cost is `other_models_cost_usd` (migration 0012), a part of `cost_usd`.
+OTHER_MODEL_STEPS = ("advisor", "fallback_from", "image_tool")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import ANY, assert_calls
@@ -101,3 +102,29 @@ def test_cache_writes_a_gateway_reports_are_cache_writes(db, tmp_path):
         "SELECT call_id, input_tokens, cached_input_tokens, cache_write_tokens FROM calls").fetchall()}
     assert stored["resp_or"] == stored["resp_px"] == (3007, 1780, 1224)
     assert stored[COMPLETED["id"]][2] == 0
+
+
+def test_the_image_generation_tool_is_billed_at_the_image_models_rates(db, tmp_path):
+    # A Responses call that ran the image generation tool: the tool's tokens are outside `usage`
+    # (`tool_usage.image_gen`) and billed at the image model's rates (gpt-image-2: $5 text in,
+    # $8 image in, $30 out per 1M): the call cost 13x what its own tokens did. A tool that names
+    # no model leaves its step unpriced (NULL, which audit's `advisor_not_priced` counts).
+    from mmaudit.enrich import enrichers
+
+    def response(rid: str, tools: list[dict]) -> dict:
+        return {"id": rid, "object": "response", "created_at": 1793613600, "status": "completed",
+                "model": "gpt-5.4-mini-2026-03-17", "tools": tools,
+                "output": [{"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": "(elided)"}],
+                "usage": {"input_tokens": 6409, "input_tokens_details": {"cached_tokens": 2176}, "output_tokens": 269,
+                          "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 6678},
+                "tool_usage": {"image_gen": {"input_tokens": 1733,
+                                             "input_tokens_details": {"image_tokens": 1476, "text_tokens": 257},
+                                             "output_tokens": 1413,
+                                             "output_tokens_details": {"image_tokens": 1413, "text_tokens": 0}}}}
+
+    named = response("resp_img", [{"type": "image_generation", "model": "gpt-image-2", "size": "1152x2048"}])
+    unnamed = response("resp_img_2", [{"type": "image_generation"}])
+    db.ingest(write_jsonl(tmp_path / "images.jsonl", [named, unnamed]), enrichers=enrichers())
+    got = dict(db.con.execute("SELECT call_id, other_models_cost_usd FROM calls").fetchall())
+    assert got["resp_img"] == (257 * Decimal("5") + 1476 * Decimal("8") + 1413 * Decimal("30")) / 10**6
+    assert got["resp_img_2"] is None

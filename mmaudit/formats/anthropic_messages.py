@@ -63,10 +63,11 @@ _ITERATION = json.dumps([{"type": "VARCHAR", "model": "VARCHAR", "input_tokens":
 _ADVISOR = "'advisor_message'"
 # what a step is, over the iteration `i`, given the SQL of the call's model (the `model` column)
 OWN_STEP = "coalesce(i.type, '') <> {advisor} AND (i.model IS NULL OR i.model = {model})"
-OTHER_STEPS = dict(zip(OTHER_MODEL_STEPS, (
-    "i.type = {advisor}",
-    "coalesce(i.type, '') <> {advisor} AND i.model IS NOT NULL AND i.model <> {model}",
-), strict=True))
+OTHER_STEPS = {
+    "advisor": "i.type = {advisor}",
+    "fallback_from": "coalesce(i.type, '') <> {advisor} AND i.model IS NOT NULL AND i.model <> {model}",
+}
+assert set(OTHER_STEPS) <= set(OTHER_MODEL_STEPS)
 
 
 def served_by(model: str, message_id: str = "NULL") -> str:

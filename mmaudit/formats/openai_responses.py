@@ -52,6 +52,12 @@ _BODY = {
         "cost_in_usd_ticks": "VARCHAR",
         "server_side_tool_usage_details": {"web_search_calls": "VARCHAR", "x_search_calls": "VARCHAR"},
     },
+    # what built-in tools that run on other models used, outside `usage`: the image generation
+    # tool's tokens, billed at the image model's rates
+    "tool_usage": {"image_gen": {
+        "input_tokens": "VARCHAR", "output_tokens": "VARCHAR",
+        "input_tokens_details": {"image_tokens": "VARCHAR"}, "output_tokens_details": {"image_tokens": "VARCHAR"},
+    }},
 }
 _REQUEST = {"model": "VARCHAR", "input": "JSON", "instructions": "JSON", "tools": "JSON", "metadata": "JSON"}
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "status_code": "VARCHAR", "type": "VARCHAR",
@@ -68,6 +74,21 @@ _HTTP = (
     "WHEN 'timeout' THEN 504 WHEN 'auth' THEN 401 END)"
 )
 _COST = body("usage.cost")
+# The image generation tool's step (`tool_usage.image_gen`) as tags under `image_tool_`, priced at
+# the image model the request's tool names (`tools[type=image_generation].model`; when it names
+# none, `unknown`: the step is unpriced and `audit` says so) into `other_models_cost_usd`.
+_IMAGE_USE = body("tool_usage.image_gen")
+_IMAGE_MODEL = ("list_filter(coalesce(json_extract(coalesce(r.request.tools, " + body("tools") + "), '$[*]'), []), "
+                "lambda t: json_extract_string(t, '$.type') = 'image_generation')[1]")
+_IMAGE_TAGS = (
+    f"CASE WHEN coalesce(mm_int({_IMAGE_USE}.input_tokens), 0) + coalesce(mm_int({_IMAGE_USE}.output_tokens), 0) > 0 "
+    f"THEN MAP {{'image_tool_model': coalesce(json_extract_string({_IMAGE_MODEL}, '$.model'), 'unknown'), "
+    f"'image_tool_input_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.input_tokens), 0) AS VARCHAR), "
+    f"'image_tool_input_image_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.input_tokens_details.image_tokens), 0) AS VARCHAR), "
+    f"'image_tool_output_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.output_tokens), 0) AS VARCHAR), "
+    f"'image_tool_output_image_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.output_tokens_details.image_tokens), "
+    f"mm_int({_IMAGE_USE}.output_tokens), 0) AS VARCHAR)}} END"
+)
 _INPUT = "r.request.input"
 _SYSTEM = f"mm_content_text(coalesce(r.request.instructions, {body('instructions')}))"
 _USER = f"CASE WHEN json_type({_INPUT}) = 'VARCHAR' THEN json_extract_string({_INPUT}, '$') ELSE mm_last_user({_INPUT}) END"
@@ -130,8 +151,8 @@ FORMAT = LogFormat(
             f"mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags({body('metadata')})), "
             f"mm_merge_tags(CASE WHEN {body('incomplete_details.reason')} IS NOT NULL "
             f"THEN MAP {{'incomplete_reason': {body('incomplete_details.reason')}}} END, "
-            f"CASE WHEN {_PERPLEXITY} AND {body('service_tier')} IS NOT NULL "
-            f"THEN MAP {{'perplexity_service_tier': {body('service_tier')}}} END))"
+            f"mm_merge_tags(CASE WHEN {_PERPLEXITY} AND {body('service_tier')} IS NOT NULL "
+            f"THEN MAP {{'perplexity_service_tier': {body('service_tier')}}} END, {_IMAGE_TAGS})))"
         ),
         "system_prompt": _SYSTEM,
         "user_prompt": _USER,

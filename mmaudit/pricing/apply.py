@@ -121,8 +121,8 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
 
 def _other_models_sql(provider: str, tier: str, batch: str, rates: str) -> tuple[str, str]:
     """(The cost of the call's steps on other models, the joins it needs.) Anthropic's advisor tool
-    (the executor consults another model) and server-side fallback (a model refused before the API
-    fell back to the one that answered): each such step's tokens (`tags`, under its prefix,
+    (the executor consults another model), server-side fallback (a model refused before the API
+    fell back to the one that answered) and OpenAI's image generation tool: each such step's tokens (`tags`, under its prefix,
     formats/anthropic_messages.OTHER_STEPS) are billed at that model's rates, on the call's tier and
     date. 0 for a call without one; NULL when a step's model or rate is unknown (the call's cost
     then leaves it out, and `advisor_not_priced` counts it)."""
@@ -131,8 +131,10 @@ def _other_models_sql(provider: str, tier: str, batch: str, rates: str) -> tuple
         def tag(name: str, prefix: str = prefix) -> str:
             return f"TRY_CAST(c.tags['{prefix}_{name}'] AS BIGINT)"
         res, rate = f"{prefix}_res", f"{prefix}_rate"
+        # (an image tool's step has image tokens in and out, at the image model's image rates)
         cost = cost_sql(rate, tag("input_tokens"), tag("cached_input_tokens"), tag("cache_write_tokens"),
-                        tag("output_tokens"), batch, tag("cache_write_1h_tokens"), requests="0")
+                        tag("output_tokens"), batch, tag("cache_write_1h_tokens"), requests="0",
+                        modalities={"image": (tag("input_image_tokens"), "0", tag("output_image_tokens"))})
         costs.append(f"CASE WHEN c.tags['{prefix}_model'] IS NULL THEN 0 ELSE {cost} END")
         joins.append(f"""
         LEFT JOIN model_resolution {res} ON {res}.model = c.tags['{prefix}_model']

@@ -22,7 +22,8 @@ All three make the cost an upper bound for the calls they count.
   are charged the maker's own rate (DeepSeek's, with its off-peak discount), which that host may
   not charge: the cost is neither bound for these (a Nebius-served R1 call cost 9% more).
 
-- `advisor_not_priced`: calls with a step on another model whose price is not known
+- `advisor_not_priced`: calls with a step on another model whose price is not known (an image
+  generation tool's too, OpenAI's Responses API: `image_tool_*` tags)
   (`other_models_cost_usd` NULL: an unknown model, or calls stored before migration 0012 and not
   priced since). Such a step is an advisor the call consulted (Anthropic's advisor tool: the
   executor's request samples another, stronger model) or an attempt on a model that refused
@@ -39,6 +40,7 @@ from typing import Any
 import duckdb
 
 from mmaudit.pricing.rules import load_request_fees
+from mmaudit.schema import OTHER_MODEL_STEPS
 from mmaudit.store import has_column
 
 ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced",
@@ -64,11 +66,15 @@ SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], mode
        {grounded} AS grounding_allowance_ignored,
        count(*) FILTER (WHERE tags['traffic_type'] = 'PROVISIONED_THROUGHPUT' AND cost_usd IS NOT NULL)
            AS provisioned_on_demand,
-       count(*) FILTER (WHERE (tags['advisor_model'] IS NOT NULL OR tags['fallback_from_model'] IS NOT NULL)
+       count(*) FILTER (WHERE ({_any_step()})
                         {"AND other_models_cost_usd IS NULL" if step_costs else ""}) AS advisor_not_priced,
        count(*) FILTER (WHERE cost_usd IS NOT NULL AND lower(split_part(model, '/', 1)) IN ({_quoted(REPOSITORY_ORGS)})
                         AND lower(coalesce(provider, 'unknown')) IN ({_quoted(_MAKERS)})) AS host_assumed
 FROM scoped"""
+
+
+def _any_step() -> str:
+    return " OR ".join(f"tags['{x}_model'] IS NOT NULL" for x in OTHER_MODEL_STEPS)
 
 
 def _quoted(names: tuple[str, ...]) -> str:
@@ -103,8 +109,9 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
         notes.append("Priced on an assumption (the cost is an upper bound for these): " + "; ".join(parts) + ".")
     if counts.get("advisor_not_priced"):
         notes.append(f"{counts['advisor_not_priced']:,} call(s) ran a step on another model with no known price (an "
-                     "advisor, or an attempt that refused before a fallback): its tokens are billed at that model's "
-                     "rates and are not in the cost (a lower bound for these; tags advisor_* or fallback_from_*).")
+                     "advisor, an attempt that refused before a fallback, or an image tool): its tokens are billed at "
+                     "that model's rates and are not in the cost (a lower bound for these; tags advisor_*, "
+                     "fallback_from_* or image_tool_*).")
     if counts.get("host_assumed"):
         notes.append(f"{counts['host_assumed']:,} call(s) name an open-weight model by its repository id and no host: "
                      "a third-party host served them, and they were charged the model maker's own API rates, which "
