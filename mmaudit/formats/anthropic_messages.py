@@ -198,12 +198,16 @@ _INHERITED = ("input_tokens", "cache_read_input_tokens", "cache_creation_input_t
               "cache_creation.ephemeral_1h_input_tokens", "service_tier", "speed", "inference_geo")
 
 
+# the latest message_start at or before the record: one window, read by both helpers below
+_LATEST_START = f"(last_value(r.message IGNORE NULLS) {IN_LINE_ORDER})"
+
+
 def _from_start(expr: str) -> str:
     """`expr` (a path under `r.message`) of the latest message_start at or before this record, for a
     message_delta. Every use shares ONE window (the same expression), which DuckDB computes once."""
     field = expr.removeprefix("r.message")
     return (f"CASE WHEN r.type = 'message_delta' THEN "
-            f"(last_value(r.message IGNORE NULLS) {IN_LINE_ORDER}){field} END")
+            f"{_LATEST_START}{field} END")
 
 
 # A stream an `error` event cut short (Anthropic sends `overloaded_error` mid-stream after a 200):
@@ -226,7 +230,7 @@ def _of_stream(expr: str) -> str:
     message_delta or an error event inside the stream."""
     field = expr.removeprefix("r.message")
     return (f"coalesce({expr}, CASE WHEN r.type = 'message_delta' OR {_IN_STREAM} THEN "
-            f"(last_value(r.message IGNORE NULLS) {IN_LINE_ORDER}){field} END)")
+            f"{_LATEST_START}{field} END)")
 
 
 def _stream_usage(path: str) -> str:

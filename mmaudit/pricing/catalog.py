@@ -214,17 +214,15 @@ def _with_free_citations(rows: list[RateRow]) -> list[RateRow]:
 # Service tiers a provider bills at its standard rates, which genai-prices lists no rows for: a
 # call on such a tier was unpriced. Groq's Flex processing: "pricing matches the on-demand tier"
 # (https://console.groq.com/docs/flex-processing).
-STANDARD_PRICED_TIERS = {"groq": ("flex",)}
+STANDARD_PRICED_TIERS = {("groq", "flex"): "https://console.groq.com/docs/flex-processing"}
 
 
 def _with_standard_priced_tiers(rows: list[RateRow]) -> list[RateRow]:
     """The standard rows again as each tier of STANDARD_PRICED_TIERS (their own `extra`)."""
-    out = list(rows)
-    for row in rows:
-        for tier in STANDARD_PRICED_TIERS.get(row.provider, ()) if row.service_tier == "standard" else ():
-            out.append(replace(row, service_tier=tier, extra={},
-                               note=f"{tier}: billed at the standard rates (https://console.groq.com/docs/flex-processing)"))
-    return out
+    extra = [replace(row, service_tier=tier, extra={}, note=f"{tier}: billed at the standard rates ({source})")
+             for row in rows if row.service_tier == "standard"
+             for (provider, tier), source in STANDARD_PRICED_TIERS.items() if provider == row.provider]
+    return rows + extra
 
 
 def _with_search_billing(rows: list[RateRow]) -> list[RateRow]:
