@@ -8,7 +8,8 @@ reasoning = thoughts, and canonical input = prompt + toolUsePrompt. The Live API
 name the output `responseTokenCount`. The AUDIO and IMAGE entries of the modality breakdowns
 (`promptTokensDetails` and `toolUsePromptTokensDetails`, `cacheTokensDetails`,
 `candidatesTokensDetails` or the Live API's `responseTokensDetails`) are the audio and image parts
-of input, cache reads and output (gemini-2.5-flash bills audio input at $1 per 1M against $0.30 for
+of input, cache reads and output (a PDF's DOCUMENT entries count as image, as Gemini tokenises its
+pages as images) (gemini-2.5-flash bills audio input at $1 per 1M against $0.30 for
 text; gemini-2.5-flash-image generated images at $30 per 1M against $2.50).
 
 Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `error.status`
@@ -121,18 +122,26 @@ _DETAILS = (("promptTokensDetails", "toolUsePromptTokensDetails"), ("cacheTokens
 _CANDIDATE_COUNT = f"coalesce({field(_U + '.candidatesTokenCount')}, {field(_U + '.responseTokenCount')})"
 
 
+# The breakdown entries each modality column counts: a PDF's pages are read as images (Gemini
+# tokenises a page as an image, and genai-prices' extractor bills DOCUMENT entries as image tokens).
+_ENTRIES = {"AUDIO": ("AUDIO",), "IMAGE": ("IMAGE", "DOCUMENT")}
+
+
 def _modality(modality: str, *details: str) -> str:
-    """The tokens of one modality's entries (AUDIO, IMAGE) in modality breakdowns (`[{modality,
-    tokenCount}]`, camelCase or snake_case; an entry without a count is 0, as Gemini leaves zero
-    counts out)."""
+    """The tokens of one modality's entries (AUDIO; IMAGE with DOCUMENT) in modality breakdowns
+    (`[{modality, tokenCount}]`, camelCase or snake_case; an entry without a count is 0, as Gemini
+    leaves zero counts out)."""
+    names = _ENTRIES[modality]
     lists = ", ".join(f"coalesce(json_extract({field(_U + '.' + d)}, '$[*]'), [])" for d in details)
     entries = f"list_concat({lists})" if len(details) > 1 else lists
     count = "coalesce(mm_int(coalesce(json_extract_string(d, '$.tokenCount'), json_extract_string(d, '$.token_count'))), 0)"
+    wanted = ", ".join(f"'{n}'" for n in names)
     summed = (f"coalesce(list_sum(list_transform(list_filter({entries}, "
-              f"lambda d: upper(json_extract_string(d, '$.modality')) = '{modality}'), lambda d: {count})), 0)")
+              f"lambda d: upper(json_extract_string(d, '$.modality')) IN ({wanted})), lambda d: {count})), 0)")
     # most calls carry text alone: a substring test on the lists' text spares them the JSON walk
     text = " || ".join(f"coalesce(CAST({field(_U + '.' + d)} AS VARCHAR), '')" for d in details)
-    return f"CASE WHEN contains(lower({text}), '{modality.lower()}') THEN {summed} ELSE 0 END"
+    seen = " OR ".join(f"contains(lower({text}), '{n.lower()}')" for n in names)
+    return f"CASE WHEN {seen} THEN {summed} ELSE 0 END"
 
 
 # Batch output: the Gemini API's file of `{key, response}` lines (the key is the request's own

@@ -13,8 +13,8 @@ Other providers answer in this shape too, and the body says which where it can: 
 (provider `azure`); otherwise the provider is the model's vendor
 (`deepseek-*` → deepseek, `mistral-*` → mistral, `grok-*` → xai, `claude-*` → anthropic; `openai`
 for GPT models and bodies without a model). xAI counts reasoning OUTSIDE `completion_tokens`
-(its `total_tokens` = prompt + completion + reasoning): when the log's own total says so, the
-reasoning is added to output. DeepSeek's `usage.prompt_cache_hit_tokens` are cache reads;
+(its `total_tokens` = prompt + completion + reasoning): when the log's own total says so, or a
+bare `grok-*` body has no total, the reasoning is added to output. DeepSeek's `usage.prompt_cache_hit_tokens` are cache reads;
 DeepInfra's `usage.estimated_cost` is the logged cost.
 
 Flat error bodies `{"object": "error", "message", "type", "code"}` are failed calls: Mistral's
@@ -168,10 +168,16 @@ _REASONING = f"CASE WHEN {_DETAILED_REASONING} > 0 THEN {_DETAILED_REASONING} EL
 # reasoning, told by the log's own total) and Perplexity's top-level ones (or any top-level count
 # larger than completion_tokens, which cannot be a part of it); OpenAI's completion_tokens already
 # include them.
+# A log that drops the total (usage trimmed to its parts) still holds xAI's own answer when the
+# model is a bare `grok-*` id and no other host is named: xAI's convention then (genai-prices'
+# extractor for xAI's chat API adds the reasoning to output always).
+_XAI_OWN = (f"(regexp_matches(lower(coalesce({body('model')}, r.request.model, '')), '^grok') "
+            f"AND (r.provider IS NULL OR regexp_matches(lower(r.provider), '^x[._-]?ai$')))")
 _REASONING_OUTSIDE = (
     f"CASE WHEN {_DETAILED_REASONING} > 0 AND mm_int({_usage('total_tokens')}) = "
     f"mm_int({_usage('prompt_tokens')}) + mm_int({_usage('completion_tokens')}) + {_DETAILED_REASONING} "
     f"THEN {_DETAILED_REASONING} "
+    f"WHEN {_DETAILED_REASONING} > 0 AND {_usage('total_tokens')} IS NULL AND {_XAI_OWN} THEN {_DETAILED_REASONING} "
     f"WHEN {_DETAILED_REASONING} = 0 AND ({_PERPLEXITY} OR {_TOP_REASONING} > coalesce(mm_int({_usage('completion_tokens')}), 0)) "
     f"THEN {_TOP_REASONING} ELSE 0 END"
 )
