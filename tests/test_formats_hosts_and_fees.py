@@ -119,3 +119,71 @@ def test_a_stream_cut_by_an_error_keeps_the_usage_its_last_chunk_carries(tmp_pat
     row = ingest(tmp_path, [chunk(), chunk(), last])["gen-1762179802-UN8p"]
     # the chunks before the usage say nothing about how the stream ended: one call, failed, 43 / 10
     assert (row["status"], row["http_status"], row["input_tokens"], row["output_tokens"]) == ("error", 400, 43, 10)
+
+
+def test_the_address_a_call_went_to_names_the_host_that_served_it(tmp_path):
+    # an OpenAI-compatible client pointed at Together: the body names only the model, which many
+    # hosts sell; the captured URL (a logging proxy), the span's server.address (OpenTelemetry of
+    # the OpenAI SDK, whose gen_ai.system stays "openai") and LiteLLM's api_base say who billed it
+    llama = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+    usage = {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500}
+    captured = {"capturedAt": "2025-11-26T22:41:26Z",
+                "request": {"url": "https://api.together.xyz/v1/chat/completions", "method": "POST",
+                            "body": {"model": llama, "messages": [{"role": "user", "content": "hi"}]}},
+                "response": {"status": 200, "body": chat("chatcmpl-t", llama, usage)}}
+    proxied = {**captured, "request": {**captured["request"], "url": "http://llm-gateway.internal:4000/v1/chat/completions"},
+               "response": {"status": 200, "body": chat("chatcmpl-p", "gpt-4o-mini", usage)}}
+    attrs = [{"key": k, "value": {"stringValue": v}} for k, v in (
+        ("gen_ai.operation.name", "chat"), ("gen_ai.system", "openai"), ("gen_ai.request.model", "llama-3.3-70b-versatile"),
+        ("server.address", "api.groq.com"))] + [
+        {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1200"}},
+        {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "300"}}]
+    span = {"traceId": "ab" * 16, "spanId": "cd" * 8, "name": "chat", "kind": 3, "attributes": attrs,
+            "startTimeUnixNano": "1764196886000000000", "endTimeUnixNano": "1764196887000000000", "status": {}}
+    litellm = {"id": "litellm-t", "call_type": "acompletion", "status": "success", "custom_llm_provider": "openai",
+               "api_base": "https://api.together.xyz/v1", "model": llama, "prompt_tokens": 1200, "completion_tokens": 300,
+               "startTime": 1764196886.0, "endTime": 1764196887.0, "metadata": {}}
+    calls = ingest_files(tmp_path, {"capture.jsonl": [captured, proxied], "otel.jsonl": [{"resourceSpans": [
+        {"scopeSpans": [{"spans": [span]}]}]}], "litellm.jsonl": [litellm]})
+    got = {cid: (r["provider"], r["model_key"], r["cost_usd"]) for cid, r in calls.items()}
+    together = (1200 + 300) * Decimal("0.88") / M  # Together's $0.88 per 1M in and out
+    assert got["chatcmpl-t"] == ("together", "together/meta-llama/llama-3.3-70b-instruct-turbo", together)
+    assert got["litellm-t"] == ("together", "together/meta-llama/llama-3.3-70b-instruct-turbo", together)
+    groq = (1200 * Decimal("0.59") + 300 * Decimal("0.79")) / M  # Groq's $0.59 / $0.79
+    assert got[f"{'ab' * 16}:{'cd' * 8}"] == ("groq", "groq/llama-3.3-70b-versatile", groq)
+    # an address no provider claims (a company gateway) leaves the provider to the body
+    assert got["chatcmpl-p"][0] == "openai"
+
+
+def ingest_files(tmp_path, files: dict[str, list[dict]]) -> dict[str, dict]:
+    db = tmp_path / "f.duckdb"
+    paths = [str(write_jsonl(tmp_path / name, records)) for name, records in files.items()]
+    done = CliRunner().invoke(app, ["ingest", *paths, "--db", str(db), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    assert all(f["quarantined"] == 0 and f["loaded"] > 0 for f in json.loads(done.stdout)["files"]), done.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {r["call_id"]: r for r in rows(con)}
+    finally:
+        con.close()
+
+
+def test_provider_from_url_follows_genai_prices_patterns_with_vertex_apart():
+    from mmaudit.formats import hosts, macros
+
+    con = duckdb.connect()
+    macros.install(con)
+    hosts.install(con)
+    cases = {
+        "https://api.together.xyz/v1/chat/completions": "together", "api.groq.com": "groq",
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/m": "vertex",
+        "https://aiplatform.googleapis.com/v1/projects/p": "vertex",
+        "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent": "google",
+        "https://my-resource.openai.azure.com/openai/deployments/gpt-4o/chat/completions": "azure",
+        "https://bedrock-runtime.us-east-1.amazonaws.com/model/x/converse": "aws-bedrock",
+        "https://api.x.ai/v1/chat/completions": "xai", "https://openrouter.ai/api/v1": "openrouter",
+        "api.openai.com:443": "openai", "https://api.anthropic.com/v1/messages": "anthropic",
+        "http://localhost:4000/v1": None, "https://evil.example/api.openai.com": None, "": None, None: None,
+    }
+    got = {url: con.execute("SELECT mm_provider_from_url(?)", [url]).fetchone()[0] for url in cases}
+    assert got == cases

@@ -23,6 +23,7 @@ _STRUCTURE = {
     "call_type": "VARCHAR",
     "status": "VARCHAR",
     "custom_llm_provider": "VARCHAR",
+    "api_base": "VARCHAR",
     "model": "VARCHAR",
     "model_group": "VARCHAR",
     "prompt_tokens": "VARCHAR",
@@ -151,7 +152,9 @@ FORMAT = LogFormat(
     columns={
         "call_id": "coalesce(r.request_id, r.id)",
         "ts": _T0,
-        "provider": "mm_provider_name(r.custom_llm_provider, model)",
+        # the address LiteLLM called names who served it (`openai` pointed at Together's API is
+        # Together; mmaudit/formats/hosts.py), else its provider label
+        "provider": "coalesce(mm_provider_from_url(r.api_base), mm_provider_name(r.custom_llm_provider, model))",
         "model": "r.model",
         "operation": _OPERATION,
         "input_tokens": _tokens(f"mm_int(r.prompt_tokens) + {_LEFT_OUT}"),

@@ -263,7 +263,10 @@ FORMAT = LogFormat(
     columns={
         "call_id": "r.traceId || ':' || r.spanId",
         "ts": "mm_ts(r.startTimeUnixNano)",
-        "provider": f"mm_provider_name({first('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system')}, model)",
+        # the host the span's client called names who served it (an OpenAI SDK pointed at Together
+        # still says gen_ai.system "openai"; mmaudit/formats/hosts.py), else the span's own label
+        "provider": f"coalesce(mm_provider_from_url({first('server.address')}), "
+        f"mm_provider_name({first('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system')}, model))",
         "model": first("gen_ai.response.model", "gen_ai.request.model", "llm.model_name", "embedding.model_name", "ai.model.id"),
         "operation": f"CASE WHEN {_EMBEDDING} THEN 'embedding' WHEN {_OP} = 'text_completion' THEN 'completion' ELSE 'chat' END",
         "input_tokens": _INPUT,
@@ -312,5 +315,5 @@ FORMAT = LogFormat(
         "llm.token_count.completion_details.reasoning", "llm.token_count.completion_details.audio",
         "llm.input_messages.<i>.message.role", "llm.input_messages.<i>.message.content",
         "llm.input_messages.<i>.message.contents.<j>.message_content.text", "llm.output_messages.0.message.content",
-        "llm.tools.<i>.tool.json_schema", "session.id")),
+        "llm.tools.<i>.tool.json_schema", "session.id", "server.address")),
 )

@@ -6,7 +6,9 @@ The provider's request and response are the `body` objects, so such a line is re
 `{request, response | error}` pair every body-based format knows: `request` <- `request.body` (or
 a top-level `requestBody`), `response` <- `response.body` (`error` <- its `error` object, or the
 whole body, when the status is 400 or more), `status_code` <- `response.status`,
-`timestamp` <- `capturedAt` when the line has no `timestamp`; its other keys stay. An OpenAI
+`timestamp` <- `capturedAt` when the line has no `timestamp`, `provider` <- the provider whose
+address `request.url` is (mmaudit/formats/hosts.py: `api.together.xyz` is Together, whatever
+model id the body names) when the line has no `provider`; its other keys stay. An OpenAI
 Batch output line (`custom_id`, `response: {status_code, body}`) is its own format and is left
 alone. A file is read so when its detection sample holds such exchanges (`unwrap_sample`): other
 logs pay nothing.
@@ -52,7 +54,10 @@ def unwrap_sql(line: str) -> str:
             f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
             f"CASE WHEN {failed} THEN coalesce(json_extract({answer}, '$.error'), {answer}) ELSE {answer} END, "
             f"'status_code', {status}, "
-            f"'timestamp', coalesce({at('$.timestamp')}, {at('$.capturedAt')}))")
+            f"'timestamp', coalesce({at('$.timestamp')}, {at('$.capturedAt')}), "
+            # the host the request went to names who served it (mmaudit/formats/hosts.py)
+            f"'provider', coalesce(json_extract_string({line}, '$.provider'), "
+            f"mm_provider_from_url(json_extract_string({line}, '$.request.url'))))")
     # (a merge patch's null deletes a key: the captured request and response go, the pair comes)
     bare = f"json_merge_patch({line}, '{{\"request\": null, \"response\": null}}')"
     return f"CASE WHEN {is_capture} THEN CAST(json_merge_patch({bare}, {pair}) AS VARCHAR) ELSE {line} END"

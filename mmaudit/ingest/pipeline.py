@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from mmaudit.errors import InputError
-from mmaudit.formats import LogFormat, macros
+from mmaudit.formats import LogFormat, hosts, macros
 from mmaudit.ingest import batching
 from mmaudit.ingest import scratch as scratch_dirs
 from mmaudit.ingest.captures import unwrap_sample
@@ -168,6 +168,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Session settings and macros the ingest SQL relies on."""
     con.execute("SET TimeZone = 'UTC'")
     macros.install(con)
+    hosts.install(con)
 
 
 def ingest_paths(
