@@ -26,6 +26,7 @@ _STRUCTURE = {
     "api_base": "VARCHAR",
     "model": "VARCHAR",
     "model_group": "VARCHAR",
+    "model_map_information": "JSON",
     "prompt_tokens": "VARCHAR",
     "completion_tokens": "VARCHAR",
     "startTime": "VARCHAR",
@@ -65,6 +66,11 @@ _LOGGED = json_or_string("r.messages")
 _MSGS = f"coalesce({messages_of(_LOGGED)}, json_extract({_REQUEST}, '$.messages'))"
 _PROMPT = f"coalesce({prompt_string(_LOGGED)}, json_extract_string({_REQUEST}, '$.prompt'))"
 _RESPONSE = json_or_string("r.response")
+# An Azure deployment is named by its owner (`support-bot-prod`): the model that served it is the
+# one the response names, else the one LiteLLM priced it as (`model_map_information.model_map_key`).
+_AZURE = "regexp_matches(lower(coalesce(r.custom_llm_provider, '')), '^azure')"
+_MODEL = (f"CASE WHEN {_AZURE} THEN coalesce(json_extract_string({_RESPONSE}, '$.model'), "
+          "json_extract_string(r.model_map_information, '$.model_map_key'), r.model) ELSE r.model END")
 _ANSWER = (f"coalesce(json_extract_string({_RESPONSE}, '$.choices[0].message.content'), "
            f"json_extract_string({_RESPONSE}, '$.choices[0].text'))")
 _PARAMS = json_or_string("r.model_parameters")
@@ -108,6 +114,7 @@ _TAG_ENTRIES = [
     _entry("end_user", f"coalesce(r.end_user, {meta('user_api_key_end_user_id')})"),
     _entry("request_tags", f"nullif(array_to_string(json_extract_string({_TAGS}, '$[*]'), ','), '')"),
     _entry("model_group", "r.model_group"),
+    _entry("deployment", f"CASE WHEN {_AZURE} AND r.model IS DISTINCT FROM {_MODEL} THEN r.model END"),
     _entry("cache_hit", f"CASE WHEN {_HIT} THEN 'true' END"),
     _entry("cached_response_tokens", f"CASE WHEN {_HIT} THEN coalesce(r.prompt_tokens, '0') || '+' || coalesce(r.completion_tokens, '0') END"),
 ]
@@ -127,6 +134,11 @@ def _audio(details: str) -> str:
 _READS = (f"greatest(coalesce(mm_int({meta(_USAGE + '.prompt_tokens_details.cached_tokens')}), 0), "
           f"coalesce(mm_int({meta(_USAGE + '.cache_read_input_tokens')}), 0))")
 _WRITES = f"coalesce(mm_int({meta(_USAGE + '.cache_creation_input_tokens')}), 0)"
+# Anthropic's 1-hour cache writes (billed at 2x input, the 5-minute ones at 1.25x): LiteLLM keeps
+# the split under `prompt_tokens_details.cache_creation_token_details`; a usage passed through as
+# Anthropic wrote it has `cache_creation`.
+_WRITES_1H = (f"least({_WRITES}, coalesce(mm_int({meta(_USAGE + '.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens')}), "
+              f"mm_int({meta(_USAGE + '.cache_creation.ephemeral_1h_input_tokens')}), 0))")
 # Some 2025 versions left the cache writes (and older ones the reads) out of `prompt_tokens`
 # (BerriAI/litellm#15056: prompt_tokens 31 beside 1,253 written). Folded in, prompt_tokens is at
 # least reads + writes; when it is less, the parts it cannot hold are added: the writes, and the
@@ -155,11 +167,12 @@ FORMAT = LogFormat(
         # the address LiteLLM called names who served it (`openai` pointed at Together's API is
         # Together; mmaudit/formats/hosts.py), else its provider label
         "provider": "coalesce(mm_provider_from_url(r.api_base), mm_provider_name(r.custom_llm_provider, model))",
-        "model": "r.model",
+        "model": _MODEL,
         "operation": _OPERATION,
         "input_tokens": _tokens(f"mm_int(r.prompt_tokens) + {_LEFT_OUT}"),
         "cached_input_tokens": _tokens(_READS),
         "cache_write_tokens": _tokens(_WRITES),
+        "cache_write_1h_tokens": _tokens(_WRITES_1H),
         "output_tokens": _tokens("mm_int(r.completion_tokens)"),
         "reasoning_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.completion_tokens_details.reasoning_tokens')}), 0)"),
         "input_audio_tokens": _tokens(_audio("prompt_tokens_details")),

@@ -1,0 +1,200 @@
+"""LiteLLM's own logging payloads, made by LiteLLM from provider bodies, read back right.
+
+The payloads in the other LiteLLM tests are written by hand from its type definitions. Here
+LiteLLM itself makes them: `litellm.completion` calls a local server that answers with a
+provider's body (OpenAI, Anthropic, Gemini, Bedrock Converse, Azure, xAI, DeepSeek, Mistral), and
+a callback keeps the `standard_logging_object` LiteLLM hands its loggers, as a custom logger would
+write it. After `ingest`, each call's tokens must equal genai-prices' reading of the provider body
+LiteLLM received (`extract_usage`: an independent reading of that body), and its cost
+`calc_price`'s for the model that served it: whatever LiteLLM folded, renamed or dropped on the
+way (Anthropic's cache writes folded into `prompt_tokens`, xAI's reasoning moved into
+`completion_tokens`, an Azure deployment named by the user), the money comes out the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import duckdb
+import pytest
+from genai_prices import calc_price, extract_usage
+
+from tests.conftest import rows, write_jsonl
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # LiteLLM's bundled price map: no network
+litellm = pytest.importorskip("litellm", reason="LiteLLM is the test extra's: pip install -e '.[test]'")
+
+CREATED = 1764196886  # 2025-11-26T22:41:26Z
+TOKENS = (("input_tokens", "input_tokens"), ("cached_input_tokens", "cache_read_tokens"),
+          ("cache_write_tokens", "cache_write_tokens"), ("cache_write_1h_tokens", "cache_write_1h_tokens"),
+          ("output_tokens", "output_tokens"), ("reasoning_tokens", "output_reasoning_tokens"))
+
+
+def _chat(cid: str, model: str, usage: dict) -> dict:
+    return {"id": cid, "object": "chat.completion", "created": CREATED, "model": model, "usage": usage,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}]}
+
+
+@dataclass(frozen=True)
+class Case:
+    litellm_model: str
+    body: dict
+    provider_id: str  # genai-prices' provider and flavor of the body
+    api_flavor: str
+    served: str  # the model genai-prices prices
+    options: tuple[tuple[str, Any], ...] = ()
+    cost: bool = True  # False where mmaudit's curated rates are newer than the library's
+
+    @property
+    def id(self) -> str:
+        return self.litellm_model
+
+
+CASES = [
+    Case("openai/gpt-5", _chat("chatcmpl-oa", "gpt-5-2025-08-07", {
+        "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900,
+        "prompt_tokens_details": {"cached_tokens": 4096}, "completion_tokens_details": {"reasoning_tokens": 600}}),
+        "openai", "chat", "gpt-5"),
+    Case("anthropic/claude-sonnet-4-5-20250929", {
+        "id": "msg_ll", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+        "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+        "usage": {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 2000,
+                  "cache_read_input_tokens": 3000,
+                  "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500}}},
+        "anthropic", "default", "claude-sonnet-4-5-20250929"),
+    Case("gemini/gemini-2.5-flash", {
+        "candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}],
+        "usageMetadata": {"promptTokenCount": 5000, "cachedContentTokenCount": 4096, "candidatesTokenCount": 80,
+                          "thoughtsTokenCount": 1200, "totalTokenCount": 6280},
+        "modelVersion": "gemini-2.5-flash", "responseId": "gem-ll"},
+        "google", "default", "gemini-2.5-flash"),
+    Case("bedrock/converse/anthropic.claude-3-5-sonnet-20241022-v2:0", {
+        "output": {"message": {"role": "assistant", "content": [{"text": "ok"}]}}, "stopReason": "end_turn",
+        "usage": {"inputTokens": 100, "outputTokens": 50, "totalTokens": 5150, "cacheReadInputTokens": 3000,
+                  "cacheWriteInputTokens": 2000}, "metrics": {"latencyMs": 300}},
+        "aws", "default", "anthropic.claude-3-5-sonnet-20241022-v2:0",
+        options=(("aws_access_key_id", "test"), ("aws_secret_access_key", "test"), ("aws_region_name", "us-east-1"))),
+    # an Azure deployment has the name its owner gave it; the body names the model that served it
+    Case("azure/support-bot-prod", _chat("chatcmpl-az", "gpt-4o-2024-11-20", {
+        "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900,
+        "prompt_tokens_details": {"cached_tokens": 1024}}),
+        "azure", "chat", "gpt-4o-2024-11-20", options=(("api_version", "2024-10-21"),)),
+    # xAI counts reasoning outside completion_tokens (total = prompt + completion + reasoning)
+    Case("xai/grok-4", _chat("chatcmpl-xa", "grok-4", {
+        "prompt_tokens": 5000, "completion_tokens": 300, "total_tokens": 5900,
+        "prompt_tokens_details": {"cached_tokens": 4000}, "completion_tokens_details": {"reasoning_tokens": 600}}),
+        "x-ai", "chat", "grok-4"),
+    Case("mistral/mistral-small-latest", _chat("chatcmpl-mi", "mistral-small-latest", {
+        "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900}),
+        "mistral", "default", "mistral-small-latest"),
+    # curated: DeepSeek's V3.2 prices of 2025-09-29 are newer than the library's snapshot
+    Case("deepseek/deepseek-chat", _chat("chatcmpl-ds", "deepseek-chat", {
+        "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900, "prompt_cache_hit_tokens": 4000,
+        "prompt_cache_miss_tokens": 1000, "prompt_tokens_details": {"cached_tokens": 4000}}),
+        "deepseek", "chat", "deepseek-chat", cost=False),
+]
+
+
+class _Provider(BaseHTTPRequestHandler):
+    """Answers every POST with the body the test set for it."""
+
+    body: dict = {}
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        out = json.dumps(type(self).body).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Provider)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def payloads(provider) -> dict[str, dict]:
+    """{case id: the standard_logging_object LiteLLM made of its call}."""
+    from litellm.integrations.custom_logger import CustomLogger
+
+    made: list[dict] = []
+    logged = threading.Event()
+
+    class Keep(CustomLogger):
+        def log_success_event(self, kwargs, response_obj, start_time, end_time):
+            made.append(kwargs["standard_logging_object"])
+            logged.set()
+
+    saved = litellm.callbacks
+    litellm.callbacks = [Keep()]
+    out = {}
+    try:
+        for case in CASES:
+            _Provider.body = case.body
+            logged.clear()
+            endpoint = "aws_bedrock_runtime_endpoint" if case.provider_id == "aws" else "api_base"
+            litellm.completion(model=case.litellm_model, api_key="test", messages=[{"role": "user", "content": "hi"}],
+                               **{endpoint: provider, **dict(case.options)})
+            # LiteLLM calls its loggers on a thread of its own, after the call returns
+            assert logged.wait(timeout=30), f"{case.id}: LiteLLM called no logger"
+            out[case.id] = json.loads(json.dumps(made.pop(), default=str))  # as a logger writes it
+    finally:
+        litellm.callbacks = saved
+    return out
+
+
+@pytest.fixture(scope="module")
+def stored(payloads, tmp_path_factory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("litellm")
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    db = root / "ll.duckdb"
+    done = CliRunner().invoke(app, ["ingest", str(write_jsonl(root / "payloads.jsonl", list(payloads.values()))),
+                                    "--db", str(db), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    (file,) = json.loads(done.stdout)["files"]
+    assert (file["log_format"], file["loaded"], file["quarantined"]) == ("litellm", len(CASES), 0), done.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        by_id = {r["call_id"]: r for r in rows(con)}
+    finally:
+        con.close()
+    return {case_id: {**by_id[p["id"]], "called_at": p["startTime"]} for case_id, p in payloads.items()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_litellm_payload_of_a_provider_body_gives_the_bodys_tokens_and_cost(stored, case):
+    row = stored[case.id]
+    usage = extract_usage(case.body, provider_id=case.provider_id, api_flavor=case.api_flavor).usage
+    assert {c: row[c] for c, _ in TOKENS} == {c: getattr(usage, f) or 0 for c, f in TOKENS}
+    assert row["status"] == "ok" and row["provider"] != "unknown"
+    # (the price of the day LiteLLM made the call, which it logs as the call's time)
+    if case.cost:
+        price = calc_price(usage, case.served, provider_id=case.provider_id,
+                           genai_request_timestamp=datetime.fromtimestamp(float(row["called_at"]), UTC)).total_price
+        assert row["cost_usd"] is not None and abs(row["cost_usd"] - price) <= Decimal("1e-9"), (row["model"], row["cost_usd"], price)
+
+
+def test_an_azure_deployment_is_priced_as_the_model_that_served_it(stored):
+    row = stored["azure/support-bot-prod"]
+    assert (row["provider"], row["model"], row["tags"]["deployment"]) == ("azure", "gpt-4o-2024-11-20", "support-bot-prod")
