@@ -52,10 +52,12 @@ class Case:
     served: str  # the model genai-prices prices
     options: tuple[tuple[str, Any], ...] = ()
     cost: bool = True  # False where mmaudit's curated rates are newer than the library's
+    # streamed: the server-sent events that deliver `body` (the test reads the body's usage)
+    events: tuple[dict, ...] = ()
 
     @property
     def id(self) -> str:
-        return self.litellm_model
+        return self.litellm_model + (" (streamed)" if self.events else "")
 
 
 CASES = [
@@ -95,6 +97,38 @@ CASES = [
     Case("mistral/mistral-small-latest", _chat("chatcmpl-mi", "mistral-small-latest", {
         "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900}),
         "mistral", "default", "mistral-small-latest"),
+    Case("openai/gpt-5", _chat("chatcmpl-oas", "gpt-5-2025-08-07", {
+        "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900,
+        "prompt_tokens_details": {"cached_tokens": 4096}, "completion_tokens_details": {"reasoning_tokens": 600}}),
+        "openai", "chat", "gpt-5", options=(("stream_options", {"include_usage": True}),),
+        events=(
+            {"id": "chatcmpl-oas", "object": "chat.completion.chunk", "created": CREATED, "model": "gpt-5-2025-08-07",
+             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "ok"}, "finish_reason": None}]},
+            {"id": "chatcmpl-oas", "object": "chat.completion.chunk", "created": CREATED, "model": "gpt-5-2025-08-07",
+             "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+            {"id": "chatcmpl-oas", "object": "chat.completion.chunk", "created": CREATED, "model": "gpt-5-2025-08-07",
+             "choices": [], "usage": {"prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900,
+                                      "prompt_tokens_details": {"cached_tokens": 4096},
+                                      "completion_tokens_details": {"reasoning_tokens": 600}}})),
+    Case("anthropic/claude-sonnet-4-5-20250929", {
+        "id": "msg_lls", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+        "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+        "usage": {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 2000,
+                  "cache_read_input_tokens": 3000,
+                  "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500}}},
+        "anthropic", "default", "claude-sonnet-4-5-20250929",
+        events=(
+            {"type": "message_start", "message": {
+                "id": "msg_lls", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+                "content": [], "stop_reason": None,
+                "usage": {"input_tokens": 100, "output_tokens": 1, "cache_creation_input_tokens": 2000,
+                          "cache_read_input_tokens": 3000,
+                          "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500}}}},
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
+            {"type": "content_block_stop", "index": 0},
+            {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 50}},
+            {"type": "message_stop"})),
     # curated: DeepSeek's V3.2 prices of 2025-09-29 are newer than the library's snapshot
     Case("deepseek/deepseek-chat", _chat("chatcmpl-ds", "deepseek-chat", {
         "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900, "prompt_cache_hit_tokens": 4000,
@@ -104,15 +138,23 @@ CASES = [
 
 
 class _Provider(BaseHTTPRequestHandler):
-    """Answers every POST with the body the test set for it."""
+    """Answers every POST with the body (or the server-sent events, or the status) the test set."""
 
     body: dict = {}
+    events: tuple[dict, ...] = ()
+    status: int = 200
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         self.rfile.read(int(self.headers.get("content-length", 0)))
-        out = json.dumps(type(self).body).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
+        kind = type(self)
+        if kind.events:
+            out = "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" if "type" in e else f"data: {json.dumps(e)}\n\n"
+                          for e in kind.events)
+            out = (out + ("" if "type" in kind.events[0] else "data: [DONE]\n\n")).encode()
+        else:
+            out = json.dumps(kind.body).encode()
+        self.send_response(kind.status)
+        self.send_header("content-type", "text/event-stream" if kind.events else "application/json")
         self.send_header("content-length", str(len(out)))
         self.end_headers()
         self.wfile.write(out)
@@ -143,22 +185,47 @@ def payloads(provider) -> dict[str, dict]:
             made.append(kwargs["standard_logging_object"])
             logged.set()
 
+        def log_failure_event(self, kwargs, response_obj, start_time, end_time):
+            self.log_success_event(kwargs, response_obj, start_time, end_time)
+
     saved = litellm.callbacks
     litellm.callbacks = [Keep()]
     out = {}
     try:
         for case in CASES:
-            _Provider.body = case.body
-            logged.clear()
-            endpoint = "aws_bedrock_runtime_endpoint" if case.provider_id == "aws" else "api_base"
-            litellm.completion(model=case.litellm_model, api_key="test", messages=[{"role": "user", "content": "hi"}],
-                               **{endpoint: provider, **dict(case.options)})
-            # LiteLLM calls its loggers on a thread of its own, after the call returns
-            assert logged.wait(timeout=30), f"{case.id}: LiteLLM called no logger"
-            out[case.id] = json.loads(json.dumps(made.pop(), default=str))  # as a logger writes it
+            out[case.id] = _call(case, provider, made, logged)
+        _Provider.status, _Provider.body = 429, RATE_LIMITED
+        with pytest.raises(litellm.RateLimitError):
+            _call(CASES[0], provider, made, logged)
+        out["rate limited"] = _logged(made, logged, "rate limited")
     finally:
         litellm.callbacks = saved
+        _Provider.status, _Provider.events = 200, ()
     return out
+
+
+RATE_LIMITED = {"error": {"message": "Rate limit reached for gpt-5", "type": "requests", "code": "rate_limit_exceeded"}}
+
+
+def _call(case: Case, provider: str, made: list, logged: threading.Event) -> dict:
+    _Provider.body, _Provider.events = case.body, case.events
+    logged.clear()
+    endpoint = "aws_bedrock_runtime_endpoint" if case.provider_id == "aws" else "api_base"
+    options = {endpoint: provider, **dict(case.options)}
+    if case.events:
+        options["stream"] = True
+    answer = litellm.completion(model=case.litellm_model, api_key="test", num_retries=0,
+                                messages=[{"role": "user", "content": "hi"}], **options)
+    if case.events:
+        for _ in answer:  # a stream is logged once it has been read to its end
+            pass
+    return _logged(made, logged, case.id)
+
+
+def _logged(made: list, logged: threading.Event, what: str) -> dict:
+    # LiteLLM calls its loggers on a thread of its own, after the call returns
+    assert logged.wait(timeout=30), f"{what}: LiteLLM called no logger"
+    return json.loads(json.dumps(made.pop(), default=str))  # as a logger writes it
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +240,7 @@ def stored(payloads, tmp_path_factory) -> dict[str, dict]:
                                     "--db", str(db), "--format", "json"])
     assert done.exit_code == 0, done.output
     (file,) = json.loads(done.stdout)["files"]
-    assert (file["log_format"], file["loaded"], file["quarantined"]) == ("litellm", len(CASES), 0), done.stdout
+    assert (file["log_format"], file["loaded"], file["quarantined"]) == ("litellm", len(payloads), 0), done.stdout
     con = duckdb.connect(str(db), read_only=True)
     try:
         by_id = {r["call_id"]: r for r in rows(con)}
@@ -198,3 +265,8 @@ def test_litellm_payload_of_a_provider_body_gives_the_bodys_tokens_and_cost(stor
 def test_an_azure_deployment_is_priced_as_the_model_that_served_it(stored):
     row = stored["azure/support-bot-prod"]
     assert (row["provider"], row["model"], row["tags"]["deployment"]) == ("azure", "gpt-4o-2024-11-20", "support-bot-prod")
+
+
+def test_a_call_litellm_logged_as_failed_is_a_failed_call(stored):
+    row = stored["rate limited"]
+    assert (row["status"], row["error_type"], row["cost_usd"]) == ("error", "rate_limit", 0)
