@@ -99,6 +99,12 @@ MACROS: tuple[str, ...] = (
           WHEN regexp_matches(lower(p), 'mistral') THEN 'mistral'
           WHEN regexp_matches(lower(p), 'deepseek') THEN 'deepseek'
           WHEN regexp_matches(lower(p), '^x[._-]?ai$') THEN 'xai'
+          -- LiteLLM's labels for hosts with a suffix of their own (`together_ai`, `fireworks_ai`,
+          -- `cohere_chat`): the host's name, which its prices are filed under
+          WHEN regexp_matches(lower(trim(p)), '^together([._-]?ai)?$') THEN 'together'
+          WHEN regexp_matches(lower(trim(p)), '^fireworks([._-]?ai)?$') THEN 'fireworks'
+          WHEN regexp_matches(lower(trim(p)), '^cohere([._-]?chat)?$') THEN 'cohere'
+          WHEN regexp_matches(lower(trim(p)), '^moonshot([._-]?ai)?$') THEN 'moonshotai'
           ELSE regexp_replace(lower(trim(p)), '[^a-z0-9]+', '-', 'g')
         END)""",
     # Best guess of the provider from a model id, for logs that do not say.

@@ -61,10 +61,16 @@ def candidates(model: str) -> list[str]:
 HOSTS = {"groq", "cerebras", "together", "fireworks"}
 
 
+def _provider_id(provider: str | None) -> str | None:
+    """genai-prices' id of a logged provider name (`together_ai`, or `together-ai` as stored)."""
+    name = (provider or "").strip().lower()
+    return PROVIDER_IDS.get(name) or PROVIDER_IDS.get(name.replace("-", "_"))
+
+
 def provider_hint(provider: str | None, model: str) -> str | None:
     """The genai-prices provider a logged call was sold by: a host the log names, else from the
     model id, else the log's provider."""
-    host = PROVIDER_IDS.get((provider or "").strip().lower())
+    host = _provider_id(provider)
     if host in HOSTS:
         return host
     m = model.strip().lower()
@@ -74,9 +80,7 @@ def provider_hint(provider: str | None, model: str) -> str | None:
         prefix = m.split("/", 1)[0]
         if prefix in PROVIDER_IDS:
             return PROVIDER_IDS[prefix]
-    if provider:
-        return PROVIDER_IDS.get(provider.strip().lower())
-    return None
+    return _provider_id(provider)
 
 
 VERTEX = {"vertex_ai", "vertex", "vertex_ai_beta", "google_vertex", "vertex-ai"}
