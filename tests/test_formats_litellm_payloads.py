@@ -35,7 +35,10 @@ litellm = pytest.importorskip("litellm", reason="LiteLLM is the test extra's: pi
 CREATED = 1764196886  # 2025-11-26T22:41:26Z
 TOKENS = (("input_tokens", "input_tokens"), ("cached_input_tokens", "cache_read_tokens"),
           ("cache_write_tokens", "cache_write_tokens"), ("cache_write_1h_tokens", "cache_write_1h_tokens"),
-          ("output_tokens", "output_tokens"), ("reasoning_tokens", "output_reasoning_tokens"))
+          ("output_tokens", "output_tokens"), ("reasoning_tokens", "output_reasoning_tokens"),
+          ("input_audio_tokens", "input_audio_tokens"), ("output_audio_tokens", "output_audio_tokens"),
+          ("input_image_tokens", "input_image_tokens"), ("output_image_tokens", "output_image_tokens"),
+          ("web_searches", "web_searches"))
 
 
 def _chat(cid: str, model: str, usage: dict) -> dict:
@@ -133,6 +136,24 @@ CASES = [
             {"type": "content_block_stop", "index": 0},
             {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 50}},
             {"type": "message_stop"})),
+    # two server-side web searches ($10 per 1,000 on Claude)
+    Case("anthropic/claude-sonnet-4-5", {
+        "id": "msg_llws", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+        "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+        "usage": {"input_tokens": 9000, "output_tokens": 400, "server_tool_use": {"web_search_requests": 2}}},
+        "anthropic", "default", "claude-sonnet-4-5-20250929"),
+    Case("gemini/gemini-2.5-flash-image", {
+        "candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}],
+        "usageMetadata": {"promptTokenCount": 300, "candidatesTokenCount": 1300, "totalTokenCount": 1600,
+                          "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 42}, {"modality": "IMAGE", "tokenCount": 258}],
+                          "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 1290}, {"modality": "TEXT", "tokenCount": 10}]},
+        "modelVersion": "gemini-2.5-flash-image", "responseId": "gem-img"},
+        "google", "default", "gemini-2.5-flash-image"),
+    Case("openai/gpt-4o-audio-preview", _chat("chatcmpl-au", "gpt-4o-audio-preview-2025-06-03", {
+        "prompt_tokens": 1000, "completion_tokens": 800, "total_tokens": 1800,
+        "prompt_tokens_details": {"audio_tokens": 600, "cached_tokens": 0},
+        "completion_tokens_details": {"audio_tokens": 700, "reasoning_tokens": 0}}),
+        "openai", "chat", "gpt-4o-audio-preview", cost=False),
     # InvokeModel: Bedrock answers with Anthropic's own body
     Case("bedrock/invoke/anthropic.claude-3-5-sonnet-20241022-v2:0", {
         "id": "msg_bdrk_ll", "type": "message", "role": "assistant", "model": "claude-3-5-sonnet-20241022",

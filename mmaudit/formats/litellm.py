@@ -121,11 +121,12 @@ _TAG_ENTRIES = [
 _TAGS_SQL = f"map_from_entries(list_filter([{', '.join(_TAG_ENTRIES)}], lambda e: e.value IS NOT NULL))"
 
 
-def _audio(details: str) -> str:
-    """The usage object's `<details>.audio_tokens` (OpenAI's shape, kept by LiteLLM); a substring
-    test spares metadata without any audio count another parse of the JSON."""
-    count = f"coalesce(mm_int({meta(f'{_USAGE}.{details}.audio_tokens')}), 0)"
-    return f"CASE WHEN contains(CAST({_META} AS VARCHAR), 'audio_tokens') THEN {count} ELSE 0 END"
+def _part(path: str) -> str:
+    """A count in the usage object (`prompt_tokens_details.audio_tokens`, OpenAI's shape, which
+    LiteLLM gives every provider's usage), 0 when absent; a substring test on its last key spares
+    metadata without it another parse of the JSON."""
+    count = f"coalesce(mm_int({meta(f'{_USAGE}.{path}')}), 0)"
+    return f"CASE WHEN contains(CAST({_META} AS VARCHAR), '{path.rsplit('.', 1)[-1]}') THEN {count} ELSE 0 END"
 
 
 # Cache reads: OpenAI's `prompt_tokens_details.cached_tokens` or Anthropic's
@@ -175,8 +176,14 @@ FORMAT = LogFormat(
         "cache_write_1h_tokens": _tokens(_WRITES_1H),
         "output_tokens": _tokens("mm_int(r.completion_tokens)"),
         "reasoning_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.completion_tokens_details.reasoning_tokens')}), 0)"),
-        "input_audio_tokens": _tokens(_audio("prompt_tokens_details")),
-        "output_audio_tokens": _tokens(_audio("completion_tokens_details")),
+        "input_audio_tokens": _tokens(_part("prompt_tokens_details.audio_tokens")),
+        "output_audio_tokens": _tokens(_part("completion_tokens_details.audio_tokens")),
+        # images in and out (Gemini's image models bill generated images at their own rate:
+        # gemini-2.5-flash-image $30 per 1M against $2.50 for text)
+        "input_image_tokens": _tokens(_part("prompt_tokens_details.image_tokens")),
+        "output_image_tokens": _tokens(_part("completion_tokens_details.image_tokens")),
+        # Anthropic's server-side web searches, billed per search
+        "web_searches": _tokens(_part("server_tool_use.web_search_requests")),
         "latency_ms": ms_after("r.startTime", "r.endTime"),
         "ttft_ms": f"CASE WHEN mm_bool(r.stream) THEN {ms_after('r.startTime', 'r.completionStartTime')} END",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
