@@ -61,10 +61,12 @@ class Case:
     extract_as: tuple[str, str] | None = None
     # stored columns that differ from the body's on purpose (said per case)
     departs: tuple[str, ...] = ()
+    api: str = "completion"  # LiteLLM's function: completion, responses, embedding
 
     @property
     def id(self) -> str:
-        return self.litellm_model + (" (streamed)" if self.events else "")
+        suffix = " (streamed)" if self.events else (f" ({self.api})" if self.api != "completion" else "")
+        return self.litellm_model + suffix
 
 
 CASES = [
@@ -154,6 +156,18 @@ CASES = [
         "prompt_tokens_details": {"audio_tokens": 600, "cached_tokens": 0},
         "completion_tokens_details": {"audio_tokens": 700, "reasoning_tokens": 0}}),
         "openai", "chat", "gpt-4o-audio-preview", cost=False),
+    Case("openai/gpt-5", {
+        "id": "resp_ll", "object": "response", "created_at": CREATED, "model": "gpt-5-2025-08-07", "status": "completed",
+        "output": [{"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+                    "content": [{"type": "output_text", "text": "ok", "annotations": []}]}],
+        "usage": {"input_tokens": 5000, "input_tokens_details": {"cached_tokens": 4096},
+                  "output_tokens": 900, "output_tokens_details": {"reasoning_tokens": 600}, "total_tokens": 5900}},
+        "openai", "responses", "gpt-5", api="responses"),
+    Case("openai/text-embedding-3-small", {
+        "object": "list", "model": "text-embedding-3-small",
+        "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}],
+        "usage": {"prompt_tokens": 812, "total_tokens": 812}},
+        "openai", "embeddings", "text-embedding-3-small", api="embedding"),
     # InvokeModel: Bedrock answers with Anthropic's own body
     Case("bedrock/invoke/anthropic.claude-3-5-sonnet-20241022-v2:0", {
         "id": "msg_bdrk_ll", "type": "message", "role": "assistant", "model": "claude-3-5-sonnet-20241022",
@@ -265,8 +279,13 @@ def _call(case: Case, provider: str, made: list, logged: threading.Event) -> dic
     options = {endpoint: provider, **dict(case.options)}
     if case.events:
         options["stream"] = True
-    answer = litellm.completion(model=case.litellm_model, api_key="test", num_retries=0,
-                                messages=[{"role": "user", "content": "hi"}], **options)
+    if case.api == "responses":
+        answer = litellm.responses(model=case.litellm_model, api_key="test", input="hi", **options)
+    elif case.api == "embedding":
+        answer = litellm.embedding(model=case.litellm_model, api_key="test", input=["hi"], **options)
+    else:
+        answer = litellm.completion(model=case.litellm_model, api_key="test", num_retries=0,
+                                    messages=[{"role": "user", "content": "hi"}], **options)
     if case.events:
         for _ in answer:  # a stream is logged once it has been read to its end
             pass
@@ -311,6 +330,7 @@ def test_litellm_payload_of_a_provider_body_gives_the_bodys_tokens_and_cost(stor
     theirs = {c: getattr(usage, f) or 0 for c, f in TOKENS if c not in case.departs}
     assert {c: row[c] for c, _ in TOKENS if c not in case.departs} == theirs
     assert row["status"] == "ok" and row["provider"] != "unknown"
+    assert row["operation"] == ("embedding" if case.api == "embedding" else "chat")
     # (the price of the day LiteLLM made the call, which it logs as the call's time)
     if case.cost:
         price = calc_price(usage, case.served, provider_id=case.provider_id,
