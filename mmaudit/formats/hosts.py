@@ -65,24 +65,30 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def macro_sql() -> list[str]:
-    """`mm_provider_from_url(u)`: the provider whose address `u` is (a bare host is read as
-    https://host), in mmaudit's names; NULL when none claims it. One scan with every pattern at
-    once turns unclaimed addresses away; a claimed one then finds its provider in order."""
-    patterns = host_patterns()
-    anchored = [(label, "^(?:" + pattern + ")") for label, pattern in patterns]
-    every = "^(?:" + "|".join(f"(?:{pattern})" for _, pattern in patterns) + ")"
-    arms = " ".join(f"WHEN regexp_matches(mm_url(u), {_literal(regex)}) THEN {_literal(label)}" for label, regex in anchored)
-    return [
-        "CREATE OR REPLACE TEMP MACRO mm_url(u) AS (CASE WHEN contains(u, '://') THEN u ELSE 'https://' || trim(u) END)",
-        f"CREATE OR REPLACE TEMP MACRO mm_provider_from_url(u) AS ("
-        f"CASE WHEN u IS NULL OR NOT regexp_matches(mm_url(u), {_literal(every)}) THEN NULL "
-        f"ELSE mm_provider_name(CASE {arms} END, NULL) END)",
-    ]
+def _schemeless(pattern: str) -> str:
+    """The pattern anchored at the start of the value, its scheme optional: a span's
+    `server.address` is a bare host (`api.groq.com`)."""
+    for scheme in ("https://", "https?://", "(https?://)?"):
+        if pattern.startswith(scheme):
+            pattern = pattern[len(scheme):]
+            break
+    return "^(?:[a-z][a-z0-9+.-]*://)?(?:" + pattern + ")"
+
+
+def macro_sql(names: dict[str, str]) -> str:
+    """`mm_provider_from_url(u)`: the provider whose address `u` is (with or without its scheme),
+    in mmaudit's names (`names`: label -> name); NULL when none claims it. One CASE of anchored
+    patterns with literal answers: a macro is planned with every query that uses it, and each
+    nested macro call would be copied into every arm."""
+    arms = " ".join(f"WHEN regexp_matches(u, {_literal(_schemeless(pattern))}) THEN {_literal(names[label])}"
+                    for label, pattern in host_patterns())
+    return f"CREATE OR REPLACE TEMP MACRO mm_provider_from_url(u) AS (CASE WHEN u IS NULL THEN NULL {arms} END)"
 
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
-    """Create `mm_provider_from_url` on this connection (after `macros.install`: it answers
-    through `mm_provider_name`)."""
-    for sql in macro_sql():
-        con.execute(sql)
+    """Create `mm_provider_from_url` on this connection (after `macros.install`: its answers are
+    `mm_provider_name`'s for genai-prices' provider ids, asked once here)."""
+    labels = [label for label, _ in host_patterns()]
+    names = dict(con.execute("SELECT label, mm_provider_name(label, NULL) FROM unnest(?::VARCHAR[]) t(label)",
+                             [labels]).fetchall())
+    con.execute(macro_sql(names))

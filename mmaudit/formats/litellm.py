@@ -49,9 +49,18 @@ _STRUCTURE = {
 }
 
 
-_META = json_or_string("r.metadata")
+# `metadata` is large (LiteLLM's payloads carry ~10 kB of it) and most columns read something in
+# it: it is parsed once per record (a helper), and its usage object, which the token columns read,
+# is cut out of it once too.
+_META, _USAGE_OBJECT = "_ll_meta", "_ll_usage"
+_HELPERS = {_META: json_or_string("r.metadata"), _USAGE_OBJECT: f"json_extract({_META}, '$.usage_object')"}
 _ERRINFO = f"coalesce({json_or_string('r.error_information')}, json_extract({_META}, '$.error_information'))"
 _TAGS = json_or_string("r.request_tags")
+
+
+def usage(path: str) -> str:
+    """A string in LiteLLM's usage object (`metadata.usage_object`), by JSON path."""
+    return f"json_extract_string({_USAGE_OBJECT}, '$.{path}')"
 
 
 def meta(path: str) -> str:
@@ -100,7 +109,6 @@ _HIT = "coalesce(lower(r.cache_hit) IN ('true', '1'), false)"
 _FAILED = "(lower(coalesce(r.status, '')) IN ('failure', 'error', 'failed'))"
 _CODE = f"mm_int(json_extract_string({_ERRINFO}, '$.error_code'))"
 _CLASS = f"json_extract_string({_ERRINFO}, '$.error_class')"
-_USAGE = "usage_object"
 _T0 = "mm_ts(r.startTime)"
 
 
@@ -125,21 +133,21 @@ def _part(path: str) -> str:
     """A count in the usage object (`prompt_tokens_details.audio_tokens`, OpenAI's shape, which
     LiteLLM gives every provider's usage), 0 when absent; a substring test on its last key spares
     metadata without it another parse of the JSON."""
-    count = f"coalesce(mm_int({meta(f'{_USAGE}.{path}')}), 0)"
-    return f"CASE WHEN contains(CAST({_META} AS VARCHAR), '{path.rsplit('.', 1)[-1]}') THEN {count} ELSE 0 END"
+    count = f"coalesce(mm_int({usage(path)}), 0)"
+    return f"CASE WHEN contains(CAST({_USAGE_OBJECT} AS VARCHAR), '{path.rsplit('.', 1)[-1]}') THEN {count} ELSE 0 END"
 
 
 # Cache reads: OpenAI's `prompt_tokens_details.cached_tokens` or Anthropic's
 # `cache_read_input_tokens`, whichever is larger (LiteLLM's streamed Anthropic usage logs
 # `cached_tokens: 0` beside the real reads: BerriAI/litellm#11789).
-_READS = (f"greatest(coalesce(mm_int({meta(_USAGE + '.prompt_tokens_details.cached_tokens')}), 0), "
-          f"coalesce(mm_int({meta(_USAGE + '.cache_read_input_tokens')}), 0))")
-_WRITES = f"coalesce(mm_int({meta(_USAGE + '.cache_creation_input_tokens')}), 0)"
+_READS = (f"greatest(coalesce(mm_int({usage('prompt_tokens_details.cached_tokens')}), 0), "
+          f"coalesce(mm_int({usage('cache_read_input_tokens')}), 0))")
+_WRITES = f"coalesce(mm_int({usage('cache_creation_input_tokens')}), 0)"
 # Anthropic's 1-hour cache writes (billed at 2x input, the 5-minute ones at 1.25x): LiteLLM keeps
 # the split under `prompt_tokens_details.cache_creation_token_details`; a usage passed through as
 # Anthropic wrote it has `cache_creation`.
-_WRITES_1H = (f"least({_WRITES}, coalesce(mm_int({meta(_USAGE + '.prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens')}), "
-              f"mm_int({meta(_USAGE + '.cache_creation.ephemeral_1h_input_tokens')}), 0))")
+_WRITES_1H = (f"least({_WRITES}, coalesce(mm_int({usage('prompt_tokens_details.cache_creation_token_details.ephemeral_1h_input_tokens')}), "
+              f"mm_int({usage('cache_creation.ephemeral_1h_input_tokens')}), 0))")
 # Some 2025 versions left the cache writes (and older ones the reads) out of `prompt_tokens`
 # (BerriAI/litellm#15056: prompt_tokens 31 beside 1,253 written). Folded in, prompt_tokens is at
 # least reads + writes; when it is less, the parts it cannot hold are added: the writes, and the
@@ -175,7 +183,7 @@ FORMAT = LogFormat(
         "cache_write_tokens": _tokens(_WRITES),
         "cache_write_1h_tokens": _tokens(_WRITES_1H),
         "output_tokens": _tokens("mm_int(r.completion_tokens)"),
-        "reasoning_tokens": _tokens(f"coalesce(mm_int({meta(_USAGE + '.completion_tokens_details.reasoning_tokens')}), 0)"),
+        "reasoning_tokens": _tokens(f"coalesce(mm_int({usage('completion_tokens_details.reasoning_tokens')}), 0)"),
         "input_audio_tokens": _tokens(_part("prompt_tokens_details.audio_tokens")),
         "output_audio_tokens": _tokens(_part("completion_tokens_details.audio_tokens")),
         # images in and out (Gemini's image models bill generated images at their own rate:
@@ -197,6 +205,7 @@ FORMAT = LogFormat(
     },
     numbers=("prompt_tokens", "completion_tokens"),
     times=("startTime", "endTime"),
+    helpers=_HELPERS,
     prompt_text=all_text(_MSGS, _PROMPT),
     output_text=_ANSWER,
 )
