@@ -8,9 +8,9 @@ reasoning = thoughts, and canonical input = prompt + toolUsePrompt. The Live API
 name the output `responseTokenCount`. The AUDIO and IMAGE entries of the modality breakdowns
 (`promptTokensDetails` and `toolUsePromptTokensDetails`, `cacheTokensDetails`,
 `candidatesTokensDetails` or the Live API's `responseTokensDetails`) are the audio and image parts
-of input, cache reads and output (a PDF's DOCUMENT entries count as image, as Gemini tokenises its
-pages as images) (gemini-2.5-flash bills audio input at $1 per 1M against $0.30 for
-text; gemini-2.5-flash-image generated images at $30 per 1M against $2.50).
+of input, cache reads and output; a PDF's DOCUMENT entries count as image, Gemini tokenising its
+pages as images (gemini-2.5-flash bills audio input at $1 per 1M against $0.30 for text;
+gemini-2.5-flash-image generated images at $30 per 1M against $2.50).
 
 Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `error.status`
 (RESOURCE_EXHAUSTED, UNAVAILABLE, ...), which OpenAI errors never carry.

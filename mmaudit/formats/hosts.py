@@ -47,7 +47,7 @@ def host_patterns() -> tuple[tuple[str, str], ...]:
 def _library_patterns() -> list[tuple[str, str]]:
     from genai_prices.data_snapshot import get_snapshot
 
-    # `openai-decisions` and the like repeat an address another provider already claims first
+    # (`openai-decisions` repeats `openai`'s address: as in genai-prices, the first match wins)
     return [(p.id, p.api_pattern) for p in get_snapshot().providers if p.api_pattern]
 
 

@@ -14,8 +14,9 @@ Other providers answer in this shape too, and the body says which where it can: 
 (`deepseek-*` → deepseek, `mistral-*` → mistral, `grok-*` → xai, `claude-*` → anthropic; `openai`
 for GPT models and bodies without a model). xAI counts reasoning OUTSIDE `completion_tokens`
 (its `total_tokens` = prompt + completion + reasoning): when the log's own total says so, or a
-bare `grok-*` body has no total, the reasoning is added to output. DeepSeek's `usage.prompt_cache_hit_tokens` are cache reads;
-DeepInfra's `usage.estimated_cost` is the logged cost.
+bare `grok-*` body has no total, the reasoning is added to output. DeepSeek's
+`usage.prompt_cache_hit_tokens` are cache reads; DeepInfra's `usage.estimated_cost` is the
+logged cost.
 
 Flat error bodies `{"object": "error", "message", "type", "code"}` are failed calls: Mistral's
 carry `raw_status_code` (provider `mistral`), vLLM's OpenAI-compatible server's the HTTP status as
