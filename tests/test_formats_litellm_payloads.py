@@ -17,7 +17,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +31,7 @@ from tests.conftest import rows, write_jsonl
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # LiteLLM's bundled price map: no network
 litellm = pytest.importorskip("litellm", reason="LiteLLM is the test extra's: pip install -e '.[test]'")
+import openai  # noqa: E402 (LiteLLM's own dependency: its errors are openai.APIError)
 
 CREATED = 1764196886  # 2025-11-26T22:41:26Z
 TOKENS = (("input_tokens", "input_tokens"), ("cached_input_tokens", "cache_read_tokens"),
@@ -259,17 +260,36 @@ def payloads(provider) -> dict[str, dict]:
     try:
         for case in CASES:
             out[case.id] = _call(case, provider, made, logged)
-        _Provider.status, _Provider.body = 429, RATE_LIMITED
-        with pytest.raises(litellm.RateLimitError):
-            _call(CASES[0], provider, made, logged)
-        out["rate limited"] = _logged(made, logged, "rate limited")
+        for name, (case, status, body) in FAILURES.items():
+            _Provider.status = status
+            with pytest.raises(openai.APIError):  # every LiteLLM error for a status is one
+                _call(replace(case, body=body), provider, made, logged)
+            out[name] = _logged(made, logged, name)
+            _Provider.status = 200
     finally:
         litellm.callbacks = saved
         _Provider.status, _Provider.events = 200, ()
     return out
 
 
-RATE_LIMITED = {"error": {"message": "Rate limit reached for gpt-5", "type": "requests", "code": "rate_limit_exceeded"}}
+def _case(model: str) -> Case:
+    return next(c for c in CASES if c.litellm_model == model and not c.events)
+
+
+# failed calls, as each provider answers them: (the call, HTTP status, body)
+FAILURES = {
+    "rate limited": (_case("openai/gpt-5"), 429, {"error": {
+        "message": "Rate limit reached for gpt-5", "type": "requests", "code": "rate_limit_exceeded"}}),
+    "overloaded": (_case("anthropic/claude-sonnet-4-5-20250929"), 529, {
+        "type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+    "too long": (_case("openai/gpt-5"), 400, {"error": {
+        "message": "This model's maximum context length is 400000 tokens.", "type": "invalid_request_error",
+        "param": "messages", "code": "context_length_exceeded"}}),
+    "quota": (_case("gemini/gemini-2.5-flash"), 429, {"error": {
+        "code": 429, "message": "Resource has been exhausted (e.g. check quota).", "status": "RESOURCE_EXHAUSTED"}}),
+    "server error": (_case("openai/gpt-5"), 500, {"error": {
+        "message": "The server had an error while processing your request.", "type": "server_error"}}),
+}
 
 
 def _call(case: Case, provider: str, made: list, logged: threading.Event) -> dict:
@@ -343,6 +363,10 @@ def test_an_azure_deployment_is_priced_as_the_model_that_served_it(stored):
     assert (row["provider"], row["model"], row["tags"]["deployment"]) == ("azure", "gpt-4o-2024-11-20", "support-bot-prod")
 
 
-def test_a_call_litellm_logged_as_failed_is_a_failed_call(stored):
-    row = stored["rate limited"]
-    assert (row["status"], row["error_type"], row["cost_usd"]) == ("error", "rate_limit", 0)
+@pytest.mark.parametrize(("name", "error_type", "http_status"), [
+    # (LiteLLM logs Anthropic's 529 "overloaded" as its InternalServerError, 500)
+    ("rate limited", "rate_limit", 429), ("overloaded", "server", 500), ("too long", "context_length", 400),
+    ("quota", "rate_limit", 429), ("server error", "server", 500)])
+def test_a_call_litellm_logged_as_failed_is_a_failed_call(stored, name, error_type, http_status):
+    row = stored[name]
+    assert (row["status"], row["error_type"], row["http_status"], row["cost_usd"]) == ("error", error_type, http_status, 0)

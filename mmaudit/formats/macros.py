@@ -72,9 +72,10 @@ MACROS: tuple[str, ...] = (
                'timeout|timed_out|deadline_exceeded') THEN 'timeout'
           WHEN http >= 500 OR regexp_matches(lower(coalesce(code, '')),
                'overloaded|server_error|internal|unavailable|api_error|bad_gateway') THEN 'server'
-          WHEN regexp_matches(lower(coalesce(code, '')), 'content_filter|content_policy|safety|moderation')
+          -- (an optional underscore: LiteLLM's ContentPolicyViolationError, ContextWindowExceededError)
+          WHEN regexp_matches(lower(coalesce(code, '')), 'content_?filter|content_?policy|safety|moderation')
                THEN 'content_filter'
-          WHEN regexp_matches(lower(coalesce(code, '')), 'context_length|too_long|too_many_tokens')
+          WHEN regexp_matches(lower(coalesce(code, '')), 'context_?length|context_?window|too_long|too_many_tokens')
                THEN 'context_length'
           WHEN http IN (401, 403) OR regexp_matches(lower(coalesce(code, '')),
                'auth|permission|api_key|forbidden') THEN 'auth'
