@@ -92,6 +92,11 @@ def _cohere(model: str, usage: dict, n: str, moment: datetime) -> dict:
             "message": {"role": "assistant", "content": [{"type": "text", "text": "ok"}]}}
 
 
+def _cursor(model: str, usage: dict, n: str, moment: datetime) -> dict:
+    return {"timestamp": str(int(moment.timestamp() * 1000)), "model": model, "kind": "Usage-based", "maxMode": False,
+            "isTokenBasedCall": True, "userEmail": f"{n}@example.com", "tokenUsage": usage}
+
+
 @dataclasses.dataclass(frozen=True)
 class Flavor:
     provider_id: str  # genai-prices' provider
@@ -143,6 +148,7 @@ FLAVORS = [
     Flavor("zai", "chat", "glm-4.6", _chat, logged_provider="zai"),
     Flavor("cerebras", "chat", "llama3.1-8b", _chat, logged_provider="cerebras"),
     Flavor("cohere", "default", "command-a-03-2025", _cohere),
+    Flavor("cursor", "usage-event", "composer-2.5", _cursor),
     # Cohere's `usage.cached_tokens` is no discount on its price list: kept as a tag, not as cache
     # reads (mmaudit/formats/cohere.py); the cost still agrees, the library finding no cache price
     Flavor("cohere", "tokens", "command-a-03-2025", _cohere, departs=("cached_input_tokens",)),

@@ -42,6 +42,7 @@ PROVIDER_IDS = {
     "groq": "groq", "together": "together", "together_ai": "together", "fireworks": "fireworks",
     "fireworks_ai": "fireworks", "cohere": "cohere", "cohere_chat": "cohere", "perplexity": "perplexity",
     "meta": "meta", "meta_llama": "meta", "cerebras": "cerebras", "moonshot": "moonshotai",
+    "cursor": "cursor",
 }
 
 
