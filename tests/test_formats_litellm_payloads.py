@@ -47,6 +47,19 @@ def _chat(cid: str, model: str, usage: dict) -> dict:
             "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}]}
 
 
+# reads, writes (a quarter of them 5-minute, the rest 1-hour) and reasoning, the parts LiteLLM moves
+OPENAI_USAGE = {"prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900,
+                "prompt_tokens_details": {"cached_tokens": 4096}, "completion_tokens_details": {"reasoning_tokens": 600}}
+ANTHROPIC_USAGE = {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 2000,
+                   "cache_read_input_tokens": 3000,
+                   "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500}}
+
+
+def _message(mid: str, usage: dict, model: str = "claude-sonnet-4-5-20250929") -> dict:
+    return {"id": mid, "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn", "usage": usage}
+
+
 @dataclass(frozen=True)
 class Case:
     litellm_model: str
@@ -71,17 +84,9 @@ class Case:
 
 
 CASES = [
-    Case("openai/gpt-5", _chat("chatcmpl-oa", "gpt-5-2025-08-07", {
-        "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900,
-        "prompt_tokens_details": {"cached_tokens": 4096}, "completion_tokens_details": {"reasoning_tokens": 600}}),
-        "openai", "chat", "gpt-5"),
-    Case("anthropic/claude-sonnet-4-5-20250929", {
-        "id": "msg_ll", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-        "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
-        "usage": {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 2000,
-                  "cache_read_input_tokens": 3000,
-                  "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500}}},
-        "anthropic", "default", "claude-sonnet-4-5-20250929"),
+    Case("openai/gpt-5", _chat("chatcmpl-oa", "gpt-5-2025-08-07", OPENAI_USAGE), "openai", "chat", "gpt-5"),
+    Case("anthropic/claude-sonnet-4-5-20250929", _message("msg_ll", ANTHROPIC_USAGE),
+         "anthropic", "default", "claude-sonnet-4-5-20250929"),
     Case("gemini/gemini-2.5-flash", {
         "candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}],
         "usageMetadata": {"promptTokenCount": 5000, "cachedContentTokenCount": 4096, "candidatesTokenCount": 80,
@@ -107,43 +112,29 @@ CASES = [
     Case("mistral/mistral-small-latest", _chat("chatcmpl-mi", "mistral-small-latest", {
         "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900}),
         "mistral", "default", "mistral-small-latest"),
-    Case("openai/gpt-5", _chat("chatcmpl-oas", "gpt-5-2025-08-07", {
-        "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900,
-        "prompt_tokens_details": {"cached_tokens": 4096}, "completion_tokens_details": {"reasoning_tokens": 600}}),
-        "openai", "chat", "gpt-5", options=(("stream_options", {"include_usage": True}),),
+    Case("openai/gpt-5", _chat("chatcmpl-oas", "gpt-5-2025-08-07", OPENAI_USAGE), "openai", "chat", "gpt-5", options=(("stream_options", {"include_usage": True}),),
         events=(
             {"id": "chatcmpl-oas", "object": "chat.completion.chunk", "created": CREATED, "model": "gpt-5-2025-08-07",
              "choices": [{"index": 0, "delta": {"role": "assistant", "content": "ok"}, "finish_reason": None}]},
             {"id": "chatcmpl-oas", "object": "chat.completion.chunk", "created": CREATED, "model": "gpt-5-2025-08-07",
              "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
             {"id": "chatcmpl-oas", "object": "chat.completion.chunk", "created": CREATED, "model": "gpt-5-2025-08-07",
-             "choices": [], "usage": {"prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900,
-                                      "prompt_tokens_details": {"cached_tokens": 4096},
-                                      "completion_tokens_details": {"reasoning_tokens": 600}}})),
-    Case("anthropic/claude-sonnet-4-5-20250929", {
-        "id": "msg_lls", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-        "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
-        "usage": {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 2000,
-                  "cache_read_input_tokens": 3000,
-                  "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500}}},
-        "anthropic", "default", "claude-sonnet-4-5-20250929",
+             "choices": [], "usage": OPENAI_USAGE})),
+    Case("anthropic/claude-sonnet-4-5-20250929", _message("msg_lls", ANTHROPIC_USAGE),
+         "anthropic", "default", "claude-sonnet-4-5-20250929",
         events=(
             {"type": "message_start", "message": {
                 "id": "msg_lls", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
                 "content": [], "stop_reason": None,
-                "usage": {"input_tokens": 100, "output_tokens": 1, "cache_creation_input_tokens": 2000,
-                          "cache_read_input_tokens": 3000,
-                          "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500}}}},
+                "usage": {**ANTHROPIC_USAGE, "output_tokens": 1}}},
             {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
             {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
             {"type": "content_block_stop", "index": 0},
             {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 50}},
             {"type": "message_stop"})),
     # two server-side web searches ($10 per 1,000 on Claude)
-    Case("anthropic/claude-sonnet-4-5", {
-        "id": "msg_llws", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
-        "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
-        "usage": {"input_tokens": 9000, "output_tokens": 400, "server_tool_use": {"web_search_requests": 2}}},
+    Case("anthropic/claude-sonnet-4-5", _message(
+        "msg_llws", {"input_tokens": 9000, "output_tokens": 400, "server_tool_use": {"web_search_requests": 2}}),
         "anthropic", "default", "claude-sonnet-4-5-20250929"),
     Case("gemini/gemini-2.5-flash-image", {
         "candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}],
@@ -170,11 +161,8 @@ CASES = [
         "usage": {"prompt_tokens": 812, "total_tokens": 812}},
         "openai", "embeddings", "text-embedding-3-small", api="embedding"),
     # InvokeModel: Bedrock answers with Anthropic's own body
-    Case("bedrock/invoke/anthropic.claude-3-5-sonnet-20241022-v2:0", {
-        "id": "msg_bdrk_ll", "type": "message", "role": "assistant", "model": "claude-3-5-sonnet-20241022",
-        "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
-        "usage": {"input_tokens": 100, "output_tokens": 50, "cache_creation_input_tokens": 2000,
-                  "cache_read_input_tokens": 3000}},
+    Case("bedrock/invoke/anthropic.claude-3-5-sonnet-20241022-v2:0", _message(
+        "msg_bdrk_ll", {k: v for k, v in ANTHROPIC_USAGE.items() if k != "cache_creation"}, "claude-3-5-sonnet-20241022"),
         "aws", "anthropic", "anthropic.claude-3-5-sonnet-20241022-v2:0",
         options=(("aws_access_key_id", "test"), ("aws_secret_access_key", "test"), ("aws_region_name", "us-east-1"))),
     Case("together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", _chat("chatcmpl-tg", "meta-llama/Llama-3.3-70B-Instruct-Turbo", {
