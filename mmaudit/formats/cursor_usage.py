@@ -35,7 +35,7 @@ _EVENT = {"timestamp": "VARCHAR", "model": "VARCHAR", "kind": "VARCHAR", "maxMod
           "isTokenBasedCall": "VARCHAR", "requestsCosts": "VARCHAR", "userEmail": "VARCHAR",
           "isFreeBugbot": "VARCHAR", "isHeadless": "VARCHAR", "chargedCents": "VARCHAR",
           "cursorTokenFeeCents": "VARCHAR", "tokenUsage": _UNITS}
-# the whole event as text: its id, and the share of a file's lines it explodes from
+# the event as text, which its call id is the md5 of (events carry no id of their own)
 _ITEM = "_cu_item"
 
 _NOT_CHARGED = "coalesce(regexp_matches(lower(r.kind), 'not charged'), false)"
