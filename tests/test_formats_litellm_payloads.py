@@ -55,6 +55,12 @@ ANTHROPIC_USAGE = {"input_tokens": 100, "output_tokens": 50, "cache_creation_inp
                    "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500}}
 
 
+GEMINI = {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}],
+          "usageMetadata": {"promptTokenCount": 5000, "cachedContentTokenCount": 4096, "candidatesTokenCount": 80,
+                            "thoughtsTokenCount": 1200, "totalTokenCount": 6280},
+          "modelVersion": "gemini-2.5-flash", "responseId": "gem-ll"}
+
+
 def _message(mid: str, usage: dict, model: str = "claude-sonnet-4-5-20250929") -> dict:
     return {"id": mid, "type": "message", "role": "assistant", "model": model,
             "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn", "usage": usage}
@@ -87,12 +93,7 @@ CASES = [
     Case("openai/gpt-5", _chat("chatcmpl-oa", "gpt-5-2025-08-07", OPENAI_USAGE), "openai", "chat", "gpt-5"),
     Case("anthropic/claude-sonnet-4-5-20250929", _message("msg_ll", ANTHROPIC_USAGE),
          "anthropic", "default", "claude-sonnet-4-5-20250929"),
-    Case("gemini/gemini-2.5-flash", {
-        "candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP"}],
-        "usageMetadata": {"promptTokenCount": 5000, "cachedContentTokenCount": 4096, "candidatesTokenCount": 80,
-                          "thoughtsTokenCount": 1200, "totalTokenCount": 6280},
-        "modelVersion": "gemini-2.5-flash", "responseId": "gem-ll"},
-        "google", "default", "gemini-2.5-flash"),
+    Case("gemini/gemini-2.5-flash", GEMINI, "google", "default", "gemini-2.5-flash"),
     Case("bedrock/converse/anthropic.claude-3-5-sonnet-20241022-v2:0", {
         "output": {"message": {"role": "assistant", "content": [{"text": "ok"}]}}, "stopReason": "end_turn",
         "usage": {"inputTokens": 100, "outputTokens": 50, "totalTokens": 5150, "cacheReadInputTokens": 3000,
@@ -183,6 +184,14 @@ CASES = [
         "id": "co-ll", "finish_reason": "COMPLETE", "message": {"role": "assistant", "content": [{"type": "text", "text": "ok"}]},
         "usage": {"billed_units": {"input_tokens": 5000, "output_tokens": 900}, "tokens": {"input_tokens": 5200, "output_tokens": 900}}},
         "cohere", "default", "command-a-03-2025", cost=False, departs=("input_tokens",)),
+    # Gemini streams chunks whose usage grows; the last one holds the call's
+    Case("gemini/gemini-2.5-flash", {**GEMINI, "responseId": "gem-lls"}, "google", "default", "gemini-2.5-flash",
+         events=(
+             {"candidates": [{"content": {"role": "model", "parts": [{"text": "o"}]}}], "responseId": "gem-lls",
+              "usageMetadata": {"promptTokenCount": 5000, "cachedContentTokenCount": 4096, "thoughtsTokenCount": 1200,
+                                "totalTokenCount": 6200}, "modelVersion": "gemini-2.5-flash"},
+             {**GEMINI, "responseId": "gem-lls", "candidates": [
+                 {"content": {"role": "model", "parts": [{"text": "k"}]}, "finishReason": "STOP"}]})),
     # curated: DeepSeek's V3.2 prices of 2025-09-29 are newer than the library's snapshot
     Case("deepseek/deepseek-chat", _chat("chatcmpl-ds", "deepseek-chat", {
         "prompt_tokens": 5000, "completion_tokens": 900, "total_tokens": 5900, "prompt_cache_hit_tokens": 4000,
@@ -204,7 +213,9 @@ class _Provider(BaseHTTPRequestHandler):
         if kind.events:
             out = "".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n" if "type" in e else f"data: {json.dumps(e)}\n\n"
                           for e in kind.events)
-            out = (out + ("" if "type" in kind.events[0] else "data: [DONE]\n\n")).encode()
+            # OpenAI's streams end with [DONE]; Anthropic's (typed events) and Gemini's do not
+            openai_style = "type" not in kind.events[0] and "candidates" not in kind.events[0]
+            out = (out + ("data: [DONE]\n\n" if openai_style else "")).encode()
         else:
             out = json.dumps(kind.body).encode()
         self.send_response(kind.status)
