@@ -98,3 +98,27 @@ def test_bedrock_prompt_string_bodies_are_read_as_text(db, tmp_path):
     rows = {r["call_id"]: r for r in db.calls()}
     assert rows["cohere-1"]["prompt_chars"] == len("You label tickets.\nClassify: 'refund not received'")
     assert rows["titan-1"]["n_tools"] == 0 and rows["titan-1"]["prompt_hash"] is not None
+
+
+def test_a_streamed_invoke_models_1h_cache_writes_come_from_its_chunks(db, tmp_path):
+    # InvokeModelWithResponseStream logs its body as the stream's chunks; the message_start one
+    # says which of the 2,000 writes live an hour (billed at 2x input against 1.25x)
+    start = {"type": "message_start", "message": {
+        "id": "msg_bdrk_01", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5-20250929",
+        "content": [], "stop_reason": None,
+        "usage": {"input_tokens": 12, "cache_creation_input_tokens": 2000, "cache_read_input_tokens": 0,
+                  "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500},
+                  "output_tokens": 1}}}
+    chunks = [start, {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi"}},
+              {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 9}},
+              {"type": "message_stop", "amazon-bedrock-invocationMetrics": {"inputTokenCount": 12, "outputTokenCount": 9}}]
+    streamed = {"schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": "2025-11-02T10:00:00Z",
+                "accountId": "123456789012", "region": "us-east-1", "requestId": "st-1",
+                "operation": "InvokeModelWithResponseStream", "modelId": "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "input": {"inputTokenCount": 12, "cacheReadInputTokenCount": 0, "cacheWriteInputTokenCount": 2000},
+                "output": {"outputTokenCount": 9, "outputBodyJson": chunks}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "stream.jsonl", [streamed, CONVERSE])).files
+    assert (file.log_format, file.loaded, file.quarantined) == ("bedrock", 2, 0)
+    got = {r["call_id"]: (r["input_tokens"], r["cache_write_tokens"], r["cache_write_1h_tokens"], r["output_tokens"])
+           for r in db.calls()}
+    assert got == {"st-1": (2012, 2000, 1500, 9), "5f0e-1": (3540, 500, 0, 25)}

@@ -9,7 +9,9 @@ When the top-level counts are missing, the Converse body's camelCase `usage` is 
 `errorCode` (ThrottlingException, ModelTimeoutException, ...) marks a failed call.
 An InvokeModel body from a Claude model gives the 1-hour cache-write breakdown
 (`usage.cache_creation.ephemeral_1h_input_tokens`), a Converse body its `usage.cacheDetails`
-(`[{ttl: "1h", inputTokens}]`).
+(`[{ttl: "1h", inputTokens}]`); a streamed InvokeModel (`InvokeModelWithResponseStream`) logs
+its body as the LIST of the stream's chunks, whose `message_start` carries the breakdown
+(`[*].message.usage.cache_creation`).
 
 A call a guardrail blocked before the model ran (`outputBodyJson["amazon-bedrock-guardrailAction"]:
 "INTERVENED"`, or a Converse `stopReason` of guardrail_intervened / content_filtered, with no
@@ -78,6 +80,12 @@ _U = "r.output.outputBodyJson.usage"
 _READ = f"coalesce(mm_int(coalesce(r.input.cacheReadInputTokenCount, {_U}.cacheReadInputTokens)), 0)"
 _WRITE = f"coalesce(mm_int(coalesce(r.input.cacheWriteInputTokenCount, {_U}.cacheWriteInputTokens)), 0)"
 _B = "r.output.outputBodyJson"
+# A streamed InvokeModel's body is its chunks, a list the struct above does not read: the 1-hour
+# writes are taken from the raw line, only on such lines that name them.
+_STREAMED_1H = ("CASE WHEN r.operation = 'InvokeModelWithResponseStream' AND contains(line, 'ephemeral_1h_input_tokens') "
+                "THEN coalesce(list_max(list_transform(json_extract_string(line, "
+                "'$.output.outputBodyJson[*].message.usage.cache_creation.ephemeral_1h_input_tokens'), "
+                "lambda x: mm_int(x))), 0) ELSE 0 END")
 _INTERVENED = (f"coalesce({_B}.\"{GUARDRAIL_ACTION}\" = 'INTERVENED' OR {_B}.stopReason IN "
                f"({', '.join(repr(x) for x in BLOCK_REASONS)}), false)")
 _NO_TOKENS = (f"coalesce(mm_int(coalesce(r.input.inputTokenCount, {_U}.inputTokens)), 0) = 0 "
@@ -138,7 +146,7 @@ FORMAT = LogFormat(
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
         "cache_write_1h_tokens": (f"greatest(coalesce(mm_int({_U}.cache_creation.ephemeral_1h_input_tokens), 0), "
-                                  f"{cache_written_1h(_U + '.cacheDetails')})"),
+                                  f"{cache_written_1h(_U + '.cacheDetails')}, {_STREAMED_1H})"),
         "output_tokens": f"mm_int(coalesce(r.output.outputTokenCount, {_U}.outputTokens))",
         "latency_ms": f"mm_num({_B}.metrics.latencyMs)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
