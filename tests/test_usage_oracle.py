@@ -68,9 +68,12 @@ def _gemini(model: str, usage: dict, n: str, moment: datetime) -> dict:
 
 
 def _converse(model: str, usage: dict, n: str, moment: datetime) -> dict:
-    return {"ResponseMetadata": {"RequestId": f"r-{n}", "HTTPStatusCode": 200}, "stopReason": "end_turn",
-            "output": {"message": {"role": "assistant", "content": [{"text": "ok"}]}}, "usage": usage,
-            "metrics": {"latencyMs": 300}}
+    """A `{modelId, request, response}` pair: a Converse response does not name its model."""
+    response = {"ResponseMetadata": {"RequestId": f"r-{n}", "HTTPStatusCode": 200}, "stopReason": "end_turn",
+                "output": {"message": {"role": "assistant", "content": [{"text": "ok"}]}}, "usage": usage,
+                "metrics": {"latencyMs": 300}}
+    return {"timestamp": _stamp(moment), "modelId": model, "response": response,
+            "request": {"modelId": model, "messages": [{"role": "user", "content": [{"text": "hi"}]}]}}
 
 
 def _realtime(model: str, usage: dict, n: str, moment: datetime) -> dict:
@@ -285,9 +288,6 @@ def _records(flavor: Flavor, seed: int) -> list[tuple[dict, datetime]]:
     for i in range(PER_FLAVOR):
         moment = START + timedelta(days=i * 7, seconds=rng.randint(0, 86_399))
         record = flavor.shape(flavor.model, _usage(flavor, rng), f"{flavor.id}-{i}", moment)
-        if flavor.body_key and flavor.shape is _converse:
-            record = {"timestamp": _stamp(moment), "modelId": flavor.model, "response": record,
-                      "request": {"modelId": flavor.model, "messages": [{"role": "user", "content": [{"text": "hi"}]}]}}
         if flavor.logged_provider:
             record = {"provider": flavor.logged_provider,
                       **(record if flavor.body_key else {"timestamp": _stamp(moment), "response": record})}
