@@ -42,7 +42,7 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A small sample (for readers) and a big single-format log (to keep a writer busy)."""
     root = tmp_path_factory.mktemp("concurrency")
     small, big = root / "small", root / "big.jsonl"
-    for out, n, extra in ((small, 300, []), (big, 50_000, ["--log-format", "openai-chat"])):
+    for out, n, extra in ((small, 300, []), (big, 20_000, ["--log-format", "openai-chat"])):
         subprocess.run(mmaudit("generate", str(out), "--calls", str(n), *extra), cwd=REPO, env=ENV,
                        check=True, capture_output=True, timeout=300)
     db = root / "sample.duckdb"

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CALLS = 30_000
+CALLS = 12_000
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
