@@ -108,3 +108,24 @@ def test_a_gemini_cli_call_on_another_model_is_that_models(tmp_path):
     _file, (flash, pro) = ingest(tmp_path, [check, unlogged])
     assert (flash["model"], pro["model"]) == ("gemini-2.5-flash", "gemini-2.5-pro")
     assert flash["cost_usd"] == (4572 * Decimal("0.30") + 108 * Decimal("2.50")) / M  # flash's rates
+
+
+def test_gemini_cli_events_with_a_sentence_for_a_body_in_its_pretty_printed_log(tmp_path):
+    # Gemini CLI writes `body: event.toLogBody()`, a sentence, and the name in `event.name`
+    # (google-gemini/gemini-cli, packages/core/src/telemetry/loggers.ts); its local telemetry.log
+    # holds the records pretty-printed, one after another
+    attrs = {"event.name": "gemini_cli.api_response", "event.timestamp": "2026-07-24T10:00:00Z", "model": "gemini-2.5-pro",
+             "duration_ms": 456, "input_token_count": 80, "output_token_count": 40, "cached_content_token_count": 10,
+             "thoughts_token_count": 5, "tool_token_count": 0}
+    flat = {"body": "API response from gemini-2.5-pro. Status: 200. Duration: 456ms.", "attributes": attrs}
+    log = tmp_path / "telemetry.log"
+    log.write_text(json.dumps(flat, indent=2) + "\n" + json.dumps({**flat, "attributes": {**attrs, "prompt_id": "p-2"}}, indent=2))
+    db = tmp_path / "g.duckdb"
+    done = CliRunner().invoke(app, ["ingest", str(log), "--db", str(db), "-f", "json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["files"][0]["loaded"] == 2
+    # and in an OTLP batch, where the body is an OTLP string value
+    _, (call,) = ingest(tmp_path, [batch(record("API response from gemini-2.5-pro. Status: 200. Duration: 456ms.", attrs))])
+    assert (call["input_tokens"], call["cached_input_tokens"], call["output_tokens"], call["reasoning_tokens"],
+            call["latency_ms"]) == (80, 10, 45, 5, 456)
+    assert call["cost_usd"] == (70 * Decimal("1.25") + 10 * Decimal("0.125") + 45 * 10) / M  # gemini-2.5-pro

@@ -4,8 +4,9 @@ collector's `file` exporter: one `{"resourceLogs": [...]}` per line, MANY record
 one record per line with a flat `attributes` object (Gemini CLI's local `telemetry.log`, console
 exporters).
 
-The event's name is its `eventName`, `event.name` attribute or string `body` (Claude Code writes
-`claude_code.api_request` in the body and `api_request` in `event.name`). Calls:
+The event's name is its `eventName`, string `body` when that reads as a name (Claude Code writes
+`claude_code.api_request` in the body and `api_request` in `event.name`; Gemini CLI a sentence
+such as "API response from gemini-2.5-pro. Status: 200.") or `event.name` attribute. Calls:
 
 | agent | event | tokens |
 |---|---|---|
@@ -56,10 +57,16 @@ def _count(key: str) -> str:
 _EVENT = "_event"
 
 
+# a string body names the event only when it reads as a name: Gemini CLI writes a sentence there
+# ("API response from gemini-2.5-pro. Status: 200. Duration: 456ms.") and the name in `event.name`
+_BODY_TEXT = ("coalesce(json_extract_string(r.body, '$.stringValue'), "
+              "CASE WHEN json_type(r.body) = 'VARCHAR' THEN json_extract_string(r.body, '$') END)")
+_BODY_NAME = f"CASE WHEN regexp_full_match({_BODY_TEXT}, '[A-Za-z0-9_.:-]+') THEN {_BODY_TEXT} END"
+
+
 def _name(get: Callable[[str], str]) -> str:
     """The event's name, reading attributes with `get`."""
-    return (f"coalesce(nullif(r.eventName, ''), json_extract_string(r.body, '$.stringValue'), "
-            f"CASE WHEN json_type(r.body) = 'VARCHAR' THEN json_extract_string(r.body, '$') END, {get('event.name')}, r.name)")
+    return f"coalesce(nullif(r.eventName, ''), {_BODY_NAME}, {get('event.name')}, r.name)"
 
 
 def _item_attr(key: str) -> str:

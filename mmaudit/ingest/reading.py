@@ -139,13 +139,16 @@ def is_json_document(path: Path) -> bool:
     """A `.json` file holding one (or several concatenated) JSON objects written over many lines
     (`json.dump(indent=2)`, `jq .`, a saved API response), or one API page: read as documents,
     not as lines. A JSONL file named `.json` stays line by line (a bad line is then quarantined
-    alone)."""
-    if not _is_json_file(path):
+    alone). A line-oriented log of any other name (`.log`, `.jsonl`) whose first line is a bare
+    `{` is one too: no JSONL line is, and Gemini CLI writes its `telemetry.log` so."""
+    if _table_reader(path) is not None:
         return False
     head = _head(path)
     first = head.split(b"\n", 1)[0].strip()
     if first == b"{":
         return True
+    if not _is_json_file(path):
+        return False
     try:
         return _is_page(json.loads(first))
     except ValueError:  # a first line longer than the head: a page if it opens like one
