@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from mmaudit.enrich import enrichers
 from tests.conftest import write_jsonl
 from tests.test_formats_helpers import assert_calls
 
@@ -312,3 +313,46 @@ def test_the_reasoning_share_under_its_other_names(db, tmp_path):
     spans = [call("r1", "gen_ai.usage.reasoning_tokens"), call("r2", "llm.token_count.reasoning_tokens")]
     db.ingest(write_jsonl(tmp_path / "spans.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}]))
     assert db.con.execute("SELECT output_tokens, reasoning_tokens FROM calls").fetchall() == [(600, 500), (600, 500)]
+
+
+def test_claude_codes_own_tracing_spans(db, tmp_path):
+    # Claude Code's `com.anthropic.claude_code.tracing` span, as in Langfuse's ingestion test
+    # (OtelIngestionProcessor.claudeCode.test.ts): Anthropic's counts under bare names, input
+    # without the cache reads and writes
+    def request(span_id: str, **extra) -> dict:
+        attrs = {"span.type": "llm_request", "model": "claude-sonnet-4-5", "gen_ai.system": "anthropic",
+                 "gen_ai.request.model": "claude-sonnet-4-5", "speed": "normal", "duration_ms": 4705, "ttft_ms": 1341,
+                 "input_tokens": 2, "output_tokens": 333, "cache_read_tokens": 63002, "cache_creation_tokens": 679,
+                 "success": "true", "attempt": 1, **extra}
+        return span(span_id, "claude_code.llm_request", 0, 4.705, [
+            a(k, intValue=str(v)) if isinstance(v, int) else a(k, stringValue=v) for k, v in attrs.items()])
+
+    spans = [request("k1"), request("k2", speed="fast"), request("k3", success="false", error="Overloaded")]
+    batch = {"resourceSpans": [{"resource": {"attributes": [a("service.name", stringValue="claude-code")]},
+                                "scopeSpans": [{"scope": {"name": "com.anthropic.claude_code.tracing"}, "spans": spans}]}]}
+    db.ingest(write_jsonl(tmp_path / "spans.jsonl", [batch]), enrichers=enrichers(db=db.db))
+    normal, fast, failed = db.calls()
+    assert (normal["input_tokens"], normal["cached_input_tokens"], normal["cache_write_tokens"], normal["output_tokens"],
+            normal["ttft_ms"], normal["latency_ms"], normal["status"]) == (63683, 63002, 679, 333, 1341, 4705, "ok")
+    # sonnet 4.5: $3 in, $0.30 cache reads, $3.75 cache writes, $15 out
+    assert normal["cost_usd"] == (2 * 3 + 63002 * Decimal("0.30") + 679 * Decimal("3.75") + 333 * 15) / Decimal(10**6)
+    assert (normal["service_tier"], fast["service_tier"]) == (None, "fast")
+    assert (failed["status"], failed["error_type"]) == ("error", "server")  # an overload is a server error
+
+
+def test_the_1_hour_cache_writes_anthropic_reports_in_a_vercel_ai_sdk_span(db, tmp_path):
+    # Langfuse's ingestion test (OtelIngestionProcessor.cacheUsage.test.ts): the convention's
+    # counts name the writes, the provider metadata says they were 1-hour ones (2x input, not 1.25x)
+    usage = {"input_tokens": 2, "cache_read_input_tokens": 47105, "cache_creation_input_tokens": 1076,
+             "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 1076}, "output_tokens": 714}
+    chat = span("v1", "chat claude-sonnet-4-5", 0, 1, [
+        a("gen_ai.operation.name", stringValue="chat"), a("gen_ai.request.model", stringValue="claude-sonnet-4-5"),
+        a("gen_ai.system", stringValue="anthropic"), a("gen_ai.usage.input_tokens", intValue=48183),
+        a("gen_ai.usage.output_tokens", intValue=714), a("gen_ai.usage.cache_read.input_tokens", intValue=47105),
+        a("gen_ai.usage.cache_creation.input_tokens", intValue=1076),
+        a("ai.response.providerMetadata", stringValue=json.dumps({"anthropic": {"usage": usage}}))])
+    db.ingest(write_jsonl(tmp_path / "spans.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": [chat]}]}]}]),
+              enrichers=enrichers(db=db.db))
+    (row,) = db.calls()
+    assert (row["input_tokens"], row["cache_write_tokens"], row["cache_write_1h_tokens"]) == (48183, 1076, 1076)
+    assert row["cost_usd"] == (2 * 3 + 47105 * Decimal("0.30") + 1076 * 6 + 714 * 15) / Decimal(10**6)

@@ -14,7 +14,12 @@ the call. A line with no call span is counted as skipped.
 
 `gen_ai.usage.input_tokens` (older `prompt_tokens`; OpenInference `llm.token_count.prompt`)
 includes cached input by both conventions; `cache_read` / `cache_creation` (`cache_write`) are its
-cached shares, and `reasoning` the reasoning share of the output. pydantic-ai (Logfire) wrote
+cached shares, and `reasoning` the reasoning share of the output. The 1-hour share of Anthropic's
+cache writes (billed at 2x input, not 1.25x) is read from the provider's own usage where a span
+keeps it (the Vercel AI SDK's `ai.response.providerMetadata`). Claude Code's own tracing spans
+(`claude_code.llm_request`) carry Anthropic's counts under bare names (`input_tokens` without the
+`cache_read_tokens` and `cache_creation_tokens`, added back), `ttft_ms`, `success` and `speed`
+(fast mode: tier `fast`). pydantic-ai (Logfire) wrote
 these shares, before it also wrote the convention's names, as `gen_ai.usage.details.
 cache_read_tokens`, `cache_write_tokens`, `reasoning_tokens`, `input_audio_tokens`,
 `cache_audio_read_tokens` and `output_audio_tokens`; they are read the same. The
@@ -94,7 +99,8 @@ _SPAN_KIND = _span_attr("openinference.span.kind")
 _OPS = ", ".join(f"'{o}'" for o in CALL_OPERATIONS)
 _KINDS = ", ".join(f"'{k}'" for k in CALL_KINDS)
 _EMBEDDING = f"({_OP} = 'embeddings' OR {_KIND} = 'EMBEDDING')"
-_FAILED = f"(r.status.code IN ('2', 'STATUS_CODE_ERROR') OR {attr('error.type')} IS NOT NULL)"
+_FAILED = (f"(r.status.code IN ('2', 'STATUS_CODE_ERROR') OR {attr('error.type')} IS NOT NULL "
+           f"OR (r.name = 'claude_code.llm_request' AND {attr('success')} = 'false'))")
 _HTTP = f"mm_int({attr('http.response.status_code')})::INTEGER"
 # Nanoseconds as integers: a DOUBLE cannot hold them to the microsecond.
 _T0 = "TRY_CAST(r.startTimeUnixNano AS BIGINT)"
@@ -115,15 +121,21 @@ _INPUT_AUDIO_KEYS = ("llm.token_count.prompt_details.audio", "gen_ai.usage.detai
 _OUTPUT_AUDIO_KEYS = ("llm.token_count.completion_details.audio", "gen_ai.usage.details.output_audio_tokens")
 _LOGGED_INPUT = count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
                       "ai.usage.inputTokens", "ai.usage.promptTokens")
+# Claude Code's own tracing (`com.anthropic.claude_code.tracing`): a `claude_code.llm_request` span
+# per model request, with Anthropic's counts under bare names (`input_tokens` excludes
+# `cache_read_tokens` and `cache_creation_tokens`), `ttft_ms`, `success` and `speed`
+_CC_SPAN = "(r.name = 'claude_code.llm_request')"
 _READ = (
-    f"coalesce({count(*_READ_KEYS)}, 0)"
+    f"coalesce({count(*_READ_KEYS)}, CASE WHEN {_CC_SPAN} THEN {count('cache_read_tokens')} END, 0)"
 )
 _WRITE = (
-    f"coalesce({count(*_WRITE_KEYS)}, 0)"
+    f"coalesce({count(*_WRITE_KEYS)}, CASE WHEN {_CC_SPAN} THEN {count('cache_creation_tokens')} END, 0)"
 )
-_INPUT = f"CASE WHEN {_LOGGED_INPUT} < {_READ} + {_WRITE} THEN {_LOGGED_INPUT} + {_READ} + {_WRITE} ELSE {_LOGGED_INPUT} END"
-_OUTPUT = count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
-                "ai.usage.outputTokens", "ai.usage.completionTokens")
+_INPUT = (f"CASE WHEN {_CC_SPAN} AND {_LOGGED_INPUT} IS NULL THEN {count('input_tokens')} + {_READ} + {_WRITE} "
+          f"WHEN {_LOGGED_INPUT} < {_READ} + {_WRITE} THEN {_LOGGED_INPUT} + {_READ} + {_WRITE} ELSE {_LOGGED_INPUT} END")
+_LOGGED_OUTPUT = count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
+                       "ai.usage.outputTokens", "ai.usage.completionTokens")
+_OUTPUT = f"coalesce({_LOGGED_OUTPUT}, CASE WHEN {_CC_SPAN} THEN {count('output_tokens')} END)"
 
 # --- text -----------------------------------------------------------------------------------
 
@@ -272,6 +284,10 @@ FORMAT = LogFormat(
         "input_tokens": _INPUT,
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
+        # the 1-hour share of the writes, from Anthropic's own usage where the span keeps it (the
+        # Vercel AI SDK's `ai.response.providerMetadata`); capped at the writes the span counts
+        "cache_write_1h_tokens": f"least({_WRITE}, coalesce(mm_int(json_extract_string({_json_attr('ai.response.providerMetadata')}, "
+        "'$.anthropic.usage.cache_creation.ephemeral_1h_input_tokens')), 0))",
         "output_tokens": f"coalesce({_OUTPUT}, CASE WHEN {_EMBEDDING} AND {_LOGGED_INPUT} IS NOT NULL THEN 0 END)",
         "reasoning_tokens": f"coalesce({count(*_REASONING_KEYS)}, 0)",
         "input_audio_tokens": f"coalesce({count(*_INPUT_AUDIO_KEYS)}, 0)",
@@ -281,8 +297,11 @@ FORMAT = LogFormat(
         # genai-prices), OpenLIT's `gen_ai.usage.cost`
         "logged_cost_usd": f"TRY_CAST({first('operation.cost', 'gen_ai.usage.cost')} AS DECIMAL(38, 12))",
         "latency_ms": f"CASE WHEN {_T1} >= {_T0} THEN ({_T1} - {_T0}) / 1e6 END",
+        "ttft_ms": f"CASE WHEN {_CC_SPAN} THEN mm_num({attr('ttft_ms')}) END",
+        # Claude Code's fast mode is billed at the model's fast rates (a priced tier of its own)
+        "service_tier": f"CASE WHEN {_CC_SPAN} AND lower({attr('speed')}) = 'fast' THEN 'fast' END",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
-        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, coalesce({attr('error.type')}, r.status.message)), 'unknown') END",
+        "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, coalesce({attr('error.type')}, r.status.message, {attr('error')})), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce({_HTTP}, 200) END",
         "tags": (
             "map_from_entries(list_filter(["
@@ -306,7 +325,8 @@ FORMAT = LogFormat(
         "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "gen_ai.usage.output_tokens",
         "gen_ai.usage.completion_tokens", "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
         "gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
-        "gen_ai.usage.reasoning.output_tokens", "error.type", "http.response.status_code", "gen_ai.conversation.id",
+        "gen_ai.usage.reasoning.output_tokens", "input_tokens", "output_tokens", "cache_read_tokens",
+        "cache_creation_tokens", "ttft_ms", "success", "speed", "error.type", "http.response.status_code", "gen_ai.conversation.id",
         "gen_ai.input.messages", "gen_ai.system_instructions", "gen_ai.output.messages", "gen_ai.tool.definitions",
         "gen_ai.prompt.<i>.role", "gen_ai.prompt.<i>.content", "gen_ai.completion.0.content",
         "openinference.span.kind", "llm.provider", "llm.system", "llm.model_name", "embedding.model_name",
@@ -315,5 +335,5 @@ FORMAT = LogFormat(
         "llm.token_count.completion_details.reasoning", "llm.token_count.completion_details.audio",
         "llm.input_messages.<i>.message.role", "llm.input_messages.<i>.message.content",
         "llm.input_messages.<i>.message.contents.<j>.message_content.text", "llm.output_messages.0.message.content",
-        "llm.tools.<i>.tool.json_schema", "session.id", "server.address")),
+        "llm.tools.<i>.tool.json_schema", "session.id", "server.address", "ai.response.providerMetadata")),
 )
