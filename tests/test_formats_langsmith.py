@@ -96,3 +96,19 @@ def test_counts_from_the_answer_and_a_runs_page(db, tmp_path):
     assert (file.log_format, file.loaded, file.skipped) == ("langsmith", 1, 1)
     (row,) = db.calls()
     assert (row["input_tokens"], row["cached_input_tokens"], row["output_tokens"], row["response_text"]) == (900, 512, 40, "ok")
+
+
+def test_the_shares_of_the_counts_from_the_answers_usage_or_the_providers(db, tmp_path):
+    # langsmith-sdk's wrap_openai test data (test_data/wrap_openai_chat_complex_usage.json), as
+    # LangSmith stores the run: only `outputs.usage_metadata`, whose reasoning share is 2,176 of
+    # o1-mini's 3,171 output tokens; and a run with only the provider's token_usage (OpenAI's names)
+    usage = {"input_tokens": 43, "output_tokens": 3171, "total_tokens": 3214,
+             "input_token_details": {"cache_read": 0}, "output_token_details": {"reasoning": 2176}}
+    blank = {"prompt_tokens": None, "completion_tokens": None, "completion_token_details": None, "prompt_token_details": None}
+    wrapped = {**WRAPPED, **blank, "id": "run-o1", "outputs": {"object": "chat.completion", "usage_metadata": usage}}
+    token_usage = {"prompt_tokens": 2000, "completion_tokens": 700, "prompt_tokens_details": {"cached_tokens": 1024, "audio_tokens": 0},
+                   "completion_tokens_details": {"reasoning_tokens": 600, "audio_tokens": 0}}
+    legacy = {**WRAPPED, **blank, "id": "run-legacy", "outputs": {"llm_output": {"token_usage": token_usage}}}
+    db.ingest(write_jsonl(tmp_path / "runs.jsonl", [wrapped, legacy]))
+    got = {r["call_id"]: (r["input_tokens"], r["cached_input_tokens"], r["output_tokens"], r["reasoning_tokens"]) for r in db.calls()}
+    assert got == {"run-o1": (43, 0, 3171, 2176), "run-legacy": (2000, 1024, 700, 600)}

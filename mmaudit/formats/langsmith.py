@@ -7,7 +7,10 @@ runs of the same export are skipped (counted, not quarantined).
 `prompt_tokens` follows LangChain's usage metadata: it is the sum of every input token type, so
 it includes `prompt_token_details.cache_read` and `.cache_creation` (as a count smaller than its
 own cached shares cannot, such a count is read as the uncached part and the shares are added).
-`completion_tokens` includes `completion_token_details.reasoning`. `status: error` (or an
+`completion_tokens` includes `completion_token_details.reasoning`. A run without its own counts
+is read from LangChain's usage metadata on the answer (`input_token_details`,
+`output_token_details`), else from the provider's `llm_output.token_usage` (OpenAI's names),
+shares included: a reasoning model's reasoning share was lost so. `status: error` (or an
 `error`) is a failed call. The model and provider come from `extra.invocation_params` and
 `extra.metadata` (`ls_model_name`, `ls_provider`); `total_cost` is LangSmith's own estimate
 (logged cost). Text: `inputs.messages` as LangChain serialises them (`[[{lc, id: [...,
@@ -38,13 +41,23 @@ _DETAILS = "r.prompt_token_details"
 _USAGE = ("coalesce(json_extract(r.outputs, '$.usage_metadata'), "
           "json_extract(r.outputs, '$.generations[0][0].message.kwargs.usage_metadata'))")
 _TOKEN_USAGE = "json_extract(r.outputs, '$.llm_output.token_usage')"
-_READ = f"coalesce(mm_int(coalesce({_DETAILS}.cache_read, json_extract_string({_USAGE}, '$.input_token_details.cache_read'))), 0)"
+_READ = (f"coalesce(mm_int(coalesce({_DETAILS}.cache_read, json_extract_string({_USAGE}, '$.input_token_details.cache_read'), "
+         f"json_extract_string({_TOKEN_USAGE}, '$.prompt_tokens_details.cached_tokens'))), 0)")
 _WRITE = (f"coalesce(mm_int(coalesce({_DETAILS}.cache_creation, "
           f"json_extract_string({_USAGE}, '$.input_token_details.cache_creation'))), 0)")
 _LOGGED = (f"mm_int(coalesce(r.prompt_tokens, json_extract_string({_USAGE}, '$.input_tokens'), "
            f"json_extract_string({_TOKEN_USAGE}, '$.prompt_tokens')))")
 _COMPLETION = (f"mm_int(coalesce(r.completion_tokens, json_extract_string({_USAGE}, '$.output_tokens'), "
                f"json_extract_string({_TOKEN_USAGE}, '$.completion_tokens')))")
+
+
+def _share(run: str, usage: str, token_usage: str) -> str:
+    """A share of the counts: the run's own detail, else LangChain's usage metadata, else the
+    provider's token_usage (OpenAI's names); 0 when none says."""
+    return (f"coalesce(mm_int(coalesce({run}, json_extract_string({_USAGE}, '$.{usage}'), "
+            f"json_extract_string({_TOKEN_USAGE}, '$.{token_usage}'))), 0)")
+
+
 _FAILED = "(lower(coalesce(r.status, '')) = 'error' OR nullif(r.error, '') IS NOT NULL)"
 # the HTTP status an SDK error names ("RateLimitError('Error code: 429 - ...')")
 _HTTP = "TRY_CAST(nullif(regexp_extract(coalesce(r.error, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
@@ -108,9 +121,11 @@ FORMAT = LogFormat(
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
         "output_tokens": _COMPLETION,
-        "reasoning_tokens": "coalesce(mm_int(r.completion_token_details.reasoning), 0)",
-        "input_audio_tokens": f"coalesce(mm_int({_DETAILS}.audio), 0)",
-        "output_audio_tokens": "coalesce(mm_int(r.completion_token_details.audio), 0)",
+        "reasoning_tokens": _share("r.completion_token_details.reasoning", "output_token_details.reasoning",
+                                   "completion_tokens_details.reasoning_tokens"),
+        "input_audio_tokens": _share(f"{_DETAILS}.audio", "input_token_details.audio", "prompt_tokens_details.audio_tokens"),
+        "output_audio_tokens": _share("r.completion_token_details.audio", "output_token_details.audio",
+                                      "completion_tokens_details.audio_tokens"),
         "latency_ms": ms_after("r.start_time", "r.end_time"),
         "ttft_ms": ms_after("r.start_time", "r.first_token_time"),
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
