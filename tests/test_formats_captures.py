@@ -48,3 +48,31 @@ def test_an_openai_batch_line_is_not_taken_for_a_capture(db, tmp_path):
     (file,) = db.ingest(write_jsonl(tmp_path / "batch.jsonl", [line])).files
     assert (file.log_format, file.loaded) == ("openai-batch", 1)
     assert db.calls()[0]["tags"]["custom_id"] == "r-1"
+
+
+def test_the_address_names_bedrocks_model_and_azures_host(db, tmp_path):
+    # Mirascope's recorded e2e calls (python/tests/e2e/output/cassettes): a Bedrock Converse body
+    # names no model (only the address does, URL-encoded), and an Azure Responses call's body looks
+    # like OpenAI's; a body that is an error is one whatever status the exchange had
+    converse = {"request": {"url": "https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.nova-micro-v1%3A0/converse",
+                            "method": "POST", "body": {"messages": [{"role": "user", "content": [{"text": "Hi"}]}]}},
+                "response": {"status": 200, "body": {"metrics": {"latencyMs": 298}, "output": {"message": {
+                    "role": "assistant", "content": [{"text": "Hello!"}]}}, "stopReason": "end_turn",
+                    "usage": {"inputTokens": 12, "outputTokens": 63, "totalTokens": 75}}}}
+    azure = {"request": {"url": "https://dummy.openai.azure.com/openai/responses?api-version=2025-04-01-preview",
+                         "method": "POST", "body": {"model": "gpt-4o-mini", "input": "Hi"}},
+             "response": {"status": 200, "body": {"id": "resp_1", "object": "response", "created_at": 1751000000,
+                                                  "model": "gpt-4o-mini", "status": "completed", "output": [],
+                                                  "usage": {"input_tokens": 16, "output_tokens": 11, "total_tokens": 27}}}}
+    error = {"request": {"url": "https://api.anthropic.com/v1/messages", "method": "POST"},
+             "response": {"status": 200, "body": {"type": "error", "request_id": "req_011", "error": {
+                 "type": "invalid_request_error", "message": "unexpected `tool_use_id` found in `tool_result` blocks"}}}}
+    db.ingest(write_jsonl(tmp_path / "converse.jsonl", [converse]), write_jsonl(tmp_path / "azure.jsonl", [azure]),
+              write_jsonl(tmp_path / "mixed.jsonl", [CLAUDE, error]))
+    got = {r["source_file"].rsplit("/", 1)[1] + f":{r['source_line']}": r for r in db.calls()}
+    nova, resp, failed = got["converse.jsonl:1"], got["azure.jsonl:1"], got["mixed.jsonl:2"]
+    assert (nova["provider"], nova["model"], nova["input_tokens"], nova["output_tokens"]) == (
+        "aws-bedrock", "amazon.nova-micro-v1:0", 12, 63)
+    assert (resp["provider"], resp["model"]) == ("azure", "gpt-4o-mini")
+    assert (failed["provider"], failed["status"], failed["error_type"]) == ("anthropic", "error", "client")
+    assert db.quarantine() == []

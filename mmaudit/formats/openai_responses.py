@@ -61,7 +61,7 @@ _BODY = {
 }
 _REQUEST = {"model": "VARCHAR", "input": "JSON", "instructions": "JSON", "tools": "JSON", "metadata": "JSON"}
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "status_code": "VARCHAR", "type": "VARCHAR",
-            "http_status": "VARCHAR", "request_id": "VARCHAR", "sequence_number": "VARCHAR"}
+            "http_status": "VARCHAR", "request_id": "VARCHAR", "sequence_number": "VARCHAR", "provider": "VARCHAR"}
 
 
 
@@ -126,7 +126,9 @@ FORMAT = LogFormat(
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({body('created_at')}))",
         # other APIs answer in this shape too: the model's vendor (xAI's grok, DeepSeek), else openai
-        "provider": (f"CASE WHEN {_PERPLEXITY} THEN 'perplexity' WHEN mm_provider_from_model(model) = 'unknown' "
+        # a pair's own `provider` (a captured exchange's host: Azure's Responses API) comes first
+        "provider": (f"CASE WHEN nullif(trim(r.provider), '') IS NOT NULL THEN mm_provider_name(r.provider, model) "
+                     f"WHEN {_PERPLEXITY} THEN 'perplexity' WHEN mm_provider_from_model(model) = 'unknown' "
                      "OR model IS NULL THEN 'openai' ELSE mm_provider_from_model(model) END"),
         "model": f"coalesce({body('model')}, r.request.model)",
         "input_tokens": f"mm_int({body('usage.input_tokens')})",

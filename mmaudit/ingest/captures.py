@@ -5,10 +5,13 @@ so: `{capturedAt, model, request: {url, method, body}, response: {status, header
 The provider's request and response are the `body` objects, so such a line is read as the
 `{request, response | error}` pair every body-based format knows: `request` <- `request.body` (or
 a top-level `requestBody`), `response` <- `response.body` (`error` <- its `error` object, or the
-whole body, when the status is 400 or more), `status_code` <- `response.status`,
+whole body, when the status is 400 or more; an Anthropic error body, `type: error`, whole), `status_code` <- `response.status`,
 `timestamp` <- `capturedAt` when the line has no `timestamp`, `provider` <- the provider whose
 address `request.url` is (mmaudit/formats/hosts.py: `api.together.xyz` is Together, whatever
-model id the body names) when the line has no `provider`; its other keys stay. An OpenAI
+model id the body names) when the line has no `provider`, `modelId` <- the model a Bedrock address
+names (`/model/amazon.nova-micro-v1%3A0/converse`: a Converse body names none) when the line has
+none; its other keys stay. A body that is an error (`type: error`, `object: error`) is `error`
+whatever the status. An OpenAI
 Batch output line (`custom_id`, `response: {status_code, body}`) is its own format and is left
 alone. A file is read so when its detection sample holds such exchanges (`unwrap_sample`): other
 logs pay nothing.
@@ -49,15 +52,23 @@ def unwrap_sql(line: str) -> str:
     status = f"coalesce({at('$.response.status')}, {at('$.response.status_code')})"
     answer = at("$.response.body")
     # an answer is `response`; an error status's body is `error` (its `error` object when it has one)
-    failed = f"coalesce(TRY_CAST(json_extract_string({status}, '$') AS INTEGER), 0) >= 400"
+    # (or an error body under any status: Anthropic's `type: error`, OpenAI's flat `object: error`)
+    failed = (f"(coalesce(TRY_CAST(json_extract_string({status}, '$') AS INTEGER), 0) >= 400 "
+              f"OR json_extract_string({answer}, '$.type') = 'error' OR json_extract_string({answer}, '$.object') = 'error')")
+    url = f"json_extract_string({line}, '$.request.url')"
     pair = (f"json_object('request', coalesce({at('$.request.body')}, {at('$.requestBody')}), "
             f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
-            f"CASE WHEN {failed} THEN coalesce(json_extract({answer}, '$.error'), {answer}) ELSE {answer} END, "
+            # (Anthropic's error body goes whole: its `type: error` is what says whose it is)
+            f"CASE WHEN json_extract_string({answer}, '$.type') = 'error' THEN {answer} "
+            f"WHEN {failed} THEN coalesce(json_extract({answer}, '$.error'), {answer}) ELSE {answer} END, "
             f"'status_code', {status}, "
             f"'timestamp', coalesce({at('$.timestamp')}, {at('$.capturedAt')}), "
             # the host the request went to names who served it (mmaudit/formats/hosts.py)
             f"'provider', coalesce(json_extract_string({line}, '$.provider'), "
-            f"mm_provider_from_url(json_extract_string({line}, '$.request.url'))))")
+            f"mm_provider_from_url({url})), "
+            # Bedrock names the model only in the address: /model/<modelId>/converse (or invoke)
+            f"'modelId', coalesce(json_extract_string({line}, '$.modelId'), nullif(url_decode(regexp_extract({url}, "
+            "'/model/([^/?]+)/(?:converse|converse-stream|invoke|invoke-with-response-stream)(?:[/?]|$)', 1)), '')))")
     # (a merge patch's null deletes a key: the captured request and response go, the pair comes)
     bare = f"json_merge_patch({line}, '{{\"request\": null, \"response\": null}}')"
     return f"CASE WHEN {is_capture} THEN CAST(json_merge_patch({bare}, {pair}) AS VARCHAR) ELSE {line} END"
