@@ -270,7 +270,7 @@ def _column_sql(column: str, sql_type: str, cols: Mapping[str, str]) -> str:
 def ms_after(start: str, end: str) -> str:
     """Milliseconds from timestamp `start` to `end` (SQL values mm_ts reads), NULL when either is
     missing or the end comes first (a log's clock skew is no duration)."""
-    return f"CASE WHEN mm_ts({end}) >= mm_ts({start}) THEN (epoch_ms(mm_ts({end})) - epoch_ms(mm_ts({start})))::DOUBLE END"
+    return f"CASE WHEN mm_ts({end}) >= mm_ts({start}) THEN (epoch_us(mm_ts({end})) - epoch_us(mm_ts({start}))) / 1000.0 END"
 
 
 def prompt_hash_sql(table: str) -> str:
