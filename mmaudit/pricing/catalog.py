@@ -36,6 +36,7 @@ from mmaudit.pricing.rules import (
     load_geo_rates,
     load_request_fees,
     load_search_billing,
+    load_tool_fees,
 )
 from mmaudit.pricing.schema import PriceTable
 
@@ -211,6 +212,25 @@ def _with_free_citations(rows: list[RateRow]) -> list[RateRow]:
     return out
 
 
+def _with_tool_fees(rows: list[RateRow]) -> list[RateRow]:
+    """Rows of the models a rule of tool_fees.yaml names, with its web-search fee from its day on
+    where genai-prices lists none (a row that spans the day is cut there)."""
+    fees = load_tool_fees()
+    out = []
+    for row in rows:
+        rule = next((f for f in fees if f.applies(row.provider, row.model_key)), None)
+        if rule is None or row.rates.get("web_search_rate") is not None or (
+                row.valid_to is not None and row.valid_to <= rule.valid_from):
+            out.append(row)
+            continue
+        if row.valid_from < rule.valid_from:  # (each part its own `extra`: _mark_ends writes into it)
+            out.append(replace(row, valid_to=rule.valid_from, extra={}))
+            row = replace(row, valid_from=rule.valid_from, extra={})
+        out.append(replace(row, rates={**row.rates, "web_search_rate": Decimal(rule.web_search_per_1k).scaleb(-3)},
+                           note=row.note or f"web and X searches ${rule.web_search_per_1k} per 1,000 calls: {rule.source_url}"))
+    return out
+
+
 # Service tiers a provider bills at its standard rates, which genai-prices lists no rows for: a
 # call on such a tier was unpriced. Groq's Flex processing: "pricing matches the on-demand tier"
 # (https://console.groq.com/docs/flex-processing).
@@ -281,7 +301,8 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
     if include_bundled:
         translated = genai.load_translated(rules.by_genai_provider())
         rows = _with_request_fees(list(translated["rows"]))
-        rows = _with_geo_rates(_with_search_billing(_with_standard_priced_tiers(_with_free_citations(rows))))
+        rows = _with_tool_fees(_with_free_citations(rows))
+        rows = _with_geo_rates(_with_search_billing(_with_standard_priced_tiers(rows)))
         models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}
         tables.extend(load_table(p, "override") for p in _yaml_files([BUNDLED_DIR]))
     user_tables = [load_table(p, "user") for p in price_files]

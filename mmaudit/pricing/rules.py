@@ -13,6 +13,9 @@ Sonar), where genai-prices lists only the highest.
 `mmaudit/data/pricing/search_billing.yaml`: models whose web-search fee is charged once per
 request that searched (Gemini 2.x grounding: per grounded prompt), not per search.
 
+`mmaudit/data/pricing/tool_fees.yaml`: per-call fees of server-side tools that genai-prices lists no
+price for (xAI's web and X searches, $5 per 1,000 calls since its Agent Tools API).
+
 `mmaudit/data/pricing/geo_rates.yaml`: token prices for inference pinned to a geography
 (Anthropic `inference_geo: us`, 1.1x on Opus 4.6 and later).
 """
@@ -126,6 +129,21 @@ class GeoRate(_ModelRule):
 
 class GeoRateFile(_Strict):
     geographies: list[GeoRate]
+
+
+class ToolFee(_ModelRule):
+    """A fee per server-side tool call, in force from `valid_from`, on models whose rows have none."""
+
+    valid_from: date
+    web_search_per_1k: Decimal = Field(ge=0, le=1000)
+
+
+class ToolFeeFile(_Strict):
+    tool_fees: list[ToolFee]
+
+
+def load_tool_fees(path: Path | None = None) -> list[ToolFee]:
+    return load_bundled(ToolFeeFile, path or DATA_DIR / "tool_fees.yaml").tool_fees
 
 
 def load_geo_rates(path: Path | None = None) -> list[GeoRate]:
