@@ -40,9 +40,10 @@ def test_xai_responses_are_xais_with_their_searches_and_their_own_bill(db, tmp_p
     assert {r["provider"] for r in calls.values()} == {"xai"}  # not openai: the shape is not the seller
     assert calls["x-usage"]["logged_cost_usd"] == Decimal("0.018948")
     assert (calls["x-usage"]["web_searches"], calls["x-items"]["web_searches"], calls["x-none"]["web_searches"]) == (1, 1, 0)
-    # genai-prices has no grok search fee: a call that searched is unpriced, never its tokens alone
+    # genai-prices has no grok search fee; the curated one (tool_fees.yaml, $5 per 1,000 calls)
+    # makes a call that searched cost what xAI billed it
     costs = dict(db.con.execute("SELECT call_id, cost_usd FROM calls").fetchall())
-    assert costs["x-usage"] is None and costs["x-items"] is None
+    assert costs["x-usage"] == costs["x-items"] == Decimal("0.018948")
     assert costs["x-none"] == (4013 * 2 + 1152 * Decimal("0.5") + 891 * 6) / 10**6  # grok-4.6 $2 / $0.50 / $6
 
 
