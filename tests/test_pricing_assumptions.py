@@ -5,7 +5,9 @@ and the grounded Gemini calls (charged with none of Google's free allowance dedu
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
+import duckdb
 from typer.testing import CliRunner
 
 from mmaudit.cli import app
@@ -33,7 +35,7 @@ def test_audit_and_report_name_the_calls_priced_on_an_assumption(tmp_path):
     assert audit.exit_code == 0, audit.output
     assert json.loads(audit.stdout)["pricing_assumptions"] == {"search_context_assumed": 2, "grounding_allowance_ignored": 1,
                                                            "provisioned_on_demand": 0, "advisor_not_priced": 0,
-                                                           "host_assumed": 0}
+                                                           "host_assumed": 0, "seller_assumed": 0}
     text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
     assert ("2 Perplexity call(s) did not log their search context size and were charged the highest request fee; "
             "1 grounded Gemini call(s) were charged the search fee with none of Google's free allowance deducted") in text
@@ -79,3 +81,27 @@ def test_an_open_weight_model_named_by_its_repository_id_says_its_host_is_assume
     assert audit["pricing_assumptions"]["host_assumed"] == 1
     assert ("1 call(s) name an open-weight model by its repository id and no host: a third-party host served them, "
             "and they were charged the model maker's own API rates") in text
+
+
+def test_a_host_charged_at_another_sellers_rate_says_so_until_its_own_rate_is_given(tmp_path):
+    # the AWS observability guide's sample invocation log: Cohere's Command R+ on Bedrock, which
+    # genai-prices lists at Cohere (its own API) but not at AWS: charged Cohere's rate, and said so;
+    # a Bedrock model genai-prices lists at AWS is not counted
+    audit, text = audit_after_ingest(tmp_path, [
+        _chat("br-cohere", "cohere.command-r-plus-v1:0", provider="bedrock"),
+        _chat("br-nova", "amazon.nova-micro-v1:0", provider="bedrock")])
+    assert audit["pricing_assumptions"]["seller_assumed"] == 1
+    assert ("1 call(s) ran on a host with no list price of its own for their model and were charged another seller's "
+            "rate (tags['priced_as'])") in text
+    db = tmp_path / "audited.duckdb"
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT call_id, tags['priced_as'] FROM calls ORDER BY 1").fetchall() == [
+            ("br-cohere", "cohere"), ("br-nova", None)]
+    # the user's own Bedrock rate for it (a table of provider aws) takes the assumption away
+    table = tmp_path / "bedrock.yaml"
+    table.write_text("effective_from: 2024-04-30\nsource: our AWS invoice\ncurrency: USD\nmodels:\n"
+                     "  cohere.command-r-plus-v1:0:\n    provider: aws\n    input: 3\n    output: 15\n")
+    assert CliRunner().invoke(app, ["prices", "reprice", "--prices", str(table), "--db", str(db)]).exit_code == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT tags['priced_as'], cost_usd FROM calls WHERE call_id = 'br-cohere'").fetchall() == [
+            (None, Decimal(6 * 3 + 165 * 15) / 10**6)]

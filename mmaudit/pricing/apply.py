@@ -13,6 +13,7 @@ import duckdb
 
 from mmaudit.pricing.catalog import PriceCatalog
 from mmaudit.pricing.register import REGISTERED_BY, register_prices
+from mmaudit.pricing.rules import PROVIDER_IDS
 from mmaudit.pricing.sql import check_ident, cost_sql, price_note_sql, rate_window_sql
 from mmaudit.schema import MODALITY_COLUMNS, OTHER_MODEL_STEPS, carried_sql
 from mmaudit.store import fetch_dicts
@@ -194,6 +195,44 @@ def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
     con.execute(f"""
         UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost{others}
         FROM ({priced_calls_sql(t, priced)}) p WHERE {t}.rowid = p.rid""")
+    _mark_other_sellers(con, t)
+
+
+# Hosts that sell other makers' models at prices of their own (mmaudit's provider name -> the
+# genai-prices provider whose rows are that host's prices). A call on one of them whose model the
+# host's price list lacks resolves to another seller's model (the maker's own API, most often) and
+# is charged that seller's rate: `tags['priced_as']` names that seller, and `audit` and `report`
+# count the calls (assumptions.py: `seller_assumed`). Azure's and Vertex AI's resale of OpenAI's
+# and Anthropic's models is priced at parity on their global endpoints, so they are not listed.
+HOSTS_PRICED_APART = ("aws", "together", "fireworks", "groq", "cerebras", "openrouter", "deepinfra", "novita",
+                      "cloudflare", "databricks", "baseten")
+PRICED_AS = "priced_as"
+
+
+def _host_sql(provider: str) -> str:
+    """The genai-prices id of a logged provider name when it is one of HOSTS_PRICED_APART, else NULL
+    (logs spell them `bedrock`, `aws-bedrock`, `together_ai`...)."""
+    names = {**{k: v for k, v in PROVIDER_IDS.items() if v in HOSTS_PRICED_APART}, **{h: h for h in HOSTS_PRICED_APART}}
+    cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in sorted(names.items()))
+    return f"CASE replace(lower(trim({provider})), '-', '_') {cases} END"
+
+
+def _mark_other_sellers(con: duckdb.DuckDBPyConnection, t: str) -> None:
+    """Tag the priced calls of HOSTS_PRICED_APART charged another seller's rate; untag the rest
+    (a reprice with a table that gives the host's own rate takes the tag away). Touches only the
+    rows concerned: a log from hosts that list their models pays nothing."""
+    if "tags" not in _columns(con, t):
+        return
+    host = _host_sql("c.provider")
+    sellers = "(SELECT model_key, list(DISTINCT provider) AS sellers FROM price_rates_all GROUP BY model_key)"
+    other = (f"SELECT c.rowid AS rid, k.sellers[1] AS seller FROM {t} c JOIN {sellers} k ON k.model_key = c.model_key "
+             f"WHERE c.cost_usd IS NOT NULL AND {host} IS NOT NULL AND NOT list_contains(k.sellers, {host})")
+    con.execute(f"""
+        UPDATE {t} SET tags = map_from_entries(list_filter(map_entries(coalesce({t}.tags, MAP {{}})), lambda e: e.key <> '{PRICED_AS}'))
+        WHERE {t}.tags['{PRICED_AS}'] IS NOT NULL AND {t}.rowid NOT IN (SELECT rid FROM ({other}))""")
+    con.execute(f"""
+        UPDATE {t} SET tags = map_concat(coalesce({t}.tags, MAP {{}}::MAP(VARCHAR, VARCHAR)), MAP {{'{PRICED_AS}': o.seller}})
+        FROM ({other}) o WHERE {t}.rowid = o.rid AND {t}.tags['{PRICED_AS}'] IS DISTINCT FROM o.seller""")
 
 
 def _absent_parts(con: duckdb.DuckDBPyConnection, t: str) -> set[str]:

@@ -22,6 +22,12 @@ All three make the cost an upper bound for the calls they count.
   are charged the maker's own rate (DeepSeek's, with its off-peak discount), which that host may
   not charge: the cost is neither bound for these (a Nebius-served R1 call cost 9% more).
 
+- `seller_assumed`: priced calls on a host that sells other makers' models at its own prices
+  (Bedrock, Together, Fireworks, Groq, OpenRouter...; `apply.HOSTS_PRICED_APART`) whose model
+  that host's price list in genai-prices lacks: they are charged another seller's rate (the
+  maker's own API, most often; `tags['priced_as']` names it), which the host may not charge: the
+  cost is neither bound for these (a Cohere Command R+ call on Bedrock at Cohere's own rates).
+
 - `advisor_not_priced`: calls with a step on another model whose price is not known (an image
   generation tool's too, OpenAI's Responses API: `image_tool_*` tags)
   (`other_models_cost_usd` NULL: an unknown model, or calls stored before migration 0012 and not
@@ -39,12 +45,13 @@ from typing import Any
 
 import duckdb
 
+from mmaudit.pricing.apply import PRICED_AS
 from mmaudit.pricing.rules import load_request_fees
 from mmaudit.schema import OTHER_MODEL_STEPS
 from mmaudit.store import has_column
 
 ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced",
-               "host_assumed")
+               "host_assumed", "seller_assumed")
 # Hugging Face organisations whose repository ids name open-weight models (never a maker's own
 # API's ids, nor a gateway's provider prefix: LiteLLM writes `deepseek/`, `mistral/`, `meta_llama/`)
 REPOSITORY_ORGS = ("deepseek-ai", "meta-llama", "mistralai", "qwen", "zai-org", "thudm", "minimaxai", "ibm-granite",
@@ -69,7 +76,8 @@ SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], mode
        count(*) FILTER (WHERE ({_any_step()})
                         {"AND other_models_cost_usd IS NULL" if step_costs else ""}) AS advisor_not_priced,
        count(*) FILTER (WHERE cost_usd IS NOT NULL AND lower(split_part(model, '/', 1)) IN ({_quoted(REPOSITORY_ORGS)})
-                        AND lower(coalesce(provider, 'unknown')) IN ({_quoted(_MAKERS)})) AS host_assumed
+                        AND lower(coalesce(provider, 'unknown')) IN ({_quoted(_MAKERS)})) AS host_assumed,
+       count(*) FILTER (WHERE cost_usd IS NOT NULL AND tags['{PRICED_AS}'] IS NOT NULL) AS seller_assumed
 FROM scoped"""
 
 
@@ -116,4 +124,8 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
         notes.append(f"{counts['host_assumed']:,} call(s) name an open-weight model by its repository id and no host: "
                      "a third-party host served them, and they were charged the model maker's own API rates, which "
                      "that host may not charge (neither bound).")
+    if counts.get("seller_assumed"):
+        notes.append(f"{counts['seller_assumed']:,} call(s) ran on a host with no list price of its own for their model "
+                     "and were charged another seller's rate (tags['priced_as']), which that host may not charge "
+                     "(neither bound).")
     return " ".join(notes) + " (docs/pricing.md)" if notes else None
