@@ -157,7 +157,7 @@ def apply_prices(con: duckdb.DuckDBPyConnection, table: str, catalog: PriceCatal
     """
     t = check_ident(table)
     register_prices(con, catalog)
-    _price_table(con, t)
+    _price_table(con, t, repricing=True)
     rows, keyed, priced = con.execute(
         f"SELECT count(*), count(model_key), count(cost_usd) FROM {t}").fetchall()[0]
     return {"rows": rows, "priced": priced, "unknown": rows - keyed, "unpriced": keyed - priced}
@@ -186,8 +186,9 @@ def unpriced_calls(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list
         GROUP BY ALL ORDER BY calls DESC, c.model""")
 
 
-def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
-    """Set model_key and cost_usd (and other_models_cost_usd) on every row of `t` from the registered catalog."""
+def _price_table(con: duckdb.DuckDBPyConnection, t: str, repricing: bool = False) -> None:
+    """Set model_key and cost_usd (and other_models_cost_usd) on every row of `t` from the registered
+    catalog. `repricing`: rows priced before (a `priced_as` tag of theirs may no longer hold)."""
     cols = _columns(con, t)
     priced = cols - _absent_parts(con, t)
     resolve_models(con, t, other_models="other_models_cost_usd" in priced)
@@ -195,7 +196,7 @@ def _price_table(con: duckdb.DuckDBPyConnection, t: str) -> None:
     con.execute(f"""
         UPDATE {t} SET model_key = p.model_key, cost_usd = p.cost{others}
         FROM ({priced_calls_sql(t, priced)}) p WHERE {t}.rowid = p.rid""")
-    _mark_other_sellers(con, t)
+    _mark_other_sellers(con, t, untag=repricing)
 
 
 # Hosts that sell other makers' models at prices of their own (mmaudit's provider name -> the
@@ -217,17 +218,18 @@ def _host_sql(provider: str) -> str:
     return f"CASE replace(lower(trim({provider})), '-', '_') {cases} END"
 
 
-def _mark_other_sellers(con: duckdb.DuckDBPyConnection, t: str) -> None:
-    """Tag the priced calls of HOSTS_PRICED_APART charged another seller's rate; untag the rest
-    (a reprice with a table that gives the host's own rate takes the tag away). Touches only the
-    rows concerned: a log from hosts that list their models pays nothing."""
+def _mark_other_sellers(con: duckdb.DuckDBPyConnection, t: str, untag: bool) -> None:
+    """Tag the priced calls of HOSTS_PRICED_APART charged another seller's rate; with `untag`, untag
+    the rest (a reprice with a table that gives the host's own rate takes the tag away; freshly
+    ingested rows have none). Updates only the rows concerned."""
     if "tags" not in _columns(con, t):
         return
     host = _host_sql("c.provider")
     sellers = "(SELECT model_key, list(DISTINCT provider) AS sellers FROM price_rates_all GROUP BY model_key)"
     other = (f"SELECT c.rowid AS rid, k.sellers[1] AS seller FROM {t} c JOIN {sellers} k ON k.model_key = c.model_key "
              f"WHERE c.cost_usd IS NOT NULL AND {host} IS NOT NULL AND NOT list_contains(k.sellers, {host})")
-    con.execute(f"""
+    if untag:
+        con.execute(f"""
         UPDATE {t} SET tags = map_from_entries(list_filter(map_entries(coalesce({t}.tags, MAP {{}})), lambda e: e.key <> '{PRICED_AS}'))
         WHERE {t}.tags['{PRICED_AS}'] IS NOT NULL AND {t}.rowid NOT IN (SELECT rid FROM ({other}))""")
     con.execute(f"""
