@@ -122,3 +122,31 @@ def test_a_streamed_invoke_models_1h_cache_writes_come_from_its_chunks(db, tmp_p
     got = {r["call_id"]: (r["input_tokens"], r["cache_write_tokens"], r["cache_write_1h_tokens"], r["output_tokens"])
            for r in db.calls()}
     assert got == {"st-1": (2012, 2000, 1500, 9), "5f0e-1": (3540, 500, 0, 25)}
+
+
+def test_a_streamed_invoke_models_answer_latency_and_first_byte_come_from_its_chunks(db, tmp_path):
+    # a real Titan stream's invocation log (ShogoItoDev/bedrock-chalice-demo; its redacted time
+    # filled in) and an Anthropic one: the answer is the chunks' text, the latency and the time to
+    # the first byte Bedrock's closing `amazon-bedrock-invocationMetrics`; a Cohere Command answer
+    # is its `generations[0].text`
+    metrics = {"inputTokenCount": 7, "outputTokenCount": 11, "invocationLatency": 864, "firstByteLatency": 864}
+    titan = {"schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": "2024-01-15T10:00:00Z",
+             "accountId": "123456789012", "region": "ap-northeast-1", "requestId": "titan-1",
+             "operation": "InvokeModelWithResponseStream", "modelId": "amazon.titan-text-express-v1",
+             "input": {"inputBodyJson": {"inputText": "User: Hello\n\nBot:"}, "inputTokenCount": 7},
+             "output": {"outputBodyJson": [{"outputText": " Hello! How can I assist you today?", "index": 0,
+                                            "totalOutputTextTokenCount": 11, "completionReason": "FINISH",
+                                            "inputTextTokenCount": 7, "amazon-bedrock-invocationMetrics": metrics}],
+                        "outputTokenCount": 11}}
+    claude = {**titan, "requestId": "claude-1", "modelId": "anthropic.claude-3-haiku-20240307-v1:0", "output": {
+        "outputTokenCount": 3, "outputBodyJson": [
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hel"}},
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "lo."}},
+            {"type": "message_stop", "amazon-bedrock-invocationMetrics": {**metrics, "invocationLatency": 410,
+                                                                          "firstByteLatency": 180}}]}}
+    cohere = {**titan, "requestId": "cohere-1", "operation": "InvokeModel", "modelId": "cohere.command-text-v14",
+              "output": {"outputTokenCount": 43, "outputBodyJson": {"generations": [{"text": " Hi! How are you?"}]}}}
+    db.ingest(write_jsonl(tmp_path / "streams.jsonl", [titan, claude, cohere]))
+    got = {r["call_id"]: (r["response_text"], r["latency_ms"], r["ttft_ms"]) for r in db.calls()}
+    assert got == {"titan-1": (" Hello! How can I assist you today?", 864, 864), "claude-1": ("Hello.", 410, 180),
+                   "cohere-1": (" Hi! How are you?", None, None)}

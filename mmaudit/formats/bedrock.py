@@ -71,7 +71,7 @@ _STRUCTURE = {
             "output": {"message": {"content": "JSON"}},
             "content": "JSON",
             "generation": "VARCHAR", "outputs": "JSON", "results": "JSON", "text": "VARCHAR", "choices": "JSON",
-            "completion": "VARCHAR",
+            "completion": "VARCHAR", "generations": "JSON",
         },
     },
 }
@@ -86,6 +86,25 @@ _STREAMED_1H = ("CASE WHEN r.operation = 'InvokeModelWithResponseStream' AND con
                 "THEN coalesce(list_max(list_transform(json_extract_string(line, "
                 "'$.output.outputBodyJson[*].message.usage.cache_creation.ephemeral_1h_input_tokens'), "
                 "lambda x: mm_int(x))), 0) ELSE 0 END")
+_STREAMED = "(r.operation = 'InvokeModelWithResponseStream')"
+
+
+def _from_chunks(path: str) -> str:
+    """A field of a streamed InvokeModel's chunks (read from the raw line, as above), as a list."""
+    return f"json_extract_string(line, '$.output.outputBodyJson[*].{path}')"
+
+
+# Bedrock closes every model's stream with `amazon-bedrock-invocationMetrics` (latency, first byte)
+_METRIC = '"amazon-bedrock-invocationMetrics"'
+_STREAM_LATENCY = (f"CASE WHEN {_STREAMED} AND contains(line, 'invocationLatency') "
+                   f"THEN list_max(list_transform({_from_chunks(_METRIC + '.invocationLatency')}, lambda x: mm_num(x))) END")
+_STREAM_TTFT = (f"CASE WHEN {_STREAMED} AND contains(line, 'firstByteLatency') "
+                f"THEN list_max(list_transform({_from_chunks(_METRIC + '.firstByteLatency')}, lambda x: mm_num(x))) END")
+# the answer, pieced from the chunks' text: Titan `outputText`, Llama `generation`, Cohere `text`,
+# Anthropic's `delta.text`, Mistral's `outputs[0].text`
+_STREAM_TEXT = (f"CASE WHEN {_STREAMED} THEN coalesce(" + ", ".join(
+    f"nullif(array_to_string({_from_chunks(p)}, ''), '')"
+    for p in ("outputText", "generation", "text", "delta.text", "outputs[0].text")) + ") END")
 _INTERVENED = (f"coalesce({_B}.\"{GUARDRAIL_ACTION}\" = 'INTERVENED' OR {_B}.stopReason IN "
                f"({', '.join(repr(x) for x in BLOCK_REASONS)}), false)")
 _NO_TOKENS = (f"coalesce(mm_int(coalesce(r.input.inputTokenCount, {_U}.inputTokens)), 0) = 0 "
@@ -127,7 +146,8 @@ _ALL = f"coalesce(nullif(mm_all_text({_IN}.messages), ''), {_PROMPT})"
 _TEXT = (
     f"coalesce(mm_content_text(coalesce({_B}.output.message.content, {_B}.content)), {_B}.generation, "
     f"json_extract_string({_B}.outputs, '$[0].text'), json_extract_string({_B}.results, '$[0].outputText'), {_B}.text, "
-    f"json_extract_string({_B}.choices, '$[0].text'), json_extract_string({_B}.choices, '$[0].message.content'), {_B}.completion)"
+    f"json_extract_string({_B}.choices, '$[0].text'), json_extract_string({_B}.choices, '$[0].message.content'), {_B}.completion, "
+    f"json_extract_string({_B}.generations, '$[0].text'), {_STREAM_TEXT})"
 )
 
 FORMAT = LogFormat(
@@ -148,7 +168,8 @@ FORMAT = LogFormat(
         "cache_write_1h_tokens": (f"greatest(coalesce(mm_int({_U}.cache_creation.ephemeral_1h_input_tokens), 0), "
                                   f"{cache_written_1h(_U + '.cacheDetails')}, {_STREAMED_1H})"),
         "output_tokens": f"mm_int(coalesce(r.output.outputTokenCount, {_U}.outputTokens))",
-        "latency_ms": f"mm_num({_B}.metrics.latencyMs)",
+        "latency_ms": f"coalesce(mm_num({_B}.metrics.latencyMs), {_STREAM_LATENCY})",
+        "ttft_ms": _STREAM_TTFT,
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_BLOCKED} THEN 'content_filter' "
         f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, r.errorCode), 'client') END",
