@@ -267,6 +267,17 @@ def _column_sql(column: str, sql_type: str, cols: Mapping[str, str]) -> str:
     return f"{expr} AS {column}"
 
 
+def page_or_line(key: str) -> str:
+    """`explode` for logs an API lists in pages (`{key: [records...], ...}`) that are also written
+    one record per line: a page's records, else the line as one record."""
+    return f"CASE WHEN json_type(r.{key}) = 'ARRAY' THEN json_extract(r.{key}, '$[*]') ELSE [line::JSON] END"
+
+
+def tag(key: str, value: str) -> str:
+    """One `{key, value}` entry of a record's tags (SQL; a NULL value is dropped by the caller's filter)."""
+    return f"{{'key': '{key}', 'value': {value}}}"
+
+
 def ms_after(start: str, end: str) -> str:
     """Milliseconds from timestamp `start` to `end` (SQL values mm_ts reads), NULL when either is
     missing or the end comes first (a log's clock skew is no duration)."""

@@ -23,7 +23,7 @@ cost nothing: its token columns and logged cost are 0, its counts kept in
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, page_or_line, tag
 
 _LOG = {"id": "VARCHAR", "created_at": "VARCHAR", "provider": "VARCHAR", "model": "VARCHAR", "model_type": "VARCHAR",
         "path": "VARCHAR", "tokens_in": "VARCHAR", "tokens_out": "VARCHAR", "cost": "VARCHAR", "custom_cost": "VARCHAR",
@@ -41,20 +41,16 @@ _METADATA = ("CASE WHEN json_valid(r.metadata) AND json_type(r.metadata::JSON) =
              "ELSE [] END")
 
 
-def _tag(key: str, value: str) -> str:
-    return f"{{'key': '{key}', 'value': {value}}}"
-
-
 def _billed(count: str) -> str:
     """A token count as billed: 0 for a response the gateway's cache served."""
     return f"CASE WHEN {_CACHED} THEN 0 ELSE mm_int({count}) END"
 
 
 _TAGS = [
-    _tag("gateway_cache_tokens", f"CASE WHEN {_CACHED} THEN coalesce(r.tokens_in, '0') || '/' || coalesce(r.tokens_out, '0') END"),
-    _tag("gateway_step", "CASE WHEN coalesce(mm_int(r.step), 0) > 0 THEN r.step END"),
-    _tag("gateway_path", "r.path"),
-    _tag("custom_cost", "CASE WHEN mm_bool(r.custom_cost) THEN 'true' END"),
+    tag("gateway_cache_tokens", f"CASE WHEN {_CACHED} THEN coalesce(r.tokens_in, '0') || '/' || coalesce(r.tokens_out, '0') END"),
+    tag("gateway_step", "CASE WHEN coalesce(mm_int(r.step), 0) > 0 THEN r.step END"),
+    tag("gateway_path", "r.path"),
+    tag("custom_cost", "CASE WHEN mm_bool(r.custom_cost) THEN 'true' END"),
 ]
 
 FORMAT = LogFormat(
@@ -67,7 +63,7 @@ FORMAT = LogFormat(
             "AND (r.tokens_in IS NOT NULL OR r.tokens_out IS NOT NULL)))"),
     detect_hint="a `result` array of gateway logs (Cloudflare's List Gateway Logs), or logs with `provider`, `path`, "
     "`duration` and `tokens_in`/`tokens_out`",
-    explode="CASE WHEN json_type(r.result) = 'ARRAY' THEN json_extract(r.result, '$[*]') ELSE [line::JSON] END",
+    explode=page_or_line("result"),
     item_structure=_LOG,
     keep="(r.id IS NOT NULL AND r.provider IS NOT NULL)",
     columns={

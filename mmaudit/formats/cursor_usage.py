@@ -27,7 +27,7 @@ name no model: such calls are unpriced, their logged cost kept.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, page_or_line, tag
 
 _UNITS = {"inputTokens": "VARCHAR", "outputTokens": "VARCHAR", "cacheWriteTokens": "VARCHAR",
           "cacheReadTokens": "VARCHAR", "totalCents": "VARCHAR"}
@@ -50,17 +50,13 @@ def _charged(count: str) -> str:
     return f"CASE WHEN {_NOT_CHARGED} THEN 0 ELSE coalesce({count}, 0) END"
 
 
-def _tag(key: str, value: str) -> str:
-    return f"{{'key': '{key}', 'value': {value}}}"
-
-
 _TAGS = [
-    _tag("user", "r.userEmail"),
-    _tag("cursor_kind", "r.kind"),
-    _tag("max_mode", "CASE WHEN mm_bool(r.maxMode) THEN 'true' END"),
-    _tag("model_variant", f"CASE WHEN {_THINKING} THEN 'thinking' END"),
-    _tag("requests_costs", "r.requestsCosts"),
-    _tag("uncharged_tokens", f"CASE WHEN {_NOT_CHARGED} AND r.tokenUsage IS NOT NULL THEN "
+    tag("user", "r.userEmail"),
+    tag("cursor_kind", "r.kind"),
+    tag("max_mode", "CASE WHEN mm_bool(r.maxMode) THEN 'true' END"),
+    tag("model_variant", f"CASE WHEN {_THINKING} THEN 'thinking' END"),
+    tag("requests_costs", "r.requestsCosts"),
+    tag("uncharged_tokens", f"CASE WHEN {_NOT_CHARGED} AND r.tokenUsage IS NOT NULL THEN "
                              f"coalesce({_IN}, 0) || '+' || coalesce({_WRITE}, 0) || '+' || coalesce({_READ}, 0) "
                              f"|| '/' || coalesce({_OUT}, 0) END"),
 ]
@@ -75,7 +71,7 @@ FORMAT = LogFormat(
             "AND (r.tokenUsage IS NOT NULL OR r.isTokenBasedCall IS NOT NULL)))"),
     detect_hint="a `usageEvents` array (Cursor's filtered-usage-events), or events with `timestamp`, `model`, "
     "`kind` and `tokenUsage`",
-    explode="CASE WHEN json_type(r.usageEvents) = 'ARRAY' THEN json_extract(r.usageEvents, '$[*]') ELSE [line::JSON] END",
+    explode=page_or_line("usageEvents"),
     item_structure=_EVENT,
     keep="(r.timestamp IS NOT NULL AND r.model IS NOT NULL)",
     helpers={_ITEM: "CAST(struct_pack(t := r.timestamp, m := r.model, k := r.kind, u := r.userEmail, "
