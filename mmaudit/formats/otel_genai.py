@@ -99,8 +99,12 @@ _SPAN_KIND = _span_attr("openinference.span.kind")
 _OPS = ", ".join(f"'{o}'" for o in CALL_OPERATIONS)
 _KINDS = ", ".join(f"'{k}'" for k in CALL_KINDS)
 _EMBEDDING = f"({_OP} = 'embeddings' OR {_KIND} = 'EMBEDDING')"
+# Claude Code's own tracing (`com.anthropic.claude_code.tracing`): a `claude_code.llm_request` span
+# per model request, with Anthropic's counts under bare names (`input_tokens` excludes
+# `cache_read_tokens` and `cache_creation_tokens`), `ttft_ms`, `success` and `speed`
+_CC_SPAN = "(r.name = 'claude_code.llm_request')"
 _FAILED = (f"(r.status.code IN ('2', 'STATUS_CODE_ERROR') OR {attr('error.type')} IS NOT NULL "
-           f"OR (r.name = 'claude_code.llm_request' AND {attr('success')} = 'false'))")
+           f"OR ({_CC_SPAN} AND {attr('success')} = 'false'))")
 _HTTP = f"mm_int({attr('http.response.status_code')})::INTEGER"
 # Nanoseconds as integers: a DOUBLE cannot hold them to the microsecond.
 _T0 = "TRY_CAST(r.startTimeUnixNano AS BIGINT)"
@@ -121,10 +125,6 @@ _INPUT_AUDIO_KEYS = ("llm.token_count.prompt_details.audio", "gen_ai.usage.detai
 _OUTPUT_AUDIO_KEYS = ("llm.token_count.completion_details.audio", "gen_ai.usage.details.output_audio_tokens")
 _LOGGED_INPUT = count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
                       "ai.usage.inputTokens", "ai.usage.promptTokens")
-# Claude Code's own tracing (`com.anthropic.claude_code.tracing`): a `claude_code.llm_request` span
-# per model request, with Anthropic's counts under bare names (`input_tokens` excludes
-# `cache_read_tokens` and `cache_creation_tokens`), `ttft_ms`, `success` and `speed`
-_CC_SPAN = "(r.name = 'claude_code.llm_request')"
 _READ = (
     f"coalesce({count(*_READ_KEYS)}, CASE WHEN {_CC_SPAN} THEN {count('cache_read_tokens')} END, 0)"
 )

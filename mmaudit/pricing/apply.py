@@ -199,8 +199,8 @@ def _price_table(con: duckdb.DuckDBPyConnection, t: str, repricing: bool = False
     _mark_other_sellers(con, t, untag=repricing)
 
 
-# Hosts that sell other makers' models at prices of their own (mmaudit's provider name -> the
-# genai-prices provider whose rows are that host's prices). A call on one of them whose model the
+# Hosts that sell other makers' models at prices of their own, by their genai-prices provider id
+# (whose rows are that host's prices). A call on one of them whose model the
 # host's price list lacks resolves to another seller's model (the maker's own API, most often) and
 # is charged that seller's rate: `tags['priced_as']` names that seller, and `audit` and `report`
 # count the calls (assumptions.py: `seller_assumed`). Azure's and Vertex AI's resale of OpenAI's
