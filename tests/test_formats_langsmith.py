@@ -112,3 +112,12 @@ def test_the_shares_of_the_counts_from_the_answers_usage_or_the_providers(db, tm
     db.ingest(write_jsonl(tmp_path / "runs.jsonl", [wrapped, legacy]))
     got = {r["call_id"]: (r["input_tokens"], r["cached_input_tokens"], r["output_tokens"], r["reasoning_tokens"]) for r in db.calls()}
     assert got == {"run-o1": (43, 0, 3171, 2176), "run-legacy": (2000, 1024, 700, 600)}
+
+
+def test_a_runs_latency_keeps_its_microseconds(db, tmp_path):
+    # langsmith-sdk's o1-mini run above: 23:20:28.777718 to 23:20:46.503656 is 17,725.938 ms
+    # (whole milliseconds of each end were subtracted before: 17,726)
+    run = {**WRAPPED, "id": "run-us", "start_time": "2024-10-08T23:20:28.777718+00:00",
+           "end_time": "2024-10-08T23:20:46.503656+00:00"}
+    db.ingest(write_jsonl(tmp_path / "runs.jsonl", [run]))
+    assert db.calls()[0]["latency_ms"] == 17725.938
