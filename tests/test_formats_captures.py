@@ -4,6 +4,10 @@ hold; an OpenAI Batch output line, whose `response` also has a `body`, stays a b
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
+from mmaudit.enrich import enrichers
 from tests.conftest import write_jsonl
 
 GEMINI = {"capturedAt": "2026-07-08T12:10:59.613Z", "model": "gemini-2.5-flash",
@@ -76,3 +80,116 @@ def test_the_address_names_bedrocks_model_and_azures_host(db, tmp_path):
     assert (resp["provider"], resp["model"]) == ("azure", "gpt-4o-mini")
     assert (failed["provider"], failed["status"], failed["error_type"]) == ("anthropic", "error", "client")
     assert db.quarantine() == []
+
+
+def _sse(events: list, named: bool = True) -> str:
+    """A stream's text as the server sent it: `event:` (when `named`) and `data:` lines."""
+    out = ""
+    for e in events:
+        if named and isinstance(e, dict):
+            out += f"event: {e['type']}\n"
+        out += "data: " + (e if isinstance(e, str) else json.dumps(e, separators=(",", ":"))) + "\n\n"
+    return out
+
+
+def _chunk(delta, finish=None, usage=None):
+    return {"id": "chatcmpl-CpZ11ZL9Budfk2U1ACJ5Mr3AvSgmu", "object": "chat.completion.chunk", "created": 1766405363,
+            "model": "gpt-5-mini-2025-08-07", "service_tier": "default",
+            "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}], "usage": usage}
+
+
+def _gemini(text, candidates, total, finish=None):
+    return {"candidates": [{"content": {"parts": [{"text": text}], "role": "model"}, "index": 0,
+                            **({"finishReason": finish} if finish else {})}],
+            "usageMetadata": {"promptTokenCount": 13, "candidatesTokenCount": candidates, "totalTokenCount": total,
+                              "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 13}], "thoughtsTokenCount": 75},
+            "modelVersion": "gemini-2.5-flash", "responseId": "VJfyaP7eE_6zmtkP4qLV6Ao"}
+
+
+_ASK = "What is 4200 + 42?"
+_RESPONSE = {"id": "resp_0360bd4572", "object": "response", "created_at": 1761175204, "status": "in_progress",
+             "model": "gpt-4o-2024-08-06", "output": [], "service_tier": "auto", "usage": None}
+# Streamed calls a recorder saved whole, the stream as the body's text (Mirascope's e2e cassettes,
+# python/tests/e2e/output/cassettes/test_call/*/stream.yaml: values kept, events shortened)
+STREAMS = [
+    {"request": {"url": "https://api.anthropic.com/v1/messages", "method": "POST",
+                 "body": {"max_tokens": 16000, "messages": [{"role": "user", "content": _ASK}], "model": "claude-sonnet-4-0",
+                          "stream": True}},
+     "response": {"status": 200, "headers": {"Content-Type": "text/event-stream; charset=utf-8"}, "body": _sse([
+         {"type": "message_start", "message": {
+             "model": "claude-sonnet-4-20250514", "id": "msg_01HzgV2Brs32FVDgM7Wzwe44", "type": "message", "role": "assistant",
+             "content": [], "stop_reason": None, "usage": {
+                 "input_tokens": 17, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                 "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0}, "output_tokens": 1,
+                 "service_tier": "standard"}}},
+         {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "4200 + 42 ="}},
+         {"type": "ping"},
+         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": " 4242"}},
+         {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+          "usage": {"input_tokens": 17, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 15}},
+         {"type": "message_stop"}])}},
+    {"request": {"url": "https://api.openai.com/v1/chat/completions", "method": "POST",
+                 "body": {"messages": [{"role": "user", "content": _ASK}], "model": "gpt-5-mini", "stream": True,
+                          "stream_options": {"include_usage": True}}},
+     "response": {"status": 200, "body": _sse([
+         _chunk({"role": "assistant", "content": ""}), _chunk({"content": "424"}), _chunk({"content": "2"}), _chunk({}, "stop"),
+         _chunk(None, usage={"prompt_tokens": 15, "completion_tokens": 11, "total_tokens": 26,
+                             "completion_tokens_details": {"reasoning_tokens": 0}}), "[DONE]"], named=False)}},
+    {"request": {"url": "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+                 "method": "POST", "body": {"contents": [{"parts": [{"text": _ASK}], "role": "user"}]}},
+     "response": {"status": 200, "body": _sse([_gemini("To find the sum: 4200 + 42 = 42", 50, 138),
+                                               _gemini("42.", 63, 151, "STOP")], named=False).replace("\n", "\r\n")}},
+    {"request": {"url": "https://api.openai.com/v1/responses", "method": "POST",
+                 "body": {"input": [{"content": _ASK, "role": "user"}], "model": "gpt-4o", "stream": True}},
+     "response": {"status": 200, "body": _sse([
+         {"type": "response.created", "sequence_number": 0, "response": _RESPONSE},
+         {"type": "response.output_text.delta", "sequence_number": 4, "output_index": 0, "delta": "420"},
+         {"type": "response.completed", "sequence_number": 17, "response": {
+             **_RESPONSE, "status": "completed", "service_tier": "default",
+             "output": [{"id": "msg_0360", "type": "message", "status": "completed", "role": "assistant",
+                         "content": [{"type": "output_text", "annotations": [], "text": "4200 + 42 equals 4242."}]}],
+             "usage": {"input_tokens": 16, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 11,
+                       "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 27}}}])}},
+]
+
+
+def test_a_stream_saved_as_the_bodys_text_is_one_call_with_its_final_counts(db, tmp_path):
+    (file,) = db.ingest(write_jsonl(tmp_path / "streams.jsonl", STREAMS), enrichers=enrichers()).files
+    assert file.loaded == 4 and db.quarantine() == []
+    got = {r["call_id"]: r for r in db.calls()}
+    claude, chat = got["msg_01HzgV2Brs32FVDgM7Wzwe44"], got["chatcmpl-CpZ11ZL9Budfk2U1ACJ5Mr3AvSgmu"]
+    gemini, responses = got["VJfyaP7eE_6zmtkP4qLV6Ao"], got["resp_0360bd4572"]
+    # the closing delta's output count (15), not the start's provisional 1: 17 x $3 + 15 x $15 per 1M
+    assert (claude["input_tokens"], claude["output_tokens"], claude["cost_usd"]) == (17, 15, Decimal("0.000276"))
+    assert (claude["response_text"], claude["user_prompt"], claude["tokens_estimated"]) == ("4200 + 42 = 4242", _ASK, False)
+    # the chunk with usage: 15 x $0.25 + 11 x $2 per 1M
+    assert (chat["model"], chat["input_tokens"], chat["output_tokens"], chat["cost_usd"]) == (
+        "gpt-5-mini-2025-08-07", 15, 11, Decimal("0.00002575"))
+    assert chat["response_text"] == "4242"
+    # the last chunk's totals, thinking included: 13 x $0.30 + (63 + 75) x $2.50 per 1M
+    assert (gemini["input_tokens"], gemini["output_tokens"], gemini["reasoning_tokens"], gemini["cost_usd"]) == (
+        13, 138, 75, Decimal("0.0003489"))
+    assert gemini["response_text"] == "To find the sum: 4200 + 42 = 4242."
+    # response.completed holds the whole response: 16 x $2.50 + 11 x $10 per 1M
+    assert (responses["input_tokens"], responses["output_tokens"], responses["cost_usd"]) == (16, 11, Decimal("0.00015"))
+
+
+def test_a_body_saved_as_text_is_read_for_what_it_holds(db, tmp_path):
+    ask = {"url": "https://api.openai.com/v1/chat/completions", "body": {"model": "gpt-4o-mini", "messages": [
+        {"role": "user", "content": "Hi"}]}}
+    answer = {"id": "chatcmpl-x", "object": "chat.completion", "created": 1766405363, "model": "gpt-4o-mini",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello"}, "finish_reason": "stop"}],
+              "usage": {"prompt_tokens": 8, "completion_tokens": 2, "total_tokens": 10}}
+    no_usage = {**STREAMS[1], "response": {"status": 200, "body": "".join(
+        part + "\n\n" for part in STREAMS[1]["response"]["body"].split("\n\n") if part and '"usage":{' not in part)}}
+    lines = [{"request": ask, "response": {"status": 200, "body": json.dumps(answer)}},
+             {"request": ask, "response": {"status": 502, "body": "<html><body>502 Bad Gateway</body></html>"}},
+             no_usage]
+    db.ingest(write_jsonl(tmp_path / "text.jsonl", lines))
+    got = {r["source_line"]: r for r in db.calls()}
+    assert (got[1]["input_tokens"], got[1]["output_tokens"], got[1]["response_text"]) == (8, 2, "Hello")
+    assert (got[2]["status"], got[2]["error_type"], got[2]["http_status"]) == ("error", "server", 502)
+    # a stream without a usage chunk: its text is kept and its counts are estimated (and say so)
+    assert (got[3]["response_text"], got[3]["tokens_estimated"]) == ("4242", True)
+    assert got[3]["input_tokens"] > 0 and got[3]["output_tokens"] > 0
