@@ -192,3 +192,28 @@ def test_groq_flex_is_billed_on_demand_and_gateway_and_dashscope_fields_are_read
         ((17 * Decimal("0.29") + 649 * Decimal("0.59")) / 10**6,)]
     assert calls["gen-1"]["logged_cost_usd"] == Decimal("0.0001344")
     assert calls["chatcmpl-ds"]["cache_write_tokens"] == 29713
+
+
+def _gemini_compat(cid: str, created: int, answer: str, completion: int, prompt: int, total: int) -> dict:
+    return {"choices": [{"finish_reason": "stop", "index": 0, "message": {"content": answer, "role": "assistant"}}],
+            "created": created, "id": cid, "model": "gemini-2.5-flash", "object": "chat.completion",
+            "usage": {"completion_tokens": completion, "prompt_tokens": prompt, "total_tokens": total}}
+
+
+def test_geminis_openai_compatible_answers_bill_the_thinking_their_total_holds(db, tmp_path):
+    # three answers of Gemini's OpenAI-compatible endpoint as a public Java sample printed them:
+    # completion_tokens is the visible answer only, total_tokens also holds the thinking
+    calls = ingest(db, tmp_path, "gemini-compat.jsonl", [
+        _gemini_compat("ccAXad3iNNbiz7IPocTe0Ac", 1763164273, "Ghostbusters", 2, 17, 49),
+        _gemini_compat("m8AXaafJCKDpz7IPs5_OmQE", 1763164315, "The Social Network", 3, 18, 671),
+        # a body that says its total is its parts has nothing hidden
+        _gemini_compat("plain", 1763164553, "Inception", 2, 18, 20),
+    ])
+    first, second, plain = calls["ccAXad3iNNbiz7IPocTe0Ac"], calls["m8AXaafJCKDpz7IPs5_OmQE"], calls["plain"]
+    assert (first["output_tokens"], first["reasoning_tokens"]) == (32, 30)
+    assert (second["output_tokens"], second["reasoning_tokens"]) == (653, 650)
+    assert (plain["output_tokens"], plain["reasoning_tokens"]) == (2, 0)
+    costs = dict(db.con.execute("SELECT call_id, cost_usd FROM calls").fetchall())
+    # gemini-2.5-flash $0.30 / $2.50 per 1M: the thinking at the output rate
+    assert costs["ccAXad3iNNbiz7IPocTe0Ac"] == (17 * Decimal("0.30") + 32 * Decimal("2.50")) / 10**6 == Decimal("0.0000851")
+    assert costs["m8AXaafJCKDpz7IPs5_OmQE"] == (18 * Decimal("0.30") + 653 * Decimal("2.50")) / 10**6

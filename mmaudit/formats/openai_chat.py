@@ -14,7 +14,10 @@ Other providers answer in this shape too, and the body says which where it can: 
 (`deepseek-*` → deepseek, `mistral-*` → mistral, `grok-*` → xai, `claude-*` → anthropic; `openai`
 for GPT models and bodies without a model). xAI counts reasoning OUTSIDE `completion_tokens`
 (its `total_tokens` = prompt + completion + reasoning): when the log's own total says so, or a
-bare `grok-*` body has no total, the reasoning is added to output. DeepSeek's
+bare `grok-*` body has no total, the reasoning is added to output. Gemini's OpenAI-compatible
+endpoint (and gateways relaying Gemini) counts no reasoning at all and leaves the thinking out of
+`completion_tokens` but in `total_tokens`: for a Gemini model with no reasoning count, the gap
+between the total and its parts is thinking, added to output and to `reasoning_tokens`. DeepSeek's
 `usage.prompt_cache_hit_tokens` are cache reads; DeepInfra's `usage.estimated_cost` is the
 logged cost.
 
@@ -164,7 +167,17 @@ _GATEWAY_COST = f"CASE WHEN json_type({_COST}) IN ('DOUBLE', 'UBIGINT', 'BIGINT'
 _PERPLEXITY = (f"({body('usage.citation_tokens')} IS NOT NULL OR {body('usage.num_search_queries')} IS NOT NULL "
                f"OR {_BILL} IS NOT NULL)")
 _TOP_REASONING = f"coalesce(mm_int({body('usage.reasoning_tokens')}), 0)"
-_REASONING = f"CASE WHEN {_DETAILED_REASONING} > 0 THEN {_DETAILED_REASONING} ELSE {_TOP_REASONING} END"
+# Gemini's OpenAI-compatible endpoint (and gateways relaying Gemini) leave the thinking out of
+# completion_tokens and out of any reasoning count, but keep it in total_tokens (Gemini's own
+# totalTokenCount): gemini-2.5-flash answering "Ghostbusters" logs prompt 17, completion 2, total
+# 49, and 30 thinking tokens were billed at the output rate. The gap is that thinking (with any
+# tool-use prompt tokens, which the endpoint does not report apart).
+_GEMINI_HIDDEN = (f"CASE WHEN regexp_matches(lower(coalesce({body('model')}, r.request.model, '')), 'gemini') "
+                  f"AND {_DETAILED_REASONING} = 0 AND {_TOP_REASONING} = 0 "
+                  f"THEN greatest(coalesce(mm_int({_usage('total_tokens')}) - mm_int({_usage('prompt_tokens')}) "
+                  f"- mm_int({_usage('completion_tokens')}), 0), 0) ELSE 0 END")
+_REASONING = (f"CASE WHEN {_DETAILED_REASONING} > 0 THEN {_DETAILED_REASONING} WHEN {_TOP_REASONING} > 0 THEN {_TOP_REASONING} "
+              f"ELSE {_GEMINI_HIDDEN} END")
 # Reasoning tokens the provider counts OUTSIDE completion_tokens: xAI's (total = prompt + completion +
 # reasoning, told by the log's own total) and Perplexity's top-level ones (or any top-level count
 # larger than completion_tokens, which cannot be a part of it); OpenAI's completion_tokens already
@@ -180,7 +193,7 @@ _REASONING_OUTSIDE = (
     f"THEN {_DETAILED_REASONING} "
     f"WHEN {_DETAILED_REASONING} > 0 AND {_usage('total_tokens')} IS NULL AND {_XAI_OWN} THEN {_DETAILED_REASONING} "
     f"WHEN {_DETAILED_REASONING} = 0 AND ({_PERPLEXITY} OR {_TOP_REASONING} > coalesce(mm_int({_usage('completion_tokens')}), 0)) "
-    f"THEN {_TOP_REASONING} ELSE 0 END"
+    f"THEN {_TOP_REASONING} ELSE {_GEMINI_HIDDEN} END"
 )
 _CITATIONS = f"coalesce(mm_int({body('usage.citation_tokens')}), 0)"
 _COMPLETION = f"mm_int({_usage('completion_tokens')})"
