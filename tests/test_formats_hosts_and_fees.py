@@ -58,6 +58,30 @@ def test_openrouter_web_searches_are_billed_as_its_own_cost_says(tmp_path):
     assert row["cost_usd"] == (8174 * Decimal("0.40") + 30 * Decimal("1.60")) / M + Decimal("0.01") == row["logged_cost_usd"]
 
 
+def test_an_openrouter_advisor_consultation_is_said_to_be_missing_from_the_cost(tmp_path):
+    # pydantic-ai's recorded call (tests/models/cassettes/test_openrouter/test_openrouter_advisor_tool.yaml):
+    # OpenRouter billed $0.004628, of which gpt-4o-mini's own tokens $0.000123; the rest is the
+    # advisor model's tokens, which `usage` does not count
+    ask = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Consult your advisor tool first."}],
+           "tools": [{"type": "openrouter:advisor", "parameters": {"model": "~anthropic/claude-opus-latest",
+                                                                   "max_completion_tokens": 1024}}]}
+    usage = {"prompt_tokens": 576, "completion_tokens": 61, "total_tokens": 637, "cost": 0.004628,
+             "cost_details": {"upstream_inference_cost": 0.000123},
+             "server_tool_use_details": {"tool_calls_executed": 1, "tool_calls_requested": 1}}
+    consulted = {"request": ask, "response": chat("gen-1784733335-lLtK", "openai/gpt-4o-mini", usage, provider="OpenAI")}
+    quiet = {"request": ask, "response": chat("gen-2", "openai/gpt-4o-mini", {**usage, "server_tool_use_details": {
+        "tool_calls_executed": 0, "tool_calls_requested": 0}}, provider="OpenAI")}
+    calls = ingest(tmp_path, [consulted, quiet])
+    row = calls["gen-1784733335-lLtK"]
+    assert row["tags"]["advisor_model"] == "~anthropic/claude-opus-latest"
+    # the executor's tokens are priced ($0.15 / $0.60 per 1M); the advisor's cost is unknown, not 0
+    assert row["cost_usd"] == (576 * Decimal("0.15") + 61 * Decimal("0.60")) / M == Decimal("0.000123")
+    assert row["other_models_cost_usd"] is None and row["logged_cost_usd"] == Decimal("0.004628")
+    assert "advisor_model" not in calls["gen-2"]["tags"] and calls["gen-2"]["other_models_cost_usd"] == 0
+    audit = CliRunner().invoke(app, ["audit", "--db", str(tmp_path / "h.duckdb"), "--format", "json"])
+    assert json.loads(audit.stdout)["pricing_assumptions"]["advisor_not_priced"] == 1
+
+
 def test_responses_compaction_bedrock_error_bodies_and_magistral(tmp_path):
     compaction = {"request": {"model": "gpt-4o", "input": [{"role": "user", "content": "..."}]},
                   "response": {"id": "resp_0558", "object": "response.compaction", "created_at": 1772998479,

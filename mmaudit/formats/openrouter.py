@@ -41,7 +41,8 @@ _CHAT = {
         "cost": "VARCHAR",
         "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
         "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
-        "server_tool_use_details": {"web_search_requests": "VARCHAR"},  # billed per search (usage.cost has it)
+        # billed per search (usage.cost has it); `tool_calls_executed` counts every server tool run
+        "server_tool_use_details": {"web_search_requests": "VARCHAR", "tool_calls_executed": "VARCHAR"},
     },
 }
 _STRUCTURE = {"data": _DATA, **_DATA, **_CHAT, "response": {**_DATA, **_CHAT},
@@ -71,6 +72,18 @@ _HTTP = f"mm_int({error_code()})::INTEGER"
 _TEXT = f"json_extract_string({chat('choices')}, '$[0].message.content')"
 _MSGS = "r.request.messages"
 _FAILED = "(r.error.code IS NOT NULL)"
+# OpenRouter's advisor server tool (`openrouter:advisor` in the request's tools): the executor
+# consults another model, billed at that model's token rates inside `usage.cost`, but its counts
+# are not in `usage` (a gpt-4o-mini call billed $0.004628, of which its own tokens $0.000123).
+# When a server tool other than a search ran, the advisor's model (`parameters.model`, else
+# unknown) is the call's `advisor_model` step: with no counts it is unpriced, the cost a lower
+# bound, and `audit` says so (pricing/assumptions.py, `advisor_not_priced`).
+_ADVISOR = ("list_filter(from_json(r.request.tools, '[{\"type\": \"VARCHAR\", \"parameters\": {\"model\": \"VARCHAR\"}}]'), "
+            "lambda t: t.type = 'openrouter:advisor')")
+_OTHER_TOOLS = (f"coalesce(mm_int({_U}.server_tool_use_details.tool_calls_executed), 0) "
+                f"> coalesce(mm_int({_U}.server_tool_use_details.web_search_requests), 0)")
+_ADVISOR_MODEL = (f"CASE WHEN json_type(r.request.tools) = 'ARRAY' AND {_OTHER_TOOLS} AND len({_ADVISOR}) > 0 "
+                  f"THEN coalesce({_ADVISOR}[1].parameters.model, 'unknown') END")
 
 FORMAT = LogFormat(
     name="openrouter",
@@ -104,7 +117,8 @@ FORMAT = LogFormat(
             f"{{'key': 'upstream_provider', 'value': {_LABEL}}}, "
             f"{{'key': 'finish_reason', 'value': coalesce({data('finish_reason')}, "
             f"json_extract_string({chat('choices')}, '$[0].finish_reason'))}}, "
-            f"{{'key': 'cancelled', 'value': CASE WHEN mm_bool({data('cancelled')}) THEN 'true' END}}], "
+            f"{{'key': 'cancelled', 'value': CASE WHEN mm_bool({data('cancelled')}) THEN 'true' END}}, "
+            f"{{'key': 'advisor_model', 'value': {_ADVISOR_MODEL}}}], "
             "lambda e: e.value IS NOT NULL))"
         ),
         **chat_text.text_columns(_MSGS, "NULL", _TEXT),
