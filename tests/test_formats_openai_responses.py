@@ -128,3 +128,12 @@ def test_the_image_generation_tool_is_billed_at_the_image_models_rates(db, tmp_p
     got = dict(db.con.execute("SELECT call_id, other_models_cost_usd FROM calls").fetchall())
     assert got["resp_img"] == (257 * Decimal("5") + 1476 * Decimal("8") + 1413 * Decimal("30")) / 10**6
     assert got["resp_img_2"] is None
+
+
+def test_latency_from_whole_seconds_is_unknown_within_the_second(db, tmp_path):
+    # `created_at` and `completed_at` are whole seconds: a crewAI-recorded gpt-4.1 call that took
+    # 543 ms (its `openai-processing-ms`) has them equal, which is not a 0 ms call
+    same_second = {**COMPLETED, "id": "resp_same", "completed_at": COMPLETED["created_at"]}
+    db.ingest(write_jsonl(tmp_path / "resp.jsonl", [COMPLETED, same_second]))
+    got = {r["call_id"]: r["latency_ms"] for r in db.calls()}
+    assert got == {"resp_01": 4000.0, "resp_same": None}

@@ -145,7 +145,8 @@ FORMAT = LogFormat(
         "web_searches": f"greatest(len(list_filter({_ITEM_TYPES}, lambda t: t IN ('web_search_call', 'x_search_call'))), "
         f"coalesce({xai_searches(body('usage'))}, 0))",
         "file_searches": f"len(list_filter({_ITEM_TYPES}, lambda t: t = 'file_search_call'))",
-        "latency_ms": f"coalesce(mm_num(r.latency_ms), CASE WHEN {_DONE} >= {_CREATED} THEN ({_DONE} - {_CREATED}) * 1000 END)",
+        # (whole seconds: a call that completed within the second it was created has no measured latency)
+        "latency_ms": f"coalesce(mm_num(r.latency_ms), CASE WHEN {_DONE} > {_CREATED} THEN ({_DONE} - {_CREATED}) * 1000 END)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN {_ERR} END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE coalesce(mm_int(r.status_code), 200) END",
