@@ -217,3 +217,23 @@ def test_geminis_openai_compatible_answers_bill_the_thinking_their_total_holds(d
     # gemini-2.5-flash $0.30 / $2.50 per 1M: the thinking at the output rate
     assert costs["ccAXad3iNNbiz7IPocTe0Ac"] == (17 * Decimal("0.30") + 32 * Decimal("2.50")) / 10**6 == Decimal("0.0000851")
     assert costs["m8AXaafJCKDpz7IPs5_OmQE"] == (18 * Decimal("0.30") + 653 * Decimal("2.50")) / 10**6
+
+
+def test_cerebras_and_groq_timings_are_the_latency_when_the_log_has_none(db, tmp_path):
+    # vercel/ai's recorded responses (packages/cerebras/src/fixtures/cerebras-structured-output-tools.1.json,
+    # packages/groq/src/__fixtures__/groq-qwen-reasoning-enabled.json), seconds
+    cerebras = {"id": "chatcmpl-cb", "object": "chat.completion", "created": 1779146781, "model": "zai-glm-4.7",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "{}"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 322, "completion_tokens": 65, "total_tokens": 387,
+                          "prompt_tokens_details": {"cached_tokens": 256}},
+                "time_info": {"queue_time": 0.002922005, "prompt_time": 0.010518105, "completion_time": 0.118095092,
+                              "total_time": 0.13299274444580078}}
+    groq = {"id": "chatcmpl-gq", "object": "chat.completion", "created": 1787594830, "model": "qwen/qwen3.6-27b",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+            "usage": {"queue_time": 0.469115043, "prompt_tokens": 27, "prompt_time": 0.002253896, "completion_tokens": 64,
+                      "completion_time": 0.141174868, "total_tokens": 91, "total_time": 0.143428764,
+                      "completion_tokens_details": {"reasoning_tokens": 64}},
+            "x_groq": {"id": "req_01m0tf8wb1e5r8bd32g6a983sz"}}
+    calls = ingest(db, tmp_path, "timed.jsonl", [cerebras, groq])
+    assert round(calls["chatcmpl-cb"]["latency_ms"], 3) == 132.993  # queue + prompt + completion
+    assert round(calls["chatcmpl-gq"]["latency_ms"], 3) == 612.544  # Groq's total leaves its queue out

@@ -81,6 +81,9 @@ _BODY = {
         "prompt_cache_hit_tokens": "VARCHAR",  # DeepSeek's cache reads
         "cached_tokens": "VARCHAR",  # Moonshot's (Kimi) cache reads, at the top of usage
         "cost_in_usd_ticks": "VARCHAR",  # xAI's own cost of the call, in 1e-10 USD
+        # Groq's timings (seconds): total_time is prompt + completion, the wait in its queue apart
+        "queue_time": "VARCHAR",
+        "total_time": "VARCHAR",
         # xAI's server-side tools the call ran (each billed per call on top of the tokens)
         "server_side_tool_usage_details": {"web_search_calls": "VARCHAR", "x_search_calls": "VARCHAR"},
         "estimated_cost": "VARCHAR",  # DeepInfra's own cost of the call, USD
@@ -98,7 +101,8 @@ _BODY = {
     # Groq: the request id, and in streams logged before Groq also sent a top-level `usage`, the
     # stream's usage (its final chunk holds it here alone: those calls loaded without counts)
     "x_groq": {"id": "VARCHAR", "usage": {k: "VARCHAR" for k in _GROQ_USAGE}},
-    "time_info": {"queue_time": "VARCHAR"},  # Cerebras' timings: only Cerebras writes them
+    # Cerebras' timings (seconds; only Cerebras writes them): total_time is queue + prompt + completion
+    "time_info": {"queue_time": "VARCHAR", "total_time": "VARCHAR"},
     "prompt_filter_results": "JSON",  # Azure OpenAI's content-filter verdicts on the prompt
 }
 # `code` is read as JSON: OpenRouter writes an HTTP status as a JSON number (429), OpenAI a string
@@ -264,7 +268,10 @@ FORMAT = LogFormat(
         "output_audio_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.audio_tokens')}), 0)",
         "input_image_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.image_tokens')}), 0)",
         "service_tier": body("service_tier"),
-        "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
+        # the log's own latency, else the server's timing: Cerebras' total, Groq's queue + total
+        "latency_ms": (f"coalesce(mm_num(coalesce(r.latency_ms, r.duration_ms)), mm_num({body('time_info.total_time')}) * 1000, "
+                       f"CASE WHEN {body('x_groq.id')} IS NOT NULL THEN (coalesce(mm_num({body('usage.queue_time')}), 0) "
+                       f"+ mm_num({body('usage.total_time')})) * 1000 END)"),
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}::INTEGER, {_ERR_TEXT}), 'unknown') END",
