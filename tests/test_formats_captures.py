@@ -193,3 +193,18 @@ def test_a_body_saved_as_text_is_read_for_what_it_holds(db, tmp_path):
     # a stream without a usage chunk: its text is kept and its counts are estimated (and say so)
     assert (got[3]["response_text"], got[3]["tokens_estimated"]) == ("4242", True)
     assert got[3]["input_tokens"] > 0 and got[3]["output_tokens"] > 0
+
+
+def test_a_gemini_address_names_the_model_its_body_does_not(db, tmp_path):
+    # crewAI's recorded call (lib/crewai/tests/cassettes/llms/google/test_google_streaming_returns_usage_metrics.yaml):
+    # a 400 whose body and request name no model; the address does
+    failed = {"request": {"url": "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash-exp:"
+                                 "streamGenerateContent?alt=sse",
+                          "body": {"contents": [{"parts": [{"text": "What is the capital of Japan?"}], "role": "user"}]}},
+              "response": {"status": 400, "body": {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
+                                                             "status": "INVALID_ARGUMENT"}}}}
+    db.ingest(write_jsonl(tmp_path / "gemini.jsonl", [failed, STREAMS[2]]))
+    got = {r["source_line"]: r for r in db.calls()}
+    assert (got[1]["provider"], got[1]["model"], got[1]["error_type"], got[1]["http_status"]) == (
+        "google", "gemini-2.0-flash-exp", "client", 400)
+    assert got[2]["model"] == "gemini-2.5-flash"  # the body's own modelVersion first

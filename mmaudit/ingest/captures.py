@@ -10,7 +10,8 @@ whole body, when the status is 400 or more; an Anthropic error body, `type: erro
 address `request.url` is (mmaudit/formats/hosts.py: `api.together.xyz` is Together, whatever
 model id the body names) when the line has no `provider`, `modelId` <- the model a Bedrock address
 names (`/model/amazon.nova-micro-v1%3A0/converse`: a Converse body names none) when the line has
-none; its other keys stay. A body that is an error (`type: error`, `object: error`) is `error`
+none, the request's `model` <- the model a Gemini or Vertex address names
+(`/models/gemini-2.0-flash:generateContent`) when the request names none; its other keys stay. A body that is an error (`type: error`, `object: error`) is `error`
 whatever the status. A body saved as text is read for what it holds: JSON text as
 that JSON; a saved stream (the server-sent events' text, as a recorder keeps a streamed call) as
 the one answer its events amount to (`_stream_answer_sql`: the closing Responses event, the
@@ -60,7 +61,13 @@ def unwrap_sql(line: str) -> str:
     failed = (f"(coalesce(TRY_CAST(json_extract_string({status}, '$') AS INTEGER), 0) >= 400 "
               f"OR json_extract_string({answer}, '$.type') = 'error' OR json_extract_string({answer}, '$.object') = 'error')")
     url = f"json_extract_string({line}, '$.request.url')"
-    pair = (f"json_object('request', coalesce({at('$.request.body')}, {at('$.requestBody')}), "
+    asked = f"coalesce({at('$.request.body')}, {at('$.requestBody')})"
+    # Gemini and Vertex name the model only in the address: /models/gemini-2.0-flash:generateContent
+    # (an error body names none either); the request gets it when it names none
+    addressed = f"nullif(url_decode(regexp_extract({url}, '/models/([^/:?]+):[A-Za-z]+', 1)), '')"
+    request = (f"CASE WHEN {addressed} IS NOT NULL AND json_type({asked}) = 'OBJECT' AND json_extract({asked}, '$.model') IS NULL "
+               f"THEN json_merge_patch({asked}, json_object('model', {addressed})) ELSE {asked} END")
+    pair = (f"json_object('request', {request}, "
             f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
             # (Anthropic's error body goes whole: its `type: error` is what says whose it is)
             f"CASE WHEN json_extract_string({answer}, '$.type') = 'error' THEN {answer} "
