@@ -175,6 +175,29 @@ def test_a_stream_saved_as_the_bodys_text_is_one_call_with_its_final_counts(db, 
     assert (responses["input_tokens"], responses["output_tokens"], responses["cost_usd"]) == (16, 11, Decimal("0.00015"))
 
 
+def test_an_azure_stream_saved_whole_is_azures_by_its_opening_chunk(db, tmp_path):
+    # crewAI's recorded call (lib/crewai/tests/cassettes/llms/TestAzureToolCallStreaming*.yaml), the
+    # address left out: Azure opens with a chunk of the prompt's filter verdicts, empty id and object
+    def chunk(delta, finish=None, usage=None):
+        return {"choices": [] if delta is None else [{"content_filter_results": {}, "delta": delta, "finish_reason": finish,
+                                                     "index": 0}],
+                "created": 1769120025, "id": "chatcmpl-D0xDteB9TqwARsHB5bH9ZTfPFbxuq", "model": "gpt-4o-mini-2024-07-18",
+                "object": "chat.completion.chunk", "system_fingerprint": "fp_f97eff32c5", "usage": usage}
+    opening = {"choices": [], "created": 0, "id": "", "model": "", "object": "", "prompt_filter_results": [
+        {"prompt_index": 0, "content_filter_results": {"hate": {"filtered": False, "severity": "safe"}}}]}
+    stream = _sse([opening, chunk({"role": "assistant", "tool_calls": [{"function": {"arguments": "", "name": "get_current_temperature"},
+                                                                        "id": "call_zcFx", "index": 0, "type": "function"}]}),
+                   chunk({}, "tool_calls"),
+                   chunk(None, usage={"completion_tokens": 17, "prompt_tokens": 66, "total_tokens": 83,
+                                      "prompt_tokens_details": {"cached_tokens": 0}}), "[DONE]"], named=False)
+    line = {"request": {"body": {"messages": [{"role": "user", "content": "What is the temperature in Paris?"}], "stream": True}},
+            "response": {"status": 200, "body": stream}}
+    db.ingest(write_jsonl(tmp_path / "azure.jsonl", [line]), enrichers=enrichers())
+    (call,) = db.calls()
+    assert (call["provider"], call["model"], call["input_tokens"], call["output_tokens"]) == ("azure", "gpt-4o-mini-2024-07-18", 66, 17)
+    assert call["cost_usd"] == (66 * Decimal("0.15") + 17 * Decimal("0.60")) / 10**6
+
+
 def test_a_body_saved_as_text_is_read_for_what_it_holds(db, tmp_path):
     ask = {"url": "https://api.openai.com/v1/chat/completions", "body": {"model": "gpt-4o-mini", "messages": [
         {"role": "user", "content": "Hi"}]}}

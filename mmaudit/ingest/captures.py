@@ -113,7 +113,8 @@ def _stream_answer_sql(events: str) -> str:
       over its own (the delta's output count is final) and stop reason, and the text deltas' text;
     - OpenAI chat chunks: a `chat.completion` with the last chunk that has `usage` (else the last
       chunk), the deltas' text and the last finish reason (without usage, counts are estimated
-      from the request and the text, as for any body without them);
+      from the request and the text, as for any body without them), and Azure's opening
+      `prompt_filter_results` (which make it Azure's);
     - Gemini: the last chunk with `usageMetadata` (its counts are the stream's totals) with the
       chunks' text;
     - anything else: the last event."""
@@ -135,7 +136,11 @@ def _stream_answer_sql(events: str) -> str:
                f"coalesce(json_extract({delta}, '$.usage'), '{{}}'))))")
     with_usage = f"list_filter({events}, lambda e: json_type(e, '$.usage') = 'OBJECT')"
     finish = f"list_filter(list_transform({events}, lambda e: json_extract_string(e, '$.choices[0].finish_reason')), lambda f: f IS NOT NULL)[-1]"
-    completion = (f"json_merge_patch(CAST(coalesce({with_usage}[-1], {events}[-1]) AS JSON), json_object("
+    chunks = f"list_filter({events}, lambda e: json_extract_string(e, '$.object') = 'chat.completion.chunk')"
+    # (Azure OpenAI opens its streams with a chunk of the prompt's filter verdicts: they say whose it is)
+    filtered = f"list_filter({events}, lambda e: json_type(e, '$.prompt_filter_results') = 'ARRAY')"
+    completion = (f"json_merge_patch(CAST(coalesce({with_usage}[-1], {chunks}[-1]) AS JSON), json_object("
+                  f"'prompt_filter_results', json_extract({filtered}[1], '$.prompt_filter_results'), "
                   "'object', 'chat.completion', 'choices', json_array(json_object('index', 0, 'message', "
                   f"json_object('role', 'assistant', 'content', {text_of('$.choices[0].delta.content')}), "
                   f"'finish_reason', {finish}))))")
@@ -151,6 +156,6 @@ def _stream_answer_sql(events: str) -> str:
             f"WHEN len({typed('error')}) > 0 THEN CAST({typed('error')}[-1] AS JSON) "
             f"WHEN len({closing}) > 0 THEN json_extract({closing}[-1], '$.response') "
             f"WHEN len({typed('message_start')}) > 0 THEN {message} "
-            f"WHEN json_extract_string({events}[1], '$.object') = 'chat.completion.chunk' THEN {completion} "
+            f"WHEN len({chunks}) > 0 THEN {completion} "
             f"WHEN json_type({events}[-1], '$.candidates') = 'ARRAY' OR len({metered}) > 0 THEN {gemini} "
             f"ELSE {last} END")
