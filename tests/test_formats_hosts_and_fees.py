@@ -82,6 +82,16 @@ def test_an_openrouter_advisor_consultation_is_said_to_be_missing_from_the_cost(
     assert json.loads(audit.stdout)["pricing_assumptions"]["advisor_not_priced"] == 1
 
 
+def test_a_gateway_slug_served_by_fireworks_finds_fireworks_own_rate(tmp_path):
+    # pydantic-ai's recorded call (tests/models/cassettes/test_openrouter/test_openrouter_qwen3_235b.yaml):
+    # OpenRouter names the model by its slug; Fireworks lists it as accounts/fireworks/models/...
+    body = chat("gen-qwen3", "qwen/qwen3-235b-a22b", {"prompt_tokens": 22, "completion_tokens": 275, "total_tokens": 297,
+                                                      "cost": 0.00024651}, provider="Fireworks")
+    row = ingest(tmp_path, [body])["gen-qwen3"]
+    assert (row["provider"], row["model_key"]) == ("fireworks", "fireworks/qwen3-235b-a22b")
+    assert row["cost_usd"] == (22 * Decimal("0.22") + 275 * Decimal("0.88")) / M  # Fireworks' $0.22 / $0.88 per 1M
+
+
 def test_responses_compaction_bedrock_error_bodies_and_magistral(tmp_path):
     compaction = {"request": {"model": "gpt-4o", "input": [{"role": "user", "content": "..."}]},
                   "response": {"id": "resp_0558", "object": "response.compaction", "created_at": 1772998479,

@@ -93,12 +93,16 @@ def is_vertex(provider: str | None, model: str) -> bool:
 
 
 def _genai_ids(model: str, hint: str | None) -> list[str]:
-    """Ids to hand genai-prices: Bedrock wants its `anthropic.`/`us.` forms kept."""
+    """Ids to hand genai-prices: Bedrock wants its `anthropic.`/`us.` forms kept, and Fireworks
+    its own path (`accounts/fireworks/models/qwen3-235b-a22b`), which a gateway's slug for the
+    same model (`qwen/qwen3-235b-a22b`, OpenRouter's, served by Fireworks) lacks."""
     m = base_id(model)
     tail = re.sub(r"^.*/", "", m)
     out = [m, tail]
     if hint == "aws" and re.match(r"^(nova|titan)-", tail):
         out.append(f"amazon.{tail}")
+    if hint == "fireworks":
+        out.append(f"accounts/fireworks/models/{tail}")
     return list(dict.fromkeys(out))
 
 
