@@ -92,6 +92,23 @@ def test_a_gateway_slug_served_by_fireworks_finds_fireworks_own_rate(tmp_path):
     assert row["cost_usd"] == (22 * Decimal("0.22") + 275 * Decimal("0.88")) / M  # Fireworks' $0.22 / $0.88 per 1M
 
 
+def test_hugging_faces_router_bills_at_the_provider_it_routed_to(tmp_path):
+    # pydantic-ai's recorded call (tests/models/cassettes/test_huggingface/test_together_500_on_tool_continuation.yaml):
+    # HF's router sent it to Together, whose own rate prices it; HF's list has Novita's row itself
+    def routed(provider: str, cid: str) -> dict:
+        return {"request": {"url": f"https://router.huggingface.co/{provider}/v1/chat/completions",
+                            "body": {"model": "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+                                     "messages": [{"role": "user", "content": "What's the weather in Paris?"}]}},
+                "response": {"status": 200, "body": chat(cid, "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+                                                         {"prompt_tokens": 616, "completion_tokens": 7, "total_tokens": 623})}}
+    calls = ingest(tmp_path, [routed("together", "hf-together"), routed("novita", "hf-novita")])
+    together, novita = calls["hf-together"], calls["hf-novita"]
+    assert (together["provider"], together["model_key"]) == ("huggingface-together", "together/meta-llama/llama-4-scout-17b-16e-instruct")
+    assert together["cost_usd"] == (616 * Decimal("0.18") + 7 * Decimal("0.59")) / M  # Together's $0.18 / $0.59 per 1M
+    assert novita["model_key"] == "huggingface_novita/meta-llama/llama-4-scout-17b-16e-instruct"
+    assert novita["cost_usd"] is not None
+
+
 def test_responses_compaction_bedrock_error_bodies_and_magistral(tmp_path):
     compaction = {"request": {"model": "gpt-4o", "input": [{"role": "user", "content": "..."}]},
                   "response": {"id": "resp_0558", "object": "response.compaction", "created_at": 1772998479,

@@ -61,10 +61,25 @@ def candidates(model: str) -> list[str]:
 HOSTS = {"groq", "cerebras", "together", "fireworks"}
 
 
+# Hugging Face's Inference Providers: genai-prices lists each provider HF routes to apart
+# (`huggingface_together`, `huggingface_fireworks-ai`), stored as `huggingface-together`
+_HF = "huggingface_"
+
+
 def _provider_id(provider: str | None) -> str | None:
-    """genai-prices' id of a logged provider name (`together_ai`, or `together-ai` as stored)."""
+    """genai-prices' id of a logged provider name (`together_ai`, or `together-ai` as stored;
+    `huggingface-together`)."""
     name = (provider or "").strip().lower()
+    if name.startswith(("huggingface-", _HF)) and len(name) > len(_HF):
+        return _HF + name[len(_HF):]
     return PROVIDER_IDS.get(name) or PROVIDER_IDS.get(name.replace("-", "_"))
+
+
+def _routed_host(hint: str | None) -> str | None:
+    """The provider Hugging Face routed a call to (`huggingface_together` -> `together`): HF bills
+    its Inference Providers at the provider's own rates, so a model HF's list lacks is priced at
+    the provider's."""
+    return _provider_id(hint[len(_HF):]) if hint and hint.startswith(_HF) else None
 
 
 def provider_hint(provider: str | None, model: str) -> str | None:
@@ -155,6 +170,12 @@ class Resolver:
                 key = self._genai(ref, hint, fallback=False)
                 if key is not None:
                     return key, 0, False
+        if hint and hint.startswith(_HF):  # HF's price of the model, else the provider it routed to
+            for host in (hint, _routed_host(hint)):
+                for ref in _genai_ids(exact, host) if host else ():
+                    key = self._genai(ref, host, fallback=False)
+                    if key is not None:
+                        return key, 0, False
         if is_vertex(provider, model):
             for stage, cand in enumerate(stages):
                 if f"vertex/{cand}" in self.aliases:
