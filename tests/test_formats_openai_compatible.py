@@ -237,3 +237,17 @@ def test_cerebras_and_groq_timings_are_the_latency_when_the_log_has_none(db, tmp
     calls = ingest(db, tmp_path, "timed.jsonl", [cerebras, groq])
     assert round(calls["chatcmpl-cb"]["latency_ms"], 3) == 132.993  # queue + prompt + completion
     assert round(calls["chatcmpl-gq"]["latency_ms"], 3) == 612.544  # Groq's total leaves its queue out
+
+
+def test_a_chat_completion_without_object_loads_as_zhipus_glm_writes_it(db, tmp_path):
+    # Zhipu's GLM API answers with no `object` (HuayongHu/zhipuai's README, its recorded answer);
+    # such a file failed "cannot tell the log format"
+    glm = {"choices": [{"finish_reason": "stop", "index": 0, "message": {"content": "你好！有什么我可以帮你的吗？",
+                                                                         "role": "assistant"}}],
+           "created": 1725607026, "id": "2024090615170503e5eb37d22a4e96", "model": "glm-4-flash",
+           "request_id": "2024090615170503e5eb37d22a4e96", "usage": {"completion_tokens": 25, "prompt_tokens": 22, "total_tokens": 47}}
+    result = db.ingest(write_jsonl(tmp_path / "glm.jsonl", [glm]), enrichers=(pricing_enricher(load_catalog()),))
+    assert (result.files[0].log_format, result.files[0].loaded) == ("openai-chat", 1)
+    (call,) = db.calls()
+    assert (call["provider"], call["model"], call["input_tokens"], call["output_tokens"]) == ("zai", "glm-4-flash", 22, 25)
+    assert call["cost_usd"] is None  # genai-prices lists no glm-4-flash: unpriced and reported, never $0

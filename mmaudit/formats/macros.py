@@ -125,6 +125,7 @@ MACROS: tuple[str, ...] = (
           WHEN regexp_matches(lower(m), '(^|/)sonar') THEN 'perplexity'
           WHEN regexp_matches(lower(m), '(^|/)(kimi|moonshot)') THEN 'moonshotai'
           WHEN regexp_matches(lower(m), '(^|/)(qwen|qwq)') THEN 'alibaba'
+          WHEN regexp_matches(lower(m), '(^|/)(glm|chatglm|codegeex)') THEN 'zai'
           WHEN regexp_matches(lower(m), 'llama') THEN 'meta'
           WHEN regexp_matches(lower(m), '(^|/)(command(-|$)|c4ai-|aya-|embed-(english|multilingual|v[0-9])|rerank-)')
                THEN 'cohere'

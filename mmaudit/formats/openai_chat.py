@@ -21,6 +21,9 @@ between the total and its parts is thinking, added to output and to `reasoning_t
 `usage.prompt_cache_hit_tokens` are cache reads; DeepInfra's `usage.estimated_cost` is the
 logged cost.
 
+A body without `object` (Zhipu's GLM API) is read when its choices have a `message` and its
+usage chat counts.
+
 Flat error bodies `{"object": "error", "message", "type", "code"}` are failed calls: Mistral's
 carry `raw_status_code` (provider `mistral`), vLLM's OpenAI-compatible server's the HTTP status as
 `code` (provider from the model, else `unknown`).
@@ -161,6 +164,10 @@ _MSGS = "r.request.messages"
 # Voyage AI's usage has only `total_tokens` (all input)
 _EMBEDDINGS = (f"({body('object')} = 'list' AND ({_usage('prompt_tokens')} IS NOT NULL "
                f"OR {body('usage.total_tokens')} IS NOT NULL))")
+# A chat completion without `object` (Zhipu's GLM API and other OpenAI-compatible servers leave it
+# out): choices with a `message` and chat usage, which no other API writes together
+_UNLABELLED = (f"({body('object')} IS NULL AND json_type({body('choices')}) = 'ARRAY' "
+               f"AND json_type({body('choices')}, '$[0].message') = 'OBJECT' AND {_usage('prompt_tokens')} IS NOT NULL)")
 _DETAILED_REASONING = f"coalesce(mm_int({body('usage.completion_tokens_details.reasoning_tokens')}), 0)"
 _COST = body("usage.cost")
 _BILL = f"json_extract_string({_COST}, '$.total_cost')"  # Perplexity's
@@ -235,7 +242,7 @@ FORMAT = LogFormat(
     detect=(
         f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done', 'text_completion') "
         f"OR r.response.object IN ('chat.completion', 'text_completion') "
-        f"OR {_EMBEDDINGS} OR {FLAT_ERROR} OR {_AZURE_PREAMBLE} "
+        f"OR {_EMBEDDINGS} OR {FLAT_ERROR} OR {_AZURE_PREAMBLE} OR {_UNLABELLED} "
         f"OR {BARE_ERROR})"
     ),
     detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, an embeddings `object: \"list\"` with `usage`, an `error` object with `message`/`code`, or a flat `object: \"error\"` body",
