@@ -238,3 +238,125 @@ def test_provider_from_url_follows_genai_prices_patterns_with_vertex_apart():
     }
     got = {url: con.execute("SELECT mm_provider_from_url(?)", [url]).fetchone()[0] for url in cases}
     assert got == cases
+
+
+# Real records (values as published; docs/formats.md): Ollama's OpenAI-compatible answers
+# (`system_fingerprint: fp_ollama`), one of them captured at Ollama's default address, a vLLM
+# answer (`vllm-0.28.0-...`), and DeepSeek-R1-Distill-Qwen-1.5B served by llm-d (vLLM) and MindIE
+# on localhost.
+_OLLAMA_QWEN = {"id": "chatcmpl-308", "object": "chat.completion", "created": 1777529963, "model": "qwen3.5:9b",
+                "system_fingerprint": "fp_ollama",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "- Title: Telegram chat screenshot."},
+                             "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 6863, "completion_tokens": 1676, "total_tokens": 8539}}
+_OLLAMA_TOOLS = {"id": "chatcmpl-265", "object": "chat.completion", "model": "qwen3:8b-q8_0", "system_fingerprint": "fp_ollama",
+                 "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello, John!"},
+                              "finish_reason": "tool_calls"}],
+                 "usage": {"prompt_tokens": 164, "completion_tokens": 188, "total_tokens": 352}}
+_VLLM_QWEN = {"id": "chatcmpl-vllm-doc", "object": "chat.completion", "created": 1790329799, "model": "Qwen/Qwen3-0.6B",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": "OpenNebula is ..."},
+                           "finish_reason": "stop"}],
+              "system_fingerprint": "vllm-0.28.0-61dfa98f",
+              "usage": {"prompt_tokens": 24, "total_tokens": 44, "completion_tokens": 20, "prompt_tokens_details": None}}
+_DISTILL = "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"
+
+
+def _distill_body(cid: str, prompt: int, completion: int) -> dict:
+    return {"id": cid, "object": "chat.completion", "created": 1755679402, "model": _DISTILL,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hello!"}, "finish_reason": "length"}],
+            "system_fingerprint": None,
+            "usage": {"prompt_tokens": prompt, "total_tokens": prompt + completion, "completion_tokens": completion}}
+
+
+def _captured(url: str, body: dict) -> dict:
+    return {"request": {"method": "POST", "url": url,
+                        "body": {"model": body["model"], "messages": [{"role": "user", "content": "Hello!"}]}},
+            "response": {"status": 200, "body": body}}
+
+
+def _own_server_calls() -> list[dict]:
+    return [_captured("http://localhost:11434/v1/chat/completions", {**_OLLAMA_QWEN, "id": "ollama-pair"}),
+            _OLLAMA_QWEN, _OLLAMA_TOOLS, _VLLM_QWEN,
+            _captured("http://localhost:8080/v1/chat/completions", _distill_body("chatcmpl-ebda7f78", 7, 50)),
+            _captured("http://localhost/v1/chat/completions", _distill_body("chatcmpl-63fad601", 6, 81))]
+
+
+def test_calls_to_your_own_server_are_self_hosted_and_unpriced(tmp_path):
+    gateway = _captured("http://localhost:4000/v1/chat/completions",
+                        chat("chatcmpl-gw", "gpt-4o-mini", {"prompt_tokens": 1000, "completion_tokens": 100}))
+    calls = ingest(tmp_path, [*_own_server_calls(), gateway])
+    own = {cid: (r["provider"], r["model_key"], r["cost_usd"]) for cid, r in calls.items() if cid != "chatcmpl-gw"}
+    # the address (localhost) or the server's fingerprint (Ollama, vLLM) says the team's own
+    # hardware answered: no cloud seller (alibaba, deepseek) and no cloud rate (deepseek-reasoner's)
+    assert own == dict.fromkeys(["ollama-pair", "chatcmpl-308", "chatcmpl-265", "chatcmpl-vllm-doc",
+                                 "chatcmpl-ebda7f78", "chatcmpl-63fad601"], ("self-hosted", None, None))
+    # a local address answering with a model only its maker's API serves is a gateway (LiteLLM's
+    # proxy on :4000): the body decides as before, at OpenAI's $0.15 / $0.60
+    assert (calls["chatcmpl-gw"]["provider"], calls["chatcmpl-gw"]["cost_usd"]) == (
+        "openai", (1000 * Decimal("0.15") + 100 * Decimal("0.60")) / M)
+    done = CliRunner().invoke(app, ["prices", "unknown", "--db", str(tmp_path / "h.duckdb"), "--format", "json"])
+    reasons = {r["model"]: r["reason"] for r in json.loads(done.stdout)["unknown_models"]}
+    assert set(reasons) == {"qwen3.5:9b", "qwen3:8b-q8_0", "Qwen/Qwen3-0.6B", _DISTILL}
+    assert all("registry" in why and "self-hosted" in why for why in reasons.values()), reasons
+
+
+def test_a_self_hosted_registry_entry_prices_your_own_servers_calls_at_zero(tmp_path):
+    registry = tmp_path / "registry.yaml"
+    registry.write_text("registry:\n  qwen3.5-9b-ollama:\n    tier: self-hosted\n    fixed_monthly_usd: 300\n"
+                        "    provider: self-hosted\n    aliases: [qwen3.5:9b]\n", encoding="utf-8")
+    db = tmp_path / "r.duckdb"
+    done = CliRunner().invoke(app, ["ingest", str(write_jsonl(tmp_path / "o.jsonl", _own_server_calls())), "--db", str(db),
+                                    "--prices", str(registry), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        got = {r["call_id"]: (r["provider"], r["model_key"], r["cost_usd"]) for r in rows(con)}
+    finally:
+        con.close()
+    # the user's own statement: 0 per call (its fixed cost is reported apart); the others stay unpriced
+    assert got["ollama-pair"] == got["chatcmpl-308"] == ("self-hosted", "qwen3.5-9b-ollama", Decimal(0))
+    assert got["chatcmpl-ebda7f78"] == ("self-hosted", None, None)
+
+
+def test_a_deepseek_r1_distill_is_priced_at_its_hosts_own_distill_row_or_not_at_all(tmp_path):
+    groq = chat("chatcmpl-groq", "deepseek-r1-distill-llama-70b", {"prompt_tokens": 1000, "completion_tokens": 100},
+                x_groq={"id": "req_02"})
+    bare = _distill_body("chatcmpl-ebda7f78", 7, 50)  # llm-d's body as logged alone: no address, no fingerprint
+    calls = ingest(tmp_path, [groq, bare])
+    # Groq lists the 70B distill at $0.75 / $0.99 (genai-prices)
+    assert calls["chatcmpl-groq"]["model_key"] == "groq/deepseek-r1-distill-llama-70b"
+    assert calls["chatcmpl-groq"]["cost_usd"] == (1000 * Decimal("0.75") + 100 * Decimal("0.99")) / M
+    # no host named: a 1.5B distill is not DeepSeek's R1 (deepseek-reasoner): unpriced, and said why
+    assert (calls["chatcmpl-ebda7f78"]["model_key"], calls["chatcmpl-ebda7f78"]["cost_usd"]) == (None, None)
+    done = CliRunner().invoke(app, ["prices", "unknown", "--db", str(tmp_path / "h.duckdb"), "--format", "json"])
+    (row,) = json.loads(done.stdout)["unknown_models"]
+    assert row["model"] == _DISTILL and "distill" in row["reason"] and "R1" in row["reason"]
+
+
+def test_private_addresses_name_your_own_servers_unless_the_model_is_only_a_cloud_apis():
+    from mmaudit.formats import hosts, macros
+
+    con = duckdb.connect()
+    macros.install(con)
+    hosts.install(con)
+    cases = {
+        ("http://localhost:11434/v1/chat/completions", "qwen3.5:9b"): "self-hosted",
+        ("http://127.0.0.1:8000/v1", "Qwen/Qwen3-0.6B"): "self-hosted",
+        ("http://[::1]:8000/v1", "llama3.1:8b"): "self-hosted",
+        ("http://10.0.3.7:8000/v1", "meta-llama/Llama-3.1-8B-Instruct"): "self-hosted",
+        ("http://172.20.1.2/v1", "mistral:7b"): "self-hosted",
+        ("https://192.168.1.20:8443/v1", "gpt-oss:20b"): "self-hosted",
+        ("http://vllm.models.svc.cluster.local:8000/v1", "deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B"): "self-hosted",
+        ("http://gpu-box.local:11434", "gemma3:4b"): "self-hosted",
+        ("http://host.docker.internal:11434/api/chat", "command-r:35b"): "self-hosted",
+        ("http://localhost:4000/v1", "gpt-4o-mini"): None, ("http://localhost:4000/v1", "claude-sonnet-4-5"): None,
+        ("http://127.0.0.1:4000", "deepseek-chat"): None, ("http://localhost:4000/v1", None): None,
+        ("http://172.32.0.1/v1", "qwen3:8b"): None, ("https://api.together.xyz/v1", "qwen3:8b"): "together",
+        ("https://localhost.example.com/v1", "qwen3:8b"): None, (None, "qwen3:8b"): None,
+    }
+    got = {k: con.execute("SELECT mm_provider_at(?, ?)", list(k)).fetchone()[0] for k in cases}
+    assert got == cases
+    # a gateway's label for a local server (LiteLLM's `custom_llm_provider`) says the same
+    labels = ["ollama", "ollama_chat", "hosted_vllm", "lm_studio", "together_ai"]
+    assert [con.execute("SELECT mm_provider_name(?, 'qwen3:8b')", [p]).fetchone()[0] for p in labels] == [
+        "self-hosted", "self-hosted", "self-hosted", "self-hosted", "together"]

@@ -232,8 +232,10 @@ def unknown(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: Ou
         unpriced = _unpriced(con)
         con.close()
     columns = [Column("model", "Model"), Column("calls", "Calls", "int"), Column("input_tokens", "Input tokens", "int"),
-               Column("output_tokens", "Output tokens", "int"), Column("first_seen", "First seen"), Column("last_seen", "Last seen")]
-    notes = ["Their cost is unknown (NULL), not $0. Add an alias or a table, then `mmaudit prices reprice`."] if rows else []
+               Column("output_tokens", "Output tokens", "int"), Column("first_seen", "First seen"), Column("last_seen", "Last seen"),
+               Column("reason", "Why no price")]
+    notes = ["Their cost is unknown (NULL), not $0. Add an alias, a table, or (a model you serve yourself) a "
+             "self-hosted registry entry, then `mmaudit prices reprice` (docs/pricing.md)."] if rows else []
     tables = [Table("Models without a price", columns, rows, notes=notes)]
     if unpriced:
         tables.append(Table("Known models, calls without a rate", [

@@ -12,6 +12,16 @@ answers in mmaudit's provider names (`mm_provider_name`), NULL for an address no
 are `vertex`, where genai-prices has one `google` for every googleapis.com host, because Vertex
 prices some models apart (mmaudit/pricing/resolve.py).
 
+An address on the team's own machines (loopback, the private IPv4 ranges, `*.local` and
+Kubernetes' `*.svc.cluster.local`, Docker's `host.docker.internal`) is no seller's: the call ran
+on the team's own hardware (Ollama on `localhost:11434`, vLLM on a pod), and
+`mm_provider_at(u, m)` answers `self-hosted` for it, which no cloud rate prices (only a
+`tier: self-hosted` registry entry does: 0 per call, its fixed cost apart). One exception: a local
+address that answered with a model only its maker's API serves (`gpt-4o-mini`, `claude-*`,
+`gemini-*`, `deepseek-chat`...) is a gateway (LiteLLM's proxy on `localhost:4000`), and the body
+names the provider as before. `mm_local_server(fp)`: a body's `system_fingerprint` that names a
+server a team runs itself (Ollama's `fp_ollama`, vLLM's `vllm-<version>-...`).
+
 The patterns come from the installed genai-prices, kept on disk per its version (importing its
 data module costs ~0.1 s; a warm process reads a small JSON file instead).
 """
@@ -61,6 +71,23 @@ def _save(path: Path, patterns: tuple[tuple[str, str], ...]) -> None:
         pass
 
 
+# The host of an address on the team's own machines, anchored after an optional scheme and user.
+PRIVATE_ADDRESS = (r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?(?:localhost|127\.[0-9.]+|\[::1\]|::1|0\.0\.0\.0"
+                   r"|10\.[0-9.]+|192\.168\.[0-9.]+|172\.(?:1[6-9]|2[0-9]|3[01])\.[0-9.]+"
+                   r"|host\.docker\.internal|[a-z0-9.-]+\.local)(?::[0-9]+)?(?:[/?#]|$)")
+# Ids only a maker's own API serves (closed weights, or the API's own names for open ones); an
+# Ollama tag (`command-r:35b`, `:latest`) and OpenAI's open `gpt-oss` are never such ids.
+CLOUD_API_MODEL = (r"(^|/)(gpt-|chatgpt|o[1-9]|text-embedding|davinci|babbage|whisper|dall-e|tts-|claude|gemini|grok"
+                   r"|sonar|command-|nova-|titan-)|^(arn:aws|(us|eu|apac|global)\.|(anthropic|amazon|meta|cohere|ai21"
+                   r"|mistral|deepseek)\.)|(^|/)deepseek-(chat|reasoner)$|^(mistral|codestral|pixtral|magistral"
+                   r"|devstral|ministral|voxtral)[a-z0-9-]*-latest$|^qwen[0-9.]*-(max|plus|turbo|flash|long)"
+                   r"|^(moonshot-v1|kimi-latest)")
+_OPEN_WEIGHTS_TAG = r"gpt-oss|:[0-9.]+[bm]\b|:latest$"
+# `system_fingerprint`s of servers a team runs itself: Ollama's and vLLM's OpenAI-compatible servers
+LOCAL_FINGERPRINT = r"^(fp_ollama|vllm-)"
+SELF_HOSTED = "self-hosted"
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -85,10 +112,29 @@ def macro_sql(names: dict[str, str]) -> str:
     return f"CREATE OR REPLACE TEMP MACRO mm_provider_from_url(u) AS (CASE WHEN u IS NULL THEN NULL {arms} END)"
 
 
+def own_hardware_sql() -> tuple[str, ...]:
+    """`mm_provider_at(u, m)`: the provider of address `u` for a call that answered with model `m`:
+    `mm_provider_from_url`'s, else `self-hosted` for an address on the team's own machines unless
+    `m` is a cloud API's own model (a local gateway), else NULL. `mm_local_server(fp)`: whether a
+    body's `system_fingerprint` names a server a team runs itself."""
+    cloud_only = (f"(regexp_matches(lower(m), {_literal(CLOUD_API_MODEL)}) "
+                  f"AND NOT regexp_matches(lower(m), {_literal(_OPEN_WEIGHTS_TAG)}))")
+    return (
+        f"CREATE OR REPLACE TEMP MACRO mm_provider_at(u, m) AS (coalesce(mm_provider_from_url(u), "
+        f"CASE WHEN regexp_matches(lower(trim(u)), {_literal(PRIVATE_ADDRESS)}) AND trim(m) <> '' AND NOT {cloud_only} "
+        f"THEN {_literal(SELF_HOSTED)} END))",
+        f"CREATE OR REPLACE TEMP MACRO mm_local_server(fp) AS "
+        f"coalesce(regexp_matches(lower(trim(fp)), {_literal(LOCAL_FINGERPRINT)}), false)",
+    )
+
+
 def install(con: duckdb.DuckDBPyConnection) -> None:
-    """Create `mm_provider_from_url` on this connection (after `macros.install`: its answers are
-    `mm_provider_name`'s for genai-prices' provider ids, asked once here)."""
+    """Create `mm_provider_from_url`, `mm_provider_at` and `mm_local_server` on this connection
+    (after `macros.install`: the answers are `mm_provider_name`'s for genai-prices' provider ids,
+    asked once here)."""
     labels = [label for label, _ in host_patterns()]
     names = dict(con.execute("SELECT label, mm_provider_name(label, NULL) FROM unnest(?::VARCHAR[]) t(label)",
                              [labels]).fetchall())
     con.execute(macro_sql(names))
+    for sql in own_hardware_sql():
+        con.execute(sql)

@@ -89,6 +89,11 @@ MACROS: tuple[str, ...] = (
     """CREATE OR REPLACE TEMP MACRO mm_provider_name(p, m) AS (
         CASE
           WHEN p IS NULL OR trim(p) = '' THEN mm_provider_from_model(m)
+          -- a gateway's label for a server the team runs itself (LiteLLM's `ollama`, `hosted_vllm`...):
+          -- the call ran on the team's own hardware (mmaudit/formats/hosts.py)
+          WHEN replace(lower(trim(p)), '-', '_') IN ('ollama', 'ollama_chat', 'hosted_vllm', 'vllm', 'lm_studio', 'llamafile',
+                                                     'self_hosted')
+               THEN 'self-hosted'
           WHEN regexp_matches(lower(p), 'bedrock|^aws|amazon') THEN 'aws-bedrock'
           WHEN regexp_matches(lower(p), 'azure') THEN 'azure'
           WHEN lower(trim(p)) IN ('vertex', 'vertex_ai', 'vertex_ai_beta', 'vertex-ai', 'google_vertex', 'gcp.vertex_ai',

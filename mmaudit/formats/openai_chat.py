@@ -10,7 +10,8 @@ are parts of them too. The body's
 
 Other providers answer in this shape too, and the body says which where it can: Groq adds
 `x_groq` (provider `groq`, so Groq's rates price it), Azure OpenAI `prompt_filter_results`
-(provider `azure`); otherwise the provider is the model's vendor
+(provider `azure`), Ollama's and vLLM's servers a `system_fingerprint` of their own (`fp_ollama`,
+`vllm-<version>-...`: provider `self-hosted`, mmaudit/formats/hosts.py); otherwise the provider is the model's vendor
 (`deepseek-*` → deepseek, `mistral-*` → mistral, `grok-*` → xai, `claude-*` → anthropic; `openai`
 for GPT models and bodies without a model). xAI counts reasoning OUTSIDE `completion_tokens`
 (its `total_tokens` = prompt + completion + reasoning): when the log's own total says so, or a
@@ -72,6 +73,7 @@ _BODY = {
     "created": "VARCHAR",
     "model": "VARCHAR",
     "service_tier": "VARCHAR",
+    "system_fingerprint": "VARCHAR",  # Ollama's `fp_ollama`, vLLM's `vllm-...`: the team's own server
     "choices": "JSON",
     "usage": {
         "prompt_tokens": "VARCHAR",
@@ -253,6 +255,7 @@ FORMAT = LogFormat(
         "provider": f"coalesce(r.provider, CASE WHEN {body('x_groq.id')} IS NOT NULL THEN 'groq' "
         f"WHEN {body('time_info')} IS NOT NULL THEN 'cerebras' "
         f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' "
+        f"WHEN mm_local_server({body('system_fingerprint')}) THEN 'self-hosted' "
         f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
         f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
         "model": f"coalesce({body('model')}, r.request.model)",

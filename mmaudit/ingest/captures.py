@@ -8,7 +8,8 @@ a top-level `requestBody`), `response` <- `response.body` (`error` <- its `error
 whole body, when the status is 400 or more; an Anthropic error body, `type: error`, whole), `status_code` <- `response.status`,
 `timestamp` <- `capturedAt` when the line has no `timestamp`, `provider` <- the provider whose
 address `request.url` is (mmaudit/formats/hosts.py: `api.together.xyz` is Together, whatever
-model id the body names) when the line has no `provider`, `modelId` <- the model a Bedrock address
+model id the body names; `localhost:11434` is `self-hosted` unless the model is a cloud API's
+own, a local gateway's) when the line has no `provider`, `modelId` <- the model a Bedrock address
 names (`/model/amazon.nova-micro-v1%3A0/converse`: a Converse body names none) when the line has
 none, the request's `model` <- the model a Gemini or Vertex address names
 (`/models/gemini-2.0-flash:generateContent`) when the request names none; its other keys stay. A body that is an error (`type: error`, `object: error`) is `error`
@@ -67,6 +68,8 @@ def unwrap_sql(line: str) -> str:
     addressed = f"nullif(url_decode(regexp_extract({url}, '/models/([^/:?]+):[A-Za-z]+', 1)), '')"
     request = (f"CASE WHEN {addressed} IS NOT NULL AND json_type({asked}) = 'OBJECT' AND json_extract({asked}, '$.model') IS NULL "
                f"THEN json_merge_patch({asked}, json_object('model', {addressed})) ELSE {asked} END")
+    model = (f"coalesce(json_extract_string({line}, '$.request.body.model'), "
+             f"json_extract_string({line}, '$.response.body.model'), json_extract_string({line}, '$.model'), {addressed})")
     pair = (f"json_object('request', {request}, "
             f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
             # (Anthropic's error body goes whole: its `type: error` is what says whose it is)
@@ -74,9 +77,9 @@ def unwrap_sql(line: str) -> str:
             f"WHEN {failed} THEN coalesce(json_extract({answer}, '$.error'), {answer}) ELSE {answer} END, "
             f"'status_code', {status}, "
             f"'timestamp', coalesce({at('$.timestamp')}, {at('$.capturedAt')}), "
-            # the host the request went to names who served it (mmaudit/formats/hosts.py)
-            f"'provider', coalesce(json_extract_string({line}, '$.provider'), "
-            f"mm_provider_from_url({url})), "
+            # the host the request went to names who served it, an address on the team's own
+            # machines says the team ran it (`self-hosted`, unless a gateway's: mmaudit/formats/hosts.py)
+            f"'provider', coalesce(json_extract_string({line}, '$.provider'), mm_provider_at({url}, {model})), "
             # Bedrock names the model only in the address: /model/<modelId>/converse (or invoke)
             f"'modelId', coalesce(json_extract_string({line}, '$.modelId'), nullif(url_decode(regexp_extract({url}, "
             "'/model/([^/?]+)/(?:converse|converse-stream|invoke|invoke-with-response-stream)(?:[/?]|$)', 1)), '')))")

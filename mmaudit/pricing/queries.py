@@ -7,19 +7,35 @@ from typing import Any
 
 import duckdb
 
+from mmaudit.pricing.resolve import DISTILL, SELF_HOSTED_PROVIDERS
 from mmaudit.pricing.sql import MONEY, check_ident
 from mmaudit.store import fetch_dicts
 
 
+def unknown_reason_sql(provider: str, model: str) -> str:
+    """SQL: why a call's model has no price, and what would give it one. A call on the team's own
+    hardware takes no cloud rate (a registry entry is the user's statement of its cost); a
+    DeepSeek-R1 distill is not R1 (pricing/resolve.py)."""
+    own = ", ".join("'" + p.replace("-", "_") + "'" for p in SELF_HOSTED_PROVIDERS)
+    return (f"CASE WHEN {model} IS NULL THEN 'the log names no model' "
+            f"WHEN replace(lower(trim({provider})), '-', '_') IN ({own}) "
+            "THEN 'ran on your own server (provider self-hosted): no cloud rate applies; add it to your model registry "
+            "as a self-hosted entry (tier: self-hosted, fixed_monthly_usd, aliases: [this id])' "
+            f"WHEN regexp_matches(lower({model}), '{DISTILL}') "
+            "THEN 'a DeepSeek-R1 distill (a far smaller Qwen or Llama model), not DeepSeek''s R1: the host that served it "
+            "lists no price for it; add a price table for it, or a self-hosted registry entry if you serve it' "
+            "ELSE 'no price table or alias names it' END")
+
+
 def unknown_models(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list[dict[str, Any]]:
-    """Logged models with no price (model_key NULL): how many calls and tokens they carry."""
+    """Logged models with no price (model_key NULL): how many calls and tokens they carry, and why."""
     t = check_ident(table)
     return fetch_dicts(con, f"""
-        SELECT coalesce(model, '(none)') AS model, count(*) AS calls,
+        SELECT coalesce(model, '(none)') AS model, {unknown_reason_sql('provider', 'model')} AS reason, count(*) AS calls,
                coalesce(sum(input_tokens), 0) AS input_tokens,
                coalesce(sum(output_tokens), 0) AS output_tokens,
                min(ts) AS first_seen, max(ts) AS last_seen
-        FROM {t} WHERE model_key IS NULL GROUP BY 1 ORDER BY calls DESC, model""")
+        FROM {t} WHERE model_key IS NULL GROUP BY 1, 2 ORDER BY calls DESC, model""")
 
 
 def reconcile(con: duckdb.DuckDBPyConnection, tolerance: float = 0.05, table: str = "calls") -> list[dict[str, Any]]:

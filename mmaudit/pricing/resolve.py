@@ -8,6 +8,15 @@ Order (docs/pricing.md, "Resolving a logged model id"): the id is cut down stage
    provider; if that provider has no such model, with no provider.
 The first stage that finds a model wins. Fine-tunes (`ft:base:...`) use the user's fine-tune
 rates for the base model when a table gives them, else genai-prices' fine-tune models.
+
+Two kinds of call never take a cloud seller's rate by a name that merely looks like one:
+- a call on the team's own hardware (provider `self-hosted`, mmaudit/formats/hosts.py; or a
+  gateway's label for a local server, LiteLLM's `ollama`, `hosted_vllm`...) resolves only to a
+  `tier: self-hosted` registry entry (0 per call, its fixed cost apart), else to nothing;
+- a DeepSeek-R1 distill (`DeepSeek-R1-Distill-Qwen-1.5B`, Ollama's `deepseek-r1:7b`: a Qwen or
+  Llama model a fraction of R1's size) resolves only to the distill row of the host that served
+  it (Groq's `deepseek-r1-distill-llama-70b`) or to a key of the user's own, never to DeepSeek's
+  R1 (`deepseek-reasoner`, whose match rule `starts_with: deepseek-r1` would take it).
 """
 
 from __future__ import annotations
@@ -32,6 +41,25 @@ _DOTS = re.compile(r"([0-9])\.([0-9])")
 # OpenRouter's served ids put Claude's version before the family (`claude-4.6-sonnet-20260217`);
 # Anthropic's since Claude 4 put it after (`claude-sonnet-4-6`)
 _FAMILY_LAST = re.compile(r"^claude-([0-9]+(-[0-9]+)?)-(opus|sonnet|haiku)$")
+
+
+# Providers that say the call ran on the team's own hardware: ours, and gateways' labels for a
+# local server (LiteLLM's `ollama`, `ollama_chat`, `hosted_vllm`, `vllm`, `lm_studio`, `llamafile`)
+SELF_HOSTED_PROVIDERS = ("self-hosted", "ollama", "ollama_chat", "hosted_vllm", "vllm", "lm_studio", "llamafile")
+# DeepSeek-R1's distills (Qwen and Llama models fine-tuned on R1's answers): the Hugging Face
+# names, the 0528 Qwen3 8B one, and Ollama's `deepseek-r1` tags below 671b (`:latest` is the 8B)
+DISTILL = r"r1-distill|deepseek-r1-0528-qwen3|deepseek-r1(-0528)?:(latest|(1\.5|7|8|14|32|70)b)"
+_DISTILL = re.compile(DISTILL)
+# key origins that are the user's own statement (a price table, a registry entry)
+_STATED = ("user", "registry")
+
+
+def is_self_hosted(provider: str | None) -> bool:
+    return (provider or "").strip().lower().replace("-", "_") in {p.replace("-", "_") for p in SELF_HOSTED_PROVIDERS}
+
+
+def is_distill(model: str) -> bool:
+    return bool(_DISTILL.search(model.strip().lower()))
 
 
 def is_fine_tune(model: str) -> bool:
@@ -128,6 +156,8 @@ class Resolver:
         self.aliases: dict[str, str] = catalog.aliases
         self.ft_keys = {r.model_key for r in catalog.ft_rows}
         self.keys = {r.model_key for r in catalog.rows}
+        self.self_hosted_keys = {r.model_key for r in catalog.rows if r.source == "registry"}
+        self.stated_keys = {k for k, info in catalog.models.items() if info.get("origin") in _STATED}
         self.genai_keys: dict[tuple[str, str], str] = {
             (info["provider"], info["id"].lower()): key for key, info in (catalog.genai or {}).get("models", {}).items()}
         self.resolve = lru_cache(maxsize=100_000)(self._resolve)  # type: ignore[method-assign]
@@ -152,6 +182,10 @@ class Resolver:
         """(model_key, stage, is_fine_tune); (None, None, False) when nothing matches."""
         if model is None or not model.strip():
             return None, None, False
+        if is_self_hosted(provider):
+            return self._stated(model, self.self_hosted_keys)
+        if is_distill(model):
+            return self._distill(provider, model)
         hint = provider_hint(provider, model)
         ft = is_fine_tune(model)
         stages = candidates(model)
@@ -192,4 +226,26 @@ class Resolver:
             key = self._genai(cand, hint)
             if key is not None:
                 return key, stage, False
+        return None, None, False
+
+    def _stated(self, model: str, keys: set[str]) -> tuple[str | None, int | None, bool]:
+        """The first stage's candidate that is an alias of one of `keys`, by the aliases alone."""
+        for stage, cand in enumerate(candidates(model)):
+            if self.aliases.get(cand) in keys:
+                return self.aliases[cand], stage, False
+        return None, None, False
+
+    def _distill(self, provider: str | None, model: str) -> tuple[str | None, int | None, bool]:
+        """A distill: a key of the user's own, else the serving host's own distill row (by
+        genai-prices' rules for that host alone), else nothing."""
+        found = self._stated(model, self.stated_keys | self.self_hosted_keys)
+        if found[0] is not None:
+            return found
+        host = _provider_id(provider) or (provider or "").strip().lower().replace("-", "_") or None
+        if host is None:
+            return None, None, False
+        for ref in _genai_ids(model.strip().lower(), host):
+            key = self._genai(ref, host, fallback=False)
+            if key is not None and is_distill(key):
+                return key, 0, False
         return None, None, False
