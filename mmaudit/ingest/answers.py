@@ -2,7 +2,7 @@
 is; JSON text as the object it holds; a stream (its server-sent events' text, or a JSON list of
 its chunks, as Gemini's streamGenerateContent answers without `alt=sse`) as the one answer its
 events amount to; other text (a proxy's HTML error page) as `{message: <text>}`. Shared by the
-readers of records that wrap a provider's exchange (ingest/captures.py).
+readers of records that wrap a provider's exchange (ingest/captures.py, ingest/vertex_logging.py).
 """
 
 from __future__ import annotations

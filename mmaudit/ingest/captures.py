@@ -17,8 +17,9 @@ the one answer its events amount to, and a JSON list of chunks likewise (ingest/
 closing Responses event, the Messages start with its final delta, the chat chunks' text with the
 usage chunk, the Gemini chunks' text with their last counts); other text (a proxy's HTML error
 page) as the error's message. An OpenAI Batch output line (`custom_id`, `response: {status_code,
-body}`) is its own format and is left alone. A file is read so when its detection sample holds
-such exchanges (`unwrap_sample`): other logs pay nothing.
+body}`) is its own format and is left alone. Vertex AI's request-response logging rows are another
+such wrapper, read the same way (ingest/vertex_logging.py). A file is read so when its detection
+sample holds such records (`unwrap_sample`): other logs pay nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from mmaudit.ingest import vertex_logging
 from mmaudit.ingest.answers import answer_sql
 
 
@@ -36,12 +38,18 @@ def is_capture_sql(line: str) -> str:
             f"AND coalesce(json_extract({line}, '$.response.status'), json_extract({line}, '$.response.status_code')) IS NOT NULL)")
 
 
+def is_wrapped_sql(line: str) -> str:
+    """Whether the JSON `line` wraps a provider's exchange: a captured HTTP exchange, or a Vertex AI
+    request-response logging row."""
+    return f"({is_capture_sql(line)} OR {vertex_logging.is_row_sql(line)})"
+
+
 def unwrap_sample(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> pa.Table | None:
-    """A file's detection sample (column `line`) with its captured HTTP exchanges read as pairs, or
-    None when it holds none (the file is then read as it is)."""
+    """A file's detection sample (column `line`) with its wrapped exchanges read as pairs, or None
+    when it holds none (the file is then read as it is)."""
     con.register("_capture_sample", sample)
     try:
-        if not con.execute(f"SELECT count(*) FROM _capture_sample WHERE {is_capture_sql('line')}").fetchall()[0][0]:
+        if not con.execute(f"SELECT count(*) FROM _capture_sample WHERE {is_wrapped_sql('line')}").fetchall()[0][0]:
             return None
         return con.sql(f"SELECT {unwrap_sql('line')} AS line FROM _capture_sample").to_arrow_table()
     finally:
@@ -49,8 +57,8 @@ def unwrap_sample(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> pa.Table 
 
 
 def unwrap_sql(line: str) -> str:
-    """SQL of the line with a captured HTTP exchange rewritten as a `{request, response}` pair;
-    any other line unchanged."""
+    """SQL of the line with a captured HTTP exchange, or a Vertex AI logging row, rewritten as a
+    `{request, response}` pair; any other line unchanged."""
     def at(path: str) -> str:
         return f"json_extract({line}, '{path}')"
 
@@ -77,4 +85,5 @@ def unwrap_sql(line: str) -> str:
             "'/model/([^/?]+)/(?:converse|converse-stream|invoke|invoke-with-response-stream)(?:[/?]|$)', 1)), '')))")
     # (a merge patch's null deletes a key: the captured request and response go, the pair comes)
     bare = f"json_merge_patch({line}, '{{\"request\": null, \"response\": null}}')"
-    return f"CASE WHEN {is_capture} THEN CAST(json_merge_patch({bare}, {pair}) AS VARCHAR) ELSE {line} END"
+    return (f"CASE WHEN {is_capture} THEN CAST(json_merge_patch({bare}, {pair}) AS VARCHAR) "
+            f"WHEN {vertex_logging.is_row_sql(line)} THEN CAST({vertex_logging.pair_sql(line)} AS VARCHAR) ELSE {line} END")
