@@ -198,6 +198,19 @@ def test_an_azure_stream_saved_whole_is_azures_by_its_opening_chunk(db, tmp_path
     assert call["cost_usd"] == (66 * Decimal("0.15") + 17 * Decimal("0.60")) / 10**6
 
 
+def test_a_gemini_stream_answered_as_a_json_list_is_one_call(db, tmp_path):
+    # without `alt=sse`, streamGenerateContent answers one JSON list of the chunks (the same
+    # chunks as above): the one call they make, with the last chunk's totals
+    chunks = [_gemini("To find the sum: 4200 + 42 = 42", 50, 138), _gemini("42.", 63, 151, "STOP")]
+    listed = {"request": {"url": "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent",
+                          "method": "POST", "body": {"contents": [{"parts": [{"text": _ASK}], "role": "user"}]}},
+              "response": {"status": 200, "body": chunks}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "listed.jsonl", [listed])).files
+    assert (file.log_format, file.loaded) == ("gemini", 1)
+    (call,) = db.calls()
+    assert (call["input_tokens"], call["output_tokens"], call["response_text"]) == (13, 138, "To find the sum: 4200 + 42 = 4242.")
+
+
 def test_a_body_saved_as_text_is_read_for_what_it_holds(db, tmp_path):
     ask = {"url": "https://api.openai.com/v1/chat/completions", "body": {"model": "gpt-4o-mini", "messages": [
         {"role": "user", "content": "Hi"}]}}

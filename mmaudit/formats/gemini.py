@@ -36,6 +36,10 @@ Grounding with Google Search: the queries each candidate's `groundingMetadata.we
 lists are counted into `web_searches`. Google bills them per query on Gemini 3 ($14 per 1,000) and
 once per request that searched on Gemini 2.x ($35 per 1,000 grounded prompts).
 
+A Vertex AI request-response logging row (BigQuery's export) is read as the pair it holds
+(mmaudit/ingest/vertex_logging.py); its `request_id` is the call id when the response has no
+`responseId`.
+
 A prompt the safety filters blocked before generation (`promptFeedback.blockReason`, or only a
 `blockReasonMessage`, set and no candidates) is a failed call: error_type content_filter,
 http_status 200 (the API answered), tags['blocked'] = the block reason; its logged prompt count is
@@ -97,7 +101,8 @@ _REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "ttft_ms": "VARCHAR", "provider": "VARCHAR",
             "labels": "JSON", "tags": "JSON",
             "key": "VARCHAR",  # a Gemini API batch output line: {key, response | error}
-            "status": "VARCHAR", "processed_time": "VARCHAR"}  # a Vertex AI batch prediction output row
+            "status": "VARCHAR", "processed_time": "VARCHAR",  # a Vertex AI batch prediction output row
+            "request_id": "VARCHAR"}  # a Vertex AI request-response logging row's (ingest/vertex_logging.py)
 
 RPC_STATUSES = (
     "RESOURCE_EXHAUSTED", "UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "INVALID_ARGUMENT",
@@ -233,7 +238,7 @@ FORMAT = LogFormat(
     ),
     detect_hint="`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), or an `error` with a google.rpc `status`",
     columns={
-        "call_id": f"coalesce({field('responseId')}, {_RUN_ID})",
+        "call_id": f"coalesce({field('responseId')}, r.request_id, {_RUN_ID})",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}), mm_ts(r.processed_time))",
         "provider": (f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL OR {_VERTEX_BATCH} "
                      "THEN 'vertex' END, 'google')"),

@@ -39,7 +39,7 @@ from mmaudit.errors import InputError
 from mmaudit.formats import LogFormat
 from mmaudit.formats.base import LINE_BITS, file_index_sql
 from mmaudit.ingest import scratch as scratch_dirs
-from mmaudit.ingest.captures import is_capture_sql
+from mmaudit.ingest.captures import is_wrapped_sql
 from mmaudit.ingest.committing import FileWriter, LedgerRow
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_formats
 from mmaudit.ingest.fingerprint import Fingerprint, fingerprint, loaded_before
@@ -150,7 +150,7 @@ def _assign_formats(con: duckdb.DuckDBPyConnection, files: list[SmallFile], forc
     con.register("_batch_lines", lines)
     try:
         sample = con.sql(
-            f"""SELECT f, line, {is_capture_sql('line')} AS capture FROM _batch_lines WHERE json_valid(line)
+            f"""SELECT f, line, {is_wrapped_sql('line')} AS capture FROM _batch_lines WHERE json_valid(line)
             QUALIFY row_number() OVER (PARTITION BY f ORDER BY line_no) <= {DETECT_SAMPLE} ORDER BY f, line_no"""
         ).to_arrow_table()
         has_records = {f for (f,) in con.execute(f"SELECT DISTINCT f FROM _batch_lines WHERE {NOT_BLANK}").fetchall()}

@@ -1,0 +1,95 @@
+"""The one response body a logged answer makes, whatever way the log kept it: a JSON object as it
+is; JSON text as the object it holds; a stream (its server-sent events' text, or a JSON list of
+its chunks, as Gemini's streamGenerateContent answers without `alt=sse`) as the one answer its
+events amount to; other text (a proxy's HTML error page) as `{message: <text>}`. Shared by the
+readers of records that wrap a provider's exchange (ingest/captures.py, ingest/vertex_logging.py).
+"""
+
+from __future__ import annotations
+
+
+def answer_sql(doc: str, path: str) -> str:
+    """SQL of the answer at `path` in the JSON `doc` as one JSON body: an object as it is; a JSON
+    list of streamed chunks (Gemini's streamGenerateContent answers one without `alt=sse`), or
+    text holding one, as the one answer they make (`_stream_answer_sql`); other text read as the
+    JSON object it holds, or as the one answer its server-sent events make; any other text (a
+    proxy's HTML error page) as `{message: <text>}`."""
+    text = f"json_extract_string({doc}, '{path}')"
+    kind = f"json_type({doc}, '{path}')"
+    holds = f"json_valid({text}) AND starts_with(ltrim({text}), "  # (json_type of other text raises)
+    return (f"CASE WHEN {kind} = 'ARRAY' THEN {_stream_answer_sql(_chunks_sql(f'json_extract({doc}, {path!r})'))} "
+            f"WHEN {kind} <> 'VARCHAR' THEN json_extract({doc}, '{path}') "
+            f"WHEN {holds}'{{') THEN CAST({text} AS JSON) "
+            f"WHEN {holds}'[') THEN {_stream_answer_sql(_chunks_sql(f'CAST({text} AS JSON)'))} "
+            f"WHEN regexp_matches({text}, '(^|\\n)[ \\t]*data:') THEN {_stream_answer_sql(_events_sql(text))} "
+            f"ELSE json_object('message', {text}) END")
+
+
+def _chunks_sql(chunks: str) -> str:
+    """SQL list of the JSON objects (as text) a JSON list holds, in order."""
+    return f"list_filter(CAST(json_extract({chunks}, '$[*]') AS VARCHAR[]), lambda e: json_type(e) = 'OBJECT')"
+
+
+def _events_sql(text: str) -> str:
+    """SQL list of the JSON objects a server-sent event stream's `data:` fields carry, in order."""
+    data = "CASE WHEN starts_with(ltrim(l), 'data:') THEN trim(substr(ltrim(l), 6)) END"
+    return (f"list_filter(list_transform(string_split(replace({text}, chr(13), ''), chr(10)), lambda l: {data}), "
+            "lambda e: json_valid(e) AND starts_with(e, '{'))")
+
+
+def _stream_answer_sql(events: str) -> str:
+    """SQL of the one response body a saved stream's events amount to, in the shape the body
+    formats read:
+    - an `error` event (Anthropic's `type: error`) is the answer;
+    - OpenAI Responses: the `response` of its closing `response.completed` (`.incomplete`,
+      `.failed`) event, the whole response;
+    - Anthropic Messages: the `message_start` message with the last `message_delta`'s usage laid
+      over its own (the delta's output count is final) and stop reason, and the text deltas' text;
+    - OpenAI chat chunks: a `chat.completion` with the last chunk that has `usage` (else the last
+      chunk), the deltas' text and the last finish reason (without usage, counts are estimated
+      from the request and the text, as for any body without them), and Azure's opening
+      `prompt_filter_results` (which make it Azure's);
+    - Gemini: the last chunk with `usageMetadata` (its counts are the stream's totals) with the
+      chunks' text;
+    - anything else: the last event."""
+    def typed(*types: str) -> str:
+        names = ", ".join(f"'{t}'" for t in types)
+        return f"list_filter({events}, lambda e: json_extract_string(e, '$.type') IN ({names}))"
+
+    def text_of(path: str, keep: str = "true") -> str:
+        return (f"array_to_string(list_transform(list_filter({events}, lambda e: {keep}), "
+                f"lambda e: coalesce(json_extract_string(e, '{path}'), '')), '')")
+
+    last = f"CAST({events}[-1] AS JSON)"
+    start, delta = f"CAST({typed('message_start')}[1] AS JSON)", f"CAST({typed('message_delta')}[-1] AS JSON)"
+    text_deltas = text_of("$.delta.text", "json_extract_string(e, '$.delta.type') = 'text_delta'")
+    message = (f"json_merge_patch(json_extract({start}, '$.message'), json_object("
+               f"'content', json_array(json_object('type', 'text', 'text', {text_deltas})), "
+               f"'stop_reason', json_extract({delta}, '$.delta.stop_reason'), "
+               f"'usage', json_merge_patch(coalesce(json_extract({start}, '$.message.usage'), '{{}}'), "
+               f"coalesce(json_extract({delta}, '$.usage'), '{{}}'))))")
+    with_usage = f"list_filter({events}, lambda e: json_type(e, '$.usage') = 'OBJECT')"
+    finish = f"list_filter(list_transform({events}, lambda e: json_extract_string(e, '$.choices[0].finish_reason')), lambda f: f IS NOT NULL)[-1]"
+    chunks = f"list_filter({events}, lambda e: json_extract_string(e, '$.object') = 'chat.completion.chunk')"
+    # (Azure OpenAI opens its streams with a chunk of the prompt's filter verdicts: they say whose it is)
+    filtered = f"list_filter({events}, lambda e: json_type(e, '$.prompt_filter_results') = 'ARRAY')"
+    completion = (f"json_merge_patch(CAST(coalesce({with_usage}[-1], {chunks}[-1]) AS JSON), json_object("
+                  f"'prompt_filter_results', json_extract({filtered}[1], '$.prompt_filter_results'), "
+                  "'object', 'chat.completion', 'choices', json_array(json_object('index', 0, 'message', "
+                  f"json_object('role', 'assistant', 'content', {text_of('$.choices[0].delta.content')}), "
+                  f"'finish_reason', {finish}))))")
+    metered = f"list_filter({events}, lambda e: json_type(e, '$.usageMetadata') = 'OBJECT')"
+    gemini_finish = f"list_filter(list_transform({events}, lambda e: json_extract_string(e, '$.candidates[0].finishReason')), lambda f: f IS NOT NULL)[-1]"
+    gemini_text = (f"array_to_string(list_transform({events}, lambda e: array_to_string(coalesce("
+                   "json_extract_string(e, '$.candidates[0].content.parts[*].text'), []), '')), '')")
+    gemini = (f"json_merge_patch(CAST(coalesce({metered}[-1], {events}[-1]) AS JSON), json_object('candidates', json_array("
+              f"json_object('index', 0, 'content', json_object('role', 'model', 'parts', json_array(json_object('text', {gemini_text}))), "
+              f"'finishReason', {gemini_finish}))))")
+    closing = typed("response.completed", "response.incomplete", "response.failed")
+    return (f"CASE WHEN len({events}) = 0 THEN NULL "
+            f"WHEN len({typed('error')}) > 0 THEN CAST({typed('error')}[-1] AS JSON) "
+            f"WHEN len({closing}) > 0 THEN json_extract({closing}[-1], '$.response') "
+            f"WHEN len({typed('message_start')}) > 0 THEN {message} "
+            f"WHEN len({chunks}) > 0 THEN {completion} "
+            f"WHEN json_type({events}[-1], '$.candidates') = 'ARRAY' OR len({metered}) > 0 THEN {gemini} "
+            f"ELSE {last} END")
