@@ -45,6 +45,7 @@ WEB_SEARCH_COLUMN = Column("web_search_per_1k", "Web search $/1k")
 REQUEST_COLUMN = Column("request_per_1k", "Request $/1k")
 SEARCHED_REQUEST_COLUMN = Column("searched_request_per_1k", "Searched request $/1k")
 FILE_SEARCH_COLUMN = Column("file_search_per_1k", "File search $/1k")
+PREVIEW_SEARCH_COLUMN = Column("web_search_preview_per_1k", "web_search_preview $/1k")  # OpenAI's preview tool, billed apart
 SIZED_REQUEST_COLUMN = Column("request_per_1k_by_search_context", "Request by search context $/1k")
 # audio and image parts, and the text part each one is charged as when a model has no price for it
 MEDIA_COLUMNS = ((Column("input_audio", "Audio in $/1M"), "input"), (Column("cached_audio", "Cached audio $/1M"), "cached_input"),
@@ -64,14 +65,15 @@ def rate_columns(rows: list[dict[str, Any]]) -> list[Column]:
     for column, text in MEDIA_COLUMNS:
         if any(r.get(column.key) is not None and r.get(column.key) != r.get(text) for r in rows):
             columns.insert(next(i for i, c in enumerate(columns) if c.key == "batch_input"), column)
-    for column in (WEB_SEARCH_COLUMN, SEARCHED_REQUEST_COLUMN, FILE_SEARCH_COLUMN, REQUEST_COLUMN, SIZED_REQUEST_COLUMN):
+    for column in (WEB_SEARCH_COLUMN, PREVIEW_SEARCH_COLUMN, SEARCHED_REQUEST_COLUMN, FILE_SEARCH_COLUMN, REQUEST_COLUMN,
+                   SIZED_REQUEST_COLUMN):
         if any(r.get(column.key) is not None for r in rows):
             columns.insert(next(i for i, c in enumerate(columns) if c.key == "long_context"), column)
     return columns
 
 
 _RATE_KEYS = ("input", "output", "cached_input", "cache_write_5m", "cache_write_1h", "reasoning", "batch_input",
-              "batch_output", "fixed_monthly_usd", "web_search_per_1k", "searched_request_per_1k", "file_search_per_1k", "request_per_1k", "input_audio", "cached_audio", "output_audio", "input_image", "cached_image",
+              "batch_output", "fixed_monthly_usd", "web_search_per_1k", "web_search_preview_per_1k", "searched_request_per_1k", "file_search_per_1k", "request_per_1k", "input_audio", "cached_audio", "output_audio", "input_image", "cached_image",
               "output_image")
 
 

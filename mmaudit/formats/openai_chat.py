@@ -20,7 +20,10 @@ endpoint (and gateways relaying Gemini) counts no reasoning at all and leaves th
 `completion_tokens` but in `total_tokens`: for a Gemini model with no reasoning count, the gap
 between the total and its parts is thinking, added to output and to `reasoning_tokens`. DeepSeek's
 `usage.prompt_cache_hit_tokens` are cache reads; DeepInfra's `usage.estimated_cost` is the
-logged cost.
+logged cost. OpenAI's search models (`gpt-4o-search-preview`, `gpt-4o-mini-search-preview`,
+`gpt-5-search-api`) search the web before every answer and count no searches: an answered call of
+one is one web search, and the two -search-preview ones are tagged `web_search_tool:
+web_search_preview` (billed as the preview tool; mmaudit/data/pricing/tool_fees.yaml).
 
 A body without `object` (Zhipu's GLM API) is read when its choices have a `message` and its
 usage chat counts.
@@ -162,6 +165,14 @@ _HTTP = ("coalesce(mm_int(coalesce(r.status_code, r.http_status, r.raw_status_co
 _FAILED = (f"(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR {FLAT_ERROR} "
            "OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)")
 _MSGS = "r.request.messages"
+# OpenAI's Chat Completions search models (gpt-4o-search-preview, gpt-4o-mini-search-preview,
+# gpt-5-search-api, and their snapshots) search the web before every answer, and their usage gives
+# no count: an answered call is one search. The two -search-preview models are the preview search
+# on a non-reasoning model and are billed as it (tags['web_search_tool'], tool_fees.yaml).
+_SEARCH_MODEL = (f"regexp_matches(lower(coalesce({body('model')}, r.request.model, '')), "
+                 "'^gpt-[a-z0-9.-]+-search-(preview|api)($|-)')")
+_SEARCH_TAG = (f"CASE WHEN {_SEARCH_MODEL} AND regexp_matches(lower(coalesce({body('model')}, r.request.model)), "
+               "'-search-preview($|-)') THEN MAP {'web_search_tool': 'web_search_preview'} END")
 # An embeddings response (`object: "list"` of vectors, `usage.prompt_tokens`): input only.
 # Voyage AI's usage has only `total_tokens` (all input)
 _EMBEDDINGS = (f"({body('object')} = 'list' AND ({_usage('prompt_tokens')} IS NOT NULL "
@@ -272,7 +283,8 @@ FORMAT = LogFormat(
         f"THEN greatest({_COMPLETION} + {_REASONING_OUTSIDE}, {_REASONING}) + {_CITATIONS} END",
         "reasoning_tokens": _REASONING,
         "web_searches": f"coalesce(mm_int({body('usage.num_search_queries')}), "
-        f"mm_int({body('usage.server_tool_use_details.web_search_requests')}), {XAI_SEARCHES}, 0)",
+        f"mm_int({body('usage.server_tool_use_details.web_search_requests')}), {XAI_SEARCHES}, "
+        f"CASE WHEN {_SEARCH_MODEL} AND NOT {_FAILED} THEN 1 END, 0)",
         "citation_tokens": _CITATIONS,
         "input_audio_tokens": f"coalesce(mm_int({body('usage.prompt_tokens_details.audio_tokens')}), 0)",
         "output_audio_tokens": f"coalesce(mm_int({body('usage.completion_tokens_details.audio_tokens')}), 0)",
@@ -290,9 +302,10 @@ FORMAT = LogFormat(
         f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)), "
         f"TRY_CAST(coalesce({_BILL}, {body('usage.gateway_cost')}, {_GATEWAY_COST}) AS DECIMAL(38, 12)), "
         f"{xai_cost(body('usage.cost_in_usd_ticks'))})",
-        "tags": "mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
+        "tags": "mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
         f"CASE WHEN {body('usage.search_context_size')} IS NOT NULL "
-        f"THEN MAP {{'search_context_size': lower({body('usage.search_context_size')})}} END), mm_tags(r.tags))",
+        f"THEN MAP {{'search_context_size': lower({body('usage.search_context_size')})}} END), {_SEARCH_TAG}), "
+        "mm_tags(r.tags))",
         "system_prompt": f"mm_role_text({_MSGS}, ['system', 'developer'])",
         "user_prompt": f"mm_last_user({_MSGS})",
         "response_text": _TEXT,

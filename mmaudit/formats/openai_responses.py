@@ -7,7 +7,9 @@ straight through. Gateways serving models that bill cache writes report them in
 `input_tokens_details` (OpenRouter `cache_write_tokens`, Perplexity's Agent API
 `cache_creation_input_tokens`), part of `input_tokens`: they go to `cache_write_tokens`.
 Each `web_search_call` item of `output` is one billed web search (`web_searches`), each
-`file_search_call` item one billed file search (`file_searches`, $2.50 per 1,000 on OpenAI). `status: failed` is a failed call (`error{code, message}`, `usage` often null);
+`file_search_call` item one billed file search (`file_searches`, $2.50 per 1,000 on OpenAI); the
+web search tool offered (`web_search` or `web_search_preview`, billed apart) goes to
+tags['web_search_tool']. `status: failed` is a failed call (`error{code, message}`, `usage` often null);
 `incomplete` (max_output_tokens, content_filter) is a billed call that returned: status ok, with
 the reason kept in tags['incomplete_reason']. `service_tier` is read as logged. OpenAI's bare
 error bodies (`{"error": {message, type, code}}`, see openai_chat.BARE_ERROR) are failed calls
@@ -89,6 +91,11 @@ _IMAGE_TAGS = (
     f"'image_tool_output_image_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.output_tokens_details.image_tokens), "
     f"mm_int({_IMAGE_USE}.output_tokens), 0) AS VARCHAR)}} END"
 )
+# The web search tool the call offered (the request's `tools`, else the body's echo), as OpenAI
+# prices it: `web_search_preview` and the GA `web_search` bill differently (tool_fees.yaml); a dated
+# type (`web_search_preview_2025_03_11`) is its tool. Kept in tags['web_search_tool'].
+_SEARCH_TOOL = ("regexp_replace(list_filter(json_extract_string(coalesce(r.request.tools, " + body("tools") + "), "
+                "'$[*].type'), lambda t: starts_with(t, 'web_search'))[1], '_[0-9]{4}_[0-9]{2}_[0-9]{2}$', '')")
 _INPUT = "r.request.input"
 _SYSTEM = f"mm_content_text(coalesce(r.request.instructions, {body('instructions')}))"
 _USER = f"CASE WHEN json_type({_INPUT}) = 'VARCHAR' THEN json_extract_string({_INPUT}, '$') ELSE mm_last_user({_INPUT}) END"
@@ -155,7 +162,8 @@ FORMAT = LogFormat(
             f"mm_merge_tags(CASE WHEN {body('incomplete_details.reason')} IS NOT NULL "
             f"THEN MAP {{'incomplete_reason': {body('incomplete_details.reason')}}} END, "
             f"mm_merge_tags(CASE WHEN {_PERPLEXITY} AND {body('service_tier')} IS NOT NULL "
-            f"THEN MAP {{'perplexity_service_tier': {body('service_tier')}}} END, {_IMAGE_TAGS})))"
+            f"THEN MAP {{'perplexity_service_tier': {body('service_tier')}}} END, mm_merge_tags({_IMAGE_TAGS}, "
+            f"CASE WHEN {_SEARCH_TOOL} IS NOT NULL THEN MAP {{'web_search_tool': {_SEARCH_TOOL}}} END))))"
         ),
         "system_prompt": _SYSTEM,
         "user_prompt": _USER,

@@ -88,7 +88,8 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
                     f"CASE WHEN coalesce({col['status']}, 'ok') = 'ok' THEN 1 ELSE 0 END",
                     col["citation_tokens"] if "citation_tokens" in cols else "0",
                     "c.tags['search_context_size']" if "tags" in cols else "NULL",
-                    col["file_searches"] if "file_searches" in cols else "0")
+                    col["file_searches"] if "file_searches" in cols else "0",
+                    "c.tags['web_search_tool']" if "tags" in cols else "NULL")
     join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
     # the rates' tier: the service tier, and the geography inference was pinned to (`standard@us`)
     tier = f"mm_price_tier({col['service_tier']}, {'c.tags' if 'tags' in cols else 'NULL::MAP(VARCHAR, VARCHAR)'}['inference_geo'])"
@@ -98,6 +99,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
     # cost something unknown: NULL, never the $0 its missing counts would price to
     uncounted = f"(c.input_tokens IS NULL AND c.output_tokens IS NULL AND coalesce({col['status']}, 'ok') = 'ok')"
     cost = f"CASE WHEN {uncounted} THEN NULL ELSE {cost} END"
+    tool = "c.tags['web_search_tool']" if "tags" in cols else "NULL"
     return f"""
         SELECT c.rowid AS rid, coalesce(r.model_key, CASE WHEN NOT res.is_ft THEN res.model_key END) AS model_key,
                r.table_name AS price_table, {price_note_sql('r', 'c.ts')} AS price_note,
@@ -107,6 +109,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
                     WHEN r.model_key IS NULL THEN 'no rate for service tier ' || {tier}
                     WHEN {uncounted} THEN 'no token counts logged (a stream logged without its usage)'
                     WHEN {cost} IS NULL AND coalesce({col['web_searches']}, 0) > 0 AND r.web_search_rate IS NULL
+                         AND ({tool} IS DISTINCT FROM 'web_search_preview' OR r.web_search_preview_rate IS NULL)
                          THEN 'no web-search rate (the call ran server-side web searches)'
                     WHEN {cost} IS NULL AND coalesce({col['file_searches']}, 0) > 0 AND r.file_search_rate IS NULL
                          THEN 'no file-search rate (the call ran file searches)'

@@ -31,6 +31,7 @@ from mmaudit.pricing.rates import (
 from mmaudit.pricing.rules import (
     BatchRules,
     CuratedAliases,
+    ToolFee,
     load_batch_rules,
     load_curated_aliases,
     load_geo_rates,
@@ -213,22 +214,27 @@ def _with_free_citations(rows: list[RateRow]) -> list[RateRow]:
 
 
 def _with_tool_fees(rows: list[RateRow]) -> list[RateRow]:
-    """Rows of the models a rule of tool_fees.yaml names, with its web-search fee from its day on
-    where genai-prices lists none (a row that spans the day is cut there)."""
-    fees = load_tool_fees()
-    out = []
-    for row in rows:
-        rule = next((f for f in fees if f.applies(row.provider, row.model_key)), None)
-        if rule is None or row.rates.get("web_search_rate") is not None or (
-                row.valid_to is not None and row.valid_to <= rule.valid_from):
-            out.append(row)
-            continue
-        if row.valid_from < rule.valid_from:  # (each part its own `extra`: _mark_ends writes into it)
-            out.append(replace(row, valid_to=rule.valid_from, extra={}))
-            row = replace(row, valid_from=rule.valid_from, extra={})
-        out.append(replace(row, rates={**row.rates, "web_search_rate": Decimal(rule.web_search_per_1k).scaleb(-3)},
-                           note=row.note or f"web and X searches ${rule.web_search_per_1k} per 1,000 calls: {rule.source_url}"))
-    return out
+    """Rows of the models each rule of tool_fees.yaml names, with its web-search fee (of every
+    search, or of one tool's) from its day on where the row has none (a row that spans the day is
+    cut there)."""
+    for rule in load_tool_fees():
+        rows = [part for row in rows for part in _with_tool_fee(row, rule)]
+    return rows
+
+
+def _with_tool_fee(row: RateRow, rule: ToolFee) -> list[RateRow]:
+    """`row` with `rule`'s fee from the rule's day on: one row, or two when it spans that day."""
+    name = rule.rate_name
+    if not rule.applies(row.provider, row.model_key) or row.rates.get(name) is not None or (
+            row.valid_to is not None and row.valid_to <= rule.valid_from):
+        return [row]
+    before = []
+    if row.valid_from < rule.valid_from:  # (each part its own `extra`: _mark_ends writes into it)
+        before = [replace(row, valid_to=rule.valid_from, extra={})]
+        row = replace(row, valid_from=rule.valid_from, extra={})
+    what = f"{rule.tool} searches" if rule.tool else "web searches"
+    return [*before, replace(row, rates={**row.rates, name: Decimal(rule.web_search_per_1k).scaleb(-3)},
+                             note=row.note or f"{what} ${rule.web_search_per_1k} per 1,000 calls: {rule.source_url}")]
 
 
 # Service tiers a provider bills at its standard rates, which genai-prices lists no rows for: a
@@ -312,6 +318,8 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
     history: dict[str, list[PriceEntry]] = {}
     for origin, group in (("override", [t for t in tables if t.origin == "override"]), ("user", user_tables)):
         upper, ft, hist = _layer_rows(group, rules)
+        if origin == "override":  # our tables of a model (a dated gpt-4o snapshot) bill its tools as OpenAI does
+            upper = _with_tool_fees(upper)
         rows = layer(rows, upper)
         ft_rows = layer(ft_rows, ft)
         for key, entries in hist.items():

@@ -56,7 +56,7 @@ def layer(lower: list[RateRow], upper: list[RateRow]) -> list[RateRow]:
 
 # Per-use fees a table may leave unsaid: an override that corrects a model's token rates (a
 # long-context tier, a dated price) does not mean its searches became free or unpriced.
-INHERITED_FEES = ("web_search_rate", "searched_request_rate", "file_search_rate")
+INHERITED_FEES = ("web_search_rate", "searched_request_rate", "file_search_rate", "web_search_preview_rate")
 
 
 def _keep_fees(row: RateRow, lower: list[RateRow]) -> RateRow:

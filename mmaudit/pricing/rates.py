@@ -43,10 +43,13 @@ SEARCH_CONTEXT_SIZES = ("low", "medium", "high")
 # known), the fee per request that ran any search however many it ran (Google bills Gemini 2.x
 # grounding per grounded prompt; NULL: searches are billed one by one) and the per-request fee
 # some providers add to the tokens (Perplexity Sonar; NULL: none); the per-call fee of the file
-# search tool (OpenAI Responses `file_search_call`; NULL: none known)
+# search tool (OpenAI Responses `file_search_call`; NULL: none known); and the per-search fee of a
+# search run by OpenAI's `web_search_preview` tool where it differs from the model's (NULL: the
+# model's web_search_rate), since OpenAI bills that tool at its own price on some models
 RATE_NAMES = (tuple(f"{p}{t}{c}_rate" for p in PROCESSING for t in TIERS for c in COMPONENTS)
               + tuple(f"{p}{m}_rate" for p in PROCESSING for m in MODALITY_PARTS)
-              + ("citation_rate", "web_search_rate", "searched_request_rate", "file_search_rate", "request_rate")
+              + ("citation_rate", "web_search_rate", "searched_request_rate", "file_search_rate", "request_rate",
+                 "web_search_preview_rate")
               # the per-request fee at a search context size, where it depends on it (NULL: request_rate)
               + tuple(f"request_{size}_rate" for size in SEARCH_CONTEXT_SIZES))
 MAX_TIERS = 2
@@ -169,6 +172,7 @@ def spec_rates(spec: PriceSpec) -> tuple[dict[str, Decimal | None], int | None, 
     rates["searched_request_rate"] = (None if spec.searched_request_per_1k is None
                                       else Decimal(spec.searched_request_per_1k).scaleb(-3))
     rates["file_search_rate"] = None if spec.file_search_per_1k is None else Decimal(spec.file_search_per_1k).scaleb(-3)
+    rates["web_search_preview_rate"] = None  # set from the curated tool fees (pricing.rules) where it differs
     for size in SEARCH_CONTEXT_SIZES:
         rates[f"request_{size}_rate"] = None  # set from the curated fees (pricing.rules) where known
     lc = thresholds[0] if thresholds else None

@@ -149,7 +149,7 @@ def _money_array(values: list[Decimal | None]) -> pa.Array:
         return pa.array([_money(v) for v in values], type=_MONEY_TYPE)
 
 
-_ROWS_TABLE_FORMAT = 8  # bump when rows_table's columns or types change
+_ROWS_TABLE_FORMAT = 9  # bump when rows_table's columns or types change
 
 
 def _stored_rows_table(rows: list[RateRow]) -> pa.Table:

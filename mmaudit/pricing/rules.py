@@ -14,7 +14,9 @@ Sonar), where genai-prices lists only the highest.
 request that searched (Gemini 2.x grounding: per grounded prompt), not per search.
 
 `mmaudit/data/pricing/tool_fees.yaml`: per-call fees of server-side tools that genai-prices lists no
-price for (xAI's web and X searches, $5 per 1,000 calls since its Agent Tools API).
+price for (xAI's web and X searches, $5 per 1,000 calls since its Agent Tools API; gpt-5-search-api's
+searches), or prices apart by tool (OpenAI's `web_search_preview`, $25 per 1,000 on the gpt-4o and
+gpt-4.1 families where genai-prices lists the GA tool's $10).
 
 `mmaudit/data/pricing/geo_rates.yaml`: token prices for inference pinned to a geography
 (Anthropic `inference_geo: us`, 1.1x on Opus 4.6 and later).
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -132,10 +134,21 @@ class GeoRateFile(_Strict):
 
 
 class ToolFee(_ModelRule):
-    """A fee per server-side tool call, in force from `valid_from`, on models whose rows have none."""
+    """A fee per server-side web search, in force from `valid_from`, on models whose rows have none.
+
+    `tool`: the fee of the searches one tool runs, where a provider bills that tool apart from its
+    others (OpenAI's `web_search_preview`, read from tags['web_search_tool']; genai-prices lists
+    one fee per model, the GA tool's); unset, the fee of every web search of the model.
+    """
 
     valid_from: date
     web_search_per_1k: Decimal = Field(ge=0, le=1000)
+    tool: Literal["web_search_preview"] | None = None
+
+    @property
+    def rate_name(self) -> str:
+        """The rate column the fee goes to."""
+        return "web_search_preview_rate" if self.tool == "web_search_preview" else "web_search_rate"
 
 
 class ToolFeeFile(_Strict):

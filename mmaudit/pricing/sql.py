@@ -32,7 +32,7 @@ Modalities = Mapping[str, tuple[str, str, str]]  # modality -> SQL for its (inpu
 def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output: str, is_batch: str,
              cache_write_1h: str = "0", reasoning: str = "0", web_searches: str = "0",
              modalities: Modalities | None = None, requests: str = "1", citation: str = "0",
-             search_context: str = "NULL", file_searches: str = "0") -> str:
+             search_context: str = "NULL", file_searches: str = "0", search_tool: str = "NULL") -> str:
     """The ONE cost formula, as SQL over a `price_rates` row alias and token expressions.
 
     cost = (input - cached - cache_write - uncached audio/image) * input
@@ -42,7 +42,8 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
          + (output - reasoning - citation - output audio/image) * output + output audio * output_audio + ...
          + reasoning * reasoning + citation * citation (a model without a citation rate: output)
          + web_searches * web_search (per search; only when the call ran any, so a model without a
-           web-search rate leaves calls that searched unpriced, not the others), or once per call
+           web-search rate leaves calls that searched unpriced, not the others; at web_search_preview
+           when `search_tool` is OpenAI's `web_search_preview` and the model bills it apart), or once per call
            that searched at searched_request where the model bills searches so (Gemini 2.x)
          + file_searches * file_search (per file-search tool call; likewise unpriced without a rate)
          + requests * request (the provider's per-request fee where it has one, else 0; `requests`
@@ -64,7 +65,8 @@ def cost_sql(rate: str, input_tokens: str, cached: str, cache_write: str, output
     searches = f"coalesce({web_searches}, 0)"
     parts = _Parts(uncached, cr, f"({cw} - {cw1h})", cw1h, f"({out} - {reas})", reas, searches,
                    requests, search_context=search_context, searched=f"CASE WHEN {searches} > 0 THEN 1 ELSE 0 END",
-                   file_searches=f"coalesce({file_searches}, 0)" if file_searches != "0" else "0")
+                   file_searches=f"coalesce({file_searches}, 0)" if file_searches != "0" else "0",
+                   search_tool=search_tool)
     if citation != "0":
         parts = parts.with_citation(f"coalesce({citation}, 0)")
     for modality, counts in (modalities or {}).items():
@@ -124,6 +126,7 @@ class _Parts:
     search_context: str = "NULL"  # the call's search context size (low, medium, high), for a fee that depends on it
     searched: str = "0"  # calls that ran any web search, for a fee per such call (searched_request_rate)
     file_searches: str = "0"  # file-search tool calls (file_search_rate each)
+    search_tool: str = "NULL"  # the web search tool the call used (`web_search_preview`: its own rate where set)
 
     def with_citation(self, citation: str) -> _Parts:
         """Move the citation tokens out of output (clamped to it) to their own part."""
@@ -164,7 +167,9 @@ def _priced(r: str, parts: _Parts, inp: str, is_batch: str) -> str:
     searches = parts.web_searches
     # a search on a model with no search fee is unpriced, unless the model bills per request
     # instead (Perplexity Sonar: "pricing includes search")
-    search_rate = f"coalesce({r}.web_search_rate, CASE WHEN {r}.request_rate IS NOT NULL THEN 0 END)"
+    # (OpenAI bills its `web_search_preview` tool apart on some models: web_search_preview_rate)
+    search_rate = (f"coalesce(CASE WHEN {parts.search_tool} = 'web_search_preview' THEN {r}.web_search_preview_rate END, "
+                   f"{r}.web_search_rate, CASE WHEN {r}.request_rate IS NOT NULL THEN 0 END)")
     # Gemini 2.x grounding is billed once per request that searched, however many queries it ran
     per_search = f"{searches} * {search_rate}"
     charged = (f"CASE WHEN {r}.searched_request_rate IS NOT NULL THEN {parts.searched} * {r}.searched_request_rate"

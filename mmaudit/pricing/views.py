@@ -44,6 +44,8 @@ def rate_view(row: RateRow) -> dict[str, Any]:
         "searched_request_per_1k": (None if r.get("searched_request_rate") is None
                                     else r["searched_request_rate"].scaleb(3).normalize()),
         "file_search_per_1k": None if r.get("file_search_rate") is None else r["file_search_rate"].scaleb(3).normalize(),
+        "web_search_preview_per_1k": (None if r.get("web_search_preview_rate") is None
+                                      else r["web_search_preview_rate"].scaleb(3).normalize()),
         "request_per_1k_by_search_context": _sized_fees(r),
         "fixed_monthly_usd": row.fixed_monthly_usd, "source": row.source, "table": row.table_name, "note": row.note,
     }
