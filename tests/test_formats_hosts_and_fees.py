@@ -296,6 +296,11 @@ def test_calls_to_your_own_server_are_self_hosted_and_unpriced(tmp_path):
         "openai", (1000 * Decimal("0.15") + 100 * Decimal("0.60")) / M)
     done = CliRunner().invoke(app, ["prices", "unknown", "--db", str(tmp_path / "h.duckdb"), "--format", "json"])
     reasons = {r["model"]: r["reason"] for r in json.loads(done.stdout)["unknown_models"]}
+    # ...and a body Groq signed (`x_groq`) behind such a local gateway was served by Groq
+    (tmp_path / "groq").mkdir()
+    groq = ingest(tmp_path / "groq", [_captured("http://localhost:4000/v1/chat/completions", chat(
+        "chatcmpl-lg", "openai/gpt-oss-120b", {"prompt_tokens": 157, "completion_tokens": 149}, x_groq={"id": "req_01"}))])
+    assert (groq["chatcmpl-lg"]["provider"], groq["chatcmpl-lg"]["model_key"]) == ("groq", "groq/openai/gpt-oss-120b")
     assert set(reasons) == {"qwen3.5:9b", "qwen3:8b-q8_0", "Qwen/Qwen3-0.6B", _DISTILL}
     assert all("registry" in why and "self-hosted" in why for why in reasons.values()), reasons
 

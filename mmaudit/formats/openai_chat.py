@@ -263,9 +263,11 @@ FORMAT = LogFormat(
     columns={
         "call_id": f"coalesce({body('id')}, r.request_id)",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",
-        "provider": f"coalesce(r.provider, CASE WHEN {body('x_groq.id')} IS NOT NULL THEN 'groq' "
+        # (a local address says `self-hosted`, but a body a cloud host signed says who served it:
+        # a gateway on the team's machine in front of Groq)
+        "provider": f"coalesce(nullif(r.provider, 'self-hosted'), CASE WHEN {body('x_groq.id')} IS NOT NULL THEN 'groq' "
         f"WHEN {body('time_info')} IS NOT NULL THEN 'cerebras' "
-        f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' "
+        f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' END, r.provider, CASE "
         f"WHEN mm_local_server({body('system_fingerprint')}) THEN 'self-hosted' "
         f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
         f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
