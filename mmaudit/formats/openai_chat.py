@@ -165,13 +165,15 @@ _HTTP = ("coalesce(mm_int(coalesce(r.status_code, r.http_status, r.raw_status_co
 _FAILED = (f"(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR {FLAT_ERROR} "
            "OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)")
 _MSGS = "r.request.messages"
+# The call's model id, lower-cased ('' when none is logged): the providers' conventions below key on it
+_MODEL_ID = f"lower(coalesce({body('model')}, r.request.model, ''))"
 # OpenAI's Chat Completions search models (gpt-4o-search-preview, gpt-4o-mini-search-preview,
 # gpt-5-search-api, and their snapshots) search the web before every answer, and their usage gives
 # no count: an answered call is one search. The two -search-preview models are the preview search
 # on a non-reasoning model and are billed as it (tags['web_search_tool'], tool_fees.yaml).
-_SEARCH_MODEL = (f"regexp_matches(lower(coalesce({body('model')}, r.request.model, '')), "
+_SEARCH_MODEL = (f"regexp_matches({_MODEL_ID}, "
                  "'^gpt-[a-z0-9.-]+-search-(preview|api)($|-)')")
-_SEARCH_TAG = (f"CASE WHEN {_SEARCH_MODEL} AND regexp_matches(lower(coalesce({body('model')}, r.request.model)), "
+_SEARCH_TAG = (f"CASE WHEN {_SEARCH_MODEL} AND regexp_matches({_MODEL_ID}, "
                "'-search-preview($|-)') THEN MAP {'web_search_tool': 'web_search_preview'} END")
 # An embeddings response (`object: "list"` of vectors, `usage.prompt_tokens`): input only.
 # Voyage AI's usage has only `total_tokens` (all input)
@@ -196,7 +198,7 @@ _TOP_REASONING = f"coalesce(mm_int({body('usage.reasoning_tokens')}), 0)"
 # totalTokenCount): gemini-2.5-flash answering "Ghostbusters" logs prompt 17, completion 2, total
 # 49, and 30 thinking tokens were billed at the output rate. The gap is that thinking (with any
 # tool-use prompt tokens, which the endpoint does not report apart).
-_GEMINI_HIDDEN = (f"CASE WHEN regexp_matches(lower(coalesce({body('model')}, r.request.model, '')), 'gemini') "
+_GEMINI_HIDDEN = (f"CASE WHEN regexp_matches({_MODEL_ID}, 'gemini') "
                   f"AND {_DETAILED_REASONING} = 0 AND {_TOP_REASONING} = 0 "
                   f"THEN greatest(coalesce(mm_int({_usage('total_tokens')}) - mm_int({_usage('prompt_tokens')}) "
                   f"- mm_int({_usage('completion_tokens')}), 0), 0) ELSE 0 END")
@@ -209,7 +211,7 @@ _REASONING = (f"CASE WHEN {_DETAILED_REASONING} > 0 THEN {_DETAILED_REASONING} W
 # A log that drops the total (usage trimmed to its parts) still holds xAI's own answer when the
 # model is a bare `grok-*` id and no other host is named: xAI's convention then (genai-prices'
 # extractor for xAI's chat API adds the reasoning to output always).
-_XAI_OWN = (f"(regexp_matches(lower(coalesce({body('model')}, r.request.model, '')), '^grok') "
+_XAI_OWN = (f"(regexp_matches({_MODEL_ID}, '^grok') "
             f"AND (r.provider IS NULL OR regexp_matches(lower(r.provider), '^x[._-]?ai$')))")
 _REASONING_OUTSIDE = (
     f"CASE WHEN {_DETAILED_REASONING} > 0 AND mm_int({_usage('total_tokens')}) = "
