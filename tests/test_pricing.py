@@ -865,4 +865,5 @@ def test_sonar_citation_tokens_are_free_since_perplexity_stopped_billing_them(tm
     _, (after, before) = _ingest_cli(tmp_path, [answer("after", 1760000000), answer("before", 1743529048)])
     fee = Decimal("0.014")  # genai-prices' request fee (the highest: no size logged)
     assert after["cost_usd"] == (11 * 3 + 401 * 15) / Decimal(10**6) + fee
-    assert before["cost_usd"] == (11 * 3 + (401 + 5149) * 15) / Decimal(10**6) + fee
+    # (before 2025-04-18 a request that named no size paid Perplexity's legacy $5 per 1,000)
+    assert before["cost_usd"] == (11 * 3 + (401 + 5149) * 15) / Decimal(10**6) + Decimal("0.005")

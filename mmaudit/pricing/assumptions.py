@@ -4,7 +4,8 @@ report can say so next to the cost it quotes ("measured beats assumed, and says 
 - `search_context_assumed`: answered calls on a model whose request fee depends on the search
   context size (Perplexity Sonar; `mmaudit/data/pricing/request_fees.yaml`) that did not log the
   size: they were charged genai-prices' fee, the highest one (up to $8 per 1,000 above a
-  low-context call).
+  low-context call); not those before the model's legacy pricing ended (sonar and sonar-pro
+  until 2025-04-18), which paid the legacy fee Perplexity billed such requests.
 - `grounding_allowance_ignored`: priced Gemini calls that ran Google Search grounding: charged the
   fee with none of Google's account-wide free allowance deducted (1,500 grounded prompts a day on
   2.x, 5,000 a month on Gemini 3), which a log cannot show (`search_billing.yaml`).
@@ -69,7 +70,9 @@ def assumptions_sql(searches: bool = True, step_costs: bool = True) -> str:
                 "AND cost_usd IS NOT NULL)") if searches else "0"
     return f"""
 SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], model_key)
-                          AND tags['search_context_size'] IS NULL) AS search_context_assumed,
+                          AND tags['search_context_size'] IS NULL
+                          AND NOT coalesce(ts < CAST(map_from_entries(?::STRUCT(k VARCHAR, v DATE)[])[model_key] AS TIMESTAMPTZ),
+                                           false)) AS search_context_assumed,
        {grounded} AS grounding_allowance_ignored,
        count(*) FILTER (WHERE tags['traffic_type'] = 'PROVISIONED_THROUGHPUT' AND cost_usd IS NOT NULL)
            AS provisioned_on_demand,
@@ -93,9 +96,16 @@ def sized_fee_models() -> list[str]:
     return sorted(load_request_fees())
 
 
+def legacy_fee_ends() -> list[dict[str, Any]]:
+    """Each model with a legacy request fee and the day it ended: before it, a request that named
+    no search context size paid that fee, which is no assumption."""
+    return [{"k": k, "v": f.legacy.until} for k, f in sorted(load_request_fees().items()) if f.legacy is not None]
+
+
 def count_assumptions(con: duckdb.DuckDBPyConnection, scope: Any) -> dict[str, int]:
     """Each assumption's count over the calls of a report `Scope`."""
-    sql, params = scope.sql(assumptions_sql(scope.searches, has_column(con, "other_models_cost_usd")), [sized_fee_models()])
+    sql, params = scope.sql(assumptions_sql(scope.searches, has_column(con, "other_models_cost_usd")),
+                            [sized_fee_models(), legacy_fee_ends()])
     row = con.execute(sql, params).fetchall()[0]
     return dict(zip(ASSUMPTIONS, (int(n) for n in row), strict=True))
 

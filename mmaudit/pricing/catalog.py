@@ -186,6 +186,27 @@ def _with_request_fees(rows: list[RateRow]) -> list[RateRow]:
     return out
 
 
+def _with_legacy_request_fees(rows: list[RateRow]) -> list[RateRow]:
+    """The per-request models' rows before their legacy pricing ended (request_fees.yaml `legacy`)
+    with the legacy fee as the fee of a request that names no search context size (a row that
+    spans the day is cut there); a request that names one pays that size's fee as before."""
+    fees = {k: f.legacy for k, f in load_request_fees().items() if f.legacy is not None}
+    out = []
+    for row in rows:
+        legacy = fees.get(row.model_key)
+        if legacy is None or row.rates.get("request_rate") is None or row.valid_from >= legacy.until:
+            out.append(row)
+            continue
+        after = []
+        if row.valid_to is None or row.valid_to > legacy.until:  # (each part its own `extra`: _mark_ends writes into it)
+            after = [replace(row, valid_from=legacy.until, extra={})]
+            row = replace(row, valid_to=legacy.until, extra={})
+        out.append(replace(row, rates={**row.rates, "request_rate": Decimal(legacy.per_1k).scaleb(-3)},
+                           note=f"legacy request fee ${legacy.per_1k} per 1,000 until {legacy.until}: {legacy.source_url}"))
+        out.extend(after)
+    return out
+
+
 # Perplexity stopped billing citation tokens on 2025-04-18 except on sonar-deep-research, the one
 # model its price list gives a citation price (genai-prices lists it; $2 per 1M). genai-prices'
 # reading of a model without one charges them as output: a sonar-pro answer that cited 5,149
@@ -306,7 +327,7 @@ def load_catalog(paths: list[Path] | None = None, *, include_bundled: bool = Tru
     translated: dict[str, Any] = {}
     if include_bundled:
         translated = genai.load_translated(rules.by_genai_provider())
-        rows = _with_request_fees(list(translated["rows"]))
+        rows = _with_legacy_request_fees(_with_request_fees(list(translated["rows"])))
         rows = _with_tool_fees(_with_free_citations(rows))
         rows = _with_geo_rates(_with_search_billing(_with_standard_priced_tiers(rows)))
         models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}

@@ -89,6 +89,15 @@ class CuratedAliasFile(_Strict):
     aliases: list[CuratedAlias]
 
 
+class LegacyRequestFee(_Strict):
+    """The fee (USD per 1,000 requests) a model's requests that named no search context size paid
+    until `until`, when that size was opt-in (Perplexity's legacy pricing)."""
+
+    until: date
+    per_1k: Decimal = Field(ge=0, le=1000)
+    source_url: str = Field(min_length=8)
+
+
 class RequestFee(_Strict):
     """A model's per-request fee (USD per 1,000 requests) at each search context size."""
 
@@ -97,6 +106,7 @@ class RequestFee(_Strict):
     medium: Decimal = Field(ge=0, le=1000)
     high: Decimal = Field(ge=0, le=1000)
     source_url: str = Field(min_length=8)
+    legacy: LegacyRequestFee | None = None
 
 
 class RequestFeeFile(_Strict):
