@@ -12,6 +12,11 @@ of input, cache reads and output; a PDF's DOCUMENT entries count as image, Gemin
 pages as images (gemini-2.5-flash bills audio input at $1 per 1M against $0.30 for text;
 gemini-2.5-flash-image generated images at $30 per 1M against $2.50).
 
+The Interactions API's answers (`object: "interaction"`) carry the same counts under their own
+names in `usage`: `total_input_tokens` (cached part `total_cached_tokens` inside it),
+`total_tool_use_tokens`, `total_output_tokens` and `total_thought_tokens` beside it, and
+`*_tokens_by_modality` lists of `{modality, tokens}`.
+
 Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `error.status`
 (RESOURCE_EXHAUSTED, UNAVAILABLE, ...), which OpenAI errors never carry.
 
@@ -89,6 +94,13 @@ _SNAKE["trafficType"] = "traffic_type"
 _BODY["usage_metadata"] = {_SNAKE[k]: v for k, v in _BODY["usageMetadata"].items() if k in _SNAKE}
 _BODY.update({_SNAKE[k]: "VARCHAR" for k in ("responseId", "modelVersion", "createTime")})
 _BODY["prompt_feedback"] = {"block_reason": "VARCHAR", "block_reason_message": "VARCHAR"}
+# The Interactions API's answer (`POST /v1beta/interactions`): `object: "interaction"` with its own
+# snake_case `usage` totals
+_BODY.update({"object": "VARCHAR", "id": "VARCHAR", "model": "VARCHAR", "created": "VARCHAR", "outputs": "JSON", "steps": "JSON",
+              "service_tier": "VARCHAR",
+              "usage": {**{k: "VARCHAR" for k in ("total_input_tokens", "total_output_tokens", "total_cached_tokens",
+                                                  "total_thought_tokens", "total_tool_use_tokens")},
+                        **{f"{k}_tokens_by_modality": "JSON" for k in ("input", "tool_use", "cached", "output")}}})
 
 
 def field(path: str) -> str:
@@ -97,7 +109,8 @@ def field(path: str) -> str:
     return f"coalesce({body(path)}, {body(snake)})"
 
 
-_REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts": "JSON"}, "tools": "JSON"}
+_REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts": "JSON"}, "tools": "JSON",
+            "input": "JSON"}  # an Interactions API request's input: text, or a list of content
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "ttft_ms": "VARCHAR", "provider": "VARCHAR",
             "labels": "JSON", "tags": "JSON",
             "key": "VARCHAR",  # a Gemini API batch output line: {key, response | error}
@@ -113,18 +126,28 @@ RPC_STATUSES = (
 
 
 _U = "usageMetadata"
-_THOUGHTS = f"coalesce(mm_int({field(_U + '.thoughtsTokenCount')}), 0)"
-_TOOL_PROMPT = f"coalesce(mm_int({field(_U + '.toolUsePromptTokenCount')}), 0)"
+# An Interactions API answer's `usage` has generateContent's semantics under other names: input
+# (with its cached part) `total_input_tokens`, `total_tool_use_tokens` and `total_thought_tokens`
+# beside it (total_tokens = input + output + thought + tool use).
+_INTERACTION = f"({body('object')} = 'interaction')"
+_IU = "usage"
+_THOUGHTS = f"coalesce(mm_int({field(_U + '.thoughtsTokenCount')}), mm_int({body(_IU + '.total_thought_tokens')}), 0)"
+_TOOL_PROMPT = (f"coalesce(mm_int({field(_U + '.toolUsePromptTokenCount')}), "
+                f"mm_int({body(_IU + '.total_tool_use_tokens')}), 0)")
+_PROMPT = f"coalesce({field(_U + '.promptTokenCount')}, {body(_IU + '.total_input_tokens')})"
 # Vertex AI's trafficType names the tier it billed when the body has no serviceTier: Priority
 # PayGo and Flex PayGo are priced apart from standard (ON_DEMAND, and PROVISIONED_THROUGHPUT,
 # whose prepaid calls keep the on-demand price: `provisioned_on_demand` in pricing/assumptions.py).
 _TRAFFIC_TIER = (f"CASE {field(_U + '.trafficType')} WHEN 'ON_DEMAND_PRIORITY' THEN 'priority' "
                  f"WHEN 'ON_DEMAND_FLEX' THEN 'flex' END")
 # The modality breakdowns of input, cache reads and output (the Live API names output's its own way).
-_DETAILS = (("promptTokensDetails", "toolUsePromptTokensDetails"), ("cacheTokensDetails",),
-            ("candidatesTokensDetails", "responseTokensDetails"))
+# (an interaction's: `usage.<input|tool_use|cached|output>_tokens_by_modality`, `[{modality, tokens}]`)
+_DETAILS = (("promptTokensDetails", "toolUsePromptTokensDetails", "usage.input_tokens_by_modality",
+             "usage.tool_use_tokens_by_modality"), ("cacheTokensDetails", "usage.cached_tokens_by_modality"),
+            ("candidatesTokensDetails", "responseTokensDetails", "usage.output_tokens_by_modality"))
 # Output: candidatesTokenCount, or the Live API's responseTokenCount (its usage messages name it so).
-_CANDIDATE_COUNT = f"coalesce({field(_U + '.candidatesTokenCount')}, {field(_U + '.responseTokenCount')})"
+_CANDIDATE_COUNT = (f"coalesce({field(_U + '.candidatesTokenCount')}, {field(_U + '.responseTokenCount')}, "
+                    f"{body(_IU + '.total_output_tokens')})")
 
 
 # The breakdown entries each modality column counts: a PDF's pages are read as images (Gemini
@@ -137,14 +160,16 @@ def _modality(modality: str, *details: str) -> str:
     (`[{modality, tokenCount}]`, camelCase or snake_case; an entry without a count is 0, as Gemini
     leaves zero counts out)."""
     names = _ENTRIES[modality]
-    lists = ", ".join(f"coalesce(json_extract({field(_U + '.' + d)}, '$[*]'), [])" for d in details)
+    paths = [body(d) if d.startswith(_IU + ".") else field(_U + "." + d) for d in details]
+    lists = ", ".join(f"coalesce(json_extract({p}, '$[*]'), [])" for p in paths)
     entries = f"list_concat({lists})" if len(details) > 1 else lists
-    count = "coalesce(mm_int(coalesce(json_extract_string(d, '$.tokenCount'), json_extract_string(d, '$.token_count'))), 0)"
+    count = ("coalesce(mm_int(coalesce(json_extract_string(d, '$.tokenCount'), json_extract_string(d, '$.token_count'), "
+             "json_extract_string(d, '$.tokens'))), 0)")
     wanted = ", ".join(f"'{n}'" for n in names)
     summed = (f"coalesce(list_sum(list_transform(list_filter({entries}, "
               f"lambda d: upper(json_extract_string(d, '$.modality')) IN ({wanted})), lambda d: {count})), 0)")
     # most calls carry text alone: a substring test on the lists' text spares them the JSON walk
-    text = " || ".join(f"coalesce(CAST({field(_U + '.' + d)} AS VARCHAR), '')" for d in details)
+    text = " || ".join(f"coalesce(CAST({p} AS VARCHAR), '')" for p in paths)
     seen = " OR ".join(f"contains(lower({text}), '{n.lower()}')" for n in names)
     return f"CASE WHEN {seen} THEN {summed} ELSE 0 END"
 
@@ -220,12 +245,23 @@ _USER = (
     f"nullif(array_to_string(json_extract_string(list_filter(json_extract({_CONTENTS}, '$[*]'), "
     "lambda m: coalesce(json_extract_string(m, '$.role'), 'user') = 'user')[-1], '$.parts[*].text'), chr(10)), '')"
 )
+# an interaction's input: a string, or the text of its list of content
+_INPUT = ("CASE WHEN json_type(r.request.input) = 'VARCHAR' THEN json_extract_string(r.request.input, '$') "
+          "ELSE nullif(array_to_string(json_extract_string(r.request.input, '$[*].text'), chr(10)), '') END")
 _SYSTEM = "nullif(array_to_string(json_extract_string(r.request.systemInstruction.parts, '$[*].text'), chr(10)), '')"
 _TEXT = (
     f"nullif(array_to_string(list_transform(list_filter(json_extract({body('candidates')}, '$[0].content.parts[*]'), "
     "lambda p: NOT coalesce(json_extract(p, '$.thought')::BOOLEAN, false)), "
     "lambda p: json_extract_string(p, '$.text')), ''), '')"
 )
+# an interaction's answer: its `outputs` of type text (thoughts are their own type), or in newer
+# answers the text of its `steps` of type model_output
+_OUTPUT_TEXT = (f"nullif(array_to_string(list_concat(list_transform(list_filter(coalesce(json_extract({body('outputs')}, "
+                "'$[*]'), []), lambda o: json_extract_string(o, '$.type') = 'text'), "
+                "lambda o: json_extract_string(o, '$.text')), "
+                f"list_transform(list_filter(coalesce(json_extract({body('steps')}, '$[*]'), []), "
+                "lambda o: json_extract_string(o, '$.type') = 'model_output'), "
+                "lambda o: array_to_string(json_extract_string(o, '$.content[*].text'), ''))), ''), '')")
 
 FORMAT = LogFormat(
     name="gemini",
@@ -234,20 +270,25 @@ FORMAT = LogFormat(
     detect=(
         f"({field('usageMetadata.promptTokenCount')} IS NOT NULL OR {field('modelVersion')} IS NOT NULL "
         f"OR {body('candidates')} IS NOT NULL OR {_ERR}.status IN ({_STATUS_LIST}) "
+        f"OR ({_INTERACTION} AND {body(_IU)} IS NOT NULL) "
         f"OR ({_VERTEX_BATCH_FAILED} AND r.request.contents IS NOT NULL))"
     ),
-    detect_hint="`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), or an `error` with a google.rpc `status`",
+    detect_hint=("`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), an Interactions API "
+                 "`object: \"interaction\"` with `usage`, or an `error` with a google.rpc `status`"),
     columns={
-        "call_id": f"coalesce({field('responseId')}, r.request_id, {_RUN_ID})",
-        "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}), mm_ts(r.processed_time))",
+        "call_id": f"coalesce({field('responseId')}, r.request_id, {_RUN_ID}, CASE WHEN {_INTERACTION} THEN {body('id')} END)",
+        "ts": (f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}), mm_ts(r.processed_time), "
+               f"CASE WHEN {_INTERACTION} THEN mm_ts({body('created')}) END)"),
         "provider": (f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL OR {_VERTEX_BATCH} "
                      "THEN 'vertex' END, 'google')"),
         "is_batch": f"({_GEMINI_BATCH} OR {_VERTEX_BATCH})",
-        "model": f"coalesce({field('modelVersion')}, regexp_replace(r.request.model, '^models/', ''))",
-        "input_tokens": f"mm_int({field(_U + '.promptTokenCount')}) + {_TOOL_PROMPT}",
-        "cached_input_tokens": f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), 0)",
+        "model": (f"coalesce({field('modelVersion')}, regexp_replace(r.request.model, '^models/', ''), "
+                  f"CASE WHEN {_INTERACTION} THEN regexp_replace({body('model')}, '^models/', '') END)"),
+        "input_tokens": f"mm_int({_PROMPT}) + {_TOOL_PROMPT}",
+        "cached_input_tokens": (f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), "
+                                f"mm_int({body(_IU + '.total_cached_tokens')}), 0)"),
         "output_tokens": (
-            f"CASE WHEN {field(_U + '.promptTokenCount')} IS NOT NULL OR {_CANDIDATE_COUNT} IS NOT NULL "
+            f"CASE WHEN {_PROMPT} IS NOT NULL OR {_CANDIDATE_COUNT} IS NOT NULL "
             f"THEN coalesce(mm_int({_CANDIDATE_COUNT}), 0) + {_THOUGHTS} END"
         ),
         "reasoning_tokens": _THOUGHTS,
@@ -255,7 +296,8 @@ FORMAT = LogFormat(
            for modality, columns in MODALITY_COLUMNS.items()
            for column, details in zip(columns, _DETAILS, strict=True)},
         "tokens_estimated": f"coalesce({_UNFINISHED} OR ({_RUN_KEY} IS NOT NULL AND NOT {_FIN}), false)",
-        "service_tier": f"coalesce({body(_U + '.serviceTier')}, {_TRAFFIC_TIER})",
+        "service_tier": (f"coalesce({body(_U + '.serviceTier')}, {_TRAFFIC_TIER}, "
+                         f"CASE WHEN {_INTERACTION} THEN {body('service_tier')} END)"),
         "web_searches": _QUERIES,
         "latency_ms": "mm_num(r.latency_ms)",
         "ttft_ms": "mm_num(r.ttft_ms)",
@@ -267,20 +309,22 @@ FORMAT = LogFormat(
         f"mm_merge_tags(CASE WHEN {_BLOCKED} THEN MAP {{'blocked': {_BLOCK}}} END, "
         f"CASE WHEN {field(_U + '.trafficType')} IS NOT NULL THEN MAP {{'traffic_type': {field(_U + '.trafficType')}}} END))",
         "system_prompt": _SYSTEM,
-        "user_prompt": _USER,
-        "response_text": _TEXT,
-        "prompt_chars": f"length(nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), ''))",
+        "user_prompt": f"coalesce({_USER}, {_INPUT})",
+        "response_text": f"coalesce({_TEXT}, {_OUTPUT_TEXT})",
+        "prompt_chars": f"length(nullif(concat_ws(chr(10), {_SYSTEM}, coalesce({_ALL}, {_INPUT})), ''))",
         "n_messages": f"json_array_length({_CONTENTS})",
         "n_tools": f"CASE WHEN {_CONTENTS} IS NOT NULL THEN coalesce(json_array_length(r.request.tools), 0) END",
         "has_image": f"coalesce(regexp_matches(CAST({_CONTENTS} AS VARCHAR), '\"(inlineData|fileData|inline_data|file_data)\"'), false)",
     },
     numbers=tuple(f"{p}{u}.{k}" for p in ("", "response.") for u, keys in (
+        (_IU, ("total_input_tokens", "total_output_tokens", "total_cached_tokens", "total_thought_tokens",
+               "total_tool_use_tokens")),
         (_U, ("promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount",
               "responseTokenCount")),
         ("usage_metadata", ("prompt_token_count", "candidates_token_count", "cached_content_token_count",
                             "thoughts_token_count", "response_token_count"))) for k in keys),
     times=("createTime", "response.createTime", "create_time", "response.create_time", "timestamp", "processed_time"),
-    prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, {_ALL}), '')",
-    output_text=_TEXT,
+    prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, coalesce({_ALL}, {_INPUT})), '')",
+    output_text=f"coalesce({_TEXT}, {_OUTPUT_TEXT})",
     helpers=_HELPERS,
 )

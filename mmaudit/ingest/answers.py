@@ -51,6 +51,8 @@ def _stream_answer_sql(events: str) -> str:
       `prompt_filter_results` (which make it Azure's);
     - Gemini: the last chunk with `usageMetadata` (its counts are the stream's totals) with the
       chunks' text;
+    - Gemini's Interactions API: the `interaction` of its closing `interaction.completed` event
+      (with the stream's totals) with the text of its text deltas;
     - anything else: the last event."""
     def typed(*types: str) -> str:
         names = ", ".join(f"'{t}'" for t in types)
@@ -86,9 +88,15 @@ def _stream_answer_sql(events: str) -> str:
               f"json_object('index', 0, 'content', json_object('role', 'model', 'parts', json_array(json_object('text', {gemini_text}))), "
               f"'finishReason', {gemini_finish}))))")
     closing = typed("response.completed", "response.incomplete", "response.failed")
+    completed = f"list_filter({events}, lambda e: json_extract_string(e, '$.event_type') = 'interaction.completed')"
+    interaction_text = text_of("$.delta.text", "json_extract_string(e, '$.event_type') = 'step.delta' "
+                                              "AND json_extract_string(e, '$.delta.type') = 'text'")
+    interaction = (f"json_merge_patch(json_extract({completed}[-1], '$.interaction'), json_object("
+                   f"'outputs', json_array(json_object('type', 'text', 'text', {interaction_text}))))")
     return (f"CASE WHEN len({events}) = 0 THEN NULL "
             f"WHEN len({typed('error')}) > 0 THEN CAST({typed('error')}[-1] AS JSON) "
             f"WHEN len({closing}) > 0 THEN json_extract({closing}[-1], '$.response') "
+            f"WHEN len({completed}) > 0 THEN {interaction} "
             f"WHEN len({typed('message_start')}) > 0 THEN {message} "
             f"WHEN len({chunks}) > 0 THEN {completion} "
             f"WHEN json_type({events}[-1], '$.candidates') = 'ARRAY' OR len({metered}) > 0 THEN {gemini} "
