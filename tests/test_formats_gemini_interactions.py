@@ -7,6 +7,8 @@ the image's base64 trimmed):
 - test_generate_interactions_simple_message[False].yaml @ 8f49a47d93d221852bc0873b4bc40005bd00ac43
 - test_interactions_with_thinking_stream.yaml @ 046714fd44296fa2103d4a9fbbd0448d602dcab8
 - test_generate_interactions_multi_model_messages[False].yaml @ 5b3702e16c646e32a52a39a63becd3ee8d834caf
+- test_generate_interactions_simple_message[True].yaml @ 2dd95028fe3f7fcbc943da07e74de44fbcb8b6fa (a stream
+  of the earlier event names: content.delta, interaction.complete)
 Before, none of them loaded: the file's format could not be told, and every call was dropped.
 """
 
@@ -78,6 +80,28 @@ IMAGE_ASK = {"input": [{"type": "text", "text": "Describe the image in one sente
              "model": "gemini-2.5-flash-lite", "stream": False}
 
 
+_OLD_ID = "v1_ChdwcHFmYWIzS0M3R0h6N0lQNXZ1VHdBMBIXcHBxZmFiM0tDN0dIejdJUDV2dVR3QTA"
+_OLD_EVENTS = [
+    {"event_type": "interaction.start", "interaction": {"id": _OLD_ID, "model": "gemini-2.5-flash", "object": "interaction",
+                                                        "status": "in_progress"}},
+    {"content": {"type": "thought"}, "event_type": "content.start", "index": 0},
+    {"delta": {"signature": "CiUB", "type": "thought_signature"}, "event_type": "content.delta", "index": 0},
+    {"event_type": "content.stop", "index": 0},
+    {"content": {"type": "text"}, "event_type": "content.start", "index": 1},
+    {"delta": {"text": "Why do programmers prefer dark mode?\n\nBecause", "type": "text"}, "event_type": "content.delta",
+     "index": 1},
+    {"delta": {"text": " light attracts bugs!", "type": "text"}, "event_type": "content.delta", "index": 1},
+    {"event_type": "content.stop", "index": 1},
+    {"event_type": "interaction.complete", "interaction": {
+        "created": "2026-02-26T00:58:16Z", "id": _OLD_ID, "model": "gemini-2.5-flash", "object": "interaction", "role": "model",
+        "status": "completed", "updated": "2026-02-26T00:58:16Z",
+        "usage": {"input_tokens_by_modality": [{"modality": "text", "tokens": 9}], "total_cached_tokens": 0,
+                  "total_input_tokens": 9, "total_output_tokens": 13, "total_thought_tokens": 204, "total_tokens": 226,
+                  "total_tool_use_tokens": 0}}},
+]
+OLD_STREAM = "".join(f"event: {e['event_type']}\ndata: {json.dumps(e)}\n\n" for e in _OLD_EVENTS) + "event: done\ndata: [DONE]\n\n"
+
+
 def _pair(ask: dict, answer: dict | str) -> dict:
     return {"request": {"url": _URL, "method": "POST", "body": ask}, "response": {"status": 200, "body": answer}}
 
@@ -105,6 +129,16 @@ def test_interactions_load_with_gemini_token_semantics(db, tmp_path):
     assert (image["model"], image["input_tokens"], image["input_image_tokens"], image["output_tokens"],
             image["cost_usd"], image["response_text"]) == (
         "gemini-2.5-flash-lite", 267, 258, 60, Decimal("0.0000507"), "The image displays")
+
+
+def test_a_stream_of_the_earlier_event_names(db, tmp_path):
+    ask = {**JOKE_ASK, "stream": True}
+    (file,) = db.ingest(write_jsonl(tmp_path / "old.jsonl", [_pair(ask, OLD_STREAM)]), enrichers=enrichers()).files
+    assert (file.log_format, file.loaded) == ("gemini", 1)
+    (call,) = db.calls()
+    # 9 x $0.30 + (13 + 204) x $2.50 per 1M
+    assert (call["call_id"], call["input_tokens"], call["output_tokens"], call["cost_usd"], call["response_text"]) == (
+        _OLD_ID, 9, 217, Decimal("0.0005452"), "Why do programmers prefer dark mode?\n\nBecause light attracts bugs!")
 
 
 def test_a_bare_interaction_is_detected(db, tmp_path):

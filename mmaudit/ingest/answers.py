@@ -51,8 +51,8 @@ def _stream_answer_sql(events: str) -> str:
       `prompt_filter_results` (which make it Azure's);
     - Gemini: the last chunk with `usageMetadata` (its counts are the stream's totals) with the
       chunks' text;
-    - Gemini's Interactions API: the `interaction` of its closing `interaction.completed` event
-      (with the stream's totals) with the text of its text deltas;
+    - Gemini's Interactions API: the `interaction` of its closing `interaction.completed` (earlier
+      `interaction.complete`) event, with the stream's totals, and the text of its text deltas;
     - anything else: the last event."""
     def typed(*types: str) -> str:
         names = ", ".join(f"'{t}'" for t in types)
@@ -88,8 +88,10 @@ def _stream_answer_sql(events: str) -> str:
               f"json_object('index', 0, 'content', json_object('role', 'model', 'parts', json_array(json_object('text', {gemini_text}))), "
               f"'finishReason', {gemini_finish}))))")
     closing = typed("response.completed", "response.incomplete", "response.failed")
-    completed = f"list_filter({events}, lambda e: json_extract_string(e, '$.event_type') = 'interaction.completed')"
-    interaction_text = text_of("$.delta.text", "json_extract_string(e, '$.event_type') = 'step.delta' "
+    # (streams before 2026-05 name them `interaction.complete` and `content.delta`)
+    completed = (f"list_filter({events}, lambda e: json_extract_string(e, '$.event_type') "
+                 "IN ('interaction.completed', 'interaction.complete'))")
+    interaction_text = text_of("$.delta.text", "json_extract_string(e, '$.event_type') IN ('step.delta', 'content.delta') "
                                               "AND json_extract_string(e, '$.delta.type') = 'text'")
     interaction = (f"json_merge_patch(json_extract({completed}[-1], '$.interaction'), json_object("
                    f"'outputs', json_array(json_object('type', 'text', 'text', {interaction_text}))))")
