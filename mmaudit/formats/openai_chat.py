@@ -130,12 +130,16 @@ def http_number_code(path: str = "r.error.code") -> str:
 
 
 _CODE = error_code()
+# an HTTP status written in the error itself (Azure OpenAI's `error.status`)
+_STATUS_NUMBER = "regexp_full_match(coalesce(r.error.status, ''), '[1-5][0-9][0-9]')"
 
 # An OpenAI error body (bare, or in a {request, error} pair), as no other provider writes one.
 BARE_ERROR = (
     "((r.error.message IS NOT NULL OR r.error.code IS NOT NULL) AND r.object IS NULL AND r.type IS NULL "
     "AND NOT regexp_matches(coalesce(r.request.model, ''), 'claude') "
-    "AND r.error.status IS NULL "  # google.rpc errors (gemini) carry a status; OpenAI's never do
+    # google.rpc errors (gemini) carry a status name; OpenAI's carry none, Azure OpenAI's the HTTP
+    # status as a number (its content filter's 400: `"code": "content_filter", "status": 400`)
+    f"AND (r.error.status IS NULL OR {_STATUS_NUMBER}) "
     f"AND NOT {http_number_code()})"  # OpenRouter's
 )
 _REQUEST = {
@@ -158,6 +162,7 @@ _FLAT_CODE = error_code("r.code")
 _ERR_TEXT = (f"nullif(concat_ws(' ', {_CODE}, r.error.type, CASE WHEN {FLAT_ERROR} THEN concat_ws(' ', {_FLAT_CODE}, "
              "r.type) END), '')")
 _HTTP = ("coalesce(mm_int(coalesce(r.status_code, r.http_status, r.raw_status_code)), "
+         f"CASE WHEN {_STATUS_NUMBER} THEN mm_int(r.error.status) END, "
          f"CASE WHEN regexp_full_match(coalesce({_CODE}, ''), '[1-5][0-9][0-9]') THEN mm_int({_CODE}) END, "
          f"CASE WHEN {FLAT_ERROR} AND regexp_full_match(coalesce({_FLAT_CODE}, ''), '[1-5][0-9][0-9]') "
          f"THEN mm_int({_FLAT_CODE}) END, "
