@@ -254,14 +254,17 @@ XAI_SEARCHES = xai_searches(body("usage"))
 _AZURE_PREAMBLE = ("(coalesce(r.object, '') = '' AND coalesce(r.id, '') = '' AND r.prompt_filter_results IS NOT NULL "
                    "AND r.usage.prompt_tokens IS NULL)")
 
+# the legacy Completions API's body: OpenAI's `text_completion`, Together's `text.completion`
+_TEXT_COMPLETIONS = "'text_completion', 'text.completion'"
+
 FORMAT = LogFormat(
     name="openai-chat",
     description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
     structure={**_BODY, "response": _BODY, "error": ERROR_STRUCT, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER,
                "message": "VARCHAR", "code": "JSON", "raw_status_code": "VARCHAR"},
     detect=(
-        f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done', 'text_completion') "
-        f"OR r.response.object IN ('chat.completion', 'text_completion') "
+        f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done', {_TEXT_COMPLETIONS}) "
+        f"OR r.response.object IN ('chat.completion', {_TEXT_COMPLETIONS}) "
         f"OR {_EMBEDDINGS} OR {FLAT_ERROR} OR {_AZURE_PREAMBLE} OR {_UNLABELLED} "
         f"OR {BARE_ERROR})"
     ),
@@ -285,7 +288,7 @@ FORMAT = LogFormat(
         f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0), coalesce(mm_int({_usage('cached_tokens')}), 0))",
         "cache_write_tokens": (f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), "
                                f"mm_int({body('usage.prompt_tokens_details.cache_creation_input_tokens')}), 0)"),
-        "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' WHEN {body('object')} = 'text_completion' THEN 'completion' "
+        "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' WHEN {body('object')} IN ({_TEXT_COMPLETIONS}) THEN 'completion' "
         "ELSE 'chat' END",
         # (never fewer than the reasoning they include: Kimi K3 has logged 6,001 reasoning in 6,000)
         "output_tokens": f"CASE WHEN {_EMBEDDINGS} THEN 0 WHEN {_COMPLETION} IS NOT NULL "
