@@ -78,6 +78,7 @@ _BODY = {
     "service_tier": "VARCHAR",
     "system_fingerprint": "VARCHAR",  # Ollama's `fp_ollama`, vLLM's `vllm-...`: the team's own server
     "choices": "JSON",
+    "prompt": "JSON",  # Together's echo of the prompt (`[]` unless asked for): only Together writes it
     "usage": {
         "prompt_tokens": "VARCHAR",
         "completion_tokens": "VARCHAR",
@@ -277,7 +278,8 @@ FORMAT = LogFormat(
         # a gateway on the team's machine in front of Groq)
         "provider": f"coalesce(nullif(r.provider, 'self-hosted'), CASE WHEN {body('x_groq.id')} IS NOT NULL THEN 'groq' "
         f"WHEN {body('time_info')} IS NOT NULL THEN 'cerebras' "
-        f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' END, r.provider, CASE "
+        f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' "
+        f"WHEN json_type({body('prompt')}) = 'ARRAY' THEN 'together' END, r.provider, CASE "
         f"WHEN mm_local_server({body('system_fingerprint')}) THEN 'self-hosted' "
         f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
         f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
