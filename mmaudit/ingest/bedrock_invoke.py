@@ -35,12 +35,14 @@ def invoked_model_sql(url: str) -> str:
 def is_invoke_sql(url: str, answer: str) -> str:
     """Whether a capture to `url` answered with `answer` is an InvokeModel call no body format reads
     whole: the address is Bedrock's InvokeModel and the body is not a Messages body (Claude) nor an
-    OpenAI-compatible one (`object`: chat.completion, text_completion)."""
+    OpenAI-compatible one (`object`: chat.completion, text_completion; or OpenAI's usage)."""
     return (f"(regexp_matches(coalesce({url}, ''), '^https?://bedrock-runtime[.-]') "
             f"AND {invoked_model_sql(url)} IS NOT NULL "
             f"AND json_type({answer}) = 'OBJECT' "
             f"AND coalesce(json_extract_string({answer}, '$.type') NOT IN ('message', 'error'), true) "
-            f"AND json_extract({answer}, '$.object') IS NULL)")
+            f"AND json_extract({answer}, '$.object') IS NULL "
+            # (chat choices with OpenAI's usage are read by openai-chat even without `object`)
+            f"AND json_extract({answer}, '$.usage.prompt_tokens') IS NULL)")
 
 
 def _header(line: str, name: str) -> str:
