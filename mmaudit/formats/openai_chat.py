@@ -78,6 +78,7 @@ _BODY = {
     "service_tier": "VARCHAR",
     "system_fingerprint": "VARCHAR",  # Ollama's `fp_ollama`, vLLM's `vllm-...`: the team's own server
     "choices": "JSON",
+    "prompt": "JSON",  # Together's echo of the prompt (`[]` unless asked for): only Together writes it
     "usage": {
         "prompt_tokens": "VARCHAR",
         "completion_tokens": "VARCHAR",
@@ -130,12 +131,16 @@ def http_number_code(path: str = "r.error.code") -> str:
 
 
 _CODE = error_code()
+# an HTTP status written in the error itself (Azure OpenAI's `error.status`)
+_STATUS_NUMBER = "regexp_full_match(coalesce(r.error.status, ''), '[1-5][0-9][0-9]')"
 
 # An OpenAI error body (bare, or in a {request, error} pair), as no other provider writes one.
 BARE_ERROR = (
     "((r.error.message IS NOT NULL OR r.error.code IS NOT NULL) AND r.object IS NULL AND r.type IS NULL "
     "AND NOT regexp_matches(coalesce(r.request.model, ''), 'claude') "
-    "AND r.error.status IS NULL "  # google.rpc errors (gemini) carry a status; OpenAI's never do
+    # google.rpc errors (gemini) carry a status name; OpenAI's carry none, Azure OpenAI's the HTTP
+    # status as a number (its content filter's 400: `"code": "content_filter", "status": 400`)
+    f"AND (r.error.status IS NULL OR {_STATUS_NUMBER}) "
     f"AND NOT {http_number_code()})"  # OpenRouter's
 )
 _REQUEST = {
@@ -158,6 +163,7 @@ _FLAT_CODE = error_code("r.code")
 _ERR_TEXT = (f"nullif(concat_ws(' ', {_CODE}, r.error.type, CASE WHEN {FLAT_ERROR} THEN concat_ws(' ', {_FLAT_CODE}, "
              "r.type) END), '')")
 _HTTP = ("coalesce(mm_int(coalesce(r.status_code, r.http_status, r.raw_status_code)), "
+         f"CASE WHEN {_STATUS_NUMBER} THEN mm_int(r.error.status) END, "
          f"CASE WHEN regexp_full_match(coalesce({_CODE}, ''), '[1-5][0-9][0-9]') THEN mm_int({_CODE}) END, "
          f"CASE WHEN {FLAT_ERROR} AND regexp_full_match(coalesce({_FLAT_CODE}, ''), '[1-5][0-9][0-9]') "
          f"THEN mm_int({_FLAT_CODE}) END, "
@@ -249,14 +255,17 @@ XAI_SEARCHES = xai_searches(body("usage"))
 _AZURE_PREAMBLE = ("(coalesce(r.object, '') = '' AND coalesce(r.id, '') = '' AND r.prompt_filter_results IS NOT NULL "
                    "AND r.usage.prompt_tokens IS NULL)")
 
+# the legacy Completions API's body: OpenAI's `text_completion`, Together's `text.completion`
+_TEXT_COMPLETIONS = "'text_completion', 'text.completion'"
+
 FORMAT = LogFormat(
     name="openai-chat",
     description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
     structure={**_BODY, "response": _BODY, "error": ERROR_STRUCT, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER,
                "message": "VARCHAR", "code": "JSON", "raw_status_code": "VARCHAR"},
     detect=(
-        f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done', 'text_completion') "
-        f"OR r.response.object IN ('chat.completion', 'text_completion') "
+        f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done', {_TEXT_COMPLETIONS}) "
+        f"OR r.response.object IN ('chat.completion', {_TEXT_COMPLETIONS}) "
         f"OR {_EMBEDDINGS} OR {FLAT_ERROR} OR {_AZURE_PREAMBLE} OR {_UNLABELLED} "
         f"OR {BARE_ERROR})"
     ),
@@ -269,7 +278,8 @@ FORMAT = LogFormat(
         # a gateway on the team's machine in front of Groq)
         "provider": f"coalesce(nullif(r.provider, 'self-hosted'), CASE WHEN {body('x_groq.id')} IS NOT NULL THEN 'groq' "
         f"WHEN {body('time_info')} IS NOT NULL THEN 'cerebras' "
-        f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' END, r.provider, CASE "
+        f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' "
+        f"WHEN json_type({body('prompt')}) = 'ARRAY' THEN 'together' END, r.provider, CASE "
         f"WHEN mm_local_server({body('system_fingerprint')}) THEN 'self-hosted' "
         f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
         f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
@@ -280,7 +290,7 @@ FORMAT = LogFormat(
         f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0), coalesce(mm_int({_usage('cached_tokens')}), 0))",
         "cache_write_tokens": (f"coalesce(mm_int({body('usage.prompt_tokens_details.cache_write_tokens')}), "
                                f"mm_int({body('usage.prompt_tokens_details.cache_creation_input_tokens')}), 0)"),
-        "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' WHEN {body('object')} = 'text_completion' THEN 'completion' "
+        "operation": f"CASE WHEN {_EMBEDDINGS} THEN 'embedding' WHEN {body('object')} IN ({_TEXT_COMPLETIONS}) THEN 'completion' "
         "ELSE 'chat' END",
         # (never fewer than the reasoning they include: Kimi K3 has logged 6,001 reasoning in 6,000)
         "output_tokens": f"CASE WHEN {_EMBEDDINGS} THEN 0 WHEN {_COMPLETION} IS NOT NULL "

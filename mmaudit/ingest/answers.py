@@ -12,17 +12,25 @@ def answer_sql(doc: str, path: str) -> str:
     """SQL of the answer at `path` in the JSON `doc` as one JSON body: an object as it is; a JSON
     list of streamed chunks (Gemini's streamGenerateContent answers one without `alt=sse`), or
     text holding one, as the one answer they make (`_stream_answer_sql`); other text read as the
-    JSON object it holds, or as the one answer its server-sent events make; any other text (a
-    proxy's HTML error page) as `{message: <text>}`."""
-    text = f"json_extract_string({doc}, '{path}')"
+    JSON object it holds, or as the one answer its server-sent events, or its newline-delimited
+    JSON chunks (Ollama's `application/x-ndjson`, Cohere v1's `application/stream+json`), make; any
+    other text (a proxy's HTML error page) as `{message: <text>}`. The text and the stream's events
+    are bound once each (a lambda over a list of one): the stream's answer reads them many times."""
     kind = f"json_type({doc}, '{path}')"
+    text, events = "mm_answer_text", "mm_answer_events"
     holds = f"json_valid({text}) AND starts_with(ltrim({text}), "  # (json_type of other text raises)
-    return (f"CASE WHEN {kind} = 'ARRAY' THEN {_stream_answer_sql(_chunks_sql(f'json_extract({doc}, {path!r})'))} "
-            f"WHEN {kind} <> 'VARCHAR' THEN json_extract({doc}, '{path}') "
+    # the events of a stream kept as a list, or as text; NULL when the answer is no stream
+    streamed = (f"CASE WHEN {kind} = 'ARRAY' THEN {_chunks_sql(f'json_extract({doc}, {path!r})')} "
+                f"WHEN {kind} <> 'VARCHAR' OR {holds}'{{') THEN NULL "
+                f"WHEN {holds}'[') THEN {_chunks_sql(f'CAST({text} AS JSON)')} "
+                f"WHEN regexp_matches({text}, '(^|\\n)[ \\t]*data:') THEN {_events_sql(text)} "
+                f"WHEN starts_with(ltrim({text}), '{{') THEN nullif({_lines_sql(text)}, []) END")
+    body = (f"CASE WHEN {kind} NOT IN ('VARCHAR', 'ARRAY') THEN json_extract({doc}, '{path}') "
             f"WHEN {holds}'{{') THEN CAST({text} AS JSON) "
-            f"WHEN {holds}'[') THEN {_stream_answer_sql(_chunks_sql(f'CAST({text} AS JSON)'))} "
-            f"WHEN regexp_matches({text}, '(^|\\n)[ \\t]*data:') THEN {_stream_answer_sql(_events_sql(text))} "
+            f"WHEN {events} IS NOT NULL THEN {_stream_answer_sql(events)} "
             f"ELSE json_object('message', {text}) END")
+    return (f"list_transform([json_extract_string({doc}, '{path}')], lambda {text}: "
+            f"list_transform([{streamed}], lambda {events}: {body})[1])[1]")
 
 
 def _chunks_sql(chunks: str) -> str:
@@ -35,6 +43,14 @@ def _events_sql(text: str) -> str:
     data = "CASE WHEN starts_with(ltrim(l), 'data:') THEN trim(substr(ltrim(l), 6)) END"
     return (f"list_filter(list_transform(string_split(replace({text}, chr(13), ''), chr(10)), lambda l: {data}), "
             "lambda e: json_valid(e) AND starts_with(e, '{'))")
+
+
+def _lines_sql(text: str) -> str:
+    """SQL list of the JSON objects a newline-delimited JSON stream holds, one a line, in order
+    (empty unless every non-blank line is one)."""
+    lines = f"list_filter(string_split(replace({text}, chr(13), ''), chr(10)), lambda l: trim(l) <> '')"
+    return (f"CASE WHEN len(list_filter({lines}, lambda l: NOT (json_valid(l) AND starts_with(ltrim(l), '{{')))) = 0 "
+            f"THEN list_transform({lines}, lambda l: trim(l)) ELSE [] END")
 
 
 def _stream_answer_sql(events: str) -> str:
@@ -53,7 +69,10 @@ def _stream_answer_sql(events: str) -> str:
       chunks' text;
     - Gemini's Interactions API: the `interaction` of its closing `interaction.completed` (earlier
       `interaction.complete`) event, with the stream's totals, and the text of its text deltas;
-    - anything else: the last event."""
+    - Cohere v2 (`message-start` ... `message-end`): a chat response with the start's id, the
+      end's finish reason and usage, and the content deltas' text; Cohere v1: the `response` of
+      its closing `stream-end` event, the whole v1 response;
+    - anything else (Ollama's chunks, whose last, `done`, has the counts): the last event."""
     def typed(*types: str) -> str:
         names = ", ".join(f"'{t}'" for t in types)
         return f"list_filter({events}, lambda e: json_extract_string(e, '$.type') IN ({names}))"
@@ -87,6 +106,13 @@ def _stream_answer_sql(events: str) -> str:
     gemini = (f"json_merge_patch(CAST(coalesce({metered}[-1], {events}[-1]) AS JSON), json_object('candidates', json_array("
               f"json_object('index', 0, 'content', json_object('role', 'model', 'parts', json_array(json_object('text', {gemini_text}))), "
               f"'finishReason', {gemini_finish}))))")
+    cohere_end = f"CAST({typed('message-end')}[-1] AS JSON)"
+    cohere_text = text_of("$.delta.message.content.text", "json_extract_string(e, '$.type') = 'content-delta'")
+    cohere = (f"json_object('id', json_extract_string({typed('message-start')}[1], '$.id'), "
+              f"'finish_reason', json_extract({cohere_end}, '$.delta.finish_reason'), "
+              f"'message', json_object('role', 'assistant', 'content', json_array(json_object('type', 'text', 'text', {cohere_text}))), "
+              f"'usage', json_extract({cohere_end}, '$.delta.usage'))")
+    cohere_v1 = f"list_filter({events}, lambda e: json_extract_string(e, '$.event_type') = 'stream-end')"
     closing = typed("response.completed", "response.incomplete", "response.failed")
     # (streams before 2026-05 name them `interaction.complete` and `content.delta`)
     completed = (f"list_filter({events}, lambda e: json_extract_string(e, '$.event_type') "
@@ -101,5 +127,7 @@ def _stream_answer_sql(events: str) -> str:
             f"WHEN len({completed}) > 0 THEN {interaction} "
             f"WHEN len({typed('message_start')}) > 0 THEN {message} "
             f"WHEN len({chunks}) > 0 THEN {completion} "
+            f"WHEN len({typed('message-end')}) > 0 THEN {cohere} "
+            f"WHEN len({cohere_v1}) > 0 THEN json_extract({cohere_v1}[-1], '$.response') "
             f"WHEN json_type({events}[-1], '$.candidates') = 'ARRAY' OR len({metered}) > 0 THEN {gemini} "
             f"ELSE {last} END")

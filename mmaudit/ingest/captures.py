@@ -29,7 +29,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from mmaudit.ingest import vertex_logging
+from mmaudit.ingest import bedrock_invoke, vertex_logging
 from mmaudit.ingest.answers import answer_sql
 
 
@@ -95,5 +95,10 @@ def unwrap_sql(line: str) -> str:
             "'/model/([^/?]+)/(?:converse|converse-stream|invoke|invoke-with-response-stream)(?:[/?]|$)', 1)), '')))")
     # (a merge patch's null deletes a key: the captured request and response go, the pair comes)
     bare = f"json_merge_patch({line}, '{{\"request\": null, \"response\": null}}')"
-    return (f"CASE WHEN {is_capture} THEN CAST(json_merge_patch({bare}, {pair}) AS VARCHAR) "
+    # a Bedrock InvokeModel answer no body format reads is the invocation log Bedrock would have
+    # written for it, its counts from the response headers (ingest/bedrock_invoke.py)
+    invoke = bedrock_invoke.is_invoke_sql(url, answer)
+    log = bedrock_invoke.log_sql(line, url, answer, status, f"coalesce({at('$.timestamp')}, {at('$.capturedAt')})")
+    return (f"CASE WHEN {is_capture} AND {invoke} THEN CAST({log} AS VARCHAR) "
+            f"WHEN {is_capture} THEN CAST(json_merge_patch({bare}, {pair}) AS VARCHAR) "
             f"WHEN {vertex_logging.is_row_sql(line)} THEN CAST({vertex_logging.pair_sql(line)} AS VARCHAR) ELSE {line} END")
