@@ -244,3 +244,69 @@ def test_a_gemini_address_names_the_model_its_body_does_not(db, tmp_path):
     assert (got[1]["provider"], got[1]["model"], got[1]["error_type"], got[1]["http_status"]) == (
         "google", "gemini-2.0-flash-exp", "client", 400)
     assert got[2]["model"] == "gemini-2.5-flash"  # the body's own modelVersion first
+
+
+def test_a_bedrock_invoke_whose_body_has_no_usage_is_read_as_its_invocation_log(db, tmp_path):
+    # traceloop/openllmetry packages/opentelemetry-instrumentation-bedrock/tests: the recorded
+    # InvokeModel calls of Titan (traces/cassettes/test_titan_completion.yaml @63078d99), Llama 3
+    # (cassettes/test_meta/test_meta_llama3_completion.yaml @7475bad0) and Cohere
+    # (traces/cassettes/test_cohere/test_cohere_completion_with_events_with_no_content.yaml @b11aeb41),
+    # trimmed. Their bodies carry no `usage` no format reads, so each call was quarantined (or the
+    # file failed); Bedrock gives the billed counts in the response headers (VCR keeps each header
+    # as a list), the Llama and Titan bodies their own.
+    def capture(model, asked, headers, body):
+        return {"request": {"url": f"https://bedrock-runtime.us-east-1.amazonaws.com/model/{model}/invoke",
+                            "method": "POST", "body": json.dumps(asked)},
+                "response": {"status": 200, "headers": headers, "body": json.dumps(body)}}
+    titan = capture("amazon.titan-text-express-v1", {"inputText": "Translate to spanish: 'Amazon Bedrock'."},
+                    {"Date": ["Mon, 06 Jan 2025 19:26:04 GMT"], "X-Amzn-Bedrock-Input-Token-Count": ["30"],
+                     "X-Amzn-Bedrock-Output-Token-Count": ["29"], "x-amzn-RequestId": ["3bf9bfad-b82b-4b19-aa8f-bc085be537c4"]},
+                    {"inputTextTokenCount": 30, "results": [{"tokenCount": 29, "outputText": "Amazon Bedrock es",
+                                                             "completionReason": "FINISH"}]})
+    llama = capture("meta.llama3-70b-instruct-v1%3A0", {"prompt": "Tell me a joke about opentelemetry", "max_gen_len": 128},
+                    {},  # (headers stripped: the body's own counts)
+                    {"generation": "Why did the span go to therapy?", "prompt_token_count": 8,
+                     "generation_token_count": 35, "stop_reason": "stop"})
+    cohere = capture("cohere.command-text-v14", {"prompt": "Tell me a joke about opentelemetry", "max_tokens": 200},
+                     {"x-amzn-bedrock-input-token-count": "9", "x-amzn-bedrock-output-token-count": "112",
+                      "x-amzn-requestid": "3266ca30-473c-4491-b6ef-5b1f033798d2"},
+                     {"id": "3266ca30-473c-4491-b6ef-5b1f033798d2", "generations": [{"text": " What does", "finish_reason": "COMPLETE"}],
+                      "prompt": "Tell me a joke about opentelemetry"})
+    (file,) = db.ingest(write_jsonl(tmp_path / "invoke.jsonl", [titan, llama, cohere]), enrichers=enrichers()).files
+    assert (file.log_format, file.loaded, file.quarantined) == ("bedrock", 3, 0)
+    got = {r["model"]: r for r in db.calls()}
+    t = got["amazon.titan-text-express-v1"]
+    assert (t["provider"], t["call_id"], t["input_tokens"], t["output_tokens"]) == (
+        "aws-bedrock", "3bf9bfad-b82b-4b19-aa8f-bc085be537c4", 30, 29)
+    assert str(t["ts"]).startswith("2025-01-06 19:26:04")  # the Date header
+    assert t["cost_usd"] == Decimal("0.0000234")  # genai-prices' calc_price of the same counts
+    m = got["meta.llama3-70b-instruct-v1:0"]
+    assert (m["input_tokens"], m["output_tokens"], m["cost_usd"]) == (8, 35, Decimal("0.0001437"))
+    assert m["user_prompt"] == "Tell me a joke about opentelemetry" and m["response_text"].startswith("Why did")
+    c = got["cohere.command-text-v14"]
+    assert (c["input_tokens"], c["output_tokens"], c["cost_usd"]) == (9, 112, None)  # no Bedrock price: unpriced
+
+
+def test_a_claude_answer_on_bedrock_takes_the_model_id_its_address_names(db, tmp_path):
+    # Arize-ai/openinference python/instrumentation/openinference-instrumentation-bedrock/tests/
+    # openinference/instrumentation/bedrock/cassettes/TestClaudeInvokeModelMessageApi.test_invoke_model.yaml
+    # @f37d4ada (trimmed): the body names `claude-3-haiku-20240307`, the address the Bedrock id.
+    # The address's id is the one Bedrock bills by: a `global.` profile of Claude 4.5 costs 10% less
+    # than a `us.` one (AWS, "Global cross-Region inference"), and the body names neither.
+    line = {"request": {"url": "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke",
+                        "method": "POST",
+                        "body": json.dumps({"messages": [{"role": "user", "content": "Can you explain LLMs in plain English?"}],
+                                            "max_tokens": 1000, "anthropic_version": "bedrock-2023-05-31"})},
+            "response": {"status": 200, "headers": {"X-Amzn-Bedrock-Input-Token-Count": ["38"],
+                                                    "X-Amzn-Bedrock-Output-Token-Count": ["246"]},
+                         "body": json.dumps({"id": "msg_bdrk_01XwpES7uwPrhtHvHZsW2zCr", "type": "message", "role": "assistant",
+                                             "model": "claude-3-haiku-20240307",
+                                             "content": [{"type": "text", "text": "Sure, I'd be happy to explain."}],
+                                             "stop_reason": "end_turn", "stop_sequence": None,
+                                             "usage": {"input_tokens": 38, "output_tokens": 246}})}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "claude.jsonl", [line]), enrichers=enrichers()).files
+    assert (file.log_format, file.loaded) == ("anthropic-messages", 1)
+    (call,) = db.calls()
+    assert (call["provider"], call["model"], call["input_tokens"], call["output_tokens"]) == (
+        "aws-bedrock", "anthropic.claude-3-haiku-20240307-v1:0", 38, 246)
+    assert call["cost_usd"] == Decimal("0.000317")  # $0.25 / $1.25 per 1M (genai-prices' calc_price)

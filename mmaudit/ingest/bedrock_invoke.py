@@ -15,7 +15,7 @@ So such a capture is rewritten as the model invocation log Bedrock would have wr
 (`schemaType: ModelInvocationLog`, read by the `bedrock` format): `modelId` from the address,
 `input.inputTokenCount` and the cache counts from the headers (their names in any case, a value or
 a list of one as VCR keeps them), else the body's own counts; `output.outputTokenCount` likewise;
-the bodies as `inputBodyJson` / `outputBodyJson`; `requestId` from `x-amzn-RequestId`; a status of
+the bodies as `inputBodyJson` / `outputBodyJson`; `requestId` from `x-amzn-RequestId`; the time the line's own, else the `Date` header's; a status of
 400 or more an `errorCode` (the `x-amzn-ErrorType` before its `:`, else the exception Bedrock
 answers that status with).
 """
@@ -58,7 +58,10 @@ def _header(line: str, name: str) -> str:
 def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> str:
     """SQL of the model invocation log (JSON) a captured InvokeModel call amounts to."""
     body = answer
-    req = f"coalesce(json_extract({line}, '$.request.body'), json_extract({line}, '$.requestBody'))"
+    sent = f"coalesce(json_extract({line}, '$.request.body'), json_extract({line}, '$.requestBody'))"
+    # (a recorder keeps the request body as the text it sent: its JSON is the body)
+    req = (f"CASE WHEN json_type({sent}) = 'VARCHAR' AND json_valid(json_extract_string({sent}, '$')) "
+           f"THEN CAST(json_extract_string({sent}, '$') AS JSON) ELSE {sent} END")
 
     def count(header: str, *paths: str) -> str:
         return f"coalesce({_header(line, header)}, " + ", ".join(paths) + ")"
@@ -83,8 +86,10 @@ def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> st
              "WHEN 424 THEN 'ModelErrorException' WHEN 429 THEN 'ThrottlingException' "
              "WHEN 503 THEN 'ServiceUnavailableException' ELSE 'InternalServerException' END) END")
     region = f"nullif(regexp_extract({url}, '^https?://bedrock-runtime[.-](?:fips\\.)?([a-z0-9-]+)\\.amazonaws', 1), '')"
+    # a recorder that keeps no time of its own still has the answer's `Date` header (to the second)
+    dated = f"to_json(strftime(try_strptime({_header(line, 'date')}, '%a, %d %b %Y %H:%M:%S GMT'), '%Y-%m-%dT%H:%M:%SZ'))"
     return (f"json_object('schemaType', 'ModelInvocationLog', 'operation', 'InvokeModel', "
-            f"'modelId', {invoked_model_sql(url)}, 'timestamp', {timestamp}, 'region', {region}, "
+            f"'modelId', {invoked_model_sql(url)}, 'timestamp', coalesce({timestamp}, {dated}), 'region', {region}, "
             f"'requestId', {_header(line, 'x-amzn-requestid')}, 'errorCode', {error}, "
             f"'input', json_object('inputTokenCount', {inputs}, 'cacheReadInputTokenCount', {read}, "
             f"'cacheWriteInputTokenCount', {write}, 'inputBodyJson', {req}), "

@@ -11,8 +11,10 @@ address `request.url` is (mmaudit/formats/hosts.py: `api.together.xyz` is Togeth
 model id the body names; `localhost:11434` is `self-hosted` unless the model is a cloud API's
 own, a local gateway's) when the line has no `provider`, `modelId` <- the model a Bedrock address
 names (`/model/amazon.nova-micro-v1%3A0/converse`: a Converse body names none) when the line has
-none, the request's `model` <- the model a Gemini or Vertex address names
-(`/models/gemini-2.0-flash:generateContent`) when the request names none; its other keys stay. A body that is an error (`type: error`, `object: error`) is `error`
+none, and the answer's `model` too (Claude's body lacks the `us.`/`global.` profile that prices it), the request's `model` <- the model a Gemini or Vertex address names
+(`/models/gemini-2.0-flash:generateContent`) when the request names none; its other keys stay.
+A Bedrock InvokeModel answer with no `usage` of its own (Titan, Llama, Cohere...) is read as the
+invocation log Bedrock writes of it, its counts from the `X-Amzn-Bedrock-*-Token-Count` headers. A body that is an error (`type: error`, `object: error`) is `error`
 whatever the status. A body saved as text is read for what it holds: JSON text as
 that JSON; a saved stream (the server-sent events' text, as a recorder keeps a streamed call) as
 the one answer its events amount to, and a JSON list of chunks likewise (ingest/answers.py: the
@@ -78,21 +80,29 @@ def unwrap_sql(line: str) -> str:
     addressed = f"nullif(url_decode(regexp_extract({url}, '/models/([^/:?]+):[A-Za-z]+', 1)), '')"
     request = (f"CASE WHEN {addressed} IS NOT NULL AND json_type({asked}) = 'OBJECT' AND json_extract({asked}, '$.model') IS NULL "
                f"THEN json_merge_patch({asked}, json_object('model', {addressed})) ELSE {asked} END")
+    # Bedrock names the model only in the address: /model/<modelId>/converse (or invoke); an answer
+    # that names one (Claude's `claude-sonnet-4-5-20250929`) lacks the `us.`/`global.` profile that
+    # sets its price, so the address's id replaces it (unless it is an ARN of the account's own
+    # resource, an application profile or a custom model, which names no model)
+    bedrock = (f"nullif(url_decode(regexp_extract({url}, "
+               "'/model/([^/?]+)/(?:converse|converse-stream|invoke|invoke-with-response-stream)(?:[/?]|$)', 1)), '')")
+    answered = (f"CASE WHEN {bedrock} IS NOT NULL AND json_type({answer}) = 'OBJECT' "
+                f"AND json_extract({answer}, '$.model') IS NOT NULL "
+                f"AND (NOT starts_with({bedrock}, 'arn:') OR regexp_matches({bedrock}, ':(inference-profile|foundation-model)/')) "
+                f"THEN json_merge_patch({answer}, json_object('model', {bedrock})) ELSE {answer} END")
     model = (f"coalesce(json_extract_string({line}, '$.request.body.model'), "
              f"json_extract_string({line}, '$.response.body.model'), json_extract_string({line}, '$.model'), {addressed})")
     pair = (f"json_object('request', {request}, "
             f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
             # (Anthropic's error body goes whole: its `type: error` is what says whose it is)
             f"CASE WHEN json_extract_string({answer}, '$.type') = 'error' THEN {answer} "
-            f"WHEN {failed} THEN coalesce(json_extract({answer}, '$.error'), {answer}) ELSE {answer} END, "
+            f"WHEN {failed} THEN coalesce(json_extract({answer}, '$.error'), {answer}) ELSE {answered} END, "
             f"'status_code', {status}, "
             f"'timestamp', coalesce({at('$.timestamp')}, {at('$.capturedAt')}), "
             # the host the request went to names who served it, an address on the team's own
             # machines says the team ran it (`self-hosted`, unless a gateway's: mmaudit/formats/hosts.py)
             f"'provider', coalesce(json_extract_string({line}, '$.provider'), mm_provider_at({url}, {model})), "
-            # Bedrock names the model only in the address: /model/<modelId>/converse (or invoke)
-            f"'modelId', coalesce(json_extract_string({line}, '$.modelId'), nullif(url_decode(regexp_extract({url}, "
-            "'/model/([^/?]+)/(?:converse|converse-stream|invoke|invoke-with-response-stream)(?:[/?]|$)', 1)), '')))")
+            f"'modelId', coalesce(json_extract_string({line}, '$.modelId'), {bedrock}))")
     # (a merge patch's null deletes a key: the captured request and response go, the pair comes)
     bare = f"json_merge_patch({line}, '{{\"request\": null, \"response\": null}}')"
     # a Bedrock InvokeModel answer no body format reads is the invocation log Bedrock would have
