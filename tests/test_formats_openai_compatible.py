@@ -251,3 +251,18 @@ def test_a_chat_completion_without_object_loads_as_zhipus_glm_writes_it(db, tmp_
     (call,) = db.calls()
     assert (call["provider"], call["model"], call["input_tokens"], call["output_tokens"]) == ("zai", "glm-4-flash", 22, 25)
     assert call["cost_usd"] is None  # genai-prices lists no glm-4-flash: unpriced and reported, never $0
+
+
+def test_writers_palmyra_is_writers_not_googles_palm(db, tmp_path):
+    # traceloop/openllmetry packages/opentelemetry-instrumentation-writer/tests/cassettes/test_chat/
+    # test_writer_chat_tool_calls_legacy.yaml @232c6522, interaction 0's answer (trimmed): a
+    # Writer body logged alone named Google as its seller (`palm` in `palmyra`)
+    body = {"id": "1fc9b079-5315-43d9-a7f2-82c17b065615", "object": "chat.completion", "created": 1755767284,
+            "model": "palmyra-x4", "system_fingerprint": "v1",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Today in San Francisco, ..."}}],
+            "usage": {"prompt_tokens": 244, "total_tokens": 263, "completion_tokens": 19}}
+    palm = {**body, "id": "palm-1", "model": "chat-bison"}
+    db.ingest(write_jsonl(tmp_path / "writer.jsonl", [body]))
+    db.ingest(write_jsonl(tmp_path / "palm.jsonl", [palm]))
+    got = {r["model"]: r["provider"] for r in db.calls()}
+    assert got == {"palmyra-x4": "writer", "chat-bison": "google"}

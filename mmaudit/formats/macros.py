@@ -121,7 +121,8 @@ MACROS: tuple[str, ...] = (
                THEN 'aws-bedrock'
           WHEN regexp_matches(lower(m), '^azure/') THEN 'azure'
           WHEN regexp_matches(lower(m), 'claude') THEN 'anthropic'
-          WHEN regexp_matches(lower(m), 'gemini|gemma|palm') THEN 'google'
+          WHEN regexp_matches(lower(m), '(^|/)palmyra') THEN 'writer'  -- (Writer's, not PaLM)
+          WHEN regexp_matches(lower(m), 'gemini|gemma|(^|/)palm|(^|/)(text|chat|code|codechat)-bison') THEN 'google'
           WHEN regexp_matches(lower(m), 'deepseek') THEN 'deepseek'
           WHEN regexp_matches(lower(m), 'mistral|mixtral|codestral|ministral|pixtral|magistral|devstral|voxtral') THEN 'mistral'
           WHEN regexp_matches(lower(m), '(^|/|ft:)(gpt|o1|o3|o4|chatgpt|text-embedding|davinci|babbage|whisper|dall-e|tts)')
