@@ -93,7 +93,13 @@ def unwrap_sql(line: str) -> str:
             # Bedrock names the model only in the address: /model/<modelId>/converse (or invoke)
             f"'modelId', coalesce(json_extract_string({line}, '$.modelId'), nullif(url_decode(regexp_extract({url}, "
             "'/model/([^/?]+)/(?:converse|converse-stream|invoke|invoke-with-response-stream)(?:[/?]|$)', 1)), '')))")
+    # Claude on Vertex AI at a regional (or multi-region) endpoint costs 10% more than at the global
+    # one (Sonnet 4.5 and later): the location the address names is kept in tags and prices the call
+    # from the model's `@regional` rows (data/pricing/geo_rates.yaml)
+    location = f"nullif(regexp_extract({url}, '/locations/([^/]+)/publishers/anthropic/models/', 1), '')"
+    regional = (f"CASE WHEN lower({location}) <> 'global' THEN json_object('tags', json_object("
+                f"'inference_geo', 'regional', 'vertex_location', lower({location}))) ELSE '{{}}' END")
     # (a merge patch's null deletes a key: the captured request and response go, the pair comes)
     bare = f"json_merge_patch({line}, '{{\"request\": null, \"response\": null}}')"
-    return (f"CASE WHEN {is_capture} THEN CAST(json_merge_patch({bare}, {pair}) AS VARCHAR) "
+    return (f"CASE WHEN {is_capture} THEN CAST(json_merge_patch(json_merge_patch({bare}, {pair}), {regional}) AS VARCHAR) "
             f"WHEN {vertex_logging.is_row_sql(line)} THEN CAST({vertex_logging.pair_sql(line)} AS VARCHAR) ELSE {line} END")
