@@ -103,6 +103,12 @@ def unwrap_sql(line: str) -> str:
             # machines says the team ran it (`self-hosted`, unless a gateway's: mmaudit/formats/hosts.py)
             f"'provider', coalesce(json_extract_string({line}, '$.provider'), mm_provider_at({url}, {model})), "
             f"'modelId', coalesce(json_extract_string({line}, '$.modelId'), {bedrock}))")
+    # Claude on Vertex AI at a regional (or multi-region) endpoint costs 10% more than at the global
+    # one (Sonnet 4.5 and later): the location the address names is kept in tags and prices the call
+    # from the model's `@regional` rows (data/pricing/geo_rates.yaml)
+    location = f"nullif(regexp_extract({url}, '/locations/([^/]+)/publishers/anthropic/models/', 1), '')"
+    regional = (f"CASE WHEN lower({location}) <> 'global' THEN json_object('tags', json_object("
+                f"'inference_geo', 'regional', 'vertex_location', lower({location}))) ELSE '{{}}' END")
     # (a merge patch's null deletes a key: the captured request and response go, the pair comes)
     bare = f"json_merge_patch({line}, '{{\"request\": null, \"response\": null}}')"
     # a Bedrock InvokeModel answer no body format reads is the invocation log Bedrock would have
@@ -110,5 +116,5 @@ def unwrap_sql(line: str) -> str:
     invoke = bedrock_invoke.is_invoke_sql(url, answer)
     log = bedrock_invoke.log_sql(line, url, answer, status, f"coalesce({at('$.timestamp')}, {at('$.capturedAt')})")
     return (f"CASE WHEN {is_capture} AND {invoke} THEN CAST({log} AS VARCHAR) "
-            f"WHEN {is_capture} THEN CAST(json_merge_patch({bare}, {pair}) AS VARCHAR) "
+            f"WHEN {is_capture} THEN CAST(json_merge_patch(json_merge_patch({bare}, {pair}), {regional}) AS VARCHAR) "
             f"WHEN {vertex_logging.is_row_sql(line)} THEN CAST({vertex_logging.pair_sql(line)} AS VARCHAR) ELSE {line} END")
