@@ -72,6 +72,20 @@ def base_id(model: str) -> str:
     return re.sub(r"[.:]ft-[0-9a-z_-]+$", "", m)
 
 
+_DATE_STAGE = 4
+
+
+def _moving_alias_of_snapshot(stages: list[str], stage: int, key: str, repriced: set[str]) -> bool:
+    """A dated snapshot (`mistral-small-2503`) reached, once its date is cut, a `-latest` alias
+    (`mistral-small` -> `mistral-small-latest`) whose price changed over time (`repriced`): the
+    alias moved to a newer model and took its price (Small 4's from 2026-03-16), which is not
+    the snapshot's own."""
+    if stage < _DATE_STAGE or not key.endswith("-latest") or key not in repriced:
+        return False
+    cut = _DATE.search(stages[_DATE_STAGE - 1])
+    return cut is not None and cut.group(0) != "-latest"
+
+
 def candidates(model: str) -> list[str]:
     """The seven stages of docs/pricing.md, as the SQL macro mm_model_candidates computes them."""
     base = base_id(model)
@@ -156,6 +170,13 @@ class Resolver:
         self.aliases: dict[str, str] = catalog.aliases
         self.ft_keys = {r.model_key for r in catalog.ft_rows}
         self.keys = {r.model_key for r in catalog.rows}
+        standard: dict[str, set[str]] = {}
+        for r in catalog.rows:
+            if r.service_tier == "standard":
+                own = sorted((k, v) for k, v in r.rates.items() if v is not None and not k.startswith("b_"))
+                standard.setdefault(r.model_key, set()).add(repr(own))
+        # keys whose (non-batch) price changed over time: `mistral-small-latest` became Small 4's
+        self.repriced = {k for k, rates in standard.items() if len(rates) > 1}
         self.self_hosted_keys = {r.model_key for r in catalog.rows if r.source == "registry"}
         self.stated_keys = {k for k, info in catalog.models.items() if info.get("origin") in _STATED}
         self.genai_keys: dict[tuple[str, str], str] = {
@@ -221,10 +242,10 @@ class Resolver:
             if key is not None:
                 return key, 0, False
         for stage, cand in enumerate(stages):
-            if cand in self.aliases:
-                return self.aliases[cand], stage, False
-            key = self._genai(cand, hint)
-            if key is not None:
+            key = self.aliases.get(cand)
+            if key is None or _moving_alias_of_snapshot(stages, stage, key, self.repriced):
+                key = self._genai(cand, hint)
+            if key is not None and not _moving_alias_of_snapshot(stages, stage, key, self.repriced):
                 return key, stage, False
         return None, None, False
 
