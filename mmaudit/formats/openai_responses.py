@@ -109,6 +109,33 @@ _CREATED = f"mm_num({body('created_at')})"
 # own `service_tier` values (not OpenAI's priced tiers: its "fast" is not OpenAI's 2x tier)
 _PERPLEXITY = f"(json_type({_COST}) = 'OBJECT' AND json_extract({_COST}, '$.total_cost') IS NOT NULL)"
 _ITEM_TYPES = f"coalesce(json_extract_string({body('output')}, '$[*].type'), [])"
+# OpenAI's hosted containers: the code interpreter (`code_interpreter`, any `container`) and the
+# hosted shell (`shell` whose `environment` is `container_auto` or `container_reference`; a
+# `local` one runs on the caller's machine). OpenAI bills the container by session and memory
+# (per minute, 5 minutes at least, since 2026-06-02), which no answer shows: an `auto` container is
+# made even when the model runs no code, and a reused one was billed before. The tool goes to
+# tags['container_tool'] and the container the answer names (its `code_interpreter_call` /
+# `shell_call` items, else the tools' echo) to tags['container_id']; `audit` counts the calls
+# (assumptions.py: `container_not_priced`).
+_TOOL_LIST = f"coalesce(json_extract(coalesce(r.request.tools, {body('tools')}), '$[*]'), [])"
+_ITEMS = f"coalesce(json_extract({body('output')}, '$[*]'), [])"
+_CONTAINER_TOOL = (
+    f"coalesce(json_extract_string(list_filter({_TOOL_LIST}, lambda t: json_extract_string(t, '$.type') = 'code_interpreter' "
+    "OR (json_extract_string(t, '$.type') = 'shell' AND starts_with(json_extract_string(t, '$.environment.type'), 'container')))[1], "
+    f"'$.type'), CASE WHEN list_contains({_ITEM_TYPES}, 'code_interpreter_call') THEN 'code_interpreter' "
+    f"WHEN len(list_filter({_ITEMS}, lambda i: json_extract_string(i, '$.type') = 'shell_call' "
+    "AND json_extract_string(i, '$.environment.container_id') IS NOT NULL)) > 0 THEN 'shell' END)"
+)
+_CONTAINER_ID = (
+    f"coalesce(list_filter(list_transform({_ITEMS}, lambda i: coalesce(json_extract_string(i, '$.container_id'), "
+    "json_extract_string(i, '$.environment.container_id'))), lambda c: c IS NOT NULL)[1], "
+    f"list_filter(list_transform({_TOOL_LIST}, lambda t: CASE WHEN json_type(t, '$.container') = 'VARCHAR' "
+    "THEN json_extract_string(t, '$.container') ELSE json_extract_string(t, '$.environment.container_id') END), "
+    "lambda c: c IS NOT NULL)[1])"
+)
+_CONTAINER_TAGS = (f"CASE WHEN {_CONTAINER_TOOL} IS NOT NULL THEN map_from_entries(list_filter("
+                   f"[{{'k': 'container_tool', 'v': {_CONTAINER_TOOL}}}, {{'k': 'container_id', 'v': {_CONTAINER_ID}}}], "
+                   "lambda e: e.v IS NOT NULL)) END")
 # A Responses body without `object` (OpenAI-compatible servers): a list of output items and
 # Responses-style usage, which no other API writes together
 _UNLABELLED = ("(r.object IS NULL AND r.type IS NULL AND json_type(r.output) = 'ARRAY' "
@@ -163,7 +190,8 @@ FORMAT = LogFormat(
             f"THEN MAP {{'incomplete_reason': {body('incomplete_details.reason')}}} END, "
             f"mm_merge_tags(CASE WHEN {_PERPLEXITY} AND {body('service_tier')} IS NOT NULL "
             f"THEN MAP {{'perplexity_service_tier': {body('service_tier')}}} END, mm_merge_tags({_IMAGE_TAGS}, "
-            f"CASE WHEN {_SEARCH_TOOL} IS NOT NULL THEN MAP {{'web_search_tool': {_SEARCH_TOOL}}} END))))"
+            f"mm_merge_tags(CASE WHEN {_SEARCH_TOOL} IS NOT NULL THEN MAP {{'web_search_tool': {_SEARCH_TOOL}}} END, "
+            f"{_CONTAINER_TAGS})))))"
         ),
         "system_prompt": _SYSTEM,
         "user_prompt": _USER,
