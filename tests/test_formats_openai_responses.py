@@ -130,6 +130,38 @@ def test_the_image_generation_tool_is_billed_at_the_image_models_rates(db, tmp_p
     assert got["resp_img_2"] is None
 
 
+def test_an_image_the_answer_does_not_count_is_an_unpriced_step_not_a_free_one(db, tmp_path):
+    # pydantic/pydantic-ai tests/models/cassettes/test_openai_responses/test_openai_responses_image_generation_jpeg.yaml
+    # (commit f077d56ce09d88b03c046985161230fad796aa0d): gpt-5 made one high-quality 1536x1024 image
+    # with the image generation tool, and the answer (2025-10-01) has no `tool_usage`: the image,
+    # billed at the image model's rates, was $0 in `other_models_cost_usd`. Its tokens are unknown,
+    # so the step is unpriced (NULL, counted by audit's `advisor_not_priced`), whether or not the
+    # tool names its model; the call's own tokens keep their price (genai-prices: $0.01670125).
+    from mmaudit.enrich import enrichers
+
+    def recorded(rid: str, tool: dict) -> dict:
+        return {"id": rid, "object": "response", "created_at": 1759354093, "model": "gpt-5-2025-08-07",
+                "status": "completed", "service_tier": "default", "tools": [tool],
+                "output": [{"type": "reasoning", "id": "rs_08ac", "summary": []},
+                           {"type": "image_generation_call", "id": "ig_08acbdf1", "status": "completed",
+                            "background": "opaque", "output_format": "jpeg", "quality": "high", "size": "1536x1024",
+                            "result": "(elided)"},
+                           {"type": "message", "id": "msg_08ac", "role": "assistant", "status": "completed",
+                            "content": [{"type": "output_text", "text": "", "annotations": []}]}],
+                "usage": {"input_tokens": 1889, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 1434,
+                          "output_tokens_details": {"reasoning_tokens": 1280}, "total_tokens": 3323}}
+
+    tool = {"type": "image_generation", "background": "auto", "output_format": "jpeg", "quality": "auto", "size": "auto"}
+    db.ingest(write_jsonl(tmp_path / "uncounted.jsonl", [recorded("resp_08acbdf1", tool),
+                                                         recorded("resp_named", {**tool, "model": "gpt-image-1"})]),
+              enrichers=enrichers())
+    got = {r[0]: r[1:] for r in db.con.execute(
+        "SELECT call_id, cost_usd, other_models_cost_usd, tags['image_tool_model'], tags['image_tool_images'] "
+        "FROM calls").fetchall()}
+    assert got["resp_08acbdf1"] == (Decimal("0.01670125"), None, "unknown", "1")
+    assert got["resp_named"] == (Decimal("0.01670125"), None, "gpt-image-1", "1")
+
+
 def test_latency_from_whole_seconds_is_unknown_within_the_second(db, tmp_path):
     # `created_at` and `completed_at` are whole seconds: a crewAI-recorded gpt-4.1 call that took
     # 543 ms (its `openai-processing-ms`) has them equal, which is not a 0 ms call

@@ -82,6 +82,7 @@ _COST = body("usage.cost")
 _IMAGE_USE = body("tool_usage.image_gen")
 _IMAGE_MODEL = ("list_filter(coalesce(json_extract(coalesce(r.request.tools, " + body("tools") + "), '$[*]'), []), "
                 "lambda t: json_extract_string(t, '$.type') = 'image_generation')[1]")
+_IMAGES = f"len(list_filter(coalesce(json_extract_string({body('output')}, '$[*].type'), []), lambda t: t = 'image_generation_call'))"
 _IMAGE_TAGS = (
     f"CASE WHEN coalesce(mm_int({_IMAGE_USE}.input_tokens), 0) + coalesce(mm_int({_IMAGE_USE}.output_tokens), 0) > 0 "
     f"THEN MAP {{'image_tool_model': coalesce(json_extract_string({_IMAGE_MODEL}, '$.model'), 'unknown'), "
@@ -89,7 +90,11 @@ _IMAGE_TAGS = (
     f"'image_tool_input_image_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.input_tokens_details.image_tokens), 0) AS VARCHAR), "
     f"'image_tool_output_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.output_tokens), 0) AS VARCHAR), "
     f"'image_tool_output_image_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.output_tokens_details.image_tokens), "
-    f"mm_int({_IMAGE_USE}.output_tokens), 0) AS VARCHAR)}} END"
+    f"mm_int({_IMAGE_USE}.output_tokens), 0) AS VARCHAR)}} "
+    # an answer that made images and does not count the tool's tokens (no `tool_usage`, as answers
+    # of 2025 recorded): the step is there, with no counts, so it is unpriced, not free
+    f"WHEN {_IMAGES} > 0 THEN MAP {{'image_tool_model': coalesce(json_extract_string({_IMAGE_MODEL}, '$.model'), 'unknown'), "
+    f"'image_tool_images': CAST({_IMAGES} AS VARCHAR)}} END"
 )
 # The web search tool the call offered (the request's `tools`, else the body's echo), as OpenAI
 # prices it: `web_search_preview` and the GA `web_search` bill differently (tool_fees.yaml); a dated
