@@ -179,10 +179,13 @@ FORMAT = LogFormat(
         "service_tier": f"CASE WHEN NOT {_PERPLEXITY} THEN {body('service_tier')} END",
         "logged_cost_usd": f"coalesce(TRY_CAST(CASE json_type({_COST}) WHEN 'OBJECT' THEN json_extract_string({_COST}, '$.total_cost') "
         f"ELSE json_extract_string({_COST}, '$') END AS DECIMAL(38, 12)), {xai_cost(body('usage.cost_in_usd_ticks'))})",
-        # each web_search_call (file_search_call) output item is one billed search (file search);
-        # xAI's X searches too, and its usage counts them when the items are not kept
-        "web_searches": f"greatest(len(list_filter({_ITEM_TYPES}, lambda t: t IN ('web_search_call', 'x_search_call'))), "
-        f"coalesce({xai_searches(body('usage'))}, 0))",
+        # each web_search_call (file_search_call) output item is one billed search (file search),
+        # but a reasoning model's `open_page` and `find_in_page` actions, which OpenAI's web search
+        # guide does not bill ("Search actions incur a tool call cost"); xAI's X searches too, and
+        # its usage counts them when the items are not kept
+        "web_searches": f"greatest(len(list_filter({_ITEMS}, lambda i: json_extract_string(i, '$.type') IN "
+        "('web_search_call', 'x_search_call') AND coalesce(json_extract_string(i, '$.action.type'), 'search') "
+        f"NOT IN ('open_page', 'find_in_page', 'find'))), coalesce({xai_searches(body('usage'))}, 0))",
         "file_searches": f"len(list_filter({_ITEM_TYPES}, lambda t: t = 'file_search_call'))",
         # (whole seconds: a call that completed within the second it was created has no measured latency)
         "latency_ms": f"coalesce(mm_num(r.latency_ms), CASE WHEN {_DONE} > {_CREATED} THEN ({_DONE} - {_CREATED}) * 1000 END)",
