@@ -130,6 +130,68 @@ def test_the_image_generation_tool_is_billed_at_the_image_models_rates(db, tmp_p
     assert got["resp_img_2"] is None
 
 
+def test_an_image_the_answer_does_not_count_is_an_unpriced_step_not_a_free_one(db, tmp_path):
+    # pydantic/pydantic-ai tests/models/cassettes/test_openai_responses/test_openai_responses_image_generation_jpeg.yaml
+    # (commit f077d56ce09d88b03c046985161230fad796aa0d): gpt-5 made one high-quality 1536x1024 image
+    # with the image generation tool, and the answer (2025-10-01) has no `tool_usage`: the image,
+    # billed at the image model's rates, was $0 in `other_models_cost_usd`. Its tokens are unknown,
+    # so the step is unpriced (NULL, counted by audit's `advisor_not_priced`), whether or not the
+    # tool names its model; the call's own tokens keep their price (genai-prices: $0.01670125).
+    from mmaudit.enrich import enrichers
+
+    def recorded(rid: str, tool: dict) -> dict:
+        return {"id": rid, "object": "response", "created_at": 1759354093, "model": "gpt-5-2025-08-07",
+                "status": "completed", "service_tier": "default", "tools": [tool],
+                "output": [{"type": "reasoning", "id": "rs_08ac", "summary": []},
+                           {"type": "image_generation_call", "id": "ig_08acbdf1", "status": "completed",
+                            "background": "opaque", "output_format": "jpeg", "quality": "high", "size": "1536x1024",
+                            "result": "(elided)"},
+                           {"type": "message", "id": "msg_08ac", "role": "assistant", "status": "completed",
+                            "content": [{"type": "output_text", "text": "", "annotations": []}]}],
+                "usage": {"input_tokens": 1889, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 1434,
+                          "output_tokens_details": {"reasoning_tokens": 1280}, "total_tokens": 3323}}
+
+    tool = {"type": "image_generation", "background": "auto", "output_format": "jpeg", "quality": "auto", "size": "auto"}
+    db.ingest(write_jsonl(tmp_path / "uncounted.jsonl", [recorded("resp_08acbdf1", tool),
+                                                         recorded("resp_named", {**tool, "model": "gpt-image-1"})]),
+              enrichers=enrichers())
+    got = {r[0]: r[1:] for r in db.con.execute(
+        "SELECT call_id, cost_usd, other_models_cost_usd, tags['image_tool_model'], tags['image_tool_images'] "
+        "FROM calls").fetchall()}
+    assert got["resp_08acbdf1"] == (Decimal("0.01670125"), None, "unknown", "1")
+    assert got["resp_named"] == (Decimal("0.01670125"), None, "gpt-image-1", "1")
+
+
+def test_a_reasoning_models_page_openings_are_not_billed_searches(db, tmp_path):
+    # pydantic/pydantic-ai tests/models/cassettes/test_openai_responses/
+    # test_openai_responses_model_web_search_tool_with_allowed_domains.yaml (commit 180751115a669363ef5a25769d32e08b78c63140):
+    # gpt-5 with the GA web_search tool made four web_search_call items, two `search` actions and
+    # two `open_page` ones. OpenAI's web search guide: "Search actions incur a tool call cost";
+    # open_page and find_in_page are what reasoning models do with the pages (their content is in
+    # the 22,013 input tokens). Two searches at $10 per 1,000, not four: $0.06488625, not $0.08488625.
+    def item(wid: str, action: dict) -> dict:
+        return {"type": "web_search_call", "id": wid, "status": "completed", "action": action}
+
+    body = {"id": "resp_08e7da464e3f8cf70069780c019ccc819b9d7a3f4d04a52f83", "object": "response",
+            "created_at": 1769475073, "completed_at": 1769475112, "model": "gpt-5-2025-08-07", "status": "completed",
+            "service_tier": "default", "tools": [{"type": "web_search", "search_context_size": "medium"}],
+            "output": [{"type": "reasoning", "id": "rs_1", "summary": []},
+                       item("ws_0760", {"type": "search", "query": "Tokyo population prefecture current site:wikipedia.org"}),
+                       item("ws_0d1c", {"type": "search", "query": "Tokyo Metropolis population 2025 site:wikipedia.org"}),
+                       item("ws_102f", {"type": "open_page",
+                                        "url": "https://en.wikipedia.org/wiki/List_of_Japanese_prefectures_by_population"}),
+                       item("ws_1f76", {"type": "open_page", "url": "https://en.wikipedia.org/wiki/Demographics_of_Tokyo"}),
+                       {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+                        "content": [{"type": "output_text", "text": "14195730", "annotations": []}]}],
+            "usage": {"input_tokens": 22013, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 1737,
+                      "output_tokens_details": {"reasoning_tokens": 1728}, "total_tokens": 23750}}
+    from mmaudit.enrich import enrichers
+
+    db.ingest(write_jsonl(tmp_path / "searched.jsonl", [body]), enrichers=enrichers())
+    assert db.con.execute("SELECT web_searches, cost_usd FROM calls").fetchall() == [
+        (2, (22013 * Decimal("1.25") + 1737 * Decimal("10")) / 10**6 + Decimal("0.02"))]
+
+
 def test_latency_from_whole_seconds_is_unknown_within_the_second(db, tmp_path):
     # `created_at` and `completed_at` are whole seconds: a crewAI-recorded gpt-4.1 call that took
     # 543 ms (its `openai-processing-ms`) has them equal, which is not a 0 ms call

@@ -35,7 +35,8 @@ def test_audit_and_report_name_the_calls_priced_on_an_assumption(tmp_path):
     assert audit.exit_code == 0, audit.output
     assert json.loads(audit.stdout)["pricing_assumptions"] == {"search_context_assumed": 2, "grounding_allowance_ignored": 1,
                                                            "provisioned_on_demand": 0, "advisor_not_priced": 0,
-                                                           "host_assumed": 0, "seller_assumed": 0}
+                                                           "host_assumed": 0, "seller_assumed": 0,
+                                                           "container_not_priced": 0}
     text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
     assert ("2 Perplexity call(s) did not log their search context size and were charged the highest request fee; "
             "1 grounded Gemini call(s) were charged the search fee with none of Google's free allowance deducted") in text
@@ -105,3 +106,48 @@ def test_a_host_charged_at_another_sellers_rate_says_so_until_its_own_rate_is_gi
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT tags['priced_as'], cost_usd FROM calls WHERE call_id = 'br-cohere'").fetchall() == [
             (None, Decimal(6 * 3 + 165 * 15) / 10**6)]
+
+
+def _responses(call_id: str, model: str, tools: list, output: list, usage: tuple[int, int, int, int]) -> dict:
+    inp, cached, out, reasoning = usage
+    return {"request": {"model": model, "input": "hi", "tools": tools},
+            "response": {"object": "response", "id": call_id, "created_at": 1758313914, "model": model,
+                         "status": "completed", "service_tier": "default", "output": output,
+                         "usage": {"input_tokens": inp, "input_tokens_details": {"cached_tokens": cached},
+                                   "output_tokens": out, "output_tokens_details": {"reasoning_tokens": reasoning}}}}
+
+
+def test_a_call_on_openais_hosted_containers_says_their_sessions_are_not_in_the_cost(tmp_path):
+    # pydantic/pydantic-ai tests/models/cassettes/test_openai_responses/
+    # test_openai_responses_code_execution_return_image.yaml (commit 58772e6e938f499bb35e786f1823b3f1e5a38746):
+    # gpt-5 ran one code_interpreter_call in an `auto` container; and
+    # test_openai_responses_hosted_shell_with_uploaded_file.yaml (68afe786fbc2c16fa0c90dd62694695433193fba):
+    # gpt-5.2's hosted shell (`container_auto`; the answer names the container it made). OpenAI bills
+    # the containers apart ($0.03 a 20-minute 1 GB session; per minute since 2026-06-02), which the
+    # answers do not show: the tokens are the cost, and the audit says the container is missing.
+    ci = _responses("resp_68cdbdba", "gpt-5", [{"type": "code_interpreter", "container": {"type": "auto"}}],
+                    [{"type": "reasoning", "id": "rs_1", "summary": []},
+                     {"type": "code_interpreter_call", "id": "ci_68cdbdc3", "status": "completed", "code": "import numpy",
+                      "container_id": "cntr_68cdbdbe063c8191af49ce89afa31212058dc53483a314bd"}],
+                    (2687, 1920, 699, 448))
+    shell = _responses("resp_0d66f6a1", "gpt-5.2",
+                       [{"type": "shell", "environment": {"type": "container_auto", "file_ids": ["file-Kef7"]}}],
+                       [{"type": "shell_call", "id": "sh_0d66", "call_id": "call_LLTm", "status": "completed",
+                         "environment": {"type": "container_reference",
+                                         "container_id": "cntr_69ad9b6b67b081988faeac9ccd1f89980b63242b06aab4d9"}}],
+                       (963, 0, 108, 103))
+    # a shell the caller runs on its own machine, and a call with no tool, are no container
+    local = _responses("resp_local", "gpt-5.2", [{"type": "shell", "environment": {"type": "local"}}], [], (963, 0, 108, 103))
+    plain = _responses("resp_plain", "gpt-5", [], [], (2687, 1920, 699, 448))
+    audit, text = audit_after_ingest(tmp_path, [ci, shell, local, plain])
+    assert audit["pricing_assumptions"]["container_not_priced"] == 2
+    assert ("2 call(s) offered OpenAI's hosted containers (code interpreter, hosted shell): the container sessions, "
+            "billed apart by memory size and minute, are not in the cost") in text
+    with duckdb.connect(str(tmp_path / "audited.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT call_id, tags['container_tool'], tags['container_id'], cost_usd FROM calls "
+                           "ORDER BY 1").fetchall() == [
+            ("resp_0d66f6a1", "shell", "cntr_69ad9b6b67b081988faeac9ccd1f89980b63242b06aab4d9", Decimal("0.00319725")),
+            ("resp_68cdbdba", "code_interpreter", "cntr_68cdbdbe063c8191af49ce89afa31212058dc53483a314bd",
+             Decimal("0.00818875")),
+            ("resp_local", None, None, Decimal("0.00319725")),
+            ("resp_plain", None, None, Decimal("0.00818875"))]

@@ -82,6 +82,7 @@ _COST = body("usage.cost")
 _IMAGE_USE = body("tool_usage.image_gen")
 _IMAGE_MODEL = ("list_filter(coalesce(json_extract(coalesce(r.request.tools, " + body("tools") + "), '$[*]'), []), "
                 "lambda t: json_extract_string(t, '$.type') = 'image_generation')[1]")
+_IMAGES = f"len(list_filter(coalesce(json_extract_string({body('output')}, '$[*].type'), []), lambda t: t = 'image_generation_call'))"
 _IMAGE_TAGS = (
     f"CASE WHEN coalesce(mm_int({_IMAGE_USE}.input_tokens), 0) + coalesce(mm_int({_IMAGE_USE}.output_tokens), 0) > 0 "
     f"THEN MAP {{'image_tool_model': coalesce(json_extract_string({_IMAGE_MODEL}, '$.model'), 'unknown'), "
@@ -89,7 +90,11 @@ _IMAGE_TAGS = (
     f"'image_tool_input_image_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.input_tokens_details.image_tokens), 0) AS VARCHAR), "
     f"'image_tool_output_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.output_tokens), 0) AS VARCHAR), "
     f"'image_tool_output_image_tokens': CAST(coalesce(mm_int({_IMAGE_USE}.output_tokens_details.image_tokens), "
-    f"mm_int({_IMAGE_USE}.output_tokens), 0) AS VARCHAR)}} END"
+    f"mm_int({_IMAGE_USE}.output_tokens), 0) AS VARCHAR)}} "
+    # an answer that made images and does not count the tool's tokens (no `tool_usage`, as answers
+    # of 2025 recorded): the step is there, with no counts, so it is unpriced, not free
+    f"WHEN {_IMAGES} > 0 THEN MAP {{'image_tool_model': coalesce(json_extract_string({_IMAGE_MODEL}, '$.model'), 'unknown'), "
+    f"'image_tool_images': CAST({_IMAGES} AS VARCHAR)}} END"
 )
 # The web search tool the call offered (the request's `tools`, else the body's echo), as OpenAI
 # prices it: `web_search_preview` and the GA `web_search` bill differently (tool_fees.yaml); a dated
@@ -109,6 +114,33 @@ _CREATED = f"mm_num({body('created_at')})"
 # own `service_tier` values (not OpenAI's priced tiers: its "fast" is not OpenAI's 2x tier)
 _PERPLEXITY = f"(json_type({_COST}) = 'OBJECT' AND json_extract({_COST}, '$.total_cost') IS NOT NULL)"
 _ITEM_TYPES = f"coalesce(json_extract_string({body('output')}, '$[*].type'), [])"
+# OpenAI's hosted containers: the code interpreter (`code_interpreter`, any `container`) and the
+# hosted shell (`shell` whose `environment` is `container_auto` or `container_reference`; a
+# `local` one runs on the caller's machine). OpenAI bills the container by session and memory
+# (per minute, 5 minutes at least, since 2026-06-02), which no answer shows: an `auto` container is
+# made even when the model runs no code, and a reused one was billed before. The tool goes to
+# tags['container_tool'] and the container the answer names (its `code_interpreter_call` /
+# `shell_call` items, else the tools' echo) to tags['container_id']; `audit` counts the calls
+# (assumptions.py: `container_not_priced`).
+_TOOL_LIST = f"coalesce(json_extract(coalesce(r.request.tools, {body('tools')}), '$[*]'), [])"
+_ITEMS = f"coalesce(json_extract({body('output')}, '$[*]'), [])"
+_CONTAINER_TOOL = (
+    f"coalesce(json_extract_string(list_filter({_TOOL_LIST}, lambda t: json_extract_string(t, '$.type') = 'code_interpreter' "
+    "OR (json_extract_string(t, '$.type') = 'shell' AND starts_with(json_extract_string(t, '$.environment.type'), 'container')))[1], "
+    f"'$.type'), CASE WHEN list_contains({_ITEM_TYPES}, 'code_interpreter_call') THEN 'code_interpreter' "
+    f"WHEN len(list_filter({_ITEMS}, lambda i: json_extract_string(i, '$.type') = 'shell_call' "
+    "AND json_extract_string(i, '$.environment.container_id') IS NOT NULL)) > 0 THEN 'shell' END)"
+)
+_CONTAINER_ID = (
+    f"coalesce(list_filter(list_transform({_ITEMS}, lambda i: coalesce(json_extract_string(i, '$.container_id'), "
+    "json_extract_string(i, '$.environment.container_id'))), lambda c: c IS NOT NULL)[1], "
+    f"list_filter(list_transform({_TOOL_LIST}, lambda t: CASE WHEN json_type(t, '$.container') = 'VARCHAR' "
+    "THEN json_extract_string(t, '$.container') ELSE json_extract_string(t, '$.environment.container_id') END), "
+    "lambda c: c IS NOT NULL)[1])"
+)
+_CONTAINER_TAGS = (f"CASE WHEN {_CONTAINER_TOOL} IS NOT NULL THEN map_from_entries(list_filter("
+                   f"[{{'k': 'container_tool', 'v': {_CONTAINER_TOOL}}}, {{'k': 'container_id', 'v': {_CONTAINER_ID}}}], "
+                   "lambda e: e.v IS NOT NULL)) END")
 # A Responses body without `object` (OpenAI-compatible servers): a list of output items and
 # Responses-style usage, which no other API writes together
 _UNLABELLED = ("(r.object IS NULL AND r.type IS NULL AND json_type(r.output) = 'ARRAY' "
@@ -147,10 +179,13 @@ FORMAT = LogFormat(
         "service_tier": f"CASE WHEN NOT {_PERPLEXITY} THEN {body('service_tier')} END",
         "logged_cost_usd": f"coalesce(TRY_CAST(CASE json_type({_COST}) WHEN 'OBJECT' THEN json_extract_string({_COST}, '$.total_cost') "
         f"ELSE json_extract_string({_COST}, '$') END AS DECIMAL(38, 12)), {xai_cost(body('usage.cost_in_usd_ticks'))})",
-        # each web_search_call (file_search_call) output item is one billed search (file search);
-        # xAI's X searches too, and its usage counts them when the items are not kept
-        "web_searches": f"greatest(len(list_filter({_ITEM_TYPES}, lambda t: t IN ('web_search_call', 'x_search_call'))), "
-        f"coalesce({xai_searches(body('usage'))}, 0))",
+        # each web_search_call (file_search_call) output item is one billed search (file search),
+        # but a reasoning model's `open_page` and `find_in_page` actions, which OpenAI's web search
+        # guide does not bill ("Search actions incur a tool call cost"); xAI's X searches too, and
+        # its usage counts them when the items are not kept
+        "web_searches": f"greatest(len(list_filter({_ITEMS}, lambda i: json_extract_string(i, '$.type') IN "
+        "('web_search_call', 'x_search_call') AND coalesce(json_extract_string(i, '$.action.type'), 'search') "
+        f"NOT IN ('open_page', 'find_in_page', 'find'))), coalesce({xai_searches(body('usage'))}, 0))",
         "file_searches": f"len(list_filter({_ITEM_TYPES}, lambda t: t = 'file_search_call'))",
         # (whole seconds: a call that completed within the second it was created has no measured latency)
         "latency_ms": f"coalesce(mm_num(r.latency_ms), CASE WHEN {_DONE} > {_CREATED} THEN ({_DONE} - {_CREATED}) * 1000 END)",
@@ -163,7 +198,8 @@ FORMAT = LogFormat(
             f"THEN MAP {{'incomplete_reason': {body('incomplete_details.reason')}}} END, "
             f"mm_merge_tags(CASE WHEN {_PERPLEXITY} AND {body('service_tier')} IS NOT NULL "
             f"THEN MAP {{'perplexity_service_tier': {body('service_tier')}}} END, mm_merge_tags({_IMAGE_TAGS}, "
-            f"CASE WHEN {_SEARCH_TOOL} IS NOT NULL THEN MAP {{'web_search_tool': {_SEARCH_TOOL}}} END))))"
+            f"mm_merge_tags(CASE WHEN {_SEARCH_TOOL} IS NOT NULL THEN MAP {{'web_search_tool': {_SEARCH_TOOL}}} END, "
+            f"{_CONTAINER_TAGS})))))"
         ),
         "system_prompt": _SYSTEM,
         "user_prompt": _USER,

@@ -139,7 +139,10 @@ def _other_models_sql(provider: str, tier: str, batch: str, rates: str) -> tuple
         cost = cost_sql(rate, tag("input_tokens"), tag("cached_input_tokens"), tag("cache_write_tokens"),
                         tag("output_tokens"), batch, tag("cache_write_1h_tokens"), requests="0",
                         modalities={"image": (tag("input_image_tokens"), "0", tag("output_image_tokens"))})
-        costs.append(f"CASE WHEN c.tags['{prefix}_model'] IS NULL THEN 0 ELSE {cost} END")
+        # (a step the log names with no counts, OpenRouter's advisor or an image tool whose answer
+        # does not count its tokens, has a cost no one knows: NULL, even when its model has a price)
+        costs.append(f"CASE WHEN c.tags['{prefix}_model'] IS NULL THEN 0 WHEN c.tags['{prefix}_input_tokens'] IS NULL "
+                     f"AND c.tags['{prefix}_output_tokens'] IS NULL THEN NULL ELSE {cost} END")
         joins.append(f"""
         LEFT JOIN model_resolution {res} ON {res}.model = c.tags['{prefix}_model']
              AND {res}.provider IS NOT DISTINCT FROM {provider}

@@ -38,6 +38,14 @@ All three make the cost an upper bound for the calls they count.
   `tags` (`advisor_model`, `advisor_input_tokens`..., `fallback_from_model`...), not in the
   call's counts, and here not in its cost either: the cost is a lower bound for these calls. A
   priced step is in `cost_usd`. (The key keeps its first name: JSON keys are stable.)
+
+- `container_not_priced`: answered OpenAI (or Azure) Responses calls that offered a hosted
+  container, the code interpreter or the hosted shell (`tags['container_tool']`, the container
+  in `tags['container_id']`). OpenAI bills the container apart from the tokens, by memory size
+  and session ($0.03 per 20-minute session of 1 GB up to $1.92 of 64 GB; by the minute, five at
+  least, since 2026-06-02), which no answer shows: how long the container lived, whether this
+  call made it (an `auto` container is made even when the model runs no code) or reused one
+  billed before. The cost is their tokens only: a lower bound for these calls.
 """
 
 from __future__ import annotations
@@ -52,7 +60,7 @@ from mmaudit.schema import OTHER_MODEL_STEPS
 from mmaudit.store import has_column
 
 ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced",
-               "host_assumed", "seller_assumed")
+               "host_assumed", "seller_assumed", "container_not_priced")
 # Hugging Face organisations whose repository ids name open-weight models (never a maker's own
 # API's ids, nor a gateway's provider prefix: LiteLLM writes `deepseek/`, `mistral/`, `meta_llama/`)
 REPOSITORY_ORGS = ("deepseek-ai", "meta-llama", "mistralai", "qwen", "zai-org", "thudm", "minimaxai", "ibm-granite",
@@ -80,7 +88,9 @@ SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], mode
                         {"AND other_models_cost_usd IS NULL" if step_costs else ""}) AS advisor_not_priced,
        count(*) FILTER (WHERE cost_usd IS NOT NULL AND lower(split_part(model, '/', 1)) IN ({_quoted(REPOSITORY_ORGS)})
                         AND lower(coalesce(provider, 'unknown')) IN ({_quoted(_MAKERS)})) AS host_assumed,
-       count(*) FILTER (WHERE cost_usd IS NOT NULL AND tags['{PRICED_AS}'] IS NOT NULL) AS seller_assumed
+       count(*) FILTER (WHERE cost_usd IS NOT NULL AND tags['{PRICED_AS}'] IS NOT NULL) AS seller_assumed,
+       count(*) FILTER (WHERE status = 'ok' AND tags['container_tool'] IS NOT NULL
+                        AND lower(coalesce(provider, '')) IN ('openai', 'azure')) AS container_not_priced
 FROM scoped"""
 
 
@@ -138,4 +148,8 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
         notes.append(f"{counts['seller_assumed']:,} call(s) ran on a host with no list price of its own for their model "
                      "and were charged another seller's rate (tags['priced_as']), which that host may not charge "
                      "(neither bound).")
+    if counts.get("container_not_priced"):
+        notes.append(f"{counts['container_not_priced']:,} call(s) offered OpenAI's hosted containers (code interpreter, "
+                     "hosted shell): the container sessions, billed apart by memory size and minute, are not in the "
+                     "cost, as no log shows them (a lower bound for these; tags container_tool, container_id).")
     return " ".join(notes) + " (docs/pricing.md)" if notes else None
