@@ -1,6 +1,6 @@
-"""Pricing a table of calls: resolve its distinct (provider, model) pairs, then one UPDATE.
+"""Pricing a table of calls: resolve its distinct (provider, model, gateway) keys, then one UPDATE.
 
-Set-based: resolution runs once per DISTINCT pair (inside DuckDB, through the mm_resolution
+Set-based: resolution runs once per DISTINCT key (inside DuckDB, through the mm_resolution
 macro); the rate row is chosen by a join (`rate_window_sql`) and the cost by `cost_sql`.
 """
 
@@ -26,26 +26,34 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return names
 
 
+def _gateway_sql(alias: str, columns: set[str]) -> str:
+    """The gateway a call went through (`tags['gateway']`: OpenRouter), part of the resolution key."""
+    return f"{alias}tags['gateway']" if "tags" in columns else "NULL::VARCHAR"
+
+
 def resolve_models(con: duckdb.DuckDBPyConnection, table: str, provider_column: str | None = "provider",
                    model_column: str = "model", other_models: bool = False) -> None:
-    """Resolve every DISTINCT (provider, model) of `table` into TEMP table model_resolution.
+    """Resolve every DISTINCT (provider, model, gateway) of `table` into TEMP table model_resolution.
 
-    Columns: provider, model, model_key, stage (0 exact .. 5 dots), is_ft. The resolver
-    (resolve.py: aliases, then genai-prices' match rules with our provider inference) runs once
-    per distinct pair, inside DuckDB, through the mm_resolution macro. With `other_models`, the models
+    Columns: provider, model, gateway, model_key, stage (0 exact .. 5 dots), is_ft. The resolver
+    (resolve.py: aliases, then genai-prices' match rules with our provider inference; a gateway's
+    own listing last) runs once per distinct key, inside DuckDB, through the mm_resolution macro.
+    Join on all three (`resolve` returns the condition). With `other_models`, the models
     of the calls' steps on other models (`tags['advisor_model']`, `tags['fallback_from_model']`)
     are resolved too.
     """
     t = check_ident(table)
     m = check_ident(model_column)
-    p = check_ident(provider_column) if provider_column and provider_column in _columns(con, t) else "NULL::VARCHAR"
-    consulted = "".join(f" UNION SELECT DISTINCT {p}, tags['{x}_model'] FROM {t} WHERE tags['{x}_model'] IS NOT NULL"
+    cols = _columns(con, t)
+    p = check_ident(provider_column) if provider_column and provider_column in cols else "NULL::VARCHAR"
+    g = _gateway_sql("", cols)
+    consulted = "".join(f" UNION SELECT DISTINCT {p}, tags['{x}_model'], {g} FROM {t} WHERE tags['{x}_model'] IS NOT NULL"
                         for x in OTHER_MODEL_STEPS) if other_models else ""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE model_resolution AS
-        WITH d AS (SELECT DISTINCT {p} AS provider, {m} AS model FROM {t} WHERE {m} IS NOT NULL{consulted}),
-        r AS (SELECT provider, model, mm_resolution(provider, model) AS res FROM d)
-        SELECT provider, model, nullif(split_part(res, chr(9), 1), '') AS model_key,
+        WITH d AS (SELECT DISTINCT {p} AS provider, {m} AS model, {g} AS gateway FROM {t} WHERE {m} IS NOT NULL{consulted}),
+        r AS (SELECT provider, model, gateway, mm_resolution(provider, model, gateway) AS res FROM d)
+        SELECT provider, model, gateway, nullif(split_part(res, chr(9), 1), '') AS model_key,
                TRY_CAST(nullif(split_part(res, chr(9), 2), '') AS INTEGER) AS stage,
                split_part(res, chr(9), 3) = '1' AS is_ft
         FROM r""")
@@ -61,7 +69,7 @@ def resolve(con: duckdb.DuckDBPyConnection, table: str, provider_column: str | N
     resolve_models(con, table, provider_column, model_column)
     cols = _columns(con, table)
     p = provider_column if provider_column and provider_column in cols else None
-    cond = f"res.model = c.{check_ident(model_column)}"
+    cond = f"res.model = c.{check_ident(model_column)} AND res.gateway IS NOT DISTINCT FROM {_gateway_sql('c.', cols)}"
     return cond + (f" AND res.provider IS NOT DISTINCT FROM c.{check_ident(p)}" if p else " AND res.provider IS NULL")
 
 
@@ -90,10 +98,11 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
                     "c.tags['search_context_size']" if "tags" in cols else "NULL",
                     col["file_searches"] if "file_searches" in cols else "0",
                     "c.tags['web_search_tool']" if "tags" in cols else "NULL")
-    join = "res.model = c.model AND res.provider IS NOT DISTINCT FROM " + col["provider"]
+    gateway = _gateway_sql("c.", cols)
+    join = f"res.model = c.model AND res.provider IS NOT DISTINCT FROM {col['provider']} AND res.gateway IS NOT DISTINCT FROM {gateway}"
     # the rates' tier: the service tier, and the geography inference was pinned to (`standard@us`)
     tier = f"mm_price_tier({col['service_tier']}, {'c.tags' if 'tags' in cols else 'NULL::MAP(VARCHAR, VARCHAR)'}['inference_geo'])"
-    others, other_joins = (_other_models_sql(col["provider"], tier, batch, rates) if "other_models_cost_usd" in cols and "tags" in cols
+    others, other_joins = (_other_models_sql(col["provider"], gateway, tier, batch, rates) if "other_models_cost_usd" in cols and "tags" in cols
                             else ("0", ""))
     # an answered call whose log gave no token counts at all (a stream logged without its usage)
     # cost something unknown: NULL, never the $0 its missing counts would price to
@@ -123,7 +132,7 @@ def priced_calls_sql(table: str, columns: set[str] | None = None) -> str:
         {other_joins}"""
 
 
-def _other_models_sql(provider: str, tier: str, batch: str, rates: str) -> tuple[str, str]:
+def _other_models_sql(provider: str, gateway: str, tier: str, batch: str, rates: str) -> tuple[str, str]:
     """(The cost of the call's steps on other models, the joins it needs.) Anthropic's advisor tool
     (the executor consults another model), server-side fallback (a model refused before the API
     fell back to the one that answered) and OpenAI's image generation tool: each such step's tokens (`tags`, under its prefix,
@@ -145,7 +154,7 @@ def _other_models_sql(provider: str, tier: str, batch: str, rates: str) -> tuple
                      f"AND c.tags['{prefix}_output_tokens'] IS NULL THEN NULL ELSE {cost} END")
         joins.append(f"""
         LEFT JOIN model_resolution {res} ON {res}.model = c.tags['{prefix}_model']
-             AND {res}.provider IS NOT DISTINCT FROM {provider}
+             AND {res}.provider IS NOT DISTINCT FROM {provider} AND {res}.gateway IS NOT DISTINCT FROM {gateway}
         LEFT JOIN {rates} {rate} ON {rate}.model_key = {res}.model_key AND NOT {rate}.is_ft AND NOT {res}.is_ft
              AND {rate}.service_tier = {tier} AND {rate_window_sql(rate, 'c.ts')}""")
     return "(" + " + ".join(costs) + ")", "".join(joins)

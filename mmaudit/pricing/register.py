@@ -67,8 +67,8 @@ CREATE OR REPLACE TEMP MACRO mm_model_candidates(m) AS list_value(
     mm_model_dots(mm_model_date(mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m)))))),
     regexp_replace(mm_model_dots(mm_model_date(mm_model_version(mm_model_variant(mm_model_route(mm_model_base(m)))))),
         '^claude-([0-9]+(-[0-9]+)?)-(opus|sonnet|haiku)$', 'claude-\3-\1'));
-CREATE OR REPLACE TEMP MACRO mm_resolution(p, m) AS mm_resolve_udf(coalesce(p, ''), m);
-CREATE OR REPLACE TEMP MACRO mm_model_key(m) AS nullif(split_part(mm_resolve_udf('', m), chr(9), 1), '');
+CREATE OR REPLACE TEMP MACRO mm_resolution(p, m, g := NULL) AS mm_resolve_udf(coalesce(p, ''), m, coalesce(g, ''));
+CREATE OR REPLACE TEMP MACRO mm_model_key(m) AS nullif(split_part(mm_resolve_udf('', m, ''), chr(9), 1), '');
 CREATE OR REPLACE TEMP MACRO mm_tier_name(st) AS regexp_replace(lower(trim(st)), '^service_tier_', '');
 CREATE OR REPLACE TEMP MACRO mm_service_tier(st) AS CASE
     WHEN st IS NULL OR mm_tier_name(st) IN ('', 'default', 'standard', 'auto', 'on_demand', 'standard_only', 'batch',
@@ -216,15 +216,15 @@ def _register_resolver(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) ->
 
     resolver = catalog.resolver or Resolver(catalog)
 
-    def resolve(provider: str, model: str) -> str:
-        key, stage, is_ft = resolver.resolve(provider or None, model)
+    def resolve(provider: str, model: str, gateway: str) -> str:
+        key, stage, is_ft = resolver.resolve(provider or None, model, gateway or None)
         return f"{key or ''}\t{'' if stage is None else stage}\t{int(is_ft)}"
 
     # DuckDB keeps Python UDFs in the database instance, which every connection to the same file
     # in this process shares: a fixed name would clash with (or call) another connection's
     # resolver. Each registration gets a name of its own; this connection's macros call it.
     name = f"mm_resolve_udf_{next(_UDF_SERIAL)}"
-    con.create_function(name, resolve, [VARCHAR, VARCHAR], VARCHAR, null_handling="special", side_effects=False)
+    con.create_function(name, resolve, [VARCHAR, VARCHAR, VARCHAR], VARCHAR, null_handling="special", side_effects=False)
     return name
 
 
@@ -234,7 +234,7 @@ def register_prices(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> No
     Tables: price_rates (standard service tier: one row per model and time), price_rates_all
     (every service tier), price_rates_ft (fine-tune rates), model_aliases(alias, model_key),
     model_info, model_quality. Macros: mm_model_candidates(m), mm_is_fine_tune(m),
-    mm_model_key(m) (the key a logged id resolves to, NULL if none), mm_resolution(provider, m),
+    mm_model_key(m) (the key a logged id resolves to, NULL if none), mm_resolution(provider, m, gateway := NULL),
     mm_service_tier(st).
     """
     con.execute(f"DROP TABLE IF EXISTS {REGISTERED_BY}")  # whichever catalog was there is gone

@@ -6,7 +6,8 @@ Order (docs/pricing.md, "Resolving a logged model id"): the id is cut down stage
 2. with genai-prices' own match rules (its `find_provider_model`), for the provider we infer
    from the id (Bedrock profiles and ARNs, `vertex_ai/`, `openai/`...) or from the logged
    provider; if that provider has no such model, with no provider.
-The first stage that finds a model wins. Fine-tunes (`ft:base:...`) use the user's fine-tune
+The first stage that finds a model wins; a call through OpenRouter (`tags['gateway']`) that none
+finds takes OpenRouter's own listing of the id. Fine-tunes (`ft:base:...`) use the user's fine-tune
 rates for the base model when a table gives them, else genai-prices' fine-tune models.
 
 Two kinds of call never take a cloud seller's rate by a name that merely looks like one:
@@ -101,6 +102,13 @@ def candidates(model: str) -> list[str]:
 # the call ran there, that host's price is the one billed, whatever maker the model id names
 # (Groq's `openai/gpt-oss-120b`, Cerebras' `llama-3.3-70b`).
 HOSTS = {"groq", "cerebras", "together", "fireworks"}
+
+
+# Gateways that bill a call at their own listing of the model (`tags['gateway']` -> genai-prices'
+# provider): a call through OpenRouter is logged with the upstream provider that served it
+# (`chutes`), and when that (provider, model) resolves to nothing, OpenRouter's listing of the id is
+# what OpenRouter billed (`google/gemma-3-27b-it`).
+GATEWAYS = {"openrouter": "openrouter"}
 
 
 # Hugging Face's Inference Providers: genai-prices lists each provider HF routes to apart
@@ -199,8 +207,23 @@ class Resolver:
                 return key
         return None
 
-    def _resolve(self, provider: str | None, model: str | None) -> tuple[str | None, int | None, bool]:
-        """(model_key, stage, is_fine_tune); (None, None, False) when nothing matches."""
+    def _resolve(self, provider: str | None, model: str | None,
+                 gateway: str | None = None) -> tuple[str | None, int | None, bool]:
+        """(model_key, stage, is_fine_tune); (None, None, False) when nothing matches. A call through
+        a gateway that bills at its own listing (`tags['gateway']`: OpenRouter) whose id resolves to
+        nothing as logged takes that listing's price (GATEWAYS)."""
+        found = self._logged(provider, model)
+        listing = GATEWAYS.get((gateway or "").strip().lower())
+        if (found[0] is None and listing and model and model.strip() and not is_self_hosted(provider)
+                and not is_fine_tune(model)):  # a fine-tune is never priced as its base model
+            for ref in _genai_ids(model.strip().lower(), listing):
+                key = self._genai(ref, listing, fallback=False)
+                if key is not None and (is_distill(key) or not is_distill(model)):
+                    return key, 0, False
+        return found
+
+    def _logged(self, provider: str | None, model: str | None) -> tuple[str | None, int | None, bool]:
+        """The (provider, model) as logged, by the stages of docs/pricing.md."""
         if model is None or not model.strip():
             return None, None, False
         if is_self_hosted(provider):
