@@ -867,3 +867,20 @@ def test_sonar_citation_tokens_are_free_since_perplexity_stopped_billing_them(tm
     assert after["cost_usd"] == (11 * 3 + 401 * 15) / Decimal(10**6) + fee
     # (before 2025-04-18 a request that named no size paid Perplexity's legacy $5 per 1,000)
     assert before["cost_usd"] == (11 * 3 + (401 + 5149) * 15) / Decimal(10**6) + Decimal("0.005")
+
+
+def test_prices_show_resolves_an_id_as_ingest_does_for_the_provider_named():
+    # computer-use-preview is priced at ingest (the log names OpenAI, whose `computer-use` rule
+    # matches it); an id alone names no provider, so `show` needs it to find the same price
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    runner = CliRunner()
+    alone = runner.invoke(app, ["prices", "show", "computer-use-preview"])
+    assert alone.exit_code == 2 and "--provider NAME" in alone.output and "Traceback" not in alone.output
+    named = runner.invoke(app, ["prices", "show", "computer-use-preview", "--provider", "openai", "-f", "json"])
+    assert named.exit_code == 0, named.output
+    shown = json.loads(named.stdout)
+    assert shown["model_key"] == "computer-use"
+    assert {(r["input"], r["output"]) for r in shown["history"] if r["service_tier"] == "standard"} == {(3, 12)}

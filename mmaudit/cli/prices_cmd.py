@@ -35,6 +35,10 @@ app = typer.Typer(help="Price tables: list, show, validate, import, reconcile an
 PricesOption = Annotated[
     list[Path] | None, typer.Option("--prices", help="Extra price table(s) or directories (YAML); beat bundled ones.")
 ]
+ProviderOption = Annotated[
+    str | None, typer.Option("--provider", help="The provider the log names for the call (openai, aws-bedrock, groq...): "
+                                               "resolve the id as ingest does for that provider's calls.")
+]
 RATE_COLUMNS = [
     Column("input", "Input $/1M"), Column("cached_input", "Cached $/1M"), Column("cache_write_5m", "Write 5m $/1M"),
     Column("cache_write_1h", "Write 1h $/1M"), Column("output", "Output $/1M"), Column("batch_input", "Batch in $/1M"),
@@ -116,15 +120,18 @@ def _parse_day(text: str | None) -> date | None:
         raise InputError(f"--at: expected a date YYYY-MM-DD, found {text!r}") from None
 
 
-def _resolve(catalog: PriceCatalog, model: str) -> str:
-    key, _stage, _ft = catalog.resolver.resolve(None, model)
+def _resolve(catalog: PriceCatalog, model: str, provider: str | None = None) -> str:
+    key, _stage, _ft = catalog.resolver.resolve(provider, model)
     if key is None:
-        raise InputError(f"no price for model {model!r}: add an alias or a price table (see docs/pricing.md)")
+        hint = "" if provider else ", or name the provider the log gives it (--provider NAME)"
+        raise InputError(f"no price for model {model!r}{f' from {provider!r}' if provider else ''}: "
+                         f"add an alias or a price table (see docs/pricing.md){hint}")
     return key
 
 
-def _history_tables(catalog: PriceCatalog, model: str) -> tuple[str, list[dict[str, Any]], list[Table]]:
-    key = _resolve(catalog, model)
+def _history_tables(catalog: PriceCatalog, model: str,
+                    provider: str | None = None) -> tuple[str, list[dict[str, Any]], list[Table]]:
+    key = _resolve(catalog, model, provider)
     rows = rate_history(catalog, key)
     columns = [Column("service_tier", "Tier"), Column("from", "From"), Column("to", "Until"),
                Column("time_of_day_utc", "Time (UTC)"), *rate_columns(rows), Column("source", "Source")]
@@ -137,6 +144,7 @@ def _history_tables(catalog: PriceCatalog, model: str) -> tuple[str, list[dict[s
 @app.command("history")
 def history_cmd(
     model: Annotated[str, typer.Argument(help="A model key, alias or logged id (e.g. a Bedrock ARN).")],
+    provider: ProviderOption = None,
     prices: PricesOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -148,13 +156,14 @@ def history_cmd(
     """
     with user_errors():
         catalog = load_catalog(prices)
-        key, rows, tables = _history_tables(catalog, model)
+        key, rows, tables = _history_tables(catalog, model, provider)
     emit(Report(tables, {"model": model, "model_key": key, "history": rows}), fmt)
 
 
 @app.command("show")
 def show(
     model: Annotated[str, typer.Argument(help="A model key, alias or logged id (e.g. a Bedrock ARN).")],
+    provider: ProviderOption = None,
     prices: PricesOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -163,10 +172,12 @@ def show(
     Example:
 
       mmaudit prices show us.anthropic.claude-3-5-sonnet-20241022-v2:0
+
+      mmaudit prices show computer-use-preview --provider openai
     """
     with user_errors():
         catalog = load_catalog(prices)
-        key, rows, tables = _history_tables(catalog, model)
+        key, rows, tables = _history_tables(catalog, model, provider)
     info = dict(catalog.models.get(key, {}))
     info["aliases"] = sorted(a for a, k in catalog.aliases.items() if k == key and a != key)
     info_rows = [{"field": k, "value": _text(v)} for k, v in info.items() if v not in (None, [], {}, "")]
