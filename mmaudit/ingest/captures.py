@@ -13,8 +13,9 @@ own, a local gateway's) when the line has no `provider`, `modelId` <- the model 
 names (`/model/amazon.nova-micro-v1%3A0/converse`: a Converse body names none) when the line has
 none, and the answer's `model` too (Claude's body lacks the `us.`/`global.` profile that prices it), the request's `model` <- the model a Gemini or Vertex address names
 (`/models/gemini-2.0-flash:generateContent`) when the request names none; its other keys stay.
-A Bedrock InvokeModel answer with no `usage` of its own (Titan, Llama, Cohere...) is read as the
-invocation log Bedrock writes of it, its counts from the `X-Amzn-Bedrock-*-Token-Count` headers. A body that is an error (`type: error`, `object: error`) is `error`
+A Bedrock InvokeModel answer that is neither a Messages body (Claude) nor an OpenAI-compatible one
+(Llama, Titan, Nova, Cohere, AI21, Mistral) is read as the invocation log Bedrock writes of it,
+its counts from the `X-Amzn-Bedrock-*-Token-Count` headers (ingest/bedrock_invoke.py). A body that is an error (`type: error`, `object: error`) is `error`
 whatever the status. A body saved as text is read for what it holds: JSON text as
 that JSON; a saved stream (the server-sent events' text, as a recorder keeps a streamed call) as
 the one answer its events amount to, and a JSON list of chunks likewise (ingest/answers.py: the
