@@ -310,3 +310,32 @@ def test_a_claude_answer_on_bedrock_takes_the_model_id_its_address_names(db, tmp
     assert (call["provider"], call["model"], call["input_tokens"], call["output_tokens"]) == (
         "aws-bedrock", "anthropic.claude-3-haiku-20240307-v1:0", 38, 246)
     assert call["cost_usd"] == Decimal("0.000317")  # $0.25 / $1.25 per 1M (genai-prices' calc_price)
+
+
+def test_a_bedrock_converse_stream_kept_as_its_events_is_the_call_they_make(db, tmp_path):
+    # crmne/ruby_llm spec/fixtures/vcr_cassettes/activerecord_actsas_extended_thinking_persistence_
+    # bedrock_claude-haiku-4-5_persists_thinking_data_and_replays_it_across_turns.yml @2bc6e98f,
+    # interaction 1 (trimmed): VCR keeps the ConverseStream answer as binary event-stream frames;
+    # their payloads, keyed by each frame's `:event-type` as the SDK yields them, are a list of
+    # events that closes with `metadata` (the usage). Such a capture was no format: the call was dropped.
+    events = [{"messageStart": {"role": "assistant"}},
+              {"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "This is a clever"}}}},
+              {"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"text": "I'd ask"}}},
+              {"contentBlockDelta": {"contentBlockIndex": 1, "delta": {"text": " a question."}}},
+              {"contentBlockStop": {"contentBlockIndex": 1}},
+              {"messageStop": {"stopReason": "end_turn"}},
+              {"metadata": {"metrics": {"latencyMs": 8490},
+                            "usage": {"inputTokens": 80, "outputTokens": 625, "serverToolUsage": {}, "totalTokens": 705}}}]
+    line = {"capturedAt": "2026-04-02T11:24:55Z",
+            "request": {"url": "https://bedrock-runtime.us-west-2.amazonaws.com/model/"
+                               "us.anthropic.claude-haiku-4-5-20251001-v1:0/converse-stream", "method": "POST",
+                        "body": {"messages": [{"role": "user", "content": [{"text": "If a magic mirror..."}]}],
+                                 "additionalModelRequestFields": {"reasoning_config": {"type": "enabled", "budget_tokens": 1024}}}},
+            "response": {"status": 200, "headers": {"Content-Type": ["application/vnd.amazon.eventstream"]}, "body": events}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "stream.jsonl", [line]), enrichers=enrichers()).files
+    assert (file.log_format, file.loaded, file.quarantined) == ("bedrock-converse", 1, 0)
+    (call,) = db.calls()
+    assert (call["provider"], call["model"], call["input_tokens"], call["output_tokens"], call["response_text"]) == (
+        "aws-bedrock", "us.anthropic.claude-haiku-4-5-20251001-v1:0", 80, 625, "I'd ask a question.")
+    assert call["latency_ms"] == 8490 and call["tags"]["stop_reason"] == "end_turn"
+    assert call["cost_usd"] == Decimal("0.0035255")  # us. profile: $1.10 / $5.50 per 1M

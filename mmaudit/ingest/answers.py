@@ -69,6 +69,9 @@ def _stream_answer_sql(events: str) -> str:
       chunks' text;
     - Gemini's Interactions API: the `interaction` of its closing `interaction.completed` (earlier
       `interaction.complete`) event, with the stream's totals, and the text of its text deltas;
+    - Bedrock ConverseStream (the SDK's events, `messageStart` ... `messageStop`, `metadata`): a
+      Converse response with the `metadata` event's usage, metrics and tier, the `messageStop`'s
+      stop reason and the text deltas' text;
     - Cohere v2 (`message-start` ... `message-end`): a chat response with the start's id, the
       end's finish reason and usage, and the content deltas' text; Cohere v1: the `response` of
       its closing `stream-end` event, the whole v1 response;
@@ -113,6 +116,13 @@ def _stream_answer_sql(events: str) -> str:
               f"'message', json_object('role', 'assistant', 'content', json_array(json_object('type', 'text', 'text', {cohere_text}))), "
               f"'usage', json_extract({cohere_end}, '$.delta.usage'))")
     cohere_v1 = f"list_filter({events}, lambda e: json_extract_string(e, '$.event_type') = 'stream-end')"
+    # (Bedrock's ConverseStream events, as the SDK yields them: `{"metadata": {usage, metrics}}` closes it)
+    converse_meta = f"list_filter({events}, lambda e: json_type(e, '$.metadata.usage') = 'OBJECT')"
+    converse_stop = f"list_filter({events}, lambda e: json_type(e, '$.messageStop') = 'OBJECT')"
+    converse = (f"json_merge_patch(json_extract({converse_meta}[-1], '$.metadata'), json_object("
+                f"'stopReason', json_extract({converse_stop}[-1], '$.messageStop.stopReason'), "
+                "'output', json_object('message', json_object('role', 'assistant', 'content', json_array("
+                f"json_object('text', {text_of('$.contentBlockDelta.delta.text')}))))))")
     closing = typed("response.completed", "response.incomplete", "response.failed")
     # (streams before 2026-05 name them `interaction.complete` and `content.delta`)
     completed = (f"list_filter({events}, lambda e: json_extract_string(e, '$.event_type') "
@@ -127,6 +137,7 @@ def _stream_answer_sql(events: str) -> str:
             f"WHEN len({completed}) > 0 THEN {interaction} "
             f"WHEN len({typed('message_start')}) > 0 THEN {message} "
             f"WHEN len({chunks}) > 0 THEN {completion} "
+            f"WHEN len({converse_meta}) > 0 THEN {converse} "
             f"WHEN len({typed('message-end')}) > 0 THEN {cohere} "
             f"WHEN len({cohere_v1}) > 0 THEN json_extract({cohere_v1}[-1], '$.response') "
             f"WHEN json_type({events}[-1], '$.candidates') = 'ARRAY' OR len({metered}) > 0 THEN {gemini} "
