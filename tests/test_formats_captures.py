@@ -339,3 +339,41 @@ def test_a_bedrock_converse_stream_kept_as_its_events_is_the_call_they_make(db, 
         "aws-bedrock", "us.anthropic.claude-haiku-4-5-20251001-v1:0", 80, 625, "I'd ask a question.")
     assert call["latency_ms"] == 8490 and call["tags"]["stop_reason"] == "end_turn"
     assert call["cost_usd"] == Decimal("0.0035255")  # us. profile: $1.10 / $5.50 per 1M
+
+
+def test_a_bedrock_invoke_stream_kept_as_its_chunks_is_the_claude_call_they_make(db, tmp_path):
+    # crmne/ruby_llm spec/fixtures/vcr_cassettes/chat_complete_with_prompt_caching_with_bedrock_provider_
+    # anthropic_claude-3-5-haiku-20241022-v1_0_with_streaming_reports_cached_tokens.yml @2c88266f,
+    # interaction 1 (text deltas trimmed): InvokeModelWithResponseStream's event-stream frames each
+    # carry `{"bytes": <base64 of one Messages stream event>}` under `:event-type` chunk; the last
+    # event's invocation metrics (4 in, 20 out, 2,744 cache writes) agree with the Messages usage.
+    # Such a capture had no format: the call, and its cache write, were dropped.
+    import base64
+
+    claude = [{"type": "message_start", "message": {
+                  "id": "msg_bdrk_01LNBiFHy2Hr2Ekrv8hZ2FGa", "type": "message", "role": "assistant",
+                  "model": "claude-3-5-haiku-20241022", "content": [], "stop_reason": None, "stop_sequence": None,
+                  "usage": {"input_tokens": 4, "cache_creation_input_tokens": 2744, "cache_read_input_tokens": 0,
+                            "output_tokens": 2}}},
+              {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+              {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Here's"}},
+              {"type": "content_block_stop", "index": 0},
+              {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+               "usage": {"output_tokens": 20}},
+              {"type": "message_stop", "amazon-bedrock-invocationMetrics": {
+                  "inputTokenCount": 4, "outputTokenCount": 20, "invocationLatency": 1382, "firstByteLatency": 1378,
+                  "cacheReadInputTokenCount": 0, "cacheWriteInputTokenCount": 2744}}]
+    chunks = [{"chunk": {"bytes": base64.b64encode(json.dumps(e, separators=(",", ":")).encode()).decode()}} for e in claude]
+    line = {"capturedAt": "2025-07-29T01:22:25Z",
+            "request": {"url": "https://bedrock-runtime.us-west-2.amazonaws.com/model/"
+                               "anthropic.claude-3-5-haiku-20241022-v1:0/invoke-with-response-stream", "method": "POST",
+                        "body": {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 4096, "messages": [
+                            {"role": "user", "content": [{"type": "text", "text": "aaaa\n\nCount from 1 to 3",
+                                                          "cache_control": {"type": "ephemeral"}}]}]}},
+            "response": {"status": 200, "headers": {"Content-Type": ["application/vnd.amazon.eventstream"]}, "body": chunks}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "stream.jsonl", [line]), enrichers=enrichers()).files
+    assert (file.log_format, file.loaded, file.quarantined) == ("anthropic-messages", 1, 0)
+    (call,) = db.calls()
+    assert (call["provider"], call["model"], call["input_tokens"], call["cache_write_tokens"], call["output_tokens"],
+            call["response_text"]) == ("aws-bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0", 2748, 2744, 20, "Here's")
+    assert call["cost_usd"] == Decimal("0.0028272")  # $0.80 in, $1.00 cache write, $4 out per 1M

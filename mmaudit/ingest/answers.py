@@ -10,7 +10,8 @@ from __future__ import annotations
 
 def answer_sql(doc: str, path: str) -> str:
     """SQL of the answer at `path` in the JSON `doc` as one JSON body: an object as it is; a JSON
-    list of streamed chunks (Gemini's streamGenerateContent answers one without `alt=sse`), or
+    list of streamed chunks (Gemini's streamGenerateContent answers one without `alt=sse`; Bedrock's
+    event-stream payloads, InvokeModelWithResponseStream's base64 `chunk.bytes` opened), or
     text holding one, as the one answer they make (`_stream_answer_sql`); other text read as the
     JSON object it holds, or as the one answer its server-sent events, or its newline-delimited
     JSON chunks (Ollama's `application/x-ndjson`, Cohere v1's `application/stream+json`), make; any
@@ -25,6 +26,7 @@ def answer_sql(doc: str, path: str) -> str:
                 f"WHEN {holds}'[') THEN {_chunks_sql(f'CAST({text} AS JSON)')} "
                 f"WHEN regexp_matches({text}, '(^|\\n)[ \\t]*data:') THEN {_events_sql(text)} "
                 f"WHEN starts_with(ltrim({text}), '{{') THEN nullif({_lines_sql(text)}, []) END")
+    streamed = _unchunked_sql(streamed)
     body = (f"CASE WHEN {kind} NOT IN ('VARCHAR', 'ARRAY') THEN json_extract({doc}, '{path}') "
             f"WHEN {holds}'{{') THEN CAST({text} AS JSON) "
             f"WHEN {events} IS NOT NULL THEN {_stream_answer_sql(events)} "
@@ -36,6 +38,17 @@ def answer_sql(doc: str, path: str) -> str:
 def _chunks_sql(chunks: str) -> str:
     """SQL list of the JSON objects (as text) a JSON list holds, in order."""
     return f"list_filter(CAST(json_extract({chunks}, '$[*]') AS VARCHAR[]), lambda e: json_type(e) = 'OBJECT')"
+
+
+def _unchunked_sql(events: str) -> str:
+    """SQL of a stream's events with Bedrock's InvokeModelWithResponseStream chunks opened: each
+    `{"chunk": {"bytes": ...}}` (the event-stream frame's payload, keyed by its `:event-type`) is the
+    model's own event its bytes hold, base64 as on the wire (or already JSON); other events stay."""
+    chunk = "json_extract(e, '$.chunk.bytes')"
+    opened = (f"CASE WHEN json_type({chunk}) = 'VARCHAR' THEN try(decode(from_base64(json_extract_string(e, '$.chunk.bytes')))) "
+              f"WHEN json_type({chunk}) = 'OBJECT' THEN CAST({chunk} AS VARCHAR) ELSE e END")
+    return (f"list_filter(list_transform({events}, lambda e: {opened}), "
+            "lambda e: e IS NOT NULL AND json_valid(e) AND starts_with(e, '{'))")
 
 
 def _events_sql(text: str) -> str:
