@@ -266,3 +266,22 @@ def test_writers_palmyra_is_writers_not_googles_palm(db, tmp_path):
     db.ingest(write_jsonl(tmp_path / "palm.jsonl", [palm]))
     got = {r["model"]: r["provider"] for r in db.calls()}
     assert got == {"palmyra-x4": "writer", "chat-bison": "google"}
+
+
+def test_a_grok_answer_azure_served_has_no_logged_cost_from_xais_ticks(db, tmp_path):
+    # crmne/ruby_llm spec/fixtures/vcr_cassettes/chat_basic_chat_functionality_azure_grok-4-1-fast-
+    # non-reasoning_can_have_a_basic_conversation.yml @2bc6e98f (filter verdicts trimmed): Azure AI
+    # Foundry passes xAI's `cost_in_usd_ticks` through as 0; Azure bills the call, not xAI, so the
+    # 0 is no logged cost (it was a logged $0 that `prices reconcile` counted as a mismatch)
+    body = {"choices": [{"finish_reason": "stop", "index": 0, "logprobs": None,
+                         "message": {"content": "4", "refusal": None, "role": "assistant", "tool_calls": None}}],
+            "created": 1775128995, "id": "814166fa-5802-4101-a3c0-e45be52d4e94", "model": "grok-4-1-fast-non-reasoning",
+            "object": "chat.completion",
+            "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {"hate": {"filtered": False, "severity": "safe"}}}],
+            "usage": {"audio_prompt_tokens": 0, "completion_tokens": 1, "cost_in_usd_ticks": 0, "num_sources_used": 0,
+                      "completion_tokens_details": {"reasoning_tokens": 0}, "prompt_tokens": 7,
+                      "prompt_tokens_details": {"cached_tokens": 0, "text_tokens": 7}, "total_tokens": 8}}
+    row = ingest(db, tmp_path, "azure.jsonl", [body])["814166fa-5802-4101-a3c0-e45be52d4e94"]
+    assert (row["provider"], row["logged_cost_usd"]) == ("azure", None)
+    cost = db.con.execute("SELECT cost_usd FROM calls").fetchall()[0][0]
+    assert cost == (7 * Decimal("0.20") + 1 * Decimal("0.50")) / 10**6  # grok-4-1-fast-non-reasoning, xAI's list price

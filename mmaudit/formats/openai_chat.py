@@ -315,7 +315,9 @@ FORMAT = LogFormat(
         "logged_cost_usd": f"coalesce(TRY_CAST(r.cost_usd AS DECIMAL(38, 12)), "
         f"TRY_CAST({body('usage.estimated_cost')} AS DECIMAL(38, 12)), "
         f"TRY_CAST(coalesce({_BILL}, {body('usage.gateway_cost')}, {_GATEWAY_COST}) AS DECIMAL(38, 12)), "
-        f"{xai_cost(body('usage.cost_in_usd_ticks'))})",
+        # (xAI's ticks are xAI's bill: a Grok call Azure served, which Azure bills, carries 0 ticks)
+        f"CASE WHEN coalesce(r.provider, '') <> 'azure' AND {body('prompt_filter_results')} IS NULL "
+        f"THEN {xai_cost(body('usage.cost_in_usd_ticks'))} END)",
         "tags": "mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
         f"CASE WHEN {body('usage.search_context_size')} IS NOT NULL "
         f"THEN MAP {{'search_context_size': lower({body('usage.search_context_size')})}} END), {_SEARCH_TAG}), "
