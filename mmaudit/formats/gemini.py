@@ -45,6 +45,13 @@ A Vertex AI request-response logging row (BigQuery's export) is read as the pair
 (mmaudit/ingest/vertex_logging.py); its `request_id` is the call id when the response has no
 `responseId`.
 
+Embeddings (`:embedContent`, `:batchEmbedContents`): the Gemini API answers with the vectors
+alone (`embedding: {values}`, or `embeddings: [{values}]`, one per request), no counts. Such a
+pair, the request's `content` (or `requests[].content`) beside them, is an `embedding` call whose
+input is counted from the request's text (`tokens_estimated`, as every count made from text) and
+whose output is 0; the model is the request's (a captured exchange's address names it). Such a
+capture had no format (a file of them failed detection) and its calls were dropped.
+
 A prompt the safety filters blocked before generation (`promptFeedback.blockReason`, or only a
 `blockReasonMessage`, set and no candidates) is a failed call: error_type content_filter,
 http_status 200 (the API answered), tags['blocked'] = the block reason; its logged prompt count is
@@ -77,6 +84,8 @@ _BODY = {
     },
     "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR"},
     "promptFeedback": {"blockReason": "VARCHAR", "blockReasonMessage": "VARCHAR"},
+    "embedding": "JSON",  # embedContent's answer: {values}
+    "embeddings": "JSON",  # batchEmbedContents': [{values}], one per request
 }
 _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias)
     "usageMetadata": "usage_metadata", "promptTokenCount": "prompt_token_count",
@@ -110,6 +119,7 @@ def field(path: str) -> str:
 
 
 _REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts": "JSON"}, "tools": "JSON",
+            "content": "JSON", "requests": "JSON",  # an embedContent / batchEmbedContents request
             "input": "JSON"}  # an Interactions API request's input: text, or a list of content
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "ttft_ms": "VARCHAR", "provider": "VARCHAR",
             "labels": "JSON", "tags": "JSON",
@@ -263,6 +273,16 @@ _OUTPUT_TEXT = (f"nullif(array_to_string(list_concat(list_transform(list_filter(
                 "lambda o: json_extract_string(o, '$.type') = 'model_output'), "
                 "lambda o: array_to_string(json_extract_string(o, '$.content[*].text'), ''))), ''), '')")
 
+# An embeddings answer (`embedding: {values}`, `embeddings: [{values}]`: never Ollama's lists of
+# numbers) to an embedContent / batchEmbedContents request: no counts, so its input is counted from
+# the request's text
+_EMBEDDED = (f"(json_extract({body('embedding')}, '$.values') IS NOT NULL "
+             f"OR json_extract({body('embeddings')}, '$[0].values') IS NOT NULL)")
+_EMBED = f"({_EMBEDDED} AND (r.request.content IS NOT NULL OR r.request.requests IS NOT NULL))"
+_EMBED_TEXT = ("nullif(array_to_string(list_concat(coalesce(json_extract_string(r.request.content, '$.parts[*].text'), []), "
+               "coalesce(json_extract_string(r.request.requests, '$[*].content.parts[*].text'), [])), chr(10)), '')")
+_EMBED_MODEL = "json_extract_string(r.request.requests, '$[0].model')"
+
 FORMAT = LogFormat(
     name="gemini",
     description="Google Gemini / Vertex AI GenerateContentResponse bodies, {request, response} pairs, google.rpc error bodies",
@@ -271,10 +291,11 @@ FORMAT = LogFormat(
         f"({field('usageMetadata.promptTokenCount')} IS NOT NULL OR {field('modelVersion')} IS NOT NULL "
         f"OR {body('candidates')} IS NOT NULL OR {_ERR}.status IN ({_STATUS_LIST}) "
         f"OR ({_INTERACTION} AND {body(_IU)} IS NOT NULL) "
-        f"OR ({_VERTEX_BATCH_FAILED} AND r.request.contents IS NOT NULL))"
+        f"OR ({_VERTEX_BATCH_FAILED} AND r.request.contents IS NOT NULL) OR {_EMBED})"
     ),
     detect_hint=("`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), an Interactions API "
-                 "`object: \"interaction\"` with `usage`, or an `error` with a google.rpc `status`"),
+                 "`object: \"interaction\"` with `usage`, an `error` with a google.rpc `status`, or an embeddings answer "
+                 "(`embedding`/`embeddings` with `values`) to a `content`/`requests` request"),
     columns={
         "call_id": f"coalesce({field('responseId')}, r.request_id, {_RUN_ID}, CASE WHEN {_INTERACTION} THEN {body('id')} END)",
         "ts": (f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}), mm_ts(r.processed_time), "
@@ -282,14 +303,15 @@ FORMAT = LogFormat(
         "provider": (f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL OR {_VERTEX_BATCH} "
                      "THEN 'vertex' END, 'google')"),
         "is_batch": f"({_GEMINI_BATCH} OR {_VERTEX_BATCH})",
-        "model": (f"coalesce({field('modelVersion')}, regexp_replace(r.request.model, '^models/', ''), "
+        "operation": f"CASE WHEN {_EMBED} THEN 'embedding' ELSE 'chat' END",
+        "model": (f"coalesce({field('modelVersion')}, regexp_replace(coalesce(r.request.model, {_EMBED_MODEL}), '^models/', ''), "
                   f"CASE WHEN {_INTERACTION} THEN regexp_replace({body('model')}, '^models/', '') END)"),
         "input_tokens": f"mm_int({_PROMPT}) + {_TOOL_PROMPT}",
         "cached_input_tokens": (f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), "
                                 f"mm_int({body(_IU + '.total_cached_tokens')}), 0)"),
         "output_tokens": (
             f"CASE WHEN {_PROMPT} IS NOT NULL OR {_CANDIDATE_COUNT} IS NOT NULL "
-            f"THEN coalesce(mm_int({_CANDIDATE_COUNT}), 0) + {_THOUGHTS} END"
+            f"THEN coalesce(mm_int({_CANDIDATE_COUNT}), 0) + {_THOUGHTS} WHEN {_EMBED} THEN 0 END"
         ),
         "reasoning_tokens": _THOUGHTS,
         **{column: _modality(modality.upper(), *details)
@@ -324,7 +346,7 @@ FORMAT = LogFormat(
         ("usage_metadata", ("prompt_token_count", "candidates_token_count", "cached_content_token_count",
                             "thoughts_token_count", "response_token_count"))) for k in keys),
     times=("createTime", "response.createTime", "create_time", "response.create_time", "timestamp", "processed_time"),
-    prompt_text=f"nullif(concat_ws(chr(10), {_SYSTEM}, coalesce({_ALL}, {_INPUT})), '')",
+    prompt_text=f"coalesce(nullif(concat_ws(chr(10), {_SYSTEM}, coalesce({_ALL}, {_INPUT})), ''), {_EMBED_TEXT})",
     output_text=f"coalesce({_TEXT}, {_OUTPUT_TEXT})",
     helpers=_HELPERS,
 )

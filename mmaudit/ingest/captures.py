@@ -43,6 +43,17 @@ def is_capture_sql(line: str) -> str:
             f"AND coalesce(json_extract({line}, '$.response.status'), json_extract({line}, '$.response.status_code')) IS NOT NULL)")
 
 
+def not_a_call_sql(line: str) -> str:
+    """Whether the captured exchange `line` asked for no billed answer: a GET (a model listing,
+    `GET /v1/models`, `GET /v1beta/models`), or a token count (Anthropic's free
+    `/v1/messages/count_tokens`, Gemini's `:countTokens`, OpenAI's `/responses/input_tokens`). A
+    recorder keeps them beside the calls; one that no format reads is skipped (not a call), never
+    quarantined."""
+    url = f"lower(coalesce(json_extract_string({line}, '$.request.url'), ''))"
+    return (f"({is_capture_sql(line)} AND (upper(coalesce(json_extract_string({line}, '$.request.method'), '')) = 'GET' "
+            f"OR regexp_matches({url}, '(/messages/count_tokens|:counttokens|/responses/input_tokens)([?#]|$)')))")
+
+
 def is_wrapped_sql(line: str) -> str:
     """Whether the JSON `line` wraps a provider's exchange: a captured HTTP exchange, or a Vertex AI
     request-response logging row."""

@@ -23,7 +23,7 @@ import pyarrow as pa
 from mmaudit import tokens
 from mmaudit.formats import FORMATS, LogFormat
 from mmaudit.formats.base import file_index_sql, prompt_hash_sql
-from mmaudit.ingest.captures import unwrap_sql
+from mmaudit.ingest.captures import not_a_call_sql, unwrap_sql
 from mmaudit.ingest.reading import INVALID_UTF8, Chunk
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
@@ -73,6 +73,12 @@ def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat
     leftover = con.execute("SELECT count(*) FROM _pending").fetchall()[0][0]
     for fmt in [] if forced or not leftover else [f for f in FORMATS if f is not primary and not f.refuse]:
         _stage_format(con, fmt, "_pending", first=False, line=line)
+    if leftover and captures:
+        # a recorder's exchange that asked for no billed answer (a model listing, a token count)
+        # and that no format reads is not a call: skipped, not quarantined
+        con.execute(f"INSERT INTO _skipped SELECT line_no FROM _raw WHERE line_no IN (SELECT line_no FROM _pending) "
+                    f"AND {_OBJECT} AND {not_a_call_sql(_PLAIN)}")
+        con.execute("DELETE FROM _pending WHERE line_no IN (SELECT line_no FROM _skipped)")
     if leftover:
         con.execute(
             "INSERT INTO _quarantined SELECT line_no, ?, NULL FROM _pending",

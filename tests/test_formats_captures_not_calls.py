@@ -1,0 +1,76 @@
+"""A recorder keeps, beside a plugin's calls, the exchanges that asked for no billed answer: a
+model listing (`GET /models`) and a token count (Anthropic's free `/v1/messages/count_tokens`).
+No format reads them; they are skipped (not calls), never quarantined as unreadable records.
+
+Records (pytest-recording cassettes of live calls, bodies trimmed to what matters):
+- simonw/llm-openrouter, tests/cassettes/test_llm_openrouter/test_reasoning.yaml
+  @ a324e24212b0af7dad373baacc34026131f3f4d0: `GET /api/v1/models` (one model of the listing
+  kept), then the Responses call it prices.
+- simonw/llm-anthropic, tests/cassettes/test_anthropic/test_count_tokens.yaml
+  @ 3144d612a287ec3bdb5ef5b7b4a081a12a13fc75 (both interactions), beside
+  test_code_execution.yaml @ 19a4a7d46d813184574ae161dcb37dd6c883b860 (the message_start
+  and message_delta events).
+Before, each listing and each count was quarantined ("not a openai-responses record", "not a
+anthropic-messages record").
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from mmaudit.enrich import enrichers
+from tests.conftest import write_jsonl
+
+LISTING = {"request": {"url": "https://openrouter.ai/api/v1/models", "method": "GET", "body": ""},
+           "response": {"status": 200, "body": {"data": [{"id": "openai/gpt-5-nano", "pricing": {
+               "prompt": "0.00000005", "completion": "0.0000004"}}], "total_count": 338}}}
+_DONE = {"type": "response.completed", "sequence_number": 10, "response": {
+    "id": "gen-1785882693-G0Ba9AGVEVeNhHohmw0g", "object": "response", "created_at": 1785882693, "model": "openai/gpt-5-nano",
+    "status": "completed", "completed_at": 1785882694, "service_tier": "default",
+    "output": [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "4"}]}],
+    "usage": {"input_tokens": 20, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 19,
+              "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 39, "cost": 0.0000086, "is_byok": False}}}
+RESPONSES = {"request": {"url": "https://openrouter.ai/api/v1/responses", "method": "POST",
+                         "body": {"model": "openai/gpt-5-nano", "input": [{"role": "user", "content": "What is 2 + 2?"}],
+                                  "stream": True}},
+             "response": {"status": 200, "body": f": \n\ndata: {json.dumps(_DONE)}\n\ndata: [DONE]\n\n"}}
+
+
+def _count(text: str, tokens: int) -> dict:
+    return {"request": {"url": "https://api.anthropic.com/v1/messages/count_tokens", "method": "POST",
+                        "body": {"messages": [{"role": "user", "content": [{"type": "text", "text": text}]}],
+                                 "model": "claude-opus-5"}},
+            "response": {"status": 200, "body": f'{{"input_tokens":{tokens}}}'}}
+
+
+_EVENTS = [("message_start", {"type": "message_start", "message": {
+               "model": "claude-sonnet-4-6", "id": "msg_011CdiP31ZC91pv56oRVa6T6", "type": "message", "role": "assistant",
+               "content": [], "usage": {"input_tokens": 2268, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                                        "output_tokens": 42, "service_tier": "standard", "inference_geo": "global"}}}),
+           ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+                              "usage": {"input_tokens": 4627, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                                        "output_tokens": 77}}),
+           ("message_stop", {"type": "message_stop"})]
+MESSAGE = {"request": {"url": "https://api.anthropic.com/v1/messages", "method": "POST",
+                       "body": {"model": "claude-sonnet-4-6", "max_tokens": 128000, "stream": True,
+                                "messages": [{"role": "user", "content": "Use code execution to compute 123456789 * 987654321"}]}},
+           "response": {"status": 200, "body": "".join(f"event: {e}\ndata: {json.dumps(d)}\n\n" for e, d in _EVENTS)}}
+
+
+def test_a_model_listing_beside_a_call_is_skipped(db, tmp_path):
+    (file,) = db.ingest(write_jsonl(tmp_path / "openrouter.jsonl", [LISTING, RESPONSES]), enrichers=enrichers()).files
+    assert (file.log_format, file.records, file.loaded, file.skipped, file.quarantined) == ("openai-responses", 2, 1, 1, 0)
+    (call,) = db.calls()
+    assert (call["model"], call["input_tokens"], call["output_tokens"], call["cost_usd"]) == (
+        "openai/gpt-5-nano", 20, 19, Decimal("0.0000086"))
+
+
+def test_token_counts_beside_a_call_are_skipped(db, tmp_path):
+    lines = [MESSAGE, _count("Hello there", 10), _count("Hello there", 17)]
+    (file,) = db.ingest(write_jsonl(tmp_path / "anthropic.jsonl", lines), enrichers=enrichers()).files
+    assert (file.log_format, file.records, file.loaded, file.skipped, file.quarantined) == ("anthropic-messages", 3, 1, 2, 0)
+    (call,) = db.calls()
+    # the message_delta's input (4,627: the code execution's turns) at $3 / $15 per 1M
+    assert (call["input_tokens"], call["output_tokens"], call["cost_usd"]) == (4627, 77, Decimal("0.015036"))
+    assert db.quarantine() == []
