@@ -63,3 +63,22 @@ def test_a_captured_image_edit_names_its_model_in_the_upload_form(db, tmp_path):
     row = db.con.execute("SELECT model, input_tokens, output_tokens, cost_usd FROM calls").fetchone()
     # 26 text tokens at $2 per 1M, 194 image tokens at $2.50, 1056 output at $8 (genai-prices: $0.008985); was unpriced
     assert row == ("gpt-image-1-mini", 220, 1056, (26 * 2 + 194 * Decimal("2.5") + 1056 * 8) / Decimal(10**6))
+
+
+def test_a_captured_request_saved_as_json_text_still_names_the_model(db, tmp_path):
+    # braintrustdata/braintrust-sdk-python, py/src/braintrust/integrations/openai/cassettes/latest/
+    # test_openai_images_generate.yaml (commit 03b27b206bd514642e20f5d1d52005b36521bdf8): a recorder keeps the
+    # request body as the JSON text that went over the wire; the answer's b64_json cut, its usage as recorded
+    request = '{"prompt":"A tiny red square on a white background","model":"gpt-image-1-mini","size":"1024x1024"}'
+    captured = {"request": {"url": "https://api.openai.com/v1/images/generations", "method": "POST", "body": request,
+                            "headers": {"content-type": "application/json"}},
+                "response": {"status": 200, "headers": {"date": "Mon, 29 Jun 2026 13:58:53 GMT"},
+                             "body": {"created": 1782741520, "background": "opaque", "data": [{"b64_json": "iVBORw0KGgo"}],
+                                      "output_format": "png", "quality": "medium", "size": "1024x1024",
+                                      "usage": {"input_tokens": 14, "input_tokens_details": {"image_tokens": 0, "text_tokens": 14},
+                                                "output_tokens": 1056, "total_tokens": 1070,
+                                                "output_tokens_details": {"image_tokens": 1056, "text_tokens": 0}}}}}
+    db.ingest(write_jsonl(tmp_path / "captured.jsonl", [captured]), enrichers=enrichers())
+    row = db.con.execute("SELECT model, input_tokens, output_tokens, cost_usd, user_prompt FROM calls").fetchone()
+    # 14 text tokens at $2 per 1M and 1056 output at $8: $0.008476 (it was unpriced: the request was not read)
+    assert row == ("gpt-image-1-mini", 14, 1056, (14 * 2 + 1056 * 8) / Decimal(10**6), "A tiny red square on a white background")
