@@ -52,3 +52,31 @@ def test_a_replay_counts_an_unpriced_transcription_as_unpriced_not_free(tmp_path
     result = json.loads(done.stdout)
     assert (result["calls"], result["unpriced_calls"]) == (2, 1)
     assert Decimal(str(result["baseline_cost_usd"])) == Decimal("0.000534")
+
+
+# A captured Audio API exchange: the upload is multipart/form-data, so the model is a form field, not
+# JSON. Recorded by braintrustdata/braintrust-sdk-python,
+# py/src/braintrust/integrations/openai/cassettes/latest/test_openai_audio_transcription_streaming.yaml
+# (commit 03b27b206bd514642e20f5d1d52005b36521bdf8): the request body (base64 there) decoded, the WAV
+# bytes of its file part cut to their header; the streamed answer as recorded.
+_BOUNDARY = "be5570ab444b4498f66c9d8f8e868e55"
+_FORM = (f"--{_BOUNDARY}\r\nContent-Disposition: form-data; name=\"model\"\r\n\r\ngpt-4o-transcribe\r\n"
+         f"--{_BOUNDARY}\r\nContent-Disposition: form-data; name=\"stream\"\r\n\r\ntrue\r\n"
+         f"--{_BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"test_audio.wav\"\r\n"
+         f"Content-Type: audio/x-wav\r\n\r\nRIFF$}}\x00\x00WAVEfmt \r\n--{_BOUNDARY}--\r\n")
+CAPTURED = {"request": {"url": "https://api.openai.com/v1/audio/transcriptions", "method": "POST",
+                        "headers": {"content-type": f"multipart/form-data; boundary={_BOUNDARY}"}, "body": _FORM},
+            "response": {"status": 200, "headers": {"content-type": "text/event-stream; charset=utf-8",
+                                                    "date": "Mon, 29 Jun 2026 14:00:19 GMT"},
+                         "body": ("data: {\"type\":\"transcript.text.delta\",\"delta\":\".\"}\r\n\r\n"
+                                  "data: {\"type\":\"transcript.text.done\",\"text\":\".\",\"usage\":{\"type\":\"tokens\","
+                                  "\"total_tokens\":13,\"input_tokens\":10,\"input_token_details\":{\"text_tokens\":0,"
+                                  "\"audio_tokens\":10},\"output_tokens\":3}}\r\n\r\ndata: [DONE]\r\n\r\n")}}
+
+
+def test_a_captured_upload_names_its_model_in_the_form_and_is_priced(db, tmp_path):
+    result = db.ingest(write_jsonl(tmp_path / "captured.jsonl", [CAPTURED]), enrichers=(pricing_enricher(load_catalog()),))
+    assert (result.files[0].log_format, result.files[0].loaded) == ("openai-audio", 1)
+    row = db.con.execute("SELECT provider, model, input_tokens, input_audio_tokens, output_tokens, cost_usd FROM calls").fetchone()
+    # 10 audio tokens at $6 per 1M and 3 output tokens at $10: it was unpriced (no model)
+    assert row == ("openai", "gpt-4o-transcribe", 10, 10, 3, (10 * 6 + 3 * 10) / Decimal(10**6))

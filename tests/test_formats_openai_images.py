@@ -40,3 +40,45 @@ def test_an_image_edit_and_a_bare_response(db, tmp_path):
     # gpt-image-1: text in $5, image in $10, output (images) $40 per 1M; a body alone names no model
     assert rows[0]["cost_usd"] == (10 * Decimal("5") + 513 * Decimal("10") + 4160 * Decimal("40")) / 10**6
     assert rows[1]["cost_usd"] is None
+
+
+def test_a_captured_image_edit_names_its_model_in_the_upload_form(db, tmp_path):
+    # braintrustdata/braintrust-sdk-python, py/src/braintrust/integrations/openai/cassettes/latest/
+    # test_openai_images_edit.yaml (commit 178944d4d1c10ee11a9e2bd46716cbe24c160d9d): the multipart request
+    # (base64 there) decoded, the PNG bytes and the answer's b64_json cut; the usage as recorded
+    boundary = "38c735f48f17861a997d67b5166bd53f"
+    form = "".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                   for name, value in (("prompt", "Add a blue border"), ("model", "gpt-image-1-mini"), ("size", "1024x1024")))
+    form += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"braintrust-test-image.png\"\r\n"
+             f"Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n\r\n--{boundary}--\r\n")
+    captured = {"request": {"url": "https://api.openai.com/v1/images/edits", "method": "POST", "body": form,
+                            "headers": {"content-type": f"multipart/form-data; boundary={boundary}"}},
+                "response": {"status": 200, "headers": {"date": "Mon, 22 Jun 2026 17:22:13 GMT"},
+                             "body": {"created": 1782148918, "background": "opaque", "data": [{"b64_json": "iVBORw0KGgo"}],
+                                      "output_format": "png", "quality": "medium", "size": "1024x1024",
+                                      "usage": {"input_tokens": 220, "input_tokens_details": {"image_tokens": 194, "text_tokens": 26},
+                                                "output_tokens": 1056, "total_tokens": 1276,
+                                                "output_tokens_details": {"image_tokens": 1056, "text_tokens": 0}}}}}
+    db.ingest(write_jsonl(tmp_path / "captured.jsonl", [captured]), enrichers=enrichers())
+    row = db.con.execute("SELECT model, input_tokens, output_tokens, cost_usd FROM calls").fetchone()
+    # 26 text tokens at $2 per 1M, 194 image tokens at $2.50, 1056 output at $8 (genai-prices: $0.008985); was unpriced
+    assert row == ("gpt-image-1-mini", 220, 1056, (26 * 2 + 194 * Decimal("2.5") + 1056 * 8) / Decimal(10**6))
+
+
+def test_a_captured_request_saved_as_json_text_still_names_the_model(db, tmp_path):
+    # braintrustdata/braintrust-sdk-python, py/src/braintrust/integrations/openai/cassettes/latest/
+    # test_openai_images_generate.yaml (commit 03b27b206bd514642e20f5d1d52005b36521bdf8): a recorder keeps the
+    # request body as the JSON text that went over the wire; the answer's b64_json cut, its usage as recorded
+    request = '{"prompt":"A tiny red square on a white background","model":"gpt-image-1-mini","size":"1024x1024"}'
+    captured = {"request": {"url": "https://api.openai.com/v1/images/generations", "method": "POST", "body": request,
+                            "headers": {"content-type": "application/json"}},
+                "response": {"status": 200, "headers": {"date": "Mon, 29 Jun 2026 13:58:53 GMT"},
+                             "body": {"created": 1782741520, "background": "opaque", "data": [{"b64_json": "iVBORw0KGgo"}],
+                                      "output_format": "png", "quality": "medium", "size": "1024x1024",
+                                      "usage": {"input_tokens": 14, "input_tokens_details": {"image_tokens": 0, "text_tokens": 14},
+                                                "output_tokens": 1056, "total_tokens": 1070,
+                                                "output_tokens_details": {"image_tokens": 1056, "text_tokens": 0}}}}}
+    db.ingest(write_jsonl(tmp_path / "captured.jsonl", [captured]), enrichers=enrichers())
+    row = db.con.execute("SELECT model, input_tokens, output_tokens, cost_usd, user_prompt FROM calls").fetchone()
+    # 14 text tokens at $2 per 1M and 1056 output at $8: $0.008476 (it was unpriced: the request was not read)
+    assert row == ("gpt-image-1-mini", 14, 1056, (14 * 2 + 1056 * 8) / Decimal(10**6), "A tiny red square on a white background")

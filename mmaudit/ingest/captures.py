@@ -13,6 +13,8 @@ own, a local gateway's) when the line has no `provider`, `modelId` <- the model 
 names (`/model/amazon.nova-micro-v1%3A0/converse`: a Converse body names none) when the line has
 none, and the answer's `model` too (Claude's body lacks the `us.`/`global.` profile that prices it), the request's `model` <- the model a Gemini or Vertex address names
 (`/models/gemini-2.0-flash:generateContent`) when the request names none; its other keys stay.
+A request body kept as JSON text (as it went over the wire) is read as that JSON.
+A multipart/form-data request (an Audio or Images API upload) is `{model}`, its `model` form field.
 A Bedrock InvokeModel answer that is neither a Messages body (Claude) nor an OpenAI-compatible one
 (Llama, Titan, Nova, Cohere, AI21, Mistral) is read as the invocation log Bedrock writes of it,
 its counts from the `X-Amzn-Bedrock-*-Token-Count` headers (ingest/bedrock_invoke.py). A body that is an error (`type: error`, `object: error`) is `error`
@@ -86,12 +88,21 @@ def unwrap_sql(line: str) -> str:
     failed = (f"(coalesce(TRY_CAST(json_extract_string({status}, '$') AS INTEGER), 0) >= 400 "
               f"OR json_extract_string({answer}, '$.type') = 'error' OR json_extract_string({answer}, '$.object') = 'error')")
     url = f"json_extract_string({line}, '$.request.url')"
-    asked = f"coalesce({at('$.request.body')}, {at('$.requestBody')})"
+    sent = f"coalesce({at('$.request.body')}, {at('$.requestBody')})"
+    # a recorder may keep the request body as the JSON text that went over the wire: read as that JSON
+    text = f"json_extract_string({sent}, '$')"
+    asked = (f"CASE WHEN json_type({sent}) = 'VARCHAR' AND json_valid({text}) AND json_type({text}) = 'OBJECT' "
+             f"THEN json({text}) ELSE {sent} END")
     # Gemini and Vertex name the model only in the address: /models/gemini-2.0-flash:generateContent
     # (an error body names none either); the request gets it when it names none
     addressed = f"nullif(url_decode(regexp_extract({url}, '/models/([^/:?]+):[A-Za-z]+', 1)), '')"
+    # an Audio or Images API upload is multipart/form-data, not JSON: its model is a form field
+    # (`Content-Disposition: form-data; name="model"`, a blank line, the value); the request is that
+    form = (f"nullif(regexp_extract(CASE WHEN json_type({asked}) = 'VARCHAR' THEN json_extract_string({asked}, '$') END, "
+            "'form-data;\\s*name=\"?model\"?\\r?\\n\\r?\\n([^\\r\\n]+)', 1), '')")
     request = (f"CASE WHEN {addressed} IS NOT NULL AND json_type({asked}) = 'OBJECT' AND json_extract({asked}, '$.model') IS NULL "
-               f"THEN json_merge_patch({asked}, json_object('model', {addressed})) ELSE {asked} END")
+               f"THEN json_merge_patch({asked}, json_object('model', {addressed})) "
+               f"WHEN {form} IS NOT NULL THEN json_object('model', {form}) ELSE {asked} END")
     # Bedrock names the model only in the address: /model/<modelId>/converse (or invoke); an answer
     # that names one (Claude's `claude-sonnet-4-5-20250929`) lacks the `us.`/`global.` profile that
     # sets its price, so the address's id replaces it (unless it is an ARN of the account's own
@@ -102,8 +113,8 @@ def unwrap_sql(line: str) -> str:
                 f"AND json_extract({answer}, '$.model') IS NOT NULL "
                 f"AND (NOT starts_with({bedrock}, 'arn:') OR regexp_matches({bedrock}, ':(inference-profile|foundation-model)/')) "
                 f"THEN json_merge_patch({answer}, json_object('model', {bedrock})) ELSE {answer} END")
-    model = (f"coalesce(json_extract_string({line}, '$.request.body.model'), "
-             f"json_extract_string({line}, '$.response.body.model'), json_extract_string({line}, '$.model'), {addressed})")
+    model = (f"coalesce(json_extract_string({asked}, '$.model'), "
+             f"json_extract_string({line}, '$.response.body.model'), json_extract_string({line}, '$.model'), {addressed}, {form})")
     pair = (f"json_object('request', {request}, "
             f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
             # (Anthropic's error body goes whole: its `type: error` is what says whose it is)
