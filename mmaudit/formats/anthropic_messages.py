@@ -176,11 +176,13 @@ _BODY = {
     "content": "JSON",
     "stop_reason": "VARCHAR",
     "usage": USAGE,
+    "completion": "VARCHAR",  # the legacy Text Completions API's answer (`type: "completion"`)
     "error": {"type": "VARCHAR", "message": "VARCHAR", "error": {"type": "VARCHAR", "message": "VARCHAR"}},
     "request_id": "VARCHAR",
 }
 _REQUEST = {
     "model": "VARCHAR",
+    "prompt": "VARCHAR",  # Text Completions: one `\n\nHuman: ... \n\nAssistant:` string
     "system": "JSON",
     "messages": "JSON",
     "tools": "JSON",
@@ -256,6 +258,15 @@ def _http(error_type: str) -> str:
 _HTTP = _http(_ERR_TYPE)
 _STREAM_HTTP = _http(_STREAM_ERR_TYPE)
 _MSGS = "r.request.messages"
+# The legacy Text Completions API (`POST /v1/complete`, Claude 2 and Instant): its answer,
+# `{type: "completion", id: "compl_...", completion, stop_reason, model}`, has no usage at all, so
+# its counts are estimated from the prompt and the completion (`tokens_estimated`); such an answer
+# was quarantined, and a file of them failed.
+_COMPLETION = f"({body('type')} = 'completion' AND {body('completion')} IS NOT NULL)"
+_HUMAN_TURN = r"(?s)Human:\s*(.*?)\s*(?:Assistant:|$)"
+_PROMPT_USER = f"nullif(regexp_extract_all(r.request.prompt, '{_HUMAN_TURN}', 1)[-1], '')"
+_PROMPT_TEXT = f"nullif(concat_ws(chr(10), mm_content_text(r.request.system), mm_all_text({_MSGS}), r.request.prompt), '')"
+_ANSWER = f"coalesce(mm_content_text({body('content')}), {body('completion')})"
 
 FORMAT = LogFormat(
     name="anthropic-messages",
@@ -264,14 +275,16 @@ FORMAT = LogFormat(
     detect=(
         "(r.type IN ('message', 'error') OR r.response.type = 'message' "
         "OR (r.error.type IS NOT NULL AND regexp_matches(coalesce(r.request.model, ''), 'claude')) "
-        "OR (r.error.type = 'error' AND r.error.error.type IS NOT NULL))"
+        "OR (r.error.type = 'error' AND r.error.error.type IS NOT NULL) "
+        f"OR ({_COMPLETION} AND regexp_matches(coalesce({body('model')}, r.request.model, ''), 'claude')))"
     ),
-    detect_hint="`type: \"message\"` or `type: \"error\"` (bare or under `response`)",
+    detect_hint="`type: \"message\"`, `type: \"error\"` or a Claude `type: \"completion\"` (bare or under `response`)",
     columns={
         "call_id": f"coalesce({body('id')}, {body('request_id')})",
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
         "provider": f"coalesce(r.provider, {served_by('model', body('id'))})",
         "model": f"coalesce({body('model')}, r.request.model)",
+        "operation": f"CASE WHEN {_COMPLETION} THEN 'completion' ELSE 'chat' END",
         **usage_columns(lambda path: body(f"usage.{path}")),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",
         "ttft_ms": "mm_num(r.ttft_ms)",
@@ -282,9 +295,9 @@ FORMAT = LogFormat(
         "tags": ("mm_merge_tags(mm_merge_tags(mm_merge_tags(mm_tags(r.request.metadata), mm_tags(r.metadata)), "
                  f"mm_tags(r.tags)), {usage_tags(lambda path: body(f'usage.{path}'))})"),
         "system_prompt": "mm_content_text(r.request.system)",
-        "user_prompt": f"mm_last_user({_MSGS})",
-        "response_text": f"mm_content_text({body('content')})",
-        "prompt_chars": f"length(concat_ws(chr(10), mm_content_text(r.request.system), mm_all_text({_MSGS})))",
+        "user_prompt": f"coalesce(mm_last_user({_MSGS}), {_PROMPT_USER})",
+        "response_text": _ANSWER,
+        "prompt_chars": f"length(concat_ws(chr(10), mm_content_text(r.request.system), mm_all_text({_MSGS}), r.request.prompt))",
         "n_messages": f"json_array_length({_MSGS})",
         "n_tools": "coalesce(json_array_length(r.request.tools), 0)",
         "has_image": f"mm_has_image({_MSGS})",
@@ -298,8 +311,8 @@ FORMAT = LogFormat(
         "response.usage.output_tokens",
     ),
     times=("timestamp",),
-    prompt_text=f"nullif(concat_ws(chr(10), mm_content_text(r.request.system), mm_all_text({_MSGS})), '')",
-    output_text=f"mm_content_text({body('content')})",
+    prompt_text=_PROMPT_TEXT,
+    output_text=_ANSWER,
 )
 
 STREAM = LogFormat(

@@ -55,6 +55,12 @@ def _header(line: str, name: str) -> str:
             f"ELSE json_extract_string({value}, '$') END")
 
 
+def dated_sql(line: str) -> str:
+    """SQL (a JSON string, ISO 8601) of the time the answer's `Date` header gives (to the second):
+    a recorder that keeps no time of its own still has it. NULL without one."""
+    return f"to_json(strftime(try_strptime({_header(line, 'date')}, '%a, %d %b %Y %H:%M:%S GMT'), '%Y-%m-%dT%H:%M:%SZ'))"
+
+
 def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> str:
     """SQL of the model invocation log (JSON) a captured InvokeModel call amounts to."""
     body = answer
@@ -87,7 +93,7 @@ def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> st
              "WHEN 503 THEN 'ServiceUnavailableException' ELSE 'InternalServerException' END) END")
     region = f"nullif(regexp_extract({url}, '^https?://bedrock-runtime[.-](?:fips\\.)?([a-z0-9-]+)\\.amazonaws', 1), '')"
     # a recorder that keeps no time of its own still has the answer's `Date` header (to the second)
-    dated = f"to_json(strftime(try_strptime({_header(line, 'date')}, '%a, %d %b %Y %H:%M:%S GMT'), '%Y-%m-%dT%H:%M:%SZ'))"
+    dated = dated_sql(line)
     return (f"json_object('schemaType', 'ModelInvocationLog', 'operation', 'InvokeModel', "
             f"'modelId', {invoked_model_sql(url)}, 'timestamp', coalesce({timestamp}, {dated}), 'region', {region}, "
             f"'requestId', {_header(line, 'x-amzn-requestid')}, 'errorCode', {error}, "

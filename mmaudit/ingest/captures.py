@@ -6,7 +6,8 @@ The provider's request and response are the `body` objects, so such a line is re
 `{request, response | error}` pair every body-based format knows: `request` <- `request.body` (or
 a top-level `requestBody`), `response` <- `response.body` (`error` <- its `error` object, or the
 whole body, when the status is 400 or more; an Anthropic error body, `type: error`, whole), `status_code` <- `response.status`,
-`timestamp` <- `capturedAt` when the line has no `timestamp`, `provider` <- the provider whose
+`timestamp` <- `capturedAt` when the line has no `timestamp` (else, for an answer that names no
+time of its own, Anthropic's or Converse's, the response's `Date` header), `provider` <- the provider whose
 address `request.url` is (mmaudit/formats/hosts.py: `api.together.xyz` is Together, whatever
 model id the body names; `localhost:11434` is `self-hosted` unless the model is a cloud API's
 own, a local gateway's) when the line has no `provider`, `modelId` <- the model a Bedrock address
@@ -115,13 +116,19 @@ def unwrap_sql(line: str) -> str:
                 f"THEN json_merge_patch({answer}, json_object('model', {bedrock})) ELSE {answer} END")
     model = (f"coalesce(json_extract_string({asked}, '$.model'), "
              f"json_extract_string({line}, '$.response.body.model'), json_extract_string({line}, '$.model'), {addressed}, {form})")
+    # an answer that names no time of its own (Anthropic's Messages, Bedrock's Converse: no
+    # `created`, `created_at` or `createTime`) takes its `Date` header's when the line has none
+    # (such calls had no time: out of every period, priced at the newest rates)
+    undated = (f"CASE WHEN json_type({answer}) = 'OBJECT' AND json_extract({answer}, '$.created') IS NULL "
+               f"AND json_extract({answer}, '$.created_at') IS NULL AND json_extract({answer}, '$.createTime') IS NULL "
+               f"THEN {bedrock_invoke.dated_sql(line)} END")
     pair = (f"json_object('request', {request}, "
             f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
             # (Anthropic's error body goes whole: its `type: error` is what says whose it is)
             f"CASE WHEN json_extract_string({answer}, '$.type') = 'error' THEN {answer} "
             f"WHEN {failed} THEN coalesce(json_extract({answer}, '$.error'), {answer}) ELSE {answered} END, "
             f"'status_code', {status}, "
-            f"'timestamp', coalesce({at('$.timestamp')}, {at('$.capturedAt')}), "
+            f"'timestamp', coalesce({at('$.timestamp')}, {at('$.capturedAt')}, {undated}), "
             # the host the request went to names who served it, an address on the team's own
             # machines says the team ran it (`self-hosted`, unless a gateway's: mmaudit/formats/hosts.py)
             f"'provider', coalesce(json_extract_string({line}, '$.provider'), mm_provider_at({url}, {model})), "
