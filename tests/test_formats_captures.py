@@ -377,3 +377,46 @@ def test_a_bedrock_invoke_stream_kept_as_its_chunks_is_the_claude_call_they_make
     assert (call["provider"], call["model"], call["input_tokens"], call["cache_write_tokens"], call["output_tokens"],
             call["response_text"]) == ("aws-bedrock", "anthropic.claude-3-5-haiku-20241022-v1:0", 2748, 2744, 20, "Here's")
     assert call["cost_usd"] == Decimal("0.0028272")  # $0.80 in, $1.00 cache write, $4 out per 1M
+
+
+def test_an_answer_with_no_time_of_its_own_takes_the_responses_date_header(db, tmp_path):
+    # tmc/langchaingo's httprr recordings (commit 064f09155cb95bdde8fcd3867ab873f0eed40cb4,
+    # llms/googleai/testdata/TestGoogleAI_ImplicitCaching.httprr, exchange 2; commit
+    # aa2dd71269cd7ac9917b95b0910a1aa8e2d5b492, embeddings/voyageai/testdata/TestVoyageAI_WithModel.httprr;
+    # commit 94499cf5f2d3af80af57e99b91f57d9ad88892da, llms/openai/testdata/TestMultiContentText-xai-grok-4.5.httprr),
+    # trimmed: a Gemini or Voyage body names no time, so such a call was undated and took the
+    # price of the day it was priced; the server's Date header says when it answered. A body
+    # with its own time (`created`) keeps it.
+    gemini = {"request": {"url": "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent",
+                          "method": "POST", "body": {"contents": [{"parts": [{"text": "Say 'hello'"}], "role": "user"}]}},
+              "response": {"status": 200, "headers": {"Content-Type": "application/json; charset=UTF-8",
+                                                      "Date": "Mon, 26 Jan 2026 10:10:26 GMT"},
+                           "body": {"candidates": [{"content": {"parts": [{"text": "hello"}], "role": "model"},
+                                                    "finishReason": "STOP", "index": 0}],
+                                    "usageMetadata": {"promptTokenCount": 7506, "candidatesTokenCount": 1,
+                                                      "totalTokenCount": 7522, "cachedContentTokenCount": 7143,
+                                                      "thoughtsTokenCount": 15},
+                                    "modelVersion": "gemini-2.5-flash", "responseId": "kj13adu-HpCj_uMPjoKmyQ0"}}}
+    voyage = {"request": {"url": "https://api.voyageai.com/v1/embeddings", "method": "POST",
+                          "body": {"model": "voyage-4-large", "input": "Test query with different model", "input_type": "query"}},
+              "response": {"status": 200, "headers": {"Content-Type": "application/json",
+                                                      "Date": ["Thu, 22 Jan 2026 12:23:39 GMT"]},  # (VCR keeps a list)
+                           "body": {"object": "list", "data": [{"object": "embedding", "embedding": [0.0186, -0.0324], "index": 0}],
+                                    "model": "voyage-4-large", "usage": {"total_tokens": 4}}}}
+    xai = {"request": {"url": "https://api.x.ai/v1/chat/completions", "method": "POST",
+                       "body": {"model": "grok-4.5", "messages": [{"role": "user", "content": "What kind of mammal am I?"}]}},
+           "response": {"status": 200, "headers": {"Date": "Mon, 03 Aug 2026 20:10:12 GMT"},
+                        "body": {"id": "440a9c6c-8327-9c58-bd9d-8dfe913c36e5", "object": "chat.completion",
+                                 "created": 1785787811, "model": "grok-4.5",
+                                 "choices": [{"index": 0, "message": {"role": "assistant", "content": "You are a dog."},
+                                              "finish_reason": "stop"}],
+                                 "usage": {"prompt_tokens": 218, "completion_tokens": 16, "total_tokens": 316,
+                                           "prompt_tokens_details": {"cached_tokens": 128},
+                                           "completion_tokens_details": {"reasoning_tokens": 82}}}}}
+    db.ingest(write_jsonl(tmp_path / "gemini.jsonl", [gemini]))
+    db.ingest(write_jsonl(tmp_path / "voyage.jsonl", [voyage]))
+    db.ingest(write_jsonl(tmp_path / "xai.jsonl", [xai]))
+    got = {r["model"]: str(r["ts"]) for r in db.calls()}
+    assert got["gemini-2.5-flash"].startswith("2026-01-26 10:10:26")
+    assert got["voyage-4-large"].startswith("2026-01-22 12:23:39")
+    assert got["grok-4.5"].startswith("2026-08-03 20:10:11")  # its `created`, not the header's second
