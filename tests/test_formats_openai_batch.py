@@ -56,3 +56,37 @@ def test_batch_input_file_is_refused(db, tmp_path):
     assert file.status == "failed"
     assert "this is a batch input file: it has requests but no outcomes; ingest the batch output file" in file.message
     assert db.calls() == [] and db.quarantine() == []
+
+
+# crmne/ruby_llm spec/fixtures/vcr_cassettes (trimmed): the first output line of
+# batch_with_openai_gpt-5-nano_answers_staged_chats_and_appends_the_answers_to_their_conversations.yml
+# @39f5bac6d34dcabca4eeebf24eb03a1a6043e2c6, and the gpt-5-nano answer of
+# chat_basic_chat_functionality_openai_gpt-5-nano_can_have_a_basic_conversation.yml @2bc6e98f7a1d7072e2a4f4dcb6f75c2c07081495
+NANO_BATCH = {"id": "batch_req_6aa151d09b9881908338f0de5bd5dd64", "custom_id": "0", "response": {
+    "status_code": 200, "request_id": "f499c5ee-11e6-4fae-afa5-5e8c7d9f52c7", "body": {
+        "id": "resp_05c72a97b1f5e1d0016aa151b459e087d1ac1ddb5d29986fa7", "object": "response", "created_at": 1788957108,
+        "status": "completed", "model": "gpt-5-nano-2025-08-07", "service_tier": "default",
+        "output": [{"id": "msg_05c7", "type": "message", "status": "completed", "role": "assistant",
+                    "content": [{"type": "output_text", "annotations": [], "text": "4"}]}],
+        "usage": {"input_tokens": 18, "input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": 0}, "output_tokens": 64,
+                  "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 82}}}, "error": None}
+NANO_CHAT = {"request": {"url": "https://api.openai.com/v1/chat/completions", "method": "POST",
+                         "body": {"model": "gpt-5-nano", "messages": [{"role": "user", "content": "What's 2 + 2?"}], "stream": False}},
+             "response": {"status": 200, "body": {
+                 "id": "chatcmpl-DQAT1s1QIiIwqhnN4t2SKEeTmkaUZ", "object": "chat.completion", "created": 1775129135,
+                 "model": "gpt-5-nano-2025-08-07", "service_tier": "default",
+                 "choices": [{"index": 0, "message": {"role": "assistant", "content": "4."}, "finish_reason": "stop"}],
+                 "usage": {"prompt_tokens": 13, "completion_tokens": 421, "total_tokens": 434,
+                           "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+                           "completion_tokens_details": {"reasoning_tokens": 384}}}}}
+
+
+def test_a_file_read_as_batch_output_still_reads_its_other_calls(db, tmp_path):
+    # The batch format has no prompt text: a file it reads first left the staged prompt text untyped,
+    # and a later line of a format that has one (a captured chat call) failed the whole file.
+    (file,) = db.ingest(write_jsonl(tmp_path / "mixed.jsonl", [NANO_CHAT, NANO_BATCH])).files
+    assert (file.status, file.loaded, file.quarantined) == ("loaded", 2, 0)
+    got = {r["call_id"]: r for r in db.calls()}
+    chat, batch = got["chatcmpl-DQAT1s1QIiIwqhnN4t2SKEeTmkaUZ"], got["batch_req_6aa151d09b9881908338f0de5bd5dd64"]
+    assert (chat["is_batch"], chat["input_tokens"], chat["output_tokens"], chat["user_prompt"]) == (False, 13, 421, "What's 2 + 2?")
+    assert (batch["is_batch"], batch["input_tokens"], batch["output_tokens"]) == (True, 18, 64)

@@ -220,7 +220,7 @@ class LogFormat:
         context = f",\n  coalesce({self.skip}, false) AS _context" if self.context is not None else ""
         sql = (
             f"SELECT line_no AS source_line,\n  {outer},\n  {derived}, NULL::VARCHAR AS source_file,\n"
-            f"  {self.prompt_text} AS _prompt_text, {self.output_text} AS _output_text,\n"
+            f"  CAST({self.prompt_text} AS VARCHAR) AS _prompt_text, CAST({self.output_text} AS VARCHAR) AS _output_text,\n"
             f"  '{self.name}' AS source_format{context}\n"
             f"FROM (SELECT *, {inner} FROM {records})"
         )
