@@ -420,3 +420,81 @@ def test_an_answer_with_no_time_of_its_own_takes_the_responses_date_header(db, t
     assert got["gemini-2.5-flash"].startswith("2026-01-26 10:10:26")
     assert got["voyage-4-large"].startswith("2026-01-22 12:23:39")
     assert got["grok-4.5"].startswith("2026-08-03 20:10:11")  # its `created`, not the header's second
+
+
+def test_a_multipart_upload_names_its_model_in_the_form(db, tmp_path):
+    # crmne/ruby_llm spec/fixtures/vcr_cassettes (trimmed: the file parts' bytes cut):
+    # RubyLLM_Image/edit_functionality_OpenAI_/with_local_files/customizes_image_output.yml
+    # @000dd0ece2dd8b5bbaf89e4a7aeeb4c66d9f3624 and
+    # transcription_basic_functionality_openai_gpt-4o-transcribe-diarize_can_transcribe_audio.yml
+    # @162a7aa1177883fb14f4efecd90a40190ff2d3fc. An edit and a transcription are multipart uploads:
+    # the answer names no model, the form's `model` field does; both calls were unpriced.
+    def form(boundary: str, fields: list[tuple[str, str]], upload: str) -> str:
+        parts = [f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n" for name, value in fields]
+        parts.insert(1, f"--{boundary}\r\nContent-Disposition: form-data; name=\"{upload}\"; filename=\"ruby.bin\"\r\n"
+                        "Content-Length: 15941\r\nContent-Type: application/octet-stream\r\n\r\n...\r\n")
+        return "".join(parts) + f"--{boundary}--\r\n"
+
+    b = "-----------RubyMultipartPost-8db2457daa50461bc8d33af298595292"
+    edit = {"request": {"url": "https://api.openai.com/v1/images/edits", "method": "POST",
+                        "headers": {"Content-Type": f"multipart/form-data; boundary={b}"},
+                        "body": form(b, [("size", "1024x1024"), ("quality", "low"), ("model", "gpt-image-1"),
+                                         ("prompt", "turn the logo to green"), ("n", "1")], "image[]")},
+            "response": {"status": 200, "body": {"created": 1746433066, "data": [{"b64_json": "iVBORw0KGgo="}],
+                                                 "usage": {"input_tokens": 221, "output_tokens": 272, "total_tokens": 493,
+                                                           "input_tokens_details": {"image_tokens": 194, "text_tokens": 27}}}}}
+    b = "-----------RubyMultipartPost-b4b047da1ee6e0c8ffd9f0c8d4c40de9"
+    transcription = {
+        "request": {"url": "https://api.openai.com/v1/audio/transcriptions", "method": "POST",
+                    "headers": {"Content-Type": f"multipart/form-data; boundary={b}"},
+                    "body": form(b, [("model", "gpt-4o-transcribe-diarize"), ("chunking_strategy", "auto"),
+                                     ("response_format", "diarized_json")], "file")},
+        "response": {"status": 200, "headers": {"Date": "Tue, 13 Jan 2026 15:49:01 GMT"},
+                     "body": {"text": "Ruby.", "segments": [{"type": "transcript.text.segment", "text": " Ruby.", "speaker": "A",
+                                                             "start": 0.0, "end": 0.6, "id": "seg_0"}],
+                              "usage": {"type": "tokens", "total_tokens": 88, "input_tokens": 11,
+                                        "input_token_details": {"text_tokens": 0, "audio_tokens": 11}, "output_tokens": 77}}}}
+    files = db.ingest(write_jsonl(tmp_path / "edit.jsonl", [edit]), write_jsonl(tmp_path / "audio.jsonl", [transcription]),
+                      enrichers=enrichers()).files
+    assert sorted((f.log_format, f.loaded) for f in files) == [("openai-audio", 1), ("openai-images", 1)]
+    got = {r["operation"]: r for r in db.calls()}
+    image, audio = got["image"], got["transcription"]
+    assert (image["provider"], image["model"], image["input_image_tokens"], image["output_tokens"]) == (
+        "openai", "gpt-image-1", 194, 272)
+    assert image["cost_usd"] == Decimal("0.012955")  # 27 text x $5 + 194 image x $10 + 272 x $40 per 1M
+    assert (audio["model"], audio["input_audio_tokens"], audio["output_tokens"]) == ("gpt-4o-transcribe-diarize", 11, 77)
+    assert audio["cost_usd"] == Decimal("0.000836")  # 11 audio x $6 + 77 x $10 per 1M (gpt-4o-transcribe's rates)
+
+
+def test_a_captured_batch_output_download_holds_each_call_of_the_batch(db, tmp_path):
+    # crmne/ruby_llm spec/fixtures/vcr_cassettes/batch_with_openai_gpt-5-nano_answers_staged_chats_and_appends_
+    # the_answers_to_their_conversations.yml @39f5bac6d34dcabca4eeebf24eb03a1a6043e2c6 (trimmed): the last poll
+    # of the batch and the download of its output file, whose body is the file's JSONL text, one line per
+    # request. The download was read as no call at all (a file of such exchanges failed whole); the
+    # poll's `usage` is the batch's total and is no call of its own.
+    def answer(rid: str, resp: str, text: str, out: int, reasoning: int) -> dict:
+        return {"id": rid, "custom_id": rid[-1], "error": None, "response": {"status_code": 200, "body": {
+            "id": resp, "object": "response", "created_at": 1788957108, "status": "completed", "model": "gpt-5-nano-2025-08-07",
+            "service_tier": "default", "output": [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": text}]}],
+            "usage": {"input_tokens": 18, "input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": 0}, "output_tokens": out,
+                      "output_tokens_details": {"reasoning_tokens": reasoning}, "total_tokens": 18 + out}}}}
+
+    batch = "batch_6aa151873e98819080407a06f426d139"
+    poll = {"request": {"url": f"https://api.openai.com/v1/batches/{batch}", "method": "GET", "body": ""},
+            "response": {"status": 200, "body": {
+                "id": batch, "object": "batch", "endpoint": "/v1/responses", "model": "gpt-5-nano-2025-08-07", "status": "completed",
+                "output_file_id": "file-314FMnvRAMWTHco9KDCAUv", "request_counts": {"total": 2, "completed": 2, "failed": 0},
+                "usage": {"input_tokens": 36, "output_tokens": 212, "total_tokens": 248, "input_tokens_details": {"cached_tokens": 0},
+                          "output_tokens_details": {"reasoning_tokens": 128}}}}}
+    lines = [answer("batch_req_6aa151d09b9881908338f0de5bd5dd60", "resp_05c72a97b1f5", "4", 64, 0),
+             answer("batch_req_6aa151d07ea8819088575385a59a0711", "resp_05ac880326ee", "Jupiter", 148, 128)]
+    download = {"request": {"url": "https://api.openai.com/v1/files/file-314FMnvRAMWTHco9KDCAUv/content", "method": "GET", "body": ""},
+                "response": {"status": 200, "headers": {"Content-Type": "application/octet-stream"},
+                             "body": "".join(json.dumps(line) + "\n" for line in lines)}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "session.jsonl", [poll, download]), enrichers=enrichers()).files
+    assert (file.log_format, file.loaded, file.skipped, file.quarantined) == ("openai-batch", 2, 1, 0)  # the poll is no call
+    got = sorted(db.calls(), key=lambda r: r["output_tokens"])
+    assert [(r["model"], r["is_batch"], r["input_tokens"], r["output_tokens"], r["reasoning_tokens"]) for r in got] == [
+        ("gpt-5-nano-2025-08-07", True, 18, 64, 0), ("gpt-5-nano-2025-08-07", True, 18, 148, 128)]
+    # gpt-5-nano's batch rates, $0.025 in / $0.20 out per 1M (half the $0.05 / $0.40)
+    assert [r["cost_usd"] for r in got] == [Decimal("0.00001325"), Decimal("0.00003005")]

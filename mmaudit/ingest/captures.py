@@ -25,7 +25,10 @@ the one answer its events amount to, and a JSON list of chunks likewise (ingest/
 closing Responses event, the Messages start with its final delta, the chat chunks' text with the
 usage chunk, the Gemini chunks' text with their last counts); other text (a proxy's HTML error
 page) as the error's message. An OpenAI Batch output line (`custom_id`, `response: {status_code,
-body}`) is its own format and is left alone. Vertex AI's request-response logging rows are another
+body}`) is its own format and is left alone; a captured download of a batch's output file (`GET
+/v1/files/{id}/content`, its body the file's JSONL text) holds one such line per request the batch
+ran, and each is read as the line it is (`unwrap_lines_sql`: the one captured line yields them all,
+as `LogFormat.explode` yields a span batch's calls). Vertex AI's request-response logging rows are another
 such wrapper, read the same way (ingest/vertex_logging.py). A file is read so when its detection
 sample holds such records (`unwrap_sample`): other logs pay nothing.
 """
@@ -70,9 +73,26 @@ def unwrap_sample(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> pa.Table 
     try:
         if not con.execute(f"SELECT count(*) FROM _capture_sample WHERE {is_wrapped_sql('line')}").fetchall()[0][0]:
             return None
-        return con.sql(f"SELECT {unwrap_sql('line')} AS line FROM _capture_sample").to_arrow_table()
+        return con.sql(f"SELECT unnest({unwrap_lines_sql('line')}) AS line FROM _capture_sample").to_arrow_table()
     finally:
         con.unregister("_capture_sample")
+
+
+def unwrap_lines_sql(line: str) -> str:
+    """SQL of the LIST of lines a line holds: a captured download of an OpenAI Batch output file
+    (`GET /v1/files/{id}/content`, its body the file's JSONL text) holds one batch output line per
+    request the batch ran, each read as the openai-batch line it is; any other line is the one
+    `unwrap_sql` makes of it."""
+    text = (f"CASE WHEN {is_capture_sql(line)} AND json_type({line}, '$.response.body') = 'VARCHAR' "
+            f"THEN json_extract_string({line}, '$.response.body') END")
+    first = f"ltrim(split_part({text}, chr(10), 1))"
+    # (a CASE: the JSON is read only once it is known to be JSON, an SSE text's first line is not)
+    batch = (f"CASE WHEN json_valid({first}) AND starts_with({first}, '{{') "
+             f"THEN json_extract({first}, '$.custom_id') IS NOT NULL "
+             f"AND coalesce(json_extract({first}, '$.response.status_code'), json_extract({first}, '$.error')) IS NOT NULL END")
+    return (f"CASE WHEN coalesce({batch}, false) "
+            f"THEN list_filter(string_split({text}, chr(10)), lambda x: json_valid(x) AND starts_with(ltrim(x), '{{')) "
+            f"ELSE [{unwrap_sql(line)}] END")
 
 
 def unwrap_sql(line: str) -> str:

@@ -23,7 +23,7 @@ import pyarrow as pa
 from mmaudit import tokens
 from mmaudit.formats import FORMATS, LogFormat
 from mmaudit.formats.base import file_index_sql, prompt_hash_sql
-from mmaudit.ingest.captures import not_a_call_sql, unwrap_sql
+from mmaudit.ingest.captures import not_a_call_sql, unwrap_lines_sql
 from mmaudit.ingest.reading import INVALID_UTF8, Chunk
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
@@ -39,7 +39,7 @@ _PLAIN = "ltrim(line, chr(65279))"
 
 
 def line_sql(captures: bool) -> str:
-    return unwrap_sql(_PLAIN) if captures else _PLAIN
+    return f"unnest({unwrap_lines_sql(_PLAIN)})" if captures else _PLAIN
 _OBJECT = "json_valid(line) AND starts_with(ltrim(line, chr(65279) || ' ' || chr(9)), '{')"
 # A valid JSON line is never blank, so `trim` (slow on long lines) only runs on the invalid ones.
 NOT_BLANK = "line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
