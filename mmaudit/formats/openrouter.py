@@ -61,8 +61,11 @@ def chat(key: str) -> str:
 
 
 _IS_GEN = f"({data('id')} LIKE 'gen-%' AND ({data('native_tokens_prompt')} IS NOT NULL OR {data('tokens_prompt')} IS NOT NULL OR {data('provider_name')} IS NOT NULL))"
+# OpenRouter's usage.cost is a number; Perplexity's is an object of its own bill's parts (a captured
+# Perplexity answer, whose line names its provider, is Perplexity's, read by openai-chat)
 _IS_CHAT = (f"({chat('id')} LIKE 'gen-%' AND {chat('object')} IN ('chat.completion', 'chat.completion.chunk') "
-            f"OR ({chat('usage.cost')} IS NOT NULL AND {chat('provider')} IS NOT NULL AND {chat('object')} LIKE 'chat.completion%'))")
+            f"OR (TRY_CAST({chat('usage.cost')} AS DOUBLE) IS NOT NULL AND {chat('provider')} IS NOT NULL "
+            f"AND {chat('object')} LIKE 'chat.completion%'))")
 _U = f"({chat('usage')})"
 _LABEL = f"coalesce({data('provider_name')}, {chat('provider')})"
 # OpenRouter writes the HTTP status as a JSON number and no `type`; a status written as a string
