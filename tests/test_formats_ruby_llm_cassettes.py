@@ -47,3 +47,28 @@ def test_a_captured_perplexity_answer_is_perplexitys_at_its_search_context_size(
     # $1/$1 per million tokens + the low-context request fee $5/1k (Perplexity's parts, rounded: $0.00507)
     assert db.con.execute("SELECT cost_usd FROM calls").fetchone()[0] == Decimal("0.005068")
 
+
+# crmne/ruby_llm spec/fixtures/vcr_cassettes/chat_basic_chat_functionality_openrouter_claude-haiku-4-5_can_have_a_basic_conversation.yml
+# (commit 162a7aa1177883fb14f4efecd90a40190ff2d3fc): OpenRouter keeps the connection alive with
+# blank lines before the JSON of a non-streamed answer, and the recorder keeps them in the body
+OPENROUTER_BODY = (
+    "\n         \n\n         \n"
+    '{"id":"gen-1768318777-NG1BH5KuEWEUvEWdEqvF","provider":"Amazon Bedrock","model":"anthropic/claude-haiku-4.5",'
+    '"object":"chat.completion","created":1768318777,"choices":[{"logprobs":null,"finish_reason":"stop",'
+    '"native_finish_reason":"stop","index":0,"message":{"role":"assistant","content":"2 + 2 = 4","refusal":null,'
+    '"reasoning":null}}],"usage":{"prompt_tokens":16,"completion_tokens":13,"total_tokens":29,"cost":0.000081,'
+    '"is_byok":false,"prompt_tokens_details":{"cached_tokens":0,"cache_write_tokens":0,"audio_tokens":0,"video_tokens":0},'
+    '"cost_details":{"upstream_inference_cost":null,"upstream_inference_prompt_cost":0.000016,'
+    '"upstream_inference_completions_cost":0.000065},"completion_tokens_details":{"reasoning_tokens":0,"image_tokens":0}}}')
+
+
+def test_an_answer_after_keep_alive_blank_lines_is_the_json_it_holds(db, tmp_path):
+    # ltrim() took only spaces off: the body did not start with `{`, no format read it, and the
+    # whole file was dropped
+    line = {"request": {"url": "https://openrouter.ai/api/v1/chat/completions", "method": "POST",
+                        "body": '{"model":"anthropic/claude-haiku-4.5","messages":[{"role":"user","content":"What\'s 2 + 2?"}]}'},
+            "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": OPENROUTER_BODY}}
+    call = ingest(db, tmp_path, "openrouter.jsonl", [line])["gen-1768318777-NG1BH5KuEWEUvEWdEqvF"]
+    assert (call["provider"], call["model"]) == ("aws-bedrock", "anthropic/claude-haiku-4.5")
+    assert (call["input_tokens"], call["output_tokens"], call["logged_cost_usd"]) == (16, 13, Decimal("0.000081"))
+    assert call["tags"]["gateway"] == "openrouter"
