@@ -72,3 +72,34 @@ def test_an_answer_after_keep_alive_blank_lines_is_the_json_it_holds(db, tmp_pat
     assert (call["provider"], call["model"]) == ("aws-bedrock", "anthropic/claude-haiku-4.5")
     assert (call["input_tokens"], call["output_tokens"], call["logged_cost_usd"]) == (16, 13, Decimal("0.000081"))
     assert call["tags"]["gateway"] == "openrouter"
+
+
+# crmne/ruby_llm spec/fixtures/vcr_cassettes/chat_basic_chat_functionality_gpustack_qwen3_can_have_a_basic_conversation.yml
+# (commit 2bc6e98f7a1d7072e2a4f4dcb6f75c2c07081495): the recorder replaced the GPUStack server's
+# address with a placeholder; the body's usage carries the server's own timings (llama-box writes
+# time_to_first_token_ms, time_per_output_token_ms, tokens_per_second, draft_tokens)
+GPUSTACK_BODY = {
+    "choices": [{"finish_reason": "stop", "index": 0, "message": {"content": "\n\n2 + 2 equals **4**.",
+                                                                  "reasoning_content": "\nOkay, ...", "role": "assistant"}}],
+    "created": 1775129091, "id": "chatcmpl-6qapkycSqhM4DSQoK8MGLqXmluJWfeNw", "model": "qwen3", "object": "chat.completion",
+    "usage": {"completion_tokens": 416, "completion_tokens_details": {"accepted_prediction_tokens": 0, "reasoning_tokens": 377,
+                                                                     "rejected_prediction_tokens": 0},
+              "draft_tokens": 0, "draft_tokens_acceptance": 0.0, "prompt_tokens": 16, "prompt_tokens_details": {"cached_tokens": 0},
+              "prompt_tokens_per_second": 691.1148546499071, "time_per_output_token_ms": 12.921572115384615,
+              "time_to_first_token_ms": 23.151, "tokens_per_second": 77.38996393553266, "total_tokens": 432}}
+
+
+def test_a_gpustack_answer_is_self_hosted_by_its_servers_timings(db, tmp_path):
+    # it was alibaba's (the model id's maker): unpriced for `qwen3`, but the same body naming
+    # `deepseek-r1` took DeepSeek's cloud rate for a call on the team's own GPUs
+    records = [captured("<GPUSTACK_API_BASE>/chat/completions",
+                        {"model": "qwen3", "messages": [{"role": "user", "content": "What's 2 + 2?"}], "stream": False},
+                        GPUSTACK_BODY),
+               captured("<GPUSTACK_API_BASE>/chat/completions", {"model": "deepseek-r1", "messages": []},
+                        {**GPUSTACK_BODY, "id": "chatcmpl-r1", "model": "deepseek-r1"})]
+    calls = ingest(db, tmp_path, "gpustack.jsonl", records)
+    qwen, r1 = calls["chatcmpl-6qapkycSqhM4DSQoK8MGLqXmluJWfeNw"], calls["chatcmpl-r1"]
+    assert (qwen["provider"], r1["provider"]) == ("self-hosted", "self-hosted")
+    assert (qwen["input_tokens"], qwen["output_tokens"], qwen["reasoning_tokens"]) == (16, 416, 377)
+    costs = dict(db.con.execute("SELECT call_id, cost_usd FROM calls").fetchall())
+    assert costs == {"chatcmpl-6qapkycSqhM4DSQoK8MGLqXmluJWfeNw": None, "chatcmpl-r1": None}  # unknown, never a cloud rate
