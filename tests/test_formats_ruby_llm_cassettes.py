@@ -103,3 +103,29 @@ def test_a_gpustack_answer_is_self_hosted_by_its_servers_timings(db, tmp_path):
     assert (qwen["input_tokens"], qwen["output_tokens"], qwen["reasoning_tokens"]) == (16, 416, 377)
     costs = dict(db.con.execute("SELECT call_id, cost_usd FROM calls").fetchall())
     assert costs == {"chatcmpl-6qapkycSqhM4DSQoK8MGLqXmluJWfeNw": None, "chatcmpl-r1": None}  # unknown, never a cloud rate
+
+
+# crmne/ruby_llm spec/fixtures/vcr_cassettes/embedding_basic_functionality_vertexai_text-embedding-004_can_handle_a_single_text.yml
+# (commit 0c58ff1817a9fb5014cebeec3979a43fc0bf154c), interaction 2: Vertex AI's `:predict` answer
+# for a text embedding (vector trimmed)
+VERTEX_EMBED = captured(
+    "https://aiplatform.googleapis.com/v1beta1/projects/<GOOGLE_CLOUD_PROJECT>/locations/<GOOGLE_CLOUD_LOCATION>"
+    "/publishers/google/models/text-embedding-004:predict",
+    {"instances": [{"content": "Ruby is a programmer's best friend"}]},
+    {"predictions": [{"embeddings": {"values": [0.025784462690353394, -0.028988828882575035],
+                                     "statistics": {"token_count": 10, "truncated": False}}}],
+     "metadata": {"billableCharacterCount": 29}})
+
+
+def test_a_vertex_embedding_prediction_is_a_call_with_its_tokens(db, tmp_path):
+    # no format read a `predictions` body: the file was dropped whole, the call with it
+    result = db.ingest(write_jsonl(tmp_path / "vertex.jsonl", [VERTEX_EMBED]),
+                       enrichers=(pricing_enricher(load_catalog()),))
+    assert result.files[0].loaded == 1, result.files[0]
+    (call,) = db.calls()
+    assert (call["provider"], call["model"], call["operation"]) == ("vertex", "text-embedding-004", "embedding")
+    assert (call["input_tokens"], call["output_tokens"]) == (10, 0)
+    assert call["tags"]["billable_characters"] == "29"  # what Vertex bills this model by
+    # no price on record for text-embedding-004 (Vertex bills it per 1,000 characters): unknown, not $0
+    assert db.con.execute("SELECT cost_usd FROM calls").fetchone()[0] is None
+

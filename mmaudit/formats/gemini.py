@@ -41,6 +41,11 @@ Grounding with Google Search: the queries each candidate's `groundingMetadata.we
 lists are counted into `web_searches`. Google bills them per query on Gemini 3 ($14 per 1,000) and
 once per request that searched on Gemini 2.x ($35 per 1,000 grounded prompts).
 
+Vertex AI's `:predict` answer for a text embedding model (`predictions[].embeddings`, the model
+named by the captured address) is an `embedding` call on `vertex`: the instances'
+`statistics.token_count` are its input, `metadata.billableCharacterCount` (what Vertex bills
+text-embedding-004/005 by) goes to `tags['billable_characters']`.
+
 A Vertex AI request-response logging row (BigQuery's export) is read as the pair it holds
 (mmaudit/ingest/vertex_logging.py); its `request_id` is the call id when the response has no
 `responseId`.
@@ -77,6 +82,10 @@ _BODY = {
     },
     "error": {"code": "VARCHAR", "message": "VARCHAR", "status": "VARCHAR"},
     "promptFeedback": {"blockReason": "VARCHAR", "blockReasonMessage": "VARCHAR"},
+    # Vertex AI's `:predict` answer for a text embedding model: per instance its token count,
+    # `predictions[].embeddings.statistics.token_count`, and the characters it bills
+    "predictions": "JSON",
+    "metadata": {"billableCharacterCount": "VARCHAR"},
 }
 _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias)
     "usageMetadata": "usage_metadata", "promptTokenCount": "prompt_token_count",
@@ -110,7 +119,8 @@ def field(path: str) -> str:
 
 
 _REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts": "JSON"}, "tools": "JSON",
-            "input": "JSON"}  # an Interactions API request's input: text, or a list of content
+            "input": "JSON",  # an Interactions API request's input: text, or a list of content
+            "instances": "JSON"}  # a Vertex AI `:predict` request's: [{content}] for a text embedding
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "ttft_ms": "VARCHAR", "provider": "VARCHAR",
             "labels": "JSON", "tags": "JSON",
             "key": "VARCHAR",  # a Gemini API batch output line: {key, response | error}
@@ -200,6 +210,11 @@ _HTTP = (
     "WHEN 'PERMISSION_DENIED' THEN 403 WHEN 'UNAUTHENTICATED' THEN 401 WHEN 'NOT_FOUND' THEN 404 END)"
 )
 _CANDIDATES = f"coalesce({body('candidates')}, '[]')"
+# A Vertex AI text embedding `:predict` answer (Vertex only): the instances' token counts
+_EMBED = f"(json_extract({body('predictions')}, '$[0].embeddings') IS NOT NULL)"
+_EMBED_TOKENS = (f"list_sum(list_transform(coalesce(json_extract({body('predictions')}, "
+                 "'$[*].embeddings.statistics.token_count'), []), lambda t: mm_int(CAST(t AS VARCHAR))))")
+_INSTANCES = "nullif(array_to_string(json_extract_string(r.request.instances, '$[*].content'), chr(10)), '')"
 # A streamed chunk before the last: its response id repeats, and it has candidates, none finished.
 # Its counts are provisional (the last chunk's promptTokenCount can be larger), so the finished
 # chunk's usage wins (mmaudit/conflicts.py). A single body without a finishReason is not a chunk.
@@ -270,25 +285,27 @@ FORMAT = LogFormat(
     detect=(
         f"({field('usageMetadata.promptTokenCount')} IS NOT NULL OR {field('modelVersion')} IS NOT NULL "
         f"OR {body('candidates')} IS NOT NULL OR {_ERR}.status IN ({_STATUS_LIST}) "
-        f"OR ({_INTERACTION} AND {body(_IU)} IS NOT NULL) "
+        f"OR ({_INTERACTION} AND {body(_IU)} IS NOT NULL) OR {_EMBED} "
         f"OR ({_VERTEX_BATCH_FAILED} AND r.request.contents IS NOT NULL))"
     ),
     detect_hint=("`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), an Interactions API "
-                 "`object: \"interaction\"` with `usage`, or an `error` with a google.rpc `status`"),
+                 "`object: \"interaction\"` with `usage`, a Vertex AI embedding `predictions` answer, or an `error` with a "
+                 "google.rpc `status`"),
     columns={
         "call_id": f"coalesce({field('responseId')}, r.request_id, {_RUN_ID}, CASE WHEN {_INTERACTION} THEN {body('id')} END)",
         "ts": (f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}), mm_ts(r.processed_time), "
                f"CASE WHEN {_INTERACTION} THEN mm_ts({body('created')}) END)"),
-        "provider": (f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL OR {_VERTEX_BATCH} "
+        "provider": (f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL OR {_VERTEX_BATCH} OR {_EMBED} "
                      "THEN 'vertex' END, 'google')"),
         "is_batch": f"({_GEMINI_BATCH} OR {_VERTEX_BATCH})",
         "model": (f"coalesce({field('modelVersion')}, regexp_replace(r.request.model, '^models/', ''), "
                   f"CASE WHEN {_INTERACTION} THEN regexp_replace({body('model')}, '^models/', '') END)"),
-        "input_tokens": f"mm_int({_PROMPT}) + {_TOOL_PROMPT}",
+        "operation": f"CASE WHEN {_EMBED} THEN 'embedding' ELSE 'chat' END",
+        "input_tokens": f"coalesce(mm_int({_PROMPT}) + {_TOOL_PROMPT}, CASE WHEN {_EMBED} THEN {_EMBED_TOKENS} END)",
         "cached_input_tokens": (f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), "
                                 f"mm_int({body(_IU + '.total_cached_tokens')}), 0)"),
         "output_tokens": (
-            f"CASE WHEN {_PROMPT} IS NOT NULL OR {_CANDIDATE_COUNT} IS NOT NULL "
+            f"CASE WHEN {_EMBED} AND {_PROMPT} IS NULL THEN 0 WHEN {_PROMPT} IS NOT NULL OR {_CANDIDATE_COUNT} IS NOT NULL "
             f"THEN coalesce(mm_int({_CANDIDATE_COUNT}), 0) + {_THOUGHTS} END"
         ),
         "reasoning_tokens": _THOUGHTS,
@@ -307,9 +324,11 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_BLOCKED} THEN 200 WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
         "tags": f"mm_merge_tags(mm_merge_tags(mm_tags(r.labels), mm_tags(r.tags)), "
         f"mm_merge_tags(CASE WHEN {_BLOCKED} THEN MAP {{'blocked': {_BLOCK}}} END, "
-        f"CASE WHEN {field(_U + '.trafficType')} IS NOT NULL THEN MAP {{'traffic_type': {field(_U + '.trafficType')}}} END))",
+        f"mm_merge_tags(CASE WHEN {field(_U + '.trafficType')} IS NOT NULL THEN MAP {{'traffic_type': {field(_U + '.trafficType')}}} END, "
+        f"CASE WHEN {body('metadata.billableCharacterCount')} IS NOT NULL "
+        f"THEN MAP {{'billable_characters': {body('metadata.billableCharacterCount')}}} END)))",
         "system_prompt": _SYSTEM,
-        "user_prompt": f"coalesce({_USER}, {_INPUT})",
+        "user_prompt": f"coalesce({_USER}, {_INPUT}, {_INSTANCES})",
         "response_text": f"coalesce({_TEXT}, {_OUTPUT_TEXT})",
         "prompt_chars": f"length(nullif(concat_ws(chr(10), {_SYSTEM}, coalesce({_ALL}, {_INPUT})), ''))",
         "n_messages": f"json_array_length({_CONTENTS})",
