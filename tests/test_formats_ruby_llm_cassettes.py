@@ -129,3 +129,33 @@ def test_a_vertex_embedding_prediction_is_a_call_with_its_tokens(db, tmp_path):
     # no price on record for text-embedding-004 (Vertex bills it per 1,000 characters): unknown, not $0
     assert db.con.execute("SELECT cost_usd FROM calls").fetchone()[0] is None
 
+
+# crmne/ruby_llm spec/fixtures/vcr_cassettes/activerecord_actsas_replays_a_searched_gemini_interaction_from_its_record_without_the_suggestions.yml
+# (commit 1b4267bdb1eaadab2faeebffc023884d9543d847), interaction 1: an Interactions API answer that
+# searched with Google Search (signatures, the search result step and the model invocation
+# breakdowns trimmed; stored with `store: false`, so it has no id)
+INTERACTION_SEARCH = captured(
+    "https://generativelanguage.googleapis.com/v1beta/interactions",
+    {"model": "gemini-3.8-flash", "input": [{"type": "user_input", "content": [
+        {"type": "text", "text": "Search the web: what is the latest stable Ruby version? Answer in one sentence."}]}],
+     "stream": False, "store": False, "tools": [{"type": "google_search"}]},
+    {"status": "completed",
+     "usage": {"total_tokens": 224, "total_input_tokens": 60, "input_tokens_by_modality": [{"modality": "text", "tokens": 60}],
+               "total_cached_tokens": 0, "total_output_tokens": 20, "total_tool_use_tokens": 0, "total_thought_tokens": 144,
+               "grounding_tool_count": [{"type": "google_search", "count": 2, "search_query_count": 2}],
+               "raw_prompt_token": 9464},
+     "created": "2026-10-03T01:43:53Z", "updated": "2026-10-03T01:43:53Z", "service_tier": "standard",
+     "steps": [{"id": "call_669822", "type": "google_search_call", "search_type": "web_search",
+                "arguments": {"queries": ["ruby latest release", "latest stable Ruby version release"]}},
+               {"type": "model_output", "content": [{"type": "text", "text": "The latest stable version of Ruby is 4.0.7."}]}],
+     "object": "interaction", "model": "gemini-3.8-flash"})
+
+
+def test_an_interaction_that_searched_counts_its_search_queries(db, tmp_path):
+    # the queries were read from generateContent's groundingMetadata only: this call had no
+    # search, and Gemini 3's $14 per 1,000 queries was missing from its cost
+    (call,) = ingest(db, tmp_path, "interaction.jsonl", [INTERACTION_SEARCH]).values()
+    assert (call["model"], call["input_tokens"], call["output_tokens"]) == ("gemini-3.8-flash", 60, 164)
+    assert call["web_searches"] == 2
+    # 60 x $0.75 + 164 x $3.75 per 1M, and 2 queries at $14 per 1,000
+    assert db.con.execute("SELECT cost_usd FROM calls").fetchone()[0] == Decimal("0.00066") + Decimal("0.028")

@@ -15,7 +15,8 @@ gemini-2.5-flash-image generated images at $30 per 1M against $2.50).
 The Interactions API's answers (`object: "interaction"`) carry the same counts under their own
 names in `usage`: `total_input_tokens` (cached part `total_cached_tokens` inside it),
 `total_tool_use_tokens`, `total_output_tokens` and `total_thought_tokens` beside it, and
-`*_tokens_by_modality` lists of `{modality, tokens}`.
+`*_tokens_by_modality` lists of `{modality, tokens}`. Its Google Search queries are
+`usage.grounding_tool_count`'s `search_query_count` (else its `google_search_call` steps' queries).
 
 Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `error.status`
 (RESOURCE_EXHAUSTED, UNAVAILABLE, ...), which OpenAI errors never carry.
@@ -109,7 +110,9 @@ _BODY.update({"object": "VARCHAR", "id": "VARCHAR", "model": "VARCHAR", "created
               "service_tier": "VARCHAR",
               "usage": {**{k: "VARCHAR" for k in ("total_input_tokens", "total_output_tokens", "total_cached_tokens",
                                                   "total_thought_tokens", "total_tool_use_tokens")},
-                        **{f"{k}_tokens_by_modality": "JSON" for k in ("input", "tool_use", "cached", "output")}}})
+                        **{f"{k}_tokens_by_modality": "JSON" for k in ("input", "tool_use", "cached", "output")},
+                        # the grounding tools it ran: [{type: google_search, count, search_query_count}]
+                        "grounding_tool_count": "JSON"}})
 
 
 def field(path: str) -> str:
@@ -253,6 +256,16 @@ _QUERIES = (
     f"THEN len(list_concat(coalesce(json_extract({_CANDIDATES}, '$[*].groundingMetadata.webSearchQueries[*]'), []), "
     f"coalesce(json_extract({_CANDIDATES}, '$[*].grounding_metadata.web_search_queries[*]'), []))) ELSE 0 END"
 )
+# An interaction's searches: Google Search's `search_query_count` in `usage.grounding_tool_count`,
+# else the queries of its `google_search_call` steps (it has no groundingMetadata).
+_STEPS = f"coalesce(json_extract({body('steps')}, '$[*]'), [])"
+_INTERACTION_QUERIES = (
+    f"coalesce(list_sum(list_transform(list_filter(coalesce(json_extract({body(_IU + '.grounding_tool_count')}, '$[*]'), []), "
+    "lambda g: json_extract_string(g, '$.type') = 'google_search'), "
+    "lambda g: coalesce(mm_int(json_extract_string(g, '$.search_query_count')), 0))), "
+    f"list_sum(list_transform(list_filter({_STEPS}, lambda t: json_extract_string(t, '$.type') = 'google_search_call'), "
+    "lambda t: coalesce(json_array_length(json_extract(t, '$.arguments.queries')), 0))), 0)"
+)
 _CONTENTS = "r.request.contents"
 # Gemini messages are {role, parts: [{text}]}; their text is the parts' text.
 _ALL = f"nullif(array_to_string(json_extract_string({_CONTENTS}, '$[*].parts[*].text'), chr(10)), '')"
@@ -315,7 +328,7 @@ FORMAT = LogFormat(
         "tokens_estimated": f"coalesce({_UNFINISHED} OR ({_RUN_KEY} IS NOT NULL AND NOT {_FIN}), false)",
         "service_tier": (f"coalesce({body(_U + '.serviceTier')}, {_TRAFFIC_TIER}, "
                          f"CASE WHEN {_INTERACTION} THEN {body('service_tier')} END)"),
-        "web_searches": _QUERIES,
+        "web_searches": f"CASE WHEN {_INTERACTION} THEN {_INTERACTION_QUERIES} ELSE {_QUERIES} END",
         "latency_ms": "mm_num(r.latency_ms)",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
