@@ -4,6 +4,7 @@ bodies trimmed to what the reading needs."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from mmaudit.pricing import load_catalog, pricing_enricher
@@ -159,3 +160,34 @@ def test_an_interaction_that_searched_counts_its_search_queries(db, tmp_path):
     assert call["web_searches"] == 2
     # 60 x $0.75 + 164 x $3.75 per 1M, and 2 queries at $14 per 1,000
     assert db.con.execute("SELECT cost_usd FROM calls").fetchone()[0] == Decimal("0.00066") + Decimal("0.028")
+
+
+# crmne/ruby_llm spec/fixtures/vcr_cassettes/image_basic_functionality_openrouter_google_gemini-2_5-flash-image_can_paint_images.yml
+# (commit 2bc6e98f7a1d7072e2a4f4dcb6f75c2c07081495): an image made through OpenRouter (keep-alive
+# blank lines before the JSON; the image's data trimmed)
+OPENROUTER_IMAGE = {
+    "id": "gen-1775129026-udx6s4g9tR9tJG8lRZQO", "object": "chat.completion", "created": 1775129026,
+    "model": "google/gemini-2.5-flash-image", "provider": "Google", "system_fingerprint": None,
+    "choices": [{"index": 0, "logprobs": None, "finish_reason": "stop", "native_finish_reason": "STOP",
+                 "message": {"role": "assistant", "content": None, "refusal": None, "reasoning": None,
+                             "images": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo"}}]}}],
+    "usage": {"prompt_tokens": 4, "completion_tokens": 1290, "total_tokens": 1294, "cost": 0.0387012, "is_byok": False,
+              "prompt_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0, "audio_tokens": 0, "video_tokens": 0},
+              "cost_details": {"upstream_inference_cost": 0.0387012, "upstream_inference_prompt_cost": 0.0000012,
+                               "upstream_inference_completions_cost": 0.0387},
+              "completion_tokens_details": {"reasoning_tokens": 0, "image_tokens": 1290, "audio_tokens": 0}}}
+
+
+def test_an_image_made_through_openrouter_is_priced_as_image_output(db, tmp_path):
+    # completion_tokens_details.image_tokens was not read: the 1,290 image tokens were priced at
+    # gemini-2.5-flash-image's text output rate ($2.50 per 1M), $0.0032262 for a call billed $0.0387012
+    line = {"request": {"url": "https://openrouter.ai/api/v1/chat/completions", "method": "POST",
+                        "body": {"model": "google/gemini-2.5-flash-image", "modalities": ["image", "text"],
+                                 "messages": [{"role": "user", "content": "a siamese cat"}]}},
+            "response": {"status": 200, "headers": {"Content-Type": "application/json"},
+                         "body": "\n         \n\n         \n" + json.dumps(OPENROUTER_IMAGE)}}
+    call = ingest(db, tmp_path, "openrouter-image.jsonl", [line])["gen-1775129026-udx6s4g9tR9tJG8lRZQO"]
+    assert (call["input_tokens"], call["output_tokens"], call["output_image_tokens"]) == (4, 1290, 1290)
+    assert call["logged_cost_usd"] == Decimal("0.0387012")
+    # 4 x $0.30 + 1,290 image tokens x $30 per 1M: what OpenRouter billed
+    assert db.con.execute("SELECT cost_usd FROM calls").fetchone()[0] == Decimal("0.0387012")
