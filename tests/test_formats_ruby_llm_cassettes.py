@@ -191,3 +191,24 @@ def test_an_image_made_through_openrouter_is_priced_as_image_output(db, tmp_path
     assert call["logged_cost_usd"] == Decimal("0.0387012")
     # 4 x $0.30 + 1,290 image tokens x $30 per 1M: what OpenRouter billed
     assert db.con.execute("SELECT cost_usd FROM calls").fetchone()[0] == Decimal("0.0387012")
+
+
+# crmne/ruby_llm spec/fixtures/vcr_cassettes/transcription_basic_functionality_mistral_voxtral-mini-latest_can_transcribe_audio.yml
+# (commit 39f5bac6d34dcabca4eeebf24eb03a1a6043e2c6): Mistral's transcription answer (the multipart
+# request with the audio left out)
+VOXTRAL = {"model": "voxtral-mini-latest", "text": "Ruby is a programming language designed for developer happiness.",
+           "language": None, "segments": [],
+           "usage": {"prompt_audio_seconds": 3, "prompt_tokens": 3, "total_tokens": 389, "completion_tokens": 11,
+                     "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 375}, "service_tier": "standard"},
+           "finish_reason": None}
+
+
+def test_a_mistral_transcription_is_a_call_billed_by_its_audio_seconds(db, tmp_path):
+    # no format read Mistral's `usage.prompt_audio_seconds`: the file was dropped whole
+    line = {"request": {"url": "https://api.mistral.ai/v1/audio/transcriptions", "method": "POST", "body": "(multipart)"},
+            "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": VOXTRAL}}
+    (call,) = ingest(db, tmp_path, "voxtral.jsonl", [line]).values()
+    assert (call["provider"], call["model"], call["operation"]) == ("mistral", "voxtral-mini-latest", "transcription")
+    assert call["tags"]["audio_seconds"] == "3.0"
+    # billed per minute of audio, as whisper-1 is: not in the rate table, so unknown, never $0
+    assert db.con.execute("SELECT cost_usd FROM calls").fetchone()[0] is None
