@@ -15,7 +15,8 @@ gemini-2.5-flash-image generated images at $30 per 1M against $2.50).
 The Interactions API's answers (`object: "interaction"`) carry the same counts under their own
 names in `usage`: `total_input_tokens` (cached part `total_cached_tokens` inside it),
 `total_tool_use_tokens`, `total_output_tokens` and `total_thought_tokens` beside it, and
-`*_tokens_by_modality` lists of `{modality, tokens}`.
+`*_tokens_by_modality` lists of `{modality, tokens}`. Its Google Search queries are
+`usage.grounding_tool_count`'s `search_query_count` (else its `google_search_call` steps' queries).
 
 Error bodies are told from OpenAI's bare `{"error": ...}` by the google.rpc `error.status`
 (RESOURCE_EXHAUSTED, UNAVAILABLE, ...), which OpenAI errors never carry.
@@ -40,6 +41,11 @@ call's, and a stream cut short keeps its latest counts flagged as not final.
 Grounding with Google Search: the queries each candidate's `groundingMetadata.webSearchQueries`
 lists are counted into `web_searches`. Google bills them per query on Gemini 3 ($14 per 1,000) and
 once per request that searched on Gemini 2.x ($35 per 1,000 grounded prompts).
+
+Vertex AI's `:predict` answer for a text embedding model (`predictions[].embeddings`, the model
+named by the captured address) is an `embedding` call on `vertex`: the instances'
+`statistics.token_count` are its input, `metadata.billableCharacterCount` (what Vertex bills
+text-embedding-004/005 by) goes to `tags['billable_characters']`.
 
 A Vertex AI request-response logging row (BigQuery's export) is read as the pair it holds
 (mmaudit/ingest/vertex_logging.py); its `request_id` is the call id when the response has no
@@ -86,6 +92,10 @@ _BODY = {
     "promptFeedback": {"blockReason": "VARCHAR", "blockReasonMessage": "VARCHAR"},
     "embedding": "JSON",  # embedContent's answer: {values}
     "embeddings": "JSON",  # batchEmbedContents': [{values}], one per request
+    # Vertex AI's `:predict` answer for a text embedding model: per instance its token count,
+    # `predictions[].embeddings.statistics.token_count`, and the characters it bills
+    "predictions": "JSON",
+    "metadata": {"billableCharacterCount": "VARCHAR"},
 }
 _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias)
     "usageMetadata": "usage_metadata", "promptTokenCount": "prompt_token_count",
@@ -109,7 +119,9 @@ _BODY.update({"object": "VARCHAR", "id": "VARCHAR", "model": "VARCHAR", "created
               "service_tier": "VARCHAR",
               "usage": {**{k: "VARCHAR" for k in ("total_input_tokens", "total_output_tokens", "total_cached_tokens",
                                                   "total_thought_tokens", "total_tool_use_tokens")},
-                        **{f"{k}_tokens_by_modality": "JSON" for k in ("input", "tool_use", "cached", "output")}}})
+                        **{f"{k}_tokens_by_modality": "JSON" for k in ("input", "tool_use", "cached", "output")},
+                        # the grounding tools it ran: [{type: google_search, count, search_query_count}]
+                        "grounding_tool_count": "JSON"}})
 
 
 def field(path: str) -> str:
@@ -120,7 +132,8 @@ def field(path: str) -> str:
 
 _REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts": "JSON"}, "tools": "JSON",
             "content": "JSON", "requests": "JSON",  # an embedContent / batchEmbedContents request
-            "input": "JSON"}  # an Interactions API request's input: text, or a list of content
+            "input": "JSON",  # an Interactions API request's input: text, or a list of content
+            "instances": "JSON"}  # a Vertex AI `:predict` request's: [{content}] for a text embedding
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "ttft_ms": "VARCHAR", "provider": "VARCHAR",
             "labels": "JSON", "tags": "JSON",
             "key": "VARCHAR",  # a Gemini API batch output line: {key, response | error}
@@ -210,6 +223,11 @@ _HTTP = (
     "WHEN 'PERMISSION_DENIED' THEN 403 WHEN 'UNAUTHENTICATED' THEN 401 WHEN 'NOT_FOUND' THEN 404 END)"
 )
 _CANDIDATES = f"coalesce({body('candidates')}, '[]')"
+# A Vertex AI text embedding `:predict` answer (Vertex only): the instances' token counts
+_PREDICTED = f"(json_extract({body('predictions')}, '$[0].embeddings') IS NOT NULL)"
+_PREDICTED_TOKENS = (f"list_sum(list_transform(coalesce(json_extract({body('predictions')}, "
+                 "'$[*].embeddings.statistics.token_count'), []), lambda t: mm_int(CAST(t AS VARCHAR))))")
+_INSTANCES = "nullif(array_to_string(json_extract_string(r.request.instances, '$[*].content'), chr(10)), '')"
 # A streamed chunk before the last: its response id repeats, and it has candidates, none finished.
 # Its counts are provisional (the last chunk's promptTokenCount can be larger), so the finished
 # chunk's usage wins (mmaudit/conflicts.py). A single body without a finishReason is not a chunk.
@@ -247,6 +265,16 @@ _QUERIES = (
     f"OR contains(CAST({_CANDIDATES} AS VARCHAR), 'earch_queries') "
     f"THEN len(list_concat(coalesce(json_extract({_CANDIDATES}, '$[*].groundingMetadata.webSearchQueries[*]'), []), "
     f"coalesce(json_extract({_CANDIDATES}, '$[*].grounding_metadata.web_search_queries[*]'), []))) ELSE 0 END"
+)
+# An interaction's searches: Google Search's `search_query_count` in `usage.grounding_tool_count`,
+# else the queries of its `google_search_call` steps (it has no groundingMetadata).
+_STEPS = f"coalesce(json_extract({body('steps')}, '$[*]'), [])"
+_INTERACTION_QUERIES = (
+    f"coalesce(list_sum(list_transform(list_filter(coalesce(json_extract({body(_IU + '.grounding_tool_count')}, '$[*]'), []), "
+    "lambda g: json_extract_string(g, '$.type') = 'google_search'), "
+    "lambda g: coalesce(mm_int(json_extract_string(g, '$.search_query_count')), 0))), "
+    f"list_sum(list_transform(list_filter({_STEPS}, lambda t: json_extract_string(t, '$.type') = 'google_search_call'), "
+    "lambda t: coalesce(json_array_length(json_extract(t, '$.arguments.queries')), 0))), 0)"
 )
 _CONTENTS = "r.request.contents"
 # Gemini messages are {role, parts: [{text}]}; their text is the parts' text.
@@ -291,27 +319,28 @@ FORMAT = LogFormat(
         f"({field('usageMetadata.promptTokenCount')} IS NOT NULL OR {field('modelVersion')} IS NOT NULL "
         f"OR {body('candidates')} IS NOT NULL OR {_ERR}.status IN ({_STATUS_LIST}) "
         f"OR ({_INTERACTION} AND {body(_IU)} IS NOT NULL) "
-        f"OR ({_VERTEX_BATCH_FAILED} AND r.request.contents IS NOT NULL) OR {_EMBED})"
+        f"OR ({_VERTEX_BATCH_FAILED} AND r.request.contents IS NOT NULL) OR {_EMBED} OR {_PREDICTED})"
     ),
     detect_hint=("`usageMetadata`, `candidates` or `modelVersion` (bare or under `response`), an Interactions API "
-                 "`object: \"interaction\"` with `usage`, an `error` with a google.rpc `status`, or an embeddings answer "
-                 "(`embedding`/`embeddings` with `values`) to a `content`/`requests` request"),
+                 "`object: \"interaction\"` with `usage`, an `error` with a google.rpc `status`, an embeddings answer "
+                 "(`embedding`/`embeddings` with `values`) to a `content`/`requests` request, or a Vertex AI "
+                 "embedding `predictions` answer"),
     columns={
         "call_id": f"coalesce({field('responseId')}, r.request_id, {_RUN_ID}, CASE WHEN {_INTERACTION} THEN {body('id')} END)",
         "ts": (f"coalesce(mm_ts(r.timestamp), mm_ts({field('createTime')}), mm_ts(r.processed_time), "
                f"CASE WHEN {_INTERACTION} THEN mm_ts({body('created')}) END)"),
-        "provider": (f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL OR {_VERTEX_BATCH} "
+        "provider": (f"coalesce(r.provider, CASE WHEN {field(_U + '.trafficType')} IS NOT NULL OR {_VERTEX_BATCH} OR {_PREDICTED} "
                      "THEN 'vertex' END, 'google')"),
         "is_batch": f"({_GEMINI_BATCH} OR {_VERTEX_BATCH})",
-        "operation": f"CASE WHEN {_EMBED} THEN 'embedding' ELSE 'chat' END",
         "model": (f"coalesce({field('modelVersion')}, regexp_replace(coalesce(r.request.model, {_EMBED_MODEL}), '^models/', ''), "
                   f"CASE WHEN {_INTERACTION} THEN regexp_replace({body('model')}, '^models/', '') END)"),
-        "input_tokens": f"mm_int({_PROMPT}) + {_TOOL_PROMPT}",
+        "operation": f"CASE WHEN {_EMBED} OR {_PREDICTED} THEN 'embedding' ELSE 'chat' END",
+        "input_tokens": f"coalesce(mm_int({_PROMPT}) + {_TOOL_PROMPT}, CASE WHEN {_PREDICTED} THEN {_PREDICTED_TOKENS} END)",
         "cached_input_tokens": (f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), "
                                 f"mm_int({body(_IU + '.total_cached_tokens')}), 0)"),
         "output_tokens": (
             f"CASE WHEN {_PROMPT} IS NOT NULL OR {_CANDIDATE_COUNT} IS NOT NULL "
-            f"THEN coalesce(mm_int({_CANDIDATE_COUNT}), 0) + {_THOUGHTS} WHEN {_EMBED} THEN 0 END"
+            f"THEN coalesce(mm_int({_CANDIDATE_COUNT}), 0) + {_THOUGHTS} WHEN {_EMBED} OR {_PREDICTED} THEN 0 END"
         ),
         "reasoning_tokens": _THOUGHTS,
         **{column: _modality(modality.upper(), *details)
@@ -320,7 +349,7 @@ FORMAT = LogFormat(
         "tokens_estimated": f"coalesce({_UNFINISHED} OR ({_RUN_KEY} IS NOT NULL AND NOT {_FIN}), false)",
         "service_tier": (f"coalesce({body(_U + '.serviceTier')}, {_TRAFFIC_TIER}, "
                          f"CASE WHEN {_INTERACTION} THEN {body('service_tier')} END)"),
-        "web_searches": _QUERIES,
+        "web_searches": f"CASE WHEN {_INTERACTION} THEN {_INTERACTION_QUERIES} ELSE {_QUERIES} END",
         "latency_ms": "mm_num(r.latency_ms)",
         "ttft_ms": "mm_num(r.ttft_ms)",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
@@ -329,9 +358,11 @@ FORMAT = LogFormat(
         "http_status": f"CASE WHEN {_BLOCKED} THEN 200 WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
         "tags": f"mm_merge_tags(mm_merge_tags(mm_tags(r.labels), mm_tags(r.tags)), "
         f"mm_merge_tags(CASE WHEN {_BLOCKED} THEN MAP {{'blocked': {_BLOCK}}} END, "
-        f"CASE WHEN {field(_U + '.trafficType')} IS NOT NULL THEN MAP {{'traffic_type': {field(_U + '.trafficType')}}} END))",
+        f"mm_merge_tags(CASE WHEN {field(_U + '.trafficType')} IS NOT NULL THEN MAP {{'traffic_type': {field(_U + '.trafficType')}}} END, "
+        f"CASE WHEN {body('metadata.billableCharacterCount')} IS NOT NULL "
+        f"THEN MAP {{'billable_characters': {body('metadata.billableCharacterCount')}}} END)))",
         "system_prompt": _SYSTEM,
-        "user_prompt": f"coalesce({_USER}, {_INPUT})",
+        "user_prompt": f"coalesce({_USER}, {_INPUT}, {_INSTANCES})",
         "response_text": f"coalesce({_TEXT}, {_OUTPUT_TEXT})",
         "prompt_chars": f"length(nullif(concat_ws(chr(10), {_SYSTEM}, coalesce({_ALL}, {_INPUT})), ''))",
         "n_messages": f"json_array_length({_CONTENTS})",

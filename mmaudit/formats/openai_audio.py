@@ -11,6 +11,11 @@ does not hold, so such a call is unpriced and reported, never $0; its seconds go
 pair's `request.model` (or a `model` beside the body), else the call is unpriced; the id is the
 pipeline's stable one for records without one. Operation `transcription`; a translation's
 `task: "translate"` is `tags['task']`.
+
+Mistral's transcriptions (`/v1/audio/transcriptions`, voxtral) answer in this shape with their
+own usage: `usage.prompt_audio_seconds`, the duration Mistral bills per minute, goes to
+`tags['audio_seconds']` as whisper-1's does (unpriced, never $0); the body names its `model`, and
+the provider is `mistral`.
 """
 
 from __future__ import annotations
@@ -23,12 +28,16 @@ _BODY = {
     "task": "VARCHAR",
     "language": "VARCHAR",
     "duration": "VARCHAR",
+    "model": "VARCHAR",  # Mistral's answer names it
     "usage": {"type": "VARCHAR", "seconds": "VARCHAR", "input_tokens": "VARCHAR", "output_tokens": "VARCHAR",
+              "prompt_audio_seconds": "VARCHAR",  # Mistral's: the audio's duration, what it bills
               "input_token_details": {"text_tokens": "VARCHAR", "audio_tokens": "VARCHAR"}},
 }
 _REQUEST = {"model": "VARCHAR", "prompt": "VARCHAR", "language": "VARCHAR", "response_format": "VARCHAR"}
 _TOKENS = f"({body('usage.type')} = 'tokens')"
-_SECONDS = f"coalesce(mm_num({body('usage.seconds')}), mm_num({body('duration')}))"
+_MISTRAL = f"({body('usage.prompt_audio_seconds')} IS NOT NULL)"
+_SECONDS = (f"coalesce(mm_num({body('usage.seconds')}), mm_num({body('duration')}), "
+            f"mm_num({body('usage.prompt_audio_seconds')}))")
 
 FORMAT = LogFormat(
     name="openai-audio",
@@ -36,13 +45,14 @@ FORMAT = LogFormat(
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **PAIR_WRAPPER, "model": "VARCHAR"},
     # the transcript and a usage of either kind, or whisper's verbose_json (task, duration)
     detect=(f"({body('text')} IS NOT NULL AND ({body('usage.type')} IN ('tokens', 'duration') "
-            f"OR ({body('task')} IN ('transcribe', 'translate') AND {body('duration')} IS NOT NULL)))"),
-    detect_hint="`text` with `usage.type` tokens or duration, or whisper's `task` and `duration` (bare or under `response`)",
+            f"OR ({body('task')} IN ('transcribe', 'translate') AND {body('duration')} IS NOT NULL) OR {_MISTRAL}))"),
+    detect_hint="`text` with `usage.type` tokens or duration or Mistral's `usage.prompt_audio_seconds`, or whisper's "
+    "`task` and `duration` (bare or under `response`)",
     columns={
         "call_id": "r.request_id",
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
-        "provider": "coalesce(r.provider, 'openai')",
-        "model": "coalesce(r.request.model, r.model)",
+        "provider": f"coalesce(r.provider, CASE WHEN {_MISTRAL} THEN 'mistral' ELSE 'openai' END)",
+        "model": f"coalesce(r.request.model, r.model, {body('model')})",
         "operation": "'transcription'",
         "input_tokens": f"CASE WHEN {_TOKENS} THEN mm_int({body('usage.input_tokens')}) ELSE 0 END",
         "input_audio_tokens": f"CASE WHEN {_TOKENS} THEN coalesce(mm_int({body('usage.input_token_details.audio_tokens')}), 0) ELSE 0 END",

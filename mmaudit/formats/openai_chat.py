@@ -11,7 +11,9 @@ are parts of them too. The body's
 Other providers answer in this shape too, and the body says which where it can: Groq adds
 `x_groq` (provider `groq`, so Groq's rates price it), Azure OpenAI `prompt_filter_results`
 (provider `azure`), Ollama's and vLLM's servers a `system_fingerprint` of their own (`fp_ollama`,
-`vllm-<version>-...`: provider `self-hosted`, mmaudit/formats/hosts.py); otherwise the provider is the model's vendor
+`vllm-<version>-...`: provider `self-hosted`, mmaudit/formats/hosts.py), GPUStack's (llama-box) its
+timings in `usage` (`time_to_first_token_ms` and `time_per_output_token_ms`: `self-hosted` too);
+otherwise the provider is the model's vendor
 (`deepseek-*` → deepseek, `mistral-*` → mistral, `grok-*` → xai, `claude-*` → anthropic; `openai`
 for GPT models and bodies without a model). xAI counts reasoning OUTSIDE `completion_tokens`
 (its `total_tokens` = prompt + completion + reasoning): when the log's own total says so, or a
@@ -106,6 +108,9 @@ _BODY = {
         "cost": "JSON",
         "gateway_cost": "VARCHAR",  # Vercel's AI Gateway: `cost` plus its surcharges, what was billed
         "server_tool_use_details": {"web_search_requests": "VARCHAR"},  # OpenRouter's searches
+        # GPUStack's llama-box: the server's own timings (ms), a server the team runs
+        "time_to_first_token_ms": "VARCHAR",
+        "time_per_output_token_ms": "VARCHAR",
     },
     # Groq: the request id, and in streams logged before Groq also sent a top-level `usage`, the
     # stream's usage (its final chunk holds it here alone: those calls loaded without counts)
@@ -280,7 +285,8 @@ FORMAT = LogFormat(
         f"WHEN {body('time_info')} IS NOT NULL THEN 'cerebras' "
         f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' "
         f"WHEN json_type({body('prompt')}) = 'ARRAY' THEN 'together' END, r.provider, CASE "
-        f"WHEN mm_local_server({body('system_fingerprint')}) THEN 'self-hosted' "
+        f"WHEN mm_local_server({body('system_fingerprint')}) OR ({body('usage.time_to_first_token_ms')} IS NOT NULL "
+        f"AND {body('usage.time_per_output_token_ms')} IS NOT NULL) THEN 'self-hosted' "
         f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
         f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
         "model": f"coalesce({body('model')}, r.request.model)",

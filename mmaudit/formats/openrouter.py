@@ -13,7 +13,8 @@ OpenRouter chat-completion bodies (what `POST /api/v1/chat/completions` returns:
 such as "Amazon Bedrock", and `usage` with `cost`) are read too: `usage` counts are the serving
 model's native ones with OpenAI semantics (`prompt_tokens` includes
 `prompt_tokens_details.cached_tokens` and `.cache_write_tokens`; `completion_tokens` includes
-`completion_tokens_details.reasoning_tokens`), `usage.cost` is the logged cost, and `provider` is
+`completion_tokens_details.reasoning_tokens` and `.image_tokens`, the generated images' tokens,
+`output_image_tokens`), `usage.cost` is the logged cost, and `provider` is
 mapped to mmaudit's provider ids (Amazon Bedrock -> aws-bedrock, Google Vertex / Google AI Studio
 -> google, ...; the label as logged is kept in tags['upstream_provider']). A stream's chunks share
 its id and only the last carries `usage`: the pipeline keeps that one (mmaudit/conflicts.py).
@@ -40,7 +41,9 @@ _CHAT = {
         "completion_tokens": "VARCHAR",
         "cost": "VARCHAR",
         "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
-        "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
+        # image_tokens: generated images' tokens, inside completion_tokens (gemini-2.5-flash-image's are
+        # billed at $30 per 1M against $2.50 for its text)
+        "completion_tokens_details": {"reasoning_tokens": "VARCHAR", "image_tokens": "VARCHAR"},
         # billed per search (usage.cost has it); `tool_calls_executed` counts every server tool run
         "server_tool_use_details": {"web_search_requests": "VARCHAR", "tool_calls_executed": "VARCHAR"},
     },
@@ -61,8 +64,11 @@ def chat(key: str) -> str:
 
 
 _IS_GEN = f"({data('id')} LIKE 'gen-%' AND ({data('native_tokens_prompt')} IS NOT NULL OR {data('tokens_prompt')} IS NOT NULL OR {data('provider_name')} IS NOT NULL))"
+# OpenRouter's usage.cost is a number; Perplexity's is an object of its own bill's parts (a captured
+# Perplexity answer, whose line names its provider, is Perplexity's, read by openai-chat)
 _IS_CHAT = (f"({chat('id')} LIKE 'gen-%' AND {chat('object')} IN ('chat.completion', 'chat.completion.chunk') "
-            f"OR ({chat('usage.cost')} IS NOT NULL AND {chat('provider')} IS NOT NULL AND {chat('object')} LIKE 'chat.completion%'))")
+            f"OR (TRY_CAST({chat('usage.cost')} AS DOUBLE) IS NOT NULL AND {chat('provider')} IS NOT NULL "
+            f"AND {chat('object')} LIKE 'chat.completion%'))")
 _U = f"({chat('usage')})"
 _LABEL = f"coalesce({data('provider_name')}, {chat('provider')})"
 # OpenRouter writes the HTTP status as a JSON number and no `type`; a status written as a string
@@ -106,6 +112,7 @@ FORMAT = LogFormat(
         f"{_U}.completion_tokens))",
         "reasoning_tokens": f"coalesce(mm_int(coalesce({data('native_tokens_reasoning')}, "
         f"{_U}.completion_tokens_details.reasoning_tokens)), 0)",
+        "output_image_tokens": f"coalesce(mm_int({_U}.completion_tokens_details.image_tokens), 0)",
         "web_searches": f"coalesce(mm_int({_U}.server_tool_use_details.web_search_requests), 0)",
         "latency_ms": f"mm_num({data('latency')})",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",

@@ -19,13 +19,15 @@ def answer_sql(doc: str, path: str) -> str:
     are bound once each (a lambda over a list of one): the stream's answer reads them many times."""
     kind = f"json_type({doc}, '{path}')"
     text, events = "mm_answer_text", "mm_answer_events"
-    holds = f"json_valid({text}) AND starts_with(ltrim({text}), "  # (json_type of other text raises)
+    # blank lines too (ltrim alone takes spaces): OpenRouter sends some before a non-streamed answer
+    lead = f"ltrim({text}, ' ' || chr(9) || chr(10) || chr(13))"
+    holds = f"json_valid({text}) AND starts_with({lead}, "  # (json_type of other text raises)
     # the events of a stream kept as a list, or as text; NULL when the answer is no stream
     streamed = (f"CASE WHEN {kind} = 'ARRAY' THEN {_chunks_sql(f'json_extract({doc}, {path!r})')} "
                 f"WHEN {kind} <> 'VARCHAR' OR {holds}'{{') THEN NULL "
                 f"WHEN {holds}'[') THEN {_chunks_sql(f'CAST({text} AS JSON)')} "
                 f"WHEN regexp_matches({text}, '(^|\\n)[ \\t]*data:') THEN {_events_sql(text)} "
-                f"WHEN starts_with(ltrim({text}), '{{') THEN nullif({_lines_sql(text)}, []) END")
+                f"WHEN starts_with({lead}, '{{') THEN nullif({_lines_sql(text)}, []) END")
     streamed = _unchunked_sql(streamed)
     body = (f"CASE WHEN {kind} NOT IN ('VARCHAR', 'ARRAY') THEN json_extract({doc}, '{path}') "
             f"WHEN {holds}'{{') THEN CAST({text} AS JSON) "
