@@ -103,7 +103,9 @@ def unwrap_sql(line: str) -> str:
 
     is_capture = is_capture_sql(line)
     status = f"coalesce({at('$.response.status')}, {at('$.response.status_code')})"
-    answer = answer_sql(line, '$.response.body')
+    # the answer is bound once (a lambda over a list of one, below): it is read ~30 times, and its
+    # SQL written out each time made the statement ~290 KB, ~1 s to plan per file
+    answer = "mm_capture_answer"
     # an answer is `response`; an error status's body is `error` (its `error` object when it has one)
     # (or an error body under any status: Anthropic's `type: error`, OpenAI's flat `object: error`)
     failed = (f"(coalesce(TRY_CAST(json_extract_string({status}, '$') AS INTEGER), 0) >= 400 "
@@ -165,6 +167,8 @@ def unwrap_sql(line: str) -> str:
     # written for it, its counts from the response headers (ingest/bedrock_invoke.py)
     invoke = bedrock_invoke.is_invoke_sql(url, answer)
     log = bedrock_invoke.log_sql(line, url, answer, status, f"coalesce({at('$.timestamp')}, {at('$.capturedAt')})")
-    return (f"CASE WHEN {is_capture} AND {invoke} THEN CAST({log} AS VARCHAR) "
-            f"WHEN {is_capture} THEN CAST(json_merge_patch(json_merge_patch({bare}, {pair}), {regional}) AS VARCHAR) "
+    captured = (f"list_transform([{answer_sql(line, '$.response.body')}], lambda {answer}: "
+                f"CASE WHEN {invoke} THEN CAST({log} AS VARCHAR) "
+                f"ELSE CAST(json_merge_patch(json_merge_patch({bare}, {pair}), {regional}) AS VARCHAR) END)[1]")
+    return (f"CASE WHEN {is_capture} THEN {captured} "
             f"WHEN {vertex_logging.is_row_sql(line)} THEN CAST({vertex_logging.pair_sql(line)} AS VARCHAR) ELSE {line} END")
