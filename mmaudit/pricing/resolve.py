@@ -152,9 +152,11 @@ VERTEX = {"vertex_ai", "vertex", "vertex_ai_beta", "google_vertex", "vertex-ai"}
 
 
 def is_vertex(provider: str | None, model: str) -> bool:
-    """Vertex AI prices some Gemini models above the Gemini API's: their overrides are `vertex/<id>`."""
+    """Vertex AI prices some Gemini models above the Gemini API's: their overrides are `vertex/<id>`.
+    A call is Vertex's when its id says so (`vertex_ai/gemini-2.0-flash`) or its provider does:
+    Vertex's OpenAI-compatible endpoint names the model `google/gemini-2.0-flash-001`."""
     m = model.strip().lower()
-    return m.split("/", 1)[0] in VERTEX if "/" in m else (provider or "").strip().lower() in VERTEX
+    return ("/" in m and m.split("/", 1)[0] in VERTEX) or (provider or "").strip().lower() in VERTEX
 
 
 def _genai_ids(model: str, hint: str | None) -> list[str]:
