@@ -42,6 +42,17 @@ def test_an_image_edit_and_a_bare_response(db, tmp_path):
     assert rows[1]["cost_usd"] is None
 
 
+def _recorded_image(created: int, text_in: int, image_in: int) -> dict:
+    """A gpt-image-1-mini answer as braintrust's cassettes recorded it (medium 1024x1024: 1,056
+    output image tokens), its b64_json cut."""
+    return {"created": created, "background": "opaque", "data": [{"b64_json": "iVBORw0KGgo"}],
+            "output_format": "png", "quality": "medium", "size": "1024x1024",
+            "usage": {"input_tokens": text_in + image_in,
+                      "input_tokens_details": {"image_tokens": image_in, "text_tokens": text_in},
+                      "output_tokens": 1056, "total_tokens": text_in + image_in + 1056,
+                      "output_tokens_details": {"image_tokens": 1056, "text_tokens": 0}}}
+
+
 def test_a_captured_image_edit_names_its_model_in_the_upload_form(db, tmp_path):
     # braintrustdata/braintrust-sdk-python, py/src/braintrust/integrations/openai/cassettes/latest/
     # test_openai_images_edit.yaml (commit 178944d4d1c10ee11a9e2bd46716cbe24c160d9d): the multipart request
@@ -54,11 +65,7 @@ def test_a_captured_image_edit_names_its_model_in_the_upload_form(db, tmp_path):
     captured = {"request": {"url": "https://api.openai.com/v1/images/edits", "method": "POST", "body": form,
                             "headers": {"content-type": f"multipart/form-data; boundary={boundary}"}},
                 "response": {"status": 200, "headers": {"date": "Mon, 22 Jun 2026 17:22:13 GMT"},
-                             "body": {"created": 1782148918, "background": "opaque", "data": [{"b64_json": "iVBORw0KGgo"}],
-                                      "output_format": "png", "quality": "medium", "size": "1024x1024",
-                                      "usage": {"input_tokens": 220, "input_tokens_details": {"image_tokens": 194, "text_tokens": 26},
-                                                "output_tokens": 1056, "total_tokens": 1276,
-                                                "output_tokens_details": {"image_tokens": 1056, "text_tokens": 0}}}}}
+                             "body": _recorded_image(1782148918, text_in=26, image_in=194)}}
     db.ingest(write_jsonl(tmp_path / "captured.jsonl", [captured]), enrichers=enrichers())
     row = db.con.execute("SELECT model, input_tokens, output_tokens, cost_usd FROM calls").fetchone()
     # 26 text tokens at $2 per 1M, 194 image tokens at $2.50, 1056 output at $8 (genai-prices: $0.008985); was unpriced
@@ -73,11 +80,7 @@ def test_a_captured_request_saved_as_json_text_still_names_the_model(db, tmp_pat
     captured = {"request": {"url": "https://api.openai.com/v1/images/generations", "method": "POST", "body": request,
                             "headers": {"content-type": "application/json"}},
                 "response": {"status": 200, "headers": {"date": "Mon, 29 Jun 2026 13:58:53 GMT"},
-                             "body": {"created": 1782741520, "background": "opaque", "data": [{"b64_json": "iVBORw0KGgo"}],
-                                      "output_format": "png", "quality": "medium", "size": "1024x1024",
-                                      "usage": {"input_tokens": 14, "input_tokens_details": {"image_tokens": 0, "text_tokens": 14},
-                                                "output_tokens": 1056, "total_tokens": 1070,
-                                                "output_tokens_details": {"image_tokens": 1056, "text_tokens": 0}}}}}
+                             "body": _recorded_image(1782741520, text_in=14, image_in=0)}}
     db.ingest(write_jsonl(tmp_path / "captured.jsonl", [captured]), enrichers=enrichers())
     row = db.con.execute("SELECT model, input_tokens, output_tokens, cost_usd, user_prompt FROM calls").fetchone()
     # 14 text tokens at $2 per 1M and 1056 output at $8: $0.008476 (it was unpriced: the request was not read)
