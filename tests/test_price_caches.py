@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from mmaudit.pricing import catalog as catalogs
 from mmaudit.pricing import snapshot_lookups as memo
 from mmaudit.pricing.catalog import load_catalog
 
@@ -13,8 +16,14 @@ from mmaudit.pricing.catalog import load_catalog
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MMAUDIT_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(memo, "_SHARED", {})
+    new_process(monkeypatch)
     return tmp_path
+
+
+def new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a new process starts without: the lookups and the catalogs this one holds."""
+    monkeypatch.setattr(memo, "_SHARED", {})
+    monkeypatch.setattr(catalogs, "_LOADED", {})
 
 
 def _no_matching(self: memo.SnapshotLookups, ref: str, provider_id: str | None) -> memo.Match:
@@ -25,7 +34,7 @@ def test_second_process_reads_the_lookups_and_resolves_the_same(cache: Path, mon
     first = load_catalog()
     files = list(cache.glob("genai-lookups-*.json"))
     assert len(files) == 1 and files[0].stat().st_size > 2
-    monkeypatch.setattr(memo, "_SHARED", {})  # a new process: only the file remains
+    new_process(monkeypatch)  # only the file remains
     monkeypatch.setattr(memo.SnapshotLookups, "_lookup", _no_matching)
     second = load_catalog()
     assert second.registry_keys == first.registry_keys
@@ -37,9 +46,9 @@ def test_a_damaged_file_is_ignored_and_rewritten(cache: Path, monkeypatch: pytes
     expected = load_catalog().registry_keys
     path = next(cache.glob("genai-lookups-*.json"))
     path.write_text('{"gpt-4o\\t": ["openai"', encoding="utf-8")  # cut short
-    monkeypatch.setattr(memo, "_SHARED", {})
+    new_process(monkeypatch)
     assert load_catalog().registry_keys == expected
-    monkeypatch.setattr(memo, "_SHARED", {})
+    new_process(monkeypatch)
     monkeypatch.setattr(memo.SnapshotLookups, "_lookup", _no_matching)
     assert load_catalog().registry_keys == expected
 
@@ -76,3 +85,39 @@ def test_stored_rows_tables_keep_the_newest_few(tmp_path: Path) -> None:
     left = sorted(f.name for f in tmp_path.glob("rates-*.arrow"))
     assert left == [f"rates-{i:04d}.arrow" for i in range(8, _KEEP_ROWS_TABLES + 8)]
     assert (tmp_path / "genai-lookups-0.json").exists()
+
+
+def _table(path: Path, input_rate: int) -> Path:
+    path.write_text("effective_from: 2025-01-01\nsource: our contract\ncurrency: USD\nmodels:\n"
+                    f"  gpt-4o:\n    provider: openai\n    input: {input_rate}\n    output: 8\n", encoding="utf-8")
+    return path
+
+
+def _user_input_rate(catalog: catalogs.PriceCatalog) -> object:
+    return next(r.rates["input_rate"] for r in catalog.rows_of("gpt-4o") if r.source == "user")
+
+
+def test_the_same_inputs_give_the_catalog_already_built(cache: Path, tmp_path: Path) -> None:
+    table = _table(tmp_path / "mine.yaml", 2)
+    first = load_catalog([table])
+    assert load_catalog([table]) is first
+    assert load_catalog() is not first  # other inputs, another catalog
+
+
+def test_an_edited_table_is_read_again_even_at_the_same_size_and_time(cache: Path, tmp_path: Path) -> None:
+    table = _table(tmp_path / "mine.yaml", 2)
+    stamp = table.stat().st_mtime_ns
+    before = load_catalog([table])
+    _table(table, 3)  # same size
+    os.utime(table, ns=(stamp, stamp))  # and the same modification time: only the bytes differ
+    after = load_catalog([table])
+    assert after is not before
+    assert (_user_input_rate(before), _user_input_rate(after)) == (Decimal("2") / 10**6, Decimal("3") / 10**6)
+
+
+def test_tables_given_as_objects_are_not_memoised(cache: Path, tmp_path: Path) -> None:
+    from mmaudit.pricing.schema import PriceTable
+
+    table = PriceTable.model_validate({"effective_from": "2025-01-01", "source": "test", "currency": "USD",
+                                       "models": {"gpt-4o": {"provider": "openai", "input": 2, "output": 8}}})
+    assert load_catalog(extra_tables=[("t", table)]) is not load_catalog(extra_tables=[("t", table)])
