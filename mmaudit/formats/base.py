@@ -263,7 +263,7 @@ def _column_sql(column: str, sql_type: str, cols: Mapping[str, str]) -> str:
         return column
     expr = f"CAST({cols[column]} AS {sql_type})"
     if column in _TOKEN_COLUMNS:
-        expr = f"CASE WHEN status = 'error' THEN coalesce({expr}, 0) ELSE {expr} END"
+        expr = f"coalesce({expr}, CASE WHEN status = 'error' THEN 0::{sql_type} END)"  # the expression once
     return f"{expr} AS {column}"
 
 
