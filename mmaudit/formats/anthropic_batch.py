@@ -12,7 +12,7 @@ A batch REQUEST file (`custom_id, params`) is recognised by `INPUT_FILE` and ref
 
 from __future__ import annotations
 
-from mmaudit.formats.anthropic_messages import USAGE, usage_columns, usage_tags
+from mmaudit.formats.anthropic_messages import USAGE, step_helpers, usage_columns, usage_tags
 from mmaudit.formats.base import LogFormat
 
 _MESSAGE = {
@@ -59,6 +59,7 @@ FORMAT = LogFormat(
     numbers=("result.message.usage.input_tokens", "result.message.usage.output_tokens",
              "result.message.usage.cache_read_input_tokens", "result.message.usage.cache_creation_input_tokens"),
     output_text=_TEXT,
+    helpers=step_helpers(f"{_M}.usage"),
 )
 
 INPUT_FILE = LogFormat(

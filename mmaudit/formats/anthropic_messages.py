@@ -90,12 +90,24 @@ def geo_tags(u: str | Callable[[str], str]) -> str:
     return f"CASE WHEN {geo} NOT IN ('', 'global', 'not_available') THEN MAP {{'inference_geo': {geo}}} END"
 
 
-def iterations_sum(iterations: str, path: str, step: str = OWN_STEP, model: str = "model") -> str:
-    """The sum of `path` over a usage's `iterations` (JSON at `iterations`) of the steps `step`
+# The usage's `iterations`, parsed once per record: a helper column (LogFormat.helpers) that every
+# format reading an Anthropic usage adds with `step_helpers`. Parsed in each of the ~30 places that
+# read it, it made the projection several times dearer to plan.
+STEPS = "_an_steps"
+
+
+def step_helpers(u: str | Callable[[str], str]) -> dict[str, str]:
+    """The helpers `usage_columns` and `usage_tags` read, for the usage at `u` (as they take it)."""
+    leaf = u if callable(u) else (lambda path: f"{u}.{path}")
+    return {STEPS: f"from_json({leaf('iterations')}, '{_ITERATION}')"}
+
+
+def iterations_sum(path: str, step: str = OWN_STEP, model: str = "model") -> str:
+    """The sum of `path` over a usage's `iterations` (the `STEPS` helper) of the steps `step`
     picks (a condition on `i`; by default the call's own steps: message, compaction, fallback_message
     on the call's `model`); NULL when there are none."""
     keep = step.format(advisor=_ADVISOR, model=model)
-    return (f"list_sum(list_transform(list_filter(from_json({iterations}, '{_ITERATION}'), "
+    return (f"list_sum(list_transform(list_filter({STEPS}, "
             f"lambda i: {keep}), lambda i: coalesce(mm_int(i.{path}), 0)))")
 
 
@@ -114,7 +126,7 @@ def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
 
     def count(path: str) -> str:
         top = f"mm_int({leaf(path)})"
-        return f"greatest({top}, {iterations_sum(leaf('iterations'), path)})"
+        return f"greatest({top}, {iterations_sum(path)})"
 
     read = f"coalesce({count('cache_read_input_tokens')}, 0)"
     write = f"coalesce({count('cache_creation_input_tokens')}, 0)"
@@ -133,7 +145,7 @@ def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
 
 def usage_tags(u: str | Callable[[str], str]) -> str:
     """Every tag an Anthropic `usage` gives: the pinned geography and the steps on other models."""
-    return f"mm_merge_tags({geo_tags(u)}, {other_step_tags(u)})"
+    return f"mm_merge_tags({geo_tags(u)}, {other_step_tags()})"
 
 
 # the token tags of a step on another model, after its prefix: (tag, the iteration fields summed
@@ -147,22 +159,20 @@ STEP_TOKENS = (
 )
 
 
-def other_step_tags(u: str | Callable[[str], str]) -> str:
+def other_step_tags() -> str:
     """Tags of the steps of the call that ran on another model (`OTHER_STEPS`), each kind under its
     prefix: `advisor_model` (the advisor tool: the executor consults another model) or
     `fallback_from_model` (the model that refused before the API fell back), and its tokens
     (`STEP_TOKENS`: `advisor_input_tokens` with the cache included, cache reads, cache writes,
     1-hour writes, output). NULL for calls without such steps. Those tokens are not in the call's
     counts: pricing adds their cost at that model's rates (`other_models_cost_usd`)."""
-    leaf = u if callable(u) else (lambda path: f"{u}.{path}")
-    its = leaf("iterations")
     parts = []
     for prefix, step in OTHER_STEPS.items():
         def total(paths: tuple[str, ...], step: str = step) -> str:
-            return " + ".join(iterations_sum(its, path, step) for path in paths)
+            return " + ".join(iterations_sum(path, step) for path in paths)
 
         keep = step.format(advisor=_ADVISOR, model="model")
-        model = f"list_filter(from_json({its}, '{_ITERATION}'), lambda i: {keep})[1].model"
+        model = f"list_filter({STEPS}, lambda i: {keep})[1].model"
         every = total(STEP_TOKENS[0][1] + STEP_TOKENS[-1][1])
         tokens = ", ".join(f"'{prefix}_{tag}': CAST({total(paths)} AS VARCHAR)" for tag, paths in STEP_TOKENS)
         parts.append(f"CASE WHEN {every} > 0 THEN MAP {{'{prefix}_model': coalesce({model}, 'unknown'), {tokens}}} END")
@@ -313,6 +323,7 @@ FORMAT = LogFormat(
     times=("timestamp",),
     prompt_text=_PROMPT_TEXT,
     output_text=_ANSWER,
+    helpers=step_helpers(lambda path: body(f"usage.{path}")),
 )
 
 STREAM = LogFormat(
@@ -343,4 +354,5 @@ STREAM = LogFormat(
     },
     numbers=("message.usage.input_tokens", "message.usage.output_tokens", "usage.input_tokens", "usage.output_tokens"),
     times=("timestamp",),
+    helpers=step_helpers(_stream_usage),
 )

@@ -27,7 +27,7 @@ session transcript.)
 
 from __future__ import annotations
 
-from mmaudit.formats.anthropic_messages import USAGE, usage_columns, usage_tags
+from mmaudit.formats.anthropic_messages import USAGE, step_helpers, usage_columns, usage_tags
 from mmaudit.formats.base import LogFormat
 
 _STRUCTURE = {
@@ -98,4 +98,5 @@ FORMAT = LogFormat(
     numbers=("message.usage.input_tokens", "message.usage.output_tokens",
              "message.usage.cache_creation_input_tokens", "message.usage.cache_read_input_tokens"),
     times=("timestamp",),
+    helpers=step_helpers(_U),
 )
