@@ -35,6 +35,16 @@ def test_broken_lines_are_quarantined_with_line_numbers(db, tmp_path):
     assert db.quarantine()[0]["raw"] == "this is not json"
 
 
+def test_a_record_with_several_bad_values_gives_every_reason_in_one_quarantine_row(db, tmp_path):
+    bad = {**body(1), "timestamp": "yesterday-ish",
+           "usage": {"prompt_tokens": "NaN", "completion_tokens": -3, "total_tokens": 7}}
+    result = db.ingest(write_jsonl(tmp_path / "bad.jsonl", [bad, body(2)]))
+    assert (result.files[0].loaded, result.files[0].quarantined) == (1, 1)
+    (row,) = db.quarantine()
+    assert row["source_line"] == 1
+    assert row["reason"] == ("usage.prompt_tokens is NaN, not a token count; usage.completion_tokens is -3, "
+                             "not a token count; timestamp is yesterday-ish, not a timestamp (ISO 8601 or epoch "
+                             "s/ms, years 1970-2199)")
 def test_reingest_adds_nothing(db, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [body(1), body(2), "garbage"])
     first = db.ingest(path).files[0]
