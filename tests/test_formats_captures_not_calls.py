@@ -74,3 +74,39 @@ def test_token_counts_beside_a_call_are_skipped(db, tmp_path):
     # the message_delta's input (4,627: the code execution's turns) at $3 / $15 per 1M
     assert (call["input_tokens"], call["output_tokens"], call["cost_usd"]) == (4627, 77, Decimal("0.015036"))
     assert db.quarantine() == []
+
+
+def test_a_file_of_listings_and_counts_alone_loads_nothing_and_is_not_an_error(db, tmp_path):
+    """A recorder's cassette of a model listing and a token count (no call at all) used to fail the
+    run (exit 2) with "cannot tell the log format": no format reads such exchanges."""
+    path = write_jsonl(tmp_path / "models.jsonl", [LISTING, _count("Hello there", 10)])
+    (file,) = db.ingest(path, enrichers=enrichers()).files
+    assert (file.status, file.log_format, file.records, file.loaded, file.skipped, file.quarantined) == (
+        "loaded", None, 2, 0, 2, 0)
+    assert db.calls() == [] and db.quarantine() == []
+    assert db.ingest(path).files[0].status == "unchanged"
+
+
+def test_a_call_after_a_sample_of_listings_alone_is_still_loaded(db, tmp_path):
+    from mmaudit.ingest.detection import DETECT_SAMPLE
+
+    path = write_jsonl(tmp_path / "long.jsonl", [LISTING] * DETECT_SAMPLE + [RESPONSES])
+    (file,) = db.ingest(path, enrichers=enrichers()).files
+    assert (file.records, file.loaded, file.skipped, file.quarantined) == (DETECT_SAMPLE + 1, 1, DETECT_SAMPLE, 0)
+    assert [c["model"] for c in db.calls()] == ["openai/gpt-5-nano"]
+
+
+def test_the_cli_loads_a_directory_with_such_a_file_and_exits_0(tmp_path):
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    logs = tmp_path / "cassettes"
+    logs.mkdir()
+    write_jsonl(logs / "models.jsonl", [LISTING])
+    write_jsonl(logs / "call.jsonl", [RESPONSES])
+    result = CliRunner().invoke(app, ["ingest", str(logs), "--db", str(tmp_path / "c.duckdb"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    files = {f["path"].rsplit("/", 1)[-1]: f for f in json.loads(result.stdout)["files"]}
+    assert (files["models.jsonl"]["loaded"], files["models.jsonl"]["skipped"]) == (0, 1)
+    assert files["call.jsonl"]["loaded"] == 1

@@ -60,6 +60,18 @@ def not_a_call_sql(line: str) -> str:
             f"OR regexp_matches({url}, '(/messages/count_tokens|:counttokens|/responses/input_tokens)([?#]|$)')))")
 
 
+def no_call_in(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> bool:
+    """Whether every record of a file's detection sample (column `line`) is a captured exchange that
+    asked for no billed answer (`not_a_call_sql`): a recorder's file of model listings or token
+    counts alone, which no format recognises."""
+    con.register("_capture_sample", sample)
+    try:
+        return bool(con.execute(
+            f"SELECT count(*) > 0 AND bool_and({not_a_call_sql('line')}) FROM _capture_sample").fetchall()[0][0])
+    finally:
+        con.unregister("_capture_sample")
+
+
 def is_wrapped_sql(line: str) -> str:
     """Whether the JSON `line` wraps a provider's exchange: a captured HTTP exchange, or a Vertex AI
     request-response logging row."""

@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from mmaudit.errors import InputError
-from mmaudit.formats import LogFormat, hosts, macros
+from mmaudit.formats import LogFormat, by_name, hosts, macros
 from mmaudit.ingest import batching
 from mmaudit.ingest import scratch as scratch_dirs
-from mmaudit.ingest.captures import unwrap_sample
+from mmaudit.ingest.captures import no_call_in, unwrap_sample
 from mmaudit.ingest.committing import FileWriter, LedgerRow
 from mmaudit.ingest.cut import CUT_REASON, CutFile, partial_message, readable_part
 from mmaudit.ingest.detection import DETECT_SAMPLE, detect_format
@@ -95,15 +96,34 @@ def _ingest(con: duckdb.DuckDBPyConnection, read_from: Path, path: Path, options
         # (or a user's mapping) reads the lines as they are
         sample = None if forced else reader.sample(DETECT_SAMPLE)
         unwrapped = None if sample is None else unwrap_sample(con, sample)
-        fmt = fmt or detect_format(con, path, sample if unwrapped is None else unwrapped)
+        detected = fmt or _detected(con, path, sample, unwrapped)
+        fmt = detected or by_name(_NO_CALL_READER)
         if fmt.refuse:
             raise InputError(f"{path}: {fmt.refuse}")
-        result.log_format = fmt.name
+        result.log_format = fmt.name if detected else None
         _load(con, reader, path, fmt, forced, options, result, cut, fp, unwrapped is not None)
         return result
     finally:
         reader.close()
         drop_staging(con)
+
+
+# What reads a file of captured exchanges that asked for no billed answer: its lines are skipped
+# as not calls (staging's `not_a_call_sql`), and a later line that is a call is read by the format
+# that knows it, as leftover lines of every file are. Any format would do; the file reports none.
+_NO_CALL_READER = "openai-chat"
+
+
+def _detected(con: duckdb.DuckDBPyConnection, path: Path, sample: pa.Table | None,
+              unwrapped: pa.Table | None) -> LogFormat | None:
+    """The file's format, or None for a recorder's file whose sampled exchanges all asked for no
+    billed answer (model listings, token counts): not an unknown log, so not an error."""
+    try:
+        return detect_format(con, path, sample if unwrapped is None else unwrapped)
+    except InputError:
+        if unwrapped is None or sample is None or not no_call_in(con, sample):
+            raise
+        return None
 
 
 def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: LogFormat, forced: bool,
