@@ -73,6 +73,14 @@ def test_bare_body_maps_every_column(db, tmp_path):
     assert row["source_file"].endswith("chat.jsonl")
 
 
+def test_an_empty_model_id_is_no_model_and_the_call_is_reported_unpriced(db, tmp_path):
+    """Cohere's /generate answers `"model": ""` (tmc/langchaingo's httprr recordings); any body can:
+    an empty id is stored as NULL, never as a model named '', and the call is priced as unknown."""
+    from mmaudit.enrich import enrichers
+
+    db.ingest(write_jsonl(tmp_path / "chat.jsonl", [{**BODY, "model": ""}]), enrichers=enrichers())
+    (row,) = db.calls()
+    assert (row["model"], row["model_key"], row["cost_usd"], row["input_tokens"]) == (None, None, None, 1200)
 def test_request_response_pair(db, tmp_path):
     db.ingest(write_jsonl(tmp_path / "pair.jsonl", [PAIR]))
     (row,) = db.calls()

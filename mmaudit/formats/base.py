@@ -82,7 +82,8 @@ BY_FILE = f"PARTITION BY {file_index_sql('line_no')}"
 IN_LINE_ORDER = f"OVER ({BY_FILE} ORDER BY line_no)"
 
 # Columns that other expressions refer to (provider defaults to a guess from the model; every
-# token count is zero on a failed call) are projected once, in an inner query.
+# token count is zero on a failed call) are projected once, in an inner query. An empty model id
+# (Cohere's /generate answers `"model": ""`) is no model: NULL, reported as unknown.
 _INNER = ("model", "status")
 
 
@@ -211,7 +212,7 @@ class LogFormat:
         `detect` holds are projected.
         """
         cols = {**COLUMN_DEFAULTS, **self.columns}
-        inner = ", ".join(f"{cols[c]} AS {c}" for c in _INNER)
+        inner = f"nullif({cols['model']}, '') AS model, {cols['status']} AS status"
         records = f"({self.records_sql(parsed)})"
         for name, sql in self.helpers.items():  # in order: a helper may read the ones before it
             records = f"(SELECT *, {sql} AS {name} FROM {records})"
