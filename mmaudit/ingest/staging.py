@@ -133,7 +133,8 @@ def _stage_format(con: duckdb.DuckDBPyConnection, fmt: LogFormat, source: str, *
     pending = (f"SELECT line_no, line FROM _parsed WHERE NOT coalesce({fmt.detect}, false)" if keep_line else
                f"SELECT line_no, {line} AS line FROM _raw WHERE line_no IN ({unrecognised})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _pending AS {pending}")
-    if not first and not con.execute(f"SELECT count(*) FROM _parsed WHERE coalesce({fmt.detect}, false)").fetchall()[0][0]:
+    # (after the first pass _pending holds _parsed's undetected lines: equal counts, none detected)
+    if not first and con.execute("SELECT (SELECT count(*) FROM _parsed) = (SELECT count(*) FROM _pending)").fetchall()[0][0]:
         return  # none of the leftover lines is this format's: its (dear to plan) projection is not run
     bad = con.execute(f"SELECT count(*) FROM ({fmt.checks_sql('_parsed')})").fetchall()[0][0] if fmt.numbers or fmt.times else 0
     if bad:
