@@ -81,6 +81,8 @@ def test_an_empty_model_id_is_no_model_and_the_call_is_reported_unpriced(db, tmp
     db.ingest(write_jsonl(tmp_path / "chat.jsonl", [{**BODY, "model": ""}]), enrichers=enrichers())
     (row,) = db.calls()
     assert (row["model"], row["model_key"], row["cost_usd"], row["input_tokens"]) == (None, None, None, 1200)
+
+
 def test_request_response_pair(db, tmp_path):
     db.ingest(write_jsonl(tmp_path / "pair.jsonl", [PAIR]))
     (row,) = db.calls()

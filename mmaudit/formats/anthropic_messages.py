@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from mmaudit.formats.base import BY_FILE, IN_LINE_ORDER, LogFormat
+from mmaudit.formats.base import BY_FILE, IN_LINE_ORDER, LogFormat, first_id
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 from mmaudit.schema import OTHER_MODEL_STEPS
 
@@ -293,7 +293,7 @@ FORMAT = LogFormat(
         "call_id": f"coalesce({body('id')}, {body('request_id')})",
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
         "provider": f"coalesce(r.provider, {served_by('model', body('id'))})",
-        "model": f"coalesce({body('model')}, r.request.model)",
+        "model": first_id("r.response.model", "r.model", "r.request.model"),
         "operation": f"CASE WHEN {_COMPLETION} THEN 'completion' ELSE 'chat' END",
         **usage_columns(lambda path: body(f"usage.{path}")),
         "latency_ms": "mm_num(coalesce(r.latency_ms, r.duration_ms))",

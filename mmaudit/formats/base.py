@@ -281,6 +281,15 @@ def tag(key: str, value: str) -> str:
     return f"{{'key': '{key}', 'value': {value}}}"
 
 
+def first_id(*exprs: str) -> str:
+    """The first of several id expressions (a model's, say) that is set and not empty.
+
+    Some servers answer `"model": ""` (Cohere's /generate, OpenAI-compatible proxies): an empty id
+    is no id, so the next source (the request's model) names the call instead of leaving it
+    unknown. Only for VARCHAR expressions."""
+    return "coalesce(" + ", ".join(f"nullif({e}, '')" for e in exprs) + ")"
+
+
 def ms_after(start: str, end: str) -> str:
     """Milliseconds from timestamp `start` to `end` (SQL values mm_ts reads), NULL when either is
     missing or the end comes first (a log's clock skew is no duration)."""

@@ -30,7 +30,7 @@ the id is derived from the line, as for every record without one.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
+from mmaudit.formats.base import IN_LINE_ORDER, LogFormat, first_id
 from mmaudit.formats.bedrock import BLOCK_REASONS, cache_written_1h, error_http
 from mmaudit.formats.pairs import body
 
@@ -94,7 +94,7 @@ FORMAT = LogFormat(
         "call_id": body("ResponseMetadata.RequestId"),
         "ts": f"coalesce(mm_ts(r.timestamp), {_HTTP_DATE})",
         "provider": "'aws-bedrock'",
-        "model": f"coalesce(r.modelId, r.request.modelId, {body('trace.promptRouter.invokedModelId')})",
+        "model": first_id("r.modelId", "r.request.modelId", body("trace.promptRouter.invokedModelId")),
         "input_tokens": f"mm_int({body(_U + '.inputTokens')}) + {_READ} + {_WRITE}",
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,

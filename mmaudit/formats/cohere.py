@@ -21,7 +21,7 @@ response; its other events are skipped.
 from __future__ import annotations
 
 from mmaudit.formats import chat_text
-from mmaudit.formats.base import IN_LINE_ORDER, LogFormat
+from mmaudit.formats.base import IN_LINE_ORDER, LogFormat, first_id
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 
 _UNITS = {"input_tokens": "VARCHAR", "output_tokens": "VARCHAR", "search_units": "VARCHAR"}
@@ -98,7 +98,7 @@ FORMAT = LogFormat(
         "call_id": f"coalesce({body('id')}, {body('response_id')}, {body('generation_id')}, r.request_id, {_STREAM_ID})",
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
         "provider": "coalesce(r.provider, 'cohere')",
-        "model": "coalesce(r.model, r.request.model)",
+        "model": first_id("r.model", "r.request.model"),
         "operation": f"CASE WHEN {_EMBED} THEN 'embedding' WHEN {_RERANK} THEN 'rerank' ELSE 'chat' END",
         "input_tokens": _count("input_tokens"),
         "output_tokens": f"CASE WHEN {_EMBED} OR {_RERANK} THEN 0 ELSE {_count('output_tokens')} END",

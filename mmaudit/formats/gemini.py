@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import re
 
-from mmaudit.formats.base import BY_FILE, LogFormat
+from mmaudit.formats.base import BY_FILE, LogFormat, first_id
 from mmaudit.formats.pairs import body
 from mmaudit.schema import MODALITY_COLUMNS
 
@@ -360,8 +360,9 @@ FORMAT = LogFormat(
         "provider": (f"coalesce(r.provider, CASE WHEN _g_traffic_type IS NOT NULL OR {_VERTEX_BATCH} OR _g_predicted "
                      "THEN 'vertex' END, 'google')"),
         "is_batch": f"({_GEMINI_BATCH} OR {_VERTEX_BATCH})",
-        "model": (f"coalesce({field('modelVersion')}, regexp_replace(coalesce(r.request.model, {_EMBED_MODEL}), '^models/', ''), "
-                  f"CASE WHEN _g_interaction THEN regexp_replace({body('model')}, '^models/', '') END)"),
+        "model": first_id(field("modelVersion"),
+                          f"regexp_replace({first_id('r.request.model', _EMBED_MODEL)}, '^models/', '')",
+                          f"CASE WHEN _g_interaction THEN regexp_replace({body('model')}, '^models/', '') END"),
         "operation": "CASE WHEN _g_embed OR _g_predicted THEN 'embedding' ELSE 'chat' END",
         "input_tokens": f"coalesce(mm_int(_g_prompt) + {_TOOL_PROMPT}, CASE WHEN _g_predicted THEN {_PREDICTED_TOKENS} END)",
         "cached_input_tokens": (f"coalesce(mm_int({field(_U + '.cachedContentTokenCount')}), "

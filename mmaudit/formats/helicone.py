@@ -10,7 +10,7 @@ carries the provider's `request_body` / `response_body`, their text is read for 
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, first_id
 from mmaudit.formats.chat_text import all_text, json_or_string, messages_of, prompt_string, text_columns
 
 _STRUCTURE = {
@@ -25,7 +25,7 @@ _READ = "coalesce(mm_int(r.prompt_cache_read_tokens), 0)"
 _WRITE = "coalesce(mm_int(r.prompt_cache_write_tokens), 0)"
 _HTTP = "mm_int(r.response_status)::INTEGER"
 _FAILED = f"(coalesce({_HTTP}, 200) >= 400 OR {_HTTP} = 0)"
-_MODEL = "coalesce(r.response_model, r.model, r.request_model)"
+_MODEL = first_id("r.response_model", "r.model", "r.request_model")
 # The provider's own request and response bodies, when the export includes them (an export of
 # metadata only, or bodies left in object storage behind `signed_body_url`, has none): OpenAI's
 # `messages` (system inside) or Anthropic's (`system` beside them); the answer in `choices` or in

@@ -22,7 +22,7 @@ answer (`input`, `output`) are read as text for the categoriser (`chat_text.py`)
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, ms_after
+from mmaudit.formats.base import LogFormat, first_id, ms_after
 from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text_columns
 
 _USAGE = {k: "VARCHAR" for k in (
@@ -108,7 +108,7 @@ FORMAT = LogFormat(
     columns={
         "call_id": "r.id",
         "ts": _T0,
-        "model": either("model", "provided_model_name"),
+        "model": first_id("r.model", "r.provided_model_name"),
         "operation": "CASE WHEN r.type = 'EMBEDDING' THEN 'embedding' ELSE 'chat' END",
         "input_tokens": f"{_INPUT} + CASE WHEN {_INCLUSIVE} THEN 0 ELSE {_READ} + {_WRITE} END",
         "cached_input_tokens": _READ,

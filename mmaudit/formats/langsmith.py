@@ -20,7 +20,7 @@ completion's `inputs.prompts`; the answer from `outputs.generations` or `outputs
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, ms_after
+from mmaudit.formats.base import LogFormat, first_id, ms_after
 from mmaudit.formats.chat_text import list_texts
 
 _STRUCTURE = {
@@ -113,8 +113,8 @@ FORMAT = LogFormat(
         "call_id": "r.id",
         "ts": "mm_ts(r.start_time)",
         "provider": f"mm_provider_name({_meta('ls_provider')}, model)",
-        "model": (f"coalesce({_param('model')}, {_param('model_name')}, {_meta('ls_model_name')}, "
-                  "json_extract_string(r.outputs, '$.llm_output.model_name'))"),
+        "model": first_id(_param("model"), _param("model_name"), _meta("ls_model_name"),
+                          "json_extract_string(r.outputs, '$.llm_output.model_name')"),
         "operation": "CASE WHEN lower(r.run_type) = 'embedding' THEN 'embedding' "
         "WHEN json_extract(r.inputs, '$.prompts') IS NOT NULL THEN 'completion' ELSE 'chat' END",
         "input_tokens": f"CASE WHEN {_LOGGED} < {_READ} + {_WRITE} THEN {_LOGGED} + {_READ} + {_WRITE} ELSE {_LOGGED} END",

@@ -16,8 +16,8 @@ then unknown and estimated (`tokens_estimated`).
 from __future__ import annotations
 
 from mmaudit.formats import chat_text
-from mmaudit.formats.base import LogFormat
-from mmaudit.formats.pairs import PAIR_WRAPPER, body
+from mmaudit.formats.base import LogFormat, first_id
+from mmaudit.formats.pairs import PAIR_WRAPPER
 
 _BODY = {
     "model": "VARCHAR",
@@ -69,7 +69,7 @@ FORMAT = LogFormat(
     columns={
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({_field('created_at')}))",
         "provider": "'self-hosted'",
-        "model": f"coalesce({_field('model')}, r.request.model)",
+        "model": first_id(_field("model"), "r.request.model"),
         "operation": f"CASE WHEN {_EMBED} THEN 'embedding' ELSE 'chat' END",
         "input_tokens": f"mm_int({_field('prompt_eval_count')})",
         "output_tokens": f"CASE WHEN {_EMBED} THEN 0 ELSE mm_int({_field('eval_count')}) END",

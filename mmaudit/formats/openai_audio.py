@@ -20,7 +20,7 @@ the provider is `mistral`.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, first_id
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 
 _BODY = {
@@ -52,7 +52,7 @@ FORMAT = LogFormat(
         "call_id": "r.request_id",
         "ts": "coalesce(mm_ts(r.timestamp), mm_ts(r.created_at))",
         "provider": f"coalesce(r.provider, CASE WHEN {_MISTRAL} THEN 'mistral' ELSE 'openai' END)",
-        "model": f"coalesce(r.request.model, r.model, {body('model')})",
+        "model": first_id("r.request.model", "r.model", "r.response.model"),
         "operation": "'transcription'",
         "input_tokens": f"CASE WHEN {_TOKENS} THEN mm_int({body('usage.input_tokens')}) ELSE 0 END",
         "input_audio_tokens": f"CASE WHEN {_TOKENS} THEN coalesce(mm_int({body('usage.input_token_details.audio_tokens')}), 0) ELSE 0 END",

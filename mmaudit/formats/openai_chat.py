@@ -54,7 +54,7 @@ LiteLLM's proxy's write it as a string (`"429"`) and are OpenAI-shaped errors wi
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, first_id
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 
 
@@ -176,8 +176,10 @@ _HTTP = ("coalesce(mm_int(coalesce(r.status_code, r.http_status, r.raw_status_co
 _FAILED = (f"(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR {FLAT_ERROR} "
            "OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)")
 _MSGS = "r.request.messages"
-# The call's model id, lower-cased ('' when none is logged): the providers' conventions below key on it
-_MODEL_ID = f"lower(coalesce({body('model')}, r.request.model, ''))"
+# The call's model: the body's, else the request's (an empty id is none: `first_id`); and its id
+# lower-cased ('' when none is logged), which the providers' conventions below key on
+_MODEL = first_id("r.response.model", "r.model", "r.request.model")
+_MODEL_ID = "lower(coalesce(_oc_model, ''))"
 # OpenAI's Chat Completions search models (gpt-4o-search-preview, gpt-4o-mini-search-preview,
 # gpt-5-search-api, and their snapshots) search the web before every answer, and their usage gives
 # no count: an answered call is one search. The two -search-preview models are the preview search
@@ -263,6 +265,7 @@ _TEXT_COMPLETIONS = "'text_completion', 'text.completion'"
 # and in the expressions above (_REASONING, _SEARCH_MODEL...): written inline, every column repeated
 # them, and DuckDB took ~0.15 s to plan the projection. In order: a helper may read those before it.
 _HELPERS = {
+    "_oc_model": _MODEL,
     "_oc_model_id": _MODEL_ID,
     "_oc_prompt": _usage("prompt_tokens"),
     "_oc_total": _usage("total_tokens"),
@@ -303,7 +306,7 @@ FORMAT = LogFormat(
         f"AND {body('usage.time_per_output_token_ms')} IS NOT NULL) THEN 'self-hosted' "
         f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
         f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
-        "model": f"coalesce({body('model')}, r.request.model)",
+        "model": "_oc_model",
         "input_tokens": f"mm_int(coalesce(_oc_prompt, CASE WHEN _oc_embeddings THEN {body('usage.total_tokens')} END))",
         "cached_input_tokens": f"greatest(coalesce(mm_int({body('usage.prompt_tokens_details.cached_tokens')}), 0), "
         f"coalesce(mm_int({body('usage.prompt_cache_hit_tokens')}), 0), coalesce(mm_int({_usage('cached_tokens')}), 0))",

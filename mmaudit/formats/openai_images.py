@@ -15,7 +15,7 @@ output, $40 per 1M; gpt-image-1.5 at its $32 image-output price). Operation `ima
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, first_id
 from mmaudit.formats.pairs import PAIR_WRAPPER, body
 
 _DETAILS = {"text_tokens": "VARCHAR", "image_tokens": "VARCHAR", "cached_tokens": "VARCHAR"}
@@ -48,7 +48,7 @@ FORMAT = LogFormat(
         "call_id": "r.request_id",
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts(r.created_at), mm_ts({body('created')}))",
         "provider": "coalesce(r.provider, 'openai')",
-        "model": f"coalesce(r.request.model, {body('model')})",
+        "model": first_id("r.request.model", "r.response.model", "r.model"),
         "operation": "'image'",
         "input_tokens": f"mm_int({body(_U + '.input_tokens')})",
         "cached_input_tokens": _count(f"{_U}.input_tokens_details.cached_tokens"),

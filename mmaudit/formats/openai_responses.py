@@ -22,7 +22,7 @@ A streamed response logged event by event is one call: the terminal event (`resp
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, first_id
 from mmaudit.formats.openai_chat import BARE_ERROR, ERROR_STRUCT, error_code, xai_cost, xai_searches
 from mmaudit.formats.pairs import body
 
@@ -169,7 +169,7 @@ FORMAT = LogFormat(
         "provider": (f"CASE WHEN nullif(trim(r.provider), '') IS NOT NULL THEN mm_provider_name(r.provider, model) "
                      f"WHEN {_PERPLEXITY} THEN 'perplexity' WHEN mm_provider_from_model(model) = 'unknown' "
                      "OR model IS NULL THEN 'openai' ELSE mm_provider_from_model(model) END"),
-        "model": f"coalesce({body('model')}, r.request.model)",
+        "model": first_id("r.response.model", "r.model", "r.request.model"),
         "input_tokens": f"mm_int({body('usage.input_tokens')})",
         "cached_input_tokens": f"coalesce(mm_int({body('usage.input_tokens_details.cached_tokens')}), 0)",
         "cache_write_tokens": (f"coalesce(mm_int({body('usage.input_tokens_details.cache_write_tokens')}), "

@@ -23,7 +23,7 @@ its id and only the last carries `usage`: the pipeline keeps that one (mmaudit/c
 from __future__ import annotations
 
 from mmaudit.formats import chat_text
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, first_id
 from mmaudit.formats.openai_chat import error_code, http_number_code
 
 _DATA = {k: "VARCHAR" for k in (
@@ -103,7 +103,7 @@ FORMAT = LogFormat(
         "ts": f"coalesce(mm_ts(r.timestamp), mm_ts({data('created_at')}), mm_ts({chat('created')}))",
         "provider": f"CASE WHEN {_FAILED} AND {_LABEL} IS NULL THEN 'openrouter' "
         f"ELSE mm_provider_name({_LABEL}, model) END",
-        "model": f"coalesce({data('model')}, r.request.model)",
+        "model": first_id("r.data.model", "r.response.model", "r.model", "r.request.model"),
         "input_tokens": f"mm_int(coalesce({data('native_tokens_prompt')}, {data('tokens_prompt')}, {_U}.prompt_tokens))",
         "cached_input_tokens": f"coalesce(mm_int(coalesce({data('native_tokens_cached')}, "
         f"{_U}.prompt_tokens_details.cached_tokens)), 0)",

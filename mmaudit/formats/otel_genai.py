@@ -40,7 +40,7 @@ many spans carry none.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, first_id
 from mmaudit.formats.chat_text import list_texts
 
 _SPAN = {
@@ -279,7 +279,7 @@ FORMAT = LogFormat(
         # still says gen_ai.system "openai"; mmaudit/formats/hosts.py), else the span's own label
         "provider": f"coalesce(mm_provider_from_url({first('server.address')}), "
         f"mm_provider_name({first('gen_ai.provider.name', 'gen_ai.system', 'llm.provider', 'llm.system')}, model))",
-        "model": first("gen_ai.response.model", "gen_ai.request.model", "llm.model_name", "embedding.model_name", "ai.model.id"),
+        "model": first_id(*(attr(k) for k in ("gen_ai.response.model", "gen_ai.request.model", "llm.model_name", "embedding.model_name", "ai.model.id"))),
         "operation": f"CASE WHEN {_EMBEDDING} THEN 'embedding' WHEN {_OP} = 'text_completion' THEN 'completion' ELSE 'chat' END",
         "input_tokens": _INPUT,
         "cached_input_tokens": _READ,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, first_id
 
 _RECORD = {"timeUnixNano": "VARCHAR", "observedTimeUnixNano": "VARCHAR", "eventName": "VARCHAR", "body": "JSON",
            "attributes": "JSON", "traceId": "VARCHAR", "spanId": "VARCHAR", "timestamp": "VARCHAR", "name": "VARCHAR"}
@@ -137,7 +137,7 @@ FORMAT = LogFormat(
                "mm_ts(nullif(r.observedTimeUnixNano, '0')))"),
         "provider": (f"coalesce(CASE WHEN {_CODEX} OR {_EVENT} = 'codex.api_request' THEN 'openai' WHEN {_GEMINI} THEN 'google' END, "
                      "CASE WHEN mm_provider_from_model(model) = 'aws-bedrock' THEN 'aws-bedrock' END, 'anthropic')"),
-        "model": f"coalesce({_GEMINI_ANSWERED_BY}, {attr('model')}, {attr('gen_ai.request.model')}, {attr('slug')})",
+        "model": first_id(_GEMINI_ANSWERED_BY, attr("model"), attr("gen_ai.request.model"), attr("slug")),
         "input_tokens": _INPUT,
         "cached_input_tokens": (f"CASE WHEN {_CC} THEN {_count('cache_read_tokens')} WHEN {_GEMINI} "
                                 f"THEN {_count('cached_content_token_count')} ELSE {_count('cached_token_count')} END"),
