@@ -72,3 +72,14 @@ def test_openrouter_chat_bodies_and_a_stream(db, tmp_path, forced):
          "cache_write_tokens": 0, "output_tokens": 3, "reasoning_tokens": 0, "logged_cost_usd": 0.0000041,
          "tags": {"gateway": "openrouter", "upstream_provider": "OpenAI"}},
     ])
+
+
+def test_a_reasoning_count_above_the_billed_completion_is_capped_at_it(db, tmp_path):
+    """Output includes reasoning. A gateway's gpt-oss answer logged 522 reasoning tokens in a
+    completion of 494 (its total is prompt + 494, and its upstream cost is 494 tokens' worth): the
+    output stays the 494 billed and the reasoning is read as all of it, never more than the output."""
+    body = {**VERTEX, "id": "gen-1777440880-dddd", "model": "openai/gpt-oss-120b", "provider": "Google",
+            "usage": usage(1366, 494, 0.00030078, reasoning=522)}
+    db.ingest(write_jsonl(tmp_path / "or.jsonl", [body]))
+    (row,) = db.calls()
+    assert (row["input_tokens"], row["output_tokens"], row["reasoning_tokens"]) == (1366, 494, 494)

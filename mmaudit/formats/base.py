@@ -225,8 +225,15 @@ class LogFormat:
             f"  '{self.name}' AS source_format{context}\n"
             f"FROM (SELECT *, {inner} FROM {records})"
         )
+        # output includes reasoning: a count of reasoning above the output it is part of (a gateway's
+        # gpt-oss answer: 522 reasoning in a billed completion of 494, its total prompt + 494) is
+        # capped at the output, which is what was billed
+        capped = ("CASE WHEN reasoning_tokens > output_tokens THEN output_tokens ELSE reasoning_tokens END "
+                  "AS reasoning_tokens")
+        if not context:
+            return f"SELECT * REPLACE ({capped}) FROM ({sql})"
         # windows run before a WHERE of the same SELECT: context records leave only after them
-        return sql if not context else f"SELECT * EXCLUDE (_context) FROM ({sql}) WHERE NOT _context"
+        return f"SELECT * EXCLUDE (_context) REPLACE ({capped}) FROM ({sql}) WHERE NOT _context"
 
     def checks_sql(self, parsed: str) -> str:
         """SELECT line_no, reason for every detected record with a value that cannot load."""
