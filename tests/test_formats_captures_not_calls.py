@@ -110,3 +110,64 @@ def test_the_cli_loads_a_directory_with_such_a_file_and_exits_0(tmp_path):
     files = {f["path"].rsplit("/", 1)[-1]: f for f in json.loads(result.stdout)["files"]}
     assert (files["models.jsonl"]["loaded"], files["models.jsonl"]["skipped"]) == (0, 1)
     assert files["call.jsonl"]["loaded"] == 1
+
+
+# pydantic/pydantic-ai's VCR cassettes (bodies trimmed to what matters):
+# - tests/models/cassettes/test_openai_responses/test_openai_responses_model_file_search_tool.yaml
+#   @ bc278e8a57cc3b3fe7527fb8c136757ce8504406: a file upload, a vector store and its file, the
+#   Responses call that searches it, then both deleted;
+# - tests/models/cassettes/test_bedrock/test_bedrock_inference_profile_count_tokens.yaml
+#   @ b3984916054ccf9c334a5bfdaa4d7389d03f4f04: Bedrock's CountTokens;
+# - tests/models/cassettes/test_google/test_google_model_vertex_provider.yaml
+#   @ 8ad533c9dbc220889b914003758c1b82d8297d01: google-auth's token refresh before a Vertex call.
+# Before, each was quarantined beside calls ("not a openai-responses record"), and a file of them
+# alone failed the run (exit 2, "cannot tell the log format").
+def _exchange(method: str, url: str, body, answer) -> dict:
+    return {"request": {"url": url, "method": method, "body": body},
+            "response": {"status": 200, "headers": {"content-type": "application/json"}, "body": answer}}
+
+
+_OPENAI = "https://api.openai.com/v1"
+UPLOAD = _exchange("POST", f"{_OPENAI}/files",
+                   '--e81\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n--e81--\r\n',
+                   {"object": "file", "id": "file-U6Ke78qu8nkANsrCrjoYBr", "purpose": "assistants", "bytes": 97})
+STORE = _exchange("POST", f"{_OPENAI}/vector_stores", {"name": "test-file-search"},
+                  {"object": "vector_store", "id": "vs_6931d72a", "usage_bytes": 0, "status": "completed"})
+STORE_FILE = _exchange("POST", f"{_OPENAI}/vector_stores/vs_6931d72a/files", {"file_id": "file-U6Ke78qu8nkANsrCrjoYBr"},
+                       {"object": "vector_store.file", "id": "file-U6Ke78qu8nkANsrCrjoYBr", "usage_bytes": 0})
+SEARCH = _exchange("POST", f"{_OPENAI}/responses",
+                   {"model": "gpt-4o", "input": [{"role": "user", "content": "What is the capital of France?"}],
+                    "tools": [{"type": "file_search", "vector_store_ids": ["vs_6931d72a"]}]},
+                   {"id": "resp_0995dffd", "object": "response", "created_at": 1764874030, "model": "gpt-4o-2024-08-06",
+                    "status": "completed", "output": [
+                        {"id": "fs_0995", "type": "file_search_call", "status": "completed", "queries": ["capital"]},
+                        {"type": "message", "role": "assistant", "content": [
+                            {"type": "output_text", "text": "The capital of France is Paris."}]}],
+                    "usage": {"input_tokens": 870, "input_tokens_details": {"cached_tokens": 0}, "output_tokens": 30,
+                              "output_tokens_details": {"reasoning_tokens": 0}, "total_tokens": 900}})
+DELETE_FILE = _exchange("DELETE", f"{_OPENAI}/files/file-U6Ke78qu8nkANsrCrjoYBr", "",
+                        {"deleted": True, "id": "file-U6Ke78qu8nkANsrCrjoYBr", "object": "file"})
+BEDROCK_COUNT = _exchange(
+    "POST", "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens",
+    {"input": {"converse": {"messages": [{"role": "user", "content": [{"text": "Hello, world!"}]}], "system": []}}},
+    {"inputTokens": 11})
+OAUTH = _exchange("POST", "https://oauth2.googleapis.com/token", "grant_type=refresh_token&client_id=scrubbed",
+                  {"access_token": "scrubbed", "expires_in": 3599, "token_type": "Bearer"})
+
+
+def test_uploads_vector_stores_and_deletions_beside_a_call_are_skipped(db, tmp_path):
+    lines = [UPLOAD, STORE, STORE_FILE, SEARCH, DELETE_FILE]
+    (file,) = db.ingest(write_jsonl(tmp_path / "file_search.jsonl", lines), enrichers=enrichers()).files
+    assert (file.log_format, file.records, file.loaded, file.skipped, file.quarantined) == ("openai-responses", 5, 1, 4, 0)
+    (call,) = db.calls()
+    assert (call["model"], call["input_tokens"], call["output_tokens"]) == ("gpt-4o-2024-08-06", 870, 30)
+    assert db.quarantine() == []
+
+
+def test_token_counts_and_sign_ins_alone_load_nothing_and_are_not_an_error(db, tmp_path):
+    for name, lines in (("bedrock_count.jsonl", [BEDROCK_COUNT]), ("oauth.jsonl", [OAUTH]),
+                        ("uploads.jsonl", [UPLOAD, STORE, DELETE_FILE])):
+        (file,) = db.ingest(write_jsonl(tmp_path / name, lines), enrichers=enrichers()).files
+        assert (file.status, file.log_format, file.loaded, file.skipped, file.quarantined) == (
+            "loaded", None, 0, len(lines), 0), name
+    assert db.calls() == [] and db.quarantine() == []

@@ -49,15 +49,31 @@ def is_capture_sql(line: str) -> str:
             f"AND coalesce(json_extract({line}, '$.response.status'), json_extract({line}, '$.response.status_code')) IS NOT NULL)")
 
 
+# Addresses that answer no billed model call: token counts (Anthropic's free
+# /v1/messages/count_tokens, Gemini's :countTokens, OpenAI's /responses/input_tokens, Bedrock's
+# /model/{id}/count-tokens); the files, uploads, vector stores and batch objects a call may use
+# (OpenAI's /v1/files, /v1/uploads, /v1/vector_stores, /v1/batches; Anthropic's /v1/files and
+# /v1/messages/batches: a batch's results are read from its output, not from its creation); and
+# sign-in (Google's oauth2.googleapis.com/token, which google-auth calls before every Vertex AI
+# session, Microsoft Entra's /oauth2/v2.0/token, any /oauth/token).
+_NOT_CALL_ADDRESSES = (
+    r"(/messages/count_tokens|:counttokens|/responses/input_tokens|/count-tokens)([?#]|$)",
+    r"/v1/(files|uploads|vector_stores|batches|messages/batches)([/?#]|$)",
+    r"^https?://oauth2\.googleapis\.com/",
+    r"/oauth2?(/v[0-9.]+)?/token([?#]|$)",
+)
+
+
 def not_a_call_sql(line: str) -> str:
     """Whether the captured exchange `line` asked for no billed answer: a GET (a model listing,
-    `GET /v1/models`, `GET /v1beta/models`), or a token count (Anthropic's free
-    `/v1/messages/count_tokens`, Gemini's `:countTokens`, OpenAI's `/responses/input_tokens`). A
-    recorder keeps them beside the calls; one that no format reads is skipped (not a call), never
-    quarantined."""
+    `GET /v1/models`, `GET /v1beta/models`) or a DELETE, or a POST to an address that answers no
+    model call (`_NOT_CALL_ADDRESSES`: token counts, file uploads and vector stores, batch objects,
+    OAuth sign-in). A recorder keeps them beside the calls; one that no format reads is skipped
+    (not a call), never quarantined."""
     url = f"lower(coalesce(json_extract_string({line}, '$.request.url'), ''))"
-    return (f"({is_capture_sql(line)} AND (upper(coalesce(json_extract_string({line}, '$.request.method'), '')) = 'GET' "
-            f"OR regexp_matches({url}, '(/messages/count_tokens|:counttokens|/responses/input_tokens)([?#]|$)')))")
+    method = f"upper(coalesce(json_extract_string({line}, '$.request.method'), ''))"
+    addresses = " OR ".join(f"regexp_matches({url}, '{pattern}')" for pattern in _NOT_CALL_ADDRESSES)
+    return f"({is_capture_sql(line)} AND ({method} IN ('GET', 'DELETE') OR {addresses}))"
 
 
 def no_call_in(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> bool:
