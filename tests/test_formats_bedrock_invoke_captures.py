@@ -72,6 +72,8 @@ def test_invoke_model_captures_of_every_family_are_calls_with_what_bedrock_bille
     assert (nova["call_id"], nova["input_tokens"], nova["output_tokens"], nova["tokens_estimated"]) == (
         "3b46eb20-2b6b-47d1-a317-23389e1c40c7", 30, 51, False)
     assert (nova["status"], nova["tags"]["guardrail"], nova["cost_usd"]) == ("ok", "intervened", Decimal("0.00001404"))
+    # Bedrock's own measure, X-Amzn-Bedrock-Invocation-Latency (the others' captures keep no headers)
+    assert (nova["latency_ms"], llama["latency_ms"]) == (1142.0, None)
     assert (refused["model"], refused["status"], refused["error_type"], refused["http_status"]) == (
         "cohere.command-text-v14", "error", "client", 400)
 
@@ -79,3 +81,39 @@ def test_invoke_model_captures_of_every_family_are_calls_with_what_bedrock_bille
 def test_a_file_of_invoke_model_captures_alone_has_a_format(db, tmp_path):
     (file,) = db.ingest(write_jsonl(tmp_path / "llama.jsonl", [LLAMA])).files
     assert (file.log_format, file.loaded) == ("bedrock", 1)
+
+
+# crmne/ruby_llm, spec/fixtures/vcr_cassettes/
+# ask_bedrock_anthropic_claude-3-5-haiku-20241022-v1_0_can_ask_a_question.yml
+# @ 4acf6ef455e61712cc6250891c1d032ec699bde7 (headers trimmed): a Claude body, read by
+# anthropic-messages, whose latency only the header holds (it was NULL)
+CLAUDE = {"request": {"url": _RUNTIME.format("us-east-1", "anthropic.claude-3-5-haiku-20241022-v1:0"), "method": "POST",
+                      "body": {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 4096,
+                               "messages": [{"role": "user", "content": [{"type": "text", "text": "What's 2 + 2?"}]}]}},
+          "response": {"status": 200, "headers": {
+              "Date": "Thu, 12 Jun 2025 06:09:21 GMT", "X-Amzn-Requestid": "a34ca693-91ef-4fef-8644-de4e4be751da",
+              "X-Amzn-Bedrock-Invocation-Latency": "910", "X-Amzn-Bedrock-Output-Token-Count": "5",
+              "X-Amzn-Bedrock-Input-Token-Count": "16"},
+              "body": {"id": "msg_bdrk_014PWzgQkdaaC7T4eCe4Xo2F", "type": "message", "role": "assistant",
+                       "model": "claude-3-5-haiku-20241022", "content": [{"type": "text", "text": "4"}],
+                       "stop_reason": "end_turn", "usage": {"input_tokens": 16, "output_tokens": 5}}}}
+# pydantic/pydantic-ai, tests/models/cassettes/test_bedrock/test_bedrock_throttling_error.yaml: a
+# Converse call throttled; the error body names no model, the address does (it was stored with none)
+THROTTLED = {"request": {"url": "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-micro-v1%3A0/converse",
+                         "method": "POST", "body": {"messages": [{"role": "user", "content": [{"text": "hello"}]}]}},
+             "response": {"status": 429, "headers": {"content-type": "application/json"},
+                          "body": {"__type": "ThrottlingException", "message": "Rate exceeded"}}}
+
+
+def test_a_captured_claude_call_takes_its_latency_from_bedrock_s_header(db, tmp_path):
+    db.ingest(write_jsonl(tmp_path / "claude.jsonl", [CLAUDE]), enrichers=enrichers())
+    (call,) = db.calls()
+    assert (call["source_format"], call["model"], call["latency_ms"], call["cost_usd"]) == (
+        "anthropic-messages", "anthropic.claude-3-5-haiku-20241022-v1:0", 910.0, Decimal("0.0000328"))
+
+
+def test_a_throttled_converse_call_is_the_model_its_address_names(db, tmp_path):
+    db.ingest(write_jsonl(tmp_path / "throttled.jsonl", [THROTTLED]), enrichers=enrichers())
+    (call,) = db.calls()
+    assert (call["provider"], call["model"], call["status"], call["error_type"], call["http_status"]) == (
+        "aws-bedrock", "us.amazon.nova-micro-v1:0", "error", "rate_limit", 429)

@@ -54,6 +54,7 @@ _STRUCTURE = {
     "operation": "VARCHAR",
     "modelId": "VARCHAR",
     "errorCode": "VARCHAR",
+    "latency_ms": "VARCHAR",  # not Bedrock's: a captured InvokeModel call's latency header (ingest/bedrock_invoke.py)
     "input": {
         "inputTokenCount": "VARCHAR",
         "cacheReadInputTokenCount": "VARCHAR",
@@ -168,7 +169,7 @@ FORMAT = LogFormat(
         "cache_write_1h_tokens": (f"greatest(coalesce(mm_int({_U}.cache_creation.ephemeral_1h_input_tokens), 0), "
                                   f"{cache_written_1h(_U + '.cacheDetails')}, {_STREAMED_1H})"),
         "output_tokens": f"mm_int(coalesce(r.output.outputTokenCount, {_U}.outputTokens))",
-        "latency_ms": f"coalesce(mm_num({_B}.metrics.latencyMs), {_STREAM_LATENCY})",
+        "latency_ms": f"coalesce(mm_num({_B}.metrics.latencyMs), {_STREAM_LATENCY}, mm_num(r.latency_ms))",
         "ttft_ms": _STREAM_TTFT,
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_BLOCKED} THEN 'content_filter' "

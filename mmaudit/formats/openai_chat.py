@@ -176,9 +176,11 @@ _HTTP = ("coalesce(mm_int(coalesce(r.status_code, r.http_status, r.raw_status_co
 _FAILED = (f"(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR {FLAT_ERROR} "
            "OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)")
 _MSGS = "r.request.messages"
-# The call's model: the body's, else the request's (an empty id is none: `first_id`); and its id
+# The call's model: the body's, else the request's, else the model a captured Bedrock address names
+# (`modelId`: a Converse error body, `{__type, message}`, names none and is read here); an empty
+# id is none (`first_id`); and its id
 # lower-cased ('' when none is logged), which the providers' conventions below key on
-_MODEL = first_id("r.response.model", "r.model", "r.request.model")
+_MODEL = first_id("r.response.model", "r.model", "r.request.model", "r.modelId")
 _MODEL_ID = "lower(coalesce(_oc_model, ''))"
 # OpenAI's Chat Completions search models (gpt-4o-search-preview, gpt-4o-mini-search-preview,
 # gpt-5-search-api, and their snapshots) search the web before every answer, and their usage gives
@@ -284,7 +286,7 @@ FORMAT = LogFormat(
     name="openai-chat",
     description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
     structure={**_BODY, "response": _BODY, "error": ERROR_STRUCT, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER,
-               "message": "VARCHAR", "code": "JSON", "raw_status_code": "VARCHAR"},
+               "message": "VARCHAR", "code": "JSON", "raw_status_code": "VARCHAR", "modelId": "VARCHAR"},
     detect=(
         f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done', {_TEXT_COMPLETIONS}) "
         f"OR r.response.object IN ('chat.completion', {_TEXT_COMPLETIONS}) "

@@ -15,7 +15,8 @@ So such a capture is rewritten as the model invocation log Bedrock would have wr
 (`schemaType: ModelInvocationLog`, read by the `bedrock` format): `modelId` from the address,
 `input.inputTokenCount` and the cache counts from the headers (their names in any case, a value or
 a list of one as VCR keeps them), else the body's own counts; `output.outputTokenCount` likewise;
-the bodies as `inputBodyJson` / `outputBodyJson`; `requestId` from `x-amzn-RequestId`; the time the line's own, else the `Date` header's; a status of
+the bodies as `inputBodyJson` / `outputBodyJson`; `requestId` from `x-amzn-RequestId`; `latency_ms`
+from `X-Amzn-Bedrock-Invocation-Latency`; the time the line's own, else the `Date` header's; a status of
 400 or more an `errorCode` (the `x-amzn-ErrorType` before its `:`, else the exception Bedrock
 answers that status with).
 """
@@ -61,6 +62,12 @@ def dated_sql(line: str) -> str:
     return f"to_json(strftime(try_strptime({_header(line, 'date')}, '%a, %d %b %Y %H:%M:%S GMT'), '%Y-%m-%dT%H:%M:%SZ'))"
 
 
+def invocation_latency_sql(line: str) -> str:
+    """SQL (text) of the milliseconds Bedrock says it took (`X-Amzn-Bedrock-Invocation-Latency`,
+    beside the billed counts on every InvokeModel and Converse answer), or NULL."""
+    return _header(line, "x-amzn-bedrock-invocation-latency")
+
+
 def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> str:
     """SQL of the model invocation log (JSON) a captured InvokeModel call amounts to."""
     body = answer
@@ -97,6 +104,7 @@ def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> st
     return (f"json_object('schemaType', 'ModelInvocationLog', 'operation', 'InvokeModel', "
             f"'modelId', {invoked_model_sql(url)}, 'timestamp', coalesce({timestamp}, {dated}), 'region', {region}, "
             f"'requestId', {_header(line, 'x-amzn-requestid')}, 'errorCode', {error}, "
+            f"'latency_ms', {invocation_latency_sql(line)}, "
             f"'input', json_object('inputTokenCount', {inputs}, 'cacheReadInputTokenCount', {read}, "
             f"'cacheWriteInputTokenCount', {write}, 'inputBodyJson', {req}), "
             f"'output', json_object('outputTokenCount', {outputs}, 'outputBodyJson', {body}))")

@@ -179,6 +179,8 @@ def unwrap_sql(line: str) -> str:
             f"WHEN {failed} THEN coalesce(json_extract({answer}, '$.error'), {answer}) ELSE {answered} END, "
             f"'status_code', {status}, "
             f"'timestamp', coalesce({at('$.timestamp')}, {at('$.capturedAt')}, {undated}), "
+            # Bedrock's own measure of the call, when the line keeps no latency of its own
+            f"'latency_ms', coalesce(json_extract_string({line}, '$.latency_ms'), {bedrock_invoke.invocation_latency_sql(line)}), "
             # the host the request went to names who served it, an address on the team's own
             # machines says the team ran it (`self-hosted`, unless a gateway's: mmaudit/formats/hosts.py)
             f"'provider', coalesce(json_extract_string({line}, '$.provider'), mm_provider_at({url}, {model})), "
