@@ -90,3 +90,22 @@ def test_a_file_read_as_batch_output_still_reads_its_other_calls(db, tmp_path):
     chat, batch = got["chatcmpl-DQAT1s1QIiIwqhnN4t2SKEeTmkaUZ"], got["batch_req_6aa151d09b9881908338f0de5bd5dd64"]
     assert (chat["is_batch"], chat["input_tokens"], chat["output_tokens"], chat["user_prompt"]) == (False, 13, 421, "What's 2 + 2?")
     assert (batch["is_batch"], batch["input_tokens"], batch["output_tokens"]) == (True, 18, 64)
+
+
+def test_a_groq_batch_output_line_is_groq_s_call_unpriced_for_want_of_a_batch_rate(db, tmp_path):
+    """Groq's Batch API writes OpenAI's output lines; its bodies carry `x_groq` (a README's example
+    of a Groq batch_output.jsonl line, trimmed). It was read as OpenAI's call, unknown to OpenAI."""
+    from mmaudit.enrich import enrichers
+
+    line = {"id": "batch_req_out_01jpra5p4ve4v8k14zkqn6agjm", "custom_id": "request-2", "error": None,
+            "response": {"status_code": 200, "request_id": "req_01jpra5n2qef6s66k65v8sy51h", "body": {
+                "id": "chatcmpl-f822c700", "object": "chat.completion", "created": 1742425217,
+                "model": "llama-3.1-8b-instant",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hola"}, "finish_reason": "stop"}],
+                "usage": {"queue_time": 1.0087, "prompt_tokens": 55, "completion_tokens": 55, "total_tokens": 110},
+                "x_groq": {"id": "req_01jpra5n2qef6s66k65v8sy51h"}}}}
+    db.ingest(write_jsonl(tmp_path / "batch_output.jsonl", [line]), enrichers=enrichers())
+    (call,) = db.calls()
+    assert (call["provider"], call["model"], call["is_batch"], call["input_tokens"], call["output_tokens"]) == (
+        "groq", "llama-3.1-8b-instant", True, 55, 55)
+    assert call["cost_usd"] is None  # no Groq batch discount on record: reported, never the synchronous rate

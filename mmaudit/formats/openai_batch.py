@@ -4,7 +4,10 @@ body}, error{code, message}}` line per request.
 The body is whatever the endpoint returns (chat.completion, response, embedding list), so usage
 is read under both naming schemes; both already include cached and reasoning tokens. A line is a
 failure when `error` is set or the status code is >= 400 (a 429 means the batch's token quota ran
-out). Every call here has `is_batch = true`; `custom_id` is kept as tags['custom_id'].
+out). Every call here has `is_batch = true`; `custom_id` is kept as tags['custom_id']. Groq's Batch
+API writes the same lines, its bodies signed `x_groq`: provider `groq` (they were read as OpenAI's
+calls, and reported unknown for a model OpenAI does not sell); no Groq batch discount is on
+record (docs/pricing.md), so they are unpriced and reported, never charged the synchronous rate.
 
 A batch INPUT file (`custom_id, method, url, body`, no outcome) is recognised by `INPUT_FILE`
 and refused: it says what was asked, not what happened.
@@ -35,6 +38,7 @@ _BODY = {
     "output": "JSON",
     "usage": _USAGE,
     "error": {"code": "VARCHAR", "type": "VARCHAR", "message": "VARCHAR"},
+    "x_groq": {"id": "VARCHAR"},  # Groq's Batch API answers in this file format, its bodies signed so
 }
 _STRUCTURE = {
     "id": "VARCHAR",
@@ -64,7 +68,8 @@ FORMAT = LogFormat(
     columns={
         "call_id": f"coalesce(r.id, r.response.request_id, {_B}.id)",
         "ts": f"coalesce(mm_ts({_B}.created), mm_ts({_B}.created_at))",
-        "provider": "CASE WHEN mm_provider_from_model(model) = 'azure' THEN 'azure' ELSE 'openai' END",
+        "provider": (f"CASE WHEN {_B}.x_groq.id IS NOT NULL THEN 'groq' "
+                     "WHEN mm_provider_from_model(model) = 'azure' THEN 'azure' ELSE 'openai' END"),
         "model": f"{_B}.model",
         "operation": f"CASE WHEN {_B}.object = 'list' THEN 'embedding' ELSE 'chat' END",
         "input_tokens": f"mm_int(coalesce({_U}.prompt_tokens, {_U}.input_tokens))",
