@@ -173,6 +173,17 @@ def _genai_ids(model: str, hint: str | None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _free_as_free(model: str | None, found: tuple[str | None, int | None, bool]) -> tuple[str | None, int | None, bool]:
+    """A free variant (OpenRouter's `:free` ids, `deepseek/deepseek-chat-v3.1:free`) costs nothing
+    and is priced only by a row of its own (genai-prices lists 160 such ids at $0): never by the
+    paid model a looser rule reaches (genai-prices' `deepseek-chat` matches every id that starts
+    `deepseek-chat`, so such calls took DeepSeek's paid rate). Without one it is unknown, reported."""
+    key = found[0]
+    if key is None or not (model or "").strip().lower().endswith(":free") or key.lower().endswith(":free"):
+        return found
+    return None, None, False
+
+
 class Resolver:
     """Resolves ids against one catalog; results are memoised per (provider, model)."""
 
@@ -213,7 +224,12 @@ class Resolver:
                  gateway: str | None = None) -> tuple[str | None, int | None, bool]:
         """(model_key, stage, is_fine_tune); (None, None, False) when nothing matches. A call through
         a gateway that bills at its own listing (`tags['gateway']`: OpenRouter) whose id resolves to
-        nothing as logged takes that listing's price (GATEWAYS)."""
+        nothing as logged takes that listing's price (GATEWAYS). A free variant is priced only as
+        itself (`_free_as_free`)."""
+        return _free_as_free(model, self._priced(provider, model, gateway))
+
+    def _priced(self, provider: str | None, model: str | None,
+                gateway: str | None = None) -> tuple[str | None, int | None, bool]:
         found = self._logged(provider, model)
         listing = GATEWAYS.get((gateway or "").strip().lower())
         if (found[0] is None and listing and model and model.strip() and not is_self_hosted(provider)
