@@ -356,3 +356,25 @@ def test_the_1_hour_cache_writes_anthropic_reports_in_a_vercel_ai_sdk_span(db, t
     (row,) = db.calls()
     assert (row["input_tokens"], row["cache_write_tokens"], row["cache_write_1h_tokens"]) == (48183, 1076, 1076)
     assert row["cost_usd"] == (2 * 3 + 47105 * Decimal("0.30") + 1076 * 6 + 714 * 15) / Decimal(10**6)
+
+
+def test_a_litellm_span_s_cache_and_reasoning_come_from_its_usage_object_and_its_cost_is_logged(db, tmp_path):
+    """LiteLLM's OpenTelemetry spans write the usage as a Python dict's repr in
+    `metadata.usage_object` (no cache or reasoning attribute) and their cost as `gen_ai.cost.*`
+    (a span of Grace/genai-interlingua's samples, captured from LiteLLM, trimmed). Its 256 cache
+    reads were read as none: priced $0.000078, 33% above the $0.0000588 LiteLLM logged."""
+    usage = ("{'completion_tokens': 27, 'prompt_tokens': 412, 'total_tokens': 439, 'completion_tokens_details': "
+             "{'accepted_prediction_tokens': 0, 'audio_tokens': 0, 'reasoning_tokens': 8, 'rejected_prediction_tokens': 0}, "
+             "'prompt_tokens_details': {'audio_tokens': 0, 'cached_tokens': 256}}")
+    litellm = span("l1", "litellm_request", 0, 1.2, [
+        a("metadata.usage_object", stringValue=usage), a("gen_ai.cost.total_cost", doubleValue=5.88e-05),
+        a("gen_ai.request.model", stringValue="gpt-4o-mini"), a("gen_ai.system", stringValue="openai"),
+        a("gen_ai.response.model", stringValue="gpt-4o-mini-2024-07-18"), a("gen_ai.operation.name", stringValue="chat"),
+        a("gen_ai.usage.input_tokens", intValue="412"), a("gen_ai.usage.output_tokens", intValue="27")])
+    db.ingest(write_jsonl(tmp_path / "litellm.jsonl", [{"resourceSpans": [{"scopeSpans": [{"spans": [litellm]}]}]}]),
+              enrichers=enrichers())
+    (call,) = db.calls()
+    assert (call["input_tokens"], call["cached_input_tokens"], call["output_tokens"], call["reasoning_tokens"]) == (
+        412, 256, 27, 8)
+    # gpt-4o-mini: 156 x $0.15 + 256 x $0.075 + 27 x $0.60 per 1M = $0.0000588, LiteLLM's own figure
+    assert (call["cost_usd"], call["logged_cost_usd"]) == (Decimal("0.0000588"), Decimal("0.0000588"))

@@ -23,8 +23,9 @@ keeps it (the Vercel AI SDK's `ai.response.providerMetadata`). Claude Code's own
 these shares, before it also wrote the convention's names, as `gen_ai.usage.details.
 cache_read_tokens`, `cache_write_tokens`, `reasoning_tokens`, `input_audio_tokens`,
 `cache_audio_read_tokens` and `output_audio_tokens`; they are read the same. The
-instrumentation's own cost (pydantic-ai's `operation.cost`, OpenLIT's `gen_ai.usage.cost`, USD) is
-the logged cost. Some instrumentations pass
+instrumentation's own cost (pydantic-ai's `operation.cost`, OpenLIT's `gen_ai.usage.cost`,
+LiteLLM's `gen_ai.cost.total_cost`, USD) is the logged cost; LiteLLM's cache and reasoning counts
+are in its `metadata.usage_object` (a Python dict's repr). Some instrumentations pass
 Anthropic's uncached `input_tokens` through unchanged: an input count smaller than its own cached
 shares cannot include them, and is read as the uncached part (the shares are added). `status.code`
 2 (ERROR) or an `error.type` attribute marks a failure. call_id = traceId:spanId.
@@ -125,11 +126,26 @@ _INPUT_AUDIO_KEYS = ("llm.token_count.prompt_details.audio", "gen_ai.usage.detai
 _OUTPUT_AUDIO_KEYS = ("llm.token_count.completion_details.audio", "gen_ai.usage.details.output_audio_tokens")
 _LOGGED_INPUT = count("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
                       "ai.usage.inputTokens", "ai.usage.promptTokens")
+# LiteLLM's OpenTelemetry spans carry no cache or reasoning attribute; their counts are in
+# `metadata.usage_object`, the usage written as a Python dict's repr (`{'prompt_tokens': 412, ...,
+# 'prompt_tokens_details': {'cached_tokens': 256, ...}}`, not JSON): one count of it by its name
+# (a gpt-4o-mini span's 256 cache reads were read as none, and it was priced 33% above the
+# `gen_ai.cost.total_cost` LiteLLM logged)
+_LITELLM_USAGE = "_litellm_usage"
+
+
+def _litellm_count(name: str) -> str:
+    pattern = f"''{name}'':\\s*([0-9]+)"  # SQL text: 'name': 123
+    return f"mm_int(nullif(regexp_extract({_LITELLM_USAGE}, '{pattern}', 1), ''))"
+
+
 _READ = (
-    f"coalesce({count(*_READ_KEYS)}, CASE WHEN {_CC_SPAN} THEN {count('cache_read_tokens')} END, 0)"
+    f"coalesce({count(*_READ_KEYS)}, CASE WHEN {_CC_SPAN} THEN {count('cache_read_tokens')} END, "
+    f"{_litellm_count('cached_tokens')}, {_litellm_count('cache_read_input_tokens')}, 0)"
 )
 _WRITE = (
-    f"coalesce({count(*_WRITE_KEYS)}, CASE WHEN {_CC_SPAN} THEN {count('cache_creation_tokens')} END, 0)"
+    f"coalesce({count(*_WRITE_KEYS)}, CASE WHEN {_CC_SPAN} THEN {count('cache_creation_tokens')} END, "
+    f"{_litellm_count('cache_creation_input_tokens')}, 0)"
 )
 _INPUT = (f"CASE WHEN {_CC_SPAN} AND {_LOGGED_INPUT} IS NULL THEN {count('input_tokens')} + {_READ} + {_WRITE} "
           f"WHEN {_LOGGED_INPUT} < {_READ} + {_WRITE} THEN {_LOGGED_INPUT} + {_READ} + {_WRITE} ELSE {_LOGGED_INPUT} END")
@@ -222,6 +238,7 @@ _HELPERS = {
     _ATTRS: _PARSED_ATTRS,
     _ENTRIES: _INDEXED_ENTRIES,
     _EVENTS: _json_attr("events"),
+    _LITELLM_USAGE: attr("metadata.usage_object"),
     _MESSAGES: f"coalesce({_SEMCONV_MESSAGES}, {_AI_SDK_MESSAGES}, {_INDEXED_MESSAGES}, {_EVENT_MESSAGES})",
     _INSTRUCTIONS: f"coalesce({_parts_text(_json_attr('gen_ai.system_instructions'))}, "
     f"{_parts_text(_json_attr('gen_ai.system.instructions'))})",
@@ -289,13 +306,14 @@ FORMAT = LogFormat(
         "cache_write_1h_tokens": f"least({_WRITE}, coalesce(mm_int(json_extract_string({_json_attr('ai.response.providerMetadata')}, "
         "'$.anthropic.usage.cache_creation.ephemeral_1h_input_tokens')), 0))",
         "output_tokens": f"coalesce({_OUTPUT}, CASE WHEN {_EMBEDDING} AND {_LOGGED_INPUT} IS NOT NULL THEN 0 END)",
-        "reasoning_tokens": f"coalesce({count(*_REASONING_KEYS)}, 0)",
+        "reasoning_tokens": f"coalesce({count(*_REASONING_KEYS)}, {_litellm_count('reasoning_tokens')}, 0)",
         "input_audio_tokens": f"coalesce({count(*_INPUT_AUDIO_KEYS)}, 0)",
         "cached_audio_tokens": f"coalesce({count('gen_ai.usage.details.cache_audio_read_tokens')}, 0)",
         "output_audio_tokens": f"coalesce({count(*_OUTPUT_AUDIO_KEYS)}, 0)",
         # the instrumentation's own cost of the call in USD: pydantic-ai's `operation.cost` (from
-        # genai-prices), OpenLIT's `gen_ai.usage.cost`
-        "logged_cost_usd": f"TRY_CAST({first('operation.cost', 'gen_ai.usage.cost')} AS DECIMAL(38, 12))",
+        # genai-prices), OpenLIT's `gen_ai.usage.cost`, LiteLLM's `gen_ai.cost.total_cost`
+        "logged_cost_usd": (f"TRY_CAST({first('operation.cost', 'gen_ai.usage.cost', 'gen_ai.cost.total_cost')} "
+                            "AS DECIMAL(38, 12))"),
         "latency_ms": f"CASE WHEN {_T1} >= {_T0} THEN ({_T1} - {_T0}) / 1e6 END",
         "ttft_ms": f"CASE WHEN {_CC_SPAN} THEN mm_num({attr('ttft_ms')}) END",
         # Claude Code's fast mode is billed at the model's fast rates (a priced tier of its own)
