@@ -30,3 +30,14 @@ def test_azures_content_filter_error_is_a_failed_call(db, tmp_path):
         assert (call["status"], call["error_type"], call["http_status"], call["input_tokens"]) == (
             "error", "content_filter", 400, 0)
     assert got["captured.jsonl"]["provider"] == "azure"
+
+
+def test_the_error_recorded_under_a_200_as_the_cassette_has_it_is_still_the_failed_call(db, tmp_path):
+    """The cassette itself records this answer under status 200 (gateways answer errors so too): the
+    line was quarantined, and a file of it alone failed the run ("cannot tell the log format")."""
+    as_recorded = {**CAPTURED, "response": {**CAPTURED["response"], "status": 200}}
+    (file,) = db.ingest(write_jsonl(tmp_path / "recorded.jsonl", [as_recorded])).files
+    assert (file.log_format, file.loaded, file.quarantined) == ("openai-chat", 1, 0)
+    (call,) = db.calls()
+    assert (call["provider"], call["status"], call["error_type"], call["http_status"]) == (
+        "azure", "error", "content_filter", 400)

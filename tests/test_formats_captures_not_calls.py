@@ -151,6 +151,9 @@ BEDROCK_COUNT = _exchange(
     "POST", "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens",
     {"input": {"converse": {"messages": [{"role": "user", "content": [{"text": "Hello, world!"}]}], "system": []}}},
     {"inputTokens": 11})
+CACHE_TTL = _exchange("PATCH", "https://generativelanguage.googleapis.com/v1beta/cachedContents/uobv7aizzgq7?updateMask=ttl",
+                     {"ttl": "600s"}, {"name": "cachedContents/uobv7aizzgq7", "model": "models/gemini-2.5-flash",
+                                       "expireTime": "2026-02-24T17:02:23Z", "usageMetadata": {"totalTokenCount": 1090}})
 OAUTH = _exchange("POST", "https://oauth2.googleapis.com/token", "grant_type=refresh_token&client_id=scrubbed",
                   {"access_token": "scrubbed", "expires_in": 3599, "token_type": "Bearer"})
 
@@ -165,7 +168,7 @@ def test_uploads_vector_stores_and_deletions_beside_a_call_are_skipped(db, tmp_p
 
 
 def test_token_counts_and_sign_ins_alone_load_nothing_and_are_not_an_error(db, tmp_path):
-    for name, lines in (("bedrock_count.jsonl", [BEDROCK_COUNT]), ("oauth.jsonl", [OAUTH]),
+    for name, lines in (("bedrock_count.jsonl", [BEDROCK_COUNT]), ("oauth.jsonl", [OAUTH]), ("ttl.jsonl", [CACHE_TTL]),
                         ("uploads.jsonl", [UPLOAD, STORE, DELETE_FILE])):
         (file,) = db.ingest(write_jsonl(tmp_path / name, lines), enrichers=enrichers()).files
         assert (file.status, file.log_format, file.loaded, file.skipped, file.quarantined) == (

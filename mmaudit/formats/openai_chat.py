@@ -167,8 +167,11 @@ _FLAT_CODE = error_code("r.code")
 # The error's code and type as text, for mm_error_type: nested (OpenAI) or flat.
 _ERR_TEXT = (f"nullif(concat_ws(' ', {_CODE}, r.error.type, CASE WHEN {FLAT_ERROR} THEN concat_ws(' ', {_FLAT_CODE}, "
              "r.type) END), '')")
-_HTTP = ("coalesce(mm_int(coalesce(r.status_code, r.http_status, r.raw_status_code)), "
-         f"CASE WHEN {_STATUS_NUMBER} THEN mm_int(r.error.status) END, "
+# The HTTP status: the wrapper's, unless it says success of an error body that names its own (Azure's
+# content filter `{"error": {..., "status": 400}}` recorded under a 200)
+_WRAPPED = "mm_int(coalesce(r.status_code, r.http_status, r.raw_status_code))"
+_HTTP = (f"coalesce(CASE WHEN {_WRAPPED} >= 400 THEN {_WRAPPED} END, "
+         f"CASE WHEN {_STATUS_NUMBER} THEN mm_int(r.error.status) END, {_WRAPPED}, "
          f"CASE WHEN regexp_full_match(coalesce({_CODE}, ''), '[1-5][0-9][0-9]') THEN mm_int({_CODE}) END, "
          f"CASE WHEN {FLAT_ERROR} AND regexp_full_match(coalesce({_FLAT_CODE}, ''), '[1-5][0-9][0-9]') "
          f"THEN mm_int({_FLAT_CODE}) END, "

@@ -66,14 +66,14 @@ _NOT_CALL_ADDRESSES = (
 
 def not_a_call_sql(line: str) -> str:
     """Whether the captured exchange `line` asked for no billed answer: a GET (a model listing,
-    `GET /v1/models`, `GET /v1beta/models`) or a DELETE, or a POST to an address that answers no
+    `GET /v1/models`, `GET /v1beta/models`), a DELETE or a PATCH (a cache's new TTL), or a POST to an address that answers no
     model call (`_NOT_CALL_ADDRESSES`: token counts, file uploads and vector stores, batch objects,
     OAuth sign-in). A recorder keeps them beside the calls; one that no format reads is skipped
     (not a call), never quarantined."""
     url = f"lower(coalesce(json_extract_string({line}, '$.request.url'), ''))"
     method = f"upper(coalesce(json_extract_string({line}, '$.request.method'), ''))"
     addresses = " OR ".join(f"regexp_matches({url}, '{pattern}')" for pattern in _NOT_CALL_ADDRESSES)
-    return f"({is_capture_sql(line)} AND ({method} IN ('GET', 'DELETE') OR {addresses}))"
+    return f"({is_capture_sql(line)} AND ({method} IN ('GET', 'DELETE', 'PATCH') OR {addresses}))"
 
 
 def no_call_in(con: duckdb.DuckDBPyConnection, sample: pa.Table) -> bool:
@@ -136,8 +136,14 @@ def unwrap_sql(line: str) -> str:
     answer = "mm_capture_answer"
     # an answer is `response`; an error status's body is `error` (its `error` object when it has one)
     # (or an error body under any status: Anthropic's `type: error`, OpenAI's flat `object: error`)
+    # (or a body that is nothing but an `error` object: Azure OpenAI's content filter, recorded
+    # under a 200, as gateways also answer; a failed Responses body has its `error` beside an `id`)
+    bare_error = (f"(json_type(json_extract({answer}, '$.error')) = 'OBJECT' AND json_extract({answer}, '$.id') IS NULL "
+                  f"AND json_extract({answer}, '$.object') IS NULL AND json_extract({answer}, '$.usage') IS NULL "
+                  f"AND json_extract({answer}, '$.choices') IS NULL)")
     failed = (f"(coalesce(TRY_CAST(json_extract_string({status}, '$') AS INTEGER), 0) >= 400 "
-              f"OR json_extract_string({answer}, '$.type') = 'error' OR json_extract_string({answer}, '$.object') = 'error')")
+              f"OR json_extract_string({answer}, '$.type') = 'error' OR json_extract_string({answer}, '$.object') = 'error' "
+              f"OR {bare_error})")
     url = f"json_extract_string({line}, '$.request.url')"
     sent = f"coalesce({at('$.request.body')}, {at('$.requestBody')})"
     # a recorder may keep the request body as the JSON text that went over the wire: read as that JSON
