@@ -154,6 +154,8 @@ BEDROCK_COUNT = _exchange(
 CACHE_TTL = _exchange("PATCH", "https://generativelanguage.googleapis.com/v1beta/cachedContents/uobv7aizzgq7?updateMask=ttl",
                      {"ttl": "600s"}, {"name": "cachedContents/uobv7aizzgq7", "model": "models/gemini-2.5-flash",
                                        "expireTime": "2026-02-24T17:02:23Z", "usageMetadata": {"totalTokenCount": 1090}})
+CONVERSATION = _exchange("POST", f"{_OPENAI}/conversations", {"items": [{"type": "message", "role": "user", "content": "hi"}]},
+                         {"id": "conv_68", "object": "conversation", "created_at": 1760000000, "metadata": {}})
 OAUTH = _exchange("POST", "https://oauth2.googleapis.com/token", "grant_type=refresh_token&client_id=scrubbed",
                   {"access_token": "scrubbed", "expires_in": 3599, "token_type": "Bearer"})
 
@@ -169,7 +171,7 @@ def test_uploads_vector_stores_and_deletions_beside_a_call_are_skipped(db, tmp_p
 
 def test_token_counts_and_sign_ins_alone_load_nothing_and_are_not_an_error(db, tmp_path):
     for name, lines in (("bedrock_count.jsonl", [BEDROCK_COUNT]), ("oauth.jsonl", [OAUTH]), ("ttl.jsonl", [CACHE_TTL]),
-                        ("uploads.jsonl", [UPLOAD, STORE, DELETE_FILE])):
+                        ("uploads.jsonl", [UPLOAD, STORE, DELETE_FILE, CONVERSATION])):
         (file,) = db.ingest(write_jsonl(tmp_path / name, lines), enrichers=enrichers()).files
         assert (file.status, file.log_format, file.loaded, file.skipped, file.quarantined) == (
             "loaded", None, 0, len(lines), 0), name

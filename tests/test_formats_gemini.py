@@ -237,3 +237,15 @@ def test_a_batch_job_with_its_results_inline_is_read_as_its_calls(db, tmp_path):
     half = (8000 * Decimal("0.10") + 800 * Decimal("0.40")) / 2 / 10**6  # gemini-2.5-flash-lite, batch: half
     assert [(b, str(d), c) for b, d, c in got] == [(True, "2025-12-03", half), (True, "2025-12-03", half),
                                                    (True, "2025-12-04", half)]
+
+
+def test_an_aleph_alpha_answer_with_a_model_version_is_not_a_gemini_call(db, tmp_path):
+    """Aleph Alpha's /complete answers `model_version: "2022-04"` (traceloop/openllmetry's
+    opentelemetry-instrumentation-alephalpha cassette test_alephalpha_completion_with_events_with_no_content.yaml
+    @ d5a8aec4, trimmed): it was read as Google's call of a model named "2022-04", its counts lost.
+    No format reads Aleph Alpha's answers: the file is reported unreadable, never a Google call."""
+    line = {"completions": [{"completion": "\n\nA:\n\nI think the best joke", "finish_reason": "maximum_tokens"}],
+            "model_version": "2022-04", "num_tokens_prompt_total": 9, "num_tokens_generated": 1000}
+    (file,) = db.ingest(write_jsonl(tmp_path / "aleph.jsonl", [line])).files
+    assert (file.status, file.log_format) == ("failed", None) and "cannot tell the log format" in file.message
+    assert db.calls() == []

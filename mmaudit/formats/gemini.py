@@ -339,12 +339,18 @@ _VALUES = {
     **{_detail_helper(d): _detail_sql(d) for group in _DETAILS for d in group},
 }
 
+# A `modelVersion` (snake_case `model_version` in SDK dumps) alone says Gemini only when it names a
+# Gemini-family model or comes with a `responseId`: Aleph Alpha's /complete answers a
+# `model_version: "2022-04"` too, and such a call was read as Google's, of a model named "2022-04"
+_GEMINI_VERSION = (f"({field('modelVersion')} IS NOT NULL AND ({field('responseId')} IS NOT NULL "
+                   f"OR regexp_matches(lower({field('modelVersion')}), 'gemini|gemma|learnlm')))")
+
 FORMAT = LogFormat(
     name="gemini",
     description="Google Gemini / Vertex AI GenerateContentResponse bodies, {request, response} pairs, google.rpc error bodies",
     structure={**_BODY, "response": _BODY, "request": _REQUEST, **_WRAPPER},
     detect=(
-        f"({field('usageMetadata.promptTokenCount')} IS NOT NULL OR {field('modelVersion')} IS NOT NULL "
+        f"({field('usageMetadata.promptTokenCount')} IS NOT NULL OR {_GEMINI_VERSION} "
         f"OR {body('candidates')} IS NOT NULL OR {_ERR}.status IN ({_STATUS_LIST}) "
         f"OR ({_INTERACTION} AND {body(_IU)} IS NOT NULL) "
         f"OR ({_VERTEX_BATCH_FAILED} AND r.request.contents IS NOT NULL) OR {_EMBED} OR {_PREDICTED})"

@@ -53,12 +53,14 @@ def is_capture_sql(line: str) -> str:
 # /v1/messages/count_tokens, Gemini's :countTokens, OpenAI's /responses/input_tokens, Bedrock's
 # /model/{id}/count-tokens); the files, uploads, vector stores and batch objects a call may use
 # (OpenAI's /v1/files, /v1/uploads, /v1/vector_stores, /v1/batches; Anthropic's /v1/files and
-# /v1/messages/batches: a batch's results are read from its output, not from its creation); and
+# /v1/messages/batches: a batch's results are read from its output, not from its creation; OpenAI's
+# conversations, assistants, threads and their messages, which run nothing: a thread's run does); and
 # sign-in (Google's oauth2.googleapis.com/token, which google-auth calls before every Vertex AI
 # session, Microsoft Entra's /oauth2/v2.0/token, any /oauth/token).
 _NOT_CALL_ADDRESSES = (
     r"(/messages/count_tokens|:counttokens|/responses/input_tokens|/count-tokens)([?#]|$)",
-    r"/v1/(files|uploads|vector_stores|batches|messages/batches)([/?#]|$)",
+    r"/v1/(files|uploads|vector_stores|batches|messages/batches|conversations|assistants)([/?#]|$)",
+    r"/v1/threads(/[^/?#]+(/messages(/[^/?#]+)?)?)?([?#]|$)",
     r"^https?://oauth2\.googleapis\.com/",
     r"/oauth2?(/v[0-9.]+)?/token([?#]|$)",
 )
