@@ -465,6 +465,19 @@ def test_user_table_overrides_bundled_on_same_key_and_date(tmp_path, con):
     assert priced(con, catalog)["c"][1] == D("0.01")  # 1000 x 2 + 1000 x 8 = 10000 / 1e6
 
 
+def test_a_free_variant_takes_no_paid_rate_but_a_price_the_user_gives_it(tmp_path, con, bundled):
+    """genai-prices' `deepseek-chat` rule matches every id starting `deepseek-chat`: OpenRouter's
+    free `deepseek/deepseek-chat-v3.1:free` took DeepSeek's paid rate. A table of the user's that
+    names the free id prices it."""
+    add(con, "free", "deepseek/deepseek-chat-v3.1:free", "2025-09-01 00:00:00+00", inp=1000, out=1000)
+    add(con, "paid", "deepseek/deepseek-chat-v3.1", "2025-09-01 00:00:00+00", inp=1000, out=1000)
+    got = priced(con, bundled)
+    assert got["free"] == (None, None) and got["paid"][0] is not None
+    user = write_table(tmp_path / "free.yaml", {"openrouter-free-deepseek": {
+        "provider": "openrouter", "input": 0, "output": 0, "aliases": ["deepseek/deepseek-chat-v3.1:free"]}})
+    assert priced(con, load_catalog([user]))["free"] == ("openrouter-free-deepseek", D("0"))
+
+
 def test_bad_field_names_file_model_and_field(tmp_path):
     path = write_table(tmp_path / "bad.yaml", {"m1": {"provider": "x", "input": 1, "output": 2, "cache_read": 0.1}})
     with pytest.raises(ConfigError) as err:

@@ -68,10 +68,10 @@ _NOT_CALL_ADDRESSES = (
 
 def not_a_call_sql(line: str) -> str:
     """Whether the captured exchange `line` asked for no billed answer: a GET (a model listing,
-    `GET /v1/models`, `GET /v1beta/models`), a DELETE or a PATCH (a cache's new TTL), or a POST to an address that answers no
-    model call (`_NOT_CALL_ADDRESSES`: token counts, file uploads and vector stores, batch objects,
-    OAuth sign-in). A recorder keeps them beside the calls; one that no format reads is skipped
-    (not a call), never quarantined."""
+    `GET /v1/models`, `GET /v1beta/models`), a DELETE or a PATCH (a cache's new TTL), or a POST to
+    an address that answers no model call (`_NOT_CALL_ADDRESSES`: token counts, file uploads and
+    vector stores, batch objects, OAuth sign-in). A recorder keeps them beside the calls; one that
+    no format reads is skipped (not a call), never quarantined."""
     url = f"lower(coalesce(json_extract_string({line}, '$.request.url'), ''))"
     method = f"upper(coalesce(json_extract_string({line}, '$.request.method'), ''))"
     addresses = " OR ".join(f"regexp_matches({url}, '{pattern}')" for pattern in _NOT_CALL_ADDRESSES)

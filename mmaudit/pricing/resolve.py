@@ -173,17 +173,6 @@ def _genai_ids(model: str, hint: str | None) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _free_as_free(model: str | None, found: tuple[str | None, int | None, bool]) -> tuple[str | None, int | None, bool]:
-    """A free variant (OpenRouter's `:free` ids, `deepseek/deepseek-chat-v3.1:free`) costs nothing
-    and is priced only by a row of its own (genai-prices lists 160 such ids at $0): never by the
-    paid model a looser rule reaches (genai-prices' `deepseek-chat` matches every id that starts
-    `deepseek-chat`, so such calls took DeepSeek's paid rate). Without one it is unknown, reported."""
-    key = found[0]
-    if key is None or not (model or "").strip().lower().endswith(":free") or key.lower().endswith(":free"):
-        return found
-    return None, None, False
-
-
 class Resolver:
     """Resolves ids against one catalog; results are memoised per (provider, model)."""
 
@@ -226,7 +215,20 @@ class Resolver:
         a gateway that bills at its own listing (`tags['gateway']`: OpenRouter) whose id resolves to
         nothing as logged takes that listing's price (GATEWAYS). A free variant is priced only as
         itself (`_free_as_free`)."""
-        return _free_as_free(model, self._priced(provider, model, gateway))
+        return self._free_as_free(model, self._priced(provider, model, gateway))
+
+    def _free_as_free(self, model: str | None,
+                      found: tuple[str | None, int | None, bool]) -> tuple[str | None, int | None, bool]:
+        """A free variant (OpenRouter's `:free` ids, `deepseek/deepseek-chat-v3.1:free`) costs
+        nothing and is priced only by a row of its own (an id ending `:free`; genai-prices lists 160
+        at $0) or one the user's tables or registry name: never by the paid model a looser rule
+        reaches (genai-prices' `deepseek-chat` matches every id that starts `deepseek-chat`, so such
+        calls took DeepSeek's paid rate). Without one it is unknown, reported."""
+        key = found[0]
+        if (key is None or not (model or "").strip().lower().endswith(":free") or key.lower().endswith(":free")
+                or key in self.stated_keys):
+            return found
+        return None, None, False
 
     def _priced(self, provider: str | None, model: str | None,
                 gateway: str | None = None) -> tuple[str | None, int | None, bool]:
