@@ -86,3 +86,39 @@ def test_a_repeat_written_later_and_a_forks_replayed_history_are_the_same_calls(
         con.close()
     # the fork's own call is the fork's session's, though its id carries the parent's
     assert got == [(9000, 500, SESSION), (12000, 200, SESSION), (22000, 100, "0199ffff-0000-7000-8000-000000000001")]
+
+
+def test_fast_mode_and_a_model_switch_from_applied_settings_price_the_later_calls(tmp_path):
+    """Codex writes `thread_settings_applied` when the user switches model or turns fast mode on
+    (`service_tier: "priority"`; the shape of jazzyalex/agent-sessions' rollout fixture, cut from a
+    Codex 0.146 session, and of the Codex usage parsers that read it). Such calls were priced as
+    standard, about half their cost, and a switched model was not seen. `cache_write_input_tokens`
+    (inside `input_tokens`) are cache writes."""
+    usage = {"input_tokens": 10000, "cached_input_tokens": 4000, "output_tokens": 1000}
+
+    def applied(ts: str, **settings) -> dict:
+        return {"timestamp": ts, "type": "event_msg",
+                "payload": {"type": "thread_settings_applied", "thread_settings": {"cwd": "/repo", **settings}}}
+
+    lines = [
+        {"timestamp": "2026-11-02T09:00:00.000Z", "type": "session_meta", "payload": {"id": SESSION, "model_provider": "openai"}},
+        {"timestamp": "2026-11-02T09:00:01.000Z", "type": "turn_context", "payload": {"cwd": "/repo", "model": "gpt-5"}},
+        token_count("2026-11-02T09:00:10.000Z", usage, 11000),
+        applied("2026-11-02T09:01:00.000Z", model="gpt-5", service_tier="priority"),
+        token_count("2026-11-02T09:01:10.000Z", usage, 22000),
+        applied("2026-11-02T09:02:00.000Z", model="gpt-5-mini", service_tier="default"),
+        token_count("2026-11-02T09:02:10.000Z", {**usage, "cache_write_input_tokens": 2000}, 33000),
+    ]
+    db = tmp_path / "c.duckdb"
+    done = CliRunner().invoke(app, ["ingest", str(write_jsonl(tmp_path / "rollout.jsonl", lines)), "--db", str(db)])
+    assert done.exit_code == 0, done.output
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        standard, fast, switched = rows(con)
+    finally:
+        con.close()
+    # gpt-5: 6,000 x $1.25 + 4,000 x $0.125 + 1,000 x $10 per 1M; priority: $2.50, $0.25, $20
+    assert (standard["model"], standard["service_tier"], standard["cost_usd"]) == ("gpt-5", None, Decimal("0.018"))
+    assert (fast["model"], fast["service_tier"], fast["cost_usd"]) == ("gpt-5", "priority", Decimal("0.036"))
+    assert (switched["model"], switched["service_tier"], switched["cache_write_tokens"], switched["input_tokens"]) == (
+        "gpt-5-mini", "default", 2000, 10000)
