@@ -10,11 +10,12 @@ and `event_msg`. The calls are the `event_msg` lines whose payload is a `token_c
 latest `turn_context` (or `thread_settings_applied` event: a model switched mid-session) before
 the event (a window over line numbers; a turn context is carried across chunks of a large file),
 and so does the service tier (`service_tier: "priority"`, Codex's fast mode, billed at the
-priority rates). `cache_write_input_tokens` (inside `input_tokens`) are cache writes. Codex writes each `token_count` event twice, the copy up to a second later, and a
-forked or subagent session's file replays its parent's history re-stamped to the fork's time: the
-call id is the session and its running total (`total_token_usage.total_tokens`), so either copy
-is a duplicate, never a second call (ids were the event's time and the total: both copies loaded,
-+79% on a real Codex Desktop rollout). Sessions log no spend: the cost is computed, as for every log.
+priority rates). `cache_write_input_tokens` (inside `input_tokens`) are cache writes. Codex writes
+each `token_count` event twice, the copy up to a second later, and a forked or subagent session's
+file replays its parent's history re-stamped to the fork's time: the call id is the session and its
+running total (`total_token_usage.total_tokens`), so either copy is a duplicate, never a second
+call (ids were the event's time and the total: both copies loaded, +79% on a real Codex Desktop
+rollout). Sessions log no spend: the cost is computed, as for every log.
 """
 
 from __future__ import annotations
