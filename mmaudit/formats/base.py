@@ -288,6 +288,11 @@ def tag(key: str, value: str) -> str:
     return f"{{'key': '{key}', 'value': {value}}}"
 
 
+def tags_map(entries: list[str]) -> str:
+    """A record's tags (SQL MAP) from `tag` entries, those whose value is NULL left out."""
+    return f"map_from_entries(list_filter([{', '.join(entries)}], lambda e: e.value IS NOT NULL))"
+
+
 def first_id(*exprs: str) -> str:
     """The first of several id expressions (a model's, say) that is set and not empty.
 

@@ -27,7 +27,7 @@ name no model: such calls are unpriced, their logged cost kept.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, page_or_line, tag
+from mmaudit.formats.base import LogFormat, page_or_line, tag, tags_map
 
 _UNITS = {"inputTokens": "VARCHAR", "outputTokens": "VARCHAR", "cacheWriteTokens": "VARCHAR",
           "cacheReadTokens": "VARCHAR", "totalCents": "VARCHAR"}
@@ -90,7 +90,7 @@ FORMAT = LogFormat(
         "error_type": f"CASE WHEN {_ERRORED} THEN 'unknown' END",
         "logged_cost_usd": (f"CASE WHEN {_NOT_CHARGED} THEN 0 ELSE TRY_CAST(coalesce(r.chargedCents, r.tokenUsage.totalCents) "
                             "AS DECIMAL(38, 12)) / 100 END"),
-        "tags": f"map_from_entries(list_filter([{', '.join(_TAGS)}], lambda e: e.value IS NOT NULL))",
+        "tags": tags_map(_TAGS),
     },
     numbers=("tokenUsage.inputTokens", "tokenUsage.outputTokens", "tokenUsage.cacheWriteTokens",
              "tokenUsage.cacheReadTokens"),

@@ -180,9 +180,9 @@ _FAILED = (f"(r.error.message IS NOT NULL OR r.error.code IS NOT NULL OR {FLAT_E
            "OR coalesce(mm_int(coalesce(r.status_code, r.http_status)), 0) >= 400)")
 _MSGS = "r.request.messages"
 # The call's model: the body's, else the request's, else the model a captured Bedrock address names
-# (`modelId`: a Converse error body, `{__type, message}`, names none and is read here); an empty
-# id is none (`first_id`); and its id
-# lower-cased ('' when none is logged), which the providers' conventions below key on
+# (`modelId`: a Converse error body, `{__type, message}`, names none); an empty id is none
+# (`first_id`). _MODEL_ID is it lower-cased ('' when none is logged): the providers' conventions
+# below key on it.
 _MODEL = first_id("r.response.model", "r.model", "r.request.model", "r.modelId")
 _MODEL_ID = "lower(coalesce(_oc_model, ''))"
 # OpenAI's Chat Completions search models (gpt-4o-search-preview, gpt-4o-mini-search-preview,

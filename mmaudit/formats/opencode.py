@@ -20,7 +20,7 @@ provider is `providerID` in mmaudit's names (`amazon-bedrock` -> aws-bedrock). A
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, first_id, tag
+from mmaudit.formats.base import LogFormat, first_id, tag, tags_map
 
 _TOKENS = {"input": "VARCHAR", "output": "VARCHAR", "reasoning": "VARCHAR", "cache": {"read": "VARCHAR", "write": "VARCHAR"}}
 _MESSAGE = {
@@ -68,10 +68,10 @@ FORMAT = LogFormat(
                        "'unknown') END"),
         "http_status": f"CASE WHEN {_FAILED} THEN {_STATUS} ELSE 200 END",
         "logged_cost_usd": f"TRY_CAST({_m('cost')} AS DECIMAL(38, 12))",
-        "tags": "map_from_entries(list_filter([" + ", ".join([
+        "tags": tags_map([
             tag("app", "'opencode'"), tag("session", _m("sessionID")), tag("opencode_provider", _m("providerID")),
             tag("agent", f"coalesce({_m('agent')}, {_m('mode')})"), tag("finish_reason", _m("finish")),
-            tag("error", _m("error.name"))]) + "], lambda e: e.value IS NOT NULL))",
+            tag("error", _m("error.name"))]),
     },
     numbers=tuple(f"{p}tokens.{k}" for p in ("", "info.") for k in ("input", "output", "reasoning", "cache.read",
                                                                     "cache.write")),

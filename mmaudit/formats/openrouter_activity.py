@@ -25,7 +25,7 @@ upstream that served the call (mapped to mmaudit's provider ids; tags['upstream_
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, first_id, tag
+from mmaudit.formats.base import LogFormat, first_id, tag, tags_map
 
 _COLUMNS = (
     "generation_id", "created_at", "cost_total", "cost_web_search", "cost_cache", "cost_file_processing",
@@ -81,7 +81,7 @@ FORMAT = LogFormat(
         "ttft_ms": "mm_num(r.time_to_first_token_ms)",
         "http_status": "200",
         "logged_cost_usd": "TRY_CAST(r.cost_total AS DECIMAL(38, 12))",
-        "tags": "map_from_entries(list_filter([" + ", ".join(_TAGS) + "], lambda e: e.value IS NOT NULL))",
+        "tags": tags_map(_TAGS),
     },
     numbers=("tokens_prompt", "tokens_completion", "tokens_reasoning", "tokens_cached"),
     times=("created_at",),
