@@ -176,3 +176,42 @@ def test_token_counts_and_sign_ins_alone_load_nothing_and_are_not_an_error(db, t
         assert (file.status, file.log_format, file.loaded, file.skipped, file.quarantined) == (
             "loaded", None, 0, len(lines), 0), name
     assert db.calls() == [] and db.quarantine() == []
+
+
+# crewAI's recordings (crewAIInc/crewAI): tests/cassettes/test_agent_with_ollama_llama3.yaml
+# @ 5b574e5a1a80cbdff302cd6c49f45e1c0cde4a7b, where LiteLLM asks a local Ollama for the model's
+# details (`POST /api/show`) beside the call; lib/crewai-tools/tests/cassettes/tools/
+# test_txt_search_tool.yaml @ 5eabab6abcda707e0f90abacf58d5ffaec6c5428, where crewAI's own PostHog
+# telemetry (`POST us.i.posthog.com/batch/`) sits beside an embedding. Bodies abridged (licence,
+# tensors, the embedding). Before, both were quarantined ("not a ollama record", "not a
+# openai-chat record").
+GENERATE = _exchange("POST", "http://localhost:11434/api/generate",
+                     {"model": "llama3.2:3b", "prompt": "### User:\nRespond in 20 words. Which model are you?\n\n",
+                      "stream": False},
+                     {"model": "llama3.2:3b", "created_at": "2025-01-10T18:37:01.552946Z",
+                      "response": "I'm an AI designed by Meta.", "done": True, "done_reason": "stop",
+                      "total_duration": 2721386667, "load_duration": 838784333, "prompt_eval_count": 39,
+                      "prompt_eval_duration": 1462000000, "eval_count": 22, "eval_duration": 418000000})
+SHOW = _exchange("POST", "http://localhost:11434/api/show", {"name": "llama3.2:3b"},
+                 {"license": "LLAMA 3.2 COMMUNITY LICENSE AGREEMENT [ABRIDGED]",
+                  "tensors": [{"name": "output_norm.weight", "type": "F32", "shape": [3072]}],
+                  "capabilities": ["completion", "tools"], "modified_at": "2025-02-20T18:55:09.150577031-05:00"})
+EMBEDDING = _exchange("POST", f"{_OPENAI}/embeddings", {"input": ["This is a test file for txt search"],
+                                                          "model": "text-embedding-ada-002", "encoding_format": "base64"},
+                      {"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": "AAAA"}],
+                       "model": "text-embedding-ada-002", "usage": {"prompt_tokens": 8, "total_tokens": 8}})
+TELEMETRY = _exchange("POST", "https://us.i.posthog.com/batch/",
+                      {"batch": [{"properties": {"class": "App", "$lib": "posthog-python"}, "event": "init",
+                                  "timestamp": "2025-04-27T16:07:50.287520+00:00", "distinct_id": "5303ea6e"}]},
+                      {"status": "Ok"})
+
+
+def test_a_local_ollamas_model_details_and_a_frameworks_telemetry_are_not_calls(db, tmp_path):
+    ollama = write_jsonl(tmp_path / "ollama.jsonl", [GENERATE, SHOW])
+    embeddings = write_jsonl(tmp_path / "embeddings.jsonl", [EMBEDDING, TELEMETRY])
+    files = sorted(db.ingest(tmp_path, enrichers=enrichers()).files, key=lambda f: f.path)
+    assert [(f.log_format, f.loaded, f.skipped, f.quarantined) for f in files] == [
+        ("openai-chat", 1, 1, 0), ("ollama", 1, 1, 0)], (embeddings, ollama)
+    assert sorted((c["provider"], c["model"], c["input_tokens"], c["output_tokens"]) for c in db.calls()) == [
+        ("openai", "text-embedding-ada-002", 8, 0), ("self-hosted", "llama3.2:3b", 39, 22)]
+    assert db.quarantine() == []

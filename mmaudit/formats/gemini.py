@@ -4,7 +4,9 @@
 `usageMetadata.promptTokenCount` already includes `cachedContentTokenCount`. The thinking
 tokens (`thoughtsTokenCount`) are NOT inside `candidatesTokenCount` (totalTokenCount =
 prompt + candidates + toolUsePrompt + thoughts), so canonical output = candidates + thoughts with
-reasoning = thoughts, and canonical input = prompt + toolUsePrompt. The Live API's usage messages
+reasoning = thoughts, and canonical input = prompt + toolUsePrompt. The first thinking previews
+(April 2025) counted them inside: where totalTokenCount is prompt + toolUsePrompt + candidates,
+output is the candidates alone. The Live API's usage messages
 name the output `responseTokenCount`. The AUDIO and IMAGE entries of the modality breakdowns
 (`promptTokensDetails` and `toolUsePromptTokensDetails`, `cacheTokensDetails`,
 `candidatesTokensDetails` or the Live API's `responseTokensDetails`) are the audio and image parts
@@ -83,6 +85,7 @@ _BODY = {
         "cachedContentTokenCount": "VARCHAR",
         "thoughtsTokenCount": "VARCHAR",
         "toolUsePromptTokenCount": "VARCHAR",
+        "totalTokenCount": "VARCHAR",
         "responseTokenCount": "VARCHAR",  # the Live API's name for candidatesTokenCount
         "promptTokensDetails": "JSON",  # [{modality, tokenCount}]: TEXT, IMAGE, VIDEO, AUDIO, DOCUMENT
         "cacheTokensDetails": "JSON",
@@ -103,6 +106,7 @@ _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias
     "usageMetadata": "usage_metadata", "promptTokenCount": "prompt_token_count",
     "candidatesTokenCount": "candidates_token_count", "cachedContentTokenCount": "cached_content_token_count",
     "thoughtsTokenCount": "thoughts_token_count", "toolUsePromptTokenCount": "tool_use_prompt_token_count",
+    "totalTokenCount": "total_token_count",
     "responseId": "response_id", "modelVersion": "model_version", "createTime": "create_time",
     "promptFeedback": "prompt_feedback", "blockReason": "block_reason", "blockReasonMessage": "block_reason_message",
     "responseTokenCount": "response_token_count", "promptTokensDetails": "prompt_tokens_details",
@@ -173,6 +177,14 @@ _DETAILS = (("promptTokensDetails", "toolUsePromptTokensDetails", "usage.input_t
 # Output: candidatesTokenCount, or the Live API's responseTokenCount (its usage messages name it so).
 _CANDIDATE_COUNT = (f"coalesce({field(_U + '.candidatesTokenCount')}, {field(_U + '.responseTokenCount')}, "
                     f"{body(_IU + '.total_output_tokens')})")
+# The thinking models' first previews (gemini-2.5-flash-preview-04-17, gemini-2.5-pro-exp-03-25,
+# April 2025) counted the thoughts INSIDE candidatesTokenCount: their totalTokenCount is prompt +
+# tool-use prompt + candidates, with thoughtsTokenCount beside as the part of candidates that was
+# thinking (8 + 87 = 95 with 79 thoughts). Their output is then the candidates alone; adding the
+# thoughts again counted them twice. The body's own total tells the two readings apart.
+_THOUGHTS_INSIDE = (f"(_g_thoughts > 0 AND mm_int(_g_candidate_count) >= _g_thoughts AND "
+                    f"mm_int({field(_U + '.totalTokenCount')}) = mm_int(_g_prompt) + {_TOOL_PROMPT} "
+                    "+ mm_int(_g_candidate_count))")
 
 
 # The breakdown entries each modality column counts: a PDF's pages are read as images (Gemini
@@ -332,6 +344,7 @@ _VALUES = {
     "_g_prompt": _PROMPT,
     "_g_candidate_count": _CANDIDATE_COUNT,
     "_g_thoughts": _THOUGHTS,
+    "_g_thoughts_inside": _THOUGHTS_INSIDE,
     "_g_interaction": _INTERACTION,
     "_g_embed": _EMBED,
     "_g_predicted": _PREDICTED,
@@ -375,7 +388,8 @@ FORMAT = LogFormat(
                                 f"mm_int({body(_IU + '.total_cached_tokens')}), 0)"),
         "output_tokens": (
             "CASE WHEN _g_prompt IS NOT NULL OR _g_candidate_count IS NOT NULL "
-            "THEN coalesce(mm_int(_g_candidate_count), 0) + _g_thoughts WHEN _g_embed OR _g_predicted THEN 0 END"
+            "THEN coalesce(mm_int(_g_candidate_count), 0) + CASE WHEN _g_thoughts_inside THEN 0 ELSE _g_thoughts END "
+            "WHEN _g_embed OR _g_predicted THEN 0 END"
         ),
         "reasoning_tokens": "_g_thoughts",
         **{column: _modality(modality.upper(), *details)
@@ -408,9 +422,9 @@ FORMAT = LogFormat(
         (_IU, ("total_input_tokens", "total_output_tokens", "total_cached_tokens", "total_thought_tokens",
                "total_tool_use_tokens")),
         (_U, ("promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount",
-              "responseTokenCount")),
+              "totalTokenCount", "responseTokenCount")),
         ("usage_metadata", ("prompt_token_count", "candidates_token_count", "cached_content_token_count",
-                            "thoughts_token_count", "response_token_count"))) for k in keys),
+                            "thoughts_token_count", "total_token_count", "response_token_count"))) for k in keys),
     times=("createTime", "response.createTime", "create_time", "response.create_time", "timestamp", "processed_time"),
     prompt_text=f"coalesce(nullif(concat_ws(chr(10), {_SYSTEM}, coalesce({_ALL}, {_INPUT})), ''), {_EMBED_TEXT})",
     output_text=f"coalesce({_TEXT}, {_OUTPUT_TEXT})",

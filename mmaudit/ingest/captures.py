@@ -56,13 +56,19 @@ def is_capture_sql(line: str) -> str:
 # /v1/messages/batches: a batch's results are read from its output, not from its creation; OpenAI's
 # conversations, assistants, threads and their messages, which run nothing: a thread's run does); and
 # sign-in (Google's oauth2.googleapis.com/token, which google-auth calls before every Vertex AI
-# session, Microsoft Entra's /oauth2/v2.0/token, any /oauth/token).
+# session, Microsoft Entra's /oauth2/v2.0/token, any /oauth/token); a local Ollama's model management
+# (POST /api/show, /api/pull..., which LiteLLM sends beside /api/generate to read a model's details);
+# and the telemetry a framework sends beside its calls (PostHog's product analytics, as crewAI's
+# recordings keep `POST us.i.posthog.com/batch/`; OTLP exports to /v1/traces, /v1/logs, /v1/metrics).
 _NOT_CALL_ADDRESSES = (
     r"(/messages/count_tokens|:counttokens|/responses/input_tokens|/count-tokens)([?#]|$)",
     r"/v1/(files|uploads|vector_stores|batches|messages/batches|conversations|assistants)([/?#]|$)",
     r"/v1/threads(/[^/?#]+(/messages(/[^/?#]+)?)?)?([?#]|$)",
     r"^https?://oauth2\.googleapis\.com/",
     r"/oauth2?(/v[0-9.]+)?/token([?#]|$)",
+    r"/api/(show|pull|push|create|copy|delete|tags|ps|version|blobs)([/?#]|$)",
+    r"^https?://([a-z0-9-]+\.)*posthog\.com/",
+    r"/v1/(traces|logs|metrics)([?#]|$)",
 )
 
 
