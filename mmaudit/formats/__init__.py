@@ -35,6 +35,7 @@ from mmaudit.formats import (
     openrouter_activity,
     otel_genai,
     otel_logs,
+    posthog,
 )
 from mmaudit.formats.base import LogFormat
 
@@ -54,6 +55,7 @@ FORMATS: tuple[LogFormat, ...] = (
     langfuse.FORMAT,
     langsmith.FORMAT,
     helicone.FORMAT,
+    posthog.FORMAT,
     otel_genai.FORMAT,
     otel_logs.FORMAT,
     claude_code.FORMAT,
