@@ -62,11 +62,20 @@ METADATA = {"files_in_context": [{"path": "src-tauri/capabilities/default.json",
                              "model_provider_id": "anthropic", "mode": "act"}]}
 
 
+# api_conversation_history.json, as Cline writes it beside ui_messages.json: the messages sent
+HISTORY = [{"role": "user", "content": [{"type": "text", "text": "<task>\nin my jiras->list UI ... add open button\n</task>"}]},
+           {"role": "assistant", "content": [{"type": "text", "text": "I'll add the button."},
+                                             {"type": "tool_use", "id": "toolu_01", "name": "replace_in_file",
+                                              "input": {"path": "JiraDetailsPanel.svelte"}}]}]
+
+
 def test_a_cline_task_loads_one_call_per_request_with_its_cache_added_back(db, tmp_path):
     folder = _task(tmp_path, "1770482470358", CLINE_TASK, METADATA)
-    result = db.ingest(folder / "ui_messages.json", folder / "task_metadata.json", enrichers=enrichers())
+    (folder / "api_conversation_history.json").write_text(json.dumps(HISTORY), encoding="utf-8")
+    result = db.ingest(tmp_path / "tasks", enrichers=enrichers())  # the whole folder, as a user points at it
     assert sorted((f.path.rsplit("/", 1)[-1], f.log_format, f.loaded, f.skipped, f.quarantined) for f in result.files) == [
-        ("task_metadata.json", "cline", 0, 1, 0), ("ui_messages.json", "cline", 3, 6, 0)]
+        ("api_conversation_history.json", "cline", 0, 2, 0), ("task_metadata.json", "cline", 0, 1, 0),
+        ("ui_messages.json", "cline", 3, 6, 0)]
     real, cancelled, failed = db.calls()
     assert (real["call_id"], real["ts"], real["provider"], real["model"], real["model_key"]) == (
         "cline:1770483279915", datetime(2026, 2, 7, 16, 54, 39, 915000, tzinfo=UTC), "anthropic",

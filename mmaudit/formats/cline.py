@@ -17,8 +17,9 @@ and a bad one is quarantined with its value. Every other message (task, text, to
 placeholder that never got counts, a cost or an outcome (a request cut off before it reported
 anything: nothing to count, and Cline itself drops it when the task is resumed). The sibling
 `task_metadata.json` (`{files_in_context, model_usage: [{ts, model_id, model_provider_id,
-mode}]}`, no counts) is recognised and skipped, never read as calls; `api_conversation_history.json`
-is not this format's.
+mode}]}`, no counts) is recognised and skipped, never read as calls, and so is
+`api_conversation_history.json` (the `{role, content}` messages sent; newer Cline's per-message
+`metrics` there repeat the requests' counts), so a whole `tasks/` folder ingests.
 
 Tokens. `tokensIn` means different things by writer and date, and the canonical input must hold
 the cache: it is `tokensIn`, or `tokensIn + cacheReads + cacheWrites` when `tokensIn` is the
@@ -72,11 +73,17 @@ _MODEL_INFO = {"modelId": "VARCHAR", "providerId": "VARCHAR", "mode": "VARCHAR"}
 _INFO = {k: "VARCHAR" for k in ("tokensIn", "tokensOut", "cacheWrites", "cacheReads", "cost", "cancelReason",
                                 "streamingFailedMessage", "apiProtocol", "inferenceProvider")}
 _STRUCTURE = {"ts": "VARCHAR", "type": "VARCHAR", "say": "VARCHAR", "ask": "VARCHAR", "text": "VARCHAR",
-              "modelInfo": _MODEL_INFO, "files_in_context": "JSON", "model_usage": "JSON"}
+              "modelInfo": _MODEL_INFO, "files_in_context": "JSON", "model_usage": "JSON",
+              "role": "VARCHAR", "content": "JSON", "model": "VARCHAR", "usage": "JSON"}
 _ITEM = {"ts": "VARCHAR", "modelInfo": _MODEL_INFO, "info": _INFO}
 
 _MESSAGE = "(r.type IN ('say', 'ask') AND r.ts IS NOT NULL AND coalesce(r.say, r.ask) IS NOT NULL)"
 _METADATA = "(json_type(r.files_in_context) = 'ARRAY' OR json_type(r.model_usage) = 'ARRAY')"
+# api_conversation_history.json: the messages sent to the model (`{role, content}`, Anthropic's
+# MessageParam), beside ui_messages.json in every task folder; no counts. Recognised so that a whole
+# `tasks/` folder ingests (its lines skipped); a provider's answer (`type`, `model`, `usage`) is not one.
+_HISTORY = ("(r.role IN ('user', 'assistant') AND json_type(r.content) IN ('ARRAY', 'VARCHAR') "
+            "AND r.type IS NULL AND r.model IS NULL AND r.usage IS NULL)")
 _REQUEST = "(r.type = 'say' AND r.say = 'api_req_started')"
 # the request's text parsed (NULL unless it is a JSON object; CASE, so json_type never sees bad JSON)
 _PARSED = "CASE WHEN json_valid(r.text) THEN CASE WHEN json_type(r.text) = 'OBJECT' THEN r.text::JSON END END"
@@ -109,9 +116,9 @@ FORMAT = LogFormat(
     name="cline",
     description="Cline / Roo Code / Kilo Code task histories (tasks/<id>/ui_messages.json): one call per api_req_started",
     structure=_STRUCTURE,
-    detect=f"({_MESSAGE} OR {_METADATA})",
-    detect_hint="Cline messages (`ts`, `type` say/ask with `say` or `ask`: a task's ui_messages.json), or a "
-    "task_metadata.json (`files_in_context`, `model_usage`)",
+    detect=f"({_MESSAGE} OR {_METADATA} OR {_HISTORY})",
+    detect_hint="Cline messages (`ts`, `type` say/ask with `say` or `ask`: a task's ui_messages.json), a "
+    "task_metadata.json (`files_in_context`, `model_usage`) or an api_conversation_history.json (`role`, `content`)",
     skip=f"(NOT {_REQUEST})",
     explode=(f"[json_object('ts', r.ts, 'modelInfo', json_object('modelId', r.modelInfo.modelId, "
              f"'providerId', r.modelInfo.providerId, 'mode', r.modelInfo.mode), 'info', {_PARSED})]"),
