@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from mmaudit.formats.anthropic_messages import USAGE, step_helpers, usage_columns, usage_tags
 from mmaudit.formats.base import LogFormat
+from mmaudit.formats.gemini_cli import QWEN_MARKS, QWEN_RECORD
 
 _STRUCTURE = {
     "type": "VARCHAR",
@@ -50,7 +51,10 @@ _STRUCTURE = {
         "model": "VARCHAR",
         "content": "JSON",
         "usage": USAGE,
+        **QWEN_MARKS["message"],
     },
+    # Qwen Code's records (its fork of this layout): not Claude Code's
+    **{k: v for k, v in QWEN_MARKS.items() if k != "message"},
 }
 
 _U = "r.message.usage"
@@ -69,10 +73,11 @@ FORMAT = LogFormat(
     description="Claude Code session JSONL (~/.claude/projects): one call per distinct message.id + requestId",
     structure=_STRUCTURE,
     detect=(
-        "((r.sessionId IS NOT NULL AND (r.uuid IS NOT NULL OR r.type IS NOT NULL "
+        "(((r.sessionId IS NOT NULL AND (r.uuid IS NOT NULL OR r.type IS NOT NULL "
         f"OR {_U}.input_tokens IS NOT NULL OR {_U}.output_tokens IS NOT NULL)) "
         "OR (r.type = 'summary' AND r.leafUuid IS NOT NULL) OR r.type = 'file-history-snapshot' "
-        "OR (r.session_id IS NOT NULL AND r.type IN ('system', 'assistant', 'user', 'result', 'stream_event')))"
+        "OR (r.session_id IS NOT NULL AND r.type IN ('system', 'assistant', 'user', 'result', 'stream_event'))) "
+        f"AND NOT {QWEN_RECORD})"
     ),
     detect_hint="`sessionId` with `uuid`, `type` or `message.usage` (session lines), `type: summary` with `leafUuid`, "
     "or headless stream-json messages (`session_id` with `type` assistant, user, system, result)",
