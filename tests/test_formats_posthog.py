@@ -145,3 +145,26 @@ def test_a_batch_export_reads_encoded_properties_skips_other_events_and_quaranti
     embedding = got["text-embedding-3-small"]
     assert (embedding["operation"], embedding["input_tokens"], embedding["output_tokens"]) == ("embedding", 64, None)
     assert embedding["cost_usd"] == 64 * Decimal("0.02") / M
+
+
+def test_cache_writes_in_parts_and_claude_behind_an_openai_compatible_host(db, tmp_path):
+    # the Anthropic wrapper reporting its cache writes only as the 5-minute and 1-hour parts: PostHog's
+    # cost code sums them (mapCacheWriteBreakdown); before, the writes were lost (input 5,100, writes 0)
+    parts = {"$ai_provider": "anthropic", "$ai_model": "claude-sonnet-4-5-20250929", "$ai_input_tokens": 100,
+             "$ai_output_tokens": 50, "$ai_cache_read_input_tokens": 5000,
+             "$ai_cache_creation_5m_input_tokens": 1500, "$ai_cache_creation_1h_input_tokens": 500}
+    # the OpenAI wrapper's event (no flag: before posthog-js declared it) of Claude through OpenRouter:
+    # prompt_tokens hold the cache reads; read as exclusive, as PostHog's inference does, input was 17,000
+    routed = {"$ai_provider": "openrouter", "$ai_model": "anthropic/claude-sonnet-4.5", "$ai_input_tokens": 9000,
+              "$ai_output_tokens": 20, "$ai_cache_read_input_tokens": 8000}
+    lines = [{"uuid": f"0190b6a4-0000-7000-8000-00000000000{i}", "event": "$ai_generation", "distinct_id": "user_123",
+              "timestamp": "2026-11-02T10:00:00Z", "properties": props} for i, props in enumerate((parts, routed))]
+    (file,) = db.ingest(write_jsonl(tmp_path / "events.jsonl", lines), enrichers=PRICED).files
+    assert (file.log_format, file.loaded) == ("posthog", 2)
+    split, openrouter = db.calls()
+    assert (split["input_tokens"], split["cached_input_tokens"], split["cache_write_tokens"],
+            split["cache_write_1h_tokens"]) == (7100, 5000, 2000, 500)
+    # Sonnet 4.5: 100 x $3 + 5,000 x $0.30 + 1,500 x $3.75 + 500 x $6 + 50 x $15 per 1M
+    assert split["cost_usd"] == (100 * 3 + 5000 * Decimal("0.30") + 1500 * Decimal("3.75") + 500 * 6 + 50 * 15) / M
+    assert (openrouter["input_tokens"], openrouter["cached_input_tokens"], openrouter["tags"]["posthog_provider"]) == (
+        9000, 8000, "openrouter")

@@ -14,17 +14,21 @@ events model (`{uuid, event, distinct_id, timestamp, properties, ...}` one per l
 an object or a JSON-encoded string, as the Parquet files keep it): both are read. Other events of
 the export (`$ai_trace`, `$ai_span`, `$ai_metric`, `$ai_feedback`, `$pageview`...) are skipped.
 
-Input tokens. Whether `$ai_input_tokens` holds the cache depends on who reported it, and PostHog's
-own cost calculation (nodejs/src/ingestion/ai/costs/input-costs.ts, `resolveCacheReportingExclusive`)
-says how to tell: `$ai_cache_reporting_exclusive` when the event carries it as a boolean (the SDKs
-set it where they know, e.g. `false` on Gemini's and on OpenAI-compatible wrappers' events, and
-PostHog writes its resolved value back onto every event it prices); else exclusive for Anthropic
-(`$ai_provider` anthropic, or a model naming anthropic or starting with `claude`: Anthropic's
-`input_tokens`, which the wrappers pass on as they are, leaves out cache reads and writes), except
-that the Vercel AI Gateway (`$ai_provider` gateway with `$ai_framework` vercel) is exclusive only
-when its input is smaller than the cache it reports; inclusive for every other provider (OpenAI's
-`prompt_tokens`, Gemini's `promptTokenCount` hold the cache reads). Exclusive input gets the cache
-reads and writes added back; inclusive input is kept as it is.
+Input tokens. Whether `$ai_input_tokens` holds the cache depends on who reported it.
+`$ai_cache_reporting_exclusive`, when the event carries it as a boolean, says (the SDKs set it where
+they know, e.g. `false` on Gemini's and on OpenAI-compatible wrappers' events, and PostHog writes
+its resolved value back onto every event it prices). Without it: a count smaller than the cache
+beside it can only be the uncached remainder; the Anthropic wrapper's events (`$ai_provider`
+anthropic, or a Claude model with no provider named) pass Anthropic's `input_tokens` on, which
+leaves out cache reads and writes; every other provider's count holds the cache (OpenAI's
+`prompt_tokens`, Gemini's `promptTokenCount`, and a Claude model's behind an OpenAI-compatible host
+or a gateway). This departs from PostHog's own inference (nodejs/src/ingestion/ai/costs/
+input-costs.ts, `resolveCacheReportingExclusive`) in one place: PostHog calls any Claude model
+exclusive, which double-billed the cache of Claude behind OpenAI-compatible hosts until the
+wrappers began to flag such events (posthog-js's changeset says so); older unflagged events are
+read as the wrapper logged them. Exclusive input gets the cache reads and writes added back;
+inclusive input is kept as it is. Cache writes are `$ai_cache_creation_input_tokens`, or the sum of
+its 5-minute and 1-hour parts where only those are reported (as PostHog's cost code sums them).
 
 Output tokens include reasoning (OpenAI's `completion_tokens`, Anthropic's `output_tokens`), except
 for Gemini: the wrappers pass on `candidatesTokenCount`, which leaves the thinking
@@ -45,7 +49,7 @@ from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text
 
 # the event's properties read (`$` keys: quoted in every path)
 _COUNTS = ("$ai_input_tokens", "$ai_output_tokens", "$ai_cache_read_input_tokens", "$ai_cache_creation_input_tokens",
-           "$ai_cache_creation_1h_input_tokens", "$ai_reasoning_tokens", "$ai_web_search_count")
+           "$ai_cache_creation_5m_input_tokens", "$ai_cache_creation_1h_input_tokens", "$ai_reasoning_tokens", "$ai_web_search_count")
 _PROPS = {
     **{k: "VARCHAR" for k in _COUNTS},
     **{k: "VARCHAR" for k in ("$ai_model", "$ai_provider", "$ai_framework", "$ai_latency", "$ai_time_to_first_token",
@@ -68,20 +72,30 @@ _OBJECT_PROPS = ("list_transform({}, lambda e: CASE WHEN json_type(e, '$.propert
                  "'properties', json(json_extract_string(e, '$.properties')))) ELSE e END)")
 
 _CALLS = "('$ai_generation', '$ai_embedding')"
-_IN, _OUT, _READ, _WRITE, _WRITE_1H, _REASONING = (
+_IN, _OUT, _READ, _WRITE_ALL, _WRITE_5M, _WRITE_1H, _REASONING = (
     f"coalesce(mm_int({_p(k)}), 0)" for k in ("$ai_input_tokens", "$ai_output_tokens", "$ai_cache_read_input_tokens",
-                                              "$ai_cache_creation_input_tokens", "$ai_cache_creation_1h_input_tokens",
-                                              "$ai_reasoning_tokens"))
+                                              "$ai_cache_creation_input_tokens", "$ai_cache_creation_5m_input_tokens",
+                                              "$ai_cache_creation_1h_input_tokens", "$ai_reasoning_tokens"))
+# The cache writes: their total, or the 5-minute and 1-hour parts where only those are reported
+# (PostHog's cost code sums the breakdown when the total is missing: mapCacheWriteBreakdown)
+_WRITE = f"greatest({_WRITE_ALL}, {_WRITE_5M} + {_WRITE_1H})"
 _MODEL = first_id(_p("$ai_model"))
 _PROVIDER = f"lower(trim({_p('$ai_provider')}))"
 _EXPLICIT = f"json_extract_string({_p('$ai_cache_reporting_exclusive')}, '$')"
-# PostHog's resolveCacheReportingExclusive (module docstring)
-_ANTHROPIC = (f"({_PROVIDER} = 'anthropic' OR contains(lower(coalesce({_MODEL}, '')), 'anthropic') "
-              f"OR starts_with(lower(coalesce({_MODEL}, '')), 'claude'))")
+# Whether $ai_input_tokens leaves the cache out (module docstring): the event's own flag; else a
+# count below the cache beside it, which can only be the remainder; else the Anthropic wrapper's
+# events (or a Claude model with no provider named), which pass Anthropic's uncached input_tokens
+# on. PostHog's own inference also calls exclusive a Claude model behind an OpenAI-compatible host
+# (`$ai_provider` openai, openrouter, gateway...), whose prompt_tokens hold the cache: the wrappers
+# now flag such events inclusive because that inference double-billed their cache; older events
+# without the flag are read as the wrappers logged them, inclusive.
+_CLAUDE = (f"(contains(lower(coalesce({_MODEL}, '')), 'anthropic') "
+           f"OR starts_with(lower(coalesce({_MODEL}, '')), 'claude'))")
 _EXCLUSIVE = (f"CASE WHEN json_type({_p('$ai_cache_reporting_exclusive')}) = 'BOOLEAN' THEN {_EXPLICIT} = 'true' "
-              f"WHEN NOT {_ANTHROPIC} THEN false "
-              f"WHEN {_PROVIDER} = 'gateway' AND lower({_p('$ai_framework')}) = 'vercel' THEN {_IN} < {_READ} + {_WRITE} "
-              "ELSE true END")
+              f"WHEN {_IN} < {_READ} + {_WRITE} THEN true "
+              f"WHEN {_PROVIDER} = 'anthropic' THEN true "
+              f"WHEN coalesce({_PROVIDER}, '') = '' THEN {_CLAUDE} "
+              "ELSE false END")
 # Gemini's output leaves its thinking out; PostHog adds it for these models (output-costs.ts)
 _THINKING_APART = f"regexp_matches(lower(coalesce({_MODEL}, '')), '^(gemini-2\\.5-|gemini-3(\\.[0-9]+)?-)')"
 _HTTP = f"nullif(mm_int({_p('$ai_http_status')}), 0)"
