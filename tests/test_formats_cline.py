@@ -144,10 +144,14 @@ def test_handlers_that_log_the_prompt_total_and_deepseek_misses(db, tmp_path):
                                  "cost": 0.000825}, deepseek),
         # Cline's OpenAI-compatible provider (any base URL): the model names the vendor
         _request(1765000200000, {"tokensIn": 800, "tokensOut": 20, "cacheWrites": 0, "cacheReads": 0, "cost": 0}, compatible),
+        # the same provider with a cache: older Cline logged the total, newer the remainder; read as the
+        # total, and said to be assumed
+        _request(1765000300000, {"tokensIn": 5000, "tokensOut": 20, "cacheWrites": 0, "cacheReads": 3000, "cost": 0},
+                 compatible),
     ])
     (file,) = db.ingest(folder / "ui_messages.json", enrichers=enrichers()).files
-    assert (file.log_format, file.loaded) == ("cline", 3)
-    grok, ds, qwen = db.calls()
+    assert (file.log_format, file.loaded) == ("cline", 4)
+    grok, ds, qwen, cached = db.calls()
     assert (grok["provider"], grok["input_tokens"], grok["cached_input_tokens"], grok["tags"]["input_basis"]) == (
         "xai", 12000, 9000, "total")
     # grok-code-fast-1: 3,000 x $0.20 + 9,000 x $0.02 + 300 x $1.50 per 1M; the log's own figure stays beside it
@@ -157,6 +161,9 @@ def test_handlers_that_log_the_prompt_total_and_deepseek_misses(db, tmp_path):
     assert (ds["tags"]["cache_misses"], ds["tags"]["mode"]) == ("1500", "plan")
     assert (qwen["provider"], qwen["model"], qwen["input_tokens"], qwen["tags"]["cline_provider"]) == (
         "alibaba", "qwen3-coder-30b", 800, "openai")
+    assert qwen["tags"]["input_basis"] == "total"
+    assert (cached["input_tokens"], cached["cached_input_tokens"], cached["tags"]["input_basis"]) == (
+        5000, 3000, "total, assumed")
 
 
 def test_bad_counts_and_times_are_quarantined_and_an_old_style_failure_is_read(db, tmp_path):

@@ -40,6 +40,13 @@ uncached remainder (tags['input_basis'] says which was read):
   total from then on (a Kilo request of Nov 1-12, or one from an install not yet upgraded, is
   misread: its input lacks its cache).
 - Whatever the writer, a `tokensIn` below `cacheReads + cacheWrites` can only be the remainder.
+Known misreads the record cannot show: Cline's `openai` handler moved to the remainder in 2026
+(cline `cache-usage.ts`, `extractCacheTokenUsage`), so a newer request whose count is at or above
+its cache is read as the total, its input short by the cache (tags['input_basis'] says
+`total, assumed`); Cline's OpenAI Responses branch (`openai-native.ts`) logs the reasoning as
+`cacheReads` and the cached input as `cacheWrites` (input stays right, the cache discount goes to
+the wrong bucket); Roo's own `roo` provider double-added the cache on Anthropic models from 3.29.5
+until PR #9224 (2025-11-13).
 DeepSeek's `prompt_cache_miss_tokens` are logged as `cacheWrites` (cline's deepseek handler, and the
 OpenAI-compatible ones that read that field): for a DeepSeek model or provider they stay in the
 input but are not cache writes (DeepSeek bills a miss at its input rate). `tokensOut` includes any
@@ -98,6 +105,10 @@ _ROO_TOTAL_SINCE = "TIMESTAMPTZ '2025-11-01 00:00:00+00'"
 _TOTAL = (f"({_IN} >= {_READ} + {_WRITE} AND ({_I}.apiProtocol = 'openai' "
           f"OR ({_I}.apiProtocol = 'anthropic' AND mm_ts(r.ts) >= {_ROO_TOTAL_SINCE}) "
           f"OR ({_I}.apiProtocol IS NULL AND {_PROVIDER} IN {_TOTAL_PROVIDERS})))")
+# Cline's `openai` handler logged the total until it took the shared cache-usage reading (2026), and
+# the remainder since; the record carries no version, so a count at or above its cache is read as the
+# total, said to be assumed
+_VERSIONED = (f"({_I}.apiProtocol IS NULL AND {_PROVIDER} = 'openai' AND {_READ} + {_WRITE} > 0)")
 # DeepSeek's cache misses, logged as cacheWrites
 _MISSES = (f"(coalesce({_PROVIDER} = 'deepseek', false) "
            f"OR coalesce(regexp_matches(lower(r.modelInfo.modelId), 'deepseek'), false))")
@@ -146,7 +157,8 @@ FORMAT = LogFormat(
             tag("app", "'cline'"), tag("cline_provider", "r.modelInfo.providerId"), tag("mode", "r.modelInfo.mode"),
             tag("api_protocol", f"{_I}.apiProtocol"), tag("inference_provider", f"{_I}.inferenceProvider"),
             tag("cancel_reason", f"{_I}.cancelReason"),
-            tag("input_basis", f"CASE WHEN {_TOTAL} THEN 'total' ELSE 'uncached' END"),
+            tag("input_basis", f"CASE WHEN {_TOTAL} THEN CASE WHEN {_VERSIONED} THEN 'total, assumed' ELSE 'total' END "
+                               "ELSE 'uncached' END"),
             tag("cache_misses", f"CASE WHEN {_MISSES} AND {_WRITE} > 0 THEN CAST({_WRITE} AS VARCHAR) END")]),
     },
     numbers=("info.tokensIn", "info.tokensOut", "info.cacheWrites", "info.cacheReads"),
