@@ -52,6 +52,11 @@ sessions on DashScope log 16928 + 40 = 16968 with 21 thoughts) and outside it fr
 (total = prompt + candidates + thoughts): the record's own total tells which (without one,
 outside), and thoughts outside are added to output; `toolUsePromptTokenCount` is added to input.
 The provider is the model's (`qwen3.5-plus`: alibaba); Qwen OAuth's `coder-model` names none.
+Not recoverable from the record: Qwen Code's Anthropic converter (`usage.ts`) put Anthropic's
+uncached `input_tokens` in `promptTokenCount` in early versions (later, whenever that count is at
+least the cache), so such a Claude call's input is short by its cache; cache writes are never
+reported apart; and the OpenAI converter splits a bare `total_tokens` 70/30 into prompt and
+candidates.
 """
 
 from __future__ import annotations
