@@ -38,6 +38,7 @@ from mmaudit.formats import (
     openrouter_activity,
     otel_genai,
     otel_logs,
+    phoenix,
     posthog,
 )
 from mmaudit.formats.base import LogFormat
@@ -62,6 +63,7 @@ FORMATS: tuple[LogFormat, ...] = (
     posthog.FORMAT,
     otel_genai.FORMAT,
     otel_logs.FORMAT,
+    phoenix.FORMAT,
     gemini_cli.FORMAT,
     gemini_cli.QWEN,
     claude_code.FORMAT,
