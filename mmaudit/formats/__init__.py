@@ -40,6 +40,7 @@ from mmaudit.formats import (
     otel_logs,
     phoenix,
     posthog,
+    weave,
 )
 from mmaudit.formats.base import LogFormat
 
@@ -59,6 +60,7 @@ FORMATS: tuple[LogFormat, ...] = (
     langfuse.FORMAT,
     langsmith.FORMAT,
     braintrust.FORMAT,
+    weave.FORMAT,
     helicone.FORMAT,
     posthog.FORMAT,
     otel_genai.FORMAT,
