@@ -187,4 +187,4 @@ def test_a_calls_page_is_read_and_a_bad_count_is_quarantined(db, tmp_path):
     assert (wrapper["call_id"], wrapper["model"], wrapper["input_tokens"], wrapper["tags"]["op"]) == (
         WRAPPER["id"], SONNET, 9512, "draft_reply")
     (row,) = db.quarantine()
-    assert "_mm.usage.prompt_tokens is lots, not a token count" in row["reason"]
+    assert "for_model.usage.prompt_tokens is lots, not a token count" in row["reason"]

@@ -81,8 +81,9 @@ _CALL = {
     "started_at": "VARCHAR", "ended_at": "VARCHAR", "exception": "VARCHAR", "wb_run_id": "VARCHAR",
     "inputs": "JSON", "output": "JSON",
     "summary": {"weave": {"latency_ms": "VARCHAR", "status": "VARCHAR"}},
-    # added per call by `explode`: the usage entry of its one model, and that model's cost entry
-    "_mm": {"models": "VARCHAR", "model": "VARCHAR", "usage": _USAGE, "cost": "JSON"},
+    # added per call by `explode` (named so a quarantine reason reads "for_model.usage.prompt_tokens is ..."):
+    # the usage entry of its one model (summary.usage[model]) and that model's cost entry
+    "for_model": {"models": "VARCHAR", "model": "VARCHAR", "usage": _USAGE, "cost": "JSON"},
 }
 _LINE = {"calls": "JSON", "id": "VARCHAR", "op_name": "VARCHAR", "trace_id": "VARCHAR", "started_at": "VARCHAR",
          "project_id": "VARCHAR"}
@@ -103,7 +104,7 @@ def _usage_of(call: str) -> str:
 
 _ITEMS = "CASE WHEN json_type(r.calls) = 'ARRAY' THEN json_extract(r.calls, '$[*]') ELSE [line::JSON] END"
 
-_U = "r._mm.usage"
+_U = "r.for_model.usage"
 _OP = "coalesce(nullif(regexp_extract(r.op_name, '/op/([^:/]+)', 1), ''), r.op_name)"
 _INPUT_MODEL = ("CASE WHEN json_type(r.inputs, '$.model') = 'VARCHAR' AND NOT starts_with(json_extract_string(r.inputs, "
                 "'$.model'), 'weave:') THEN nullif(json_extract_string(r.inputs, '$.model'), '') END")
@@ -139,7 +140,7 @@ _REASONING = f"coalesce({_DETAIL_REASONING}, {_BEYOND}, 0)"
 
 _COST_PARTS = ("prompt_tokens_total_cost", "completion_tokens_total_cost", "cache_read_input_tokens_total_cost",
                "cache_creation_input_tokens_total_cost")
-_PARTS = [f"TRY_CAST(json_extract_string(r._mm.cost, '$.{p}') AS DECIMAL(38, 12))" for p in _COST_PARTS]
+_PARTS = [f"TRY_CAST(json_extract_string(r.for_model.cost, '$.{p}') AS DECIMAL(38, 12))" for p in _COST_PARTS]
 _COST_SUM = ("CASE WHEN " + " OR ".join(f"{p} IS NOT NULL" for p in _PARTS) + " THEN "
              + " + ".join(f"coalesce({p}, 0)" for p in _PARTS) + " END")
 _LOGGED_COST = f"CASE WHEN {_COST_SUM} >= 0 THEN {_COST_SUM} END"
@@ -175,10 +176,10 @@ FORMAT = LogFormat(
             "AND json_extract_string(r.calls, '$[0].trace_id') IS NOT NULL))"),
     detect_hint="`op_name` (a `weave:///` op ref) with `id`, `trace_id` and `started_at` (a Weave call), or a "
     "`calls` page of them",
-    explode=f"list_transform({_ITEMS}, lambda c: json_merge_patch(c, json_object('_mm', {_usage_of('c')})))",
+    explode=f"list_transform({_ITEMS}, lambda c: json_merge_patch(c, json_object('for_model', {_usage_of('c')})))",
     item_structure=_CALL,
-    keep=(f"((mm_int(r._mm.models) = 1 AND coalesce(mm_int({_U}.requests), 1) <= 1) "
-          f"OR (coalesce(mm_int(r._mm.models), 0) = 0 AND {_FAILED_CALL}))"),
+    keep=(f"((mm_int(r.for_model.models) = 1 AND coalesce(mm_int({_U}.requests), 1) <= 1) "
+          f"OR (coalesce(mm_int(r.for_model.models), 0) = 0 AND {_FAILED_CALL}))"),
     nested=("r.id", "r.parent_id"),
     helpers={
         _IN: _INPUT,
@@ -190,7 +191,7 @@ FORMAT = LogFormat(
         "ts": "mm_ts(r.started_at)",
         "provider": (f"CASE WHEN mm_provider_from_model(model) IN ('aws-bedrock', 'azure') THEN mm_provider_from_model(model) "
                      f"ELSE mm_provider_name({_SINGLE_PROVIDER}, model) END"),
-        "model": first_id("r._mm.model", _INPUT_MODEL),
+        "model": first_id("r.for_model.model", _INPUT_MODEL),
         "input_tokens": _IN,
         "cached_input_tokens": (f"CASE WHEN {_ANTHROPIC_RAW} AND mm_int({_U}.gross_input_tokens) IS NULL "
                                 f"THEN {_raw('cache_read_input_tokens')} ELSE {_READ} END"),
@@ -212,9 +213,9 @@ FORMAT = LogFormat(
         **text_columns(_MSGS, _PROMPT_TEXT, _ANSWER, _SYSTEM),
         "n_tools": "CASE WHEN r.inputs IS NOT NULL THEN coalesce(json_array_length(r.inputs, '$.tools'), 0) END",
     },
-    numbers=tuple(f"_mm.usage.{k}" for k in _USAGE_KEYS) + (
-        "_mm.usage.prompt_tokens_details.cached_tokens", "_mm.usage.input_tokens_details.cached_tokens",
-        "_mm.usage.completion_tokens_details.reasoning_tokens", "_mm.usage.output_tokens_details.reasoning_tokens"),
+    numbers=tuple(f"for_model.usage.{k}" for k in _USAGE_KEYS) + (
+        "for_model.usage.prompt_tokens_details.cached_tokens", "for_model.usage.input_tokens_details.cached_tokens",
+        "for_model.usage.completion_tokens_details.reasoning_tokens", "for_model.usage.output_tokens_details.reasoning_tokens"),
     times=("started_at", "ended_at"),
     prompt_text=all_text(_MSGS, _PROMPT_TEXT, _SYSTEM),
     output_text=_ANSWER,
