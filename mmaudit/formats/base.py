@@ -302,6 +302,12 @@ def first_id(*exprs: str) -> str:
     return "coalesce(" + ", ".join(f"nullif({e}, '')" for e in exprs) + ")"
 
 
+def status_in_text(text: str) -> str:
+    """The HTTP status an error's text names (an SDK exception: "Error code: 429 - {...}",
+    "status_code=529", "404 {...}"): its first 4xx or 5xx number standing alone, else NULL."""
+    return f"TRY_CAST(nullif(regexp_extract(coalesce({text}, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
+
+
 def ms_after(start: str, end: str) -> str:
     """Milliseconds from timestamp `start` to `end` (SQL values mm_ts reads), NULL when either is
     missing or the end comes first (a log's clock skew is no duration)."""

@@ -43,7 +43,7 @@ SDK's `{text}` or a string.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, first_id, tag, tags_map
+from mmaudit.formats.base import LogFormat, first_id, status_in_text, tag, tags_map
 from mmaudit.formats.chat_text import (
     all_text,
     json_or_string,
@@ -114,7 +114,7 @@ _ERROR = ("CASE json_type(r.error) WHEN 'NULL' THEN NULL WHEN 'VARCHAR' THEN nul
           "ELSE CAST(r.error AS VARCHAR) END")
 _FAILED = f"({_ERROR} IS NOT NULL)"
 # the HTTP status the SDK's exception names ("Error code: 429 - {...}", "404 {...}")
-_HTTP = f"TRY_CAST(nullif(regexp_extract(coalesce({_ERROR}, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
+_HTTP = status_in_text(_ERROR)
 _SECONDS_MS = "CASE WHEN mm_num({v}) >= 0 THEN round(mm_num({v}) * 1000, 3) END"
 
 _MSGS = messages_of("r.input")

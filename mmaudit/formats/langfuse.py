@@ -22,7 +22,7 @@ answer (`input`, `output`) are read as text for the categoriser (`chat_text.py`)
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, first_id, ms_after
+from mmaudit.formats.base import LogFormat, first_id, ms_after, status_in_text
 from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text_columns
 
 _USAGE = {k: "VARCHAR" for k in (
@@ -69,7 +69,7 @@ _START = either("startTime", "start_time")
 _T0 = f"mm_ts({_START})"
 _MSG = either("statusMessage", "status_message")
 _FAILED = "(upper(coalesce(r.level, '')) = 'ERROR')"
-_HTTP = f"TRY_CAST(nullif(regexp_extract(coalesce({_MSG}, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
+_HTTP = status_in_text(_MSG)
 _SCORES = (
     "list_transform(json_extract(r.scores, '$[*]'), lambda s: {'key': 'score.' || json_extract_string(s, '$.name'), "
     "'value': coalesce(json_extract_string(s, '$.stringValue'), json_extract_string(s, '$.value'))})"

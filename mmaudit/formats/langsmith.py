@@ -20,7 +20,7 @@ completion's `inputs.prompts`; the answer from `outputs.generations` or `outputs
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, first_id, ms_after
+from mmaudit.formats.base import LogFormat, first_id, ms_after, status_in_text
 from mmaudit.formats.chat_text import list_texts
 
 _STRUCTURE = {
@@ -60,7 +60,7 @@ def _share(run: str, usage: str, token_usage: str) -> str:
 
 _FAILED = "(lower(coalesce(r.status, '')) = 'error' OR nullif(r.error, '') IS NOT NULL)"
 # the HTTP status an SDK error names ("RateLimitError('Error code: 429 - ...')")
-_HTTP = "TRY_CAST(nullif(regexp_extract(coalesce(r.error, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
+_HTTP = status_in_text("r.error")
 _PARAMS = "r.extra.invocation_params"
 _META = "r.extra.metadata"
 

@@ -57,7 +57,15 @@ LiteLLM) or `output.content` (Anthropic), with Anthropic's `input.system`.
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, first_id, ms_after, page_or_line, tag, tags_map
+from mmaudit.formats.base import (
+    LogFormat,
+    first_id,
+    ms_after,
+    page_or_line,
+    status_in_text,
+    tag,
+    tags_map,
+)
 from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text_columns
 
 _TYPES = "('llm', 'general', 'tool', 'guardrail')"
@@ -123,7 +131,7 @@ _REASONING = (f"coalesce({_o('completion_tokens_details.reasoning_tokens')}, {_o
 _FAILED = "(nullif(r.error_info.exception_type, '') IS NOT NULL OR nullif(r.error_info.message, '') IS NOT NULL)"
 _ERROR_TEXT = "concat_ws(' ', r.error_info.exception_type, r.error_info.message)"
 # the HTTP status an SDK error names ("Error code: 429 - {...}", "status_code=529")
-_HTTP = f"TRY_CAST(nullif(regexp_extract({_ERROR_TEXT}, '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
+_HTTP = status_in_text(_ERROR_TEXT)
 _HOST = "regexp_matches(lower(trim(r.provider)), '^(localhost|[a-z0-9-]+(\\.[a-z0-9-]+)+)(:[0-9]+)?$')"
 _PROVIDER = (f"CASE WHEN {_HOST} THEN coalesce(mm_provider_at(r.provider, model), mm_provider_from_model(model)) "
              "ELSE mm_provider_name(CASE WHEN lower(r.provider) = 'anthropic_vertexai' THEN 'vertex_ai' "

@@ -50,7 +50,7 @@ as Python reprs (`[{'message.role': ...}]`), which are not JSON: there the text 
 from __future__ import annotations
 
 from mmaudit.formats import otel_genai as og
-from mmaudit.formats.base import LogFormat, first_id, ms_after, tag, tags_map
+from mmaudit.formats.base import LogFormat, first_id, ms_after, status_in_text, tag, tags_map
 from mmaudit.formats.chat_text import list_texts
 
 # count attributes validated in both shapes (the cost is read leniently: TRY_CAST)
@@ -135,7 +135,7 @@ _EXCEPTION_TYPE = f"json_extract_string({_EXCEPTION}, '$.attributes.\"exception.
 _EXCEPTION_MESSAGE = f"json_extract_string({_EXCEPTION}, '$.attributes.\"exception.message\"')"
 _ERROR_TEXT = f"coalesce(nullif(r.status_message, ''), {_EXCEPTION_MESSAGE})"
 # the HTTP status an SDK exception names ("Error code: 429 - {...}")
-_HTTP = f"TRY_CAST(nullif(regexp_extract(coalesce({_ERROR_TEXT}, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
+_HTTP = status_in_text(_ERROR_TEXT)
 
 _PARAMS = og.attr("llm.invocation_parameters")
 _PARAM_MODEL = f"CASE WHEN json_valid({_PARAMS}) THEN json_extract_string(json({_PARAMS}), '$.model') END"

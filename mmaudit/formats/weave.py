@@ -63,7 +63,7 @@ call; the HTTP status is the one its message names ("Error code: 429 - ..."). Te
 
 from __future__ import annotations
 
-from mmaudit.formats.base import LogFormat, first_id, ms_after, tag, tags_map
+from mmaudit.formats.base import LogFormat, first_id, ms_after, status_in_text, tag, tags_map
 from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text_columns
 
 _USAGE_KEYS = ("requests", "prompt_tokens", "input_tokens", "gross_input_tokens", "completion_tokens",
@@ -151,7 +151,7 @@ _EXC_JSON = f"CASE WHEN json_valid({_EXC}) AND json_type({_EXC}::JSON) = 'OBJECT
 _EXC_TYPE = f"json_extract_string({_EXC_JSON}, '$.type')"
 _EXC_TEXT = f"coalesce(json_extract_string({_EXC_JSON}, '$.message'), {_EXC})"
 _FAILED = f"({_EXC} IS NOT NULL)"
-_HTTP = f"TRY_CAST(nullif(regexp_extract(coalesce({_EXC_TEXT}, ''), '\\b([45][0-9][0-9])\\b', 1), '') AS INTEGER)"
+_HTTP = status_in_text(_EXC_TEXT)
 
 _SINGLE_PROVIDER = (f"CASE WHEN regexp_matches({_OP}, '^(anthropic|mistral(ai)?|cohere|groq|cerebras|google)\\.') "
                     f"THEN regexp_extract({_OP}, '^([a-z]+)', 1) END")
