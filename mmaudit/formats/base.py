@@ -8,6 +8,7 @@ whole files; adapters never see a row in Python.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -64,6 +65,17 @@ COLUMN_DEFAULTS: dict[str, str] = {
 # the file's index in its batch above, its own 1-based line number below. A file read alone is
 # index 0, so its line numbers are its own.
 LINE_BITS = 32
+
+
+_RECORD_KEY = re.compile(r'(?<![\w."])r\.(?:"([^"]+)"|(\w+))')
+_RECORD_OTHERWISE = re.compile(r'(?<![\w."])(?:r(?![\w.])|line\b)')
+
+
+@functools.cache
+def _detect_keys(detect: str) -> frozenset[str] | None:
+    if _RECORD_OTHERWISE.search(_RECORD_KEY.sub("", detect)):
+        return None
+    return frozenset((quoted or bare).lower() for quoted, bare in _RECORD_KEY.findall(detect))
 
 
 def file_index_sql(line_no: str) -> str:
@@ -162,6 +174,15 @@ class LogFormat:
         sql = [*self.columns.values(), *self.helpers.values(), self.detect, self.prompt_text, self.output_text,
                self.skip, self.keep, self.explode or ""]
         return any(re.search(r"(?<![\w.])line\b", part) for part in sql)
+
+    def detect_keys(self) -> frozenset[str] | None:
+        """The top-level record keys `detect` reads (`r.key`, `r."a.b"`), lower-cased; None when it
+        reads the record any other way (`r` whole, `r[...]`, `line`).
+
+        A line that has none of these keys parses to the same all-NULL `r` as `{}`, on which no
+        format's `detect` holds (a test keeps that so): detection skips planning such a format
+        for a sample none of whose lines has one of its keys (ingest/detection.py)."""
+        return _detect_keys(self.detect)
 
     def per_file(self) -> bool:
         """Whether each file's rows depend on that file's lines alone: every window partitions by

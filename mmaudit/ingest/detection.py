@@ -37,16 +37,39 @@ def detect_formats(con: duckdb.DuckDBPyConnection, paths: Sequence[Path],
     if samples.num_rows:
         con.register("_sample", samples.select(["f", "line"]))
         try:
-            # one statement for every format: planned once, not once per format
-            per_format = " UNION ALL ".join(
-                f"SELECT {k} AS k, f, count(*) AS hits FROM (SELECT f, from_json(line, $s{k}) AS r FROM _sample) "
-                f"WHERE {fmt.detect} GROUP BY f" for k, fmt in enumerate(FORMATS))
-            for k, f, hits in con.execute(per_format, {f"s{k}": fmt.structure_json() for k, fmt in enumerate(FORMATS)}).fetchall():
+            for k, f, hits in _hits(con, _candidates(con)):
                 counts[f][k] = hits
         finally:
             con.unregister("_sample")
     sizes = np.bincount(samples.column("f").to_numpy(), minlength=len(paths)) if samples.num_rows else [0] * len(paths)
     return [_choose(path, int(size), hits) for path, size, hits in zip(paths, sizes, counts, strict=True)]
+
+
+def _candidates(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The formats (indices in FORMATS) whose `detect` can hold on some line of `_sample`.
+
+    Planning a format's `from_json` and `detect` costs far more than running them on a sample
+    (most of a small file's detection), so a format is left out when every sampled line is a JSON
+    object with none of the top-level keys its `detect` reads (`LogFormat.detect_keys`): such a
+    line parses to the all-NULL record, which no format's `detect` recognises."""
+    objects, keys = con.execute(
+        "SELECT (SELECT bool_and(json_valid(line) AND json_type(line) = 'OBJECT') FROM _sample), "
+        "(SELECT list(DISTINCT lower(k)) FROM (SELECT unnest(json_keys(line)) AS k FROM _sample WHERE json_valid(line)))"
+    ).fetchall()[0]
+    present = set(keys or ())
+    return [k for k, fmt in enumerate(FORMATS)
+            if not objects or (found := fmt.detect_keys()) is None or not found.isdisjoint(present)]
+
+
+def _hits(con: duckdb.DuckDBPyConnection, candidates: list[int]) -> list[tuple[int, int, int]]:
+    """(format index, file index, records recognised) for the `candidates` on `_sample`: one
+    statement for every format, planned once, not once per format."""
+    if not candidates:
+        return []
+    per_format = " UNION ALL ".join(
+        f"SELECT {k} AS k, f, count(*) AS hits FROM (SELECT f, from_json(line, $s{k}) AS r FROM _sample) "
+        f"WHERE {FORMATS[k].detect} GROUP BY f" for k in candidates)
+    return con.execute(per_format, {f"s{k}": FORMATS[k].structure_json() for k in candidates}).fetchall()
 
 
 def _choose(path: Path, sampled: int, hits: list[int]) -> LogFormat | InputError:
