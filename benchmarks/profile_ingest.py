@@ -3,7 +3,8 @@
     python benchmarks/profile_ingest.py FILE [--db PATH] [--top 15]
 
 Runs `ingest_paths` as `mmaudit ingest` does (categorisation and pricing included) on a new
-database, with the connection wrapped so each `execute` is timed, and the model's Python work
+database, with the connection wrapped so each `execute` of detection, staging, categorisation
+and the writer is timed (pricing's statements are not: they fall in "the rest"), and the model's Python work
 (`predict_all`: features, TF-IDF, the two heads; `prepare`: the concept tokens) timed apart. Prints the statements that took the
 most time in all (grouped by their first 90 characters: the same statement of every chunk adds
 up), the model's share, and what is left (reading lines into Arrow, Python glue). The README's
@@ -47,14 +48,18 @@ def _instrument() -> None:
     from mmaudit import enrich
     from mmaudit.categorise import apply as apply_module
     from mmaudit.categorise.model import ModelBase
-    from mmaudit.ingest import committing, pipeline, staging
+    from mmaudit.ingest import batching, committing, detection, pipeline, staging
 
     def timed(fn: Any) -> Any:
         return lambda con, *a, **k: fn(TimedConnection(con), *a, **k)
 
     enrich.apply_categories = timed(apply_module.apply_categories)
-    for name in ("stage_chunk", "write_chunk", "estimate_tokens"):
-        setattr(pipeline, name, timed(getattr(staging, name)))
+    # a large file is read by the pipeline, files under 1 MB in batches (ingest/batching.py)
+    for module in (pipeline, batching):
+        for name in ("stage_chunk", "write_chunk", "estimate_tokens"):
+            setattr(module, name, timed(getattr(staging, name)))
+    pipeline.detect_format = timed(detection.detect_format)
+    batching.detect_formats = timed(detection.detect_formats)
     writer_init = committing.FileWriter.__init__
     committing.FileWriter.__init__ = lambda self, con, paths: writer_init(self, TimedConnection(con), paths)
     def predict_all(self: Any, texts: list[str]) -> Any:
