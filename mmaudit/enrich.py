@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from mmaudit.categorise import apply_categories, load_rules
+from mmaudit.categorise import Rules, apply_categories, load_rules
 from mmaudit.categorise.plan import Plan, build_plan
 from mmaudit.ingest import Enricher
 from mmaudit.pricing import load_catalog, pricing_enricher
@@ -42,16 +42,30 @@ def categorise_enricher(rules_path: Path | None, db: Path | None, use_model: boo
     model costs ~0.1 ms per distinct prompt (exact fast TF-IDF, `categorise/features.py`), the
     rules' text cues a little more."""
     rules = load_rules(rules_path)  # validated now: a bad rules file fails before any file is read
-    plans: dict[str, Plan] = {}  # ingest categorises each chunk of a file: the SQL is built once
     models: list[TrainedModel | None] = []  # loaded at the first chunk: a run with nothing new never loads it
 
     def enrich(con: duckdb.DuckDBPyConnection, table: str) -> None:
         if not models:
             models.append(_model_for(db) if use_model else None)
-        plan = plans.get(table) or plans.setdefault(table, build_plan(table, rules))
-        apply_categories(con, table, rules, models[0], plan)
+        apply_categories(con, table, rules, models[0], _plan(table, rules))
 
     return enrich
+
+
+# plans built by this process, by (rules object, staging table): ingest categorises each chunk of
+# a file, and load_rules returns the same object for the bundled rules, so the SQL (~30 ms of
+# Python) is built once per process; the Rules is held with its plan, so its id is not reused
+_PLANS: dict[tuple[int, str], tuple[Rules, Plan]] = {}
+_KEEP_PLANS = 8
+
+
+def _plan(table: str, rules: Rules) -> Plan:
+    found = _PLANS.get((id(rules), table))
+    if found is None:
+        found = _PLANS[(id(rules), table)] = (rules, build_plan(table, rules))
+        while len(_PLANS) > _KEEP_PLANS:
+            del _PLANS[next(iter(_PLANS))]
+    return found[1]
 
 
 def enrichers(prices: Sequence[Path] | None = None, rules: Path | None = None, db: Path | None = None,

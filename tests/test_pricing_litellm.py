@@ -14,6 +14,8 @@ dependency here; tests skip when it is not installed. Documented differences:
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
 import warnings
@@ -32,10 +34,18 @@ from mmaudit.pricing.sql import cost_sql, rate_window_sql
 from mmaudit.store import connect
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # the installed map, never the network
-litellm = pytest.importorskip("litellm")
-MAP = Path(litellm.__file__).parent / "model_prices_and_context_window_backup.json"
+# Found, not imported: importing LiteLLM takes seconds, and every test worker collects this module;
+# only the test that calls LiteLLM imports it (the `litellm` fixture).
+SPEC = importlib.util.find_spec("litellm")
+pytestmark = pytest.mark.skipif(SPEC is None, reason="litellm is not installed (pip install '.[test]')")
+MAP = Path(SPEC.origin).parent / "model_prices_and_context_window_backup.json" if SPEC and SPEC.origin else Path()
 MAJOR = {"openai", "anthropic", "gemini", "vertex_ai-language-models", "vertex_ai-anthropic_models", "bedrock",
          "bedrock_converse", "deepseek", "mistral", "xai"}
+
+
+@pytest.fixture(scope="module")
+def litellm():
+    return importlib.import_module("litellm")
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +106,7 @@ def _shapes(model) -> list[tuple[str, int, int, int, int]]:
     return shapes
 
 
-def test_costs_equal_litellm_cost_per_token(imported):
+def test_costs_equal_litellm_cost_per_token(imported, litellm):
     table, _ = imported
     raw = json.loads(MAP.read_text(encoding="utf-8"))
     names = {k.lower(): k for k in raw}

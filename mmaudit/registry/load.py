@@ -98,7 +98,21 @@ def merged_by_key(catalog: Any, resolve: Any) -> dict[str, dict[str, Any]]:
 
 
 def register_registry(con: duckdb.DuckDBPyConnection, catalog: Any) -> None:
-    """TEMP tables model_info (every priced key; registry fields where known) and model_quality."""
+    """TEMP tables model_info (every priced key; registry fields where known) and model_quality.
+
+    The tables are built once per catalog and kept on it (a catalog is not changed once built, and
+    ingest registers it on every connection it opens); `con` must hold that catalog's pricing
+    macros, which resolve the registry's model refs."""
+    tables = getattr(catalog, "_registry_arrow", None)
+    if tables is None:
+        tables = catalog._registry_arrow = _registry_tables(con, catalog)
+    info_table, quality_table = tables  # noqa: F841 - read by the queries below
+    con.execute("CREATE OR REPLACE TEMP TABLE model_info AS SELECT * FROM info_table")
+    con.execute("CREATE OR REPLACE TEMP TABLE model_quality AS SELECT * FROM quality_table")
+
+
+def _registry_tables(con: duckdb.DuckDBPyConnection, catalog: Any) -> tuple[pa.Table, pa.Table]:
+    """The model_info and model_quality rows of `catalog` as Arrow tables."""
     def resolve(ref: str) -> str | None:
         return con.execute("SELECT mm_model_key(?)", [ref]).fetchall()[0][0]
 
@@ -129,13 +143,12 @@ def register_registry(con: duckdb.DuckDBPyConnection, catalog: Any) -> None:
             quality["model_key"].append(key)
             quality["task"].append(task)
             quality["score"].append(float(score))
-    info_table = pa.table(cols, schema=pa.schema([  # noqa: F841 - read by the query below
+    info_table = pa.table(cols, schema=pa.schema([
         ("model_key", pa.string()), ("provider", pa.string()), ("mode", pa.string()), ("tokenizer", pa.string()),
         ("token_ratio", pa.float64()), ("ttft_ms", pa.float64()), ("output_tokens_per_s", pa.float64()),
         ("context_window", pa.int64()), ("data_classes", pa.list_(pa.string())),
         ("fixed_monthly_usd", pa.decimal128(38, 12)), ("has_fine_tune", pa.bool_()), ("tier", pa.string()),
         ("in_registry", pa.bool_()), ("registry_origin", pa.string())]))
-    quality_table = pa.table(quality, schema=pa.schema([  # noqa: F841
+    quality_table = pa.table(quality, schema=pa.schema([
         ("model_key", pa.string()), ("task", pa.string()), ("score", pa.float64())]))
-    con.execute("CREATE OR REPLACE TEMP TABLE model_info AS SELECT * FROM info_table")
-    con.execute("CREATE OR REPLACE TEMP TABLE model_quality AS SELECT * FROM quality_table")
+    return info_table, quality_table
