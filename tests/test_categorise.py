@@ -106,6 +106,29 @@ def test_invalid_rules_name_file_and_key(tmp_path: Path, text: str, needle: str)
     assert str(path) in str(err.value) and needle in str(err.value)
 
 
+
+def test_a_rules_file_edited_between_two_ingests_in_one_process_takes_effect(tmp_path: Path):
+    """The bundled rules and each categorisation plan are built once per process; the user's file
+    is read again on every run, so an edit between two runs is what the second run applies."""
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+    from tests.conftest import write_jsonl
+
+    log = write_jsonl(tmp_path / "calls.jsonl", [{
+        "call_id": "c-1", "ts": "2025-03-01 12:00:00", "model": "gpt-4o-mini", "input_tokens": 10,
+        "output_tokens": 2, "status": "ok", "user_prompt": "blah", "tags": {"route": "/v1/zork"}}])
+    rules = tmp_path / "rules.yaml"
+    tasks = []
+    for task in ("translation", "extraction"):
+        rules.write_text(f"tag_mappings:\n  - {{tag: route, pattern: zork, task: {task}}}\n")
+        db = tmp_path / f"{task}.duckdb"
+        result = CliRunner().invoke(app, ["ingest", str(log), "--db", str(db), "--rules", str(rules), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        with duckdb.connect(str(db), read_only=True) as con:
+            tasks += con.execute("SELECT task, category_source FROM calls").fetchall()
+    assert tasks == [("translation", "tag"), ("extraction", "tag")]
+
 def test_bundled_rules_compile_in_re2():
     """Processes skip compiling the bundled rules' regexes at load; this is where they are compiled."""
     from mmaudit.categorise.rules import check_regexes, iter_patterns

@@ -49,6 +49,26 @@ def test_user_registry_file_overrides_by_another_id(tmp_path):
     con.close()
 
 
+
+def test_each_catalog_registers_its_own_registry_on_every_connection(tmp_path):
+    """The registry's tables are built once per catalog and kept on it: a second connection gets
+    the same rows, and a catalog with the user's registry never gets the bundled one's."""
+    def info(catalog) -> list[tuple]:
+        con = connect(":memory:")
+        register_prices(con, catalog)
+        found = con.execute("SELECT * FROM model_info ORDER BY model_key").fetchall()
+        found += con.execute("SELECT * FROM model_quality ORDER BY ALL").fetchall()
+        con.close()
+        return found
+
+    path = tmp_path / "registry.yaml"
+    path.write_text(yaml.safe_dump({"registry": {"claude-sonnet-4-5": {"latency": {"ttft_ms": 7, "output_tokens_per_s": 9}}}}))
+    bundled, user = load_catalog(), load_catalog([path])
+    first = info(bundled)
+    assert info(user) != first and info(bundled) == first
+    ttft = {row[0]: row[5] for row in info(user) if len(row) > 3}
+    assert ttft["claude-sonnet-4-5"] == 7.0
+
 def test_models_command_measures_latency_from_own_calls(tmp_path):
     db = tmp_path / "m.duckdb"
     con = connect(db)
