@@ -27,6 +27,8 @@ as whole `mmaudit` processes (median of --repeat runs), the fixed costs a user f
                captures, session files, S3 deliveries: what a file costs, not a line)
   reingest     `mmaudit ingest` of the largest file again, unchanged (nothing to load)
   simulate_cli `mmaudit simulate -p tiers.yaml` over the largest size's stored calls
+  litellm_table `mmaudit ingest --prices T` of the 30-call file, T the whole LiteLLM price map as
+               `mmaudit prices import-litellm` writes it (~3,000 models; when LiteLLM is installed)
 Every figure is printed beside its target (TARGETS below).
 """
 
@@ -212,7 +214,7 @@ TARGETS: dict[str, dict[str, tuple[float, str]]] = {
     "usage": {"ingest_over_floor": (3.0, "max"), "ingest_calls_per_s": (70_000, "min")},
     "messages": {"ingest_over_floor": (5.0, "max"), "ingest_calls_per_s": (50_000, "min")},
     "fixed": {"help": (0.3, "max"), "small": (1.5, "max"), "many_files": (10.0, "max"), "reingest": (1.0, "max"),
-              "simulate_cli": (1.0, "max")},
+              "simulate_cli": (1.0, "max"), "litellm_table": (3.0, "max")},
     "loop": {"loop_over_simulate_1": (50.0, "min")},
 }
 
@@ -252,16 +254,33 @@ def bench_fixed(work: Path, largest: dict[str, Any], repeat: int) -> dict[str, A
     out["simulate_cli"] = _timed_cli(["simulate", "--db", db, "-p", str(POLICIES / "tiers.yaml"), "--format", "json"],
                                      repeat)
     out["simulate_cli"]["calls"] = largest["size"]
+    table = _litellm_table(work)
+    if table is not None:
+        out["litellm_table"] = _ingest_into_new_database(small, work / "litellm", repeat, ["--prices", str(table)])
     return out
 
 
-def _ingest_into_new_database(path: Path, db_stem: Path, repeat: int) -> dict[str, Any]:
-    """Median seconds of `mmaudit ingest PATH` into a new database, as a whole process."""
+def _litellm_table(work: Path) -> Path | None:
+    """The installed LiteLLM's price map as a user price table (made once in `work`), or None."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or spec.origin is None:
+        return None
+    table = work / "litellm-prices.yaml"
+    if not table.exists():
+        source = Path(spec.origin).parent / "model_prices_and_context_window_backup.json"
+        _timed_cli(["prices", "import-litellm", str(source), "--out", str(table), "--effective-from", "2026-01-01"], 1)
+    return table
+
+
+def _ingest_into_new_database(path: Path, db_stem: Path, repeat: int, extra: list[str] | None = None) -> dict[str, Any]:
+    """Median seconds of `mmaudit ingest PATH [EXTRA]` into a new database, as a whole process."""
     runs = []
     for i in range(repeat):
         db = db_stem.with_name(f"{db_stem.name}-{i}.duckdb")
         db.unlink(missing_ok=True)
-        runs.append(_timed_cli(["ingest", str(path), "--db", str(db), "--format", "json"], 1)["seconds"])
+        runs.append(_timed_cli(["ingest", str(path), "--db", str(db), "--format", "json", *(extra or [])], 1)["seconds"])
         db.unlink(missing_ok=True)
     runs.sort()
     return {"seconds": runs[len(runs) // 2], "runs": len(runs)}

@@ -220,15 +220,37 @@ def test_bundled_yaml_reads_the_same_with_the_fast_loader_and_the_guarded_one():
     pass (no duplicate key, no anchor bomb) and give the very same data."""
     import yaml
 
-    from mmaudit.config import _PACKAGE_DIR, _GuardedLoader, is_bundled, read_yaml
+    from mmaudit.config import _PACKAGE_DIR, _GuardedCLoader, _GuardedLoader, is_bundled, read_yaml
 
     files = sorted(_PACKAGE_DIR.rglob("*.yaml"))
     assert len(files) > 20
     for path in files:
         assert is_bundled(path)
-        guarded = yaml.load(path.read_text(encoding="utf-8"), Loader=_GuardedLoader)  # noqa: S506
-        assert read_yaml(path) == guarded, path
+        text = path.read_text(encoding="utf-8")
+        guarded = yaml.load(text, Loader=_GuardedLoader)  # noqa: S506
+        assert read_yaml(path) == guarded == yaml.load(text, Loader=_GuardedCLoader), path  # noqa: S506
 
+
+
+@pytest.mark.parametrize("loader", ["_GuardedLoader", "_GuardedCLoader"], ids=["pure-python", "libyaml"])
+@pytest.mark.parametrize(("text", "needle"), [
+    (bomb(), "anchor expansion refused"),
+    ("a: &a x\nb: [" + ", ".join(["*a"] * 150) + "]\n", "more than 100 YAML aliases"),
+    ("a: &a [*a]\n", "refers to itself"),
+    ("a: 1\nb: {c: 1, c: 2}\n", "duplicate key 'c'"),
+], ids=["bomb", "many-aliases", "recursive", "duplicate-key"])
+def test_both_guarded_loaders_refuse_the_same_documents(loader, text, needle):
+    """Users' files are read on libyaml's parser when PyYAML has it, else in pure Python: the
+    guards are the same either way."""
+    import yaml
+
+    from mmaudit import config
+
+    chosen = getattr(config, loader)
+    if loader == "_GuardedCLoader" and not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML was built without libyaml: users' files are read by the pure-Python loader")
+    with pytest.raises(yaml.YAMLError, match=needle):
+        yaml.load(text, Loader=chosen)  # noqa: S506
 
 def test_a_users_file_is_read_with_the_guarded_loader(tmp_path):
     from mmaudit.config import ConfigError, is_bundled, read_yaml

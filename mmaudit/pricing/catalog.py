@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from mmaudit.config import load_model, read_yaml
+from mmaudit.config import read_yaml, validate
 from mmaudit.errors import ConfigError
 from mmaudit.pricing import genai
 from mmaudit.pricing.bundled import load_bundled
@@ -89,15 +89,19 @@ def _yaml_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_table(path: Path, origin: str = "user") -> LoadedTable:
-    """Read and validate one table file (ConfigError names file, key path, expected, found)."""
-    table = load_bundled(PriceTable, path) if origin == "override" else load_model(PriceTable, path)
+def load_table(path: Path, origin: str = "user", data: Any = None) -> LoadedTable:
+    """Read and validate one table file (ConfigError names file, key path, expected, found);
+    `data`, when given, is the file as `read_yaml` already parsed it."""
+    if origin == "override":
+        table = load_bundled(PriceTable, path)
+    else:
+        table = validate(PriceTable, read_yaml(path) if data is None else data, str(path))
     return LoadedTable(name=Path(path).stem, path=str(path), origin=origin, table=table)
 
 
-def is_registry_file(path: Path) -> bool:
+def is_registry_file(path: Path, data: Any = None) -> bool:
     """A YAML whose top level has `registry:` is a model-registry file, not a price table."""
-    data = read_yaml(path)
+    data = read_yaml(path) if data is None else data
     return isinstance(data, dict) and "registry" in data
 
 
@@ -358,7 +362,9 @@ def _build_catalog(paths: list[Path], include_bundled: bool,
     from mmaudit.registry import load_registry
 
     user_files = _yaml_files(list(paths or []))
-    registry_files = [p for p in user_files if p.suffix in (".yaml", ".yml") and is_registry_file(p)]
+    # each file parsed once (a LiteLLM import is 3,000 models: parsing it is most of a run's start)
+    parsed = {p: read_yaml(p) for p in user_files if p.suffix in (".yaml", ".yml")}
+    registry_files = [p for p in user_files if p in parsed and is_registry_file(p, parsed[p])]
     price_files = [p for p in user_files if p not in registry_files]
     rules = load_batch_rules() if include_bundled else BatchRules([], "")
     curated = load_curated_aliases() if include_bundled else CuratedAliases([], "")
@@ -374,7 +380,7 @@ def _build_catalog(paths: list[Path], include_bundled: bool,
         rows = _with_geo_rates(_with_search_billing(_with_standard_priced_tiers(rows)))
         models = {k: {**v, "origin": "genai-prices"} for k, v in translated["models"].items()}
         tables.extend(load_table(p, "override") for p in _yaml_files([BUNDLED_DIR]))
-    user_tables = [load_table(p, "user") for p in price_files]
+    user_tables = [load_table(p, "user", parsed.get(p)) for p in price_files]
     user_tables += [LoadedTable(name=n, path=n, origin="user", table=t) for n, t in extra_tables or []]  # validated
     if not include_bundled and not user_tables:
         raise ConfigError("no price tables: give a table file or keep the bundled ones")

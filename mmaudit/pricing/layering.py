@@ -51,7 +51,10 @@ def layer(lower: list[RateRow], upper: list[RateRow]) -> list[RateRow]:
             continue
         for p_from, p_to in _minus(row.valid_from, row.valid_to, holes):
             kept.append(RateRow(**{**row.__dict__, "valid_from": p_from, "valid_to": p_to, "extra": {}}))
-    return kept + [_keep_fees(row, lower) for row in upper]
+    by_tier: dict[tuple[str, str], list[RateRow]] = {}  # a lookup, not a scan of `lower` per upper row
+    for row in sorted(lower, key=lambda r: r.valid_from):
+        by_tier.setdefault((row.model_key, row.service_tier), []).append(row)
+    return kept + [_keep_fees(row, by_tier.get((row.model_key, row.service_tier), [])) for row in upper]
 
 
 # Per-use fees a table may leave unsaid: an override that corrects a model's token rates (a
@@ -59,12 +62,11 @@ def layer(lower: list[RateRow], upper: list[RateRow]) -> list[RateRow]:
 INHERITED_FEES = ("web_search_rate", "searched_request_rate", "file_search_rate", "web_search_preview_rate")
 
 
-def _keep_fees(row: RateRow, lower: list[RateRow]) -> RateRow:
+def _keep_fees(row: RateRow, under: list[RateRow]) -> RateRow:
     """`row` with each fee of INHERITED_FEES it does not state taken from the lower layer's row of
-    the same model and tier in effect at its start (or the lower layer's first, when it starts later)."""
+    the same model and tier in effect at its start (or the lower layer's first, when it starts
+    later); `under` holds the lower layer's rows of that model and tier, oldest first."""
     missing = [f for f in INHERITED_FEES if row.rates.get(f) is None]
-    under = sorted((r for r in lower if r.model_key == row.model_key and r.service_tier == row.service_tier),
-                   key=lambda r: r.valid_from)
     if not missing or not under:
         return row
     start = row.valid_from
