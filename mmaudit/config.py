@@ -7,6 +7,7 @@ so an anchor bomb cannot expand, then a pydantic model. A validation failure bec
 
 from __future__ import annotations
 
+import re
 import reprlib
 from pathlib import Path
 from typing import Any, TypeVar
@@ -150,7 +151,23 @@ def read_yaml(path: str | Path) -> Any:
     try:
         return yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader and CSafeLoader only
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{path}: not valid YAML: {_with_snippet(text, exc)}") from None
+
+
+def _with_snippet(text: str, exc: yaml.YAMLError) -> yaml.YAMLError:
+    """`exc` with its marks able to show their line and a caret: libyaml's marks keep the line and
+    column but no copy of the text, so its messages could not show where, as PyYAML's own do."""
+    marks = [name for name in ("context_mark", "problem_mark") if getattr(exc, name, None) is not None]
+    if not any(getattr(exc, name).buffer is None for name in marks):
+        return exc
+    lines = re.split("\r\n|[\n\r\x85\u2028\u2029]", text)
+    for name in marks:
+        mark = getattr(exc, name)
+        if mark.buffer is None:
+            line = lines[mark.line] if mark.line < len(lines) else ""
+            setattr(exc, name, yaml.Mark(mark.name, mark.index, mark.line, mark.column, line + "\0",
+                                         min(mark.column, len(line))))
+    return exc
 
 
 def describe_validation_error(source: str, exc: ValidationError) -> str:

@@ -252,6 +252,21 @@ def test_both_guarded_loaders_refuse_the_same_documents(loader, text, needle):
     with pytest.raises(yaml.YAMLError, match=needle):
         yaml.load(text, Loader=chosen)  # noqa: S506
 
+
+def test_a_syntax_error_shows_its_line_with_a_caret(tmp_path):
+    """Users' files are parsed by libyaml, whose errors carry a line and column but not the text:
+    the message still quotes the line and points at the column, as PyYAML's own parser does."""
+    from mmaudit.config import ConfigError, read_yaml
+
+    path = tmp_path / "policy.yaml"
+    path.write_text("version: 1\ntiers:\n  a: {models: [gpt-4o, gpt-4o-mini}\n")
+    with pytest.raises(ConfigError) as err:
+        read_yaml(path)
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith(f"{path}: not valid YAML:") and "line 3, column" in str(err.value)
+    quoted = lines.index("      a: {models: [gpt-4o, gpt-4o-mini}")
+    assert lines[quoted + 1].index("^") > 0
+
 def test_a_users_file_is_read_with_the_guarded_loader(tmp_path):
     from mmaudit.config import ConfigError, is_bundled, read_yaml
 
