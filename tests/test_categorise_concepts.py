@@ -163,3 +163,39 @@ def test_dev_lines_split_by_language() -> None:
                                     {"role": "user", "content": "what is the capital of Peru?"}]})
     split = split_accuracy(default_model(), eval_set_path().with_name("dev_set.jsonl"))
     assert sum(n for n, _ in split.values()) == 243 and all(0 < right <= n for n, right in split.values())
+
+
+def test_term_lookup_finds_the_longest_term_at_each_position_as_the_definition_says():
+    """`_Terms` (a trie walked in Python, no regex compiled) against the definition itself: at a
+    position, the longest term the text starts with; along a word, leftmost, longest, no overlap."""
+    import random
+
+    from mmaudit.categorise.concepts import _Terms
+
+    terms = list(read_lexicon())
+    lookup = _Terms(terms)
+    by_first: dict[str, list[str]] = {}  # the terms by first character, longest first
+    for term in sorted(terms, key=len, reverse=True):
+        by_first.setdefault(term[0], []).append(term)
+
+    def longest(text: str, start: int) -> str | None:
+        return next((t for t in by_first.get(text[start], []) if text.startswith(t, start)), None)
+
+    def all_found(text: str) -> list[str]:
+        found, pos = [], 0
+        while pos < len(text):
+            term = longest(text, pos)
+            found.append(term) if term else None
+            pos += len(term) if term else 1
+        return found
+
+    rnd = random.Random(3)
+    texts = []
+    for _ in range(300):  # terms cut short, run together, inflected and prefixed: the walk's edges
+        pieces = [rnd.choice(terms) for _ in range(rnd.randint(1, 3))]
+        pieces[0] = pieces[0][:rnd.randint(1, len(pieces[0]))] if rnd.random() < 0.3 else pieces[0]
+        texts.append(rnd.choice(["", "x", "の"]) + "".join(pieces) + rnd.choice(["", "s", "ов", "-"]))
+    for text in texts:
+        assert [lookup.longest_at(text, i) for i in range(len(text))] == [longest(text, i) for i in range(len(text))], text
+        assert lookup.find_all(text) == all_found(text), text
+    assert any(lookup.longest_at(t, 0) not in (None, t) for t in texts)  # a shorter term inside a longer match was tried
