@@ -63,13 +63,23 @@ class PriceCatalog:
     registry: Any = None
     resolver: Any = None
     registry_keys: dict[str, str | None] = field(default_factory=dict)
+    _rows_by_key: dict[str, list[RateRow]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def model_keys(self) -> list[str]:
         return sorted({r.model_key for r in self.rows})
 
     def rows_of(self, key: str, service_tier: str | None = "standard") -> list[RateRow]:
-        return sorted((r for r in self.rows if r.model_key == key and (service_tier is None or r.service_tier == service_tier)),
+        return sorted((r for r in self._by_key().get(key, ()) if service_tier is None or r.service_tier == service_tier),
                       key=lambda r: (r.valid_from, r.service_tier, str(r.tod_from)))
+
+    def _by_key(self) -> dict[str, list[RateRow]]:
+        """The rows per model key, indexed at first use: `prices list` asks for every key's rows,
+        and scanning every row per key took seconds with a LiteLLM import's 3,000 models."""
+        if self._rows_by_key is None:
+            self._rows_by_key = {}
+            for row in self.rows:
+                self._rows_by_key.setdefault(row.model_key, []).append(row)
+        return self._rows_by_key
 
     def latest(self, key: str) -> RateRow:
         """The row in force now (standard tier; the midday row for off-peak priced models)."""
