@@ -63,7 +63,11 @@ class PriceCatalog:
     registry: Any = None
     resolver: Any = None
     registry_keys: dict[str, str | None] = field(default_factory=dict)
+    # derived once and kept (a catalog is not changed once built): rows per key (`rows_of`), the
+    # rate tables as Arrow (`register._register_rates`), the registry's tables (`register_registry`)
     _rows_by_key: dict[str, list[RateRow]] | None = field(default=None, init=False, repr=False, compare=False)
+    _arrow: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _registry_arrow: tuple[Any, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def model_keys(self) -> list[str]:
         return sorted({r.model_key for r in self.rows})

@@ -192,7 +192,7 @@ def _prune_rows_tables(folder: Path) -> None:
 
 
 def _register_rates(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
-    cached = getattr(catalog, "_arrow", None)
+    cached = catalog._arrow
     if cached is None:  # built once per catalog: ingest registers it on every connection
         cached = {"price_rates_all": _stored_rows_table(catalog.rows), "price_rates_ft": _stored_rows_table(catalog.ft_rows)}
         catalog._arrow = cached

@@ -103,7 +103,7 @@ def register_registry(con: duckdb.DuckDBPyConnection, catalog: Any) -> None:
     The tables are built once per catalog and kept on it (a catalog is not changed once built, and
     ingest registers it on every connection it opens); `con` must hold that catalog's pricing
     macros, which resolve the registry's model refs."""
-    tables = getattr(catalog, "_registry_arrow", None)
+    tables = catalog._registry_arrow
     if tables is None:
         tables = catalog._registry_arrow = _registry_tables(con, catalog)
     info_table, quality_table = tables  # noqa: F841 - read by the queries below
