@@ -1,12 +1,14 @@
 """The DuckDB store: where the database lives, opening it, and forward migrations.
 
-Migrations are the numbered `.sql` files in `mmaudit/migrations/`; each runs once, in order, in
-its own transaction, and `schema_version` records which ran. A database made by an older release
-is brought forward when it is opened for writing.
+Migrations are the numbered `.sql` files in `mmaudit/migrations/`; each runs once, in order, and
+`schema_version` records which ran. The pending ones run in one transaction: a new database gets the
+whole schema or nothing (one commit, not one per migration), and a database made by an older release
+is brought forward, all the way or not at all, when it is opened for writing.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -31,12 +33,18 @@ def resolve_db_path(db: str | os.PathLike[str] | None) -> Path:
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) of every bundled migration, in order."""
+    return list(_bundled_migrations())
+
+
+@functools.cache
+def _bundled_migrations() -> tuple[tuple[int, str, str], ...]:
+    """The migration files, read once per process (every writable open consults them)."""
     found = []
     for entry in resources.files("mmaudit.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def _apply_migrations(con: duckdb.DuckDBPyConnection) -> None:
@@ -45,17 +53,20 @@ def _apply_migrations(con: duckdb.DuckDBPyConnection) -> None:
         " version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ DEFAULT current_timestamp)"
     )
     done = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
-    for version, name, sql in migrations():
-        if version in done:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+    pending = [(version, name, sql) for version, name, sql in _bundled_migrations() if version not in done]
+    if not pending:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for _, _, sql in pending:
             con.execute(sql)
-            con.execute("INSERT INTO schema_version (version, name) VALUES (?, ?)", [version, name])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        rows = ", ".join("(?, ?)" for _ in pending)
+        con.execute(f"INSERT INTO schema_version (version, name) VALUES {rows}",
+                    [value for version, name, _ in pending for value in (version, name)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -130,7 +141,11 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
         os.umask(old_umask | 0o077)
     _configure(con)
     if not read_only:
-        _apply_migrations(con)
+        try:
+            _apply_migrations(con)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 

@@ -37,3 +37,34 @@ def test_migrations_run_once(tmp_path):
     con = store.connect(path)
     versions = [v for (v,) in con.execute("SELECT version FROM schema_version").fetchall()]
     assert len(versions) == len(set(versions))
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path, monkeypatch):
+    """The pending migrations run in one transaction: one that fails takes the others with it, and
+    the next open (with the migration mended) brings the database all the way forward."""
+    path = tmp_path / "old.duckdb"
+    first_version, first_name, first_sql = store.migrations()[0]
+    con = duckdb.connect(str(path))  # a database as release 1 left it
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMPTZ)")
+    con.execute(first_sql)
+    con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [first_version, first_name])
+    con.close()
+    good = store._bundled_migrations()
+    broken = (*good[:3], (good[3][0], good[3][1], "ALTER TABLE no_such_table ADD COLUMN x INTEGER"), *good[4:])
+    monkeypatch.setattr(store, "_bundled_migrations", lambda: broken)
+    try:
+        store.connect(path)
+    except duckdb.CatalogException as exc:
+        assert "no_such_table" in str(exc)
+    else:
+        raise AssertionError("the broken migration should have failed the open")
+    con = duckdb.connect(str(path))
+    assert con.execute("SELECT list(version) FROM schema_version").fetchall() == [([first_version],)]
+    # migration 0002 (before the broken one) added calls.call_hash: rolled back with the rest
+    assert not con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'calls' "
+                           "AND column_name = 'call_hash'").fetchall()[0][0]
+    con.close()
+    monkeypatch.setattr(store, "_bundled_migrations", lambda: good)
+    con = store.connect(path)
+    assert store.schema_version(con) == good[-1][0]
+    con.close()
