@@ -147,9 +147,11 @@ class TrainedModel(ModelBase):
 def _apply(model: ModelBase, con: duckdb.DuckDBPyConnection, table: str, min_confidence: float) -> None:
     qt = quote_table(table)
     text = model_text_sql("t", model.text_version)
+    # (the text built once in a subquery: pasted twice, its long expression was bound twice)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _model_inputs AS SELECT t.rowid AS rid, md5({text}) AS h,"
-        f" {text} AS text, {TAGGED_COMPLEXITY_SQL} AS cx_meta FROM {qt} AS t WHERE {MODEL_READS_SQL}"
+        f"CREATE OR REPLACE TEMP TABLE _model_inputs AS SELECT rid, md5(text) AS h, text, cx_meta FROM ("
+        f"SELECT t.rowid AS rid, {text} AS text, {TAGGED_COMPLEXITY_SQL} AS cx_meta FROM {qt} AS t"
+        f" WHERE {MODEL_READS_SQL})"
     )
     reader = con.sql(
         "SELECT h, any_value(text) AS text FROM _model_inputs GROUP BY h"
