@@ -415,6 +415,17 @@ def test_apply_prices_on_a_staging_table_and_is_idempotent(con, bundled):
         apply_prices(con, "calls; DROP TABLE calls", bundled)
 
 
+def test_a_table_with_only_the_token_columns_is_priced(con, bundled):
+    """A table of the user's own with no tags, tier or batch columns: the rates' tier is read from
+    a NULL map (the cast once swallowed the subscript: "Expected an integer as array bound")."""
+    con.execute("CREATE TEMP TABLE mine (call_id VARCHAR, ts TIMESTAMPTZ, provider VARCHAR, model VARCHAR,"
+                " input_tokens BIGINT, cached_input_tokens BIGINT, cache_write_tokens BIGINT, output_tokens BIGINT,"
+                " model_key VARCHAR, cost_usd DECIMAL(38, 12))")
+    con.execute("INSERT INTO mine VALUES ('m', '2025-03-01 00:00:00+00', 'openai', 'gpt-4o', 1000, 0, 0, 1000, NULL, NULL)")
+    # gpt-4o: 1,000 x $2.50/M + 1,000 x $10/M = 0.0025 + 0.01 = 0.0125
+    assert priced(con, bundled, "mine") == {"m": ("gpt-4o", D("0.0125"))}
+
+
 def test_cost_sql_prices_hypothetical_rows_with_the_same_formula(con, bundled):
     register_prices(con, bundled)
     expr = cost_sql("r", "h.inp", "h.cached", "h.cw", "h.out", "h.batch")
