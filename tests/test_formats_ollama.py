@@ -53,3 +53,21 @@ def test_a_logged_request_gives_the_prompt(db, tmp_path):
     (call,) = db.calls()
     assert (call["user_prompt"], call["input_tokens"], call["output_tokens"]) == (
         "Ollama is 22 years old and is busy saving the world.", 28, 16)
+
+
+def test_a_pair_whose_response_is_plain_text_fails_no_file(db, tmp_path):
+    """A {request, response} pair with the answer's text (not a JSON object) as `response`: Ollama's
+    detection reads a pair's response as JSON, and on such text the statement failed, taking the
+    file with it (a traceback). Now the line is only not an Ollama record: it is quarantined with
+    its line number and the reason, and the good line beside it loads."""
+    good = {"request": {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]},
+            "response": {"model": "llama3.2", "created_at": "2023-12-12T14:13:43.416799Z",
+                         "message": {"role": "assistant", "content": "Hello!"}, "done": True,
+                         "prompt_eval_count": 26, "eval_count": 5}}
+    text = {"request": {"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]},
+            "response": "Hello!", "status_code": 200}
+    (file,) = db.ingest(write_jsonl(tmp_path / "pairs.jsonl", [good, text]), enrichers=enrichers()).files
+    assert (file.log_format, file.loaded) == ("ollama", 1)
+    assert db.calls()[0]["output_tokens"] == 5
+    (bad,) = db.quarantine()
+    assert bad["source_line"] == 2 and bad["reason"].startswith("not a ollama record: expected `model`")

@@ -36,25 +36,28 @@ _REQUEST = {"model": "VARCHAR", "prompt": "VARCHAR", "system": "VARCHAR", "messa
 # (`r.response` is a pair's response object or a bare /api/generate answer's text: read the
 # pair's fields through the typed `r.response` only when the record has a `request`)
 _PAIRED = "(r.request IS NOT NULL)"
+# a pair's response as JSON text, NULL when it is not JSON (a logger that kept the answer's text, or
+# an error string, as `response`): JSON functions on such text fail the statement, and the file
+_PAIR_BODY = "CASE WHEN json_valid(r.response) THEN r.response END"
 
 
 def _field(name: str) -> str:
-    return f"CASE WHEN {_PAIRED} THEN json_extract_string(r.response, '$.{name}') ELSE r.{name}::VARCHAR END"
+    return f"CASE WHEN {_PAIRED} THEN json_extract_string({_PAIR_BODY}, '$.{name}') ELSE r.{name}::VARCHAR END"
 
 
 _DONE = f"mm_bool({_field('done')})"
-_EMBED = f"(json_type(CASE WHEN {_PAIRED} THEN json_extract(r.response, '$.embeddings') ELSE r.embeddings END) = 'ARRAY')"
+_EMBED = f"(json_type(CASE WHEN {_PAIRED} THEN json_extract({_PAIR_BODY}, '$.embeddings') ELSE r.embeddings END) = 'ARRAY')"
 _IS_OLLAMA = (f"({_field('created_at')} IS NOT NULL AND {_field('model')} IS NOT NULL "
               f"AND ({_field('done')} IS NOT NULL OR {_EMBED}) "
               f"AND ({_field('eval_count')} IS NOT NULL OR {_field('prompt_eval_count')} IS NOT NULL "
               f"OR {_field('done')} IS NOT NULL AND ({_field('response')} IS NOT NULL "
-              f"OR json_extract(CASE WHEN {_PAIRED} THEN r.response ELSE NULL END, '$.message') IS NOT NULL "
+              f"OR json_extract(CASE WHEN {_PAIRED} THEN {_PAIR_BODY} ELSE NULL END, '$.message') IS NOT NULL "
               "OR r.message IS NOT NULL)))")
 _HTTP = "mm_int(coalesce(r.status_code, r.http_status))"
 _FAILED = f"({_field('error')} IS NOT NULL OR coalesce({_HTTP}, 0) >= 400)"
 _MSGS = "r.request.messages"
-_ANSWER = (f"nullif(coalesce(CASE WHEN {_PAIRED} THEN coalesce(json_extract_string(r.response, '$.response'), "
-           "json_extract_string(r.response, '$.message.content')) "
+_ANSWER = (f"nullif(coalesce(CASE WHEN {_PAIRED} THEN coalesce(json_extract_string({_PAIR_BODY}, '$.response'), "
+           f"json_extract_string({_PAIR_BODY}, '$.message.content')) "
            "ELSE coalesce(r.response::VARCHAR, r.message.content) END), '')")
 
 FORMAT = LogFormat(
