@@ -96,3 +96,49 @@ def test_no_record_at_hand_is_recognised_by_a_format_detection_left_out(con) -> 
     missed = [(FORMATS[k].name, lines[f][:120]) for k, f, _ in hits if k not in kept[frozenset(json.loads(lines[f]))]]
     assert missed == []
     assert any(len(c) < len(FORMATS) // 2 for c in kept.values())  # and it does leave formats out
+
+
+def test_detection_parses_only_the_paths_detect_reads() -> None:
+    from mmaudit.formats.base import _detect_structure
+
+    structure = json.dumps({"usage": {"prompt_tokens": "VARCHAR", "details": {"cached": "VARCHAR"}},
+                            "choices": "JSON", "modelId": "VARCHAR", "context.span_id": "VARCHAR"})
+    cut = json.loads(_detect_structure('r.usage.details IS NOT NULL AND r.MODELID = \'x\'', structure))
+    assert cut == {"usage": {"details": {"cached": "VARCHAR"}}, "modelId": "VARCHAR"}
+    # a path that ends at an object keeps it whole, also when a longer path goes through it
+    cut = json.loads(_detect_structure('r.usage IS NULL OR r.usage.prompt_tokens = 1 OR r."context.span_id" = 1', structure))
+    assert cut == {"usage": {"prompt_tokens": "VARCHAR", "details": {"cached": "VARCHAR"}}, "context.span_id": "VARCHAR"}
+    assert _detect_structure("to_json(r) LIKE '%x%'", structure) == structure  # read whole: all of it
+
+
+def _mangled(line: str) -> list[str]:
+    """The record with each top-level and second-level value replaced by values of other types."""
+    record = json.loads(line)
+    out = []
+    for key, value in record.items():
+        for other in ("x", 7, [], {}, None, [{"a": 1}]):
+            out.append(json.dumps({**record, key: other}))
+        if isinstance(value, dict):
+            for sub in value:
+                for other in ("x", 7, [], {}, None):
+                    out.append(json.dumps({**record, key: {**value, sub: other}}))
+    return out
+
+
+def test_every_format_recognises_the_same_lines_with_the_cut_structure(con) -> None:
+    files = sorted(ROOT.glob("sample_logs/*.jsonl*"))
+    if (CORPUS / "real-logs").is_dir():
+        files += sorted((CORPUS / "real-logs").glob("*/*.jsonl"))
+    lines = [line for path in files for line in _lines(path)]
+    lines += [m for path in files for line in _lines(path)[:2] for m in _mangled(line)]
+    con.register("_sample", pa.table({"f": list(range(len(lines))), "line": lines}))
+    try:
+        for fmt in FORMATS:
+            seen = [{f for (f,) in con.execute(
+                f"SELECT f FROM (SELECT f, from_json(line, $s) AS r FROM _sample) WHERE coalesce({fmt.detect}, false)",
+                {"s": structure}).fetchall()} for structure in (fmt.structure_json(), fmt.detect_structure_json())]
+            assert seen[0] == seen[1], fmt.name
+    finally:
+        con.unregister("_sample")
+    # and the cut is worth making: less than half of the structures' text is left to plan
+    assert sum(len(f.detect_structure_json()) for f in FORMATS) < 0.5 * sum(len(f.structure_json()) for f in FORMATS)

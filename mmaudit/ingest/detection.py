@@ -63,13 +63,14 @@ def _candidates(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 def _hits(con: duckdb.DuckDBPyConnection, candidates: list[int]) -> list[tuple[int, int, int]]:
     """(format index, file index, records recognised) for the `candidates` on `_sample`: one
-    statement for every format, planned once, not once per format."""
+    statement for every format, planned once, not once per format; each format parses the lines
+    with only the part of its structure its `detect` reads (`LogFormat.detect_structure_json`)."""
     if not candidates:
         return []
     per_format = " UNION ALL ".join(
         f"SELECT {k} AS k, f, count(*) AS hits FROM (SELECT f, from_json(line, $s{k}) AS r FROM _sample) "
         f"WHERE {FORMATS[k].detect} GROUP BY f" for k in candidates)
-    return con.execute(per_format, {f"s{k}": FORMATS[k].structure_json() for k in candidates}).fetchall()
+    return con.execute(per_format, {f"s{k}": FORMATS[k].detect_structure_json() for k in candidates}).fetchall()
 
 
 def _choose(path: Path, sampled: int, hits: list[int]) -> LogFormat | InputError:
