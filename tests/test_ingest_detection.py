@@ -29,6 +29,14 @@ def con(tmp_path: Path):
     con.close()
 
 
+def _files_at_hand() -> list[Path]:
+    """The bundled sample logs, and the corpus's real logs when it is there."""
+    files = sorted(ROOT.glob("sample_logs/*.jsonl*"))
+    if (CORPUS / "real-logs").is_dir():
+        files += sorted((CORPUS / "real-logs").glob("*/*.jsonl"))
+    return files
+
+
 def _lines(path: Path) -> list[str]:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as fh:
@@ -72,9 +80,7 @@ def test_a_line_with_none_of_a_formats_keys_leaves_it_out_and_any_other_keeps_al
 
 
 def test_no_record_at_hand_is_recognised_by_a_format_detection_left_out(con) -> None:
-    files = sorted(ROOT.glob("sample_logs/*.jsonl*"))
-    if (CORPUS / "real-logs").is_dir():
-        files += sorted((CORPUS / "real-logs").glob("*/*.jsonl"))
+    files = _files_at_hand()
     lines = [line for path in files for line in _lines(path)]
     lines += [json.dumps(r) for r in (
         {"type": "message", "model": "claude-sonnet-4-5", "usage": {"input_tokens": 3, "output_tokens": 1}},
@@ -126,9 +132,7 @@ def _mangled(line: str) -> list[str]:
 
 
 def test_every_format_recognises_the_same_lines_with_the_cut_structure(con) -> None:
-    files = sorted(ROOT.glob("sample_logs/*.jsonl*"))
-    if (CORPUS / "real-logs").is_dir():
-        files += sorted((CORPUS / "real-logs").glob("*/*.jsonl"))
+    files = _files_at_hand()
     lines = [line for path in files for line in _lines(path)]
     lines += [m for path in files for line in _lines(path)[:2] for m in _mangled(line)]
     con.register("_sample", pa.table({"f": list(range(len(lines))), "line": lines}))
