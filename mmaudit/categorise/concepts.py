@@ -34,10 +34,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from mmaudit.errors import InputError
+from mmaudit.config import read_yaml
+from mmaudit.errors import ConfigError, InputError
 
 Concept = Literal["summarize", "translate", "extract", "classify", "write", "code", "calculate", "decide",
                   "question", "chat", "media"]
@@ -71,9 +71,11 @@ def read_lexicon(paths: Iterable[Path] | None = None) -> dict[str, tuple[str, ..
     """term -> the concepts it signals, from the packaged lexicon files (or `paths`)."""
     lexicon: dict[str, set[str]] = {}
     for path in sorted(paths if paths is not None else LEXICON_DIR.glob("*.yaml")):
-        try:
-            parsed = LexiconFile.model_validate(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
-        except (ValidationError, yaml.YAMLError) as exc:
+        try:  # (read_yaml: the packaged files on libyaml, ~10x faster than PyYAML's pure Python)
+            parsed = LexiconFile.model_validate(read_yaml(path))
+        except ConfigError as exc:
+            raise InputError(f"{path}: not a valid lexicon file ({str(exc).removeprefix(f'{path}: ')})") from None
+        except ValidationError as exc:
             raise InputError(f"{path}: not a valid lexicon file ({exc})") from None
         for concept, languages in parsed.concepts.items():
             for terms in languages.values():
