@@ -272,16 +272,21 @@ class LogFormat:
         cols = {**COLUMN_DEFAULTS, **self.columns}
         inner = f"nullif({cols['model']}, '') AS model, {cols['status']} AS status"
         records = f"({self.records_sql(parsed)})"
-        for name, sql in self.helpers.items():  # in order: a helper may read the ones before it
-            records = f"(SELECT *, {sql} AS {name} FROM {records})"
+        for layer in _helper_layers(self.helpers):
+            records = f"(SELECT *, {', '.join(f'{sql} AS {name}' for name, sql in layer)} FROM {records})"
+        # The texts in a layer of their own, each bound once: most formats' prompt_chars is the
+        # prompt text's length and their response_text the output text (written out in both, a
+        # long expression was planned twice: litellm's, 40 ms each).
+        texts = f"CAST({self.prompt_text} AS VARCHAR) AS _prompt_text, CAST({self.output_text} AS VARCHAR) AS _output_text"
+        cols = {**cols, **_read_texts(cols, self.prompt_text, self.output_text)}
         outer = ",\n  ".join(_column_sql(c, t, cols) for c, t in CANONICAL_COLUMNS.items())
         derived = ", ".join(f"NULL::{t} AS {c}" for c, t in DERIVED_COLUMNS.items())
         context = f",\n  coalesce({self.skip}, false) AS _context" if self.context is not None else ""
         sql = (
             f"SELECT line_no AS source_line,\n  {outer},\n  {derived}, NULL::VARCHAR AS source_file,\n"
-            f"  CAST({self.prompt_text} AS VARCHAR) AS _prompt_text, CAST({self.output_text} AS VARCHAR) AS _output_text,\n"
+            f"  _prompt_text, _output_text,\n"
             f"  '{self.name}' AS source_format{context}\n"
-            f"FROM (SELECT *, {inner} FROM {records})"
+            f"FROM (SELECT *, {texts} FROM (SELECT *, {inner} FROM {records}))"
         )
         # output includes reasoning: a count of reasoning above the output it is part of (a gateway's
         # gpt-oss answer: 522 reasoning in a billed completion of 494, its total prompt + 494) is
@@ -317,6 +322,32 @@ class LogFormat:
             f"SELECT line_no, concat_ws('; ', {joined}) AS reason "
             f"FROM ({self.records_sql(parsed)})) WHERE reason <> '' GROUP BY line_no"
         )
+
+
+def _read_texts(cols: Mapping[str, str], prompt_text: str, output_text: str) -> dict[str, str]:
+    """The columns that are the prompt text's length or the output text itself, read from the
+    texts' layer (`_prompt_text`, `_output_text`) instead of computed again."""
+    read: dict[str, str] = {}
+    if cols["prompt_chars"] == f"length({prompt_text})":
+        read["prompt_chars"] = "length(_prompt_text)"
+    if cols["response_text"] == output_text:
+        read["response_text"] = "_output_text"
+    return read
+
+
+def _helper_layers(helpers: Mapping[str, str]) -> list[list[tuple[str, str]]]:
+    """The helpers in as few nested SELECTs as their references allow: each in the first layer
+    after every helper it names. One SELECT per helper nested openai-chat's 13 helpers 13 deep;
+    in these 3 layers its projection plans in ~150 ms, not ~170 ms (DuckDB's unused-column pass
+    walks every layer). A name that only looks like a reference (a JSON key spelt like a helper)
+    costs a layer, never a wrong read: a helper is never read from a layer before its own."""
+    depth: dict[str, int] = {}
+    for name, sql in helpers.items():  # in order: a helper may read the ones before it
+        depth[name] = 1 + max((d for h, d in depth.items() if re.search(rf"\b{re.escape(h)}\b", sql)), default=-1)
+    layers: list[list[tuple[str, str]]] = [[] for _ in range(1 + max(depth.values(), default=-1))]
+    for name, sql in helpers.items():
+        layers[depth[name]].append((name, sql))
+    return layers
 
 
 _TOKEN_COLUMNS = ("input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens", "reasoning_tokens",
