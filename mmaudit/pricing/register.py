@@ -199,7 +199,8 @@ def _register_rates(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> No
     for name in ("price_rates_all", "price_rates_ft"):
         arrow = cached[name]  # noqa: F841 - read by the query below
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM arrow")
-    con.execute("CREATE OR REPLACE TEMP TABLE price_rates AS SELECT * FROM price_rates_all WHERE service_tier = 'standard'")
+    # a view, not a copy: copying the 79 columns of ~3,000 rows cost ~14 ms on every connection
+    con.execute("CREATE OR REPLACE TEMP VIEW price_rates AS SELECT * FROM price_rates_all WHERE service_tier = 'standard'")
 
 
 def _register_info(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
