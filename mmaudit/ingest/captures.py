@@ -139,9 +139,10 @@ def unwrap_sql(line: str) -> str:
 
     is_capture = is_capture_sql(line)
     status = f"coalesce({at('$.response.status')}, {at('$.response.status_code')})"
-    # the answer is bound once (a lambda over a list of one, below): it is read ~30 times, and its
-    # SQL written out each time made the statement ~290 KB, ~1 s to plan per file
-    answer = "mm_capture_answer"
+    # the answer, the request and the address are bound once (fields of a struct in a list of one
+    # a lambda reads, below): the answer is read ~30 times, and its SQL written out each time made
+    # the statement ~290 KB, ~1 s to plan per file; the request, written out 11 times, cost ~60 ms
+    answer, asked, url, bedrock = "_cap.answer", "_cap.asked", "_cap.url", "_cap.bedrock"
     # an answer is `response`; an error status's body is `error` (its `error` object when it has one)
     # (or an error body under any status: Anthropic's `type: error`, OpenAI's flat `object: error`)
     # (or a body that is nothing but an `error` object: Azure OpenAI's content filter, recorded
@@ -152,12 +153,12 @@ def unwrap_sql(line: str) -> str:
     failed = (f"(coalesce(TRY_CAST(json_extract_string({status}, '$') AS INTEGER), 0) >= 400 "
               f"OR json_extract_string({answer}, '$.type') = 'error' OR json_extract_string({answer}, '$.object') = 'error' "
               f"OR {bare_error})")
-    url = f"json_extract_string({line}, '$.request.url')"
+    address = f"json_extract_string({line}, '$.request.url')"
     sent = f"coalesce({at('$.request.body')}, {at('$.requestBody')})"
     # a recorder may keep the request body as the JSON text that went over the wire: read as that JSON
     text = f"json_extract_string({sent}, '$')"
-    asked = (f"CASE WHEN json_type({sent}) = 'VARCHAR' AND json_valid({text}) AND json_type({text}) = 'OBJECT' "
-             f"THEN json({text}) ELSE {sent} END")
+    request_sent = (f"CASE WHEN json_type({sent}) = 'VARCHAR' AND json_valid({text}) AND json_type({text}) = 'OBJECT' "
+                    f"THEN json({text}) ELSE {sent} END")
     # Gemini and Vertex name the model only in the address: /models/gemini-2.0-flash:generateContent
     # (an error body names none either); the request gets it when it names none
     addressed = f"nullif(url_decode(regexp_extract({url}, '/models/([^/:?]+):[A-Za-z]+', 1)), '')"
@@ -172,8 +173,8 @@ def unwrap_sql(line: str) -> str:
     # that names one (Claude's `claude-sonnet-4-5-20250929`) lacks the `us.`/`global.` profile that
     # sets its price, so the address's id replaces it (unless it is an ARN of the account's own
     # resource, an application profile or a custom model, which names no model)
-    bedrock = (f"nullif(url_decode(regexp_extract({url}, "
-               "'/model/([^/?]+)/(?:converse|converse-stream|invoke|invoke-with-response-stream)(?:[/?]|$)', 1)), '')")
+    bedrock_model = (f"nullif(url_decode(regexp_extract({address}, "
+                     "'/model/([^/?]+)/(?:converse|converse-stream|invoke|invoke-with-response-stream)(?:[/?]|$)', 1)), '')")
     answered = (f"CASE WHEN {bedrock} IS NOT NULL AND json_type({answer}) = 'OBJECT' "
                 f"AND json_extract({answer}, '$.model') IS NOT NULL "
                 f"AND (NOT starts_with({bedrock}, 'arn:') OR regexp_matches({bedrock}, ':(inference-profile|foundation-model)/')) "
@@ -211,7 +212,9 @@ def unwrap_sql(line: str) -> str:
     # written for it, its counts from the response headers (ingest/bedrock_invoke.py)
     invoke = bedrock_invoke.is_invoke_sql(url, answer)
     log = bedrock_invoke.log_sql(line, url, answer, status, f"coalesce({at('$.timestamp')}, {at('$.capturedAt')})")
-    captured = (f"list_transform([{answer_sql(line, '$.response.body')}], lambda {answer}: "
+    bound = (f"{{'answer': {answer_sql(line, '$.response.body')}, 'asked': {request_sent}, 'url': {address}, "
+             f"'bedrock': {bedrock_model}}}")
+    captured = (f"list_transform([{bound}], lambda _cap: "
                 f"CASE WHEN {invoke} THEN CAST({log} AS VARCHAR) "
                 f"ELSE CAST(json_merge_patch(json_merge_patch({bare}, {pair}), {regional}) AS VARCHAR) END)[1]")
     return (f"CASE WHEN {is_capture} THEN {captured} "
