@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import random
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -50,7 +52,13 @@ def _all_texts() -> tuple[str, ...]:
 
     rnd = random.Random(0)
     generated = [f"{p.system or ''}\n{p.user} zzturns1 zzfmt" for t in TEMPLATES for p in [t.fill(rnd)] * 3]
-    corpus = labelled_texts(eval_set_path()).texts + labelled_texts(eval_set_path().with_name("train_set.jsonl")).texts[::5]
+    # every fifth line of the training set labelled on its own: each example's text depends on that
+    # example alone, so these are the texts every fifth of the whole file's would be (2.7 s, not 9.7 s)
+    lines = eval_set_path().with_name("train_set.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    with tempfile.TemporaryDirectory() as folder:
+        fifth = Path(folder) / "train_fifth.jsonl"
+        fifth.write_text("".join(lines[::5]), encoding="utf-8")
+        corpus = labelled_texts(eval_set_path()).texts + labelled_texts(fifth).texts
     return tuple(corpus + generated + EDGE_CASES)
 
 
