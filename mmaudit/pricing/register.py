@@ -232,7 +232,7 @@ def _register_resolver(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) ->
 def register_prices(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog) -> None:
     """Create the TEMP pricing tables and macros on this connection (idempotent).
 
-    Tables: price_rates (standard service tier: one row per model and time), price_rates_all
+    Tables: price_rates (a view: the standard service tier, one row per model and time), price_rates_all
     (every service tier), price_rates_ft (fine-tune rates), model_aliases(alias, model_key),
     model_info, model_quality. Macros: mm_model_candidates(m), mm_is_fine_tune(m),
     mm_model_key(m) (the key a logged id resolves to, NULL if none), mm_resolution(provider, m, gateway := NULL),
