@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mmaudit.formats import hosts, macros
-from mmaudit.formats.base import LogFormat, _helper_layers
+from mmaudit.formats.base import LogFormat, _helper_layers, bind_once
 
 TOY = LogFormat(
     name="toy",
@@ -87,3 +87,10 @@ def test_error_classes(con, http, code, expected) -> None:
 def test_error_class_of_a_text_alone_with_a_null_literal_status(con) -> None:
     # (openai-chat asks `mm_error_type(NULL, text)` whether a text alone says rate limit)
     assert con.execute("SELECT mm_error_type(NULL, 'quota exceeded')").fetchall()[0][0] == "rate_limit"
+
+
+def test_bind_once_reads_a_value_written_once(con) -> None:
+    value = "{'a': 2 + 3, 'b': 'x'}"
+    sql = bind_once("_v", value, "_v.a * _v.a || _v.b")
+    assert sql.count("2 + 3") == 1
+    assert con.execute(f"SELECT {sql}").fetchall() == [("25x",)]

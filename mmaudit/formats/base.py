@@ -382,6 +382,17 @@ def tags_map(entries: list[str]) -> str:
     return f"map_from_entries(list_filter([{', '.join(entries)}], lambda e: e.value IS NOT NULL))"
 
 
+def bind_once(name: str, value: str, body: str) -> str:
+    """SQL of `body` with `name` standing for `value`, planned once.
+
+    DuckDB plans an expression wherever it is written (and a macro's arguments wherever the macro
+    names them), so a long value that `body` reads many times is planned many times. As the item
+    of a one-item list that a lambda reads, it is planned once. Several values: a struct
+    (`{'a': ..., 'b': ...}`, read as `name.a`). The value is computed for every row that reaches
+    `body`: only for values that cannot fail on a row an enclosing CASE would have kept from them."""
+    return f"list_transform([{value}], lambda {name}: {body})[1]"
+
+
 def first_id(*exprs: str) -> str:
     """The first of several id expressions (a model's, say) that is set and not empty.
 

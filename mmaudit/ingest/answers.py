@@ -7,6 +7,8 @@ readers of records that wrap a provider's exchange (ingest/captures.py, ingest/v
 
 from __future__ import annotations
 
+from mmaudit.formats.base import bind_once
+
 
 def answer_sql(doc: str, path: str) -> str:
     """SQL of the answer at `path` in the JSON `doc` as one JSON body: an object as it is; a JSON
@@ -16,7 +18,7 @@ def answer_sql(doc: str, path: str) -> str:
     JSON object it holds, or as the one answer its server-sent events, or its newline-delimited
     JSON chunks (Ollama's `application/x-ndjson`, Cohere v1's `application/stream+json`), make; any
     other text (a proxy's HTML error page) as `{message: <text>}`. The text and the stream's events
-    are bound once each (a lambda over a list of one): the stream's answer reads them many times."""
+    are bound once each (`bind_once`): the stream's answer reads them many times."""
     kind = f"json_type({doc}, '{path}')"
     text, events = "mm_answer_text", "mm_answer_events"
     # blank lines too (ltrim alone takes spaces): OpenRouter sends some before a non-streamed answer
@@ -33,8 +35,7 @@ def answer_sql(doc: str, path: str) -> str:
             f"WHEN {holds}'{{') THEN CAST({text} AS JSON) "
             f"WHEN {events} IS NOT NULL THEN {_stream_answer_sql(events)} "
             f"ELSE json_object('message', {text}) END")
-    return (f"list_transform([json_extract_string({doc}, '{path}')], lambda {text}: "
-            f"list_transform([{streamed}], lambda {events}: {body})[1])[1]")
+    return bind_once(text, f"json_extract_string({doc}, '{path}')", bind_once(events, streamed, body))
 
 
 def _chunks_sql(chunks: str) -> str:

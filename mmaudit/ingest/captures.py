@@ -38,6 +38,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from mmaudit.formats.base import bind_once
 from mmaudit.ingest import bedrock_invoke, vertex_logging
 from mmaudit.ingest.answers import answer_sql
 
@@ -139,8 +140,7 @@ def unwrap_sql(line: str) -> str:
 
     is_capture = is_capture_sql(line)
     status = f"coalesce({at('$.response.status')}, {at('$.response.status_code')})"
-    # the answer, the request and the address are bound once (fields of a struct in a list of one
-    # a lambda reads, below): the answer is read ~30 times, and its SQL written out each time made
+    # the answer, the request and the address are bound once (`bind_once`, below): the answer is read ~30 times, and its SQL written out each time made
     # the statement ~290 KB, ~1 s to plan per file; the request, written out 11 times, cost ~60 ms
     answer, asked, url, bedrock = "_cap.answer", "_cap.asked", "_cap.url", "_cap.bedrock"
     # an answer is `response`; an error status's body is `error` (its `error` object when it has one)
@@ -214,8 +214,7 @@ def unwrap_sql(line: str) -> str:
     log = bedrock_invoke.log_sql(line, url, answer, status, f"coalesce({at('$.timestamp')}, {at('$.capturedAt')})")
     bound = (f"{{'answer': {answer_sql(line, '$.response.body')}, 'asked': {request_sent}, 'url': {address}, "
              f"'bedrock': {bedrock_model}}}")
-    captured = (f"list_transform([{bound}], lambda _cap: "
-                f"CASE WHEN {invoke} THEN CAST({log} AS VARCHAR) "
-                f"ELSE CAST(json_merge_patch(json_merge_patch({bare}, {pair}), {regional}) AS VARCHAR) END)[1]")
+    captured = bind_once("_cap", bound, f"CASE WHEN {invoke} THEN CAST({log} AS VARCHAR) "
+                         f"ELSE CAST(json_merge_patch(json_merge_patch({bare}, {pair}), {regional}) AS VARCHAR) END")
     return (f"CASE WHEN {is_capture} THEN {captured} "
             f"WHEN {vertex_logging.is_row_sql(line)} THEN CAST({vertex_logging.pair_sql(line)} AS VARCHAR) ELSE {line} END")

@@ -21,6 +21,7 @@ so it is quarantined, never loaded as a free call.
 
 from __future__ import annotations
 
+from mmaudit.formats.base import bind_once
 from mmaudit.ingest.answers import answer_sql
 
 _ELASTIC = "$.gcp.vertexai_logs"
@@ -37,9 +38,9 @@ def is_row_sql(line: str) -> str:
 def pair_sql(line: str) -> str:
     """SQL of a logging row's `{request, response}` pair, as JSON (for lines `is_row_sql` holds).
 
-    The row, its request and its answer are each bound once, as items of one-item lists a lambda
-    reads (a macro-free way to name a value in DuckDB): written out wherever they are read, the
-    answer's 8 KB of SQL three times over, the pair took ~130 ms to plan, every file and chunk."""
+    The row, its request and its answer are each bound once (`bind_once`): written out wherever
+    they are read, the answer's 8 KB of SQL three times over, the pair took ~130 ms to plan, every
+    file and chunk."""
     row = "_vrow"
     model = f"regexp_replace(json_extract_string({row}, '$.model'), '^.*models/', '')"
     answer = (f"CASE WHEN json_type({row}, '$.full_response') IN ('OBJECT', 'ARRAY', 'VARCHAR') "
@@ -55,8 +56,7 @@ def pair_sql(line: str) -> str:
             f"'request_id', json_extract_string({row}, '$.request_id'), "
             f"'latency_ms', json_extract_string({metadata}, '$.request_latency'), "
             f"'labels', json_extract({request}, '$.labels'))")
-    return (f"list_transform([{_row_sql(line)}], lambda {row}: "
-            f"list_transform([{parts}], lambda _vpart: {pair})[1])[1]")
+    return bind_once(row, _row_sql(line), bind_once("_vpart", parts, pair))
 
 
 def _row_sql(line: str) -> str:
