@@ -168,8 +168,8 @@ def other_step_tags() -> str:
     counts: pricing adds their cost at that model's rates (`other_models_cost_usd`)."""
     parts = []
     for prefix, step in OTHER_STEPS.items():
-        # each iteration field's sum bound once (`bind_once`): written
-        # out in every tag and in the test, the 26 sums made the tags ~30 ms of a projection's plan
+        # each iteration field's sum bound once (`bind_once`): written out in every tag and in the
+        # test, the 26 sums made the tags ~30 ms of a projection's plan
         paths = sorted({path for _tag, summed in STEP_TOKENS for path in summed})
         sums = ", ".join(f"'{path}': {iterations_sum(path, step)}" for path in paths)
         keep = step.format(advisor=_ADVISOR, model="model")

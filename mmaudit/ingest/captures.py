@@ -140,8 +140,9 @@ def unwrap_sql(line: str) -> str:
 
     is_capture = is_capture_sql(line)
     status = f"coalesce({at('$.response.status')}, {at('$.response.status_code')})"
-    # the answer, the request and the address are bound once (`bind_once`, below): the answer is read ~30 times, and its SQL written out each time made
-    # the statement ~290 KB, ~1 s to plan per file; the request, written out 11 times, cost ~60 ms
+    # the answer, the request and the address are bound once (`bind_once`, below): the answer is
+    # read ~30 times, and its SQL written out each time made the statement ~290 KB, ~1 s to plan
+    # per file; the request, written out 11 times, cost ~60 ms
     answer, asked, url, bedrock = "_cap.answer", "_cap.asked", "_cap.url", "_cap.bedrock"
     # an answer is `response`; an error status's body is `error` (its `error` object when it has one)
     # (or an error body under any status: Anthropic's `type: error`, OpenAI's flat `object: error`)
