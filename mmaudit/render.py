@@ -20,8 +20,9 @@ from typing import Any, Literal
 from rich.console import Console
 
 # `by_row`: a column whose rows mix units (a KPI / value table); each row names its kind in
-# row["kind"]. `pts`: percentage points (a difference of two percentages).
-Kind = Literal["text", "int", "usd", "pct", "ms", "float", "share", "pts", "by_row"]
+# row["kind"]. `pts`: percentage points (a difference of two percentages). `exact`: a figure
+# printed with every digit it has and no more (a price per 1M tokens: $0.01875 is not 0.019).
+Kind = Literal["text", "int", "usd", "pct", "ms", "float", "share", "pts", "by_row", "exact"]
 
 
 class OutputFormat(str, Enum):
@@ -100,6 +101,8 @@ def format_value(value: Any, kind: Kind, decimals: int | None = None, signed: bo
         return f"{sign}{float(value):,.0f} ms"
     if kind == "float":
         return f"{sign}{float(value):,.3f}"
+    if kind == "exact" and not isinstance(value, str):
+        return sign + format(Decimal(str(value)).normalize(), "f")
     return str(value)
 
 

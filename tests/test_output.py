@@ -216,3 +216,25 @@ def test_two_long_label_columns_share_the_spare_width():
     widths = _widths(spans, 120, [False, False, False])
     assert widths is not None and widths[0] == 22 and abs(widths[1] - widths[2]) <= 1
     assert sum(widths) == 120 - (2 + 2 + 2 * 3)
+
+
+@pytest.mark.parametrize("width", (100, 160))
+def test_price_tables_repeat_only_their_labels_and_print_rates_whole(width: int) -> None:
+    """Rates are figures: right-aligned, never wrapped, never repeated as if they were labels
+    (each part of `prices show` once repeated Input, Cached and both cache writes, and `prices
+    list` at 160 columns came out in 20 parts of one rate each)."""
+    from decimal import Decimal
+
+    from mmaudit.render import Column, format_value, is_number
+
+    assert format_value(Decimal("0.018750"), "exact") == "0.01875" and is_number(Column("input", "Input", "exact"))
+    shown = runner.invoke(app, ["prices", "show", "claude-sonnet-4-5"], env={"COLUMNS": str(width)})
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    headers = ["\n".join(lines[i + 1:next(j for j in range(i, len(lines)) if "━" in lines[j])])
+               for i, line in enumerate(lines) if line.startswith("claude-sonnet-4-5: dated rates")]
+    assert headers and sum("Input" in h for h in headers) == 1 and sum("Output" in h for h in headers) == 1
+    assert all("Tier" in h for h in headers)  # the label column stays in every part
+    data = json.loads(runner.invoke(app, ["prices", "show", "claude-sonnet-4-5", "-f", "json"]).stdout)
+    for rate in {format(Decimal(str(r["output"])).normalize(), "f") for r in data["history"] if r["output"]}:
+        assert re.search(rf"(?<![\d.]){re.escape(rate)}(?![\d.])", shown.stdout), rate

@@ -40,22 +40,22 @@ ProviderOption = Annotated[
                                                "resolve the id as ingest does for that provider's calls.")
 ]
 RATE_COLUMNS = [
-    Column("input", "Input $/1M"), Column("cached_input", "Cached $/1M"), Column("cache_write_5m", "Write 5m $/1M"),
-    Column("cache_write_1h", "Write 1h $/1M"), Column("output", "Output $/1M"), Column("batch_input", "Batch in $/1M"),
-    Column("batch_output", "Batch out $/1M"), Column("long_context", "Long context"),
+    Column("input", "Input $/1M", "exact"), Column("cached_input", "Cached $/1M", "exact"), Column("cache_write_5m", "Write 5m $/1M", "exact"),
+    Column("cache_write_1h", "Write 1h $/1M", "exact"), Column("output", "Output $/1M", "exact"), Column("batch_input", "Batch in $/1M", "exact"),
+    Column("batch_output", "Batch out $/1M", "exact"), Column("long_context", "Long context"),
 ]
-REASONING_COLUMN = Column("reasoning", "Reasoning $/1M")
-WEB_SEARCH_COLUMN = Column("web_search_per_1k", "Web search $/1k")
-REQUEST_COLUMN = Column("request_per_1k", "Request $/1k")
-SEARCHED_REQUEST_COLUMN = Column("searched_request_per_1k", "Searched request $/1k")
-FILE_SEARCH_COLUMN = Column("file_search_per_1k", "File search $/1k")
-PREVIEW_SEARCH_COLUMN = Column("web_search_preview_per_1k", "web_search_preview $/1k")  # OpenAI's preview tool, billed apart
-SIZED_REQUEST_COLUMN = Column("request_per_1k_by_search_context", "Request by search context $/1k")
+REASONING_COLUMN = Column("reasoning", "Reasoning $/1M", "exact")
+WEB_SEARCH_COLUMN = Column("web_search_per_1k", "Web search $/1k", "exact")
+REQUEST_COLUMN = Column("request_per_1k", "Request $/1k", "exact")
+SEARCHED_REQUEST_COLUMN = Column("searched_request_per_1k", "Searched request $/1k", "exact")
+FILE_SEARCH_COLUMN = Column("file_search_per_1k", "File search $/1k", "exact")
+PREVIEW_SEARCH_COLUMN = Column("web_search_preview_per_1k", "web_search_preview $/1k", "exact")  # OpenAI's preview tool, billed apart
+SIZED_REQUEST_COLUMN = Column("request_per_1k_by_search_context", "Request by search context $/1k")  # text: "low 5, medium 8, high 12"
 # audio and image parts, and the text part each one is charged as when a model has no price for it
-MEDIA_COLUMNS = ((Column("input_audio", "Audio in $/1M"), "input"), (Column("cached_audio", "Cached audio $/1M"), "cached_input"),
-                 (Column("output_audio", "Audio out $/1M"), "output"), (Column("input_image", "Image in $/1M"), "input"),
-                 (Column("cached_image", "Cached image $/1M"), "cached_input"),
-                 (Column("output_image", "Image out $/1M"), "output"))
+MEDIA_COLUMNS = ((Column("input_audio", "Audio in $/1M", "exact"), "input"), (Column("cached_audio", "Cached audio $/1M", "exact"), "cached_input"),
+                 (Column("output_audio", "Audio out $/1M", "exact"), "output"), (Column("input_image", "Image in $/1M", "exact"), "input"),
+                 (Column("cached_image", "Cached image $/1M", "exact"), "cached_input"),
+                 (Column("output_image", "Image out $/1M", "exact"), "output"))
 
 
 def rate_columns(rows: list[dict[str, Any]]) -> list[Column]:
@@ -103,7 +103,7 @@ def list_prices(
         day = _parse_day(at)
         rows = prices_at(load_catalog(prices), day)
     columns = [Column("model_key", "Model"), Column("provider", "Provider"), *rate_columns(rows),
-               Column("fixed_monthly_usd", "Fixed $/month"), Column("from", "From"), Column("source", "Source")]
+               Column("fixed_monthly_usd", "Fixed $/month", "exact"), Column("from", "From"), Column("source", "Source")]
     notes = ["Source: genai-prices, mmaudit overrides or your tables (see `mmaudit prices sources`).",
              "Batch —: no batch price on record for that date; batch calls are unpriced, never charged full price.",
              "Self-hosted models (fixed_monthly_usd) cost 0 per call; see `prices show`."]
