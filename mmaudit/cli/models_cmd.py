@@ -42,14 +42,13 @@ def models(
             con.close()
     columns = [
         Column("model_key", "Model"), Column("tier", "Tier"), Column("provider", "Provider"),
-        Column("input", "Input $/1M"), Column("output", "Output $/1M"), Column("ttft_ms", "TTFT", "ms"),
+        Column("input", "Input $/1M", "exact"), Column("output", "Output $/1M", "exact"), Column("ttft_ms", "TTFT", "ms"),
         Column("output_tokens_per_s", "Tok/s", "float"), Column("latency_basis", "Latency from"),
         Column("quality_shown", "Quality (default task)"), Column("data_classes", "Data classes"),
     ]
     shown = [{**r, "data_classes": ", ".join(r["data_classes"]),
-              "quality_shown": None if r["quality_default"] is None else f"{r['quality_default']:.3f} (prior)",
-              "input": None if r["input"] is None else format(r["input"], "f"),
-              "output": None if r["output"] is None else format(r["output"], "f")} for r in rows]
+              "quality_shown": None if r["quality_default"] is None else f"{r['quality_default']:.3f} (prior)"}
+             for r in rows]
     notes = [(f"Latency is measured from your successful calls when a model has at least {LATENCY_MIN_CALLS}; "
               "otherwise it is the registry prior (marked prior)."),
              ("Quality, token ratio and data classes are registry priors, not measurements: override them with a "
