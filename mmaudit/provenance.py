@@ -20,12 +20,13 @@ def file_sha256(path: Path) -> str:
 
 def price_sources(catalog: Any) -> str:
     """The price data a run used, as a reviewer needs it to reproduce a figure: the genai-prices
-    release, how many of mmaudit's curated overrides (and up to which date), and the user's own
-    tables by path. The overrides are counted, not listed: they ship with this mmaudit version."""
+    release (with the date and digest of any data fetched by `prices update`), how many of
+    mmaudit's curated overrides (and up to which date), and the user's own tables by path. The
+    overrides are counted, not listed: they ship with this mmaudit version."""
     tables = list(getattr(catalog, "tables", []) or [])
     parts = []
     if getattr(catalog, "genai", None):
-        parts.append(f"genai-prices {_version('genai-prices')}")
+        parts.append(catalog.genai.get("label") or f"genai-prices {_version('genai-prices')}")
     overrides = [t for t in tables if getattr(t, "origin", "") == "override"]
     if overrides:
         latest = max(str(t.table.effective_from) for t in overrides)

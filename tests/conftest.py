@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from mmaudit.ingest import IngestOptions, IngestResult, ingest_paths
 # of tests ran in 86-87 s against 90-93 s with DuckDB's default (two rounds, alternating). A test
 # that sets the variable itself keeps its own value.
 os.environ.setdefault("MMAUDIT_THREADS", "1")
+# Prices come from the installed genai-prices in every test: a copy the developer fetched with
+# `mmaudit prices update` lives in their data folder, which the tests never read.
+os.environ["MMAUDIT_DATA_DIR"] = tempfile.mkdtemp(prefix="mmaudit-test-data-")
 
 
 def write_jsonl(path: Path, records: list[Any]) -> Path:

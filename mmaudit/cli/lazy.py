@@ -39,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "the actual cost as a FOCUS 1.2 dataset (day x provider x model x tags) for FinOps tools."),
     "purge": ("mmaudit.cli.purge_cmd:purge",
               "Delete calls with a timestamp before DATE, and their quarantined lines, for good."),
-    "prices": ("mmaudit.cli.prices_cmd:app", "Price tables: list, show, validate, import, reconcile and reprice."),
+    "prices": ("mmaudit.cli.prices_cmd:app", "Price tables: list, show, validate, import, update, reconcile and reprice."),
     "categorize": ("mmaudit.cli.categorize_cmd:app",
                    "Categorise calls by task and complexity; train, adapt and evaluate the categoriser."),
     "policy": ("mmaudit.cli.simulate_cmd:policy_app", "Validate routing policies or write a starter one."),

@@ -1,4 +1,4 @@
-"""`mmaudit prices ...`: inspect, validate, import and re-apply price tables."""
+"""`mmaudit prices ...`: inspect, validate, import, update and re-apply price tables."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from mmaudit.pricing import (
     PriceCatalog,
     PriceTable,
     apply_prices,
+    data_update,
     fixed_costs,
+    genai_data,
     import_litellm,
     load_catalog,
     price_notes,
@@ -30,7 +32,7 @@ from mmaudit.pricing.views import history as rate_history
 from mmaudit.pricing.views import prices_at, sources
 from mmaudit.render import Column, OutputFormat, Report, Table
 
-app = typer.Typer(help="Price tables: list, show, validate, import, reconcile and reprice.", no_args_is_help=True)
+app = typer.Typer(help="Price tables: list, show, validate, import, update, reconcile and reprice.", no_args_is_help=True)
 
 PricesOption = Annotated[
     list[Path] | None, typer.Option("--prices", help="Extra price table(s) or directories (YAML); beat bundled ones.")
@@ -200,6 +202,77 @@ def sources_cmd(prices: PricesOption = None, fmt: FormatOption = OutputFormat.ta
     notes = ["A higher layer replaces a model's prices from its table's date on; earlier calls keep the lower layer's."]
     emit(Report([Table(f"Price sources (genai-prices {data['genai_prices_version']})", columns, data["layers"],
                        notes=notes)], data), fmt)
+
+
+@app.command("update")
+def update_cmd(
+    url: Annotated[str | None, typer.Option("--url", help="Where to fetch from (https, http or file://); default: "
+                                                           "the address the installed genai-prices' own updater uses.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the data from this file instead (no network).",
+                                              dir_okay=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; keep the prices in use.")] = False,
+    revert: Annotated[bool, typer.Option("--revert", help="Forget fetched data: back to the installed package's.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the download.", min=1)] = 30.0,
+    limit: Annotated[int, typer.Option("--limit", help="Changed models listed in the table (all of them under json/csv).",
+                                       min=0)] = 40,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Fetch genai-prices' newest price data (opt-in network): models priced since the installed
+    release, and price changes. It is kept only if the installed genai-prices reads all of it and
+    it translates into rates; every later price load uses it, and reports name it, until --revert.
+    Calls already stored keep their cost until `mmaudit prices reprice`.
+
+    Examples:
+
+      mmaudit prices update --dry-run
+      mmaudit prices update && mmaudit prices reprice --db mmaudit.duckdb
+      mmaudit prices update --file data.json      # downloaded elsewhere
+      mmaudit prices update --revert
+    """
+    if revert and (url or file or dry_run):
+        raise typer.BadParameter("--revert takes no --url, --file or --dry-run", param_hint="--revert")
+    if url and file:
+        raise typer.BadParameter("give --url or --file, not both", param_hint="--file")
+    with user_errors():
+        if revert:
+            had = data_update.revert()
+            label = genai_data.data_label()
+            message = (f"Fetched price data forgotten: prices come from {label} again." if had
+                       else f"No fetched price data was in use: prices come from {label}.")
+            notes = ["Calls already stored keep their cost until `mmaudit prices reprice`."] if had else []
+            emit(Report([Table("Price data", [Column("data", "In use")], [{"data": label}], notes=[message, *notes])],
+                        {"reverted": had, "data": label}), fmt)
+            return
+        done = data_update.update(url=url, file=file, dry_run=dry_run, timeout=timeout)
+    emit(_update_report(done, limit, fmt), fmt)
+
+
+def _update_report(done: Any, limit: int, fmt: OutputFormat) -> Report:
+    record, counts = done.record, done.summary()
+    head = [{"field": "source", "value": record.url}, {"field": "fetched", "value": record.fetched_at},
+            {"field": "sha256", "value": record.sha256},
+            {"field": "providers / models", "value": f"{record.providers:,} / {record.models:,}"},
+            {"field": "compared with", "value": done.previous},
+            {"field": "changes", "value": ", ".join(f"{n:,} {k}" for k, n in counts.items())},
+            {"field": "kept", "value": "yes: every price load now uses it" if done.kept else "no (--dry-run)"}]
+    notes = []
+    if done.kept:
+        notes.append("Calls already stored keep their cost until `mmaudit prices reprice --db DB`; "
+                     "`mmaudit prices update --revert` goes back to the installed package's data.")
+    shown = done.changes if fmt in (OutputFormat.json, OutputFormat.csv) else done.changes[:limit]
+    change_notes = ["added: newly priced; repriced: its current list price moved; removed: no longer priced "
+                    "(calls of it become unknown); history: only dated, batch, tier or long-context rows moved."]
+    if len(shown) < len(done.changes):
+        change_notes.append(f"{len(done.changes) - len(shown):,} more changed models not listed: --limit {len(done.changes)}, "
+                            "or --format json for all of them.")
+    columns = [Column("model_key", "Model"), Column("change", "Change"), Column("input_before", "Input $/1M before"),
+               Column("input_after", "Input $/1M after"), Column("output_before", "Output $/1M before"),
+               Column("output_after", "Output $/1M after")]
+    rows = [{**c, **{k: format(c[k], "f") for k in ("input_before", "input_after", "output_before", "output_after")
+                     if c[k] is not None}} for c in shown]
+    tables = [Table("genai-prices data update", [Column("field", "Field"), Column("value", "Value")], head, notes=notes),
+              Table("Changed models", columns, rows, notes=change_notes)]
+    return Report(tables, done.as_dict())
 
 
 def _text(value: Any) -> str:

@@ -39,12 +39,16 @@ import duckdb
 _VERTEX = ("vertex_ai", r"https?://([a-z0-9-]+-)?aiplatform\.googleapis\.com")
 
 
-@lru_cache(maxsize=1)
 def host_patterns() -> tuple[tuple[str, str], ...]:
     """(provider label, regex) in genai-prices' order, Vertex AI's first."""
     from mmaudit.pricing.genai import cache_dir, genai_version
 
-    path = Path(cache_dir()) / f"genai-hosts-{genai_version()}.json"
+    return _host_patterns(str(cache_dir()), genai_version())
+
+
+@lru_cache(maxsize=2)
+def _host_patterns(folder: str, data_version: str) -> tuple[tuple[str, str], ...]:
+    path = Path(folder) / f"genai-hosts-{data_version}.json"
     try:
         return tuple((str(p), str(r)) for p, r in json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
@@ -55,10 +59,10 @@ def host_patterns() -> tuple[tuple[str, str], ...]:
 
 
 def _library_patterns() -> list[tuple[str, str]]:
-    from genai_prices.data_snapshot import get_snapshot
+    from mmaudit.pricing.genai_data import snapshot
 
     # (`openai-decisions` repeats `openai`'s address: as in genai-prices, the first match wins)
-    return [(p.id, p.api_pattern) for p in get_snapshot().providers if p.api_pattern]
+    return [(p.id, p.api_pattern) for p in snapshot().providers if p.api_pattern]
 
 
 def _save(path: Path, patterns: tuple[tuple[str, str], ...]) -> None:

@@ -14,16 +14,15 @@ Model keys: a model of its maker's own API keeps its genai-prices id (`gpt-4o`,
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from mmaudit.pricing import genai_data
 from mmaudit.pricing.rates import RATE_NAMES, Component, PriceSpec, RateRow, spec_rates
 
 HOME_PROVIDERS = (
@@ -38,14 +37,13 @@ PRICE_KEYS = {
     "input_image_mtok": "input_image", "cache_image_read_mtok": "cached_image", "output_image_mtok": "output_image",
 }
 EPOCH = date(1970, 1, 1)
-CACHE_FORMAT = 12  # bump when the translation changes
+CACHE_FORMAT = 13  # bump when the translation changes
 
 
-@functools.cache
 def genai_version() -> str:
-    """The installed genai-prices' version. Read once per process: each read scans the installed
-    packages' metadata (~2 ms), and a cold translation names it on every one of ~3,000 rows."""
-    return version("genai-prices")
+    """The identity of the genai-prices data in use (`0.2.3`, or `0.2.3+fetched.<sha12>` after
+    `mmaudit prices update`): every cache built from that data is keyed by it."""
+    return genai_data.data_version()
 
 
 # model families and their makers: another provider's `claude-...` (Vertex) is a resale
@@ -171,7 +169,7 @@ def _snapshot(model: Any, ts: datetime, rules: list[dict[str, Any]]) -> dict[str
     return out
 
 
-def _model_rows(provider: Any, model: Any, key: str, rules: list[dict[str, Any]]) -> list[RateRow]:
+def _model_rows(provider: Any, model: Any, key: str, rules: list[dict[str, Any]], table_name: str) -> list[RateRow]:
     segments = _day_segments(model)
     dates = _dates(model, rules)
     starts = [EPOCH, *dates]
@@ -189,7 +187,7 @@ def _model_rows(provider: Any, model: Any, key: str, rules: list[dict[str, Any]]
                 continue
             for tier, ((rates, lc, lc2), batch_source) in snap.items():
                 rows.append(RateRow(
-                    model_key=key, provider=provider.id, source="genai-prices", table_name=f"genai-prices {genai_version()}",
+                    model_key=key, provider=provider.id, source="genai-prices", table_name=table_name,
                     table_path=None, valid_from=start, valid_to=end, rates=rates, lc_threshold=lc, lc2_threshold=lc2,
                     tod_from=seg[0], tod_to=seg[1], service_tier=tier, batch_source=batch_source))
     return rows
@@ -208,10 +206,14 @@ def _merged(segments: list[tuple[time | None, time | None]], day: list[Any]) -> 
     return merged
 
 
-def translate(rules: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """All genai-prices models as rate rows, plus each key's provider, id and facts."""
-    from genai_prices.data import providers
-
+def translate(rules: dict[str, list[dict[str, Any]]], candidate: tuple[list[Any], str, str] | None = None) -> dict[str, Any]:
+    """All genai-prices models as rate rows, plus each key's provider, id and facts: of the data in
+    use, or of `candidate` = (genai-prices' providers, their data version, their label)."""
+    if candidate is None:
+        providers, data_version, label = genai_data.providers(), genai_version(), genai_data.data_label()
+    else:
+        providers, data_version, label = candidate
+    table_name = f"genai-prices {data_version}"
     taken: set[str] = set()
     ordered = sorted(providers, key=lambda p: (HOME_PROVIDERS.index(p.id) if p.id in HOME_PROVIDERS else 99, p.id))
     rows: list[RateRow] = []
@@ -222,14 +224,14 @@ def translate(rules: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             if key in models:
                 continue
             taken.add(key)
-            model_rows = _model_rows(provider, model, key, rules.get(provider.id, []))
+            model_rows = _model_rows(provider, model, key, rules.get(provider.id, []), table_name)
             if not model_rows:
                 continue
             rows.extend(model_rows)
             models[key] = {"provider": provider.id, "id": model.id, "name": model.name,
                            "context_window": model.context_window, "deprecated": bool(model.deprecated),
                            "price_comments": model.price_comments}
-    return {"version": genai_version(), "rows": rows, "models": models}
+    return {"version": data_version, "label": label, "rows": rows, "models": models}
 
 
 # ---------------------------------------------------------------- cache
@@ -265,6 +267,8 @@ def load_translated(rules: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """The translation, from the cache when it was made by this genai-prices version and rules."""
     digest = hashlib.sha256(json.dumps(rules, sort_keys=True, default=str).encode()).hexdigest()[:12]
     path = cache_dir() / f"genai-prices-{genai_version()}-{CACHE_FORMAT}-{digest}.json"
+    # the installed package's own translation is kept beside a fetched copy's (`prices update --revert`)
+    package_path = cache_dir() / f"genai-prices-{genai_data.package_version()}-{CACHE_FORMAT}-{digest}.json"
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         raw["rows"] = [_decode_row(r) for r in raw["rows"]]
@@ -279,8 +283,8 @@ def load_translated(rules: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         tmp.write_text(json.dumps({**data, "rows": [_encode_row(r) for r in data["rows"]]}), encoding="utf-8")
         tmp.replace(path)
         data["cache"] = str(path)
-        for stale in path.parent.glob("genai-prices-*.json"):  # older versions and rules
-            if stale != path:
+        for stale in path.parent.glob("genai-prices-*.json"):  # older versions, data and rules
+            if stale not in (path, package_path):
                 stale.unlink(missing_ok=True)
     except OSError:
         data["cache"] = None  # a read-only home still works, just slower

@@ -34,9 +34,9 @@ class SnapshotLookups:
         return self.known[slot]
 
     def _lookup(self, ref: str, provider_id: str | None) -> Match:
-        from genai_prices.data_snapshot import get_snapshot
+        from mmaudit.pricing.genai_data import snapshot as data_snapshot
 
-        snapshot = get_snapshot()
+        snapshot = data_snapshot()
         try:
             provider, model = snapshot.find_provider_model(ref, None, provider_id, None)
         except LookupError:
@@ -73,10 +73,11 @@ _SHARED: dict[str, SnapshotLookups] = {}
 
 
 def snapshot_lookups() -> SnapshotLookups:
-    """The process's memo for the installed genai-prices version (one per cache folder)."""
+    """The process's memo for the genai-prices data in use (one per cache folder and data version)."""
     from mmaudit.pricing.genai import cache_dir, genai_version
 
-    folder = str(cache_dir())
-    if folder not in _SHARED:
-        _SHARED[folder] = SnapshotLookups(Path(folder) / f"genai-lookups-{genai_version()}.json")
-    return _SHARED[folder]
+    folder, data_version = str(cache_dir()), genai_version()
+    slot = f"{folder}\t{data_version}"
+    if slot not in _SHARED:
+        _SHARED[slot] = SnapshotLookups(Path(folder) / f"genai-lookups-{data_version}.json")
+    return _SHARED[slot]

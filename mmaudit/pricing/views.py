@@ -6,13 +6,14 @@ only parses options and renders.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime, time
 from decimal import Decimal
-from importlib.metadata import version
 from typing import Any
 
 import duckdb
 
+from mmaudit.pricing import genai_data
 from mmaudit.pricing.catalog import PriceCatalog
 from mmaudit.pricing.rates import SEARCH_CONTEXT_SIZES, RateRow
 
@@ -120,10 +121,17 @@ def sources(catalog: PriceCatalog) -> dict[str, Any]:
     """Where prices come from, in precedence order, and how to update each."""
     overrides = [t for t in catalog.tables if t.origin == "override"]
     user = [t for t in catalog.tables if t.origin == "user"]
+    copy = genai_data.fetched()
+    genai_row = {"layer": 1, "source": "genai-prices", "version": genai_data.package_version(),
+                 "models": len(catalog.genai.get("models", {})), "where": catalog.genai.get("cache") or "(not cached)",
+                 "update": "pip install -U 'genai-prices>=0.2,<0.3' (the translation cache refreshes itself), "
+                           "or `mmaudit prices update` for the data published since"}
+    if copy is not None:
+        genai_row.update(version=f"{genai_data.package_version()}, data fetched {copy.fetched_at} (sha256 {copy.sha256[:12]})",
+                         where=f"{genai_data.data_path(copy.sha256)} (from {copy.url})",
+                         update="`mmaudit prices update` again; `mmaudit prices update --revert` for the package's data")
     rows = [
-        {"layer": 1, "source": "genai-prices", "version": version("genai-prices"),
-         "models": len(catalog.genai.get("models", {})), "where": catalog.genai.get("cache") or "(not cached)",
-         "update": "pip install -U 'genai-prices>=0.2,<0.3' (the translation cache refreshes itself)"},
+        genai_row,
         {"layer": 2, "source": "mmaudit curated overrides", "version": f"{len(overrides)} tables",
          "models": len({k for t in overrides for k in t.table.models}), "where": "mmaudit/data/pricing/overrides/",
          "update": "ships with mmaudit; each table cites the provider page it follows"},
@@ -134,7 +142,8 @@ def sources(catalog: PriceCatalog) -> dict[str, Any]:
          "models": len({k for t in user for k in t.table.models}), "where": ", ".join(t.path for t in user) or "(none)",
          "update": "edit your YAML, or `mmaudit prices import-litellm` for a LiteLLM snapshot"},
     ]
-    return {"genai_prices_version": version("genai-prices"), "layers": rows}
+    return {"genai_prices_version": genai_data.package_version(), "genai_prices_data": genai_data.data_label(),
+            "fetched": None if copy is None else asdict(copy), "layers": rows}
 
 
 def measured_latency(con: duckdb.DuckDBPyConnection | None) -> dict[str, dict[str, Any]]:
