@@ -265,13 +265,12 @@ def _update_report(done: Any, limit: int, fmt: OutputFormat) -> Report:
     if len(shown) < len(done.changes):
         change_notes.append(f"{len(done.changes) - len(shown):,} more changed models not listed: --limit {len(done.changes)}, "
                             "or --format json for all of them.")
-    columns = [Column("model_key", "Model"), Column("change", "Change"), Column("input_before", "Input $/1M before"),
-               Column("input_after", "Input $/1M after"), Column("output_before", "Output $/1M before"),
-               Column("output_after", "Output $/1M after")]
-    rows = [{**c, **{k: format(c[k], "f") for k in ("input_before", "input_after", "output_before", "output_after")
-                     if c[k] is not None}} for c in shown]
+    columns = [Column("model_key", "Model"), Column("change", "Change"),
+               Column("input_before", "Input $/1M before", "exact"), Column("input_after", "Input $/1M after", "exact"),
+               Column("output_before", "Output $/1M before", "exact"),
+               Column("output_after", "Output $/1M after", "exact")]
     tables = [Table("genai-prices data update", [Column("field", "Field"), Column("value", "Value")], head, notes=notes),
-              Table("Changed models", columns, rows, notes=change_notes)]
+              Table("Changed models", columns, shown, notes=change_notes)]
     return Report(tables, done.as_dict())
 
 
