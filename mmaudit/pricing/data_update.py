@@ -105,11 +105,15 @@ def _by_model(rows: list[RateRow]) -> dict[str, list[RateRow]]:
     return grouped
 
 
+def _rates(row: RateRow) -> tuple[tuple[str, str], ...]:
+    """A row's rates by value: 2, 2.0 and 2.00 per 1M are one price."""
+    return tuple(sorted((k, "" if v is None else str(v.normalize())) for k, v in row.rates.items()))
+
+
 def _content(rows: list[RateRow]) -> list[tuple[Any, ...]]:
     """What a row charges and when, without the name of the data it came from."""
     return sorted((str(r.valid_from), str(r.valid_to), str(r.tod_from), str(r.tod_to), r.service_tier, r.lc_threshold,
-                   r.lc2_threshold, r.batch_source or "", tuple(sorted((k, str(v)) for k, v in r.rates.items())))
-                  for r in rows)
+                   r.lc2_threshold, r.batch_source or "", _rates(r)) for r in rows)
 
 
 def _current(rows: list[RateRow]) -> RateRow | None:
@@ -119,7 +123,7 @@ def _current(rows: list[RateRow]) -> RateRow | None:
 
 
 def _list_price(row: RateRow | None) -> tuple[Any, ...]:
-    return () if row is None else tuple(sorted((k, str(v)) for k, v in row.rates.items()))
+    return () if row is None else _rates(row)
 
 
 def _per_million(row: RateRow | None, rate: str) -> Decimal | None:
