@@ -239,3 +239,20 @@ def test_a_new_copy_replaces_the_old_and_a_failed_switch_keeps_the_old(data_file
     assert second is not None and second.sha256 != first.sha256
     assert [p.name for p in isolated.glob(genai_data.DATA_GLOB)] == [f"fetched-prices-{second.sha256[:12]}.json"]
     assert runner.invoke(app, ["prices", "show", "gpt-test-9"]).exit_code == 0
+
+
+def test_the_same_price_written_differently_is_no_change() -> None:
+    from datetime import date
+
+    from mmaudit.pricing.data_update import compare
+    from mmaudit.pricing.rates import RateRow
+
+    def row(input_rate: str, output_rate: str) -> RateRow:
+        return RateRow(model_key="m", provider="p", source="genai-prices", table_name="t", table_path=None,
+                       valid_from=date(1970, 1, 1), valid_to=None,
+                       rates={"input_rate": Decimal(input_rate), "output_rate": Decimal(output_rate)})
+
+    assert compare({"rows": [row("0.000002", "0.00001")]}, {"rows": [row("0.0000020", "0.000010")]}) == []
+    moved = compare({"rows": [row("0.000002", "0.00001")]}, {"rows": [row("0.000002", "0.000008")]})
+    assert moved == [{"model_key": "m", "change": "repriced", "input_before": Decimal("2"), "input_after": Decimal("2"),
+                      "output_before": Decimal("10"), "output_after": Decimal("8")}]
