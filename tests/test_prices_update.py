@@ -210,7 +210,7 @@ def test_the_table_lists_changes_and_says_how_many_it_left_out(data_files: dict[
                            env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     assert "gpt-test-9" in result.output and "gpt-4o-mini" in result.output and "claude-3-haiku" not in result.output
-    assert "1 more changed models not listed: --limit 3" in result.output
+    assert "1 more changed model not listed: --limit 3" in result.output
     assert "no (--dry-run)" in result.output
 
 

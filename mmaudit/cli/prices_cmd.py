@@ -247,7 +247,7 @@ def update_cmd(
     emit(_update_report(done, limit, fmt), fmt)
 
 
-def _update_report(done: Any, limit: int, fmt: OutputFormat) -> Report:
+def _update_report(done: data_update.Update, limit: int, fmt: OutputFormat) -> Report:
     record, counts = done.record, done.summary()
     head = [{"field": "source", "value": record.url}, {"field": "fetched", "value": record.fetched_at},
             {"field": "sha256", "value": record.sha256},
@@ -263,8 +263,9 @@ def _update_report(done: Any, limit: int, fmt: OutputFormat) -> Report:
     change_notes = ["added: newly priced; repriced: its current list price moved; removed: no longer priced "
                     "(calls of it become unknown); history: only dated, batch, tier or long-context rows moved."]
     if len(shown) < len(done.changes):
-        change_notes.append(f"{len(done.changes) - len(shown):,} more changed models not listed: --limit {len(done.changes)}, "
-                            "or --format json for all of them.")
+        left = len(done.changes) - len(shown)
+        change_notes.append(f"{left:,} more changed model{'s' if left != 1 else ''} not listed: "
+                            f"--limit {len(done.changes)}, or --format json for all of them.")
     columns = [Column("model_key", "Model"), Column("change", "Change"),
                Column("input_before", "Input $/1M before", "exact"), Column("input_after", "Input $/1M after", "exact"),
                Column("output_before", "Output $/1M before", "exact"),
@@ -319,8 +320,10 @@ def unknown(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: Ou
     columns = [Column("model", "Model"), Column("calls", "Calls", "int"), Column("input_tokens", "Input tokens", "int"),
                Column("output_tokens", "Output tokens", "int"), Column("first_seen", "First seen"), Column("last_seen", "Last seen"),
                Column("reason", "Why no price")]
-    notes = ["Their cost is unknown (NULL), not $0. Add an alias, a table, or (a model you serve yourself) a "
-             "self-hosted registry entry, then `mmaudit prices reprice` (docs/pricing.md)."] if rows else []
+    notes = ["Their cost is unknown (NULL), not $0. A model launched since the installed genai-prices release may "
+             "be in its newest data: `mmaudit prices update --dry-run` lists what it adds (opt-in network). Else add "
+             "an alias, a table, or (a model you serve yourself) a self-hosted registry entry; then `mmaudit prices "
+             "reprice` (docs/pricing.md)."] if rows else []
     tables = [Table("Models without a price", columns, rows, notes=notes)]
     if unpriced:
         tables.append(Table("Known models, calls without a rate", [
