@@ -634,6 +634,36 @@ def test_cli_prices_commands(tmp_path):
     assert runner.invoke(app, ["prices", "validate", str(out)]).exit_code == 0
 
 
+def test_prices_list_filters_by_pattern_and_provider_and_says_what_it_left_out():
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    runner = CliRunner()
+    everything = json.loads(runner.invoke(app, ["prices", "list", "-f", "json"]).stdout)["models"]
+    sonnets = runner.invoke(app, ["prices", "list", "SONNET", "--provider", "anthropic", "-f", "json"])
+    assert sonnets.exit_code == 0
+    keys = [m["model_key"] for m in json.loads(sonnets.stdout)["models"]]
+    expected = [m["model_key"] for m in everything if "sonnet" in m["model_key"] and m["provider"] == "anthropic"]
+    assert keys == expected and "claude-sonnet-4-5" in keys and len(keys) < len(everything)
+
+    # shell-style patterns match the whole name; several patterns add up
+    globbed = json.loads(runner.invoke(app, ["prices", "list", "gpt-4o", "claude-3-5-*", "-f", "json"]).stdout)["models"]
+    names = {m["model_key"] for m in globbed}
+    assert {"gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet"} <= names
+    assert all("gpt-4o" in n or n.startswith("claude-3-5-") for n in names)
+
+    table = runner.invoke(app, ["prices", "list", "sonnet", "--provider", "anthropic"], env={"COLUMNS": "200"})
+    assert f"{len(keys)} of {len(everything):,} priced models match 'sonnet' from 'anthropic'." in table.output
+
+    nothing = runner.invoke(app, ["prices", "list", "gpt-4o-minii*"], env={"COLUMNS": "200"})
+    assert nothing.exit_code == 0 and "0 of" in nothing.output and "Close names: gpt-4o-mini" in nothing.output
+
+    typo = runner.invoke(app, ["prices", "list", "--provider", "antropic"])
+    assert typo.exit_code == 2 and "no prices from 'antropic' (did you mean 'anthropic'?)" in typo.output
+    assert "Traceback" not in typo.output
+
+
 def test_prices_show_names_a_reasoning_rate_only_where_a_model_has_one():
     from typer.testing import CliRunner
 

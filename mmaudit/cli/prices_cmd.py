@@ -29,7 +29,7 @@ from mmaudit.pricing import (
 )
 from mmaudit.pricing.litellm import split_report
 from mmaudit.pricing.views import history as rate_history
-from mmaudit.pricing.views import prices_at, sources
+from mmaudit.pricing.views import near_names, prices_at, select, sources
 from mmaudit.render import Column, OutputFormat, Report, Table
 
 app = typer.Typer(help="Price tables: list, show, validate, import, update, reconcile and reprice.", no_args_is_help=True)
@@ -90,25 +90,40 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
 
 @app.command("list")
 def list_prices(
+    patterns: Annotated[list[str] | None, typer.Argument(
+        help="Only models matching one of these (case-insensitive; 'claude-*4*' shell-style, 'sonnet' anywhere).",
+        show_default=False, metavar="[PATTERN]...")] = None,
+    provider: Annotated[str | None, typer.Option("--provider", help="Only this provider's prices (the Provider column).")] = None,
     prices: PricesOption = None,
     at: Annotated[str | None, typer.Option("--at", help="Prices in force on this date (YYYY-MM-DD); default: today.")] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
-    """List every priced model with its standard-tier rates (USD per 1M tokens).
+    """List priced models with their standard-tier rates (USD per 1M tokens): every model, or
+    those matching a PATTERN and --provider.
 
-    Example:
+    Examples:
 
-      mmaudit prices list --at 2024-09-01 --format markdown
+      mmaudit prices list sonnet haiku
+
+      mmaudit prices list 'gpt-5*' --provider openai --at 2025-09-01 --format markdown
     """
     with user_errors():
         day = _parse_day(at)
-        rows = prices_at(load_catalog(prices), day)
+        every = prices_at(load_catalog(prices), day)
+        rows = select(every, patterns, provider)
     columns = [Column("model_key", "Model"), Column("provider", "Provider"), *rate_columns(rows),
                Column("fixed_monthly_usd", "Fixed $/month", "exact"), Column("from", "From"), Column("source", "Source")]
     notes = ["Source: genai-prices, mmaudit overrides or your tables (see `mmaudit prices sources`).",
              "Batch —: no batch price on record for that date; batch calls are unpriced, never charged full price.",
              "Self-hosted models (fixed_monthly_usd) cost 0 per call; see `prices show`."]
+    if patterns or provider:
+        asked = " or ".join(repr(p) for p in patterns or []) or "any name"
+        notes.insert(0, f"{len(rows):,} of {len(every):,} priced models match {asked}"
+                        f"{f' from {provider!r}' if provider else ''}.")
+        near = near_names(every, patterns) if not rows and patterns else []
+        if near:
+            notes.insert(1, f"Close names: {', '.join(near)}.")
     table = Table("Prices (USD per 1M tokens)", columns, [_shown(r) for r in rows], notes=notes)
     emit(Report([table], {"at": day, "models": rows}), fmt, out)
 

@@ -6,6 +6,8 @@ only parses options and renders.
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 from dataclasses import asdict
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -13,9 +15,11 @@ from typing import Any
 
 import duckdb
 
+from mmaudit.errors import InputError
 from mmaudit.pricing import genai_data
 from mmaudit.pricing.catalog import PriceCatalog
 from mmaudit.pricing.rates import SEARCH_CONTEXT_SIZES, RateRow
+from mmaudit.vocabulary import did_you_mean
 
 LATENCY_MIN_CALLS = 20  # fewer successful calls than this: show the registry prior instead
 
@@ -107,6 +111,35 @@ def prices_at(catalog: PriceCatalog, day: date | None) -> list[dict[str, Any]]:
         if rows:
             out.append(rate_view(rows[0]))
     return out
+
+
+def select(rows: list[dict[str, Any]], patterns: list[str] | None = None,
+           provider: str | None = None) -> list[dict[str, Any]]:
+    """The rows of `prices_at` a user asked for: models matching any of `patterns` (shell-style,
+    case-insensitive; a pattern without `*`, `?` or `[` matches anywhere in the name, as a search
+    box does) and, with `provider`, that provider's rows. A provider no row has is an InputError
+    naming the closest one, since a typo there would otherwise read as "nothing priced"."""
+    if provider is not None:
+        known = sorted({str(r["provider"]) for r in rows})
+        wanted = provider.strip().lower()
+        if wanted not in known:
+            raise InputError(f"--provider: no prices from {provider!r}{did_you_mean(provider, known)}")
+        rows = [r for r in rows if r["provider"] == wanted]
+    if patterns:
+        globs = [p.lower() if any(c in p for c in "*?[") else f"*{p.lower()}*" for p in patterns]
+        rows = [r for r in rows if any(fnmatch.fnmatchcase(str(r["model_key"]).lower(), g) for g in globs)]
+    return rows
+
+
+def near_names(rows: list[dict[str, Any]], patterns: list[str], n: int = 3) -> list[str]:
+    """Model names close to what `patterns` spell (their glob characters dropped), for a filter
+    that matched nothing."""
+    names = sorted({str(r["model_key"]) for r in rows})
+    found: list[str] = []
+    for pattern in patterns:
+        text = pattern.lower().translate(str.maketrans("", "", "*?[]"))
+        found += [m for m in difflib.get_close_matches(text, names, n=n, cutoff=0.6) if m not in found]
+    return found[:n]
 
 
 def _in_force(row: RateRow, day: date | None) -> bool:
