@@ -634,7 +634,7 @@ def test_cli_prices_commands(tmp_path):
     assert runner.invoke(app, ["prices", "validate", str(out)]).exit_code == 0
 
 
-def test_prices_list_filters_by_pattern_and_provider_and_says_what_it_left_out():
+def test_prices_list_filters_by_pattern_and_provider_and_a_misspelt_name_gets_the_closest():
     from typer.testing import CliRunner
 
     from mmaudit.cli import app
@@ -662,6 +662,11 @@ def test_prices_list_filters_by_pattern_and_provider_and_says_what_it_left_out()
     typo = runner.invoke(app, ["prices", "list", "--provider", "antropic"])
     assert typo.exit_code == 2 and "no prices from 'antropic' (did you mean 'anthropic'?)" in typo.output
     assert "Traceback" not in typo.output
+
+    # a misspelt model in show/history names the priced models it is closest to
+    for command in ("show", "history"):
+        unknown = runner.invoke(app, ["prices", command, "claude-sonet-4-5"])
+        assert unknown.exit_code == 2 and "(closest priced: claude-sonnet-4-5" in unknown.output
 
 
 def test_prices_show_names_a_reasoning_rate_only_where_a_model_has_one():

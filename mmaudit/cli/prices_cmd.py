@@ -121,7 +121,7 @@ def list_prices(
         asked = " or ".join(repr(p) for p in patterns or []) or "any name"
         notes.insert(0, f"{len(rows):,} of {len(every):,} priced models match {asked}"
                         f"{f' from {provider!r}' if provider else ''}.")
-        near = near_names(every, patterns) if not rows and patterns else []
+        near = near_names({r["model_key"] for r in every}, patterns) if not rows and patterns else []
         if near:
             notes.insert(1, f"Close names: {', '.join(near)}.")
     table = Table("Prices (USD per 1M tokens)", columns, [_shown(r) for r in rows], notes=notes)
@@ -141,7 +141,9 @@ def _resolve(catalog: PriceCatalog, model: str, provider: str | None = None) -> 
     key, _stage, _ft = catalog.resolver.resolve(provider, model)
     if key is None:
         hint = "" if provider else ", or name the provider the log gives it (--provider NAME)"
-        raise InputError(f"no price for model {model!r}{f' from {provider!r}' if provider else ''}: "
+        near = near_names(catalog.model_keys(), [model])
+        close = f" (closest priced: {', '.join(near)})" if near else ""
+        raise InputError(f"no price for model {model!r}{f' from {provider!r}' if provider else ''}{close}: "
                          f"add an alias or a price table (see docs/pricing.md){hint}")
     return key
 

@@ -131,14 +131,14 @@ def select(rows: list[dict[str, Any]], patterns: list[str] | None = None,
     return rows
 
 
-def near_names(rows: list[dict[str, Any]], patterns: list[str], n: int = 3) -> list[str]:
-    """Model names close to what `patterns` spell (their glob characters dropped), for a filter
-    that matched nothing."""
-    names = sorted({str(r["model_key"]) for r in rows})
+def near_names(names: list[str] | set[str], patterns: list[str], n: int = 3) -> list[str]:
+    """Model names close to what `patterns` spell (glob characters dropped, case ignored), for a
+    filter that matched nothing or a model that has no price."""
+    known = sorted({str(m) for m in names})
     found: list[str] = []
     for pattern in patterns:
-        text = pattern.lower().translate(str.maketrans("", "", "*?[]"))
-        found += [m for m in difflib.get_close_matches(text, names, n=n, cutoff=0.6) if m not in found]
+        text = pattern.strip().lower().translate(str.maketrans("", "", "*?[]"))
+        found += [m for m in difflib.get_close_matches(text, known, n=n, cutoff=0.6) if m not in found]
     return found[:n]
 
 
