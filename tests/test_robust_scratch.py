@@ -38,3 +38,22 @@ def test_the_next_ingest_removes_what_a_killed_one_left(tmp_path, monkeypatch):
     assert not dead.exists()
     assert live.exists() and legacy.exists()
     assert not [p for p in tmp_path.glob("mmaudit-ingest-*") if p not in (live, legacy)]  # the ingest's own is gone too
+
+
+def test_a_directory_its_running_ingest_removes_while_the_sweep_looks_is_passed_over(tmp_path, monkeypatch):
+    """Two ingests at once: the other one ends, and removes its directory, between the sweep
+    listing it and reading its owner. Found as a FileNotFoundError traceback in CI (two test
+    workers ingesting at the same moment)."""
+    other = tmp_path / f"{scratch.PREFIX}{os.getppid()}-abc"  # a live process's
+    other.mkdir()
+    is_dir = Path.is_dir
+
+    def ends_now(self: Path, *args, **kwargs) -> bool:
+        answer = is_dir(self, *args, **kwargs)
+        if self == other:
+            other.rmdir()  # the other run's `finally`, just after the sweep saw its directory
+        return answer
+
+    monkeypatch.setattr(Path, "is_dir", ends_now)
+    assert scratch.sweep(tmp_path) == 0
+    assert not other.exists()

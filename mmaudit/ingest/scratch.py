@@ -41,7 +41,10 @@ def sweep(root: Path | None = None) -> int:
     base = Path(root or tempfile.gettempdir())
     for entry in base.glob(f"{PREFIX}*"):
         owned = _OWNED.match(entry.name)
-        if owned is None or not entry.is_dir() or entry.stat().st_uid != os.getuid():
+        try:  # a running ingest removes its own directory whenever it ends, even while we look
+            if owned is None or not entry.is_dir() or entry.stat().st_uid != os.getuid():
+                continue
+        except FileNotFoundError:
             continue
         pid = int(owned.group(1))
         if pid != os.getpid() and not _running(pid):
