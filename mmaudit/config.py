@@ -7,10 +7,13 @@ so an anchor bomb cannot expand, then a pydantic model. A validation failure bec
 
 from __future__ import annotations
 
+import difflib
 import re
 import reprlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -66,6 +69,16 @@ class _Guards:
                     seen.add(key_node.value)
         return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
 
+    def construct_yaml_timestamp(self, node):  # type: ignore[no-untyped-def]
+        """PyYAML builds an unquoted `2025-02-30T00:00:00Z` with `datetime(...)`, whose ValueError
+        ("day is out of range for month") is no YAMLError: it escaped as a traceback. Here it is a
+        YAML error at the value's line."""
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date or time: {exc}", node.start_mark) from None
+
 
 class _GuardedLoader(_Guards, yaml.SafeLoader):
     """The guards on PyYAML's pure-Python SafeLoader (when PyYAML was built without libyaml)."""
@@ -74,6 +87,8 @@ class _GuardedLoader(_Guards, yaml.SafeLoader):
 # libyaml's parser and composer with the same Python constructors and guards: ~7x faster on a
 # large price table (a LiteLLM import of 3,000 models read in 0.5 s, not 3.4 s)
 _GuardedCLoader = type("_GuardedCLoader", (_Guards, yaml.CSafeLoader), {}) if hasattr(yaml, "CSafeLoader") else _GuardedLoader
+for _loader in {_GuardedLoader, _GuardedCLoader}:  # (the table maps tags to functions, not to methods)
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _Guards.construct_yaml_timestamp)
 
 
 def _alias_uses(root: yaml.Node) -> int:
@@ -170,8 +185,9 @@ def _with_snippet(text: str, exc: yaml.YAMLError) -> yaml.YAMLError:
     return exc
 
 
-def describe_validation_error(source: str, exc: ValidationError) -> str:
-    """One line per problem: `file: key.path: expected ..., found ...`."""
+def describe_validation_error(source: str, exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """One line per problem: `file: key.path: expected ..., found ...`; given the `model`, a key
+    it does not know names the closest key it does (`modles` → `models`)."""
     lines = []
     for err in exc.errors():
         loc = ".".join(str(part) for part in err["loc"]) or "(top level)"
@@ -180,8 +196,57 @@ def describe_validation_error(source: str, exc: ValidationError) -> str:
         if len(found_text) > 80:
             found_text = found_text[:77] + "..."
         msg = err["msg"] if len(err["msg"]) <= 300 else err["msg"][:297] + "..."  # messages may quote the value
+        if err["type"] == "extra_forbidden" and model is not None and err["loc"]:
+            msg += _closest_key(str(err["loc"][-1]), _keys_at(model, err["loc"][:-1]))
         lines.append(f"{source}: {loc}: {msg} (found {found_text})")
     return "\n".join(lines)
+
+
+def _closest_key(key: str, valid: list[str]) -> str:
+    if not valid:
+        return ""
+    near = difflib.get_close_matches(key.lower(), valid, n=1, cutoff=0.6)
+    return f" (did you mean {near[0]!r}?)" if near else f" (expected one of: {', '.join(valid)})"
+
+
+def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys the mapping at `loc` may hold: the fields (and aliases) of the models its
+    annotations lead to. Empty when the path cannot be followed (a union tag in the path)."""
+    types: list[Any] = [model]
+    for part in loc:
+        types = [nxt for tp in types for leaf in _leaves(tp) for nxt in _step(leaf, part)]
+    keys = [key for tp in types for leaf in _leaves(tp) if _is_model(leaf)
+            for name, info in leaf.model_fields.items() for key in (name, info.alias) if key]
+    return list(dict.fromkeys(keys))
+
+
+def _leaves(tp: Any) -> list[Any]:
+    """`tp` with Optional, unions and Annotated taken apart."""
+    origin = get_origin(tp)
+    if origin is Annotated:
+        return _leaves(get_args(tp)[0])
+    if origin in (Union, UnionType):
+        return [leaf for arg in get_args(tp) for leaf in _leaves(arg)]
+    return [tp]
+
+
+def _step(tp: Any, part: Any) -> list[Any]:
+    """The annotation one key or index below `tp`."""
+    if _is_model(tp) and isinstance(part, str):
+        for name, info in tp.model_fields.items():
+            if part in (name, info.alias):
+                return [info.annotation]
+        return []
+    origin, args = get_origin(tp), get_args(tp)
+    if origin in (dict, Mapping) and len(args) == 2:
+        return [args[1]]
+    if origin in (list, tuple, Sequence, set, frozenset) and args and isinstance(part, int):
+        return [args[0]]
+    return []
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
 def validate(model: type[M], data: Any, source: str) -> M:
@@ -189,7 +254,7 @@ def validate(model: type[M], data: Any, source: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(source, exc)) from None
+        raise ConfigError(describe_validation_error(source, exc, model)) from None
 
 
 def load_model(model: type[M], path: str | Path) -> M:

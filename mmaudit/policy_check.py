@@ -22,6 +22,7 @@ from typing import Any
 import duckdb
 
 from mmaudit import store
+from mmaudit.errors import ConfigError
 from mmaudit.formats import macros
 from mmaudit.modelref import lookup, unknown_message
 from mmaudit.policy import Policy, load_policy
@@ -36,18 +37,28 @@ class PolicyCheck:
     warnings: list[str] = field(default_factory=list)
 
 
-def validate_policies(paths: list[Path], db: Path | None, prices: list[Path]) -> list[tuple[Path, Policy, PolicyCheck]]:
-    """Load each policy (schema errors raise ConfigError) and check it against the price tables
-    (bundled plus `prices`) and, given a database, its stored calls."""
-    policies = [(path, load_policy(path)) for path in paths]
+def validate_policies(paths: list[Path], db: Path | None,
+                      prices: list[Path]) -> list[tuple[Path, Policy | None, PolicyCheck]]:
+    """Load each policy and check it against the price tables (bundled plus `prices`) and, given
+    a database, its stored calls. A file that fails its schema is returned with no policy and its
+    error, so every file of `policy validate a.yaml b.yaml` is reported, not only the first bad one."""
+    loaded = [(path, *_load(path)) for path in paths]
     con = store.connect(db, read_only=True) if db is not None else duckdb.connect()
     try:
         if db is not None:
             macros.install(con)
         register_prices(con, load_catalog(prices))
-        return [(path, pol, check_policy(con, pol, str(path), with_data=db is not None)) for path, pol in policies]
+        return [(path, pol, check_policy(con, pol, str(path), with_data=db is not None) if pol else check)
+                for path, pol, check in loaded]
     finally:
         con.close()
+
+
+def _load(path: Path) -> tuple[Policy | None, PolicyCheck]:
+    try:
+        return load_policy(path), PolicyCheck()
+    except ConfigError as exc:
+        return None, PolicyCheck(errors=[str(exc)])
 
 
 def check_policy(con: duckdb.DuckDBPyConnection, policy: Policy, source: str, with_data: bool = True,

@@ -127,6 +127,13 @@ REJECTED = [
      "models.house-model.provider"),
     ("price-steals-alias", "prices", PRICE.replace("[house-model-alias]", "[gpt-4o-mini]"),
      "models.house-model.aliases"),
+    # an impossible unquoted date is built by PyYAML's datetime(...): a ValueError, once a traceback
+    ("impossible-outage-day", "policy", POLICY.replace("2025-06-10T00:00:00Z", "2025-02-30T00:00:00Z"),
+     "'2025-02-30T00:00:00Z' is not a valid date or time: day is out of range for month"),
+    ("impossible-outage-hour", "policy", POLICY.replace("2025-06-10T00:00:00Z", "2025-06-10T25:00:00Z"),
+     "line "),
+    ("impossible-price-month", "prices", PRICE.replace("2025-01-01", "2025-13-01"),
+     "'2025-13-01' is not a valid date or time: month must be in 1..12"),
     ("rules-sql-task", "rules", f'tasks:\n  "{EVIL}":\n    cues: []\n', "tasks"),
     ("rules-nan-weight", "rules", "tasks:\n  code:\n    cues:\n      - {keywords: [def], weight: .nan}\n",
      "tasks.code.cues.0.weight"),

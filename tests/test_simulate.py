@@ -359,6 +359,45 @@ def test_policy_validate_errors_name_the_key_path(tmp_path):
     assert "bad.yaml: tiers.fast.min_quality" in result.output and "1.5" in result.output
 
 
+def test_policy_validate_reports_every_file_and_names_the_key_meant(tmp_path):
+    """Several files: each bad one has its errors, each good one its `ok` (the first schema error
+    used to stop the run); an unknown key names the closest valid one at its place."""
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(textwrap.dedent("""
+        version: 1
+        name: typo
+        route: []
+        tiers:
+          main: {modles: [gpt-4o]}
+        routes:
+          - default: main
+        failover: {use_logged_error: true}
+    """))
+    task = tmp_path / "task.yaml"
+    task.write_text("version: 1\nname: t\ntiers:\n  main: {models: [gpt-4o]}\nroutes:\n"
+                    "  - when: {task: [codee]}\n    tier: main\n  - default: main\n")
+    good = Path(__file__).resolve().parents[1] / "policies" / "cascade.yaml"
+    result = CliRunner().invoke(app, ["policy", "validate", str(typo), str(good), str(task)])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    lines = result.output.splitlines()
+    assert f"{good}: ok (cascade: 2 tiers, 2 routes)" in lines
+    assert "typo.yaml: tiers.main.modles: Extra inputs are not permitted (did you mean 'models'?)" in result.output
+    assert "typo.yaml: route: Extra inputs are not permitted (did you mean 'routes'?)" in result.output
+    assert "typo.yaml: failover.use_logged_error: Extra inputs are not permitted (did you mean 'use_logged_errors'?)" \
+        in result.output
+    assert "task.yaml: routes.0.when: Value error, task: unknown task 'codee' (did you mean 'code'?)" in result.output
+
+
+def test_policy_init_into_a_missing_directory_is_an_input_error(tmp_path):
+    records = [call(1)]
+    db = tmp_path / "x.duckdb"
+    write_jsonl(tmp_path / "c.jsonl", records)
+    assert CliRunner().invoke(app, ["ingest", str(tmp_path / "c.jsonl"), "--db", str(db)]).exit_code == 0
+    result = CliRunner().invoke(app, ["policy", "init", "--db", str(db), "--out", str(tmp_path / "no" / "p.yaml")])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert f"cannot write {tmp_path / 'no' / 'p.yaml'}: No such file or directory" in result.output
+
+
 def test_long_context_calls_keep_their_own_rates_when_rerouted(tmp_path):
     """Classes group calls by day and route, but a call above a model's long-context threshold
     must still be priced at that model's long-context rates, and the others at normal rates."""

@@ -127,7 +127,7 @@ def validate(
         for path, pol, check in checked:
             for warning in check.warnings:
                 stderr.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False, soft_wrap=True)
-            if not check.errors:
+            if pol is not None and not check.errors:
                 typer.echo(f"{path}: ok ({pol.name}: {len(pol.tiers)} tiers, {len(pol.routes)} routes)")
         if errors:
             raise ConfigError("\n".join(errors))
@@ -153,7 +153,10 @@ def init(
         if out is not None:
             if out.exists():
                 raise InputError(f"{out} exists: not overwriting it")
-            out.write_text(text, encoding="utf-8")
+            try:
+                out.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
             stderr.print(f"wrote {out}")
         else:
             typer.echo(text, nl=False)
