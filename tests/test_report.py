@@ -222,6 +222,27 @@ def test_cache_savings_with_and_without_price_rates(con):
     assert with_rates["savings_computed"] is True and with_rates["cache_savings_usd"] == D("0.003")
 
 
+def test_cache_savings_of_an_off_peak_priced_model_take_the_segment_of_the_call(tmp_path):
+    """DeepSeek's rates have three time-of-day segments a day: a cached call is in one of them
+    (its savings were counted once per segment, three times)."""
+    def record(i: int, hour: int) -> dict:
+        return {"timestamp": f"2025-06-10T{hour:02d}:00:00Z", "status_code": 200, "latency_ms": 500,
+                "request": {"model": "deepseek-chat", "messages": [{"role": "user", "content": "hello"}]},
+                "response": {"id": f"c{i}", "object": "chat.completion", "created": 1749556800, "model": "deepseek-chat",
+                             "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+                             "usage": {"prompt_tokens": 1_000_000, "completion_tokens": 0, "total_tokens": 1_000_000,
+                                       "prompt_tokens_details": {"cached_tokens": 500_000}}}}
+    log = tmp_path / "ds.jsonl"
+    log.write_text(json.dumps(record(1, 12)) + "\n" + json.dumps(record(2, 17)) + "\n", encoding="utf-8")
+    db = tmp_path / "ds.duckdb"
+    assert CliRunner().invoke(app, ["ingest", str(log), "--db", str(db)]).exit_code == 0
+    result = CliRunner().invoke(app, ["report", "--db", str(db), "--format", "json"])
+    cache = json.loads(result.stdout)["cache"]
+    # 12:00 UTC is peak (0.27 - 0.07 per 1M), 17:00 off-peak (0.135 - 0.035): 0.5M x 0.20 + 0.5M x 0.10
+    assert cache["cached_input_tokens"] == 1_000_000 == json.loads(result.stdout)["summary"]["cached_input_tokens"]
+    assert Decimal(str(cache["cache_savings_usd"])) == Decimal("0.15")
+
+
 def test_quality_drift_flags_a_drop(tmp_path):
     con = store.connect(tmp_path / "q.duckdb")
     # week of 2025-06-30: scores 0.9, 0.8 -> 0.85; week of 2025-07-07: 0.7 -> drop 0.15 > 0.05

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from mmaudit.pricing.sql import rate_window_sql
 from mmaudit.render import Column, Table
 from mmaudit.report.scope import Scope, fetch
 from mmaudit.report.section import Section
@@ -34,13 +35,15 @@ def rate_columns(con: duckdb.DuckDBPyConnection) -> tuple[str, str, bool] | None
 
 
 def _window_sql(windowed: bool, flags: bool) -> str:
-    """The rate in force at the call's time; with the pricing flags, the earliest/latest at the edges."""
+    """The rate in force at the call's time. With the pricing module's table, its own rule
+    (`rate_window_sql`): the earliest/latest at the edges, and of an off-peak priced model
+    (DeepSeek) the one time-of-day segment the call fell in, so a call joins one row, not each
+    segment's (which counted its cached tokens once per segment)."""
     if not windowed:
         return ""
     if not flags:
         return "AND s.ts >= r.valid_from AND (r.valid_to IS NULL OR s.ts < r.valid_to)"
-    return ("AND ((s.ts IS NULL AND r.is_latest) OR (s.ts < r.valid_from AND r.is_earliest)"
-            " OR (s.ts >= r.valid_from AND (r.valid_to IS NULL OR s.ts < r.valid_to)))")
+    return "AND " + rate_window_sql("r", "s.ts")
 
 
 def _savings_sql(full: str, cached: str, window: str) -> str:
@@ -79,6 +82,7 @@ def cache_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:
 
 
 def _has_flags(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when `price_rates` is the pricing module's (edge flags and time-of-day segments)."""
     cols = {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'price_rates'").fetchall()}
-    return {"is_earliest", "is_latest"} <= cols
+    return {"is_earliest", "is_latest", "tod_from", "tod_to", "tod_days"} <= cols
