@@ -65,6 +65,22 @@ def test_moonshot_cache_reads_and_reasoning_never_above_the_output(db, tmp_path)
     assert (calls["kimi-k3"]["output_tokens"], calls["kimi-k3"]["reasoning_tokens"]) == (6001, 6001)
 
 
+def test_reasoning_above_the_completion_raises_the_output_only_as_far_as_the_total_says(db, tmp_path):
+    """docs/formats.md: the output stays what was billed, unless the log's own total says more."""
+    def body(i: str, usage: dict) -> dict:
+        return {"id": i, "object": "chat.completion", "created": 1735689600, "model": "gpt-oss-120b",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1000, **usage}}
+    calls = ingest(db, tmp_path, "oss.jsonl", [
+        # a gateway's 522 reasoning in a completion of 494, its total prompt + 494 (was stored as 522 output)
+        body("billed", {"completion_tokens": 494, "total_tokens": 1494, "completion_tokens_details": {"reasoning_tokens": 522}}),
+        body("no-total", {"completion_tokens": 10, "completion_tokens_details": {"reasoning_tokens": 50}}),
+        body("total-between", {"completion_tokens": 10, "total_tokens": 1030, "completion_tokens_details": {"reasoning_tokens": 50}}),
+    ])
+    got = {i: (c["output_tokens"], c["reasoning_tokens"]) for i, c in calls.items()}
+    assert got == {"billed": (494, 494), "no-total": (10, 10), "total-between": (30, 30)}
+
+
 def test_perplexitys_agent_api_is_perplexitys_and_its_tier_is_not_openais(db, tmp_path):
     agent = {"id": "resp_pplx", "object": "response", "created_at": 1790330000, "model": "openai/gpt-6-luna",
              "status": "completed", "service_tier": "fast", "output": [{"type": "message"}],

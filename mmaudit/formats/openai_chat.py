@@ -235,6 +235,12 @@ _REASONING_OUTSIDE = (
     "WHEN _oc_detailed_reasoning = 0 AND (_oc_perplexity OR _oc_top_reasoning > coalesce(_oc_completion, 0)) "
     f"THEN _oc_top_reasoning ELSE {_GEMINI_HIDDEN} END"
 )
+# Reasoning counted above completion_tokens raises the output only as far as the log's own total
+# says it went (Kimi K3: 6,001 reasoning in a completion of 6,000, total prompt + 6,001). Where the
+# total is prompt + completion (a gateway's 522 reasoning in a gpt-oss completion of 494), or there
+# is no total, the output stays what was billed and `projection_sql` caps the reasoning at it.
+_REASONING_BY_TOTAL = ("CASE WHEN mm_int(_oc_total) - mm_int(_oc_prompt) > 0 "
+                       "THEN least(_oc_reasoning, mm_int(_oc_total) - mm_int(_oc_prompt)) ELSE 0 END")
 _CITATIONS = f"coalesce(mm_int({body('usage.citation_tokens')}), 0)"
 _COMPLETION = f"mm_int({_usage('completion_tokens')})"
 # the answer: a chat message's content, or a legacy completion's `text`
@@ -321,7 +327,7 @@ FORMAT = LogFormat(
         "ELSE 'chat' END",
         # (never fewer than the reasoning they include: Kimi K3 has logged 6,001 reasoning in 6,000)
         "output_tokens": "CASE WHEN _oc_embeddings THEN 0 WHEN _oc_completion IS NOT NULL "
-        f"THEN greatest(_oc_completion + _oc_reasoning_outside, _oc_reasoning) + {_CITATIONS} END",
+        f"THEN greatest(_oc_completion + _oc_reasoning_outside, {_REASONING_BY_TOTAL}) + {_CITATIONS} END",
         "reasoning_tokens": "_oc_reasoning",
         "web_searches": f"coalesce(mm_int({body('usage.num_search_queries')}), "
         f"mm_int({body('usage.server_tool_use_details.web_search_requests')}), {XAI_SEARCHES}, "
