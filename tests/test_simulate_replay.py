@@ -258,6 +258,35 @@ def test_compliance_calls_never_degrade(tmp_path, prices):
     assert (r.failed_calls, r.degraded_calls, r.compliance_violations) == (1, 0, 1)
 
 
+def test_degrade_to_answers_only_calls_of_its_operation(tmp_path, prices):
+    """An embedding call whose chain runs out does not degrade to a chat model (it was priced as
+    chat input); a chat call does."""
+    con = load(tmp_path, prices, [call(1, model="emb", provider="pa", operation="embedding", output_tokens=0),
+                                  call(2, model="cheap", provider="pa")])
+    pol = policy(routes=[{"default": "keep"}],
+                 failover={"outages": [{"provider": "pa", "start": "2025-06-10T00:00:00Z", "hours": 12}],
+                           "degrade_to": "strong"})
+    r = simulate(con, pol)
+    assert (r.failed_calls, r.degraded_calls) == (1, 1)
+    # the chat call on strong: 1M x 10 + 100k x 20 per 1M = 12; the embedding call fails (no cost)
+    assert r.projected_cost_usd == Decimal(12)
+    cached = simulate(con, policy(routes=[{"default": "keep"}], failover={
+        "outages": [{"provider": "pa", "start": "2025-06-10T00:00:00Z", "hours": 12}], "degrade_to": "cached"}))
+    assert (cached.failed_calls, cached.degraded_calls, cached.projected_cost_usd) == (0, 2, Decimal(0))
+
+
+def test_a_cascade_does_not_escalate_calls_of_a_compliance_route(tmp_path, prices):
+    """A compliance route's data stays on its model: the cascade's check escalates the others."""
+    con = load(tmp_path, prices, [call(1, tags={"data_class": "restricted"}), call(2)])
+    pol = policy(tiers={"fast": {"models": ["cheap"]}, "general": {"models": ["strong"]}},
+                 routes=[{"when": {"tags.data_class": ["restricted"]}, "tier": "fast"}, {"default": "fast"}],
+                 cascade={"from": "fast", "to": "general", "escalate_rate": {"default": 1.0}})
+    r = simulate(con, pol)
+    assert r.escalations == 1
+    # both on cheap (1 + 0.2 each), and c0002 escalated to strong (+12)
+    assert r.projected_cost_usd == Decimal("14.4")
+
+
 def test_dated_snapshot_and_case_match_one_resolver(tmp_path, prices):
     con = load(tmp_path, prices, [call(1, model="Strong-2024-08-06", provider="PB"), call(2, model="cheap", provider="pa")])
     # `strong` covers its dated snapshot; providers match in any case

@@ -21,7 +21,7 @@ from typing import Any
 
 from mmaudit.policy import Policy
 from mmaudit.schema import CALL_HASH_SQL, MODALITY_COLUMNS
-from mmaudit.simulate.tables import MODEL_CHAIN, route_case
+from mmaudit.simulate.tables import MEDIA_MODELS, MODEL_CHAIN, route_case
 
 DEFAULT_SEED = "mmaudit"
 
@@ -341,9 +341,10 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
     text model would show savings no voice call or image can have).
     A call that failed in the logs fails again where it failed: on its logged provider for a 429
     or 5xx, on its logged model for any other error; answered elsewhere, it is priced there.
-    When the chain runs out, `failover.degrade_to` answers it (that model if available, or a
-    cached answer at no cost) and it counts as `degraded` instead of failed; never a call of a
-    compliance route (its data may not go elsewhere).
+    When the chain runs out, `failover.degrade_to` answers it (that model if available and of the
+    call's operation, as above, or a cached answer at no cost) and it counts as `degraded` instead
+    of failed; never a call of a compliance route (its data may not go elsewhere), which a
+    cascade does not escalate either.
     """
     order = policy.tier_order()
     from_idx = order.index(policy.cascade.from_) if policy.cascade else -1
@@ -353,8 +354,10 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
     WITH src AS ({source}),
     e AS (SELECT any_value(keys) AS esc_keys, any_value(providers) AS esc_providers
           FROM _sim_chains WHERE chain = ?),
-    dg AS (SELECT any_value(model_key) AS dg_key, lower(coalesce(any_value(provider), '')) AS dg_provider
-           FROM model_info WHERE model_key = ?),
+    dg AS (SELECT any_value(mi.model_key) AS dg_key, lower(coalesce(any_value(mi.provider), '')) AS dg_provider,
+                  coalesce(any_value(mi.mode) = 'embedding', false) AS dg_embedding,
+                  coalesce(any_value(md.audio), false) AS dg_audio, coalesce(any_value(md.images), false) AS dg_images
+           FROM model_info mi LEFT JOIN ({MEDIA_MODELS}) md USING (model_key) WHERE mi.model_key = ?),
     b AS (
         SELECT s.*, rt.keep, rt.compliance, rt.model_key AS route_model, rt.tier_idx AS routed_tier,
                CASE WHEN rt.tier_idx IS NOT NULL AND s.unsure THEN least(rt.tier_idx + 1, ?) ELSE rt.tier_idx END AS tier_idx
@@ -380,7 +383,9 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
     i AS (
         SELECT b.*, list_position({_availability(policy, cuts, "b.providers")}, true) AS main_idx,
                list_position({_availability(policy, cuts, "e.esc_providers")}, true) AS esc_idx, e.esc_keys,
-               dg.dg_key IS NOT NULL AND ({_availability(policy, cuts, "[dg.dg_provider]")})[1] AS dg_ok,
+               dg.dg_key IS NOT NULL AND ({_availability(policy, cuts, "[dg.dg_provider]")})[1]
+                   AND dg.dg_embedding = b.is_embedding AND (dg.dg_audio OR NOT b.has_audio)
+                   AND (dg.dg_images OR NOT b.makes_image) AS dg_ok,
                dg.dg_key, dg.dg_provider
         FROM l b CROSS JOIN e CROSS JOIN dg),
     picked AS (
@@ -399,7 +404,7 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
            (main_idx IS NULL AND NOT degraded) OR relapsed AS failed,
            coalesce(main_idx, 1) > 1 AND NOT relapsed AS fell_back,
            (main_idx IS NOT NULL AND NOT relapsed AND tier_idx = ? AND NOT keep AND NOT incompatible
-            AND route_model IS NULL AND esc_idx IS NOT NULL) AS cascaded,
+            AND route_model IS NULL AND NOT compliance AND esc_idx IS NOT NULL) AS cascaded,
            CASE WHEN tier_idx = ? THEN esc_pick END AS esc_key,
            tier_idx IS DISTINCT FROM routed_tier AS moved_up
     FROM landed"""
