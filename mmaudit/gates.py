@@ -39,8 +39,12 @@ class Verdict:
     def detail(self) -> str:
         """`savings_pct < 30: actual savings_pct = 12.0%, limit 30 — policy pr: why`."""
         why = f": {self.reason}" if self.reason else ""
-        return (f"{self.condition}: actual {self.metric} = {self.actual_text()}, limit {self.limit:g} "
+        return (f"{self.condition}: actual {self.metric} = {self.actual_text()}, limit {self.limit_text()} "
                 f"— {self.subject}{why}")
+
+    def limit_text(self) -> str:
+        """The limit as the actual figure is printed: a share (0.1) as a percent (10%)."""
+        return f"{self.limit * 100:g}%" if kind_of(self.metric, self.limit) == "share" else f"{self.limit:g}"
 
     def line(self) -> str:
         return f"{self.status} {self.detail()}"

@@ -124,3 +124,23 @@ def test_two_versions_of_one_policy_are_told_apart_with_differences_and_a_verdic
     failing = _simulate(db, prices, [main, pr], "--fail-if", "savings_pct < 50", env=env)
     assert failing.exit_code == 1
     assert "**mmaudit simulate: FAIL**" in summary.read_text()
+
+
+def test_a_rate_gate_takes_its_limit_as_a_share_or_a_percent_never_a_bare_percent(tmp_path):
+    """`escalation_rate` is a fraction in the JSON, printed as a percent: `> 10` compared 0.5 with
+    10 and passed while printing `actual 50.0%, limit 10`."""
+    db, prices = _db(tmp_path, [call(1, "reasoning"), call(2, "chat")])
+    pol = tmp_path / "c.yaml"
+    pol.write_text(yaml.safe_dump({"version": 1, "name": "c", "tiers": TIERS, "routes": [{"default": "fast"}],
+                                   "cascade": {"from": "fast", "to": "general",
+                                               "escalate_rate": {"default": 0.0, "reasoning": 1.0}}}))
+    for limit in ("0.4", "40%", "40 %"):
+        done = _simulate(db, prices, [pol], "--fail-if", f"escalation_rate > {limit}", "--format", "json")
+        assert done.exit_code == 1, done.output
+        assert f"gate failed: escalation_rate > {limit}: actual escalation_rate = 50.0%, limit 40% — policy c" in done.stderr
+    assert _simulate(db, prices, [pol], "--fail-if", "escalation_rate > 60%").exit_code == 0
+    bare = _simulate(db, prices, [pol], "--fail-if", "escalation_rate > 10")
+    assert bare.exit_code == 2
+    assert "escalation_rate is a share between 0 and 1 (printed as a percent): write 0.1 or 10%" in bare.output
+    assert _simulate(db, prices, [pol], "--fail-if", "failed_calls > 5%").exit_code == 2
+    assert _simulate(db, prices, [pol], "--fail-if", "savings_pct < 30%").exit_code in (0, 1)

@@ -16,12 +16,13 @@ from typing import Any
 
 from mmaudit.errors import InputError
 from mmaudit.gates import Verdict, nothing_to_judge
+from mmaudit.render import kind_of
 from mmaudit.simulate.result import SimulationResult
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
 }
-_GATE = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$")
+_GATE = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*(%?)\s*$")
 # gate names for figures nested in the JSON (measured quality, docs/evals.md: None without outcomes)
 _NESTED = {
     "quality": ("quality", "mean"), "quality_ci_low": ("quality", "ci_low"), "quality_ci_high": ("quality", "ci_high"),
@@ -90,9 +91,27 @@ def parse_gate(text: str) -> Gate:
     match = _GATE.match(text)
     if not match:
         raise InputError(f"--fail-if {text!r}: expected METRIC OP NUMBER, e.g. \"savings_pct < 30\"")
-    metric, op, value = match.groups()
+    metric, op, value, percent = match.groups()
     if metric not in GATE_METRICS:
         close = difflib.get_close_matches(metric, GATE_METRICS, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise InputError(f"--fail-if {text!r}: unknown metric {metric!r}; {hint}one of {', '.join(GATE_METRICS)}")
-    return Gate(metric, op, float(value), text.strip())
+    return Gate(metric, op, _limit(text, metric, float(value), bool(percent)), text.strip())
+
+
+def _limit(text: str, metric: str, value: float, percent: bool) -> float:
+    """The limit in the figure's own unit. A rate or share (`escalation_rate`, a fraction in the
+    JSON, printed as a percent) takes `0.1` or `10%`; a bare number above 1 is refused, since
+    `escalation_rate > 10` compared 0.111 with 10 and could never fail. A `_pct` figure is in
+    percent already (`savings_pct < 30` or `< 30%`)."""
+    kind = kind_of(metric, value)
+    if kind == "share":
+        if percent:
+            return value / 100
+        if not 0 <= value <= 1:
+            raise InputError(f"--fail-if {text!r}: {metric} is a share between 0 and 1 (printed as a percent): "
+                             f"write {value / 100:g} or {value:g}%")
+        return value
+    if percent and kind != "pct":
+        raise InputError(f"--fail-if {text!r}: {metric} is not a percentage; write the limit without %")
+    return value
