@@ -301,3 +301,23 @@ def test_a_grok_answer_azure_served_has_no_logged_cost_from_xais_ticks(db, tmp_p
     assert (row["provider"], row["logged_cost_usd"]) == ("azure", None)
     cost = db.con.execute("SELECT cost_usd FROM calls").fetchall()[0][0]
     assert cost == (7 * Decimal("0.20") + 1 * Decimal("0.50")) / 10**6  # grok-4-1-fast-non-reasoning, xAI's list price
+
+
+def test_a_chat_body_whose_created_time_cannot_be_a_call_is_quarantined_with_its_value(db, tmp_path):
+    """Like every other format's time (README): `created` and `created_at` were stored as ts NULL
+    and priced at today's rates, silently."""
+    def body(i: str, **time: object) -> dict:
+        return {"id": i, "object": "chat.completion", "model": "gpt-4o-2024-08-06", **time,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200}}
+    path = write_jsonl(tmp_path / "times.jsonl", [
+        body("month-13", created="2025-13-45T00:00:00Z"), body("negative", created=-1),
+        body("garbage", created_at="garbage"), body("fine", created=1735689600), body("zero", created=0)])
+    result = db.ingest(path)
+    assert (result.files[0].loaded, result.files[0].quarantined) == (2, 3)
+    reasons = {q["source_line"]: q["reason"] for q in db.quarantine()}
+    assert reasons == {1: "created is 2025-13-45T00:00:00Z, not a timestamp (ISO 8601 or epoch s/ms, years 1970-2199)",
+                       2: "created is -1, not a timestamp (ISO 8601 or epoch s/ms, years 1970-2199)",
+                       3: "created_at is garbage, not a timestamp (ISO 8601 or epoch s/ms, years 1970-2199)"}
+    assert {c["call_id"]: c["ts"].isoformat() for c in db.calls()} == {"fine": "2025-01-01T00:00:00+00:00",
+                                                                        "zero": "1970-01-01T00:00:00+00:00"}

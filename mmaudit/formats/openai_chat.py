@@ -376,7 +376,7 @@ FORMAT = LogFormat(
         "usage.citation_tokens",
         "usage.num_search_queries",
     ),
-    times=("timestamp",),
+    times=("timestamp", "created_at", "created"),  # (a wrapped body's own `created` yields to the wrapper's time)
     prompt_text=f"mm_all_text({_MSGS})",
     output_text=_TEXT,
     helpers=_HELPERS,
