@@ -943,3 +943,17 @@ def test_prices_show_resolves_an_id_as_ingest_does_for_the_provider_named():
     shown = json.loads(named.stdout)
     assert shown["model_key"] == "computer-use"
     assert {(r["input"], r["output"]) for r in shown["history"] if r["service_tier"] == "standard"} == {(3, 12)}
+
+
+@pytest.mark.parametrize("tolerance", ["nan", "-1", "inf"])
+def test_reconcile_refuses_a_tolerance_that_is_not_a_number_at_least_zero(tmp_path, tolerance):
+    """`--tolerance nan` compared false with every difference: `--check` passed on any mismatch."""
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+
+    db = tmp_path / "r.duckdb"
+    connect(db).close()
+    done = CliRunner().invoke(app, ["prices", "reconcile", "--db", str(db), "--tolerance", tolerance, "--check"])
+    assert done.exit_code == 2 and isinstance(done.exception, SystemExit)
+    assert "--tolerance: expected a number >= 0" in done.output

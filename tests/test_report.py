@@ -257,6 +257,16 @@ def test_quality_drift_flags_a_drop(tmp_path):
     assert len(data["weekly"]) == 3
 
 
+def test_a_drop_equal_to_the_threshold_is_not_flagged(tmp_path):
+    """"fell by more than the threshold": 0.90 -> 0.85 is a drop of 0.05 (0.05000000000000004 in floats)."""
+    con = store.connect(tmp_path / "q.duckdb")
+    insert_calls(con, [dict(ts=at(1), model="A", tags={"score": "0.9"}), dict(ts=at(8), model="A", tags={"score": "0.85"}),
+                       dict(ts=at(15), model="A", tags={"score": "0.7999"})])
+    data = build_report(con, july()).data["quality"]
+    con.close()
+    assert [w["week"].isoformat() for w in data["flagged_weeks"]] == ["2025-07-14"]
+
+
 def test_markdown_and_html_show_the_json_figures(con):
     report = build_report(con, july(compare_previous=True))
     data = json.loads(render_to_string(report, OutputFormat.json))

@@ -134,6 +134,8 @@ REJECTED = [
      "line "),
     ("impossible-price-month", "prices", PRICE.replace("2025-01-01", "2025-13-01"),
      "'2025-13-01' is not a valid date or time: month must be in 1..12"),
+    ("price-ends-before-it-starts", "prices", PRICE.replace("2025-01-01", "2025-01-01\neffective_to: 2024-06-01"),
+     "effective_to: Value error, must be after effective_from (2025-01-01)"),
     ("rules-sql-task", "rules", f'tasks:\n  "{EVIL}":\n    cues: []\n', "tasks"),
     ("rules-nan-weight", "rules", "tasks:\n  code:\n    cues:\n      - {keywords: [def], weight: .nan}\n",
      "tasks.code.cues.0.weight"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -403,7 +405,7 @@ def reconcile_cmd(
       mmaudit prices reconcile --tolerance 0.02 --check
     """
     with user_errors():
-        if tolerance < 0:
+        if not math.isfinite(tolerance) or tolerance < 0:  # (nan compared false with every difference)
             raise InputError(f"--tolerance: expected a number >= 0, found {tolerance}")
         con = store.connect(db, read_only=True)
         rows = reconcile(con, tolerance)

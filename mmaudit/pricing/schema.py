@@ -17,6 +17,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -217,3 +219,12 @@ class PriceTable(_Strict):
     currency: Literal["USD"]
     notes: str | None = None
     models: dict[ModelKey, ModelPrice] = Field(min_length=1)
+
+    @field_validator("effective_to")
+    @classmethod
+    def _ends_after_it_starts(cls, end: date | None, info: ValidationInfo) -> date | None:
+        # an end on or before the start is a table in force on no day: its models lost their price
+        start = info.data.get("effective_from")
+        if end is not None and start is not None and end <= start:
+            raise ValueError(f"must be after effective_from ({start})")
+        return end

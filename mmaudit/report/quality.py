@@ -29,8 +29,10 @@ weekly AS (
 SELECT model, week, scored_calls, mean_score,
        lag(mean_score) OVER (PARTITION BY model ORDER BY week) AS previous_mean_score,
        lag(mean_score) OVER (PARTITION BY model ORDER BY week) - mean_score AS drop,
-       coalesce(lag(mean_score) OVER (PARTITION BY model ORDER BY week) - mean_score > ?, false) AS flagged
+       coalesce(round(lag(mean_score) OVER (PARTITION BY model ORDER BY week) - mean_score, 9) > ?, false) AS flagged
 FROM weekly ORDER BY model, week"""
+# (the drop is rounded to 1e-9 before the comparison: 0.90 - 0.85 is 0.05000000000000004 in floats,
+# and a drop equal to the threshold is not "more than" it)
 
 COLUMNS = [
     Column("model", "Model"), Column("week", "Week"), Column("scored_calls", "Scored calls", "int"),
