@@ -56,6 +56,28 @@ def test_reingest_adds_nothing(db, tmp_path):
     assert len(db.calls()) == 2 and len(db.quarantine()) == 1
 
 
+def test_a_line_that_reads_on_a_later_run_leaves_the_quarantine(db, tmp_path):
+    """A log still being written: its half-written last line is quarantined, and once complete it
+    loads; the line was then in `calls` and still in `quarantine`. Lines still bad stay."""
+    whole = json.dumps(body(2))
+    path = tmp_path / "growing.jsonl"
+    path.write_text(json.dumps(body(1)) + "\ngarbage\n" + whole[:40], encoding="utf-8")
+    first = db.ingest(path).files[0]
+    assert (first.loaded, first.quarantined) == (1, 2)
+    path.write_text(json.dumps(body(1)) + "\ngarbage\n" + whole + "\n", encoding="utf-8")
+    db.ingest(path)
+    assert [(c["call_id"], c["source_line"]) for c in db.calls()] == [("chatcmpl-1", 1), ("chatcmpl-2", 3)]
+    assert [(q["source_line"], q["reason"]) for q in db.quarantine()] == [(2, "not valid JSON")]
+
+
+def test_a_file_read_with_the_wrong_format_then_detected_keeps_no_quarantine(db, tmp_path):
+    path = write_jsonl(tmp_path / "chat.jsonl", [body(1), body(2)])
+    wrong = db.ingest(path, log_format="anthropic-messages").files[0]
+    assert (wrong.loaded, wrong.quarantined) == (0, 2)
+    right = db.ingest(path).files[0]
+    assert (right.loaded, len(db.calls()), db.quarantine()) == (2, 2, [])
+
+
 def test_a_changed_file_is_read_again_even_with_the_same_size_and_time(db, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [body(1), body(2)])
     db.ingest(path)

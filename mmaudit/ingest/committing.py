@@ -54,6 +54,7 @@ class FileWriter:
         self._con.execute("CREATE OR REPLACE TEMP TABLE _upgraded (call_id VARCHAR)")
         self._cur = con.cursor()
         self._open = True
+        self._quarantined: bool | None = None  # whether quarantine holds lines of these files (looked up once)
         self._cur.execute("BEGIN TRANSACTION")
         self._cur.execute("CREATE TEMP TABLE _conflicting (call_id VARCHAR, source_file VARCHAR)")
 
@@ -90,9 +91,22 @@ class FileWriter:
             loaded = [cur.execute(insert, params).fetchall()[0][0]]
         else:
             loaded = self._per_file(cur.execute(insert + " RETURNING source_file", params).fetchnumpy()["source_file"])
+        self._clear_quarantine(chunk, params)
         if files.quarantine is not None:
             self._add_quarantine(files.quarantine)
         return loaded, upgraded
+
+    def _clear_quarantine(self, chunk: str, params: list) -> None:
+        """A line an earlier run quarantined that reads now (the half-written last line of a log
+        still being written, a file first read with the wrong --log-format) leaves the quarantine:
+        a line is in `calls` or in `quarantine`, not both. Quarantine is small; looked up once."""
+        if self._quarantined is None:
+            self._quarantined = self._cur.execute(
+                "SELECT count(*) FROM quarantine WHERE source_file IN (SELECT unnest(?::VARCHAR[]))",
+                [[str(p) for p in self.paths]]).fetchall()[0][0] > 0
+        if self._quarantined:
+            self._cur.execute(f"""DELETE FROM quarantine q USING (SELECT DISTINCT source_file, source_line FROM {chunk}) c
+                                  WHERE q.source_file = c.source_file AND q.source_line = c.source_line""", params)
 
     def _upgrade(self, chunk: str, params: list) -> list[int]:
         """Replace stored calls the chunk has a more complete version of; returns, per file, how
