@@ -51,6 +51,18 @@ def test_cache_reads_and_writes_are_added_to_input(db, tmp_path):
     assert (bare["input_tokens"], bare["cached_input_tokens"], bare["output_tokens"]) == (10, 0, 2)
 
 
+def test_cache_writes_given_only_by_their_ttl_breakdown_count_as_writes_and_input(db, tmp_path):
+    """`cache_creation_input_tokens: null` beside `cache_creation.ephemeral_1h_input_tokens: 418`: the
+    418 were 1-hour writes but no writes and no input, and the cost left them out."""
+    usage = {"input_tokens": 50, "output_tokens": 10, "cache_creation_input_tokens": None,
+             "cache_creation": {"ephemeral_5m_input_tokens": 100, "ephemeral_1h_input_tokens": 418}}
+    split = {**BARE, "id": "msg_split", "usage": usage}
+    whole = {**BARE, "id": "msg_whole", "usage": {**usage, "cache_creation_input_tokens": 518}}
+    db.ingest(write_jsonl(tmp_path / "split.jsonl", [split, whole]))
+    got = {c["call_id"]: (c["input_tokens"], c["cache_write_tokens"], c["cache_write_1h_tokens"]) for c in db.calls()}
+    assert got == {"msg_split": (568, 518, 418), "msg_whole": (568, 518, 418)}
+
+
 def test_error_bodies(db, tmp_path):
     db.ingest(write_jsonl(tmp_path / "claude_errors.jsonl", [ERROR, RATE]))
     overloaded, rate = db.calls()

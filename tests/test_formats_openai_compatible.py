@@ -321,3 +321,15 @@ def test_a_chat_body_whose_created_time_cannot_be_a_call_is_quarantined_with_its
                        3: "created_at is garbage, not a timestamp (ISO 8601 or epoch s/ms, years 1970-2199)"}
     assert {c["call_id"]: c["ts"].isoformat() for c in db.calls()} == {"fine": "2025-01-01T00:00:00+00:00",
                                                                         "zero": "1970-01-01T00:00:00+00:00"}
+
+
+def test_cache_reads_above_the_prompt_are_capped_at_the_prompt(db, tmp_path):
+    """docs/calls.md: cached_input_tokens ⊆ input_tokens. 400 cached in a prompt of 100 were all
+    billed at the cached rate: a cost on 400 input tokens where the log says 100."""
+    calls = ingest(db, tmp_path, "cached.jsonl", [
+        {"id": "over", "object": "chat.completion", "created": 1735689600, "model": "gpt-4o-2024-08-06", "choices": [],
+         "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110,
+                   "prompt_tokens_details": {"cached_tokens": 400}}}])
+    assert (calls["over"]["input_tokens"], calls["over"]["cached_input_tokens"]) == (100, 100)
+    cost = db.con.execute("SELECT cost_usd FROM calls").fetchall()[0][0]
+    assert cost == (100 * Decimal("1.25") + 10 * 10) / 10**6  # gpt-4o-2024-08-06: $1.25 cached, $10 output

@@ -129,7 +129,12 @@ def usage_columns(u: str | Callable[[str], str]) -> dict[str, str]:
         return f"greatest({top}, {iterations_sum(path)})"
 
     read = f"coalesce({count('cache_read_input_tokens')}, 0)"
-    write = f"coalesce({count('cache_creation_input_tokens')}, 0)"
+    # the writes' total, or where a log gives only its TTL breakdown (`cache_creation_input_tokens`
+    # null beside `cache_creation.ephemeral_1h_input_tokens: 418`), that breakdown's sum: the 1-hour
+    # writes were counted as 1-hour writes but left out of the writes and of the input
+    split = (f"coalesce(mm_int({leaf('cache_creation.ephemeral_5m_input_tokens')}), 0) "
+             f"+ coalesce(mm_int({leaf('cache_creation.ephemeral_1h_input_tokens')}), 0)")
+    write = f"greatest(coalesce({count('cache_creation_input_tokens')}, 0), {split})"
     return {
         "input_tokens": f"{count('input_tokens')} + {read} + {write}",
         "cached_input_tokens": read,

@@ -291,8 +291,12 @@ class LogFormat:
         # output includes reasoning: a count of reasoning above the output it is part of (a gateway's
         # gpt-oss answer: 522 reasoning in a billed completion of 494, its total prompt + 494) is
         # capped at the output, which is what was billed
+        # The same for cache reads above the prompt they are part of (`cached_tokens: 400` in a
+        # `prompt_tokens: 100`): capped at the prompt, so no call is billed for tokens its log does
+        # not claim it read.
         capped = ("CASE WHEN reasoning_tokens > output_tokens THEN output_tokens ELSE reasoning_tokens END "
-                  "AS reasoning_tokens")
+                  "AS reasoning_tokens, CASE WHEN cached_input_tokens > input_tokens THEN input_tokens "
+                  "ELSE cached_input_tokens END AS cached_input_tokens")
         if not context:
             return f"SELECT * REPLACE ({capped}) FROM ({sql})"
         # windows run before a WHERE of the same SELECT: context records leave only after them
