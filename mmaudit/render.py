@@ -72,7 +72,7 @@ def money_decimals(values: list[Any]) -> int:
     if not amounts:
         return 2
     smallest = min(amounts)
-    if smallest >= Decimal("0.01"):
+    if smallest >= Decimal("0.1"):  # (from $0.01 to $0.10, two decimals are one significant digit)
         return 2
     return min(MAX_MONEY_DECIMALS, -math.floor(math.log10(smallest)) + 1)
 

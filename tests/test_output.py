@@ -165,6 +165,17 @@ def test_money_has_one_format_per_column(sample_db: Path) -> None:
     assert len(decimals) == 1 and decimals.pop() >= 4  # the cheapest model costs a fraction of a cent
 
 
+@pytest.mark.parametrize(("amount", "shown"), [("0.0115", "$0.012"), ("0.05", "$0.050"), ("0.099", "$0.099"),
+                                               ("0.1", "$0.10"), ("25.5", "$25.50"), ("0.008094", "$0.0081")])
+def test_an_amount_shows_two_significant_digits(amount: str, shown: str) -> None:
+    """docs/report.md: two significant digits of the smallest amount; $0.0115 was shown as `$0.01`."""
+    from decimal import Decimal
+
+    from mmaudit.render import format_value
+
+    assert format_value(Decimal(amount), "usd") == shown
+
+
 def _list_items_are_not_empty(md: str) -> None:
     tokens = MarkdownIt("commonmark").enable("table").parse(md)
     for i, token in enumerate(tokens):
