@@ -29,6 +29,7 @@ from mmaudit.period import Period
 from mmaudit.report.scope import Scope, fetch
 from mmaudit.report.tiers import policy_keys, tier_source
 from mmaudit.pricing.assumptions import assumptions_note, count_assumptions
+from mmaudit.sampling import sampling_note
 from mmaudit.store import has_column
 
 SIMPLE_LEVELS = ("simple", "moderate")
@@ -143,7 +144,8 @@ def audit(con: duckdb.DuckDBPyConnection, options: AuditOptions) -> ChartedRepor
             "premium_tiers": premium, "simple_levels": list(SIMPLE_LEVELS), "headline": head,
             "finding": finding, "pricing_assumptions": assumed, "breakdown": rows, "total": total}
     chart = Chart("Spend by task and complexity (USD)", "stacked_columns", *_task_series(rows), unit="usd")
-    return ChartedReport(tables=tables, data=data, notes=[tier_source(options.tiers)],
+    notes = [tier_source(options.tiers), *filter(None, [sampling_note(con)])]
+    return ChartedReport(tables=tables, data=data, notes=notes,
                          title=f"mmaudit audit — {options.period.describe()}", charts=[chart])
 
 

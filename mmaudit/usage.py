@@ -7,6 +7,7 @@ from typing import Any
 import duckdb
 
 from mmaudit.render import Column, Report, Table
+from mmaudit.sampling import sampling_note
 from mmaudit.store import fetch_dicts
 
 _SUMMARY_SQL = """
@@ -53,6 +54,8 @@ def usage_summary(con: duckdb.DuckDBPyConnection) -> Report:
         notes.append(f"{period[2]:,} call(s) carry no timestamp")
     if total["unpriced_calls"]:
         notes.append(f"{total['unpriced_calls']:,} call(s) have no price: see `mmaudit prices unknown`")
+    if sampled := sampling_note(con):
+        notes.append(sampled)
     table = Table("Usage by model", COLUMNS, rows, total, notes)
     data = {"models": rows, "total": {k: v for k, v in total.items() if k not in ("provider", "model")},
             "period_start": period[0], "period_end": period[1], "undated_calls": period[2]}

@@ -372,3 +372,27 @@ def test_footer_names_the_price_data_without_machine_paths(tmp_path):
     assert f"prices: genai-prices {version('genai-prices')}; {len(overrides)} mmaudit overrides (latest effective 20" in footer
     assert f"{prices} (effective 2025-01-01)" in footer.replace("\\", "")
     assert str(BUNDLED_DIR) not in footer and "overrides/" not in footer
+
+
+def test_every_usage_view_says_when_records_stand_for_more_calls_than_one(tmp_path):
+    """`simulate` scales by sample_weight, the usage views count records: each says so, beside
+    the figures, when a stored record has a weight other than 1 (they read as the full traffic)."""
+    def record(i: int, weight: float) -> dict:
+        return {"call_id": f"sw{i}", "ts": "2025-06-01T10:00:00Z", "provider": "openai", "model": "gpt-4o-mini",
+                "input_tokens": 1000, "output_tokens": 100, "status": "ok", "sample_weight": weight}
+    log = tmp_path / "sampled.jsonl"
+    log.write_text(json.dumps(record(1, 100)) + "\n" + json.dumps(record(2, 1)) + "\n", encoding="utf-8")
+    db = tmp_path / "s.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(log), "--db", str(db)]).exit_code == 0
+    note = ("1 stored record(s) carry a sample_weight other than 1 (all stored records stand for 101 real calls): "
+            "these figures count records as logged; `mmaudit simulate` scales calls, tokens and costs to the full traffic")
+    for command in (["calls"], ["report"], ["audit"]):
+        shown = runner.invoke(app, [*command, "--db", str(db), "--format", "markdown"])
+        assert shown.exit_code == 0 and note in shown.stdout, command
+    exported = runner.invoke(app, ["export", "--to", "focus", str(tmp_path / "focus"), "--db", str(db), "--format", "json"])
+    assert exported.exit_code == 0 and note in exported.stderr and json.loads(exported.stdout)["calls"] == 2
+    unweighted = tmp_path / "u.duckdb"
+    log.write_text(json.dumps(record(3, 1)) + "\n", encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(log), "--db", str(unweighted)]).exit_code == 0
+    assert "sample_weight" not in runner.invoke(app, ["calls", "--db", str(unweighted)]).stdout

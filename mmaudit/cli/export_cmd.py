@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 
 from mmaudit import store
-from mmaudit.cli.common import DbOption, FormatOption, emit, user_errors
+from mmaudit.cli.common import DbOption, FormatOption, emit, stderr, user_errors
 from mmaudit.errors import InputError
 from mmaudit.export import FORMATS, export_parquet
 from mmaudit.export_focus import FocusExport, export_focus
 from mmaudit.render import Column, OutputFormat, Report, Table
+from mmaudit.sampling import sampling_note
 
 
 def export(
@@ -36,12 +37,15 @@ def export(
             raise InputError(f"--to {to!r}: choose from {', '.join((*FORMATS, 'focus'))}")
         con = store.connect(db, read_only=True)
         try:
+            sampled = sampling_note(con)
             if to == "focus":
                 focus = export_focus(con, directory, overwrite)
             else:
                 result = export_parquet(con, directory, overwrite)
         finally:
             con.close()
+    if sampled:  # (BilledCost is what the logged records cost, not an estimate of the full traffic)
+        stderr.print(f"note: {sampled}", highlight=False, soft_wrap=True)
     if to == "focus":
         emit(_focus_report(focus), fmt)
         return

@@ -50,7 +50,7 @@ def emit_any(report: Report, fmt: ReportFormat, out: Path | None) -> None:
         try:
             _emit(report, fmt, out)
         except OSError as exc:
-            raise InputError(f"cannot write {out}: {exc.strerror or exc}") from None
+            raise InputError(f"cannot write {out or 'to stdout'}: {exc.strerror or exc}") from None
 
 
 def emit_judged(report: Report, verdicts: list[Verdict], command: str, fmt: ReportFormat, out: Path | None) -> None:

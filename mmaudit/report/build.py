@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from mmaudit.render_html import ChartedReport
+from mmaudit.sampling import sampling_note
 from mmaudit.store import has_column
 from mmaudit.report.cache import cache_section
 from mmaudit.report.fallbacks import fallbacks_section
@@ -84,6 +85,8 @@ def build_report(con: duckdb.DuckDBPyConnection, options: ReportOptions) -> Char
     undated = data["summary"]["undated_calls"]
     if undated and period.start is None and period.end is None:
         notes.append(f"{undated:,} call(s) carry no timestamp: counted in totals, not in daily or weekly figures")
+    if sampled := sampling_note(con):
+        notes.append(sampled)
     return ChartedReport(tables=[t for s in sections for t in s.tables], data=data, notes=notes,
                          title=f"mmaudit report — {period.describe()}",
                          charts=[c for s in sections for c in s.charts])
