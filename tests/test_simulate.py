@@ -125,6 +125,10 @@ def test_cascade_cost_and_latency(tmp_path, prices):
     # reasoning call escalates for sure: cheap 1.2 + strong 12; chat call stays cheap 1.2 -> 14.4
     assert r.projected_cost_usd == Decimal("14.4")
     assert (r.escalations, r.escalation_rate) == (1, 0.5)
+    # each attempt is charged where it ran: strong's 12 was booked to cheap, and `general` was missing
+    assert {m.model: (m.calls, m.cost_usd) for m in r.models} == {"cheap": (2, Decimal("2.4")), "strong": (1, Decimal(12))}
+    assert {t.name: (t.calls, t.cost_usd, t.tokens) for t in r.tiers} == {
+        "fast": (2, Decimal("2.4"), 2_200_000), "general": (1, Decimal(12), 1_100_000)}
     lat = {t.task: t.p50_latency_ms for t in r.tasks}
     # cheap: 100 + 100,000 / 1,000 tok/s = 100,100 ms; escalated adds strong 500 + 100,000/500 s = 200,500
     assert lat["chat"] == pytest.approx(100_100)

@@ -237,19 +237,25 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, cuts: Cuts) -> 
         baseline, base_join, params = "CASE WHEN g.baseline_known THEN g.actual END", "", []
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _sim_final AS
-        WITH p AS (
+        WITH parts AS (
             SELECT g.*, (pm.model_key IS NOT NULL OR g.failed OR (g.degraded AND g.final_key IS NULL)) AS priced,
-                   CASE WHEN g.failed OR g.final_key IS NULL THEN 0 ELSE {main} + g.others END
-                   + CASE WHEN g.escalated THEN {esc} ELSE 0 END AS model_cost,
+                   CASE WHEN g.failed OR g.final_key IS NULL THEN 0 ELSE {main} + g.others END AS main_cost,
+                   CASE WHEN g.escalated THEN {esc} ELSE 0 END AS esc_cost,
                    CAST({baseline} AS {MONEY}) AS baseline_cost
             FROM _sim_groups g
             {joins("pm", "g.final_key")}
             {joins("pe", "g.esc_key")}
-            {base_join})
+            {base_join}),
+        p AS (SELECT *, main_cost + esc_cost AS model_cost FROM parts)
         -- a rate the call needs and the model lacks (a batch call where no batch price is known, web
-        -- searches on a model without a search fee) leaves the cost NULL: unpriced, never $0
-        SELECT p.* REPLACE (p.priced AND (p.model_cost IS NOT NULL OR p.cache_hit) AS priced),
-               CAST(CASE WHEN p.cache_hit THEN 0 ELSE p.model_cost END AS {MONEY}) AS projected_cost FROM p""",
+        -- searches on a model without a search fee) leaves the cost NULL: unpriced, never $0.
+        -- An escalated call's cost is its two attempts: projected_main on its first model (final_key),
+        -- projected_esc on the model it escalated to (esc_key), so each model and tier is charged its own.
+        SELECT p.* EXCLUDE (main_cost, esc_cost) REPLACE (p.priced AND (p.model_cost IS NOT NULL OR p.cache_hit) AS priced),
+               CAST(CASE WHEN p.cache_hit THEN 0 ELSE p.model_cost END AS {MONEY}) AS projected_cost,
+               CAST(CASE WHEN p.cache_hit THEN 0 WHEN p.model_cost IS NOT NULL THEN p.main_cost END AS {MONEY}) AS projected_main,
+               CAST(CASE WHEN p.cache_hit THEN 0 WHEN p.model_cost IS NOT NULL THEN p.esc_cost END AS {MONEY}) AS projected_esc
+        FROM p""",
         params,
     )
 

@@ -103,21 +103,31 @@ def _fixed_cost(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> D
                Decimal(0)).quantize(Decimal("0.000001"))
 
 
+# An escalated call is two requests: its first attempt on its tier's model and its second on the
+# cascade's `to` tier. Tiers and models are charged each attempt they served (calls, cost and
+# tokens), so their rows add up to calls + escalations, and their costs to the projected cost.
+_ATTEMPTS = """
+    SELECT tier_idx, keep, final_key AS model_key, failed, degraded, n, projected_main AS cost, m_in + m_out AS tokens
+    FROM _sim_final
+    UNION ALL
+    SELECT answer_tier, false, esc_key, false, false, n, projected_esc, e_in + e_out FROM _sim_final WHERE escalated"""
+
+
 def _tiers(con: duckdb.DuckDBPyConnection, calls: int) -> list[TierUse]:
-    rows = fetch_dicts(con, """
+    rows = fetch_dicts(con, f"""
         SELECT coalesce(t.name, CASE WHEN f.keep THEN 'keep (logged model)' ELSE 'model route' END) AS name,
-               round(sum(n)) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd,
-               coalesce(sum(m_in + m_out), 0) AS tokens, min(coalesce(t.tier_idx, 999)) AS o
-        FROM _sim_final f LEFT JOIN _sim_tiers t ON t.tier_idx = f.tier_idx GROUP BY 1 ORDER BY o, name""")
+               round(sum(n)) AS calls, coalesce(sum(cost), 0) AS cost_usd,
+               coalesce(sum(tokens), 0) AS tokens, min(coalesce(t.tier_idx, 999)) AS o
+        FROM ({_ATTEMPTS}) f LEFT JOIN _sim_tiers t ON t.tier_idx = f.tier_idx GROUP BY 1 ORDER BY o, name""")
     return [TierUse(r["name"], int(r["calls"]), _rate(r["calls"], calls), r["cost_usd"], int(r["tokens"])) for r in rows]
 
 
 def _models(con: duckdb.DuckDBPyConnection, calls: int) -> list[ModelUse]:
-    rows = fetch_dicts(con, """
-        SELECT coalesce(final_key, CASE WHEN failed THEN '(failed)' WHEN degraded THEN '(cached answer)'
+    rows = fetch_dicts(con, f"""
+        SELECT coalesce(model_key, CASE WHEN failed THEN '(failed)' WHEN degraded THEN '(cached answer)'
                                         ELSE '(unpriced)' END) AS model,
-               round(sum(n)) AS calls, coalesce(sum(projected_cost), 0) AS cost_usd
-        FROM _sim_final GROUP BY 1 ORDER BY calls DESC, model""")
+               round(sum(n)) AS calls, coalesce(sum(cost), 0) AS cost_usd
+        FROM ({_ATTEMPTS}) GROUP BY 1 ORDER BY calls DESC, model""")
     return [ModelUse(r["model"], int(r["calls"]), _rate(r["calls"], calls), r["cost_usd"]) for r in rows]
 
 
@@ -170,7 +180,8 @@ def _assumptions(policy: Policy, options: SimulationOptions, weighted: bool) -> 
     if policy.cascade:
         rate = "1 - quality of the cheap model" if policy.cascade.from_quality else ", ".join(
             f"{k} {v:.0%}" for k, v in (policy.cascade.escalate_rate or {}).items())
-        notes.append(f"Cascade {policy.cascade.from_} -> {policy.cascade.to}: escalation rate {rate}; an escalated call pays both attempts and adds both latencies.")
+        notes.append(f"Cascade {policy.cascade.from_} -> {policy.cascade.to}: escalation rate {rate}; an escalated call pays both attempts and adds both latencies; "
+                     "the tier and model rows count each attempt where it ran, so they add up to calls + escalations.")
     if policy.ab:
         notes.append("A/B shares and escalations are picked by a seeded hash of call_id: two runs agree.")
     if policy.cache:
