@@ -396,3 +396,15 @@ def test_every_usage_view_says_when_records_stand_for_more_calls_than_one(tmp_pa
     log.write_text(json.dumps(record(3, 1)) + "\n", encoding="utf-8")
     assert runner.invoke(app, ["ingest", str(log), "--db", str(unweighted)]).exit_code == 0
     assert "sample_weight" not in runner.invoke(app, ["calls", "--db", str(unweighted)]).stdout
+
+
+def test_comparing_without_a_period_says_the_undated_calls_it_leaves_out(con):
+    """`--compare previous` with no period covers the stored days (to have a period before them):
+    the undated calls fell out of every total without a word."""
+    insert_calls(con, [dict(call_id="undated", ts=None, model="A", cost_usd=D("0.05"))])
+    plain = build_report(con, ReportOptions())
+    compared = build_report(con, ReportOptions(compare_previous=True))
+    assert (plain.data["summary"]["calls"], compared.data["summary"]["calls"]) == (8, 7)
+    assert ("1 call(s) carry no timestamp and are left out: to compare with the period before, the report covers "
+            "the stored days") in compared.notes
+    assert not any("left out" in n for n in plain.notes)

@@ -47,6 +47,10 @@ def bound_by_data(con: duckdb.DuckDBPyConnection, period: Period) -> Period:
     return Period(start, end, period.label, period.unit)
 
 
+def _undated(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT count(*) FROM calls WHERE ts IS NULL").fetchall()[0][0])
+
+
 def _midnight(moment: datetime) -> datetime:
     utc = moment.astimezone(UTC)
     return datetime(utc.year, utc.month, utc.day, tzinfo=UTC)
@@ -85,6 +89,9 @@ def build_report(con: duckdb.DuckDBPyConnection, options: ReportOptions) -> Char
     undated = data["summary"]["undated_calls"]
     if undated and period.start is None and period.end is None:
         notes.append(f"{undated:,} call(s) carry no timestamp: counted in totals, not in daily or weekly figures")
+    elif options.compare_previous and not options.period.bounded and (left := _undated(con)):
+        notes.append(f"{left:,} call(s) carry no timestamp and are left out: to compare with the period before, "
+                     "the report covers the stored days")
     if sampled := sampling_note(con):
         notes.append(sampled)
     return ChartedReport(tables=[t for s in sections for t in s.tables], data=data, notes=notes,
