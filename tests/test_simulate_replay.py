@@ -435,3 +435,16 @@ def test_sample_rate_out_of_range_exits_2(tmp_path, prices):
     for rate in ("0", "1.5"):
         result = runner.invoke(app, [*args, "--sample-rate", rate])
         assert result.exit_code == 2 and "--sample-rate" in result.stderr
+
+
+def test_a_baseline_model_of_another_operation_is_warned_about(tmp_path, prices):
+    """`--baseline model:emb` prices chat calls at embedding rates (and a chat model embedding
+    calls at chat rates): a savings figure nothing backs, so the result says so."""
+    con = load(tmp_path, prices, [call(1), call(2, model="emb", provider="pa", operation="embedding", output_tokens=0)])
+    on_embedding = simulate(con, policy(), baseline="model:emb")
+    assert on_embedding.warnings == ["--baseline model:emb: emb is an embedding model, and the baseline prices 1 calls "
+                                     "that are not embeddings at its rates: compare against a model of their operation"]
+    on_chat = simulate(con, policy(), baseline="model:strong")
+    assert on_chat.warnings == ["--baseline model:strong: strong is not an embedding model, and the baseline prices 1 "
+                                "embedding calls at its rates: compare against a model of their operation"]
+    assert simulate(con, policy()).warnings == []

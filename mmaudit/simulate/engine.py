@@ -260,6 +260,24 @@ def _price(con: duckdb.DuckDBPyConnection, base_key: str | None, cuts: Cuts) -> 
     )
 
 
+def _baseline_warnings(con: duckdb.DuckDBPyConnection, options: SimulationOptions, base_key: str | None,
+                       period: str) -> list[str]:
+    """A `model:NAME` baseline prices every call on that model: calls of another operation (chat
+    calls on an embedding model, embeddings on a chat model) are priced at rates no such call has."""
+    if base_key is None:
+        return []
+    embedding = con.execute("SELECT coalesce(any_value(mode) = 'embedding', false) FROM model_info WHERE model_key = ?",
+                            [base_key]).fetchall()[0][0]
+    other = int(con.execute(f"SELECT count(*) FROM calls c WHERE {period} AND coalesce(c.operation = 'embedding', false) <> ?",
+                            [embedding]).fetchall()[0][0])
+    if not other:
+        return []
+    kind, others = ("an embedding model", "calls that are not embeddings") if embedding else ("not an embedding model",
+                                                                                               "embedding calls")
+    return [f"--baseline {options.baseline}: {base_key} is {kind}, and the baseline prices {other:,} {others} "
+            "at its rates: compare against a model of their operation"]
+
+
 def _baseline_key(options: SimulationOptions, con: duckdb.DuckDBPyConnection) -> str | None:
     """The price key of a `model:NAME` baseline (None for the logged calls' own prices)."""
     if options.baseline == "actual":
@@ -303,7 +321,7 @@ def run_policy(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulati
     _latency(con, policy, options, plan, records)
     _price(con, plan.base_key, plan.cuts)
     result = summarise(con, policy, options, records, breaker_openings=openings, weighted=plan.cuts.has_weight)
-    result.warnings = replay_warnings(con, policy, source)
+    result.warnings = replay_warnings(con, policy, source) + _baseline_warnings(con, options, plan.base_key, period)
     from mmaudit.evals.baselines import (
         attach,  # measured quality, when evals has outcomes (docs/evals.md)
     )

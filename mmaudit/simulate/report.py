@@ -223,7 +223,7 @@ def simulation_report(results: list[SimulationResult], period_label: str,
     notes += [f"  - {a}" for a in dict.fromkeys(a for r in results for a in r.assumptions)]
     warnings = list(dict.fromkeys(w for r in results for w in r.warnings))
     if warnings:
-        notes.append("Warnings (policy values that match none of these calls):")
+        notes.append("Warnings (policy values that match none of these calls, or a baseline that does not fit them):")
         notes += [f"  - {w}" for w in warnings]
     data: dict[str, Any] = payload[0] if len(results) == 1 else {"policies": payload, "differences": diffs}
     data["period"] = period_label
