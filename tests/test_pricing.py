@@ -957,3 +957,27 @@ def test_reconcile_refuses_a_tolerance_that_is_not_a_number_at_least_zero(tmp_pa
     done = CliRunner().invoke(app, ["prices", "reconcile", "--db", str(db), "--tolerance", tolerance, "--check"])
     assert done.exit_code == 2 and isinstance(done.exception, SystemExit)
     assert "--tolerance: expected a number >= 0" in done.output
+
+
+def test_reconcile_names_calls_that_log_a_cost_but_have_no_price(tmp_path):
+    """Their logged spend was left out of every row and note, and --check passed."""
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+    from tests.conftest import write_jsonl
+
+    def helicone(i: str, model: str, cost: float) -> dict:
+        return {"request_id": i, "request_created_at": "2025-05-01T09:00:00Z", "response_status": 200, "delay_ms": 400,
+                "provider": "OPENAI", "model": model, "prompt_tokens": 1000, "prompt_cache_read_tokens": 0,
+                "prompt_cache_write_tokens": 0, "completion_tokens": 100, "cost": cost}
+    db = tmp_path / "h.duckdb"
+    log = write_jsonl(tmp_path / "h.jsonl", [helicone("h1", "mystery-model-9", 5.0), helicone("h2", "gpt-4o-mini", 0.00021)])
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(log), "--db", str(db)]).exit_code == 0
+    shown = runner.invoke(app, ["prices", "reconcile", "--db", str(db), "--check", "--format", "json"])
+    assert shown.exit_code == 1
+    data = json.loads(shown.stdout)
+    assert [m["model"] for m in data["models"]] == ["gpt-4o-mini"] and data["models"][0]["mismatched_calls"] == 0
+    assert data["unpriced_with_logged_cost"] == [{"model": "mystery-model-9", "calls": 1, "logged_usd": 5.0}]
+    table = runner.invoke(app, ["prices", "reconcile", "--db", str(db)], env={"COLUMNS": "200"})
+    assert "1 call(s) log a cost ($5.00) but have no calculated price, so they are not compared: mystery-model-9" in table.stdout

@@ -26,13 +26,14 @@ from mmaudit.pricing import (
     load_catalog,
     price_notes,
     reconcile,
+    uncompared,
     unknown_models,
     unpriced_calls,
 )
 from mmaudit.pricing.litellm import split_report
 from mmaudit.pricing.views import history as rate_history
 from mmaudit.pricing.views import near_names, prices_at, select, sources
-from mmaudit.render import Column, OutputFormat, Report, Table
+from mmaudit.render import Column, OutputFormat, Report, Table, format_value
 
 app = typer.Typer(help="Price tables: list, show, validate, import, update, reconcile and reprice.", no_args_is_help=True)
 
@@ -393,7 +394,8 @@ def import_litellm_cmd(
 @app.command("reconcile")
 def reconcile_cmd(
     tolerance: Annotated[float, typer.Option("--tolerance", help="Relative difference allowed per call.")] = 0.05,
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 when any call mismatches.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when any call mismatches, or logs a cost but has "
+                                                        "no calculated price.")] = False,
     db: DbOption = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
@@ -409,14 +411,21 @@ def reconcile_cmd(
             raise InputError(f"--tolerance: expected a number >= 0, found {tolerance}")
         con = store.connect(db, read_only=True)
         rows = reconcile(con, tolerance)
+        unpriced = uncompared(con)
         con.close()
     columns = [Column("model", "Model"), Column("model_key", "Key"), Column("calls", "Calls", "int"),
                Column("logged_usd", "Logged", "usd"), Column("calculated_usd", "Calculated", "usd"),
                Column("diff_usd", "Diff", "usd"), Column("rel_diff", "Diff %", "share"),
                Column("mismatched_calls", "Mismatched", "int")]
     notes = [f"A call mismatches when |calculated - logged| > {tolerance:.1%} of logged."]
-    emit(Report([Table("Logged vs calculated cost", columns, rows, notes=notes)], {"tolerance": tolerance, "models": rows}), fmt, out)
-    if check and any(r["mismatched_calls"] for r in rows):
+    if unpriced:
+        calls, logged = sum(r["calls"] for r in unpriced), sum(r["logged_usd"] for r in unpriced)
+        notes.append(f"{calls:,} call(s) log a cost ({format_value(logged, 'usd')}) but have no calculated price, so they "
+                     f"are not compared: {', '.join(r['model'] for r in unpriced[:5])}"
+                     f"{', ...' if len(unpriced) > 5 else ''} (see `mmaudit prices unknown`)")
+    data = {"tolerance": tolerance, "models": rows, "unpriced_with_logged_cost": unpriced}
+    emit(Report([Table("Logged vs calculated cost", columns, rows, notes=notes)], data), fmt, out)
+    if check and (unpriced or any(r["mismatched_calls"] for r in rows)):
         raise typer.Exit(1)
 
 

@@ -23,7 +23,7 @@ from mmaudit.pricing.catalog import (
     load_table,
 )
 from mmaudit.pricing.litellm import import_litellm
-from mmaudit.pricing.queries import fixed_costs, reconcile, unknown_models
+from mmaudit.pricing.queries import fixed_costs, reconcile, uncompared, unknown_models
 from mmaudit.pricing.register import register_prices
 from mmaudit.pricing.schema import DATA_CLASSES, TASKS, ModelPrice, PriceTable
 from mmaudit.pricing.sql import cost_from_sums_sql, cost_sql, effective_cost_sql, rate_window_sql
@@ -32,6 +32,6 @@ __all__ = [
     "BUNDLED_DIR", "DATA_CLASSES", "TASKS", "LoadedTable", "ModelPrice", "PriceCatalog", "PriceEntry",
     "PriceTable", "apply_prices", "cost_from_sums_sql", "cost_sql", "effective_cost_sql", "fixed_costs",
     "import_litellm", "load_catalog", "load_table", "price_notes", "priced_calls_sql", "pricing_enricher",
-    "rate_window_sql", "reconcile", "register_prices", "resolve", "resolve_models", "unknown_models",
+    "rate_window_sql", "reconcile", "register_prices", "resolve", "resolve_models", "uncompared", "unknown_models",
     "unpriced_calls",
 ]

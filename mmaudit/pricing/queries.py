@@ -59,6 +59,16 @@ def reconcile(con: duckdb.DuckDBPyConnection, tolerance: float = 0.05, table: st
         GROUP BY ALL ORDER BY mismatched_calls DESC, abs(diff_usd) DESC""", [tolerance])
 
 
+def uncompared(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list[dict[str, Any]]:
+    """Per model, the calls whose log carries a cost but which have no calculated one (unpriced):
+    `reconcile` cannot compare them, and says so rather than leave their spend out silently."""
+    t = check_ident(table)
+    return fetch_dicts(con, f"""
+        SELECT coalesce(model, '(none)') AS model, count(*) AS calls, sum(logged_cost_usd) AS logged_usd
+        FROM {t} WHERE logged_cost_usd IS NOT NULL AND cost_usd IS NULL
+        GROUP BY ALL ORDER BY logged_usd DESC, model""")
+
+
 def fixed_costs(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list[dict[str, Any]]:
     """Self-hosted models: fixed_monthly_usd x the calendar months (UTC) in which they had calls.
 
