@@ -83,6 +83,9 @@ def test_cli_import_then_ingest_with_it(tmp_path):
     result = runner.invoke(app, ["prices", "import-litellm", str(MAP), "--out", str(out), "--effective-from", "2026-01-01"])
     assert result.exit_code == 0, result.output
     assert "skipped" in result.output and yaml.safe_load(out.read_text())["effective_from"] == "2026-01-01"
+    bad = runner.invoke(app, ["prices", "import-litellm", str(MAP), "--out", str(tmp_path / "b.yaml"),
+                              "--effective-from", "2025-13-01"])
+    assert bad.exit_code == 2 and "--effective-from: expected a date YYYY-MM-DD, found '2025-13-01'" in bad.output
     log = tmp_path / "calls.jsonl"  # gpt-4o-mini-2024-07-18 is a LiteLLM key and a bundled id: the user table wins
     log.write_text(json.dumps({"call_id": "a", "ts": "2026-02-01T00:00:00Z", "model": "gpt-4o-mini-2024-07-18",
                                "status": "ok", "input_tokens": 1000, "output_tokens": 1000}) + "\n")

@@ -131,13 +131,13 @@ def list_prices(
     emit(Report([table], {"at": day, "models": rows}), fmt, out)
 
 
-def _parse_day(text: str | None) -> date | None:
+def _parse_day(text: str | None, option: str = "--at") -> date | None:
     if text is None:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"--at: expected a date YYYY-MM-DD, found {text!r}") from None
+        raise InputError(f"{option}: expected a date YYYY-MM-DD, found {text!r}") from None
 
 
 def _resolve(catalog: PriceCatalog, model: str, provider: str | None = None) -> str:
@@ -377,7 +377,7 @@ def import_litellm_cmd(
       mmaudit prices import-litellm model_prices_and_context_window.json --out pricing-litellm.yaml
     """
     with user_errors():
-        doc, skipped = split_report(import_litellm(file, _parse_day(effective_from)))
+        doc, skipped = split_report(import_litellm(file, _parse_day(effective_from, "--effective-from")))
         validate(PriceTable, doc, str(file))
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110)
     for entry in skipped if verbose else []:
