@@ -78,6 +78,7 @@ class FocusExport:
     calls: int
     unpriced_calls: int
     undated_calls: int
+    tokenless_errors: int = 0  # failed calls that used no tokens: nothing to bill, not exported
 
 
 def export_focus(con: duckdb.DuckDBPyConnection, directory: Path, overwrite: bool = False) -> FocusExport:
@@ -89,6 +90,11 @@ def export_focus(con: duckdb.DuckDBPyConnection, directory: Path, overwrite: boo
     rows, calls = con.execute(
         f"SELECT count(*), coalesce(sum(x_Calls), 0) FROM read_parquet({sql_string(str(path))})").fetchall()[0]
     unpriced, undated = con.execute(
-        "SELECT count(*) FILTER (WHERE cost_usd IS NULL), count(*) FILTER (WHERE ts IS NULL AND cost_usd IS NOT NULL) "
-        "FROM calls").fetchall()[0]
-    return FocusExport(path, int(rows), int(calls), int(unpriced), int(undated))
+        # (an error that used no tokens has no cost to export and no price to lack: `mmaudit calls` does not
+        # count it as unpriced either)
+        "SELECT count(*) FILTER (WHERE cost_usd IS NULL AND NOT (status = 'error' AND "
+        "coalesce(input_tokens, 0) + coalesce(output_tokens, 0) = 0)), "
+        "count(*) FILTER (WHERE ts IS NULL AND cost_usd IS NOT NULL) FROM calls").fetchall()[0]
+    free = con.execute("SELECT count(*) FROM calls WHERE cost_usd IS NULL AND status = 'error' "
+                       "AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) = 0").fetchall()[0][0]
+    return FocusExport(path, int(rows), int(calls), int(unpriced), int(undated), int(free))

@@ -34,6 +34,8 @@ def make_db(tmp_path: Path) -> Path:
         dict(ts=at(1), provider="openai", model="gpt-4o", cost_usd=Decimal("1.00"), tags={"team": "ads"}),
         dict(ts=at(2), provider="anthropic", model="claude-3-5-haiku", cost_usd=Decimal("0.125")),
         dict(ts=at(2), provider="anthropic", model="mystery", cost_usd=None),
+        # a failed call that used no tokens: nothing to bill, and no price missing (`mmaudit calls` agrees)
+        dict(ts=at(2), provider="openai", model="gpt-4o", status="error", cost_usd=None),
     ])
     con.close()
     return path
@@ -44,7 +46,9 @@ def test_focus_rows_sum_the_actual_cost_by_day_provider_model_and_tags(tmp_path:
     done = runner.invoke(app, ["export", "--to", "focus", str(tmp_path / "focus"), "--db", str(db), "--format", "json"])
     assert done.exit_code == 0, done.output
     summary = json.loads(done.stdout)
-    assert (summary["rows"], summary["calls"], summary["unpriced_calls"]) == (3, 4, 1)
+    assert (summary["rows"], summary["calls"], summary["unpriced_calls"], summary["tokenless_errors"]) == (3, 4, 1, 1)
+    shown = runner.invoke(app, ["export", "--to", "focus", str(tmp_path / "again"), "--db", str(db)], env={"COLUMNS": "200"})
+    assert "1 failed call(s) used no tokens and cost nothing: not in the FOCUS file" in shown.stdout
     rows = duckdb.sql(f"SELECT ChargePeriodStart::VARCHAR, ProviderName, x_Model, Tags, BilledCost, x_Calls, "
                       f"BillingPeriodStart::VARCHAR, InvoiceId FROM read_parquet('{summary['path']}') "
                       "ORDER BY ChargePeriodStart, ProviderName, Tags").fetchall()

@@ -57,13 +57,16 @@ def export(
 
 def _focus_report(focus: FocusExport) -> Report:
     row = {"path": str(focus.path), "rows": focus.rows, "calls": focus.calls,
-           "unpriced_calls": focus.unpriced_calls, "undated_calls": focus.undated_calls}
+           "unpriced_calls": focus.unpriced_calls, "undated_calls": focus.undated_calls,
+           "tokenless_errors": focus.tokenless_errors}
     notes = []
     if focus.unpriced_calls:
         notes.append(f"{focus.unpriced_calls:,} call(s) have no price and are not in the FOCUS file "
                      "(see `mmaudit prices unknown`)")
     if focus.undated_calls:
         notes.append(f"{focus.undated_calls:,} priced call(s) have no timestamp and are not in the FOCUS file")
+    if focus.tokenless_errors:
+        notes.append(f"{focus.tokenless_errors:,} failed call(s) used no tokens and cost nothing: not in the FOCUS file")
     table = Table("FOCUS 1.2 export", [Column("path", "File"), Column("rows", "Rows", "int"),
                                         Column("calls", "Calls", "int"),
                                         Column("unpriced_calls", "Unpriced calls (left out)", "int"),
