@@ -13,7 +13,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Context, Decimal
 from enum import Enum
 from typing import Any, Literal
 
@@ -244,7 +244,11 @@ def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format(value.quantize(Decimal("0.000001")), "f")
+        # exact (money is DECIMAL(38, 12)), at least to the micro-dollar: rows rounded to 6 places
+        # did not add up to their Total row (4 x 0.0000045 shown as 0.000004, total 0.000018)
+        text = format(value.quantize(Decimal("1e-12"), context=Context(prec=60)), "f")
+        whole, _, decimals = text.partition(".")
+        return f"{whole}.{decimals.rstrip('0').ljust(6, '0')}" if decimals else text
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value

@@ -176,6 +176,21 @@ def test_an_amount_shows_two_significant_digits(amount: str, shown: str) -> None
     assert format_value(Decimal(amount), "usd") == shown
 
 
+def test_csv_money_is_exact_so_rows_add_up_to_their_total() -> None:
+    """docs: CSV holds raw numbers. Rounded to 6 places (half to even), 4 rows of $0.0000045 read
+    0.000004 each beside a Total of 0.000018."""
+    from decimal import Decimal
+
+    from mmaudit.render import Column, Report, Table, csv_text
+
+    rows = [{"day": f"2025-06-0{i}", "cost_usd": Decimal("0.0000045")} for i in range(2, 6)]
+    table = Table("Spend", [Column("day", "Day"), Column("cost_usd", "Cost", "usd")], rows,
+                  {"day": "Total", "cost_usd": Decimal("0.000018")})
+    parsed = list(csv.reader(io.StringIO(csv_text(Report([table], {})))))
+    assert parsed[1:] == [[r["day"], "0.0000045"] for r in rows] + [["Total", "0.000018"]]
+    assert sum(Decimal(r[1]) for r in parsed[1:-1]) == Decimal(parsed[-1][1])
+
+
 def _list_items_are_not_empty(md: str) -> None:
     tokens = MarkdownIt("commonmark").enable("table").parse(md)
     for i, token in enumerate(tokens):
