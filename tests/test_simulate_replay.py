@@ -448,3 +448,15 @@ def test_a_baseline_model_of_another_operation_is_warned_about(tmp_path, prices)
     assert on_chat.warnings == ["--baseline model:strong: strong is not an embedding model, and the baseline prices 1 "
                                 "embedding calls at its rates: compare against a model of their operation"]
     assert simulate(con, policy()).warnings == []
+
+
+def test_the_same_policy_file_twice_is_numbered_both_times(tmp_path, prices):
+    """The first copy read `mini (p/mini.yaml) #1` and the second `mini (p/mini.yaml)`."""
+    from mmaudit.simulate.report import PolicySource, policy_labels
+
+    con = load(tmp_path, prices, [call(1)])
+    results = [simulate(con, policy(name="mini")) for _ in range(3)] + [simulate(con, policy(name="other"))]
+    sources = [PolicySource("p/mini.yaml", ""), PolicySource("p/mini.yaml", ""), PolicySource("q/mini.yaml", ""),
+               PolicySource("p/other.yaml", "")]
+    assert policy_labels(results, sources) == ["mini (p/mini.yaml) #1", "mini (p/mini.yaml) #2", "mini (q/mini.yaml)",
+                                               "other"]

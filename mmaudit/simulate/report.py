@@ -123,10 +123,9 @@ def policy_labels(results: list[SimulationResult], sources: list[PolicySource]) 
             depth += 1
         for i, p in zip(idx, parts):
             labels[i] = f"{name} ({'/'.join(p[-depth:])})"
-    for i, label in enumerate(labels):  # the same file twice: number them
-        if labels.count(label) > 1:
-            labels[i] = f"{label} #{labels[:i + 1].count(label)}"
-    return labels
+    named = list(labels)  # the same file twice: number them (#1, #2), counting in the labels before numbering
+    return [f"{label} #{named[:i + 1].count(label)}" if named.count(label) > 1 else label
+            for i, label in enumerate(named)]
 
 
 def _json(result: SimulationResult, label: str, source: PolicySource | None) -> dict[str, Any]:
