@@ -333,3 +333,18 @@ def test_cache_reads_above_the_prompt_are_capped_at_the_prompt(db, tmp_path):
     assert (calls["over"]["input_tokens"], calls["over"]["cached_input_tokens"]) == (100, 100)
     cost = db.con.execute("SELECT cost_usd FROM calls").fetchall()[0][0]
     assert cost == (100 * Decimal("1.25") + 10 * 10) / 10**6  # gpt-4o-2024-08-06: $1.25 cached, $10 output
+
+
+def test_an_openrouter_body_among_plain_openai_bodies_is_read_as_openrouters(db, tmp_path):
+    """Alone in a file it is openrouter's (upstream provider, gateway tag); beside an OpenAI body
+    openai-chat, the file's format, took it and lost both. Vercel's `gen-` ids name no provider."""
+    def body(i: str, model: str, **extra: object) -> dict:
+        return {"id": i, "object": "chat.completion", "created": 1735689600, "model": model, **extra,
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi"}}],
+                "usage": {"prompt_tokens": 1000, "completion_tokens": 494, "total_tokens": 1494}}
+    calls = ingest(db, tmp_path, "mixed.jsonl", [body("gen-1", "openai/gpt-oss-120b", provider="Together"),
+                                                 body("chatcmpl-2", "gpt-4o-mini"), body("chatcmpl-3", "gpt-4o-mini")])
+    got = {i: (c["source_format"], c["provider"], (c["tags"] or {}).get("gateway")) for i, c in calls.items()}
+    assert got == {"gen-1": ("openrouter", "together", "openrouter"), "chatcmpl-2": ("openai-chat", "openai", None),
+                   "chatcmpl-3": ("openai-chat", "openai", None)}
+    # (test_groq_flex_...: a Vercel AI Gateway `gen-` body among OpenAI ones stays openai-chat's)

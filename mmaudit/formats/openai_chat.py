@@ -291,16 +291,23 @@ _HELPERS = {
     "_oc_reasoning_outside": _REASONING_OUTSIDE,
 }
 
+# An OpenRouter chat body (a `gen-` id naming its upstream `provider`) is the openrouter format's,
+# which reads that provider and the reasoning as OpenRouter bills them: in a file whose other lines
+# are plain OpenAI bodies, openai-chat (the file's format) took it too, and lost both. (Vercel's AI
+# Gateway also answers with `gen-` ids, but names no provider: its bodies stay here.)
+_OPENROUTER_BODY = ("coalesce(r.id LIKE 'gen-%' AND r.provider IS NOT NULL "
+                    "AND r.object IN ('chat.completion', 'chat.completion.chunk'), false)")
+
 FORMAT = LogFormat(
     name="openai-chat",
     description="OpenAI Chat Completions: chat.completion bodies, error bodies, {request, response|error} pairs",
     structure={**_BODY, "response": _BODY, "error": ERROR_STRUCT, "request": _REQUEST, "type": "VARCHAR", **PAIR_WRAPPER,
                "message": "VARCHAR", "code": "JSON", "raw_status_code": "VARCHAR", "modelId": "VARCHAR"},
     detect=(
-        f"(r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done', {_TEXT_COMPLETIONS}) "
+        f"((r.object IN ('chat.completion', 'chat.completion.chunk', 'chat.completion.done', {_TEXT_COMPLETIONS}) "
         f"OR r.response.object IN ('chat.completion', {_TEXT_COMPLETIONS}) "
         f"OR {_EMBEDDINGS} OR {FLAT_ERROR} OR {_AZURE_PREAMBLE} OR {_UNLABELLED} "
-        f"OR {BARE_ERROR})"
+        f"OR {BARE_ERROR}) AND NOT {_OPENROUTER_BODY})"
     ),
     detect_hint="`object: \"chat.completion\"` (bare or under `response`) or `chat.completion.chunk`, an embeddings `object: \"list\"` with `usage`, an `error` object with `message`/`code`, or a flat `object: \"error\"` body",
     skip=f"((r.object = 'chat.completion.chunk' AND coalesce(r.id, '') = '' AND r.usage.prompt_tokens IS NULL) OR {_AZURE_PREAMBLE})",
