@@ -59,6 +59,24 @@ def test_eval_bad_file_is_a_usage_error(tmp_path: Path):
     assert result.exit_code == 2 and "bad.jsonl:2" in result.output
 
 
+@pytest.mark.parametrize(("line", "message"), [
+    # a misspelt task was scored (accuracy 0%, a `chatt` row) and trained as a class of its own
+    ('{"user": "hi", "task": "chatt"}', "unknown task 'chatt' (did you mean 'chat'?)"),
+    ('{"user": "hi", "task": ""}', "unknown task ''"),
+    # wrong field types were tracebacks (AttributeError, a DuckDB ConversionException)
+    ('{"messages": "hello", "task": "chat"}', "'messages' must be a list of {role, content} objects, found 'hello'"),
+    ('{"user": "hi", "task": "chat", "output_tokens": "lots"}', "'output_tokens' must be a whole number >= 0, found 'lots'"),
+    ('{"user": ["hi"], "task": "chat"}', "'user' must be a string"),
+    ('{"user": "hi", "task": "chat", "has_image": "yes"}', "'has_image' must be true or false"),
+])
+def test_a_labelled_line_with_a_bad_task_or_field_is_named_with_its_line(tmp_path: Path, line: str, message: str):
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"user": "hello", "task": "chat", "output_tokens": 12.0}\n' + line + "\n")
+    result = CliRunner().invoke(app, ["categorize", "eval", str(path), "--no-model"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert f"labels.jsonl:2: {message}" in result.output
+
+
 def test_expected_calibration_error_by_hand():
     con = duckdb.connect()
     con.execute("CREATE TABLE examples AS SELECT * FROM (VALUES (0.95, 'a', 'a'), (0.95, 'a', 'b'), (0.55, 'c', 'c'),"

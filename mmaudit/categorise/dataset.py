@@ -19,7 +19,7 @@ import pandas as pd
 
 from mmaudit.errors import InputError
 from mmaudit.jsonl import json_objects
-from mmaudit.vocabulary import COMPLEXITIES, did_you_mean
+from mmaudit.vocabulary import COMPLEXITIES, check_closed, did_you_mean
 
 FEATURE_DDL = """
 CREATE OR REPLACE TABLE {table} (
@@ -83,13 +83,41 @@ def read_labelled(path: Path) -> list[tuple[int, dict[str, Any]]]:
     for number, obj in found:
         if not isinstance(obj.get("task"), str):
             raise InputError(f"{path}:{number}: expected an object with a string 'task'")
+        if problem := check_closed("task", obj["task"]):  # a misspelt task was scored, and trained, as a class
+            raise InputError(f"{path}:{number}: {problem}")
         level = obj.get("complexity")
         if level is not None and level not in COMPLEXITIES:
             raise InputError(f"{path}:{number}: 'complexity' must be simple, moderate or complex (or absent), "
                              f"found {level!r}{did_you_mean(str(level), COMPLEXITIES)}")
+        if problem := _shape_problem(obj):
+            raise InputError(f"{path}:{number}: {problem}")
     if not found:
         raise InputError(f"{path}: no labelled examples")
     return found
+
+
+_TEXTS = ("system", "user", "response", "operation", "response_format")
+_COUNTS = ("n_tools", "input_tokens", "output_tokens", "reasoning_tokens")
+
+
+def _shape_problem(obj: dict[str, Any]) -> str | None:
+    """What is wrong with the shape of a labelled line's optional fields (None when nothing is)."""
+    for key in _TEXTS:
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            return f"'{key}' must be a string, found {obj[key]!r:.60}"
+    for key in _COUNTS:
+        value = obj.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+                                  or not float(value).is_integer()):
+            return f"'{key}' must be a whole number >= 0, found {value!r:.60}"
+    messages = obj.get("messages")
+    if messages is not None and not (isinstance(messages, list) and all(isinstance(m, dict) for m in messages)):
+        return f"'messages' must be a list of {{role, content}} objects, found {messages!r:.60}"
+    if obj.get("has_image") is not None and not isinstance(obj["has_image"], bool):
+        return f"'has_image' must be true or false, found {obj['has_image']!r:.60}"
+    if obj.get("tags") is not None and not isinstance(obj["tags"], dict):
+        return f"'tags' must be an object of tag: value, found {obj['tags']!r:.60}"
+    return None
 
 
 def read_examples(path: Path) -> list[dict[str, Any]]:
