@@ -96,7 +96,8 @@ def read_labelled(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return found
 
 
-_TEXTS = ("system", "user", "response", "operation", "response_format")
+# (`response_format` is read as text whatever its JSON type: some training lines give a number)
+_TEXTS = ("system", "user", "response", "operation")
 _COUNTS = ("n_tools", "input_tokens", "output_tokens", "reasoning_tokens")
 
 
