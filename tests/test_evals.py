@@ -125,6 +125,10 @@ def test_hash_matches_ingest_and_the_documented_recipe(tmp_path, prices) -> None
     out = runner.invoke(app, ["evals", "hash", "--messages", msgs])
     assert out.stdout.strip() == hashlib.md5(" be brief hi".encode()).hexdigest()
     assert runner.invoke(app, ["evals", "hash", "--messages", "{not json"]).exit_code == 2
+    # messages without text hash to nothing a call could match: a blank line and exit 0 before
+    for empty in ("[1]", '[{"role": "user"}]', "[]"):
+        out = runner.invoke(app, ["evals", "hash", "--messages", empty])
+        assert out.exit_code == 2 and "--messages:" in out.output and out.stdout.strip() == "", empty
 
 
 # --------------------------------------------------------------------------- import

@@ -29,14 +29,19 @@ def prompt_hashes(texts: Sequence[str], messages: bool = False) -> list[str | No
                 parsed = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise InputError(f"--messages: not JSON ({exc.msg} at character {exc.pos})") from None
-            if not isinstance(parsed, list):
-                raise InputError("--messages: expected a JSON array of {role, content} messages")
+            if not isinstance(parsed, list) or not parsed or not all(
+                    isinstance(m, dict) and "role" in m and "content" in m for m in parsed):
+                raise InputError("--messages: expected a JSON array of {role, content} messages, "
+                                 f"found {text[:60]!r}")
     con = duckdb.connect(":memory:")
     try:
         macros.install(con)
         expr = "mm_prompt_hash(NULL, mm_all_text(t))" if messages else "mm_prompt_hash(NULL, t)"
         con.execute("CREATE TEMP TABLE _t (i INTEGER, t VARCHAR)")
         con.executemany("INSERT INTO _t VALUES (?, ?)", list(enumerate(texts)))
-        return [r[0] for r in con.execute(f"SELECT {expr} FROM _t ORDER BY i").fetchall()]
+        hashes = [r[0] for r in con.execute(f"SELECT {expr} FROM _t ORDER BY i").fetchall()]
     finally:
         con.close()
+    if messages and None in hashes:  # no text in them: nothing a stored call could match (a blank line, exit 0)
+        raise InputError(f"--messages: no message text to hash in {texts[hashes.index(None)][:60]!r}")
+    return hashes
