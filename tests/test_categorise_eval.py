@@ -194,3 +194,26 @@ def test_docs_complexity_examples_are_writers_lines_the_model_agrees_with(tmp_pa
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["complexity_n"] == len(_DOC_EXAMPLES) and data["complexity_accuracy"] == 1.0
+
+
+def test_categorize_says_which_model_decided_the_calls(tmp_path: Path):
+    """A model file is found by folder: one trained for another database there decided these calls
+    too, and nothing said so."""
+    import shutil
+
+    from mmaudit.categorise.model import MODEL_FILENAME, bundled_model_path
+
+    log = tmp_path / "c.jsonl"
+    log.write_text(json.dumps({"call_id": "a", "ts": "2025-06-01T10:00:00Z", "model": "gpt-4o-mini", "status": "ok",
+                               "input_tokens": 10, "output_tokens": 2, "user_prompt": "Translate 'hello' to French"}) + "\n")
+    db = tmp_path / "a.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(log), "--db", str(db)]).exit_code == 0
+    bundled = runner.invoke(app, ["categorize", "--db", str(db), "--format", "json"])
+    assert json.loads(bundled.stdout)["model"] == "Model: the bundled categoriser"
+    rules = runner.invoke(app, ["categorize", "--db", str(db), "--no-model"], env={"COLUMNS": "200"})
+    assert "Model: none (rules only)" in rules.stdout
+    shutil.copy(bundled_model_path(), tmp_path / MODEL_FILENAME)  # as `categorize train --db other.duckdb` leaves it
+    beside = runner.invoke(app, ["categorize", "--db", str(db)], env={"COLUMNS": "300"})
+    assert (f"Model: {tmp_path / MODEL_FILENAME} (trained beside the database; it applies to every database in "
+            f"{tmp_path})") in beside.stdout

@@ -34,6 +34,19 @@ def _model_beside(db_path: Path, use: bool):  # type: ignore[no-untyped-def]
     return load_model(path) if path.exists() else default_model()
 
 
+def _model_note(db_path: Path, use: bool, model: object) -> str:
+    """Which model decided the calls: a trained model file is found by folder, so one trained for
+    another database in the same folder is used too, and the table must say so."""
+    from mmaudit.categorise.model import model_path_for
+
+    path = model_path_for(db_path)
+    if use and path.exists():
+        return (f"Model: {path} (trained beside the database; it applies to every database in {path.parent})")
+    if model is not None:
+        return "Model: the bundled categoriser"
+    return "Model: none (rules only)" + ("" if not use else ": the bundled categoriser could not be loaded")
+
+
 def _counts(con) -> list[dict]:  # type: ignore[no-untyped-def]
     rows = con.execute(
         "SELECT task, count(*) FILTER (complexity = 'simple'), count(*) FILTER (complexity = 'moderate'),"
@@ -66,14 +79,17 @@ def categorize(
         db_path = store.resolve_db_path(db)
         con = store.connect(db)
         try:
-            apply_categories(con, "calls", loaded, _model_beside(db_path, model))
+            used = _model_beside(db_path, model)
+            apply_categories(con, "calls", loaded, used)
             rows = _counts(con)
         finally:
             con.close()
     columns = [Column("task", "Task"), Column("simple", "Simple", "int"), Column("moderate", "Moderate", "int"),
                Column("complex", "Complex", "int"), Column("calls", "Calls", "int"),
                Column("confidence", "Avg confidence", "float")]
-    emit(Report([Table("Calls by task and complexity", columns, rows)], {"tasks": rows}), fmt, out)
+    note = _model_note(db_path, model, used)
+    emit(Report([Table("Calls by task and complexity", columns, rows, notes=[note])], {"tasks": rows, "model": note}),
+         fmt, out)
 
 
 @app.command("train")
@@ -100,7 +116,7 @@ def train_cmd(
     notes = [f"{report.folds}-fold CV accuracy: {report.cv_accuracy:.1%} on {report.n} examples"
              + ("" if cx is None else f"; complexity {cx:.1%}"),
              f"temperature of the task probabilities (fitted on the out-of-fold logits): {report.temperature:.3f}",
-             f"model: {report.path}"]
+             f"model: {report.path} (found by folder: every database in {report.path.parent} now uses it)"]
     emit(Report([table], {"cv_accuracy": report.cv_accuracy, "cv_complexity_accuracy": cx, "n": report.n,
                           "labels": report.labels, "confusion": report.confusion, "temperature": report.temperature,
                           "model": str(report.path)}, notes), fmt)
