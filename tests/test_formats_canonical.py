@@ -56,6 +56,22 @@ def test_pretty_printed_json_documents_and_api_pages(db, tmp_path):
     assert got == [(REC["call_id"], 1), ("e9", 2), ("p1", 1), ("p2", 2), ("p3", 1)]  # record numbers
 
 
+def test_a_json_document_wrapped_over_lines_by_hand_is_read(db, tmp_path):
+    """A saved response an editor wrapped (`{"a": ...,` then `"b": ...}`) is neither JSONL nor
+    opens with a bare `{` line: the whole file failed ("no valid JSON records") and lost its calls.
+    A JSONL file named .json whose first line is broken still keeps its other lines."""
+    text = json.dumps({**REC, "call_id": "w1"})
+    cut = text.index('"model"')
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(text[:cut] + "\n " + text[cut:] + "\n" + text.replace("w1", "w2")[:cut] + "\n"
+                       + text.replace("w1", "w2")[cut:] + "\n")
+    broken = tmp_path / "broken.json"
+    broken.write_text(text[:cut] + "\n" + json.dumps({**REC, "call_id": "b2"}) + "\n")
+    result = db.ingest(wrapped, broken)
+    assert [(f.loaded, f.quarantined) for f in result.files] == [(2, 0), (1, 1)]
+    assert sorted(r["call_id"] for r in db.calls()) == ["b2", "w1", "w2"]
+
+
 def test_an_api_page_larger_than_duckdbs_default_object_cap(db, tmp_path):
     # a page is one JSON value holding all its records: past 16 MB DuckDB refused it by default
     page = tmp_path / "page.json"

@@ -151,8 +151,21 @@ def is_json_document(path: Path) -> bool:
         return False
     try:
         return _is_page(json.loads(first))
-    except ValueError:  # a first line longer than the head: a page if it opens like one
-        return b"\n" not in head and _PAGE_START.match(first) is not None
+    except ValueError:
+        if b"\n" not in head:  # a first line longer than the head: a page if it opens like one
+            return _PAGE_START.match(first) is not None
+        return first.startswith(b"{") and _spans_lines(head, len(first))
+
+
+def _spans_lines(head: bytes, first_line: int) -> bool:
+    """Whether the head opens with one JSON value written over several lines (an editor-wrapped
+    saved response: `{"candidates": [...],` then `"usageMetadata": ...}`), not a JSONL file whose
+    first line is broken (that one's lines are read, and the bad line quarantined alone)."""
+    try:
+        _value, end = json.JSONDecoder().raw_decode(head.decode("utf-8", errors="replace"))
+    except ValueError:
+        return False
+    return end > first_line
 
 
 # Each document is a record, or, for an API page, each of its records.
