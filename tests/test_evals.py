@@ -133,6 +133,14 @@ def test_hash_matches_ingest_and_the_documented_recipe(tmp_path, prices) -> None
 
 # --------------------------------------------------------------------------- import
 
+
+def test_a_bad_option_is_blamed_on_the_option_not_a_sidecar_that_does_not_exist(tmp_path) -> None:
+    csv = tmp_path / "o3.csv"
+    csv.write_text("model,prompt,score\ngpt-4o,Q9,0.9\n")
+    out = runner.invoke(app, ["evals", "import", str(csv), "--db", str(tmp_path / "e.duckdb"), "--success-threshold", "5"])
+    assert out.exit_code == 2 and "success_threshold 5.0 is outside the scale 0.0-1.0" in out.output
+    assert "meta.yaml" not in out.output and "the command-line options" in out.output
+
 def _import(db: Path, *args: str):
     return runner.invoke(app, ["evals", "import", *args, "--db", str(db), "--format", "json"])
 

@@ -122,7 +122,11 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path, overrides: dict[str,
     sidecar = spec_path or sidecar_path(path)
     if spec_path is not None and not spec_path.exists():
         raise InputError(f"--spec {spec_path}: no such file")
-    spec = merge(read_sidecar(sidecar), _header(con, types), overrides, source=str(sidecar))
+    side, header = read_sidecar(sidecar), _header(con, types)
+    # the error names where the values came from (it named a sidecar file that did not exist)
+    layers = [str(sidecar) if side else "", f"{path} (its header line)" if header else "",
+              "the command-line options" if any(v is not None for v in (overrides or {}).values()) else ""]
+    spec = merge(side, header, overrides, source=" + ".join(filter(None, layers)) or str(path))
     result = ImportResult(file=str(path), run_id=f"import-{uuid.uuid4().hex[:12]}",
                           eval_set=spec.eval_set or path.name, scale={"min": spec.scale.min, "max": spec.scale.max},
                           success_threshold=spec.threshold)
