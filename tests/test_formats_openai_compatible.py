@@ -348,3 +348,14 @@ def test_an_openrouter_body_among_plain_openai_bodies_is_read_as_openrouters(db,
     assert got == {"gen-1": ("openrouter", "together", "openrouter"), "chatcmpl-2": ("openai-chat", "openai", None),
                    "chatcmpl-3": ("openai-chat", "openai", None)}
     # (test_groq_flex_...: a Vercel AI Gateway `gen-` body among OpenAI ones stays openai-chat's)
+
+
+def test_a_file_of_vercel_ai_gateway_bodies_is_not_taken_for_openrouters(db, tmp_path):
+    """Vercel's AI Gateway also answers with `gen-` ids: alone in a file its bodies were read as
+    OpenRouter's (tagged gateway=openrouter, logged cost without the gateway's surcharge)."""
+    vercel = {"id": "gen-v1", "object": "chat.completion", "created": 1770770833, "model": "xai/grok-4.1-fast-non-reasoning",
+              "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+              "usage": {"prompt_tokens": 675, "completion_tokens": 1, "total_tokens": 676, "cost": 3.44e-05,
+                        "market_cost": 3.44e-05, "surcharge_cost": 0.0001, "gateway_cost": 0.0001344}}
+    row = ingest(db, tmp_path, "vercel.jsonl", [vercel, {**vercel, "id": "gen-v2"}])["gen-v1"]
+    assert (row["source_format"], row["logged_cost_usd"], row["tags"]) == ("openai-chat", Decimal("0.0001344"), None)

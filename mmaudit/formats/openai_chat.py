@@ -295,7 +295,7 @@ _HELPERS = {
 # which reads that provider and the reasoning as OpenRouter bills them: in a file whose other lines
 # are plain OpenAI bodies, openai-chat (the file's format) took it too, and lost both. (Vercel's AI
 # Gateway also answers with `gen-` ids, but names no provider: its bodies stay here.)
-_OPENROUTER_BODY = ("coalesce(r.id LIKE 'gen-%' AND r.provider IS NOT NULL "
+_OPENROUTER_BODY = ("coalesce(r.id LIKE 'gen-%' AND r.provider IS NOT NULL AND r.usage.gateway_cost IS NULL "
                     "AND r.object IN ('chat.completion', 'chat.completion.chunk'), false)")
 
 FORMAT = LogFormat(

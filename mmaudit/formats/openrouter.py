@@ -40,6 +40,7 @@ _CHAT = {
         "prompt_tokens": "VARCHAR",
         "completion_tokens": "VARCHAR",
         "cost": "VARCHAR",
+        "gateway_cost": "VARCHAR",  # Vercel's AI Gateway (also `gen-` ids): not an OpenRouter body
         "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
         # image_tokens: generated images' tokens, inside completion_tokens (gemini-2.5-flash-image's are
         # billed at $30 per 1M against $2.50 for its text)
@@ -66,9 +67,11 @@ def chat(key: str) -> str:
 _IS_GEN = f"({data('id')} LIKE 'gen-%' AND ({data('native_tokens_prompt')} IS NOT NULL OR {data('tokens_prompt')} IS NOT NULL OR {data('provider_name')} IS NOT NULL))"
 # OpenRouter's usage.cost is a number; Perplexity's is an object of its own bill's parts (a captured
 # Perplexity answer, whose line names its provider, is Perplexity's, read by openai-chat)
-_IS_CHAT = (f"({chat('id')} LIKE 'gen-%' AND {chat('object')} IN ('chat.completion', 'chat.completion.chunk') "
+# (a `gen-` body that bills `usage.gateway_cost` is Vercel's AI Gateway's, read by openai-chat: as
+# OpenRouter's it was tagged gateway=openrouter and its logged cost left out the gateway's surcharge)
+_IS_CHAT = (f"(({chat('id')} LIKE 'gen-%' AND {chat('object')} IN ('chat.completion', 'chat.completion.chunk') "
             f"OR (TRY_CAST({chat('usage.cost')} AS DOUBLE) IS NOT NULL AND {chat('provider')} IS NOT NULL "
-            f"AND {chat('object')} LIKE 'chat.completion%'))")
+            f"AND {chat('object')} LIKE 'chat.completion%')) AND {chat('usage.gateway_cost')} IS NULL)")
 _U = f"({chat('usage')})"
 _LABEL = f"coalesce({data('provider_name')}, {chat('provider')})"
 # OpenRouter writes the HTTP status as a JSON number and no `type`; a status written as a string
