@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from mmaudit.export import check_target, sql_string
+from mmaudit.usage import TOKENLESS_ERROR
 
 FOCUS_FILE = "focus-1.2-cost-and-usage.parquet"
 
@@ -89,12 +90,10 @@ def export_focus(con: duckdb.DuckDBPyConnection, directory: Path, overwrite: boo
     con.execute(f"COPY ({_FOCUS_SQL}) TO {sql_string(str(path))} (FORMAT parquet)")
     rows, calls = con.execute(
         f"SELECT count(*), coalesce(sum(x_Calls), 0) FROM read_parquet({sql_string(str(path))})").fetchall()[0]
-    unpriced, undated = con.execute(
-        # (an error that used no tokens has no cost to export and no price to lack: `mmaudit calls` does not
-        # count it as unpriced either)
-        "SELECT count(*) FILTER (WHERE cost_usd IS NULL AND NOT (status = 'error' AND "
-        "coalesce(input_tokens, 0) + coalesce(output_tokens, 0) = 0)), "
-        "count(*) FILTER (WHERE ts IS NULL AND cost_usd IS NOT NULL) FROM calls").fetchall()[0]
-    free = con.execute("SELECT count(*) FROM calls WHERE cost_usd IS NULL AND status = 'error' "
-                       "AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) = 0").fetchall()[0][0]
+    # (an error that used no tokens has no cost to export and no price to lack: `mmaudit calls` does not
+    # count it as unpriced either; it is counted apart)
+    unpriced, undated, free = con.execute(
+        f"SELECT count(*) FILTER (WHERE cost_usd IS NULL AND NOT {TOKENLESS_ERROR}), "
+        f"count(*) FILTER (WHERE ts IS NULL AND cost_usd IS NOT NULL), "
+        f"count(*) FILTER (WHERE cost_usd IS NULL AND {TOKENLESS_ERROR}) FROM calls").fetchall()[0]
     return FocusExport(path, int(rows), int(calls), int(unpriced), int(undated), int(free))

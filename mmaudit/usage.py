@@ -10,7 +10,10 @@ from mmaudit.render import Column, Report, Table
 from mmaudit.sampling import sampling_note
 from mmaudit.store import fetch_dicts
 
-_SUMMARY_SQL = """
+# A failed call that used no tokens: nothing was billed, so no price is missing (not "unpriced").
+TOKENLESS_ERROR = "(status = 'error' AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) = 0)"
+
+_SUMMARY_SQL = f"""
 SELECT provider, coalesce(model, '(none logged)') AS model,
        count(*) AS calls,
        count(*) FILTER (WHERE status = 'error') AS errors,
@@ -19,7 +22,7 @@ SELECT provider, coalesce(model, '(none logged)') AS model,
        coalesce(sum(cached_input_tokens), 0) AS cached_input_tokens,
        coalesce(sum(output_tokens), 0) AS output_tokens,
        sum(cost_usd) AS cost_usd,
-       count(*) FILTER (WHERE cost_usd IS NULL AND NOT (status = 'error' AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) = 0)) AS unpriced_calls
+       count(*) FILTER (WHERE cost_usd IS NULL AND NOT {TOKENLESS_ERROR}) AS unpriced_calls
 FROM calls
 GROUP BY ALL
 ORDER BY cost_usd DESC NULLS LAST, calls DESC, provider, model
