@@ -22,10 +22,14 @@ from mmaudit.report.section import Section
 _RATE_NAMES = (("input_per_token", "cached_input_per_token"), ("input_rate", "cached_input_rate"))
 
 
-def rate_columns(con: duckdb.DuckDBPyConnection) -> tuple[str, str, bool] | None:
-    """(input column, cached column, has validity window) of a usable `price_rates`, else None."""
-    cols = {r[0] for r in con.execute(
+def _price_rates_columns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'price_rates'").fetchall()}
+
+
+def rate_columns(con: duckdb.DuckDBPyConnection, cols: set[str] | None = None) -> tuple[str, str, bool] | None:
+    """(input column, cached column, has validity window) of a usable `price_rates`, else None."""
+    cols = _price_rates_columns(con) if cols is None else cols
     if "model_key" not in cols:
         return None
     for full, cached in _RATE_NAMES:
@@ -65,8 +69,9 @@ GROUP BY ALL ORDER BY cached_input_tokens DESC"""
 
 
 def cache_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:
-    rates = rate_columns(con)
-    sql = _savings_sql(rates[0], rates[1], _window_sql(rates[2], _has_flags(con))) if rates else _TOKENS_ONLY_SQL
+    cols = _price_rates_columns(con)
+    rates = rate_columns(con, cols)
+    sql = _savings_sql(rates[0], rates[1], _window_sql(rates[2], _has_flags(cols))) if rates else _TOKENS_ONLY_SQL
     rows = fetch(con, *scope.sql(sql))
     total_tokens = sum(r["cached_input_tokens"] for r in rows)
     savings = [r["cache_savings_usd"] for r in rows if r["cache_savings_usd"] is not None]
@@ -81,8 +86,6 @@ def cache_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section:
     return Section("cache", data, [table])
 
 
-def _has_flags(con: duckdb.DuckDBPyConnection) -> bool:
+def _has_flags(cols: set[str]) -> bool:
     """True when `price_rates` is the pricing module's (edge flags and time-of-day segments)."""
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'price_rates'").fetchall()}
     return {"is_earliest", "is_latest", "tod_from", "tod_to", "tod_days"} <= cols
