@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from mmaudit.cli import app
 from mmaudit.errors import InputError
+from mmaudit.evals.sample import sample_prompts
 from mmaudit.evals.stats import bootstrap_mean, curve_figures, mean_interval, wilson
 from mmaudit.evals.sweep import parse_sweep, with_value
 from mmaudit.simulate import parse_gate
@@ -313,6 +314,30 @@ def test_sample_never_exports_redacted_calls(tmp_path, prices) -> None:
     assert json.loads(out.stdout)["redacted_excluded"] == 3
     again = runner.invoke(app, ["evals", "sample", "--per-cell", "3", "--out", str(out_file), "--db", str(tmp_path / "sim.duckdb")])
     assert again.exit_code == 2 and "not overwriting" in again.output
+
+
+def test_sample_files_a_prompt_under_the_cell_holding_most_of_its_spend(tmp_path, prices) -> None:
+    # Prompt P: its first call is complex, its nine others simple; prompt Q: one complex call.
+    records = [call(0, "code", "complex", user_prompt="P"), *(call(i, "code", "simple", user_prompt="P") for i in range(1, 10)),
+               call(10, "code", "complex", user_prompt="Q")]
+    con = load(tmp_path, prices, records)
+    result = sample_prompts(con, tmp_path / "prompts.jsonl", per_cell=1)
+    lines = [json.loads(line) for line in (tmp_path / "prompts.jsonl").read_text().splitlines()]
+    assert {(x["prompt"], x["complexity"]) for x in lines} == {("P", "simple"), ("Q", "complex")}
+    assert next(x for x in lines if x["prompt"] == "P")["call_id"] == "c0001"  # P's first call in its cell
+    assert {(c.complexity, c.sampled) for c in result.cells} == {("simple", 1), ("complex", 1)}
+
+
+def test_sample_weighs_a_prompt_by_all_its_spend(tmp_path, prices) -> None:
+    # R was sent 30 times, S once, at the same cost a call: R carries 30/31 of the cell's spend.
+    records = [*(call(i, "chat", "simple", user_prompt="R") for i in range(30)), call(30, "chat", "simple", user_prompt="S")]
+    con = load(tmp_path, prices, records)
+    drawn = []
+    for seed in range(20):
+        out = tmp_path / f"p{seed}.jsonl"
+        sample_prompts(con, out, per_cell=1, seed=str(seed))
+        drawn += [json.loads(line)["prompt"] for line in out.read_text().splitlines()]
+    assert len(drawn) == 20 and drawn.count("R") >= 17  # one call's cost as the weight gives R about 10 of 20
 
 
 def test_sweep_html_has_a_curve(tmp_path, prices) -> None:

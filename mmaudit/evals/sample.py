@@ -1,8 +1,12 @@
 """`mmaudit evals sample`: a stratified sample of logged prompts for a team to run on candidates.
 
-Strata are task x complexity. Within a stratum, calls are drawn without replacement with
-probability growing with their spend (Efraimidis-Spirakis keys ln(u) / weight, u from a seeded
-hash of the call id, so two runs agree), one call per distinct prompt. The stratum size is
+Strata are task x complexity. The unit drawn is a distinct prompt (its `prompt_hash`, else the
+call), and a prompt belongs to the stratum that holds most of its spend (ties: most calls), so a
+template sent 700 times as `simple` and once as `complex` is measured as `simple` and the cell it
+mostly is not keeps room for its own prompts. Within a stratum, prompts are drawn without
+replacement with probability growing with their spend there (Efraimidis-Spirakis keys
+ln(u) / weight, u from a seeded hash of the prompt, so two runs agree); each drawn prompt is
+exported as its first call in that stratum. The stratum size is
 `--per-cell N`, or what a 95% interval of half-width `width / 2` on a success rate needs at
 worst (p = 0.5): n = z^2 / 4 / (width / 2)^2.
 
@@ -67,14 +71,24 @@ def sample_prompts(con: duckdb.DuckDBPyConnection, out: Path, per_cell: int, see
     eligible = "c.text_redacted IS NOT DISTINCT FROM false AND coalesce(c.user_prompt, c.system_prompt) IS NOT NULL"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _ev_pick AS
         WITH e AS (
-            SELECT c.call_id, c.prompt_hash, coalesce(c.task, 'other') AS task, coalesce(c.complexity, 'unknown') AS complexity,
-                   c.system_prompt, c.user_prompt, coalesce(c.cost_usd, 0) AS spend,
-                   (CAST(md5_number(c.call_id || ':' || ?) % 9007199254740881 AS DOUBLE) + 1) / 9007199254740882 AS u
-            FROM calls c WHERE {period} AND {eligible}
-            QUALIFY row_number() OVER (PARTITION BY coalesce(c.prompt_hash, c.call_id) ORDER BY c.call_id) = 1)
-        SELECT * FROM e
-        QUALIFY row_number() OVER (PARTITION BY task, complexity
-                                   ORDER BY ln(u) / (CAST(spend AS DOUBLE) + 1e-9) DESC, call_id) <= ?""",
+            SELECT c.call_id, c.prompt_hash, coalesce(c.prompt_hash, c.call_id) AS prompt_key,
+                   coalesce(c.task, 'other') AS task, coalesce(c.complexity, 'unknown') AS complexity,
+                   c.system_prompt, c.user_prompt, coalesce(c.cost_usd, 0) AS spend
+            FROM calls c WHERE {period} AND {eligible}),
+        by_cell AS (  -- each prompt's spend and calls per cell, and the call that stands for it there
+            SELECT prompt_key, task, complexity, sum(spend) AS spend, count(*) AS calls, min(call_id) AS call_id
+            FROM e GROUP BY ALL),
+        home AS (     -- the cell holding most of the prompt's spend
+            SELECT * FROM by_cell
+            QUALIFY row_number() OVER (PARTITION BY prompt_key ORDER BY spend DESC, calls DESC, task, complexity) = 1),
+        keyed AS (
+            SELECT h.*, (CAST(md5_number(h.prompt_key || ':' || ?) % 9007199254740881 AS DOUBLE) + 1)
+                        / 9007199254740882 AS u
+            FROM home h)
+        SELECT e.call_id, e.prompt_hash, k.task, k.complexity, e.system_prompt, e.user_prompt
+        FROM keyed k JOIN e USING (call_id)
+        QUALIFY row_number() OVER (PARTITION BY k.task, k.complexity
+                                   ORDER BY ln(k.u) / (CAST(k.spend AS DOUBLE) + 1e-9) DESC, k.prompt_key) <= ?""",
                 [seed, per_cell])
     rows = fetch_dicts(con, "SELECT call_id, prompt_hash, task, complexity, system_prompt, user_prompt FROM _ev_pick "
                             "ORDER BY task, complexity, call_id")
