@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Context, Decimal
@@ -222,18 +223,52 @@ def _md_text(text: str) -> str:
 
 def csv_text(report: Report) -> str:
     """Every table, one after another, each with a header row of keys; raw numbers only (no
-    `$` or `,`); totals as a last row. With several tables, each is preceded by `# title`."""
+    `$` or `,`); totals as a last row. With several tables, each is preceded by `# title`, and a
+    table whose columns are numbered policies (`p0`, `d1`...) by a `# p0 = ...` line naming them.
+
+    A raw number must say its unit: a difference of two shares or percentages is in percentage
+    points, so its key ends in `_pts` (a fraction of 0.11 beside a Δ of 11.1 under one key read
+    as the same unit); a table whose rows each have their own unit ("All figures") carries a
+    `unit` column, and `delta_unit` for its Δ columns, after the figure's stable `key`."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     for i, table in enumerate(report.tables):
         if i:
             buf.write("\n")
+        keys = [_csv_key(c) for c in table.columns]
         if len(report.tables) > 1:
             buf.write(f"# {_one_line(table.title)}\n")
-        writer.writerow([c.key for c in table.columns])
+            numbered = [f"{k} = {_one_line(c.header)}" for k, c in zip(keys, table.columns) if _NUMBERED.fullmatch(c.key)]
+            if numbered:
+                buf.write(f"# {'; '.join(numbered)}\n")
+        units = _row_units(table)
+        writer.writerow(keys[:1] + list(units) + keys[1:])
         for row in _body(table):
-            writer.writerow([_csv_value(row.get(c.key)) for c in table.columns])
+            values = [_csv_value(row.get(c.key)) for c in table.columns]
+            writer.writerow(values[:1] + [unit(row) for unit in units.values()] + values[1:])
     return buf.getvalue()
+
+
+_NUMBERED = re.compile(r"[pd]\d+")
+# The unit a raw CSV number is in, by the kind of figure it is.
+CSV_UNITS: dict[str, str] = {"usd": "usd", "share": "fraction", "pct": "percent", "pts": "pts", "int": "count",
+                             "ms": "ms", "float": "number", "exact": "number", "text": "", "by_row": ""}
+
+
+def _csv_key(column: Column) -> str:
+    return f"{column.key}_pts" if column.kind == "pts" and not column.key.endswith("_pts") else column.key
+
+
+def _row_units(table: Table) -> dict[str, Any]:
+    """The key and unit columns of a table whose figures take their kind from the row, else none."""
+    if not any(c.kind == "by_row" for c in table.columns):
+        return {}
+    units: dict[str, Any] = {"key": lambda row: row.get("key", ""),
+                             "unit": lambda row: CSV_UNITS.get(row.get("kind", "text"), "")}
+    deltas = [c.key for c in table.columns if c.kind == "by_row" and c.signed]
+    if deltas:
+        units["delta_unit"] = lambda row: CSV_UNITS.get((row.get("kinds") or {}).get(deltas[0], row.get("kind", "text")), "")
+    return units
 
 
 def _one_line(text: str) -> str:

@@ -222,6 +222,24 @@ def test_csv_holds_numbers_not_display_strings(sample_db: Path, name: str) -> No
         assert not line.startswith('"#'), line  # a title is a comment line, never a quoted cell
 
 
+def test_csv_numbers_say_their_unit(sample_db: Path) -> None:
+    """A share is a fraction (0.111) and its difference percentage points (11.1): one key for both
+    read as one unit, so Δ keys end in _pts and "All figures" rows carry key, unit and delta_unit."""
+    text = run([*COMMANDS["simulate-four"], "--format", "csv"], sample_db).stdout
+    comparison, differences, figures = csv_tables(text)[:3]
+    cascade = next(r for r in comparison if r["label"] == "cascade")
+    delta = next(r for r in differences if r["label"] == "cascade")
+    assert "escalation_rate" not in delta and "savings_pct" not in delta
+    assert float(delta["escalation_rate_pts"]) == pytest.approx(float(cascade["escalation_rate"]) * 100)
+    row = next(r for r in figures if r["key"] == "escalation_rate")
+    assert (row["unit"], row["delta_unit"]) == ("fraction", "pts")
+    assert float(row["d2"]) == pytest.approx(float(row["p2"]) * 100 - float(row["p0"]) * 100)
+    assert next(r for r in figures if r["key"] == "projected_cost_usd")["unit"] == "usd"
+    assert "# p0 = single-gpt-4o; p1 = task-based; p2 = cascade; p3 = three-tiers; d1 = Δ task-based vs single-gpt-4o" in text
+    kpis = csv_tables(run([*COMMANDS["audit"], "--format", "csv"], sample_db).stdout)[0]
+    assert {(r["key"], r["unit"]) for r in kpis} >= {("cost_usd", "usd"), ("premium_simple_or_moderate_call_share", "fraction")}
+
+
 def test_long_identifiers_are_shortened_with_a_legend_not_folded(sample_db: Path) -> None:
     text = run(["calls"], sample_db, 80).stdout
     assert "Shortened labels:" in text
