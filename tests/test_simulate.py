@@ -233,6 +233,17 @@ def test_compliance_route_is_never_broken_by_a_fallback(tmp_path, prices):
     assert july.fixed_cost_usd == Decimal(1000)
 
 
+def test_an_undated_call_on_a_self_hosted_model_adds_no_month_and_says_so(tmp_path, prices):
+    undated = call(2)
+    del undated["ts"]
+    con = load(tmp_path, prices, [call(1, ts="2025-07-10T00:00:00Z"), undated])
+    r = simulate(con, policy(routes=[{"default": "local"}]))  # was a TypeError in the fixed-cost proration
+    # the dated call serves July 10 (a one-day period: 1 of July's 31 days); the undated one no month
+    assert r.fixed_cost_usd == Decimal("32.258065")
+    assert any("without a timestamp went to a self-hosted model" in a for a in r.assumptions)
+    assert not any("without a timestamp" in a for a in simulate(con, policy(routes=[{"default": "cheap"}])).assumptions)
+
+
 def test_data_class_sent_to_an_unapproved_model_is_a_violation(tmp_path, prices):
     con = load(tmp_path, prices, [call(1, tags={"data_class": "restricted"})])
     r = simulate(con, policy())  # everything to strong, which is not approved for restricted data

@@ -460,3 +460,33 @@ def test_the_same_policy_file_twice_is_numbered_both_times(tmp_path, prices):
                PolicySource("p/other.yaml", "")]
     assert policy_labels(results, sources) == ["mini (p/mini.yaml) #1", "mini (p/mini.yaml) #2", "mini (q/mini.yaml)",
                                                "other"]
+
+
+def test_a_429_logged_under_another_provider_name_moves_down_the_chain(tmp_path, prices):
+    # strong is pb's in the price table, but these calls were logged on `pz` (an Azure deployment
+    # of an OpenAI model is logged as azure): their 429s must still send them down the chain,
+    # and a `pz` outage take strong down for them, as the same calls logged on pb would.
+    failed = {"status": "error", "http_status": 429, "error_type": "rate_limit", "input_tokens": 0, "output_tokens": 0}
+    at = "2025-06-10T10:{:02d}:00Z".format
+    records = [call(i, ts=at(i), provider="pz", **(failed if i in (1, 2) else {})) for i in range(4)]
+    records.append(call(9, ts=at(30), provider="pz"))
+    con = load(tmp_path, prices, records)
+    tiers = {"main": {"models": ["strong", "backup"]}}
+    logged = simulate(con, policy(tiers=tiers, routes=[{"default": "main"}], failover={"use_logged_errors": True}))
+    assert (logged.failed_calls, logged.fallbacks) == (0, 2)
+    assert {m.model: m.calls for m in logged.models} == {"strong": 3, "backup": 2}
+    outage = [{"provider": "pz", "start": "2025-06-10T10:20:00Z", "hours": 1}]
+    declared = simulate(con, policy(tiers=tiers, routes=[{"default": "main"}], failover={"outages": outage}))
+    # the two logged 429s fail again where they failed (no logged errors replayed: they stay on strong)
+    # and the call at 10:30 falls back to backup
+    assert declared.fallbacks == 1 and {m.model: m.calls for m in declared.models}["backup"] == 1
+
+
+def test_a_fallback_chain_never_hands_an_embedding_to_a_chat_model(tmp_path, prices):
+    emb = {"operation": "embedding", "model": "emb", "provider": "pa", "output_tokens": 0}
+    con = load(tmp_path, prices, [call(i, **emb) for i in range(2)])
+    outage = [{"provider": "pa", "start": "2025-06-10T00:00:00Z", "hours": 24}]
+    chat_next = policy(tiers={"e": {"models": ["emb", "backup"]}}, routes=[{"default": "e"}], failover={"outages": outage})
+    r = simulate(con, chat_next)  # backup (a chat model on pc) is up, but it cannot embed: the chain runs out
+    assert (r.failed_calls, r.fallbacks, r.projected_cost_usd) == (2, 0, Decimal(0))
+    assert {m.model for m in r.models} == {"(failed)"}

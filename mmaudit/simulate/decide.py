@@ -317,16 +317,27 @@ def sample_table_sql(policy: Policy, options: SimulationOptions, has_call_hash: 
             f"WHERE {period_sql(options)} {sample}")
 
 
-def _availability(policy: Policy, cuts: Cuts, providers_col: str) -> str:
-    """SQL list of booleans: is each model of the chain available for this class?"""
+def _availability(policy: Policy, cuts: Cuts, keys_col: str, providers_col: str, check_fit: bool = True) -> str:
+    """SQL list of booleans: is each model of the chain available for this class, and able to
+    answer it (a call walking its chain skips models of another operation; `check_fit=False`
+    where the caller checks that itself)?
+
+    A chain model that is the call's logged model counts as served where the call was logged:
+    a 429 logged on `azure` for gpt-4o (whose price-table provider is openai), or an `azure`
+    outage or breaker window, takes gpt-4o down for that call, so it moves down its chain
+    instead of failing again on the model it failed on."""
+    logged = "coalesce(kp[1] = b.logged_key, false)"
     down = []
     if cuts.outages is not None:
-        down.append("coalesce(list_contains(b.down, p), false)")
+        down.append(f"coalesce(list_contains(b.down, kp[2]), false)"
+                    f" OR ({logged} AND coalesce(list_contains(b.down, b.logged_provider), false))")
     if policy.failover.use_logged_errors:
-        down.append("(b.retry AND p = b.logged_provider)")
-    if not down:
-        return f"list_transform({providers_col}, lambda p: true)"
-    return f"list_transform({providers_col}, lambda p: NOT ({' OR '.join(down)}))"
+        down.append(f"(b.retry AND (coalesce(kp[2] = b.logged_provider, false) OR {logged}))")
+    checks = [f"NOT ({' OR '.join(down)})"] if down else []
+    if check_fit:
+        checks.append("coalesce(b.keep OR b.incompatible OR (fit.fit[kp[1]].embedding = b.is_embedding"
+                      " AND (fit.fit[kp[1]].audio OR NOT b.has_audio) AND (fit.fit[kp[1]].images OR NOT b.makes_image)), false)")
+    return f"list_transform(list_zip({keys_col}, {providers_col}), lambda kp: {' AND '.join(checks) or 'true'})"
 
 
 def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[Any],
@@ -381,13 +392,13 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
                     WHEN k.compliance THEN k.ch_providers[1:1] ELSE k.ch_providers END AS providers
         FROM k LEFT JOIN model_info lk ON lk.model_key = k.logged_key),
     i AS (
-        SELECT b.*, list_position({_availability(policy, cuts, "b.providers")}, true) AS main_idx,
-               list_position({_availability(policy, cuts, "e.esc_providers")}, true) AS esc_idx, e.esc_keys,
-               dg.dg_key IS NOT NULL AND ({_availability(policy, cuts, "[dg.dg_provider]")})[1]
+        SELECT b.*, list_position({_availability(policy, cuts, "b.keys", "b.providers")}, true) AS main_idx,
+               list_position({_availability(policy, cuts, "e.esc_keys", "e.esc_providers")}, true) AS esc_idx, e.esc_keys,
+               dg.dg_key IS NOT NULL AND ({_availability(policy, cuts, "[dg.dg_key]", "[dg.dg_provider]", check_fit=False)})[1]
                    AND dg.dg_embedding = b.is_embedding AND (dg.dg_audio OR NOT b.has_audio)
                    AND (dg.dg_images OR NOT b.makes_image) AS dg_ok,
                dg.dg_key, dg.dg_provider
-        FROM l b CROSS JOIN e CROSS JOIN dg),
+        FROM l b CROSS JOIN e CROSS JOIN dg CROSS JOIN _sim_fit fit),
     picked AS (
         SELECT * EXCLUDE (keys, providers, esc_keys, dg_key, dg_ok, dg_provider),
                main_idx IS NULL AND NOT compliance AND ({'true' if cached else 'dg_ok'}) AS degraded,

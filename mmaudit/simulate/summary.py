@@ -74,7 +74,8 @@ def summarise(con: duckdb.DuckDBPyConnection, policy: Policy, options: Simulatio
         degraded_calls=_count(s["degraded"]), incompatible_calls=_count(s["incompatible"]),
         breaker_openings=breaker_openings,
         tiers=_tiers(con, calls), models=_models(con, calls), tasks=_tasks(con),
-        assumptions=_assumptions(policy, options, weighted) + _reasoning_notes(con) + _sample_note(con, records),
+        assumptions=_assumptions(policy, options, weighted) + _reasoning_notes(con) + _sample_note(con, records)
+                    + _undated_fixed_note(con),
     )
 
 
@@ -86,13 +87,14 @@ def _count(value: Any) -> int:
 def _fixed_cost(con: duckdb.DuckDBPyConnection, options: SimulationOptions) -> Decimal:
     """Self-hosted models: `fixed_monthly_usd` prorated to the days of the period in each
     calendar month (UTC) they serve calls: x days of the period in the month / days of the month.
-    The period is --since/--until, else the first to the last day with calls."""
+    The period is --since/--until, else the first to the last day with calls. An undated call
+    is in no month: it adds no fixed cost (`_undated_fixed_note` says so)."""
     since = options.since.timestamp() // 86400 if options.since is not None else None
     until = -(-options.until.timestamp() // 86400) if options.until is not None else None
     rows = con.execute("""
         WITH bounds AS (SELECT coalesce(?::BIGINT, min(day)) AS lo, coalesce(?::BIGINT, max(day) + 1) AS hi FROM _sim_final),
         used AS (SELECT DISTINCT final_key, date_trunc('month', make_date(1970, 1, 1) + day) AS month
-                 FROM _sim_final WHERE final_key IS NOT NULL AND NOT failed)
+                 FROM _sim_final WHERE final_key IS NOT NULL AND NOT failed AND day IS NOT NULL)
         SELECT mi.fixed_monthly_usd, u.month,
                greatest(least(b.hi, epoch(u.month + INTERVAL 1 MONTH) // 86400)
                         - greatest(b.lo, epoch(u.month) // 86400), 0) AS days,
@@ -218,6 +220,16 @@ def _reasoning_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
     for r in rows:
         by_model.setdefault(r["model"], []).append(f"{r['source']} for {r['tasks']}")
     return [f"Reasoning tokens on {model} (calls moved to it): {'; '.join(parts)}." for model, parts in by_model.items()]
+
+
+def _undated_fixed_note(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Undated calls answered by a self-hosted model: its monthly fixed cost covers dated months only."""
+    n = _count(_one(con, """SELECT coalesce(sum(f.n), 0) AS n FROM _sim_final f JOIN model_info mi ON mi.model_key = f.final_key
+                            WHERE f.day IS NULL AND NOT f.failed AND mi.fixed_monthly_usd IS NOT NULL""")["n"])
+    if not n:
+        return []
+    return [f"{n:,} call(s) without a timestamp went to a self-hosted model with a monthly fixed cost: they fall in no "
+            "month, so the fixed cost is prorated over the months of dated calls only (none if there are none)."]
 
 
 def _sample_note(con: duckdb.DuckDBPyConnection, records: int) -> list[str]:

@@ -158,6 +158,17 @@ def load_chains(con: duckdb.DuckDBPyConnection) -> None:
         FROM _sim_chain c LEFT JOIN model_info mi USING (model_key)
         LEFT JOIN ({MEDIA_MODELS}) md USING (model_key) GROUP BY c.chain"""
     )
+    # What each chain model can answer, looked up per model as a call walks its chain: a fallback
+    # or a reordered chain must not hand an embedding to a chat model (nor audio or an image
+    # request to a model with no price for it).
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _sim_fit AS
+        SELECT map_from_entries(list({{'k': model_key, 'v': {{'embedding': coalesce(mi.mode = 'embedding', false),
+                                                          'audio': coalesce(md.audio, false),
+                                                          'images': coalesce(md.images, false)}}}})) AS fit
+        FROM (SELECT DISTINCT model_key FROM _sim_chain WHERE model_key IS NOT NULL) c
+        LEFT JOIN model_info mi USING (model_key) LEFT JOIN ({MEDIA_MODELS}) md USING (model_key)"""
+    )
     quality_table(con)
 
 
