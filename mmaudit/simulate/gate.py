@@ -80,7 +80,7 @@ def unjudgeable(data: dict[str, Any], metric: str, period: str, span: str) -> st
         return (f"none of the {calls:,} calls in {period} has a price (unpriced_calls = {data.get('unpriced_calls')}):"
                 " costs and savings are undefined; see `mmaudit prices unknown`")
     unknown = int(data.get("quality_unknown_calls") or 0)
-    if "quality" in metric and unknown:
+    if "quality" in metric and metric != "quality_unknown_calls" and unknown:  # that count is judged as it is
         return (f"quality unknown for {unknown:,} of the {calls:,} calls judged (no score for their model and task"
                 " in the price tables)")
     return ""
