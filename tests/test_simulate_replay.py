@@ -494,3 +494,48 @@ def test_a_fallback_chain_never_hands_an_embedding_to_a_chat_model(tmp_path, pri
     r = simulate(con, chat_next)  # backup (a chat model on pc) is up, but it cannot embed: the chain runs out
     assert (r.failed_calls, r.fallbacks, r.projected_cost_usd) == (2, 0, Decimal(0))
     assert {m.model for m in r.models} == {"(failed)"}
+
+
+def test_a_compliance_route_is_not_moved_up_by_uncertainty_nor_split_by_an_ab_test(tmp_path, prices):
+    # no text, so the categoriser is unsure of these calls (confidence 0.3 < 0.6)
+    restricted = [call(i, tags={"data_class": "restricted"}) for i in range(3)]
+    con = load(tmp_path, prices, restricted)
+    tiers = {"onprem": {"models": ["cheap"]}, "general": {"models": ["strong"]}}
+    routes = [{"when": {"tags.data_class": ["restricted"]}, "tier": "onprem"}, {"default": "general"}]
+    unsure = simulate(con, policy(tiers=tiers, routes=routes, uncertain={"below_confidence": 0.6, "action": "up_one_tier"}))
+    assert (unsure.uncertain_moved_up, {m.model: m.calls for m in unsure.models}) == (0, {"cheap": 3})
+    ab = simulate(con, policy(tiers=tiers, routes=routes, ab=[{"tier": "onprem", "model": "cheap2", "share": 1.0}]))
+    assert {m.model: m.calls for m in ab.models} == {"cheap": 3}
+    # the same calls without the data class are moved up and split as before
+    plain = [{**c, "tags": {}} for c in restricted]
+    (tmp_path / "plain").mkdir()
+    con2 = load(tmp_path / "plain", prices, plain)
+    loose = [{"when": {"task": ["chat", "qa", "other"]}, "tier": "onprem"}, {"default": "onprem"}]
+    assert simulate(con2, policy(tiers=tiers, routes=loose, uncertain={"below_confidence": 0.6,
+                                                                        "action": "up_one_tier"})).uncertain_moved_up == 3
+
+
+def test_a_call_degraded_to_the_model_it_failed_on_is_failed_not_degraded(tmp_path, prices):
+    bad_request = {"status": "error", "http_status": 400, "error_type": "invalid_request", "input_tokens": 0, "output_tokens": 0}
+    con = load(tmp_path, prices, [call(0), call(1, **bad_request), call(2)])
+    pol = policy(tiers={"main": {"models": ["cheap"]}}, routes=[{"default": "main"}],
+                 failover={"outages": [{"provider": "pa", "start": "2025-06-10T00:00:00Z", "hours": 24}],
+                           "degrade_to": "strong"})
+    r = simulate(con, pol)
+    # cheap is down all day: all three go to strong; the 400 fails there again, as it did when logged
+    assert (r.degraded_calls, r.failed_calls) == (2, 1)
+    assert {m.model: m.calls for m in r.models} == {"strong": 2, "(failed)": 1}
+    assert r.projected_cost_usd == Decimal(24)
+
+
+def test_an_escalated_call_is_held_to_the_budget_of_the_tier_it_was_routed_to(tmp_path, prices):
+    con = load(tmp_path, prices, [call(i) for i in range(4)])
+    # cheap answers 100k tokens in 100 ms + 100 s; escalated, strong adds 500 ms + 200 s
+    tiers = {"fast": {"models": ["cheap"], "max_latency_ms": 150_000}, "general": {"models": ["strong"]}}
+    cascade = {"from": "fast", "to": "general", "escalate_rate": {"default": 1.0}}
+    r = simulate(con, policy(tiers=tiers, routes=[{"default": "fast"}], cascade=cascade))
+    assert r.escalations == 4
+    assert sum(t.over_latency_budget_calls for t in r.tasks) == 4  # 300.6 s against fast's 150 s
+    never = simulate(con, policy(tiers=tiers, routes=[{"default": "fast"}],
+                                 cascade={**cascade, "escalate_rate": {"default": 0.0}}))
+    assert sum(t.over_latency_budget_calls for t in never.tasks) == 0  # 100.1 s each

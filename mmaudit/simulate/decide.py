@@ -355,7 +355,8 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
     When the chain runs out, `failover.degrade_to` answers it (that model if available and of the
     call's operation, as above, or a cached answer at no cost) and it counts as `degraded` instead
     of failed; never a call of a compliance route (its data may not go elsewhere), which a
-    cascade does not escalate either.
+    cascade does not escalate, `uncertain: up_one_tier` does not move up and an A/B split does
+    not take either.
     """
     order = policy.tier_order()
     from_idx = order.index(policy.cascade.from_) if policy.cascade else -1
@@ -371,12 +372,12 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
            FROM model_info mi LEFT JOIN ({MEDIA_MODELS}) md USING (model_key) WHERE mi.model_key = ?),
     b AS (
         SELECT s.*, rt.keep, rt.compliance, rt.model_key AS route_model, rt.tier_idx AS routed_tier,
-               CASE WHEN rt.tier_idx IS NOT NULL AND s.unsure THEN least(rt.tier_idx + 1, ?) ELSE rt.tier_idx END AS tier_idx
+               CASE WHEN rt.tier_idx IS NOT NULL AND s.unsure AND NOT rt.compliance THEN least(rt.tier_idx + 1, ?) ELSE rt.tier_idx END AS tier_idx
         FROM src s LEFT JOIN _sim_routes rt ON rt.idx = s.route_idx),  -- every route_idx has a row; LEFT dodges duckdb#24807
     r AS (
         SELECT b.*, CASE WHEN b.keep THEN NULL WHEN b.route_model IS NOT NULL THEN {MODEL_CHAIN} + b.route_idx
                          WHEN a.chain IS NOT NULL THEN a.chain ELSE b.tier_idx END AS chain
-        FROM b LEFT JOIN _sim_ab a ON a.tier_idx = b.tier_idx AND b.ab_cut >= a.lo AND b.ab_cut < a.hi),
+        FROM b LEFT JOIN _sim_ab a ON a.tier_idx = b.tier_idx AND b.ab_cut >= a.lo AND b.ab_cut < a.hi AND NOT b.compliance),
     k AS (
         SELECT r.*, NOT r.keep AND (ch.embedding IS DISTINCT FROM r.is_embedding
                                     OR (r.has_audio AND NOT coalesce(ch.audio, false))
@@ -411,7 +412,8 @@ def decisions_sql(policy: Policy, cuts: Cuts, source: str, source_params: list[A
         SELECT *, NOT ok AND (main_idx IS NOT NULL OR final_key IS NOT NULL)
                   AND ((retry AND final_provider = logged_provider) OR final_key IS NOT DISTINCT FROM logged_key) AS relapsed
         FROM picked)
-    SELECT * EXCLUDE (esc_pick, final_provider, relapsed),
+    SELECT * EXCLUDE (esc_pick, final_provider, relapsed, degraded),
+           degraded AND NOT relapsed AS degraded,  -- degraded to the model it failed on: failed, not degraded
            (main_idx IS NULL AND NOT degraded) OR relapsed AS failed,
            coalesce(main_idx, 1) > 1 AND NOT relapsed AS fell_back,
            (main_idx IS NOT NULL AND NOT relapsed AND tier_idx = ? AND NOT keep AND NOT incompatible

@@ -126,8 +126,8 @@ def _tiers(con: duckdb.DuckDBPyConnection, calls: int) -> list[TierUse]:
 
 def _models(con: duckdb.DuckDBPyConnection, calls: int) -> list[ModelUse]:
     rows = fetch_dicts(con, f"""
-        SELECT coalesce(model_key, CASE WHEN failed THEN '(failed)' WHEN degraded THEN '(cached answer)'
-                                        ELSE '(unpriced)' END) AS model,
+        SELECT CASE WHEN failed THEN '(failed)'  -- also a failed call that failed again on its own model
+                    ELSE coalesce(model_key, CASE WHEN degraded THEN '(cached answer)' ELSE '(unpriced)' END) END AS model,
                round(sum(n)) AS calls, coalesce(sum(cost), 0) AS cost_usd
         FROM ({_ATTEMPTS}) GROUP BY 1 ORDER BY calls DESC, model""")
     return [ModelUse(r["model"], int(r["calls"]), _rate(r["calls"], calls), r["cost_usd"]) for r in rows]
