@@ -21,6 +21,11 @@ The call keeps its **most complete version**: measured counts beat estimated or 
 final `chat.completion.done` adds the request fee), then the first record
 (stored before this file, then the earliest line), so re-ingesting the same file changes nothing.
 A later version that is more complete replaces the stored row (`upgraded` in the ingest summary).
+
+What one version says and the kept one leaves blank is carried over before pricing
+(`carry_pinned_geography_sql`): Claude Code writes `inference_geo: "us"` on a streamed message's
+partial lines and `""` on its final line, which holds the full output, so the kept version alone
+lost the 1.1x of a US-pinned call. (Across chunks of a file, or runs, the kept version stands.)
 """
 
 from __future__ import annotations
@@ -125,3 +130,14 @@ def upgrades_sql(chunk: str) -> str:
         SELECT s.* FROM s, b WHERE s.call_id = b.call_id AND {same_call('s', 'b')} AND {more_complete('s', 'b')}
         QUALIFY row_number() OVER (PARTITION BY s.call_id ORDER BY {completeness_order('s')}, s.source_line) = 1
         """
+
+
+def carry_pinned_geography_sql(table: str = "_staged") -> str:
+    """UPDATE giving every version of a call (same id and model) without `tags['inference_geo']`
+    the geography another of its versions was pinned to; run before pricing, when ids repeat."""
+    return f"""
+        UPDATE {table} s SET tags = map_concat(coalesce(s.tags, MAP {{}}::MAP(VARCHAR, VARCHAR)),
+                                               MAP {{'inference_geo': v.geo}})
+        FROM (SELECT call_id, model, min(tags['inference_geo']) AS geo FROM {table}
+              WHERE tags['inference_geo'] IS NOT NULL GROUP BY ALL) v
+        WHERE s.call_id = v.call_id AND s.model IS NOT DISTINCT FROM v.model AND s.tags['inference_geo'] IS NULL"""

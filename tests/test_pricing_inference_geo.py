@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from mmaudit.pricing import unpriced_calls
 from tests.conftest import rows
-from tests.test_pricing_fast_mode import FAST, STANDARD, ingest, message, usage
+from tests.test_pricing_fast_mode import FAST, STANDARD, ingest, message
 from tests.test_simulate import _keep_and_move
 
 US = Decimal("1.1")
@@ -46,6 +46,21 @@ def test_us_inference_is_billed_at_1_1x_in_every_anthropic_shape(tmp_path):
                       "cc:msg_C:req_C": ("us", STANDARD * US), "msg_B": ("us", STANDARD / 2 * US),
                       "msg_G": (None, STANDARD), "msg_N": (None, STANDARD)}
     assert STANDARD * US == Decimal("0.0601975")
+
+
+def test_a_claude_code_message_pinned_to_the_us_keeps_its_1_1x_when_its_final_line_says_nothing(tmp_path):
+    # Claude Code writes a streamed message on several lines: the partial ones say "us", the final
+    # one (the full output, the version kept) says "" (real session: real-logs/claude-code/).
+    def line(uuid: str, geo: str, output: int) -> dict:
+        body = at(geo, "msg_P")
+        return {"type": "assistant", "timestamp": "2026-11-02T10:00:00Z", "sessionId": "s1", "requestId": "req_P",
+                "uuid": uuid, "message": {**body, "usage": {**body["usage"], "output_tokens": output}}}
+    con = ingest(tmp_path, {"c.jsonl": [line("u1", "us", 10), line("u2", "", 2000)],
+                            "g.jsonl": [{**line("u3", "global", 10), "requestId": "req_G"},
+                                        {**line("u4", "", 2000), "requestId": "req_G"}]})
+    stored = {r["call_id"]: (r["output_tokens"], r["geo"], r["cost_usd"])
+              for r in rows(con, "SELECT call_id, output_tokens, tags['inference_geo'] AS geo, cost_usd FROM calls")}
+    assert stored == {"cc:msg_P:req_P": (2000, "us", STANDARD * US), "cc:msg_P:req_G": (2000, None, STANDARD)}
 
 
 def test_a_geography_without_rates_is_unpriced_with_its_reason(tmp_path):

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from mmaudit import tokens
+from mmaudit.conflicts import carry_pinned_geography_sql
 from mmaudit.formats import FORMATS, LogFormat
 from mmaudit.formats.base import file_index_sql, prompt_hash_sql
 from mmaudit.ingest.captures import not_a_call_sql, unwrap_lines_sql
@@ -91,6 +92,8 @@ def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat
                    (SELECT count(DISTINCT line_no) FROM _skipped), count(*), count(DISTINCT call_id)
             FROM _staged"""
     ).fetchall()[0]
+    if staged > distinct:  # versions of one call: what one says and the kept one leaves blank
+        con.execute(carry_pinned_geography_sql())
     return ChunkStats(records, quarantined, skipped, staged, staged > distinct, leftover)
 
 
