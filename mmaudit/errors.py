@@ -22,3 +22,10 @@ class ConfigError(MmauditError):
 
 class DatabaseBusyError(MmauditError):
     """Another process holds the database for writing."""
+
+
+def interrupted_in_udf(exc: BaseException) -> bool:
+    """Whether a DuckDB error is a Ctrl-C that landed in one of our Python functions run inside a
+    query (the model resolver): DuckDB wraps the KeyboardInterrupt as an InvalidInputException,
+    which must stop the run as Ctrl-C does, not fail a file as unreadable or print a traceback."""
+    return "Python exception occurred while executing the UDF: KeyboardInterrupt" in str(exc)

@@ -112,7 +112,9 @@ def _rewrite(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def purge(db: str | os.PathLike[str] | None, before: datetime) -> PurgeResult:
     """Delete what is older than `before`, then rewrite the database so no deleted text lingers."""
-    path = store.resolve_db_path(db)
+    # through a symlink, the file it points to is the one rewritten (replacing the link with a new
+    # file left every purged row in the real database's bytes)
+    path = store.resolve_db_path(db).resolve()
     if not path.exists():
         raise InputError(f"database {path} does not exist: nothing to purge")
     con = store.connect(path)

@@ -121,7 +121,10 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
     if read_only and str(path) != ":memory:" and not path.exists():
         raise InputError(f"database {path} does not exist: run `mmaudit ingest` first")
     if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file in the way, no permission
+            raise InputError(f"cannot create the database's directory {path.parent}: {exc.strerror}") from None
     old_umask = os.umask(0o077)  # a new database is readable by its owner only
     try:
         con = _open_waiting(path, read_only)

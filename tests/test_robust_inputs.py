@@ -485,3 +485,84 @@ def _write(path: Path, data: str | bytes) -> Path:
     else:
         path.write_text(data, encoding="utf-8", newline="")
     return path
+
+
+def test_an_empty_path_is_refused_not_read_as_the_current_directory(tmp_path, db, monkeypatch):
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "a.jsonl").write_text(lines(rec(1)))
+    monkeypatch.chdir(tmp_path)  # an unset $LOGS in `mmaudit ingest "$LOGS"`
+    code, _, output = ingest(db, "")
+    assert code == 2 and "an empty path" in output and not db.exists()
+
+
+def test_a_directory_without_logs_is_named_and_no_database_is_made(tmp_path, db):
+    (tmp_path / "empty").mkdir()
+    code, _, output = ingest(db, str(tmp_path / "empty"))
+    assert code == 2 and f"no log files found in {tmp_path / 'empty'}" in output and not db.exists()
+
+
+def test_a_directory_that_cannot_be_listed_is_an_error_not_a_silent_gap(tmp_path, db, monkeypatch):
+    root = tmp_path / "logs"
+    (root / "feb").mkdir(parents=True)
+    (root / "jan.jsonl").write_text(lines(rec(1)))
+    (root / "feb" / "feb.jsonl").write_text(lines(rec(2)))
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:  # what chmod 000 does for a user without root's override
+        if str(path).endswith("feb"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, _, output = ingest(db, str(root))
+    assert code == 2 and "feb: cannot list this directory (Permission denied)" in output
+
+
+def test_a_database_directory_that_cannot_be_made_is_an_input_error(tmp_path):
+    (tmp_path / "afile").write_text("not a directory")
+    log = tmp_path / "a.jsonl"
+    log.write_text(lines(rec(1)))
+    code, _, output = ingest(tmp_path / "afile" / "sub" / "x.duckdb", str(log))
+    assert code == 2 and "cannot create the database's directory" in output
+
+
+def test_ctrl_c_during_categorize_leaves_the_categories_as_they_were(tmp_path, db, monkeypatch):
+    from mmaudit.categorise.model import ModelBase
+
+    prompts = ["translate 'good morning' into French", "summarise this meeting: we agreed to ship on Friday",
+               "write a python function that reverses a list", "is 17 a prime number? explain step by step"]
+    log = tmp_path / "a.jsonl"
+    log.write_text(lines(*(rec(i, user_prompt=p) for i, p in enumerate(prompts))))
+    assert ingest(db, str(log))[0] == 0
+    before = query(db, "SELECT call_id, task, complexity, category_source FROM calls ORDER BY call_id")
+    assert {r[3] for r in before} == {"model"}
+
+    def interrupted(*_args: Any, **_kwargs: Any) -> None:  # Ctrl-C while the model predicts, after the rules wrote
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ModelBase, "apply", interrupted)
+    done = runner.invoke(app, ["categorize", "--db", str(db)])
+    assert done.exit_code == 130 and "the database is as it was before" in done.output
+    assert query(db, "SELECT call_id, task, complexity, category_source FROM calls ORDER BY call_id") == before
+
+
+def test_ctrl_c_inside_the_model_resolver_stops_the_run_without_a_traceback(tmp_path, db, monkeypatch):
+    from mmaudit.pricing import register
+
+    log = tmp_path / "a.jsonl"
+    log.write_text(lines(rec(1), rec(2, model="gpt-4o")))
+
+    def resolver(con: Any, catalog: Any) -> str:  # DuckDB wraps a Ctrl-C in the UDF as InvalidInputException
+        def boom(provider: str, model: str, gateway: str) -> str:
+            raise KeyboardInterrupt
+        name = f"mm_resolve_udf_{next(register._UDF_SERIAL)}"
+        con.create_function(name, boom, ["VARCHAR"] * 3, "VARCHAR", null_handling="special", side_effects=False)
+        return name
+
+    monkeypatch.setattr(register, "_register_resolver", resolver)
+    code, _, output = ingest(db, str(log))
+    assert code == 130 and "interrupted" in output and "cannot read" not in output
+    big = tmp_path / "big.jsonl"  # a file read alone (not in a batch of small files)
+    big.write_text(lines(*(rec(i, user_prompt="x" * 2000) for i in range(800))))
+    code, _, output = ingest(tmp_path / "big.duckdb", str(big))
+    assert code == 130 and "interrupted" in output and "cannot read" not in output

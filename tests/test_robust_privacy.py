@@ -168,3 +168,15 @@ def test_nothing_is_sent_over_the_network(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert attempts == []
     assert os.environ.get("MMAUDIT_TIKTOKEN_DOWNLOAD") is None
+
+
+def test_purge_through_a_symlink_rewrites_the_database_it_points_to(tmp_path):
+    (tmp_path / "store").mkdir()
+    real = tmp_path / "store" / "audit.duckdb"
+    ingest(real, str(write_log(tmp_path / "old.jsonl", [chat(i, "2024-03-01T10:00:00Z") for i in range(5)])))
+    link = tmp_path / "audit.duckdb"
+    link.symlink_to(real)
+    result = runner.invoke(app, ["purge", "--before", "2025-01-01", "--db", str(link), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == real  # the link still points at the store ...
+    assert sum(secret_hits(real).values()) == 0, secret_hits(real)  # ... whose bytes no longer hold the text

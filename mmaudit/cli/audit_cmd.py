@@ -10,6 +10,7 @@ from mmaudit import store
 from mmaudit.audit import AuditOptions
 from mmaudit.audit import audit as run_audit
 from mmaudit.cli.common import (
+    UNCHANGED,
     DbOption,
     OutOption,
     PeriodOption,
@@ -55,7 +56,7 @@ def audit(
 
       mmaudit audit --period 2025-Q3 --fail-if-premium-share 20%
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         gate = parse_share(fail_if_premium_share) if fail_if_premium_share is not None else None
         window = resolve_period(period, since, until)
         options = AuditOptions(window, read_policy_tiers(policy) if policy else None, tuple(premium_tier))

@@ -9,7 +9,7 @@ import typer
 
 from mmaudit import store
 from mmaudit.categorise import apply_categories, load_rules
-from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, user_errors
+from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, UNCHANGED, user_errors
 from mmaudit.render import Column, OutputFormat, Report, Table
 
 app = typer.Typer(help="Categorise calls by task and complexity; train, adapt and evaluate the categoriser.")
@@ -80,7 +80,15 @@ def categorize(
         con = store.connect(db)
         try:
             used = _model_beside(db_path, model)
-            apply_categories(con, "calls", loaded, used)
+            # the rules' answers, then the model's: one transaction, so a Ctrl-C between them
+            # leaves the categories as they were, not the rules' alone
+            con.execute("BEGIN TRANSACTION")
+            try:
+                apply_categories(con, "calls", loaded, used)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
             rows = _counts(con)
         finally:
             con.close()
@@ -192,7 +200,7 @@ def eval_cmd(
 
       mmaudit categorize eval my_labels.jsonl --model-file mmaudit.categoriser.npz -f markdown
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         from mmaudit.categorise import default_model, default_model_note
         from mmaudit.categorise.evaluate import evaluate
         from mmaudit.categorise.model import load_model

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from mmaudit.errors import MmauditError
+from mmaudit.errors import MmauditError, interrupted_in_udf
 from mmaudit.render import OutputFormat, Report, render
 
 INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
@@ -56,28 +56,40 @@ def stdout_console() -> Console:
     return Console(width=output_width(), color_system=None, force_terminal=False)
 
 
+# What the database holds after a Ctrl-C, by what the command was doing.
+UNCHANGED = "the database was not changed"
+WRITE_ROLLED_BACK = "what it was writing was rolled back, and the database is as it was before"
+INGEST_ROLLED_BACK = "a file being loaded was rolled back (files finished before are kept)"
+PURGE_INTERRUPTED = ("the deletions are all done or none (one transaction); if they were done, the file may not "
+                     "have been rewritten yet, so deleted text can still be in its bytes")
+
+
 @contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn MmauditError into a one-line message on stderr and its exit code (no traceback)."""
+def user_errors(on_interrupt: str = WRITE_ROLLED_BACK) -> Iterator[None]:
+    """Turn MmauditError into a one-line message on stderr and its exit code (no traceback).
+    `on_interrupt`: what a Ctrl-C leaves in the database, said under "interrupted"."""
     try:
         yield
     except MmauditError as exc:
         # the message quotes user text (paths, config values): escape it, `[/x]` must not be markup
         stderr.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
-    except (KeyboardInterrupt, duckdb.InterruptException) as exc:
-        _interrupted(exc)
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        _interrupted(on_interrupt)
+    except duckdb.Error as exc:
+        if not interrupted_in_udf(exc):  # Ctrl-C inside the model resolver, run by a query
+            raise
+        _interrupted(on_interrupt)
     except RuntimeError as exc:  # DuckDB reports a query stopped by Ctrl-C as a bare RuntimeError
         if "interrupted" not in str(exc).lower():
             raise
-        _interrupted(exc)
+        _interrupted(on_interrupt)
 
 
-def _interrupted(exc: BaseException) -> NoReturn:
-    """Ctrl-C: say what state the database is in (each file loads in one transaction), exit 130."""
+def _interrupted(state: str) -> NoReturn:
+    """Ctrl-C: say what state the database is in, exit 130."""
     stderr.print(
-        "[bold red]interrupted:[/bold red] stopped before finishing; a file being loaded was rolled back "
-        "(files finished before are kept). Run the command again to complete it.",
+        f"[bold red]interrupted:[/bold red] stopped before finishing; {state}. Run the command again to complete it.",
         highlight=False, markup=True, soft_wrap=True,
     )
     raise typer.Exit(INTERRUPTED) from None

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from mmaudit import store
-from mmaudit.cli.common import DbOption, FormatOption, emit, user_errors
+from mmaudit.cli.common import DbOption, FormatOption, emit, UNCHANGED, user_errors
 from mmaudit.errors import InputError
 from mmaudit.evals.hashing import prompt_hashes
 from mmaudit.evals.importer import ImportResult, import_file
@@ -107,7 +107,7 @@ def hash_(
 
       mmaudit evals hash --messages '[{"role": "user", "content": "Hi"}]'
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         values = list(texts) if texts else [line.rstrip("\n") for line in sys.stdin]
         if not values:
             raise InputError("give prompt texts as arguments or on stdin")

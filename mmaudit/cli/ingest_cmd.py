@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from mmaudit import store
-from mmaudit.cli.common import DbOption, FormatOption, emit, quiet, stderr, user_errors
+from mmaudit.cli.common import INGEST_ROLLED_BACK, DbOption, FormatOption, emit, quiet, stderr, user_errors
 from mmaudit.enrich import enrichers
 from mmaudit.errors import InputError
 from mmaudit.formats.mapping import load_mapping
@@ -96,7 +96,7 @@ def ingest(
 
       mmaudit ingest 'logs/**/*.jsonl.gz' --db audit.duckdb --format json
     """
-    with user_errors():
+    with user_errors(INGEST_ROLLED_BACK):
         if mapping is not None and log_format is not None:
             raise InputError("use either --mapping or --log-format, not both")
         custom = load_mapping(mapping) if mapping is not None else None

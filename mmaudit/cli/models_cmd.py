@@ -9,7 +9,7 @@ import duckdb
 import typer
 
 from mmaudit import store
-from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, user_errors
+from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, UNCHANGED, user_errors
 from mmaudit.pricing import load_catalog, register_prices
 from mmaudit.pricing.views import LATENCY_MIN_CALLS, measured_latency, models_view
 from mmaudit.render import Column, OutputFormat, Report, Table
@@ -29,7 +29,7 @@ def models(
 
       mmaudit models --db audit.duckdb --format markdown
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         catalog = load_catalog(list(prices or []))
         path = store.resolve_db_path(db)
         con = store.connect(db, read_only=True) if path.exists() else duckdb.connect()

@@ -12,7 +12,7 @@ import typer
 import yaml
 
 from mmaudit import store
-from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, stderr, user_errors
+from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, stderr, UNCHANGED, user_errors
 from mmaudit.config import validate
 from mmaudit.errors import InputError
 from mmaudit.pricing import (
@@ -111,7 +111,7 @@ def list_prices(
 
       mmaudit prices list 'gpt-5*' --provider openai --at 2025-09-01 --format markdown
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         day = _parse_day(at)
         every = prices_at(load_catalog(prices), day)
         rows = select(every, patterns, provider)
@@ -176,7 +176,7 @@ def history_cmd(
 
       mmaudit prices history deepseek-chat
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         catalog = load_catalog(prices)
         key, rows, tables = _history_tables(catalog, model, provider)
     emit(Report(tables, {"model": model, "model_key": key, "history": rows}), fmt)
@@ -197,7 +197,7 @@ def show(
 
       mmaudit prices show computer-use-preview --provider openai
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         catalog = load_catalog(prices)
         key, rows, tables = _history_tables(catalog, model, provider)
     info = dict(catalog.models.get(key, {}))
@@ -215,7 +215,7 @@ def sources_cmd(prices: PricesOption = None, fmt: FormatOption = OutputFormat.ta
 
       mmaudit prices sources
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         data = sources(load_catalog(prices))
     columns = [Column("layer", "Precedence", "int"), Column("source", "Source"), Column("version", "Version"),
                Column("models", "Models", "int"), Column("where", "Where"), Column("update", "How to update")]
@@ -316,7 +316,7 @@ def validate_cmd(
 
       mmaudit prices validate my-prices.yaml
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         catalog = load_catalog(files)
     rows = [{"path": t.path, "effective_from": t.table.effective_from, "models": len(t.table.models)}
             for t in catalog.tables if t.origin == "user"]
@@ -332,7 +332,7 @@ def unknown(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: Ou
 
       mmaudit prices unknown --db audit.duckdb
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         con = store.connect(db, read_only=True)
         rows = unknown_models(con)
         unpriced = _unpriced(con)
@@ -406,7 +406,7 @@ def reconcile_cmd(
 
       mmaudit prices reconcile --tolerance 0.02 --check
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         if not math.isfinite(tolerance) or tolerance < 0:  # (nan compared false with every difference)
             raise InputError(f"--tolerance: expected a number >= 0, found {tolerance}")
         con = store.connect(db, read_only=True)

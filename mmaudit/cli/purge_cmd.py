@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from mmaudit.cli.common import DbOption, FormatOption, emit, user_errors
+from mmaudit.cli.common import PURGE_INTERRUPTED, DbOption, FormatOption, emit, user_errors
 from mmaudit.purge import parse_before, purge as purge_db
 from mmaudit.render import Column, OutputFormat, Report, Table
 
@@ -31,7 +31,7 @@ def purge(
 
       mmaudit purge --before 2025-01-01 --db audit.duckdb
     """
-    with user_errors():
+    with user_errors(PURGE_INTERRUPTED):
         result = purge_db(db, parse_before(before))
     rows = [{"table": "calls", "deleted": result.calls}, {"table": "quarantine", "deleted": result.quarantine},
             {"table": "ingested_files", "deleted": result.ingested_files}]

@@ -10,6 +10,7 @@ import typer
 
 from mmaudit import store
 from mmaudit.cli.common import (
+    UNCHANGED,
     DbOption,
     OutOption,
     PeriodOption,
@@ -46,7 +47,7 @@ PolicyOption = Annotated[
 
 def emit_any(report: Report, fmt: ReportFormat, out: Path | None) -> None:
     """Like `common.emit`, plus html; an unwritable --out is a one-line error (exit 2)."""
-    with user_errors():
+    with user_errors(UNCHANGED):
         try:
             _emit(report, fmt, out)
         except OSError as exc:
@@ -109,7 +110,7 @@ def report(
 
       mmaudit report --period 2025-Q3 --by model,tag:team --compare previous --format html --out q3.html
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         options = ReportOptions(
             period=resolve_period(period, since, until), by=parse_dimensions(by),
             every=bucket_dimension(every) if every else None, compare_previous=parse_compare(compare),

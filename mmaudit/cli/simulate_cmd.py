@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from mmaudit import store
 from mmaudit.cli.common import (
+    UNCHANGED,
     DbOption,
     OutOption,
     PeriodOption,
@@ -77,7 +78,7 @@ def simulate(
 
       mmaudit simulate -p policies/circuit-breaker.yaml --sample-rate 0.01   # logs keep 1 call in 100
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         gates = [parse_gate(g) for g in fail_if or []]
         window = resolve_period(period, since, until)
         policies = [(load_policy(p), PolicySource(str(p), file_sha256(p))) for p in policy]
@@ -121,7 +122,7 @@ def validate(
 
       mmaudit policy validate policies/*.yaml --db mmaudit.duckdb
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         checked = validate_policies(files, db, list(prices or []))
         errors = [e for _path, _pol, check in checked for e in check.errors]
         for path, pol, check in checked:

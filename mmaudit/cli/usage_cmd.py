@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mmaudit import store
-from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, user_errors
+from mmaudit.cli.common import DbOption, FormatOption, OutOption, emit, UNCHANGED, user_errors
 from mmaudit.formats import FORMATS
 from mmaudit.render import Column, OutputFormat, Report, Table
 from mmaudit.usage import usage_summary
@@ -16,7 +16,7 @@ def calls(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: OutO
 
       mmaudit calls --db audit.duckdb --format markdown
     """
-    with user_errors():
+    with user_errors(UNCHANGED):
         con = store.connect(db, read_only=True)
         report = usage_summary(con)
         con.close()

@@ -35,7 +35,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from mmaudit.errors import InputError
+from mmaudit.errors import InputError, interrupted_in_udf
 from mmaudit.formats import LogFormat
 from mmaudit.formats.base import LINE_BITS, file_index_sql
 from mmaudit.ingest import scratch as scratch_dirs
@@ -117,7 +117,8 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, read_as: str) -> SmallFile
             return SmallFile(path, fp, first.lines)
         finally:
             reader.close()
-    except (InputError, ReadAgain, duckdb.Error, OSError, EOFError):
+    except (InputError, ReadAgain, duckdb.Error, OSError, EOFError) as exc:
+        _stop_if_interrupted(exc)
         return path
 
 
@@ -196,7 +197,8 @@ def _store_batches(con: duckdb.DuckDBPyConnection, run: list[SmallFile], forced:
     assert fmt is not None
     try:
         stats = stage_chunk(con, _batch_chunk(run), fmt, forced, IdOccurrences(con))
-    except (InputError, duckdb.Error, OSError):
+    except (InputError, duckdb.Error, OSError) as exc:
+        _stop_if_interrupted(exc)
         return []
     # lines their format does not recognise are tried as the other formats (unless one is forced),
     # some of which read a line against its neighbours: such a run is read file by file
@@ -215,7 +217,8 @@ def _store_batches(con: duckdb.DuckDBPyConnection, run: list[SmallFile], forced:
         try:
             loaded, upgraded, conflicting = _store_group(con, run, group, fmt, records, staged, quarantined,
                                                          stats.repeated_ids, options.redact_text)
-        except (InputError, duckdb.Error, OSError):
+        except (InputError, duckdb.Error, OSError) as exc:
+            _stop_if_interrupted(exc)
             break
         for i in group:
             if options.on_records:
@@ -280,3 +283,9 @@ def _per_file(con: duckdb.DuckDBPyConnection, select: str, files: int) -> list[i
     """A count per file (`select` is `SELECT <file index> AS f, <count> FROM ...`, grouped here)."""
     found = dict(con.execute(f"{select} GROUP BY f").fetchall())
     return [int(found.get(i, 0)) for i in range(files)]
+
+
+def _stop_if_interrupted(exc: BaseException) -> None:
+    """A batch falls back to reading file by file on an error, but never on a Ctrl-C."""
+    if interrupted_in_udf(exc):
+        raise KeyboardInterrupt from exc

@@ -22,10 +22,15 @@ def _is_log_file(path: Path) -> bool:
 def discover(paths: Iterable[str]) -> list[Path]:
     """Files named, found under directories (recursively, log suffixes only) or matched by globs.
 
-    A name that matches nothing is an InputError: a typo must not look like an empty log.
+    A name that matches nothing is an InputError: a typo must not look like an empty log. So is an
+    empty name (an unset `$LOGS` would read the current directory), a directory that cannot be
+    listed, and names that hold no log file at all.
     """
+    paths = list(paths)
     found: list[Path] = []
     for raw in paths:
+        if not raw.strip():
+            raise InputError(f"{raw!r}: an empty path; name a log file, a directory or a pattern")
         # a name that exists is taken literally (`logs[2025].jsonl` is a file, not a pattern)
         literal = not glob.has_magic(raw) or os.path.lexists(raw)
         candidates = [Path(raw)] if literal else [Path(p) for p in sorted(glob.glob(raw, recursive=True))]
@@ -43,12 +48,18 @@ def discover(paths: Iterable[str]) -> list[Path]:
             else:
                 raise InputError(f"{path}: not a regular file")
     unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        raise InputError("no log files found in " + ", ".join(paths))
     return unique
+
+
+def _unlistable(error: OSError) -> None:
+    raise InputError(f"{error.filename}: cannot list this directory ({error.strerror}); its logs would be left out")
 
 
 def _walk(root: Path) -> list[Path]:
     files = []
-    for dirpath, _dirs, names in os.walk(root, followlinks=False):
+    for dirpath, _dirs, names in os.walk(root, onerror=_unlistable, followlinks=False):
         for name in sorted(names):
             path = Path(dirpath, name)
             if _is_log_file(path) and path.is_file():

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from mmaudit.errors import InputError
+from mmaudit.errors import InputError, interrupted_in_udf
 from mmaudit.formats import LogFormat, by_name, hosts, macros
 from mmaudit.ingest import batching
 from mmaudit.ingest import scratch as scratch_dirs
@@ -60,6 +60,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, options: IngestOptio
             f"{path}: not enough memory to load this file under DuckDB's memory limit ({_first_line(exc)}); "
             "nothing of it was loaded. Raise MMAUDIT_MEMORY_LIMIT (e.g. 4GB) and run again."))
     except (duckdb.IOException, duckdb.InvalidInputException, OSError, EOFError) as exc:
+        if interrupted_in_udf(exc):
+            raise KeyboardInterrupt from exc
         error = _first_line(exc).replace(str(read_from), str(path))
         return FileResult(path=str(path), status="failed", message=explain_read_error(path, error))
 
@@ -199,9 +201,7 @@ def ingest_paths(
 ) -> IngestResult:
     """Discover and load every file, in order; one transaction per file, or per group of small
     files (ingest/batching.py)."""
-    files = discover(paths)
-    if not files:
-        raise InputError("no log files found in " + ", ".join(paths))
+    files = discover(paths)  # never empty: it raises when nothing is found
     prepare(con)
     scratch_dirs.sweep()  # what ingests killed outright left in the temp directory
     result = IngestResult()
