@@ -242,6 +242,27 @@ def test_quality_levels_by_hand(tmp_path, prices) -> None:
     assert s.quality.mean == pytest.approx(0.95) and s.quality.levels.assumed == 1.0 and s.quality.measured_share == 0
 
 
+def test_a_pooled_figure_carries_the_spread_of_its_items_and_a_prior_no_interval(tmp_path, prices) -> None:
+    """10 chat/simple calls, none measured; 35 unlogged chat/simple items on cheap, 21 right. The
+    cell's 0.6 rests on 35 items: Wilson gives 0.436-0.744, so its interval is not 0.600-0.600."""
+    con = load(tmp_path, prices, [call(i, "chat", "simple") for i in range(10)])
+    _outcomes(tmp_path, con, [{"prompt": f"unlogged {i}", "model": "cheap", "score": i < 21, "task": "chat",
+                               "complexity": "simple"} for i in range(35)])
+    q = simulate(con, policy(routes=[{"default": "fast"}])).quality
+    assert q.levels.cell == 1.0 and q.mean == pytest.approx(0.6)
+    assert q.ci_low == pytest.approx(0.436, abs=0.05) and q.ci_high == pytest.approx(0.744, abs=0.05)
+    assert q.ci_low <= q.mean <= q.ci_high
+    # every call on strong, which has no outcomes: its prior alone, and no interval for a prior
+    r = simulate(con, policy())
+    assert r.quality.levels.assumed == 1.0 and (r.quality.ci_low, r.quality.ci_high) == (None, None)
+    assert {b.name: b.assumed_share for b in r.baselines} == {"all:cheap": 0.0, "logged": 1.0, "oracle": 0.0}
+    con.close()
+    pol = tmp_path / "all-strong.yaml"
+    pol.write_text("version: 1\nname: all-strong\nroutes: [{default: strong}]\n")
+    table = runner.invoke(app, ["simulate", "-p", str(pol), "--db", str(tmp_path / "sim.duckdb"), "--prices", str(prices)])
+    assert "none (priors only)" in table.stdout and "Assumed" in table.stdout.split("Baselines on the same calls")[1]
+
+
 def test_random_mix_margin_and_gates(tmp_path, prices) -> None:
     """Items measured on both models: cheap right on c0-c4 only, strong right on c0-c7 (of 10).
     A router sending exactly c5-c7 to strong and the rest to cheap gets 0.8 for the cost of

@@ -107,17 +107,25 @@ def baselines(con: duckdb.DuckDBPyConnection, seed: str) -> list[Baseline]:
     strong = strongest(models)
     out = []
     for m in models:
-        iv = interval_of(con, "_ev_base", "score", seed, f"model_key = '{_lit(m.key)}'")
+        where = f"model_key = '{_lit(m.key)}'"
+        iv = interval_of(con, "_ev_base", "score", seed, where, pooled=True)
         out.append(Baseline(f"all:{m.key}", m.cost, m.quality, _finite(iv.low), _finite(iv.high),
-                            1.0 if strong and m.key == strong.key else 0.0))
+                            1.0 if strong and m.key == strong.key else 0.0, _assumed_share(con, "_ev_base", where)))
     logged = quality_of(con, "_ev_logged", seed)
     out.append(Baseline("logged", total_cost(con, "_ev_logged"), logged.mean, logged.ci_low, logged.ci_high,
-                        strong_share(con, "_ev_logged", strong)))
+                        strong_share(con, "_ev_logged", strong), _assumed_share(con, "_ev_logged")))
     _oracle(con)
     oracle = quality_of(con, "_ev_oracle", seed)
     out.append(Baseline("oracle", total_cost(con, "_ev_oracle"), oracle.mean, oracle.ci_low, oracle.ci_high,
-                        strong_share(con, "_ev_oracle", strong)))
+                        strong_share(con, "_ev_oracle", strong), _assumed_share(con, "_ev_oracle")))
     return out
+
+
+def _assumed_share(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> float | None:
+    """Share of a baseline's scored calls whose score is a price-table prior (none scored: None)."""
+    value = con.execute(f"SELECT avg(CAST(level = 'assumed' AS DOUBLE)) FROM {table} WHERE score IS NOT NULL AND {where}"
+                        ).fetchall()[0][0]
+    return None if value is None else float(value)
 
 
 def _finite(x: float | None) -> float | None:
@@ -164,9 +172,11 @@ def random_mix(con: duckdb.DuckDBPyConnection, scored: str, policy_cost: Decimal
         LEFT JOIN _ev_base ba ON ba.ref = s.ref AND ba.model_key = ?
         LEFT JOIN _ev_base bb ON bb.ref = s.ref AND bb.model_key = ?
         WHERE s.score IS NOT NULL AND ba.score IS NOT NULL AND bb.score IS NOT NULL""", [p, p, a.key, b.key])
-    iv = interval_of(con, "_ev_diff", "d", seed)
+    measured = con.execute(f"SELECT count(*) FROM {scored} WHERE level IS DISTINCT FROM 'assumed'").fetchall()[0][0]
+    # priors against priors: no sample, so no interval (a zero-width one read as certain)
+    iv = interval_of(con, "_ev_diff", "d", seed) if measured else None
     return RandomMix(quality=mix_quality, cost_usd=mix_cost, margin=policy_quality - mix_quality,
-                     margin_ci_low=_finite(iv.low), margin_ci_high=_finite(iv.high), models=[a.key, b.key] if a.key != b.key else [a.key],
+                     margin_ci_low=_finite(iv.low) if iv else None, margin_ci_high=_finite(iv.high) if iv else None, models=[a.key, b.key] if a.key != b.key else [a.key],
                      share_of_second=p)
 
 

@@ -44,6 +44,7 @@ class Baseline:
     ci_low: float | None = None
     ci_high: float | None = None
     strong_share: float | None = None  # share of calls answered by the strongest single model
+    assumed_share: float | None = None  # share of its scored calls resting on price-table priors, not outcomes
 
 
 @dataclass

@@ -19,6 +19,7 @@ tokens; ttft + tokens / speed) for that call.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -173,13 +174,41 @@ def score_sql(outcomes: str) -> str:
         LEFT JOIN _sim_quality qd ON qd.model_key = p.answer_key AND qd.task = 'default'"""
 
 
-def interval_of(con: duckdb.DuckDBPyConnection, table: str, column: str, seed: str, where: str = "true") -> Interval:
+POOLED = ("cell", "task_model", "model")
+
+
+def interval_of(con: duckdb.DuckDBPyConnection, table: str, column: str, seed: str, where: str = "true",
+                pooled: bool = False) -> Interval:
     """Mean of `column` over the rows of `table` with its 95% interval, the rows resampled by
-    their `cluster` (stats.mean_interval): a histogram of (cluster sum, cluster size)."""
-    rows = con.execute(f"""SELECT v, n, count(*) FROM (
-                               SELECT round(sum({column}), 9) AS v, count(*) AS n FROM {table}
-                               WHERE {column} IS NOT NULL AND {where} GROUP BY cluster)
-                           GROUP BY v, n ORDER BY v, n""").fetchall()
+    their `cluster` (stats.mean_interval): a histogram of (cluster sum, cluster size).
+
+    A figure pooled over items (a cell's mean over its >= MIN_ITEMS items) is no more certain
+    than those items: as one cluster, a cell of 35 items with 21 successes read 0.600-0.600
+    "exact". `pooled` (a table of `score_sql`, with `level`): each pooled cluster of n calls is
+    resampled as its K items, each carrying n / K of its calls and its own score, so the sum and
+    the point estimate are unchanged and the items' spread reaches the interval."""
+    base = f"SELECT * FROM {table} WHERE {column} IS NOT NULL AND {where}"
+    if pooled:
+        levels = ", ".join(f"'{lv}'" for lv in POOLED)
+        clusters = f"""
+            WITH b AS ({base}),
+            plain AS (SELECT sum({column}) AS v, CAST(count(*) AS DOUBLE) AS n FROM b
+                      WHERE level IS NULL OR level NOT IN ({levels}) GROUP BY cluster),
+            pool AS (SELECT cluster, any_value(level) AS level, any_value(task) AS task,
+                            any_value(complexity) AS complexity, any_value(answer_key) AS answer_key, count(*) AS n
+                     FROM b WHERE level IN ({levels}) GROUP BY cluster),
+            items AS (SELECT p.cluster, p.n, i.score, count(*) OVER (PARTITION BY p.cluster) AS k
+                      FROM pool p JOIN _ev_item_tc i ON i.model_key = p.answer_key
+                       AND (p.level = 'model' OR i.task = p.task) AND (p.level <> 'cell' OR i.complexity = p.complexity)
+                      WHERE i.score IS NOT NULL)
+            SELECT v, n FROM plain UNION ALL SELECT score * n / k, CAST(n AS DOUBLE) / k FROM items"""
+    else:
+        clusters = f"SELECT sum({column}) AS v, CAST(count(*) AS DOUBLE) AS n FROM ({base}) GROUP BY cluster"
+    if pooled and not con.execute(f"SELECT count(*) FROM ({base}) WHERE level IS DISTINCT FROM 'assumed'").fetchall()[0][0]:
+        # priors only: a prior is not a sample, so there is no interval to give (not a zero-width one)
+        return Interval(math.nan, math.nan, math.nan, "none (assumed)")
+    rows = con.execute(f"""SELECT round(v, 9) AS v, round(n, 9) AS n, count(*) FROM ({clusters})
+                           GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
     # ORDER BY: the seeded multinomial draws by position, so the histogram's order must not depend
     # on how DuckDB's threads happened to emit the groups (it did: intervals moved between runs).
     return mean_interval([r[0] for r in rows], [r[2] for r in rows], seed, [r[1] for r in rows])
@@ -194,14 +223,19 @@ def quality_of(con: duckdb.DuckDBPyConnection, scored: str, seed: str) -> Qualit
                              FROM {scored}""")[0]
     scored_calls = int(s["scored"])
     levels = QualityLevels(**{lv: (int(s[lv]) / scored_calls if scored_calls else 0.0) for lv in LEVELS})
-    iv = interval_of(con, scored, "score", seed)
+    iv = interval_of(con, scored, "score", seed, pooled=True)
     scale = _scale(con)
     mean = None if scored_calls == 0 else float(s["mean"])  # exact; the interval's histogram rounds
+    # (rounded to 1e-9, an interval could sit a hair off the exact mean: it always holds it)
+    low = None if mean is None or math.isnan(iv.low) else min(iv.low, mean)
+    high = None if mean is None or math.isnan(iv.high) else max(iv.high, mean)
     return Quality(
-        mean=mean, ci_low=None if mean is None else iv.low, ci_high=None if mean is None else iv.high,
+        mean=mean, ci_low=low, ci_high=high,
         interval=iv.method, success_rate=s["success_rate"], measured_share=levels.item, levels=levels,
         scored_calls=scored_calls, unknown_calls=int(s["unknown"]), scale=scale,
-        mean_on_scale=(scale["min"] + mean * (scale["max"] - scale["min"])) if scale and mean is not None else None,
+        # a prior is no judge's score: a figure resting on priors alone is not mapped onto the judge's scale
+        mean_on_scale=(scale["min"] + mean * (scale["max"] - scale["min"]))
+        if scale and mean is not None and levels.assumed < 1 else None,
     )
 
 

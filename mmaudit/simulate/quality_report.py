@@ -18,13 +18,17 @@ VERSUS = [
     Column("margin", "vs random mix [95%]"), Column("beats", "Beats random mix?"),
 ]
 BASELINES = [Column("name", "Baseline"), Column("cost_usd", "Cost", "usd"), Column("quality", "Quality", "float"),
-             Column("ci", "95% interval"), Column("strong_share", "Strong share", "share")]
+             Column("ci", "95% interval"), Column("strong_share", "Strong share", "share"),
+             Column("assumed_share", "Assumed", "share")]
+NO_SAMPLE = "none (priors only)"  # a figure resting on priors alone has no sampling interval
 SWEEP = [Column("value", "Value", "float"), Column("cost_usd", "Cost", "usd"), Column("quality", "Quality", "float"),
          Column("strong_share", "Strong-call share", "share")]
 
 
-def _ci(low: float | None, high: float | None) -> str:
-    return "" if low is None or high is None else f"{_round3(low):.3f}–{_round3(high):.3f}"
+def _ci(low: float | None, high: float | None, assumed: float | None = None) -> str:
+    if low is None or high is None:
+        return NO_SAMPLE if assumed == 1 else ""
+    return f"{_round3(low):.3f}–{_round3(high):.3f}"
 
 
 def _round3(x: float) -> float:
@@ -48,8 +52,8 @@ def _quality_row(r: SimulationResult) -> dict[str, Any]:
     q, mix = r.quality, r.random_mix
     assert q is not None
     lv = q.levels
-    margin = "" if mix is None or mix.margin is None else f"{_round3(mix.margin):+.3f} [{_ci(mix.margin_ci_low, mix.margin_ci_high)}]"
-    return {"policy": r.policy, "quality": q.mean, "ci": _ci(q.ci_low, q.ci_high), "measured_share": q.measured_share,
+    margin = "" if mix is None or mix.margin is None else f"{_round3(mix.margin):+.3f} [{_ci(mix.margin_ci_low, mix.margin_ci_high, lv.assumed) or '—'}]"
+    return {"policy": r.policy, "quality": q.mean, "ci": _ci(q.ci_low, q.ci_high, lv.assumed), "measured_share": q.measured_share,
             "pooled": lv.cell + lv.task_model + lv.model, "assumed": lv.assumed,
             "cost_per_success_usd": r.cost_per_success_usd, "pgr": r.pgr,
             "random_mix": mix.quality if mix else None, "margin": margin, "beats": _beats(r)}
@@ -61,10 +65,13 @@ def quality_tables(results: list[SimulationResult]) -> list[Table]:
         return []
     notes = []
     q0 = measured[0].quality
+    on_scale = [f"{r.policy} {r.quality.mean_on_scale:.3f}" for r in measured
+                if r.quality and r.quality.mean_on_scale is not None]
     if q0 is not None and q0.scale and (q0.scale["min"], q0.scale["max"]) != (0.0, 1.0):
-        notes.append(f"Scores are on 0-1 (raw scale {q0.scale['min']:g}-{q0.scale['max']:g}); on the raw scale: "
-                     + ", ".join(f"{r.policy} {r.quality.mean_on_scale:.3f}" for r in measured
-                                 if r.quality and r.quality.mean_on_scale is not None) + ".")
+        notes.append(f"Scores are on 0-1 (raw scale {q0.scale['min']:g}-{q0.scale['max']:g})"
+                     + (f"; on the raw scale: {', '.join(on_scale)}" if on_scale else "")
+                     + ("; a figure resting on priors alone is not put on the raw scale" if len(on_scale) < len(measured) else "")
+                     + ".")
     notes.append("Own item: calls scored by their own item on the model that answers; pooled: task x complexity, task "
                  "or model means; assumed: the price table's prior, not a measurement.")
     rows = [_quality_row(r) for r in measured]
@@ -72,10 +79,13 @@ def quality_tables(results: list[SimulationResult]) -> list[Table]:
               Table("Against the random mix at the same cost", VERSUS, rows, None,
                     ["Beats random mix: yes only when the margin's 95% interval is above 0. PGR: 0 = weakest single "
                      "model, 1 = strongest. Cost/success: per expected successful answer."])]
-    base_rows = [{**vars(b), "ci": _ci(b.ci_low, b.ci_high)} for b in measured[0].baselines]
+    base_rows = [{**vars(b), "ci": _ci(b.ci_low, b.ci_high, b.assumed_share)} for b in measured[0].baselines]
     tables.append(Table("Baselines on the same calls", BASELINES, base_rows, None,
                         ["oracle: per call the best-scoring model, cheapest among ties (with 0/1 outcomes: the "
-                         "cheapest that succeeds) — a bound no router reaches."]))
+                         "cheapest that succeeds) — a bound no router reaches; where its calls' scores are priors "
+                         "(Assumed), it chooses between priors, not outcomes.",
+                         "Assumed: share of the baseline's scored calls resting on the price table's priors, not a "
+                         "measurement. A baseline with no score (—) has neither outcomes nor a prior for its model."]))
     for r in results:
         if r.sweep is None:
             continue
