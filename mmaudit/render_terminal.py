@@ -73,25 +73,63 @@ def _widths(spans: list[Span], width: int, numbers: list[bool]) -> list[int] | N
     return widths
 
 
-def _label_count(table: Table, spans: list[Span], width: int) -> int:
-    """The leading text columns repeated in every part (at least the first column)."""
-    count = 1
-    while (count < len(table.columns) - 1 and not is_number(table.columns[count])
-           and sum(s.least for s in spans[:count + 2]) + extra_width(count + 2) <= width):
-        count += 1
-    return count
+LABEL_FLOOR = 6  # a repeated label column may fold down to this many columns before a figure would
+
+
+def _label_count(table: Table) -> int:
+    """The leading text columns repeated in every part: the fewest that tell the rows apart (a
+    breakdown by task x complexity x model needs all three: a part showing only task and
+    complexity left two `classification simple` costs that could not be told apart), at least
+    the first; all the leading text columns when no prefix is unique."""
+    lead = 0
+    while lead < len(table.columns) - 1 and not is_number(table.columns[lead]):
+        lead += 1
+    lead = max(lead, 1)
+    for count in range(1, lead):
+        keys = [tuple(str(r.get(c.key)) for c in table.columns[:count]) for r in table.rows]
+        if len(set(keys)) == len(keys):
+            return count
+    return lead
+
+
+def _label_spans(spans: list[Span], labels: list[int], others: list[int], width: int) -> list[Span]:
+    """The label columns' spans, their least widths shrunk (the widest first, down to LABEL_FLOOR)
+    until the widest other column fits beside them: a part is never wider than the terminal, which
+    made Rich squeeze every column and fold numbers (`2,289,54` / `8`)."""
+    least = [spans[i].least for i in labels]
+    widest = max((spans[i].least for i in others), default=0)
+    room = width - extra_width(len(labels) + 1) - widest
+    while sum(least) > room:
+        j = max(range(len(least)), key=lambda k: least[k])
+        if least[j] <= LABEL_FLOOR:
+            break
+        least[j] -= 1
+    return [Span(spans[i].natural, w) for i, w in zip(labels, least)]
 
 
 def split_columns(table: Table, width: int) -> list[list[int]]:
     """Column indexes of each part: one part when the table fits, else label columns + a run
     of the others that fits."""
+    return _split(table, width)[0]
+
+
+def _split(table: Table, width: int) -> tuple[list[list[int]], dict[int, Span]]:
+    """The parts, and the spans their label columns are held to (empty: one part, as it is)."""
     spans = [column_span(c, column_cells(table, c)) for c in table.columns]
     if sum(s.least for s in spans) + extra_width(len(spans)) <= width or len(spans) <= 1:
-        return [list(range(len(spans)))]
-    labels = list(range(_label_count(table, spans, width)))
+        return [list(range(len(spans)))], {}
+    labels = list(range(_label_count(table)))
+    while True:  # labels at their floor that still leave no room for a figure: repeat fewer of them
+        others = list(range(len(labels), len(spans)))
+        held = dict(zip(labels, _label_spans(spans, labels, others, width)))
+        widest = max((spans[i].least for i in others), default=0)
+        if len(labels) == 1 or sum(h.least for h in held.values()) + widest + extra_width(len(labels) + 1) <= width:
+            break
+        labels.pop()
+    spans = [held.get(i, s) for i, s in enumerate(spans)]
     parts: list[list[int]] = []
     current = list(labels)
-    for i in range(len(labels), len(spans)):
+    for i in others:
         trial = current + [i]
         fits = sum(spans[j].least for j in trial) + extra_width(len(trial)) <= width
         if not fits and len(current) > len(labels):
@@ -100,19 +138,19 @@ def split_columns(table: Table, width: int) -> list[list[int]]:
         else:
             current = trial
     parts.append(current)
-    return parts
+    return parts, held
 
 
 def fit(table: Table, width: int) -> tuple[list[tuple[Table, list[int] | None]], list[str]]:
     """The table as parts that fit `width`, each with fixed column widths (None: natural), and
     the legend of labels shortened to fit (`claude-3-5-son…[2]` / `[2] claude-3-5-sonnet-2024…`)."""
-    parts = split_columns(table, width)
+    parts, held = _split(table, width)
     out = []
     for n, indexes in enumerate(parts, 1):
         cols = [table.columns[i] for i in indexes]
         title = table.title if len(parts) == 1 else f"{table.title} (part {n} of {len(parts)})"
         part = replace(table, title=title, columns=cols, notes=[])
-        spans = [column_span(c, column_cells(part, c)) for c in cols]
+        spans = [held[i] if i in held else column_span(c, column_cells(part, c)) for i, c in zip(indexes, cols)]
         out.append((part, _widths(spans, width, [is_number(c) for c in cols])))
     short, legend = _shortened(table, out)
     if not short:
@@ -136,7 +174,7 @@ def _shortened(table: Table, parts: list[tuple[Table, list[int] | None]]) -> tup
             if len(text) <= w or " " in text or text in short.get(key, {}):
                 continue
             tag = f"[{len(legend) + 1}]"
-            if w < len(tag) + 4:
+            if w < len(tag) + 2:  # at least one character and the ellipsis before the key
                 continue
             short.setdefault(key, {})[text] = text[: w - len(tag) - 1] + "…" + tag
             legend.append(f"{tag} {text}")

@@ -26,11 +26,13 @@ COMMANDS: dict[str, list[str]] = {
     "calls": ["calls"],
     "audit": ["audit", "--period", "2025-Q2"],
     "report": ["report", "--period", "2025-06", "--compare", "previous", "--by", "model,tier"],
+    # four label columns and weeks: a part's labels left no room for its widest figure column
+    "report-wide": ["report", "--period", "2025-05", "--by", "provider,model,operation,status", "--every", "week"],
     "simulate-one": ["simulate", "-p", str(ROOT / "policies" / "tiers.yaml")],
     "simulate-four": ["simulate", *(a for n in ("single", "task-based", "cascade", "tiers")
                                     for a in ("-p", str(ROOT / "policies" / f"{n}.yaml")))],
 }
-WIDTHS = (80, 100, 120)
+WIDTHS = (60, 80, 100, 120)
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?")
 
 
@@ -238,6 +240,45 @@ def test_csv_numbers_say_their_unit(sample_db: Path) -> None:
     assert "# p0 = single-gpt-4o; p1 = task-based; p2 = cascade; p3 = three-tiers; d1 = Δ task-based vs single-gpt-4o" in text
     kpis = csv_tables(run([*COMMANDS["audit"], "--format", "csv"], sample_db).stdout)[0]
     assert {(r["key"], r["unit"]) for r in kpis} >= {("cost_usd", "usd"), ("premium_simple_or_moderate_call_share", "fraction")}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_no_part_is_wider_than_the_terminal_nor_a_figure_column_narrower_than_its_figures(
+        sample_db: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Handed a part wider than the terminal, Rich squeezed every column and folded numbers
+    (`2,289,54` then `8` at 80 columns): each part fit() makes must fit, figures whole."""
+    from mmaudit import render_terminal
+    from mmaudit.render import column_cells, is_number
+
+    made: list[tuple[int, Any, list[int] | None]] = []
+    real_fit = render_terminal.fit
+
+    def recording(table: Any, width: int) -> Any:
+        parts, legend = real_fit(table, width)
+        made.extend((width, part, widths) for part, widths in parts)
+        return parts, legend
+
+    monkeypatch.setattr(render_terminal, "fit", recording)
+    for width in (40, 60, 80):
+        result = runner.invoke(app, [*COMMANDS[name], "--db", str(sample_db)], env={"COLUMNS": str(width)})
+        assert result.exit_code == 0, result.output
+    assert made
+    for width, part, widths in made:
+        if widths is None:
+            continue
+        assert sum(widths) + render_terminal.extra_width(len(widths)) <= width, (name, width, part.title, widths)
+        for col, w in zip(part.columns, widths):
+            if is_number(col):
+                assert w >= max(len(c) for c in column_cells(part, col)), (name, width, part.title, col.header)
+
+
+def test_every_part_of_a_split_table_repeats_the_labels_that_tell_its_rows_apart(sample_db: Path) -> None:
+    # at 60 columns the audit breakdown (task x complexity x model) is split: a part showing only
+    # task and complexity left two `classification simple` costs that could not be told apart
+    text = run(COMMANDS["audit"], sample_db, 60).stdout
+    headers = [line for line in text.splitlines() if line.strip().startswith("Task")]
+    parts = text.count("Calls, tokens and cost by task x complexity x model (part")
+    assert parts > 1 and len([h for h in headers if "Model" in h]) >= parts, headers
 
 
 def test_long_identifiers_are_shortened_with_a_legend_not_folded(sample_db: Path) -> None:
