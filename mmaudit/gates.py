@@ -9,6 +9,7 @@ step summary.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -71,11 +72,16 @@ def nothing_to_judge(calls: int, period: str, span: str) -> str:
 
 
 def verdict_table(verdicts: list[Verdict]) -> Table:
-    rows = [{"status": v.status, "subject": v.subject, "metric": v.metric, "actual": v.actual_text(),
-             "condition": "fails if " + v.condition.removeprefix(v.metric).strip(), "reason": v.reason}
+    """One row per gate. The actual figure and the limit are numbers in the figure's unit (a share
+    as a percent beside a percent, money as money), so CSV holds raw values, not `$3.48` or
+    `45.4%` beside a limit typed as `0.2`."""
+    rows = [{"status": v.status, "subject": v.subject, "metric": v.metric, "actual": v.actual,
+             "fails_if": re.match(r"[<>=!]*", v.condition.removeprefix(v.metric).strip()).group(0),  # type: ignore[union-attr]
+             "limit": v.limit, "reason": v.reason, "kind": kind_of(v.metric, v.limit)}
             for v in verdicts]
     columns = [Column("status", "Verdict"), Column("subject", "Subject"), Column("metric", "Metric"),
-               Column("actual", "Actual"), Column("condition", "Limit"), Column("reason", "Why")]
+               Column("actual", "Actual", "by_row"), Column("fails_if", "Fails if"), Column("limit", "Limit", "by_row"),
+               Column("reason", "Why")]
     return Table("CI gates", columns, rows)
 
 

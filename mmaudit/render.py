@@ -263,8 +263,8 @@ def _row_units(table: Table) -> dict[str, Any]:
     """The key and unit columns of a table whose figures take their kind from the row, else none."""
     if not any(c.kind == "by_row" for c in table.columns):
         return {}
-    units: dict[str, Any] = {"key": lambda row: row.get("key", ""),
-                             "unit": lambda row: CSV_UNITS.get(row.get("kind", "text"), "")}
+    units: dict[str, Any] = {"key": lambda row: row.get("key", "")} if any("key" in r for r in table.rows) else {}
+    units["unit"] = lambda row: CSV_UNITS.get(row.get("kind", "text"), "")
     deltas = [c.key for c in table.columns if c.kind == "by_row" and c.signed]
     if deltas:
         units["delta_unit"] = lambda row: CSV_UNITS.get((row.get("kinds") or {}).get(deltas[0], row.get("kind", "text")), "")

@@ -323,3 +323,18 @@ def test_price_tables_repeat_only_their_labels_and_print_rates_whole(width: int)
     data = json.loads(runner.invoke(app, ["prices", "show", "claude-sonnet-4-5", "-f", "json"]).stdout)
     for rate in {format(Decimal(str(r["output"])).normalize(), "f") for r in data["history"] if r["output"]}:
         assert re.search(rf"(?<![\d.]){re.escape(rate)}(?![\d.])", shown.stdout), rate
+
+
+def test_ci_gate_rows_hold_the_figure_and_the_limit_as_numbers_in_one_unit(sample_db: Path) -> None:
+    args = ["audit", "--period", "2025-Q2", "--fail-if-premium-share", "20%", "--db", str(sample_db)]
+    csv_out = runner.invoke(app, [*args, "--format", "csv"])
+    assert csv_out.exit_code == 1
+    [gate] = next(t for t in csv_tables(csv_out.stdout) if "fails_if" in t[0])
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    [verdict] = data["gates"]
+    # was `45.4%` beside `fails if > 0.2`: a display string next to the limit as typed
+    assert (float(gate["actual"]), gate["fails_if"], float(gate["limit"]), gate["unit"]) == \
+        (pytest.approx(verdict["actual"]), ">", 0.2, "fraction")
+    table = runner.invoke(app, args, env={"COLUMNS": "160"}).stdout
+    row = next(line for line in table.splitlines() if "premium_simple_or_moderate_call_share" in line)
+    assert row.split()[-2:] == [">", "20.0%"]
