@@ -409,3 +409,15 @@ def test_rows_written_by_live_runs_without_model_key_are_used(tmp_path, prices) 
                     [[f"c{i:04d}", float(i < 3)] for i in range(4)])
     r = simulate(con, policy(routes=[{"default": "fast"}]))
     assert r.quality.mean == pytest.approx(0.75) and r.quality.measured_share == 1.0
+
+
+def test_a_sweep_without_outcomes_still_lists_its_points(tmp_path, prices) -> None:
+    load(tmp_path, prices, [call(i, "chat", "simple") for i in range(4)]).close()
+    pol = tmp_path / "p.yaml"
+    pol.write_text("version: 1\nname: ab\ntiers: {fast: {models: [cheap]}}\nroutes: [{default: fast}]\n"
+                   "ab: [{tier: fast, model: strong, share: 0.5}]\n")
+    args = ["simulate", "-p", str(pol), "--db", str(tmp_path / "sim.duckdb"), "--prices", str(prices), "--sweep", "ab=0:1:3"]
+    md = runner.invoke(app, [*args, "--format", "markdown"]).stdout
+    # every call on cheap (4 x 1.2), half on strong, every call on strong (4 x 12): the table had none of them
+    assert "### Sweep of ab — ab" in md and "No outcomes in `evals`" in md
+    assert all(cost in md for cost in ("$4.80", "$48.00"))

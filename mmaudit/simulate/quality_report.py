@@ -61,8 +61,8 @@ def _quality_row(r: SimulationResult) -> dict[str, Any]:
 
 def quality_tables(results: list[SimulationResult]) -> list[Table]:
     measured = [r for r in results if r.quality is not None]
-    if not measured:
-        return []
+    if not measured:  # a sweep's points (cost per knob value) stand without outcomes
+        return sweep_tables(results)
     notes = []
     q0 = measured[0].quality
     on_scale = [f"{r.policy} {r.quality.mean_on_scale:.3f}" for r in measured
@@ -86,15 +86,24 @@ def quality_tables(results: list[SimulationResult]) -> list[Table]:
                          "(Assumed), it chooses between priors, not outcomes.",
                          "Assumed: share of the baseline's scored calls resting on the price table's priors, not a "
                          "measurement. A baseline with no score (—) has neither outcomes nor a prior for its model."]))
+    return tables + sweep_tables(results)
+
+
+def sweep_tables(results: list[SimulationResult]) -> list[Table]:
+    """Each sweep's points: cost, and quality and strong-call share when outcomes exist."""
+    tables = []
     for r in results:
         if r.sweep is None:
             continue
         s = r.sweep
-        figures = [f"APGR {s.apgr:.3f}" if s.apgr is not None else "APGR —",
-                   f"CPT(50%) {s.cpt50:.1%}" if s.cpt50 is not None else "CPT(50%) not reached",
-                   f"CPT(80%) {s.cpt80:.1%}" if s.cpt80 is not None else "CPT(80%) not reached"]
-        tables.append(Table(f"Sweep of {s.param} — {r.policy}", SWEEP, [vars(p) for p in s.points], None,
-                            [", ".join(figures) + f" (strong model {s.strong_model}; the random router's APGR is 0.5)."]))
+        if r.quality is None:
+            note = "No outcomes in `evals`: the points give cost only (docs/evals.md says how to measure quality)."
+        else:
+            figures = [f"APGR {s.apgr:.3f}" if s.apgr is not None else "APGR —",
+                       f"CPT(50%) {s.cpt50:.1%}" if s.cpt50 is not None else "CPT(50%) not reached",
+                       f"CPT(80%) {s.cpt80:.1%}" if s.cpt80 is not None else "CPT(80%) not reached"]
+            note = ", ".join(figures) + f" (strong model {s.strong_model}; the random router's APGR is 0.5)."
+        tables.append(Table(f"Sweep of {s.param} — {r.policy}", SWEEP, [vars(p) for p in s.points], None, [note]))
     return tables
 
 
