@@ -2,7 +2,8 @@
 
 Answers /v1/chat/completions (streamed or not) with usage. Behaviour per model is scripted: a
 queue of actions popped one per request (("status", 429), ("sleep", 2.0), "garbage",
-("echo_auth", 400)), then normal answers. Judge and labelling requests (recognised by their
+("echo_auth", 400), "not_a_stream": a 200 whose body is no stream at all, "drop": the first
+chunk of the answer, then the connection closes), then normal answers. Judge and labelling requests (recognised by their
 system prompt) are answered by `judge` / `labeller` callables. Every request is recorded.
 """
 
@@ -118,6 +119,13 @@ class MockGateway:
                     return
                 if isinstance(action, tuple) and action[0] == "sleep":
                     time.sleep(action[1])
+                if action == "not_a_stream":  # a broken proxy's page, served as a success
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.end_headers()
+                    self.wfile.write(b"this is not json")
+                    self.wfile.flush()
+                    return
                 text = (
                     "I cannot decide, both are fine."
                     if action == "garbage"
@@ -128,6 +136,7 @@ class MockGateway:
                     "completion_tokens": words(text),
                 }
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+                self._drop = action == "drop"
                 if body.get("stream"):
                     self._stream(
                         model,
@@ -176,6 +185,10 @@ class MockGateway:
                         ],
                     }
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    if self._drop:  # the connection is lost after the first tokens went out
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
                 end = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
                 self.wfile.write(f"data: {json.dumps(end)}\n\n".encode())
                 if usage is not None:

@@ -181,3 +181,29 @@ def test_a_request_that_failed_for_good_is_not_sent_again(logged, gateway, tmp_p
     assert again.exit_code == 0 and "nothing left to do" in again.stderr
     assert "failed for good earlier: 1" in again.stderr
     assert len(gateway.sent("candidate")) == len(PROMPTS)
+
+
+def test_a_reply_that_is_no_completion_is_retried_never_graded_as_a_wrong_answer(logged, gateway, tmp_path):
+    gateway.script["gpt-4o-mini"] += ["not_a_stream"]
+    prompts = sample(logged, tmp_path)
+    result = run(logged, prompts, "--yes", "--retries", "0", "--concurrency", "1", models="gpt-4o-mini")
+    assert result.exit_code == 1 and "incomplete" in result.stderr, result.output
+    # was stored as an empty "ok" answer, then judged: a measured score of 0 for the candidate
+    assert query(logged, "SELECT count(*) FROM evals")[0][0] == len(PROMPTS) - 1
+    assert query(logged, "SELECT status, error LIKE 'protocol%', bound_usd > 0 FROM live_requests WHERE status <> 'ok'") \
+        == [("gave_up", True, True)]
+
+
+def test_a_stream_lost_mid_answer_keeps_its_worst_case_counted(logged, gateway, tmp_path):
+    gateway.script["gpt-4o-mini"] += ["drop"]
+    result = run(logged, sample(logged, tmp_path), "--yes", "--retries", "1", "--concurrency", "1", models="gpt-4o-mini")
+    assert result.exit_code == 0, result.output
+    [(bound,)] = query(logged, "SELECT bound_usd FROM live_requests WHERE attempts = 2")
+    assert bound > 0  # tokens had been generated: the lost attempt may be billed (it was released as a 5xx)
+
+
+def test_missing_credentials_stop_the_run_as_a_credentials_error(logged, gateway, tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY")
+    result = run(logged, sample(logged, tmp_path), "--yes", "--retries", "2", models="gpt-4o-mini")
+    assert result.exit_code == 2, result.output  # was retried as a 5xx, then exit 1 "429, 5xx or timeouts"
+    assert gateway.sent("candidate") == []

@@ -86,6 +86,8 @@ def _classify(exc: Exception, lib: Any) -> SendError:
     message = scrub(str(exc))[:500]
     if isinstance(exc, (lib.Timeout, TimeoutError)):
         return SendError("timeout", message, True, True)
+    if "missing credentials" in message.lower():  # raised before any request, as a 500: no retry helps
+        return SendError("auth", message, False, False)
     status = getattr(exc, "status_code", None)
     if status == 429:
         return SendError("rate_limit", message, True, False)
@@ -118,6 +120,7 @@ class Client:
         kwargs: dict[str, Any] = {"api_base": self.gateway.base_url} if self.gateway.base_url else {}
         start = time.monotonic()
         deadline = start + self.timeout_s
+        first: float | None = None
         try:
             stream = lib.completion(
                 model=self.gateway.route(name),
@@ -130,7 +133,7 @@ class Client:
                 num_retries=0,
                 **kwargs,
             )
-            parts, first, usage = [], None, None
+            parts, usage = [], None
             for chunk in stream:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"no complete answer within {self.timeout_s:g} s")
@@ -139,10 +142,18 @@ class Client:
                     first = first if first is not None else time.monotonic()
                     parts.append(delta)
                 usage = getattr(chunk, "usage", None) or usage
+            if not parts and usage is None:
+                # a 200 that held no completion (a proxy's page, a broken body: LiteLLM still yields a
+                # closing chunk) carries neither text nor usage: no answer arrived, which must not be
+                # graded as a wrong one; it may have been processed upstream
+                raise SendError("protocol", "the reply held no answer and no usage (not a chat completion)", True, True)
         except SendError:
             raise
         except Exception as exc:  # every client-library error becomes one classified SendError
-            raise _classify(exc, lib) from None
+            error = _classify(exc, lib)
+            if first is not None and error.retryable:  # lost mid-answer: tokens were generated, maybe billed
+                error.maybe_billed = True
+            raise error from None
         end = time.monotonic()
         inp, out = _usage(usage)
         return Reply(
