@@ -196,6 +196,24 @@ def test_import_conflict_with_stored_scores_and_keep_text(tmp_path) -> None:
     con.close()
 
 
+def test_import_conflicts_are_judged_on_the_item_and_model_simulate_reads(tmp_path) -> None:
+    """`openai/gpt-4o` is gpt-4o, and a row that adds the prompt text to a call_id is the same
+    item: with different scores they conflict (they were loaded and averaged to 0.5)."""
+    db = tmp_path / "e.duckdb"
+    first = write_jsonl(tmp_path / "a.jsonl", [{"call_id": "c6", "model": "gpt-4o", "score": 1},
+                                               {"call_id": "c6", "model": "openai/gpt-4o", "score": 0},
+                                               {"call_id": "c7", "model": "gpt-4o", "score": 1},
+                                               {"call_id": "c7", "model": "openai/gpt-4o", "score": 1}])
+    out = json.loads(_import(db, str(first)).stdout)["files"][0]
+    assert (out["loaded"], out["duplicates"], out["conflicts"]) == (1, 1, 2)
+    second = write_jsonl(tmp_path / "b.jsonl", [{"call_id": "c7", "prompt": "Translate: nine", "model": "gpt-4o", "score": 0}])
+    out = json.loads(_import(db, str(second)).stdout)["files"][0]
+    assert (out["loaded"], out["conflicts"]) == (0, 1)
+    con = duckdb.connect(str(db))
+    assert con.execute("SELECT call_id, score FROM evals ORDER BY call_id").fetchall() == [("c7", 1.0)]
+    con.close()
+
+
 def test_import_errors_are_one_line(tmp_path) -> None:
     db = tmp_path / "e.duckdb"
     out = runner.invoke(app, ["evals", "import", str(tmp_path / "none.jsonl"), "--db", str(db)])

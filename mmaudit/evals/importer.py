@@ -36,9 +36,13 @@ NUMBER_COLUMNS = ("score", "input_tokens", "output_tokens", "cost_usd", "latency
 
 
 def key_sql(alias: str = "") -> str:
-    """What makes two rows the same observation: item, model, sample, grader."""
+    """What makes two rows the same observation: item, model, sample, grader — as `simulate`
+    reads them (quality.build_items): the item is the call_id, else the prompt_hash (a row that
+    also gives the prompt text is the same item), the model its price key when it has one
+    (`openai/gpt-4o` and `gpt-4o` are one model). Keyed on the spellings, two such rows with
+    different scores escaped the conflict check and were averaged."""
     a = f"{alias}." if alias else ""
-    return (f"coalesce({a}call_id, '') || chr(1) || coalesce({a}prompt_hash, '') || chr(1) || {a}model "
+    return (f"coalesce({a}call_id, 'h:' || {a}prompt_hash, '') || chr(1) || coalesce({a}model_key, {a}model) "
             f"|| chr(1) || {a}sample || chr(1) || coalesce({a}grader, '')")
 
 
