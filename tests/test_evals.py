@@ -214,6 +214,27 @@ def test_import_conflicts_are_judged_on_the_item_and_model_simulate_reads(tmp_pa
     con.close()
 
 
+def test_the_documented_hash_recipe_is_the_hash_ingest_stores() -> None:
+    import random
+    import unicodedata
+
+    from mmaudit.evals.hashing import prompt_hashes
+
+    zs = "".join(c for c in map(chr, range(0x110000)) if unicodedata.category(c) == "Zs")
+
+    def recipe(text: str) -> str:  # docs/evals.md, verbatim
+        return hashlib.md5(re.sub(r"[\t\n\f\r ]+", " ", ("\n" + text).strip(zs)).replace("\u0130", "I").lower().encode()).hexdigest()
+
+    rnd = random.Random(7)
+    tricky = [0x20, 0x09, 0x0A, 0x0B, 0x0D, 0x85, 0xA0, 0x130, 0x1680, 0x2028, 0x3000]
+    texts = ["a\u00a0b", "a\x0bb", "\u0130stanbul", "  Hi\r\nthere\t x ", "\xa0x\xa0"]
+    texts += ["".join(chr(rnd.choice([rnd.randint(1, 0x2FF), rnd.randint(0x370, 0x3100), *tricky]))
+                      for _ in range(rnd.randint(1, 20))) for _ in range(2000)]
+    assert [recipe(t) for t in texts] == prompt_hashes(texts)  # Python's own \\s, strip() and lower() differ on these
+    crlf = runner.invoke(app, ["evals", "hash"], input="hello\r\n")
+    assert crlf.stdout.split()[0] == prompt_hashes(["hello"])[0]  # a CRLF file's lines hash as their text
+
+
 def test_import_errors_are_one_line(tmp_path) -> None:
     db = tmp_path / "e.duckdb"
     out = runner.invoke(app, ["evals", "import", str(tmp_path / "none.jsonl"), "--db", str(db)])

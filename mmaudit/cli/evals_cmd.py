@@ -108,7 +108,7 @@ def hash_(
       mmaudit evals hash --messages '[{"role": "user", "content": "Hi"}]'
     """
     with user_errors(UNCHANGED):
-        values = list(texts) if texts else [line.rstrip("\n") for line in sys.stdin]
+        values = list(texts) if texts else [line.rstrip("\r\n") for line in sys.stdin]
         if not values:
             raise InputError("give prompt texts as arguments or on stdin")
         for h in prompt_hashes(values, messages):

@@ -1,12 +1,13 @@
 r"""The prompt hash an eval item and a logged call share: the md5 that ingest stores in
 `calls.prompt_hash` (the `mm_prompt_hash` macro in mmaudit/formats/macros.py).
 
-Recipe, for teams computing it outside mmaudit: join the prompt's message texts with a newline
-(system first, then each message in order), put one newline in front, strip spaces (only ' ')
-from both ends, lower-case, replace every run of whitespace by one space, and take the hex md5
-of the UTF-8 bytes. In Python: `md5(re.sub(r"\s+", " ", ("\n" + text).strip(" ").lower()))`
-(the leading newline becomes a leading space). `mmaudit evals hash` prints it, so a team can
-check its own code against ours.
+Recipe, for teams computing it outside mmaudit (docs/evals.md; `tests/test_evals.py` checks it
+against the macro on random Unicode text): join the prompt's message texts with a newline (system
+first, then each message in order), put one newline in front, strip Unicode space separators
+(category Zs, what DuckDB's `trim` strips) from both ends, replace every run of ASCII whitespace
+(RE2's `\s`: `[\t\n\f\r ]`) by one space, lower-case as DuckDB does (Python's `lower` but `İ`
+becomes `i`), and take the hex md5 of the UTF-8 bytes. `mmaudit evals hash` prints it, so a
+team can check its own code against ours.
 """
 
 from __future__ import annotations
