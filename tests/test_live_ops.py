@@ -178,7 +178,7 @@ def test_a_request_that_failed_for_good_is_not_sent_again(logged, gateway, tmp_p
     assert first.exit_code == 0, first.output
     assert len(gateway.sent("candidate")) == len(PROMPTS)
     again = run(logged, prompts, "--yes", models="gpt-4o-mini")
-    assert again.exit_code == 0 and "nothing left to do" in again.stderr
+    assert again.exit_code == 0 and "nothing left to do" in again.stderr and "is already graded" not in again.stderr
     assert "failed for good earlier: 1" in again.stderr
     assert len(gateway.sent("candidate")) == len(PROMPTS)
 

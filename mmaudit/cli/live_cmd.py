@@ -193,8 +193,13 @@ def run(
             for line in plan_lines(plan):
                 stderr.print(line, highlight=False, markup=False)
             if not plan.todo:
+                # the pairs that failed for good are not graded: say so, not "every pair is graded"
                 stderr.print(
-                    "nothing left to do: every prompt x candidate is already graded", highlight=False
+                    "nothing left to do: every prompt x candidate is graded"
+                    + (f" or failed for good earlier ({plan.failed_before}: to send them again once the cause "
+                       "is fixed, delete their rows: DELETE FROM live_requests WHERE status = 'failed')"
+                       if plan.failed_before else ""),
+                    highlight=False,
                 )
                 return
             if not _confirm(yes, f"Send {plan.requests} requests (up to {usd(plan.worst_case_usd)})?"):
