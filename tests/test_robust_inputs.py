@@ -566,3 +566,14 @@ def test_ctrl_c_inside_the_model_resolver_stops_the_run_without_a_traceback(tmp_
     big.write_text(lines(*(rec(i, user_prompt="x" * 2000) for i in range(800))))
     code, _, output = ingest(tmp_path / "big.duckdb", str(big))
     assert code == 130 and "interrupted" in output and "cannot read" not in output
+
+
+def test_lines_of_only_tabs_or_no_break_spaces_are_blank_not_bad_json(tmp_path, db):
+    log = tmp_path / "a.jsonl"
+    log.write_text(lines(rec(1)) + "\t\n \t \n\u00a0\n" + lines(rec(2)))
+    only = tmp_path / "b.jsonl"
+    only.write_text("\t\n\t\n")
+    code, data, _ = ingest(db, str(log), str(only))
+    assert code == 0 and data is not None
+    assert [(f["loaded"], f["quarantined"], f["status"]) for f in data["files"]] == [(2, 0, "loaded"), (0, 0, "empty")]
+    assert data["total"]["skipped"] == 0 and reasons(db) == {}  # the total now carries every column

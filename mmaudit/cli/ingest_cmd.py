@@ -43,7 +43,8 @@ def _display(path: str) -> str:
 
 def ingest_report(result: IngestResult) -> Report:
     rows = [{**vars(f), "path": _display(f.path)} for f in result.files]
-    total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "upgraded", "quarantined", "estimated")}}
+    total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "upgraded", "quarantined",
+                                                           "skipped", "estimated")}}
     notes = [f.message if f.message.startswith(f.path) else f"{f.path}: {f.message}" for f in result.files if f.message]
     if result.total("skipped"):
         notes.append(f"{result.total('skipped')} record(s) skipped: they belong to the format but are not calls "

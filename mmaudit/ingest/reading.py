@@ -27,6 +27,10 @@ import pyarrow as pa
 
 from mmaudit.ingest.discovery import COMPRESSED_SUFFIXES
 
+# A line of only whitespace is blank: tabs, CRs and no-break spaces too (`trim` strips spaces and
+# no-break spaces, not a tab: a line holding one tab was quarantined as "not valid JSON").
+BLANK_TEXT = r"regexp_full_match(line, '[\s\p{Z}]*')"
+
 # The longest line a log may have. DuckDB sizes its read buffers from this (two of twice it are
 # held while streaming), so lines are first read with a small limit, and only a file that has a
 # longer line is read again with the large one.
@@ -333,7 +337,7 @@ class LineReader:
     def has_records(self) -> bool:
         """Whether any line is not blank (stops at the first one)."""
         order = "ORDER BY line_no" if self.mode.rejects else ""
-        rel = self._relation("1", f"WHERE line IS NOT NULL AND trim(line) <> '' {order} LIMIT 1")
+        rel = self._relation("1", f"WHERE line IS NOT NULL AND NOT {BLANK_TEXT} {order} LIMIT 1")
         return any(batch.num_rows for batch in self._fetch(rel))
 
     def sample(self, size: int) -> pa.Table:

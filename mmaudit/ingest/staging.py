@@ -25,7 +25,7 @@ from mmaudit.conflicts import carry_pinned_geography_sql
 from mmaudit.formats import FORMATS, LogFormat
 from mmaudit.formats.base import file_index_sql, prompt_hash_sql
 from mmaudit.ingest.captures import not_a_call_sql, unwrap_lines_sql
-from mmaudit.ingest.reading import INVALID_UTF8, Chunk
+from mmaudit.ingest.reading import BLANK_TEXT, INVALID_UTF8, Chunk
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 
 RAW_KEEP_CHARS = 65536
@@ -42,8 +42,8 @@ _PLAIN = "ltrim(line, chr(65279))"
 def line_sql(captures: bool) -> str:
     return f"unnest({unwrap_lines_sql(_PLAIN)})" if captures else _PLAIN
 _OBJECT = "json_valid(line) AND starts_with(ltrim(line, chr(65279) || ' ' || chr(9)), '{')"
-# A valid JSON line is never blank, so `trim` (slow on long lines) only runs on the invalid ones.
-NOT_BLANK = "line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
+# A valid JSON line is never blank, so the blank test (slow on long lines) only runs on the invalid ones.
+NOT_BLANK = f"line IS NOT NULL AND (json_valid(line) OR NOT {BLANK_TEXT})"
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def _quarantine_non_objects(con: duckdb.DuckDBPyConnection, file_ends: list[int]
                 WHEN json_type(line) = 'VARCHAR' THEN 'string' ELSE lower(json_type(line)) END || ', not an object'
           END AS reason, NULL::VARCHAR AS source_format
         FROM _raw
-        WHERE CASE WHEN {_OBJECT} THEN false ELSE line IS NOT NULL AND trim(line) <> '' END
+        WHERE CASE WHEN {_OBJECT} THEN false ELSE line IS NOT NULL AND NOT {BLANK_TEXT} END
         """,
         {"ends": file_ends},
     )
