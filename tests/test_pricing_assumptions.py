@@ -36,7 +36,7 @@ def test_audit_and_report_name_the_calls_priced_on_an_assumption(tmp_path):
     assert json.loads(audit.stdout)["pricing_assumptions"] == {"search_context_assumed": 2, "grounding_allowance_ignored": 1,
                                                            "provisioned_on_demand": 0, "advisor_not_priced": 0,
                                                            "host_assumed": 0, "seller_assumed": 0,
-                                                           "container_not_priced": 0}
+                                                           "container_not_priced": 0, "guardrail_not_priced": 0}
     text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
     assert ("2 Perplexity call(s) did not log their search context size and were charged the highest request fee; "
             "1 grounded Gemini call(s) were charged the search fee with none of Google's free allowance deducted") in text
@@ -151,3 +151,34 @@ def test_a_call_on_openais_hosted_containers_says_their_sessions_are_not_in_the_
              Decimal("0.00818875")),
             ("resp_local", None, None, Decimal("0.00319725")),
             ("resp_plain", None, None, Decimal("0.00818875"))]
+
+
+def _bedrock(request_id: str, trace: dict | None, blocked: bool = False) -> dict:
+    """A CloudWatch Bedrock invocation log line, shaped as real-logs/bedrock/cloudwatch-invocation-logs.jsonl."""
+    body: dict = {"output": {"message": {"content": [{"text": "ok"}]}}, "stopReason": "end_turn",
+                  "usage": {"inputTokens": 0 if blocked else 219, "outputTokens": 0 if blocked else 109}}
+    if blocked:
+        body = {"amazon-bedrock-guardrailAction": "INTERVENED", "stopReason": "guardrail_intervened"}
+    if trace is not None:
+        body["amazon-bedrock-trace"] = trace
+    return {"schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": "2025-08-22T10:00:00Z",
+            "accountId": "1", "region": "us-east-1", "requestId": request_id, "operation": "Converse",
+            "modelId": "us.anthropic.claude-sonnet-4-20250514-v1:0",
+            "input": {"inputContentType": "application/json", "inputTokenCount": 0 if blocked else 219},
+            "output": {"outputContentType": "application/json", "outputTokenCount": 0 if blocked else 109,
+                       "outputBodyJson": body}}
+
+
+def test_bedrock_guardrail_units_are_tagged_and_the_cost_says_it_leaves_them_out(tmp_path):
+    units = {"topicPolicyUnits": 1, "contentPolicyUnits": 1, "wordPolicyUnits": 1, "sensitiveInformationPolicyUnits": 1,
+             "contextualGroundingPolicyUnits": 0, "automatedReasoningPolicyUnits": 0}
+    metrics = {"g1": {"invocationMetrics": {"guardrailProcessingLatency": 281, "usage": units}}}
+    both = {"guardrail": {"input": metrics, "outputs": [metrics], "actionReason": "No action."}}
+    audit, text = audit_after_ingest(tmp_path, [_bedrock("r-both", both), _bedrock("r-blocked", {"guardrail": {"input": metrics}},
+                                                                                   blocked=True), _bedrock("r-none", None)])
+    assert audit["pricing_assumptions"]["guardrail_not_priced"] == 2
+    assert "2 Bedrock call(s) ran guardrail policies, which AWS bills apart per text unit: not in the cost" in text
+    with duckdb.connect(str(tmp_path / "audited.duckdb"), read_only=True) as con:
+        # billed units: topic, content and sensitive information (word filters are free), on the request and the answer
+        assert con.execute("SELECT call_id, tags['guardrail_units'] FROM calls ORDER BY 1").fetchall() == [
+            ("r-blocked", "3"), ("r-both", "6"), ("r-none", None)]

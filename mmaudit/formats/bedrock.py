@@ -125,6 +125,14 @@ def error_http(code: str) -> str:
     )
 
 
+# Guardrail policies evaluated on the request and the answer (`amazon-bedrock-trace.guardrail`):
+# AWS bills them per text unit and policy, apart from the tokens. Their billed units (word filters
+# are free) go to tags['guardrail_units'], read from the raw line only when it names them.
+_GUARDRAIL_UNITS = (
+    "CASE WHEN contains(line, 'PolicyUnits') THEN nullif(list_sum(list_transform(regexp_extract_all(line, "
+    "'\"(?:topic|content|sensitiveInformation|contextualGrounding|automatedReasoning)PolicyUnits\"\\s*:\\s*(\\d+)', 1), "
+    "lambda x: CAST(x AS BIGINT))), 0) END")
+
 _HTTP = error_http("r.errorCode")
 _IN = "r.input.inputBodyJson"
 # Models without a messages API take one prompt string (Llama, Mistral and DeepSeek `prompt`,
@@ -178,7 +186,8 @@ FORMAT = LogFormat(
         "tags": (
             "map_from_entries(list_filter([{'key': 'region', 'value': r.region}, {'key': 'account', 'value': r.accountId}, "
             f"{{'key': 'blocked', 'value': CASE WHEN {_BLOCKED} THEN 'guardrail_intervened' END}}, "
-            f"{{'key': 'guardrail', 'value': CASE WHEN {_INTERVENED} AND NOT {_BLOCKED} THEN 'intervened' END}}], "
+            f"{{'key': 'guardrail', 'value': CASE WHEN {_INTERVENED} AND NOT {_BLOCKED} THEN 'intervened' END}}, "
+            f"{{'key': 'guardrail_units', 'value': CAST({_GUARDRAIL_UNITS} AS VARCHAR)}}], "
             "lambda e: e.value IS NOT NULL))"
         ),
         "system_prompt": _SYSTEM,

@@ -46,6 +46,13 @@ All three make the cost an upper bound for the calls they count.
   least, since 2026-06-02), which no answer shows: how long the container lived, whether this
   call made it (an `auto` container is made even when the model runs no code) or reused one
   billed before. The cost is their tokens only: a lower bound for these calls.
+
+- `guardrail_not_priced`: Bedrock calls whose invocation log shows guardrail policies evaluated
+  (`tags['guardrail_units']`: the billed text units of its content, denied-topic, sensitive-
+  information, contextual-grounding and automated-reasoning policies, on the request and the
+  answer). AWS bills guardrails apart from the tokens, per 1,000 text units and policy; they are
+  not priced here, so the cost of these calls is a lower bound, and a call the guardrail blocked
+  shows $0 while its evaluation was billed.
 """
 
 from __future__ import annotations
@@ -60,7 +67,7 @@ from mmaudit.schema import OTHER_MODEL_STEPS
 from mmaudit.store import has_column
 
 ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced",
-               "host_assumed", "seller_assumed", "container_not_priced")
+               "host_assumed", "seller_assumed", "container_not_priced", "guardrail_not_priced")
 # Hugging Face organisations whose repository ids name open-weight models (never a maker's own
 # API's ids, nor a gateway's provider prefix: LiteLLM writes `deepseek/`, `mistral/`, `meta_llama/`)
 REPOSITORY_ORGS = ("deepseek-ai", "meta-llama", "mistralai", "qwen", "zai-org", "thudm", "minimaxai", "ibm-granite",
@@ -90,7 +97,8 @@ SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], mode
                         AND lower(coalesce(provider, 'unknown')) IN ({_quoted(_MAKERS)})) AS host_assumed,
        count(*) FILTER (WHERE cost_usd IS NOT NULL AND tags['{PRICED_AS}'] IS NOT NULL) AS seller_assumed,
        count(*) FILTER (WHERE status = 'ok' AND tags['container_tool'] IS NOT NULL
-                        AND lower(coalesce(provider, '')) IN ('openai', 'azure')) AS container_not_priced
+                        AND lower(coalesce(provider, '')) IN ('openai', 'azure')) AS container_not_priced,
+       count(*) FILTER (WHERE tags['guardrail_units'] IS NOT NULL) AS guardrail_not_priced
 FROM scoped"""
 
 
@@ -152,4 +160,8 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
         notes.append(f"{counts['container_not_priced']:,} call(s) offered OpenAI's hosted containers (code interpreter, "
                      "hosted shell): the container sessions, billed apart by memory size and minute, are not in the "
                      "cost, as no log shows them (a lower bound for these; tags container_tool, container_id).")
+    if counts.get("guardrail_not_priced"):
+        notes.append(f"{counts['guardrail_not_priced']:,} Bedrock call(s) ran guardrail policies, which AWS bills apart "
+                     "per text unit: not in the cost (a lower bound for these, blocked calls shown at $0 included; "
+                     "tags guardrail_units).")
     return " ".join(notes) + " (docs/pricing.md)" if notes else None
