@@ -91,3 +91,9 @@ def test_generate_is_seeded(tmp_path):
 def test_help_has_examples():
     result = runner.invoke(app, ["ingest", "--help"])
     assert result.exit_code == 0 and "mmaudit ingest sample_logs/" in result.stdout
+
+
+def test_help_shows_the_default_database():
+    # Rich read `[default: ./mmaudit.duckdb]` as markup and dropped it: "DuckDB file to use ."
+    out = runner.invoke(app, ["calls", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "(default: ./mmaudit.duckdb)" in out

@@ -21,7 +21,7 @@ INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
 
 DbOption = Annotated[
     Optional[Path],
-    typer.Option("--db", envvar="MMAUDIT_DB", help="DuckDB file to use [default: ./mmaudit.duckdb].", show_default=False),
+    typer.Option("--db", envvar="MMAUDIT_DB", help="DuckDB file to use (default: ./mmaudit.duckdb).", show_default=False),
 ]
 FormatOption = Annotated[
     OutputFormat,
