@@ -327,6 +327,16 @@ def test_random_mix_margin_and_gates(tmp_path, prices) -> None:
     assert parse_gate("assumed_share > 0").fails(data) is False
 
 
+def test_a_policy_that_is_the_random_mix_has_a_zero_margin_with_a_zero_interval(tmp_path, prices) -> None:
+    # every call on cheap, which is the cheap end of the mix: each per-call difference is 0, which
+    # Wilson read as 0 successes of 10 ([0, 0.28]), a proportion it is not
+    con = load(tmp_path, prices, [call(i, "chat", "simple") for i in range(10)])
+    _outcomes(tmp_path, con, [{"call_id": f"c{i:04d}", "model": m, "score": (m == "strong") or i < 6}
+                              for i in range(10) for m in ("cheap", "strong")])
+    mix = simulate(con, policy(routes=[{"default": "fast"}], tiers={"fast": {"models": ["cheap"]}})).random_mix
+    assert mix.margin == pytest.approx(0) and (mix.margin_ci_low, mix.margin_ci_high) == (pytest.approx(0), pytest.approx(0))
+
+
 def test_quality_table_never_prints_a_negative_zero() -> None:
     """A policy that is itself one end of the random mix has a margin of float noise (-1e-12):
     the table shows +0.000, not -0.000."""

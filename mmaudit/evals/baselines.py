@@ -174,7 +174,7 @@ def random_mix(con: duckdb.DuckDBPyConnection, scored: str, policy_cost: Decimal
         WHERE s.score IS NOT NULL AND ba.score IS NOT NULL AND bb.score IS NOT NULL""", [p, p, a.key, b.key])
     measured = con.execute(f"SELECT count(*) FROM {scored} WHERE level IS DISTINCT FROM 'assumed'").fetchall()[0][0]
     # priors against priors: no sample, so no interval (a zero-width one read as certain)
-    iv = interval_of(con, "_ev_diff", "d", seed) if measured else None
+    iv = interval_of(con, "_ev_diff", "d", seed, proportion=False) if measured else None
     return RandomMix(quality=mix_quality, cost_usd=mix_cost, margin=policy_quality - mix_quality,
                      margin_ci_low=_finite(iv.low) if iv else None, margin_ci_high=_finite(iv.high) if iv else None, models=[a.key, b.key] if a.key != b.key else [a.key],
                      share_of_second=p)

@@ -71,9 +71,11 @@ def bootstrap_mean(values: Sequence[float], counts: Sequence[int], seed: str,
 
 
 def mean_interval(values: Sequence[float], counts: Sequence[int], seed: str,
-                  sizes: Sequence[int] | None = None) -> Interval:
+                  sizes: Sequence[int] | None = None, proportion: bool = True) -> Interval:
     """Mean with its 95% interval: Wilson when every value is a single 0/1 outcome (success),
-    else the (cluster) bootstrap. Arguments as `bootstrap_mean`."""
+    else the (cluster) bootstrap. Arguments as `bootstrap_mean`; `proportion=False` for values
+    that are not outcomes (a difference of two scores that happens to be 0 or 1 everywhere is
+    no proportion: all zeros read as Wilson's 0 of 10, [0, 0.28])."""
     v = np.asarray(values, dtype=float)
     c = np.asarray(counts, dtype=np.int64)
     z = np.ones_like(v) if sizes is None else np.asarray(sizes, dtype=float)
@@ -81,7 +83,7 @@ def mean_interval(values: Sequence[float], counts: Sequence[int], seed: str,
     if n == 0:
         return Interval(math.nan, math.nan, math.nan, "exact")
     mean = float((v * c).sum() / n)
-    if np.all(z == 1) and np.all((v == 0) | (v == 1)):  # successes: 10 of 10 still has an interval
+    if proportion and np.all(z == 1) and np.all((v == 0) | (v == 1)):  # successes: 10 of 10 still has an interval
         low, high = wilson(float(c[v == 1].sum()), int(n))
         return Interval(mean, low, high, "wilson")
     if len(v) == 1:

@@ -178,7 +178,7 @@ POOLED = ("cell", "task_model", "model")
 
 
 def interval_of(con: duckdb.DuckDBPyConnection, table: str, column: str, seed: str, where: str = "true",
-                pooled: bool = False) -> Interval:
+                pooled: bool = False, proportion: bool = True) -> Interval:
     """Mean of `column` over the rows of `table` with its 95% interval, the rows resampled by
     their `cluster` (stats.mean_interval): a histogram of (cluster sum, cluster size).
 
@@ -211,7 +211,7 @@ def interval_of(con: duckdb.DuckDBPyConnection, table: str, column: str, seed: s
                            GROUP BY 1, 2 ORDER BY 1, 2""").fetchall()
     # ORDER BY: the seeded multinomial draws by position, so the histogram's order must not depend
     # on how DuckDB's threads happened to emit the groups (it did: intervals moved between runs).
-    return mean_interval([r[0] for r in rows], [r[2] for r in rows], seed, [r[1] for r in rows])
+    return mean_interval([r[0] for r in rows], [r[2] for r in rows], seed, [r[1] for r in rows], proportion)
 
 
 def quality_of(con: duckdb.DuckDBPyConnection, scored: str, seed: str) -> Quality:
