@@ -214,6 +214,15 @@ def test_import_conflicts_are_judged_on_the_item_and_model_simulate_reads(tmp_pa
     con.close()
 
 
+def test_a_wide_matrix_is_one_input_error_naming_its_columns(tmp_path) -> None:
+    wide = tmp_path / "wide.csv"  # RouteLLM's shape: a prompt, then one 0/1 column per model
+    wide.write_text("prompt,mistralai/Mixtral-8x7B-Instruct-v0.1,gpt-4-1106-preview\nQ1,0,1\nQ2,1,1\n")
+    out = _import(tmp_path / "e.duckdb", str(wide))
+    # was exit 1 with one "no model" rejection per row in the quarantine
+    assert out.exit_code == 2 and "no model or score column" in out.output and "gpt-4-1106-preview" in out.output
+    assert "Traceback" not in out.output
+
+
 def test_the_documented_hash_recipe_is_the_hash_ingest_stores() -> None:
     import random
     import unicodedata

@@ -123,6 +123,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path, overrides: dict[str,
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot read it ({str(exc).splitlines()[0]})") from None
     types = {r[0]: r[1] for r in con.execute("DESCRIBE _ev_raw").fetchall()}
+    _check_long_format(path, types)
     sidecar = spec_path or sidecar_path(path)
     if spec_path is not None and not spec_path.exists():
         raise InputError(f"--spec {spec_path}: no such file")
@@ -146,6 +147,20 @@ def import_file(con: duckdb.DuckDBPyConnection, path: Path, overrides: dict[str,
     con.execute("DROP TABLE IF EXISTS _ev_raw")
     con.execute("DROP TABLE IF EXISTS _ev_stage")
     return result
+
+
+def _check_long_format(path: Path, types: dict[str, str]) -> None:
+    """A file with no `model` or no `score` column at all is not a matrix of outcomes in the long
+    format: one input error naming what it holds (a wide matrix, one column per model, gave one
+    "no model" rejection per row)."""
+    missing = [c for c in ("model", "score") if c not in types]
+    if not missing:
+        return
+    found = [c for c in types if c != "_line"]
+    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
+    raise InputError(f"{path}: no {' or '.join(missing)} column; expected one row per item and model (model, score, and "
+                     f"call_id, prompt_hash, prompt or messages), found columns {shown}. A wide matrix (a column "
+                     "per model) needs reshaping to long rows first (docs/evals.md)")
 
 
 def _stage(con: duckdb.DuckDBPyConnection, path: Path, types: dict[str, str], spec: EvalSpec,
