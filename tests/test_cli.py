@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -13,6 +14,7 @@ from tests.conftest import write_jsonl
 from tests.test_formats_openai_chat import BODY, ERROR_PAIR
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_ingest_then_calls_json(tmp_path):
@@ -97,3 +99,11 @@ def test_help_shows_the_default_database():
     # Rich read `[default: ./mmaudit.duckdb]` as markup and dropped it: "DuckDB file to use ."
     out = runner.invoke(app, ["calls", "--help"], env={"COLUMNS": "200"}).stdout
     assert "(default: ./mmaudit.duckdb)" in out
+
+
+def test_report_refuses_a_negative_drift_threshold(tmp_path):
+    db = tmp_path / "d.duckdb"
+    runner.invoke(app, ["ingest", str(ROOT / "sample_logs" / "openai_chat.jsonl"), "--db", str(db), "--no-model"])
+    for bad in ("-1", "nan"):
+        out = runner.invoke(app, ["report", "--db", str(db), "--drift-threshold", bad])
+        assert out.exit_code == 2 and "--drift-threshold" in out.output, (bad, out.output)

@@ -240,7 +240,7 @@ def eval_report(report, mode: str) -> Report:  # type: ignore[no-untyped-def]
               [Column("task", "Task"), Column("support", "Labelled", "int"), Column("predicted", "Predicted", "int"),
                Column("precision", "Precision", "float"), Column("recall", "Recall", "float")], per_task),
         Table("Task confusion (rows: label, columns: predicted)",
-              [Column("label", "Label \\ predicted")] + [Column(x, x[:6], "int") for x in report.labels], confusion),
+              [Column("label", "Label \\ predicted")] + [Column(x, x, "int") for x in report.labels], confusion),
     ]
     if report.complexity_accuracy is not None:
         tables.append(Table(f"Complexity confusion (accuracy {_pct(report.complexity_accuracy)})",

@@ -414,8 +414,8 @@ def reconcile_cmd(
         unpriced = uncompared(con)
         con.close()
     columns = [Column("model", "Model"), Column("model_key", "Key"), Column("calls", "Calls", "int"),
-               Column("logged_usd", "Logged", "usd"), Column("calculated_usd", "Calculated", "usd"),
-               Column("diff_usd", "Diff", "usd"), Column("rel_diff", "Diff %", "share"),
+               Column("logged_usd", "Logged (USD)", "usd"), Column("calculated_usd", "Calculated (USD)", "usd"),
+               Column("diff_usd", "Diff (USD)", "usd"), Column("rel_diff", "Diff (%)", "share"),
                Column("mismatched_calls", "Mismatched", "int")]
     notes = [f"A call mismatches when |calculated - logged| > {tolerance:.1%} of logged."]
     if unpriced:

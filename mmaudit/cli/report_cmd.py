@@ -111,6 +111,8 @@ def report(
       mmaudit report --period 2025-Q3 --by model,tag:team --compare previous --format html --out q3.html
     """
     with user_errors(UNCHANGED):
+        if not 0 <= drift_threshold < float("inf"):  # (nan fails this too)
+            raise InputError(f"--drift-threshold {drift_threshold}: give a drop in mean score of 0 or more, e.g. 0.05")
         options = ReportOptions(
             period=resolve_period(period, since, until), by=parse_dimensions(by),
             every=bucket_dimension(every) if every else None, compare_previous=parse_compare(compare),

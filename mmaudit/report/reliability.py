@@ -78,5 +78,5 @@ def reliability_section(con: duckdb.DuckDBPyConnection, scope: Scope) -> Section
     providers = fetch(con, cte + _SUMMARY_SQL, params)
     daily = fetch(con, *scope.sql(_DAILY_SQL))
     table = Table("Reliability by provider", COLUMNS, [_display(r) for r in providers],
-                  notes=["Avail. = successful / all calls; Err run = longest run of consecutive failed calls (UTC)"])
+                  notes=["Availability = successful / all calls; longest error run = most consecutive failed calls (UTC)"])
     return Section("reliability", {"providers": providers, "availability_by_day": daily}, [table])
