@@ -149,6 +149,11 @@ def connect(db: str | os.PathLike[str] | None = None, *, read_only: bool = False
         except BaseException:
             con.close()
             raise
+    if str(path) != ":memory:" and not con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'calls' AND NOT temporary").fetchall()[0][0]:
+        con.close()  # every command reads `calls`: a CatalogException traceback otherwise
+        raise InputError(f"database {path} has no calls table (not an mmaudit database, or the table was dropped): "
+                         "ingest the logs into a new database")
     return con
 
 

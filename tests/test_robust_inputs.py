@@ -577,3 +577,15 @@ def test_lines_of_only_tabs_or_no_break_spaces_are_blank_not_bad_json(tmp_path, 
     assert code == 0 and data is not None
     assert [(f["loaded"], f["quarantined"], f["status"]) for f in data["files"]] == [(2, 0, "loaded"), (0, 0, "empty")]
     assert data["total"]["skipped"] == 0 and reasons(db) == {}  # the total now carries every column
+
+
+def test_a_database_without_its_calls_table_is_an_input_error_everywhere(tmp_path, db):
+    log = tmp_path / "a.jsonl"
+    log.write_text(lines(rec(1)))
+    assert ingest(db, str(log))[0] == 0
+    with duckdb.connect(str(db)) as con:
+        con.execute("DROP TABLE calls")  # a user's SQL session
+    for args in (["calls"], ["report"], ["categorize"], ["ingest", str(log)]):
+        done = runner.invoke(app, [*args, "--db", str(db)])
+        # was a CatalogException traceback, and ingest called the file "unchanged" and loaded nothing
+        assert done.exit_code == 2 and "has no calls table" in done.output, (args, done.output)
