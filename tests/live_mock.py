@@ -3,7 +3,8 @@
 Answers /v1/chat/completions (streamed or not) with usage. Behaviour per model is scripted: a
 queue of actions popped one per request (("status", 429), ("sleep", 2.0), "garbage",
 ("echo_auth", 400), "not_a_stream": a 200 whose body is no stream at all, "drop": the first
-chunk of the answer, then the connection closes), then normal answers. Judge and labelling requests (recognised by their
+chunk of the answer, then the connection closes; "no_usage": a stream without its usage chunk),
+then normal answers. Judge and labelling requests (recognised by their
 system prompt) are answered by `judge` / `labeller` callables. Every request is recorded.
 """
 
@@ -141,7 +142,7 @@ class MockGateway:
                     self._stream(
                         model,
                         text,
-                        usage if (body.get("stream_options") or {}).get("include_usage") else None,
+                        usage if (body.get("stream_options") or {}).get("include_usage") and action != "no_usage" else None,
                     )
                 else:
                     self._json(

@@ -207,3 +207,14 @@ def test_missing_credentials_stop_the_run_as_a_credentials_error(logged, gateway
     result = run(logged, sample(logged, tmp_path), "--yes", "--retries", "2", models="gpt-4o-mini")
     assert result.exit_code == 2, result.output  # was retried as a 5xx, then exit 1 "429, 5xx or timeouts"
     assert gateway.sent("candidate") == []
+
+
+def test_a_reply_without_the_gateways_usage_is_a_bound_not_litellms_count(logged, gateway, tmp_path):
+    gateway.script["gpt-4o-mini"] += ["no_usage"]
+    result = run(logged, sample(logged, tmp_path), "--yes", "--concurrency", "1", models="gpt-4o-mini")
+    assert result.exit_code == 0, result.output
+    # LiteLLM adds its own count of the visible text when the gateway sends no usage: it was stored
+    # and priced as the gateway's report; now the attempt counts at its worst case, marked a bound
+    rows = query(logged, "SELECT input_tokens, output_tokens, bound_usd > 0 FROM live_requests "
+                         "WHERE role = 'candidate' ORDER BY bound_usd DESC")
+    assert rows[0] == (None, None, True) and all(r[2] is False for r in rows[1:])

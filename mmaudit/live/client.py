@@ -107,6 +107,18 @@ def _usage(usage: Any) -> tuple[int | None, int | None]:
     return get("prompt_tokens"), get("completion_tokens")
 
 
+def _usage_reported(stream: Any) -> bool:
+    """Whether the gateway itself sent usage. When it sends none, LiteLLM's stream wrapper adds a
+    closing chunk with its own count of the visible text (tiktoken: no hidden reasoning tokens),
+    which must not pass for the gateway's figure; the chunks the gateway sent (`chunks`, kept by
+    LiteLLM's CustomStreamWrapper) carry usage only when it reported some. A wrapper without
+    them is taken at its word."""
+    chunks = getattr(stream, "chunks", None)
+    if not isinstance(chunks, list):
+        return True
+    return any(getattr(c, "usage", None) is not None for c in chunks)
+
+
 class Client:
     """Sends one streamed chat request per `send` (streaming gives the time to first token)."""
 
@@ -142,6 +154,8 @@ class Client:
                     first = first if first is not None else time.monotonic()
                     parts.append(delta)
                 usage = getattr(chunk, "usage", None) or usage
+            if usage is not None and not _usage_reported(stream):
+                usage = None  # LiteLLM's own count of the visible text, not the gateway's: a bound instead
             if not parts and usage is None:
                 # a 200 that held no completion (a proxy's page, a broken body: LiteLLM still yields a
                 # closing chunk) carries neither text nor usage: no answer arrived, which must not be
