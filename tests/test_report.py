@@ -20,6 +20,7 @@ from mmaudit.render import OutputFormat, render_to_string
 from mmaudit.render_html import html_document
 from mmaudit.report import (
     ReportOptions,
+    bucket_dimension,
     build_report,
     parse_dimensions,
     parse_period,
@@ -408,3 +409,44 @@ def test_comparing_without_a_period_says_the_undated_calls_it_leaves_out(con):
     assert ("1 call(s) carry no timestamp and are left out: to compare with the period before, the report covers "
             "the stored days") in compared.notes
     assert not any("left out" in n for n in plain.notes)
+
+
+def test_a_change_of_cost_is_unknown_when_a_periods_calls_are_all_unpriced(tmp_path):
+    connection = store.connect(tmp_path / "c.duckdb")
+    insert_calls(connection, [
+        dict(ts=at(10, month=6), model="A", input_tokens=1000, output_tokens=100, cost_usd=D("0.0035"), tags={"team": "x"}),
+        dict(ts=at(10), model="gpt-9-preview", input_tokens=1000, output_tokens=100, tags={"team": "x"}),  # no price
+        dict(ts=at(11), model="A", input_tokens=1000, output_tokens=100, cost_usd=D("0.0035"), tags={"team": "y"})])
+    section = build_report(connection, july(compare_previous=True, by=parse_dimensions("tag:team")))
+    connection.close()
+    rows = {r["tag:team"]: r for r in section.data["compare_previous"]["rows"]}
+    # team x's July cost is unknown, not $0: it read -$0.0035, -100 %
+    assert (rows["x"]["cost_change_usd"], rows["x"]["cost_change_pct"]) == (None, None)
+    assert rows["y"]["cost_change_usd"] == D("0.0035")
+    assert any("have tokens and no price" in n for t in section.tables for n in t.notes if "Change vs" in t.title)
+
+
+def test_a_model_whose_answered_calls_all_searched_is_levelled_on_them_despite_a_failed_call(tmp_path):
+    connection = store.connect(tmp_path / "t.duckdb")
+    # Sonar: $0.0106 over 600 tokens ($17.7 per 1M, premium); its failed call has no tokens
+    insert_calls(connection, [
+        dict(ts=at(10), provider="perplexity", model="sonar", input_tokens=100, output_tokens=200, web_searches=1,
+             cost_usd=D("0.0053")),
+        dict(ts=at(10, 1), provider="perplexity", model="sonar", input_tokens=100, output_tokens=200, web_searches=1,
+             cost_usd=D("0.0053")),
+        dict(ts=at(10, 2), provider="perplexity", model="sonar", status="error", http_status=500, cost_usd=D("0"))])
+    tiers = build_report(connection, july()).data["utilisation"]["by_tier"]
+    connection.close()
+    assert [(t["tier"], t["calls"]) for t in tiers] == [("premium", 3)]  # was `unpriced`
+
+
+def test_undated_calls_have_their_own_labelled_row_under_every(tmp_path):
+    connection = store.connect(tmp_path / "u.duckdb")
+    insert_calls(connection, [dict(ts=at(28), model="A", input_tokens=10, cost_usd=D("0.01")),
+                              dict(ts=None, model="B", input_tokens=10, cost_usd=D("0.02"))])
+    report = build_report(connection, ReportOptions(by=parse_dimensions("model"), every=bucket_dimension("week")))
+    connection.close()
+    spend = next(t for t in report.tables if t.title.startswith("Spend and volume by week"))
+    # a blank week label read as another row of the week above
+    assert [(r["week"], r["model"]) for r in spend.rows][-1] == ("(undated)", "B")
+    assert report.data["spend"]["rows"][-1]["week"] is None  # JSON keeps null

@@ -88,7 +88,8 @@ def build_report(con: duckdb.DuckDBPyConnection, options: ReportOptions) -> Char
     notes = [f"Period: {period.describe()}", *(n for s in sections for n in s.notes)]
     undated = data["summary"]["undated_calls"]
     if undated and period.start is None and period.end is None:
-        notes.append(f"{undated:,} call(s) carry no timestamp: counted in totals, not in daily or weekly figures")
+        notes.append(f"{undated:,} call(s) carry no timestamp: counted in totals (and in an `(undated)` row under "
+                     "--every), not in daily figures nor in provider availability")
     elif options.compare_previous and not options.period.bounded and (left := _undated(con)):
         notes.append(f"{left:,} call(s) carry no timestamp and are left out: to compare with the period before, "
                      "the report covers the stored days")

@@ -56,16 +56,21 @@ def spend_section(con: duckdb.DuckDBPyConnection, scope: Scope, dims: list[Dimen
     rows = aggregate(con, scope, all_dims, time_first=bucket is not None)
     total = aggregate(con, scope, [])[0]
     title = "Spend and volume" + (f" by {', '.join(d.header.lower() for d in all_dims)}" if all_dims else "")
-    table = Table(title, [*dim_columns(all_dims), *MEASURE_COLUMNS], rows if all_dims else [],
+    # undated calls have no bucket: a blank label read as another row of the week above (JSON: null)
+    shown = [{**r, bucket.key: "(undated)"} if bucket and r.get(bucket.key) is None else r for r in rows]
+    table = Table(title, [*dim_columns(all_dims), *MEASURE_COLUMNS], shown if all_dims else [],
                   {**total_label(all_dims), **total} if all_dims else {**total})
     data = {"by": [d.key for d in dims], "every": bucket.key if bucket else None, "rows": rows, "total": total}
     return Section("spend", data, [table])
 
 
+# A change of cost is unknown when a period's cost is: it holds calls with tokens and none of them
+# has a price (its cost is not $0, so neither is the change: it read -100% when this month's
+# model was unpriced). Where some calls are priced, the change covers those (the note says so).
 _CHANGE_SQL = """
-SELECT *,
-       coalesce(cost_usd, 0) - coalesce(previous_cost_usd, 0) AS cost_change_usd,
-       CASE WHEN previous_cost_usd > 0
+SELECT * EXCLUDE (unknown_cost),
+       CASE WHEN NOT unknown_cost THEN coalesce(cost_usd, 0) - coalesce(previous_cost_usd, 0) END AS cost_change_usd,
+       CASE WHEN previous_cost_usd > 0 AND NOT unknown_cost
             THEN 100 * CAST(coalesce(cost_usd, 0) - previous_cost_usd AS DOUBLE) / CAST(previous_cost_usd AS DOUBLE)
        END AS cost_change_pct,
        calls - previous_calls AS calls_change,
@@ -75,7 +80,14 @@ FROM (
            count(*) FILTER (WHERE ts >= ?) AS calls,
            count(*) FILTER (WHERE ts < ?) AS previous_calls,
            sum(cost_usd) FILTER (WHERE ts >= ?) AS cost_usd,
-           sum(cost_usd) FILTER (WHERE ts < ?) AS previous_cost_usd
+           sum(cost_usd) FILTER (WHERE ts < ?) AS previous_cost_usd,
+           count(*) FILTER (WHERE cost_usd IS NULL AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) > 0)
+               AS unpriced_calls,
+           (sum(cost_usd) FILTER (WHERE ts >= ?) IS NULL
+                AND count(*) FILTER (WHERE ts >= ? AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) > 0) > 0)
+           OR (sum(cost_usd) FILTER (WHERE ts < ?) IS NULL
+                AND count(*) FILTER (WHERE ts < ? AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) > 0) > 0)
+               AS unknown_cost
     FROM scoped GROUP BY ALL
 )
 ORDER BY coalesce(cost_usd, previous_cost_usd) DESC NULLS LAST, calls DESC"""
@@ -85,7 +97,7 @@ def change(con: duckdb.DuckDBPyConnection, scope: Scope, current_start: datetime
            dims: list[Dimension]) -> list[dict[str, Any]]:
     """Current vs previous period per `dims`: `scope` spans both, `current_start` splits them."""
     select, params = select_dims(dims)
-    sql, all_params = scope.sql(_CHANGE_SQL.format(select=select), [*params, *[current_start] * 4])
+    sql, all_params = scope.sql(_CHANGE_SQL.format(select=select), [*params, *[current_start] * 8])
     return name_dims(fetch(con, sql, all_params), dims)
 
 
@@ -94,7 +106,10 @@ def compare_section(con: duckdb.DuckDBPyConnection, scope: Scope, current_start:
     """Absolute and % change of calls and cost against the previous period of the same length."""
     rows = change(con, scope, current_start, dims)
     total = change(con, scope, current_start, [])[0]
+    notes = [f"{total['unpriced_calls']:,} call(s) in the two periods have tokens and no price: the changes of cost "
+             "cover priced calls only, and where a period's calls are all unpriced the change is unknown (—), not a "
+             "fall to $0."] if total["unpriced_calls"] else []
     table = Table(f"Change vs {previous_label}", [*dim_columns(dims), *CHANGE_COLUMNS],
-                  rows if dims else [], {**total_label(dims), **total})
+                  rows if dims else [], {**total_label(dims), **total}, notes)
     data = {"previous_period": previous_label, "rows": rows, "total": total}
     return Section("compare_previous", data, [table])

@@ -30,7 +30,11 @@ STANDARD_BELOW_USD = 2
 def price_level_sql(searches: bool = True) -> str:
     """The `tier_map(tier_model, tier)` CTE of price levels; `searches`: `calls` has `web_searches`
     (a database written before migration 0007, opened read-only, has not)."""
-    plain = "coalesce(web_searches, 0) = 0" if searches else "true"
+    # a plain call used tokens and no search: a failed call of 0 tokens is no evidence of a price
+    # level (as the model's one "plain" call it levelled Perplexity Sonar, whose every answered
+    # call searched, over 0 tokens: `unpriced` instead of premium)
+    tokens = "coalesce(input_tokens, 0) + coalesce(output_tokens, 0) > 0"
+    plain = f"coalesce(web_searches, 0) = 0 AND {tokens}" if searches else tokens
     level = ("CASE WHEN tokens IS NULL OR tokens = 0 THEN 'unpriced' "
              f"WHEN CAST(cost AS DOUBLE) * 1e6 / tokens < {BUDGET_BELOW_USD} THEN 'budget' "
              f"WHEN CAST(cost AS DOUBLE) * 1e6 / tokens < {STANDARD_BELOW_USD} THEN 'standard' ELSE 'premium' END")
