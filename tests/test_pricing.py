@@ -981,3 +981,27 @@ def test_reconcile_names_calls_that_log_a_cost_but_have_no_price(tmp_path):
     assert data["unpriced_with_logged_cost"] == [{"model": "mystery-model-9", "calls": 1, "logged_usd": 5.0}]
     table = runner.invoke(app, ["prices", "reconcile", "--db", str(db)], env={"COLUMNS": "200"})
     assert "1 call(s) log a cost ($5.00) but have no calculated price, so they are not compared: mystery-model-9" in table.stdout
+
+
+def test_prices_list_and_models_show_todays_price_not_one_published_ahead(tmp_path):
+    from datetime import UTC, datetime
+
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+    from mmaudit.pricing.views import per_million
+
+    now = datetime.now(UTC)
+    (tmp_path / "now.yaml").write_text(f"effective_from: 2020-01-01\neffective_to: {now.year + 2}-01-01\nsource: test\n"
+                                       "currency: USD\nmodels:\n  acme-one: {provider: acme, input: 1, output: 2}\n")
+    (tmp_path / "later.yaml").write_text(f"effective_from: {now.year + 2}-01-01\nsource: test\ncurrency: USD\n"
+                                         "models:\n  acme-one: {provider: acme, input: 10, output: 20}\n")
+    prices = ["--prices", str(tmp_path / "now.yaml"), "--prices", str(tmp_path / "later.yaml")]
+    listed = json.loads(CliRunner().invoke(app, ["prices", "list", "acme-one", *prices, "-f", "json"]).stdout)
+    rows = listed["models"]
+    # the row from two years ahead was shown as today's
+    assert [(r["input"], r["output"]) for r in rows if r["model_key"] == "acme-one"] == [(1, 2)]
+    models = CliRunner().invoke(app, ["models", "--all", *prices, "--db", str(tmp_path / "m.duckdb"), "-f", "json"])
+    [acme] = [m for m in json.loads(models.stdout)["models"] if m["model_key"] == "acme-one"]
+    assert (acme["input"], acme["output"]) == (1, 2)
+    assert str(per_million(Decimal("0.00001"))) == "10"  # `normalize` alone wrote $10 as 1E+1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from dataclasses import asdict
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +25,12 @@ LATENCY_MIN_CALLS = 20  # fewer successful calls than this: show the registry pr
 
 
 def per_million(rate: Decimal | None) -> Decimal | None:
-    return None if rate is None else (rate.scaleb(6)).normalize()
+    """A per-token rate as USD per 1M tokens, without trailing zeros nor an exponent (`normalize`
+    alone wrote $10 as `1E+1`)."""
+    if rate is None:
+        return None
+    value = rate.scaleb(6).normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
 def rate_view(row: RateRow) -> dict[str, Any]:
@@ -103,14 +108,15 @@ def history(catalog: PriceCatalog, key: str) -> list[dict[str, Any]]:
 
 def prices_at(catalog: PriceCatalog, day: date | None) -> list[dict[str, Any]]:
     """The standard-tier row in force on `day` (today when None) for every model, midday segment."""
-    out = []
-    for key in catalog.model_keys():
-        rows = [r for r in catalog.rows_of(key) if _in_force(r, day)]
-        rows = [r for r in rows if (r.tod_days is None or 3 in r.tod_days)
-                and (r.tod_from is None or r.tod_from.hour <= 12 < (r.tod_to.hour if r.tod_to else 24))]
-        if rows:
-            out.append(rate_view(rows[0]))
-    return out
+    return [rate_view(row) for key in catalog.model_keys() if (row := _today(catalog, key, day)) is not None]
+
+
+def _today(catalog: PriceCatalog, key: str, day: date | None = None) -> RateRow | None:
+    """The standard-tier row of `key` in force on `day` (today when None), midday segment."""
+    rows = [r for r in catalog.rows_of(key) if _in_force(r, day)]
+    rows = [r for r in rows if (r.tod_days is None or 3 in r.tod_days)
+            and (r.tod_from is None or r.tod_from.hour <= 12 < (r.tod_to.hour if r.tod_to else 24))]
+    return rows[0] if rows else None
 
 
 def select(rows: list[dict[str, Any]], patterns: list[str] | None = None,
@@ -143,8 +149,9 @@ def near_names(names: list[str] | set[str], patterns: list[str], n: int = 3) -> 
 
 
 def _in_force(row: RateRow, day: date | None) -> bool:
-    if day is None:
-        return row.valid_to is None
+    """Whether `row` applies on `day` (today when None: a price published ahead, from 2027-01-01,
+    is not today's, though it is the last row)."""
+    day = day or datetime.now(UTC).date()
     start = row.valid_from.date() if isinstance(row.valid_from, datetime) else row.valid_from
     end = row.valid_to.date() if isinstance(row.valid_to, datetime) else row.valid_to
     return start <= day and (end is None or day < end)
@@ -209,8 +216,8 @@ def models_view(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog, measured:
     for key, (_, provider, tier, mode, ratio, ttft, tps, classes, in_registry, fixed) in info.items():
         if not in_registry and not include_all:
             continue
-        now = [r for r in catalog.rows_of(key) if r.valid_to is None]
-        row = rate_view(now[0]) if now else {}
+        now = _today(catalog, key)
+        row = rate_view(now) if now else {}
         m = measured.get(key)
         out.append({
             "model_key": key, "registry_name": ", ".join(names.get(key, [])) or None, "provider": provider,
