@@ -1005,3 +1005,25 @@ def test_prices_list_and_models_show_todays_price_not_one_published_ahead(tmp_pa
     [acme] = [m for m in json.loads(models.stdout)["models"] if m["model_key"] == "acme-one"]
     assert (acme["input"], acme["output"]) == (1, 2)
     assert str(per_million(Decimal("0.00001"))) == "10"  # `normalize` alone wrote $10 as 1E+1
+
+
+def test_prices_unknown_reads_the_tables_the_store_was_priced_with(tmp_path):
+    from typer.testing import CliRunner
+
+    from mmaudit.cli import app
+    from tests.conftest import write_jsonl
+
+    # acme-one is priced only by the user's table, for standard calls: its batch call has no rate
+    table = tmp_path / "mine.yaml"
+    table.write_text("effective_from: 2020-01-01\nsource: test\ncurrency: USD\n"
+                     "models:\n  acme-one: {provider: acme, input: 1, output: 2}\n")
+    calls = [{"call_id": f"a{i}", "ts": "2025-05-01T10:00:00Z", "provider": "acme", "model": "acme-one", "status": "ok",
+              "input_tokens": 100, "output_tokens": 10, "is_batch": i == 0} for i in range(3)]
+    db = tmp_path / "p.duckdb"
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(write_jsonl(tmp_path / "c.jsonl", calls)), "--db", str(db),
+                               "--prices", str(table)]).exit_code == 0
+    mine = json.loads(runner.invoke(app, ["prices", "unknown", "--db", str(db), "--prices", str(table), "-f", "json"]).stdout)
+    # with the bundled tables alone the batch call vanished from the list: empty lists, exit 0
+    assert [(r["model"], r["calls"]) for r in mine["unpriced_calls"]] == [("acme-one", 1)]
+    assert mine["priced_since"] == 0

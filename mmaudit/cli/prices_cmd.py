@@ -325,17 +325,19 @@ def validate_cmd(
 
 
 @app.command("unknown")
-def unknown(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: OutOption = None) -> None:
-    """Models in the store with no price (model_key NULL): their calls and tokens.
+def unknown(db: DbOption = None, prices: PricesOption = None, fmt: FormatOption = OutputFormat.table,
+            out: OutOption = None) -> None:
+    """Models in the store with no price (model_key NULL): their calls and tokens; and calls of
+    known models with no rate for how they were billed (give the tables the store was priced with).
 
     Example:
 
-      mmaudit prices unknown --db audit.duckdb
+      mmaudit prices unknown --db audit.duckdb --prices my-prices.yaml
     """
     with user_errors(UNCHANGED):
         con = store.connect(db, read_only=True)
         rows = unknown_models(con)
-        unpriced = _unpriced(con)
+        unpriced, stale = _unpriced(con, list(prices or []))
         con.close()
     columns = [Column("model", "Model"), Column("calls", "Calls", "int"), Column("input_tokens", "Input tokens", "int"),
                Column("output_tokens", "Output tokens", "int"), Column("first_seen", "First seen"), Column("last_seen", "Last seen"),
@@ -350,17 +352,25 @@ def unknown(db: DbOption = None, fmt: FormatOption = OutputFormat.table, out: Ou
             Column("model", "Model"), Column("model_key", "Key"), Column("reason", "Why unpriced"),
             Column("calls", "Calls", "int"), Column("input_tokens", "Input tokens", "int")], unpriced,
             notes=["Cost NULL, not $0 and not another rate: add a table with that rate, then `prices reprice`."]))
-    emit(Report(tables, {"unknown_models": rows, "unpriced_calls": unpriced}), fmt, out)
+    if stale:
+        tables[-1].notes.append(
+            f"{stale:,} call(s) stored without a cost have a rate in the tables given here: they were priced with "
+            "other tables (run `mmaudit prices reprice` with these), or give the tables they were priced with.")
+    emit(Report(tables, {"unknown_models": rows, "unpriced_calls": unpriced, "priced_since": stale}), fmt, out)
 
 
-def _unpriced(con: Any) -> list[dict[str, Any]]:
-    """Unpriced calls of known models, with reasons (needs the catalog on the connection)."""
+def _unpriced(con: Any, prices: list[Path]) -> tuple[list[dict[str, Any]], int]:
+    """Unpriced calls of known models with the reason each has no rate in the tables given (the
+    bundled ones and `prices`: the store may have been priced with the user's), and how many
+    calls stored without a cost do have a rate in them."""
     from mmaudit.pricing import register_prices
 
-    if not con.execute("SELECT count(*) FROM calls WHERE model_key IS NOT NULL AND cost_usd IS NULL").fetchall()[0][0]:
-        return []
-    register_prices(con, load_catalog())
-    return unpriced_calls(con)
+    stored = con.execute("SELECT count(*) FROM calls WHERE model_key IS NOT NULL AND cost_usd IS NULL").fetchall()[0][0]
+    if not stored:
+        return [], 0
+    register_prices(con, load_catalog(prices))
+    rows = unpriced_calls(con)
+    return rows, int(stored) - sum(int(r["calls"]) for r in rows)
 
 
 @app.command("import-litellm")

@@ -205,7 +205,7 @@ def unpriced_calls(con: duckdb.DuckDBPyConnection, table: str = "calls") -> list
         SELECT c.model, p.model_key, p.unpriced_reason AS reason, count(*) AS calls,
                coalesce(sum(c.input_tokens), 0) AS input_tokens, coalesce(sum(c.output_tokens), 0) AS output_tokens
         FROM ({priced_calls_sql(t, cols)}) p JOIN {t} c ON c.rowid = p.rid
-        WHERE p.cost IS NULL AND p.model_key IS NOT NULL
+        WHERE p.cost IS NULL AND p.model_key IS NOT NULL AND c.cost_usd IS NULL  -- stored unpriced, and still
         GROUP BY ALL ORDER BY calls DESC, c.model""")
 
 
