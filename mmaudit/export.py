@@ -8,6 +8,9 @@ no rows through Python.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +43,21 @@ def check_target(directory: Path, overwrite: bool) -> None:
         raise InputError(f"{directory} is not empty: pass --overwrite to replace its contents")
 
 
+@contextlib.contextmanager
+def owner_only_target(directory: Path) -> Iterator[None]:
+    """Make the export directory (an InputError, not a traceback, when it cannot be) and write in
+    it owner-only, as the database is: the calls export holds prompt and answer text."""
+    old = os.umask(0o077)
+    try:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file in the way, no permission
+            raise InputError(f"cannot create the export directory {directory}: {exc.strerror}") from None
+        yield
+    finally:
+        os.umask(old)
+
+
 def clear_previous_export(directory: Path) -> None:
     """--overwrite removes only what an export writes (month=*/*.parquet), never other files."""
     for part in directory.glob("month=*/*.parquet"):
@@ -57,11 +75,11 @@ def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path, overwrite: b
     check_target(directory, overwrite)
     if overwrite and directory.is_dir():
         clear_previous_export(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    con.execute(
-        f"COPY (SELECT *, {_MONTH} AS month FROM calls) "
-        f"TO {sql_string(str(directory))} (FORMAT parquet, PARTITION_BY (month), OVERWRITE_OR_IGNORE true)"
-    )
+    with owner_only_target(directory):
+        con.execute(
+            f"COPY (SELECT *, {_MONTH} AS month FROM calls) "
+            f"TO {sql_string(str(directory))} (FORMAT parquet, PARTITION_BY (month), OVERWRITE_OR_IGNORE true)"
+        )
     rows, months = con.execute(f"SELECT count(*), list(DISTINCT {_MONTH} ORDER BY {_MONTH}) FROM calls").fetchall()[0]
     months = list(months or [])
     files = sum(1 for m in months for _ in (directory / f"month={m}").glob("*.parquet"))

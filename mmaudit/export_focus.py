@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from mmaudit.export import check_target, sql_string
+from mmaudit.export import check_target, owner_only_target, sql_string
 from mmaudit.usage import TOKENLESS_ERROR
 
 FOCUS_FILE = "focus-1.2-cost-and-usage.parquet"
@@ -85,9 +85,9 @@ class FocusExport:
 def export_focus(con: duckdb.DuckDBPyConnection, directory: Path, overwrite: bool = False) -> FocusExport:
     """COPY the FOCUS rows to `directory/FOCUS_FILE` (one Parquet file) and count what was left out."""
     check_target(directory, overwrite)
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / FOCUS_FILE
-    con.execute(f"COPY ({_FOCUS_SQL}) TO {sql_string(str(path))} (FORMAT parquet)")
+    with owner_only_target(directory):
+        con.execute(f"COPY ({_FOCUS_SQL}) TO {sql_string(str(path))} (FORMAT parquet)")
     rows, calls = con.execute(
         f"SELECT count(*), coalesce(sum(x_Calls), 0) FROM read_parquet({sql_string(str(path))})").fetchall()[0]
     # (an error that used no tokens has no cost to export and no price to lack: `mmaudit calls` does not

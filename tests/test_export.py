@@ -67,3 +67,22 @@ def test_cli_unknown_target_format_exits_2(tmp_path):
     done = subprocess.run([sys.executable, "-m", "mmaudit", "export", "--to", "csv", str(tmp_path / "x"), "--db", str(db)],
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stdout == "" and "parquet" in done.stderr
+
+
+def test_an_export_is_owner_only_and_an_uncreatable_directory_is_an_input_error(tmp_path):
+    import os
+    import stat
+
+    db = make_db(tmp_path)
+    old = os.umask(0o022)  # a usual shell: files 0644 unless the export says otherwise
+    try:
+        out = tmp_path / "w"
+        assert runner.invoke(app, ["export", "--to", "parquet", str(out), "--db", str(db)]).exit_code == 0
+    finally:
+        os.umask(old)
+    # the files hold prompt and answer text, as the (0600) database does: they were 0644
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.rglob("*.parquet")} == {0o600}
+    (tmp_path / "afile").write_text("")
+    for to in ("parquet", "focus"):
+        done = runner.invoke(app, ["export", "--to", to, str(tmp_path / "afile" / "sub"), "--db", str(db)])
+        assert done.exit_code == 2 and "cannot create the export directory" in done.output, done.output  # was a traceback
