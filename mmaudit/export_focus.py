@@ -2,9 +2,10 @@
 
 FOCUS is the FinOps Foundation's common format for cost and usage data (LiteLLM emits it too),
 so FinOps tools can put LLM spend next to cloud bills. One row per UTC day x provider x model x
-tags (the call's whole tag map), costs summed in DECIMAL by DuckDB (costs from the logs' tokens at
-list prices: Billed = Effective = List = Contracted cost); InvoiceId names a provisional
-per-provider, per-month estimate (`openai-2025-06-mmaudit-estimate`), not the provider's invoice; vendor figures (calls,
+tags (the call's whole tag map), costs summed in DECIMAL by DuckDB (from the logs' tokens at
+list prices: Billed = Effective = List = Contracted cost). A call resold by a gateway
+(`tags['gateway']`: OpenRouter) is invoiced, provided and billed by the gateway; its publisher is
+the provider that ran the model. InvoiceId names a provisional per-seller, per-month estimate (`openai-2025-06-mmaudit-estimate`), not the provider's invoice; vendor figures (calls,
 tokens, model) are `x_` columns as the spec asks. Calls without a price are left out and
 counted (`unpriced_calls`): a FOCUS row must carry a cost, and an unknown cost is never $0.
 Validated in the tests with the FinOps Foundation's `focus-validator`.
@@ -26,7 +27,10 @@ FOCUS_FILE = "focus-1.2-cost-and-usage.parquet"
 _FOCUS_SQL = """
 WITH priced AS (
     SELECT date_trunc('day', ts AT TIME ZONE 'UTC') AS day,
-           lower(coalesce(provider, 'unknown')) AS provider, coalesce(model, '(none logged)') AS model,
+           lower(coalesce(provider, 'unknown')) AS provider,
+           -- who sold the call: a gateway that resold it (OpenRouter) invoices it, not the model's maker
+           lower(coalesce(tags['gateway'], provider, 'unknown')) AS seller,
+           coalesce(model, '(none logged)') AS model,
            coalesce(model_key, model, '(none logged)') AS sku,
            CASE WHEN tags IS NULL OR cardinality(tags) = 0 THEN NULL ELSE to_json(tags)::VARCHAR END AS tags_json,
            count(*) AS calls, coalesce(sum(input_tokens), 0) AS input_tokens,
@@ -39,9 +43,9 @@ SELECT
     CAST(cost AS DECIMAL(38, 12)) AS ListCost,
     CAST(cost AS DECIMAL(38, 12)) AS ContractedCost,
     'USD' AS BillingCurrency,
-    provider || '-' || strftime(day, '%Y-%m') || '-mmaudit-estimate' AS InvoiceId,
-    provider AS BillingAccountId,
-    provider AS BillingAccountName,
+    seller || '-' || strftime(day, '%Y-%m') || '-mmaudit-estimate' AS InvoiceId,
+    seller AS BillingAccountId,
+    seller AS BillingAccountName,
     (date_trunc('month', day) AT TIME ZONE 'UTC') AS BillingPeriodStart,
     ((date_trunc('month', day) + INTERVAL 1 MONTH) AT TIME ZONE 'UTC') AS BillingPeriodEnd,
     (day AT TIME ZONE 'UTC') AS ChargePeriodStart,
@@ -55,19 +59,19 @@ SELECT
     'Tokens' AS PricingUnit,
     CAST(input_tokens + output_tokens AS DECIMAL(38, 0)) AS ConsumedQuantity,
     'Tokens' AS ConsumedUnit,
-    provider AS ProviderName,
+    seller AS ProviderName,
     provider AS PublisherName,
-    provider AS InvoiceIssuerName,
+    seller AS InvoiceIssuerName,
     'AI and Machine Learning' AS ServiceCategory,
     'Generative AI' AS ServiceSubcategory,
-    provider || ' API' AS ServiceName,
+    seller || ' API' AS ServiceName,
     sku AS SkuId,
     sku AS SkuPriceId,
     tags_json AS Tags,
     model AS x_Model,
     calls AS x_Calls,
-    input_tokens AS x_InputTokens,
-    output_tokens AS x_OutputTokens
+    CAST(input_tokens AS BIGINT) AS x_InputTokens,
+    CAST(output_tokens AS BIGINT) AS x_OutputTokens
 FROM priced
 ORDER BY ChargePeriodStart, ProviderName, x_Model, Tags"""
 

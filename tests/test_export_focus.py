@@ -59,6 +59,24 @@ def test_focus_rows_sum_the_actual_cost_by_day_provider_model_and_tags(tmp_path:
     assert search[6].startswith("2025-07-01") and search[7] == "openai-2025-07-mmaudit-estimate"
 
 
+def test_a_call_resold_by_a_gateway_is_invoiced_by_the_gateway_and_published_by_its_maker(tmp_path: Path) -> None:
+    path = tmp_path / "g.duckdb"
+    con = store.connect(path)
+    insert_calls(con, [
+        dict(ts=at(1), provider="anthropic", model="claude-3-5-haiku", cost_usd=Decimal("0.25")),
+        dict(ts=at(1), provider="anthropic", model="claude-3-5-haiku", cost_usd=Decimal("0.50"), tags={"gateway": "openrouter"}),
+    ])
+    con.close()
+    done = runner.invoke(app, ["export", "--to", "focus", str(tmp_path / "focus"), "--db", str(path), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    rows = duckdb.sql(f"SELECT InvoiceIssuerName, ProviderName, PublisherName, BillingAccountId, InvoiceId, BilledCost "
+                      f"FROM read_parquet('{json.loads(done.stdout)['path']}') ORDER BY BilledCost").fetchall()
+    # the OpenRouter call was on Anthropic's invoice estimate, issuer, provider and account
+    assert rows == [("anthropic", "anthropic", "anthropic", "anthropic", "anthropic-2025-07-mmaudit-estimate", Decimal("0.25")),
+                    ("openrouter", "openrouter", "anthropic", "openrouter", "openrouter-2025-07-mmaudit-estimate",
+                     Decimal("0.50"))]
+
+
 def _at_least_312(python: str) -> bool:
     """A pyenv shim on PATH may name a Python that is not selected: ask the interpreter itself."""
     done = subprocess.run([python, "-c", "import sys; sys.exit(sys.version_info < (3, 12))"], capture_output=True)
