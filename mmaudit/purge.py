@@ -80,6 +80,7 @@ def _delete(con: duckdb.DuckDBPyConnection, before: datetime) -> tuple[int, int,
                 con.execute(statement, [before])
         con.execute(_DELETE_QUARANTINE, [before])
         con.execute(_DELETE_LEDGER, [before])
+        con.execute("INSERT INTO purges (purged_before) VALUES (?)", [before])  # ingest keeps to it
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -23,7 +23,7 @@ def test_ingest_then_calls_json(tmp_path):
     result = runner.invoke(app, ["ingest", str(log), "--db", str(db), "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["total"] == {"records": 3, "loaded": 2, "duplicates": 0, "upgraded": 0, "quarantined": 1, "skipped": 0,
+    assert data["total"] == {"records": 3, "loaded": 2, "duplicates": 0, "upgraded": 0, "quarantined": 1, "skipped": 0, "purged": 0,
                              "estimated": 0}
     assert data["files"][0]["log_format"] == "openai-chat"
 

@@ -180,3 +180,20 @@ def test_purge_through_a_symlink_rewrites_the_database_it_points_to(tmp_path):
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and link.resolve() == real  # the link still points at the store ...
     assert sum(secret_hits(real).values()) == 0, secret_hits(real)  # ... whose bytes no longer hold the text
+
+
+@pytest.mark.parametrize("calls", [40, 3000], ids=["small-file", "file-read-alone"])
+def test_purged_calls_stay_purged_when_a_grown_log_is_read_again(tmp_path, calls):
+    log = write_log(tmp_path / "app.jsonl", [chat(i, "2024-03-01T10:00:00Z") for i in range(calls // 2)]
+                    + [chat(10_000 + i, "2025-06-01T10:00:00Z", secret=False) for i in range(calls // 2)])
+    db = tmp_path / "p.duckdb"
+    ingest(db, str(log))
+    assert runner.invoke(app, ["purge", "--before", "2025-01-01", "--db", str(db)]).exit_code == 0
+    with log.open("a", encoding="utf-8") as fh:  # the log grows: the next scheduled ingest reads it again
+        fh.write(json.dumps(chat(99_999, "2025-07-01T10:00:00Z", secret=False)) + "\n")
+    again = ingest(db, str(log))
+    # every purged call came back, its text with it, and the summary said "loaded"
+    assert (again["total"]["loaded"], again["total"]["purged"]) == (1, calls // 2)
+    assert sum(secret_hits(db).values()) == 0
+    shown = runner.invoke(app, ["ingest", str(log), "--db", str(tmp_path / "q.duckdb")])  # a fresh database: no purge
+    assert shown.exit_code == 0 and "not loaded again" not in shown.stdout

@@ -44,8 +44,11 @@ def _display(path: str) -> str:
 def ingest_report(result: IngestResult) -> Report:
     rows = [{**vars(f), "path": _display(f.path)} for f in result.files]
     total = {"path": "Total", **{k: result.total(k) for k in ("records", "loaded", "duplicates", "upgraded", "quarantined",
-                                                           "skipped", "estimated")}}
+                                                           "skipped", "purged", "estimated")}}
     notes = [f.message if f.message.startswith(f.path) else f"{f.path}: {f.message}" for f in result.files if f.message]
+    if result.total("purged"):
+        notes.append(f"{result.total('purged')} call(s) are older than a `mmaudit purge` of this database and were not "
+                     "loaded again: purged calls stay purged.")
     if result.total("skipped"):
         notes.append(f"{result.total('skipped')} record(s) skipped: they belong to the format but are not calls "
                      "(e.g. session user turns, agent or tool spans).")

@@ -25,7 +25,8 @@ def purge(
 
     Calls without a timestamp go when they were ingested before DATE. The database file is then
     rewritten so the deleted prompt and response text is not left in it (see mmaudit/purge.py).
-    Re-ingesting the old log files would bring the calls back.
+    Later ingests keep to it: a call older than DATE in a log read again (a log that grew) is not
+    loaded, and the ingest says how many it left out.
 
     Example:
 

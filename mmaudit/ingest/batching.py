@@ -215,8 +215,8 @@ def _store_batches(con: duckdb.DuckDBPyConnection, run: list[SmallFile], forced:
     results: list[FileResult] = []
     for group in _groups_without_shared_ids(con, n):
         try:
-            loaded, upgraded, conflicting = _store_group(con, run, group, fmt, records, staged, quarantined,
-                                                         stats.repeated_ids, options.redact_text)
+            loaded, upgraded, conflicting, purged = _store_group(con, run, group, fmt, records, staged, quarantined,
+                                                                 stats.repeated_ids, options.redact_text)
         except (InputError, duckdb.Error, OSError) as exc:
             _stop_if_interrupted(exc)
             break
@@ -225,16 +225,17 @@ def _store_batches(con: duckdb.DuckDBPyConnection, run: list[SmallFile], forced:
                 options.on_records(run[i].path, records[i])
             results.append(FileResult(
                 path=str(run[i].path), log_format=fmt.name, records=records[i], loaded=loaded[i],
-                duplicates=staged[i] - loaded[i], upgraded=upgraded[i], quarantined=quarantined[i],
-                skipped=skipped[i], estimated=estimated[i], conflicting_ids=conflicting[i]))
+                duplicates=staged[i] - loaded[i] - purged[i], upgraded=upgraded[i], quarantined=quarantined[i],
+                skipped=skipped[i], purged=purged[i], estimated=estimated[i], conflicting_ids=conflicting[i]))
     return results
 
 
 def _store_group(con: duckdb.DuckDBPyConnection, run: list[SmallFile], group: range, fmt: LogFormat,
                  records: list[int], staged: list[int], quarantined: list[int], repeated: bool,
-                 redact_text: bool) -> tuple[list[int], list[int], dict[int, int]]:
+                 redact_text: bool) -> tuple[list[int], list[int], dict[int, int], list[int]]:
     """Store the staged rows of the files in `group` in one transaction: per file of the run,
-    (calls new, calls upgraded), and each group file's conflicting ids."""
+    (calls new, calls upgraded), each group file's conflicting ids, and per file the calls older
+    than a purge (not loaded)."""
     scratch = scratch_dirs.make()
     writer = FileWriter(con, [f.path for f in run])
     try:
@@ -243,13 +244,13 @@ def _store_group(con: duckdb.DuckDBPyConnection, run: list[SmallFile], group: ra
             loaded, upgraded = writer.add(written, repeated)
         finally:
             written.remove()
-        ledger = [LedgerRow(run[i].path, fmt.name, records[i], loaded[i], staged[i] - loaded[i], quarantined[i],
-                            run[i].fp) for i in group]
+        ledger = [LedgerRow(run[i].path, fmt.name, records[i], loaded[i], staged[i] - loaded[i] - writer.purged[i],
+                            quarantined[i], run[i].fp) for i in group]
         conflicting = dict(zip(group, writer.commit(ledger), strict=True))
     finally:
         writer.abort()
         shutil.rmtree(scratch, ignore_errors=True)
-    return loaded, upgraded, conflicting
+    return loaded, upgraded, conflicting, writer.purged
 
 
 def _batch_chunk(run: list[SmallFile]) -> Chunk:

@@ -57,6 +57,9 @@ class FileWriter:
         self._quarantined: bool | None = None  # whether quarantine holds lines of these files (looked up once)
         self._cur.execute("BEGIN TRANSACTION")
         self._cur.execute("CREATE TEMP TABLE _conflicting (call_id VARCHAR, source_file VARCHAR)")
+        # calls older than a purge stay purged: not loaded again from a log that still holds them
+        self._horizon = self._cur.execute("SELECT max(purged_before) FROM purges").fetchall()[0][0]
+        self.purged = [0] * len(self.paths)  # per file: records older than the purge, not loaded
 
     def _per_file(self, source_files: np.ndarray) -> list[int]:
         names, counts = np.unique(source_files.astype(str), return_counts=True) if len(source_files) else ([], [])
@@ -72,6 +75,12 @@ class FileWriter:
         chunk = (f"(SELECT * REPLACE ({own_line_sql('source_line')} AS source_line), "
                  f"(?::VARCHAR[])[{file_index_sql('source_line')} + 1] AS source_file FROM read_parquet(?))")
         params = [[str(p) for p in self.paths], str(files.calls)]
+        if self._horizon is not None:
+            older = f"ts < TIMESTAMPTZ '{self._horizon.isoformat()}'"  # (a timestamp from the database)
+            for file, n in cur.execute(f"SELECT source_file, count(*) FROM {chunk} WHERE {older} GROUP BY ALL",
+                                       params).fetchall():
+                self.purged[[str(p) for p in self.paths].index(file)] += int(n)
+            chunk = f"(SELECT * FROM {chunk} WHERE NOT coalesce({older}, false))"
         stored = cur.execute(f"SELECT count(*) FROM calls WHERE call_id IN (SELECT call_id FROM {chunk})",
                              params).fetchall()[0][0]
         upgraded = [0] * len(self.paths)

@@ -25,6 +25,7 @@ class FileResult:
     upgraded: int = 0  # stored calls replaced by a more complete version (see mmaudit/conflicts.py)
     quarantined: int = 0
     skipped: int = 0  # records of the format that are not calls (e.g. a session's user turns)
+    purged: int = 0  # calls older than a `mmaudit purge`: stay purged, not loaded again
     estimated: int = 0
     conflicting_ids: int = 0  # duplicate ids whose later records differ (see mmaudit/conflicts.py)
     status: str = "loaded"  # loaded | partial (loaded, but the file is cut short) | empty | rejected (strict) | failed

@@ -159,14 +159,15 @@ def _load(con: duckdb.DuckDBPyConnection, reader: LineReader, path: Path, fmt: L
                 files.remove()
             result.loaded += loaded
             result.upgraded += upgraded
-            result.duplicates += stats.staged - loaded
+            result.duplicates += stats.staged - loaded - (writer.purged[0] - result.purged)
+            result.purged = writer.purged[0]
         cut_line = last_line + 1
         if cut is not None:
             result.records += 1
             result.quarantined += 1
             writer.add_cut(cut_line, cut.tail, CUT_REASON, keep_text=not options.redact_text)
         if options.strict and result.quarantined:
-            result.loaded = result.duplicates = result.upgraded = result.estimated = 0  # what earlier chunks stored is rolled back
+            result.loaded = result.duplicates = result.upgraded = result.estimated = result.purged = 0  # what earlier chunks stored is rolled back
             result.status = "rejected"
             result.message = f"{result.quarantined} record(s) could not be loaded; --strict loads nothing of this file"
             if cut is not None:
