@@ -1027,3 +1027,17 @@ def test_prices_unknown_reads_the_tables_the_store_was_priced_with(tmp_path):
     # with the bundled tables alone the batch call vanished from the list: empty lists, exit 0
     assert [(r["model"], r["calls"]) for r in mine["unpriced_calls"]] == [("acme-one", 1)]
     assert mine["priced_since"] == 0
+
+
+def test_registry_tiers_follow_the_quality_priors_they_sit_beside():
+    """No `small` model's default prior reaches the least of the frontier's: gemini-2.5-pro (0.964,
+    a reasoning model) and gemini-1.5-pro (0.91) were filed `small`."""
+    import yaml
+
+    registry = yaml.safe_load((Path(__file__).resolve().parents[1] / "mmaudit" / "data" / "registry" / "models.yaml")
+                              .read_text())["registry"]
+    by_tier: dict[str, dict[str, float]] = {}
+    for name, entry in registry.items():
+        by_tier.setdefault(entry.get("tier"), {})[name] = entry["quality"]["default"]
+    top_small = max(by_tier["small"].items(), key=lambda kv: kv[1])
+    assert top_small[1] < min(by_tier["frontier"].values()), top_small
