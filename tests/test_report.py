@@ -244,6 +244,29 @@ def test_cache_savings_of_an_off_peak_priced_model_take_the_segment_of_the_call(
     assert Decimal(str(cache["cache_savings_usd"])) == Decimal("0.15")
 
 
+def test_cache_savings_are_priced_at_the_rates_each_call_was_billed_at(tmp_path):
+    """Each cached call against its own uncached twin, by hand (USD per 1M tokens):
+    gemini-2.5-pro over 200k input tokens is billed at long-context rates, 2.50 in and 0.25 cached:
+    100k x 2.25 = 0.225; under 200k, 1.25 and 0.125: 100k x 1.125 = 0.1125. gpt-4o in a batch,
+    1.25 and 0.625: 0.0625. o3 on flex, 1.00 and 0.25: 0.075. (At standard short-context rates
+    they read 0.1125 + 0.1125, 0.125 and 0.15.)"""
+    calls = [{"call_id": "lc1", "ts": "2025-08-10T10:00:00Z", "provider": "google", "model": "gemini-2.5-pro",
+              "input_tokens": 300_000, "cached_input_tokens": 100_000, "output_tokens": 1000, "status": "ok"},
+             {"call_id": "sc1", "ts": "2025-08-10T10:00:00Z", "provider": "google", "model": "gemini-2.5-pro",
+              "input_tokens": 150_000, "cached_input_tokens": 100_000, "output_tokens": 1000, "status": "ok"},
+             {"call_id": "b1", "ts": "2025-08-10T10:00:00Z", "provider": "openai", "model": "gpt-4o", "is_batch": True,
+              "input_tokens": 100_000, "cached_input_tokens": 100_000, "output_tokens": 0, "status": "ok"},
+             {"call_id": "f1", "ts": "2025-08-10T10:00:00Z", "provider": "openai", "model": "o3", "service_tier": "flex",
+              "input_tokens": 100_000, "cached_input_tokens": 100_000, "output_tokens": 0, "status": "ok"}]
+    log = tmp_path / "c.jsonl"
+    log.write_text("".join(json.dumps(c) + "\n" for c in calls), encoding="utf-8")
+    db = tmp_path / "c.duckdb"
+    assert CliRunner().invoke(app, ["ingest", str(log), "--db", str(db), "--no-model"]).exit_code == 0
+    cache = json.loads(CliRunner().invoke(app, ["report", "--db", str(db), "--format", "json"]).stdout)["cache"]
+    saved = {r["model_key"]: Decimal(str(r["cache_savings_usd"])) for r in cache["by_model_key"]}
+    assert saved == {"gemini-2.5-pro": Decimal("0.3375"), "gpt-4o": Decimal("0.0625"), "o3": Decimal("0.075")}
+
+
 def test_quality_drift_flags_a_drop(tmp_path):
     con = store.connect(tmp_path / "q.duckdb")
     # week of 2025-06-30: scores 0.9, 0.8 -> 0.85; week of 2025-07-07: 0.7 -> drop 0.15 > 0.05
