@@ -473,3 +473,15 @@ def test_undated_calls_have_their_own_labelled_row_under_every(tmp_path):
     # a blank week label read as another row of the week above
     assert [(r["week"], r["model"]) for r in spend.rows][-1] == ("(undated)", "B")
     assert report.data["spend"]["rows"][-1]["week"] is None  # JSON keeps null
+
+
+def test_a_drop_in_the_periods_first_week_is_compared_with_the_week_before_the_period(tmp_path):
+    connection = store.connect(tmp_path / "q.duckdb")
+    insert_calls(connection, [dict(ts=at(24, month=6), model="A", tags={"score": "0.95"}),
+                              dict(ts=at(2), model="A", tags={"score": "0.50"}),
+                              dict(ts=at(9), model="A", tags={"score": "0.50"})])
+    data = build_report(connection, july()).data["quality"]
+    connection.close()
+    # the July report flagged nothing: its first week had no previous week to be compared with
+    [flagged] = data["flagged_weeks"]
+    assert (flagged["previous_mean_score"], flagged["mean_score"]) == (pytest.approx(0.95), pytest.approx(0.5))
