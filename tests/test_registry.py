@@ -88,3 +88,19 @@ def test_models_command_measures_latency_from_own_calls(tmp_path):
     assert gpt5["input"] == 1.25 and gpt5["quality_basis"] == "prior"
     table = runner.invoke(app, ["models", "--db", str(db)])
     assert table.exit_code == 0 and "measured (25" in table.output and "prior" in table.output
+
+
+def test_a_model_whose_calls_logged_no_first_token_keeps_its_ttft_prior(tmp_path):
+    db = tmp_path / "m.duckdb"
+    con = connect(db)
+    rows = [(f"c{i}", "2025-10-01 00:00:00+00", "gpt-5-2025-08-07", 100, 1000, 2000.0 + i) for i in range(25)]
+    con.executemany("INSERT INTO calls (call_id, ts, model, input_tokens, output_tokens, latency_ms, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 'ok')", rows)
+    con.execute("UPDATE calls SET model_key = 'gpt-5'")
+    con.close()
+    models = {m["model_key"]: m for m in json.loads(runner.invoke(app, ["models", "--db", str(db), "-f", "json"]).stdout)["models"]}
+    gpt5 = models["gpt-5"]
+    # TTFT was blank beside "measured (25 calls)": no call logged a first-token time
+    assert gpt5["ttft_ms"] is not None and gpt5["latency_basis"] == "measured (25 calls); TTFT prior (no first-token times logged)"
+    assert models["llama-3.1-70b-selfhosted"]["fixed_monthly_usd"] == 7300
+    assert "(USD/month)" in runner.invoke(app, ["models", "--db", str(db)], env={"COLUMNS": "250"}).stdout

@@ -42,7 +42,8 @@ def models(
             con.close()
     columns = [
         Column("model_key", "Model"), Column("tier", "Tier"), Column("provider", "Provider"),
-        Column("input", "Input $/1M", "exact"), Column("output", "Output $/1M", "exact"), Column("ttft_ms", "TTFT", "ms"),
+        Column("input", "Input $/1M", "exact"), Column("output", "Output $/1M", "exact"),
+        Column("fixed_monthly_usd", "Fixed (USD/month)", "usd"), Column("ttft_ms", "TTFT", "ms"),
         Column("output_tokens_per_s", "Tok/s", "float"), Column("latency_basis", "Latency from"),
         Column("quality_shown", "Quality (default task)"), Column("data_classes", "Data classes"),
     ]

@@ -99,6 +99,19 @@ def _tiers(row: RateRow) -> str | None:
     return "; ".join(parts) or None
 
 
+def _latency(m: dict[str, Any] | None, ttft: float | None, tps: float | None) -> dict[str, Any]:
+    """TTFT and speed measured from the logs where they were, field by field, else the prior; the
+    basis says which (logs that time no first token left TTFT blank beside "measured")."""
+    if not m:
+        return {"ttft_ms": ttft, "output_tokens_per_s": tps, "latency_basis": "prior" if ttft is not None else None}
+    basis = f"measured ({m['calls']} calls)"
+    if m.get("ttft_ms") is None and ttft is not None:
+        basis += "; TTFT prior (no first-token times logged)"
+    return {"ttft_ms": m["ttft_ms"] if m.get("ttft_ms") is not None else ttft,
+            "output_tokens_per_s": m["output_tokens_per_s"] if m.get("output_tokens_per_s") is not None else tps,
+            "latency_basis": basis}
+
+
 def history(catalog: PriceCatalog, key: str) -> list[dict[str, Any]]:
     """Every dated rate row of a model (all service tiers), oldest first."""
     return [rate_view(r) for r in sorted(catalog.rows_of(key, None),
@@ -223,8 +236,7 @@ def models_view(con: duckdb.DuckDBPyConnection, catalog: PriceCatalog, measured:
             "model_key": key, "registry_name": ", ".join(names.get(key, [])) or None, "provider": provider,
             "tier": tier, "mode": mode, "input": row.get("input"), "output": row.get("output"),
             "cached_input": row.get("cached_input"), "fixed_monthly_usd": fixed,
-            "ttft_ms": m["ttft_ms"] if m else ttft, "output_tokens_per_s": m["output_tokens_per_s"] if m else tps,
-            "latency_basis": f"measured ({m['calls']} calls)" if m else ("prior" if ttft is not None else None),
+            **_latency(m, ttft, tps),
             "quality_default": quality.get(key, {}).get("default"), "quality": quality.get(key, {}),
             "quality_basis": "prior" if quality.get(key) else None, "token_ratio": ratio,
             "data_classes": list(classes or []),
