@@ -81,12 +81,11 @@ def _billed_savings(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[dict[s
     sql, params = scope.sql("SELECT * EXCLUDE (ts_utc, tier) FROM scoped WHERE coalesce(cached_input_tokens, 0) > 0")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cache_billed AS {sql}", params)
     con.execute("CREATE OR REPLACE TEMP TABLE _cache_uncached AS SELECT * REPLACE (0 AS cached_input_tokens) FROM _cache_billed")
-    costs = []
-    for table in ("_cache_billed", "_cache_uncached"):
-        cols = _columns(con, table)
-        resolve_models(con, table, other_models="other_models_cost_usd" in cols)
-        costs.append(f"(SELECT c.call_id, p.model_key, p.cost FROM ({priced_calls_sql(table, cols)}) p "
-                     f"JOIN {table} c ON c.rowid = p.rid)")
+    cols = _columns(con, "_cache_billed")
+    # the two tables hold the same models: resolved once (model_resolution is keyed by model, not table)
+    resolve_models(con, "_cache_billed", other_models="other_models_cost_usd" in cols)
+    costs = [f"(SELECT c.call_id, p.model_key, p.cost FROM ({priced_calls_sql(table, cols)}) p "
+             f"JOIN {table} c ON c.rowid = p.rid)" for table in ("_cache_billed", "_cache_uncached")]
     try:
         return fetch(con, f"""
             SELECT coalesce(b.model_key, '(unpriced)') AS model_key, sum(c.cached_input_tokens) AS cached_input_tokens,
