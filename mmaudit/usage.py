@@ -6,9 +6,11 @@ from typing import Any
 
 import duckdb
 
+from mmaudit.pricing.assumptions import assumptions_note, count_assumptions
 from mmaudit.render import Column, Report, Table
+from mmaudit.report.scope import Scope
 from mmaudit.sampling import sampling_note
-from mmaudit.store import fetch_dicts
+from mmaudit.store import fetch_dicts, has_column
 
 # A failed call that used no tokens: nothing was billed, so no price is missing (not "unpriced").
 TOKENLESS_ERROR = "(status = 'error' AND coalesce(input_tokens, 0) + coalesce(output_tokens, 0) = 0)"
@@ -57,9 +59,14 @@ def usage_summary(con: duckdb.DuckDBPyConnection) -> Report:
         notes.append(f"{period[2]:,} call(s) carry no timestamp")
     if total["unpriced_calls"]:
         notes.append(f"{total['unpriced_calls']:,} call(s) have no price: see `mmaudit prices unknown`")
+    # the first table a reviewer reads says, as report and audit do, which costs rest on an assumption
+    assumed = count_assumptions(con, Scope(searches=has_column(con, "web_searches")))
+    if note := assumptions_note(assumed):
+        notes.append(note)
     if sampled := sampling_note(con):
         notes.append(sampled)
     table = Table("Usage by model", COLUMNS, rows, total, notes)
     data = {"models": rows, "total": {k: v for k, v in total.items() if k not in ("provider", "model")},
-            "period_start": period[0], "period_end": period[1], "undated_calls": period[2]}
+            "period_start": period[0], "period_end": period[1], "undated_calls": period[2],
+            "pricing_assumptions": assumed}
     return Report([table], data)

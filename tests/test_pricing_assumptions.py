@@ -182,3 +182,8 @@ def test_bedrock_guardrail_units_are_tagged_and_the_cost_says_it_leaves_them_out
         # billed units: topic, content and sensitive information (word filters are free), on the request and the answer
         assert con.execute("SELECT call_id, tags['guardrail_units'] FROM calls ORDER BY 1").fetchall() == [
             ("r-blocked", "3"), ("r-both", "6"), ("r-none", None)]
+    # `calls`, the first table a reviewer reads, says it too (it said nothing of any assumption)
+    calls = CliRunner().invoke(app, ["calls", "--db", str(tmp_path / "audited.duckdb"), "-f", "json"])
+    assert json.loads(calls.stdout)["pricing_assumptions"]["guardrail_not_priced"] == 2
+    shown = CliRunner().invoke(app, ["calls", "--db", str(tmp_path / "audited.duckdb")], env={"COLUMNS": "200"}).stdout
+    assert "2 Bedrock call(s) ran guardrail policies" in shown
