@@ -31,7 +31,7 @@ from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
 RAW_KEEP_CHARS = 65536
 STORED_COLUMNS = [*CANONICAL_COLUMNS, "model_key", "cost_usd", "other_models_cost_usd", "task", "complexity", "category_confidence",
                   "category_source", *LINEAGE_COLUMNS, "text_redacted"]
-_STAGING_TABLES = ("_upgraded", "_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_seen")
+_STAGING_TABLES = ("_upgraded", "_quarantined", "_skipped", "_parsed", "_pending", "_staged", "_noid", "_noid_ids", "_noid_seen", "_noid_seen_line")
 
 _EXCLUDED = f"'{INVALID_UTF8}'"
 # A line as the formats read it: without a byte-order mark; in a file of captured HTTP exchanges
@@ -192,33 +192,70 @@ class Carry:
             self.line_no, self.line = latest[0]
 
 
+def content_key_sql() -> str:
+    """md5 of what a record says as a call (its canonical columns and full texts, not its bytes).
+
+    A log re-serialised — a JSON array saved again as JSON Lines, `jq -c`, keys sorted, a CSV
+    export with its columns reordered — says the same calls in other bytes; keyed on its content,
+    an id-less call read again is the same call, not a second one. `to_json` quotes every value, so
+    no two different rows give one text; `ts` is read as epoch microseconds (a TIMESTAMPTZ cast to
+    text would follow the session's time zone) and `tags` in key order."""
+    fields = [
+        "ts := epoch_us(ts)" if name == "ts"
+        else "tags := map_from_entries(list_sort(map_entries(tags)))" if name == "tags"
+        else f"{name} := {name}"
+        for name in CANONICAL_COLUMNS if name != "call_id"
+    ]
+    return f"md5(to_json(struct_pack({', '.join(fields)}, _prompt_text := _prompt_text, _output_text := _output_text)))"
+
+
 class IdOccurrences:
-    """Stable ids for records the log gave none: the line's hash and its occurrence number in the
-    file, so identical error lines stay distinct calls and a re-read of the same file finds the
-    same ids. Occurrences are counted across chunks in a temp table of (hash, count) per chunk,
-    and per file in a batch of small files (whose files are whole chunks: `file_index_sql`)."""
+    """Stable ids for records the log gave none: the hash of the call's content
+    (`content_key_sql`) and its occurrence number among the file's records with that content, so
+    identical error lines stay distinct calls, a re-read of the same file finds the same ids, and
+    so does a re-serialised copy of it. Occurrences are counted across chunks in a temp table of
+    (hash, count) per chunk, and per file in a batch of small files (whose files are whole chunks:
+    `file_index_sql`).
+
+    Databases written before content keys hold ids keyed on the line's bytes (md5 of the raw
+    line, same occurrence rule): a record whose line-keyed id is stored keeps that id, so a log
+    that grew since is read against what it stored then (its re-serialised copies are not
+    recognised there: those calls were keyed on their bytes)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         con.execute("CREATE OR REPLACE TEMP TABLE _noid_seen (h VARCHAR, n BIGINT)")
+        con.execute("CREATE OR REPLACE TEMP TABLE _noid_seen_line (h VARCHAR, n BIGINT)")
 
     def assign(self, con: duckdb.DuckDBPyConnection) -> None:
         missing = con.execute("SELECT count(*) FROM _staged WHERE call_id IS NULL").fetchall()[0][0]
         if not missing:
             return
+        in_file = file_index_sql("s.source_line")
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _noid AS
-            SELECT s.rowid AS rid, md5(r.line) AS h,
-                   row_number() OVER (PARTITION BY md5(r.line), {file_index_sql('s.source_line')}
-                                      ORDER BY s.source_line, s.rowid) AS k
-            FROM _staged s JOIN _raw r ON r.line_no = s.source_line WHERE s.call_id IS NULL"""
+            SELECT rid, h, k, hl, kl FROM (
+              SELECT s.rowid AS rid, {content_key_sql()} AS h, md5(r.line) AS hl,
+                     row_number() OVER (PARTITION BY h, {in_file} ORDER BY s.source_line, s.rowid) AS k,
+                     row_number() OVER (PARTITION BY hl, {in_file} ORDER BY s.source_line, s.rowid) AS kl
+              FROM _staged s JOIN _raw r ON r.line_no = s.source_line WHERE s.call_id IS NULL)"""
         )
         con.execute(
-            """UPDATE _staged SET call_id = 'h-' || x.h || '-' || CAST(x.k + coalesce(p.n, 0) AS BIGINT)
-            FROM _noid x LEFT JOIN (SELECT h, sum(n) AS n FROM _noid_seen WHERE h IN (SELECT h FROM _noid) GROUP BY h) p
-                 ON p.h = x.h
-            WHERE _staged.rowid = x.rid"""
+            """CREATE OR REPLACE TEMP TABLE _noid_ids AS
+            SELECT x.rid, 'h-' || x.h || '-' || CAST(x.k + coalesce(p.n, 0) AS BIGINT) AS id,
+                   'h-' || x.hl || '-' || CAST(x.kl + coalesce(q.n, 0) AS BIGINT) AS line_id
+            FROM _noid x
+            LEFT JOIN (SELECT h, sum(n) AS n FROM _noid_seen WHERE h IN (SELECT h FROM _noid) GROUP BY h) p ON p.h = x.h
+            LEFT JOIN (SELECT h, sum(n) AS n FROM _noid_seen_line WHERE h IN (SELECT hl FROM _noid) GROUP BY h) q
+                 ON q.h = x.hl"""
+        )
+        con.execute(
+            """UPDATE _staged SET call_id = CASE WHEN i.line_id IN (SELECT call_id FROM calls
+                                                                  WHERE call_id IN (SELECT line_id FROM _noid_ids))
+                                                 THEN i.line_id ELSE i.id END
+            FROM _noid_ids i WHERE _staged.rowid = i.rid"""
         )
         con.execute("INSERT INTO _noid_seen SELECT h, count(*) FROM _noid GROUP BY h")
+        con.execute("INSERT INTO _noid_seen_line SELECT hl, count(*) FROM _noid GROUP BY hl")
 
 
 def estimate_tokens(con: duckdb.DuckDBPyConnection, files: int = 1) -> list[int]:
