@@ -49,7 +49,10 @@ def test_a_dated_id_of_an_alias_whose_price_never_moved_still_resolves():
 
     con = connect(":memory:")
     register_prices(con, load_catalog())
-    # OpenRouter's served id for OpenAI's chat-latest (genai-prices lists it under openrouter's
-    # openai/gpt-chat-latest): the alias has had one price, so cutting the date stays right
-    got = con.execute("SELECT mm_resolution('openrouter', 'openai/gpt-chat-latest-20260505')").fetchall()[0][0]
+    # OpenRouter's served id for OpenAI's chat-latest: the alias has had one price, so cutting the
+    # date stays right
+    got = con.execute("SELECT mm_resolution('openai', 'openai/gpt-chat-latest-20260505')").fetchall()[0][0]
     assert got.split("\t")[0] == "gpt-chat-latest"
+    # logged with OpenRouter as the seller, it is OpenRouter's own listing of the id (same $5 / $30)
+    got = con.execute("SELECT mm_resolution('openrouter', 'openai/gpt-chat-latest-20260505')").fetchall()[0][0]
+    assert got.split("\t")[0] == "openrouter/openai/gpt-chat-latest"

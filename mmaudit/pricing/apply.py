@@ -229,14 +229,16 @@ def _price_table(con: duckdb.DuckDBPyConnection, t: str, repricing: bool = False
 # count the calls (assumptions.py: `seller_assumed`). Azure's and Vertex AI's resale of OpenAI's
 # and Anthropic's models is priced at parity on their global endpoints, so they are not listed.
 HOSTS_PRICED_APART = ("aws", "together", "fireworks", "groq", "cerebras", "openrouter", "deepinfra", "novita",
-                      "cloudflare", "databricks", "baseten")
+                      "cloudflare", "databricks", "baseten", "avian", "doubleword", "modal", "ovhcloud",
+                      "quicksilverpro", "github-copilot")
 PRICED_AS = "priced_as"
 
 
 def _host_sql(provider: str) -> str:
     """The genai-prices id of a logged provider name when it is one of HOSTS_PRICED_APART, else NULL
     (logs spell them `bedrock`, `aws-bedrock`, `together_ai`...)."""
-    names = {**{k: v for k, v in PROVIDER_IDS.items() if v in HOSTS_PRICED_APART}, **{h: h for h in HOSTS_PRICED_APART}}
+    names = {**{k: v for k, v in PROVIDER_IDS.items() if v in HOSTS_PRICED_APART},
+             **{h.replace("-", "_"): h for h in HOSTS_PRICED_APART}}
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in sorted(names.items()))
     return f"CASE replace(lower(trim({provider})), '-', '_') {cases} END"
 

@@ -103,12 +103,33 @@ def candidates(model: str) -> list[str]:
 # (Groq's `openai/gpt-oss-120b`, Cerebras' `llama-3.3-70b`).
 HOSTS = {"groq", "cerebras", "together", "fireworks"}
 
+# Sellers whose calls resolve by the stages of docs/pricing.md (exact ids and our curated aliases
+# and overrides first): the makers' own APIs we keep overrides for, Bedrock and Azure (whose ids
+# and parity rules are read apart) and Cursor. Every OTHER seller genai-prices lists — Novita,
+# Baseten, DeepInfra, Doubleword, OVHcloud, Zhipu's own API, OpenRouter when the log names it as
+# the seller (LiteLLM's `openrouter/...`) — is priced at its own listing of the model first, like
+# HOSTS: a logged `novita` call of `deepseek/deepseek-r1` is Novita's $4 / $4, not DeepSeek's own
+# API rate. (A call OpenRouter relayed, logged with the upstream provider that served it and
+# `tags['gateway']`, keeps that provider's price: GATEWAYS.)
+_RESOLVED_BY_STAGES = {"openai", "anthropic", "google", "deepseek", "mistral", "x-ai", "aws", "azure",
+                       "cursor", "perplexity", "openai-decisions"}
+
 
 # Gateways that bill a call at their own listing of the model (`tags['gateway']` -> genai-prices'
 # provider): a call through OpenRouter is logged with the upstream provider that served it
 # (`chutes`), and when that (provider, model) resolves to nothing, OpenRouter's listing of the id is
 # what OpenRouter billed (`google/gemma-3-27b-it`).
 GATEWAYS = {"openrouter": "openrouter"}
+
+
+# OpenRouter's ids for a variant it sells at its own rate (`anthropic/claude-opus-4.6-fast`: Anthropic's
+# fast mode at 6x; `google/gemini-2.5-pro:batch`: half price): the maker's match rules read them as
+# the standard model (`contains: claude-opus-4-6`), so its listing is looked up first.
+_VARIANT_SUFFIXES = (":batch", "-fast")
+
+
+def _listing_variant(model: str) -> bool:
+    return model.strip().lower().endswith(_VARIANT_SUFFIXES)
 
 
 # Hugging Face's Inference Providers: genai-prices lists each provider HF routes to apart
@@ -122,7 +143,29 @@ def _provider_id(provider: str | None) -> str | None:
     name = (provider or "").strip().lower()
     if name.startswith(("huggingface-", _HF)) and len(name) > len(_HF):
         return _HF + name[len(_HF):]
-    return PROVIDER_IDS.get(name) or PROVIDER_IDS.get(name.replace("-", "_"))
+    return (PROVIDER_IDS.get(name) or PROVIDER_IDS.get(name.replace("-", "_"))
+            or _genai_provider_ids().get(name) or _genai_provider_ids().get(name.replace("_", "-")))
+
+
+@lru_cache(maxsize=1)
+def _genai_provider_ids() -> dict[str, str]:
+    """genai-prices' own provider ids, as a log names its seller (`novita`, `baseten`,
+    `github-copilot`, `zhipuai`): a provider it prices that our name table does not list."""
+    from mmaudit.pricing.genai_data import snapshot
+
+    try:
+        return {p.id.lower(): p.id for p in snapshot().providers}
+    except Exception:  # noqa: BLE001 - no snapshot: no extra names
+        return {}
+
+
+def own_listing_first(provider: str | None) -> str | None:
+    """The genai-prices seller whose own listing prices a call before any maker's: the HOSTS, and
+    every seller genai-prices lists that is not resolved by the stages (_RESOLVED_BY_STAGES)."""
+    seller = _provider_id(provider)
+    if seller is None or seller.startswith(_HF) or seller in _RESOLVED_BY_STAGES:
+        return None
+    return seller
 
 
 def _routed_host(hint: str | None) -> str | None:
@@ -232,8 +275,15 @@ class Resolver:
 
     def _priced(self, provider: str | None, model: str | None,
                 gateway: str | None = None) -> tuple[str | None, int | None, bool]:
+        # a log that names OpenRouter itself as the seller (LiteLLM's `openrouter/...` calls, a
+        # capture of openrouter.ai) was billed at its listing as much as a tagged gateway call
+        listing = GATEWAYS.get((gateway or "").strip().lower()) or GATEWAYS.get(_provider_id(provider) or "")
+        if listing and model and _listing_variant(model):  # a variant its maker has no id for
+            for ref in _genai_ids(model.strip().lower(), listing):
+                key = self._genai(ref, listing, fallback=False)
+                if key is not None:
+                    return key, 0, False
         found = self._logged(provider, model)
-        listing = GATEWAYS.get((gateway or "").strip().lower())
         if (found[0] is None and listing and model and model.strip() and not is_self_hosted(provider)
                 and not is_fine_tune(model)):  # a fine-tune is never priced as its base model
             for ref in _genai_ids(model.strip().lower(), listing):
@@ -263,13 +313,15 @@ class Resolver:
                 return key, 0, False
             return None, None, False
         exact = model.strip().lower()
-        if hint in HOSTS:  # the host's own price of the model, before any maker's
-            for ref in _genai_ids(exact, hint):
-                key = self._genai(ref, hint, fallback=False)
+        seller = own_listing_first(provider)
+        if seller is not None:  # the host's own price of the model, before any maker's
+            for ref in _genai_ids(exact, seller):
+                key = self._genai(ref, seller, fallback=False)
                 if key is not None:
                     return key, 0, False
-        if hint and hint.startswith(_HF):  # HF's price of the model, else the provider it routed to
-            for host in (hint, _routed_host(hint)):
+        route = _provider_id(provider)
+        if route and route.startswith(_HF):  # HF's price of the model, else the provider it routed to
+            for host in (route, _routed_host(route)):
                 for ref in _genai_ids(exact, host) if host else ():
                     key = self._genai(ref, host, fallback=False)
                     if key is not None:
