@@ -109,3 +109,28 @@ def test_a_groq_batch_output_line_is_groq_s_call_unpriced_for_want_of_a_batch_ra
     assert (call["provider"], call["model"], call["is_batch"], call["input_tokens"], call["output_tokens"]) == (
         "groq", "llama-3.1-8b-instant", True, 55, 55)
     assert call["cost_usd"] is None  # no Groq batch discount on record: reported, never the synchronous rate
+
+
+def test_azure_and_compatible_platforms_batch_lines_name_their_seller(db, tmp_path):
+    """An Azure OpenAI global-batch line (its body signed with `prompt_filter_results`; a fixture
+    kept in a repository's Azure batch client, its ids a real call's) is Azure's; an
+    OpenAI-compatible platform's batch line of Qwen (UCloud ModelVerse's batch docs, `result.jsonl`)
+    is Alibaba's model. Both were labelled `openai`."""
+    safe = {"filtered": False, "severity": "safe"}
+    azure = {"custom_id": "task-1", "error": None, "response": {
+        "request_id": "b4336020-3b8b-4bd1-bae7-bb47c7a1ce88", "status_code": 200, "body": {
+            "choices": [{"content_filter_results": {"hate": safe}, "finish_reason": "stop", "index": 0,
+                         "logprobs": None, "message": {"content": "Title: A Glitch in the Forum", "role": "assistant"}}],
+            "created": 1717075808, "id": "chatcmpl-9Ua92we3VBerSS2RcVHFnhJFSWtOo", "model": "gpt-4",
+            "object": "chat.completion",
+            "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {"hate": safe}}],
+            "system_fingerprint": "fp_2f57f81c11", "usage": {"completion_tokens": 843, "prompt_tokens": 37, "total_tokens": 880}}}}
+    qwen = {"id": "6b9fecd9-4139-9190-b9d6-4f473c3f0e9b", "custom_id": "1", "error": None, "response": {
+        "status_code": 200, "request_id": "6b9fecd9-4139-9190-b9d6-4f473c3f0e9b", "body": {
+            "created": 1766385216, "model": "qwen3-vl-flash", "id": "chatcmpl-6b9fecd9-4139-9190-b9d6-4f473c3f0e9b",
+            "usage": {"completion_tokens": 72, "prompt_tokens": 23, "total_tokens": 95},
+            "choices": [{"finish_reason": "stop", "index": 0, "message": {"role": "assistant", "content": "Oink!"}}],
+            "object": "chat.completion"}}}
+    db.ingest(write_jsonl(tmp_path / "batch.jsonl", [azure, qwen]))
+    got = {r["model"]: (r["provider"], r["is_batch"], r["input_tokens"], r["output_tokens"]) for r in db.calls()}
+    assert got == {"gpt-4": ("azure", True, 37, 843), "qwen3-vl-flash": ("alibaba", True, 23, 72)}

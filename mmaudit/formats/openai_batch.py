@@ -39,6 +39,7 @@ _BODY = {
     "usage": _USAGE,
     "error": {"code": "VARCHAR", "type": "VARCHAR", "message": "VARCHAR"},
     "x_groq": {"id": "VARCHAR"},  # Groq's Batch API answers in this file format, its bodies signed so
+    "prompt_filter_results": "JSON",  # Azure OpenAI's global batch signs its bodies so (as openai-chat reads)
 }
 _STRUCTURE = {
     "id": "VARCHAR",
@@ -68,8 +69,11 @@ FORMAT = LogFormat(
     columns={
         "call_id": f"coalesce(r.id, r.response.request_id, {_B}.id)",
         "ts": f"coalesce(mm_ts({_B}.created), mm_ts({_B}.created_at))",
+        # the batch files of OpenAI-compatible platforms (Alibaba's DashScope, UCloud's ModelVerse)
+        # serve other makers' models: their vendor, as openai-chat names them; else OpenAI's
         "provider": (f"CASE WHEN {_B}.x_groq.id IS NOT NULL THEN 'groq' "
-                     "WHEN mm_provider_from_model(model) = 'azure' THEN 'azure' ELSE 'openai' END"),
+                     f"WHEN {_B}.prompt_filter_results IS NOT NULL OR mm_provider_from_model(model) = 'azure' THEN 'azure' "
+                     "ELSE coalesce(nullif(mm_provider_from_model(model), 'unknown'), 'openai') END"),
         "model": f"{_B}.model",
         "operation": f"CASE WHEN {_B}.object = 'list' THEN 'embedding' ELSE 'chat' END",
         "input_tokens": f"mm_int(coalesce({_U}.prompt_tokens, {_U}.input_tokens))",

@@ -30,6 +30,7 @@ _DATA = {k: "VARCHAR" for k in (
     "id", "created_at", "model", "provider_name", "tokens_prompt", "tokens_completion",
     "native_tokens_prompt", "native_tokens_completion", "native_tokens_reasoning", "native_tokens_cached",
     "total_cost", "latency", "generation_time", "finish_reason", "cancelled", "upstream_id", "app_id",
+    "is_byok", "upstream_inference_cost",
 )}
 _CHAT = {
     "object": "VARCHAR",
@@ -40,6 +41,8 @@ _CHAT = {
         "prompt_tokens": "VARCHAR",
         "completion_tokens": "VARCHAR",
         "cost": "VARCHAR",
+        "is_byok": "VARCHAR",
+        "cost_details": {"upstream_inference_cost": "VARCHAR"},
         "gateway_cost": "VARCHAR",  # Vercel's AI Gateway (also `gen-` ids): not an OpenRouter body
         "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
         # image_tokens: generated images' tokens, inside completion_tokens (gemini-2.5-flash-image's are
@@ -93,6 +96,15 @@ _OTHER_TOOLS = (f"coalesce(mm_int({_U}.server_tool_use_details.tool_calls_execut
                 f"> coalesce(mm_int({_U}.server_tool_use_details.web_search_requests), 0)")
 _ADVISOR_MODEL = (f"CASE WHEN json_type(r.request.tools) = 'ARRAY' AND {_OTHER_TOOLS} AND len({_ADVISOR}) > 0 "
                   f"THEN coalesce({_ADVISOR}[1].parameters.model, 'unknown') END")
+# Bring your own key: the provider bills the inference to the team's own account and OpenRouter
+# charges only its fee (`usage.cost`, often 0 within the free allowance); the provider's bill is
+# `cost_details.upstream_inference_cost` (the generation API's `upstream_inference_cost`). OpenRouter
+# fills that field on other calls too, equal to `cost`, so only `is_byok` says to add it: a BYOK
+# call's logged cost is fee + provider's bill (it was the fee alone, $0, and every such call
+# failed `prices reconcile --check`).
+_BYOK = f"mm_bool(coalesce({data('is_byok')}, {_U}.is_byok))"
+_UPSTREAM = f"TRY_CAST(coalesce({data('upstream_inference_cost')}, {_U}.cost_details.upstream_inference_cost) AS DECIMAL(38, 12))"
+_FEE = f"TRY_CAST(coalesce({data('total_cost')}, {_U}.cost) AS DECIMAL(38, 12))"
 
 FORMAT = LogFormat(
     name="openrouter",
@@ -121,13 +133,15 @@ FORMAT = LogFormat(
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, r.error.message), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
-        "logged_cost_usd": f"TRY_CAST(coalesce({data('total_cost')}, {_U}.cost) AS DECIMAL(38, 12))",
+        "logged_cost_usd": f"CASE WHEN {_BYOK} AND {_UPSTREAM} IS NOT NULL THEN coalesce({_FEE}, 0) + {_UPSTREAM} "
+        f"ELSE {_FEE} END",
         "tags": (
             "map_from_entries(list_filter([{'key': 'gateway', 'value': 'openrouter'}, "
             f"{{'key': 'upstream_provider', 'value': {_LABEL}}}, "
             f"{{'key': 'finish_reason', 'value': coalesce({data('finish_reason')}, "
             f"json_extract_string({chat('choices')}, '$[0].finish_reason'))}}, "
             f"{{'key': 'cancelled', 'value': CASE WHEN mm_bool({data('cancelled')}) THEN 'true' END}}, "
+            f"{{'key': 'byok', 'value': CASE WHEN {_BYOK} THEN 'true' END}}, "
             f"{{'key': 'advisor_model', 'value': {_ADVISOR_MODEL}}}], "
             "lambda e: e.value IS NOT NULL))"
         ),

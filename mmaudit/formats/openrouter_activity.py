@@ -11,8 +11,10 @@ log format".)
 
 Read as OpenRouter reports usage: `tokens_prompt` includes `tokens_cached` (cache reads) and
 `tokens_completion` includes `tokens_reasoning` (OpenRouter bills reasoning as completion). The
-export names no cache writes: none are counted. `cost_total` is the logged cost (what OpenRouter
-charged; `prices reconcile` compares it with the list price); its web-search, cache and file
+export names no cache writes: none are counted. `cost_total` is what OpenRouter charged, and the logged cost
+(`prices reconcile` compares it with the list price) — plus `byok_usage_inference` on a
+bring-your-own-key row, where `cost_total` is only OpenRouter's fee and the provider billed the
+inference to the team's own account; its web-search, cache and file
 parts, `cost_web_search` and the others, are kept in tags, since the export counts no searches.
 `model_permaslug` is OpenRouter's versioned slug (`anthropic/claude-4.6-sonnet-20260217`), resolved
 like its served ids (docs/pricing.md); the `free` variant at no cost is the model's `:free` id, which
@@ -80,7 +82,9 @@ FORMAT = LogFormat(
         "latency_ms": "mm_num(r.generation_time_ms)",
         "ttft_ms": "mm_num(r.time_to_first_token_ms)",
         "http_status": "200",
-        "logged_cost_usd": "TRY_CAST(r.cost_total AS DECIMAL(38, 12))",
+        # a BYOK row's `cost_total` is OpenRouter's fee; the provider billed `byok_usage_inference`
+        "logged_cost_usd": "TRY_CAST(r.cost_total AS DECIMAL(38, 12)) + coalesce(CASE WHEN "
+        "TRY_CAST(r.byok_usage_inference AS DECIMAL(38, 12)) > 0 THEN TRY_CAST(r.byok_usage_inference AS DECIMAL(38, 12)) END, 0)",
         "tags": tags_map(_TAGS),
     },
     numbers=("tokens_prompt", "tokens_completion", "tokens_reasoning", "tokens_cached"),
