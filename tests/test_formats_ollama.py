@@ -70,4 +70,4 @@ def test_a_pair_whose_response_is_plain_text_fails_no_file(db, tmp_path):
     assert (file.log_format, file.loaded) == ("ollama", 1)
     assert db.calls()[0]["output_tokens"] == 5
     (bad,) = db.quarantine()
-    assert bad["source_line"] == 2 and bad["reason"].startswith("not a ollama record: expected `model`")
+    assert bad["source_line"] == 2 and bad["reason"].startswith("not an ollama record: expected `model`")

@@ -20,7 +20,17 @@ on the team's own hardware (Ollama on `localhost:11434`, vLLM on a pod), and
 address that answered with a model only its maker's API serves (`gpt-4o-mini`, `claude-*`,
 `gemini-*`, `deepseek-chat`...) is a gateway (LiteLLM's proxy on `localhost:4000`), and the body
 names the provider as before. `mm_local_server(fp)`: a body's `system_fingerprint` that names a
-server a team runs itself (Ollama's `fp_ollama`, vLLM's `vllm-<version>-...`).
+server a team runs itself (Ollama's `fp_ollama`, vLLM's `vllm-<version>-...`, llama.cpp's
+`llama-server` build, `b<build number>-<commit>`: `b1-6a746cf` in canonical/inference-snaps'
+tutorial, `b9251-e2b129e1b` in a llama-server benchmark's streamed usage chunk; llama.cpp builds
+it as `"b" + LLAMA_BUILD_NUMBER + "-" + LLAMA_COMMIT`, the commit `unknown` outside git). No cloud
+API answers with such a fingerprint: OpenAI's, DeepSeek's and Groq's are `fp_<hex>`.
+
+Ollama's cloud models (`minimax-m2.5:cloud`, `gpt-oss:120b-cloud`) are not the team's hardware:
+the local daemon relays them to ollama.com, which bills them (its plans), and the answer says so
+(`remote_host: https://ollama.com:443`, `remote_model`). `OLLAMA_CLOUD_HOST` and
+`OLLAMA_CLOUD_TAG` tell them (mmaudit/formats/ollama.py): provider `ollama-cloud`, not
+`self-hosted`, so no self-hosted registry entry is suggested for them.
 
 The patterns come from the installed genai-prices, kept on disk per its version (importing its
 data module costs ~0.1 s; a warm process reads a small JSON file instead).
@@ -87,9 +97,15 @@ CLOUD_API_MODEL = (r"(^|/)(gpt-|chatgpt|o[1-9]|text-embedding|davinci|babbage|wh
                    r"|devstral|ministral|voxtral)[a-z0-9-]*-latest$|^qwen[0-9.]*-(max|plus|turbo|flash|long)"
                    r"|^(moonshot-v1|kimi-latest)")
 _OPEN_WEIGHTS_TAG = r"gpt-oss|:[0-9.]+[bm]\b|:latest$"
-# `system_fingerprint`s of servers a team runs itself: Ollama's and vLLM's OpenAI-compatible servers
-LOCAL_FINGERPRINT = r"^(fp_ollama|vllm-)"
+# `system_fingerprint`s of servers a team runs itself: Ollama's and vLLM's OpenAI-compatible servers,
+# and llama.cpp's llama-server (`b<build number>-<short commit>`, `b<n>-unknown` built outside git)
+LOCAL_FINGERPRINT = r"^(fp_ollama|vllm-|b[0-9]+-([0-9a-f]{7,40}|unknown)$)"
 SELF_HOSTED = "self-hosted"
+# Ollama's cloud: the host a local daemon relays a cloud model to (`remote_host`), and the tags of
+# Ollama's cloud models (`minimax-m2.5:cloud`, `gpt-oss:120b-cloud`, `qwen3-coder:480b-cloud`)
+OLLAMA_CLOUD = "ollama-cloud"
+OLLAMA_CLOUD_HOST = r"^(?:https?://)?(?:[a-z0-9-]+\.)*ollama\.com(?::[0-9]+)?(?:[/?#]|$)"
+OLLAMA_CLOUD_TAG = r":(?:[a-z0-9._-]+-)?cloud$"
 
 
 def _literal(text: str) -> str:

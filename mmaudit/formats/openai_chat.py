@@ -10,9 +10,18 @@ are parts of them too. The body's
 
 Other providers answer in this shape too, and the body says which where it can: Groq adds
 `x_groq` (provider `groq`, so Groq's rates price it), Azure OpenAI `prompt_filter_results`
-(provider `azure`), Ollama's and vLLM's servers a `system_fingerprint` of their own (`fp_ollama`,
-`vllm-<version>-...`: provider `self-hosted`, mmaudit/formats/hosts.py), GPUStack's (llama-box) its
-timings in `usage` (`time_to_first_token_ms` and `time_per_output_token_ms`: `self-hosted` too);
+(provider `azure`), Ollama's, vLLM's and llama.cpp's servers a `system_fingerprint` of their own
+(`fp_ollama`, `vllm-<version>-...`, `b<build>-<commit>`: provider `self-hosted`,
+mmaudit/formats/hosts.py), GPUStack's (llama-box) its timings in `usage`
+(`time_to_first_token_ms` and `time_per_output_token_ms`: `self-hosted` too), llama.cpp's
+llama-server a top-level `timings` object (`prompt_n`, `predicted_n`, `predicted_ms`...; its
+answers also name `gpt-3.5-turbo`, its default alias, when the server was started without one:
+canonical/inference-snaps' tutorial, a Gemma 3 1B GGUF, was priced at OpenAI's rate), LM Studio
+a `stats` object beside a `system_fingerprint` that is the model id itself (`"stats": {},
+"system_fingerprint": "openai/gpt-oss-20b"`, an LM Studio server log in an Obsidian app's docs;
+every LM Studio answer found has both). vLLM's own body fields (`prompt_logprobs`,
+`kv_transfer_params`) are `null` unless asked for, and a null field cannot be told from a missing
+one here: they mark nothing, and a cloud host running vLLM may pass them on;
 otherwise the provider is the model's vendor
 (`deepseek-*` → deepseek, `mistral-*` → mistral, `grok-*` → xai, `claude-*` → anthropic; `openai`
 for GPT models and bodies without a model). xAI counts reasoning OUTSIDE `completion_tokens`
@@ -78,7 +87,10 @@ _BODY = {
     "created": "VARCHAR",
     "model": "VARCHAR",
     "service_tier": "VARCHAR",
-    "system_fingerprint": "VARCHAR",  # Ollama's `fp_ollama`, vLLM's `vllm-...`: the team's own server
+    "system_fingerprint": "VARCHAR",  # Ollama's `fp_ollama`, vLLM's `vllm-...`, llama.cpp's `b<build>-<commit>`
+    # llama.cpp's llama-server: its own timings (prompt_n, predicted_n, predicted_ms...), a server the team runs
+    "timings": "JSON",
+    "stats": "JSON",  # LM Studio's (`{}`), beside a fingerprint that is the model id: the team's own server
     "choices": "JSON",
     "prompt": "JSON",  # Together's echo of the prompt (`[]` unless asked for): only Together writes it
     "usage": {
@@ -291,6 +303,15 @@ _HELPERS = {
     "_oc_reasoning_outside": _REASONING_OUTSIDE,
 }
 
+# A body only a server the team runs itself writes: its fingerprint (Ollama, vLLM, llama.cpp;
+# hosts.py), GPUStack's timings in `usage`, llama.cpp's top-level `timings`, LM Studio's `stats`
+# beside a fingerprint that is the model id
+_LOCAL_SERVER = (f"(mm_local_server({body('system_fingerprint')}) OR ({body('usage.time_to_first_token_ms')} IS NOT NULL "
+                 f"AND {body('usage.time_per_output_token_ms')} IS NOT NULL) "
+                 f"OR (json_type({body('timings')}) = 'OBJECT' AND json_extract({body('timings')}, '$.prompt_n') IS NOT NULL "
+                 f"AND json_extract({body('timings')}, '$.predicted_n') IS NOT NULL) "
+                 f"OR coalesce(json_type({body('stats')}) = 'OBJECT' AND {body('system_fingerprint')} = {body('model')}, false))")
+
 # An OpenRouter chat body (a `gen-` id naming its upstream `provider`) is the openrouter format's,
 # which reads that provider and the reasoning as OpenRouter bills them: in a file whose other lines
 # are plain OpenAI bodies, openai-chat (the file's format) took it too, and lost both. (Vercel's AI
@@ -320,8 +341,7 @@ FORMAT = LogFormat(
         f"WHEN {body('time_info')} IS NOT NULL THEN 'cerebras' "
         f"WHEN {body('prompt_filter_results')} IS NOT NULL THEN 'azure' "
         f"WHEN json_type({body('prompt')}) = 'ARRAY' THEN 'together' END, r.provider, CASE "
-        f"WHEN mm_local_server({body('system_fingerprint')}) OR ({body('usage.time_to_first_token_ms')} IS NOT NULL "
-        f"AND {body('usage.time_per_output_token_ms')} IS NOT NULL) THEN 'self-hosted' "
+        f"WHEN {_LOCAL_SERVER} THEN 'self-hosted' "
         f"WHEN {FLAT_ERROR} AND r.raw_status_code IS NOT NULL THEN 'mistral' END, "
         f"mm_provider_from_model(model), CASE WHEN {FLAT_ERROR} THEN 'unknown' ELSE 'openai' END)",
         "model": "_oc_model",

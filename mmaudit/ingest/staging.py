@@ -83,7 +83,7 @@ def stage_chunk(con: duckdb.DuckDBPyConnection, chunk: Chunk, primary: LogFormat
     if leftover:
         con.execute(
             "INSERT INTO _quarantined SELECT line_no, ?, NULL FROM _pending",
-            [f"not a {primary.name} record: expected {primary.detect_hint}"],
+            [f"not {'an' if primary.name[:1] in 'aeio' else 'a'} {primary.name} record: expected {primary.detect_hint}"],
         )
     con.execute(prompt_hash_sql("_staged"))
     ids.assign(con)

@@ -17,11 +17,14 @@ report can say so next to the cost it quotes ("measured beats assumed, and says 
 All three make the cost an upper bound for the calls they count.
 
 - `host_assumed`: priced calls that name an open-weight model by its repository id
-  (`deepseek-ai/DeepSeek-R1-0528`, `meta-llama/...`, `mistralai/...`, `Qwen/...`) and no host:
-  the maker's own API never answers with such an id, so a third-party host served them (Together,
-  Fireworks, the Hugging Face router, NIM...), at its own rates, which the log does not name. They
-  are charged the maker's own rate (DeepSeek's, with its off-peak discount), which that host may
-  not charge: the cost is neither bound for these (a Nebius-served R1 call cost 9% more).
+  (`deepseek-ai/DeepSeek-R1-0528`, `meta-llama/...`, `mistralai/...`, `Qwen/...`,
+  `openai/gpt-oss-120b`) and no host: the maker's own API never answers with such an id, so a
+  third-party host served them (Together, Fireworks, the Hugging Face router, NIM, a vLLM
+  server...), at its own rates, which the log does not name. They are charged the maker's own rate
+  (DeepSeek's, with its off-peak discount; genai-prices' `openai` rows for gpt-oss, which OpenAI's
+  API does not serve), which that host may not charge: the cost is neither bound for these (a
+  Nebius-served R1 call cost 9% more). OpenAI's org is a gateway's provider prefix too
+  (OpenRouter's and LiteLLM's `openai/gpt-4o`): only its open-weight repositories count.
 
 - `seller_assumed`: priced calls on a host that sells other makers' models at its own prices
   (Bedrock, Together, Fireworks, Groq, OpenRouter...; `apply.HOSTS_PRICED_APART`) whose model
@@ -72,8 +75,13 @@ ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisi
 # API's ids, nor a gateway's provider prefix: LiteLLM writes `deepseek/`, `mistral/`, `meta_llama/`)
 REPOSITORY_ORGS = ("deepseek-ai", "meta-llama", "mistralai", "qwen", "zai-org", "thudm", "minimaxai", "ibm-granite",
                    "allenai", "tiiuae", "nousresearch")
+# Repository ids of open-weight models whose maker's org is also a gateway's provider prefix
+# (`openai/gpt-4o` on OpenRouter or LiteLLM is OpenAI's API model): Hugging Face's
+# `openai/gpt-oss-20b` and `openai/gpt-oss-120b`, which OpenAI's API never serves (vLLM's `vllm
+# serve openai/gpt-oss-120b` answers with that id)
+REPOSITORY_IDS = ("openai/gpt-oss",)
 # the providers a call gets from its model's name alone: its maker (the log named no host)
-_MAKERS = ("deepseek", "meta", "mistral", "alibaba", "moonshotai", "zai", "minimax", "unknown")
+_MAKERS = ("deepseek", "meta", "mistral", "alibaba", "moonshotai", "zai", "minimax", "openai", "unknown")
 
 
 def assumptions_sql(searches: bool = True, step_costs: bool = True) -> str:
@@ -93,7 +101,8 @@ SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], mode
            AS provisioned_on_demand,
        count(*) FILTER (WHERE ({_any_step()})
                         {"AND other_models_cost_usd IS NULL" if step_costs else ""}) AS advisor_not_priced,
-       count(*) FILTER (WHERE cost_usd IS NOT NULL AND lower(split_part(model, '/', 1)) IN ({_quoted(REPOSITORY_ORGS)})
+       count(*) FILTER (WHERE cost_usd IS NOT NULL AND (lower(split_part(model, '/', 1)) IN ({_quoted(REPOSITORY_ORGS)})
+                                                     OR {_any_prefix('lower(model)', REPOSITORY_IDS)})
                         AND lower(coalesce(provider, 'unknown')) IN ({_quoted(_MAKERS)})) AS host_assumed,
        count(*) FILTER (WHERE cost_usd IS NOT NULL AND tags['{PRICED_AS}'] IS NOT NULL) AS seller_assumed,
        count(*) FILTER (WHERE status = 'ok' AND tags['container_tool'] IS NOT NULL
@@ -104,6 +113,10 @@ FROM scoped"""
 
 def _any_step() -> str:
     return " OR ".join(f"tags['{x}_model'] IS NOT NULL" for x in OTHER_MODEL_STEPS)
+
+
+def _any_prefix(value: str, prefixes: tuple[str, ...]) -> str:
+    return "(" + " OR ".join(f"starts_with({value}, '{p}')" for p in prefixes) + ")"
 
 
 def _quoted(names: tuple[str, ...]) -> str:
