@@ -9,7 +9,10 @@ from pathlib import Path
 
 from mmaudit.errors import InputError
 
-LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv", ".sse")
+# `.jsonl.out`: the files a Bedrock batch inference job writes to S3 (`<input>.jsonl.out`, one
+# result per line); the job's `manifest.json.out` beside them is record and token totals, not
+# calls, and is left out.
+LOG_SUFFIXES = (".jsonl", ".ndjson", ".json", ".log", ".csv", ".sse", ".jsonl.out")
 TABLE_SUFFIXES = (".parquet",)
 COMPRESSED_SUFFIXES = ("", ".gz", ".zst")
 
