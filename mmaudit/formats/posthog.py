@@ -26,14 +26,34 @@ or a gateway). This departs from PostHog's own inference (nodejs/src/ingestion/a
 input-costs.ts, `resolveCacheReportingExclusive`) in one place: PostHog calls any Claude model
 exclusive, which double-billed the cache of Claude behind OpenAI-compatible hosts until the
 wrappers began to flag such events (posthog-js's changeset says so); older unflagged events are
-read as the wrapper logged them. Exclusive input gets the cache reads and writes added back;
-inclusive input is kept as it is. Cache writes are `$ai_cache_creation_input_tokens`, or the sum of
+read as the wrapper logged them, except where PostHog priced them and wrote its `true` back (an
+export cannot tell that flag from the wrapper's own, and it is trusted). Exclusive input gets the
+cache reads and writes added back; inclusive input is kept as it is. Cache writes are `$ai_cache_creation_input_tokens`, or the sum of
 its 5-minute and 1-hour parts where only those are reported (as PostHog's cost code sums them).
 
 Output tokens include reasoning (OpenAI's `completion_tokens`, Anthropic's `output_tokens`), except
 for Gemini: the wrappers pass on `candidatesTokenCount`, which leaves the thinking
 (`$ai_reasoning_tokens`, `thoughtsTokenCount`) out, and PostHog adds it for `gemini-2.5-*` and
 `gemini-3*` models (output-costs.ts, `REASONING_COST_MODELS`): so does this format.
+
+Audio and image tokens. PostHog's ingestion reads the raw provider usage the wrappers attach as
+`$ai_usage` (nodejs/src/ingestion/ai/costs/modality-tokens.ts, `extractModalityTokens`: Gemini's
+`promptTokensDetails`, `candidatesTokensDetails`, `cacheTokensDetails` and OpenAI's
+`prompt_tokens_details.audio_tokens` / `cached_tokens_details.audio_tokens`), writes
+`$ai_audio_input_tokens`, `$ai_image_input_tokens`, `$ai_image_output_tokens`,
+`$ai_cache_read_audio_tokens` (and `$ai_text_*_tokens`) onto the event and deletes `$ai_usage`: in
+an export those properties are all that is left of the breakdown (`$ai_audio_output_tokens` is read
+by PostHog's cost code likewise). They are parts of the counts, not beside them: input-costs.ts
+bills them at their modality rates and takes them out of the text pool ("reported by providers
+(OpenAI, Gemini) as a subset of the total input token count"), output-costs.ts likewise for output
+(its test: "`$ai_output_tokens: 1300, // Total: 10 text + 1290 image`"), and cached audio is "a
+subset of both audio_input and cache_read_input" (audio input is the total audio, cached and
+uncached, as OpenAI and Gemini count it). So they map onto input_audio_tokens,
+input_image_tokens, output_image_tokens, output_audio_tokens and cached_audio_tokens, each capped
+at the count it is part of (cached audio at the audio input too, as PostHog clamps it), and the
+totals are left as they are. Before, every such token was priced as text (a gemini-2.5-flash-image
+generation of 1,290 image tokens at 1/12 of its cost). Video tokens (`$ai_video_*_tokens`) have no
+column of their own and stay text, as PostHog prices them.
 
 `$ai_total_cost_usd` is the logged cost (PostHog's estimate from its price list, or the caller's
 own). A failed call is `$ai_is_error` or an HTTP status of 400 and up (the SDKs log 0 when the
@@ -49,7 +69,9 @@ from mmaudit.formats.chat_text import all_text, messages_of, prompt_string, text
 
 # the event's properties read (`$` keys: quoted in every path)
 _COUNTS = ("$ai_input_tokens", "$ai_output_tokens", "$ai_cache_read_input_tokens", "$ai_cache_creation_input_tokens",
-           "$ai_cache_creation_5m_input_tokens", "$ai_cache_creation_1h_input_tokens", "$ai_reasoning_tokens", "$ai_web_search_count")
+           "$ai_cache_creation_5m_input_tokens", "$ai_cache_creation_1h_input_tokens", "$ai_reasoning_tokens", "$ai_web_search_count",
+           "$ai_audio_input_tokens", "$ai_image_input_tokens", "$ai_cache_read_audio_tokens", "$ai_audio_output_tokens",
+           "$ai_image_output_tokens")
 _PROPS = {
     **{k: "VARCHAR" for k in _COUNTS},
     **{k: "VARCHAR" for k in ("$ai_model", "$ai_provider", "$ai_framework", "$ai_latency", "$ai_time_to_first_token",
@@ -96,6 +118,12 @@ _EXCLUSIVE = (f"CASE WHEN json_type({_p('$ai_cache_reporting_exclusive')}) = 'BO
               f"WHEN {_PROVIDER} = 'anthropic' THEN true "
               f"WHEN coalesce({_PROVIDER}, '') = '' THEN {_CLAUDE} "
               "ELSE false END")
+# The audio and image parts of input, cache reads and output (module docstring: parts of the counts,
+# as PostHog's cost code reads them), each capped at the count it is part of
+_IN_AUDIO, _IN_IMAGE, _READ_AUDIO, _OUT_AUDIO, _OUT_IMAGE = (
+    f"greatest(coalesce(mm_int({_p(k)}), 0), 0)" for k in ("$ai_audio_input_tokens", "$ai_image_input_tokens",
+                                                          "$ai_cache_read_audio_tokens", "$ai_audio_output_tokens",
+                                                          "$ai_image_output_tokens"))
 # Gemini's output leaves its thinking out; PostHog adds it for these models (output-costs.ts)
 _THINKING_APART = f"regexp_matches(lower(coalesce({_MODEL}, '')), '^(gemini-2\\.5-|gemini-3(\\.[0-9]+)?-)')"
 _HTTP = f"nullif(mm_int({_p('$ai_http_status')}), 0)"
@@ -144,20 +172,30 @@ FORMAT = LogFormat(
     explode=_OBJECT_PROPS.format(page_or_line("results")),
     item_structure=_EVENT,
     keep=f"(r.event IN {_CALLS})",
+    # the input and output counts, computed once: the audio and image parts are capped at them
+    helpers={
+        "_ph_input": (f"CASE WHEN {_p('$ai_input_tokens')} IS NOT NULL OR {_READ} + {_WRITE} > 0 THEN "
+                      f"{_IN} + CASE WHEN {_EXCLUSIVE} THEN {_READ} + {_WRITE} ELSE 0 END END"),
+        "_ph_output": (f"CASE WHEN {_p('$ai_output_tokens')} IS NOT NULL OR {_REASONING} > 0 THEN "
+                       f"{_OUT} + CASE WHEN {_THINKING_APART} THEN {_REASONING} ELSE 0 END END"),
+    },
     columns={
         "call_id": "coalesce(r.uuid, r.id)",
         "ts": "mm_ts(r.timestamp)",
         "provider": f"mm_provider_name(CASE WHEN {_PROVIDER} = 'gateway' THEN NULL ELSE {_p('$ai_provider')} END, model)",
         "model": _MODEL,
         "operation": "CASE WHEN r.event = '$ai_embedding' THEN 'embedding' ELSE 'chat' END",
-        "input_tokens": (f"CASE WHEN {_p('$ai_input_tokens')} IS NOT NULL OR {_READ} + {_WRITE} > 0 THEN "
-                         f"{_IN} + CASE WHEN {_EXCLUSIVE} THEN {_READ} + {_WRITE} ELSE 0 END END"),
+        "input_tokens": "_ph_input",
         "cached_input_tokens": _READ,
         "cache_write_tokens": _WRITE,
         "cache_write_1h_tokens": f"least({_WRITE_1H}, {_WRITE})",
-        "output_tokens": (f"CASE WHEN {_p('$ai_output_tokens')} IS NOT NULL OR {_REASONING} > 0 THEN "
-                          f"{_OUT} + CASE WHEN {_THINKING_APART} THEN {_REASONING} ELSE 0 END END"),
+        "output_tokens": "_ph_output",
         "reasoning_tokens": _REASONING,
+        "input_audio_tokens": f"least({_IN_AUDIO}, coalesce(_ph_input, 0))",
+        "input_image_tokens": f"least({_IN_IMAGE}, coalesce(_ph_input, 0))",
+        "cached_audio_tokens": f"least({_READ_AUDIO}, {_IN_AUDIO}, {_READ})",
+        "output_audio_tokens": f"least({_OUT_AUDIO}, coalesce(_ph_output, 0))",
+        "output_image_tokens": f"least({_OUT_IMAGE}, coalesce(_ph_output, 0))",
         "web_searches": f"coalesce(mm_int({_p('$ai_web_search_count')}), 0)",
         "latency_ms": f"mm_num({_p('$ai_latency')}) * 1000",
         "ttft_ms": f"mm_num({_p('$ai_time_to_first_token')}) * 1000",
