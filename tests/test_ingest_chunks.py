@@ -67,7 +67,7 @@ def test_chunked_ingest_stores_what_a_whole_file_ingest_stores(tmp_path, monkeyp
     assert chunked == whole
     result, calls, quarantine = chunked
     assert result["conflicting_ids"] == 2 and result["duplicates"] == 5  # 9, 18; and 7, 14, 21
-    assert sum(c["call_id"].startswith("h-") for c in calls) == 4  # 5, 10, 15, 20
+    assert sum(c["call_id"].startswith("k-") for c in calls) == 4  # 5, 10, 15, 20
     assert quarantine[-1]["reason"] == "last line is cut short (incomplete JSON)"
 
 

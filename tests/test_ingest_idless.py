@@ -9,6 +9,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from mmaudit import store
 from mmaudit.schema import CALL_HASH_SQL
 from tests.conftest import Loaded, rows, write_jsonl
 from tests.test_formats_openai_chat import BODY
@@ -65,6 +66,8 @@ def test_a_grown_log_stored_with_line_keyed_ids_is_read_against_them(db, tmp_pat
     for source_line, call_id in enumerate(legacy, start=1):
         db.con.execute(f"UPDATE calls SET call_id = ?, call_hash = {CALL_HASH_SQL.format(id='?')} WHERE source_line = ?",
                        [call_id, call_id, source_line])
+    db.con.close()  # a database written by an earlier version is opened by a new process
+    db.con = store.connect(db.db)
     grown = {**records()[0], "created": 1718000900}
     write_jsonl(log, [*lines, json.dumps(grown)])
     result = db.ingest(log).files[0]

@@ -210,52 +210,68 @@ def content_key_sql() -> str:
 
 
 class IdOccurrences:
-    """Stable ids for records the log gave none: the hash of the call's content
-    (`content_key_sql`) and its occurrence number among the file's records with that content, so
+    """Stable ids for records the log gave none: `k-` + the hash of the call's content
+    (`content_key_sql`) + its occurrence number among the file's records with that content, so
     identical error lines stay distinct calls, a re-read of the same file finds the same ids, and
     so does a re-serialised copy of it. Occurrences are counted across chunks in a temp table of
     (hash, count) per chunk, and per file in a batch of small files (whose files are whole chunks:
     `file_index_sql`).
 
-    Databases written before content keys hold ids keyed on the line's bytes (md5 of the raw
-    line, same occurrence rule): a record whose line-keyed id is stored keeps that id, so a log
-    that grew since is read against what it stored then (its re-serialised copies are not
-    recognised there: those calls were keyed on their bytes)."""
+    Databases written before content keys hold `h-` ids keyed on the line's bytes (md5 of the raw
+    line, same occurrence rule): where the database holds any, a record whose line-keyed id is
+    stored keeps that id, so a log that grew since is read against what it stored then (its
+    re-serialised copies are not recognised there: those calls were keyed on their bytes). A
+    database without them pays for no line hashes (whether it has any is looked up once per
+    connection)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         con.execute("CREATE OR REPLACE TEMP TABLE _noid_seen (h VARCHAR, n BIGINT)")
         con.execute("CREATE OR REPLACE TEMP TABLE _noid_seen_line (h VARCHAR, n BIGINT)")
+
+    @staticmethod
+    def _line_keyed(con: duckdb.DuckDBPyConnection) -> bool:
+        con.execute("""CREATE TEMP TABLE IF NOT EXISTS _noid_line_keyed AS
+                       SELECT EXISTS (SELECT 1 FROM calls WHERE starts_with(call_id, 'h-')) AS stored""")
+        return bool(con.execute("SELECT stored FROM _noid_line_keyed").fetchall()[0][0])
 
     def assign(self, con: duckdb.DuckDBPyConnection) -> None:
         missing = con.execute("SELECT count(*) FROM _staged WHERE call_id IS NULL").fetchall()[0][0]
         if not missing:
             return
         in_file = file_index_sql("s.source_line")
+        legacy = self._line_keyed(con)
+        line_cols = (f", r.hl, row_number() OVER (PARTITION BY r.hl, {in_file} ORDER BY s.source_line, rid) AS kl"
+                     if legacy else "")
+        line_join = ("JOIN (SELECT line_no, md5(line) AS hl FROM _raw) r ON r.line_no = s.source_line"
+                     if legacy else "")
+        # the keys first, then the windows over them (an alias in a window's PARTITION BY is its
+        # expression again: every key was computed twice)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _noid AS
-            SELECT rid, h, k, hl, kl FROM (
-              SELECT s.rowid AS rid, {content_key_sql()} AS h, md5(r.line) AS hl,
-                     row_number() OVER (PARTITION BY h, {in_file} ORDER BY s.source_line, s.rowid) AS k,
-                     row_number() OVER (PARTITION BY hl, {in_file} ORDER BY s.source_line, s.rowid) AS kl
-              FROM _staged s JOIN _raw r ON r.line_no = s.source_line WHERE s.call_id IS NULL)"""
+            SELECT rid, h, row_number() OVER (PARTITION BY h, {in_file} ORDER BY s.source_line, rid) AS k{line_cols}
+            FROM (SELECT rowid AS rid, source_line, {content_key_sql()} AS h FROM _staged WHERE call_id IS NULL) s
+            {line_join}"""
         )
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _noid_ids AS
-            SELECT x.rid, 'h-' || x.h || '-' || CAST(x.k + coalesce(p.n, 0) AS BIGINT) AS id,
-                   'h-' || x.hl || '-' || CAST(x.kl + coalesce(q.n, 0) AS BIGINT) AS line_id
-            FROM _noid x
-            LEFT JOIN (SELECT h, sum(n) AS n FROM _noid_seen WHERE h IN (SELECT h FROM _noid) GROUP BY h) p ON p.h = x.h
-            LEFT JOIN (SELECT h, sum(n) AS n FROM _noid_seen_line WHERE h IN (SELECT hl FROM _noid) GROUP BY h) q
-                 ON q.h = x.hl"""
-        )
-        con.execute(
-            """UPDATE _staged SET call_id = CASE WHEN i.line_id IN (SELECT call_id FROM calls
-                                                                  WHERE call_id IN (SELECT line_id FROM _noid_ids))
-                                                 THEN i.line_id ELSE i.id END
-            FROM _noid_ids i WHERE _staged.rowid = i.rid"""
-        )
+        content_id = "'k-' || x.h || '-' || CAST(x.k + coalesce(p.n, 0) AS BIGINT)"
+        seen = "LEFT JOIN (SELECT h, sum(n) AS n FROM _noid_seen WHERE h IN (SELECT h FROM _noid) GROUP BY h) p ON p.h = x.h"
+        if not legacy:
+            con.execute(f"UPDATE _staged SET call_id = {content_id} FROM _noid x {seen} WHERE _staged.rowid = x.rid")
+        else:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _noid_ids AS
+                SELECT x.rid, {content_id} AS id, 'h-' || x.hl || '-' || CAST(x.kl + coalesce(q.n, 0) AS BIGINT) AS line_id
+                FROM _noid x {seen}
+                LEFT JOIN (SELECT h, sum(n) AS n FROM _noid_seen_line WHERE h IN (SELECT hl FROM _noid) GROUP BY h) q
+                     ON q.h = x.hl"""
+            )
+            con.execute(
+                """UPDATE _staged SET call_id = CASE WHEN i.line_id IN (SELECT call_id FROM calls
+                                                                      WHERE call_id IN (SELECT line_id FROM _noid_ids))
+                                                     THEN i.line_id ELSE i.id END
+                FROM _noid_ids i WHERE _staged.rowid = i.rid"""
+            )
+            con.execute("INSERT INTO _noid_seen_line SELECT hl, count(*) FROM _noid GROUP BY hl")
         con.execute("INSERT INTO _noid_seen SELECT h, count(*) FROM _noid GROUP BY h")
-        con.execute("INSERT INTO _noid_seen_line SELECT hl, count(*) FROM _noid GROUP BY hl")
 
 
 def estimate_tokens(con: duckdb.DuckDBPyConnection, files: int = 1) -> list[int]:
