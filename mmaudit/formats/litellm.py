@@ -53,7 +53,10 @@ _STRUCTURE = {
 # it: it is parsed once per record (a helper), and its usage object, which the token columns read,
 # is cut out of it once too.
 _META, _USAGE_OBJECT = "_ll_meta", "_ll_usage"
-_HELPERS = {_META: json_or_string("r.metadata"), _USAGE_OBJECT: f"json_extract({_META}, '$.usage_object')"}
+# the provider's usage: `usage_object`, else `additional_usage_values` (SpendLogs rows written before
+# LiteLLM kept `usage_object` hold the same usage keys there: their cache reads and writes were lost)
+_HELPERS = {_META: json_or_string("r.metadata"),
+            _USAGE_OBJECT: f"coalesce(json_extract({_META}, '$.usage_object'), json_extract({_META}, '$.additional_usage_values'))"}
 _ERRINFO = f"coalesce({json_or_string('r.error_information')}, json_extract({_META}, '$.error_information'))"
 _TAGS = json_or_string("r.request_tags")
 
@@ -142,7 +145,13 @@ def _part(path: str) -> str:
 # `cached_tokens: 0` beside the real reads: BerriAI/litellm#11789).
 _READS = (f"greatest(coalesce(mm_int({usage('prompt_tokens_details.cached_tokens')}), 0), "
           f"coalesce(mm_int({usage('cache_read_input_tokens')}), 0))")
-_WRITES = f"coalesce(mm_int({usage('cache_creation_input_tokens')}), 0)"
+# Cache writes: Anthropic's `cache_creation_input_tokens`, or where LiteLLM passes an OpenAI-shaped
+# usage through (OpenRouter, Kimi, MiniMax, Copilot) `prompt_tokens_details.cache_write_tokens` /
+# `.cache_creation_tokens`, as LiteLLM's own cost code reads them (`extract_cache_creation_tokens`):
+# an OpenRouter Claude call's 3,000 writes were read as none and billed as plain input
+_WRITES = (f"greatest(coalesce(mm_int({usage('cache_creation_input_tokens')}), 0), "
+           f"coalesce(mm_int({usage('prompt_tokens_details.cache_write_tokens')}), 0), "
+           f"coalesce(mm_int({usage('prompt_tokens_details.cache_creation_tokens')}), 0))")
 # Anthropic's 1-hour cache writes (billed at 2x input, the 5-minute ones at 1.25x): LiteLLM keeps
 # the split under `prompt_tokens_details.cache_creation_token_details`; a usage passed through as
 # Anthropic wrote it has `cache_creation`.

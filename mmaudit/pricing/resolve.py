@@ -168,6 +168,15 @@ def own_listing_first(provider: str | None) -> str | None:
     return seller
 
 
+def _litellm_hf_route(provider: str | None, model: str) -> str | None:
+    """LiteLLM's Hugging Face calls: provider `huggingface`, id `huggingface/<route>/<org>/<model>`
+    (`huggingface/together/deepseek-ai/DeepSeek-R1`): the route HF sent the call to."""
+    parts = model.split("/")
+    if (provider or "").strip().lower() == "huggingface" and len(parts) >= 4 and parts[0] == "huggingface":
+        return _HF + parts[1]
+    return None
+
+
 def _routed_host(hint: str | None) -> str | None:
     """The provider Hugging Face routed a call to (`huggingface_together` -> `together`): HF bills
     its Inference Providers at the provider's own rates, so a model HF's list lacks is priced at
@@ -208,7 +217,11 @@ def _genai_ids(model: str, hint: str | None) -> list[str]:
     same model (`qwen/qwen3-235b-a22b`, OpenRouter's, served by Fireworks) lacks."""
     m = base_id(model)
     tail = re.sub(r"^.*/", "", m)
-    out = [m, tail]
+    # and the id without each leading segment: a gateway's route prefix before the seller's own id
+    # (LiteLLM's `together_ai/openai/gpt-oss-120b` is Together's `openai/gpt-oss-120b`, its
+    # `fireworks_ai/accounts/fireworks/...` Fireworks' path); the last segment alone comes last
+    parts = m.split("/")
+    out = [m, *("/".join(parts[i:]) for i in range(1, len(parts) - 1)), tail]
     if hint == "aws" and re.match(r"^(nova|titan)-", tail):
         out.append(f"amazon.{tail}")
     if hint == "fireworks":
@@ -319,7 +332,7 @@ class Resolver:
                 key = self._genai(ref, seller, fallback=False)
                 if key is not None:
                     return key, 0, False
-        route = _provider_id(provider)
+        route = _provider_id(provider) or _litellm_hf_route(provider, exact)
         if route and route.startswith(_HF):  # HF's price of the model, else the provider it routed to
             for host in (route, _routed_host(route)):
                 for ref in _genai_ids(exact, host) if host else ():
