@@ -27,7 +27,20 @@ instrumentation's own cost (pydantic-ai's `operation.cost`, OpenLIT's `gen_ai.us
 LiteLLM's `gen_ai.cost.total_cost`, USD) is the logged cost; LiteLLM's cache and reasoning counts
 are in its `metadata.usage_object` (a Python dict's repr). Some instrumentations pass
 Anthropic's uncached `input_tokens` through unchanged: an input count smaller than its own cached
-shares cannot include them, and is read as the uncached part (the shares are added). `status.code`
+shares cannot include them, and is read as the uncached part (the shares are added). So does the
+Vercel AI SDK 4 and 5 for Anthropic and Bedrock (`ai.usage.promptTokens` / `inputTokens` is the
+provider's count, which leaves the cache out), whatever the sizes: such a span (provider
+`anthropic.messages`, `vertex.anthropic.messages`, `amazon-bedrock`, or an `anthropic` / `bedrock.
+usage` entry in `ai.response.providerMetadata`) counts its own input plus the cache reads
+(`ai.usage.cachedInputTokens`, or in AI SDK 4 providerMetadata's `anthropic.cacheReadInputTokens` /
+`bedrock.usage.cacheReadInputTokens`) and writes, which these SDKs keep only in providerMetadata
+(`anthropic.usage.cache_creation_input_tokens`, `anthropic.cacheCreationInputTokens`,
+`bedrock.usage.cacheWriteInputTokens`); a Claude call writing 9,650 tokens to the cache was read
+as its 10 uncached tokens, priced at 0.3% of its cost. AI SDK 6 counts the cache in
+`ai.usage.inputTokens` and writes its breakdown, `ai.usage.inputTokenDetails.noCacheTokens|
+cacheReadTokens|cacheWriteTokens` (and `outputTokenDetails.textTokens|reasoningTokens`): the
+writes are read from it (they were priced as plain input). OpenAI's and Google's counts include
+the cache in every version and are kept as logged. `status.code`
 2 (ERROR) or an `error.type` attribute marks a failure. call_id = traceId:spanId.
 
 Text, for the categoriser: `gen_ai.input.messages` / `gen_ai.system_instructions` /
@@ -116,11 +129,13 @@ _T1 = "TRY_CAST(r.endTimeUnixNano AS BIGINT)"
 # pydantic-ai's older `gen_ai.usage.details.*`, and the names Langfuse's ingestion normalises
 _READ_KEYS = ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
               "llm.token_count.prompt_details.cache_read", "ai.usage.cachedInputTokens",
-              "gen_ai.usage.details.cache_read_tokens")
+              "ai.usage.inputTokenDetails.cacheReadTokens", "gen_ai.usage.details.cache_read_tokens")
 _WRITE_KEYS = ("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens",
-               "llm.token_count.prompt_details.cache_write", "gen_ai.usage.details.cache_write_tokens")
+               "llm.token_count.prompt_details.cache_write", "ai.usage.inputTokenDetails.cacheWriteTokens",
+               "gen_ai.usage.details.cache_write_tokens")
 _REASONING_KEYS = ("gen_ai.usage.reasoning.output_tokens", "llm.token_count.completion_details.reasoning",
-                   "ai.usage.reasoningTokens", "gen_ai.usage.details.reasoning_tokens", "gen_ai.usage.reasoning_tokens",
+                   "ai.usage.reasoningTokens", "ai.usage.outputTokenDetails.reasoningTokens",
+                   "gen_ai.usage.details.reasoning_tokens", "gen_ai.usage.reasoning_tokens",
                    "llm.token_count.reasoning_tokens")
 _INPUT_AUDIO_KEYS = ("llm.token_count.prompt_details.audio", "gen_ai.usage.details.input_audio_tokens")
 _OUTPUT_AUDIO_KEYS = ("llm.token_count.completion_details.audio", "gen_ai.usage.details.output_audio_tokens")
@@ -139,19 +154,71 @@ def _litellm_count(name: str) -> str:
     return f"mm_int(nullif(regexp_extract({_LITELLM_USAGE}, '{pattern}', 1), ''))"
 
 
+# The Vercel AI SDK (its `ai.generateText.doGenerate` / `ai.streamText.doStream` spans). Its own
+# count is `ai.usage.inputTokens` (AI SDK 5, 6) or `ai.usage.promptTokens` (4), the same number it
+# writes as `gen_ai.usage.input_tokens`. What that number holds depends on the SDK version:
+# - AI SDK 6 writes the breakdown, `ai.usage.inputTokenDetails.noCacheTokens|cacheReadTokens|
+#   cacheWriteTokens`, and `inputTokens` is their total (its Anthropic and Bedrock providers add the
+#   cache to the provider's count: convertAnthropicMessagesUsage, convertBedrockUsage).
+# - AI SDK 4 and 5 pass the provider's own count through. OpenAI's and Google's include the cache,
+#   Anthropic's (`input_tokens`) and Bedrock Converse's (`inputTokens`) do not: their cache counts
+#   are beside it, and for writes (and in AI SDK 4 for reads) only inside the
+#   `ai.response.providerMetadata` JSON: `anthropic.usage` (Anthropic's raw usage, AI SDK 5),
+#   `anthropic.cacheCreationInputTokens` / `cacheReadInputTokens` (4, 5), `bedrock.usage.
+#   cacheWriteInputTokens` / `cacheReadInputTokens` (4, 5). AI SDK 5's `ai.usage.cachedInputTokens`
+#   is the provider's read count, inside the input for OpenAI, beside it for these two.
+# So a span of AI SDK 4 or 5 (no inputTokenDetails) whose provider is Anthropic's Messages API
+# (`anthropic.messages`, `vertex.anthropic.messages`) or Bedrock (`amazon-bedrock`), or whose
+# providerMetadata has an `anthropic` entry or Bedrock's usage, counts input as its own count plus
+# the cache reads and writes. LangSmith's AI SDK exporter (extractUsageMetadata: "AI SDK does not
+# include Anthropic cache tokens in their stated input token numbers") reads it the same way. Read
+# as logged, a claude-haiku-4-5 call writing 9,650 tokens to the cache (10 uncached, 5 out) was 10
+# input tokens and $0.000035, not $0.0120975.
+_AI_SDK_INPUT = count("ai.usage.inputTokens", "ai.usage.promptTokens")
+_AI_SDK_NO_CACHE = count("ai.usage.inputTokenDetails.noCacheTokens")
+_AI_SDK_DETAILS = first("ai.usage.inputTokenDetails.noCacheTokens", "ai.usage.inputTokenDetails.cacheReadTokens",
+                        "ai.usage.inputTokenDetails.cacheWriteTokens")
+_PROVIDER_METADATA = attr("ai.response.providerMetadata")
+
+
+def _metadata_count(*paths: str) -> str:
+    """The first of several counts inside the AI SDK's `ai.response.providerMetadata` (a JSON
+    string) that is set; JSON null (the SDK writes a missing count as null) is not set."""
+    listed = ", ".join(f"'{p}'" for p in paths)
+    found = f"list_filter(json_extract_string({_PROVIDER_METADATA}, [{listed}]), lambda x: x IS NOT NULL)[1]"
+    return f"CASE WHEN json_valid({_PROVIDER_METADATA}) THEN mm_int({found}) END"
+
+
+_METADATA_READ = _metadata_count("$.anthropic.usage.cache_read_input_tokens", "$.anthropic.cacheReadInputTokens",
+                                 "$.bedrock.usage.cacheReadInputTokens")
+_METADATA_WRITE = _metadata_count("$.anthropic.usage.cache_creation_input_tokens",
+                                  "$.anthropic.cacheCreationInputTokens", "$.bedrock.usage.cacheWriteInputTokens")
+_CACHE_BESIDE_INPUT = (
+    f"regexp_matches(coalesce({attr('ai.model.provider')}, ''), '(^|\\.)anthropic\\.messages$|^amazon-bedrock$') "
+    f"OR (json_valid({_PROVIDER_METADATA}) AND (json_type({_PROVIDER_METADATA}, '$.anthropic') = 'OBJECT' "
+    f"OR json_type({_PROVIDER_METADATA}, '$.bedrock.usage') = 'OBJECT'))"
+)
+_AI_SDK_EXCLUSIVE = f"({_AI_SDK_INPUT} IS NOT NULL AND {_AI_SDK_DETAILS} IS NULL AND ({_CACHE_BESIDE_INPUT}))"
+
 _READ = (
     f"coalesce({count(*_READ_KEYS)}, CASE WHEN {_CC_SPAN} THEN {count('cache_read_tokens')} END, "
-    f"{_litellm_count('cached_tokens')}, {_litellm_count('cache_read_input_tokens')}, 0)"
+    f"{_litellm_count('cached_tokens')}, {_litellm_count('cache_read_input_tokens')}, {_METADATA_READ}, 0)"
 )
 _WRITE = (
     f"coalesce({count(*_WRITE_KEYS)}, CASE WHEN {_CC_SPAN} THEN {count('cache_creation_tokens')} END, "
-    f"{_litellm_count('cache_creation_input_tokens')}, 0)"
+    f"{_litellm_count('cache_creation_input_tokens')}, {_METADATA_WRITE}, 0)"
 )
 _INPUT = (f"CASE WHEN {_CC_SPAN} AND {_LOGGED_INPUT} IS NULL THEN {count('input_tokens')} + {_READ} + {_WRITE} "
-          f"WHEN {_LOGGED_INPUT} < {_READ} + {_WRITE} THEN {_LOGGED_INPUT} + {_READ} + {_WRITE} ELSE {_LOGGED_INPUT} END")
+          f"WHEN {_AI_SDK_EXCLUSIVE} THEN {_AI_SDK_INPUT} + {_READ} + {_WRITE} "
+          f"WHEN {_LOGGED_INPUT} < {_READ} + {_WRITE} THEN {_LOGGED_INPUT} + {_READ} + {_WRITE} "
+          # AI SDK 6's breakdown without its total: the uncached part and the cache
+          f"ELSE coalesce({_LOGGED_INPUT}, {_AI_SDK_NO_CACHE} + {_READ} + {_WRITE}) END")
 _LOGGED_OUTPUT = count("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
                        "ai.usage.outputTokens", "ai.usage.completionTokens")
-_OUTPUT = f"coalesce({_LOGGED_OUTPUT}, CASE WHEN {_CC_SPAN} THEN {count('output_tokens')} END)"
+# AI SDK 6's output breakdown without its total: text + reasoning
+_AI_SDK_OUTPUT_PARTS = (f"{count('ai.usage.outputTokenDetails.textTokens')} "
+                        f"+ coalesce({count('ai.usage.outputTokenDetails.reasoningTokens')}, 0)")
+_OUTPUT = f"coalesce({_LOGGED_OUTPUT}, CASE WHEN {_CC_SPAN} THEN {count('output_tokens')} END, {_AI_SDK_OUTPUT_PARTS})"
 
 # --- text -----------------------------------------------------------------------------------
 
@@ -353,5 +420,9 @@ FORMAT = LogFormat(
         "llm.token_count.completion_details.reasoning", "llm.token_count.completion_details.audio",
         "llm.input_messages.<i>.message.role", "llm.input_messages.<i>.message.content",
         "llm.input_messages.<i>.message.contents.<j>.message_content.text", "llm.output_messages.0.message.content",
-        "llm.tools.<i>.tool.json_schema", "session.id", "server.address", "ai.response.providerMetadata")),
+        "llm.tools.<i>.tool.json_schema", "session.id", "server.address", "ai.response.providerMetadata",
+        "ai.model.provider", "ai.usage.inputTokens", "ai.usage.promptTokens", "ai.usage.cachedInputTokens",
+        "ai.usage.inputTokenDetails.noCacheTokens", "ai.usage.inputTokenDetails.cacheReadTokens",
+        "ai.usage.inputTokenDetails.cacheWriteTokens", "ai.usage.outputTokens", "ai.usage.completionTokens",
+        "ai.usage.outputTokenDetails.textTokens", "ai.usage.outputTokenDetails.reasoningTokens")),
 )
