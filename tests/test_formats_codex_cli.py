@@ -1,5 +1,6 @@
-"""OpenAI Codex CLI session logs (rollout-*.jsonl): one call per token_count event, the model from
-the turn's context, and Codex's doubled token_count lines counted once."""
+"""OpenAI Codex CLI session logs (rollout-*.jsonl): one call per model response (a token_count
+event, or a token_usage_record alone), the model from the turn's context, and Codex's doubled
+token_count lines counted once."""
 
 from __future__ import annotations
 
