@@ -12,10 +12,13 @@ OK = {"request_id": "hc-1", "request_created_at": "2025-05-02T10:00:00Z", "respo
       "model": "claude-3-5-haiku-20241022", "prompt_tokens": 30, "prompt_cache_read_tokens": 2048,
       "prompt_cache_write_tokens": 512, "completion_tokens": 90, "cost": 0.00191, "request_user_id": "u-5",
       "request_properties": {"Helicone-Property-App": "chatbot", "team": "growth"}}
+# An o4-mini answer of 1,500 completion tokens, 1,280 of them reasoning, as Helicone stores it since
+# it keeps reasoning apart (Helicone/helicone#5429): completion_tokens 1,500 - 1,280 = 220 beside
+# reasoning_tokens 1,280 (tests/test_formats_helicone_reasoning.py has the source and a real answer).
 REASONING = {"request_id": "hc-2", "request_created_at": "2025-05-02T10:01:00Z", "response_status": 200,
              "delay_ms": 4000, "time_to_first_token": None, "provider": "OPENAI", "model": "o4-mini",
              "prompt_tokens": 700, "prompt_cache_read_tokens": 0, "prompt_cache_write_tokens": 0,
-             "completion_tokens": 1500, "reasoning_tokens": 1280, "cost": 0.0074, "request_properties": {}}
+             "completion_tokens": 220, "reasoning_tokens": 1280, "cost": 0.0074, "request_properties": {}}
 FAILED = {"request_id": "hc-3", "request_created_at": "2025-05-02T10:02:00Z", "response_status": 529,
           "delay_ms": 300, "provider": "ANTHROPIC", "model": "claude-sonnet-4-20250514", "prompt_tokens": 0,
           "completion_tokens": 0, "cost": 0, "request_properties": None}
