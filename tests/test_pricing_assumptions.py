@@ -36,7 +36,8 @@ def test_audit_and_report_name_the_calls_priced_on_an_assumption(tmp_path):
     assert json.loads(audit.stdout)["pricing_assumptions"] == {"search_context_assumed": 2, "grounding_allowance_ignored": 1,
                                                            "provisioned_on_demand": 0, "advisor_not_priced": 0,
                                                            "host_assumed": 0, "seller_assumed": 0,
-                                                           "container_not_priced": 0, "guardrail_not_priced": 0}
+                                                           "container_not_priced": 0, "guardrail_not_priced": 0,
+                                                           "cache_ttl_unknown": 0}
     text = runner.invoke(app, ["audit", "--db", str(db), "-f", "markdown"]).stdout
     assert ("2 Perplexity call(s) did not log their search context size and were charged the highest request fee; "
             "1 grounded Gemini call(s) were charged the search fee with none of Google's free allowance deducted") in text

@@ -10,7 +10,7 @@ such as "API response from gemini-2.5-pro. Status: 200.") or `event.name` attrib
 
 | agent | event | tokens |
 |---|---|---|
-| Claude Code | `claude_code.api_request` (`api_request`) | Anthropic's: `input_tokens` excludes `cache_read_tokens` and `cache_creation_tokens` (added back); `cost_usd` is the agent's own estimate (logged cost) |
+| Claude Code | `claude_code.api_request` (`api_request`) | Anthropic's: `input_tokens` excludes `cache_read_tokens` and `cache_creation_tokens` (added back); `cost_usd` is the agent's own estimate (logged cost); `ttft_ms`; `speed` `fast` is fast mode (tier `fast`) |
 | Codex CLI | `codex.sse_event` with `event.kind` `response.completed` | the Responses API's: `input_token_count` includes `cached_token_count`, `output_token_count` includes `reasoning_token_count` |
 | Gemini CLI | `gemini_cli.api_response` | Gemini's: `input_token_count` includes `cached_content_token_count`; `thoughts_token_count` and `tool_token_count` are outside output and input (added) |
 
@@ -19,6 +19,18 @@ status of 400 or more are failed calls. Every other event (prompts, tool results
 Codex's other SSE events, Gemini CLI's `gen_ai.client.inference.operation.details` restatement of
 the same response) is skipped, so no response is counted twice. The events carry no prompt text
 by default (the agents redact it), so the calls are filed by their `app` tag as Claude Code's are.
+
+Claude Code's `api_request` carries `speed` (Claude Code's monitoring docs list it; a real 2.1.294
+capture, a11ign/a11ign's OTel receiver test, has `"speed": "normal"`): `fast` is Anthropic's fast
+mode, billed at the model's fast rates, so it is tier `fast` as on Claude Code's own tracing spans
+(otel_genai.py) and on a response's `usage.speed`; a fast call on a model with no fast rates is
+unpriced, never priced at the standard rate it was not billed at. Its `cache_creation_tokens` is
+the whole write, with no split between 5-minute writes (1.25x input) and 1-hour ones (2x): that
+capture's own `cost_usd` (0.00276519) is genai-prices' price with all 13,356 writes at the 1-hour
+rate (0.00176349 at the 5-minute one), while the 2.1.39 session files of the corpus wrote 5-minute
+cache. The writes are priced at the 5-minute rate, the lower bound, and the assumption is counted
+and named where costs are shown (`pricing_assumptions.cache_ttl_unknown`, pricing/assumptions.py);
+the event's `cost_usd` stays the logged cost.
 """
 
 from __future__ import annotations
@@ -146,6 +158,9 @@ FORMAT = LogFormat(
         "reasoning_tokens": (f"CASE WHEN {_GEMINI} THEN {_count('thoughts_token_count')} WHEN {_CC} THEN 0 "
                              f"ELSE {_count('reasoning_token_count')} END"),
         "latency_ms": f"mm_num({attr('duration_ms')})",
+        "ttft_ms": f"CASE WHEN {_CC} THEN mm_num({attr('ttft_ms')}) END",
+        # Claude Code's fast mode is billed at the model's fast rates (a priced tier of its own)
+        "service_tier": f"CASE WHEN {_CC} AND lower({attr('speed')}) = 'fast' THEN 'fast' END",
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, {_ERROR_TEXT}), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
@@ -160,7 +175,7 @@ FORMAT = LogFormat(
     },
     extra_fields=tuple(f"[].attributes.{k}" for k in (
         "event.name", "event.timestamp", "model", "request_id", "session.id", "prompt.id", "input_tokens", "output_tokens",
-        "cache_read_tokens", "cache_creation_tokens", "cost_usd", "duration_ms", "status_code", "error", "event.kind",
+        "cache_read_tokens", "cache_creation_tokens", "cost_usd", "duration_ms", "ttft_ms", "speed", "status_code", "error", "event.kind",
         "input_token_count", "output_token_count", "cached_token_count", "reasoning_token_count",
         "cached_content_token_count", "thoughts_token_count", "tool_token_count", "conversation.id")),
 )

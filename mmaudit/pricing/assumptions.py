@@ -56,6 +56,14 @@ All three make the cost an upper bound for the calls they count.
   answer). AWS bills guardrails apart from the tokens, per 1,000 text units and policy; they are
   not priced here, so the cost of these calls is a lower bound, and a call the guardrail blocked
   shows $0 while its evaluation was billed.
+
+- `cache_ttl_unknown`: priced calls read from Claude Code's telemetry events (`agent-telemetry`'s
+  `claude_code.api_request`, formats/otel_logs.py) that wrote to the prompt cache. The event counts
+  the writes (`cache_creation_tokens`) without saying whether they were 5-minute writes (1.25x the
+  input rate) or 1-hour ones (2x); they are priced at the 5-minute rate, so the cost is a lower
+  bound for these calls (current Claude Code writes 1-hour cache: a real 2.1.294 event's own
+  `cost_usd` is the price with all its writes at the 1-hour rate, 57% above the 5-minute price).
+  The event's `cost_usd`, the agent's own figure, is the logged cost.
 """
 
 from __future__ import annotations
@@ -70,7 +78,7 @@ from mmaudit.schema import OTHER_MODEL_STEPS
 from mmaudit.store import has_column
 
 ASSUMPTIONS = ("search_context_assumed", "grounding_allowance_ignored", "provisioned_on_demand", "advisor_not_priced",
-               "host_assumed", "seller_assumed", "container_not_priced", "guardrail_not_priced")
+               "host_assumed", "seller_assumed", "container_not_priced", "guardrail_not_priced", "cache_ttl_unknown")
 # Hugging Face organisations whose repository ids name open-weight models (never a maker's own
 # API's ids, nor a gateway's provider prefix: LiteLLM writes `deepseek/`, `mistral/`, `meta_llama/`)
 REPOSITORY_ORGS = ("deepseek-ai", "meta-llama", "mistralai", "qwen", "zai-org", "thudm", "minimaxai", "ibm-granite",
@@ -80,6 +88,9 @@ REPOSITORY_ORGS = ("deepseek-ai", "meta-llama", "mistralai", "qwen", "zai-org", 
 # `openai/gpt-oss-20b` and `openai/gpt-oss-120b`, which OpenAI's API never serves (vLLM's `vllm
 # serve openai/gpt-oss-120b` answers with that id)
 REPOSITORY_IDS = ("openai/gpt-oss",)
+# calls whose cache writes are counted with no 5-minute / 1-hour split: Claude Code's telemetry
+# events (the `claude-code` app of `agent-telemetry`; its session files keep the split)
+_CACHE_TTL_UNKNOWN = "(source_format = 'agent-telemetry' AND tags['app'] = 'claude-code')"
 # the providers a call gets from its model's name alone: its maker (the log named no host)
 _MAKERS = ("deepseek", "meta", "mistral", "alibaba", "moonshotai", "zai", "minimax", "openai", "unknown")
 
@@ -107,7 +118,9 @@ SELECT count(*) FILTER (WHERE status = 'ok' AND list_contains(?::VARCHAR[], mode
        count(*) FILTER (WHERE cost_usd IS NOT NULL AND tags['{PRICED_AS}'] IS NOT NULL) AS seller_assumed,
        count(*) FILTER (WHERE status = 'ok' AND tags['container_tool'] IS NOT NULL
                         AND lower(coalesce(provider, '')) IN ('openai', 'azure')) AS container_not_priced,
-       count(*) FILTER (WHERE tags['guardrail_units'] IS NOT NULL) AS guardrail_not_priced
+       count(*) FILTER (WHERE tags['guardrail_units'] IS NOT NULL) AS guardrail_not_priced,
+       count(*) FILTER (WHERE cost_usd IS NOT NULL AND cache_write_tokens > 0 AND {_CACHE_TTL_UNKNOWN})
+           AS cache_ttl_unknown
 FROM scoped"""
 
 
@@ -177,4 +190,9 @@ def assumptions_note(counts: dict[str, int]) -> str | None:
         notes.append(f"{counts['guardrail_not_priced']:,} Bedrock call(s) ran guardrail policies, which AWS bills apart "
                      "per text unit: not in the cost (a lower bound for these, blocked calls shown at $0 included; "
                      "tags guardrail_units).")
+    if counts.get("cache_ttl_unknown"):
+        notes.append(f"{counts['cache_ttl_unknown']:,} Claude Code telemetry call(s) wrote to the prompt cache without "
+                     "saying whether for 5 minutes or 1 hour: the writes are priced at the 5-minute rate (a lower bound "
+                     "for these; current Claude Code writes 1-hour cache, billed at 2x input, not 1.25x; the events' "
+                     "own cost_usd is the logged cost).")
     return " ".join(notes) + " (docs/pricing.md)" if notes else None
