@@ -154,6 +154,14 @@ class LogFormat:
                  parent of another kept item of the same chunk is not loaded (a framework's span
                  around an SDK instrumentor's span of the same request: counting both would
                  count the request twice; the inner one, nearest the API, is the call).
+    rollup:      (with `explode` and `nested`) SQL predicate over an exploded item `r` that `keep`
+                 leaves out: an aggregate of its children's calls (a parent whose usage is the sum
+                 of theirs), loaded only from a FLAT file, none of whose items is the parent
+                 (`nested`) of another in the same chunk (an export of trace roots only, or of one
+                 op's calls): there its children are not in the input, and it stands for their
+                 requests. In a file of trees its children are the calls: those missing from this
+                 chunk (or this page file) are in the next, and load from there, so the aggregate
+                 is not loaded.
     refuse:      set for files that are recognisably NOT call logs (a batch INPUT file): ingest
                  fails with this message instead of loading or quarantining every line.
     carry:       SQL predicate over `r` for records that later records read through a window over
@@ -189,6 +197,7 @@ class LogFormat:
     item_structure: Mapping[str, Any] | None = None
     keep: str = "true"
     nested: tuple[str, str] | None = None
+    rollup: str | None = None
     refuse: str | None = None
     carry: str | None = None
     context: str | None = None
@@ -209,7 +218,7 @@ class LogFormat:
     def reads_line(self) -> bool:
         """Whether any of the format's SQL reads `line`, the raw text (most read only `r`)."""
         sql = [*self.columns.values(), *self.helpers.values(), self.detect, self.prompt_text, self.output_text,
-               self.skip, self.keep, self.explode or ""]
+               self.skip, self.keep, self.explode or "", self.rollup or ""]
         return any(re.search(r"(?<![\w.])line\b", part) for part in sql)
 
     def detect_keys(self) -> frozenset[str] | None:
@@ -225,7 +234,8 @@ class LogFormat:
         """Whether each file's rows depend on that file's lines alone: every window partitions by
         file (`BY_FILE`). Files of such a format can be staged together (ingest/batching.py) and
         store what each would alone. (A user's mapping with a window of its own cannot.)"""
-        sql = " ".join([self.projection_sql("_parsed"), self.detect, self.skip, self.keep, self.explode or ""])
+        sql = " ".join([self.projection_sql("_parsed"), self.detect, self.skip, self.keep, self.explode or "",
+                        self.rollup or ""])
         return len(re.findall(r"\bOVER\s*\(", sql, re.IGNORECASE)) == sql.count(f"OVER ({BY_FILE}")
 
     def fields_read(self) -> list[str]:
@@ -251,15 +261,24 @@ class LogFormat:
         if self.explode is None:
             return lines
         item = json.dumps(self.item_structure or {}).replace("'", "''")
-        kept = (
-            f"SELECT line_no, line, r FROM (SELECT line_no, line, from_json(_item, '{item}') AS r "
-            f"FROM (SELECT line_no, line, unnest({self.explode}) AS _item FROM ({lines}))) WHERE {self.keep}"
+        items = (
+            f"SELECT line_no, line, from_json(_item, '{item}') AS r "
+            f"FROM (SELECT line_no, line, unnest({self.explode}) AS _item FROM ({lines}))"
         )
+        kept = f"SELECT line_no, line, r FROM ({items}) WHERE {self.keep}"
         if self.nested is None:
             return kept
         own, parent = self.nested
+        head = f"WITH _kept AS ({kept})"
+        if self.rollup is not None:
+            # the files of the chunk holding a parent/child pair (trees): their aggregates are not calls
+            trees = (f"SELECT {file_index_sql('line_no')} FROM _items WHERE {parent} IS NOT NULL "
+                     f"AND {_in_file(parent)} IN (SELECT {_in_file(own)} FROM _items)")
+            head = (f"WITH _items AS MATERIALIZED ({items}), _kept AS (SELECT line_no, line, r FROM _items "
+                    f"WHERE {self.keep} OR (coalesce({self.rollup}, false) AND {file_index_sql('line_no')} "
+                    f"NOT IN ({trees})))")
         return (
-            f"WITH _kept AS ({kept}) SELECT line_no, line, r FROM _kept "
+            f"{head} SELECT line_no, line, r FROM _kept "
             f"WHERE ({_in_file(own)}) NOT IN (SELECT {_in_file(parent)} FROM _kept WHERE {parent} IS NOT NULL)"
         )
 

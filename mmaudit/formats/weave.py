@@ -19,12 +19,30 @@ export asked for costs) is the server's reckoning per model: `prompt_tokens_tota
 and `cache_creation_input_tokens_total_cost` (USD floats).
 
 Which records are calls. The one model call is the record whose usage names exactly ONE model with
-`requests` 1: a rollup of several requests (requests > 1) or of several models is an aggregate of
-calls that are records of the same export, and is skipped (counted, neither loaded nor
-quarantined). A wrapper op around exactly one model call carries the same single-request usage as
+`requests` 1. A wrapper op around exactly one model call carries the same single-request usage as
 its child: a kept record that is the parent (`parent_id`) of another kept record of the file is not
 loaded (`nested`), so the request counts once, as the innermost call (the integration's). A wrapper
 exported WITHOUT its child still stands for that one request and loads, named by its own op.
+A rollup of several requests (requests > 1) or of several models is an aggregate of its children's
+calls. In an export of whole traces (`/calls/stream_query` without a filter, the Calls view) the
+children are records of the same export: the rollup is skipped (counted, neither loaded nor
+quarantined). But the Traces view (roots only, its default) and `get_calls(filter={"trace_roots_only":
+True})` (the server's `parent_id IS NULL`) export the roots alone, and an `op_names` filter one op's
+calls: there the rollup is the only record of its requests, and skipping it lost every trace that
+made more than one request (a real two-request root: 72% of a file's spend). So a rollup loads
+(`rollup`) from a file none of whose records is the parent of another in the same chunk: one call
+per model of its usage (`<id>:<model>` when it names several), that model's summed tokens priced as
+usual, tagged `rollup: true` and `requests` (the requests it stands for). It has no latency (the
+op's wall time spans all its requests) and is `ok` whatever its op raised (its usage is of answered
+requests; a request that raised has none). A file that does hold parents with their children is
+one of whole traces: a rollup of it whose children are not in the same chunk (a 64 MB chunk of a
+large file, one `/calls/query` page saved per file) has them in the next chunk or page, which loads
+them, so the rollup is not loaded there. Limits: a chunk or page of whole traces holding no parent
+with its child (a one-record page) reads as flat and loads its rollups beside their children
+elsewhere; a flat file of ops at several levels (an `op_names` filter naming a root op and the
+integration's op, with a step between them) loads a root's rollup and its leaves both; and a
+roots-only export and a full export of the same traces, both ingested, count the traces twice
+(the rollup's id is not its leaves').
 Records without usage (tools, scorers, running calls) are skipped, except a FAILED model call: the
 client records no usage for a call that raised (there is no output), so a record with an
 `exception`, a string `inputs.model` and an integration's op (`openai.`, `anthropic.`, `litellm.`,
@@ -91,18 +109,27 @@ _LINE = {"calls": "JSON", "id": "VARCHAR", "op_name": "VARCHAR", "trace_id": "VA
 _MAP = "'\"MAP(VARCHAR, JSON)\"'"
 
 
-def _usage_of(call: str) -> str:
-    """SQL over one call's JSON: `{models, model, usage, cost}` of its summary (usage keyed by model)."""
+def _usage_keys(call: str) -> str:
+    """SQL over one call's JSON: the models its `summary.usage` names (NULL without usage)."""
     usage = f"json_extract({call}, '$.summary.usage')"
-    keys = f"CASE WHEN json_type({usage}) = 'OBJECT' THEN json_keys({usage}) END"
-    model = f"{keys}[1]"
-    return (f"json_object('models', coalesce(len({keys}), 0), 'model', {model}, "
-            f"'usage', CASE WHEN len({keys}) = 1 THEN map_values(json_transform({usage}, {_MAP}))[1] END, "
-            f"'cost', CASE WHEN len({keys}) = 1 THEN "
-            f"json_transform(json_extract({call}, '$.summary.weave.costs'), {_MAP})[{model}] END)")
+    return f"CASE WHEN json_type({usage}) = 'OBJECT' THEN json_keys({usage}) END"
+
+
+def _usage_of(call: str, model: str) -> str:
+    """SQL over one call's JSON and one model its usage names (NULL: none): `{models, model, usage,
+    cost}`, the number of models in its summary, that model's usage entry and its cost entry."""
+    usage = f"json_extract({call}, '$.summary.usage')"
+    return (f"json_object('models', coalesce(len({_usage_keys(call)}), 0), 'model', {model}, "
+            f"'usage', json_transform({usage}, {_MAP})[{model}], "
+            f"'cost', json_transform(json_extract({call}, '$.summary.weave.costs'), {_MAP})[{model}])")
 
 
 _ITEMS = "CASE WHEN json_type(r.calls) = 'ARRAY' THEN json_extract(r.calls, '$[*]') ELSE [line::JSON] END"
+# one item per model a call's usage names (one, for a model call; a rollup of several models, one
+# each), one item for a call without usage
+_EXPLODE = (f"flatten(list_transform({_ITEMS}, lambda c: list_transform("
+            f"coalesce(nullif({_usage_keys('c')}, []), [NULL::VARCHAR]), "
+            f"lambda m: json_merge_patch(c, json_object('for_model', {_usage_of('c', 'm')})))))")
 
 _U = "r.for_model.usage"
 _OP = "coalesce(nullif(regexp_extract(r.op_name, '/op/([^:/]+)', 1), ''), r.op_name)"
@@ -111,10 +138,13 @@ _INPUT_MODEL = ("CASE WHEN json_type(r.inputs, '$.model') = 'VARCHAR' AND NOT st
 _INTEGRATION = (f"regexp_matches({_OP}, '^(openai|anthropic|litellm|google|mistral(ai)?|groq|cohere|cerebras|"
                 "bedrock|vertexai|together|huggingface)\\.')")
 _FAILED_CALL = f"(nullif(r.exception, '') IS NOT NULL AND {_INPUT_MODEL} IS NOT NULL AND {_INTEGRATION})"
+# a parent's summed usage: several requests or several models (one item per model)
+_ROLLUP = f"(mm_int(r.for_model.models) > 1 OR coalesce(mm_int({_U}.requests), 1) > 1)"
+_ONE_CALL = f"(mm_int(r.for_model.models) = 1 AND coalesce(mm_int({_U}.requests), 1) <= 1)"
 
 # Anthropic's own usage on the answer (net input by Anthropic's definition), when the export keeps it
 _RAW = "json_extract(r.output, '$.usage')"
-_ANTHROPIC_RAW = (f"(json_extract_string(r.output, '$.type') = 'message' AND json_type({_RAW}, '$.input_tokens') IN "
+_ANTHROPIC_RAW = (f"(NOT {_ROLLUP} AND json_extract_string(r.output, '$.type') = 'message' AND json_type({_RAW}, '$.input_tokens') IN "
                   f"('UBIGINT', 'BIGINT') AND (json_exists({_RAW}, '$.cache_read_input_tokens') OR "
                   f"json_exists({_RAW}, '$.cache_creation_input_tokens')))")
 
@@ -150,7 +180,7 @@ _EXC = "nullif(r.exception, '')"
 _EXC_JSON = f"CASE WHEN json_valid({_EXC}) AND json_type({_EXC}::JSON) = 'OBJECT' THEN {_EXC}::JSON END"
 _EXC_TYPE = f"json_extract_string({_EXC_JSON}, '$.type')"
 _EXC_TEXT = f"coalesce(json_extract_string({_EXC_JSON}, '$.message'), {_EXC})"
-_FAILED = f"({_EXC} IS NOT NULL)"
+_FAILED = f"({_EXC} IS NOT NULL AND NOT coalesce({_ROLLUP}, false))"
 _HTTP = status_in_text(_EXC_TEXT)
 
 _SINGLE_PROVIDER = (f"CASE WHEN regexp_matches({_OP}, '^(anthropic|mistral(ai)?|cohere|groq|cerebras|google)\\.') "
@@ -168,7 +198,7 @@ _ANSWER = ("coalesce(mm_content_text(json_extract(r.output, '$.choices[0].messag
 FORMAT = LogFormat(
     name="weave",
     description="W&B Weave calls (calls/stream_query JSONL, calls/query pages, client.get_calls dumps, UI JSON export); "
-    "single-model leaf calls are calls",
+    "single-model leaf calls are calls; a root's summed usage when its children are not exported",
     structure=_LINE,
     detect=("((r.op_name IS NOT NULL AND r.trace_id IS NOT NULL AND r.started_at IS NOT NULL AND r.id IS NOT NULL "
             "AND (starts_with(r.op_name, 'weave:///') OR r.project_id IS NOT NULL)) "
@@ -176,18 +206,18 @@ FORMAT = LogFormat(
             "AND json_extract_string(r.calls, '$[0].trace_id') IS NOT NULL))"),
     detect_hint="`op_name` (a `weave:///` op ref) with `id`, `trace_id` and `started_at` (a Weave call), or a "
     "`calls` page of them",
-    explode=f"list_transform({_ITEMS}, lambda c: json_merge_patch(c, json_object('for_model', {_usage_of('c')})))",
+    explode=_EXPLODE,
     item_structure=_CALL,
-    keep=(f"((mm_int(r.for_model.models) = 1 AND coalesce(mm_int({_U}.requests), 1) <= 1) "
-          f"OR (coalesce(mm_int(r.for_model.models), 0) = 0 AND {_FAILED_CALL}))"),
+    keep=f"({_ONE_CALL} OR (coalesce(mm_int(r.for_model.models), 0) = 0 AND {_FAILED_CALL}))",
     nested=("r.id", "r.parent_id"),
+    rollup=f"({_ROLLUP} AND json_type(r.for_model.usage) = 'OBJECT')",
     helpers={
         _IN: _INPUT,
         _BEYOND: (f"CASE WHEN {_DETAIL_REASONING} IS NULL AND mm_int({_U}.total_tokens) > {_IN} + {_COMPLETION} "
                   f"THEN mm_int({_U}.total_tokens) - {_IN} - {_COMPLETION} END"),
     },
     columns={
-        "call_id": "r.id",
+        "call_id": "CASE WHEN mm_int(r.for_model.models) > 1 THEN r.id || ':' || r.for_model.model ELSE r.id END",
         "ts": "mm_ts(r.started_at)",
         "provider": (f"CASE WHEN mm_provider_from_model(model) IN ('aws-bedrock', 'azure') THEN mm_provider_from_model(model) "
                      f"ELSE mm_provider_name({_SINGLE_PROVIDER}, model) END"),
@@ -201,7 +231,8 @@ FORMAT = LogFormat(
         "reasoning_tokens": _REASONING,
         "input_audio_tokens": f"coalesce(mm_int({_U}.prompt_tokens_details.audio_tokens), 0)",
         "output_audio_tokens": f"coalesce(mm_int({_U}.completion_tokens_details.audio_tokens), 0)",
-        "latency_ms": f"coalesce({ms_after('r.started_at', 'r.ended_at')}, mm_num(r.summary.weave.latency_ms))",
+        "latency_ms": (f"CASE WHEN NOT {_ROLLUP} THEN coalesce({ms_after('r.started_at', 'r.ended_at')}, "
+                       "mm_num(r.summary.weave.latency_ms)) END"),
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_FAILED} THEN coalesce(mm_error_type({_HTTP}, coalesce({_EXC_TYPE}, {_EXC_TEXT})), 'unknown') END",
         "http_status": f"CASE WHEN {_FAILED} THEN {_HTTP} ELSE 200 END",
@@ -209,7 +240,9 @@ FORMAT = LogFormat(
         "tags": tags_map([
             tag("app", "'weave'"), tag("trace_id", "r.trace_id"), tag("op", _OP), tag("display_name", "r.display_name"),
             tag("thread_id", "r.thread_id"), tag("project_id", "r.project_id"), tag("wb_run_id", "r.wb_run_id"),
-            tag("error", f"CASE WHEN {_FAILED} THEN left(coalesce({_EXC_TYPE}, {_EXC_TEXT}), 200) END")]),
+            tag("error", f"CASE WHEN {_FAILED} THEN left(coalesce({_EXC_TYPE}, {_EXC_TEXT}), 200) END"),
+            tag("rollup", f"CASE WHEN {_ROLLUP} THEN 'true' END"),
+            tag("requests", f"CASE WHEN {_ROLLUP} THEN CAST(mm_int({_U}.requests) AS VARCHAR) END")]),
         **text_columns(_MSGS, _PROMPT_TEXT, _ANSWER, _SYSTEM),
         "n_tools": "CASE WHEN r.inputs IS NOT NULL THEN coalesce(json_array_length(r.inputs, '$.tools'), 0) END",
     },
