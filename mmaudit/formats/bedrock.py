@@ -20,6 +20,25 @@ error_type content_filter, http_status 200 (Bedrock answered with the guardrail'
 tags['blocked'] = 'guardrail_intervened'. When the guardrail intervened on the OUTPUT the model
 ran and its counts were billed: the call keeps them (status ok) and carries
 tags['guardrail'] = 'intervened'.
+
+The service tier (`service_tier`) is the one the call was served at, as the `bedrock-converse` format
+reads it (`latency_tier`): AWS's `ServiceTier.type` (default, priority, flex, reserved), or
+`latency-optimized` for latency-optimized inference (`performanceConfig.latency: "optimized"`).
+Bedrock bills flex at a discount, priority and reserved at their own rates and latency-optimized
+inference at rates of its own; genai-prices lists none of them, so such a call is unpriced and
+reported ("no rate for service tier flex"), never charged the standard rate (it was: a flex call
+at the standard rate AWS discounts, a priority one under its premium). Where each is logged: a Converse call's `outputBodyJson` is its
+ConverseResponse, with `serviceTier` and `performanceConfig` (AWS's Converse API reference); a
+ConverseStream call's is the same object, or, as some loggers keep it, the list of its events,
+whose `metadata` event carries them (ConverseStreamMetadataEvent); the request (`inputBodyJson`)
+carries what was asked for (ConverseRequest `serviceTier`, `performanceConfig`); the log itself
+has a top-level `performanceConfig.latency` (the invocation-log schema as Panther documents it:
+InvokeModel takes the setting as a header, `X-Amzn-Bedrock-PerformanceConfig-Latency`). The answer's
+values come first (what served the call: a reserved request past its reservation overflows to
+standard, a latency-optimized one past its quota is served and billed standard, and the answer
+says so), then the log's, then the request's: a request for flex whose answer names no tier is
+unpriced with its reason, never priced at standard. A top-level `serviceTier` is not Bedrock's: a
+captured InvokeModel call's `X-Amzn-Bedrock-Service-Tier` response header (ingest/bedrock_invoke.py).
 """
 
 from __future__ import annotations
@@ -42,6 +61,22 @@ def cache_written_1h(details: str) -> str:
     return (f"coalesce(list_sum(list_transform(list_filter(coalesce(json_extract({details}, '$[*]'), []), "
             "lambda d: json_extract_string(d, '$.ttl') = '1h'), "
             "lambda d: coalesce(mm_int(json_extract_string(d, '$.inputTokens')), 0))), 0)")
+# The tier a Converse request asks for and its response (or a ConverseStream metadata event) was
+# served at: AWS's ServiceTier {type: default|priority|flex|reserved} and PerformanceConfiguration
+# {latency: standard|optimized}.
+_TIER = {"serviceTier": {"type": "VARCHAR"}, "performanceConfig": {"latency": "VARCHAR"}}
+
+
+def latency_tier(tier: str, latency: str) -> str:
+    """The service tier, or `latency-optimized` for latency-optimized inference
+    (`performanceConfig.latency: "optimized"`) served at the standard tier (`default` or none):
+    billed at rates of its own, which genai-prices does not list, so such a call is unpriced and
+    reported, never charged the standard rate. (A response naming both `serviceTier: default` and
+    the optimized latency is latency-optimized; the other tiers keep their own name.)"""
+    return (f"CASE WHEN lower({latency}) = 'optimized' AND coalesce(lower({tier}), 'default') IN ('default', 'standard') "
+            f"THEN 'latency-optimized' ELSE {tier} END")
+
+
 # What says a guardrail intervened: the InvokeModel body's action, or the Converse stop reason.
 GUARDRAIL_ACTION = "amazon-bedrock-guardrailAction"
 BLOCK_REASONS = ("guardrail_intervened", "content_filtered")
@@ -55,12 +90,15 @@ _STRUCTURE = {
     "modelId": "VARCHAR",
     "errorCode": "VARCHAR",
     "latency_ms": "VARCHAR",  # not Bedrock's: a captured InvokeModel call's latency header (ingest/bedrock_invoke.py)
+    "serviceTier": {"type": "VARCHAR"},  # not Bedrock's: a captured InvokeModel call's tier header (ingest/bedrock_invoke.py)
+    "performanceConfig": {"latency": "VARCHAR"},  # the log's own (InvokeModel takes it as a header), or a capture's
     "input": {
         "inputTokenCount": "VARCHAR",
         "cacheReadInputTokenCount": "VARCHAR",
         "cacheWriteInputTokenCount": "VARCHAR",
         "inputBodyJson": {"system": "JSON", "messages": "JSON", "toolConfig": {"tools": "JSON"}, "tools": "JSON",
-                          "prompt": "VARCHAR", "inputText": "VARCHAR", "message": "VARCHAR", "preamble": "VARCHAR"},
+                          "prompt": "VARCHAR", "inputText": "VARCHAR", "message": "VARCHAR", "preamble": "VARCHAR",
+                          **_TIER},
     },
     "output": {
         "outputTokenCount": "VARCHAR",
@@ -73,6 +111,7 @@ _STRUCTURE = {
             "content": "JSON",
             "generation": "VARCHAR", "outputs": "JSON", "results": "JSON", "text": "VARCHAR", "choices": "JSON",
             "completion": "VARCHAR", "generations": "JSON",
+            **_TIER,
         },
     },
 }
@@ -81,6 +120,7 @@ _U = "r.output.outputBodyJson.usage"
 _READ = f"coalesce(mm_int(coalesce(r.input.cacheReadInputTokenCount, {_U}.cacheReadInputTokens)), 0)"
 _WRITE = f"coalesce(mm_int(coalesce(r.input.cacheWriteInputTokenCount, {_U}.cacheWriteInputTokens)), 0)"
 _B = "r.output.outputBodyJson"
+_IN = "r.input.inputBodyJson"
 # A streamed InvokeModel's body is its chunks, a list the struct above does not read: the 1-hour
 # writes are taken from the raw line, only on such lines that name them.
 _STREAMED_1H = ("CASE WHEN r.operation = 'InvokeModelWithResponseStream' AND contains(line, 'ephemeral_1h_input_tokens') "
@@ -106,6 +146,22 @@ _STREAM_TTFT = (f"CASE WHEN {_STREAMED} AND contains(line, 'firstByteLatency') "
 _STREAM_TEXT = (f"CASE WHEN {_STREAMED} THEN coalesce(" + ", ".join(
     f"nullif(array_to_string({_from_chunks(p)}, ''), '')"
     for p in ("outputText", "generation", "text", "delta.text", "outputs[0].text")) + ") END")
+
+
+def _from_events(path: str) -> str:
+    """A field of the `metadata` event of a ConverseStream call whose body is logged as the list of
+    its events, read from the raw line (as the chunks above), on lines that name it; else NULL."""
+    name = path.split(".")[0]
+    return (f"CASE WHEN contains(line, '\"{name}\"') THEN list_filter(json_extract_string(line, "
+            f"'$.output.outputBodyJson[*].metadata.{path}'), lambda x: x IS NOT NULL)[1] END")
+
+
+# The tier the call was served at: the answer's (a Converse body, or a ConverseStream's metadata
+# event), then the log's own, then what the request asked for (module docstring).
+_SERVICE_TIER = latency_tier(
+    f"coalesce({_B}.serviceTier.type, {_from_events('serviceTier.type')}, r.serviceTier.type, {_IN}.serviceTier.type)",
+    f"coalesce({_B}.performanceConfig.latency, {_from_events('performanceConfig.latency')}, r.performanceConfig.latency, "
+    f"{_IN}.performanceConfig.latency)")
 _INTERVENED = (f"coalesce({_B}.\"{GUARDRAIL_ACTION}\" = 'INTERVENED' OR {_B}.stopReason IN "
                f"({', '.join(repr(x) for x in BLOCK_REASONS)}), false)")
 _NO_TOKENS = (f"coalesce(mm_int(coalesce(r.input.inputTokenCount, {_U}.inputTokens)), 0) = 0 "
@@ -134,7 +190,6 @@ _GUARDRAIL_UNITS = (
     "lambda x: CAST(x AS BIGINT))), 0) END")
 
 _HTTP = error_http("r.errorCode")
-_IN = "r.input.inputBodyJson"
 # Models without a messages API take one prompt string (Llama, Mistral and DeepSeek `prompt`,
 # Titan `inputText`, Cohere `message`), often in the model's chat template: the last user turn
 # of a Llama 3, [INST] or Human:/Assistant: template is the user's message, else the whole string.
@@ -179,6 +234,7 @@ FORMAT = LogFormat(
         "output_tokens": f"mm_int(coalesce(r.output.outputTokenCount, {_U}.outputTokens))",
         "latency_ms": f"coalesce(mm_num({_B}.metrics.latencyMs), {_STREAM_LATENCY}, mm_num(r.latency_ms))",
         "ttft_ms": _STREAM_TTFT,
+        "service_tier": _SERVICE_TIER,
         "status": f"CASE WHEN {_FAILED} THEN 'error' ELSE 'ok' END",
         "error_type": f"CASE WHEN {_BLOCKED} THEN 'content_filter' "
         f"WHEN {_FAILED} THEN coalesce(mm_error_type(({_HTTP})::INTEGER, r.errorCode), 'client') END",

@@ -9,9 +9,12 @@ Token semantics are Bedrock's camelCase `usage`: `inputTokens` EXCLUDES the prom
 canonical input = inputTokens + cacheReadInputTokens + cacheWriteInputTokens; `outputTokens` is
 all output. `metrics.latencyMs` is the latency, `serviceTier.type` (default, priority, flex,
 reserved) the service tier, and latency-optimized inference (`performanceConfig.latency`) the tier
-`latency-optimized`. A Converse response names no model: it comes from the pair's
-`modelId` / `request.modelId`, or `trace.promptRouter.invokedModelId` when a prompt router chose
-it (NULL for a bare dump, which is then unpriced, never $0). The call id is the response's
+`latency-optimized` (also when the response names `serviceTier: default` beside it: AWS bills the
+optimized latency at rates of its own; `latency_tier` in bedrock.py, shared with the invocation
+logs). genai-prices lists no Bedrock tier rates, so every such call is unpriced and reported.
+A Converse response names no model: it comes from the pair's `modelId` / `request.modelId`, or
+`trace.promptRouter.invokedModelId` when a prompt router chose it (NULL for a bare dump, which is
+then unpriced, never $0). The call id is the response's
 `ResponseMetadata.RequestId`; its time the wrapper's `timestamp`, else the HTTP `date` header.
 
 A call a guardrail blocked before the model ran (`stopReason` guardrail_intervened or
@@ -22,7 +25,10 @@ Bedrock's own invocation logs of Converse calls are the `bedrock` format's.
 `ConverseStream` events, logged one per line as the SDK yields them (`messageStart`,
 `contentBlockDelta`, ..., `messageStop` with the stop reason, then `metadata` with the usage and
 latency), are the `bedrock-converse-stream` format (`STREAM`): one call per `metadata` event, with
-the stop reason of the `messageStop` before it (a window over line numbers). The stream's
+the stop reason of the `messageStop` before it (a window over line numbers). The metadata event
+names the tier that served the stream as a Converse response does (ConverseStreamMetadataEvent:
+`serviceTier`, "the processing tier configuration used for serving the request", and
+`performanceConfig`): read the same way (a flex stream was charged the standard rate). The stream's
 exception events (`throttlingException`, `modelStreamErrorException`, ...) are failed calls. No
 event names the model or an id: a wrapper's `modelId` gives the model, else the call is unpriced;
 the id is derived from the line, as for every record without one.
@@ -31,7 +37,7 @@ the id is derived from the line, as for every record without one.
 from __future__ import annotations
 
 from mmaudit.formats.base import IN_LINE_ORDER, LogFormat, first_id
-from mmaudit.formats.bedrock import BLOCK_REASONS, cache_written_1h, error_http
+from mmaudit.formats.bedrock import BLOCK_REASONS, cache_written_1h, error_http, latency_tier
 from mmaudit.formats.pairs import body
 
 _USAGE = {k: "VARCHAR" for k in ("inputTokens", "outputTokens", "totalTokens", "cacheReadInputTokens",
@@ -57,12 +63,6 @@ _WRAPPER = {"modelId": "VARCHAR", "timestamp": "VARCHAR", "latency_ms": "VARCHAR
 
 _U = "usage"
 
-
-def latency_tier(tier: str, latency: str) -> str:
-    """The service tier, or `latency-optimized` for latency-optimized inference
-    (`performanceConfig.latency: "optimized"`): billed at rates of its own, which genai-prices does
-    not list, so such a call is unpriced and reported, never charged the standard rate."""
-    return f"coalesce({tier}, CASE WHEN lower({latency}) = 'optimized' THEN 'latency-optimized' END)"
 
 _READ = f"coalesce(mm_int({body(_U + '.cacheReadInputTokens')}), 0)"
 _WRITE = f"coalesce(mm_int({body(_U + '.cacheWriteInputTokens')}), 0)"
@@ -152,6 +152,7 @@ STREAM = LogFormat(
     description="Amazon Bedrock ConverseStream events (messageStart ... metadata): one call per metadata event",
     structure={**{e: "JSON" for e in _EVENTS}, "messageStop": {"stopReason": "VARCHAR"},
                "metadata": {"usage": _USAGE, "metrics": {"latencyMs": "VARCHAR"}, "performanceConfig": {"latency": "VARCHAR"},
+                            "serviceTier": {"type": "VARCHAR"},
                             "trace": {"promptRouter": {"invokedModelId": "VARCHAR"}}},
                **{k: {"message": "VARCHAR"} for k in _STREAM_ERRORS}, "modelId": "VARCHAR", "timestamp": "VARCHAR"},
     detect=("(" + " OR ".join(f"r.{e} IS NOT NULL" for e in _EVENTS if e != "messageStop")
@@ -169,7 +170,7 @@ STREAM = LogFormat(
         "cached_input_tokens": _S_READ,
         "cache_write_tokens": _S_WRITE,
         "cache_write_1h_tokens": cache_written_1h(f"{_SU}.cacheDetails"),
-        "service_tier": latency_tier("NULL", "r.metadata.performanceConfig.latency"),
+        "service_tier": latency_tier("r.metadata.serviceTier.type", "r.metadata.performanceConfig.latency"),
         "output_tokens": f"mm_int({_SU}.outputTokens)",
         "latency_ms": "mm_num(r.metadata.metrics.latencyMs)",
         "status": f"CASE WHEN {_S_FAILED} THEN 'error' ELSE 'ok' END",

@@ -35,6 +35,19 @@ they differ, gemini-2.0-flash $0.15/$0.60 against $0.10/$0.40) and the traffic t
 `service_tier` `priority` and `flex` (a tier with no price on record is unpriced, never charged the
 standard rate it was not billed at).
 
+The Gemini API's Flex (billed at half) and Priority (75-100% more) tiers are asked for with the
+request's `service_tier` (`serviceTier`), and the tier that served the call is named only in the
+`x-gemini-service-tier` response header (`standard`, `flex`, `priority`: a Priority request over its
+limit is served, and billed, at standard, and the header says so; Google's Flex and Priority pages
+check `response.sdk_http_response.headers.get("x-gemini-service-tier")`). A captured exchange keeps
+it (`response_headers`, passed on by ingest/captures.py) and so does a google-genai dump
+(`sdk_http_response.headers`, `sdkHttpResponse` in the JS SDK). `service_tier` is the header's tier,
+else the body's (`usageMetadata.serviceTier`, Vertex's trafficType, an interaction's
+`service_tier`), else, when the answer says nothing of it, the request's, lower-cased
+(`SERVICE_TIER_FLEX` is `flex`); only standard, flex and priority are read as tiers. Such calls
+were all charged the standard rate (a flex gemini-2.5-flash call $0.0006111, twice its bill): now
+genai-prices' tier rate where it has one (gemini-3.8-flash(-lite)-tts), else unpriced and listed.
+
 Streamed responses logged chunk by chunk repeat the `responseId`; chunks before the last (the id
 repeats in the file's chunk, and no candidate has a `finishReason`) carry provisional counts (`tokens_estimated`: the last chunk's
 `promptTokenCount` can be larger than the earlier ones'), so the finished chunk's usage is the
@@ -113,6 +126,10 @@ _SNAKE = {  # google-genai's pydantic field names (model_dump() without by_alias
     "cacheTokensDetails": "cache_tokens_details", "candidatesTokensDetails": "candidates_tokens_details",
     "responseTokensDetails": "response_tokens_details", "toolUsePromptTokensDetails": "tool_use_prompt_tokens_details",
 }
+# google-genai keeps the HTTP answer's headers beside the body (`sdk_http_response.headers`;
+# `sdkHttpResponse` in the JS SDK and in by-alias dumps): the served tier is one of them
+_BODY["sdk_http_response"] = {"headers": "JSON"}
+_BODY["sdkHttpResponse"] = {"headers": "JSON"}
 _BODY["usageMetadata"]["serviceTier"] = "VARCHAR"
 _BODY["usageMetadata"]["trafficType"] = "VARCHAR"  # Vertex AI only: ON_DEMAND(_PRIORITY|_FLEX), PROVISIONED_THROUGHPUT
 _SNAKE["trafficType"] = "traffic_type"
@@ -139,12 +156,15 @@ def field(path: str) -> str:
 _REQUEST = {"model": "VARCHAR", "contents": "JSON", "systemInstruction": {"parts": "JSON"}, "tools": "JSON",
             "content": "JSON", "requests": "JSON",  # an embedContent / batchEmbedContents request
             "input": "JSON",  # an Interactions API request's input: text, or a list of content
-            "instances": "JSON"}  # a Vertex AI `:predict` request's: [{content}] for a text embedding
+            "instances": "JSON",  # a Vertex AI `:predict` request's: [{content}] for a text embedding
+            "service_tier": "VARCHAR", "serviceTier": "VARCHAR"}  # the tier asked for (flex, priority)
 _WRAPPER = {"timestamp": "VARCHAR", "latency_ms": "VARCHAR", "ttft_ms": "VARCHAR", "provider": "VARCHAR",
             "labels": "JSON", "tags": "JSON",
             "key": "VARCHAR",  # a Gemini API batch output line: {key, response | error}
             "status": "VARCHAR", "processed_time": "VARCHAR",  # a Vertex AI batch prediction output row
-            "request_id": "VARCHAR"}  # a Vertex AI request-response logging row's (ingest/vertex_logging.py)
+            "request_id": "VARCHAR",  # a Vertex AI request-response logging row's (ingest/vertex_logging.py)
+            # a captured exchange's `x-gemini-service-tier` response header (ingest/captures.py)
+            "response_headers": "JSON"}
 
 RPC_STATUSES = (
     "RESOURCE_EXHAUSTED", "UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "INVALID_ARGUMENT",
@@ -169,6 +189,32 @@ _PROMPT = f"coalesce({field(_U + '.promptTokenCount')}, {body(_IU + '.total_inpu
 # whose prepaid calls keep the on-demand price: `provisioned_on_demand` in pricing/assumptions.py).
 _TRAFFIC_TIER = (f"CASE {field(_U + '.trafficType')} WHEN 'ON_DEMAND_PRIORITY' THEN 'priority' "
                  f"WHEN 'ON_DEMAND_FLEX' THEN 'flex' END")
+# The Gemini API names the tier that served a call only in its `x-gemini-service-tier` response
+# header (`standard`, `flex`, `priority`; Google's Flex and Priority pages: a Priority request over
+# its limit is served, and billed, at standard, and says so there), kept by a captured exchange
+# (`response_headers`, ingest/captures.py) and by a google-genai dump (`sdk_http_response.headers`).
+# The request asks with its `service_tier` (`serviceTier`; the enum spelling SERVICE_TIER_FLEX too).
+# Only those three names are read as tiers (a header value of any other kind says nothing of the
+# price: the call keeps the standard reading).
+_SERVED_HEADERS = (f"coalesce(r.response_headers, {body('sdk_http_response.headers')}, "
+                   f"{body('sdkHttpResponse.headers')})")
+
+
+def _tier_name(value: str) -> str:
+    """SQL of `value` as a tier mmaudit names (standard, flex, priority; any case, the
+    `SERVICE_TIER_` prefix dropped), else NULL."""
+    return f"nullif(regexp_extract(lower(trim({value})), '^(?:service_tier_)?(standard|flex|priority)$', 1), '')"
+
+
+# The header's value (JSON): its name in any case, as recorders keep it (a substring test first:
+# most bodies carry no headers, and reading them walks them all)
+_SERVED_VALUE = ("CASE WHEN json_type(_g_headers) = 'OBJECT' "
+                 "AND contains(lower(CAST(_g_headers AS VARCHAR)), 'x-gemini-service-tier') "
+                 "THEN list_filter(map_entries(CAST(json_transform(_g_headers, '\"MAP(VARCHAR, JSON)\"') "
+                 "AS MAP(VARCHAR, JSON))), lambda e: lower(e.key) = 'x-gemini-service-tier')[1].value END")
+# (a value, or a list of one as VCR keeps a header's values)
+_SERVED = _tier_name("coalesce(json_extract_string(_g_served, '$[0]'), json_extract_string(_g_served, '$'))")
+_ASKED_TIER = _tier_name("coalesce(r.request.service_tier, r.request.serviceTier)")
 # The modality breakdowns of input, cache reads and output (the Live API names output's its own way).
 # (an interaction's: `usage.<input|tool_use|cached|output>_tokens_by_modality`, `[{modality, tokens}]`)
 _DETAILS = (("promptTokensDetails", "toolUsePromptTokensDetails", "usage.input_tokens_by_modality",
@@ -349,6 +395,8 @@ _VALUES = {
     "_g_embed": _EMBED,
     "_g_predicted": _PREDICTED,
     "_g_traffic_type": field(_U + ".trafficType"),
+    "_g_headers": _SERVED_HEADERS,
+    "_g_served": _SERVED_VALUE,
     **{_detail_helper(d): _detail_sql(d) for group in _DETAILS for d in group},
 }
 
@@ -396,8 +444,11 @@ FORMAT = LogFormat(
            for modality, columns in MODALITY_COLUMNS.items()
            for column, details in zip(columns, _DETAILS, strict=True)},
         "tokens_estimated": f"coalesce({_UNFINISHED} OR ({_RUN_KEY} IS NOT NULL AND NOT {_FIN}), false)",
-        "service_tier": (f"coalesce({body(_U + '.serviceTier')}, {_TRAFFIC_TIER}, "
-                         f"CASE WHEN _g_interaction THEN {body('service_tier')} END)"),
+        # what served the call (the header), else what the body says, else (no word of the answer's
+        # on it: a Vertex trafficType is one) what the request asked for
+        "service_tier": (f"coalesce({_SERVED}, {body(_U + '.serviceTier')}, {_TRAFFIC_TIER}, "
+                         f"CASE WHEN _g_interaction THEN {body('service_tier')} END, "
+                         f"CASE WHEN _g_traffic_type IS NULL THEN {_ASKED_TIER} END)"),
         "web_searches": f"CASE WHEN _g_interaction THEN {_INTERACTION_QUERIES} ELSE {_QUERIES} END",
         "latency_ms": "mm_num(r.latency_ms)",
         "ttft_ms": "mm_num(r.ttft_ms)",

@@ -18,7 +18,11 @@ a list of one as VCR keeps them), else the body's own counts; `output.outputToke
 the bodies as `inputBodyJson` / `outputBodyJson`; `requestId` from `x-amzn-RequestId`; `latency_ms`
 from `X-Amzn-Bedrock-Invocation-Latency`; the time the line's own, else the `Date` header's; a status of
 400 or more an `errorCode` (the `x-amzn-ErrorType` before its `:`, else the exception Bedrock
-answers that status with).
+answers that status with); the tier that served the call from `X-Amzn-Bedrock-Service-Tier`
+(`serviceTier.type`: default, priority, flex, reserved) and `X-Amzn-Bedrock-PerformanceConfig-Latency`
+(`performanceConfig.latency`: standard, optimized), the InvokeModel response headers botocore's
+model names (`InvokeModelResponse.serviceTier` / `.performanceConfigLatency`, located in those
+headers): an InvokeModel body never names its tier, and a flex call was charged the standard rate.
 """
 
 from __future__ import annotations
@@ -101,10 +105,13 @@ def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> st
     region = f"nullif(regexp_extract({url}, '^https?://bedrock-runtime[.-](?:fips\\.)?([a-z0-9-]+)\\.amazonaws', 1), '')"
     # a recorder that keeps no time of its own still has the answer's `Date` header (to the second)
     dated = dated_sql(line)
+    tier = _header(line, "x-amzn-bedrock-service-tier")
+    latency = _header(line, "x-amzn-bedrock-performanceconfig-latency")
     return (f"json_object('schemaType', 'ModelInvocationLog', 'operation', 'InvokeModel', "
             f"'modelId', {invoked_model_sql(url)}, 'timestamp', coalesce({timestamp}, {dated}), 'region', {region}, "
             f"'requestId', {_header(line, 'x-amzn-requestid')}, 'errorCode', {error}, "
             f"'latency_ms', {invocation_latency_sql(line)}, "
+            f"'serviceTier', json_object('type', {tier}), 'performanceConfig', json_object('latency', {latency}), "
             f"'input', json_object('inputTokenCount', {inputs}, 'cacheReadInputTokenCount', {read}, "
             f"'cacheWriteInputTokenCount', {write}, 'inputBodyJson', {req}), "
             f"'output', json_object('outputTokenCount', {outputs}, 'outputBodyJson', {body}))")

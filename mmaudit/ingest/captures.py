@@ -13,7 +13,9 @@ model id the body names; `localhost:11434` is `self-hosted` unless the model is 
 own, a local gateway's) when the line has no `provider`, `modelId` <- the model a Bedrock address
 names (`/model/amazon.nova-micro-v1%3A0/converse`: a Converse body names none) when the line has
 none, and the answer's `model` too (Claude's body lacks the `us.`/`global.` profile that prices it), the request's `model` <- the model a Gemini or Vertex address names
-(`/models/gemini-2.0-flash:generateContent`) when the request names none; its other keys stay.
+(`/models/gemini-2.0-flash:generateContent`) when the request names none, `response_headers` <- the
+one response header the Gemini API names the tier that served the call in (`x-gemini-service-tier`,
+its name in any case) when the answer has it; its other keys stay.
 A request body kept as JSON text (as it went over the wire) is read as that JSON.
 A multipart/form-data request (an Audio or Images API upload) is `{model}`, its `model` form field.
 A Bedrock InvokeModel answer that is neither a Messages body (Claude) nor an OpenAI-compatible one
@@ -41,6 +43,11 @@ import pyarrow as pa
 from mmaudit.formats.base import bind_once
 from mmaudit.ingest import bedrock_invoke, vertex_logging
 from mmaudit.ingest.answers import answer_sql
+
+
+# The Gemini API names the tier that served a call (`standard`, `flex`, `priority`) in this
+# response header alone; the pair keeps it as `response_headers` (formats/gemini.py reads it)
+GEMINI_TIER_HEADER = "x-gemini-service-tier"
 
 
 def is_capture_sql(line: str) -> str:
@@ -188,6 +195,12 @@ def unwrap_sql(line: str) -> str:
     undated = (f"CASE WHEN json_type({answer}) = 'OBJECT' AND json_extract({answer}, '$.created') IS NULL "
                f"AND json_extract({answer}, '$.created_at') IS NULL AND json_extract({answer}, '$.createTime') IS NULL "
                f"THEN {bedrock_invoke.dated_sql(line)} END")
+    # the tier that served a Gemini API call is said only in a response header (the body has none):
+    # the one header goes with the pair, for the gemini format to read (a substring test first:
+    # most captures carry no such header, and reading one walks them all)
+    headers = f"lower(CAST(json_extract({line}, '$.response.headers') AS VARCHAR))"
+    served = (f"CASE WHEN contains({headers}, '{GEMINI_TIER_HEADER}') "
+              f"THEN json_object('{GEMINI_TIER_HEADER}', {bedrock_invoke._header(line, GEMINI_TIER_HEADER)}) END")
     pair = (f"json_object('request', {request}, "
             f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
             # (Anthropic's error body goes whole: its `type: error` is what says whose it is)
@@ -200,7 +213,8 @@ def unwrap_sql(line: str) -> str:
             # the host the request went to names who served it, an address on the team's own
             # machines says the team ran it (`self-hosted`, unless a gateway's: mmaudit/formats/hosts.py)
             f"'provider', coalesce(json_extract_string({line}, '$.provider'), mm_provider_at({url}, {model})), "
-            f"'modelId', coalesce(json_extract_string({line}, '$.modelId'), {bedrock}))")
+            f"'modelId', coalesce(json_extract_string({line}, '$.modelId'), {bedrock}), "
+            f"'response_headers', {served})")
     # Claude on Vertex AI at a regional (or multi-region) endpoint costs 10% more than at the global
     # one (Sonnet 4.5 and later): the location the address names is kept in tags and prices the call
     # from the model's `@regional` rows (data/pricing/geo_rates.yaml)
