@@ -92,3 +92,11 @@ def test_a_generation_that_wraps_another_is_not_counted_again(db, tmp_path):
                    ("obs-chat", 14426, 771, Decimal("0.0257425")),
                    ("obs-other", 14426, 771, Decimal("0.0257425")),
                    ("obs-under-span", 14426, 771, Decimal("0.0257425"))]
+
+
+def test_a_generation_whose_child_is_an_embedding_is_still_a_call(db, tmp_path):
+    # a generation that embedded a text on the way is no rollup: both are calls
+    embed = {**CHAT, "id": "obs-embed", "type": "EMBEDDING", "name": "embed", "model": "text-embedding-3-small",
+             "usageDetails": {"input": 12, "total": 12}, "costDetails": {"total": 0.00000024}}
+    db.ingest(write_jsonl(tmp_path / "obs.jsonl", [AGENT, embed]))
+    assert sorted(c["call_id"] for c in db.calls()) == ["obs-agent", "obs-embed"]

@@ -276,3 +276,19 @@ def test_mistral_conversation_in_a_pair(tmp_path):
         "mistral-medium-latest", 429, 24, "Was kostet ein Döner?", 1)
     assert call["ts"].isoformat() == "2026-03-02T13:09:39+00:00"
     assert call["cost_usd"] == Decimal("0.0002196")
+
+
+def test_a_reserialised_copy_of_a_batch_output_adds_no_calls(tmp_path):
+    """Lines without a body id are keyed on the record without its layout: the same job's output
+    saved again as a JSON array is the same calls."""
+    db = tmp_path / "r.duckdb"
+    (tmp_path / "job.jsonl.out").write_text(f"{TITAN_LINE}\n{ERROR_LINE}\n", encoding="utf-8")
+    (tmp_path / "again.json").write_text(json.dumps([json.loads(TITAN_LINE), json.loads(ERROR_LINE)], indent=2),
+                                         encoding="utf-8")
+    for name in ("job.jsonl.out", "again.json"):
+        assert CliRunner().invoke(app, ["ingest", str(tmp_path / name), "--db", str(db)]).exit_code == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM calls").fetchall() == [(2,)]
+    finally:
+        con.close()

@@ -1,6 +1,6 @@
-"""Records the log gave no id are keyed on what they say, so a re-serialised copy of a log (a JSON
-array saved again as JSON Lines, keys sorted, `jq -c`) is read as the calls it already stored,
-not as more spend.
+"""Records the log gave no id are keyed on the record without its layout, so a re-serialised copy
+of a log (a JSON array saved again as JSON Lines, pretty-printed, `jq -c`) is read as the calls it
+already stored, not as more spend; and two records that differ anywhere stay two calls.
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ def test_a_reserialised_copy_of_an_id_less_log_adds_no_calls(db, tmp_path):
     log = write_jsonl(tmp_path / "calls.jsonl", records())  # json.dumps: ", " and ": " separators
     as_array = tmp_path / "calls.json"
     as_array.write_text(json.dumps(records(), indent=2))
-    compact_sorted = tmp_path / "sorted.jsonl"
-    compact_sorted.write_text("".join(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in records()))
+    compact = tmp_path / "compact.jsonl"  # `jq -c`: no spaces, non-ASCII written as itself
+    compact.write_text("".join(json.dumps(r, separators=(",", ":"), ensure_ascii=False) + "\n"
+                                      for r in records()))
 
     first = db.ingest(log).files[0]
     assert (first.loaded, first.duplicates) == (3, 0)  # the two identical answers stay two calls
     once = spend(db)
-    for copy in (as_array, compact_sorted):
+    for copy in (as_array, compact):
         result = db.ingest(copy).files[0]
         assert (result.records, result.loaded, result.duplicates) == (3, 0, 3)
     assert spend(db) == once
@@ -84,3 +85,16 @@ def test_records_that_differ_in_what_they_say_are_different_calls(db, tmp_path):
     db.ingest(first)
     assert db.ingest(Path(second)).files[0].loaded == 1
     assert spend(db)[0] == 2
+
+
+def test_different_error_bodies_in_two_files_stay_two_calls(db, tmp_path):
+    """Two real OpenAI 400 bodies (pydantic-ai's recorded calls): no id, time, model or text, and
+    the same error type and status; only their codes and messages differ."""
+    first = {"error": {"message": "Unsupported value: 'temperature' does not support 0.5 with this model.",
+                       "type": "invalid_request_error", "param": "temperature", "code": "unsupported_value"}}
+    second = {"error": {"message": "Invalid 'max_tokens': integer below minimum value. Expected a value >= 1, "
+                                   "but got 0 instead.", "type": "invalid_request_error", "param": "max_tokens",
+                        "code": "integer_below_min_value"}}
+    db.ingest(write_jsonl(tmp_path / "a.jsonl", [first]))
+    db.ingest(write_jsonl(tmp_path / "b.jsonl", [second]))
+    assert db.con.execute("SELECT count(*), count(*) FILTER (WHERE status = 'error') FROM calls").fetchall() == [(2, 2)]

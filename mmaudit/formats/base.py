@@ -488,6 +488,17 @@ def _render_tree(tree: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def record_key_sql(line: str = "r.line") -> str:
+    """md5 of the record as JSON without its layout: `json()` re-writes a line minified, with its
+    escapes resolved, keys in their order. A log re-serialised — a JSON array saved again as JSON
+    Lines, pretty-printed, `jq -c`, `\\u00e9` written as `é` — says the same calls in other bytes;
+    keyed on the record, an id-less call read again is the same call, not a second one. (Keyed on
+    what the call's canonical columns say instead, two different error bodies of one provider with
+    no time, model or text — an OpenAI `unsupported_value` and a `decimal_below_min_value` 400 —
+    were one call; a copy with its keys re-ordered is not recognised.)"""
+    return f"md5(json(ltrim({line}, chr(65279))))"
+
+
 def _in_file(span: str) -> str:
     """A span id as `file index:id` (NULL when the id is): a parent is looked for in its own file."""
     return f"(CAST({file_index_sql('line_no')} AS VARCHAR) || ':' || ({span}))"

@@ -32,7 +32,7 @@ choice of input name, so it is not read for a model either.
 Provider `aws-bedrock`. Every call is a batch call (`is_batch`: AWS bills batch inference at 50% of
 on-demand), with no time (`ts` NULL: the line has none, as Anthropic's batch results). The call id
 is the body's own id when it has one (Claude's `msg_bdrk_...`), else `bedrock-batch:<recordId>:<md5 of
-the line>`: a `recordId` is the caller's own (or one Bedrock adds) and unique within one job only, so
+the record without its layout>`: a `recordId` is the caller's own (or one Bedrock adds) and unique within one job only, so
 two jobs over the same input would otherwise share ids and count once. `recordId` is kept as
 tags['record_id'].
 
@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from mmaudit.formats import chat_text
 from mmaudit.formats.anthropic_messages import USAGE, step_helpers, usage_columns, usage_tags
-from mmaudit.formats.base import LogFormat
+from mmaudit.formats.base import LogFormat, record_key_sql
 from mmaudit.formats.bedrock import _LLAMA_SYSTEM, _TEMPLATE_TURNS, error_http
 
 _USAGE = {
@@ -128,7 +128,9 @@ FORMAT = LogFormat(
     detect="(r.recordId IS NOT NULL AND r.modelInput IS NOT NULL AND (r.modelOutput IS NOT NULL OR r.error IS NOT NULL))",
     detect_hint="`recordId` and `modelInput` with `modelOutput` or `error`",
     columns={
-        "call_id": f"coalesce({_B}.id, 'bedrock-batch:' || r.recordId || ':' || md5(line))",
+        # the record without its layout (ingest/staging.py `record_key_sql`): a re-serialised copy
+        # of the job's output keeps its ids
+        "call_id": f"coalesce({_B}.id, 'bedrock-batch:' || r.recordId || ':' || {record_key_sql('line')})",
         "provider": "'aws-bedrock'",
         "model": f"{_B}.model",
         "operation": f"CASE WHEN {_EMBEDDING} THEN 'embedding' ELSE 'chat' END",

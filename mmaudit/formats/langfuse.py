@@ -179,7 +179,10 @@ FORMAT = LogFormat(
     explode="[line::JSON]",
     item_structure=_STRUCTURE,
     nested=(f"{either('traceId', 'trace_id')} || ':' || r.id",
-            f"{either('traceId', 'trace_id')} || ':' || nullif({either('parentObservationId', 'parent_observation_id')}, '')"),
+            # only a GENERATION child makes its parent a rollup (a generation that embedded a text
+            # is still its own call)
+            f"CASE WHEN r.type = 'GENERATION' THEN {either('traceId', 'trace_id')} || ':' || "
+            f"nullif({either('parentObservationId', 'parent_observation_id')}, '') END"),
     helpers=_HELPERS,
     # the details summed by prefix (read from the record's JSON, not from `item_structure`)
     extra_fields=tuple(f"[].{u}.{side}_*" for u in ("usageDetails", "usage_details") for side in ("input", "output")),

@@ -23,7 +23,7 @@ import pyarrow as pa
 from mmaudit import tokens
 from mmaudit.conflicts import carry_pinned_geography_sql
 from mmaudit.formats import FORMATS, LogFormat
-from mmaudit.formats.base import file_index_sql, prompt_hash_sql
+from mmaudit.formats.base import file_index_sql, prompt_hash_sql, record_key_sql
 from mmaudit.ingest.captures import not_a_call_sql, unwrap_lines_sql
 from mmaudit.ingest.reading import BLANK_TEXT, INVALID_UTF8, Chunk
 from mmaudit.schema import CANONICAL_COLUMNS, LINEAGE_COLUMNS, TEXT_COLUMNS
@@ -192,32 +192,15 @@ class Carry:
             self.line_no, self.line = latest[0]
 
 
-def content_key_sql() -> str:
-    """md5 of what a record says as a call (its canonical columns and full texts, not its bytes).
-
-    A log re-serialised — a JSON array saved again as JSON Lines, `jq -c`, keys sorted, a CSV
-    export with its columns reordered — says the same calls in other bytes; keyed on its content,
-    an id-less call read again is the same call, not a second one. `to_json` quotes every value, so
-    no two different rows give one text; `ts` is read as epoch microseconds (a TIMESTAMPTZ cast to
-    text would follow the session's time zone) and `tags` in key order."""
-    fields = [
-        "ts := epoch_us(ts)" if name == "ts"
-        else "tags := map_from_entries(list_sort(map_entries(tags)))" if name == "tags"
-        else f"{name} := {name}"
-        for name in CANONICAL_COLUMNS if name != "call_id"
-    ]
-    return f"md5(to_json(struct_pack({', '.join(fields)}, _prompt_text := _prompt_text, _output_text := _output_text)))"
-
-
 class IdOccurrences:
-    """Stable ids for records the log gave none: `k-` + the hash of the call's content
-    (`content_key_sql`) + its occurrence number among the file's records with that content, so
+    """Stable ids for records the log gave none: `k-` + the hash of the record (`record_key_sql`)
+    + its occurrence number among the file's records with that key, so
     identical error lines stay distinct calls, a re-read of the same file finds the same ids, and
     so does a re-serialised copy of it. Occurrences are counted across chunks in a temp table of
     (hash, count) per chunk, and per file in a batch of small files (whose files are whole chunks:
     `file_index_sql`).
 
-    Databases written before content keys hold `h-` ids keyed on the line's bytes (md5 of the raw
+    Databases written before record keys hold `h-` ids keyed on the line's bytes (md5 of the raw
     line, same occurrence rule): where the database holds any, a record whose line-keyed id is
     stored keeps that id, so a log that grew since is read against what it stored then (its
     re-serialised copies are not recognised there: those calls were keyed on their bytes). A
@@ -240,16 +223,17 @@ class IdOccurrences:
             return
         in_file = file_index_sql("s.source_line")
         legacy = self._line_keyed(con)
-        line_cols = (f", r.hl, row_number() OVER (PARTITION BY r.hl, {in_file} ORDER BY s.source_line, rid) AS kl"
+        line_cols = (f", q.hl, row_number() OVER (PARTITION BY q.hl, {in_file} ORDER BY s.source_line, rid) AS kl"
                      if legacy else "")
-        line_join = ("JOIN (SELECT line_no, md5(line) AS hl FROM _raw) r ON r.line_no = s.source_line"
+        line_join = ("JOIN (SELECT line_no, md5(line) AS hl FROM _raw) q ON q.line_no = s.source_line"
                      if legacy else "")
         # the keys first, then the windows over them (an alias in a window's PARTITION BY is its
         # expression again: every key was computed twice)
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _noid AS
             SELECT rid, h, row_number() OVER (PARTITION BY h, {in_file} ORDER BY s.source_line, rid) AS k{line_cols}
-            FROM (SELECT rowid AS rid, source_line, {content_key_sql()} AS h FROM _staged WHERE call_id IS NULL) s
+            FROM (SELECT s.rowid AS rid, s.source_line, {record_key_sql()} AS h
+                  FROM _staged s JOIN _raw r ON r.line_no = s.source_line WHERE s.call_id IS NULL) s
             {line_join}"""
         )
         content_id = "'k-' || x.h || '-' || CAST(x.k + coalesce(p.n, 0) AS BIGINT)"
