@@ -129,7 +129,9 @@ def test_fast_mode_is_priced_at_fast_rates_or_left_unpriced(tmp_path):
     assert [c["service_tier"] for c in (on_47, on_48, plain)] == ["fast", "fast", None]
     # Opus 4.7 has no fast rates in genai-prices: unpriced, not its standard $0.0127225
     assert on_47["cost_usd"] is None
-    assert "no rate for service tier fast" in shown(db, "prices", "unknown")
+    unknown = CliRunner().invoke(app, ["prices", "unknown", "--db", db, "-f", "json"])
+    assert [u["reason"] for u in json.loads(unknown.stdout)["unpriced_calls"]] == [
+        "no rate for service tier fast"]
     # Opus 4.8 fast: $10 in, $12.50 5-minute cache writes, $50 out per 1M (2x standard)
     assert on_48["cost_usd"] == (12 * 10 + 2014 * Decimal("12.50") + 3 * 50) / M == Decimal("0.025445")
     assert plain["cost_usd"] == (12 * 5 + 3 * 25) / M
