@@ -199,13 +199,22 @@ _TEMPLATE_TURNS = (
     r"(?s)\[INST\]\s*(.*?)\s*(?:\[/INST\]|$)",
     r"(?s)Human:\s*(.*?)\s*(?:Assistant:|$)",
 )
-_PROMPT_USER = (
-    "coalesce(" + ", ".join(f"nullif(regexp_extract_all({_PROMPT}, '{t}', 1)[-1], '')" for t in _TEMPLATE_TURNS)
-    + f", {_PROMPT})"
-)
 _LLAMA_SYSTEM = r"(?s)<\|start_header_id\|>system<\|end_header_id\|>\s*(.*?)\s*<\|eot_id\|>"
-_SYSTEM = (f"coalesce(mm_content_text({_IN}.system), {_IN}.preamble, "
-           f"nullif(regexp_extract({_PROMPT}, '{_LLAMA_SYSTEM}', 1), ''))")
+
+
+def template_user_sql(prompt: str) -> str:
+    """The user's message of a one-string `prompt`: its chat template's last user turn, else all of it."""
+    turns = ", ".join(f"nullif(regexp_extract_all({prompt}, '{t}', 1)[-1], '')" for t in _TEMPLATE_TURNS)
+    return f"coalesce({turns}, {prompt})"
+
+
+def template_system_sql(prompt: str) -> str:
+    """The system prompt of a one-string `prompt` in Llama 3's chat template, else NULL."""
+    return f"nullif(regexp_extract({prompt}, '{_LLAMA_SYSTEM}', 1), '')"
+
+
+_PROMPT_USER = template_user_sql(_PROMPT)
+_SYSTEM = f"coalesce(mm_content_text({_IN}.system), {_IN}.preamble, {template_system_sql(_PROMPT)})"
 _ALL = f"coalesce(nullif(mm_all_text({_IN}.messages), ''), {_PROMPT})"
 _TEXT = (
     f"coalesce(mm_content_text(coalesce({_B}.output.message.content, {_B}.content)), {_B}.generation, "

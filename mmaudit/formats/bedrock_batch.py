@@ -49,7 +49,7 @@ from __future__ import annotations
 from mmaudit.formats import chat_text
 from mmaudit.formats.anthropic_messages import USAGE, step_helpers, usage_columns, usage_tags
 from mmaudit.formats.base import LogFormat, record_key_sql
-from mmaudit.formats.bedrock import _LLAMA_SYSTEM, _TEMPLATE_TURNS, error_http
+from mmaudit.formats.bedrock import error_http, template_system_sql, template_user_sql
 
 _USAGE = {
     **USAGE,  # Claude's
@@ -111,9 +111,8 @@ _IN = "r.modelInput"
 _PROMPT = f"nullif(trim(coalesce({_IN}.prompt, {_IN}.inputText)), '')"
 # a one-string prompt (Llama, Mistral `prompt`, Titan `inputText`) in a chat template: its last user
 # turn is the user's message, a Llama 3 system block the system prompt (as the bedrock format reads them)
-_PROMPT_USER = ("coalesce(" + ", ".join(f"nullif(regexp_extract_all({_PROMPT}, '{t}', 1)[-1], '')" for t in _TEMPLATE_TURNS)
-                + f", {_PROMPT})")
-_SYSTEM = f"coalesce(mm_content_text({_IN}.system), nullif(regexp_extract({_PROMPT}, '{_LLAMA_SYSTEM}', 1), ''))"
+_PROMPT_USER = template_user_sql(_PROMPT)
+_SYSTEM = f"coalesce(mm_content_text({_IN}.system), {template_system_sql(_PROMPT)})"
 _TEXT = (
     f"coalesce(mm_content_text(coalesce({_B}.content, {_B}.output.message.content)), {_B}.generation, "
     f"json_extract_string({_B}.results, '$[0].outputText'), json_extract_string({_B}.outputs, '$[0].text'), "

@@ -50,7 +50,7 @@ def is_invoke_sql(url: str, answer: str) -> str:
             f"AND json_extract({answer}, '$.usage.prompt_tokens') IS NULL)")
 
 
-def _header(line: str, name: str) -> str:
+def response_header(line: str, name: str) -> str:
     """SQL of a response header's value as text, its name in any case; VCR keeps a list of values."""
     headers = f"json_extract({line}, '$.response.headers')"
     entries = (f"map_entries(CASE WHEN json_type({headers}) = 'OBJECT' "
@@ -63,13 +63,13 @@ def _header(line: str, name: str) -> str:
 def dated_sql(line: str) -> str:
     """SQL (a JSON string, ISO 8601) of the time the answer's `Date` header gives (to the second):
     a recorder that keeps no time of its own still has it. NULL without one."""
-    return f"to_json(strftime(try_strptime({_header(line, 'date')}, '%a, %d %b %Y %H:%M:%S GMT'), '%Y-%m-%dT%H:%M:%SZ'))"
+    return f"to_json(strftime(try_strptime({response_header(line, 'date')}, '%a, %d %b %Y %H:%M:%S GMT'), '%Y-%m-%dT%H:%M:%SZ'))"
 
 
 def invocation_latency_sql(line: str) -> str:
     """SQL (text) of the milliseconds Bedrock says it took (`X-Amzn-Bedrock-Invocation-Latency`,
     beside the billed counts on every InvokeModel and Converse answer), or NULL."""
-    return _header(line, "x-amzn-bedrock-invocation-latency")
+    return response_header(line, "x-amzn-bedrock-invocation-latency")
 
 
 def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> str:
@@ -81,7 +81,7 @@ def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> st
            f"THEN CAST(json_extract_string({sent}, '$') AS JSON) ELSE {sent} END")
 
     def count(header: str, *paths: str) -> str:
-        return f"coalesce({_header(line, header)}, " + ", ".join(paths) + ")"
+        return f"coalesce({response_header(line, header)}, " + ", ".join(paths) + ")"
 
     ai21_in = f"CAST(json_array_length({body}, '$.prompt.tokens') AS VARCHAR)"
     ai21_out = f"CAST(json_array_length({body}, '$.completions[0].data.tokens') AS VARCHAR)"
@@ -97,7 +97,7 @@ def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> st
     write = count("x-amzn-bedrock-cache-write-input-token-count",
                   f"json_extract_string({usage}, '$.cacheWriteInputTokenCount')")
     code = f"TRY_CAST(json_extract_string({status}, '$') AS INTEGER)"
-    error = (f"CASE WHEN coalesce({code}, 0) >= 400 THEN coalesce(nullif(split_part({_header(line, 'x-amzn-errortype')}, ':', 1), ''), "
+    error = (f"CASE WHEN coalesce({code}, 0) >= 400 THEN coalesce(nullif(split_part({response_header(line, 'x-amzn-errortype')}, ':', 1), ''), "
              f"CASE {code} WHEN 400 THEN 'ValidationException' WHEN 403 THEN 'AccessDeniedException' "
              "WHEN 404 THEN 'ResourceNotFoundException' WHEN 408 THEN 'ModelTimeoutException' "
              "WHEN 424 THEN 'ModelErrorException' WHEN 429 THEN 'ThrottlingException' "
@@ -105,11 +105,11 @@ def log_sql(line: str, url: str, answer: str, status: str, timestamp: str) -> st
     region = f"nullif(regexp_extract({url}, '^https?://bedrock-runtime[.-](?:fips\\.)?([a-z0-9-]+)\\.amazonaws', 1), '')"
     # a recorder that keeps no time of its own still has the answer's `Date` header (to the second)
     dated = dated_sql(line)
-    tier = _header(line, "x-amzn-bedrock-service-tier")
-    latency = _header(line, "x-amzn-bedrock-performanceconfig-latency")
+    tier = response_header(line, "x-amzn-bedrock-service-tier")
+    latency = response_header(line, "x-amzn-bedrock-performanceconfig-latency")
     return (f"json_object('schemaType', 'ModelInvocationLog', 'operation', 'InvokeModel', "
             f"'modelId', {invoked_model_sql(url)}, 'timestamp', coalesce({timestamp}, {dated}), 'region', {region}, "
-            f"'requestId', {_header(line, 'x-amzn-requestid')}, 'errorCode', {error}, "
+            f"'requestId', {response_header(line, 'x-amzn-requestid')}, 'errorCode', {error}, "
             f"'latency_ms', {invocation_latency_sql(line)}, "
             f"'serviceTier', json_object('type', {tier}), 'performanceConfig', json_object('latency', {latency}), "
             f"'input', json_object('inputTokenCount', {inputs}, 'cacheReadInputTokenCount', {read}, "

@@ -200,7 +200,7 @@ def unwrap_sql(line: str) -> str:
     # most captures carry no such header, and reading one walks them all)
     headers = f"lower(CAST(json_extract({line}, '$.response.headers') AS VARCHAR))"
     served = (f"CASE WHEN contains({headers}, '{GEMINI_TIER_HEADER}') "
-              f"THEN json_object('{GEMINI_TIER_HEADER}', {bedrock_invoke._header(line, GEMINI_TIER_HEADER)}) END")
+              f"THEN json_object('{GEMINI_TIER_HEADER}', {bedrock_invoke.response_header(line, GEMINI_TIER_HEADER)}) END")
     pair = (f"json_object('request', {request}, "
             f"CASE WHEN {failed} THEN 'error' ELSE 'response' END, "
             # (Anthropic's error body goes whole: its `type: error` is what says whose it is)
